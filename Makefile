@@ -1,0 +1,36 @@
+# The verbs a newcomer types. Every target creates/updates .venv itself.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install mock test contract bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with dev tools
+
+mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(PORT)
+	$(BIN)/hesabe-mock --host $(HOST) --port $(PORT)
+
+test: install  ## the project's tests, then a fast contract run against the in-process mock
+	$(BIN)/python -m pytest -q
+
+contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
+	$(BIN)/python -m pytest -q contract_tests
+
+bench: install  ## benchmarks: prints tables, writes bench/results/*.json
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache *.egg-info

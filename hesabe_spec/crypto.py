@@ -1,0 +1,134 @@
+"""Hesabe's payload encryption: AES-256-CBC with a fixed per-merchant IV, hex on the wire.
+
+Facts this module encodes (see docs/fidelity.md, "Encryption"):
+
+* key = the 32 UTF-8 bytes of the merchant's secret key, IV = the 16 UTF-8 bytes of its IV key;
+  the IV never changes, so equal plaintexts give equal ciphertexts.
+* The server pads to a **32-byte** block (pad byte = pad length, 1..32). Hesabe's own samples and
+  apps send requests with standard 16-byte PKCS#7, so decryption accepts any consistent pad of
+  1..32 bytes, exactly like Hesabe's PHP ``pkcs5Unpad``.
+* Output is lower-case hex; input may be either case.
+
+Every failure is a typed :class:`~hesabe_spec.errors.HesabeError`, never a bare ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from Crypto.Cipher import AES
+
+from hesabe_spec.errors import ConfigurationError, InvalidCiphertextError, InvalidPaddingError
+
+__all__ = ["MAX_PAD", "CipherKeys", "decrypt", "encrypt", "pad", "unpad"]
+
+#: Largest pad the decryptor accepts (the server's own block size).
+MAX_PAD = 32
+_AES_BLOCK = 16
+
+
+@dataclass(frozen=True, slots=True)
+class CipherKeys:
+    """A merchant's secret key and IV key. ``repr`` never shows them."""
+
+    secret_key: str = field(repr=False)
+    iv_key: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        _key_bytes(self.secret_key, self.iv_key)
+
+    def __repr__(self) -> str:
+        return "CipherKeys(secret_key=***, iv_key=***)"
+
+    def encrypt(self, plaintext: bytes | str, *, block_size: int = 32) -> str:
+        """Encrypt with these keys; see :func:`encrypt`."""
+        return encrypt(plaintext, self.secret_key, self.iv_key, block_size=block_size)
+
+    def decrypt(self, ciphertext_hex: str) -> bytes:
+        """Decrypt with these keys; see :func:`decrypt`."""
+        return decrypt(ciphertext_hex, self.secret_key, self.iv_key)
+
+
+@lru_cache(maxsize=64)
+def _key_bytes(secret_key: str, iv_key: str) -> tuple[bytes, bytes]:
+    if not isinstance(secret_key, str) or not isinstance(iv_key, str):
+        raise ConfigurationError("secret key and IV key must be str")
+    key = secret_key.encode("utf-8")
+    iv = iv_key.encode("utf-8")
+    if len(key) != 32:
+        raise ConfigurationError(f"secret key must be 32 bytes of UTF-8, got {len(key)} bytes")
+    if len(iv) != 16:
+        raise ConfigurationError(f"IV key must be 16 bytes of UTF-8, got {len(iv)} bytes")
+    return key, iv
+
+
+def pad(data: bytes, block_size: int = 32) -> bytes:
+    """Pad ``data`` to a multiple of ``block_size`` with n bytes of value n (n in 1..block_size).
+
+    ``block_size=32`` is the server's scheme; ``block_size=16`` is standard PKCS#7.
+    """
+    if block_size not in (16, 32):
+        raise ConfigurationError(f"block_size must be 16 or 32, got {block_size!r}")
+    n = block_size - (len(data) % block_size)
+    return data + bytes([n]) * n
+
+
+def unpad(data: bytes) -> bytes:
+    """Strip a consistent pad of 1..32 bytes, or raise :class:`InvalidPaddingError`."""
+    if not data:
+        raise InvalidPaddingError("nothing to unpad: empty plaintext")
+    n = data[-1]
+    if n == 0:
+        raise InvalidPaddingError("invalid padding: pad byte is 0 (wrong key?)")
+    if n > MAX_PAD:
+        raise InvalidPaddingError(f"invalid padding: pad byte {n} exceeds {MAX_PAD} (wrong key?)")
+    if n > len(data):
+        raise InvalidPaddingError(f"invalid padding: pad {n} longer than the {len(data)}-byte plaintext")
+    if data[-n:] != bytes([n]) * n:
+        raise InvalidPaddingError(f"invalid padding: the last {n} bytes are not all {n} (wrong key?)")
+    return data[:-n]
+
+
+def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size: int = 32) -> str:
+    """Encrypt ``plaintext`` the way Hesabe does and return lower-case hex.
+
+    ``str`` plaintext is encoded as UTF-8. ``block_size=32`` (default) pads like the server;
+    ``block_size=16`` gives standard PKCS#7 like Hesabe's own request samples.
+    """
+    key, iv = _key_bytes(secret_key, iv_key)
+    data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
+    return AES.new(key, AES.MODE_CBC, iv).encrypt(pad(data, block_size)).hex()
+
+
+def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
+    """Decrypt Hesabe hex (either case) and strip its 1..32-byte pad.
+
+    Raises :class:`InvalidCiphertextError` for input that is not even-length hex of whole AES
+    blocks, and :class:`InvalidPaddingError` when the pad is inconsistent (usually the wrong key).
+    """
+    key, iv = _key_bytes(secret_key, iv_key)
+    if isinstance(ciphertext_hex, (bytes, bytearray)):
+        try:
+            ciphertext_hex = bytes(ciphertext_hex).decode("ascii")
+        except UnicodeDecodeError:
+            raise InvalidCiphertextError("ciphertext is not hex: non-ASCII bytes") from None
+    if not isinstance(ciphertext_hex, str):
+        raise InvalidCiphertextError(f"ciphertext must be a hex string, got {type(ciphertext_hex).__name__}")
+    text = ciphertext_hex.strip()
+    if not text:
+        raise InvalidCiphertextError("ciphertext is empty")
+    if len(text) % 2:
+        raise InvalidCiphertextError(f"ciphertext has odd length {len(text)}")
+    if not text.isascii():
+        raise InvalidCiphertextError("ciphertext is not hex: non-ASCII characters")
+    try:
+        raw = binascii.unhexlify(text)
+    except (binascii.Error, ValueError):
+        raise InvalidCiphertextError("ciphertext is not hex") from None
+    if len(raw) % _AES_BLOCK:
+        raise InvalidCiphertextError(
+            f"ciphertext is {len(raw)} bytes, not a whole number of {_AES_BLOCK}-byte AES blocks"
+        )
+    return unpad(AES.new(key, AES.MODE_CBC, iv).decrypt(raw))

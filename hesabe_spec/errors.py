@@ -1,0 +1,178 @@
+"""The one error tree of the Hesabe toolkit.
+
+Every exception raised on purpose by ``hesabe_spec`` (crypto, wire format, the reference
+client) derives from :class:`HesabeError`, so ``except HesabeError`` is always enough::
+
+    HesabeError
+    ├── ConfigurationError          bad key length, missing credential, bad setting
+    ├── ProtocolError               the bytes on the wire are not what Hesabe sends
+    │   ├── CryptoError             ciphertext cannot be decrypted
+    │   │   ├── InvalidCiphertextError   not hex, odd length, not whole AES blocks, empty
+    │   │   └── InvalidPaddingError      pad 0, pad > 32, inconsistent pad bytes, wrong key
+    │   └── EnvelopeError           decrypted fine but not a JSON object / not an envelope
+    ├── TransportError              the request never got an HTTP answer (DNS, refused, reset)
+    │   └── TimeoutError            ... because it took too long
+    └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
+        ├── AuthenticationError     401/403, "Invalid Signature.", bad login
+        ├── ValidationError         per-field errors, or 506 "Invalid Request Data"
+        │   └── RequestValidationError  caught locally by validate_request, nothing sent
+        ├── NotFoundError           404, "Request not found, Please verify the request data"
+        ├── RateLimitError          429 (``retry_after`` seconds when the server said so)
+        └── ServerError             5xx, "Internal server error occurred"
+
+"The contract broke" is not an error of the tool: schema findings are
+:class:`hesabe_spec.validation.Violation` values, and the contract suite wraps them in its own
+``ContractViolation``.
+
+API errors carry the raw HTTP facts (``status``, ``code``, ``message``, ``envelope``, ``body``)
+so a caller never has to re-parse anything. No error message ever includes a secret key,
+IV or password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "CryptoError",
+    "EnvelopeError",
+    "HesabeError",
+    "InvalidCiphertextError",
+    "InvalidPaddingError",
+    "NotFoundError",
+    "ProtocolError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ServerError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class HesabeError(Exception):
+    """Root of every error raised on purpose by the toolkit."""
+
+
+class ConfigurationError(HesabeError):
+    """A setting or credential is missing or malformed (e.g. a 31-byte secret key)."""
+
+
+class ProtocolError(HesabeError):
+    """Bytes on the wire do not follow Hesabe's format."""
+
+    def __init__(self, message: str, *, body: bytes | str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.body = body
+        self.status = status
+
+
+class CryptoError(ProtocolError):
+    """A ciphertext cannot be decrypted with the given keys."""
+
+
+class InvalidCiphertextError(CryptoError):
+    """The ciphertext is not even-length lower/upper-case hex of whole 16-byte AES blocks."""
+
+
+class InvalidPaddingError(CryptoError):
+    """Decrypted bytes do not end in a consistent pad of 1..32 bytes (often: the wrong key)."""
+
+
+class EnvelopeError(ProtocolError):
+    """The body decrypted but is not the JSON envelope Hesabe sends."""
+
+
+class TransportError(HesabeError):
+    """No HTTP response was received (connection refused, reset, DNS...)."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - deliberate, mirrors httpx naming
+    """The server did not answer within the configured timeout."""
+
+
+class APIError(HesabeError):
+    """Hesabe answered, and the answer is a refusal.
+
+    Attributes:
+        status: HTTP status code.
+        code: Hesabe's application ``code`` (e.g. 506) when the body carried one.
+        message: the server's ``message`` text (an ``{"en":..,"ar":..}`` object is reduced to English).
+        envelope: the decrypted (or plain) JSON body, as sent.
+        body: the raw response body.
+        field_errors: ``{"field": ["message", ...]}`` when the server named fields.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        envelope: Any = None,
+        body: bytes | str | None = None,
+        field_errors: dict[str, list[str]] | None = None,
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.envelope = envelope
+        self.body = body
+        self.field_errors = field_errors or {}
+        self.operation = operation
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.operation:
+            parts.insert(0, f"{self.operation}:")
+        if self.status is not None:
+            parts.append(f"(HTTP {self.status}{f', code {self.code}' if self.code is not None else ''})")
+        if self.field_errors:
+            fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(self.field_errors.items()))
+            parts.append(f"[{fields}]")
+        return " ".join(parts)
+
+
+class AuthenticationError(APIError):
+    """Missing, invalid or expired credentials or bearer token."""
+
+
+class ValidationError(APIError):
+    """The server (or the local pre-check) rejected the payload's fields."""
+
+
+class RequestValidationError(ValidationError):
+    """``validate_request`` found violations; nothing was sent.
+
+    ``violations`` holds the :class:`hesabe_spec.validation.Violation` list.
+    """
+
+    def __init__(self, message: str, *, violations: list[Any], operation: str | None = None) -> None:
+        field_errors: dict[str, list[str]] = {}
+        for v in violations:
+            field = getattr(v, "field", None) or getattr(v, "pointer", "") or "/"
+            field_errors.setdefault(field, []).append(getattr(v, "message", str(v)))
+        super().__init__(message, field_errors=field_errors, operation=operation)
+        self.violations = violations
+
+
+class NotFoundError(APIError):
+    """The invoice / resource does not exist (for this merchant)."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429. ``retry_after`` is the server's Retry-After in seconds, if given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """HTTP 5xx or Hesabe's "Internal server error occurred"."""

@@ -1,0 +1,174 @@
+"""THE operation table: one row per Hesabe invoice-family operation.
+
+Everything else derives from this table: the mock's routes, the client's methods, the schemas'
+file names, the contract suite's strategies. A fact about an endpoint is written here once.
+
+``payload_in`` says where the payload travels:
+
+* ``"plain"`` - plain JSON body, not encrypted (login, token refresh)
+* ``"body"``  - ``{"data": "<hex>"}`` JSON body (POST / PUT / DELETE)
+* ``"query"`` - ``?data=<hex>`` query parameter, plain filters beside it (GET)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["OPERATIONS", "Operation", "get_operation", "operation_names"]
+
+PayloadIn = Literal["plain", "body", "query"]
+Kind = Literal["auth", "read", "create", "update", "delete"]
+Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices"]
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One Hesabe operation. See the module docstring for ``payload_in``."""
+
+    name: str
+    method: str
+    path: str
+    family: Family
+    kind: Kind
+    payload_in: PayloadIn
+    success_message: str
+    #: where the literal message comes from and how sure we are (fidelity register)
+    message_source: str
+    summary: str
+    #: plain query filters the docs put beside ``data`` (they may also travel inside ``data``)
+    query_filters: tuple[str, ...] = ()
+    sends_sms: bool = False
+    #: accepted for the trailing-slash twin of ``path`` unless another operation owns that form
+    slash_twin: bool = True
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def encrypted(self) -> bool:
+        """True when the payload and the response are AES-encrypted."""
+        return self.payload_in != "plain"
+
+    @property
+    def auth(self) -> Literal["none", "bearer"]:
+        """``"bearer"``: needs ``Authorization: Bearer`` and ``accessCode`` headers."""
+        return "none" if self.kind == "auth" else "bearer"
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        return tuple(_PARAM.findall(self.path))
+
+    @property
+    def replay_safe(self) -> bool:
+        """Reads may be retried; creates, sends, cancels and deletes never are."""
+        return self.kind == "read"
+
+    @property
+    def mutating(self) -> bool:
+        return self.kind in ("create", "update", "delete")
+
+    @property
+    def request_schema_name(self) -> str:
+        return f"{self.name}.request"
+
+    @property
+    def response_schema_name(self) -> str:
+        return f"{self.name}.response"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every accepted path form: the canonical one first, then its slash twin if ours."""
+        if not self.slash_twin:
+            return (self.path,)
+        twin = self.path[:-1] if self.path.endswith("/") else self.path + "/"
+        return (self.path, twin)
+
+    def format_path(self, **params: Any) -> str:
+        """The canonical path with its parameters filled in (values are str()-ed)."""
+        missing = [p for p in self.path_params if p not in params]
+        if missing:
+            raise TypeError(f"{self.name} needs path parameter(s): {', '.join(missing)}")
+        return _PARAM.sub(lambda m: str(params[m.group(1)]), self.path)
+
+
+def _op(*args: Any, **kwargs: Any) -> Operation:
+    return Operation(*args, **kwargs)
+
+
+_LIST_FILTERS = ("fromDate", "toDate", "page", "search", "invoiceType", "status")
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        _op("login", "POST", "/api/v1/login", "auth", "auth", "plain", "Success",
+            "docs post-merchant-login sample (high)", "Log in with the merchant panel username/password."),
+        _op("refresh_token", "POST", "/api/v1/token-refresh", "auth", "auth", "plain", "Success",
+            "docs post-refresh-token sample (high)", "Exchange a refresh token for a new token pair."),
+        _op("create_invoice", "POST", "/api/v1/invoice", "invoices", "create", "body",
+            "Invoice generated successfully", "seed 001 ciphertext (verified)",
+            "Create a single (quick) invoice.", slash_twin=False),
+        _op("create_subscription_invoice", "POST", "/api/v1/invoice/", "invoices", "create", "body",
+            "Invoice generated successfully", "inferred from create_invoice (low)",
+            "Create a subscription invoice (trailing slash is part of the path).", slash_twin=False),
+        _op("create_split_invoice", "POST", "/api/v1/invoice/split", "invoices", "create", "body",
+            "Invoices processed successfully.", "seed 004 ciphertext (verified)",
+            "Create a split invoice: several invoices sharing one split link."),
+        _op("create_installment_invoice", "POST", "/api/v1/invoice/emi", "invoices", "create", "body",
+            "Invoices processed successfully.", "inferred from split, same body shape (low)",
+            "Create a HeStallMent (EMI) invoice: one invoice per installment."),
+        _op("list_invoices", "GET", "/api/v1/invoice-dashboard", "invoices", "read", "query",
+            "Invoice Dashboard", "seed 003 (verified)",
+            "Dashboard: stats, order_stats and one page of invoices.", query_filters=_LIST_FILTERS),
+        _op("get_invoice", "GET", "/api/v1/invoice/{id}", "invoices", "read", "query",
+            "Invoice details", "not published; chosen (low)", "One invoice by numeric id."),
+        _op("resend_invoice", "POST", "/api/v1/invoice/resend", "invoices", "update", "body",
+            "Invoice Resent Successfully", "seed 000 ciphertext (verified)",
+            "Resend an invoice by SMS to a mobile number.", sends_sms=True),
+        _op("send_bulk_invoices", "POST", "/api/v1/invoice/bulk", "invoices", "update", "body",
+            "Invoice sent successfully", "seed 002 decrypted sample (high)",
+            "Send several invoices by SMS (ids[]).", sends_sms=True),
+        _op("cancel_invoice", "PUT", "/api/v1/invoice/{token}", "invoices", "update", "body",
+            "Invoice status update successful", "docs put-quick-invoice-cancel ciphertext (verified)",
+            "Cancel an invoice by its token (statusId \"3\")."),
+        _op("create_open_invoice", "POST", "/api/v1/open-invoice", "open_invoices", "create", "body",
+            "Open invoice created successfully", "not published; chosen (low)",
+            "Create an open (payment link) invoice, fixed or min/max amount."),
+        _op("list_open_invoices", "GET", "/api/v1/open-invoice/", "open_invoices", "read", "query",
+            "Open Invoice List", "docs get-open-invoice-list (high)", "List open invoices.",
+            query_filters=("fromDate", "toDate", "page", "search", "paidStatus", "status", "openInvoiceType")),
+        _op("get_open_invoice", "GET", "/api/v1/open-invoice/{id}", "open_invoices", "read", "query",
+            "Open Invoice Details", "not published; chosen (low)", "One open invoice by id."),
+        _op("update_open_invoice", "PUT", "/api/v1/open-invoice/{id}", "open_invoices", "update", "body",
+            "Open invoice updated successfully", "docs put-open-invoice-update (high)",
+            "Change an open invoice's expiryDate."),
+        _op("cancel_open_invoice", "DELETE", "/api/v1/open-invoice/{id}", "open_invoices", "delete", "body",
+            "Open Invoice canceled successfully", "docs delete-open-invoice-cancel ciphertext (verified)",
+            "Cancel an open invoice."),
+        _op("upload_bulk_invoices", "POST", "/api/v1/invoice-bulk-upload", "bulk_invoices", "create", "body",
+            "Invoice file uploaded successfully", "docs post-bulk-invoice-upload, cut after 'Invoice fil' (low)",
+            "Upload a base64 CSV of bulk invoice rows."),
+        _op("list_bulk_invoices", "GET", "/api/v1/invoice-bulk-upload/", "bulk_invoices", "read", "query",
+            "Bulk invoice list", "docs get-bulk-invoice-list (high)", "List uploaded bulk rows.",
+            query_filters=("page", "type")),
+        _op("update_bulk_invoice", "PUT", "/api/v1/invoice-bulk-upload/{id}", "bulk_invoices", "update", "body",
+            "Invoice updated successfully", "docs put-bulk-invoice-sms-edit (high)", "Edit one bulk row."),
+        _op("delete_bulk_invoice", "DELETE", "/api/v1/invoice-bulk-upload/{id}", "bulk_invoices", "delete", "body",
+            "Invoice has been deleted", "docs delete-bulk-invoice-sms ciphertext (verified)",
+            "Delete one bulk row."),
+    )
+}
+
+
+def operation_names() -> list[str]:
+    """All operation names, in table order."""
+    return list(OPERATIONS)
+
+
+def get_operation(name: str) -> Operation:
+    """The operation called ``name``; ``KeyError`` with the known names otherwise."""
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown operation {name!r}; known: {', '.join(OPERATIONS)}") from None
