@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hesabe_spec._request import PreparedRequest, Result, build_request
+from hesabe_spec._transport import ASGITransport
+from hesabe_spec.client import HesabeClient
+from hesabe_spec.config import ClientConfig
 from hesabe_spec.crypto import CipherKeys, decrypt, encrypt
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation, get_operation
@@ -11,9 +15,15 @@ from hesabe_spec.wire import client_json, server_json
 __all__ = [
     "OPERATIONS",
     "SANDBOX",
+    "ASGITransport",
     "CipherKeys",
+    "ClientConfig",
+    "HesabeClient",
     "HesabeError",
     "Operation",
+    "PreparedRequest",
+    "Result",
+    "build_request",
     "client_json",
     "decrypt",
     "encrypt",

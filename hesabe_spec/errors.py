@@ -9,7 +9,8 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
     │   ├── CryptoError             ciphertext cannot be decrypted
     │   │   ├── InvalidCiphertextError   not hex, odd length, not whole AES blocks, empty
     │   │   └── InvalidPaddingError      pad 0, pad > 32, inconsistent pad bytes, wrong key
-    │   └── EnvelopeError           decrypted fine but not a JSON object / not an envelope
+    │   ├── EnvelopeError           decrypted fine but not a JSON object / not an envelope
+    │   └── RedirectError           a 3xx: Hesabe never redirects, so it is never followed
     ├── TransportError              the request never got an HTTP answer (DNS, refused, reset)
     │   └── TimeoutError            ... because it took too long
     └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
@@ -45,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "ProtocolError",
     "RateLimitError",
+    "RedirectError",
     "RequestValidationError",
     "ServerError",
     "TimeoutError",
@@ -64,11 +66,23 @@ class ConfigurationError(HesabeError):
 class ProtocolError(HesabeError):
     """Bytes on the wire do not follow Hesabe's format."""
 
-    def __init__(self, message: str, *, body: bytes | str | None = None, status: int | None = None) -> None:
+    #: the same fact names as :class:`APIError`, so handlers can read them on any answered call
+    code: int | None = None
+    envelope: Any = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: bytes | str | None = None,
+        status: int | None = None,
+        operation: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.body = body
         self.status = status
+        self.operation = operation
 
 
 class CryptoError(ProtocolError):
@@ -87,8 +101,23 @@ class EnvelopeError(ProtocolError):
     """The body decrypted but is not the JSON envelope Hesabe sends."""
 
 
+class RedirectError(ProtocolError):
+    """The server answered 3xx. ``location`` is where it pointed; the client did not go there."""
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
 class TransportError(HesabeError):
     """No HTTP response was received (connection refused, reset, DNS...)."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, *, operation: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation = operation
 
 
 class TimeoutError(TransportError):  # noqa: A001 - deliberate, mirrors httpx naming

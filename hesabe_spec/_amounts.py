@@ -1,0 +1,77 @@
+"""Money on the wire: Hesabe wants 3-decimal strings ("20.000"); a float drift gives a 506.
+
+Amounts are checked before any request leaves the client. A value that would need rounding is
+refused rather than rounded: silently charging 10.000 for 9.9995 is worse than an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hesabe_spec.errors import RequestValidationError
+
+__all__ = ["LocalViolation", "format_amount"]
+
+_QUANTUM = Decimal("0.001")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalViolation:
+    """A request rule broken before sending; the same fields as ``validation.Violation``."""
+
+    operation: str | None
+    rule: str
+    pointer: str
+    field: str
+    expected: str
+    actual: Any
+    message: str
+
+
+def _reject(value: Any, field: str, operation: str | None, why: str) -> RequestValidationError:
+    violation = LocalViolation(
+        operation=operation,
+        rule="amount",
+        pointer=f"/{field}",
+        field=field,
+        expected="a non-negative amount with at most 3 decimals",
+        actual=value,
+        message=f"{field} {why} (got {value!r})",
+    )
+    return RequestValidationError(violation.message, violations=[violation], operation=operation)
+
+
+def format_amount(value: Any, *, field: str = "amount", operation: str | None = None) -> str:
+    """``value`` as Hesabe's 3-decimal string, or :class:`RequestValidationError`.
+
+    Accepts ``int``, ``str`` and ``Decimal``; a ``float`` goes through ``Decimal(repr(f))`` so
+    ``0.1`` means 0.100, not 0.1000000000000000055... Booleans, negatives, NaN, infinities and
+    values with more than 3 decimals are refused.
+    """
+    if isinstance(value, bool):
+        raise _reject(value, field, operation, "must be a number, not a boolean")
+    if isinstance(value, float):
+        value_dec = Decimal(repr(value))
+    elif isinstance(value, (int, Decimal)):
+        value_dec = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            value_dec = Decimal(value.strip())
+        except InvalidOperation:
+            raise _reject(value, field, operation, "is not a number") from None
+    else:
+        raise _reject(value, field, operation, f"must be int, str or Decimal, not {type(value).__name__}")
+    if not value_dec.is_finite():
+        raise _reject(value, field, operation, "must be finite")
+    if value_dec < 0:
+        raise _reject(value, field, operation, "must not be negative")
+    try:
+        quantised = value_dec.quantize(_QUANTUM)
+    except InvalidOperation:
+        raise _reject(value, field, operation, "is too large") from None
+    if quantised != value_dec:
+        raise _reject(value, field, operation, "has more than 3 decimals")
+    # "-0.000" would survive quantize; normalise the sign of zero.
+    return f"{abs(quantised):.3f}"

@@ -1,0 +1,155 @@
+"""Python-style keyword arguments -> Hesabe wire fields, with the wire's value conventions.
+
+Every scalar Hesabe reads is a string ("1", "965", "20.000"), so enum members, ints and dates
+are turned into their wire text here. Each table maps a Python name to ``(wire name, converter)``;
+a name that is not in the table is a ``TypeError`` (a typo must not reach the server as an
+unknown field). Raw wire fields go through the methods' ``extra=`` escape hatch instead.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any
+
+from hesabe_spec._amounts import format_amount
+
+__all__ = [
+    "BULK_ROW_FIELDS",
+    "INVOICE_FIELDS",
+    "OPEN_INVOICE_FIELDS",
+    "SUBSCRIPTION_FIELDS",
+    "map_fields",
+    "map_invoice_item",
+    "text",
+]
+
+Converter = Callable[[Any, str, str | None], Any]
+FieldTable = Mapping[str, tuple[str, Converter]]
+
+
+def text(value: Any, field: str = "", operation: str | None = None) -> Any:
+    """Scalar -> wire string: enum members by value, ints and bools as text, dates as ISO."""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.datetime):
+        # Hesabe's date fields are YYYY-MM-DD; a time part would be refused.
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+def _amount(value: Any, field: str, operation: str | None) -> str:
+    return format_amount(value, field=field, operation=operation)
+
+
+def _pay_types(value: Any, field: str, operation: str | None) -> Any:
+    # The current docs and the Python SDK send "1,2"; a list of numbers is accepted as input only.
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return text(value)
+    return ",".join(str(text(v)) for v in value)
+
+
+_ITEM_FIELDS: dict[str, tuple[str, Converter]] = {
+    "item_title": ("itemTitle", text),
+    "rate": ("rate", _amount),
+    "quantity": ("quantity", text),
+    "amount": ("amount", _amount),
+}
+
+
+def _items(value: Any, field: str, operation: str | None) -> Any:
+    # A pre-encoded JSON string (what Hesabe's app sends) passes through untouched.
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return value
+    return [map_fields(_ITEM_FIELDS, item, operation, prefix=f"{field}/{i}/") for i, item in enumerate(value)]
+
+
+INVOICE_FIELDS: dict[str, tuple[str, Converter]] = {
+    "amount": ("amount", _amount),
+    "customer_name": ("customerName", text),
+    "mobile_number": ("mobileNumber", text),
+    "country_code": ("countryCode", text),
+    "customer_email": ("customerEmail", text),
+    "reference_number": ("referenceNumber", text),
+    "description": ("description", text),
+    "expires_at": ("expiresAt", text),
+    "invoice_type": ("invoiceType", text),
+    "invoice_sub_type": ("invoiceSubType", text),
+    "allocate_pay_type": ("allocatePayType", _pay_types),
+    "language": ("language", text),
+    "webhook": ("webhook", text),
+    "items_list": ("itemsList", _items),
+    "subscription": ("subscription", text),
+}
+
+SUBSCRIPTION_FIELDS: dict[str, tuple[str, Converter]] = {
+    **INVOICE_FIELDS,
+    "frequency": ("frequency", text),
+    "no_of_recurrence": ("noofRecurrence", text),  # sic: Hesabe's spelling
+    "subscription_type": ("SubscriptionType", text),  # sic: capital S on the wire
+    "start_date": ("startDate", text),
+}
+
+OPEN_INVOICE_FIELDS: dict[str, tuple[str, Converter]] = {
+    "title": ("title", text),
+    "amount_type": ("amountType", text),
+    "fix_amount": ("fixAmount", _amount),
+    "min_amount": ("minAmount", _amount),
+    "max_amount": ("maxAmount", _amount),
+    "expiry_date": ("expiryDate", text),
+    "description": ("description", text),
+}
+
+#: bulk rows are snake_case on the wire (the docs' own edit sample), unlike invoices
+BULK_ROW_FIELDS: dict[str, tuple[str, Converter]] = {
+    "amount": ("amount", _amount),
+    "name": ("name", text),
+    "email": ("email", text),
+    "phone": ("phone", text),
+    "reference_number": ("reference_number", text),
+}
+
+
+def map_fields(
+    table: FieldTable,
+    values: Mapping[str, Any],
+    operation: str | None,
+    *,
+    prefix: str = "",
+    wire_ok: bool = True,
+) -> dict[str, Any]:
+    """Translate ``values`` through ``table``; ``None`` values are left out.
+
+    With ``wire_ok`` a key that already is a wire name of the table (``customerName``) is
+    converted the same way, so dicts copied from Hesabe's docs work unchanged.
+    """
+    by_wire = {wire: (wire, conv) for wire, conv in table.values()} if wire_ok else {}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        spec = table.get(key) or by_wire.get(key)
+        if spec is None:
+            known = ", ".join(sorted(table))
+            where = f" in {operation}" if operation else ""
+            raise TypeError(f"unknown field {prefix}{key!r}{where}; known: {known} (raw fields go in extra=)")
+        if value is None:
+            continue
+        wire, convert = spec
+        out[wire] = convert(value, prefix + wire, operation)
+    return out
+
+
+def map_invoice_item(item: Mapping[str, Any], operation: str, index: int) -> dict[str, Any]:
+    """One split/installment entry: Python or wire keys; unknown keys pass through as raw fields."""
+    known = {k: v for k, v in item.items() if k in INVOICE_FIELDS or k in _INVOICE_WIRE}
+    raw = {k: v for k, v in item.items() if k not in known}
+    return {**map_fields(INVOICE_FIELDS, known, operation, prefix=f"invoices/{index}/"), **raw}
+
+
+_INVOICE_WIRE = {wire for wire, _ in INVOICE_FIELDS.values()}

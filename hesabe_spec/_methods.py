@@ -1,0 +1,277 @@
+"""The named operation methods of :class:`hesabe_spec.HesabeClient`, one per row of the table.
+
+Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec._fields`), merges
+``extra`` (raw wire fields, sent as given) and hands the payload to ``call``. It returns the
+decrypted ``response`` payload, or the whole :class:`~hesabe_spec.Result` with
+``return_result=True``. ``merchantCode`` is added by ``call``; split/installment entries get
+theirs here.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from hesabe_spec._fields import (
+    BULK_ROW_FIELDS,
+    INVOICE_FIELDS,
+    OPEN_INVOICE_FIELDS,
+    SUBSCRIPTION_FIELDS,
+    map_fields,
+    map_invoice_item,
+    text,
+)
+from hesabe_spec.enums import BulkListType
+
+if TYPE_CHECKING:
+    from hesabe_spec._request import Result
+    from hesabe_spec.auth import TokenManager
+    from hesabe_spec.config import ClientConfig
+
+__all__ = ["OperationMethods"]
+
+FiltersIn = Literal["query", "data"]
+
+#: list filters: Python name -> wire name (they travel as plain query parameters by default)
+_FILTERS = {
+    "from_date": ("fromDate", text),
+    "to_date": ("toDate", text),
+    "page": ("page", text),
+    "search": ("search", text),
+    "invoice_type": ("invoiceType", text),
+    "status": ("status", text),
+    "paid_status": ("paidStatus", text),
+    "open_invoice_type": ("openInvoiceType", text),
+    "list_type": ("type", text),
+}
+
+
+class OperationMethods:
+    """Mixin: the per-operation methods. Needs ``call``, ``config`` and ``tokens`` from the client."""
+
+    config: ClientConfig
+    tokens: TokenManager
+    call: Callable[..., Result]  # HesabeClient.call
+
+
+    def _invoke(
+        self,
+        name: str,
+        payload: Mapping[str, Any],
+        extra: Mapping[str, Any] | None,
+        return_result: bool,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> Any:
+        result = self.call(name, {**payload, **(extra or {})}, path_params=path_params, query=query)
+        return result if return_result else result.response
+
+    def _list(
+        self, name: str, filters: Mapping[str, Any], filters_in: FiltersIn, extra: Mapping[str, Any] | None,
+        return_result: bool,
+    ) -> Any:
+        wire = map_fields(_FILTERS, filters, name, wire_ok=False)
+        if filters_in == "data":
+            # Hesabe's own app puts every filter inside the encrypted data instead.
+            return self._invoke(name, wire, extra, return_result)
+        return self._invoke(name, {}, extra, return_result, query=wire)
+
+    # -- auth --------------------------------------------------------------------------------
+
+    def login(
+        self, username: str | None = None, password: str | None = None, *, return_result: bool = False
+    ) -> Any:
+        """Log in (plain JSON) and keep the token for later calls. Returns ``{"token": {...}}``."""
+        payload = {
+            "username": self.config.username if username is None else username,
+            "password": self.config.password if password is None else password,
+        }
+        result = self.call("login", payload)
+        self.tokens.adopt(result.envelope)
+        return result if return_result else result.response
+
+    def refresh_token(self, refresh_token: str | None = None, *, return_result: bool = False) -> Any:
+        """Exchange a refresh token (default: the current one) for a new pair, and keep it."""
+        if refresh_token is None:
+            current = self.tokens.token
+            if current is None or current.refresh_token is None:
+                self.tokens.bearer()  # first use: log in, which yields a refresh token
+                current = self.tokens.token
+            refresh_token = current.refresh_token if current is not None else None
+        result = self.call("refresh_token", {"refreshToken": refresh_token})
+        self.tokens.adopt(result.envelope)
+        return result if return_result else result.response
+
+    # -- invoices ----------------------------------------------------------------------------
+
+    def create_invoice(
+        self, *, extra: Mapping[str, Any] | None = None, return_result: bool = False, **fields: Any
+    ) -> Any:
+        """Create a single invoice. Fields: amount, customer_name, mobile_number, country_code,
+        customer_email, reference_number, description, expires_at, invoice_type, invoice_sub_type,
+        allocate_pay_type ([1, 2], [PaymentType.KNET], or "1,2"), language, webhook, items_list,
+        subscription."""
+        payload = map_fields(INVOICE_FIELDS, fields, "create_invoice", wire_ok=False)
+        return self._invoke("create_invoice", payload, extra, return_result)
+
+    def create_subscription_invoice(
+        self,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+        **fields: Any,
+    ) -> Any:
+        """Create a subscription invoice: the create_invoice fields plus frequency,
+        no_of_recurrence, subscription_type and start_date (``subscription`` defaults to "1")."""
+        fields = {"subscription": "1", **fields}
+        payload = map_fields(SUBSCRIPTION_FIELDS, fields, "create_subscription_invoice", wire_ok=False)
+        return self._invoke("create_subscription_invoice", payload, extra, return_result)
+
+    def _multi(
+        self, name: str, invoices: Iterable[Mapping[str, Any]], extra: Mapping[str, Any] | None,
+        return_result: bool,
+    ) -> Any:
+        items = [
+            {"merchantCode": self.config.merchant_code, **map_invoice_item(item, name, i)}
+            for i, item in enumerate(invoices)
+        ]
+        return self._invoke(name, {"invoices": items}, extra, return_result)
+
+    def create_split_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """Create a split invoice from several invoice dicts (Python or wire keys)."""
+        return self._multi("create_split_invoice", invoices, extra, return_result)
+
+    def create_installment_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """Create a HeStallMent (EMI) invoice: one invoice dict per installment."""
+        return self._multi("create_installment_invoice", invoices, extra, return_result)
+
+    def list_invoices(
+        self, *, filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None,
+        return_result: bool = False, **filters: Any,
+    ) -> Any:
+        """The dashboard: stats, order_stats and a page of invoices. Filters: from_date, to_date,
+        page, search, invoice_type (InvoiceKind / "1", "0", "6", "7"), status."""
+        return self._list("list_invoices", filters, filters_in, extra, return_result)
+
+    def get_invoice(
+        self, invoice_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
+    ) -> Any:
+        """One invoice by its numeric ``id``."""
+        return self._invoke("get_invoice", {}, extra, return_result, path_params={"id": invoice_id})
+
+    def resend_invoice(
+        self, invoice_id: int | str, *, mobile_number: str, country_code: str = "965",
+        extra: Mapping[str, Any] | None = None, return_result: bool = False,
+    ) -> Any:
+        """Resend invoice ``invoice_id`` by SMS to ``mobile_number``."""
+        payload = {
+            "mobileNumber": text(mobile_number),
+            "resendId": str(invoice_id),
+            "countryCode": text(country_code),
+        }
+        return self._invoke("resend_invoice", payload, extra, return_result)
+
+    def send_bulk_invoices(
+        self, ids: Iterable[int | str], *, extra: Mapping[str, Any] | None = None, return_result: bool = False
+    ) -> Any:
+        """Send several invoices by SMS (ids are sent as strings, like Hesabe's sample)."""
+        return self._invoke("send_bulk_invoices", {"ids": [str(i) for i in ids]}, extra, return_result)
+
+    def cancel_invoice(
+        self, token: str, *, status_id: str = "3", extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """Cancel an invoice by its ``token`` (not its id)."""
+        payload = {"statusId": text(status_id)}
+        return self._invoke("cancel_invoice", payload, extra, return_result, path_params={"token": token})
+
+    # -- open invoices -----------------------------------------------------------------------
+
+    def create_open_invoice(
+        self, *, extra: Mapping[str, Any] | None = None, return_result: bool = False, **fields: Any
+    ) -> Any:
+        """Create an open invoice. Fields: title, amount_type (AmountType), fix_amount,
+        min_amount, max_amount, expiry_date, description."""
+        payload = map_fields(OPEN_INVOICE_FIELDS, fields, "create_open_invoice", wire_ok=False)
+        return self._invoke("create_open_invoice", payload, extra, return_result)
+
+    def list_open_invoices(
+        self, *, filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None,
+        return_result: bool = False, **filters: Any,
+    ) -> Any:
+        """List open invoices. Filters: from_date, to_date, page, search, paid_status, status,
+        open_invoice_type."""
+        return self._list("list_open_invoices", filters, filters_in, extra, return_result)
+
+    def get_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """One open invoice by id."""
+        return self._invoke("get_open_invoice", {}, extra, return_result, path_params={"id": open_invoice_id})
+
+    def update_open_invoice(
+        self, open_invoice_id: int | str, *, expiry_date: Any, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """Change an open invoice's expiry date (``date`` or "YYYY-MM-DD")."""
+        return self._invoke(
+            "update_open_invoice", {"expiryDate": text(expiry_date)}, extra, return_result,
+            path_params={"id": open_invoice_id},
+        )
+
+    def cancel_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False,
+    ) -> Any:
+        """Cancel an open invoice (DELETE with an encrypted body)."""
+        path = {"id": open_invoice_id}
+        return self._invoke("cancel_open_invoice", {}, extra, return_result, path_params=path)
+
+    # -- bulk upload -------------------------------------------------------------------------
+
+    def upload_bulk_invoices(
+        self, content: bytes | str, *, file_type: str = "csv", is_scheduled: bool = False,
+        extra: Mapping[str, Any] | None = None, return_result: bool = False,
+    ) -> Any:
+        """Upload a file of bulk rows. ``content`` is the file (bytes, or CSV text); it is
+        base64-encoded here. CSV header: name,phone,email,amount,reference_number,description."""
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        payload = {
+            "isScheduled": text(is_scheduled),
+            "fileType": file_type,
+            "invoices": base64.b64encode(raw).decode("ascii"),
+        }
+        return self._invoke("upload_bulk_invoices", payload, extra, return_result)
+
+    def list_bulk_invoices(
+        self, *, list_type: BulkListType | str | None = None, page: int | None = None,
+        filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None, return_result: bool = False,
+    ) -> Any:
+        """List uploaded bulk rows; ``list_type`` "0" bulk / "1" scheduled (wire name ``type``)."""
+        return self._list(
+            "list_bulk_invoices", {"list_type": list_type, "page": page}, filters_in, extra, return_result
+        )
+
+    def update_bulk_invoice(
+        self, bulk_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False,
+        **fields: Any,
+    ) -> Any:
+        """Edit one bulk row. Fields (snake_case on the wire too): amount, name, email, phone,
+        reference_number."""
+        payload = map_fields(BULK_ROW_FIELDS, fields, "update_bulk_invoice", wire_ok=False)
+        return self._invoke("update_bulk_invoice", payload, extra, return_result, path_params={"id": bulk_id})
+
+    def delete_bulk_invoice(
+        self, bulk_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
+    ) -> Any:
+        """Delete one bulk row (DELETE with an encrypted body)."""
+        return self._invoke("delete_bulk_invoice", {}, extra, return_result, path_params={"id": bulk_id})

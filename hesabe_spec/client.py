@@ -1,0 +1,273 @@
+"""The reference Hesabe client: one method per operation, driven by the operation table.
+
+Layers, bottom up, each usable on its own:
+
+* :func:`hesabe_spec.build_request` - (operation, payload) -> the exact HTTP request; no policy.
+* :meth:`HesabeClient.call` - one operation end to end: merchantCode, optional validation, bearer
+  token, send, decode, classify, retry/replay rules -> :class:`~hesabe_spec.Result`.
+* the named methods (``create_invoice`` ...) in :mod:`hesabe_spec._methods` - Python-style
+  keywords mapped to wire fields; they return the decrypted ``response`` payload.
+
+Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
+
+* Only reads (``Operation.replay_safe``) are retried after a transport failure or a 5xx, and
+  only reads are replayed after a 401 (once, with a renewed token). A create, resend, bulk send,
+  cancel or delete that timed out may have happened; sending it again could bill or text a
+  customer twice, so the error goes to the caller instead.
+* A 429 *with* ``Retry-After`` is retried for every operation: the server says it refused the
+  request unprocessed and names when to come back, so a retry cannot duplicate anything. A 429
+  without it is retried for reads only. A Retry-After above ``max_retry_after`` is not waited for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from hesabe_spec._classify import decode_body, error_for
+from hesabe_spec._methods import OperationMethods
+from hesabe_spec._request import PreparedRequest, Result, build_request
+from hesabe_spec._transport import Transport
+from hesabe_spec.auth import TokenManager
+from hesabe_spec.config import ClientConfig
+from hesabe_spec.errors import (
+    AuthenticationError,
+    HesabeError,
+    ProtocolError,
+    RateLimitError,
+    RequestValidationError,
+    ServerError,
+    TransportError,
+)
+from hesabe_spec.errors import TimeoutError as HesabeTimeout
+from hesabe_spec.operations import Operation, get_operation
+
+__all__ = ["HesabeClient"]
+
+
+class HesabeClient(OperationMethods):
+    """Talks to Hesabe (the sandbox, production or the mock) for one merchant.
+
+    ``config`` defaults to :meth:`ClientConfig.from_env`; keyword ``settings`` (``base_url``,
+    ``merchant_code``, ``secret_key``, ...) override it. ``transport`` is any
+    ``requests.Session``-compatible object (default: a new ``requests.Session`` the client owns),
+    e.g. :class:`hesabe_spec.ASGITransport` to run against an app in-process. ``sleep`` and
+    ``clock`` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        *,
+        transport: Transport | None = None,
+        validate: bool = True,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        max_retry_after: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        **settings: Any,
+    ) -> None:
+        if config is None:
+            config = ClientConfig.from_env(**settings)
+        elif settings:
+            config = config.with_changes(**settings)
+        self.config = config
+        self._owns_transport = transport is None
+        # requests.Session's signature is narrower than the Protocol's **kwargs, hence the cast.
+        self.transport: Transport = cast(Transport, requests.Session()) if transport is None else transport
+        self.validate = validate
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self.tokens = TokenManager(self._login_envelope, self._refresh_envelope, clock=clock)
+
+    def __repr__(self) -> str:
+        return f"HesabeClient({self.config!r}, validate={self.validate})"
+
+    def __enter__(self) -> HesabeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the transport if the client created it."""
+        if self._owns_transport:
+            close = getattr(self.transport, "close", None)
+            if callable(close):
+                close()
+
+    # -- the generic layer -------------------------------------------------------------------
+
+    def prepare(
+        self,
+        operation: str | Operation,
+        payload: Any = None,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        bearer: str | None = None,
+        add_merchant_code: bool = True,
+    ) -> PreparedRequest:
+        """The request :meth:`call` would send, without sending it (no login, no validation)."""
+        op = _operation(operation)
+        return build_request(
+            op, self._with_merchant_code(op, payload, add_merchant_code), self.config,
+            bearer=bearer, path_params=path_params, query=query,
+        )
+
+    def call(
+        self,
+        operation: str | Operation,
+        payload: Any = None,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        validate: bool | None = None,
+        raise_errors: bool = True,
+        add_merchant_code: bool = True,
+    ) -> Result:
+        """Run one operation and return its :class:`Result`.
+
+        ``payload`` is sent as given (wire names), plus ``merchantCode`` on encrypted operations
+        when it is a dict without one. ``validate`` (default: the client's setting) checks it
+        with ``validate_request`` first. With ``raise_errors=False`` an answered call that failed
+        (API refusal, undecryptable body, redirect) comes back as ``Result.error`` instead of
+        being raised; transport failures are always raised.
+        """
+        op = _operation(operation)
+        payload = self._with_merchant_code(op, payload, add_merchant_code)
+        if self.validate if validate is None else validate:
+            _check(op, payload)
+        return self._execute(op, payload, path_params, query, raise_errors)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _with_merchant_code(self, op: Operation, payload: Any, add: bool) -> Any:
+        if payload is None:
+            payload = {}
+        if add and op.encrypted and isinstance(payload, Mapping) and "merchantCode" not in payload:
+            return {"merchantCode": self.config.merchant_code, **payload}
+        return dict(payload) if isinstance(payload, Mapping) else payload
+
+    def _execute(
+        self, op: Operation, payload: Any, path_params: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None, raise_errors: bool,
+    ) -> Result:
+        attempts = retries = 0
+        replayed_401 = False
+        while True:
+            bearer = self.tokens.bearer() if op.auth == "bearer" else None
+            prepared = build_request(
+                op, payload, self.config, bearer=bearer, path_params=path_params, query=query
+            )
+            attempts += 1
+            try:
+                result = self._exchange(prepared, attempts)
+            except TransportError:
+                if op.replay_safe and retries < self.max_retries:
+                    self._sleep(self._delay(retries))
+                    retries += 1
+                    continue
+                raise
+            error = result.error
+            if isinstance(error, AuthenticationError) and error.status == 401 and bearer is not None:
+                if op.replay_safe and not replayed_401:
+                    replayed_401 = True
+                    self.tokens.reauthenticate(bearer)
+                    continue
+                # Not replayed, but the next call must not reuse the rejected token.
+                self.tokens.expire(bearer)
+            delay = self._should_retry(op, error, retries)
+            if delay is not None:
+                self._sleep(delay)
+                retries += 1
+                continue
+            if error is not None and raise_errors:
+                raise error
+            return result
+
+    def _should_retry(self, op: Operation, error: HesabeError | None, retries: int) -> float | None:
+        """Seconds to wait before retrying, or ``None`` to stop (see the module docstring)."""
+        if error is None or retries >= self.max_retries:
+            return None
+        if isinstance(error, RateLimitError):
+            if error.retry_after is not None:
+                return error.retry_after if error.retry_after <= self.max_retry_after else None
+            return self._delay(retries) if op.replay_safe else None
+        if isinstance(error, ServerError) and op.replay_safe:
+            return self._delay(retries)
+        return None
+
+    def _delay(self, retries: int) -> float:
+        return float(min(self.max_backoff, self.backoff * (2**retries)))
+
+    def _exchange(self, prepared: PreparedRequest, attempts: int) -> Result:
+        name = prepared.operation.name
+        try:
+            response = self.transport.request(
+                prepared.method, prepared.url, headers=dict(prepared.headers), data=prepared.body,
+                params=dict(prepared.params) if prepared.params else None,
+                timeout=self.config.timeout, allow_redirects=False,
+            )
+        except (requests.exceptions.Timeout, TimeoutError) as exc:
+            message = f"{name}: no answer within {self.config.timeout}s ({exc})"
+            raise HesabeTimeout(message, operation=name) from exc
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise TransportError(f"{name}: {type(exc).__name__}: {exc}", operation=name) from exc
+        status = int(response.status_code)
+        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(dict(response.headers or {}))
+        body = _content(response)
+        envelope: Any = None
+        shape: str | None = None
+        undecodable: ProtocolError | None = None
+        if not 300 <= status < 400:
+            try:
+                decoded = decode_body(body, status, self.config.keys, name)
+                envelope, shape = decoded.envelope, decoded.shape
+            except ProtocolError as exc:
+                undecodable = exc
+        error = error_for(name, status, headers, body, envelope, undecodable=undecodable)
+        return Result(name, status, headers, body, envelope, shape, prepared, attempts, error)
+
+    def _login_envelope(self) -> Any:
+        payload = {"username": self.config.username, "password": self.config.password}
+        return self.call("login", payload, validate=False).envelope
+
+    def _refresh_envelope(self, refresh_token: str) -> Any:
+        return self.call("refresh_token", {"refreshToken": refresh_token}, validate=False).envelope
+
+
+def _operation(operation: str | Operation) -> Operation:
+    return operation if isinstance(operation, Operation) else get_operation(operation)
+
+
+def _content(response: Any) -> bytes:
+    content = getattr(response, "content", None)
+    if isinstance(content, (bytes, bytearray)):
+        return bytes(content)
+    text = getattr(response, "text", "")
+    return text.encode("utf-8") if isinstance(text, str) else b""
+
+
+def _check(op: Operation, payload: Any) -> None:
+    """Run ``validate_request``; violations raise before anything is sent."""
+    try:
+        from hesabe_spec.validation import validate_request
+    except ModuleNotFoundError as exc:  # pragma: no cover - only before validation.py exists
+        if exc.name != "hesabe_spec.validation":
+            raise
+        return
+    violations = list(validate_request(op.name, payload))
+    if violations:
+        first = getattr(violations[0], "message", str(violations[0]))
+        message = f"{len(violations)} request violation(s), first: {first}"
+        raise RequestValidationError(message, violations=violations, operation=op.name)

@@ -1,0 +1,104 @@
+"""Client settings from arguments or the environment variables the existing Hesabe SDK reads.
+
+Precedence: an explicit argument wins, then the environment, then the public sandbox identity
+(:data:`hesabe_spec.sandbox.SANDBOX` and :data:`~hesabe_spec.sandbox.SANDBOX_URL`). So an
+integration that already exports ``HESABE_*`` variables can be pointed at the mock unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.errors import ConfigurationError
+from hesabe_spec.sandbox import SANDBOX, SANDBOX_URL
+
+__all__ = ["ENV_VARS", "ClientConfig"]
+
+#: setting name -> environment variable (the names the existing Python SDK uses)
+ENV_VARS: dict[str, str] = {
+    "base_url": "HESABE_MERCHANT_API_URL",
+    "merchant_code": "HESABE_MERCHANT_CODE",
+    "access_code": "HESABE_ACCESS_CODE",
+    "secret_key": "HESABE_SECRET_KEY",
+    "iv_key": "HESABE_IV_KEY",
+    "username": "HESABE_MERCHANT_USERNAME",
+    "password": "HESABE_MERCHANT_PASSWORD",
+    "timeout": "HESABE_TIMEOUT",
+}
+
+_SECRET = "***"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything the client needs to reach one merchant account.
+
+    ``repr`` shows the URL and the public identifiers, never the secret key, IV or password.
+    ``request_block_size`` is the pad block for requests: 16 (PKCS#7, like Hesabe's own samples
+    and apps) by default, 32 to pad like the server does.
+    """
+
+    base_url: str = SANDBOX_URL
+    merchant_code: str = SANDBOX.merchant_code
+    access_code: str = SANDBOX.access_code
+    secret_key: str = field(default=SANDBOX.secret_key, repr=False)
+    iv_key: str = field(default=SANDBOX.iv_key, repr=False)
+    username: str = SANDBOX.username
+    password: str = field(default=SANDBOX.password, repr=False)
+    timeout: float = 30.0
+    request_block_size: int = 16
+
+    def __post_init__(self) -> None:
+        # Normalise here so every caller (env, args, replace()) gets the same checks.
+        object.__setattr__(self, "base_url", str(self.base_url).rstrip("/"))
+        object.__setattr__(self, "merchant_code", str(self.merchant_code))
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"base URL must start with http:// or https://, got {self.base_url!r}")
+        try:
+            timeout = float(self.timeout)
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"timeout must be a number of seconds, got {self.timeout!r}") from None
+        if not timeout > 0:
+            raise ConfigurationError(f"timeout must be positive, got {self.timeout!r}")
+        object.__setattr__(self, "timeout", timeout)
+        if self.request_block_size not in (16, 32):
+            raise ConfigurationError(f"request_block_size must be 16 or 32, got {self.request_block_size!r}")
+        self.keys  # noqa: B018 - validates the key lengths now rather than on the first request
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientConfig(base_url={self.base_url!r}, merchant_code={self.merchant_code!r}, "
+            f"access_code={self.access_code!r}, secret_key={_SECRET}, iv_key={_SECRET}, "
+            f"username={self.username!r}, password={_SECRET}, timeout={self.timeout!r})"
+        )
+
+    @property
+    def keys(self) -> CipherKeys:
+        """The AES keys (raises :class:`ConfigurationError` for wrong lengths)."""
+        return CipherKeys(self.secret_key, self.iv_key)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ClientConfig:
+        """Build from ``environ`` (default ``os.environ``); non-``None`` ``overrides`` win.
+
+        Empty environment variables count as unset, so ``HESABE_SECRET_KEY=`` in a ``.env`` file
+        does not silently replace the default with an empty key.
+        """
+        env = os.environ if environ is None else environ
+        unknown = set(overrides) - set(ENV_VARS) - {"request_block_size"}
+        if unknown:
+            raise ConfigurationError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        for name, var in ENV_VARS.items():
+            if env.get(var):
+                values[name] = env[var]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> ClientConfig:
+        """A copy with some settings changed (validated again)."""
+        return replace(self, **changes)
