@@ -1,0 +1,57 @@
+"""``create_app``: the Starlette application, its routes derived from the operation table."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from hesabe_spec.operations import OPERATIONS
+from mock_server.clock import Clock
+from mock_server.merchants import MerchantRegistry
+from mock_server.pipeline import endpoint_for
+from mock_server.protocol import envelope, plain_reply
+from mock_server.runtime import MockRuntime
+from mock_server.settings import MockSettings
+from mock_server.state.errors import NOT_FOUND_MESSAGE
+from mock_server.state.memory import MemoryStore
+from mock_server.state.store import Store
+
+__all__ = ["api_routes", "create_app"]
+
+
+def api_routes() -> list[BaseRoute]:
+    """One route per operation and accepted path form (both slash forms, never a redirect)."""
+    return [
+        Route(path, endpoint_for(op), methods=[op.method], name=f"{op.name}:{path}")
+        for op in OPERATIONS.values()
+        for path in op.paths
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    if status == 405:
+        return plain_reply({"message": f"The {request.method} method is not supported for this route."}, 405)
+    if status == 404:
+        return plain_reply(envelope(False, NOT_FOUND_MESSAGE), 404)
+    return plain_reply({"message": str(getattr(exc, "detail", "Error"))}, status)
+
+
+def create_app(
+    settings: MockSettings | None = None,
+    store: Store | None = None,
+    merchants: MerchantRegistry | None = None,
+    clock: Clock | None = None,
+) -> Starlette:
+    """A ready mock: the public sandbox identity and an in-memory store unless told otherwise."""
+    runtime = MockRuntime(settings or MockSettings(), store or MemoryStore(),
+                          merchants or MerchantRegistry.default(), clock)
+    routes = api_routes()
+    extra_routes = runtime.extensions.get("routes", [])
+    app = Starlette(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error})
+    app.router.redirect_slashes = False
+    app.state.mock = runtime
+    return app

@@ -1,0 +1,68 @@
+"""Login, token refresh and bearer checks, bound to merchants and the mock's clock.
+
+Tokens are random (``secrets``), stored with their merchant and expiry, rotate on refresh (the
+old refresh and access tokens stop working at once), and are compared by dictionary lookup on
+the full token, so no prefix of a token is ever compared on its own.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.clock import Clock
+from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.settings import MockSettings
+from mock_server.state import keys
+from mock_server.state.store import Store
+
+__all__ = ["TokenService"]
+
+
+@dataclass
+class TokenService:
+    store: Store
+    clock: Clock
+    merchants: MerchantRegistry
+    settings: MockSettings
+
+    def check_password(self, username: str, password: str) -> Merchant | None:
+        merchant = self.merchants.by_username(username)
+        expected = merchant.identity.password if merchant else "\0" * 16
+        ok = hmac.compare_digest(password.encode("utf-8"), expected.encode("utf-8"))
+        return merchant if ok and merchant is not None else None
+
+    def issue(self, merchant: Merchant) -> dict[str, Any]:
+        now = self.clock.time()
+        family = keys.token_family()
+        access = keys.access_token(merchant.merchant_id, now, self.settings.token_ttl, family)
+        refresh = keys.refresh_token(family)
+        self.store.put_token("access", access, merchant.merchant_id, now + self.settings.token_ttl)
+        self.store.put_token("refresh", refresh, merchant.merchant_id, now + self.settings.refresh_ttl)
+        return {"token_type": "Bearer", "expires_in": self.settings.token_ttl,
+                "access_token": access, "refresh_token": refresh}
+
+    def refresh(self, refresh_token: str) -> dict[str, Any] | None:
+        """Rotate: the old refresh token and every access token of its family stop working."""
+        found = self.store.get_token("refresh", refresh_token)
+        if found is None or found[1] <= self.clock.time():
+            return None
+        merchant = self.merchants.by_id(found[0])
+        if merchant is None:
+            return None
+        self.store.revoke_token("refresh", refresh_token)
+        family = keys.family_of_refresh(refresh_token)
+        self.store.put_token("revoked-family", family, merchant.merchant_id,
+                             self.clock.time() + self.settings.token_ttl)
+        return self.issue(merchant)
+
+    def authenticate(self, bearer: str) -> Merchant | None:
+        """The merchant a live access token belongs to, or None (unknown, revoked or expired)."""
+        found = self.store.get_token("access", bearer)
+        if found is None or found[1] <= self.clock.time():
+            return None
+        family = keys.family_of_access(bearer)
+        if family is None or self.store.get_token("revoked-family", family) is not None:
+            return None
+        return self.merchants.by_id(found[0])

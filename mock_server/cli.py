@@ -1,0 +1,92 @@
+"""``hesabe-mock``: serve the mock with uvicorn.
+
+    hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
+                [--token-ttl 900] [--merchants merchants.json] [--log-level info]
+
+``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
+http://127.0.0.1:PORT``) before the first request can arrive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+from hesabe_spec.errors import ConfigurationError
+from hesabe_spec.sandbox import SANDBOX
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hesabe-mock", description="Serve a stateful Hesabe invoice API mock.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    p.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
+    p.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
+    p.add_argument("--envelope", choices=("response", "bare"), default="response",
+                   help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
+    p.add_argument("--token-ttl", type=int, default=900, help="access token lifetime in seconds")
+    p.add_argument("--merchants", metavar="FILE", help="JSON list of extra merchants")
+    p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
+    p.add_argument("--open-control-plane", action="store_true",
+                   help="serve /_mock/ to non-loopback clients too (default: loopback only)")
+    p.add_argument("--log-level", default="warning",
+                   choices=("critical", "error", "warning", "info", "debug", "trace"))
+    return p
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import uvicorn
+
+    from mock_server.app import create_app
+    from mock_server.merchants import MerchantRegistry, load_merchants
+    from mock_server.settings import MockSettings
+    from mock_server.state.memory import MemoryStore
+
+    try:
+        merchants = load_merchants(args.merchants) if args.merchants else MerchantRegistry.default()
+        if args.db:
+            from mock_server.state.sqlite import SqliteStore
+
+            store = SqliteStore(args.db)
+        else:
+            store = MemoryStore()
+    except ConfigurationError as exc:
+        print(f"hesabe-mock: {exc}", file=sys.stderr)
+        return 2
+    settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
+                            public_base_url=args.public_url, control_open=args.open_control_plane)
+    app = create_app(settings, store, merchants)
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(f"hesabe-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Hesabe mock listening on http://{shown}:{port}", flush=True)
+    print(f"  merchant {SANDBOX.merchant_code}, login {SANDBOX.username} / (sandbox password), "
+          f"store: {args.db or 'memory'}", flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Schema violations -> Laravel-style field errors, the shape Hesabe's app reads.
+
+``{"status": false, "message": "<first error>", "response": {"amount": ["The amount ..."]}}``
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["field_errors", "human"]
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def human(field: str) -> str:
+    """``customerEmail`` -> ``customer email`` (how Laravel names fields in messages)."""
+    return _CAMEL.sub(" ", field.replace("_", " ")).lower()
+
+
+def _sentence(v: Any) -> str:
+    field = human(str(getattr(v, "field", "") or "payload"))
+    rule = str(getattr(v, "rule", ""))
+    if rule == "required":
+        return f"The {field} field is required."
+    if rule in ("if-then", "required-if", "dependentRequired"):
+        detail = getattr(v, "message", "")
+        return f"The {field} field is required. ({detail})" if detail else f"The {field} field is required."
+    if rule == "type":
+        return f"The {field} must be {getattr(v, 'expected', 'of another type')}."
+    if rule == "enum":
+        return f"The selected {field} is invalid."
+    if rule in ("additionalProperties", "unevaluatedProperties"):
+        return f"The {field} field is not allowed."
+    return f"The {field} format is invalid."
+
+
+def field_errors(violations: Sequence[Any]) -> dict[str, list[str]]:
+    """Group violations by wire field, one sentence each, in the order found."""
+    errors: dict[str, list[str]] = {}
+    for v in violations:
+        pointer = str(getattr(v, "pointer", "") or "")
+        key = pointer.strip("/").replace("/", ".") or str(getattr(v, "field", "") or "payload")
+        sentence = _sentence(v)
+        if sentence not in errors.setdefault(key, []):
+            errors[key].append(sentence)
+    return errors

@@ -1,0 +1,41 @@
+"""login and refresh_token: plain JSON in and out, no accessCode, no encryption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hesabe_spec.operations import OPERATIONS
+from mock_server.protocol import Failure, envelope
+from mock_server.runtime import MockRuntime
+
+__all__ = ["login", "refresh_token"]
+
+LOGIN_FAILED = "User details not found, Please verify the login credentials"
+REFRESH_FAILED = "Not found, Please verify the token credentials"
+
+
+def _required(fields: Any, names: tuple[str, ...]) -> dict[str, str]:
+    if not isinstance(fields, dict):
+        raise Failure(400, envelope(False, "Request not found, Please verify the request data"))
+    errors = {n: [f"The {n} field is required."] for n in names
+              if not isinstance(fields.get(n), str) or not fields.get(n)}
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise Failure(400, envelope(False, first, errors))
+    return {n: fields[n] for n in names}
+
+
+def login(mock: MockRuntime, fields: Any) -> dict[str, Any]:
+    creds = _required(fields, ("username", "password"))
+    merchant = mock.tokens.check_password(creds["username"], creds["password"])
+    if merchant is None:
+        raise Failure(404, envelope(False, LOGIN_FAILED))
+    return envelope(True, OPERATIONS["login"].success_message, {"token": mock.tokens.issue(merchant)})
+
+
+def refresh_token(mock: MockRuntime, fields: Any) -> dict[str, Any]:
+    given = _required(fields, ("refreshToken",))
+    token = mock.tokens.refresh(given["refreshToken"])
+    if token is None:
+        raise Failure(404, envelope(False, REFRESH_FAILED))
+    return envelope(True, OPERATIONS["refresh_token"].success_message, {"token": token})

@@ -1,0 +1,63 @@
+"""Open-invoice handlers (payment links with fixed or min/max amounts)."""
+
+from __future__ import annotations
+
+from mock_server.pagination import page_number, pagination
+from mock_server.runtime import Call, Reply
+from mock_server.state import serialize
+from mock_server.state.models import OpenInvoiceQuery, split_search
+
+__all__ = [
+    "cancel_open_invoice",
+    "create_open_invoice",
+    "get_open_invoice",
+    "list_open_invoices",
+    "update_open_invoice",
+]
+
+
+def _int_or_none(value: object) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def create_open_invoice(call: Call) -> Reply:
+    item = call.mock.open_invoices.create(call.merchant, call.payload)
+    return Reply(serialize.open_invoice(item, call.base_url))
+
+
+def list_open_invoices(call: Call) -> Reply:
+    p = call.payload
+    page = page_number(p.get("page", 1))
+    kind = _int_or_none(p.get("openInvoiceType"))
+    query = OpenInvoiceQuery(
+        from_date=p.get("fromDate") or None,
+        to_date=p.get("toDate") or None,
+        search=split_search(str(p.get("search") or "")),
+        paid_status=_int_or_none(p.get("paidStatus")),
+        status=_int_or_none(p.get("status")),
+        type=kind if kind in (0, 1) else None,  # the app sends "2" for "all"
+        offset=(page - 1) * call.per_page,
+        limit=call.per_page,
+    )
+    found = call.mock.open_invoices.list(call.merchant, query)
+    rows = [serialize.open_invoice(o, call.base_url) for o in found.items]
+    page_url = f"{call.base_url}/api/v1/open-invoice"
+    return Reply({"data": rows, "pagination": pagination(page_url, page, call.per_page, found.total,
+                                                          len(rows))})
+
+
+def get_open_invoice(call: Call) -> Reply:
+    item = call.mock.open_invoices.get(call.merchant, int(call.params["id"]))
+    return Reply(serialize.open_invoice(item, call.base_url))
+
+
+def update_open_invoice(call: Call) -> Reply:
+    item = call.mock.open_invoices.update_expiry(call.merchant, int(call.params["id"]),
+                                                 str(call.payload["expiryDate"]))
+    return Reply(serialize.open_invoice(item, call.base_url))
+
+
+def cancel_open_invoice(call: Call) -> Reply:
+    call.mock.open_invoices.cancel(call.merchant, int(call.params["id"]))
+    return Reply(None)

@@ -1,0 +1,139 @@
+"""HTTP <-> Hesabe wire: where ``data`` is read from and how replies are written.
+
+``data`` is taken, in order, from the JSON body, a urlencoded or multipart form field, or the
+query string, because real clients use all of these (docs: JSON body; Hesabe's app: multipart).
+Failures raise :class:`Failure`, which already holds the exact response to send.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.wire import EnvelopeStyle, encode_response, server_json
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "Failure",
+    "encrypted_reply",
+    "envelope",
+    "plain_reply",
+    "read_body",
+    "read_data_field",
+    "read_plain_fields",
+]
+
+INTERNAL_ERROR = {"message": "Internal server error occurred"}
+_JSON = "application/json"
+
+
+def envelope(status: bool, message: str, response: Any = None, code: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status}
+    if code is not None:
+        body["code"] = code
+    body["message"] = message
+    body["response"] = response
+    return body
+
+
+def plain_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(server_json(body), status_code=status, media_type=_JSON, headers=headers)
+
+
+def encrypted_reply(
+    body: Any, keys: CipherKeys, style: EnvelopeStyle, status: int = 200, *, block_size: int = 32
+) -> Response:
+    return Response(encode_response(body, keys, style=style, block_size=block_size), status_code=status,
+                    media_type=_JSON)
+
+
+class Failure(Exception):
+    """A refusal with the response already decided (encrypted when the merchant is known)."""
+
+    def __init__(self, status: int, body: Any, *, keys: CipherKeys | None = None) -> None:
+        super().__init__(body.get("message") if isinstance(body, dict) else str(body))
+        self.status = status
+        self.body = body
+        self.keys = keys
+
+    def response(self, style: EnvelopeStyle) -> Response:
+        if self.keys is not None:
+            return encrypted_reply(self.body, self.keys, style, self.status)
+        return plain_reply(self.body, self.status)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """Text fields of a urlencoded or multipart body (files are ignored)."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            return {}
+        return {k: v[-1] for k, v in parsed.items()}
+    if content_type.startswith("multipart/form-data"):
+        return _multipart_fields(content_type, body)
+    return {}
+
+
+def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    fields: dict[str, str] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name or part.get_filename():
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            fields[str(name)] = payload.decode("utf-8", errors="replace")
+    return fields
+
+
+def read_plain_fields(content_type: str, body: bytes) -> Any:
+    """Login/refresh input: a JSON value, or form fields as a dict. None when unreadable."""
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return _form_fields(content_type, body)
+    try:
+        return json.loads(body.decode("utf-8")) if body.strip() else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def read_data_field(request: Request, body: bytes) -> Any:
+    """The ``data`` value from the body (JSON or form) or, failing that, the query string."""
+    content_type = request.headers.get("content-type", "")
+    if body.strip():
+        fields = read_plain_fields(content_type, body)
+        if isinstance(fields, dict) and "data" in fields:
+            return fields["data"]
+    return request.query_params.get("data")

@@ -1,0 +1,59 @@
+"""One mock server's live parts, wired together once: settings, merchants, store, clock, services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.auth import TokenService
+from mock_server.clock import Clock
+from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.settings import MockSettings
+from mock_server.state.bulk import BulkService
+from mock_server.state.invoices import InvoiceService
+from mock_server.state.open_invoices import OpenInvoiceService
+from mock_server.state.store import Store
+
+__all__ = ["Call", "MockRuntime", "Reply"]
+
+
+class MockRuntime:
+    """Everything a request handler may touch. Built by :func:`mock_server.app.create_app`."""
+
+    def __init__(self, settings: MockSettings, store: Store, merchants: MerchantRegistry,
+                 clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.merchants = merchants
+        self.clock = clock or Clock()
+        self.tokens = TokenService(store, self.clock, merchants, settings)
+        self.invoices = InvoiceService(store, self.clock)
+        self.open_invoices = OpenInvoiceService(store, self.clock)
+        self.bulk = BulkService(store, self.clock)
+        #: extension points filled by the control plane (journal, faults, webhooks)
+        self.extensions: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated, decrypted, validated request, ready for a handler."""
+
+    mock: MockRuntime
+    merchant: Merchant
+    payload: dict[str, Any]
+    params: dict[str, str]
+    base_url: str
+
+    @property
+    def per_page(self) -> int:
+        return self.mock.settings.per_page
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a handler answers: the envelope's ``response`` and, rarely, another message/status."""
+
+    response: Any = None
+    message: str | None = None
+    status: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)

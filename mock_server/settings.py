@@ -1,0 +1,28 @@
+"""Settings of one mock server. Every field has the default a newcomer expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["DEFAULT_MAX_BODY", "MockSettings"]
+
+#: Largest request body accepted (bytes). Bulk uploads carry a base64 CSV, hence not tiny.
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MockSettings:
+    #: outer response body: ``{"response": hex}`` as the docs show, or the bare hex text
+    envelope: Literal["response", "bare"] = "response"
+    #: access token lifetime in seconds (Hesabe: 900)
+    token_ttl: int = 900
+    #: refresh token lifetime in seconds
+    refresh_ttl: int = 30 * 24 * 3600
+    #: base of invoice links and pagination URLs; None = the URL the request came in on
+    public_base_url: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    per_page: int = 15
+    #: serve the /_mock/ control plane (loopback-only unless ``control_open``)
+    control_plane: bool = True
+    control_open: bool = False

@@ -1,0 +1,111 @@
+"""Bulk-upload rows: a base64 CSV becomes rows that can be listed, edited and deleted.
+
+The CSV has a header row naming the row fields: name,phone,email,amount,reference_number,description
+(column order free, extra columns ignored). xlsx is refused with a field error until supported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from dataclasses import dataclass, replace
+from decimal import InvalidOperation
+from typing import Any
+
+from mock_server.clock import Clock
+from mock_server.merchants import Merchant
+from mock_server.state.errors import NotFound, Unprocessable
+from mock_server.state.invoices import money
+from mock_server.state.models import BulkRow, Page
+from mock_server.state.open_invoices import OPEN_NOT_FOUND
+from mock_server.state.store import Store
+
+__all__ = ["CSV_COLUMNS", "MAX_ROWS", "BulkService"]
+
+CSV_COLUMNS = ("name", "phone", "email", "amount", "reference_number", "description")
+MAX_ROWS = 1000
+
+
+def _invalid(message: str) -> Unprocessable:
+    return Unprocessable(message, {"invoices": [message]})
+
+
+def parse_csv(encoded: str) -> list[dict[str, str]]:
+    try:
+        text = base64.b64decode(encoded, validate=True).decode("utf-8-sig")
+    except (binascii.Error, ValueError):
+        raise _invalid("The invoices file must be base64-encoded UTF-8 CSV.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("name", "phone", "amount") if c not in header]
+    if missing:
+        raise _invalid(f"The invoices file header is missing: {', '.join(missing)}.")
+    rows = []
+    for n, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            row["amount"] = money(row.get("amount", ""))
+        except (InvalidOperation, ValueError):
+            raise _invalid(f"Line {n}: amount {row.get('amount')!r} is not a number.") from None
+        if not row.get("name") or not row.get("phone"):
+            raise _invalid(f"Line {n}: name and phone are required.")
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise _invalid(f"The invoices file has more than {MAX_ROWS} rows.")
+    if not rows:
+        raise _invalid("The invoices file has no rows.")
+    return rows
+
+
+@dataclass
+class BulkService:
+    store: Store
+    clock: Clock
+
+    def upload(self, merchant: Merchant, p: dict[str, Any]) -> list[BulkRow]:
+        if str(p.get("fileType", "csv")).lower() != "csv":
+            message = "The mock reads csv files only; xlsx is not supported yet."
+            raise Unprocessable(message, {"fileType": [message]})
+        scheduled = str(p.get("isScheduled", "false")).lower() == "true"
+        now = self.clock.stamp()
+        rows = [
+            BulkRow(
+                merchant_id=merchant.merchant_id,
+                reference_number=r.get("reference_number", ""),
+                name=r["name"],
+                phone=r["phone"],
+                email=r.get("email", ""),
+                amount=r["amount"],
+                description=r.get("description", ""),
+                created_at=now,
+                updated_at=now,
+                has_schedule=1 if scheduled else 0,
+                schedule_time=p.get("scheduleTime") if scheduled else None,
+            )
+            for r in parse_csv(str(p.get("invoices", "")))
+        ]
+        return self.store.insert_bulk_rows(rows)
+
+    def get(self, merchant: Merchant, row_id: int) -> BulkRow:
+        row = self.store.get_bulk_row(merchant.merchant_id, row_id)
+        if row is None:
+            raise NotFound(OPEN_NOT_FOUND)
+        return row
+
+    def list(self, merchant: Merchant, scheduled: bool, offset: int, limit: int) -> Page:
+        return self.store.list_bulk_rows(merchant.merchant_id, scheduled, offset, limit)
+
+    def update(self, merchant: Merchant, row_id: int, p: dict[str, Any]) -> BulkRow:
+        row = self.get(merchant, row_id)
+        changes = {k: str(p[k]) for k in ("name", "email", "phone", "reference_number") if k in p}
+        if "amount" in p:
+            changes["amount"] = money(p["amount"])
+        updated = replace(row, **changes, updated_at=self.clock.stamp())
+        self.store.update_bulk_row(updated)
+        return updated
+
+    def delete(self, merchant: Merchant, row_id: int) -> None:
+        if not self.store.delete_bulk_row(merchant.merchant_id, row_id):
+            raise NotFound(OPEN_NOT_FOUND)

@@ -1,0 +1,82 @@
+"""Identifiers that look like Hesabe's: invoice tokens, payment-link keys, auth tokens.
+
+Seen on the wire: invoice token = merchant id + epoch seconds + 6-11 random digits
+("84" "1759667833" "9677489"); access_key = 8 characters of digits and capitals ("9Q6EE769");
+split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
+Passport); refresh token = "def50200" + a long hex string. All randomness comes from ``secrets``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import string
+
+__all__ = [
+    "access_key",
+    "access_token",
+    "family_of_access",
+    "family_of_refresh",
+    "invoice_token",
+    "refresh_token",
+    "sms_message_id",
+    "token_family",
+]
+
+_KEY_ALPHABET = string.digits + string.ascii_uppercase
+
+
+def invoice_token(merchant_id: int, epoch: float) -> str:
+    digits = "".join(secrets.choice(string.digits) for _ in range(9))
+    return f"{merchant_id}{int(epoch)}{digits}"
+
+
+def access_key() -> str:
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(8))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def token_family() -> str:
+    """A random id shared by a token pair, so rotating the refresh token revokes its access token."""
+    return secrets.token_hex(16)
+
+
+def family_of_refresh(token: str) -> str:
+    return token[8:40]
+
+
+def family_of_access(token: str) -> str | None:
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==="))
+        return str(claims["jti"])[:32]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None
+
+
+def access_token(merchant_id: int, issued_at: float, ttl: float, family: str) -> str:
+    """A JWT-shaped bearer token; its signature is 256 random bytes, so it cannot be forged."""
+    header = {"typ": "JWT", "alg": "RS256"}
+    claims = {
+        "aud": "2",
+        "jti": family + secrets.token_hex(24),
+        "iat": round(issued_at, 6),
+        "nbf": round(issued_at, 6),
+        "exp": round(issued_at + ttl, 6),
+        "sub": str(merchant_id),
+        "scopes": ["*"],
+    }
+    parts = [_b64(json.dumps(p, separators=(",", ":")).encode()) for p in (header, claims)]
+    return ".".join([*parts, _b64(secrets.token_bytes(256))])
+
+
+def refresh_token(family: str) -> str:
+    return "def50200" + family + secrets.token_hex(240)
+
+
+def sms_message_id() -> str:
+    h = secrets.token_hex(16)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

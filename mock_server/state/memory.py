@@ -1,0 +1,294 @@
+"""In-memory store (the default): dicts plus sorted id lists, safe under threads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
+from collections.abc import Sequence
+from itertools import count
+from typing import Any
+
+from mock_server.state.models import (
+    BulkRow,
+    Invoice,
+    InvoiceQuery,
+    OpenInvoice,
+    OpenInvoiceQuery,
+    Page,
+    search_terms,
+    split_search,
+)
+from mock_server.state.paging import page_from_sorted_lists
+from mock_server.state.store import KeyConflict, StatusCounts, Store
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(Store):
+    """Everything in process memory; gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._invoice_ids = count(1)
+        self._open_ids = count(1)
+        self._bulk_ids = count(1)
+        self._clear()
+
+    def _clear(self, merchant_id: int | None = None) -> None:
+        if merchant_id is not None:
+            self._drop_merchant(merchant_id)
+            return
+        self._invoices: dict[int, Invoice] = {}
+        self._by_token: dict[str, int] = {}
+        self._by_access_key: dict[str, int] = {}
+        self._by_split_key: dict[str, list[int]] = defaultdict(list)
+        #: (merchant, type, status) -> ascending ids
+        self._buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        #: (merchant, term) -> ascending ids
+        self._terms: dict[tuple[int, str], list[int]] = defaultdict(list)
+        #: merchant -> ascending (created_at, id)
+        self._by_date: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self._open: dict[int, OpenInvoice] = {}
+        self._open_by_key: dict[str, int] = {}
+        self._bulk: dict[int, BulkRow] = {}
+        self._tokens: dict[tuple[str, str], tuple[int, float]] = {}
+
+    def _drop_merchant(self, merchant_id: int) -> None:
+        for inv in [i for i in self._invoices.values() if i.merchant_id == merchant_id]:
+            del self._invoices[inv.id]
+            self._by_token.pop(inv.token, None)
+            self._by_access_key.pop(inv.access_key, None)
+            self._by_split_key.pop(inv.split_access_key, None)
+        for index in (self._buckets, self._terms):
+            for key in [k for k in index if k[0] == merchant_id]:
+                del index[key]
+        self._by_date.pop(merchant_id, None)
+        for oid in [k for k, v in self._open.items() if v.merchant_id == merchant_id]:
+            self._open_by_key.pop(self._open.pop(oid).access_key, None)
+        for bid in [k for k, v in self._bulk.items() if v.merchant_id == merchant_id]:
+            del self._bulk[bid]
+        for key in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
+            del self._tokens[key]
+
+    def reset(self, merchant_id: int | None = None) -> None:
+        with self._lock:
+            self._clear(merchant_id)
+
+    # -- invoices ------------------------------------------------------------------------------
+    def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        from dataclasses import replace
+
+        with self._lock:
+            tokens = [i.token for i in invoices]
+            keys = [i.access_key for i in invoices]
+            if (
+                len(set(tokens)) != len(tokens)
+                or len(set(keys)) != len(keys)
+                or any(t in self._by_token for t in tokens)
+                or any(k in self._by_access_key or k in self._open_by_key for k in keys)
+            ):
+                raise KeyConflict("token or access key already in use")
+            stored = [replace(inv, id=next(self._invoice_ids)) for inv in invoices]
+            for inv in stored:
+                self._invoices[inv.id] = inv
+                self._by_token[inv.token] = inv.id
+                self._by_access_key[inv.access_key] = inv.id
+                if inv.split_access_key:
+                    self._by_split_key[inv.split_access_key].append(inv.id)
+                self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)].append(inv.id)
+                for term in search_terms(inv):
+                    self._terms[(inv.merchant_id, term)].append(inv.id)
+                dates = self._by_date[inv.merchant_id]
+                entry = (inv.created_at, inv.id)
+                if not dates or dates[-1] <= entry:
+                    dates.append(entry)
+                else:
+                    insort(dates, entry)
+            return stored
+
+    def update_invoice(self, invoice: Invoice) -> None:
+        with self._lock:
+            old = self._invoices.get(invoice.id)
+            if old is None or old.merchant_id != invoice.merchant_id:
+                raise KeyError(invoice.id)
+            if (old.invoice_type, old.invoice_status) != (invoice.invoice_type, invoice.invoice_status):
+                bucket = self._buckets[(old.merchant_id, old.invoice_type, old.invoice_status)]
+                del bucket[bisect_left(bucket, old.id)]
+                insort(self._buckets[(invoice.merchant_id, invoice.invoice_type, invoice.invoice_status)],
+                       invoice.id)
+            old_terms, new_terms = search_terms(old), search_terms(invoice)
+            for term in old_terms - new_terms:
+                ids = self._terms[(old.merchant_id, term)]
+                del ids[bisect_left(ids, old.id)]
+            for term in new_terms - old_terms:
+                insort(self._terms[(invoice.merchant_id, term)], invoice.id)
+            self._invoices[invoice.id] = invoice
+
+    def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
+        inv = self._invoices.get(invoice_id)
+        return inv if inv is not None and inv.merchant_id == merchant_id else None
+
+    def get_invoice_by_token(self, merchant_id: int, token: str) -> Invoice | None:
+        invoice_id = self._by_token.get(token)
+        return None if invoice_id is None else self.get_invoice(merchant_id, invoice_id)
+
+    def find_invoice_by_access_key(self, access_key: str) -> Invoice | None:
+        invoice_id = self._by_access_key.get(access_key)
+        return None if invoice_id is None else self._invoices.get(invoice_id)
+
+    def find_split_group(self, split_access_key: str) -> list[Invoice]:
+        with self._lock:
+            return [self._invoices[i] for i in self._by_split_key.get(split_access_key, ())]
+
+    def list_invoices(self, merchant_id: int, query: InvoiceQuery) -> Page:
+        with self._lock:
+            kinds = query.kinds if query.kinds is not None else tuple(
+                {k for (m, k, _s) in self._buckets if m == merchant_id and k != 4}
+            )
+            lists = [
+                ids
+                for (m, k, s), ids in self._buckets.items()
+                if m == merchant_id and k in kinds and (query.status is None or s == query.status) and ids
+            ]
+            if not query.search and not query.from_date and not query.to_date:
+                ids, total = page_from_sorted_lists(lists, query.offset, query.limit)
+                return Page([self._invoices[i] for i in ids], total)
+            matched = self._candidates(merchant_id, query)
+            kind_set = set(kinds)
+            hits = [
+                i for i in matched
+                if self._invoices[i].invoice_type in kind_set
+                and (query.status is None or self._invoices[i].invoice_status == query.status)
+            ]
+            hits.sort(reverse=True)
+            window = hits[query.offset: query.offset + query.limit]
+            return Page([self._invoices[i] for i in window], len(hits))
+
+    def _candidates(self, merchant_id: int, query: InvoiceQuery) -> list[int]:
+        """Ids matching the search terms and the date range, from the smaller index first."""
+        sets: list[set[int]] = []
+        for term in query.search:
+            sets.append(set(self._terms.get((merchant_id, term), ())))
+        if query.from_date or query.to_date:
+            dates = self._by_date.get(merchant_id, [])
+            lo = bisect_left(dates, (query.from_date or "",))
+            hi = bisect_right(dates, ((query.to_date or "9999-12-31") + "\uffff",))
+            sets.append({i for _d, i in dates[lo:hi]})
+        sets.sort(key=len)
+        result = sets[0]
+        for other in sets[1:]:
+            result &= other
+        return list(result)
+
+    def invoice_counts(self, merchant_id: int) -> StatusCounts:
+        with self._lock:
+            return {(k, s): len(ids) for (m, k, s), ids in self._buckets.items() if m == merchant_id and ids}
+
+    # -- open invoices -----------------------------------------------------------------------
+    def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
+        from dataclasses import replace
+
+        with self._lock:
+            if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
+                raise KeyConflict("access key already in use")
+            stored = replace(item, id=next(self._open_ids))
+            self._open[stored.id] = stored
+            self._open_by_key[stored.access_key] = stored.id
+            return stored
+
+    def update_open_invoice(self, item: OpenInvoice) -> None:
+        with self._lock:
+            if self.get_open_invoice(item.merchant_id, item.id) is None:
+                raise KeyError(item.id)
+            self._open[item.id] = item
+
+    def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
+        item = self._open.get(item_id)
+        return item if item is not None and item.merchant_id == merchant_id else None
+
+    def find_open_invoice_by_access_key(self, access_key: str) -> OpenInvoice | None:
+        item_id = self._open_by_key.get(access_key)
+        return None if item_id is None else self._open.get(item_id)
+
+    def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
+        with self._lock:
+            items = [o for o in self._open.values() if o.merchant_id == merchant_id and _open_matches(o, query)]
+        items.sort(key=lambda o: o.id, reverse=True)
+        return Page(items[query.offset: query.offset + query.limit], len(items))
+
+    # -- bulk rows ---------------------------------------------------------------------------
+    def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
+        from dataclasses import replace
+
+        with self._lock:
+            stored = [replace(r, id=next(self._bulk_ids)) for r in rows]
+            for row in stored:
+                self._bulk[row.id] = row
+            return stored
+
+    def update_bulk_row(self, row: BulkRow) -> None:
+        with self._lock:
+            if self.get_bulk_row(row.merchant_id, row.id) is None:
+                raise KeyError(row.id)
+            self._bulk[row.id] = row
+
+    def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool:
+        with self._lock:
+            if self.get_bulk_row(merchant_id, row_id) is None:
+                return False
+            del self._bulk[row_id]
+            return True
+
+    def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None:
+        row = self._bulk.get(row_id)
+        return row if row is not None and row.merchant_id == merchant_id else None
+
+    def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page:
+        with self._lock:
+            rows = [r for r in self._bulk.values()
+                    if r.merchant_id == merchant_id and bool(r.has_schedule) == scheduled]
+        rows.sort(key=lambda r: r.id, reverse=True)
+        return Page(rows[offset: offset + limit], len(rows))
+
+    # -- tokens ------------------------------------------------------------------------------
+    def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
+        with self._lock:
+            self._tokens[(kind, token)] = (merchant_id, expires_at)
+
+    def get_token(self, kind: str, token: str) -> tuple[int, float] | None:
+        return self._tokens.get((kind, token))
+
+    def revoke_token(self, kind: str, token: str) -> None:
+        with self._lock:
+            self._tokens.pop((kind, token), None)
+
+    def fingerprint(self) -> str:
+        with self._lock:
+            blob: list[Any] = [
+                [i.to_record() for _k, i in sorted(self._invoices.items())],
+                [o.to_record() for _k, o in sorted(self._open.items())],
+                [r.to_record() for _k, r in sorted(self._bulk.items())],
+                sorted([k[0], k[1], v[0], v[1]] for k, v in self._tokens.items()),
+            ]
+        return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _open_matches(o: OpenInvoice, q: OpenInvoiceQuery) -> bool:
+    day = o.created_at[:10]
+    if q.from_date and day < q.from_date:
+        return False
+    if q.to_date and day > q.to_date:
+        return False
+    if q.paid_status is not None and o.paid_status != q.paid_status:
+        return False
+    if q.status is not None and o.status != q.status:
+        return False
+    if q.type is not None and o.type != q.type:
+        return False
+    if q.search:
+        terms = set(split_search(f"{o.title} {o.reference_number} {o.description}"))
+        return all(t in terms for t in q.search)
+    return True

@@ -1,0 +1,201 @@
+"""The mock's domain records: invoices, open invoices, bulk rows, tokens. No HTTP here.
+
+Records are frozen: a change is ``dataclasses.replace`` plus ``store.update_*``, so a store can
+never be mutated behind its indexes' back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "BulkRow",
+    "Customer",
+    "Invoice",
+    "InvoiceQuery",
+    "OpenInvoice",
+    "OpenInvoiceQuery",
+    "Page",
+    "search_terms",
+    "split_search",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str = ""
+    email: str = ""
+    phone_number: str | None = None  # country code + number, no "+", as the server stores it
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """One invoice as the server stores it (wire shapes are produced by ``serialize``)."""
+
+    merchant_id: int
+    invoice_type: int  # InvoiceKind: 1 single, 0 subscription, 6 split, 7 installment
+    invoice_sub_type: int
+    token: str
+    access_key: str
+    reference_number: str
+    amount: str
+    created_at: str
+    updated_at: str
+    id: int = 0  # assigned by the store
+    split_access_key: str = ""
+    service_charge: str = "0.000"
+    admin_charge: str = "0.000"
+    discount: str = "0.000"
+    payment_method: tuple[str, ...] = ()
+    description: str = ""
+    sms_response: str = ""
+    invoice_status: int = 0
+    subscription: int | None = None
+    sms_status: int = 0
+    url_status: int = 0
+    visited_count: int = 0
+    country_id: int = 11
+    created_id: int = 84
+    language: str | None = None
+    expires_at: str | None = None
+    attachment: str = ""
+    en_sms: str = ""
+    ar_sms: str = ""
+    customer: Customer = field(default_factory=Customer)
+    products: tuple[dict[str, Any], ...] = ()
+    transaction: dict[str, Any] | None = None
+    webhook: str | None = None
+    #: subscription terms (frequency, noofRecurrence, SubscriptionType, startDate) as sent
+    subscription_terms: dict[str, str] | None = None
+    #: failed / declined payment attempts, oldest first (control plane)
+    payment_attempts: tuple[dict[str, Any], ...] = ()
+    #: create-request wire types echoed on the create response (the server echoes what it was sent)
+    echo: dict[str, Any] | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Invoice:
+        rec = dict(rec)
+        rec["customer"] = Customer(**rec["customer"])
+        rec["payment_method"] = tuple(rec["payment_method"])
+        rec["products"] = tuple(rec["products"])
+        rec["payment_attempts"] = tuple(rec.get("payment_attempts") or ())
+        return cls(**rec)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    merchant_id: int
+    title: str
+    reference_number: str
+    type: int  # 0 fixed, 1 open (min/max)
+    fixed_amount: str
+    min_amount: str
+    max_amount: str
+    access_key: str
+    created_at: str
+    updated_at: str
+    id: int = 0
+    description: str = ""
+    expiry_date: str | None = None
+    paid_status: int = 0
+    status: int = 0  # 0 active; 1 expired; 3 cancelled
+    created_by: int = 84
+    payments: tuple[dict[str, Any], ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> OpenInvoice:
+        rec = dict(rec)
+        rec["payments"] = tuple(rec.get("payments") or ())
+        return cls(**rec)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRow:
+    merchant_id: int
+    reference_number: str
+    name: str
+    phone: str
+    email: str
+    amount: str
+    description: str
+    created_at: str
+    updated_at: str
+    id: int = 0
+    status: int = 1
+    has_schedule: int = 0
+    schedule_time: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> BulkRow:
+        return cls(**rec)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceQuery:
+    """Dashboard filters. ``kinds`` None = every kind except orders (4)."""
+
+    kinds: tuple[int, ...] | None = None
+    status: int | None = None
+    from_date: str | None = None  # inclusive, YYYY-MM-DD, on created_at
+    to_date: str | None = None  # inclusive
+    search: tuple[str, ...] = ()  # normalised terms, all must match
+    offset: int = 0
+    limit: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoiceQuery:
+    from_date: str | None = None
+    to_date: str | None = None
+    search: tuple[str, ...] = ()
+    paid_status: int | None = None
+    status: int | None = None
+    type: int | None = None
+    offset: int = 0
+    limit: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of results and the total number of matches."""
+
+    items: list[Any]
+    total: int
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def split_search(text: str) -> tuple[str, ...]:
+    """Normalise a search string into the terms both stores index (case-folded words)."""
+    return tuple(dict.fromkeys(w.casefold() for w in _WORD.findall(text or "")))
+
+
+def search_terms(inv: Invoice) -> set[str]:
+    """The terms an invoice is found by: reference, token, customer name/email/phone, description.
+
+    Hesabe does not document what ``search`` matches; whole-word matching on these columns is
+    the mock's choice (docs/fidelity.md), and it is what keeps search on an index.
+    """
+    terms: set[str] = set()
+    for text in (inv.reference_number, inv.token, inv.customer.name, inv.customer.email, inv.description):
+        terms.update(split_search(text))
+        if text:
+            terms.add(text.casefold())
+    phone = inv.customer.phone_number or ""
+    if phone:
+        terms.add(phone)
+        if phone.startswith("965"):
+            terms.add(phone[3:])
+    return terms

@@ -1,0 +1,79 @@
+"""Open invoices: reusable payment links with a fixed amount or a min/max range.
+
+``status`` 0 active, 1 expired, 3 cancelled; ``paid_status`` 1 once anybody paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mock_server.clock import Clock
+from mock_server.merchants import Merchant
+from mock_server.state import keys
+from mock_server.state.errors import NotFound, Refused
+from mock_server.state.invoices import money
+from mock_server.state.models import OpenInvoice, OpenInvoiceQuery, Page
+from mock_server.state.store import KeyConflict, Store
+
+__all__ = ["OPEN_NOT_FOUND", "OpenInvoiceService"]
+
+OPEN_NOT_FOUND = "Invoice details not found."
+CANCELLED = 3
+
+
+@dataclass
+class OpenInvoiceService:
+    store: Store
+    clock: Clock
+
+    def create(self, merchant: Merchant, p: dict[str, Any]) -> OpenInvoice:
+        now = self.clock.stamp()
+        open_amount = str(p.get("amountType")) == "1"
+        for _attempt in range(8):
+            item = OpenInvoice(
+                merchant_id=merchant.merchant_id,
+                title=str(p.get("title") or ""),
+                reference_number=keys.invoice_token(merchant.merchant_id, self.clock.time()),
+                type=1 if open_amount else 0,
+                fixed_amount=money(0 if open_amount else p.get("fixAmount") or 0),
+                min_amount=money(p.get("minAmount") or 0) if open_amount else "0.000",
+                max_amount=money(p.get("maxAmount") or 0) if open_amount else "0.000",
+                access_key=keys.access_key(),
+                created_at=now,
+                updated_at=now,
+                description=str(p.get("description") or ""),
+                expiry_date=p.get("expiryDate") or None,
+                created_by=merchant.merchant_id,
+            )
+            try:
+                return self.store.insert_open_invoice(item)
+            except KeyConflict:
+                continue
+        raise RuntimeError("could not draw a unique access key")  # pragma: no cover
+
+    def get(self, merchant: Merchant, item_id: int) -> OpenInvoice:
+        item = self.store.get_open_invoice(merchant.merchant_id, item_id)
+        if item is None:
+            raise NotFound(OPEN_NOT_FOUND)
+        return item
+
+    def list(self, merchant: Merchant, query: OpenInvoiceQuery) -> Page:
+        return self.store.list_open_invoices(merchant.merchant_id, query)
+
+    def update_expiry(self, merchant: Merchant, item_id: int, expiry_date: str) -> OpenInvoice:
+        item = self.get(merchant, item_id)
+        if item.status == CANCELLED:
+            raise Refused("Open invoice has been cancelled")
+        status = 0 if expiry_date >= self.clock.today() else item.status
+        updated = replace(item, expiry_date=expiry_date, status=status, updated_at=self.clock.stamp())
+        self.store.update_open_invoice(updated)
+        return updated
+
+    def cancel(self, merchant: Merchant, item_id: int) -> OpenInvoice:
+        item = self.get(merchant, item_id)
+        if item.status == CANCELLED:
+            raise Refused("Open invoice has already been cancelled")
+        cancelled = replace(item, status=CANCELLED, updated_at=self.clock.stamp())
+        self.store.update_open_invoice(cancelled)
+        return cancelled

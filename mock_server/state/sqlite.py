@@ -1,0 +1,599 @@
+"""SQLite store (``--db PATH``): the same behaviour as :class:`MemoryStore`, kept across restarts.
+
+Records are JSON documents (``to_record``/``from_record``) next to the columns the queries need.
+
+Durability. The file runs in WAL mode with ``synchronous=NORMAL``: a commit appends to the WAL with
+``write()`` and returns, so once a create has been answered its transaction is in the OS page cache
+and survives the mock process being killed (``kill -9``, a crash, Ctrl-C). Only an OS crash or a
+power cut can lose the last few commits, and even then the file stays consistent (WAL replay). FULL
+would add an fsync per answered request to protect against power loss, which a mock does not need.
+
+Atomicity. Every write is one ``BEGIN IMMEDIATE`` .. ``COMMIT``; any failure rolls the whole write
+back. Tokens and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across
+invoices and open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come
+from AUTOINCREMENT, whose high-water mark (``sqlite_sequence``) survives deletes and resets, so ids
+never decrease and are never reused; a rolled-back insert does not consume ids.
+
+Indexes (no query scans the invoice table or a whole merchant):
+
+* ``inv_dash (merchant_id, invoice_type, invoice_status, id)``: each (type, status) bucket is an
+  id-ordered index range; a dashboard page merges the selected buckets newest first
+  (``UNION ALL .. ORDER BY id DESC``, a streaming merge) reading only index entries, then fetches the
+  page's documents by id. The page cost is O(offset + limit) index entries and independent of table
+  size; past the middle it walks from the oldest end instead, so the last page is as cheap as the
+  first. Totals come from ``invoice_counts``.
+* ``invoice_counts (merchant_id, invoice_type, invoice_status) -> n``: kept by triggers on insert,
+  update and delete, so it is always in the same transaction; ``invoice_counts()`` reads it.
+* ``invoice_terms (merchant_id, term, invoice_id)``: the terms of :func:`search_terms` (whole terms,
+  as the memory store). A search drives from its rarest term (or from the date range if that is
+  smaller) and probes the others by primary key.
+* ``inv_date (merchant_id, created_at, id, invoice_type, invoice_status)``: date filters; the
+  trailing columns make the filter index-only.
+
+Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
+writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
+nothing measurable; in exchange there is no ``SQLITE_BUSY`` between our own connections, a
+multi-statement read sees one snapshot, and ``close()`` really closes everything (per-thread
+connections would outlive the threads that opened them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from mock_server.state.models import (
+    BulkRow,
+    Invoice,
+    InvoiceQuery,
+    OpenInvoice,
+    OpenInvoiceQuery,
+    Page,
+    search_terms,
+    split_search,
+)
+from mock_server.state.store import KeyConflict, StatusCounts, Store
+
+__all__ = ["SqliteStore"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE invoices (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id      INTEGER NOT NULL,
+    invoice_type     INTEGER NOT NULL,
+    invoice_status   INTEGER NOT NULL,
+    token            TEXT NOT NULL UNIQUE,
+    access_key       TEXT NOT NULL UNIQUE,
+    split_access_key TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    doc              TEXT NOT NULL
+);
+CREATE INDEX inv_dash ON invoices (merchant_id, invoice_type, invoice_status, id);
+CREATE INDEX inv_date ON invoices (merchant_id, created_at, id, invoice_type, invoice_status);
+CREATE INDEX inv_split ON invoices (split_access_key, id) WHERE split_access_key <> '';
+
+CREATE TABLE invoice_terms (
+    merchant_id INTEGER NOT NULL,
+    term        TEXT NOT NULL,
+    invoice_id  INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, term, invoice_id)
+) WITHOUT ROWID;
+
+CREATE TABLE invoice_counts (
+    merchant_id    INTEGER NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    n              INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER inv_count_ins AFTER INSERT ON invoices BEGIN
+    INSERT INTO invoice_counts VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER inv_count_del AFTER DELETE ON invoices BEGIN
+    UPDATE invoice_counts SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status;
+END;
+CREATE TRIGGER inv_count_upd AFTER UPDATE OF merchant_id, invoice_type, invoice_status ON invoices
+WHEN (OLD.merchant_id, OLD.invoice_type, OLD.invoice_status)
+     IS NOT (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status)
+BEGIN
+    UPDATE invoice_counts SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status;
+    INSERT INTO invoice_counts VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TABLE open_invoices (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id  INTEGER NOT NULL,
+    access_key   TEXT NOT NULL UNIQUE,
+    created_day  TEXT NOT NULL,
+    type         INTEGER NOT NULL,
+    status       INTEGER NOT NULL,
+    paid_status  INTEGER NOT NULL,
+    terms        TEXT NOT NULL,
+    doc          TEXT NOT NULL
+);
+CREATE INDEX open_merchant ON open_invoices (merchant_id, id);
+
+CREATE TRIGGER open_key_ins BEFORE INSERT ON open_invoices
+WHEN EXISTS (SELECT 1 FROM invoices WHERE access_key = NEW.access_key)
+BEGIN SELECT RAISE(ABORT, 'access key conflict'); END;
+CREATE TRIGGER open_key_upd BEFORE UPDATE OF access_key ON open_invoices
+WHEN EXISTS (SELECT 1 FROM invoices WHERE access_key = NEW.access_key)
+BEGIN SELECT RAISE(ABORT, 'access key conflict'); END;
+CREATE TRIGGER inv_key_ins BEFORE INSERT ON invoices
+WHEN EXISTS (SELECT 1 FROM open_invoices WHERE access_key = NEW.access_key)
+BEGIN SELECT RAISE(ABORT, 'access key conflict'); END;
+CREATE TRIGGER inv_key_upd BEFORE UPDATE OF access_key ON invoices
+WHEN EXISTS (SELECT 1 FROM open_invoices WHERE access_key = NEW.access_key)
+BEGIN SELECT RAISE(ABORT, 'access key conflict'); END;
+
+CREATE TABLE bulk_rows (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id INTEGER NOT NULL,
+    scheduled   INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE INDEX bulk_merchant ON bulk_rows (merchant_id, scheduled, id);
+
+CREATE TABLE tokens (
+    kind        TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    merchant_id INTEGER NOT NULL,
+    expires_at  REAL NOT NULL,
+    PRIMARY KEY (kind, token)
+) WITHOUT ROWID;
+CREATE INDEX tokens_merchant ON tokens (merchant_id);
+"""
+
+#: tables holding one merchant's data, with the column that scopes them
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens")
+#: invoice kinds the dashboard never shows unless asked (orders)
+_HIDDEN_KIND = 4
+_NO_UPPER_DATE = "9999-12-31"
+
+
+def _dump(rec: dict[str, Any]) -> str:
+    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _is_conflict(exc: sqlite3.IntegrityError) -> bool:
+    text = str(exc)
+    return "UNIQUE constraint failed" in text or "access key conflict" in text
+
+
+class SqliteStore(Store):
+    """All merchants' records in one SQLite file; re-opening the file sees everything."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            self._setup()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _setup(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 5000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise RuntimeError(f"{self.path}: SQLite refused WAL journal mode (got {mode!r})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        with self._tx():
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                self._exec_script(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: store schema version {version}, expected {SCHEMA_VERSION}")
+
+    def _exec_script(self, script: str) -> None:
+        # executescript() would COMMIT the open transaction; run statement by statement instead.
+        buf = ""
+        for line in script.splitlines(keepends=True):
+            buf += line
+            if sqlite3.complete_statement(buf):
+                self._conn.execute(buf)
+                buf = ""
+        if buf.strip():
+            self._conn.execute(buf)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock: all of it is committed or none of it."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that must see one snapshot."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self, merchant_id: int | None = None) -> None:
+        with self._tx() as conn:
+            for table in (*_MERCHANT_TABLES, "invoice_counts"):
+                if merchant_id is None:
+                    conn.execute(f"DELETE FROM {table}")
+                else:
+                    conn.execute(f"DELETE FROM {table} WHERE merchant_id = ?", (merchant_id,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- invoices ----------------------------------------------------------------------------
+    @staticmethod
+    def _invoice_columns(inv: Invoice) -> tuple[Any, ...]:
+        doc = inv.to_record()
+        doc.pop("id")
+        return (inv.merchant_id, inv.invoice_type, inv.invoice_status, inv.token, inv.access_key,
+                inv.split_access_key, inv.created_at, _dump(doc))
+
+    def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        stored: list[Invoice] = []
+        try:
+            with self._tx() as conn:
+                for inv in invoices:
+                    cur = conn.execute(
+                        "INSERT INTO invoices (merchant_id, invoice_type, invoice_status, token, access_key,"
+                        " split_access_key, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        self._invoice_columns(inv),
+                    )
+                    new = replace(inv, id=cur.lastrowid)
+                    conn.executemany(
+                        "INSERT INTO invoice_terms VALUES (?, ?, ?)",
+                        [(new.merchant_id, term, new.id) for term in search_terms(new)],
+                    )
+                    stored.append(new)
+        except sqlite3.IntegrityError as exc:
+            if _is_conflict(exc):
+                raise KeyConflict("token or access key already in use") from exc
+            raise
+        return stored
+
+    def update_invoice(self, invoice: Invoice) -> None:
+        try:
+            with self._tx() as conn:
+                row = conn.execute("SELECT doc FROM invoices WHERE id = ? AND merchant_id = ?",
+                                   (invoice.id, invoice.merchant_id)).fetchone()
+                if row is None:
+                    raise KeyError(invoice.id)
+                old = self._invoice(invoice.id, row[0])
+                conn.execute(
+                    "UPDATE invoices SET merchant_id = ?, invoice_type = ?, invoice_status = ?, token = ?,"
+                    " access_key = ?, split_access_key = ?, created_at = ?, doc = ? WHERE id = ?",
+                    (*self._invoice_columns(invoice), invoice.id),
+                )
+                old_terms, new_terms = search_terms(old), search_terms(invoice)
+                conn.executemany(
+                    "DELETE FROM invoice_terms WHERE merchant_id = ? AND term = ? AND invoice_id = ?",
+                    [(old.merchant_id, term, old.id) for term in old_terms - new_terms],
+                )
+                conn.executemany(
+                    "INSERT INTO invoice_terms VALUES (?, ?, ?)",
+                    [(invoice.merchant_id, term, invoice.id) for term in new_terms - old_terms],
+                )
+        except sqlite3.IntegrityError as exc:
+            if _is_conflict(exc):
+                raise KeyConflict("token or access key already in use") from exc
+            raise
+
+    @staticmethod
+    def _invoice(invoice_id: int, doc: str) -> Invoice:
+        rec = json.loads(doc)
+        rec["id"] = invoice_id
+        return Invoice.from_record(rec)
+
+    def _invoice_where(self, where: str, params: Sequence[Any]) -> list[Invoice]:
+        with self._lock:
+            rows = self._conn.execute(f"SELECT id, doc FROM invoices WHERE {where}", params).fetchall()
+        return [self._invoice(i, doc) for i, doc in rows]
+
+    def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
+        found = self._invoice_where("id = ? AND merchant_id = ?", (invoice_id, merchant_id))
+        return found[0] if found else None
+
+    def get_invoice_by_token(self, merchant_id: int, token: str) -> Invoice | None:
+        found = self._invoice_where("token = ? AND merchant_id = ?", (token, merchant_id))
+        return found[0] if found else None
+
+    def find_invoice_by_access_key(self, access_key: str) -> Invoice | None:
+        found = self._invoice_where("access_key = ?", (access_key,))
+        return found[0] if found else None
+
+    def find_split_group(self, split_access_key: str) -> list[Invoice]:
+        return self._invoice_where("split_access_key = ? AND split_access_key <> '' ORDER BY id",
+                                   (split_access_key,))
+
+    def list_invoices(self, merchant_id: int, query: InvoiceQuery) -> Page:
+        with self._read() as conn:
+            if query.search or query.from_date or query.to_date:
+                ids, total = self._filtered_ids(conn, merchant_id, query)
+            else:
+                ids, total = self._dashboard_ids(conn, merchant_id, query)
+            if not ids:
+                return Page([], total)
+            marks = ",".join("?" * len(ids))
+            docs = dict(conn.execute(f"SELECT id, doc FROM invoices WHERE id IN ({marks})", ids).fetchall())
+        return Page([self._invoice(i, docs[i]) for i in ids], total)
+
+    @staticmethod
+    def _kind_filter(query: InvoiceQuery, column: str) -> tuple[str, list[Any]]:
+        if query.kinds is None:
+            sql, params = f"{column}invoice_type <> ?", [_HIDDEN_KIND]
+        else:
+            kinds = sorted(set(query.kinds))
+            sql, params = f"{column}invoice_type IN ({','.join('?' * len(kinds))})", list(kinds)
+        if query.status is not None:
+            sql += f" AND {column}invoice_status = ?"
+            params.append(query.status)
+        return sql, params
+
+    def _dashboard_ids(self, conn: sqlite3.Connection, merchant_id: int,
+                       query: InvoiceQuery) -> tuple[list[int], int]:
+        """Type/status-only query: totals from the counters, the page from a merge of index ranges."""
+        if query.kinds is not None and not query.kinds:
+            return [], 0
+        kind_sql, kind_params = self._kind_filter(query, "")
+        buckets = conn.execute(
+            f"SELECT invoice_type, invoice_status, n FROM invoice_counts"
+            f" WHERE merchant_id = ? AND {kind_sql} AND n > 0",
+            (merchant_id, *kind_params),
+        ).fetchall()
+        total = sum(n for _k, _s, n in buckets)
+        start, end = query.offset, min(query.offset + query.limit, total)
+        if query.limit <= 0 or start >= end:
+            return [], total
+        # Walk from whichever end of the id order is nearer to the page.
+        newest_first = start <= total - end
+        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
+        arm = "SELECT id FROM invoices WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?"
+        sql = " UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order} LIMIT ? OFFSET ?"
+        params = [p for k, s, _n in buckets for p in (merchant_id, k, s)]
+        ids = [i for (i,) in conn.execute(sql, (*params, end - start, skip))]
+        return (ids if newest_first else ids[::-1]), total
+
+    def _filtered_ids(self, conn: sqlite3.Connection, merchant_id: int,
+                      query: InvoiceQuery) -> tuple[list[int], int]:
+        """Search and/or date query: drive from the smallest index range, probe the rest."""
+        terms = list(dict.fromkeys(query.search))
+        dated = bool(query.from_date or query.to_date)
+        low, high = query.from_date or "", (query.to_date or _NO_UPPER_DATE) + "\uffff"
+        sizes: list[tuple[int, str | None]] = [
+            (conn.execute("SELECT count(*) FROM invoice_terms WHERE merchant_id = ? AND term = ?",
+                          (merchant_id, term)).fetchone()[0], term)
+            for term in terms
+        ]
+        if dated:
+            sizes.append((conn.execute(
+                "SELECT count(*) FROM invoices INDEXED BY inv_date"
+                " WHERE merchant_id = ? AND created_at >= ? AND created_at < ?",
+                (merchant_id, low, high)).fetchone()[0], None))
+        if (query.kinds is not None and not query.kinds) or min(n for n, _t in sizes) == 0:
+            return [], 0
+        _n, driver = min(sizes, key=lambda s: s[0])
+        kind_sql, kind_params = self._kind_filter(query, "i.")
+        where = [kind_sql]
+        params: list[Any] = list(kind_params)
+        if driver is None:
+            source = "invoices i INDEXED BY inv_date"
+            where[:0] = ["i.merchant_id = ? AND i.created_at >= ? AND i.created_at < ?"]
+            params[:0] = [merchant_id, low, high]
+        else:
+            source = "invoice_terms d CROSS JOIN invoices i ON i.id = d.invoice_id"
+            where[:0] = ["d.merchant_id = ? AND d.term = ?"]
+            params[:0] = [merchant_id, driver]
+            if dated:
+                where.append("i.created_at >= ? AND i.created_at < ?")
+                params += [low, high]
+        for term in terms:
+            if term != driver:
+                where.append("EXISTS (SELECT 1 FROM invoice_terms x"
+                             " WHERE x.merchant_id = ? AND x.term = ? AND x.invoice_id = i.id)")
+                params += [merchant_id, term]
+        body = f"FROM {source} WHERE {' AND '.join(where)}"
+        total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
+        if query.limit <= 0 or query.offset >= total:
+            return [], total
+        rows = conn.execute(f"SELECT i.id {body} ORDER BY i.id DESC LIMIT ? OFFSET ?",
+                            (*params, query.limit, query.offset))
+        return [i for (i,) in rows], total
+
+    def invoice_counts(self, merchant_id: int) -> StatusCounts:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT invoice_type, invoice_status, n FROM invoice_counts WHERE merchant_id = ? AND n > 0",
+                (merchant_id,),
+            ).fetchall()
+        return {(k, s): n for k, s, n in rows}
+
+    # -- open invoices -----------------------------------------------------------------------
+    @staticmethod
+    def _open_columns(item: OpenInvoice) -> tuple[Any, ...]:
+        doc = item.to_record()
+        doc.pop("id")
+        terms = sorted(split_search(f"{item.title} {item.reference_number} {item.description}"))
+        return (item.merchant_id, item.access_key, item.created_at[:10], item.type, item.status,
+                item.paid_status, json.dumps(terms, ensure_ascii=False), _dump(doc))
+
+    @staticmethod
+    def _open(item_id: int, doc: str) -> OpenInvoice:
+        rec = json.loads(doc)
+        rec["id"] = item_id
+        return OpenInvoice.from_record(rec)
+
+    def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
+        try:
+            with self._tx() as conn:
+                cur = conn.execute(
+                    "INSERT INTO open_invoices (merchant_id, access_key, created_day, type, status,"
+                    " paid_status, terms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._open_columns(item),
+                )
+                return replace(item, id=cur.lastrowid)
+        except sqlite3.IntegrityError as exc:
+            if _is_conflict(exc):
+                raise KeyConflict("access key already in use") from exc
+            raise
+
+    def update_open_invoice(self, item: OpenInvoice) -> None:
+        try:
+            with self._tx() as conn:
+                cur = conn.execute(
+                    "UPDATE open_invoices SET merchant_id = ?, access_key = ?, created_day = ?, type = ?,"
+                    " status = ?, paid_status = ?, terms = ?, doc = ? WHERE id = ? AND merchant_id = ?",
+                    (*self._open_columns(item), item.id, item.merchant_id),
+                )
+                if cur.rowcount != 1:
+                    raise KeyError(item.id)
+        except sqlite3.IntegrityError as exc:
+            if _is_conflict(exc):
+                raise KeyConflict("access key already in use") from exc
+            raise
+
+    def _open_where(self, where: str, params: Sequence[Any]) -> OpenInvoice | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT id, doc FROM open_invoices WHERE {where}", params).fetchone()
+        return None if row is None else self._open(*row)
+
+    def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
+        return self._open_where("id = ? AND merchant_id = ?", (item_id, merchant_id))
+
+    def find_open_invoice_by_access_key(self, access_key: str) -> OpenInvoice | None:
+        return self._open_where("access_key = ?", (access_key,))
+
+    def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
+        where, params = ["merchant_id = ?"], [merchant_id]
+        for op, day in ((">=", query.from_date), ("<=", query.to_date)):
+            if day:
+                where.append(f"created_day {op} ?")
+                params.append(day)
+        for column, value in (("paid_status", query.paid_status), ("status", query.status),
+                              ("type", query.type)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        for term in query.search:
+            where.append("EXISTS (SELECT 1 FROM json_each(terms) WHERE value = ?)")
+            params.append(term)
+        body = f"FROM open_invoices WHERE {' AND '.join(where)}"
+        with self._read() as conn:
+            total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
+            rows = conn.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                (*params, max(query.limit, 0), query.offset)).fetchall()
+        return Page([self._open(*row) for row in rows], total)
+
+    # -- bulk rows ---------------------------------------------------------------------------
+    @staticmethod
+    def _bulk_columns(row: BulkRow) -> tuple[Any, ...]:
+        doc = row.to_record()
+        doc.pop("id")
+        return (row.merchant_id, 1 if row.has_schedule else 0, _dump(doc))
+
+    @staticmethod
+    def _bulk(row_id: int, doc: str) -> BulkRow:
+        rec = json.loads(doc)
+        rec["id"] = row_id
+        return BulkRow.from_record(rec)
+
+    def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
+        stored: list[BulkRow] = []
+        with self._tx() as conn:
+            for row in rows:
+                cur = conn.execute("INSERT INTO bulk_rows (merchant_id, scheduled, doc) VALUES (?, ?, ?)",
+                                   self._bulk_columns(row))
+                stored.append(replace(row, id=cur.lastrowid))
+        return stored
+
+    def update_bulk_row(self, row: BulkRow) -> None:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE bulk_rows SET merchant_id = ?, scheduled = ?, doc = ?"
+                " WHERE id = ? AND merchant_id = ?",
+                (*self._bulk_columns(row), row.id, row.merchant_id),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(row.id)
+
+    def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM bulk_rows WHERE id = ? AND merchant_id = ?",
+                               (row_id, merchant_id))
+            return cur.rowcount == 1
+
+    def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None:
+        with self._lock:
+            row = self._conn.execute("SELECT id, doc FROM bulk_rows WHERE id = ? AND merchant_id = ?",
+                                     (row_id, merchant_id)).fetchone()
+        return None if row is None else self._bulk(*row)
+
+    def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page:
+        params = (merchant_id, 1 if scheduled else 0)
+        with self._read() as conn:
+            total = conn.execute("SELECT count(*) FROM bulk_rows WHERE merchant_id = ? AND scheduled = ?",
+                                 params).fetchone()[0]
+            rows = conn.execute(
+                "SELECT id, doc FROM bulk_rows WHERE merchant_id = ? AND scheduled = ?"
+                " ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*params, max(limit, 0), offset),
+            ).fetchall()
+        return Page([self._bulk(*row) for row in rows], total)
+
+    # -- tokens ------------------------------------------------------------------------------
+    def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
+        with self._tx() as conn:
+            conn.execute("INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?)",
+                         (kind, token, merchant_id, expires_at))
+
+    def get_token(self, kind: str, token: str) -> tuple[int, float] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT merchant_id, expires_at FROM tokens WHERE kind = ? AND token = ?", (kind, token)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def revoke_token(self, kind: str, token: str) -> None:
+        with self._tx() as conn:
+            conn.execute("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))
+
+    # -- diagnostics -------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
+        digest = hashlib.sha256()
+        with self._read() as conn:
+            for table, sql in (
+                ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
+                ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
+                ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
+                ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
+            ):
+                digest.update(f"\x1e{table}".encode())
+                for row in conn.execute(sql):
+                    digest.update(("\x1f" + json.dumps(row, ensure_ascii=False)).encode())
+        return digest.hexdigest()

@@ -1,0 +1,118 @@
+"""The one interface every store implements (memory and SQLite), so the domain never knows which.
+
+Contract shared by all stores (tests/mock/test_store_contract.py runs it against each):
+
+* ids are assigned by the store, increase, and are never reused (not even after reset of one merchant);
+* ``insert_*`` of several records is all-or-nothing; a duplicate token or access key raises
+  :class:`KeyConflict` and stores nothing;
+* every read is scoped by ``merchant_id`` except the payment-page look-ups by access key;
+* list/search/stats never scan every record: they walk an index sized by the answer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from mock_server.state.models import BulkRow, Invoice, InvoiceQuery, OpenInvoice, OpenInvoiceQuery, Page
+
+__all__ = ["KeyConflict", "Store", "StatusCounts"]
+
+#: {(invoice_type, invoice_status): count} for one merchant
+StatusCounts = dict[tuple[int, int], int]
+
+
+class KeyConflict(Exception):
+    """A generated token or access key collided; the caller draws a new one and retries."""
+
+
+class Store(ABC):
+    """Persistence for one mock server (all merchants)."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def reset(self, merchant_id: int | None = None) -> None:
+        """Forget every record (of one merchant, or of all). Id counters keep increasing."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (files, connections)."""
+
+    # -- invoices ----------------------------------------------------------------------------
+    @abstractmethod
+    def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        """Store new invoices atomically and return them with ids assigned, in order."""
+
+    @abstractmethod
+    def update_invoice(self, invoice: Invoice) -> None:
+        """Replace a stored invoice (same id) and keep indexes and counters right."""
+
+    @abstractmethod
+    def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None: ...
+
+    @abstractmethod
+    def get_invoice_by_token(self, merchant_id: int, token: str) -> Invoice | None: ...
+
+    @abstractmethod
+    def find_invoice_by_access_key(self, access_key: str) -> Invoice | None:
+        """Any merchant's invoice by its payment-link key (the hosted page is public)."""
+
+    @abstractmethod
+    def find_split_group(self, split_access_key: str) -> list[Invoice]:
+        """All invoices sharing a split/installment link key, by id."""
+
+    @abstractmethod
+    def list_invoices(self, merchant_id: int, query: InvoiceQuery) -> Page:
+        """One page, newest (highest id) first, and the number of matches."""
+
+    @abstractmethod
+    def invoice_counts(self, merchant_id: int) -> StatusCounts:
+        """Counts by (invoice_type, invoice_status), maintained incrementally."""
+
+    # -- open invoices -----------------------------------------------------------------------
+    @abstractmethod
+    def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice: ...
+
+    @abstractmethod
+    def update_open_invoice(self, item: OpenInvoice) -> None: ...
+
+    @abstractmethod
+    def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None: ...
+
+    @abstractmethod
+    def find_open_invoice_by_access_key(self, access_key: str) -> OpenInvoice | None: ...
+
+    @abstractmethod
+    def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page: ...
+
+    # -- bulk-upload rows --------------------------------------------------------------------
+    @abstractmethod
+    def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]: ...
+
+    @abstractmethod
+    def update_bulk_row(self, row: BulkRow) -> None: ...
+
+    @abstractmethod
+    def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool: ...
+
+    @abstractmethod
+    def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None: ...
+
+    @abstractmethod
+    def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page: ...
+
+    # -- auth tokens -------------------------------------------------------------------------
+    @abstractmethod
+    def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
+        """Remember an issued ``"access"`` or ``"refresh"`` token (expiry in epoch seconds)."""
+
+    @abstractmethod
+    def get_token(self, kind: str, token: str) -> tuple[int, float] | None:
+        """``(merchant_id, expires_at)`` of a live token, or None if unknown or revoked."""
+
+    @abstractmethod
+    def revoke_token(self, kind: str, token: str) -> None: ...
+
+    # -- diagnostics -------------------------------------------------------------------------
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """A digest of every stored record: equal before and after means nothing changed."""
