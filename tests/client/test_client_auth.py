@@ -1,0 +1,176 @@
+"""Token lifecycle: login on first use, refresh ahead of expiry, re-login fallback, 401 replay."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from client_fakes import FakeClock, FakeResponse, FakeSession, Sent, encrypted, plain, token_reply
+
+from hesabe_spec import HesabeClient
+from hesabe_spec.auth import Token, TokenManager, parse_token
+from hesabe_spec.errors import AuthenticationError, EnvelopeError, HesabeError
+
+MakeClient = Callable[..., HesabeClient]
+
+
+def _paths(session: FakeSession) -> list[str]:
+    return [s.path for s in session.sent]
+
+
+def test_logs_in_on_first_use_with_configured_credentials(make_client: MakeClient, session: FakeSession) -> None:
+    client = make_client(username="merchant", password="pw")
+    session.reply(token_reply("a1"), encrypted({}))
+    client.get_invoice(1)
+    assert _paths(session) == ["/api/v1/login", "/api/v1/invoice/1"]
+    assert session.sent[0].payload() == {"username": "merchant", "password": "pw"}
+    assert session.sent[1].headers["Authorization"] == "Bearer a1"
+
+
+def test_reuses_the_token_then_refreshes_60s_before_expiry(
+    make_client: MakeClient, session: FakeSession, clock: FakeClock
+) -> None:
+    client = make_client()
+    session.reply(token_reply("a1", "r1"), encrypted({}), encrypted({}), token_reply("a2", "r2"), encrypted({}))
+    client.get_invoice(1)
+    clock.now += 900 - 61
+    client.get_invoice(1)  # still 61 s left: same token
+    clock.now += 2
+    client.get_invoice(1)  # 59 s left: refresh first
+    assert _paths(session) == ["/api/v1/login", "/api/v1/invoice/1", "/api/v1/invoice/1",
+                               "/api/v1/token-refresh", "/api/v1/invoice/1"]
+    assert session.sent[3].payload() == {"refreshToken": "r1"}
+    assert "accessCode" not in session.sent[3].headers
+    assert session.sent[4].headers["Authorization"] == "Bearer a2"
+
+
+def test_failed_refresh_falls_back_to_login(make_client: MakeClient, session: FakeSession, clock: FakeClock) -> None:
+    client = make_client()
+    session.reply(
+        token_reply("a1", "r1"), encrypted({}),
+        plain({"status": False, "message": "Not found, Please verify the token credentials"}, http=404),
+        token_reply("a2", "r2"), encrypted({}),
+    )
+    client.get_invoice(1)
+    clock.now += 10_000
+    client.get_invoice(1)
+    assert _paths(session)[2:] == ["/api/v1/token-refresh", "/api/v1/login", "/api/v1/invoice/1"]
+    assert session.sent[-1].headers["Authorization"] == "Bearer a2"
+
+
+def test_expires_in_missing_or_string(make_client: MakeClient, session: FakeSession, clock: FakeClock) -> None:
+    assert parse_token({"response": {"token": {"access_token": "a"}}}, 0).expires_in == 900
+    assert parse_token({"response": {"access_token": "a", "expires_in": "120"}}, 0).expires_in == 120
+    assert parse_token({"access_token": "a", "expires_in": "soon"}, 0).expires_in == 900
+    with pytest.raises(EnvelopeError):
+        parse_token({"status": True, "response": None}, 0)
+
+
+def test_login_failure_is_an_authentication_error(make_client: MakeClient, session: FakeSession) -> None:
+    client = make_client()
+    session.reply(plain({"status": False, "message": "Invalid Signature.", "response": None}))
+    with pytest.raises(AuthenticationError) as info:
+        client.list_invoices()
+    assert info.value.operation == "login"
+    assert len(session.sent) == 1
+
+
+def test_explicit_login_and_refresh_keep_the_token(make_client: MakeClient, session: FakeSession) -> None:
+    client = make_client()
+    session.reply(token_reply("a1", "r1"), token_reply("a2", "r2"), encrypted({}))
+    assert client.login()["token"]["access_token"] == "a1"
+    assert client.refresh_token()["token"]["refresh_token"] == "r2"
+    client.get_invoice(1)
+    assert session.sent[1].payload() == {"refreshToken": "r1"}
+    assert session.sent[2].headers["Authorization"] == "Bearer a2"
+
+
+def test_401_on_a_read_reauthenticates_once_and_replays(client: HesabeClient, session: FakeSession) -> None:
+    session.reply(plain({"message": "Unauthenticated."}, http=401), token_reply("a9", "r9"), encrypted({"ok": 1}))
+    assert client.list_invoices() == {"ok": 1}
+    assert _paths(session) == ["/api/v1/invoice-dashboard", "/api/v1/token-refresh", "/api/v1/invoice-dashboard"]
+    assert session.sent[2].headers["Authorization"] == "Bearer a9"
+
+
+def test_a_second_401_on_a_read_is_raised(client: HesabeClient, session: FakeSession) -> None:
+    unauth = plain({"message": "Unauthenticated."}, http=401)
+    session.reply(unauth, token_reply("a9", "r9"), unauth)
+    with pytest.raises(AuthenticationError):
+        client.get_invoice(1)
+    assert len(session.sent) == 3
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: c.create_invoice(amount=1),
+    lambda c: c.resend_invoice(1, mobile_number="1"),
+    lambda c: c.send_bulk_invoices([1]),
+    lambda c: c.cancel_invoice("t"),
+    lambda c: c.cancel_open_invoice(1),
+])
+def test_401_on_a_write_is_not_replayed_but_the_token_is_dropped(
+    call: Callable[[HesabeClient], object], client: HesabeClient, session: FakeSession
+) -> None:
+    session.reply(plain({"message": "Unauthenticated."}, http=401))
+    with pytest.raises(AuthenticationError):
+        call(client)
+    assert len(session.sent) == 1
+    session.reply(token_reply("a2", "r2"), encrypted({}))
+    client.get_invoice(1)  # the next call renews instead of reusing the rejected token
+    assert _paths(session)[1:] == ["/api/v1/token-refresh", "/api/v1/invoice/1"]
+
+
+def test_one_login_at_a_time_under_threads(make_client: MakeClient, session: FakeSession) -> None:
+    client = make_client()
+    logins = 0
+    gate = threading.Lock()
+
+    def answer(sent: Sent) -> FakeResponse:
+        nonlocal logins
+        if sent.path == "/api/v1/login":
+            with gate:
+                logins += 1
+            time.sleep(0.05)  # a slow login: the other threads must wait for it, not start their own
+            return token_reply("shared")
+        return encrypted({})
+
+    session.reply(*([answer] * 9))
+    threads = [threading.Thread(target=client.get_invoice, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert logins == 1
+    assert {s.headers.get("Authorization") for s in session.api_calls} == {"Bearer shared"}
+
+
+def test_reauthenticate_skips_when_another_thread_already_renewed(clock: FakeClock) -> None:
+    calls: list[str] = []
+
+    def login() -> dict[str, str]:
+        calls.append("login")
+        return {"access_token": f"t{len(calls)}"}
+
+    manager = TokenManager(login, lambda r: calls.append("refresh"), clock=clock)
+    first = manager.bearer()
+    second = manager.reauthenticate(first)
+    assert manager.reauthenticate(first) == second  # stale token reported twice: one renewal
+    assert calls == ["login", "login"]
+
+
+def test_refresh_transport_failure_falls_back_to_login(clock: FakeClock) -> None:
+    def refresh(token: str) -> object:
+        raise HesabeError("down")
+
+    manager = TokenManager(lambda: {"access_token": "fresh", "refresh_token": "r"}, refresh, clock=clock)
+    manager.adopt({"access_token": "old", "refresh_token": "r0", "expires_in": 1})
+    assert manager.bearer() == "fresh"
+
+
+def test_token_repr_hides_secrets() -> None:
+    token = Token("access-secret", "refresh-secret", expires_in=900, obtained_at=0)
+    manager = TokenManager(lambda: None, lambda r: None)
+    manager.adopt({"access_token": "access-secret", "refresh_token": "refresh-secret"})
+    for text in (repr(token), repr(manager)):
+        assert "access-secret" not in text and "refresh-secret" not in text
