@@ -69,8 +69,13 @@ class FakeSession:
 
     def request(self, method: str, url: str, **kwargs: Any) -> FakeResponse:
         sent = Sent(
-            method, url, dict(kwargs.get("headers") or {}), kwargs.get("data"), kwargs.get("params"),
-            kwargs.get("timeout"), kwargs.get("allow_redirects"),
+            method,
+            url,
+            dict(kwargs.get("headers") or {}),
+            kwargs.get("data"),
+            kwargs.get("params"),
+            kwargs.get("timeout"),
+            kwargs.get("allow_redirects"),
         )
         self.sent.append(sent)
         if not self.script:
@@ -89,8 +94,16 @@ class FakeSession:
         return [s for s in self.sent if not s.path.endswith(("/login", "/token-refresh"))]
 
 
-def encrypted(response: Any = None, *, message: str = "OK", status: bool = True, http: int = 200,
-              style: str = "response", headers: dict[str, str] | None = None, **more: Any) -> FakeResponse:
+def encrypted(
+    response: Any = None,
+    *,
+    message: str = "OK",
+    status: bool = True,
+    http: int = 200,
+    style: str = "response",
+    headers: dict[str, str] | None = None,
+    **more: Any,
+) -> FakeResponse:
     """An encrypted Hesabe answer."""
     envelope = {"status": status, "message": message, "response": response, **more}
     return FakeResponse(http, encode_response(envelope, KEYS, style=style), headers or {})  # type: ignore[arg-type]
@@ -113,5 +126,3 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-

@@ -39,9 +39,7 @@ def sleeps() -> list[float]:
 def make_client(session: FakeSession, clock: FakeClock, sleeps: list[float]) -> Callable[..., HesabeClient]:
     def make(**kwargs: Any) -> HesabeClient:
         kwargs.setdefault("validate", False)
-        return HesabeClient(
-            transport=session, base_url=BASE, clock=clock, sleep=sleeps.append, **kwargs
-        )
+        return HesabeClient(transport=session, base_url=BASE, clock=clock, sleep=sleeps.append, **kwargs)
 
     return make
 

@@ -20,7 +20,9 @@ def _paths(session: FakeSession) -> list[str]:
     return [s.path for s in session.sent]
 
 
-def test_logs_in_on_first_use_with_configured_credentials(make_client: MakeClient, session: FakeSession) -> None:
+def test_logs_in_on_first_use_with_configured_credentials(
+    make_client: MakeClient, session: FakeSession
+) -> None:
     client = make_client(username="merchant", password="pw")
     session.reply(token_reply("a1"), encrypted({}))
     client.get_invoice(1)
@@ -33,25 +35,36 @@ def test_reuses_the_token_then_refreshes_60s_before_expiry(
     make_client: MakeClient, session: FakeSession, clock: FakeClock
 ) -> None:
     client = make_client()
-    session.reply(token_reply("a1", "r1"), encrypted({}), encrypted({}), token_reply("a2", "r2"), encrypted({}))
+    session.reply(
+        token_reply("a1", "r1"), encrypted({}), encrypted({}), token_reply("a2", "r2"), encrypted({})
+    )
     client.get_invoice(1)
     clock.now += 900 - 61
     client.get_invoice(1)  # still 61 s left: same token
     clock.now += 2
     client.get_invoice(1)  # 59 s left: refresh first
-    assert _paths(session) == ["/api/v1/login", "/api/v1/invoice/1", "/api/v1/invoice/1",
-                               "/api/v1/token-refresh", "/api/v1/invoice/1"]
+    assert _paths(session) == [
+        "/api/v1/login",
+        "/api/v1/invoice/1",
+        "/api/v1/invoice/1",
+        "/api/v1/token-refresh",
+        "/api/v1/invoice/1",
+    ]
     assert session.sent[3].payload() == {"refreshToken": "r1"}
     assert "accessCode" not in session.sent[3].headers
     assert session.sent[4].headers["Authorization"] == "Bearer a2"
 
 
-def test_failed_refresh_falls_back_to_login(make_client: MakeClient, session: FakeSession, clock: FakeClock) -> None:
+def test_failed_refresh_falls_back_to_login(
+    make_client: MakeClient, session: FakeSession, clock: FakeClock
+) -> None:
     client = make_client()
     session.reply(
-        token_reply("a1", "r1"), encrypted({}),
+        token_reply("a1", "r1"),
+        encrypted({}),
         plain({"status": False, "message": "Not found, Please verify the token credentials"}, http=404),
-        token_reply("a2", "r2"), encrypted({}),
+        token_reply("a2", "r2"),
+        encrypted({}),
     )
     client.get_invoice(1)
     clock.now += 10_000
@@ -60,7 +73,9 @@ def test_failed_refresh_falls_back_to_login(make_client: MakeClient, session: Fa
     assert session.sent[-1].headers["Authorization"] == "Bearer a2"
 
 
-def test_expires_in_missing_or_string(make_client: MakeClient, session: FakeSession, clock: FakeClock) -> None:
+def test_expires_in_missing_or_string(
+    make_client: MakeClient, session: FakeSession, clock: FakeClock
+) -> None:
     assert parse_token({"response": {"token": {"access_token": "a"}}}, 0).expires_in == 900
     assert parse_token({"response": {"access_token": "a", "expires_in": "120"}}, 0).expires_in == 120
     assert parse_token({"access_token": "a", "expires_in": "soon"}, 0).expires_in == 900
@@ -88,9 +103,15 @@ def test_explicit_login_and_refresh_keep_the_token(make_client: MakeClient, sess
 
 
 def test_401_on_a_read_reauthenticates_once_and_replays(client: HesabeClient, session: FakeSession) -> None:
-    session.reply(plain({"message": "Unauthenticated."}, http=401), token_reply("a9", "r9"), encrypted({"ok": 1}))
+    session.reply(
+        plain({"message": "Unauthenticated."}, http=401), token_reply("a9", "r9"), encrypted({"ok": 1})
+    )
     assert client.list_invoices() == {"ok": 1}
-    assert _paths(session) == ["/api/v1/invoice-dashboard", "/api/v1/token-refresh", "/api/v1/invoice-dashboard"]
+    assert _paths(session) == [
+        "/api/v1/invoice-dashboard",
+        "/api/v1/token-refresh",
+        "/api/v1/invoice-dashboard",
+    ]
     assert session.sent[2].headers["Authorization"] == "Bearer a9"
 
 
@@ -102,13 +123,16 @@ def test_a_second_401_on_a_read_is_raised(client: HesabeClient, session: FakeSes
     assert len(session.sent) == 3
 
 
-@pytest.mark.parametrize("call", [
-    lambda c: c.create_invoice(amount=1),
-    lambda c: c.resend_invoice(1, mobile_number="1"),
-    lambda c: c.send_bulk_invoices([1]),
-    lambda c: c.cancel_invoice("t"),
-    lambda c: c.cancel_open_invoice(1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.create_invoice(amount=1),
+        lambda c: c.resend_invoice(1, mobile_number="1"),
+        lambda c: c.send_bulk_invoices([1]),
+        lambda c: c.cancel_invoice("t"),
+        lambda c: c.cancel_open_invoice(1),
+    ],
+)
 def test_401_on_a_write_is_not_replayed_but_the_token_is_dropped(
     call: Callable[[HesabeClient], object], client: HesabeClient, session: FakeSession
 ) -> None:

@@ -21,9 +21,11 @@ from hesabe_spec.errors import (
     RateLimitError,
     RedirectError,
     ServerError,
-    TimeoutError,
     TransportError,
     ValidationError,
+)
+from hesabe_spec.errors import (
+    TimeoutError as HesabeTimeout,
 )
 from hesabe_spec.wire import server_json
 
@@ -47,7 +49,9 @@ def test_reads_plain_json_success(client: HesabeClient, session: FakeSession) ->
     assert client.get_invoice(7) == {"a": 1}
 
 
-def _raises(client: HesabeClient, session: FakeSession, reply: FakeResponse, cls: type[Exception]) -> Exception:
+def _raises(
+    client: HesabeClient, session: FakeSession, reply: FakeResponse, cls: type[Exception]
+) -> Exception:
     session.reply(reply)
     with pytest.raises(cls) as info:
         client.resend_invoice(1, mobile_number="66666666")
@@ -55,9 +59,15 @@ def _raises(client: HesabeClient, session: FakeSession, reply: FakeResponse, cls
     return info.value
 
 
-def test_field_errors_from_response_as_the_server_sends_them(client: HesabeClient, session: FakeSession) -> None:
-    reply = encrypted({"mobileNumber": ["The mobile number field is required."]}, status=False,
-                      message="Validation failed", http=422)
+def test_field_errors_from_response_as_the_server_sends_them(
+    client: HesabeClient, session: FakeSession
+) -> None:
+    reply = encrypted(
+        {"mobileNumber": ["The mobile number field is required."]},
+        status=False,
+        message="Validation failed",
+        http=422,
+    )
     err = _raises(client, session, reply, ValidationError)
     assert isinstance(err, ValidationError)
     assert err.field_errors == {"mobileNumber": ["The mobile number field is required."]}
@@ -67,15 +77,21 @@ def test_field_errors_from_response_as_the_server_sends_them(client: HesabeClien
 
 
 def test_field_errors_tolerated_under_data_and_as_strings(client: HesabeClient, session: FakeSession) -> None:
-    reply = plain({"status": False, "message": {"en": "Invalid data", "ar": "بيانات"}, "data": {"amount": "bad"}})
+    reply = plain(
+        {"status": False, "message": {"en": "Invalid data", "ar": "بيانات"}, "data": {"amount": "bad"}}
+    )
     err = _raises(client, session, reply, ValidationError)
     assert isinstance(err, ValidationError)
     assert err.field_errors == {"amount": ["bad"]} and err.message == "Invalid data" and err.status == 200
 
 
 def test_code_506_is_a_validation_error(client: HesabeClient, session: FakeSession) -> None:
-    err = _raises(client, session, encrypted(None, status=False, message="Invalid Request Data", code=506),
-                  ValidationError)
+    err = _raises(
+        client,
+        session,
+        encrypted(None, status=False, message="Invalid Request Data", code=506),
+        ValidationError,
+    )
     assert isinstance(err, APIError) and err.code == 506 and err.field_errors == {}
 
 
@@ -85,8 +101,10 @@ def test_code_506_is_a_validation_error(client: HesabeClient, session: FakeSessi
         (encrypted(None, status=False, message="Invalid Signature."), AuthenticationError),
         (plain({"message": "Unauthenticated."}, http=403), AuthenticationError),
         (encrypted(None, status=False, message="x", code=501), AuthenticationError),
-        (encrypted(None, status=False, message="Request not found, Please verify the request data"),
-         NotFoundError),
+        (
+            encrypted(None, status=False, message="Request not found, Please verify the request data"),
+            NotFoundError,
+        ),
         (plain({"message": "Request not found, Please verify the request data"}), NotFoundError),
         (encrypted(None, status=False, message="Invoice details not found.", http=404), NotFoundError),
         (plain({"message": "Internal server error occurred"}), ServerError),
@@ -96,8 +114,9 @@ def test_code_506_is_a_validation_error(client: HesabeClient, session: FakeSessi
         (plain({"status": False, "message": "nope"}, http=400), ValidationError),
     ],
 )
-def test_error_mapping(reply: FakeResponse, cls: type[Exception], client: HesabeClient,
-                       session: FakeSession) -> None:
+def test_error_mapping(
+    reply: FakeResponse, cls: type[Exception], client: HesabeClient, session: FakeSession
+) -> None:
     err = _raises(client, session, reply, cls)
     assert type(err) is cls
     assert err.status == reply.status_code  # type: ignore[attr-defined]
@@ -106,8 +125,12 @@ def test_error_mapping(reply: FakeResponse, cls: type[Exception], client: Hesabe
 def test_rate_limit_carries_retry_after(make_client, session: FakeSession) -> None:  # type: ignore[no-untyped-def]
     client = make_client(max_retry_after=1)
     client.tokens.adopt({"access_token": "t"})
-    err = _raises(client, session, plain({"message": "Too Many Attempts."}, http=429, headers={"Retry-After": "30"}),
-                  RateLimitError)
+    err = _raises(
+        client,
+        session,
+        plain({"message": "Too Many Attempts."}, http=429, headers={"Retry-After": "30"}),
+        RateLimitError,
+    )
     assert isinstance(err, RateLimitError) and err.retry_after == 30.0
 
 
@@ -120,7 +143,9 @@ def test_rate_limit_retry_after_http_date(make_client, session: FakeSession) -> 
 
 
 def test_redirect_is_never_followed(client: HesabeClient, session: FakeSession) -> None:
-    err = _raises(client, session, FakeResponse(301, b"", {"Location": "https://elsewhere/api"}), RedirectError)
+    err = _raises(
+        client, session, FakeResponse(301, b"", {"Location": "https://elsewhere/api"}), RedirectError
+    )
     assert isinstance(err, RedirectError) and err.location == "https://elsewhere/api"
     assert "https://elsewhere/api" in str(err) and err.status == 301
     assert len(session.sent) == 1 and session.sent[0].allow_redirects is False
@@ -134,14 +159,17 @@ def test_redirect_is_never_followed(client: HesabeClient, session: FakeSession) 
         (b'{"response":"' + b"00" * 32 + b'"}', InvalidPaddingError),
     ],
 )
-def test_undecodable_success_is_a_protocol_error(body: bytes, cls: type[Exception], client: HesabeClient,
-                                                  session: FakeSession) -> None:
+def test_undecodable_success_is_a_protocol_error(
+    body: bytes, cls: type[Exception], client: HesabeClient, session: FakeSession
+) -> None:
     err = _raises(client, session, FakeResponse(200, body), cls)
     assert isinstance(err, ProtocolError)
     assert err.body == body and err.status == 200 and err.operation == "resend_invoice"
 
 
-def test_raise_errors_false_returns_the_error_on_the_result(client: HesabeClient, session: FakeSession) -> None:
+def test_raise_errors_false_returns_the_error_on_the_result(
+    client: HesabeClient, session: FakeSession
+) -> None:
     session.reply(encrypted(None, status=False, message="Invalid Signature."), FakeResponse(200, b"zz"))
     result = client.call("get_invoice", path_params={"id": 1}, raise_errors=False)
     assert not result.ok and isinstance(result.error, AuthenticationError)
@@ -153,14 +181,15 @@ def test_raise_errors_false_returns_the_error_on_the_result(client: HesabeClient
 @pytest.mark.parametrize(
     ("exc", "cls"),
     [
-        (requests.exceptions.ConnectTimeout("slow"), TimeoutError),
-        (requests.exceptions.ReadTimeout("slow"), TimeoutError),
+        (requests.exceptions.ConnectTimeout("slow"), HesabeTimeout),
+        (requests.exceptions.ReadTimeout("slow"), HesabeTimeout),
         (requests.exceptions.ConnectionError("refused"), TransportError),
         (ConnectionResetError("reset"), TransportError),
     ],
 )
-def test_transport_failures(exc: Exception, cls: type[Exception], client: HesabeClient,
-                            session: FakeSession) -> None:
+def test_transport_failures(
+    exc: Exception, cls: type[Exception], client: HesabeClient, session: FakeSession
+) -> None:
     session.reply(exc)
     with pytest.raises(cls) as info:
         client.cancel_invoice("tok")

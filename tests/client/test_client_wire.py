@@ -13,34 +13,77 @@ import pytest
 from client_fakes import BASE, FakeSession, encrypted, token_reply
 
 from hesabe_spec import OPERATIONS, SANDBOX, HesabeClient
-from hesabe_spec.enums import AmountType, BulkListType, InvoiceKind, InvoiceSubType, PaymentType, SubscriptionType
+from hesabe_spec.enums import (
+    AmountType,
+    BulkListType,
+    InvoiceKind,
+    InvoiceSubType,
+    PaymentType,
+    SubscriptionType,
+)
 
 MC = SANDBOX.merchant_code
 
 INVOICE_KW: dict[str, Any] = dict(
-    amount=Decimal("20"), customer_name="TEST", mobile_number="66666666", country_code="965",
-    customer_email="test@gmail.com", reference_number="12349899", description="Invoice testing",
-    expires_at=dt.date(2025, 12, 12), invoice_type="1", invoice_sub_type=InvoiceSubType.URL,
+    amount=Decimal("20"),
+    customer_name="TEST",
+    mobile_number="66666666",
+    country_code="965",
+    customer_email="test@gmail.com",
+    reference_number="12349899",
+    description="Invoice testing",
+    expires_at=dt.date(2025, 12, 12),
+    invoice_type="1",
+    invoice_sub_type=InvoiceSubType.URL,
     allocate_pay_type=[PaymentType.KNET, 2],
 )
 #: the decrypted seed-001 request, exactly (key order aside)
 INVOICE_WIRE = {
-    "merchantCode": MC, "mobileNumber": "66666666", "customerName": "TEST", "referenceNumber": "12349899",
-    "amount": "20.000", "countryCode": "965", "invoiceType": "1", "invoiceSubType": "3",
-    "allocatePayType": "1,2", "description": "Invoice testing", "customerEmail": "test@gmail.com",
+    "merchantCode": MC,
+    "mobileNumber": "66666666",
+    "customerName": "TEST",
+    "referenceNumber": "12349899",
+    "amount": "20.000",
+    "countryCode": "965",
+    "invoiceType": "1",
+    "invoiceSubType": "3",
+    "allocatePayType": "1,2",
+    "description": "Invoice testing",
+    "customerEmail": "test@gmail.com",
     "expiresAt": "2025-12-12",
 }
 SPLIT_ITEMS = [
-    {"amount": "100.000", "expires_at": "2026-12-12", "reference_number": "8849404", "invoice_type": "1",
-     "invoice_sub_type": "0", "language": "en", "customer_name": "Mohammed", "mobile_number": "66666666"},
+    {
+        "amount": "100.000",
+        "expires_at": "2026-12-12",
+        "reference_number": "8849404",
+        "invoice_type": "1",
+        "invoice_sub_type": "0",
+        "language": "en",
+        "customer_name": "Mohammed",
+        "mobile_number": "66666666",
+    },
     {"amount": 150, "expiresAt": "2026-12-12", "referenceNumber": "88445604", "allocatePayType": "1,2"},
 ]
 SPLIT_WIRE = [
-    {"merchantCode": MC, "amount": "100.000", "expiresAt": "2026-12-12", "referenceNumber": "8849404",
-     "invoiceType": "1", "invoiceSubType": "0", "language": "en", "customerName": "Mohammed",
-     "mobileNumber": "66666666"},
-    {"merchantCode": MC, "amount": "150.000", "expiresAt": "2026-12-12", "referenceNumber": "88445604",
-     "allocatePayType": "1,2"},
+    {
+        "merchantCode": MC,
+        "amount": "100.000",
+        "expiresAt": "2026-12-12",
+        "referenceNumber": "8849404",
+        "invoiceType": "1",
+        "invoiceSubType": "0",
+        "language": "en",
+        "customerName": "Mohammed",
+        "mobileNumber": "66666666",
+    },
+    {
+        "merchantCode": MC,
+        "amount": "150.000",
+        "expiresAt": "2026-12-12",
+        "referenceNumber": "88445604",
+        "allocatePayType": "1,2",
+    },
 ]
 CSV = "name,phone,email,amount,reference_number,description\nbb8,66666666,t@x.com,8.999,bb01,Due\n"
 
@@ -53,73 +96,131 @@ CASES: dict[str, Case] = {
     "create_invoice": (lambda c: c.create_invoice(**INVOICE_KW), {}, INVOICE_WIRE, {}),
     "create_subscription_invoice": (
         lambda c: c.create_subscription_invoice(
-            amount="80.000", invoice_type="0", frequency=1, no_of_recurrence=3,
-            subscription_type=SubscriptionType.ON_DEMAND, start_date="2025-02-12", expires_at="2026-12-12",
+            amount="80.000",
+            invoice_type="0",
+            frequency=1,
+            no_of_recurrence=3,
+            subscription_type=SubscriptionType.ON_DEMAND,
+            start_date="2025-02-12",
+            expires_at="2026-12-12",
             items_list=[{"item_title": "Gym", "rate": 40, "quantity": 2, "amount": "80"}],
         ),
         {},
-        {"merchantCode": MC, "subscription": "1", "amount": "80.000", "invoiceType": "0", "frequency": "1",
-         "noofRecurrence": "3", "SubscriptionType": "1", "startDate": "2025-02-12", "expiresAt": "2026-12-12",
-         "itemsList": [{"itemTitle": "Gym", "rate": "40.000", "quantity": "2", "amount": "80.000"}]},
+        {
+            "merchantCode": MC,
+            "subscription": "1",
+            "amount": "80.000",
+            "invoiceType": "0",
+            "frequency": "1",
+            "noofRecurrence": "3",
+            "SubscriptionType": "1",
+            "startDate": "2025-02-12",
+            "expiresAt": "2026-12-12",
+            "itemsList": [{"itemTitle": "Gym", "rate": "40.000", "quantity": "2", "amount": "80.000"}],
+        },
         {},
     ),
     "create_split_invoice": (
-        lambda c: c.create_split_invoice(SPLIT_ITEMS), {}, {"merchantCode": MC, "invoices": SPLIT_WIRE}, {}
+        lambda c: c.create_split_invoice(SPLIT_ITEMS),
+        {},
+        {"merchantCode": MC, "invoices": SPLIT_WIRE},
+        {},
     ),
     "create_installment_invoice": (
-        lambda c: c.create_installment_invoice(SPLIT_ITEMS), {}, {"merchantCode": MC, "invoices": SPLIT_WIRE}, {}
+        lambda c: c.create_installment_invoice(SPLIT_ITEMS),
+        {},
+        {"merchantCode": MC, "invoices": SPLIT_WIRE},
+        {},
     ),
     "list_invoices": (
-        lambda c: c.list_invoices(from_date=dt.date(2025, 1, 1), to_date="2025-12-31", page=2,
-                                  invoice_type=InvoiceKind.SPLIT),
-        {}, {"merchantCode": MC},
+        lambda c: c.list_invoices(
+            from_date=dt.date(2025, 1, 1), to_date="2025-12-31", page=2, invoice_type=InvoiceKind.SPLIT
+        ),
+        {},
+        {"merchantCode": MC},
         {"fromDate": "2025-01-01", "toDate": "2025-12-31", "page": "2", "invoiceType": "6"},
     ),
     "get_invoice": (lambda c: c.get_invoice(14696), {"id": 14696}, {"merchantCode": MC}, {}),
     "resend_invoice": (
-        lambda c: c.resend_invoice(1782, mobile_number="66666666"), {},
-        {"merchantCode": MC, "mobileNumber": "66666666", "resendId": "1782", "countryCode": "965"}, {},
+        lambda c: c.resend_invoice(1782, mobile_number="66666666"),
+        {},
+        {"merchantCode": MC, "mobileNumber": "66666666", "resendId": "1782", "countryCode": "965"},
+        {},
     ),
     "send_bulk_invoices": (
-        lambda c: c.send_bulk_invoices([12880, "12881"]), {}, {"merchantCode": MC, "ids": ["12880", "12881"]}, {}
+        lambda c: c.send_bulk_invoices([12880, "12881"]),
+        {},
+        {"merchantCode": MC, "ids": ["12880", "12881"]},
+        {},
     ),
     "cancel_invoice": (
-        lambda c: c.cancel_invoice("8417596678339677489"), {"token": "8417596678339677489"},
-        {"merchantCode": MC, "statusId": "3"}, {},
+        lambda c: c.cancel_invoice("8417596678339677489"),
+        {"token": "8417596678339677489"},
+        {"merchantCode": MC, "statusId": "3"},
+        {},
     ),
     "create_open_invoice": (
-        lambda c: c.create_open_invoice(title="Donate", amount_type=AmountType.OPEN, min_amount=1,
-                                        max_amount="50.5", expiry_date="2026-12-05"),
+        lambda c: c.create_open_invoice(
+            title="Donate",
+            amount_type=AmountType.OPEN,
+            min_amount=1,
+            max_amount="50.5",
+            expiry_date="2026-12-05",
+        ),
         {},
-        {"merchantCode": MC, "title": "Donate", "amountType": "1", "minAmount": "1.000", "maxAmount": "50.500",
-         "expiryDate": "2026-12-05"},
+        {
+            "merchantCode": MC,
+            "title": "Donate",
+            "amountType": "1",
+            "minAmount": "1.000",
+            "maxAmount": "50.500",
+            "expiryDate": "2026-12-05",
+        },
         {},
     ),
     "list_open_invoices": (
-        lambda c: c.list_open_invoices(page=1, paid_status=0), {}, {"merchantCode": MC},
+        lambda c: c.list_open_invoices(page=1, paid_status=0),
+        {},
+        {"merchantCode": MC},
         {"page": "1", "paidStatus": "0"},
     ),
     "get_open_invoice": (lambda c: c.get_open_invoice(926), {"id": 926}, {"merchantCode": MC}, {}),
     "update_open_invoice": (
-        lambda c: c.update_open_invoice(927, expiry_date=dt.date(2026, 1, 31)), {"id": 927},
-        {"merchantCode": MC, "expiryDate": "2026-01-31"}, {},
+        lambda c: c.update_open_invoice(927, expiry_date=dt.date(2026, 1, 31)),
+        {"id": 927},
+        {"merchantCode": MC, "expiryDate": "2026-01-31"},
+        {},
     ),
     "cancel_open_invoice": (lambda c: c.cancel_open_invoice(926), {"id": 926}, {"merchantCode": MC}, {}),
     "upload_bulk_invoices": (
-        lambda c: c.upload_bulk_invoices(CSV), {},
-        {"merchantCode": MC, "isScheduled": "false", "fileType": "csv",
-         "invoices": base64.b64encode(CSV.encode()).decode()},
+        lambda c: c.upload_bulk_invoices(CSV),
+        {},
+        {
+            "merchantCode": MC,
+            "isScheduled": "false",
+            "fileType": "csv",
+            "invoices": base64.b64encode(CSV.encode()).decode(),
+        },
         {},
     ),
     "list_bulk_invoices": (
-        lambda c: c.list_bulk_invoices(list_type=BulkListType.SCHEDULED), {}, {"merchantCode": MC}, {"type": "1"}
+        lambda c: c.list_bulk_invoices(list_type=BulkListType.SCHEDULED),
+        {},
+        {"merchantCode": MC},
+        {"type": "1"},
     ),
     "update_bulk_invoice": (
-        lambda c: c.update_bulk_invoice(12887, amount="100", name="bb8", phone="96512345678",
-                                        reference_number="bb01-0000008"),
+        lambda c: c.update_bulk_invoice(
+            12887, amount="100", name="bb8", phone="96512345678", reference_number="bb01-0000008"
+        ),
         {"id": 12887},
-        {"merchantCode": MC, "amount": "100.000", "name": "bb8", "phone": "96512345678",
-         "reference_number": "bb01-0000008"},
+        {
+            "merchantCode": MC,
+            "amount": "100.000",
+            "name": "bb8",
+            "phone": "96512345678",
+            "reference_number": "bb01-0000008",
+        },
         {},
     ),
     "delete_bulk_invoice": (lambda c: c.delete_bulk_invoice(12885), {"id": 12885}, {"merchantCode": MC}, {}),
@@ -155,7 +256,7 @@ def test_wire_shape(name: str, client: HesabeClient, session: FakeSession) -> No
         assert "Authorization" not in sent.headers
     if op.payload_in == "query":
         assert sent.data is None
-        assert list(sent.params or {})[0] == "data"
+        assert next(iter(sent.params or {})) == "data"
         assert {k: v for k, v in (sent.params or {}).items() if k != "data"} == expected_filters
     elif op.payload_in == "body":
         assert sent.params is None
@@ -167,7 +268,9 @@ def test_wire_shape(name: str, client: HesabeClient, session: FakeSession) -> No
 
 
 def test_wrapper_returns_the_decrypted_response(client: HesabeClient, session: FakeSession) -> None:
-    session.reply(encrypted({"id": 14697, "url": "https://x/s/9Q6EE769"}, message="Invoice generated successfully"))
+    session.reply(
+        encrypted({"id": 14697, "url": "https://x/s/9Q6EE769"}, message="Invoice generated successfully")
+    )
     assert client.create_invoice(amount=1) == {"id": 14697, "url": "https://x/s/9Q6EE769"}
 
 
@@ -207,14 +310,23 @@ def test_items_list_json_string_and_pay_type_string_pass_through(
     session.reply(encrypted({}))
     client.create_invoice(amount="5.250", items_list='[{"itemTitle":"a"}]', allocate_pay_type="1,2,7")
     assert session.sent[0].payload() == {
-        "merchantCode": MC, "amount": "5.250", "itemsList": '[{"itemTitle":"a"}]', "allocatePayType": "1,2,7"
+        "merchantCode": MC,
+        "amount": "5.250",
+        "itemsList": '[{"itemTitle":"a"}]',
+        "allocatePayType": "1,2,7",
     }
 
 
-def test_call_sends_payload_as_given_with_path_params_and_query(client: HesabeClient, session: FakeSession) -> None:
+def test_call_sends_payload_as_given_with_path_params_and_query(
+    client: HesabeClient, session: FakeSession
+) -> None:
     session.reply(encrypted({}))
-    result = client.call("get_invoice", {"merchantCode": 42, "junk": [1]}, path_params={"id": "x/y"},
-                         query={"page": 1, "skip": None})
+    result = client.call(
+        "get_invoice",
+        {"merchantCode": 42, "junk": [1]},
+        path_params={"id": "x/y"},
+        query={"page": 1, "skip": None},
+    )
     sent = session.sent[0]
     assert sent.url == BASE + "/api/v1/invoice/x/y"
     assert sent.payload() == {"merchantCode": 42, "junk": [1]}
@@ -222,7 +334,9 @@ def test_call_sends_payload_as_given_with_path_params_and_query(client: HesabeCl
     assert result.ok
 
 
-def test_call_accepts_non_object_payloads_for_negative_tests(client: HesabeClient, session: FakeSession) -> None:
+def test_call_accepts_non_object_payloads_for_negative_tests(
+    client: HesabeClient, session: FakeSession
+) -> None:
     session.reply(encrypted({}))
     client.call("send_bulk_invoices", ["not", "an", "object"], validate=False)
     assert session.sent[0].payload() == ["not", "an", "object"]
