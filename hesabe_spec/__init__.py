@@ -10,6 +10,7 @@ from hesabe_spec.crypto import CipherKeys, decrypt, encrypt
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation, get_operation
 from hesabe_spec.sandbox import SANDBOX
+from hesabe_spec.validation import Violation, validate_request, validate_response
 from hesabe_spec.wire import client_json, server_json
 
 __all__ = [
@@ -23,10 +24,13 @@ __all__ = [
     "Operation",
     "PreparedRequest",
     "Result",
+    "Violation",
     "build_request",
     "client_json",
     "decrypt",
     "encrypt",
     "get_operation",
     "server_json",
+    "validate_request",
+    "validate_response",
 ]

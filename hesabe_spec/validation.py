@@ -1,0 +1,223 @@
+"""Validate payloads and response bodies against the operation schemas, with precise findings.
+
+``validate_request(operation, payload)`` checks a request payload (the decrypted ``data``, or the
+plain JSON of login/refresh; for GETs, ``data`` merged with the plain query filters).
+``validate_response(operation, body)`` checks a response body (the decrypted envelope, or the
+plain JSON of login/refresh and ``{"message": ...}`` errors). Both return a list of
+:class:`Violation` (empty when valid), sorted by pointer, and never raise for bad input; an
+unknown operation name is a ``KeyError``.
+
+Validators are compiled once per schema and cached: the mock calls these on its hot path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.exceptions import best_match
+
+from hesabe_spec.operations import get_operation
+from hesabe_spec.schema_store import (
+    FORMAT_CHECKER,
+    documents,
+    load_schema,
+    registry,
+    request_schema,
+    response_schema,
+    schema_uri,
+)
+
+__all__ = [
+    "MISSING",
+    "Violation",
+    "load_schema",
+    "request_schema",
+    "response_schema",
+    "validate_request",
+    "validate_response",
+]
+
+#: ``Violation.actual`` of a required property that is absent.
+MISSING = "missing"
+
+Direction = Literal["request", "response"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way a payload or body breaks its operation's schema.
+
+    Attributes:
+        operation: the operation name, e.g. ``"create_invoice"``.
+        direction: ``"request"`` or ``"response"``.
+        rule: stable short name: the JSON Schema keyword that failed (``type``, ``required``,
+            ``pattern``, ``enum``, ``const``, ``format``, ``minItems``, ``additionalProperties``,
+            ``dependentRequired`` ...), except ``"if-then"`` for a conditional requirement
+            (e.g. ``mobileNumber`` when ``invoiceType`` is ``"1"``).
+        pointer: JSON pointer of the offending value; for a missing or unknown property, the
+            pointer that property has or would have (``"/invoices/0/amount"``). ``""`` is the root.
+        field: the wire field the violation concerns (the last property name in ``pointer``;
+            ``None`` at the root), for Laravel-style ``{"field": ["msg"]}`` errors.
+        expected: what the schema wanted, in words.
+        actual: what was found: compact JSON text (shortened), or :data:`MISSING`.
+        message: one human sentence.
+        keyword: the JSON Schema keyword behind ``rule`` (differs only for ``"if-then"``).
+        schema_path: where in the schema the rule lives (``/``-joined), for debugging.
+    """
+
+    operation: str
+    direction: Direction
+    rule: str
+    pointer: str
+    field: str | None
+    expected: str
+    actual: str
+    message: str
+    keyword: str
+    schema_path: str
+
+    @property
+    def dotted_key(self) -> str:
+        """Laravel's key for this location, e.g. ``"invoices.0.amount"`` (``""`` at the root)."""
+        return ".".join(_unescape(t) for t in self.pointer.split("/")[1:])
+
+
+def validate_request(operation: str, payload: Any) -> list[Violation]:
+    """Check a request payload of ``operation``; ``[]`` when it is valid."""
+    return _validate(operation, "request", payload)
+
+
+def validate_response(operation: str, body: Any) -> list[Violation]:
+    """Check a (decrypted or plain) response body of ``operation``; ``[]`` when it is valid."""
+    return _validate(operation, "response", body)
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = documents()[schema_uri(name)]
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=registry(), format_checker=FORMAT_CHECKER)
+
+
+def _validate(operation: str, direction: Direction, instance: Any) -> list[Violation]:
+    op = get_operation(operation)
+    name = op.request_schema_name if direction == "request" else op.response_schema_name
+    validator = _validator(name)
+    found: list[Violation] = []
+    for error in validator.iter_errors(instance):
+        found.extend(_translate(error, operation, direction))
+    # One error can be reported twice through different branches; keep the first of each.
+    unique = {(v.pointer, v.rule, v.expected): v for v in reversed(found)}
+    return sorted(unique.values(), key=lambda v: (v.pointer, v.rule, v.expected))
+
+
+# ------------------------------------------------------------------------------------ translation
+
+
+def _translate(error: SchemaError, operation: str, direction: Direction) -> list[Violation]:
+    if error.context:  # anyOf / oneOf: report the branch that came closest
+        error = best_match(error.context)
+    keyword = str(error.validator)
+    path = list(error.absolute_path)
+    spath = list(error.absolute_schema_path)
+    rule = keyword
+
+    def make(tokens: list[Any], expected: str, actual: str, message: str) -> Violation:
+        pointer = "".join("/" + _escape(str(t)) for t in tokens)
+        field = next((str(t) for t in reversed(tokens) if isinstance(t, str)), None)
+        return Violation(operation, direction, rule, pointer, field, expected, actual,
+                         message, keyword, "/".join(str(s) for s in spath))
+
+    if keyword in ("required", "dependentRequired"):
+        missing = _named_missing(error)
+        if keyword == "required" and id(error.schema) in _if_of_then():
+            rule = "if-then"
+            condition = _condition(error.schema)
+            return [make([*path, p], f"property {p!r} when {condition}", MISSING,
+                         f"{p!r} is required when {condition}") for p in missing]
+        where = f" (by {keyword})" if keyword != "required" else ""
+        return [make([*path, p], f"property {p!r}", MISSING, f"{p!r} is required{where}") for p in missing]
+    if keyword == "additionalProperties":
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extras = [k for k in error.instance if k not in known]
+        return [make([*path, k], "only the documented properties", _show(error.instance[k]),
+                     f"{k!r} is not a known field") for k in extras]
+    expected = _expected(keyword, error.validator_value)
+    actual = _show(error.instance)
+    where = "".join("/" + _escape(str(t)) for t in path) or "the body"
+    # A pattern says little to a reader; the schema's own description says it in words.
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    wanted = description.rstrip(".") if keyword == "pattern" and description else expected
+    return [make(path, expected, actual, f"{where}: expected {wanted}, got {actual}")]
+
+
+def _named_missing(error: SchemaError) -> list[str]:
+    """The property names this ``required``-style error is about (one per error in jsonschema)."""
+    value = error.validator_value
+    candidates = value if isinstance(value, list) else [d for deps in value.values() for d in deps]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    named = [p for p in candidates if p not in instance and error.message.startswith(repr(p))]
+    return named or [p for p in candidates if p not in instance]
+
+
+@cache
+def _if_of_then() -> dict[int, dict[str, Any]]:
+    """``id(then-subschema) -> its sibling if-subschema``, over every schema document.
+
+    jsonschema's schema paths skip ``$ref`` hops, so a conditional is recognised by the identity
+    of the failing subschema (validators are built on the cached documents, not on copies).
+    """
+    found: dict[int, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("then"), dict) and isinstance(node.get("if"), dict):
+                found[id(node["then"])] = node["if"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for doc in documents().values():
+        walk(doc)
+    return found
+
+
+def _condition(then: Any) -> str:
+    """Describe the ``if`` next to a failing ``then``, e.g. ``invoiceType is "1"``."""
+    props = _if_of_then().get(id(then), {}).get("properties", {})
+    parts = [f"{k} is {json.dumps(v['const'])}" for k, v in props.items() if "const" in v]
+    return " and ".join(parts) or "the condition holds"
+
+
+def _expected(keyword: str, value: Any) -> str:
+    if keyword == "type":
+        return "type " + " or ".join(value if isinstance(value, list) else [value])
+    if keyword == "pattern":
+        return f"a string matching {value}"
+    if keyword == "enum":
+        return "one of " + ", ".join(json.dumps(v) for v in value)
+    if keyword == "const":
+        return json.dumps(value)
+    if keyword == "format":
+        return f"format {value}"
+    return f"{keyword} {json.dumps(value)}"
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=repr)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
