@@ -77,8 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"Hesabe mock listening on http://{shown}:{port}", flush=True)
-    print(f"  merchant {SANDBOX.merchant_code}, login {SANDBOX.username} / (sandbox password), "
-          f"store: {args.db or 'memory'}", flush=True)
+    url = f"http://{shown}:{port}"
+    print(f"  store: {args.db or 'memory'}; merchants: "
+          f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
+    if merchants.by_access_code(SANDBOX.access_code) is not None:
+        # The sandbox identity is public (Hesabe prints it in every docs page), so showing it is safe.
+        print(f"  try:  curl -s -X POST {url}/api/v1/login -H 'Content-Type: application/json' "
+              f"-d '{{\"username\":\"{SANDBOX.username}\",\"password\":\"{SANDBOX.password}\"}}'",
+              flush=True)
+        print(f"  or:   HESABE_MERCHANT_API_URL={url} .venv/bin/python -c "
+              f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
+              flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     try:
