@@ -139,14 +139,18 @@ class ASGITransport:
             self._loop = self._thread = None
         if loop is None or thread is None:
             return
-        if self._lifespan_task is not None and self._lifespan_queue is not None:
-            asyncio.run_coroutine_threadsafe(self._lifespan_queue.put({"type": "lifespan.shutdown"}), loop)
-            # Shutdown is best effort: whatever the app does, the loop must still stop.
-            with contextlib.suppress(Exception):
-                self._lifespan_task.result(10)
-            self._lifespan_task = self._lifespan_queue = None
+        task, queue = self._lifespan_task, self._lifespan_queue
+        self._lifespan_task = self._lifespan_queue = None
+        # Shutdown is best effort: whatever the app does, the loop must still stop.
+        with contextlib.suppress(Exception):
+            if task is not None and queue is not None and not task.done():
+                asyncio.run_coroutine_threadsafe(queue.put({"type": "lifespan.shutdown"}), loop).result(10)
+                task.result(10)
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
+        loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
     # -- internals ---------------------------------------------------------------------------
@@ -219,6 +223,14 @@ class ASGITransport:
             "state": dict(self._state),
         }
         return await _exchange(self.app, scope, body, url, self._raise)
+
+
+async def _cancel_pending() -> None:
+    """Cancel what is still running (a request that timed out) so the loop closes cleanly."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _body_bytes(data: bytes | str | None, json_body: Any) -> bytes:
