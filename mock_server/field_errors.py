@@ -19,14 +19,22 @@ def human(field: str) -> str:
     return _CAMEL.sub(" ", field.replace("_", " ")).lower()
 
 
+def _human_condition(condition: str) -> str:
+    """``invoiceType is 1`` -> ``invoice type is 1`` (Laravel's required_if wording)."""
+    name, sep, rest = condition.partition(" ")
+    return f"{human(name)}{sep}{rest}"
+
+
 def _sentence(v: Any) -> str:
     field = human(str(getattr(v, "field", "") or "payload"))
     rule = str(getattr(v, "rule", ""))
     if rule == "required":
         return f"The {field} field is required."
-    if rule in ("if-then", "required-if", "dependentRequired"):
-        detail = getattr(v, "message", "")
-        return f"The {field} field is required. ({detail})" if detail else f"The {field} field is required."
+    if rule in ("if-then", "dependentRequired"):
+        _, when, condition = str(getattr(v, "expected", "")).partition(" when ")
+        condition = condition.replace('"', "")
+        return f"The {field} field is required when {_human_condition(condition)}." if when else (
+            f"The {field} field is required.")
     if rule == "type":
         return f"The {field} must be {getattr(v, 'expected', 'of another type')}."
     if rule == "enum":
