@@ -1,0 +1,1 @@
+"""Shared helpers for the project's own tests (importable as ``support``; see pyproject's pythonpath)."""
