@@ -76,7 +76,8 @@ class Result:
         return self.envelope.get("message") if isinstance(self.envelope, dict) else None
 
 
-def _text_params(query: Mapping[str, Any] | None) -> dict[str, str]:
+def text_params(query: Mapping[str, Any] | None) -> dict[str, str]:
+    """Plain query parameters as text (enum members by value); ``None`` values dropped."""
     out: dict[str, str] = {}
     for key, value in (query or {}).items():
         if value is None:
@@ -106,7 +107,7 @@ def build_request(
     url = config.base_url + operation.format_path(**dict(path_params or {}))
     # Content-Type even on a bodiless GET: Hesabe's own fetch samples always send both.
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
-    params = _text_params(query)
+    params = text_params(query)
     body: bytes | None = None
     if operation.payload_in == "plain":
         body = client_json(payload)

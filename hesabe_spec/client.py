@@ -30,7 +30,7 @@ from requests.structures import CaseInsensitiveDict
 
 from hesabe_spec._classify import decode_body, error_for
 from hesabe_spec._methods import OperationMethods
-from hesabe_spec._request import PreparedRequest, Result, build_request
+from hesabe_spec._request import PreparedRequest, Result, build_request, text_params
 from hesabe_spec._transport import Transport
 from hesabe_spec.auth import TokenManager
 from hesabe_spec.config import ClientConfig
@@ -146,7 +146,7 @@ class HesabeClient(OperationMethods):
         op = _operation(operation)
         payload = self._with_merchant_code(op, payload, add_merchant_code)
         if self.validate if validate is None else validate:
-            _check(op, payload)
+            _check(op, _as_validated(op, payload, query))
         return self._execute(op, payload, path_params, query, raise_errors)
 
     # -- internals ---------------------------------------------------------------------------
@@ -256,6 +256,13 @@ def _content(response: Any) -> bytes:
         return bytes(content)
     text = getattr(response, "text", "")
     return text.encode("utf-8") if isinstance(text, str) else b""
+
+
+def _as_validated(op: Operation, payload: Any, query: Mapping[str, Any] | None) -> Any:
+    """What ``validate_request`` checks: for GETs, ``data`` merged with the plain filters."""
+    if op.payload_in != "query" or not query or not isinstance(payload, Mapping):
+        return payload
+    return {**payload, **text_params(query)}
 
 
 def _check(op: Operation, payload: Any) -> None:
