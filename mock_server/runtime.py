@@ -12,6 +12,7 @@ from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
+from mock_server.state.payments import PaidHook, PaymentService
 from mock_server.state.store import Store
 
 __all__ = ["Call", "MockRuntime", "Reply"]
@@ -30,6 +31,11 @@ class MockRuntime:
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
+        #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
+        #: payment (the webhook sender registers here); ``on_payment_failed`` after a failure
+        self.on_paid: list[PaidHook] = []
+        self.on_payment_failed: list[PaidHook] = []
+        self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
         #: extension points filled by the control plane (journal, faults, webhooks)
         self.extensions: dict[str, Any] = {}
 

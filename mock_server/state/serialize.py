@@ -43,6 +43,13 @@ def _payment_method(inv: Invoice) -> list[str]:
     return list(inv.payment_method) or [""]
 
 
+def _details_transaction(inv: Invoice) -> dict[str, Any] | None:
+    """The §4.6 transaction without ``list`` (the dashboard row's fields, kept for ``invoice_listed``)."""
+    if not inv.transaction:
+        return None
+    return {k: v for k, v in inv.transaction.items() if k != "list"}
+
+
 def invoice_details(inv: Invoice, base_url: str, merchant_name: str) -> dict[str, Any]:
     url, spliturl = _links(inv, base_url)
     return {
@@ -79,7 +86,7 @@ def invoice_details(inv: Invoice, base_url: str, merchant_name: str) -> dict[str
         "customer": _customer(inv),
         "created_by_merchant": _merchant(inv, merchant_name),
         "products": [dict(p) for p in inv.products],
-        "transaction": dict(inv.transaction) if inv.transaction else None,
+        "transaction": _details_transaction(inv),
     }
 
 

@@ -1,0 +1,316 @@
+"""Payment simulation: what a customer paying (or failing to pay) an invoice does to the state.
+
+Both the hosted payment page and the ``/_mock/`` control plane call :class:`PaymentService`, so a
+payment looks the same however it was made. Rules:
+
+* an invoice can be paid only while unpaid (0), not cancelled (3), not already paid (1) and not
+  past ``expires_at`` on the mock's clock; the payment type must be one it was allocated;
+* ``success`` sets ``invoice_status`` 1 and attaches a transaction shaped like the details
+  response (hesabe-api.md §4.6), with the dashboard row's fields under ``transaction["list"]``;
+* ``failure`` / ``cancelled`` (declined by the customer) leave it unpaid and append an attempt;
+* an open invoice takes many payments while active and unexpired, each within min/max (or exactly
+  the fixed amount), and ``paid_status`` turns 1 on the first success;
+* split/installment invoices are paid one by one: paying one never touches its siblings.
+
+After a success every callback in ``on_paid`` runs as ``(merchant, invoice_or_open_invoice,
+transaction)``; after a failure or decline ``on_failed`` runs the same way with the attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from itertools import count
+from typing import Any, Literal
+
+from hesabe_spec.enums import InvoiceStatus, PaymentType, ServiceType
+from mock_server.clock import Clock
+from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.state.errors import NotFound, Refused
+from mock_server.state.invoices import money
+from mock_server.state.models import Invoice, OpenInvoice
+from mock_server.state.store import Store
+
+__all__ = [
+    "OUTCOMES",
+    "PaidHook",
+    "PaymentRefused",
+    "PaymentResult",
+    "PaymentService",
+    "commission_for",
+]
+
+log = logging.getLogger("hesabe_mock.payments")
+
+Outcome = Literal["success", "failure", "cancelled"]
+OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled")
+#: ``(merchant, invoice or open invoice, transaction or attempt)``
+PaidHook = Callable[[Merchant, Any, dict[str, Any]], None]
+
+_OPEN_ACTIVE, _OPEN_EXPIRED, _OPEN_CANCELLED = 0, 1, 3
+#: KNET charges a flat fee, card schemes a percentage (typical Kuwaiti PSP pricing; Hesabe's
+#: real rates are per merchant contract and not public, so these are the mock's choice)
+_KNET_FEE = Decimal("0.100")
+_CARD_RATE = Decimal("0.025")
+_RESULT_CODE = {"success": "CAPTURED", "failure": "NOT CAPTURED", "cancelled": "CANCELED"}
+
+
+class PaymentRefused(Refused):
+    """The payment cannot be made at all (nothing is recorded). ``reason`` is machine-readable:
+    ``expired``, ``cancelled``, ``already_paid``, ``inactive``, ``payment_type``, ``amount``,
+    ``outcome``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    """What a payment did: the record as now stored and the transaction or failed attempt."""
+
+    outcome: str
+    record: Invoice | OpenInvoice
+    transaction: dict[str, Any]
+
+    @property
+    def paid(self) -> bool:
+        return self.outcome == "success"
+
+
+def commission_for(payment_type: int, amount: Decimal) -> Decimal:
+    """The mock's gateway fee: flat for KNET, a percentage for everything else."""
+    if payment_type == PaymentType.KNET:
+        return min(_KNET_FEE, amount)
+    return (amount * _CARD_RATE).quantize(Decimal("0.001"))
+
+
+def _number(value: Decimal) -> int | float:
+    """A JSON number as PHP writes it: ``15`` for a whole amount, ``14.9`` otherwise."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _digits(n: int) -> str:
+    return "".join(secrets.choice(string.digits) for _ in range(n))
+
+
+def _type_name(code: int) -> str:
+    try:
+        return PaymentType(code).display_name
+    except ValueError:
+        return f"Payment type {code}"
+
+
+def _parse_type(value: Any) -> int:
+    try:
+        code = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise PaymentRefused("payment_type", f"payment_type must be a number, got {value!r}") from None
+    return code
+
+
+def _parse_outcome(value: Any) -> str:
+    if value not in OUTCOMES:
+        raise PaymentRefused("outcome", f"outcome must be one of {', '.join(OUTCOMES)}, got {value!r}")
+    return str(value)
+
+
+def _parse_amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise PaymentRefused("amount", f"amount must be a decimal number, got {value!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise PaymentRefused("amount", f"amount must be a positive number, got {value!r}")
+    return amount.quantize(Decimal("0.001"))
+
+
+@dataclass
+class PaymentService:
+    """Pays invoices and open invoices on a store, under one lock so two payers cannot race."""
+
+    store: Store
+    clock: Clock
+    merchants: MerchantRegistry
+    on_paid: list[PaidHook] = field(default_factory=list)
+    on_failed: list[PaidHook] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _ids: Any = field(default_factory=lambda: count(1190281), repr=False)
+
+    # -- look-ups (the control plane addresses records by id without a merchant) --------------
+    def find_invoice(self, invoice_id: int, merchant_code: str | None = None) -> Invoice:
+        """An invoice of any known merchant (or of the one named), else :class:`NotFound`."""
+        for merchant in self._merchants(merchant_code):
+            inv = self.store.get_invoice(merchant.merchant_id, invoice_id)
+            if inv is not None:
+                return inv
+        raise NotFound(f"No invoice with id {invoice_id}")
+
+    def find_open_invoice(self, item_id: int, merchant_code: str | None = None) -> OpenInvoice:
+        for merchant in self._merchants(merchant_code):
+            item = self.store.get_open_invoice(merchant.merchant_id, item_id)
+            if item is not None:
+                return item
+        raise NotFound(f"No open invoice with id {item_id}")
+
+    def _merchants(self, merchant_code: str | None) -> list[Merchant]:
+        if merchant_code is None:
+            return list(self.merchants.merchants)
+        found = [m for m in self.merchants.merchants if m.merchant_code == str(merchant_code)]
+        if not found:
+            raise NotFound(f"No merchant with code {merchant_code}")
+        return found
+
+    def merchant_of(self, record: Invoice | OpenInvoice) -> Merchant:
+        merchant = self.merchants.by_id(record.merchant_id)
+        if merchant is None:  # pragma: no cover - records are only created for known merchants
+            raise NotFound(f"No merchant with id {record.merchant_id}")
+        return merchant
+
+    # -- invoices ---------------------------------------------------------------------------
+    def is_expired(self, inv: Invoice) -> bool:
+        return bool(inv.expires_at) and str(inv.expires_at)[:10] < self.clock.today()
+
+    def check_payable(self, inv: Invoice) -> None:
+        """Raise :class:`PaymentRefused` unless the invoice can be paid right now."""
+        if inv.invoice_status == InvoiceStatus.PAID:
+            raise PaymentRefused("already_paid", f"Invoice {inv.id} has already been paid")
+        if inv.invoice_status == InvoiceStatus.CANCELLED:
+            raise PaymentRefused("cancelled", f"Invoice {inv.id} has been cancelled")
+        if self.is_expired(inv):
+            raise PaymentRefused(
+                "expired", f"Invoice {inv.id} expired on {inv.expires_at} (mock date {self.clock.today()})")
+
+    def pay_invoice(self, invoice: Invoice | int, payment_type: Any,
+                    outcome: Any = "success") -> PaymentResult:
+        """Pay (or fail to pay) one invoice; ``invoice`` may be the record or its id."""
+        outcome = _parse_outcome(outcome)
+        code = _parse_type(payment_type)
+        with self._lock:
+            # Re-read under the lock: the page and the control plane may pay the same invoice.
+            inv_id = invoice if isinstance(invoice, int) else invoice.id
+            current = self.find_invoice(inv_id)
+            self.check_payable(current)
+            if str(code) not in current.payment_method:
+                allowed = ", ".join(current.payment_method) or "none"
+                raise PaymentRefused("payment_type", f"Payment type {code} is not allocated to invoice "
+                                                     f"{inv_id} (allowed: {allowed})")
+            amount = Decimal(current.amount)
+            merchant = self.merchant_of(current)
+            now = self.clock.stamp()
+            if outcome == "success":
+                txn = self._transaction(merchant, code, amount, ServiceType.SMS_INVOICE, now,
+                                        current.admin_charge)
+                stored = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn, updated_at=now)
+            else:
+                txn = self._attempt(code, amount, outcome, now)
+                stored = replace(current, payment_attempts=(*current.payment_attempts, txn), updated_at=now)
+            self.store.update_invoice(stored)
+        self._notify(merchant, stored, txn, outcome)
+        return PaymentResult(outcome, stored, txn)
+
+    # -- open invoices ----------------------------------------------------------------------
+    def check_open_payable(self, item: OpenInvoice) -> None:
+        if item.status == _OPEN_CANCELLED:
+            raise PaymentRefused("cancelled", f"Open invoice {item.id} has been cancelled")
+        expired = bool(item.expiry_date) and str(item.expiry_date)[:10] < self.clock.today()
+        if item.status == _OPEN_EXPIRED or expired:
+            raise PaymentRefused("expired", f"Open invoice {item.id} expired on {item.expiry_date}")
+        if item.status != _OPEN_ACTIVE:
+            raise PaymentRefused("inactive", f"Open invoice {item.id} is not active (status {item.status})")
+
+    def _check_open_amount(self, item: OpenInvoice, amount: Decimal) -> None:
+        if item.type == 0:
+            if amount != Decimal(item.fixed_amount):
+                raise PaymentRefused("amount",
+                                     f"Open invoice {item.id} takes exactly {item.fixed_amount} KWD")
+            return
+        low, high = Decimal(item.min_amount), Decimal(item.max_amount)
+        if not low <= amount <= high:
+            raise PaymentRefused(
+                "amount", f"Amount {money(amount)} is outside {item.min_amount}..{item.max_amount}")
+
+    def pay_open_invoice(self, item: OpenInvoice | int, amount: Any = None, payment_type: Any = 1,
+                         outcome: Any = "success", customer: dict[str, Any] | None = None) -> PaymentResult:
+        """One customer's payment on an open invoice (``amount`` defaults to the fixed amount)."""
+        outcome = _parse_outcome(outcome)
+        code = _parse_type(payment_type)
+        if code not in PaymentType._value2member_map_:
+            raise PaymentRefused("payment_type", f"Unknown payment type {code}")
+        with self._lock:
+            item_id = item if isinstance(item, int) else item.id
+            current = self.find_open_invoice(item_id)
+            self.check_open_payable(current)
+            value = _parse_amount(current.fixed_amount if amount is None and current.type == 0 else amount)
+            self._check_open_amount(current, value)
+            merchant = self.merchant_of(current)
+            now = self.clock.stamp()
+            if outcome == "success":
+                txn = self._transaction(merchant, code, value, ServiceType.OPEN_INVOICE, now, "0.000")
+            else:
+                txn = self._attempt(code, value, outcome, now)
+            record = {**txn, "outcome": outcome, "amount": money(value), "customer": dict(customer or {})}
+            stored = replace(current, payments=(*current.payments, record), updated_at=now,
+                             paid_status=1 if outcome == "success" else current.paid_status)
+            self.store.update_open_invoice(stored)
+        self._notify(merchant, stored, txn, outcome)
+        return PaymentResult(outcome, stored, txn)
+
+    # -- shapes -----------------------------------------------------------------------------
+    def _transaction(self, merchant: Merchant, code: int, amount: Decimal, service: int, now: str,
+                     admin_charge: str) -> dict[str, Any]:
+        fee = commission_for(code, amount)
+        token = f"{merchant.merchant_code}{int(self.clock.time())}{_digits(13)}"
+        payment_id, track_id, txn_id, ref = "100" + _digits(15), _digits(8), _digits(15), _digits(12)
+        auth = _digits(6)
+        name = _type_name(code)
+        return {
+            "id": next(self._ids),
+            "amount": _number(amount),
+            "net_amount": _number(amount - fee),
+            "commission": _number(fee),
+            "admin_charge": _number(Decimal(admin_charge)),
+            "token": token,
+            "payment_type_id": code,
+            "service_type_id": int(service),
+            "payment_transfer_status": 2,  # 2 = not yet transferred to the merchant (sample value)
+            "payment_status": 1,
+            "auth_status": 0,
+            "transaction_id": txn_id,
+            "transaction_payment_id": payment_id,
+            "payment_id": payment_id,
+            "transaction_reference_number": ref,
+            "reference_number": ref,
+            "auth": auth,
+            "payment_type": {"id": code, "name": name, "display_name": name},
+            "payment_card_detail": None,
+            "refund": [],
+            "created_at": now,
+            "updated_at": now,
+            # no top-level "paid_on": the schema tells the dashboard shape from this one by it
+            "list": {
+                "payment_type_id": code, "payment_id": payment_id, "post_date": now[:10],
+                "result_code": _RESULT_CODE["success"], "track_id": track_id, "transaction_id": txn_id,
+                "reference_number": ref, "payment_type": name, "paid_on": now, "Auth": auth,
+                "Amount": money(amount), "admin_charge": money(admin_charge),
+            },
+        }
+
+    @staticmethod
+    def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
+        return {"outcome": outcome, "payment_type_id": code, "payment_type": _type_name(code),
+                "amount": money(amount), "result_code": _RESULT_CODE[outcome], "at": now,
+                "payment_id": "100" + _digits(15)}
+
+    def _notify(self, merchant: Merchant, record: Any, txn: dict[str, Any], outcome: str) -> None:
+        hooks = self.on_paid if outcome == "success" else self.on_failed
+        for hook in list(hooks):
+            try:
+                hook(merchant, record, txn)
+            except Exception:  # a broken webhook sender must never undo or fail a payment
+                log.exception("payment hook %r failed", hook)
