@@ -1,0 +1,48 @@
+"""server_json (PHP json_encode defaults) and client_json (JSON.stringify) text details."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hesabe_spec.wire import client_json, server_json
+
+
+def test_server_json_escapes_slashes() -> None:
+    assert server_json({"url": "http://demo.hesabe.com/s/9Q6EE769"}) == (
+        b'{"url":"http:\\/\\/demo.hesabe.com\\/s\\/9Q6EE769"}'
+    )
+
+
+def test_server_json_writes_non_ascii_as_lower_case_u_escapes() -> None:
+    assert server_json("مبلغ") == b'"\\u0645\\u0628\\u0644\\u063a"'
+    assert server_json("é") == b'"\\u00e9"'
+    # Outside the BMP PHP writes a surrogate pair, also lower case.
+    assert server_json("😀") == b'"\\ud83d\\ude00"'
+
+
+def test_server_json_is_compact_and_keeps_insertion_order() -> None:
+    obj = {"status": True, "message": "m", "response": {"z": 1, "a": [None, 1.5, "x"]}}
+    assert server_json(obj) == b'{"status":true,"message":"m","response":{"z":1,"a":[null,1.5,"x"]}}'
+
+
+def test_server_json_keeps_control_escapes_like_php() -> None:
+    # seed 001's en_sms carries "\r\n"
+    assert server_json("a\r\nb\t\"q\"\\") == b'"a\\r\\nb\\t\\"q\\"\\\\"'
+
+
+def test_client_json_is_compact_utf8_without_slash_escapes() -> None:
+    assert client_json({"webhook": "https://x.y/z", "name": "محمد"}) == (
+        '{"webhook":"https://x.y/z","name":"محمد"}'.encode()
+    )
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                    max_leaves=20))
+def test_both_writers_parse_back_to_the_same_value(value: object) -> None:
+    assert json.loads(server_json(value)) == value
+    assert json.loads(client_json(value)) == value
+    assert server_json(value).isascii()
