@@ -114,6 +114,12 @@ class MemoryStore(Store):
             old = self._invoices.get(invoice.id)
             if old is None or old.merchant_id != invoice.merchant_id:
                 raise KeyError(invoice.id)
+            if (invoice.token != old.token and invoice.token in self._by_token) or (
+                invoice.access_key != old.access_key
+                and (invoice.access_key in self._by_access_key or invoice.access_key in self._open_by_key)
+            ):
+                raise KeyConflict("token or access key already in use")
+            self._reindex_keys(old, invoice)
             if (old.invoice_type, old.invoice_status) != (invoice.invoice_type, invoice.invoice_status):
                 bucket = self._buckets[(old.merchant_id, old.invoice_type, old.invoice_status)]
                 del bucket[bisect_left(bucket, old.id)]
@@ -126,6 +132,24 @@ class MemoryStore(Store):
             for term in new_terms - old_terms:
                 insort(self._terms[(invoice.merchant_id, term)], invoice.id)
             self._invoices[invoice.id] = invoice
+
+    def _reindex_keys(self, old: Invoice, new: Invoice) -> None:
+        """Move the token, access-key, split-key and date entries of an updated invoice."""
+        if new.token != old.token:
+            del self._by_token[old.token]
+            self._by_token[new.token] = new.id
+        if new.access_key != old.access_key:
+            del self._by_access_key[old.access_key]
+            self._by_access_key[new.access_key] = new.id
+        if new.split_access_key != old.split_access_key:
+            if old.split_access_key:
+                self._by_split_key[old.split_access_key].remove(old.id)
+            if new.split_access_key:
+                insort(self._by_split_key[new.split_access_key], new.id)
+        if new.created_at != old.created_at:
+            dates = self._by_date[old.merchant_id]
+            del dates[bisect_left(dates, (old.created_at, old.id))]
+            insort(dates, (new.created_at, new.id))
 
     def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
         inv = self._invoices.get(invoice_id)
@@ -201,8 +225,14 @@ class MemoryStore(Store):
 
     def update_open_invoice(self, item: OpenInvoice) -> None:
         with self._lock:
-            if self.get_open_invoice(item.merchant_id, item.id) is None:
+            old = self.get_open_invoice(item.merchant_id, item.id)
+            if old is None:
                 raise KeyError(item.id)
+            if item.access_key != old.access_key:
+                if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
+                    raise KeyConflict("access key already in use")
+                del self._open_by_key[old.access_key]
+                self._open_by_key[item.access_key] = item.id
             self._open[item.id] = item
 
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:

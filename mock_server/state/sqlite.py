@@ -401,12 +401,13 @@ class SqliteStore(Store):
         kind_sql, kind_params = self._kind_filter(query, "i.")
         where = [kind_sql]
         params: list[Any] = list(kind_params)
-        if driver is None:
-            source = "invoices i INDEXED BY inv_date"
+        if driver is None:  # date range is the smallest: sort its matches
+            source, order = "invoices i INDEXED BY inv_date", "i.id"
             where[:0] = ["i.merchant_id = ? AND i.created_at >= ? AND i.created_at < ?"]
             params[:0] = [merchant_id, low, high]
         else:
-            source = "invoice_terms d CROSS JOIN invoices i ON i.id = d.invoice_id"
+            # the term's index range is already in id order: no sort
+            source, order = "invoice_terms d CROSS JOIN invoices i ON i.id = d.invoice_id", "d.invoice_id"
             where[:0] = ["d.merchant_id = ? AND d.term = ?"]
             params[:0] = [merchant_id, driver]
             if dated:
@@ -421,7 +422,7 @@ class SqliteStore(Store):
         total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
         if query.limit <= 0 or query.offset >= total:
             return [], total
-        rows = conn.execute(f"SELECT i.id {body} ORDER BY i.id DESC LIMIT ? OFFSET ?",
+        rows = conn.execute(f"SELECT i.id {body} ORDER BY {order} DESC LIMIT ? OFFSET ?",
                             (*params, query.limit, query.offset))
         return [i for (i,) in rows], total
 
