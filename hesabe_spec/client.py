@@ -76,7 +76,7 @@ class HesabeClient(OperationMethods):
         if config is None:
             config = ClientConfig.from_env(**settings)
         elif settings:
-            config = config.with_changes(**settings)
+            config = config.with_changes(**{k: v for k, v in settings.items() if v is not None})
         self.config = config
         self._owns_transport = transport is None
         # requests.Session's signature is narrower than the Protocol's **kwargs, hence the cast.

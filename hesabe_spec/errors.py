@@ -26,7 +26,8 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
 ``ContractViolation``.
 
 API errors carry the raw HTTP facts (``status``, ``code``, ``message``, ``envelope``, ``body``)
-so a caller never has to re-parse anything. No error message ever includes a secret key,
+and the ``operation`` name, so a caller never has to re-parse anything; protocol and transport
+errors carry the same names (``None`` where there was no answer). No error message ever includes a secret key,
 IV or password.
 """
 
