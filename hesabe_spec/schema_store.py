@@ -8,6 +8,9 @@ Layout (one source of truth; every file carries an ``$id`` equal to its path und
     schemas/requests/<operation>.json   the request payload (decrypted ``data`` / plain JSON body)
     schemas/responses/<operation>.json  the response body: success envelope or any refusal shape
 
+Conditional requirements are written ``allOf: [{"if": ..., "then": {"required": [...]}}]``;
+validation reports those as rule ``"if-then"``. An if/then elsewhere only picks a shape.
+
 Schema names are ``"<operation>.request"`` / ``"<operation>.response"``, exactly
 :attr:`Operation.request_schema_name` / :attr:`Operation.response_schema_name`.
 

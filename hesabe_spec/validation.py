@@ -22,15 +22,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 
 from hesabe_spec.operations import get_operation
-from hesabe_spec.schema_store import (
-    FORMAT_CHECKER,
-    documents,
-    load_schema,
-    registry,
-    request_schema,
-    response_schema,
-    schema_uri,
-)
+from hesabe_spec.schema_store import FORMAT_CHECKER, load_schema, request_schema, response_schema
 
 __all__ = [
     "MISSING",
@@ -99,9 +91,12 @@ def validate_response(operation: str, body: Any) -> list[Violation]:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    schema = documents()[schema_uri(name)]
+    # Compiled on the $ref-free (inlined) schema: the same verdicts, about twice as fast, since
+    # no reference is resolved per call. The mock runs this on every request.
+    schema = load_schema(name, inline=True)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry(), format_checker=FORMAT_CHECKER)
+    _index_conditionals(schema)
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
 def _validate(operation: str, direction: Direction, instance: Any) -> list[Violation]:
@@ -135,7 +130,7 @@ def _translate(error: SchemaError, operation: str, direction: Direction) -> list
 
     if keyword in ("required", "dependentRequired"):
         missing = _named_missing(error)
-        if keyword == "required" and id(error.schema) in _if_of_then():
+        if keyword == "required" and id(error.schema) in _IF_OF_THEN:
             rule = "if-then"
             condition = _condition(error.schema)
             return [make([*path, p], f"property {p!r} when {condition}", MISSING,
@@ -165,33 +160,29 @@ def _named_missing(error: SchemaError) -> list[str]:
     return named or [p for p in candidates if p not in instance]
 
 
-@cache
-def _if_of_then() -> dict[int, dict[str, Any]]:
-    """``id(then-subschema) -> its sibling if-subschema``, over every schema document.
+#: ``id(then-subschema) -> its if-subschema`` for the conditional requirements of every compiled
+#: schema. By the schemas' convention those are ``allOf: [{"if": ..., "then": ...}]`` entries; an
+#: if/then anywhere else picks a shape (success vs refusal, dashboard vs paid transaction) and its
+#: findings keep their plain keyword. jsonschema's errors do not point back at the ``if``, so the
+#: failing subschema is recognised by identity (compiled schemas live as long as the cache).
+_IF_OF_THEN: dict[int, dict[str, Any]] = {}
 
-    jsonschema's schema paths skip ``$ref`` hops, so a conditional is recognised by the identity
-    of the failing subschema (validators are built on the cached documents, not on copies).
-    """
-    found: dict[int, dict[str, Any]] = {}
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("then"), dict) and isinstance(node.get("if"), dict):
-                found[id(node["then"])] = node["if"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for doc in documents().values():
-        walk(doc)
-    return found
+def _index_conditionals(node: Any) -> None:
+    if isinstance(node, dict):
+        for entry in node.get("allOf", []):
+            if isinstance(entry, dict) and isinstance(entry.get("then"), dict) and "if" in entry:
+                _IF_OF_THEN[id(entry["then"])] = entry["if"]
+        for value in node.values():
+            _index_conditionals(value)
+    elif isinstance(node, list):
+        for value in node:
+            _index_conditionals(value)
 
 
 def _condition(then: Any) -> str:
     """Describe the ``if`` next to a failing ``then``, e.g. ``invoiceType is "1"``."""
-    props = _if_of_then().get(id(then), {}).get("properties", {})
+    props = _IF_OF_THEN.get(id(then), {}).get("properties", {})
     parts = [f"{k} is {json.dumps(v['const'])}" for k, v in props.items() if "const" in v]
     return " and ".join(parts) or "the condition holds"
 
