@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Encrypt / decrypt Hesabe payloads (AES-256-CBC, hex).")
-    keys = argparse.ArgumentParser(add_help=False)
+    keys = _Parser(add_help=False)
     keys.add_argument("--secret-key", help="32-char secret key (default: $HESABE_SECRET_KEY or sandbox)")
     keys.add_argument("--iv-key", help="16-char IV key (default: $HESABE_IV_KEY or the sandbox IV)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -151,7 +151,6 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-@FORMAT_CHECKER.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -159,17 +158,14 @@ def _is_date(value: object) -> bool:
     return bool(_DATE.fullmatch(value)) and bool(date.fromisoformat(value))
 
 
-@FORMAT_CHECKER.checks("date-or-empty", raises=ValueError)
 def _is_date_or_empty(value: object) -> bool:
     return value == "" or _is_date(value)
 
 
-@FORMAT_CHECKER.checks("email")
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
 
 
-@FORMAT_CHECKER.checks("json-items")
 def _is_json_items(value: object) -> bool:
     """A JSON-encoded ``itemsList``: must decode to a list of objects."""
     if not isinstance(value, str):
@@ -181,7 +177,6 @@ def _is_json_items(value: object) -> bool:
     return isinstance(decoded, list) and all(isinstance(item, dict) for item in decoded)
 
 
-@FORMAT_CHECKER.checks("base64")
 def _is_base64(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -190,3 +185,9 @@ def _is_base64(value: object) -> bool:
     except (binascii.Error, ValueError):
         return False
     return len(value) % 4 == 0
+
+
+# Registered by call, not decorator, so the functions keep their types.
+for _name, _check in (("date", _is_date), ("date-or-empty", _is_date_or_empty), ("email", _is_email),
+                      ("json-items", _is_json_items), ("base64", _is_base64)):
+    FORMAT_CHECKER.checks(_name, raises=ValueError)(_check)
