@@ -168,6 +168,11 @@ def _dump(rec: dict[str, Any]) -> str:
     return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _rowid(cur: sqlite3.Cursor) -> int:
+    assert cur.lastrowid is not None  # set by every successful INSERT
+    return cur.lastrowid
+
+
 def _is_conflict(exc: sqlite3.IntegrityError) -> bool:
     text = str(exc)
     return "UNIQUE constraint failed" in text or "access key conflict" in text
@@ -265,7 +270,7 @@ class SqliteStore(Store):
                         " split_access_key, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         self._invoice_columns(inv),
                     )
-                    new = replace(inv, id=cur.lastrowid)
+                    new = replace(inv, id=_rowid(cur))
                     conn.executemany(
                         "INSERT INTO invoice_terms VALUES (?, ?, ?)",
                         [(new.merchant_id, term, new.id) for term in search_terms(new)],
@@ -457,7 +462,7 @@ class SqliteStore(Store):
                     " paid_status, terms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     self._open_columns(item),
                 )
-                return replace(item, id=cur.lastrowid)
+                return replace(item, id=_rowid(cur))
         except sqlite3.IntegrityError as exc:
             if _is_conflict(exc):
                 raise KeyConflict("access key already in use") from exc
@@ -490,7 +495,8 @@ class SqliteStore(Store):
         return self._open_where("access_key = ?", (access_key,))
 
     def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
-        where, params = ["merchant_id = ?"], [merchant_id]
+        where: list[str] = ["merchant_id = ?"]
+        params: list[Any] = [merchant_id]
         for op, day in ((">=", query.from_date), ("<=", query.to_date)):
             if day:
                 where.append(f"created_day {op} ?")
@@ -529,7 +535,7 @@ class SqliteStore(Store):
             for row in rows:
                 cur = conn.execute("INSERT INTO bulk_rows (merchant_id, scheduled, doc) VALUES (?, ?, ?)",
                                    self._bulk_columns(row))
-                stored.append(replace(row, id=cur.lastrowid))
+                stored.append(replace(row, id=_rowid(cur)))
         return stored
 
     def update_bulk_row(self, row: BulkRow) -> None:
