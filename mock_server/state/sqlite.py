@@ -173,9 +173,15 @@ def _rowid(cur: sqlite3.Cursor) -> int:
     return cur.lastrowid
 
 
-def _is_conflict(exc: sqlite3.IntegrityError) -> bool:
-    text = str(exc)
-    return "UNIQUE constraint failed" in text or "access key conflict" in text
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """A UNIQUE violation (token, access key, id) or the cross-table key trigger -> KeyConflict."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE constraint failed" in str(exc) or "access key conflict" in str(exc):
+            raise KeyConflict(f"already in use: {exc}") from exc
+        raise
 
 
 class SqliteStore(Store):
@@ -260,54 +266,61 @@ class SqliteStore(Store):
         return (inv.merchant_id, inv.invoice_type, inv.invoice_status, inv.token, inv.access_key,
                 inv.split_access_key, inv.created_at, _dump(doc))
 
+    @staticmethod
+    def _put_invoice(conn: sqlite3.Connection, inv: Invoice, keep_id: bool) -> Invoice:
+        cur = conn.execute(
+            "INSERT INTO invoices (id, merchant_id, invoice_type, invoice_status, token, access_key,"
+            " split_access_key, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (inv.id if keep_id else None, *SqliteStore._invoice_columns(inv)),
+        )
+        new = replace(inv, id=_rowid(cur))
+        conn.executemany("INSERT INTO invoice_terms VALUES (?, ?, ?)",
+                         [(new.merchant_id, term, new.id) for term in search_terms(new)])
+        return new
+
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
-        stored: list[Invoice] = []
-        try:
-            with self._tx() as conn:
-                for inv in invoices:
-                    cur = conn.execute(
-                        "INSERT INTO invoices (merchant_id, invoice_type, invoice_status, token, access_key,"
-                        " split_access_key, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        self._invoice_columns(inv),
-                    )
-                    new = replace(inv, id=_rowid(cur))
-                    conn.executemany(
-                        "INSERT INTO invoice_terms VALUES (?, ?, ?)",
-                        [(new.merchant_id, term, new.id) for term in search_terms(new)],
-                    )
-                    stored.append(new)
-        except sqlite3.IntegrityError as exc:
-            if _is_conflict(exc):
-                raise KeyConflict("token or access key already in use") from exc
-            raise
-        return stored
+        with _conflicts(), self._tx() as conn:
+            return [self._put_invoice(conn, inv, keep_id=False) for inv in invoices]
+
+    def insert_with_ids(
+        self,
+        invoices: Sequence[Invoice] = (),
+        open_invoices: Sequence[OpenInvoice] = (),
+        bulk_rows: Sequence[BulkRow] = (),
+    ) -> None:
+        """Seed records under their own ids; AUTOINCREMENT then continues above the highest."""
+        ids = [r.id for r in invoices] + [o.id for o in open_invoices] + [b.id for b in bulk_rows]
+        if any(i <= 0 for i in ids):
+            raise KeyConflict("explicit ids must be positive")
+        with _conflicts(), self._tx() as conn:
+            for inv in invoices:
+                self._put_invoice(conn, inv, keep_id=True)
+            for item in open_invoices:
+                self._put_open(conn, item, keep_id=True)
+            for row in bulk_rows:
+                self._put_bulk(conn, row, keep_id=True)
 
     def update_invoice(self, invoice: Invoice) -> None:
-        try:
-            with self._tx() as conn:
-                row = conn.execute("SELECT doc FROM invoices WHERE id = ? AND merchant_id = ?",
-                                   (invoice.id, invoice.merchant_id)).fetchone()
-                if row is None:
-                    raise KeyError(invoice.id)
-                old = self._invoice(invoice.id, row[0])
-                conn.execute(
-                    "UPDATE invoices SET merchant_id = ?, invoice_type = ?, invoice_status = ?, token = ?,"
-                    " access_key = ?, split_access_key = ?, created_at = ?, doc = ? WHERE id = ?",
-                    (*self._invoice_columns(invoice), invoice.id),
-                )
-                old_terms, new_terms = search_terms(old), search_terms(invoice)
-                conn.executemany(
-                    "DELETE FROM invoice_terms WHERE merchant_id = ? AND term = ? AND invoice_id = ?",
-                    [(old.merchant_id, term, old.id) for term in old_terms - new_terms],
-                )
-                conn.executemany(
-                    "INSERT INTO invoice_terms VALUES (?, ?, ?)",
-                    [(invoice.merchant_id, term, invoice.id) for term in new_terms - old_terms],
-                )
-        except sqlite3.IntegrityError as exc:
-            if _is_conflict(exc):
-                raise KeyConflict("token or access key already in use") from exc
-            raise
+        with _conflicts(), self._tx() as conn:
+            row = conn.execute("SELECT doc FROM invoices WHERE id = ? AND merchant_id = ?",
+                               (invoice.id, invoice.merchant_id)).fetchone()
+            if row is None:
+                raise KeyError(invoice.id)
+            old = self._invoice(invoice.id, row[0])
+            conn.execute(
+                "UPDATE invoices SET merchant_id = ?, invoice_type = ?, invoice_status = ?, token = ?,"
+                " access_key = ?, split_access_key = ?, created_at = ?, doc = ? WHERE id = ?",
+                (*self._invoice_columns(invoice), invoice.id),
+            )
+            old_terms, new_terms = search_terms(old), search_terms(invoice)
+            conn.executemany(
+                "DELETE FROM invoice_terms WHERE merchant_id = ? AND term = ? AND invoice_id = ?",
+                [(old.merchant_id, term, old.id) for term in old_terms - new_terms],
+            )
+            conn.executemany(
+                "INSERT INTO invoice_terms VALUES (?, ?, ?)",
+                [(invoice.merchant_id, term, invoice.id) for term in new_terms - old_terms],
+            )
 
     @staticmethod
     def _invoice(invoice_id: int, doc: str) -> Invoice:
@@ -454,34 +467,28 @@ class SqliteStore(Store):
         rec["id"] = item_id
         return OpenInvoice.from_record(rec)
 
+    @staticmethod
+    def _put_open(conn: sqlite3.Connection, item: OpenInvoice, keep_id: bool) -> OpenInvoice:
+        cur = conn.execute(
+            "INSERT INTO open_invoices (id, merchant_id, access_key, created_day, type, status,"
+            " paid_status, terms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (item.id if keep_id else None, *SqliteStore._open_columns(item)),
+        )
+        return replace(item, id=_rowid(cur))
+
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
-        try:
-            with self._tx() as conn:
-                cur = conn.execute(
-                    "INSERT INTO open_invoices (merchant_id, access_key, created_day, type, status,"
-                    " paid_status, terms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    self._open_columns(item),
-                )
-                return replace(item, id=_rowid(cur))
-        except sqlite3.IntegrityError as exc:
-            if _is_conflict(exc):
-                raise KeyConflict("access key already in use") from exc
-            raise
+        with _conflicts(), self._tx() as conn:
+            return self._put_open(conn, item, keep_id=False)
 
     def update_open_invoice(self, item: OpenInvoice) -> None:
-        try:
-            with self._tx() as conn:
-                cur = conn.execute(
-                    "UPDATE open_invoices SET merchant_id = ?, access_key = ?, created_day = ?, type = ?,"
-                    " status = ?, paid_status = ?, terms = ?, doc = ? WHERE id = ? AND merchant_id = ?",
-                    (*self._open_columns(item), item.id, item.merchant_id),
-                )
-                if cur.rowcount != 1:
-                    raise KeyError(item.id)
-        except sqlite3.IntegrityError as exc:
-            if _is_conflict(exc):
-                raise KeyConflict("access key already in use") from exc
-            raise
+        with _conflicts(), self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE open_invoices SET merchant_id = ?, access_key = ?, created_day = ?, type = ?,"
+                " status = ?, paid_status = ?, terms = ?, doc = ? WHERE id = ? AND merchant_id = ?",
+                (*self._open_columns(item), item.id, item.merchant_id),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(item.id)
 
     def _open_where(self, where: str, params: Sequence[Any]) -> OpenInvoice | None:
         with self._lock:
@@ -529,14 +536,15 @@ class SqliteStore(Store):
         rec["id"] = row_id
         return BulkRow.from_record(rec)
 
+    @staticmethod
+    def _put_bulk(conn: sqlite3.Connection, row: BulkRow, keep_id: bool) -> BulkRow:
+        cur = conn.execute("INSERT INTO bulk_rows (id, merchant_id, scheduled, doc) VALUES (?, ?, ?, ?)",
+                           (row.id if keep_id else None, *SqliteStore._bulk_columns(row)))
+        return replace(row, id=_rowid(cur))
+
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
-        stored: list[BulkRow] = []
         with self._tx() as conn:
-            for row in rows:
-                cur = conn.execute("INSERT INTO bulk_rows (merchant_id, scheduled, doc) VALUES (?, ?, ?)",
-                                   self._bulk_columns(row))
-                stored.append(replace(row, id=_rowid(cur)))
-        return stored
+            return [self._put_bulk(conn, row, keep_id=False) for row in rows]
 
     def update_bulk_row(self, row: BulkRow) -> None:
         with self._tx() as conn:
