@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.merchants import MerchantRegistry
+from mock_server.pages import install_pages
 from mock_server.pipeline import endpoint_for
 from mock_server.protocol import envelope, plain_reply
 from mock_server.runtime import MockRuntime
@@ -18,6 +19,7 @@ from mock_server.settings import MockSettings
 from mock_server.state.errors import NOT_FOUND_MESSAGE
 from mock_server.state.memory import MemoryStore
 from mock_server.state.store import Store
+from mock_server.webhooks import install_webhooks, shutdown_lifespan
 
 __all__ = ["api_routes", "create_app"]
 
@@ -49,9 +51,12 @@ def create_app(
     """A ready mock: the public sandbox identity and an in-memory store unless told otherwise."""
     runtime = MockRuntime(settings or MockSettings(), store or MemoryStore(),
                           merchants or MerchantRegistry.default(), clock)
+    install_pages(runtime)  # /s/{access_key}, /sp/{split_access_key}
+    install_webhooks(runtime)  # webhook sender, /_mock/webhooks, its shutdown hook
     routes = api_routes()
     extra_routes = runtime.extensions.get("routes", [])
-    app = Starlette(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error},
+                    lifespan=shutdown_lifespan)
     app.router.redirect_slashes = False
     app.state.mock = runtime
     return app

@@ -1,0 +1,123 @@
+"""The payment page's words in English and Arabic. Payment-method names stay as Hesabe shows them.
+
+Amounts keep Western digits in both languages, as Kuwaiti payment pages commonly do; only the
+currency label changes ("KWD" / "د.ك").
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGUAGES", "Labels", "labels_for", "pick_language"]
+
+LANGUAGES = ("en", "ar")
+
+Labels = dict[str, str]
+
+_EN: Labels = {
+    "page_title": "Pay invoice",
+    "invoice": "Invoice",
+    "open_invoice": "Payment link",
+    "split_invoice": "Invoice in parts",
+    "merchant": "Merchant",
+    "amount": "Amount",
+    "currency": "KWD",
+    "reference": "Reference number",
+    "description": "Description",
+    "customer": "Customer",
+    "expires": "Valid until",
+    "items": "Items",
+    "item": "Item",
+    "quantity": "Qty",
+    "unit_price": "Unit price",
+    "line_total": "Total",
+    "status": "Status",
+    "status_unpaid": "Unpaid",
+    "status_paid": "Paid",
+    "status_cancelled": "Cancelled",
+    "status_expired": "Expired",
+    "status_active": "Active",
+    "choose_method": "Choose a payment method",
+    "enter_amount": "Amount to pay (KWD)",
+    "amount_range": "Between {min} and {max} KWD",
+    "pay": "Pay",
+    "decline": "Decline",
+    "simulate_failure": "Simulate a failed payment",
+    "paid_note": "This invoice has been paid.",
+    "cancelled_note": "This invoice has been cancelled and can no longer be paid.",
+    "expired_note": "This invoice has expired and can no longer be paid.",
+    "paid_on": "Paid on",
+    "payment_method": "Payment method",
+    "payments_received": "Payments received",
+    "result_success": "Payment successful. Thank you!",
+    "result_failure": "The payment failed. No money was taken; you can try again.",
+    "result_cancelled": "You declined the payment. No money was taken.",
+    "part": "Part {n}",
+    "parts": "Payment parts",
+    "not_found_title": "Payment link not found",
+    "not_found_text": "This payment link does not exist. Check the link you were sent.",
+    "bad_request_title": "The payment request was not valid",
+    "conflict_title": "This payment cannot be made",
+    "back": "Back to the invoice",
+    "mock_notice": "Hesabe mock payment page: no real money moves.",
+}
+
+_AR: Labels = {
+    "page_title": "دفع الفاتورة",
+    "invoice": "فاتورة",
+    "open_invoice": "رابط الدفع",
+    "split_invoice": "فاتورة مقسمة",
+    "merchant": "التاجر",
+    "amount": "المبلغ",
+    "currency": "د.ك",
+    "reference": "الرقم المرجعي",
+    "description": "الوصف",
+    "customer": "العميل",
+    "expires": "صالحة حتى",
+    "items": "المنتجات",
+    "item": "المنتج",
+    "quantity": "الكمية",
+    "unit_price": "سعر الوحدة",
+    "line_total": "المجموع",
+    "status": "الحالة",
+    "status_unpaid": "غير مدفوعة",
+    "status_paid": "مدفوعة",
+    "status_cancelled": "ملغاة",
+    "status_expired": "منتهية الصلاحية",
+    "status_active": "فعّال",
+    "choose_method": "اختر طريقة الدفع",
+    "enter_amount": "المبلغ المراد دفعه (د.ك)",
+    "amount_range": "بين {min} و {max} د.ك",
+    "pay": "ادفع",
+    "decline": "رفض",
+    "simulate_failure": "محاكاة دفع فاشل",
+    "paid_note": "تم دفع هذه الفاتورة.",
+    "cancelled_note": "تم إلغاء هذه الفاتورة ولا يمكن دفعها.",
+    "expired_note": "انتهت صلاحية هذه الفاتورة ولا يمكن دفعها.",
+    "paid_on": "تاريخ الدفع",
+    "payment_method": "طريقة الدفع",
+    "payments_received": "الدفعات المستلمة",
+    "result_success": "تم الدفع بنجاح. شكراً لك!",
+    "result_failure": "فشلت عملية الدفع. لم يتم خصم أي مبلغ، يمكنك المحاولة مرة أخرى.",
+    "result_cancelled": "لقد رفضت الدفع. لم يتم خصم أي مبلغ.",
+    "part": "الجزء {n}",
+    "parts": "أجزاء الدفع",
+    "not_found_title": "رابط الدفع غير موجود",
+    "not_found_text": "رابط الدفع هذا غير موجود. تحقق من الرابط المرسل إليك.",
+    "bad_request_title": "طلب الدفع غير صالح",
+    "conflict_title": "لا يمكن إتمام هذا الدفع",
+    "back": "العودة إلى الفاتورة",
+    "mock_notice": "صفحة دفع تجريبية من محاكي حسابي: لا يتم تحويل أي أموال حقيقية.",
+}
+
+_BY_LANGUAGE = {"en": _EN, "ar": _AR}
+
+
+def pick_language(override: str | None, record_language: str | None) -> str:
+    """``?lang=`` if valid, else the invoice's language, else English (open invoices have none)."""
+    for candidate in (override, record_language):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    return "en"
+
+
+def labels_for(language: str) -> Labels:
+    return _BY_LANGUAGE.get(language, _EN)

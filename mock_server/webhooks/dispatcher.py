@@ -1,0 +1,231 @@
+"""The webhook sender: a single background worker that POSTs, retries with backoff, and logs.
+
+Why one worker thread and a due-time queue rather than a thread per delivery: delays, backoff and
+out-of-order batches are all just "send this at time T", so one ordered queue serves them all, the
+order of deliveries is deterministic (tests can assert it), and shutdown joins exactly one thread.
+A payment never waits for the network: :meth:`WebhookDispatcher.submit` only queues.
+
+Times here are real (``time.monotonic``), not the mock clock: a frozen mock clock must not stop
+retries, and backoff is about the merchant's real server.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from hesabe_spec.wire import server_json
+from mock_server.webhooks.config import DeliverySettings, WebhookModes
+from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
+
+__all__ = ["USER_AGENT", "WebhookDispatcher"]
+
+log = logging.getLogger("hesabe_mock.webhooks")
+
+USER_AGENT = "hesabe-mock-webhook/1"
+
+
+class WebhookDispatcher:
+    """Queue, send, retry and log webhook deliveries; adversarial modes shape what is queued."""
+
+    def __init__(
+        self,
+        settings: DeliverySettings | None = None,
+        modes: WebhookModes | None = None,
+        *,
+        log_cap: int = DEFAULT_LOG_CAP,
+        session_factory: Callable[[], requests.Session] = requests.Session,
+    ) -> None:
+        self.settings = (settings or DeliverySettings()).check()
+        self.modes = (modes or WebhookModes()).check()
+        self.log = DeliveryLog(log_cap)
+        self._session_factory = session_factory
+        self._cond = threading.Condition(self.log.lock)
+        # (due, tie-break sequence, delivery): the queue holds the records themselves, so a
+        # delivery evicted from the bounded log is still sent
+        self._queue: list[tuple[float, int, Delivery]] = []
+        self._seq = itertools.count()
+        self._held: list[Delivery] = []
+        self._held_since = 0.0
+        self._in_flight = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    # -- producing ---------------------------------------------------------------------------
+    def submit(self, url: str, payload: dict[str, Any], *, kind: str = "payment",
+               source: dict[str, Any] | None = None) -> Delivery | None:
+        """Log and queue one delivery under the current modes. None once the sender is closed."""
+        with self._cond:
+            if self._closed:
+                return None
+            modes = self.modes
+            shaped: dict[str, Any] = {}
+            if modes.delay_ms:
+                shaped["delay_ms"] = modes.delay_ms
+            if modes.out_of_order:
+                shaped["out_of_order"] = True
+            delivery = self.log.add(url=url, payload=payload, kind=kind, created_at=time.time(),
+                                    source=dict(source or {}), modes=shaped)
+            if modes.out_of_order:
+                delivery.state = "held"
+                if not self._held:
+                    self._held_since = time.monotonic()
+                self._held.append(delivery)
+                if len(self._held) >= modes.batch_size:
+                    self._release_held()
+            else:
+                self._schedule(delivery, time.monotonic() + modes.delay_ms / 1000)
+            self._ensure_worker()
+            self._cond.notify_all()
+            return delivery
+
+    def flush(self) -> int:
+        """Release held (out-of-order) deliveries now, newest first. Returns how many."""
+        with self._cond:
+            n = len(self._held)
+            self._release_held()
+            self._cond.notify_all()
+            return n
+
+    def set_modes(self, modes: WebhookModes) -> None:
+        with self._cond:
+            self.modes = modes.check()
+            if not modes.out_of_order:
+                # switching the mode off must not strand what it was holding
+                self._release_held()
+            self._cond.notify_all()
+
+    def set_settings(self, settings: DeliverySettings) -> None:
+        with self._cond:
+            self.settings = settings.check()
+
+    def _schedule(self, delivery: Delivery, due: float) -> None:
+        heapq.heappush(self._queue, (due, next(self._seq), delivery))
+
+    def _release_held(self) -> None:
+        # newest first: the whole point of the mode is that a later event overtakes an earlier one
+        now = time.monotonic() + self.modes.delay_ms / 1000
+        for delivery in reversed(self._held):
+            if delivery.state == "held":
+                delivery.state = "pending"
+                self._schedule(delivery, now)
+        self._held.clear()
+
+    # -- the worker --------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        # started lazily: a mock that never sends a webhook never owns a thread
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="hesabe-mock-webhooks", daemon=True)
+            self._thread.start()
+
+    def _next_job(self) -> Delivery | None:
+        """Block until a delivery is due (None when closing)."""
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                window = self.modes.batch_window_ms / 1000
+                if self._held and now >= self._held_since + window:
+                    self._release_held()
+                if self._queue and self._queue[0][0] <= now:
+                    self._in_flight += 1
+                    return heapq.heappop(self._queue)[2]
+                waits = [self._queue[0][0] - now] if self._queue else []
+                if self._held:
+                    waits.append(self._held_since + window - now)
+                self._cond.wait(timeout=max(0.0, min(waits)) if waits else None)
+            return None
+
+    def _run(self) -> None:
+        session = self._session_factory()
+        try:
+            while (delivery := self._next_job()) is not None:
+                try:
+                    self._attempt(session, delivery)
+                except Exception:  # a bug here must not kill the worker and strand the queue
+                    log.exception("webhook delivery %s crashed", delivery.id)
+                finally:
+                    with self._cond:
+                        self._in_flight -= 1
+                        self._cond.notify_all()
+        finally:
+            session.close()
+
+    def _attempt(self, session: requests.Session, delivery: Delivery) -> None:
+        with self._cond:
+            if delivery.final:  # abandoned by close() while it waited
+                return
+            url, body, policy = delivery.url, server_json(delivery.payload), self.settings
+            number = len(delivery.attempts) + 1
+        started, status, error = time.time(), None, None
+        clock = time.monotonic()
+        try:
+            with session.post(url, data=body, timeout=policy.timeout, allow_redirects=False,
+                              headers={"Content-Type": "application/json", "User-Agent": USER_AGENT}) as resp:
+                status = resp.status_code
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        elapsed = (time.monotonic() - clock) * 1000
+        ok = status is not None and 200 <= status < 300
+        if not ok and error is None:
+            error = f"HTTP {status}"
+        with self._cond:
+            delivery.attempts.append(Attempt(number, started, status, None if ok else error, elapsed))
+            if ok:
+                delivery.state = "delivered"
+            elif number >= policy.attempts:
+                delivery.state = "failed"
+            else:
+                self._schedule(delivery, time.monotonic() + policy.delay_before_retry(number))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until nothing is queued, held or in flight. False on timeout (tests use this)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._held or self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(timeout=left)
+            return True
+
+    def clear(self, where: Callable[[Delivery], bool] | None = None) -> None:
+        """Forget deliveries, queued or logged: all of them, or those ``where`` picks (reset)."""
+        with self._cond:
+            if where is None:
+                self._queue.clear()
+                self._held.clear()
+                self.log.clear()
+            else:
+                self.log.remove(where)
+                self._queue = [job for job in self._queue if not where(job[2])]
+                heapq.heapify(self._queue)
+                self._held = [d for d in self._held if not where(d)]
+            self._cond.notify_all()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker (waiting at most ``timeout`` for a POST in flight); unsent deliveries
+        are marked abandoned. Safe to call twice."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            for delivery in [job[2] for job in self._queue] + self._held:
+                delivery.state = "abandoned"
+            self._queue.clear()
+            self._held.clear()
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed

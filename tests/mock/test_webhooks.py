@@ -1,0 +1,322 @@
+"""Webhook sender against a real local HTTP receiver: body, retries, adversarial modes, the log."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from support.receiver import Receiver
+
+from mock_server.merchants import MerchantRegistry
+from mock_server.runtime import MockRuntime
+from mock_server.settings import MockSettings
+from mock_server.state.memory import MemoryStore
+from mock_server.state.models import Invoice
+from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService, install_webhooks
+from mock_server.webhooks.config import merge_json
+from mock_server.webhooks.payload import webhook_body
+
+FAST = DeliverySettings(attempts=5, base_delay=0.05, max_delay=1.0, timeout=2.0)
+
+
+@pytest.fixture
+def mock() -> Iterator[MockRuntime]:
+    runtime = MockRuntime(MockSettings(), MemoryStore(), MerchantRegistry.default())
+    runtime.clock.freeze(1767214800)  # 2026-01-01 00:00 Kuwait
+    install_webhooks(runtime, FAST)
+    yield runtime
+    runtime.extensions["webhooks"].close()
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+def hooks(mock: MockRuntime) -> WebhookService:
+    return mock.extensions["webhooks"]  # type: ignore[no-any-return]
+
+
+def invoice(mock: MockRuntime, url: str | None, **extra: Any) -> Invoice:
+    payload = {"invoiceType": "0", "invoiceSubType": "3", "amount": "49.000", "customerName": "Ali",
+               "allocatePayType": "1,2", "referenceNumber": "1695193758", **extra}
+    if url:
+        payload["webhook"] = url
+    return mock.invoices.create(mock.merchants.merchants[0], payload, 1)
+
+
+def set_modes(mock: MockRuntime, **modes: Any) -> None:
+    d = hooks(mock).dispatcher
+    d.set_modes(merge_json(d.modes, modes))
+
+
+# -- the body ------------------------------------------------------------------------------------
+def test_successful_payment_posts_the_documented_body(mock: MockRuntime, rx: Receiver) -> None:
+    inv = invoice(mock, rx.url)
+    paid = mock.payments.pay_invoice(inv.id, "1")
+    hit = rx.wait_for(1)[0]
+    body = hit.body
+    assert list(body) == ["blocks", "token", "amount", "reference_number", "status", "payment_type",
+                          "service_type", "datetime"]
+    assert body["token"] == paid.transaction["token"]
+    assert body["amount"] == "49.000"
+    assert body["reference_number"] == "1695193758"
+    assert body["status"] == "SUCCESSFUL"
+    assert body["payment_type"] == "KNET"
+    assert body["service_type"] == "SMS Invoice"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", body["datetime"])
+    assert body["datetime"] == "2026-01-01 00:00:00"  # the mock clock's payment time
+    header, *sections = body["blocks"]
+    assert header == {"type": "header", "text": {"type": "plain_text", "text": "TRANSACTION SUCCESSFUL",
+                                                  "emoji": True}}
+    texts = [s["text"]["text"] for s in sections]
+    assert all(s["text"]["type"] == "mrkdwn" for s in sections)
+    assert "*Amount:* KWD 49" in texts
+    assert f"*Transaction Token:* {paid.transaction['token']}" in texts
+    # plain, unsigned JSON: no signature header of any kind
+    assert hit.headers["Content-Type"] == "application/json"
+    assert not [h for h in hit.headers if "signature" in h.lower()]
+
+
+def test_card_payment_names_the_method_and_keeps_fractions(mock: MockRuntime, rx: Receiver) -> None:
+    inv = invoice(mock, rx.url, amount="12.500")
+    mock.payments.pay_invoice(inv.id, "2")
+    body = rx.wait_for(1)[0].body
+    assert body["payment_type"] == "Visa/MasterCard"
+    assert body["amount"] == "12.500"
+    assert "*Amount:* KWD 12.5" in [b["text"]["text"] for b in body["blocks"][1:]]
+
+
+def test_body_builder_pads_amounts_to_three_decimals() -> None:
+    body = webhook_body(token="t", amount=49, reference_number="r", payment_type=1, datetime="d")
+    assert body["amount"] == "49.000" and body["payment_type"] == "KNET"
+
+
+def test_no_webhook_url_sends_nothing(mock: MockRuntime, rx: Receiver) -> None:
+    inv = invoice(mock, None)
+    mock.payments.pay_invoice(inv.id, "1")
+    assert hooks(mock).wait_idle(2)
+    assert hooks(mock).deliveries() == [] and rx.hits == []
+
+
+def test_failed_and_declined_payments_send_nothing_by_default(mock: MockRuntime, rx: Receiver) -> None:
+    inv = invoice(mock, rx.url)
+    mock.payments.pay_invoice(inv.id, "1", "failure")
+    mock.payments.pay_invoice(inv.id, "1", "cancelled")
+    assert hooks(mock).wait_idle(2)
+    assert rx.hits == [] and hooks(mock).deliveries() == []
+
+
+def test_open_invoice_goes_to_the_fallback_url(mock: MockRuntime, rx: Receiver) -> None:
+    hooks(mock).dispatcher.set_settings(merge_json(FAST, {"fallback_url": rx.url}))
+    item = mock.open_invoices.create(mock.merchants.merchants[0],
+                                     {"title": "Gift", "amountType": "1", "minAmount": "1", "maxAmount": "9"})
+    mock.payments.pay_open_invoice(item.id, "5", 1)
+    body = rx.wait_for(1)[0].body
+    assert body["service_type"] == "Open Invoice" and body["amount"] == "5.000"
+    assert body["reference_number"] == item.reference_number
+
+
+def test_the_payment_never_waits_for_the_merchant(mock: MockRuntime) -> None:
+    with Receiver(answer_delay=1.0) as slow:
+        inv = invoice(mock, slow.url)
+        started = time.monotonic()
+        mock.payments.pay_invoice(inv.id, "1")
+        assert time.monotonic() - started < 0.5
+        slow.wait_for(1)
+        assert hooks(mock).wait_idle(5)
+
+
+# -- retries -------------------------------------------------------------------------------------
+def test_retries_with_exponential_backoff_until_delivered(mock: MockRuntime) -> None:
+    with Receiver(fail_first=3) as flaky:
+        mock.payments.pay_invoice(invoice(mock, flaky.url).id, "1")
+        hits = flaky.wait_for(4)
+        assert hooks(mock).wait_idle(5)
+    assert [h.answered for h in hits] == [500, 500, 500, 200]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
+    # base 0.05 s doubling: >= 0.05, 0.1, 0.2 (allow scheduler slack below, none above matters)
+    for gap, expected in zip(gaps, (0.05, 0.1, 0.2), strict=True):
+        assert gap >= expected * 0.9
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["state"] == "delivered"
+    assert [a["status"] for a in delivery["attempts"]] == [500, 500, 500, 200]
+    assert [a["error"] for a in delivery["attempts"]] == ["HTTP 500"] * 3 + [None]
+    assert all(set(a) == {"attempt", "at", "status", "error", "duration_ms"} for a in delivery["attempts"])
+
+
+def test_gives_up_after_the_configured_attempts(mock: MockRuntime) -> None:
+    hooks(mock).dispatcher.set_settings(merge_json(FAST, {"attempts": 3, "base_delay": 0.01}))
+    with Receiver(fail_first=99, fail_status=503) as down:
+        mock.payments.pay_invoice(invoice(mock, down.url).id, "1")
+        assert hooks(mock).wait_idle(5)
+        assert len(down.hits) == 3
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["state"] == "failed" and len(delivery["attempts"]) == 3
+
+
+def test_connection_errors_are_retried_and_logged(mock: MockRuntime) -> None:
+    hooks(mock).dispatcher.set_settings(merge_json(FAST, {"attempts": 2, "base_delay": 0.01}))
+    with Receiver() as gone:
+        url = gone.url  # a port that was free a moment ago and is closed now
+    mock.payments.pay_invoice(invoice(mock, url).id, "1")
+    assert hooks(mock).wait_idle(5)
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["state"] == "failed"
+    assert all(a["status"] is None and "ConnectionError" in a["error"] for a in delivery["attempts"])
+
+
+# -- adversarial modes ---------------------------------------------------------------------------
+def test_duplicate_mode_sends_the_same_body_twice(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, duplicate=True)
+    mock.payments.pay_invoice(invoice(mock, rx.url).id, "1")
+    first, second = rx.wait_for(2)
+    assert first.raw == second.raw
+    assert [d["kind"] for d in hooks(mock).deliveries()] == ["payment", "duplicate"]
+
+
+def test_delay_mode_holds_back_the_first_attempt(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, delay_ms=400)
+    started = time.monotonic()
+    mock.payments.pay_invoice(invoice(mock, rx.url).id, "1")
+    assert time.monotonic() - started < 0.2
+    hit = rx.wait_for(1)[0]
+    assert hit.at - started >= 0.38
+    assert hooks(mock).deliveries()[0]["modes"] == {"delay_ms": 400}
+
+
+def test_out_of_order_mode_releases_a_batch_newest_first(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, out_of_order=True, batch_size=3, batch_window_ms=60_000)
+    refs = ["A-1", "A-2", "A-3"]
+    for ref in refs:
+        mock.payments.pay_invoice(invoice(mock, rx.url, referenceNumber=ref).id, "1")
+        if ref != refs[-1]:
+            assert [d["state"] for d in hooks(mock).deliveries()][-1] == "held"
+    hits = rx.wait_for(3)
+    assert [h.body["reference_number"] for h in hits] == list(reversed(refs))
+
+
+def test_out_of_order_partial_batch_is_released_after_the_window(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, out_of_order=True, batch_size=5, batch_window_ms=200)
+    mock.payments.pay_invoice(invoice(mock, rx.url, referenceNumber="ONLY").id, "1")
+    assert rx.hits == []
+    assert rx.wait_for(1, timeout=3)[0].body["reference_number"] == "ONLY"
+
+
+def test_flush_and_switching_the_mode_off_release_held_deliveries(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, out_of_order=True, batch_size=10, batch_window_ms=60_000)
+    for ref in ("F-1", "F-2"):
+        mock.payments.pay_invoice(invoice(mock, rx.url, referenceNumber=ref).id, "1")
+    assert hooks(mock).dispatcher.flush() == 2
+    assert [h.body["reference_number"] for h in rx.wait_for(2)] == ["F-2", "F-1"]
+    mock.payments.pay_invoice(invoice(mock, rx.url, referenceNumber="F-3").id, "1")
+    set_modes(mock, out_of_order=False)
+    assert rx.wait_for(3)[-1].body["reference_number"] == "F-3"
+
+
+@pytest.mark.parametrize("outcome", ["failure", "cancelled"])
+def test_forged_status_claims_success_for_a_payment_that_failed(mock: MockRuntime, rx: Receiver,
+                                                                outcome: str) -> None:
+    set_modes(mock, forged_status=True)
+    inv = invoice(mock, rx.url)
+    mock.payments.pay_invoice(inv.id, "1", outcome)
+    body = rx.wait_for(1)[0].body
+    assert body["status"] == "SUCCESSFUL" and body["reference_number"] == inv.reference_number
+    # the invoice is still unpaid, and the token matches no transaction: a handler must re-query
+    stored = mock.store.get_invoice(inv.merchant_id, inv.id)
+    assert stored is not None and stored.invoice_status == 0 and stored.transaction is None
+    assert re.fullmatch(r"842217\d{23}", body["token"])
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["kind"] == "forged" and delivery["source"]["outcome"] == outcome
+
+
+def test_forged_mode_adds_nothing_to_a_real_success(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, forged_status=True)
+    mock.payments.pay_invoice(invoice(mock, rx.url).id, "1")
+    assert hooks(mock).wait_idle(3)
+    assert [d["kind"] for d in hooks(mock).deliveries()] == ["payment"]
+
+
+def test_modes_reject_bad_values() -> None:
+    modes = WebhookModes()
+    bad_bodies = ({"duplicate": 1}, {"delay_ms": True}, {"delay_ms": -1}, {"nope": True},
+                  {"batch_size": 0}, [])
+    for bad in bad_bodies:
+        with pytest.raises(ValueError):
+            merge_json(modes, bad)
+    with pytest.raises(ValueError):
+        merge_json(DeliverySettings(), {"fallback_url": "ftp://x"})
+    assert merge_json(DeliverySettings(), {"base_delay": 1}).base_delay == 1.0
+
+
+# -- the log and the lifecycle -------------------------------------------------------------------
+def test_log_is_bounded_and_keeps_the_newest(rx: Receiver) -> None:
+    from mock_server.clock import Clock
+
+    service = WebhookService(Clock(), FAST, log_cap=3)
+    try:
+        for n in range(5):
+            service.submit(rx.url, {"n": n})
+        assert service.wait_idle(5)
+        log = service.deliveries()
+        assert [d["payload"]["n"] for d in log] == [2, 3, 4]
+        assert service.dispatcher.log.dropped == 2
+        assert [d["id"] for d in log] == [3, 4, 5]
+        assert len(rx.hits) == 5  # dropping from the log never cancels a send already made
+    finally:
+        service.close()
+
+
+def test_log_entry_shape(mock: MockRuntime, rx: Receiver) -> None:
+    inv = invoice(mock, rx.url)
+    mock.payments.pay_invoice(inv.id, "1")
+    assert hooks(mock).wait_idle(3)
+    (entry,) = hooks(mock).deliveries()
+    assert set(entry) == {"id", "url", "kind", "state", "created_at", "source", "modes", "payload",
+                          "attempts"}
+    assert entry["url"] == rx.url and entry["state"] == "delivered"
+    assert entry["source"] == {"type": "invoice", "id": inv.id, "merchant_id": 84,
+                               "reference_number": inv.reference_number, "outcome": "success"}
+    assert hooks(mock).deliveries(state="failed") == []
+    assert hooks(mock).deliveries(limit=0) == []
+
+
+def test_reset_of_one_merchant_or_all(mock: MockRuntime, rx: Receiver) -> None:
+    mock.payments.pay_invoice(invoice(mock, rx.url).id, "1")
+    set_modes(mock, duplicate=True)
+    assert hooks(mock).wait_idle(3)
+    hooks(mock).reset(999)
+    assert len(hooks(mock).deliveries()) == 1
+    hooks(mock).reset(84)
+    assert hooks(mock).deliveries() == []
+    hooks(mock).reset()
+    assert hooks(mock).dispatcher.modes == WebhookModes()
+
+
+def test_close_stops_the_worker_and_abandons_what_is_queued(rx: Receiver) -> None:
+    from mock_server.clock import Clock
+
+    service = WebhookService(Clock(), FAST, WebhookModes(delay_ms=60_000))
+    service.submit(rx.url, {"late": True})
+    assert any(t.name == "hesabe-mock-webhooks" for t in threading.enumerate())
+    service.close()
+    service.close()  # twice is fine
+    assert not any(t.name == "hesabe-mock-webhooks" and t.is_alive() for t in threading.enumerate())
+    assert service.deliveries()[0]["state"] == "abandoned"
+    assert service.submit(rx.url, {"after": True}) is None
+    assert rx.hits == []
+
+
+def test_a_sender_that_never_sent_owns_no_thread() -> None:
+    from mock_server.clock import Clock
+
+    before = {t.ident for t in threading.enumerate()}
+    service = WebhookService(Clock())
+    service.close()
+    assert {t.ident for t in threading.enumerate()} <= before
