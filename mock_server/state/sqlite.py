@@ -43,9 +43,10 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any
 
 from mock_server.state.models import (
@@ -168,9 +169,61 @@ def _dump(rec: dict[str, Any]) -> str:
     return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _rowid(cur: sqlite3.Cursor) -> int:
-    assert cur.lastrowid is not None  # set by every successful INSERT
-    return cur.lastrowid
+@dataclass(frozen=True)
+class _Table:
+    """A record table: the id, the columns the queries use (derived from the record), the document."""
+
+    name: str
+    columns: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    from_record: Callable[[dict[str, Any]], Any]
+
+    def insert(self, conn: sqlite3.Connection, record: Any, keep_id: bool) -> int:
+        """Insert ``record`` under its own id or the next AUTOINCREMENT id; return the id."""
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" * (len(self.columns) + 2))
+        cur = conn.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
+                           (record.id if keep_id else None, *self.values(record), _doc(record)))
+        assert cur.lastrowid is not None  # set by every successful INSERT
+        return cur.lastrowid
+
+    def update(self, conn: sqlite3.Connection, record: Any) -> bool:
+        """Replace the merchant's record with the same id; False if there is none."""
+        sets = ", ".join(f"{c} = ?" for c in (*self.columns, "doc"))
+        cur = conn.execute(f"UPDATE {self.name} SET {sets} WHERE id = ? AND merchant_id = ?",
+                           (*self.values(record), _doc(record), record.id, record.merchant_id))
+        return cur.rowcount == 1
+
+    def load(self, record_id: int, doc: str) -> Any:
+        return self.from_record({**json.loads(doc), "id": record_id})
+
+
+def _doc(record: Invoice | OpenInvoice | BulkRow) -> str:
+    rec = record.to_record()
+    del rec["id"]  # the row id is the one truth
+    return _dump(rec)
+
+
+def _open_terms(item: OpenInvoice) -> str:
+    return json.dumps(sorted(split_search(f"{item.title} {item.reference_number} {item.description}")),
+                      ensure_ascii=False)
+
+
+#: record fields stored as columns of the same names
+_INVOICE_COLUMNS = ("merchant_id", "invoice_type", "invoice_status", "token", "access_key",
+                    "split_access_key", "created_at")
+_INVOICES = _Table("invoices", _INVOICE_COLUMNS, attrgetter(*_INVOICE_COLUMNS), Invoice.from_record)
+_OPEN_INVOICES = _Table(
+    "open_invoices",
+    ("merchant_id", "access_key", "created_day", "type", "status", "paid_status", "terms"),
+    lambda o: (o.merchant_id, o.access_key, o.created_at[:10], o.type, o.status, o.paid_status,
+               _open_terms(o)),
+    OpenInvoice.from_record,
+)
+_BULK_ROWS = _Table(
+    "bulk_rows", ("merchant_id", "scheduled"), lambda r: (r.merchant_id, 1 if r.has_schedule else 0),
+    BulkRow.from_record,
+)
 
 
 @contextmanager
@@ -260,20 +313,8 @@ class SqliteStore(Store):
 
     # -- invoices ----------------------------------------------------------------------------
     @staticmethod
-    def _invoice_columns(inv: Invoice) -> tuple[Any, ...]:
-        doc = inv.to_record()
-        doc.pop("id")
-        return (inv.merchant_id, inv.invoice_type, inv.invoice_status, inv.token, inv.access_key,
-                inv.split_access_key, inv.created_at, _dump(doc))
-
-    @staticmethod
     def _put_invoice(conn: sqlite3.Connection, inv: Invoice, keep_id: bool) -> Invoice:
-        cur = conn.execute(
-            "INSERT INTO invoices (id, merchant_id, invoice_type, invoice_status, token, access_key,"
-            " split_access_key, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (inv.id if keep_id else None, *SqliteStore._invoice_columns(inv)),
-        )
-        new = replace(inv, id=_rowid(cur))
+        new = replace(inv, id=_INVOICES.insert(conn, inv, keep_id))
         conn.executemany("INSERT INTO invoice_terms VALUES (?, ?, ?)",
                          [(new.merchant_id, term, new.id) for term in search_terms(new)])
         return new
@@ -296,9 +337,9 @@ class SqliteStore(Store):
             for inv in invoices:
                 self._put_invoice(conn, inv, keep_id=True)
             for item in open_invoices:
-                self._put_open(conn, item, keep_id=True)
+                _OPEN_INVOICES.insert(conn, item, keep_id=True)
             for row in bulk_rows:
-                self._put_bulk(conn, row, keep_id=True)
+                _BULK_ROWS.insert(conn, row, keep_id=True)
 
     def update_invoice(self, invoice: Invoice) -> None:
         with _conflicts(), self._tx() as conn:
@@ -306,12 +347,8 @@ class SqliteStore(Store):
                                (invoice.id, invoice.merchant_id)).fetchone()
             if row is None:
                 raise KeyError(invoice.id)
-            old = self._invoice(invoice.id, row[0])
-            conn.execute(
-                "UPDATE invoices SET merchant_id = ?, invoice_type = ?, invoice_status = ?, token = ?,"
-                " access_key = ?, split_access_key = ?, created_at = ?, doc = ? WHERE id = ?",
-                (*self._invoice_columns(invoice), invoice.id),
-            )
+            old: Invoice = _INVOICES.load(invoice.id, row[0])
+            _INVOICES.update(conn, invoice)
             old_terms, new_terms = search_terms(old), search_terms(invoice)
             conn.executemany(
                 "DELETE FROM invoice_terms WHERE merchant_id = ? AND term = ? AND invoice_id = ?",
@@ -322,16 +359,13 @@ class SqliteStore(Store):
                 [(invoice.merchant_id, term, invoice.id) for term in new_terms - old_terms],
             )
 
-    @staticmethod
-    def _invoice(invoice_id: int, doc: str) -> Invoice:
-        rec = json.loads(doc)
-        rec["id"] = invoice_id
-        return Invoice.from_record(rec)
+    def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
+        with self._lock:
+            rows = self._conn.execute(f"SELECT id, doc FROM {table.name} WHERE {where}", params).fetchall()
+        return [table.load(i, doc) for i, doc in rows]
 
     def _invoice_where(self, where: str, params: Sequence[Any]) -> list[Invoice]:
-        with self._lock:
-            rows = self._conn.execute(f"SELECT id, doc FROM invoices WHERE {where}", params).fetchall()
-        return [self._invoice(i, doc) for i, doc in rows]
+        return self._select(_INVOICES, where, params)
 
     def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
         found = self._invoice_where("id = ? AND merchant_id = ?", (invoice_id, merchant_id))
@@ -359,7 +393,7 @@ class SqliteStore(Store):
                 return Page([], total)
             marks = ",".join("?" * len(ids))
             docs = dict(conn.execute(f"SELECT id, doc FROM invoices WHERE id IN ({marks})", ids).fetchall())
-        return Page([self._invoice(i, docs[i]) for i in ids], total)
+        return Page([_INVOICES.load(i, docs[i]) for i in ids], total)
 
     @staticmethod
     def _kind_filter(query: InvoiceQuery, column: str) -> tuple[str, list[Any]]:
@@ -453,53 +487,22 @@ class SqliteStore(Store):
         return {(k, s): n for k, s, n in rows}
 
     # -- open invoices -----------------------------------------------------------------------
-    @staticmethod
-    def _open_columns(item: OpenInvoice) -> tuple[Any, ...]:
-        doc = item.to_record()
-        doc.pop("id")
-        terms = sorted(split_search(f"{item.title} {item.reference_number} {item.description}"))
-        return (item.merchant_id, item.access_key, item.created_at[:10], item.type, item.status,
-                item.paid_status, json.dumps(terms, ensure_ascii=False), _dump(doc))
-
-    @staticmethod
-    def _open(item_id: int, doc: str) -> OpenInvoice:
-        rec = json.loads(doc)
-        rec["id"] = item_id
-        return OpenInvoice.from_record(rec)
-
-    @staticmethod
-    def _put_open(conn: sqlite3.Connection, item: OpenInvoice, keep_id: bool) -> OpenInvoice:
-        cur = conn.execute(
-            "INSERT INTO open_invoices (id, merchant_id, access_key, created_day, type, status,"
-            " paid_status, terms, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (item.id if keep_id else None, *SqliteStore._open_columns(item)),
-        )
-        return replace(item, id=_rowid(cur))
-
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
         with _conflicts(), self._tx() as conn:
-            return self._put_open(conn, item, keep_id=False)
+            return replace(item, id=_OPEN_INVOICES.insert(conn, item, keep_id=False))
 
     def update_open_invoice(self, item: OpenInvoice) -> None:
         with _conflicts(), self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE open_invoices SET merchant_id = ?, access_key = ?, created_day = ?, type = ?,"
-                " status = ?, paid_status = ?, terms = ?, doc = ? WHERE id = ? AND merchant_id = ?",
-                (*self._open_columns(item), item.id, item.merchant_id),
-            )
-            if cur.rowcount != 1:
+            if not _OPEN_INVOICES.update(conn, item):
                 raise KeyError(item.id)
 
-    def _open_where(self, where: str, params: Sequence[Any]) -> OpenInvoice | None:
-        with self._lock:
-            row = self._conn.execute(f"SELECT id, doc FROM open_invoices WHERE {where}", params).fetchone()
-        return None if row is None else self._open(*row)
-
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
-        return self._open_where("id = ? AND merchant_id = ?", (item_id, merchant_id))
+        found = self._select(_OPEN_INVOICES, "id = ? AND merchant_id = ?", (item_id, merchant_id))
+        return found[0] if found else None
 
     def find_open_invoice_by_access_key(self, access_key: str) -> OpenInvoice | None:
-        return self._open_where("access_key = ?", (access_key,))
+        found = self._select(_OPEN_INVOICES, "access_key = ?", (access_key,))
+        return found[0] if found else None
 
     def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
         where: list[str] = ["merchant_id = ?"]
@@ -521,39 +524,16 @@ class SqliteStore(Store):
             total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
             rows = conn.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT ? OFFSET ?",
                                 (*params, max(query.limit, 0), query.offset)).fetchall()
-        return Page([self._open(*row) for row in rows], total)
+        return Page([_OPEN_INVOICES.load(*row) for row in rows], total)
 
     # -- bulk rows ---------------------------------------------------------------------------
-    @staticmethod
-    def _bulk_columns(row: BulkRow) -> tuple[Any, ...]:
-        doc = row.to_record()
-        doc.pop("id")
-        return (row.merchant_id, 1 if row.has_schedule else 0, _dump(doc))
-
-    @staticmethod
-    def _bulk(row_id: int, doc: str) -> BulkRow:
-        rec = json.loads(doc)
-        rec["id"] = row_id
-        return BulkRow.from_record(rec)
-
-    @staticmethod
-    def _put_bulk(conn: sqlite3.Connection, row: BulkRow, keep_id: bool) -> BulkRow:
-        cur = conn.execute("INSERT INTO bulk_rows (id, merchant_id, scheduled, doc) VALUES (?, ?, ?, ?)",
-                           (row.id if keep_id else None, *SqliteStore._bulk_columns(row)))
-        return replace(row, id=_rowid(cur))
-
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
         with self._tx() as conn:
-            return [self._put_bulk(conn, row, keep_id=False) for row in rows]
+            return [replace(row, id=_BULK_ROWS.insert(conn, row, keep_id=False)) for row in rows]
 
     def update_bulk_row(self, row: BulkRow) -> None:
         with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE bulk_rows SET merchant_id = ?, scheduled = ?, doc = ?"
-                " WHERE id = ? AND merchant_id = ?",
-                (*self._bulk_columns(row), row.id, row.merchant_id),
-            )
-            if cur.rowcount != 1:
+            if not _BULK_ROWS.update(conn, row):
                 raise KeyError(row.id)
 
     def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool:
@@ -563,10 +543,8 @@ class SqliteStore(Store):
             return cur.rowcount == 1
 
     def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None:
-        with self._lock:
-            row = self._conn.execute("SELECT id, doc FROM bulk_rows WHERE id = ? AND merchant_id = ?",
-                                     (row_id, merchant_id)).fetchone()
-        return None if row is None else self._bulk(*row)
+        found = self._select(_BULK_ROWS, "id = ? AND merchant_id = ?", (row_id, merchant_id))
+        return found[0] if found else None
 
     def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page:
         params = (merchant_id, 1 if scheduled else 0)
@@ -578,7 +556,7 @@ class SqliteStore(Store):
                 " ORDER BY id DESC LIMIT ? OFFSET ?",
                 (*params, max(limit, 0), offset),
             ).fetchall()
-        return Page([self._bulk(*row) for row in rows], total)
+        return Page([_BULK_ROWS.load(*row) for row in rows], total)
 
     # -- tokens ------------------------------------------------------------------------------
     def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
