@@ -12,9 +12,11 @@ Atomicity. Every write is one ``BEGIN IMMEDIATE`` .. ``COMMIT``; any failure rol
 back. Tokens and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across
 invoices and open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come
 from AUTOINCREMENT, whose high-water mark (``sqlite_sequence``) survives deletes and resets, so ids
-never decrease and are never reused; a rolled-back insert does not consume ids.
+never decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
+(seeding) stores explicit ids, and AUTOINCREMENT then continues above the highest.
 
-Indexes (no query scans the invoice table or a whole merchant):
+Indexes (list/search/stats never scan the invoice table; ``test_sqlite_reads_never_scan_a_table``
+checks every statement's EXPLAIN QUERY PLAN):
 
 * ``inv_dash (merchant_id, invoice_type, invoice_status, id)``: each (type, status) bucket is an
   id-ordered index range; a dashboard page merges the selected buckets newest first
@@ -29,6 +31,9 @@ Indexes (no query scans the invoice table or a whole merchant):
   smaller) and probes the others by primary key.
 * ``inv_date (merchant_id, created_at, id, invoice_type, invoice_status)``: date filters; the
   trailing columns make the filter index-only.
+* Search/date totals are exact, so those queries cost O(rows of the smallest index range), as in
+  the memory store. Open invoices and bulk rows are read through ``(merchant_id, id)`` /
+  ``(merchant_id, scheduled, id)``; open-invoice filters apply to that merchant's rows (few).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
