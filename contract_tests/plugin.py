@@ -1,1 +1,116 @@
-"""pytest plugin for the Hesabe contract suite (options and fixtures are added by the suite)."""
+"""The ``hesabe_contract`` pytest plugin (entry point ``pytest11``), loaded in every pytest run.
+
+Inert unless contract tests run: it only adds command-line options and markers, remembers the
+chosen Hypothesis profile, and prints the contract report when a contract call was made. The
+target, the session and every other fixture live in ``contract_tests/conftest.py``, which pytest
+loads only when it collects the contract suite.
+
+Options: ``--hesabe-url URL``, ``--hesabe-mock {inprocess,process}``, ``--hesabe-allow-sms``,
+``--hesabe-sms-mobile NUMBER``, ``--hesabe-report FILE``, ``--hesabe-run-prefix PREFIX``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+__all__ = ["MARKERS", "RECORDER_KEY"]
+
+MARKERS = {
+    "hesabe_readonly": "contract test that only reads (safe anywhere)",
+    "hesabe_mutating": "contract test that creates, changes or cancels records on the target",
+    "hesabe_sms": "contract test that makes the target send SMS; on a URL needs --hesabe-allow-sms",
+    "hesabe_lifecycle": "the stateful invoice-lifecycle model",
+}
+
+RECORDER_KEY: pytest.StashKey[Any] = pytest.StashKey()
+LIVE_KEY: pytest.StashKey[bool] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hesabe", "Hesabe contract suite (contract_tests)")
+    group.addoption(
+        "--hesabe-url",
+        metavar="URL",
+        default=None,
+        help="run the contract suite against this server (default: HESABE_MERCHANT_API_URL, "
+        "else a mock the suite starts)",
+    )
+    group.addoption(
+        "--hesabe-mock",
+        choices=("inprocess", "process"),
+        default=None,
+        help="start a mock: in-process (default) or a hesabe-mock subprocess; "
+        "wins over HESABE_MERCHANT_API_URL",
+    )
+    group.addoption(
+        "--hesabe-allow-sms",
+        action="store_true",
+        default=False,
+        help="on a URL target, also run operations that text customers",
+    )
+    group.addoption(
+        "--hesabe-sms-mobile",
+        metavar="NUMBER",
+        default=os.environ.get("HESABE_TEST_MOBILE"),
+        help="the only mobile number SMS may go to on a URL target (env HESABE_TEST_MOBILE)",
+    )
+    group.addoption(
+        "--hesabe-report", metavar="FILE", default=None, help="write the contract report as JSON to FILE"
+    )
+    group.addoption(
+        "--hesabe-run-prefix",
+        metavar="PREFIX",
+        default=None,
+        help="prefix of every reference number this run creates (default: random)",
+    )
+
+
+def targets_live(config: pytest.Config) -> bool:
+    """Will the suite run against a URL (rather than a mock it starts)? Decided without starting it."""
+    if config.getoption("hesabe_url"):
+        return True
+    return not config.getoption("hesabe_mock") and bool(os.environ.get("HESABE_MERCHANT_API_URL"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    from contract_tests.profiles import choose_profile, set_active
+    from contract_tests.report import Recorder
+
+    live = targets_live(config)
+    config.stash[LIVE_KEY] = live
+    profile = choose_profile(live)
+    set_active(profile)
+    config.stash[RECORDER_KEY] = Recorder(profile=profile)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.stash.get(LIVE_KEY, False) or config.getoption("hesabe_allow_sms"):
+        return
+    skip = pytest.mark.skip(reason="sends SMS on a live target: pass --hesabe-allow-sms to run it")
+    for item in items:
+        if item.get_closest_marker("hesabe_sms"):
+            item.add_marker(skip)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    recorder = item.config.stash.get(RECORDER_KEY, None)
+    if recorder is not None:
+        recorder.current_test = item.nodeid
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    recorder = config.stash.get(RECORDER_KEY, None)
+    path = config.getoption("hesabe_report")
+    if recorder is None or (recorder.empty and not path):
+        return
+    terminalreporter.section("Hesabe contract report")
+    for line in recorder.lines():
+        terminalreporter.write_line(line)
+    if path:
+        recorder.write_json(path)
+        terminalreporter.write_line(f"JSON report written to {path}")

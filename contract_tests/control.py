@@ -1,0 +1,62 @@
+"""The mock's ``/_mock/`` control plane as the suite uses it: reset and pay, both optional.
+
+Availability is detected, never assumed: a target without the control plane (the real sandbox,
+an older mock) answers 404/405 with something that is not the control plane's JSON, and the
+feature switches itself off for the rest of the run.
+
+Reset is only ever sent to a mock the suite started itself: a server the user pointed the suite
+at may hold state someone cares about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract_tests.session import ContractSession
+
+__all__ = ["ControlPlane"]
+
+
+def _absent(status: int, body: Any) -> bool:
+    """Does this answer mean "there is no control plane here"?"""
+    if status not in (404, 405, 501):
+        return False
+    if not isinstance(body, dict):
+        return True
+    message = str(body.get("message", ""))
+    # Hesabe's (and the mock's API router's) own not-found / wrong-method answers.
+    return message.startswith("Request not found") or "method is not supported" in message
+
+
+class ControlPlane:
+    """Reset and pay through ``/_mock/``; ``can_reset`` / ``can_pay`` are None until tried."""
+
+    def __init__(self, session: ContractSession) -> None:
+        self.session = session
+        self.can_reset: bool | None = None if session.target.own else False
+        self.can_pay: bool | None = None
+
+    def reset(self) -> bool:
+        """Clear the mock's state; False when not allowed or not available."""
+        if self.can_reset is False:
+            return False
+        status, _body = self.session.target.control("POST", "reset", {})
+        if 200 <= status < 300:
+            self.can_reset = True
+            self.session.forget_state()
+            return True
+        self.can_reset = False
+        return False
+
+    def pay(self, invoice_id: int, payment_type: int) -> bool | None:
+        """Pay an invoice successfully: True if paid, False if refused, None if there is no control plane."""
+        if self.can_pay is False:
+            return None
+        status, body = self.session.target.control(
+            "POST", f"invoices/{invoice_id}/pay", {"payment_type": payment_type, "outcome": "success"}
+        )
+        if _absent(status, body):
+            self.can_pay = False
+            return None
+        self.can_pay = True
+        return 200 <= status < 300

@@ -1,0 +1,260 @@
+"""Lifecycle rules that need several calls: stats, findability, pagination, paid vs cancelled.
+
+Each check takes the session and a :class:`Model` of what this run did, makes its own (judged)
+calls, and raises :class:`~contract_tests.errors.ContractViolation` with :class:`Finding` s named
+like the per-call rules. The state machine calls them; proof-of-power tests may too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract_tests.findings import Finding
+from contract_tests.session import ContractSession
+
+__all__ = [
+    "LIFECYCLE_RULES",
+    "Model",
+    "ModelInvoice",
+    "check_findable",
+    "check_pages",
+    "check_stats",
+    "read_stats",
+    "stats_numbers",
+]
+
+#: the multi-call rules, by name (documented with the per-call registry in the report)
+LIFECYCLE_RULES = {
+    "stats_match_model": "dashboard stats minus the baseline equal the model's counts",
+    "found_by_get": "every created invoice is returned by get_invoice with the model's status",
+    "found_by_search": "every created invoice is found by searching its reference number",
+    "found_on_a_page": "every created invoice appears on some list page",
+    "pages_consistent": "pages do not overlap, count = rows, the walk covers pagination.total",
+    "ids_tokens_unique": "no two created invoices share an id or a token",
+    "cancelled_never_paid": "a cancelled invoice never becomes paid",
+    "paid_not_cancellable": "a paid invoice cannot be cancelled",
+}
+
+UNPAID, PAID, CANCELLED = 0, 1, 3
+#: walk at most this many pages when looking for an invoice (live targets hold others' data)
+MAX_PAGES = 40
+
+
+@dataclass
+class ModelInvoice:
+    id: int
+    token: str
+    reference: str
+    kind: int
+    status: int = UNPAID
+    pay_types: tuple[int, ...] = (1,)
+
+
+@dataclass
+class Model:
+    """What the run believes is true of the invoices it created."""
+
+    invoices: dict[int, ModelInvoice] = field(default_factory=dict)
+    baseline: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        statuses = [i.status for i in self.invoices.values()]
+        return {
+            "total_invoice_count": len(statuses),
+            "invoice_paid": statuses.count(PAID),
+            "invoice_not_paid": statuses.count(UNPAID),
+            "invoice_cancelled": statuses.count(CANCELLED),
+        }
+
+
+def _fail(session: ContractSession, findings: list[Finding], what: str) -> None:
+    if findings:
+        raise session.violation(findings, {"lifecycle check": what})
+
+
+def stats_numbers(stats: Any) -> dict[str, int]:
+    """Dashboard stats as ints (null counters mean zero: there are no rows)."""
+    stats = stats if isinstance(stats, dict) else {}
+    return {
+        k: int(stats.get(k) or 0)
+        for k in ("total_invoice_count", "invoice_paid", "invoice_not_paid", "invoice_cancelled")
+    }
+
+
+def read_stats(session: ContractSession) -> dict[str, int]:
+    ex = session.call("list_invoices", {})
+    return stats_numbers(ex.response.get("stats"))
+
+
+def check_stats(session: ContractSession, model: Model) -> None:
+    """stats_match_model."""
+    now = read_stats(session)
+    want = {k: model.baseline.get(k, 0) + v for k, v in model.counts().items()}
+    findings = [
+        Finding(
+            "list_invoices",
+            "stats_match_model",
+            f"/response/stats/{k}",
+            str(want[k]),
+            str(now[k]),
+            "lifecycle",
+        )
+        for k in want
+        if now[k] != want[k]
+    ]
+    _fail(
+        session, findings, f"stats after {len(model.invoices)} created invoice(s); baseline {model.baseline}"
+    )
+
+
+def check_unique(session: ContractSession, model: Model) -> None:
+    """ids_tokens_unique (ids are the model's keys, so only tokens can collide)."""
+    tokens = [i.token for i in model.invoices.values()]
+    dupes = sorted({t for t in tokens if tokens.count(t) > 1})
+    _fail(
+        session,
+        [
+            Finding(
+                "create_invoice",
+                "ids_tokens_unique",
+                "/response/token",
+                "unique tokens",
+                f"repeated: {dupes}",
+                "lifecycle",
+            )
+        ]
+        if dupes
+        else [],
+        "token uniqueness",
+    )
+
+
+def check_get(session: ContractSession, inv: ModelInvoice) -> dict[str, Any]:
+    """found_by_get, and the status the model expects (cancelled_never_paid when it was cancelled)."""
+    ex = session.call("get_invoice", {}, path_params={"id": inv.id})
+    got = ex.response or {}
+    findings = []
+    if got.get("id") != inv.id or got.get("token") != inv.token:
+        findings.append(
+            Finding(
+                "get_invoice",
+                "found_by_get",
+                "/response/id",
+                f"invoice {inv.id} ({inv.token})",
+                f"{got.get('id')} ({got.get('token')})",
+                "lifecycle",
+            )
+        )
+    elif got.get("invoice_status") != inv.status:
+        rule = "cancelled_never_paid" if inv.status == CANCELLED else "found_by_get"
+        findings.append(
+            Finding(
+                "get_invoice",
+                rule,
+                "/response/invoice_status",
+                str(inv.status),
+                str(got.get("invoice_status")),
+                "lifecycle",
+            )
+        )
+    _fail(session, findings, f"get invoice {inv.id}")
+    return got
+
+
+def check_search(session: ContractSession, inv: ModelInvoice) -> None:
+    """found_by_search: the reference number finds the invoice."""
+    ex = session.call("list_invoices", {"search": inv.reference})
+    rows = ((ex.response or {}).get("invoices") or {}).get("data") or []
+    if not any(r.get("id") == inv.id for r in rows if isinstance(r, dict)):
+        _fail(
+            session,
+            [
+                Finding(
+                    "list_invoices",
+                    "found_by_search",
+                    "/response/invoices/data",
+                    f"invoice {inv.id} among the results for search={inv.reference!r}",
+                    f"ids {[r.get('id') for r in rows if isinstance(r, dict)]}",
+                    "lifecycle",
+                )
+            ],
+            f"search {inv.reference}",
+        )
+
+
+def check_pages(session: ContractSession, model: Model, *, max_pages: int = MAX_PAGES) -> None:
+    """found_on_a_page and pages_consistent: walk the list newest first."""
+    seen: dict[int, int] = {}
+    findings: list[Finding] = []
+    page, total, complete = 1, None, False
+    wanted = set(model.invoices)
+    while page <= max_pages:
+        ex = session.call("list_invoices", {"page": page})
+        block = (ex.response or {}).get("invoices") or {}
+        rows = [r for r in block.get("data") or [] if isinstance(r, dict)]
+        pag = block.get("pagination") or {}
+        total = pag.get("total", total)
+        if pag.get("count") != len(rows):
+            findings.append(
+                Finding(
+                    "list_invoices",
+                    "pages_consistent",
+                    "/response/invoices/pagination/count",
+                    str(len(rows)),
+                    str(pag.get("count")),
+                    "lifecycle",
+                )
+            )
+        for r in rows:
+            if r.get("id") in seen:
+                findings.append(
+                    Finding(
+                        "list_invoices",
+                        "pages_consistent",
+                        "/response/invoices/data",
+                        f"invoice {r.get('id')} on one page only",
+                        f"on pages {seen[r['id']]} and {page}",
+                        "lifecycle",
+                    )
+                )
+            seen.setdefault(r.get("id"), page)
+        if not rows or not pag.get("next_page_url"):
+            complete = True
+            break
+        if wanted <= set(seen) and session.target.live:
+            break  # on a live target stop once ours are found: the rest is other people's data
+        page += 1
+    if complete and isinstance(total, int) and len(seen) != total:
+        findings.append(
+            Finding(
+                "list_invoices",
+                "pages_consistent",
+                "/response/invoices/pagination/total",
+                f"{total} distinct invoices over all pages",
+                f"{len(seen)}",
+                "lifecycle",
+            )
+        )
+    missing = sorted(wanted - set(seen))
+    if missing and (complete or page > max_pages):
+        findings.append(
+            Finding(
+                "list_invoices",
+                "found_on_a_page",
+                "/response/invoices/data",
+                "every created invoice on some page",
+                f"missing ids {missing[:10]}",
+                "lifecycle",
+            )
+        )
+    _fail(session, findings, f"walked {page} page(s)")
+
+
+def check_findable(session: ContractSession, model: Model) -> None:
+    """Every created invoice by get, by search and on a page; ids and tokens unique."""
+    check_unique(session, model)
+    for inv in model.invoices.values():
+        check_get(session, inv)
+        check_search(session, inv)
+    check_pages(session, model)

@@ -1,0 +1,71 @@
+"""Hypothesis settings profiles ``dev``, ``ci`` and ``live``, chosen by ``HYPOTHESIS_PROFILE``.
+
+Without ``HYPOTHESIS_PROFILE`` the profile is ``live`` against a URL and ``dev`` against a mock
+the suite starts. The choice is applied to the contract tests only (through
+:func:`contract_settings`), never loaded globally: the plugin is active in every pytest run of
+the environment and must not change other tests' Hypothesis settings.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from hypothesis import HealthCheck, Phase, settings
+
+__all__ = ["PROFILES", "THROTTLE", "active_profile", "choose_profile", "contract_settings", "set_active"]
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+
+PROFILES: dict[str, settings] = {
+    # Local exploration: more examples, the example database on, a generous deadline.
+    "dev": settings(
+        max_examples=25, stateful_step_count=25, deadline=timedelta(seconds=5), suppress_health_check=_QUIET
+    ),
+    # make test: fast and reproducible (derandomized, no database), still every operation.
+    "ci": settings(
+        max_examples=8,
+        stateful_step_count=15,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=_QUIET,
+        print_blob=True,
+    ),
+    # A real server: a handful of calls, no deadline (network), no shrinking storm on failure.
+    "live": settings(
+        max_examples=3,
+        stateful_step_count=8,
+        deadline=None,
+        database=None,
+        suppress_health_check=_QUIET,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.explain],
+    ),
+}
+
+#: seconds kept between two calls, by profile (live targets are shared infrastructure)
+THROTTLE: dict[str, float] = {"dev": 0.0, "ci": 0.0, "live": 1.0}
+
+_active = "dev"
+
+
+def choose_profile(live: bool, environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    name = env.get("HYPOTHESIS_PROFILE") or ("live" if live else "dev")
+    if name not in PROFILES:
+        raise ValueError(f"HYPOTHESIS_PROFILE={name!r}: the contract suite knows {', '.join(PROFILES)}")
+    return name
+
+
+def set_active(name: str) -> None:
+    global _active
+    _active = name
+
+
+def active_profile() -> str:
+    return _active
+
+
+def contract_settings(**overrides: object) -> settings:
+    """The active profile's settings (with ``overrides``), for ``@contract_settings()`` or state machines."""
+    return settings(PROFILES[_active], **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,125 @@
+"""The run's report: per operation, examples run / passed / violations, and each violation in full.
+
+A :class:`Recorder` lives in the pytest config's stash (one per run, so a pytester run inside a
+run never mixes with it). For each (test, operation, rule, pointer) only the *last* violating call
+is kept: Hypothesis replays the shrunk example last, so that is the minimal request a person
+should read.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contract_tests.exchange import Exchange
+from contract_tests.findings import Finding
+
+__all__ = ["OperationTally", "Recorder", "ViolationRecord"]
+
+
+@dataclass
+class OperationTally:
+    run: int = 0
+    passed: int = 0
+    violations: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationRecord:
+    test: str
+    finding: Finding
+    request: dict[str, Any]
+    status: int
+    envelope: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            **self.finding.as_dict(),
+            "http_status": self.status,
+            "request": self.request,
+            "response": self.envelope,
+        }
+
+
+@dataclass
+class Recorder:
+    """Collects every exchange's outcome; prints and writes the report."""
+
+    target: str = ""
+    profile: str = ""
+    #: node id of the running test (set by the plugin), used when a call names no test
+    current_test: str = ""
+    run_prefix: str = ""
+    tallies: dict[str, OperationTally] = field(default_factory=dict)
+    violations: dict[tuple[str, str, str, str], ViolationRecord] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, exchange: Exchange, findings: list[Finding], test: str = "") -> None:
+        test = test or self.current_test
+        with self._lock:
+            tally = self.tallies.setdefault(exchange.name, OperationTally())
+            tally.run += 1
+            if not findings:
+                tally.passed += 1
+                return
+            tally.violations += 1
+            for f in findings:
+                self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
+                    test, f, exchange.request_view(), exchange.status, exchange.envelope
+                )
+
+    def record_findings(self, findings: list[Finding], request: dict[str, Any], test: str = "") -> None:
+        """Findings of a lifecycle check (not tied to one exchange)."""
+        test = test or self.current_test
+        with self._lock:
+            for f in findings:
+                self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
+                    test, f, request, 0, None
+                )
+
+    @property
+    def empty(self) -> bool:
+        return not self.tallies and not self.violations
+
+    def lines(self) -> list[str]:
+        """The terminal table and the violation details, as lines."""
+        out = [
+            f"target: {self.target}   hypothesis profile: {self.profile}   run prefix: {self.run_prefix}",
+            "",
+        ]
+        width = max([len(n) for n in self.tallies] + [len("operation")])
+        out.append(f"{'operation':<{width}}  {'run':>6}  {'passed':>6}  {'violations':>10}")
+        out.append("-" * (width + 28))
+        for name in sorted(self.tallies):
+            t = self.tallies[name]
+            out.append(f"{name:<{width}}  {t.run:>6}  {t.passed:>6}  {t.violations:>10}")
+        if self.violations:
+            out += ["", f"{len(self.violations)} violation(s):"]
+            for v in self.violations.values():
+                f = v.finding
+                out.append(f"* {f.operation} [{f.rule}] {f.where} {f.pointer or '(body)'}")
+                out.append(f"    expected: {f.expected}")
+                out.append(f"    found:    {f.actual}")
+                shown = json.dumps(v.request, ensure_ascii=False, default=repr)
+                out.append(f"    request (decrypted, shrunk): {shown[:600]}")
+                if v.test:
+                    out.append(f"    test: {v.test}")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "profile": self.profile,
+            "run_prefix": self.run_prefix,
+            "operations": {n: vars(t) for n, t in sorted(self.tallies.items())},
+            "violations": [v.as_dict() for v in self.violations.values()],
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(
+            json.dumps(self.as_dict(), ensure_ascii=False, indent=2, default=repr) + "\n", encoding="utf-8"
+        )

@@ -1,0 +1,148 @@
+"""Real records for payloads and paths that must point at something: ids, tokens, bulk rows.
+
+A generated ``resendId`` or path ``{id}`` would name nothing, and "not found" says little about
+the contract. :class:`Resources` creates the records a test needs through the same judged
+calls as everything else: *anchors* (made once, reused by reads and edits) and *fresh* records
+for destructive calls (cancel, delete), so one test never consumes another's record.
+
+Anchor payloads are fixed here and validated against the request schemas when first used, so
+they cannot drift from the spec unnoticed.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import Any
+
+from contract_tests.errors import ContractSuiteError
+from contract_tests.session import ContractSession
+from hesabe_spec.validation import validate_request
+
+__all__ = ["Resources"]
+
+
+class Resources:
+    """Anchors and fresh records on one session's target."""
+
+    def __init__(self, session: ContractSession) -> None:
+        self.session = session
+        self._seq = 0
+        self._anchors: dict[str, Any] = {}
+        session.reset_hooks.append(self.forget)
+
+    def forget(self) -> None:
+        """Drop anchors (after the target's state was reset)."""
+        self._anchors.clear()
+
+    # -- payloads ------------------------------------------------------------------------------
+
+    def _reference(self) -> str:
+        self._seq += 1
+        return f"{self.session.gen.reference_prefix}a{self._seq:06d}"
+
+    def _expiry(self) -> str:
+        return (self.session.gen.today + timedelta(days=30)).isoformat()
+
+    def invoice_payload(self) -> dict[str, Any]:
+        """A URL invoice (no SMS is ever sent for it)."""
+        return self._checked(
+            "create_invoice",
+            {
+                "merchantCode": self.session.gen.merchant_code,
+                "customerName": "Contract Anchor",
+                "amount": "1.250",
+                "invoiceType": "0",
+                "invoiceSubType": "3",
+                "allocatePayType": "1,2",
+                "expiresAt": self._expiry(),
+                "referenceNumber": self._reference(),
+                "description": "contract suite",
+            },
+        )
+
+    def open_invoice_payload(self) -> dict[str, Any]:
+        return self._checked(
+            "create_open_invoice",
+            {
+                "merchantCode": self.session.gen.merchant_code,
+                "title": "Contract Anchor",
+                "amountType": "0",
+                "fixAmount": "2.500",
+                "expiryDate": self._expiry(),
+                "description": "contract suite",
+            },
+        )
+
+    def bulk_payload(self) -> dict[str, Any]:
+        mobile = self.session.gen.sms_mobile or "66666666"
+        csv = (
+            "name,phone,email,amount,reference_number,description\n"
+            f"Contract Anchor,965{mobile},anchor@example.com,3.000,{self._reference()},contract suite\n"
+        )
+        return self._checked(
+            "upload_bulk_invoices",
+            {
+                "merchantCode": self.session.gen.merchant_code,
+                "isScheduled": "false",
+                "fileType": "csv",
+                "invoices": base64.b64encode(csv.encode()).decode(),
+            },
+        )
+
+    @staticmethod
+    def _checked(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        problems = validate_request(operation, payload)
+        if problems:
+            raise ContractSuiteError(
+                f"anchor payload for {operation} no longer matches its schema: {problems}"
+            )
+        return payload
+
+    # -- records -------------------------------------------------------------------------------
+
+    def fresh_invoice(self) -> dict[str, Any]:
+        return dict(self.session.call("create_invoice", self.invoice_payload()).response)
+
+    def fresh_open_invoice(self) -> dict[str, Any]:
+        return dict(self.session.call("create_open_invoice", self.open_invoice_payload()).response)
+
+    def fresh_bulk_row(self) -> dict[str, Any]:
+        return dict(self.session.call("upload_bulk_invoices", self.bulk_payload()).response[0])
+
+    def _anchor(self, key: str, make: Any) -> Any:
+        if key not in self._anchors:
+            self._anchors[key] = make()
+        return self._anchors[key]
+
+    def invoice(self, n: int = 0) -> dict[str, Any]:
+        return self._anchor(f"invoice{n}", self.fresh_invoice)
+
+    def open_invoice(self) -> dict[str, Any]:
+        return self._anchor("open", self.fresh_open_invoice)
+
+    def bulk_row(self) -> dict[str, Any]:
+        return self._anchor("bulk", self.fresh_bulk_row)
+
+    # -- binding -------------------------------------------------------------------------------
+
+    def path_params(self, operation: str) -> dict[str, Any]:
+        """Path parameters naming a real record (a fresh one for destructive operations)."""
+        return {
+            "get_invoice": lambda: {"id": self.invoice()["id"]},
+            "cancel_invoice": lambda: {"token": self.fresh_invoice()["token"]},
+            "get_open_invoice": lambda: {"id": self.open_invoice()["id"]},
+            "update_open_invoice": lambda: {"id": self.open_invoice()["id"]},
+            "cancel_open_invoice": lambda: {"id": self.fresh_open_invoice()["id"]},
+            "update_bulk_invoice": lambda: {"id": self.bulk_row()["id"]},
+            "delete_bulk_invoice": lambda: {"id": self.fresh_bulk_row()["id"]},
+        }.get(operation, dict)()
+
+    def bind(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Point id fields of ``payload`` at real invoices (resendId, ids[])."""
+        out = dict(payload)
+        if operation == "resend_invoice":
+            out["resendId"] = str(self.invoice()["id"])
+        elif operation == "send_bulk_invoices":
+            out["ids"] = [str(self.invoice(i)["id"]) for i in range(len(out.get("ids") or [1]))]
+        return out

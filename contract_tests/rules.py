@@ -1,0 +1,285 @@
+"""The contract rules: named functions with one signature, kept in a registry, all run after every call.
+
+A rule is ``rule(exchange: Exchange) -> list[Finding]``; it returns ``[]`` when the call keeps it
+or when it does not apply (e.g. ``invalid_rejected`` on a valid call). A new rule is a new
+function decorated with :func:`register`, never a new test file (architecture convention 4).
+
+Lifecycle rules that need more than one call (dashboard stats, findability, pagination, paid vs
+cancelled) live in :mod:`contract_tests.lifecycle_checks` and report the same :class:`Finding`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from contract_tests.exchange import Exchange
+from contract_tests.findings import Finding
+from hesabe_spec.errors import HesabeError
+from hesabe_spec.validation import validate_response
+from hesabe_spec.wire import looks_like_hex
+
+__all__ = ["RULES", "Rule", "register", "run_rules"]
+
+Rule = Callable[[Exchange], list[Finding]]
+
+#: rule name -> rule, in the order they run (and are documented)
+RULES: dict[str, Rule] = {}
+
+_ENVELOPE_KEYS = {"status", "message", "response"}
+_SERVER_BLOCK = 32
+
+
+def register(fn: Rule) -> Rule:
+    """Add ``fn`` to :data:`RULES` under its function name."""
+    if fn.__name__ in RULES:
+        raise ValueError(f"rule {fn.__name__!r} registered twice")
+    RULES[fn.__name__] = fn
+    return fn
+
+
+def run_rules(exchange: Exchange, rules: dict[str, Rule] | None = None) -> list[Finding]:
+    """Every rule's findings for one call, in registry order."""
+    found: list[Finding] = []
+    for rule in (RULES if rules is None else rules).values():
+        found.extend(rule(exchange))
+    return found
+
+
+def _finding(
+    ex: Exchange, rule: str, pointer: str, expected: str, actual: Any, where: str = "response"
+) -> Finding:
+    shown = actual if isinstance(actual, str) else json.dumps(actual, ensure_ascii=False, default=repr)
+    if len(shown) > 160:
+        shown = shown[:159] + "…"
+    return Finding(ex.name, rule, pointer, expected, shown, where)
+
+
+def _is_plain_auth_refusal(ex: Exchange) -> bool:
+    # Hesabe answers auth failures in plain JSON ({"message": "Unauthenticated."}), not encrypted.
+    return ex.status in (401, 403) and ex.shape == "plain" and isinstance(ex.envelope, dict)
+
+
+def _hex_of(ex: Exchange) -> str | None:
+    text = ex.body.decode("utf-8", errors="replace").strip()
+    if ex.shape == "bare":
+        return text
+    try:
+        outer = json.loads(text)
+    except ValueError:
+        return None
+    if ex.shape == "json-string" and isinstance(outer, str):
+        return outer.strip()
+    if ex.shape == "response" and isinstance(outer, dict):
+        inner = outer.get("response")
+        return inner.strip() if isinstance(inner, str) else None
+    return None
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+
+@register
+def no_server_error(ex: Exchange) -> list[Finding]:
+    """No call, however wrong its input, may produce a 5xx."""
+    if ex.status >= 500:
+        return [_finding(ex, "no_server_error", "", "an HTTP status below 500", f"HTTP {ex.status}")]
+    return []
+
+
+@register
+def envelope_shape(ex: Exchange) -> list[Finding]:
+    """Encrypted operations answer ``{"response": hex}`` or bare hex that decrypts with the
+    merchant keys and holds ``{"status", "message", "response"}``; login/refresh answer that
+    envelope in plain JSON."""
+    rule = "envelope_shape"
+    if ex.decode_error is not None:
+        return [
+            _finding(
+                ex,
+                rule,
+                "",
+                "a body that decodes (hex decrypting with the merchant keys, or JSON)",
+                ex.decode_error,
+            )
+        ]
+    found: list[Finding] = []
+    if ex.operation.encrypted and not _is_plain_auth_refusal(ex):
+        if ex.shape not in ("response", "bare"):
+            found.append(
+                _finding(
+                    ex, rule, "", 'an encrypted body: {"response": "<hex>"} or bare hex', f"{ex.shape} body"
+                )
+            )
+    elif not ex.operation.encrypted and ex.shape != "plain":
+        found.append(_finding(ex, rule, "", "a plain JSON body", f"{ex.shape} body"))
+    env = ex.envelope
+    if not isinstance(env, dict):
+        return [*found, _finding(ex, rule, "", "a JSON object", env)]
+    if _is_plain_auth_refusal(ex) or set(env) == {"message"}:
+        return found  # the documented bare {"message": ...} refusal
+    if not set(env) >= _ENVELOPE_KEYS or not isinstance(env.get("status"), bool):
+        found.append(
+            _finding(ex, rule, "", 'an envelope {"status": bool, "message", "response"}', sorted(env))
+        )
+    return found
+
+
+@register
+def response_padding(ex: Exchange) -> list[Finding]:
+    """The server pads responses to 32-byte blocks (pad 1..32), never 16-byte PKCS#7 (hesabe-api §B.2)."""
+    hex_text = _hex_of(ex) if ex.operation.encrypted and ex.decode_error is None else None
+    if not hex_text or not looks_like_hex(hex_text):
+        return []
+    size = len(hex_text) // 2
+    try:
+        plain_size = len(ex.keys.decrypt(hex_text))
+    except HesabeError:
+        return []  # envelope_shape reports undecryptable bodies
+    pad = size - plain_size
+    if size % _SERVER_BLOCK or not 1 <= pad <= _SERVER_BLOCK:
+        return [
+            _finding(
+                ex,
+                "response_padding",
+                "",
+                "32-byte block padding (ciphertext length a multiple of 32)",
+                f"{size}-byte ciphertext, pad {pad}",
+            )
+        ]
+    return []
+
+
+@register
+def response_schema(ex: Exchange) -> list[Finding]:
+    """The decrypted body validates against the operation's response schema."""
+    if not isinstance(ex.envelope, dict):
+        return []
+    return [
+        _finding(ex, "response_schema", v.pointer, v.expected, v.actual)
+        for v in validate_response(ex.name, ex.envelope)
+    ]
+
+
+@register
+def success_message(ex: Exchange) -> list[Finding]:
+    """A success carries the literal message of the operation table (the fidelity register)."""
+    env = ex.envelope
+    if not (isinstance(env, dict) and env.get("status") is True):
+        return []
+    expected = ex.operation.success_message
+    if env.get("message") != expected:
+        return [_finding(ex, "success_message", "/message", json.dumps(expected), env.get("message"))]
+    return []
+
+
+@register
+def valid_accepted(ex: Exchange) -> list[Finding]:
+    """A schema-valid payload on an existing resource is accepted (HTTP < 400, status true)."""
+    if ex.intent != "valid" or ex.accepted:
+        return []
+    env = ex.envelope if isinstance(ex.envelope, dict) else {}
+    got = {
+        "http": ex.status,
+        "status": env.get("status"),
+        "message": env.get("message"),
+        "response": env.get("response"),
+    }
+    return [_finding(ex, "valid_accepted", "/status", "true (the payload is valid)", got)]
+
+
+def _error_keys(env: Any) -> list[str]:
+    response = env.get("response") if isinstance(env, dict) else None
+    return list(response) if isinstance(response, dict) else []
+
+
+@register
+def invalid_rejected(ex: Exchange) -> list[Finding]:
+    """A payload breaking exactly one rule is refused with a field error naming the broken field."""
+    if ex.intent != "invalid" or ex.mutation is None:
+        return []
+    m = ex.mutation
+    if ex.accepted:
+        return [
+            _finding(
+                ex,
+                "invalid_rejected",
+                m.pointer,
+                f"a refusal ({m.describe()})",
+                f"accepted: HTTP {ex.status}, status true",
+                where="request",
+            )
+        ]
+    keys = _error_keys(ex.envelope)
+    dotted = m.dotted_key
+    if any(k == dotted or k == m.field or k.endswith("." + m.field) for k in keys):
+        return []
+    return [
+        _finding(
+            ex,
+            "invalid_rejected",
+            "/response",
+            f"a field error keyed {dotted!r} ({m.describe()})",
+            {
+                "http": ex.status,
+                "error keys": keys,
+                "message": ex.envelope.get("message") if isinstance(ex.envelope, dict) else None,
+            },
+        )
+    ]
+
+
+@register
+def refusal_honoured(ex: Exchange) -> list[Finding]:
+    """What the lifecycle forbids (cancel a paid invoice, reuse a rotated refresh token) is refused."""
+    if ex.intent != "refused" or not ex.accepted:
+        return []
+    return [
+        _finding(
+            ex,
+            "refusal_honoured",
+            "/status",
+            "false (the lifecycle forbids this call)",
+            f"HTTP {ex.status}, status true: {ex.context.get('why', '')}".rstrip(": "),
+        )
+    ]
+
+
+@register
+def unauthenticated_rejected(ex: Exchange) -> list[Finding]:
+    """No bearer, a bad bearer or an expired bearer: HTTP 401, nothing done."""
+    if ex.intent != "unauthenticated" or ex.status == 401:
+        return []
+    return [
+        _finding(
+            ex,
+            "unauthenticated_rejected",
+            "",
+            f"HTTP 401 ({ex.context.get('why', 'bad bearer')})",
+            f"HTTP {ex.status}",
+        )
+    ]
+
+
+@register
+def token_rotation(ex: Exchange) -> list[Finding]:
+    """Login/refresh success carries a Bearer token pair; a refresh issues tokens unlike the old ones."""
+    if ex.operation.kind != "auth" or not ex.accepted:
+        return []
+    token = ex.response.get("token") if isinstance(ex.response, dict) else None
+    if not isinstance(token, dict) or not token.get("access_token") or not token.get("refresh_token"):
+        return [_finding(ex, "token_rotation", "/response/token", "an access and a refresh token", token)]
+    old = ex.context.get("old_tokens") or {}
+    same = [k for k in ("access_token", "refresh_token") if old.get(k) and old.get(k) == token.get(k)]
+    if same:
+        return [
+            _finding(
+                ex,
+                "token_rotation",
+                f"/response/token/{same[0]}",
+                "a new token after refresh",
+                "the same token again",
+            )
+        ]
+    return []

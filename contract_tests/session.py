@@ -1,0 +1,220 @@
+"""Sending one call and judging it: build, send, decrypt, run every rule, record, raise.
+
+:class:`ContractSession` is the only way the suite talks to the target's Hesabe API. It uses
+the reference client's request builder, transport and token manager (``hesabe_spec``), never
+its validation or retries: the suite must see exactly what the server answers to exactly what
+was sent, wrong payloads included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from contract_tests.errors import ContractViolation
+from contract_tests.exchange import Exchange, Intent
+from contract_tests.findings import Finding
+from contract_tests.mutations import Mutation
+from contract_tests.report import Recorder
+from contract_tests.rules import run_rules
+from contract_tests.target import Target
+from contract_tests.values import GenContext
+from hesabe_spec import HesabeClient, build_request, get_operation
+from hesabe_spec.errors import ProtocolError
+from hesabe_spec.wire import decode_response
+
+__all__ = ["SESSION_BEARER", "ContractSession"]
+
+#: sentinel: use the session's own (auto-renewed) access token
+SESSION_BEARER = object()
+
+
+class ContractSession:
+    """Calls for one target; tracks what the run created so it can be cancelled at the end."""
+
+    def __init__(
+        self,
+        target: Target,
+        recorder: Recorder | None = None,
+        *,
+        gen: GenContext,
+        throttle: float = 0.0,
+        sms_allowed: bool = True,
+    ) -> None:
+        self.target = target
+        self.recorder = recorder or Recorder(target=target.describe())
+        self.gen = gen
+        self.throttle = throttle
+        self.sms_allowed = sms_allowed
+        self.client = HesabeClient(target.config, transport=target.transport, validate=False, max_retries=0)
+        #: the pytest node id of the running test (set by the fixture), for the report
+        self.test_name = ""
+        #: tokens of invoices this run created and has not cancelled (cleanup cancels them)
+        self.created_invoices: dict[str, int] = {}
+        self.created_open_invoices: set[int] = set()
+        self.created_bulk_rows: set[int] = set()
+        self._last_call = 0.0
+        #: called after the target's state was reset (anchors must be recreated)
+        self.reset_hooks: list[Callable[[], None]] = []
+
+    @property
+    def keys(self) -> Any:
+        return self.target.config.keys
+
+    def bearer(self) -> str:
+        return self.client.tokens.bearer()
+
+    def call(
+        self,
+        operation: str,
+        payload: Any = None,
+        *,
+        intent: Intent = "valid",
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        mutation: Mutation | None = None,
+        bearer: Any = SESSION_BEARER,
+        context: dict[str, Any] | None = None,
+        check: bool = True,
+    ) -> Exchange:
+        """Send ``payload`` (exactly as given) and judge the answer with every rule.
+
+        Raises :class:`ContractViolation` when a rule finds something (unless ``check=False``).
+        """
+        op = get_operation(operation)
+        if op.auth == "bearer" and bearer is SESSION_BEARER:
+            bearer = self.bearer()
+        elif bearer is SESSION_BEARER:
+            bearer = None
+        payload = {} if payload is None else payload
+        if op.encrypted and isinstance(payload, dict) and "merchantCode" not in payload:
+            # Like the reference client: the merchant code rides along unless the payload has one.
+            # Generated payloads always carry it (the schemas require it), so they go out as drawn.
+            payload = {"merchantCode": self.target.config.merchant_code, **payload}
+        self._pace()
+        prepared = build_request(
+            op, payload, self.target.config, bearer=bearer, path_params=path_params, query=query
+        )
+        resp = self.target.transport.request(
+            prepared.method,
+            prepared.url,
+            headers=dict(prepared.headers),
+            data=prepared.body,
+            params=dict(prepared.params) if prepared.params else None,
+            timeout=self.target.config.timeout,
+            allow_redirects=False,
+        )
+        body = bytes(resp.content or b"")
+        envelope, shape, error = None, None, None
+        try:
+            decoded = decode_response(body, self.keys)
+            envelope, shape = decoded.envelope, decoded.shape
+        except ProtocolError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        params = {k: v for k, v in (prepared.params or {}).items() if k != "data"}
+        exchange = Exchange(
+            op,
+            intent,
+            prepared.method,
+            prepared.url,
+            payload,
+            params,
+            int(resp.status_code),
+            dict(resp.headers or {}),
+            body,
+            envelope,
+            shape,
+            self.keys,
+            error,
+            mutation,
+            dict(context or {}),
+        )
+        self._track(exchange, path_params or {})
+        findings = run_rules(exchange)
+        self.recorder.record(exchange, findings, self.test_name)
+        if findings and check:
+            raise ContractViolation(findings, exchange.request_view())
+        return exchange
+
+    def forget_state(self) -> None:
+        """The target was reset: nothing this run created exists any more."""
+        self.created_invoices.clear()
+        self.created_open_invoices.clear()
+        self.created_bulk_rows.clear()
+        for hook in self.reset_hooks:
+            hook()
+
+    def violation(self, findings: list[Finding], request: dict[str, Any]) -> ContractViolation:
+        """Record lifecycle findings and return the exception to raise."""
+        self.recorder.record_findings(findings, request, self.test_name)
+        return ContractViolation(findings, request)
+
+    def _pace(self) -> None:
+        # Live targets are shared infrastructure: keep at least ``throttle`` seconds between calls.
+        if self.throttle:
+            wait = self._last_call + self.throttle - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_call = time.monotonic()
+
+    def _track(self, ex: Exchange, path_params: Mapping[str, Any]) -> None:
+        """Remember what was created (even by a payload that should have been refused)."""
+        if not ex.accepted:
+            return
+        name, response = ex.name, ex.response
+        if name in (
+            "create_invoice",
+            "create_subscription_invoice",
+            "create_split_invoice",
+            "create_installment_invoice",
+        ):
+            for inv in response if isinstance(response, list) else [response]:
+                if isinstance(inv, dict) and inv.get("token") and isinstance(inv.get("id"), int):
+                    self.created_invoices[str(inv["token"])] = inv["id"]
+        elif name == "cancel_invoice":
+            self.created_invoices.pop(str(path_params.get("token")), None)
+        elif (
+            name == "create_open_invoice"
+            and isinstance(response, dict)
+            and isinstance(response.get("id"), int)
+        ):
+            self.created_open_invoices.add(response["id"])
+        elif name == "cancel_open_invoice":
+            self.created_open_invoices.discard(int(path_params.get("id", 0)))
+        elif name == "upload_bulk_invoices" and isinstance(response, list):
+            self.created_bulk_rows.update(
+                r["id"] for r in response if isinstance(r, dict) and isinstance(r.get("id"), int)
+            )
+        elif name == "delete_bulk_invoice":
+            self.created_bulk_rows.discard(int(path_params.get("id", 0)))
+
+    def cleanup(self) -> list[str]:
+        """Cancel/delete everything this run created and left open; returns what could not be undone.
+
+        Paid invoices cannot be cancelled (and need not be): a refusal there is expected.
+        """
+        left: list[str] = []
+        for token in list(self.created_invoices):
+            ex = self.call(
+                "cancel_invoice",
+                {"statusId": "3"},
+                intent="observe",
+                path_params={"token": token},
+                check=False,
+            )
+            refused = isinstance(ex.envelope, dict) and ex.envelope.get("status") is False
+            # A lifecycle refusal (already paid or cancelled) is fine; a field error is not.
+            if ex.accepted or (refused and not isinstance(ex.envelope.get("response"), dict)):
+                self.created_invoices.pop(token, None)
+            else:
+                left.append(f"invoice token {token}")
+        for item in list(self.created_open_invoices):
+            ex = self.call("cancel_open_invoice", {}, intent="observe", path_params={"id": item}, check=False)
+            if not ex.accepted:
+                left.append(f"open invoice {item}")
+        for row in list(self.created_bulk_rows):
+            ex = self.call("delete_bulk_invoice", {}, intent="observe", path_params={"id": row}, check=False)
+            if not ex.accepted:
+                left.append(f"bulk row {row}")
+        return left
