@@ -92,7 +92,10 @@ def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant) -> Non
 
 def _params(op: Operation, request: Request, merchant: Merchant) -> dict[str, str]:
     params = {name: str(request.path_params.get(name, "")) for name in op.path_params}
-    if "id" in params and not (params["id"].isdigit() and len(params["id"]) <= 18):
+    # isdigit() alone takes "\u00b2" (int() then raises: a 500) and "\u0661" (int() reads it as 1):
+    # a path id is ASCII digits or it names nothing.
+    ident = params.get("id")
+    if ident is not None and not (ident.isascii() and ident.isdigit() and len(ident) <= 18):
         raise Failure(404, envelope(False, NOT_FOUND_MESSAGE), keys=merchant.keys)
     return params
 
