@@ -285,7 +285,7 @@ def draw_object(shape: ObjectShape, ctx: GenContext) -> st.SearchStrategy[dict[s
     def build(draw: st.DrawFn) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, parts in shape.properties.items():
-            if name in shape.required or draw(st.booleans()):
+            if name in shape.required or name in ctx.always or draw(st.booleans()):
                 out[name] = draw(strategy_for(parts, name, ctx))
         for _ in range(len(shape.conditionals) + 1):
             changed = False

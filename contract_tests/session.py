@@ -138,7 +138,8 @@ class ContractSession:
         return exchange
 
     def forget_state(self) -> None:
-        """The target was reset: nothing this run created exists any more."""
+        """The target was reset: nothing this run created exists any more, tokens included."""
+        self.client.tokens.clear()
         self.created_invoices.clear()
         self.created_open_invoices.clear()
         self.created_bulk_rows.clear()

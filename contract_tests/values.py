@@ -62,6 +62,9 @@ class GenContext:
     #: when set, every mobile number sent is this one (live runs with SMS allowed)
     sms_mobile: str | None = None
     restrict: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: optional members always sent: the reference number carries the run prefix, so every record
+    #: a run creates is recognisable (and searchable) on a shared live account
+    always: frozenset[str] = frozenset({"referenceNumber", "reference_number"})
     today: date = field(default_factory=lambda: kuwait_today())
 
 
