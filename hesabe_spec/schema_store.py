@@ -166,15 +166,28 @@ def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
 
 
+@cache
+def _items_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = {"type": "array", "items": {"$ref": SCHEMA_BASE_URI + "defs.json#/$defs/Item"}}
+    return Draft202012Validator(schema, registry=registry())
+
+
 def _is_json_items(value: object) -> bool:
-    """A JSON-encoded ``itemsList``: must decode to a list of objects."""
+    """A JSON-encoded ``itemsList``: its items must be as valid as those of an array ``itemsList``.
+
+    Checking only "a list of objects" let ``'[{"rate":"abc"}]'`` through to the server's arithmetic
+    (a 500), while the array form of the same items is refused field by field; and a deeply nested
+    string raised RecursionError out of the validator.
+    """
     if not isinstance(value, str):
         return True
     try:
         decoded = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
-    return isinstance(decoded, list) and all(isinstance(item, dict) for item in decoded)
+    return bool(_items_validator().is_valid(decoded))
 
 
 def _is_base64(value: object) -> bool:
