@@ -10,8 +10,9 @@ import base64
 import binascii
 import csv
 import io
+import re
 from dataclasses import dataclass, replace
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mock_server.clock import Clock
@@ -26,6 +27,9 @@ __all__ = ["CSV_COLUMNS", "MAX_ROWS", "BulkService"]
 
 CSV_COLUMNS = ("name", "phone", "email", "amount", "reference_number", "description")
 MAX_ROWS = 1000
+#: a positive KWD amount as a spreadsheet writes it ("8.999", "8", "8.5"), within the schema's bound;
+#: Decimal() alone also takes "NaN", "-5" and "1e5", which the CSV used to store as such
+_CSV_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})(\.[0-9]{1,3})?")
 
 
 def _invalid(message: str) -> Unprocessable:
@@ -38,17 +42,27 @@ def parse_csv(encoded: str) -> list[dict[str, str]]:
     except (binascii.Error, ValueError):
         raise _invalid("The invoices file must be base64-encoded UTF-8 CSV.") from None
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(reader)
+    except csv.Error:  # a field over csv.field_size_limit(), a bare CR inside a field ...
+        raise _invalid(f"The invoices file is not valid CSV (line {reader.line_num}).") from None
+
+
+def _rows(reader: csv.DictReader[str]) -> list[dict[str, str]]:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in ("name", "phone", "amount") if c not in header]
     if missing:
         raise _invalid(f"The invoices file header is missing: {', '.join(missing)}.")
     rows = []
     for n, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if isinstance(k, str) and k}
+        amount = row.get("amount", "")
         try:
-            row["amount"] = money(row.get("amount", ""))
+            if not _CSV_AMOUNT.fullmatch(amount) or not Decimal(amount):
+                raise ValueError(amount)
+            row["amount"] = money(amount)
         except (InvalidOperation, ValueError):
-            raise _invalid(f"Line {n}: amount {row.get('amount')!r} is not a number.") from None
+            raise _invalid(f"Line {n}: amount {amount!r} is not a positive amount.") from None
         if not row.get("name") or not row.get("phone"):
             raise _invalid(f"Line {n}: name and phone are required.")
         rows.append(row)
