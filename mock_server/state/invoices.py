@@ -162,6 +162,10 @@ class InvoiceService:
 
     # -- read --------------------------------------------------------------------------------
     def get(self, merchant: Merchant, invoice_id: int) -> Invoice:
+        # resendId / ids[] are digit strings of any length; SQLite ids are 64-bit (a larger int is
+        # an OverflowError there), and such an id names no invoice in any store.
+        if not 0 < invoice_id < 2**63:
+            raise NotFound()
         inv = self.store.get_invoice(merchant.merchant_id, invoice_id)
         if inv is None:
             raise NotFound()
