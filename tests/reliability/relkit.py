@@ -1,0 +1,327 @@
+"""Helpers for the reliability tests: an in-process ASGI caller, a real uvicorn server in a thread,
+two merchants with different keys, and one valid payload per operation of the table.
+
+Kept apart from ``conftest.py`` so that ``bench/soak.py`` and the crash test's child code can use the
+same builders without pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.operations import OPERATIONS, Operation
+from hesabe_spec.sandbox import SANDBOX, MerchantIdentity
+from hesabe_spec.wire import decode_response, encode_request
+from mock_server.app import create_app
+from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.settings import MockSettings
+from mock_server.state.memory import MemoryStore
+from mock_server.state.store import Store
+
+__all__ = [
+    "ALPHA",
+    "BETA",
+    "ENCRYPTED_OPS",
+    "AsgiClient",
+    "Reply",
+    "Seeded",
+    "ServerThread",
+    "assert_field_error",
+    "assert_refused",
+    "make_app",
+    "registry",
+    "seed_state",
+    "valid_payload",
+]
+
+#: merchant A is the public sandbox identity; merchant B shares nothing with it
+ALPHA = SANDBOX
+BETA = MerchantIdentity(
+    merchant_code="900017",
+    access_code="0b5e2f7a-9d41-4c6b-8e3f-2a7c1d9e4b60",
+    secret_key="Zq8RmT3vLx6Nc1Wb9Pd4Kf7Hs2Jg5Ya0",
+    iv_key="Ue7Ri2Ow9Qt4Yp1A",
+    username="beta-shop",
+    password="Beta#Pass-2025!",
+    merchant_id=91,
+)
+
+ENCRYPTED_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.encrypted]
+
+
+def registry() -> MerchantRegistry:
+    return MerchantRegistry([Merchant.from_identity(ALPHA), Merchant.from_identity(BETA)])
+
+
+def make_app(store: Store | None = None, settings: MockSettings | None = None) -> Any:
+    return create_app(settings or MockSettings(), store or MemoryStore(), registry())
+
+
+# ------------------------------------------------------------------------------------------ replies
+
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def envelope(self, keys: CipherKeys | None = None) -> tuple[Any, bool]:
+        """(decoded body, was it encrypted). Plain JSON needs no keys."""
+        decoded = decode_response(self.body, keys or ALPHA.keys)
+        return decoded.envelope, decoded.encrypted
+
+
+# ---------------------------------------------------------------------------------- in-process ASGI
+
+
+class AsgiClient:
+    """Calls the Starlette app directly (no sockets): fast enough for hundreds of hostile inputs."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        self.loop.close()
+
+    def request(self, method: str, path: str, *, query: bytes | str = b"", body: bytes = b"",
+                headers: Iterable[tuple[str, str | bytes]] = (), raw_path: bytes | None = None) -> Reply:
+        raw_headers = [(b"host", b"testserver")]
+        raw_headers += [(k.lower().encode("latin-1"), v if isinstance(v, bytes) else v.encode("latin-1"))
+                        for k, v in headers]
+        if body:
+            raw_headers.append((b"content-length", str(len(body)).encode()))
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+            "scheme": "http", "path": path, "raw_path": raw_path or path.encode("utf-8", "surrogateescape"),
+            "query_string": query.encode("latin-1") if isinstance(query, str) else query,
+            "root_path": "", "headers": raw_headers, "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+        return self.loop.run_until_complete(self._exchange(scope, body))
+
+    async def _exchange(self, scope: dict[str, Any], body: bytes) -> Reply:
+        sent = False
+        status = 0
+        headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)  # pragma: no cover - the app never waits for a disconnect here
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers.update({k.decode("latin-1"): v.decode("latin-1") for k, v in message["headers"]})
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return Reply(status, headers, b"".join(chunks))
+
+    # -- protocol-level conveniences ----------------------------------------------------------
+    def login(self, who: MerchantIdentity = ALPHA) -> dict[str, Any]:
+        r = self.request("POST", "/api/v1/login", body=json.dumps(
+            {"username": who.username, "password": who.password}).encode(),
+            headers=[("content-type", "application/json")])
+        assert r.status == 200, r.body
+        return dict(r.json()["response"]["token"])
+
+    def call(self, op: Operation, payload: Any, *, who: MerchantIdentity = ALPHA, token: str,
+             params: dict[str, Any] | None = None, data: str | None = None,
+             access_code: str | None = None, keys: CipherKeys | None = None,
+             extra_query: dict[str, str] | None = None) -> Reply:
+        """One encrypted operation; ``data`` overrides the encrypted payload verbatim."""
+        path = op.format_path(**(params or {}))
+        hex_data = data if data is not None else encode_request(payload, keys or who.keys)
+        headers = auth_headers(token, access_code if access_code is not None else who.access_code)
+        if op.payload_in == "query":
+            query = urlencode({"data": hex_data, **(extra_query or {})})
+            return self.request(op.method, path, query=query, headers=headers)
+        headers.append(("content-type", "application/json"))
+        return self.request(op.method, path, body=json.dumps({"data": hex_data}).encode(), headers=headers)
+
+
+def auth_headers(token: str, access_code: str) -> list[tuple[str, str | bytes]]:
+    return [("authorization", f"Bearer {token}"), ("accesscode", access_code), ("accept", "application/json")]
+
+
+# ------------------------------------------------------------------------------- valid payloads
+
+
+def invoice_fields(who: MerchantIdentity = ALPHA, **over: Any) -> dict[str, Any]:
+    base = {"merchantCode": who.merchant_code, "customerName": "Reliability", "amount": "20.000",
+            "invoiceType": "0", "invoiceSubType": "3", "allocatePayType": "1,2",
+            "expiresAt": "2030-12-12", "referenceNumber": "REL-1", "description": "reliability"}
+    base.update(over)
+    return base
+
+
+def csv_b64(rows: int = 2) -> str:
+    lines = ["name,phone,email,amount,reference_number,description"]
+    lines += [f"row{i},9656666666{i % 10},r{i}@example.com,{i + 1}.500,BULK-{i},bulk" for i in range(rows)]
+    return base64.b64encode("\n".join(lines).encode()).decode()
+
+
+@dataclass
+class Seeded:
+    """Ids of records that exist for a merchant, so path parameters point at real things."""
+
+    invoice_id: int = 0
+    invoice_token: str = ""
+    open_id: int = 0
+    bulk_id: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def params(self, op: Operation) -> dict[str, Any]:
+        values = {"id": {"get_invoice": self.invoice_id, "get_open_invoice": self.open_id,
+                         "update_open_invoice": self.open_id, "cancel_open_invoice": self.open_id,
+                         "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id}
+                  .get(op.name, 0),
+                  "token": self.invoice_token}
+        return {p: values[p] for p in op.path_params}
+
+
+def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -> dict[str, Any]:
+    """A payload the schema accepts for ``op_name`` (login/refresh excluded)."""
+    mc = {"merchantCode": who.merchant_code}
+    inv = invoice_fields(who)
+    table: dict[str, dict[str, Any]] = {
+        "create_invoice": inv,
+        "create_subscription_invoice": {**inv, "frequency": "1", "noofRecurrence": "3",
+                                        "SubscriptionType": "1", "startDate": "2030-01-01"},
+        "create_split_invoice": {**mc, "invoices": [invoice_fields(who, amount="100.000"),
+                                                    invoice_fields(who, amount="150.000")]},
+        "create_installment_invoice": {**mc, "invoices": [invoice_fields(who, amount="50.000"),
+                                                          invoice_fields(who, amount="50.000")]},
+        "list_invoices": mc,
+        "get_invoice": mc,
+        "resend_invoice": {**mc, "resendId": str(seeded.invoice_id), "mobileNumber": "66666666",
+                           "countryCode": "965"},
+        "send_bulk_invoices": {**mc, "ids": [str(seeded.invoice_id)]},
+        "cancel_invoice": {**mc, "statusId": "3"},
+        "create_open_invoice": {**mc, "title": "Open link", "amountType": "0", "fixAmount": "5.000",
+                                "expiryDate": "2030-12-12", "description": "open"},
+        "list_open_invoices": mc,
+        "get_open_invoice": mc,
+        "update_open_invoice": {**mc, "expiryDate": "2031-01-01"},
+        "cancel_open_invoice": mc,
+        "upload_bulk_invoices": {**mc, "isScheduled": "false", "fileType": "csv", "invoices": csv_b64()},
+        "list_bulk_invoices": mc,
+        "update_bulk_invoice": {**mc, "amount": "3.000", "name": "edited", "phone": "96566666666",
+                                "reference_number": "BULK-E"},
+        "delete_bulk_invoice": mc,
+    }
+    return dict(table[op_name])
+
+
+def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, Seeded]:
+    """Log ``who`` in and create an invoice, a split pair, an open invoice and bulk rows."""
+    token = client.login(who)["access_token"]
+    seeded = Seeded()
+    for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices"):
+        r = client.call(OPERATIONS[name], valid_payload(name, seeded, who), who=who, token=token)
+        env, _ = r.envelope(who.keys)
+        assert r.status == 200 and env["status"] is True, (name, env)
+        resp = env["response"]
+        if name == "create_invoice":
+            seeded.invoice_id, seeded.invoice_token = int(resp["id"]), str(resp["token"])
+        elif name == "create_open_invoice":
+            seeded.open_id = int(resp["id"])
+        elif name == "upload_bulk_invoices":
+            seeded.bulk_id = int(resp[0]["id"])
+    return token, seeded
+
+
+# ------------------------------------------------------------------------------ real HTTP server
+
+
+class ServerThread:
+    """uvicorn on 127.0.0.1:0 in a daemon-free thread; ``with ServerThread(app) as url: ...``."""
+
+    def __init__(self, app: Any, *, log_level: str = "warning") -> None:
+        import uvicorn
+
+        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level=log_level,
+                                     access_log=False, lifespan="off", timeout_keep_alive=30)
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, name="reliability-uvicorn")
+        self.url = ""
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    with ServerThread(app) as url:
+        yield url
+
+
+# ------------------------------------------------------------------------------------ refusals
+
+
+def assert_refused(world: Any, reply: Reply, before: str, *, status: int | None = None,
+                   message: str | None = None, code: int | None = None,
+                   encrypted: bool | None = None, keys: CipherKeys | None = None) -> dict[str, Any]:
+    """The common contract of every refusal; returns the decoded envelope for further checks."""
+    assert reply.status != 500 and 400 <= reply.status < 500, (reply.status, reply.body[:300])
+    assert b"Traceback" not in reply.body and b'File "' not in reply.body
+    env, was_encrypted = reply.envelope(keys or ALPHA.keys)
+    assert isinstance(env, dict), env
+    assert env.get("status", False) is False
+    assert isinstance(env.get("message"), str) and env["message"].strip(), env
+    if status is not None:
+        assert reply.status == status, (reply.status, env)
+    if message is not None:
+        assert env["message"] == message, env
+    if code is not None:
+        assert env.get("code") == code, env
+    if encrypted is not None:
+        assert was_encrypted is encrypted, env
+    assert world.fingerprint() == before, "a refused request changed the store"
+    return env
+
+
+def assert_field_error(world: Any, reply: Reply, before: str, field: str) -> dict[str, list[str]]:
+    env = assert_refused(world, reply, before, status=400, encrypted=True)
+    errors = env["response"]
+    assert isinstance(errors, dict) and errors, env
+    assert all(isinstance(v, list) and v and all(isinstance(s, str) and s for s in v)
+               for v in errors.values()), errors
+    assert env["message"] == next(iter(errors.values()))[0]
+    assert any(k == field or k.startswith(field + ".") for k in errors), (field, errors)
+    return errors
