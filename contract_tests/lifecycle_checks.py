@@ -132,8 +132,9 @@ def check_unique(session: ContractSession, model: Model) -> None:
 
 def check_get(session: ContractSession, inv: ModelInvoice) -> dict[str, Any]:
     """found_by_get, and the status the model expects (cancelled_never_paid when it was cancelled)."""
-    ex = session.call("get_invoice", {}, path_params={"id": inv.id})
-    got = ex.response or {}
+    # "observe": a 404 here is this rule's finding (the invoice is lost), not a generic refusal.
+    ex = session.call("get_invoice", {}, path_params={"id": inv.id}, intent="observe")
+    got = ex.response if ex.accepted and isinstance(ex.response, dict) else {}
     findings = []
     if got.get("id") != inv.id or got.get("token") != inv.token:
         findings.append(

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests._params import operation_params
+from contract_tests.operation_checks import check_invalid, check_valid
 from contract_tests.profiles import contract_settings
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
-from contract_tests.strategies import invalid_payloads, valid_payloads
 
 #: login/refresh need the real credentials/tokens, which cannot be generated: test_auth covers them
 _NEEDS_SECRETS = ("login", "refresh_token")
@@ -27,8 +27,7 @@ _NOTHING_TO_BREAK = ("get_invoice", "get_open_invoice", "cancel_open_invoice", "
 def test_valid_payload_accepted(
     contract: ContractSession, resources: Resources, operation: str, data: st.DataObject
 ) -> None:
-    payload = resources.bind(operation, data.draw(valid_payloads(operation, contract.gen), label="payload"))
-    contract.call(operation, payload, path_params=resources.path_params(operation))
+    check_valid(contract, resources, operation, data)
 
 
 @pytest.mark.parametrize("operation", operation_params(exclude=_NOTHING_TO_BREAK))
@@ -37,13 +36,4 @@ def test_valid_payload_accepted(
 def test_invalid_payload_rejected(
     contract: ContractSession, resources: Resources, operation: str, data: st.DataObject
 ) -> None:
-    mutation = data.draw(
-        invalid_payloads(operation, contract.gen, lambda p: resources.bind(operation, p)), label="mutation"
-    )
-    contract.call(
-        operation,
-        mutation.payload,
-        intent="invalid",
-        mutation=mutation,
-        path_params=resources.path_params(operation),
-    )
+    check_invalid(contract, resources, operation, data)

@@ -1,0 +1,143 @@
+"""Proof of power: each deliberately broken mock is caught by the rule one would expect.
+
+Every variant is the real mock with one defect added, either by a response-editing middleware
+(:class:`contract_breakers.Tamper`) or by patching one method on the app's own runtime.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from contract_tests.lifecycle_checks import Model, ModelInvoice, check_pages
+from contract_tests.operation_checks import check_invalid, check_valid
+from mock_server.app import create_app
+from contract_breakers import Tamper, catching, run_machine, run_property, session_for
+
+
+def _on(path_part: str, method: str = "") -> Any:
+    return lambda scope: path_part in scope["path"] and (not method or scope["method"] == method)
+
+
+def _editing(when: Any, change: Any) -> Any:
+    def edit(scope: dict[str, Any], env: Any) -> Any:
+        if when(scope) and isinstance(env, dict) and env.get("status") is True:
+            change(env)
+        return env
+
+    return edit
+
+
+def test_the_unbroken_mock_passes() -> None:
+    """The baseline: without a defect nothing fires (else the variants below prove nothing)."""
+    session, res = session_for(create_app())
+    for op in ("create_invoice", "get_invoice", "cancel_invoice", "list_invoices"):
+        assert run_property(lambda d, op=op: check_valid(session, res, op, d), max_examples=5) == set()
+    assert run_property(lambda d: check_invalid(session, res, "create_invoice", d)) == set()
+    assert run_machine(session) == set()
+
+
+def test_field_with_wrong_type_is_caught_by_response_schema() -> None:
+    def amount_as_number(env: dict[str, Any]) -> None:
+        env["response"]["amount"] = float(env["response"]["amount"])
+
+    app = Tamper(create_app(), _editing(_on("/api/v1/invoice", "POST"), amount_as_number))
+    session, res = session_for(app)
+    assert "response_schema" in run_property(lambda d: check_valid(session, res, "create_invoice", d))
+
+
+def test_missing_field_is_caught_by_response_schema() -> None:
+    def drop_token(env: dict[str, Any]) -> None:
+        env["response"].pop("token", None)
+
+    app = Tamper(create_app(), _editing(_on("/api/v1/invoice/", "GET"), drop_token))
+    session, res = session_for(app)
+    assert "response_schema" in run_property(lambda d: check_valid(session, res, "get_invoice", d))
+
+
+def test_wrong_message_is_caught_by_success_message() -> None:
+    def prose_message(env: dict[str, Any]) -> None:
+        env["message"] = "Invoice status update successfully"  # the docs' prose, not the wire
+
+    app = Tamper(create_app(), _editing(_on("/api/v1/invoice/", "PUT"), prose_message))
+    session, res = session_for(app)
+    assert run_property(lambda d: check_valid(session, res, "cancel_invoice", d)) == {"success_message"}
+
+
+def test_16_byte_padding_is_caught_by_response_padding() -> None:
+    session, res = session_for(Tamper(create_app(), block_size=16))
+    assert "response_padding" in run_property(lambda d: check_valid(session, res, "list_invoices", d))
+
+
+def test_200_instead_of_401_is_caught_by_unauthenticated_rejected() -> None:
+    app = create_app()
+    runtime = app.state.mock
+    merchant = runtime.merchants.merchants[0]
+    runtime.tokens.authenticate = lambda _bearer: merchant  # any bearer is good enough
+    session, _res = session_for(app)
+    with catching() as rules:
+        session.call("list_invoices", {}, intent="unauthenticated", bearer="not-a-token")
+    assert rules == {"unauthenticated_rejected"}
+
+
+def test_validation_switched_off_is_caught_by_invalid_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_server.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "validate_request", lambda *_a: [])
+    session, res = session_for(create_app())
+    rules = run_property(lambda d: check_invalid(session, res, "create_invoice", d), max_examples=30)
+    assert "invalid_rejected" in rules
+
+
+def test_invoice_lost_after_create_is_caught_by_the_lifecycle_model() -> None:
+    app = create_app()
+    store = app.state.mock.store
+    lost: set[int] = set()
+    insert, get = store.insert_invoices, store.get_invoice
+
+    def insert_and_lose_the_first(invoices: Any) -> Any:
+        made = insert(invoices)
+        if not lost:
+            lost.add(made[0].id)
+        return made
+
+    store.insert_invoices = insert_and_lose_the_first
+    store.get_invoice = lambda merchant_id, invoice_id: (
+        None if invoice_id in lost else get(merchant_id, invoice_id)
+    )
+    session, _res = session_for(app)
+    assert "found_by_get" in run_machine(session)
+
+
+def test_stats_off_by_one_is_caught_by_stats_match_model() -> None:
+    def one_too_many(env: dict[str, Any]) -> None:
+        stats = env["response"]["stats"]
+        if stats["total_invoice_count"]:
+            stats["total_invoice_count"] += 1
+
+    app = Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_too_many))
+    session, _res = session_for(app)
+    assert "stats_match_model" in run_machine(session)
+
+
+def test_pagination_skipping_an_item_is_caught_by_the_page_walk() -> None:
+    app = create_app()
+    store = app.state.mock.store
+    listing = store.list_invoices
+
+    def skip_one_at_each_page_break(merchant_id: int, query: Any) -> Any:
+        if query.offset:
+            query = dataclasses.replace(query, offset=query.offset + 1)
+        return listing(merchant_id, query)
+
+    store.list_invoices = skip_one_at_each_page_break
+    session, res = session_for(app)
+    model = Model()
+    for _ in range(20):  # more than one page of 15
+        inv = res.fresh_invoice()
+        model.invoices[inv["id"]] = ModelInvoice(inv["id"], inv["token"], inv["reference_number"], 1)
+    with catching() as rules:
+        check_pages(session, model)
+    assert {"pages_consistent", "found_on_a_page"} <= rules
