@@ -33,6 +33,7 @@ __all__ = [
     "BETA",
     "ENCRYPTED_OPS",
     "AsgiClient",
+    "HttpMerchant",
     "Reply",
     "Seeded",
     "ServerThread",
@@ -283,6 +284,56 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class HttpMerchant:
+    """One merchant's session against a real server (``requests``), closed with ``close()``."""
+
+    def __init__(self, base_url: str, who: MerchantIdentity = ALPHA, *, timeout: float = 10) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.who = who
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.token = ""
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpMerchant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def login(self) -> dict[str, Any]:
+        r = self.session.post(f"{self.base_url}/api/v1/login", timeout=self.timeout,
+                              json={"username": self.who.username, "password": self.who.password})
+        r.raise_for_status()
+        token = dict(r.json()["response"]["token"])
+        self.token = token["access_token"]
+        return token
+
+    def call(self, op: Operation | str, payload: Any, **params: Any) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, decrypted envelope) of one encrypted operation."""
+        op = OPERATIONS[op] if isinstance(op, str) else op
+        url = self.base_url + op.format_path(**params)
+        data = encode_request(payload, self.who.keys)
+        headers = {"Authorization": f"Bearer {self.token}", "accessCode": self.who.access_code,
+                   "Accept": "application/json"}
+        if op.payload_in == "query":
+            r = self.session.request(op.method, url, params={"data": data}, headers=headers,
+                                     timeout=self.timeout)
+        else:
+            r = self.session.request(op.method, url, json={"data": data}, headers=headers,
+                                     timeout=self.timeout)
+        env = decode_response(r.content, self.who.keys).envelope
+        return r.status_code, env
+
+    def control(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        r = self.session.request(method, f"{self.base_url}/_mock{path}", json=body, timeout=self.timeout)
+        return r.status_code, r.json()
 
 
 @contextmanager
