@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,9 +12,10 @@ from starlette.routing import BaseRoute, Route
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
+from mock_server.control.routes import control_routes
 from mock_server.merchants import MerchantRegistry
 from mock_server.pages import install_pages
-from mock_server.pipeline import endpoint_for
+from mock_server.pipeline import DROPPED_SCOPE_KEY, endpoint_for
 from mock_server.protocol import envelope, plain_reply
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
@@ -21,7 +24,9 @@ from mock_server.state.memory import MemoryStore
 from mock_server.state.store import Store
 from mock_server.webhooks import install_webhooks, shutdown_lifespan
 
-__all__ = ["api_routes", "create_app"]
+__all__ = ["MockApp", "api_routes", "create_app"]
+
+_DROPPED = "hesabe-mock: connection dropped on purpose"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -42,6 +47,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return plain_reply({"message": str(getattr(exc, "detail", "Error"))}, status)
 
 
+class MockApp(Starlette):
+    """Starlette plus one server-level trick: a dropped exchange closes the connection unanswered.
+
+    uvicorn closes the socket without writing a byte when the app returns a value other than
+    None (an ASGI protocol breach it handles by ``transport.close()``); any other server, e.g. an
+    in-process transport, gets a ``ConnectionResetError`` raised instead, which its client sees
+    as a connection failure too.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        await super().__call__(scope, receive, send)
+        if scope.get(DROPPED_SCOPE_KEY):
+            if type(getattr(send, "__self__", None)).__module__.startswith("uvicorn."):
+                return _DROPPED
+            raise ConnectionResetError("mock fault: connection dropped without a response")
+        return None
+
+
 def create_app(
     settings: MockSettings | None = None,
     store: Store | None = None,
@@ -55,8 +78,10 @@ def create_app(
     install_webhooks(runtime)  # webhook sender, /_mock/webhooks, its shutdown hook
     routes = api_routes()
     extra_routes = runtime.extensions.get("routes", [])
-    app = Starlette(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error},
-                    lifespan=shutdown_lifespan)
+    if runtime.settings.control_plane:
+        extra_routes = [*extra_routes, *control_routes()]  # before its /_mock/{rest} catch-all
+    app = MockApp(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error},
+                  lifespan=shutdown_lifespan)
     app.router.redirect_slashes = False
     app.state.mock = runtime
     return app

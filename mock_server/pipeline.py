@@ -3,11 +3,16 @@
 authenticate -> read ``data`` -> decrypt -> check merchant -> validate -> handler -> encrypt.
 Each step that refuses raises :class:`~mock_server.protocol.Failure` with the exact body the real
 API gives; nothing reaches the domain (so nothing changes) until every check has passed.
+
+Every exchange is an :class:`~mock_server.runtime.Exchange` passed through ``mock.hooks``
+(:class:`~mock_server.runtime.PipelineHook`): faults answer or alter it, the journal records it.
+No operation is special-cased here; the hooks see them all the same way.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +22,8 @@ from starlette.responses import Response
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_request
-from hesabe_spec.wire import decode_request_data
+from hesabe_spec.wire import EnvelopeStyle, decode_request_data, encode_response
+from mock_server.exchange import Exchange
 from mock_server.field_errors import field_errors
 from mock_server.handlers import HANDLERS
 from mock_server.handlers import auth as auth_handlers
@@ -26,7 +32,6 @@ from mock_server.protocol import (
     INTERNAL_ERROR,
     BodyTooLarge,
     Failure,
-    encrypted_reply,
     envelope,
     plain_reply,
     read_body,
@@ -36,13 +41,28 @@ from mock_server.protocol import (
 from mock_server.runtime import Call, MockRuntime
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
-__all__ = ["UNAUTHENTICATED", "endpoint_for"]
+__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "DroppedResponse", "endpoint_for"]
 
 log = logging.getLogger("hesabe_mock")
 
 UNAUTHENTICATED = {"message": "Unauthenticated."}
 INVALID_SIGNATURE = "Invalid Signature."
 INVALID_DATA = "Invalid Request Data"
+
+
+#: set in the ASGI scope when a reply must not be sent at all; :class:`mock_server.app.MockApp`
+#: then makes the server close the connection
+DROPPED_SCOPE_KEY = "hesabe_mock.dropped"
+
+
+class DroppedResponse(Response):
+    """Sends nothing: the app marks the scope and the connection is closed without an answer."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        scope[DROPPED_SCOPE_KEY] = True
 
 
 def base_url(mock: MockRuntime, request: Request) -> str:
@@ -100,20 +120,24 @@ def _params(op: Operation, request: Request, merchant: Merchant) -> dict[str, st
     return params
 
 
-async def _serve(op: Operation, mock: MockRuntime, request: Request) -> Response:
-    style = mock.settings.envelope
+async def _process(op: Operation, mock: MockRuntime, request: Request, ex: Exchange) -> None:
+    """Run the operation, leaving the plaintext reply (and the keys to encrypt it) on ``ex``."""
     try:
         try:
             body = await read_body(request, mock.settings.max_body_bytes)
         except BodyTooLarge:
             limit = mock.settings.max_body_bytes
-            return plain_reply(envelope(False, f"Request body too large: the limit is {limit} bytes."), 413)
+            message = f"Request body too large: the limit is {limit} bytes."
+            raise Failure(413, envelope(False, message)) from None
         if op.kind == "auth":
             fields = read_plain_fields(request.headers.get("content-type", ""), body)
-            handler = getattr(auth_handlers, op.name)
-            return plain_reply(handler(mock, fields))
+            ex.request = fields
+            ex.status, ex.body = 200, getattr(auth_handlers, op.name)(mock, fields)
+            return
         merchant = _merchant_for(mock, request)
+        ex.merchant_code = merchant.merchant_code
         payload = _payload(op, request, body, merchant)
+        ex.request = payload
         params = _params(op, request, merchant)
         _validate(op, payload, merchant)
         call = Call(mock, merchant, payload, params, base_url(mock, request))
@@ -122,13 +146,54 @@ async def _serve(op: Operation, mock: MockRuntime, request: Request) -> Response
         except DomainError as exc:
             raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
                           keys=merchant.keys) from None
-        message = reply.message or op.success_message
-        return encrypted_reply(envelope(True, message, reply.response), merchant.keys, style, reply.status)
+        ex.status, ex.keys = reply.status, merchant.keys
+        ex.body = envelope(True, reply.message or op.success_message, reply.response)
     except Failure as failure:
-        return failure.response(style)
+        ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
+
+
+def _render(ex: Exchange, style: EnvelopeStyle) -> Response:
+    if ex.dropped:
+        return DroppedResponse()
+    if ex.keys is None:
+        return plain_reply(ex.body, ex.status, ex.reply_headers or None)
+    data = encode_response(ex.body, ex.keys, style=style, block_size=ex.block_size)
+    if ex.mangle is not None:
+        data = ex.mangle(data)
+    return Response(data, status_code=ex.status, media_type="application/json",
+                    headers=ex.reply_headers or None)
+
+
+def _exchange_for(op: Operation, request: Request) -> Exchange:
+    client = request.client.host if request.client else None
+    return Exchange(op.name, request.method, request.url.path, client, request.headers, time.time(),
+                    query=request.url.query)
+
+
+async def _serve(op: Operation, mock: MockRuntime, request: Request) -> Response:
+    ex = _exchange_for(op, request)
+    started = time.perf_counter()
+    try:
+        for hook in mock.hooks:
+            await hook.before(ex)
+            if ex.answered:
+                break
+        if not ex.answered:
+            await _process(op, mock, request, ex)
+        for hook in mock.hooks:
+            hook.after(ex)
+        return _render(ex, mock.settings.envelope)
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
+        ex.status, ex.body, ex.keys, ex.dropped = 500, INTERNAL_ERROR, None, False
         return plain_reply(INTERNAL_ERROR, 500)
+    finally:
+        ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        for hook in mock.hooks:
+            try:
+                hook.done(ex)
+            except Exception:  # an observer must never turn an answer into an error
+                log.exception("pipeline hook %r failed", hook)
 
 
 def endpoint_for(op: Operation) -> Callable[[Request], Awaitable[Response]]:

@@ -13,6 +13,8 @@ DEFAULT_MAX_BODY = 2 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class MockSettings:
+    """How one mock server behaves; frozen so a running server's settings cannot drift."""
+
     #: outer response body: ``{"response": hex}`` as the docs show, or the bare hex text
     envelope: Literal["response", "bare"] = "response"
     #: access token lifetime in seconds (Hesabe: 900)
@@ -26,3 +28,5 @@ class MockSettings:
     #: serve the /_mock/ control plane (loopback-only unless ``control_open``)
     control_plane: bool = True
     control_open: bool = False
+    #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
+    journal_capacity: int = 1000

@@ -77,6 +77,45 @@ class MemoryStore(Store):
         with self._lock:
             self._clear(merchant_id)
 
+    def insert_with_ids(
+        self,
+        invoices: Sequence[Invoice] = (),
+        open_invoices: Sequence[OpenInvoice] = (),
+        bulk_rows: Sequence[BulkRow] = (),
+    ) -> None:
+        with self._lock:
+            self._check_explicit(invoices, open_invoices, bulk_rows)
+            # Reuse the normal insert paths (and their indexing) by feeding them the given ids,
+            # then move each counter past the highest id so generated ids never collide.
+            counters = (self._invoice_ids, self._open_ids, self._bulk_ids)
+            try:
+                self._invoice_ids = iter([i.id for i in invoices])
+                self.insert_invoices(invoices)
+                self._open_ids = iter([o.id for o in open_invoices])
+                for item in open_invoices:
+                    self.insert_open_invoice(item)
+                self._bulk_ids = iter([b.id for b in bulk_rows])
+                self.insert_bulk_rows(bulk_rows)
+            finally:
+                self._invoice_ids, self._open_ids, self._bulk_ids = (
+                    count(max(next(old), max((r.id for r in recs), default=0) + 1))
+                    for old, recs in zip(counters, (invoices, open_invoices, bulk_rows), strict=True)
+                )
+
+    def _check_explicit(self, invoices: Sequence[Invoice], open_invoices: Sequence[OpenInvoice],
+                        bulk_rows: Sequence[BulkRow]) -> None:
+        sections = ((invoices, self._invoices), (open_invoices, self._open), (bulk_rows, self._bulk))
+        for records, existing in sections:
+            ids = [r.id for r in records]
+            if any(i <= 0 for i in ids) or len(set(ids)) != len(ids) or any(i in existing for i in ids):
+                raise KeyConflict("explicit ids must be positive, distinct and unused")
+        keys = [i.access_key for i in invoices] + [o.access_key for o in open_invoices]
+        tokens = [i.token for i in invoices]
+        if (len(set(keys)) != len(keys) or len(set(tokens)) != len(tokens)
+                or any(t in self._by_token for t in tokens)
+                or any(k in self._by_access_key or k in self._open_by_key for k in keys)):
+            raise KeyConflict("token or access key already in use")
+
     # -- invoices ------------------------------------------------------------------------------
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         from dataclasses import replace
@@ -97,10 +136,10 @@ class MemoryStore(Store):
                 self._by_token[inv.token] = inv.id
                 self._by_access_key[inv.access_key] = inv.id
                 if inv.split_access_key:
-                    self._by_split_key[inv.split_access_key].append(inv.id)
-                self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)].append(inv.id)
+                    _add_id(self._by_split_key[inv.split_access_key], inv.id)
+                _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
                 for term in search_terms(inv):
-                    self._terms[(inv.merchant_id, term)].append(inv.id)
+                    _add_id(self._terms[(inv.merchant_id, term)], inv.id)
                 dates = self._by_date[inv.merchant_id]
                 entry = (inv.created_at, inv.id)
                 if not dates or dates[-1] <= entry:
@@ -304,6 +343,14 @@ class MemoryStore(Store):
                 sorted([k[0], k[1], v[0], v[1]] for k, v in self._tokens.items()),
             ]
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _add_id(ids: list[int], new: int) -> None:
+    """Add an id keeping the list ascending (seeded ids can arrive below existing ones)."""
+    if not ids or ids[-1] < new:
+        ids.append(new)
+    else:
+        insort(ids, new)
 
 
 def _open_matches(o: OpenInvoice, q: OpenInvoiceQuery) -> bool:

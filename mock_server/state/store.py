@@ -3,6 +3,7 @@
 Contract shared by all stores (tests/mock/test_store_contract.py runs it against each):
 
 * ids are assigned by the store, increase, and are never reused (not even after reset of one merchant);
+  the one exception is ``insert_with_ids`` (seeding), which keeps the ids it is given;
 * ``insert_*`` of several records is all-or-nothing; a duplicate token or access key raises
   :class:`KeyConflict` and stores nothing;
 * every read is scoped by ``merchant_id`` except the payment-page look-ups by access key;
@@ -36,6 +37,20 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (files, connections)."""
+
+    def insert_with_ids(
+        self,
+        invoices: Sequence[Invoice] = (),
+        open_invoices: Sequence[OpenInvoice] = (),
+        bulk_rows: Sequence[BulkRow] = (),
+    ) -> None:
+        """Store records under the ids they carry (seeding real fixtures), all or nothing.
+
+        An id that is not positive or already used, or a token/access key in use, raises
+        :class:`KeyConflict` and stores nothing. Ids assigned later stay above every seeded id.
+        Optional: a store that cannot do it raises ``NotImplementedError``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot store records under explicit ids")
 
     # -- invoices ----------------------------------------------------------------------------
     @abstractmethod

@@ -1,0 +1,91 @@
+"""Plumbing shared by every control endpoint: the loopback guard, JSON in, JSON out, errors.
+
+A control endpoint is a plain function ``(mock, request, body) -> (status, data)``; wrapping it
+with :func:`control_endpoint` makes every refusal a JSON ``{"error": ...}`` with a 4xx status,
+so a malformed control request can never surface as a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mock_server.control.access import control_allowed
+from mock_server.control.seed import SeedError
+from mock_server.faults import FaultError
+from mock_server.runtime import MockRuntime
+from mock_server.state.errors import NotFound
+from mock_server.state.payments import PaymentRefused
+
+__all__ = ["ControlError", "Handler", "control_endpoint", "int_param"]
+
+log = logging.getLogger("hesabe_mock.control")
+
+Handler = Callable[[MockRuntime, Request, Any], Any]
+_MAX_BODY = 8 * 1024 * 1024
+
+
+class ControlError(Exception):
+    """A refused control request: HTTP status and a message for the caller."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def error_response(status: int, message: str, **extra: Any) -> Response:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > _MAX_BODY:
+        raise ControlError(413, f"control request body over {_MAX_BODY} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ControlError(400, f"request body is not valid JSON: {exc}") from None
+
+
+def int_param(request: Request, name: str) -> int:
+    raw = str(request.path_params.get(name, ""))
+    if not raw.isdigit() or len(raw) > 18:
+        raise ControlError(400, f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Guard, parse and translate errors around one control handler."""
+
+    async def endpoint(request: Request) -> Response:
+        mock: MockRuntime = request.app.state.mock
+        host = request.client.host if request.client else None
+        if not control_allowed(mock.settings, host):
+            return error_response(403, f"the /_mock/ control plane only answers loopback clients (you are "
+                                       f"{host}); start the mock with --open-control-plane to allow others")
+        try:
+            body = await _json_body(request) if request.method in ("POST", "PUT", "PATCH") else {}
+            result = handler(mock, request, body)
+        except ControlError as exc:
+            return error_response(exc.status, exc.message, **exc.extra)
+        except (SeedError, FaultError) as exc:
+            return error_response(400, str(exc))
+        except PaymentRefused as exc:
+            return error_response(409, exc.message, reason=exc.reason)
+        except NotFound as exc:
+            return error_response(404, exc.message)
+        if isinstance(result, Response):
+            return result
+        status, data = result if isinstance(result, tuple) else (200, result)
+        return JSONResponse(data, status_code=status)
+
+    endpoint.__name__ = getattr(handler, "__name__", "control")
+    endpoint.__doc__ = handler.__doc__
+    return endpoint

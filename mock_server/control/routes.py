@@ -1,0 +1,266 @@
+"""The ``/_mock/`` endpoints: reset, seed, journal, clock, payments, raw state, faults.
+
+Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (see
+:mod:`mock_server.control.http`). docs/control-plane.md shows each with a curl example.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from mock_server.clock import KUWAIT
+from mock_server.control.http import ControlError, control_endpoint, int_param
+from mock_server.control.seed import load_seed, read_seed_file
+from mock_server.faults import rule_from_json
+from mock_server.runtime import MockRuntime
+from mock_server.state.models import Invoice, OpenInvoice
+
+__all__ = ["PREFIX", "control_routes"]
+
+PREFIX = "/_mock"
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ControlError(400, "request body must be a JSON object")
+    return body
+
+
+def _merchant_code(mock: MockRuntime, body: dict[str, Any]) -> str | None:
+    code = body.get("merchant_code")
+    if code is None:
+        return None
+    if not any(m.merchant_code == str(code) for m in mock.merchants.merchants):
+        raise ControlError(404, f"no merchant with code {code!r}")
+    return str(code)
+
+
+# -- reset / seed --------------------------------------------------------------------------------
+def reset(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """Forget state: everything (store, journal, faults, clock) or one merchant's records."""
+    code = _merchant_code(mock, _object(body))
+    if code is None:
+        mock.store.reset()
+        mock.journal.clear()
+        mock.faults.clear()
+        mock.clock.reset()
+        merchant_id = None
+    else:
+        merchant = next(m for m in mock.merchants.merchants if m.merchant_code == code)
+        merchant_id = merchant.merchant_id
+        mock.store.reset(merchant_id)
+        mock.journal.clear(code)
+    for hook in list(mock.on_reset):
+        hook(merchant_id)
+    return {"reset": code or "all"}
+
+
+def seed(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """Load invoices, open invoices and bulk rows from the body or from ``{"path": file}``."""
+    doc = _object(body)
+    if "path" in doc:
+        if set(doc) != {"path"} or not isinstance(doc["path"], str):
+            raise ControlError(400, '{"path": "file.json"} takes no other keys')
+        doc = read_seed_file(doc["path"])
+    return 201, {"seeded": load_seed(doc, mock.store, mock.merchants, mock.clock)}
+
+
+# -- journal -------------------------------------------------------------------------------------
+def journal(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """The last ``limit`` exchanges (oldest first), optionally of one ``operation``."""
+    raw = request.query_params.get("limit")
+    if raw is not None and (not raw.isdigit() or int(raw) < 1):
+        raise ControlError(400, f"limit must be a positive integer, got {raw!r}")
+    limit = int(raw) if raw else None
+    entries = mock.journal.entries(limit, request.query_params.get("operation") or None,
+                                   request.query_params.get("merchant_code") or None)
+    return {"capacity": mock.journal.capacity, "recorded": mock.journal.recorded, "entries": entries}
+
+
+def clear_journal(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    mock.journal.clear()
+    return {"cleared": True}
+
+
+# -- clock ---------------------------------------------------------------------------------------
+def _clock_state(mock: MockRuntime) -> dict[str, Any]:
+    return {"now": mock.clock.now().isoformat(timespec="seconds"), "epoch": mock.clock.time(),
+            "today": mock.clock.today(), "frozen": mock.clock.frozen}
+
+
+def _instant(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:  # a time without an offset is Kuwait time, like every timestamp the mock writes
+            return (moment if moment.tzinfo else moment.replace(tzinfo=KUWAIT)).timestamp()
+    raise ControlError(400, f"set must be epoch seconds or an ISO 8601 time, got {value!r}")
+
+
+def get_clock(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return _clock_state(mock)
+
+
+def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """``{"reset": true}``, ``{"set": ...}``, ``{"freeze": bool}``, ``{"advance": seconds}``."""
+    doc = _object(body)
+    unknown = sorted(set(doc) - {"set", "freeze", "advance", "reset"})
+    if unknown:
+        raise ControlError(400, f"unknown clock field(s): {', '.join(unknown)}")
+    freeze, advance = doc.get("freeze"), doc.get("advance", 0)
+    if freeze is not None and not isinstance(freeze, bool):
+        raise ControlError(400, f"freeze must be true or false, got {freeze!r}")
+    if isinstance(advance, bool) or not isinstance(advance, (int, float)):
+        raise ControlError(400, f"advance must be a number of seconds, got {advance!r}")
+    at = _instant(doc["set"]) if "set" in doc else None
+    if doc.get("reset"):
+        mock.clock.reset()
+    if at is not None:
+        mock.clock.set(at)
+    if freeze is True:
+        mock.clock.freeze()
+    elif freeze is False:
+        mock.clock.unfreeze()
+    if advance:
+        mock.clock.advance(float(advance))
+    return _clock_state(mock)
+
+
+# -- raw state and payments ----------------------------------------------------------------------
+def _invoice_state(mock: MockRuntime, inv: Invoice) -> dict[str, Any]:
+    merchant = mock.payments.merchant_of(inv)
+    return {**inv.to_record(), "merchant_code": merchant.merchant_code,
+            "expired": mock.payments.is_expired(inv)}
+
+
+def _open_state(mock: MockRuntime, item: OpenInvoice) -> dict[str, Any]:
+    return {**item.to_record(), "merchant_code": mock.payments.merchant_of(item).merchant_code}
+
+
+def get_invoice(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """An invoice as stored: status, transaction, failed attempts, expiry as the mock sees it."""
+    return _invoice_state(mock, mock.payments.find_invoice(int_param(request, "id")))
+
+
+def pay_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
+    """``{"payment_type": 1, "outcome": "success"|"failure"|"cancelled"}`` (type: first allocated)."""
+    doc = _object(body)
+    inv = mock.payments.find_invoice(int_param(request, "id"))
+    payment_type = doc.get("payment_type", inv.payment_method[0] if inv.payment_method else None)
+    result = mock.payments.pay_invoice(inv, payment_type, doc.get("outcome", "success"))
+    return {"outcome": result.outcome, "paid": result.paid, "transaction": result.transaction,
+            "invoice": _invoice_state(mock, cast(Invoice, result.record))}
+
+
+def get_open_invoice(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    return _open_state(mock, mock.payments.find_open_invoice(int_param(request, "id")))
+
+
+def pay_open_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
+    """``{"amount": "5.000", "payment_type": 1, "outcome": "success", "customer": {...}}``."""
+    doc = _object(body)
+    customer = doc.get("customer")
+    if customer is not None and not isinstance(customer, dict):
+        raise ControlError(400, "customer must be an object")
+    result = mock.payments.pay_open_invoice(int_param(request, "id"), doc.get("amount"),
+                                            doc.get("payment_type", 1), doc.get("outcome", "success"),
+                                            customer)
+    return {"outcome": result.outcome, "paid": result.paid, "transaction": result.transaction,
+            "open_invoice": _open_state(mock, cast(OpenInvoice, result.record))}
+
+
+# -- faults --------------------------------------------------------------------------------------
+def list_faults(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return {"rules": [r.to_json() for r in mock.faults.rules()]}
+
+
+def add_faults(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """One rule object, or ``{"rules": [...]}``; all are checked before any is added."""
+    items = body.get("rules") if isinstance(body, dict) and "rules" in body else [body]
+    if not isinstance(items, list):
+        raise ControlError(400, "rules must be a list of rule objects")
+    rules = [rule_from_json(item) for item in items]
+    return 201, {"rules": [mock.faults.add(r).to_json() for r in rules]}
+
+
+def clear_faults(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    mock.faults.clear()
+    return {"rules": []}
+
+
+def delete_fault(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    rule_id = int_param(request, "id")
+    if not mock.faults.remove(rule_id):
+        raise ControlError(404, f"no fault rule with id {rule_id}")
+    return {"deleted": rule_id}
+
+
+# -- index ---------------------------------------------------------------------------------------
+_TABLE: list[tuple[str, str, Any]] = [
+    ("/reset", "POST", reset),
+    ("/seed", "POST", seed),
+    ("/journal", "GET", journal),
+    ("/journal", "DELETE", clear_journal),
+    ("/clock", "GET", get_clock),
+    ("/clock", "POST", set_clock),
+    ("/invoices/{id}", "GET", get_invoice),
+    ("/invoices/{id}/pay", "POST", pay_invoice),
+    ("/open-invoices/{id}", "GET", get_open_invoice),
+    ("/open-invoices/{id}/pay", "POST", pay_open_invoice),
+    ("/faults", "GET", list_faults),
+    ("/faults", "POST", add_faults),
+    ("/faults", "DELETE", clear_faults),
+    ("/faults/{id}", "DELETE", delete_fault),
+]
+
+
+def index(_mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    """Every control endpoint, for a human poking at the mock with curl."""
+    return {"endpoints": [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]}
+
+
+def unknown(_mock: MockRuntime, request: Request, _body: Any) -> Any:
+    path = request.url.path
+    allowed = sorted({m for p, m, _h in _TABLE if _same_shape(PREFIX + p, path)})
+    if allowed:
+        raise ControlError(405, f"{path} answers {', '.join(allowed)}, not {request.method}", allowed=allowed)
+    raise ControlError(404, f"no control endpoint {request.method} {path}; GET {PREFIX} lists them")
+
+
+def _same_shape(pattern: str, path: str) -> bool:
+    want, got = pattern.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(w == g or w.startswith("{") for w, g in zip(want, got, strict=True))
+
+
+def control_routes() -> list[BaseRoute]:
+    """The routes, grouped by path so one path answers several methods."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for path, method, handler in _TABLE:
+        by_path.setdefault(path, {})[method] = handler
+    routes: list[BaseRoute] = [Route(PREFIX, control_endpoint(index), methods=["GET"])]
+    for path, handlers in by_path.items():
+        routes.append(Route(PREFIX + path, _dispatch(handlers), methods=list(handlers)))
+    routes.append(Route(PREFIX + "/{rest:path}", control_endpoint(unknown),
+                        methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
+    return routes
+
+
+_unknown_wrapped = control_endpoint(unknown)
+
+
+def _dispatch(handlers: dict[str, Any]) -> Any:
+    wrapped = {method: control_endpoint(h) for method, h in handlers.items()}
+
+    async def endpoint(request: Request) -> Any:
+        # Starlette routes HEAD with GET
+        return await wrapped.get(request.method, wrapped.get("GET", _unknown_wrapped))(request)
+
+    return endpoint

@@ -1,0 +1,69 @@
+"""What the Hesabe pipeline hands its hooks: one :class:`Exchange` per request, and the hook base.
+
+Faults and the journal are hooks; any other cross-cutting concern (metrics, tracing) would be one
+too, instead of a special case inside the pipeline or an operation's handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hesabe_spec.crypto import CipherKeys
+
+__all__ = ["Exchange", "PipelineHook"]
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request through the Hesabe pipeline, filled in as it goes; hooks read and change it.
+
+    ``request`` is the decrypted payload (or the plain login fields); ``body`` the plaintext reply
+    (an envelope, or a bare ``{"message": ...}``) before encryption. A ``before`` hook that sets
+    ``status`` answers the request itself (the handler never runs, so no state changes).
+    """
+
+    operation: str
+    method: str
+    path: str
+    client_host: str | None
+    headers: Mapping[str, str]
+    started: float
+    query: str = ""
+    request: Any = None
+    merchant_code: str | None = None
+    status: int = 0
+    body: Any = None
+    #: set when the reply is encrypted with these keys
+    keys: CipherKeys | None = None
+    reply_headers: dict[str, str] = field(default_factory=dict)
+    #: PKCS#7 block size of the encrypted reply (Hesabe: 32; a fault may pick 16)
+    block_size: int = 32
+    #: byte-level change applied after encryption (a fault corrupting the ciphertext)
+    mangle: Any = None
+    #: close the connection without any reply
+    dropped: bool = False
+    fault: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def answered(self) -> bool:
+        return self.status != 0 or self.dropped
+
+
+class PipelineHook:
+    """A pluggable observer of every Hesabe exchange (faults, journal). Phases default to no-ops.
+
+    ``before`` runs first and may answer (set ``status``/``body``) or drop; ``after`` may adjust
+    the reply before it is encoded; ``done`` sees the finished exchange, even when it failed.
+    """
+
+    async def before(self, ex: Exchange) -> None:
+        return None
+
+    def after(self, ex: Exchange) -> None:
+        return None
+
+    def done(self, ex: Exchange) -> None:
+        return None

@@ -1,0 +1,232 @@
+"""Fault injection: rules that make Hesabe operations slow, fail, or answer in broken ways.
+
+A rule names an operation (or ``"*"``), a ``kind`` and how often it fires::
+
+    {"operation": "get_invoice", "kind": "rate_limit", "probability": 0.5, "seed": 7, "times": 3,
+     "retry_after": 2}
+
+Kinds: ``latency`` (``latency_ms`` added, then the request proceeds; any rule may also carry
+``latency_ms``), ``error_500`` (plain ``{"message":"Internal server error occurred"}``),
+``rate_limit`` (429 with ``Retry-After``), ``drop_connection`` (closed with no reply),
+``expired_token`` (401 ``Unauthenticated.`` as if the token had expired), ``malformed_ciphertext``
+(the reply's hex is corrupted) and ``padding_16`` (the reply padded to 16-byte blocks instead of
+32). The first four answer before the handler runs, so nothing changes; the last two alter the
+real reply of an encrypted operation, so the change has happened (as when a reply is lost).
+
+Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
+sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
+A loopback client may also force one fault for one request: ``X-Mock-Fault: rate_limit`` (with
+optional ``; latency_ms=200`` / ``; retry_after=3`` parameters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from dataclasses import asdict, dataclass, field
+from itertools import count
+from typing import Any
+
+from hesabe_spec.operations import OPERATIONS
+from mock_server.exchange import Exchange, PipelineHook
+from mock_server.protocol import INTERNAL_ERROR
+
+__all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "parse_header", "rule_from_json"]
+
+FAULT_HEADER = "x-mock-fault"
+#: kinds answered before the handler runs
+_ANSWERING = ("error_500", "rate_limit", "drop_connection", "expired_token")
+#: kinds that alter the encrypted reply after the handler ran
+_ALTERING = ("malformed_ciphertext", "padding_16")
+KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING)
+_UNAUTHENTICATED = {"message": "Unauthenticated."}
+_MAX_LATENCY_MS = 60_000
+
+
+class FaultError(ValueError):
+    """A rule or header that does not make sense; the message says which field and why."""
+
+
+@dataclass
+class FaultRule:
+    """One fault rule. ``fired`` counts how often it applied; ``id`` is assigned on add."""
+
+    kind: str
+    operation: str = "*"
+    probability: float = 1.0
+    seed: int | None = None
+    times: int | None = None
+    latency_ms: int = 0
+    retry_after: int = 1
+    id: int = 0
+    fired: int = 0
+    _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def matches(self, operation: str, encrypted: bool, bearer: bool) -> bool:
+        if self.operation not in ("*", operation):
+            return False
+        if self.times is not None and self.fired >= self.times:
+            return False
+        # Faults that only make sense on an encrypted or authenticated call skip the others,
+        # so a "*" rule is not used up by a login.
+        if self.kind in _ALTERING and not encrypted:
+            return False
+        return not (self.kind == "expired_token" and not bearer)
+
+    def roll(self) -> bool:
+        """Draw once (always, so a seed gives the same sequence whatever fired before)."""
+        return self._rng.random() < self.probability
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_rng")
+        return data
+
+
+def _int(data: dict[str, Any], key: str, default: int | None, low: int, high: int) -> int | None:
+    value = data.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise FaultError(f"{key} must be an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def rule_from_json(data: Any) -> FaultRule:
+    """Build a rule from control-plane JSON, refusing unknown fields and bad values."""
+    if not isinstance(data, dict):
+        raise FaultError("a fault rule must be a JSON object")
+    allowed = {"kind", "operation", "probability", "seed", "times", "latency_ms", "retry_after"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise FaultError(f"unknown field(s) in fault rule: {', '.join(unknown)}")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise FaultError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    operation = data.get("operation", "*")
+    if operation != "*" and operation not in OPERATIONS:
+        raise FaultError(f"unknown operation {operation!r} (use an operation name or \"*\")")
+    probability = data.get("probability", 1.0)
+    number = isinstance(probability, (int, float)) and not isinstance(probability, bool)
+    if not number or not 0 <= probability <= 1:
+        raise FaultError(f"probability must be a number from 0 to 1, got {probability!r}")
+    latency = _int(data, "latency_ms", 0, 0, _MAX_LATENCY_MS) or 0
+    if kind == "latency" and latency == 0:
+        raise FaultError("a latency rule needs latency_ms > 0")
+    return FaultRule(
+        kind=kind, operation=operation, probability=float(probability),
+        seed=_int(data, "seed", None, -(2**63), 2**63 - 1), times=_int(data, "times", None, 1, 10**9),
+        latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400) or 0,
+    )
+
+
+def parse_header(value: str) -> FaultRule:
+    """``X-Mock-Fault: kind[; key=value]...`` as a one-shot rule."""
+    kind, *params = [p.strip() for p in value.split(";")]
+    data: dict[str, Any] = {"kind": kind}
+    for param in params:
+        key, sep, raw = param.partition("=")
+        if not sep or not raw.strip().isdigit():
+            raise FaultError(f"bad X-Mock-Fault parameter {param!r} (expected key=integer)")
+        data[key.strip()] = int(raw)
+    if kind == "latency" and "latency_ms" not in data:
+        raise FaultError("X-Mock-Fault: latency needs a latency_ms=N parameter")
+    return rule_from_json(data)
+
+
+def _corrupt(data: bytes) -> bytes:
+    """Turn the reply's hex into non-hex, keeping its length and JSON wrapping."""
+    text = data.decode("ascii", errors="replace")
+    start = text.find('"', text.find(":") + 1) + 1 if text.startswith("{") else 0
+    middle = start + (len(text) - start) // 2
+    return (text[:middle] + "zz" + text[middle + 2:]).encode("ascii", errors="replace")
+
+
+class Faults(PipelineHook):
+    """The rule set of one mock server, applied in ``before`` to every Hesabe exchange."""
+
+    def __init__(self, *, header_allowed: Any = None) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self._ids = count(1)
+        #: callable(Exchange) -> bool: may this client use the X-Mock-Fault header?
+        self._header_allowed = header_allowed or (lambda ex: False)
+
+    # -- rule management --------------------------------------------------------------------
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            rule.id = next(self._ids)
+            self._rules.append(rule)
+            return rule
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def remove(self, rule_id: int) -> bool:
+        with self._lock:
+            kept = [r for r in self._rules if r.id != rule_id]
+            removed = len(kept) != len(self._rules)
+            self._rules = kept
+            return removed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules = []
+
+    # -- the hook ---------------------------------------------------------------------------
+    def _pick(self, ex: Exchange) -> tuple[FaultRule | None, int]:
+        """The first rule that fires (answering/altering kinds) and the latency to add."""
+        op = OPERATIONS[ex.operation]
+        bearer = op.auth == "bearer"
+        header = ex.headers.get(FAULT_HEADER)
+        if header and self._header_allowed(ex):
+            rule = parse_header(header)
+            if rule.matches(ex.operation, op.encrypted, bearer):
+                rule.fired = 1
+                return (None if rule.kind == "latency" else rule), rule.latency_ms
+            return None, 0
+        chosen: FaultRule | None = None
+        latency = 0
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(ex.operation, op.encrypted, bearer) or not rule.roll():
+                    continue
+                if rule.kind == "latency":
+                    rule.fired += 1
+                    latency += rule.latency_ms
+                elif chosen is None:
+                    rule.fired += 1
+                    latency += rule.latency_ms
+                    chosen = rule
+        return chosen, latency
+
+    async def before(self, ex: Exchange) -> None:
+        try:
+            rule, latency = self._pick(ex)
+        except FaultError as exc:
+            ex.status, ex.body, ex.fault = 400, {"message": f"X-Mock-Fault: {exc}"}, "bad_header"
+            return
+        if latency:
+            ex.fault = "latency"
+            await asyncio.sleep(latency / 1000)
+        if rule is None:
+            return
+        ex.fault = rule.kind
+        if rule.kind == "error_500":
+            ex.status, ex.body = 500, dict(INTERNAL_ERROR)
+        elif rule.kind == "rate_limit":
+            ex.status, ex.body = 429, {"message": "Too Many Attempts."}
+            ex.reply_headers["Retry-After"] = str(rule.retry_after)
+        elif rule.kind == "drop_connection":
+            ex.dropped = True
+        elif rule.kind == "expired_token":
+            ex.status, ex.body = 401, dict(_UNAUTHENTICATED)
+        elif rule.kind == "padding_16":
+            ex.block_size = 16
+        elif rule.kind == "malformed_ciphertext":
+            ex.mangle = _corrupt
