@@ -8,6 +8,9 @@ plain JSON of login/refresh and ``{"message": ...}`` errors). Both return a list
 unknown operation name is a ``KeyError``.
 
 Validators are compiled once per schema and cached: the mock calls these on its hot path.
+When ``jsonschema_rs`` is installed, a compiled validator of the same schema (with the same
+format checks) answers "valid" first, ~20x faster; only an instance it rejects goes through
+``jsonschema`` to get the precise findings, so the findings never depend on which ran.
 """
 
 from __future__ import annotations
@@ -99,9 +102,28 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
+@cache
+def _fast_validator(name: str) -> Any:
+    """The same schema compiled by ``jsonschema_rs`` (None when it is not installed)."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - optional speed-up
+        return None
+    formats = {fmt: (lambda value, fmt=fmt: FORMAT_CHECKER.conforms(value, fmt))
+               for fmt in FORMAT_CHECKER.checkers}
+    return jsonschema_rs.validator_for(load_schema(name, inline=True), validate_formats=True,
+                                       formats=formats, ignore_unknown_formats=False)
+
+
 def _validate(operation: str, direction: Direction, instance: Any) -> list[Violation]:
     op = get_operation(operation)
     name = op.request_schema_name if direction == "request" else op.response_schema_name
+    fast = _fast_validator(name)
+    try:
+        if fast is not None and fast.is_valid(instance):
+            return []
+    except Exception:  # e.g. a lone surrogate it cannot encode: let jsonschema judge
+        pass
     validator = _validator(name)
     found: list[Violation] = []
     for error in validator.iter_errors(instance):
