@@ -1,0 +1,132 @@
+"""Control plane over real HTTP: access, errors, reset, seed, raw state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from hesabe_spec import ASGITransport
+from mock_server.app import create_app
+from mock_server.control import MockControl, MockControlError
+from mock_server.merchants import load_merchants
+from mock_server.settings import MockSettings
+from mock_server.testing import MockHandle, running_mock
+
+pytest_plugins = ["mock_server.testing"]
+
+SEED_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "mock_seed.json"
+
+
+def _raw(mock: MockHandle, method: str, path: str, **kw: Any) -> requests.Response:
+    with requests.Session() as s:
+        return s.request(method, mock.url + path, timeout=5, **kw)
+
+
+def test_index_lists_every_endpoint(hesabe_mock: MockHandle) -> None:
+    listed = _raw(hesabe_mock, "GET", "/_mock").json()["endpoints"]
+    assert "POST /_mock/invoices/{id}/pay" in listed and "DELETE /_mock/faults" in listed
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "fragment"), [
+    ("POST", "/_mock/seed", b"{not json", 400, "not valid JSON"),
+    ("POST", "/_mock/seed", b"[1, 2]", 400, "JSON object"),
+    ("POST", "/_mock/clock", b'{"set": "yesterday"}', 400, "ISO 8601"),
+    ("POST", "/_mock/clock", b'{"advance": "10"}', 400, "advance"),
+    ("POST", "/_mock/faults", b'{"kind": "meteor"}', 400, "kind must be one of"),
+    ("POST", "/_mock/faults", b'{"kind": "error_500", "operation": "nope"}', 400, "unknown operation"),
+    ("POST", "/_mock/faults", b'{"kind": "error_500", "probability": 2}', 400, "probability"),
+    ("POST", "/_mock/invoices/abc/pay", b"{}", 400, "positive integer"),
+    ("POST", "/_mock/invoices/5/pay", b"{}", 404, "No invoice"),
+    ("GET", "/_mock/journal?limit=0", b"", 400, "limit"),
+    ("GET", "/_mock/nothing-here", b"", 404, "no control endpoint"),
+    ("PUT", "/_mock/reset", b"", 405, "answers POST"),
+    ("POST", "/_mock/reset", b'{"merchant_code": "000000"}', 404, "no merchant"),
+])
+def test_malformed_requests_get_clear_json_errors(hesabe_mock: MockHandle, method: str, path: str,
+                                                   body: bytes, status: int, fragment: str) -> None:
+    res = _raw(hesabe_mock, method, path, data=body, headers={"Content-Type": "application/json"})
+    assert res.status_code == status
+    assert fragment in res.json()["error"]
+
+
+def test_non_loopback_clients_get_403_unless_opened() -> None:
+    closed = create_app()
+    transport = ASGITransport(closed, client=("10.1.2.3", 40000))
+    try:
+        with pytest.raises(MockControlError) as caught:
+            MockControl("http://mock", session=transport).clock()
+        assert caught.value.status == 403 and "loopback" in caught.value.body["error"]
+        # The Hesabe API itself stays reachable from anywhere.
+        assert transport.request("POST", "http://mock/api/v1/login", json={}).status_code != 403
+    finally:
+        transport.close()
+    opened = ASGITransport(create_app(MockSettings(control_open=True)), client=("10.1.2.3", 40000))
+    try:
+        assert MockControl("http://mock", session=opened).clock()["frozen"] is False
+    finally:
+        opened.close()
+
+
+def test_control_plane_can_be_switched_off() -> None:
+    transport = ASGITransport(create_app(MockSettings(control_plane=False)))
+    try:
+        assert transport.request("GET", "http://mock/_mock/clock").status_code == 404
+    finally:
+        transport.close()
+
+
+def test_seed_file_loads_the_seed_exchanges_invoices_with_their_real_ids(hesabe_mock: MockHandle) -> None:
+    seeded = hesabe_mock.control.seed(path=str(SEED_FILE))
+    assert {1782, 14693, 14697, 12880, 12881} <= set(seeded["invoices"])
+    assert seeded["open_invoices"] == [926, 927] and seeded["bulk_rows"] == [12885, 12887]
+    client = hesabe_mock.client()
+    assert client.get_invoice(1782)["reference_number"] == "HEST00043"
+    client.send_bulk_invoices(["12880", "12881"])  # seed 002's request, as sent
+    client.cancel_invoice("8417596678339677489")  # the token of seed 001's invoice 14697
+    assert hesabe_mock.control.invoice(14697)["invoice_status"] == 3
+    assert client.get_open_invoice(926)["fixed_amount"] == "100.000"
+    # Ids the store assigns later stay above the seeded ones.
+    assert hesabe_mock.create_invoice(client)["id"] > 14727
+
+
+def test_seed_body_with_and_without_ids_and_conflicts(hesabe_mock: MockHandle) -> None:
+    control = hesabe_mock.control
+    doc = {"invoices": [{"id": 500, "amount": "3", "customer": {"name": "Sara"}}, {"amount": "4.5"}]}
+    seeded = control.seed(doc)
+    assert seeded["invoices"][0] == 500 and len(seeded["invoices"]) == 2
+    state = control.invoice(500)
+    assert state["amount"] == "3.000" and state["customer"]["name"] == "Sara"
+    assert state["payment_method"] == ["1", "2"] and state["merchant_code"] == "842217"
+    with pytest.raises(MockControlError) as caught:
+        control.seed({"invoices": [{"id": 500, "amount": "1"}]})
+    assert caught.value.status == 400 and "conflict" in caught.value.body["error"]
+    with pytest.raises(MockControlError, match="unknown field"):
+        control.seed({"invoices": [{"amout": "1"}]})
+    with pytest.raises(MockControlError, match="cannot read seed file"):
+        control.seed(path="/nonexistent/seed.json")
+
+
+def test_reset_all_and_one_merchant(tmp_path: Path) -> None:
+    merchants = [{"merchant_code": "900001", "access_code": "a" * 36, "secret_key": "k" * 32,
+                  "iv_key": "v" * 16, "username": "acme", "password": "pw", "merchant_id": 90}]
+    path = tmp_path / "merchants.json"
+    path.write_text(json.dumps(merchants))
+    with running_mock(merchants=load_merchants(path)) as mock:
+        control = mock.control
+        control.seed({"invoices": [{"id": 1, "amount": "1"},
+                                   {"id": 2, "amount": "2", "merchant_code": "900001"}]})
+        control.reset("900001")
+        assert control.invoice(1)["id"] == 1
+        with pytest.raises(MockControlError) as caught:
+            control.invoice(2)
+        assert caught.value.status == 404
+        control.add_fault("error_500")
+        control.freeze("2030-01-01T00:00:00+03:00")
+        assert control.reset() == {"reset": "all"}
+        with pytest.raises(MockControlError):
+            control.invoice(1)
+        assert control.faults() == [] and control.clock()["frozen"] is False
