@@ -194,7 +194,8 @@ def start_process_mock(timeout: float = _START_TIMEOUT) -> Target:
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=drain, name="hesabe-mock-stdout", daemon=True).start()
+    reader = threading.Thread(target=drain, name="hesabe-mock-stdout", daemon=True)
+    reader.start()
     seen: list[str] = []
     url = None
     while url is None:
@@ -204,6 +205,10 @@ def start_process_mock(timeout: float = _START_TIMEOUT) -> Target:
             line = None
         if line is None:
             proc.kill()
+            proc.wait()
+            reader.join(5)
+            if proc.stdout is not None:
+                proc.stdout.close()
             raise TargetUnavailable(f"hesabe-mock printed no URL; output: {''.join(seen)[-500:]!r}")
         seen.append(line)
         match = _LISTENING.search(line)
@@ -219,6 +224,9 @@ def start_process_mock(timeout: float = _START_TIMEOUT) -> Target:
         except subprocess.TimeoutExpired:  # pragma: no cover - uvicorn ignores SIGTERM only when stuck
             proc.kill()
             proc.wait()
+        reader.join(5)  # the reader ends at EOF; then the pipe can be closed
+        if proc.stdout is not None:
+            proc.stdout.close()
 
     target._closers.append(stop)
     return target

@@ -10,11 +10,11 @@ import dataclasses
 from typing import Any
 
 import pytest
+from contract_breakers import Tamper, catching, run_machine, run_property, session_for
 
 from contract_tests.lifecycle_checks import Model, ModelInvoice, check_pages
 from contract_tests.operation_checks import check_invalid, check_valid
 from mock_server.app import create_app
-from contract_breakers import Tamper, catching, run_machine, run_property, session_for
 
 
 def _on(path_part: str, method: str = "") -> Any:

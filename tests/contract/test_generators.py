@@ -1,0 +1,81 @@
+"""The generators: valid payloads validate, invalid ones break exactly the field they claim,
+the safety restrictions hold, and an unknown schema keyword fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contract_tests.errors import UnsupportedSchema
+from contract_tests.schemagen import check_keywords
+from contract_tests.strategies import context_for, invalid_payloads, valid_payloads
+from hesabe_spec.operations import OPERATIONS
+from hesabe_spec.validation import validate_request
+
+CTX = context_for("842217", "ctgen0001")
+SAFE = context_for("842217", "ctgen0002", sms_allowed=False)
+_FAST = settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+_BREAKABLE = [
+    n
+    for n in OPERATIONS
+    if n not in ("get_invoice", "get_open_invoice", "cancel_open_invoice", "delete_bulk_invoice")
+]
+
+
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+@_FAST
+@given(data=st.data())
+def test_valid_payloads_validate(operation: str, data: st.DataObject) -> None:
+    payload = data.draw(valid_payloads(operation, CTX))
+    assert validate_request(operation, payload) == []
+    for key in ("referenceNumber", "reference_number"):
+        if key in payload:
+            assert payload[key].startswith("ctgen0001")
+
+
+@pytest.mark.parametrize("operation", _BREAKABLE)
+@_FAST
+@given(data=st.data())
+def test_invalid_payloads_break_exactly_the_named_field(operation: str, data: st.DataObject) -> None:
+    mutation = data.draw(invalid_payloads(operation, CTX))
+    violations = validate_request(operation, mutation.payload)
+    assert violations
+    assert {v.pointer for v in violations} == {mutation.pointer}
+    assert mutation.field and mutation.field != "merchantCode"
+
+
+@_FAST
+@given(payload=valid_payloads("create_split_invoice", SAFE))
+def test_without_sms_permission_nothing_texts_a_customer(payload: dict) -> None:
+    for inv in payload["invoices"]:
+        assert inv["invoiceType"] == "0"
+        assert inv.get("invoiceSubType", "3") in ("2", "3")
+
+
+@_FAST
+@given(payload=valid_payloads("create_invoice", CTX))
+def test_invoices_carry_kwd_amounts_and_kuwaiti_mobiles(payload: dict) -> None:
+    whole, _, fils = payload["amount"].partition(".")
+    assert len(fils) == 3 and whole.isdigit()
+    if "mobileNumber" in payload:
+        assert len(payload["mobileNumber"]) == 8 and payload["mobileNumber"][0] in "569"
+
+
+def test_every_conditional_and_type_combination_is_reachable() -> None:
+    seen: set[tuple[str, str]] = set()
+
+    @settings(max_examples=300, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(payload=valid_payloads("create_invoice", CTX))
+    def collect(payload: dict) -> None:
+        seen.add((payload["invoiceType"], payload.get("invoiceSubType", "-")))
+
+    collect()
+    assert {("0", s) for s in "0123"} | {("1", s) for s in "0123"} <= seen
+
+
+def test_unknown_schema_keywords_fail_loudly() -> None:
+    with pytest.raises(UnsupportedSchema, match="oneOf"):
+        check_keywords({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}})
+    with pytest.raises(UnsupportedSchema, match="format"):
+        check_keywords({"type": "string", "format": "uuid"})
