@@ -48,13 +48,16 @@ def _result_banner(text: PageText, result: str | None) -> str:
     return banner(result, text.t[f"result_{result}"]) if result else ""
 
 
-def _paid_facts(text: PageText, inv: Invoice) -> str:
-    txn = inv.transaction or {}
+def _paid_rows(text: PageText, inv: Invoice) -> list[tuple[str, str | None]]:
+    """When and how a paid invoice was paid (none for unpaid ones)."""
+    if not inv.transaction:
+        return []
+    txn = inv.transaction
     method = txn.get("payment_type")
     if isinstance(method, dict):
         method = method.get("display_name")
     paid_on = (txn.get("list") or {}).get("paid_on") or txn.get("created_at") or inv.updated_at
-    return facts([(text.t["paid_on"], paid_on), (text.t["payment_method"], method)])
+    return [(text.t["paid_on"], paid_on), (text.t["payment_method"], method)]
 
 
 def _state_note(text: PageText, state: str) -> str:
@@ -73,6 +76,7 @@ def _invoice_core(text: PageText, inv: Invoice, state: str) -> str:
             (t["description"], inv.description),
             (t["customer"], inv.customer.name),
             (t["expires"], inv.expires_at),
+            *(_paid_rows(text, inv) if state == "paid" else []),
         ])
         + items_table(text, inv.products)
     )
@@ -81,10 +85,10 @@ def _invoice_core(text: PageText, inv: Invoice, state: str) -> str:
 def invoice_page(text: PageText, merchant_name: str, inv: Invoice, state: str, action_url: str,
                  result: str | None) -> str:
     body = _header(text, merchant_name, text.t["invoice"]) + _result_banner(text, result)
-    body += _invoice_core(text, inv, state) + _state_note(text, state)
-    if state == "paid":
-        body += _paid_facts(text, inv)
-    elif state == "unpaid":
+    body += _invoice_core(text, inv, state)
+    if result != "success":  # right after paying, the success banner already says it
+        body += _state_note(text, state)
+    if state == "unpaid":
         body += pay_form(text, action_url, method_choices(inv.payment_method))
     return layout(text, f"{text.t['page_title']} {inv.reference_number}".strip(), body)
 
@@ -127,12 +131,10 @@ def split_page(text: PageText, merchant_name: str, parts: Sequence[tuple[Invoice
             _result_banner(text, here),
             _invoice_core(text, inv, state),
         ]
-        if state == "paid":
-            section.append(_paid_facts(text, inv))
-        elif state == "unpaid":
+        if state == "unpaid":
             methods = method_choices(inv.payment_method)
             section.append(pay_form(text, action_url, methods, part=inv.access_key))
-        else:
+        elif state != "paid":  # the badge and paid rows say it; a banner per part would shout
             section.append(_state_note(text, state))
         section.append("</section>")
         body += "".join(section)

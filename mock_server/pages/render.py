@@ -72,7 +72,8 @@ def layout(text: PageText, title: str, body: str) -> str:
 
 
 def money_html(text: PageText, amount: Any, css: str = "amount") -> str:
-    return (f'<div class="{css}" dir="ltr"><span class="value">{esc(amount)}</span>'
+    # the number is its own left-to-right island, so "49.000" never reorders inside Arabic text
+    return (f'<div class="{css}"><span class="value" dir="ltr">{esc(amount)}</span> '
             f'<span class="cur">{esc(text.t["currency"])}</span></div>')
 
 

@@ -16,7 +16,6 @@ when the control plane is on, and only to loopback clients unless it was opened 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mock_server.control.access import control_allowed
 from mock_server.webhooks.config import as_json, merge_json
 from mock_server.webhooks.log import STATES
 from mock_server.webhooks.service import WebhookService
@@ -39,17 +39,11 @@ def _service(request: Request) -> WebhookService:
 
 
 def _refusal(request: Request) -> Response | None:
+    """The control plane's rule: on at all, and loopback-only unless opened by flag."""
     settings = request.app.state.mock.settings
     if not settings.control_plane:
         return JSONResponse({"message": "Not Found"}, 404)
-    if settings.control_open:
-        return None
-    host = request.client.host if request.client else ""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host in ("localhost", "testclient")  # in-process test transports name no IP
-    if not loopback:
+    if not control_allowed(settings, request.client.host if request.client else None):
         return JSONResponse({"message": "The control plane answers loopback clients only"}, 403)
     return None
 
