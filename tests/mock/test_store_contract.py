@@ -198,6 +198,41 @@ def test_ids_are_never_reused_after_reset(store: Store) -> None:
     assert store.insert_bulk_rows([make_row(2)])[0].id > row.id
 
 
+def test_seeding_keeps_given_ids_and_later_ids_stay_above(store: Store) -> None:
+    [first] = store.insert_invoices([make_invoice(name="Ali")])
+    seeded = [make_invoice(id=first.id + 40, name="Ali"), make_invoice(2, id=first.id + 5),
+              make_invoice(id=first.id + 20, name="Ali"), make_invoice(id=first.id + 30, status=1)]
+    # not in id order, on purpose: seeds need not be sorted
+    opened, row = make_open(id=9), make_row(id=4)
+    store.insert_with_ids(invoices=seeded, open_invoices=[opened], bulk_rows=[row])
+    records = [first, *seeded]
+    assert [store.get_invoice(i.merchant_id, i.id) for i in seeded] == seeded
+    assert store.get_open_invoice(1, 9) == opened and store.get_bulk_row(1, 4) == row
+    assert store.invoice_counts(1) == expected_counts(records, 1)
+    for q in (InvoiceQuery(), InvoiceQuery(status=0), InvoiceQuery(status=0, offset=1, limit=1),
+              InvoiceQuery(offset=1, limit=2), InvoiceQuery(search=("ali",)),
+              InvoiceQuery(from_date="2024-01-01")):
+        assert_page(store, records, 1, q)
+    assert store.insert_invoices([make_invoice()])[0].id > first.id + 40
+    assert store.insert_open_invoice(make_open()).id > 9
+    assert store.insert_bulk_rows([make_row()])[0].id > 4
+
+    before = store.fingerprint()
+    top = first.id + 100
+    for bad in (
+        {"invoices": [make_invoice(id=first.id + 40)]},  # id in use
+        {"invoices": [make_invoice(id=0)]},
+        {"invoices": [make_invoice(id=top), make_invoice(id=top)]},
+        {"invoices": [make_invoice(id=top, token=seeded[0].token)]},
+        {"invoices": [make_invoice(id=top)],
+         "open_invoices": [make_open(id=top, access_key=seeded[1].access_key)]},
+        {"invoices": [make_invoice(id=top)], "bulk_rows": [make_row(id=4)]},
+    ):
+        with pytest.raises(KeyConflict):
+            store.insert_with_ids(**bad)  # type: ignore[arg-type]
+    assert store.fingerprint() == before
+
+
 # -- atomic inserts --------------------------------------------------------------------------
 CONFLICTS = {
     "token of a stored invoice": lambda old: [make_invoice(), make_invoice(token=old.token)],
