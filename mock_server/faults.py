@@ -9,8 +9,8 @@ Kinds: ``latency`` (``latency_ms`` added, then the request proceeds; any rule ma
 ``latency_ms``), ``error_500`` (plain ``{"message":"Internal server error occurred"}``),
 ``rate_limit`` (429 with ``Retry-After``), ``drop_connection`` (closed with no reply),
 ``expired_token`` (401 ``Unauthenticated.`` as if the token had expired), ``malformed_ciphertext``
-(the reply's hex is corrupted) and ``padding_16`` (the reply padded to 16-byte blocks instead of
-32). The first four answer before the handler runs, so nothing changes; the last two alter the
+(the reply's hex is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the
+reply padded to 16-byte blocks instead of 32). The first four answer before the handler runs, so nothing changes; the last two alter the
 real reply of an encrypted operation, so the change has happened (as when a reply is lost).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
@@ -139,11 +139,21 @@ def parse_header(value: str) -> FaultRule:
 
 
 def _corrupt(data: bytes) -> bytes:
-    """Turn the reply's hex into non-hex, keeping its length and JSON wrapping."""
-    text = data.decode("ascii", errors="replace")
-    start = text.find('"', text.find(":") + 1) + 1 if text.startswith("{") else 0
-    middle = start + (len(text) - start) // 2
-    return (text[:middle] + "zz" + text[middle + 2:]).encode("ascii", errors="replace")
+    """Damage the reply's ciphertext but keep it hex inside the same JSON wrapping.
+
+    One hex digit in the middle is flipped and the last byte is cut, so the text still looks
+    like Hesabe's (a client takes the decrypt path) but is no whole number of AES blocks: every
+    client must fail with a crypto error, never read garbage as data.
+    """
+    text = data.decode("ascii")
+    quoted = text.startswith("{")
+    hex_start = text.index('"', text.index(":")) + 1 if quoted else 0
+    hex_end = text.index('"', hex_start) if quoted else len(text.rstrip())
+    digits = list(text[hex_start:hex_end - 2])
+    if digits:
+        middle = len(digits) // 2
+        digits[middle] = "0" if digits[middle] != "0" else "f"
+    return (text[:hex_start] + "".join(digits) + text[hex_end:]).encode("ascii")
 
 
 class Faults(PipelineHook):
