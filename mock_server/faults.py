@@ -10,8 +10,9 @@ Kinds: ``latency`` (``latency_ms`` added, then the request proceeds; any rule ma
 ``rate_limit`` (429 with ``Retry-After``), ``drop_connection`` (closed with no reply),
 ``expired_token`` (401 ``Unauthenticated.`` as if the token had expired), ``malformed_ciphertext``
 (the reply's hex is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the
-reply padded to 16-byte blocks instead of 32). The first four answer before the handler runs, so nothing changes; the last two alter the
-real reply of an encrypted operation, so the change has happened (as when a reply is lost).
+reply padded to 16-byte blocks instead of 32). The first four answer before the handler runs,
+so nothing changes; the last two alter the real reply of an encrypted operation, so the change
+has happened (as when a reply is lost).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
 sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
