@@ -130,3 +130,25 @@ def test_reset_all_and_one_merchant(tmp_path: Path) -> None:
         with pytest.raises(MockControlError):
             control.invoice(1)
         assert control.faults() == [] and control.clock()["frozen"] is False
+
+
+def test_fixtures_start_and_stop_cleanly_without_leaking_threads() -> None:
+    import threading
+
+    from mock_server.testing import inprocess_mock
+
+    before = set(threading.enumerate())
+    for start in (running_mock, inprocess_mock):
+        with start() as mock:
+            assert mock.create_invoice()["id"] == 1
+            assert mock.control.pay_invoice(1)["paid"] is True
+            assert mock.runtime.store.get_invoice(84, 1).invoice_status == 1  # type: ignore[union-attr]
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert leaked == []
+
+
+def test_inprocess_fixture_has_the_same_surface(hesabe_mock_inprocess: MockHandle) -> None:
+    created = hesabe_mock_inprocess.create_invoice()
+    hesabe_mock_inprocess.control.pay_invoice(created["id"], 2, "failure")
+    assert hesabe_mock_inprocess.control.journal()[-1]["operation"] == "create_invoice"
+    assert hesabe_mock_inprocess.client().get_invoice(created["id"])["invoice_status"] == 0
