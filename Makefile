@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock test contract bench lint clean
+.PHONY: install mock test contract bench lint clean browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,17 @@ fuzz: install  ## long Hypothesis run over decrypt/parse/validate/handle ($(FUZZ
 
 soak: install  ## $(SOAK_SECONDS) s of mixed load on a loopback hesabe-mock: RSS table, fails if memory keeps growing
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+
+# Headless-browser tests (tests/browser) drive Debian's chromium through the playwright package;
+# nothing is downloaded at test time and `playwright install` is never run.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser-deps: install  ## Debian chromium + the playwright package, each only if missing
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@$(BIN)/python -c "import playwright.sync_api" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	@/usr/bin/chromium --version 2>/dev/null  # (the Debian wrapper prints a harmless shell warning)
 
 lint: install
 	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench
