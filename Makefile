@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock test contract bench lint clean browser-deps
+.PHONY: install mock test contract bench bench-deps lint clean browser-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ test: install  ## the project's tests, then a fast contract run against the in-p
 contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
 	$(BIN)/python -m pytest -q contract_tests
 
-bench: install  ## benchmarks: prints tables, writes bench/results/*.json
-	$(BIN)/python -m bench
+bench: install bench-deps  ## benchmarks: prints tables, writes bench/results/*.json (BENCH_ARGS=--quick)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# wrk (Debian's package) drives the HTTP load; without it the bench uses its Python load generator.
+BENCH_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bench-deps:  ## install wrk with apt-get when it is missing
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
+	  && $(BENCH_SUDO) apt-get update -qq && $(BENCH_SUDO) apt-get install -y -qq wrk; } \
+	  || echo "wrk not installed: the bench falls back to its Python load generator"
 
 # Reliability (tests/reliability): the short fuzz run and the rest are part of `make test`.
 FUZZ_EXAMPLES ?= 5000

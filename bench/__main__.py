@@ -1,0 +1,114 @@
+"""``python -m bench`` (``make bench``): every section, a table per section, the targets of issue 7.
+
+    python -m bench                 # full run: HTTP load, scaling to 1M, in-process, cold start, contract
+    python -m bench --quick         # CI-sized: shorter load points, scaling to 100k
+    python -m bench --only http,coldstart --seconds 3 --concurrency 1,8,32
+
+Results go to ``bench/results/bench-<UTC time>.json`` and ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import report
+
+SECTIONS = ("http", "scaling", "inprocess", "coldstart", "contract")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _machine() -> dict[str, Any]:
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (0.0, 0.0, 0.0)
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": load,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="CI-sized run (2s points, scaling up to 100k)")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)}")
+    p.add_argument("--seconds", type=float, help="seconds per load point (default 5, quick 2)")
+    p.add_argument("--concurrency", default="1,8,32", help="load concurrencies (default 1,8,32)")
+    p.add_argument(
+        "--sizes", help="stored invoices for scaling (default 1000,100000,1000000; quick up to 100000)"
+    )
+    p.add_argument("--stores", default="memory,sqlite")
+    p.add_argument("--seed", type=int, default=10000, help="invoices the loaded mock starts with")
+    args = p.parse_args(argv)
+    only = [s for s in args.only.split(",") if s]
+    unknown = set(only) - set(SECTIONS)
+    if unknown:
+        p.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    seconds = args.seconds or (2.0 if args.quick else 5.0)
+    sizes = [
+        int(x) for x in (args.sizes or ("1000,100000" if args.quick else "1000,100000,1000000")).split(",")
+    ]
+    stores = [s for s in args.stores.split(",") if s]
+    concurrencies = [int(x) for x in args.concurrency.split(",")]
+
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "quick": args.quick,
+    }
+    print(
+        f"bench: {results['machine']['cores']} cores, Python {results['machine']['python']},"
+        f" load average {results['machine']['loadavg_at_start'][0]:.2f}; sections {', '.join(only)}",
+        flush=True,
+    )
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    if "http" in only:
+        from bench.http_load import run_http
+
+        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log)
+    if "scaling" in only:
+        from bench.scaling import run_scaling
+
+        results["scaling"] = run_scaling(sizes, stores, log)
+    if "inprocess" in only:
+        from bench.inprocess import run_inprocess
+
+        results["inprocess"] = run_inprocess(1000 if args.quick else 3000, log)
+    if "coldstart" in only:
+        from bench.coldstart import run_coldstart
+
+        results["coldstart"] = run_coldstart(3 if args.quick else 7, log)
+    if "contract" in only:
+        from bench.contract import run_contract
+
+        results["contract"] = run_contract(log)
+    results["wall_s"] = time.perf_counter() - started
+    results["targets"] = report.targets(results)
+    print()
+    print(report.render(results))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(results, indent=1, default=str)
+    (RESULTS / f"bench-{stamp}.json").write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    print(f"\nwrote bench/results/bench-{stamp}.json ({results['wall_s']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Tables and the issue-7 targets, from the results dict ``python -m bench`` builds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render", "targets"]
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
+        for r in rows
+    ]
+    return "\n".join(out)
+
+
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of issue 7 that this run measured: name, measured value, limit, holds."""
+    out: list[dict[str, Any]] = []
+    http = res.get("http")
+    if http:
+        for store, scen in http["mock"].items():
+            for c, r in scen["create_invoice"].items():
+                out.append(
+                    {
+                        "target": f"create_invoice / baseline req/s ({store}, c={c})",
+                        "value": round(r["ratio"], 3),
+                        "limit": ">= 0.5",
+                        "holds": r["ratio"] >= 0.5,
+                    }
+                )
+    scaling = res.get("scaling")
+    if scaling:
+        for store, data in scaling.items():
+            rows = data["rows"]
+            lo, hi = rows[0], rows[-1]
+            ratio = hi["list_page1"]["p50_us"] / lo["list_page1"]["p50_us"]
+            out.append(
+                {
+                    "target": f"list page 1 at {hi['size']:,} / at {lo['size']:,} ({store})",
+                    "value": round(ratio, 2),
+                    "limit": "<= 2",
+                    "holds": ratio <= 2,
+                }
+            )
+    cold = res.get("coldstart")
+    if cold:
+        for store, c in cold.items():
+            out.append(
+                {
+                    "target": f"cold start to first login ({store}), s",
+                    "value": round(c["median_s"], 3),
+                    "limit": "<= 1",
+                    "holds": c["median_s"] <= 1,
+                }
+            )
+    inproc = res.get("inprocess")
+    if inproc:
+        for op in ("get_invoice", "create_invoice", "list_invoices"):
+            p99 = inproc[op]["p99_ms"]
+            out.append(
+                {
+                    "target": f"in-process client {op} p99, ms",
+                    "value": round(p99, 3),
+                    "limit": "<= 1",
+                    "holds": p99 <= 1,
+                }
+            )
+    contract = res.get("contract")
+    if contract and contract.get("present"):
+        wall = contract["inprocess"]["wall_s"]
+        out.append(
+            {
+                "target": "default contract suite, in-process mock, s",
+                "value": round(wall, 1),
+                "limit": "<= 60",
+                "holds": wall <= 60 and contract["inprocess"]["returncode"] == 0,
+            }
+        )
+    return out
+
+
+def render(res: dict[str, Any]) -> str:
+    parts: list[str] = []
+    http = res.get("http")
+    if http:
+        rows = [
+            ["baseline", str(c), f"{b['rps']:.0f}", f"{b['p50_ms']:.2f}", f"{b['p99_ms']:.2f}", "1.00"]
+            for c, b in http["baseline"].items()
+        ]
+        for store, scen in http["mock"].items():
+            for name, per_c in scen.items():
+                for c, r in per_c.items():
+                    err = f" ({r['errors']} errors)" if r["errors"] else ""
+                    rows.append(
+                        [
+                            f"{store} {name}",
+                            str(c),
+                            f"{r['rps']:.0f}{err}",
+                            f"{r['p50_ms']:.2f}",
+                            f"{r['p99_ms']:.2f}",
+                            f"{r['ratio']:.2f}",
+                        ]
+                    )
+        parts.append(
+            f"HTTP on loopback ({http['generator']}, {http['seconds']:g}s per point, one uvicorn worker,"
+            f" mock seeded with {http['seeded']:,} invoices)\n"
+            + _table(["scenario", "conc", "req/s", "p50 ms", "p99 ms", "x baseline"], rows)
+        )
+    scaling = res.get("scaling")
+    if scaling:
+        rows = []
+        for store, data in scaling.items():
+            for r in data["rows"]:
+                mem = f"{r['rss_bytes_per_invoice']:.0f}"
+                if "db_bytes_per_invoice" in r:
+                    mem += f" (file {r['db_bytes_per_invoice']:.0f})"
+                rows.append(
+                    [
+                        store,
+                        f"{r['size']:,}",
+                        f"{r['seed_total_s']:.1f}",
+                        mem,
+                        f"{r['list_page1']['p50_us']:.0f}/{r['list_page1']['p99_us']:.0f}",
+                        f"{r['list_deep']['p50_us']:.0f}",
+                        f"{r['search_unique']['p50_us']:.0f}",
+                        f"{r['search_common']['p50_us']:.0f}",
+                        f"{r['stats']['p50_us']:.1f}",
+                    ]
+                )
+        parts.append(
+            "Scaling (handler call, no HTTP/crypto; us median[/p99]; 'common' = 1% of invoices)\n"
+            + _table(
+                [
+                    "store",
+                    "stored",
+                    "seed s",
+                    "bytes/invoice",
+                    "page 1",
+                    "middle page",
+                    "search unique",
+                    "search common",
+                    "stats",
+                ],
+                rows,
+            )
+        )
+    inproc = res.get("inprocess")
+    if inproc:
+        rows = [
+            [op, f"{r['p50_ms']:.3f}", f"{r['p90_ms']:.3f}", f"{r['p99_ms']:.3f}", str(r["n"])]
+            for op, r in inproc.items()
+        ]
+        parts.append(
+            "In-process (HesabeClient + ASGITransport against create_app())\n"
+            + _table(["operation", "p50 ms", "p90 ms", "p99 ms", "calls"], rows)
+        )
+    cold = res.get("coldstart")
+    if cold:
+        rows = [
+            [
+                s,
+                f"{c['median_s'] * 1e3:.0f}",
+                f"{c['min_s'] * 1e3:.0f}",
+                f"{c['max_s'] * 1e3:.0f}",
+                f"{c['url_printed_median_s'] * 1e3:.0f}",
+                str(c["runs"]),
+            ]
+            for s, c in cold.items()
+        ]
+        parts.append(
+            "Cold start (hesabe-mock --port 0 -> first successful login)\n"
+            + _table(["store", "median ms", "min ms", "max ms", "URL printed ms", "runs"], rows)
+        )
+    contract = res.get("contract")
+    if contract:
+        if not contract.get("present"):
+            parts.append("Contract suite: not present yet")
+        else:
+            rows = [
+                [
+                    m,
+                    f"{r['wall_s']:.1f}",
+                    str(r["examples"]),
+                    f"{r['examples_per_s']:.0f}",
+                    str(r["exchanges"]),
+                    r["summary"] if isinstance(r["summary"], str) else str(r["summary"]),
+                ]
+                for m, r in ((k, contract[k]) for k in ("inprocess", "loopback"))
+            ]
+            parts.append(
+                "Contract suite (pytest contract_tests, default profile)\n"
+                + _table(["target", "wall s", "examples", "examples/s", "judged calls", "result"], rows)
+            )
+    t = res.get("targets") or []
+    if t:
+        rows = [[x["target"], str(x["value"]), x["limit"], "holds" if x["holds"] else "MISSED"] for x in t]
+        parts.append("Targets (issue 7)\n" + _table(["target", "measured", "limit", ""], rows))
+    return "\n\n".join(parts)

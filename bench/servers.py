@@ -1,0 +1,84 @@
+"""Start an ASGI app under uvicorn in a subprocess (one worker, identical settings for every app)."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["UVICORN_ARGS", "free_port", "stop", "uvicorn_server"]
+
+ROOT = Path(__file__).resolve().parent.parent
+#: the same for the baseline and the mock; h11/asyncio are what ``pip install`` gives the project
+UVICORN_ARGS = (
+    "--host",
+    "127.0.0.1",
+    "--workers",
+    "1",
+    "--log-level",
+    "warning",
+    "--no-access-log",
+    "--lifespan",
+    "auto",
+    "--backlog",
+    "2048",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Terminate a server this bench started (by its own handle), killing it after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _wait_http(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not answer within {timeout}s")
+
+
+@contextlib.contextmanager
+def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
+    """Run ``python -m uvicorn --factory FACTORY`` on a free loopback port; yield its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), *UVICORN_ARGS]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_http(port, proc, timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+        if proc.stderr is not None:
+            err = proc.stderr.read().decode(errors="replace").strip()
+            if proc.returncode not in (0, -15) and err:
+                print(err[-2000:], file=sys.stderr)
+            proc.stderr.close()
