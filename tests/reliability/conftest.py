@@ -9,17 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from relkit import BETA, AsgiClient, Seeded, make_app, seed_state
+from relkit import BETA, AsgiClient, Seeded, make_app, open_store, seed_state
 
-from mock_server.state.memory import MemoryStore
-from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import Store
 
 STORES = ("memory", "sqlite")
-
-
-def open_store(kind: str, directory: Path) -> Store:
-    return MemoryStore() if kind == "memory" else SqliteStore(str(directory / "mock.sqlite"))
 
 
 @dataclass

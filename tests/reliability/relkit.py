@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from mock_server.app import create_app
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
 from mock_server.state.memory import MemoryStore
+from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import Store
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "assert_field_error",
     "assert_refused",
     "make_app",
+    "open_store",
     "registry",
     "seed_state",
     "valid_payload",
@@ -62,6 +65,11 @@ ENCRYPTED_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.encrypt
 
 def registry() -> MerchantRegistry:
     return MerchantRegistry([Merchant.from_identity(ALPHA), Merchant.from_identity(BETA)])
+
+
+def open_store(kind: str, directory: Path) -> Store:
+    """``"memory"`` or ``"sqlite"`` (a file in ``directory``)."""
+    return MemoryStore() if kind == "memory" else SqliteStore(str(directory / "mock.sqlite"))
 
 
 def make_app(store: Store | None = None, settings: MockSettings | None = None) -> Any:

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import open_store
-from relkit import ALPHA, HttpMerchant, ServerThread, invoice_fields, make_app
+from relkit import ALPHA, HttpMerchant, ServerThread, invoice_fields, make_app, open_store
 
 THREADS = 8
 OPS = 50
