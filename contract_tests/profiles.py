@@ -20,7 +20,7 @@ _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_to
 PROFILES: dict[str, settings] = {
     # Local exploration: more examples, the example database on, a generous deadline.
     "dev": settings(
-        max_examples=25, stateful_step_count=25, deadline=timedelta(seconds=5), suppress_health_check=_QUIET
+        max_examples=20, stateful_step_count=20, deadline=timedelta(seconds=5), suppress_health_check=_QUIET
     ),
     # make test: fast and reproducible (derandomized, no database), still every operation.
     "ci": settings(
