@@ -159,7 +159,8 @@ def start_inprocess_mock() -> Target:
     from hesabe_spec import ASGITransport
 
     clock = Clock()
-    transport = ASGITransport(create_app(clock=clock))
+    # lifespan=True: closing the target runs the app's shutdown, which stops its webhook worker.
+    transport = ASGITransport(create_app(clock=clock), lifespan=True)
     target = Target(
         "inprocess", INPROCESS_URL, _mock_config(INPROCESS_URL), transport, advance_clock=clock.advance
     )

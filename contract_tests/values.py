@@ -5,8 +5,8 @@ which fields exist, which are required, and what is legal. Every value drawn her
 against its schema by :mod:`contract_tests.schemagen` before use, so a hint can never smuggle an
 invalid value into a "valid" payload.
 
-Live-target safety lives here too: e-mail addresses and webhook URLs use the reserved
-``example.com`` domain (RFC 2606: nothing is ever delivered), and a configured test mobile
+Live-target safety lives here too: e-mail addresses use the reserved ``example.com`` domain and
+webhook URLs the reserved ``.invalid`` TLD (RFC 2606: nothing is ever delivered), and a configured test mobile
 replaces every generated one when SMS sending is allowed.
 """
 
@@ -114,9 +114,10 @@ def emails() -> st.SearchStrategy[str]:
 
 
 def webhook_urls() -> st.SearchStrategy[str]:
-    """Webhook URLs at example.com, so a live server's callbacks go nowhere real."""
+    """Webhook URLs under the reserved ``.invalid`` TLD (RFC 2606): they never resolve, so neither a
+    mock nor Hesabe can deliver a callback anywhere when a generated invoice is paid."""
     return st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=8).map(
-        lambda s: f"https://example.com/hesabe/webhook/{s}"
+        lambda s: f"https://webhook.invalid/hesabe/{s}"
     )
 
 

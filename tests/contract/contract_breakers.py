@@ -69,11 +69,16 @@ class Tamper:
         await self.app(scope, receive, capture)
 
 
+#: targets opened by :func:`session_for`; the ``close_targets`` fixture closes them after each test
+OPEN: list[Target] = []
+
+
 def session_for(app: Any) -> tuple[ContractSession, Resources]:
-    """A judged session (and its record factory) on ``app``, in-process."""
-    transport = ASGITransport(app)
+    """A judged session (and its record factory) on ``app``, in-process (closed after the test)."""
+    transport = ASGITransport(app, lifespan=True)
     target = Target("inprocess", INPROCESS_URL, _mock_config(INPROCESS_URL), transport)
     target._closers.append(transport.close)
+    OPEN.append(target)
     session = ContractSession(target, gen=context_for(SANDBOX.merchant_code, "ctproof"))
     return session, Resources(session)
 

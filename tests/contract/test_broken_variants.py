@@ -10,11 +10,19 @@ import dataclasses
 from typing import Any
 
 import pytest
-from contract_breakers import Tamper, catching, run_machine, run_property, session_for
+from contract_breakers import OPEN, Tamper, catching, run_machine, run_property, session_for
 
 from contract_tests.lifecycle_checks import Model, ModelInvoice, check_pages
 from contract_tests.operation_checks import check_invalid, check_valid
 from mock_server.app import create_app
+
+
+@pytest.fixture(autouse=True)
+def close_targets() -> Any:
+    """Stop every mock a test opened (their webhook workers are threads)."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
 
 
 def _on(path_part: str, method: str = "") -> Any:
