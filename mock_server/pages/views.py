@@ -26,6 +26,7 @@ from mock_server.pages.bodies import OPEN_INVOICE_METHODS, invoice_page, open_in
 from mock_server.pages.i18n import pick_language
 from mock_server.pages.render import PageText, message_page
 from mock_server.protocol import BodyTooLarge, read_body, read_plain_fields
+from mock_server.runtime import MockRuntime
 from mock_server.state.errors import NotFound
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.state.payments import OUTCOMES, PaymentRefused
@@ -81,7 +82,7 @@ def _refused(request: Request, text: PageText, exc: Exception, status: int) -> H
     return _html(message_page(text, text.t[key], str(exc), back), status)
 
 
-def _merchant_name(mock: Any, record: Invoice | OpenInvoice) -> str:
+def _merchant_name(mock: MockRuntime, record: Invoice | OpenInvoice) -> str:
     merchant = mock.merchants.by_id(record.merchant_id)
     return merchant.name if merchant is not None else ""
 
@@ -91,20 +92,20 @@ def _result(request: Request) -> str | None:
     return value if value in OUTCOMES else None
 
 
-def _lookup(mock: Any, key: str) -> Invoice | OpenInvoice | None:
+def _lookup(mock: MockRuntime, key: str) -> Invoice | OpenInvoice | None:
     """Access keys are unique across invoices and open invoices, so one key finds one record."""
     if not _KEY.fullmatch(key):
         return None
     return mock.store.find_invoice_by_access_key(key) or mock.store.find_open_invoice_by_access_key(key)
 
 
-def _payment_lock(mock: Any) -> Any:
+def _payment_lock(mock: MockRuntime) -> Any:
     # The payment service re-reads and writes under its lock; a visit is also read-modify-write,
     # so it takes the same lock, or a visit racing a payment could write the invoice back unpaid.
     return getattr(mock.payments, "_lock", None) or contextlib.nullcontext()
 
 
-def _count_visit(mock: Any, inv: Invoice) -> Invoice:
+def _count_visit(mock: MockRuntime, inv: Invoice) -> Invoice:
     """``visited_count`` + 1 (the real field the details response reports); nothing else changes."""
     with _payment_lock(mock):
         current = mock.store.get_invoice(inv.merchant_id, inv.id) or inv
@@ -113,7 +114,7 @@ def _count_visit(mock: Any, inv: Invoice) -> Invoice:
     return seen
 
 
-def invoice_state(mock: Any, inv: Invoice) -> str:
+def invoice_state(mock: MockRuntime, inv: Invoice) -> str:
     if inv.invoice_status == InvoiceStatus.PAID:
         return "paid"
     if inv.invoice_status == InvoiceStatus.CANCELLED:
@@ -121,7 +122,7 @@ def invoice_state(mock: Any, inv: Invoice) -> str:
     return "expired" if mock.payments.is_expired(inv) else "unpaid"
 
 
-def open_invoice_state(mock: Any, item: OpenInvoice) -> str:
+def open_invoice_state(mock: MockRuntime, item: OpenInvoice) -> str:
     if item.status == 3:
         return "cancelled"
     expired = bool(item.expiry_date) and str(item.expiry_date)[:10] < mock.clock.today()
@@ -213,7 +214,7 @@ async def pay_invoice(request: Request) -> Response:
 
 
 # -- split / installment group ---------------------------------------------------------------------
-def _group(mock: Any, key: str) -> list[Invoice]:
+def _group(mock: MockRuntime, key: str) -> list[Invoice]:
     return mock.store.find_split_group(key) if _KEY.fullmatch(key) else []
 
 

@@ -53,10 +53,11 @@ def install_webhooks(runtime: Any, settings: DeliverySettings | None = None) -> 
 
 
 def run_shutdown_hooks(runtime: Any) -> None:
-    """Call every ``extensions["shutdown"]`` hook once, newest first; one failing never skips the rest."""
-    hooks = runtime.extensions.get("shutdown", [])
-    while hooks:
-        hook = hooks.pop()
+    """Call every ``extensions["shutdown"]`` hook, newest first; one failing never skips the rest.
+
+    Hooks stay registered: an app may be started and stopped more than once (they must be
+    idempotent and leave their service usable, as the webhook sender does)."""
+    for hook in reversed(runtime.extensions.get("shutdown", [])):
         try:
             hook()
         except Exception:

@@ -55,16 +55,15 @@ class WebhookDispatcher:
         self._held: list[Delivery] = []
         self._held_since = 0.0
         self._in_flight = 0
-        self._closed = False
+        #: the running worker and the event that stops it (a new pair after each close)
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     # -- producing ---------------------------------------------------------------------------
     def submit(self, url: str, payload: dict[str, Any], *, kind: str = "payment",
                source: dict[str, Any] | None = None) -> Delivery | None:
-        """Log and queue one delivery under the current modes. None once the sender is closed."""
+        """Log and queue one delivery under the current modes (starting the worker if needed)."""
         with self._cond:
-            if self._closed:
-                return None
             modes = self.modes
             shaped: dict[str, Any] = {}
             if modes.delay_ms:
@@ -120,15 +119,18 @@ class WebhookDispatcher:
 
     # -- the worker --------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
-        # started lazily: a mock that never sends a webhook never owns a thread
+        # started lazily: a mock that never sends a webhook never owns a thread; after close()
+        # (app shutdown) the next delivery starts a new one, so a restarted app still sends
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="hesabe-mock-webhooks", daemon=True)
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._run, args=(self._stop,), name="hesabe-mock-webhooks",
+                                            daemon=True)
             self._thread.start()
 
-    def _next_job(self) -> Delivery | None:
-        """Block until a delivery is due (None when closing)."""
+    def _next_job(self, stop: threading.Event) -> Delivery | None:
+        """Block until a delivery is due (None once ``stop`` is set)."""
         with self._cond:
-            while not self._closed:
+            while not stop.is_set():
                 now = time.monotonic()
                 window = self.modes.batch_window_ms / 1000
                 if self._held and now >= self._held_since + window:
@@ -142,10 +144,10 @@ class WebhookDispatcher:
                 self._cond.wait(timeout=max(0.0, min(waits)) if waits else None)
             return None
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         session = self._session_factory()
         try:
-            while (delivery := self._next_job()) is not None:
+            while (delivery := self._next_job(stop)) is not None:
                 try:
                     self._attempt(session, delivery)
                 except Exception:  # a bug here must not kill the worker and strand the queue
@@ -185,6 +187,11 @@ class WebhookDispatcher:
                 self._schedule(delivery, time.monotonic() + policy.delay_before_retry(number))
 
     # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def worker(self) -> threading.Thread | None:
+        """The running worker thread, if any (tests check it ends on shutdown)."""
+        return self._thread
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is queued, held or in flight. False on timeout (tests use this)."""
         deadline = time.monotonic() + timeout
@@ -212,20 +219,14 @@ class WebhookDispatcher:
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker (waiting at most ``timeout`` for a POST in flight); unsent deliveries
-        are marked abandoned. Safe to call twice."""
+        are marked abandoned. Safe to call twice; a later delivery starts a new worker."""
         with self._cond:
-            if self._closed:
-                return
-            self._closed = True
             for delivery in [job[2] for job in self._queue] + self._held:
                 delivery.state = "abandoned"
             self._queue.clear()
             self._held.clear()
+            self._stop.set()
             self._cond.notify_all()
-            thread = self._thread
+            thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
-
-    @property
-    def closed(self) -> bool:
-        return self._closed

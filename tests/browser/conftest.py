@@ -44,7 +44,9 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: playwright's sync API keeps an event loop running on the main
+# thread while it is open, and any later test calling asyncio.run() would fail beside it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     reason = _missing()
     if reason:
@@ -59,7 +61,7 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site() -> Iterator[tuple[str, MockRuntime]]:
     """The mock over real HTTP with its clock frozen at 2026-01-01 00:00 Kuwait."""
     clock = Clock()

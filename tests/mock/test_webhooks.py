@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -299,24 +298,32 @@ def test_reset_of_one_merchant_or_all(mock: MockRuntime, rx: Receiver) -> None:
     assert hooks(mock).dispatcher.modes == WebhookModes()
 
 
-def test_close_stops_the_worker_and_abandons_what_is_queued(rx: Receiver) -> None:
+def test_close_stops_the_worker_abandons_the_queue_and_can_restart(rx: Receiver) -> None:
     from mock_server.clock import Clock
 
     service = WebhookService(Clock(), FAST, WebhookModes(delay_ms=60_000))
     service.submit(rx.url, {"late": True})
-    assert any(t.name == "hesabe-mock-webhooks" for t in threading.enumerate())
+    worker = service.dispatcher.worker
+    assert worker is not None and worker.is_alive()
     service.close()
     service.close()  # twice is fine
-    assert not any(t.name == "hesabe-mock-webhooks" and t.is_alive() for t in threading.enumerate())
+    assert not worker.is_alive() and service.dispatcher.worker is None
     assert service.deliveries()[0]["state"] == "abandoned"
-    assert service.submit(rx.url, {"after": True}) is None
     assert rx.hits == []
+    # a restarted app sends again: the next delivery starts a fresh worker
+    service.dispatcher.set_modes(WebhookModes())
+    service.submit(rx.url, {"after": True})
+    assert rx.wait_for(1)[0].body == {"after": True}
+    second = service.dispatcher.worker
+    assert second is not None and second is not worker
+    service.close()
+    assert not second.is_alive()
 
 
 def test_a_sender_that_never_sent_owns_no_thread() -> None:
     from mock_server.clock import Clock
 
-    before = {t.ident for t in threading.enumerate()}
     service = WebhookService(Clock())
+    assert service.dispatcher.worker is None
     service.close()
-    assert {t.ident for t in threading.enumerate()} <= before
+    assert service.dispatcher.worker is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,9 +119,10 @@ def test_app_shutdown_stops_the_sender_thread() -> None:
         mock = app.state.mock
         requests.post(f"{base}/_mock/webhooks/modes", json={"delay_ms": 60000}, timeout=5)
         mock.payments.pay_invoice(_invoice(mock, rx.url).id, "1")
-        assert any(t.name == "hesabe-mock-webhooks" for t in threading.enumerate())
+        worker = mock.extensions["webhooks"].dispatcher.worker
+        assert worker is not None and worker.is_alive()
     # uvicorn ran the lifespan shutdown: the worker is gone and the delayed delivery abandoned
-    assert not any(t.name == "hesabe-mock-webhooks" and t.is_alive() for t in threading.enumerate())
+    assert not worker.is_alive()
     assert mock.extensions["webhooks"].deliveries()[0]["state"] == "abandoned"
     assert rx.hits == []
 
