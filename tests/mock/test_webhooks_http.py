@@ -145,3 +145,16 @@ def test_routes_answer_loopback_clients_only(host: str, status: int) -> None:
     opened = create_app(MockSettings(control_open=True))
     res = asyncio.run(webhook_routes()[0].endpoint(Request({**scope, "app": opened})))  # type: ignore[attr-defined]
     assert res.status_code == 200
+
+
+def test_control_plane_reset_clears_the_log_and_the_modes(served: Any) -> None:
+    base, mock, http = served
+    http.post(f"{base}/_mock/webhooks/modes", json={"duplicate": True}, timeout=5)
+    with Receiver() as rx:
+        mock.payments.pay_invoice(_invoice(mock, rx.url).id, "1")
+        rx.wait_for(2)
+        assert mock.extensions["webhooks"].wait_idle(5)
+    assert _log(base, http)["count"] == 2
+    assert http.post(f"{base}/_mock/reset", json={}, timeout=5).status_code == 200
+    log = _log(base, http)
+    assert log["count"] == 0 and log["modes"]["duplicate"] is False
