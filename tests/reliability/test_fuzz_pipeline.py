@@ -175,7 +175,8 @@ def test_arbitrary_json_under_the_right_key(shared_world: Any, crashes: _Crashes
 
 
 @FUZZ
-@given(data=st.data(), op=ops, param=st.none() | st.text(max_size=24) | near.map(str))
+# an empty path parameter would turn /open-invoice/{id} into the list route: another operation
+@given(data=st.data(), op=ops, param=st.none() | (st.text(max_size=24) | near.map(str)).filter(bool))
 def test_mutated_valid_payloads_reach_the_handlers(shared_world: Any, crashes: _Crashes, data: st.DataObject,
                                                    op: Operation, param: str | None) -> None:
     world = shared_world
