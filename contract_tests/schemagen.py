@@ -139,13 +139,17 @@ def types_of(parts: list[dict[str, Any]]) -> list[str]:
     return allowed if allowed is not None else list(_JSON_TYPES)
 
 
-@lru_cache(maxsize=512)
-def _validator(text: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(text), format_checker=FORMAT_CHECKER)
+#: id(schema part) -> (the part, its validator); the part is kept so its id is never reused
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
 def satisfies(part: dict[str, Any], value: Any) -> bool:
-    return _validator(json.dumps(part, sort_keys=True)).is_valid(value)
+    """Does ``value`` satisfy this one schema part? (Validators compiled once per part object.)"""
+    entry = _VALIDATORS.get(id(part))
+    if entry is None or entry[0] is not part:
+        entry = (part, Draft202012Validator(part, format_checker=FORMAT_CHECKER))
+        _VALIDATORS[id(part)] = entry
+    return entry[1].is_valid(value)
 
 
 def matches(condition: dict[str, Any], value: Any) -> bool:
