@@ -29,6 +29,9 @@ class TokenService:
 
     def check_password(self, username: str, password: str) -> Merchant | None:
         merchant = self.merchants.by_username(username)
+        # Constant time on purpose: compare_digest, and a stand-in secret for an unknown user, so
+        # neither how much of a password matched nor whether the user exists shows in the timing
+        # (tests/reliability/test_security.py checks the replies are identical and the call is made).
         expected = merchant.identity.password if merchant else "\0" * 16
         ok = hmac.compare_digest(password.encode("utf-8"), expected.encode("utf-8"))
         return merchant if ok and merchant is not None else None
