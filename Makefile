@@ -20,7 +20,9 @@ mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(P
 	$(BIN)/hesabe-mock --host $(HOST) --port $(PORT)
 
 test: install  ## the project's tests, then a fast contract run against the in-process mock
-	$(BIN)/python -m pytest -q
+	@$(MAKE) --no-print-directory browser-deps || echo "make test: chromium/playwright unavailable, browser tests will be skipped"
+	$(BIN)/python -m pytest -q tests
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests --hesabe-mock=inprocess
 
 contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
 	$(BIN)/python -m pytest -q contract_tests
@@ -28,11 +30,13 @@ contract: install  ## the contract suite against an in-process mock (HESABE_MERC
 bench: install bench-deps  ## benchmarks: prints tables, writes bench/results/*.json (BENCH_ARGS=--quick)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# apt-get needs root: run it directly as root, through sudo otherwise.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 # wrk (Debian's package) drives the HTTP load; without it the bench uses its Python load generator.
-BENCH_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 bench-deps:  ## install wrk with apt-get when it is missing
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
-	  && $(BENCH_SUDO) apt-get update -qq && $(BENCH_SUDO) apt-get install -y -qq wrk; } \
+	  && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; } \
 	  || echo "wrk not installed: the bench falls back to its Python load generator"
 
 # Reliability (tests/reliability): the short fuzz run and the rest are part of `make test`.
@@ -48,7 +52,6 @@ soak: install  ## $(SOAK_SECONDS) s of mixed load on a loopback hesabe-mock: RSS
 
 # Headless-browser tests (tests/browser) drive Debian's chromium through the playwright package;
 # nothing is downloaded at test time and `playwright install` is never run.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 browser-deps: install  ## Debian chromium + the playwright package, each only if missing
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
