@@ -334,6 +334,13 @@ class MemoryStore(Store):
         with self._lock:
             self._tokens.pop((kind, token), None)
 
+    def purge_expired_tokens(self, now: float) -> int:
+        with self._lock:
+            dead = [key for key, (_merchant, expires_at) in self._tokens.items() if expires_at <= now]
+            for key in dead:
+                del self._tokens[key]
+            return len(dead)
+
     def fingerprint(self) -> str:
         with self._lock:
             blob: list[Any] = [

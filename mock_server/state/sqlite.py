@@ -580,6 +580,10 @@ class SqliteStore(Store):
         with self._tx() as conn:
             conn.execute("DELETE FROM tokens WHERE kind = ? AND token = ?", (kind, token))
 
+    def purge_expired_tokens(self, now: float) -> int:
+        with self._tx() as conn:
+            return conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,)).rowcount
+
     # -- diagnostics -------------------------------------------------------------------------
     def fingerprint(self) -> str:
         """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""

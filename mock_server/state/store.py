@@ -127,6 +127,10 @@ class Store(ABC):
     @abstractmethod
     def revoke_token(self, kind: str, token: str) -> None: ...
 
+    @abstractmethod
+    def purge_expired_tokens(self, now: float) -> int:
+        """Forget every token that expired before ``now``; return how many went."""
+
     # -- diagnostics -------------------------------------------------------------------------
     @abstractmethod
     def fingerprint(self) -> str:

@@ -485,6 +485,16 @@ def test_tokens_put_get_revoke(store: Store) -> None:
     assert store.get_token("refresh", "t1") == (1, 1_700_086_400.0)
 
 
+def test_purge_forgets_only_expired_tokens(store: Store) -> None:
+    for i, expires_at in enumerate((10.0, 20.0, 30.0)):
+        store.put_token("access", f"t{i}", 1, expires_at)
+    store.put_token("revoked-family", "f", 2, 15.0)
+    assert store.purge_expired_tokens(20.0) == 3
+    assert [store.get_token("access", f"t{i}") for i in range(3)] == [None, None, (1, 30.0)]
+    assert store.get_token("revoked-family", "f") is None
+    assert store.purge_expired_tokens(20.0) == 0
+
+
 # -- reset -----------------------------------------------------------------------------------
 def test_reset_of_one_merchant_leaves_the_others(make_store: StoreFactory) -> None:
     store = make_store()

@@ -1,0 +1,20 @@
+"""Token bookkeeping of the mock: expired tokens do not pile up in the store."""
+
+from __future__ import annotations
+
+from mock_server.auth import PURGE_EVERY
+from mock_server.merchants import MerchantRegistry
+from mock_server.testing import MockHandle
+
+
+def test_expired_tokens_are_swept_after_enough_logins(hesabe_mock_inprocess: MockHandle) -> None:
+    runtime = hesabe_mock_inprocess.runtime
+    merchant = MerchantRegistry.default().merchants[0]
+    first = runtime.tokens.issue(merchant)
+    assert runtime.store.get_token("access", first["access_token"]) is not None
+    runtime.clock.advance(runtime.settings.refresh_ttl + 1)  # both tokens of the pair are dead now
+    for _ in range(PURGE_EVERY):
+        latest = runtime.tokens.issue(merchant)
+    assert runtime.store.get_token("access", first["access_token"]) is None
+    assert runtime.store.get_token("refresh", first["refresh_token"]) is None
+    assert runtime.tokens.authenticate(latest["access_token"]) == merchant  # live ones stay
