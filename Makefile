@@ -21,7 +21,7 @@ mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(P
 
 test: install  ## the project's tests, then a fast contract run against the in-process mock
 	@$(MAKE) --no-print-directory browser-deps || echo "make test: chromium/playwright unavailable, browser tests will be skipped"
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests examples
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests --hesabe-mock=inprocess
 
 contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
