@@ -7,7 +7,7 @@ Create-side and list-side invoice type codes differ: creating uses ``invoiceType
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 __all__ = [
     "AmountType",
@@ -24,14 +24,14 @@ __all__ = [
 ]
 
 
-class CreateInvoiceType(str, Enum):
+class CreateInvoiceType(StrEnum):
     """``invoiceType`` on create requests."""
 
     URL = "0"  # URL sharing, also WhatsApp and Email
     SMS = "1"
 
 
-class InvoiceSubType(str, Enum):
+class InvoiceSubType(StrEnum):
     """``invoiceSubType`` on create requests / ``invoice_sub_type`` on invoices."""
 
     SMS = "0"
@@ -104,32 +104,32 @@ class ServiceType(IntEnum):
     OPEN_INVOICE = 7
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     EN = "en"
     AR = "ar"
 
 
-class SubscriptionType(str, Enum):
+class SubscriptionType(StrEnum):
     """``SubscriptionType`` on subscription create (capital S on the wire)."""
 
     AUTO = "0"
     ON_DEMAND = "1"
 
 
-class AmountType(str, Enum):
+class AmountType(StrEnum):
     """Open invoice ``amountType``."""
 
     FIXED = "0"
     OPEN = "1"  # min/max
 
 
-class BulkListType(str, Enum):
+class BulkListType(StrEnum):
     """Bulk-upload list ``type``."""
 
     BULK = "0"
     SCHEDULED = "1"
 
 
-class RefundMethod(str, Enum):
+class RefundMethod(StrEnum):
     FULL = "1"
     PARTIAL = "2"

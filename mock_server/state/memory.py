@@ -284,7 +284,8 @@ class MemoryStore(Store):
 
     def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
         with self._lock:
-            items = [o for o in self._open.values() if o.merchant_id == merchant_id and _open_matches(o, query)]
+            items = [o for o in self._open.values()
+                     if o.merchant_id == merchant_id and _open_matches(o, query)]
         items.sort(key=lambda o: o.id, reverse=True)
         return Page(items[query.offset: query.offset + query.limit], len(items))
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from mock_server.state.models import BulkRow, Invoice, InvoiceQuery, OpenInvoice, OpenInvoiceQuery, Page
 
-__all__ = ["KeyConflict", "Store", "StatusCounts"]
+__all__ = ["KeyConflict", "StatusCounts", "Store"]
 
 #: {(invoice_type, invoice_status): count} for one merchant
 StatusCounts = dict[tuple[int, int], int]

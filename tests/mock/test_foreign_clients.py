@@ -15,9 +15,8 @@ import pytest
 import requests
 from Crypto.Cipher import AES
 
-from mock_server.app import create_app
 from mock_server.settings import MockSettings
-from support.servers import serve
+from mock_server.testing import running_mock
 
 KEY = b"PkW64zMe5NVdrlPVNnjo2Jy9nOb7v1Xg"
 IV = b"5NVdrlPVNnjo2Jy9"
@@ -42,8 +41,8 @@ def decrypt_app_style(hex_text: str) -> Any:
 
 @pytest.fixture(params=["response", "bare"])
 def mock_url(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
-    with serve(create_app(MockSettings(envelope=request.param))) as url:
-        yield url, request.param
+    with running_mock(settings=MockSettings(envelope=request.param)) as mock:
+        yield mock.url, request.param
 
 
 def _body(resp: requests.Response, style: str) -> Any:
@@ -93,7 +92,8 @@ def test_merchant_app_style(mock_url: tuple[str, str]) -> None:
                "referenceNumber": "app-1", "allocatePayType": "1,2", "itemsList": items,
                "expiresAt": "2099-01-01", "description": "من التطبيق"}
     with requests.Session() as s:
-        r = s.post(f"{url}/api/v1/invoice", files={"data": (None, encrypt(payload))}, headers=headers, timeout=10)
+        r = s.post(f"{url}/api/v1/invoice", files={"data": (None, encrypt(payload))}, headers=headers,
+                   timeout=10)
         assert r.status_code == 200, r.text
         created = _body(r, style)["response"]
         assert created["customer"]["name"] == "أحمد"
@@ -131,6 +131,7 @@ def test_no_redirect_on_either_slash_form(mock_url: tuple[str, str]) -> None:
     data = encrypt({"merchantCode": "842217"})
     for path in ("/api/v1/invoice-dashboard", "/api/v1/invoice-dashboard/", "/api/v1/open-invoice",
                  "/api/v1/open-invoice/", "/api/v1/invoice-bulk-upload", "/api/v1/invoice-bulk-upload/"):
-        r = requests.get(url + path, params={"data": data}, headers=headers, allow_redirects=False, timeout=10)
+        r = requests.get(url + path, params={"data": data}, headers=headers, allow_redirects=False,
+                         timeout=10)
         assert r.status_code == 200, (path, r.status_code)
         assert _body(r, style)["status"] is True

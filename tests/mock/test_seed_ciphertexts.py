@@ -45,7 +45,8 @@ def test_seed_request_hex_is_accepted_as_is(hesabe_mock: MockHandle, exchange: d
                      "data": exchange["hex"]}
             r = s.get(url, params=query, headers=headers, timeout=10)
         else:
-            r = s.request(op.method, url, data=json.dumps({"data": exchange["hex"]}), headers=headers, timeout=10)
+            body = json.dumps({"data": exchange["hex"]})
+            r = s.request(op.method, url, data=body, headers=headers, timeout=10)
     decoded = decode_response(r.content, SANDBOX.keys)
     body = decoded.envelope
     assert (r.status_code, decoded.shape) == (200, "response"), body

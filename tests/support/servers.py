@@ -1,23 +1,18 @@
-"""Start the mock for a test: in-process (ASGI) or a real uvicorn on loopback, memory or SQLite."""
+"""A reference client on a fresh mock, over ``"http"`` (uvicorn) or ``"inprocess"``, memory or SQLite."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-
-from hesabe_spec import ASGITransport, HesabeClient
-from mock_server.app import create_app
+from hesabe_spec import HesabeClient
 from mock_server.state.memory import MemoryStore
 from mock_server.state.store import Store
+from mock_server.testing import inprocess_mock, running_mock
 
-__all__ = ["client_for", "make_store", "serve"]
+__all__ = ["client_for", "make_store"]
 
 
 def make_store(kind: str, tmp_path: Path) -> Store:
@@ -29,37 +24,13 @@ def make_store(kind: str, tmp_path: Path) -> Store:
 
 
 @contextlib.contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Run ``app`` under uvicorn on 127.0.0.1 with a free port; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name="hesabe-mock-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@contextlib.contextmanager
-def client_for(transport: str, store_kind: str, tmp_path: Path, **client_kwargs: Any) -> Iterator[HesabeClient]:
-    """A reference client talking to a fresh mock, over ``"http"`` or ``"inprocess"``."""
+def client_for(
+    transport: str, store_kind: str, tmp_path: Path, **client_kwargs: Any
+) -> Iterator[HesabeClient]:
     store = make_store(store_kind, tmp_path)
-    app = create_app(store=store)
+    start = running_mock if transport == "http" else inprocess_mock
     try:
-        if transport == "http":
-            with serve(app) as url, HesabeClient(base_url=url, **client_kwargs) as client:
-                yield client
-        else:
-            with ASGITransport(app) as asgi, HesabeClient(base_url="http://mock.test", transport=asgi,
-                                                          **client_kwargs) as client:
-                yield client
+        with start(store=store) as mock:
+            yield mock.client(**client_kwargs)
     finally:
         store.close()
