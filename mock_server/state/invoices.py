@@ -83,8 +83,6 @@ def stats_block(counts: StatusCounts, orders: bool) -> dict[str, Any]:
 class InvoiceService:
     store: Store
     clock: Clock
-    #: called with (merchant, invoice) after every successful payment (webhooks hook in here)
-    on_paid: Callable[[Merchant, Invoice], None] | None = None
 
     # -- create ------------------------------------------------------------------------------
     def _build(self, merchant: Merchant, p: dict[str, Any], kind: int, split_key: str = "") -> Invoice:
