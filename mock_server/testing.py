@@ -31,7 +31,14 @@ from mock_server.app import create_app
 from mock_server.control.client import MockControl
 from mock_server.runtime import MockRuntime
 
-__all__ = ["MockHandle", "hesabe_mock", "hesabe_mock_inprocess", "inprocess_mock", "running_mock"]
+__all__ = [
+    "MockHandle",
+    "hesabe_mock",
+    "hesabe_mock_inprocess",
+    "inprocess_mock",
+    "running_mock",
+    "serve_app",
+]
 
 _START_TIMEOUT = 10.0
 #: the in-process base URL; any host works, this one says what it is
@@ -100,11 +107,10 @@ def _free_socket(host: str) -> socket.socket:
 
 
 @contextlib.contextmanager
-def running_mock(host: str = "127.0.0.1", **app_options: Any) -> Iterator[MockHandle]:
-    """Serve ``create_app(**app_options)`` with uvicorn in a daemon thread until the block ends."""
+def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve any ASGI ``app`` with uvicorn in a daemon thread; yield its base URL until the block ends."""
     import uvicorn
 
-    app = create_app(**app_options)
     sock = _free_socket(host)
     config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=2)
@@ -112,22 +118,29 @@ def running_mock(host: str = "127.0.0.1", **app_options: Any) -> Iterator[MockHa
     # Not the main thread: uvicorn installs no signal handlers, so the test runner keeps Ctrl-C.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="hesabe-mock", daemon=True)
     thread.start()
-    handle: MockHandle | None = None
     try:
         deadline = time.monotonic() + _START_TIMEOUT
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the Hesabe mock did not start")
             time.sleep(0.005)
-        port = sock.getsockname()[1]
-        handle = MockHandle(f"http://{host}:{port}", app)
-        yield handle
+        yield f"http://{host}:{sock.getsockname()[1]}"
     finally:
-        if handle is not None:
-            handle.close()
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+@contextlib.contextmanager
+def running_mock(host: str = "127.0.0.1", **app_options: Any) -> Iterator[MockHandle]:
+    """Serve ``create_app(**app_options)`` over real HTTP until the block ends."""
+    app = create_app(**app_options)
+    with serve_app(app, host) as url:
+        handle = MockHandle(url, app)
+        try:
+            yield handle
+        finally:
+            handle.close()
 
 
 @contextlib.contextmanager

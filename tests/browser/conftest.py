@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import serve
 
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.runtime import MockRuntime
+from mock_server.testing import serve_app as serve
 
 CHROMIUM = os.environ.get("HESABE_CHROMIUM", "/usr/bin/chromium")
 #: what this machine's closed network needs (docs: .library/env/machines/python.md); playwright

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 import requests
-from support.servers import serve
 
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.runtime import MockRuntime
 from mock_server.state.models import Invoice, OpenInvoice
+from mock_server.testing import serve_app as serve
 
 FORM = "application/x-www-form-urlencoded"
 

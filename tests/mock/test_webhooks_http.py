@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import requests
 from support.receiver import Receiver
-from support.servers import serve
 
 from mock_server.app import create_app
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
+from mock_server.testing import serve_app as serve
 
 FAST = {"attempts": 4, "base_delay": 0.02, "max_delay": 0.5, "timeout": 2}
 
