@@ -1,10 +1,11 @@
 """The journal: the last N Hesabe exchanges, decrypted both ways, kept in a bounded ring buffer.
 
-It is a :class:`~mock_server.runtime.PipelineHook` that only watches (``done``). Entries hold the
+It is a :class:`~mock_server.runtime.PipelineHook` that only watches (``done``). Entries show the
 decrypted request payload and the plaintext reply envelope, never the wire ciphertext, the
 secret key, the IV, the bearer token or a password: login passwords and issued/refreshed tokens
-are replaced by ``"[redacted]"`` before anything is stored, so a journal can be pasted into a
-bug report as is.
+are replaced by ``"[redacted]"`` in every entry handed out, so a journal can be pasted into a
+bug report as is. The hot path only appends the exchange; redaction and formatting happen when
+somebody reads the journal (reads are rare, requests are not).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class Journal(PipelineHook):
         if capacity < 1:
             raise ValueError("journal capacity must be at least 1")
         self._lock = threading.Lock()
-        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self._entries: deque[tuple[int, Exchange]] = deque(maxlen=capacity)
         self._seq = 0
 
     @property
@@ -78,7 +79,7 @@ class Journal(PipelineHook):
     def done(self, ex: Exchange) -> None:
         with self._lock:
             self._seq += 1
-            self._entries.append(_entry(self._seq, ex))
+            self._entries.append((self._seq, ex))
 
     def entries(self, limit: int | None = None, operation: str | None = None,
                 merchant_code: str | None = None) -> list[dict[str, Any]]:
@@ -86,16 +87,16 @@ class Journal(PipelineHook):
         with self._lock:
             items = list(self._entries)
         if operation:
-            items = [e for e in items if e["operation"] == operation]
+            items = [(n, ex) for n, ex in items if ex.operation == operation]
         if merchant_code:
-            items = [e for e in items if e["merchant_code"] == merchant_code]
-        return items[-limit:] if limit else items
+            items = [(n, ex) for n, ex in items if ex.merchant_code == merchant_code]
+        return [_entry(n, ex) for n, ex in (items[-limit:] if limit else items)]
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:
             if merchant_code is None:
                 self._entries.clear()
                 return
-            kept = [e for e in self._entries if e["merchant_code"] != merchant_code]
+            kept = [(n, ex) for n, ex in self._entries if ex.merchant_code != merchant_code]
             self._entries.clear()
             self._entries.extend(kept)
