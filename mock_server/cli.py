@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import sqlite3
 import sys
 
 from hesabe_spec.errors import ConfigurationError
@@ -19,10 +20,20 @@ from hesabe_spec.sandbox import SANDBOX
 __all__ = ["build_parser", "main"]
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 picks a free one), got {port}")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hesabe-mock", description="Serve a stateful Hesabe invoice API mock.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
-    p.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default 8000)")
     p.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
     p.add_argument("--envelope", choices=("response", "bare"), default="response",
                    help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
@@ -68,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"hesabe-mock: {exc}", file=sys.stderr)
         return 2
+    except (sqlite3.Error, OSError) as exc:
+        print(f"hesabe-mock: cannot open the database {args.db!r}: {exc} "
+              "(does its directory exist and is it writable?)", file=sys.stderr)
+        return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane)
     app = create_app(settings, store, merchants)
@@ -87,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  try:  curl -s -X POST {url}/api/v1/login -H 'Content-Type: application/json' "
               f"-d '{{\"username\":\"{SANDBOX.username}\",\"password\":\"{SANDBOX.password}\"}}'",
               flush=True)
-        print(f"  or:   HESABE_MERCHANT_API_URL={url} .venv/bin/python -c "
+        print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))

@@ -30,6 +30,15 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
+def _only(doc: dict[str, Any], allowed: set[str], what: str) -> dict[str, Any]:
+    """Refuse unknown fields: a typo (``"outcom"``) must not silently run the default."""
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise ControlError(400, f"unknown {what} field(s): {', '.join(unknown)}; "
+                                f"known: {', '.join(sorted(allowed))}")
+    return doc
+
+
 def _merchant_code(mock: MockRuntime, body: dict[str, Any]) -> str | None:
     code = body.get("merchant_code")
     if code is None:
@@ -42,7 +51,7 @@ def _merchant_code(mock: MockRuntime, body: dict[str, Any]) -> str | None:
 # -- reset / seed --------------------------------------------------------------------------------
 def reset(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """Forget state: everything (store, journal, faults, clock) or one merchant's records."""
-    code = _merchant_code(mock, _object(body))
+    code = _merchant_code(mock, _only(_object(body), {"merchant_code"}, "reset"))
     if code is None:
         mock.store.reset()
         mock.journal.clear()
@@ -111,10 +120,7 @@ def get_clock(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 
 def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """``{"reset": true}``, ``{"set": ...}``, ``{"freeze": bool}``, ``{"advance": seconds}``."""
-    doc = _object(body)
-    unknown = sorted(set(doc) - {"set", "freeze", "advance", "reset"})
-    if unknown:
-        raise ControlError(400, f"unknown clock field(s): {', '.join(unknown)}")
+    doc = _only(_object(body), {"set", "freeze", "advance", "reset"}, "clock")
     freeze, advance = doc.get("freeze"), doc.get("advance", 0)
     if freeze is not None and not isinstance(freeze, bool):
         raise ControlError(400, f"freeze must be true or false, got {freeze!r}")
@@ -152,7 +158,7 @@ def get_invoice(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 def pay_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
     """``{"payment_type": 1, "outcome": "success"|"failure"|"cancelled"}`` (type: first allocated)."""
-    doc = _object(body)
+    doc = _only(_object(body), {"payment_type", "outcome"}, "payment")
     inv = mock.payments.find_invoice(int_param(request, "id"))
     payment_type = doc.get("payment_type", inv.payment_method[0] if inv.payment_method else None)
     result = mock.payments.pay_invoice(inv, payment_type, doc.get("outcome", "success"))
@@ -166,7 +172,7 @@ def get_open_invoice(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 def pay_open_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
     """``{"amount": "5.000", "payment_type": 1, "outcome": "success", "customer": {...}}``."""
-    doc = _object(body)
+    doc = _only(_object(body), {"amount", "payment_type", "outcome", "customer"}, "payment")
     customer = doc.get("customer")
     if customer is not None and not isinstance(customer, dict):
         raise ControlError(400, "customer must be an object")
@@ -222,9 +228,15 @@ _TABLE: list[tuple[str, str, Any]] = [
 ]
 
 
-def index(_mock: MockRuntime, _request: Request, _body: Any) -> Any:
-    """Every control endpoint, for a human poking at the mock with curl."""
-    return {"endpoints": [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]}
+def index(_mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """Every control endpoint served by this app (also those other modules add, e.g. webhooks)."""
+    listed = [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]
+    for route in request.app.routes:
+        path = getattr(route, "path", "")
+        if path.startswith(PREFIX + "/") and "{rest" not in path and not any(path == PREFIX + p for p, _m, _h
+                                                                            in _TABLE):
+            listed += [f"{m} {path}" for m in sorted((getattr(route, "methods", None) or set()) - {"HEAD"})]
+    return {"endpoints": listed}
 
 
 def unknown(_mock: MockRuntime, request: Request, _body: Any) -> Any:

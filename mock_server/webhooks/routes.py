@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mock_server.control.access import control_allowed
+from mock_server.control.http import error_response
 from mock_server.webhooks.config import as_json, merge_json
 from mock_server.webhooks.log import STATES
 from mock_server.webhooks.service import WebhookService
@@ -42,14 +43,14 @@ def _refusal(request: Request) -> Response | None:
     """The control plane's rule: on at all, and loopback-only unless opened by flag."""
     settings = request.app.state.mock.settings
     if not settings.control_plane:
-        return JSONResponse({"message": "Not Found"}, 404)
+        return error_response(404, "Not Found")
     if not control_allowed(settings, request.client.host if request.client else None):
-        return JSONResponse({"message": "The control plane answers loopback clients only"}, 403)
+        return error_response(403, "The control plane answers loopback clients only")
     return None
 
 
-def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"message": message}, 400)
+def _bad(message: str) -> Response:
+    return error_response(400, message)
 
 
 async def _json_body(request: Request) -> Any:

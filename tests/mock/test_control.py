@@ -29,6 +29,16 @@ def _raw(mock: MockHandle, method: str, path: str, **kw: Any) -> requests.Respon
 def test_index_lists_every_endpoint(hesabe_mock: MockHandle) -> None:
     listed = _raw(hesabe_mock, "GET", "/_mock").json()["endpoints"]
     assert "POST /_mock/invoices/{id}/pay" in listed and "DELETE /_mock/faults" in listed
+    # routes other modules add (webhooks) are listed too
+    assert "GET /_mock/webhooks" in listed and "POST /_mock/webhooks/modes" in listed
+
+
+def test_a_misspelt_payment_field_is_refused_and_pays_nothing(hesabe_mock: MockHandle) -> None:
+    inv = hesabe_mock.create_invoice()
+    for body in (b'{"outcom": "failure"}', b'{"payment_typ": 1}'):
+        res = _raw(hesabe_mock, "POST", f"/_mock/invoices/{inv['id']}/pay", data=body)
+        assert res.status_code == 400 and "unknown payment field" in res.json()["error"]
+    assert hesabe_mock.control.invoice(inv["id"])["invoice_status"] == 0
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "fragment"), [
@@ -45,6 +55,8 @@ def test_index_lists_every_endpoint(hesabe_mock: MockHandle) -> None:
     ("GET", "/_mock/nothing-here", b"", 404, "no control endpoint"),
     ("PUT", "/_mock/reset", b"", 405, "answers POST"),
     ("POST", "/_mock/reset", b'{"merchant_code": "000000"}', 404, "no merchant"),
+    ("POST", "/_mock/reset", b'{"merchant": "842217"}', 400, "unknown reset field"),
+    ("POST", "/_mock/open-invoices/1/pay", b'{"amout": "5"}', 400, "unknown payment field"),
 ])
 def test_malformed_requests_get_clear_json_errors(hesabe_mock: MockHandle, method: str, path: str,
                                                    body: bytes, status: int, fragment: str) -> None:

@@ -69,7 +69,7 @@ def test_modes_round_trip_and_validation(served: Any) -> None:
     assert res.status_code == 200 and res.json()["duplicate"] is True and res.json()["delay_ms"] == 10
     for bad in ({"duplicate": "yes"}, {"delay_ms": -5}, {"nonsense": 1}, [1]):
         res = http.post(url, json=bad, timeout=5)
-        assert res.status_code == 400 and res.json()["message"]
+        assert res.status_code == 400 and res.json()["error"]
     assert http.post(url, data="{not json", timeout=5).status_code == 400
     assert http.get(url, timeout=5).json()["delay_ms"] == 10  # refused bodies change nothing
 
