@@ -140,7 +140,7 @@ async def _process(op: Operation, mock: MockRuntime, request: Request, ex: Excha
         ex.request = payload
         params = _params(op, request, merchant)
         _validate(op, payload, merchant)
-        call = Call(mock, merchant, payload, params, base_url(mock, request))
+        call = Call(mock, merchant, payload, params, base_url(mock, request), op)
         try:
             reply = HANDLERS[op.name](call)
         except DomainError as exc:

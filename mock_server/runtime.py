@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hesabe_spec.operations import Operation
 from mock_server.auth import TokenService
 from mock_server.clock import Clock
 from mock_server.control.access import control_allowed
@@ -59,10 +60,16 @@ class Call:
     payload: dict[str, Any]
     params: dict[str, str]
     base_url: str
+    operation: Operation
 
     @property
     def per_page(self) -> int:
         return self.mock.settings.per_page
+
+    @property
+    def page_url(self) -> str:
+        """The list's own URL, the base of its pagination links (from the operation table)."""
+        return self.base_url + self.operation.path.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)

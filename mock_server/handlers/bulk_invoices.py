@@ -19,8 +19,7 @@ def list_bulk_invoices(call: Call) -> Reply:
     scheduled = str(call.payload.get("type", "0")) == "1"
     found = call.mock.bulk.list(call.merchant, scheduled, (page - 1) * call.per_page, call.per_page)
     rows = [serialize.bulk_row(r) for r in found.items]
-    page_url = f"{call.base_url}/api/v1/invoice-bulk-upload"
-    return Reply({"data": rows, "pagination": pagination(page_url, page, call.per_page, found.total,
+    return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                           len(rows))})
 
 

@@ -70,11 +70,10 @@ def list_invoices(call: Call) -> Reply:
     )
     found, counts = call.mock.invoices.list(call.merchant, query)
     rows = [serialize.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
-    page_url = f"{call.base_url}/api/v1/invoice-dashboard"
     return Reply({
         "stats": stats_block(counts, orders=False),
         "order_stats": stats_block(counts, orders=True),
-        "invoices": {"data": rows, "pagination": pagination(page_url, page, call.per_page, found.total,
+        "invoices": {"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                              len(rows))},
     })
 

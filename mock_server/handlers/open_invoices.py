@@ -42,8 +42,7 @@ def list_open_invoices(call: Call) -> Reply:
     )
     found = call.mock.open_invoices.list(call.merchant, query)
     rows = [serialize.open_invoice(o, call.base_url) for o in found.items]
-    page_url = f"{call.base_url}/api/v1/open-invoice"
-    return Reply({"data": rows, "pagination": pagination(page_url, page, call.per_page, found.total,
+    return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                           len(rows))})
 
 
