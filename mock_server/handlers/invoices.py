@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: dashboard ``invoiceType`` filter -> invoice_type values
-_LIST_KINDS = {"1": (1,), "0": (0,), "6": (6,), "7": (7,), "4": (4,), "2": (2,)}
+_LIST_KINDS = {str(kind.value): (kind.value,) for kind in InvoiceKind}
 
 
 def _created(call: Call, kind: int) -> Reply:
