@@ -15,6 +15,7 @@ import sqlite3
 import sys
 
 from hesabe_spec.errors import ConfigurationError
+from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.sandbox import SANDBOX
 
 __all__ = ["build_parser", "main"]
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
     if merchants.by_access_code(SANDBOX.access_code) is not None:
         # The sandbox identity is public (Hesabe prints it in every docs page), so showing it is safe.
-        print(f"  try:  curl -s -X POST {url}/api/v1/login -H 'Content-Type: application/json' "
+        print(f"  try:  curl -s -X POST {url}{OPERATIONS['login'].path} -H 'Content-Type: application/json' "
               f"-d '{{\"username\":\"{SANDBOX.username}\",\"password\":\"{SANDBOX.password}\"}}'",
               flush=True)
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "

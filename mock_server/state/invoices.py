@@ -140,11 +140,18 @@ class InvoiceService:
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
 
     def create(self, merchant: Merchant, payload: dict[str, Any], kind: int) -> Invoice:
-        """Single (kind 1) or subscription (kind 0). SMS invoices are texted right after."""
-        created = self._insert(lambda: [self._build(merchant, payload, kind)])[0]
-        if str(payload.get("invoiceType")) == "1":
-            self._record_sms(created)
-        return created
+        """Single (kind 1) or subscription (kind 0). SMS invoices are texted right after.
+
+        The text goes out in the same store write as the invoice (one transaction, not two);
+        the create response still shows the unsent state (``serialize.invoice_created``).
+        """
+        sms = str(payload.get("invoiceType")) == "1"
+
+        def build() -> list[Invoice]:
+            built = self._build(merchant, payload, kind)
+            return [self._texted(built) if sms else built]
+
+        return self._insert(build)[0]
 
     def create_group(self, merchant: Merchant, payload: dict[str, Any], kind: int) -> list[Invoice]:
         """Split (6) or installment (7): created together, sharing one ``split_access_key``."""
@@ -181,11 +188,15 @@ class InvoiceService:
         )
 
     # -- changes -----------------------------------------------------------------------------
-    def _record_sms(self, inv: Invoice) -> Invoice:
+    def _texted(self, inv: Invoice) -> Invoice:
+        """``inv`` after the SMS gateway accepted a text (what the server stores)."""
         reply = {"requestError": 0, "messageId": keys.sms_message_id(), "isOK": True, "result": "0",
                  "smS_Cost": 3200}
-        sent = replace(inv, sms_status=1, sms_response=json.dumps(reply, separators=(",", ":")),
+        return replace(inv, sms_status=1, sms_response=json.dumps(reply, separators=(",", ":")),
                        updated_at=self.clock.stamp())
+
+    def _record_sms(self, inv: Invoice) -> Invoice:
+        sent = self._texted(inv)
         self.store.update_invoice(sent)
         return sent
 

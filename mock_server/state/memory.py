@@ -19,6 +19,7 @@ from mock_server.state.models import (
     OpenInvoiceQuery,
     Page,
     search_terms,
+    search_terms_delta,
     split_search,
 )
 from mock_server.state.paging import page_from_sorted_lists
@@ -164,11 +165,11 @@ class MemoryStore(Store):
                 del bucket[bisect_left(bucket, old.id)]
                 insort(self._buckets[(invoice.merchant_id, invoice.invoice_type, invoice.invoice_status)],
                        invoice.id)
-            old_terms, new_terms = search_terms(old), search_terms(invoice)
-            for term in old_terms - new_terms:
+            dropped, added = search_terms_delta(old, invoice)
+            for term in dropped:
                 ids = self._terms[(old.merchant_id, term)]
                 del ids[bisect_left(ids, old.id)]
-            for term in new_terms - old_terms:
+            for term in added:
                 insort(self._terms[(invoice.merchant_id, term)], invoice.id)
             self._invoices[invoice.id] = invoice
 

@@ -19,6 +19,7 @@ __all__ = [
     "OpenInvoiceQuery",
     "Page",
     "search_terms",
+    "search_terms_delta",
     "split_search",
 ]
 
@@ -180,6 +181,20 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 def split_search(text: str) -> tuple[str, ...]:
     """Normalise a search string into the terms both stores index (case-folded words)."""
     return tuple(dict.fromkeys(w.casefold() for w in _WORD.findall(text or "")))
+
+
+def _term_sources(inv: Invoice) -> tuple[str, ...]:
+    c = inv.customer
+    return (inv.reference_number, inv.token, c.name, c.email, inv.description, c.phone_number or "")
+
+
+def search_terms_delta(old: Invoice, new: Invoice) -> tuple[set[str], set[str]]:
+    """Terms to drop and to add when ``old`` becomes ``new``; nothing to do (and nothing
+    recomputed) when no searchable field changed, the usual case for cancel, pay and SMS."""
+    if _term_sources(old) == _term_sources(new):
+        return set(), set()
+    old_terms, new_terms = search_terms(old), search_terms(new)
+    return old_terms - new_terms, new_terms - old_terms
 
 
 def search_terms(inv: Invoice) -> set[str]:

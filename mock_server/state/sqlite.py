@@ -62,6 +62,7 @@ from mock_server.state.models import (
     OpenInvoiceQuery,
     Page,
     search_terms,
+    search_terms_delta,
     split_search,
 )
 from mock_server.state.store import KeyConflict, StatusCounts, Store
@@ -354,14 +355,14 @@ class SqliteStore(Store):
                 raise KeyError(invoice.id)
             old: Invoice = _INVOICES.load(invoice.id, row[0])
             _INVOICES.update(conn, invoice)
-            old_terms, new_terms = search_terms(old), search_terms(invoice)
+            dropped, added = search_terms_delta(old, invoice)
             conn.executemany(
                 "DELETE FROM invoice_terms WHERE merchant_id = ? AND term = ? AND invoice_id = ?",
-                [(old.merchant_id, term, old.id) for term in old_terms - new_terms],
+                [(old.merchant_id, term, old.id) for term in dropped],
             )
             conn.executemany(
                 "INSERT INTO invoice_terms VALUES (?, ?, ?)",
-                [(invoice.merchant_id, term, invoice.id) for term in new_terms - old_terms],
+                [(invoice.merchant_id, term, invoice.id) for term in added],
             )
 
     def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
