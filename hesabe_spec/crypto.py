@@ -17,6 +17,7 @@ from __future__ import annotations
 import binascii
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from Crypto.Cipher import AES
 
@@ -131,4 +132,21 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
         raise InvalidCiphertextError(
             f"ciphertext is {len(raw)} bytes, not a whole number of {_AES_BLOCK}-byte AES blocks"
         )
-    return unpad(AES.new(key, AES.MODE_CBC, iv).decrypt(raw))
+    return unpad(_cbc_decrypt(key, iv, raw))
+
+
+@lru_cache(maxsize=64)
+def _block_cipher(key: bytes) -> Any:
+    """The bare AES block function for ``key`` (ECB: no chaining state, so one serves every call)."""
+    return AES.new(key, AES.MODE_ECB)
+
+
+def _cbc_decrypt(key: bytes, iv: bytes, raw: bytes) -> bytes:
+    """CBC decryption, which (unlike encryption) needs no chain: P[i] = D(C[i]) xor C[i-1], C[-1] = IV.
+
+    All blocks go through the cached block cipher in one call and the xor is one integer op, so no
+    cipher object is built per message (the hot path decrypts every request).
+    """
+    decrypted = _block_cipher(key).decrypt(raw)
+    chain = iv + raw[:-_AES_BLOCK]
+    return (int.from_bytes(decrypted, "big") ^ int.from_bytes(chain, "big")).to_bytes(len(raw), "big")

@@ -23,6 +23,8 @@ class Clock:
         self._lock = threading.Lock()
         self._offset = 0.0
         self._frozen: float | None = None
+        #: the last (whole second, stamp) written: every create writes one, most in the same second
+        self._stamped: tuple[int | None, str] = (None, "")
 
     def time(self) -> float:
         """Epoch seconds on the mock's clock."""
@@ -35,7 +37,13 @@ class Clock:
 
     def stamp(self) -> str:
         """``YYYY-MM-DD HH:MM:SS`` in Kuwait time, the server's timestamp format."""
-        return self.now().strftime("%Y-%m-%d %H:%M:%S")
+        second = int(self.time() // 1)
+        cached = self._stamped
+        if cached[0] == second:
+            return cached[1]
+        text = datetime.fromtimestamp(second, KUWAIT).strftime("%Y-%m-%d %H:%M:%S")
+        self._stamped = (second, text)  # one tuple, swapped whole: safe to read from any thread
+        return text
 
     def today(self) -> str:
         return self.now().strftime("%Y-%m-%d")

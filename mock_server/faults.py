@@ -192,9 +192,11 @@ class Faults(PipelineHook):
     # -- the hook ---------------------------------------------------------------------------
     def _pick(self, ex: Exchange) -> tuple[FaultRule | None, int]:
         """The first rule that fires (answering/altering kinds) and the latency to add."""
+        header = ex.headers.get(FAULT_HEADER)
+        if not header and not self._rules:
+            return None, 0  # the usual case: no fault anywhere
         op = OPERATIONS[ex.operation]
         bearer = op.auth == "bearer"
-        header = ex.headers.get(FAULT_HEADER)
         if header and self._header_allowed(ex):
             rule = parse_header(header)
             if rule.matches(ex.operation, op.encrypted, bearer):

@@ -13,35 +13,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
-
-from starlette.requests import Request
-from starlette.responses import Response
 
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_request
-from hesabe_spec.wire import EnvelopeStyle, decode_request_data, encode_response
+from hesabe_spec.wire import EnvelopeStyle, decode_request_data, encode_response, server_json
 from mock_server.exchange import Exchange
 from mock_server.field_errors import field_errors
 from mock_server.handlers import HANDLERS
 from mock_server.handlers import auth as auth_handlers
+from mock_server.inbound import Inbound, send_reply
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
     INTERNAL_ERROR,
     BodyTooLarge,
     Failure,
     envelope,
-    plain_reply,
-    read_body,
     read_data_field,
     read_plain_fields,
 )
 from mock_server.runtime import Call, MockRuntime
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
-__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "DroppedResponse", "endpoint_for"]
+__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "OperationEndpoint", "endpoint_for"]
 
 log = logging.getLogger("hesabe_mock")
 
@@ -55,33 +50,24 @@ INVALID_DATA = "Invalid Request Data"
 DROPPED_SCOPE_KEY = "hesabe_mock.dropped"
 
 
-class DroppedResponse(Response):
-    """Sends nothing: the app marks the scope and the connection is closed without an answer."""
-
-    def __init__(self) -> None:
-        super().__init__(b"")
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        scope[DROPPED_SCOPE_KEY] = True
+def base_url(mock: MockRuntime, inbound: Inbound) -> str:
+    return (mock.settings.public_base_url or inbound.base_url()).rstrip("/")
 
 
-def base_url(mock: MockRuntime, request: Request) -> str:
-    return (mock.settings.public_base_url or str(request.base_url)).rstrip("/")
-
-
-def _merchant_for(mock: MockRuntime, request: Request) -> Merchant:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def _merchant_for(mock: MockRuntime, inbound: Inbound) -> Merchant:
+    headers = inbound.headers
+    scheme, _, token = headers.get("authorization", "").partition(" ")
     merchant = mock.tokens.authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
     if merchant is None:
         raise Failure(401, UNAUTHENTICATED)
-    if request.headers.get("accesscode") != merchant.identity.access_code:
+    if headers.get("accesscode") != merchant.identity.access_code:
         raise Failure(401, envelope(False, INVALID_SIGNATURE))
     return merchant
 
 
-def _payload(op: Operation, request: Request, body: bytes, merchant: Merchant) -> dict[str, Any]:
+def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -> dict[str, Any]:
     keys = merchant.keys
-    data = read_data_field(request, body)
+    data = read_data_field(inbound.headers.get("content-type", ""), body, inbound.query_params)
     if data is None or data == "":
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
@@ -95,9 +81,10 @@ def _payload(op: Operation, request: Request, body: bytes, merchant: Merchant) -
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
         raise Failure(401, envelope(False, INVALID_SIGNATURE), keys=keys)
-    if op.method == "GET":
+    if op.method == "GET" and op.query_filters and inbound.query_string:
         # Docs put filters beside ``data``; Hesabe's app puts them inside. Inside wins.
-        plain = {k: request.query_params[k] for k in op.query_filters if k in request.query_params}
+        query = inbound.query_params
+        plain = {k: query[k] for k in op.query_filters if k in query}
         payload = {**plain, **payload}
     return payload
 
@@ -110,8 +97,11 @@ def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant) -> Non
         raise Failure(400, envelope(False, first, errors), keys=merchant.keys)
 
 
-def _params(op: Operation, request: Request, merchant: Merchant) -> dict[str, str]:
-    params = {name: str(request.path_params.get(name, "")) for name in op.path_params}
+def _params(op: Operation, inbound: Inbound, merchant: Merchant) -> dict[str, str]:
+    if not op.path_params:
+        return {}
+    found = inbound.path_params
+    params = {name: str(found.get(name, "")) for name in op.path_params}
     # isdigit() alone takes "\u00b2" (int() then raises: a 500) and "\u0661" (int() reads it as 1):
     # a path id is ASCII digits or it names nothing.
     ident = params.get("id")
@@ -120,27 +110,27 @@ def _params(op: Operation, request: Request, merchant: Merchant) -> dict[str, st
     return params
 
 
-async def _process(op: Operation, mock: MockRuntime, request: Request, ex: Exchange) -> None:
+async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchange) -> None:
     """Run the operation, leaving the plaintext reply (and the keys to encrypt it) on ``ex``."""
     try:
         try:
-            body = await read_body(request, mock.settings.max_body_bytes)
+            body = await inbound.body(mock.settings.max_body_bytes)
         except BodyTooLarge:
             limit = mock.settings.max_body_bytes
             message = f"Request body too large: the limit is {limit} bytes."
             raise Failure(413, envelope(False, message)) from None
         if op.kind == "auth":
-            fields = read_plain_fields(request.headers.get("content-type", ""), body)
+            fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
             ex.request = fields
             ex.status, ex.body = 200, getattr(auth_handlers, op.name)(mock, fields)
             return
-        merchant = _merchant_for(mock, request)
+        merchant = _merchant_for(mock, inbound)
         ex.merchant_code = merchant.merchant_code
-        payload = _payload(op, request, body, merchant)
+        payload = _payload(op, inbound, body, merchant)
         ex.request = payload
-        params = _params(op, request, merchant)
+        params = _params(op, inbound, merchant)
         _validate(op, payload, merchant)
-        call = Call(mock, merchant, payload, params, base_url(mock, request), op)
+        call = Call(mock, merchant, payload, params, base_url(mock, inbound), op)
         try:
             reply = HANDLERS[op.name](call)
         except DomainError as exc:
@@ -152,41 +142,39 @@ async def _process(op: Operation, mock: MockRuntime, request: Request, ex: Excha
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
 
 
-def _render(ex: Exchange, style: EnvelopeStyle) -> Response:
-    if ex.dropped:
-        return DroppedResponse()
+def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
+    """The reply body on the wire: the encrypted envelope, or plain JSON when no keys apply."""
     if ex.keys is None:
-        return plain_reply(ex.body, ex.status, ex.reply_headers or None)
+        return server_json(ex.body)
     data = encode_response(ex.body, ex.keys, style=style, block_size=ex.block_size)
-    if ex.mangle is not None:
-        data = ex.mangle(data)
-    return Response(data, status_code=ex.status, media_type="application/json",
-                    headers=ex.reply_headers or None)
+    return data if ex.mangle is None else ex.mangle(data)
 
 
-def _exchange_for(op: Operation, request: Request) -> Exchange:
-    client = request.client.host if request.client else None
-    return Exchange(op.name, request.method, request.url.path, client, request.headers, time.time(),
-                    query=request.url.query)
-
-
-async def _serve(op: Operation, mock: MockRuntime, request: Request) -> Response:
-    ex = _exchange_for(op, request)
-    started = time.perf_counter()
+async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchange) -> bytes | None:
+    """The hooks and the operation; the reply body, None when the exchange is dropped."""
     try:
         for hook in mock.hooks:
             await hook.before(ex)
             if ex.answered:
                 break
         if not ex.answered:
-            await _process(op, mock, request, ex)
+            await _process(op, mock, inbound, ex)
         for hook in mock.hooks:
             hook.after(ex)
-        return _render(ex, mock.settings.envelope)
+        return None if ex.dropped else _render(ex, mock.settings.envelope)
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
-        ex.status, ex.body, ex.keys, ex.dropped = 500, INTERNAL_ERROR, None, False
-        return plain_reply(INTERNAL_ERROR, 500)
+        ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
+        return server_json(INTERNAL_ERROR)
+
+
+async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound) -> tuple[Exchange, bytes | None]:
+    """One exchange, from the request to the finished record every hook's ``done`` sees."""
+    ex = Exchange(op.name, inbound.method, inbound.path, inbound.client_host, inbound.headers, time.time(),
+                  query=inbound.query_string)
+    started = time.perf_counter()
+    try:
+        return ex, await _answer(op, mock, inbound, ex)
     finally:
         ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         for hook in mock.hooks:
@@ -196,9 +184,21 @@ async def _serve(op: Operation, mock: MockRuntime, request: Request) -> Response
                 log.exception("pipeline hook %r failed", hook)
 
 
-def endpoint_for(op: Operation) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await _serve(op, request.app.state.mock, request)
+class OperationEndpoint:
+    """The ASGI app behind every route of one operation (both slash forms share one)."""
 
-    endpoint.__name__ = op.name
-    return endpoint
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.__name__ = op.name
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        mock: MockRuntime = scope["app"].state.mock
+        ex, body = await _serve(self.op, mock, Inbound(scope, receive))
+        if body is None:
+            scope[DROPPED_SCOPE_KEY] = True  # MockApp closes the connection unanswered
+            return
+        await send_reply(send, ex.status, body, ex.reply_headers or None)
+
+
+def endpoint_for(op: Operation) -> OperationEndpoint:
+    return OperationEndpoint(op)

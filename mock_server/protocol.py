@@ -8,6 +8,7 @@ Failures raise :class:`Failure`, which already holds the exact response to send.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -129,11 +130,10 @@ def read_plain_fields(content_type: str, body: bytes) -> Any:
         return None
 
 
-def read_data_field(request: Request, body: bytes) -> Any:
+def read_data_field(content_type: str, body: bytes, query: Mapping[str, str]) -> Any:
     """The ``data`` value from the body (JSON or form) or, failing that, the query string."""
-    content_type = request.headers.get("content-type", "")
     if body.strip():
         fields = read_plain_fields(content_type, body)
         if isinstance(fields, dict) and "data" in fields:
             return fields["data"]
-    return request.query_params.get("data")
+    return query.get("data")

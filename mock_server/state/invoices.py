@@ -85,7 +85,9 @@ class InvoiceService:
     clock: Clock
 
     # -- create ------------------------------------------------------------------------------
-    def _build(self, merchant: Merchant, p: dict[str, Any], kind: int, split_key: str = "") -> Invoice:
+    def _build(self, merchant: Merchant, p: dict[str, Any], kind: int, split_key: str = "",
+               texted: bool = False) -> Invoice:
+        """The new invoice; ``texted``: as stored once the SMS gateway accepted its text."""
         now = self.clock.stamp()
         sub_type = int(p.get("invoiceSubType", "0" if str(p.get("invoiceType")) == "1" else "3"))
         sms = str(p.get("invoiceType")) == "1"
@@ -129,6 +131,7 @@ class InvoiceService:
             webhook=p.get("webhook") or None,
             subscription_terms=terms,
             echo={"invoiceSubType": p["invoiceSubType"]} if "invoiceSubType" in p else None,
+            **(self._sms_sent() if texted else {}),
         )
 
     def _insert(self, build: Callable[[], list[Invoice]]) -> list[Invoice]:
@@ -148,8 +151,7 @@ class InvoiceService:
         sms = str(payload.get("invoiceType")) == "1"
 
         def build() -> list[Invoice]:
-            built = self._build(merchant, payload, kind)
-            return [self._texted(built) if sms else built]
+            return [self._build(merchant, payload, kind, texted=sms)]
 
         return self._insert(build)[0]
 
@@ -188,12 +190,15 @@ class InvoiceService:
         )
 
     # -- changes -----------------------------------------------------------------------------
-    def _texted(self, inv: Invoice) -> Invoice:
-        """``inv`` after the SMS gateway accepted a text (what the server stores)."""
+    def _sms_sent(self) -> dict[str, Any]:
+        """The fields the server stores once the SMS gateway accepted a text."""
         reply = {"requestError": 0, "messageId": keys.sms_message_id(), "isOK": True, "result": "0",
                  "smS_Cost": 3200}
-        return replace(inv, sms_status=1, sms_response=json.dumps(reply, separators=(",", ":")),
-                       updated_at=self.clock.stamp())
+        return {"sms_status": 1, "sms_response": json.dumps(reply, separators=(",", ":"))}
+
+    def _texted(self, inv: Invoice) -> Invoice:
+        """``inv`` after the SMS gateway accepted a text (what the server stores)."""
+        return replace(inv, **self._sms_sent(), updated_at=self.clock.stamp())
 
     def _record_sms(self, inv: Invoice) -> Invoice:
         sent = self._texted(inv)

@@ -21,6 +21,7 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
     split_search,
+    with_id,
 )
 from mock_server.state.paging import page_from_sorted_lists
 from mock_server.state.store import KeyConflict, StatusCounts, Store
@@ -119,8 +120,6 @@ class MemoryStore(Store):
 
     # -- invoices ------------------------------------------------------------------------------
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
-        from dataclasses import replace
-
         with self._lock:
             tokens = [i.token for i in invoices]
             keys = [i.access_key for i in invoices]
@@ -131,7 +130,7 @@ class MemoryStore(Store):
                 or any(k in self._by_access_key or k in self._open_by_key for k in keys)
             ):
                 raise KeyConflict("token or access key already in use")
-            stored = [replace(inv, id=next(self._invoice_ids)) for inv in invoices]
+            stored = [with_id(inv, next(self._invoice_ids)) for inv in invoices]
             for inv in stored:
                 self._invoices[inv.id] = inv
                 self._by_token[inv.token] = inv.id
@@ -253,12 +252,10 @@ class MemoryStore(Store):
 
     # -- open invoices -----------------------------------------------------------------------
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
-        from dataclasses import replace
-
         with self._lock:
             if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
                 raise KeyConflict("access key already in use")
-            stored = replace(item, id=next(self._open_ids))
+            stored = with_id(item, next(self._open_ids))
             self._open[stored.id] = stored
             self._open_by_key[stored.access_key] = stored.id
             return stored
@@ -292,10 +289,8 @@ class MemoryStore(Store):
 
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
-        from dataclasses import replace
-
         with self._lock:
-            stored = [replace(r, id=next(self._bulk_ids)) for r in rows]
+            stored = [with_id(r, next(self._bulk_ids)) for r in rows]
             for row in stored:
                 self._bulk[row.id] = row
             return stored

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "BulkRow",
@@ -21,7 +21,11 @@ __all__ = [
     "search_terms",
     "search_terms_delta",
     "split_search",
+    "with_id",
 ]
+
+_R = TypeVar("_R")
+_set = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,21 @@ class Page:
     total: int
 
 
+def with_id(record: _R, new_id: int) -> _R:
+    """A copy of a frozen record carrying the id its store assigned.
+
+    What ``dataclasses.replace(record, id=new_id)`` gives, at a third of the cost (every insert
+    pays it): the records are slotted dataclasses without ``__post_init__``, so copying the slots
+    is the whole constructor.
+    """
+    cls = type(record)
+    new = object.__new__(cls)
+    for name in cls.__slots__:  # type: ignore[attr-defined]
+        _set(new, name, getattr(record, name))
+    _set(new, "id", new_id)
+    return new
+
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -203,11 +222,10 @@ def search_terms(inv: Invoice) -> set[str]:
     Hesabe does not document what ``search`` matches; whole-word matching on these columns is
     the mock's choice (docs/fidelity.md), and it is what keeps search on an index.
     """
-    terms: set[str] = set()
-    for text in (inv.reference_number, inv.token, inv.customer.name, inv.customer.email, inv.description):
-        terms.update(split_search(text))
-        if text:
-            terms.add(text.casefold())
+    texts = (inv.reference_number, inv.token, inv.customer.name, inv.customer.email, inv.description)
+    # One pass over all five: words never span the joining space, so these are each text's words.
+    terms = {w.casefold() for w in _WORD.findall(" ".join(texts))}
+    terms.update(text.casefold() for text in texts if text)
     phone = inv.customer.phone_number or ""
     if phone:
         terms.add(phone)
