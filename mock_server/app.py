@@ -8,15 +8,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.control.routes import control_routes
 from mock_server.merchants import MerchantRegistry
 from mock_server.pages import install_pages
-from mock_server.pipeline import DROPPED_SCOPE_KEY, endpoint_for
+from mock_server.pipeline import DROPPED_SCOPE_KEY
 from mock_server.protocol import envelope, plain_reply
+from mock_server.routing import OperationRoutes
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
 from mock_server.state.errors import NOT_FOUND_MESSAGE
@@ -30,12 +31,8 @@ _DROPPED = "hesabe-mock: connection dropped on purpose"
 
 
 def api_routes() -> list[BaseRoute]:
-    """One route per operation and accepted path form (both slash forms, never a redirect)."""
-    return [
-        Route(path, endpoint_for(op), methods=[op.method], name=f"{op.name}:{path}")
-        for op in OPERATIONS.values()
-        for path in op.paths
-    ]
+    """Every operation's accepted path forms (both slash forms, never a redirect), as one route."""
+    return [OperationRoutes(OPERATIONS.values())]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 
 from mock_server.protocol import BodyTooLarge
@@ -28,7 +28,11 @@ class Inbound:
     def __init__(self, scope: dict[str, Any], receive: Any) -> None:
         self.scope = scope
         self.receive = receive
-        self.headers = Headers(scope=scope)
+        #: lower-case names (ASGI servers send them so); of a repeated header the first wins, as
+        #: with Starlette's ``Headers``. One dict, so each look-up is one probe, not a list scan.
+        self.headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            self.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         self._query: QueryParams | None = None
 
     @property

@@ -27,6 +27,7 @@ from mock_server.inbound import Inbound, send_reply
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
     INTERNAL_ERROR,
+    NO_DATA,
     BodyTooLarge,
     Failure,
     envelope,
@@ -36,7 +37,7 @@ from mock_server.protocol import (
 from mock_server.runtime import Call, MockRuntime
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
-__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "OperationEndpoint", "endpoint_for"]
+__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "OperationEndpoint"]
 
 log = logging.getLogger("hesabe_mock")
 
@@ -67,7 +68,9 @@ def _merchant_for(mock: MockRuntime, inbound: Inbound) -> Merchant:
 
 def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -> dict[str, Any]:
     keys = merchant.keys
-    data = read_data_field(inbound.headers.get("content-type", ""), body, inbound.query_params)
+    data = read_data_field(inbound.headers.get("content-type", ""), body)
+    if data is NO_DATA:
+        data = inbound.query_params.get("data")
     if data is None or data == "":
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
@@ -190,6 +193,8 @@ class OperationEndpoint:
     def __init__(self, op: Operation) -> None:
         self.op = op
         self.__name__ = op.name
+        #: what the route accepts (a GET also answers HEAD, as Starlette's routes do)
+        self.methods = frozenset({op.method, "HEAD"} if op.method == "GET" else {op.method})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         mock: MockRuntime = scope["app"].state.mock
@@ -198,7 +203,3 @@ class OperationEndpoint:
             scope[DROPPED_SCOPE_KEY] = True  # MockApp closes the connection unanswered
             return
         await send_reply(send, ex.status, body, ex.reply_headers or None)
-
-
-def endpoint_for(op: Operation) -> OperationEndpoint:
-    return OperationEndpoint(op)

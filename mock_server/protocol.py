@@ -8,7 +8,6 @@ Failures raise :class:`Failure`, which already holds the exact response to send.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,6 +19,7 @@ from hesabe_spec.wire import EnvelopeStyle, encode_response, server_json
 
 __all__ = [
     "INTERNAL_ERROR",
+    "NO_DATA",
     "Failure",
     "encrypted_reply",
     "envelope",
@@ -130,10 +130,14 @@ def read_plain_fields(content_type: str, body: bytes) -> Any:
         return None
 
 
-def read_data_field(content_type: str, body: bytes, query: Mapping[str, str]) -> Any:
-    """The ``data`` value from the body (JSON or form) or, failing that, the query string."""
+#: ``read_data_field``'s answer when the body carries no ``data`` (the query string may)
+NO_DATA: Any = object()
+
+
+def read_data_field(content_type: str, body: bytes) -> Any:
+    """The ``data`` value from the body (JSON or form), or :data:`NO_DATA`."""
     if body.strip():
         fields = read_plain_fields(content_type, body)
         if isinstance(fields, dict) and "data" in fields:
             return fields["data"]
-    return query.get("data")
+    return NO_DATA

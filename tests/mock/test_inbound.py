@@ -55,3 +55,11 @@ def test_body_joins_chunks_and_refuses_past_the_limit() -> None:
     declared = _scope([(b"content-length", b"99")])
     with pytest.raises(BodyTooLarge):  # refused on the declared length, before reading anything
         asyncio.run(Inbound(declared, _receiver([])).body(4))
+
+
+def test_headers_read_like_starlettes() -> None:
+    raw = [(b"content-type", b"application/json"), (b"x-dup", b"first"), (b"x-dup", b"second"),
+           (b"accesscode", b"c0de")]
+    inbound, request = Inbound(_scope(raw), None), Request(_scope(raw))
+    for name in ("content-type", "x-dup", "accesscode", "missing"):
+        assert inbound.headers.get(name) == request.headers.get(name)
