@@ -24,7 +24,8 @@ def _endpoint(name: str) -> Any:
 
 
 #: the route list the mock served before, in the same order
-_CLASSIC = [Route(path, _endpoint(op.name), methods=[op.method]) for op in OPERATIONS.values() for path in op.paths]
+_CLASSIC = [Route(path, _endpoint(op.name), methods=[op.method])
+            for op in OPERATIONS.values() for path in op.paths]
 
 
 def _classic(method: str, path: str) -> tuple[Match, str | None, dict[str, Any]]:
@@ -61,8 +62,9 @@ def test_every_operation_path_and_method_routes_as_before() -> None:
             assert _ours(method, path) == _classic(method, path), (method, path)
 
 
-_SEGMENTS = st.sampled_from(["api", "v1", "invoice", "open-invoice", "invoice-dashboard", "invoice-bulk-upload",
-                             "split", "emi", "resend", "bulk", "login", "token-refresh", "12", "x", ""])
+_SEGMENTS = st.sampled_from(["api", "v1", "invoice", "open-invoice", "invoice-dashboard",
+                             "invoice-bulk-upload", "split", "emi", "resend", "bulk", "login",
+                             "token-refresh", "12", "x", ""])
 
 
 @given(method=st.sampled_from(_METHODS), segments=st.lists(_SEGMENTS, min_size=1, max_size=5),
