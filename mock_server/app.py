@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
@@ -45,16 +45,30 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 class MockApp(Starlette):
-    """Starlette plus one server-level trick: a dropped exchange closes the connection unanswered.
+    """Starlette plus two server-level habits.
 
-    uvicorn closes the socket without writing a byte when the app returns a value other than
-    None (an ASGI protocol breach it handles by ``transport.close()``); any other server, e.g. an
-    in-process transport, gets a ``ConnectionResetError`` raised instead, which its client sees
-    as a connection failure too.
+    * A Hesabe call goes straight to its operation's endpoint. The pipeline answers every
+      failure itself (never raises), so Starlette's error middlewares and route scan would only
+      add cost to the requests a CI suite makes thousands of. Pages, the control plane, 404s and
+      405s still go through Starlette, and so does everything once anybody adds a middleware.
+    * A dropped exchange closes the connection unanswered. uvicorn closes the socket without
+      writing a byte when the app returns a value other than None (an ASGI protocol breach it
+      handles by ``transport.close()``); any other server, e.g. an in-process transport, gets a
+      ``ConnectionResetError`` raised instead, which its client sees as a connection failure too.
     """
 
+    #: the Hesabe API's routes (also in ``routes``, where Starlette finds them for 405s)
+    operations: OperationRoutes | None = None
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        await super().__call__(scope, receive, send)
+        operations = self.operations if scope["type"] == "http" and not self.user_middleware else None
+        match, child = operations.matches(scope) if operations is not None else (Match.NONE, {})
+        if match is Match.FULL:
+            scope["app"] = self
+            scope.update(child)
+            await child["endpoint"](scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
         if scope.get(DROPPED_SCOPE_KEY):
             if type(getattr(send, "__self__", None)).__module__.startswith("uvicorn."):
                 return _DROPPED
@@ -80,5 +94,6 @@ def create_app(
     app = MockApp(routes=[*routes, *extra_routes], exception_handlers={HTTPException: _http_error},
                   lifespan=shutdown_lifespan)
     app.router.redirect_slashes = False
+    app.operations = next(r for r in routes if isinstance(r, OperationRoutes))
     app.state.mock = runtime
     return app
