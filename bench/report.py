@@ -89,8 +89,9 @@ def render(res: dict[str, Any]) -> str:
     http = res.get("http")
     if http:
         rows = [
-            ["baseline", str(c), f"{b['rps']:.0f}", f"{b['p50_ms']:.2f}", f"{b['p99_ms']:.2f}", "1.00"]
-            for c, b in http["baseline"].items()
+            ["baseline GET /", str(c), f"{b['rps']:.0f}", f"{b['p50_ms']:.2f}", f"{b['p99_ms']:.2f}",
+             "", "", ""]
+            for c, b in http["baseline_get"].items()
         ]
         for store, scen in http["mock"].items():
             for name, per_c in scen.items():
@@ -103,13 +104,17 @@ def render(res: dict[str, Any]) -> str:
                             f"{r['rps']:.0f}{err}",
                             f"{r['p50_ms']:.2f}",
                             f"{r['p99_ms']:.2f}",
+                            f"{r['baseline']['rps']:.0f}",
                             f"{r['ratio']:.2f}",
+                            f"{r['ratio_get']:.2f}",
                         ]
                     )
         parts.append(
             f"HTTP on loopback ({http['generator']}, {http['seconds']:g}s per point, one uvicorn worker,"
-            f" mock seeded with {http['seeded']:,} invoices)\n"
-            + _table(["scenario", "conc", "req/s", "p50 ms", "p99 ms", "x baseline"], rows)
+            f" mock seeded with {http['seeded']:,} invoices; baseline = bare Starlette sent the same request,"
+            " bracketing each point)\n"
+            + _table(["scenario", "conc", "req/s", "p50 ms", "p99 ms", "baseline req/s", "x baseline",
+                      "x GET /"], rows)
         )
     scaling = res.get("scaling")
     if scaling:
