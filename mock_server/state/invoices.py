@@ -30,6 +30,8 @@ _AR_SMS = (
     "\u0627\u0644\u0645\u0631\u062c\u0639 \u0631\u0642\u0645: {ref}. \u0645\u0631\u0627\u062c\u0639\u0629 "
     "\u0648\u062a\u062f\u0641\u0639 \u0641\u064a"
 )
+#: what the SMS gateway answered, as the server stores it (compact JSON)
+_SMS_REPLY = '{{"requestError":0,"messageId":"{message_id}","isOK":true,"result":"0","smS_Cost":3200}}'
 #: the merchant's default when ``language`` is omitted (seed 001 sends none and gets "ar")
 DEFAULT_LANGUAGE = "ar"
 DEFAULT_PAY_TYPES = ("1", "2")
@@ -192,9 +194,8 @@ class InvoiceService:
     # -- changes -----------------------------------------------------------------------------
     def _sms_sent(self) -> dict[str, Any]:
         """The fields the server stores once the SMS gateway accepted a text."""
-        reply = {"requestError": 0, "messageId": keys.sms_message_id(), "isOK": True, "result": "0",
-                 "smS_Cost": 3200}
-        return {"sms_status": 1, "sms_response": json.dumps(reply, separators=(",", ":"))}
+        reply = _SMS_REPLY.format(message_id=keys.sms_message_id())  # an id is hex and dashes only
+        return {"sms_status": 1, "sms_response": reply}
 
     def _texted(self, inv: Invoice) -> Invoice:
         """``inv`` after the SMS gateway accepted a text (what the server stores)."""

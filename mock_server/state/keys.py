@@ -3,7 +3,9 @@
 Seen on the wire: invoice token = merchant id + epoch seconds + 6-11 random digits
 ("84" "1759667833" "9677489"); access_key = 8 characters of digits and capitals ("9Q6EE769");
 split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
-Passport); refresh token = "def50200" + a long hex string. All randomness comes from ``secrets``.
+Passport); refresh token = "def50200" + a long hex string. All randomness comes from the kernel's
+CSPRNG: ``secrets`` for auth tokens, the buffered :mod:`~mock_server.state.entropy` for what
+every create draws.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import json
 import secrets
 import string
 from functools import lru_cache
+
+from mock_server.state import entropy
 
 __all__ = [
     "access_key",
@@ -30,7 +34,7 @@ _KEY_ALPHABET = string.digits + string.ascii_uppercase
 
 def invoice_token(merchant_id: int, epoch: float) -> str:
     # One draw for all nine digits (uniform over 0..10^9-1), not nine: this runs on every create.
-    return f"{merchant_id}{int(epoch)}{secrets.randbelow(10**9):09d}"
+    return f"{merchant_id}{int(epoch)}{entropy.randbelow(10**9):09d}"
 
 
 _KEY_SPACE = len(_KEY_ALPHABET) ** 8
@@ -39,7 +43,7 @@ _KEY_SPACE = len(_KEY_ALPHABET) ** 8
 def access_key() -> str:
     # One uniform draw over all 36^8 keys, written in base 36: the same distribution as eight
     # secrets.choice calls at an eighth of the cost.
-    n = secrets.randbelow(_KEY_SPACE)
+    n = entropy.randbelow(_KEY_SPACE)
     chars = []
     for _ in range(8):
         n, r = divmod(n, 36)
@@ -91,5 +95,5 @@ def refresh_token(family: str) -> str:
 
 
 def sms_message_id() -> str:
-    h = secrets.token_hex(16)
+    h = entropy.token_hex(16)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

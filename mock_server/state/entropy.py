@@ -1,0 +1,60 @@
+"""Randomness for identifiers: the kernel's CSPRNG, read 4 KiB at a time.
+
+``secrets`` asks the kernel (``getrandom``) on every draw, and a create draws three times (invoice
+token, payment-link key, SMS id): three system calls per request, several percent of the mock's
+time under load. These are the same bytes from the same source (``os.urandom``), fetched in
+blocks and handed out once each, never reused; a forked child starts with a fresh block.
+``randbelow`` is uniform (rejection sampling), like ``secrets.randbelow``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+__all__ = ["randbelow", "token_bytes", "token_hex"]
+
+_BLOCK = 4096
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffer = b""
+        self._offset = 0
+        self._pid = -1
+
+    def take(self, n: int) -> bytes:
+        with self._lock:
+            if self._pid != os.getpid() or self._offset + n > len(self._buffer):
+                self._buffer = os.urandom(max(_BLOCK, n))
+                self._offset, self._pid = 0, os.getpid()
+            start = self._offset
+            self._offset = start + n
+            return self._buffer[start:start + n]
+
+
+_POOL = _Pool()
+
+
+def token_bytes(n: int) -> bytes:
+    """``n`` random bytes (as ``secrets.token_bytes``)."""
+    return _POOL.take(n)
+
+
+def token_hex(n: int) -> str:
+    """``n`` random bytes as ``2n`` lower-case hex digits (as ``secrets.token_hex``)."""
+    return _POOL.take(n).hex()
+
+
+def randbelow(n: int) -> int:
+    """A uniform integer in ``[0, n)`` (as ``secrets.randbelow``)."""
+    if n <= 0:
+        raise ValueError("randbelow needs a positive bound")
+    size = (n.bit_length() + 7) // 8 + 1  # a spare byte: fewer than 1 draw in 256 is rejected
+    span = 1 << (8 * size)
+    limit = span - span % n  # the largest multiple of n the bytes can reach
+    while True:
+        value = int.from_bytes(_POOL.take(size), "big")
+        if value < limit:
+            return value % n
