@@ -4,10 +4,12 @@ The client only ever calls ``transport.request(method, url, headers=, data=, par
 allow_redirects=False)`` and reads ``status_code``, ``headers`` and ``content`` from the answer,
 so a ``requests.Session``, a test double, or :class:`ASGITransport` all fit.
 
-:class:`ASGITransport` runs an ASGI app on a private event loop in a background thread and
-talks the ASGI protocol to it directly: no socket, no starlette, no httpx. Because the loop is
-its own, it works the same from plain sync code, from many threads at once, and from code that is
-itself running inside an event loop.
+:class:`ASGITransport` runs an ASGI app on a private event loop and talks the ASGI protocol to
+it directly: no socket, no starlette, no httpx. The loop runs on the caller's own thread while it
+can (plain sync code, one call at a time: no thread hop, no wake-up, the lowest latency); the
+first time a call comes from a thread that already runs an event loop, or while another thread
+is inside a call, the loop moves to a background thread for good. So it works the same from
+plain sync code, from many threads at once, and from code running inside an event loop.
 """
 
 from __future__ import annotations
@@ -88,8 +90,10 @@ class ASGITransport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
+        #: held by whichever thread is running the loop on its own stack
+        self._runner = threading.Lock()
         self._state: dict[str, Any] = {}
-        self._lifespan_task: concurrent.futures.Future[None] | None = None
+        self._lifespan_task: asyncio.Task[None] | None = None
         self._lifespan_queue: asyncio.Queue[dict[str, Any]] | None = None
 
     def __enter__(self) -> ASGITransport:
@@ -122,30 +126,56 @@ class ASGITransport:
         hdrs = dict(headers or {})
         if json is not None and not any(k.lower() == "content-type" for k in hdrs):
             hdrs["Content-Type"] = "application/json"
-        loop = self._ensure_loop()
         wait = max(timeout) if isinstance(timeout, tuple) else timeout
+        if self._thread is None and not _in_running_loop() and self._runner.acquire(blocking=False):
+            try:
+                if self._thread is None:  # still ours to run here
+                    return self._run_here(self._handle(method, url, hdrs, body, params), wait, method, url)
+            finally:
+                self._runner.release()
+        loop = self._background_loop()
         future = asyncio.run_coroutine_threadsafe(self._handle(method, url, hdrs, body, params), loop)
         try:
             return future.result(wait)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            message = f"ASGI app gave no answer to {method} {url} in {wait}s"
-            raise requests.exceptions.ReadTimeout(message) from None
+            raise _timeout(method, url, wait) from None
+
+    def _run_here(self, coro: Any, wait: float | None, method: str, url: str) -> ASGIResponse:
+        """Run one exchange on the caller's thread (the runner lock is held)."""
+        try:
+            loop = self._ensure_loop()
+        except BaseException:
+            coro.close()
+            raise
+        task = loop.create_task(coro)
+        timer = loop.call_later(wait, task.cancel) if wait else None
+        try:
+            response: ASGIResponse = loop.run_until_complete(task)
+            return response
+        except asyncio.CancelledError:
+            raise _timeout(method, url, wait) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def close(self) -> None:
-        """Run the lifespan shutdown (if started) and stop the background loop."""
-        with self._guard:
+        """Run the lifespan shutdown (if started) and stop the loop (and its thread, if any)."""
+        with self._runner, self._guard:
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
-        if loop is None or thread is None:
-            return
-        task, queue = self._lifespan_task, self._lifespan_queue
-        self._lifespan_task = self._lifespan_queue = None
+            if loop is None:
+                return
+            task, queue = self._lifespan_task, self._lifespan_queue
+            self._lifespan_task = self._lifespan_queue = None
+            if thread is None:
+                self._close_here(loop, task, queue)
+                return
         # Shutdown is best effort: whatever the app does, the loop must still stop.
         with contextlib.suppress(Exception):
             if task is not None and queue is not None and not task.done():
                 asyncio.run_coroutine_threadsafe(queue.put({"type": "lifespan.shutdown"}), loop).result(10)
-                task.result(10)
+                asyncio.run_coroutine_threadsafe(_wait_for(task), loop).result(10)
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
@@ -153,24 +183,54 @@ class ASGITransport:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
+    @staticmethod
+    def _close_here(loop: asyncio.AbstractEventLoop, task: Any, queue: Any) -> None:
+        _outside_any_loop(ASGITransport._stop_loop, loop, task, queue)
+
+    @staticmethod
+    def _stop_loop(loop: asyncio.AbstractEventLoop, task: Any, queue: Any) -> None:
+        with contextlib.suppress(Exception):
+            if task is not None and queue is not None and not task.done():
+                loop.run_until_complete(queue.put({"type": "lifespan.shutdown"}))
+                loop.run_until_complete(asyncio.wait_for(_wait_for(task), 10))
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(_cancel_pending())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
     # -- internals ---------------------------------------------------------------------------
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        """The private loop, created (and the app started) on first use; not running anywhere."""
         with self._guard:
-            if self._loop is not None:
-                return self._loop
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="hesabe-asgi", daemon=True)
-            thread.start()
-            self._loop, self._thread = loop, thread
-            if self._lifespan:
-                self._start_lifespan(loop)
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                if self._lifespan:
+                    try:
+                        self._start_lifespan(loop)
+                    except BaseException:
+                        self._close_here(loop, self._lifespan_task, None)
+                        self._lifespan_task = self._lifespan_queue = None
+                        raise
+                self._loop = loop
+            return self._loop
+
+    def _background_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop, running in the background thread from now on (started here if need be)."""
+        with self._runner:  # wait for a call running on another thread's stack to finish
+            loop = self._ensure_loop()
+            with self._guard:
+                if self._thread is None:
+                    thread = threading.Thread(target=loop.run_forever, name="hesabe-asgi", daemon=True)
+                    thread.start()
+                    self._thread = thread
             return loop
 
     def _start_lifespan(self, loop: asyncio.AbstractEventLoop) -> None:
-        started: concurrent.futures.Future[None] = concurrent.futures.Future()
+        """Start the app's lifespan on ``loop`` (not running) and wait for its startup."""
 
-        async def run() -> None:
+        async def start() -> None:
+            started: asyncio.Future[None] = loop.create_future()
             queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             self._lifespan_queue = queue
             await queue.put({"type": "lifespan.startup"})
@@ -183,15 +243,18 @@ class ASGITransport:
                     else:
                         started.set_result(None)
 
-            scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state}
-            # An app without lifespan support raises here; the spec says to carry on without it.
-            with contextlib.suppress(Exception):
-                await self.app(scope, queue.get, send)
-            if not started.done():
-                started.set_result(None)
+            async def run() -> None:
+                scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state}
+                # An app without lifespan support raises here; the spec says to carry on without it.
+                with contextlib.suppress(Exception):
+                    await self.app(scope, queue.get, send)
+                if not started.done():
+                    started.set_result(None)
 
-        self._lifespan_task = asyncio.run_coroutine_threadsafe(run(), loop)
-        started.result(10)
+            self._lifespan_task = loop.create_task(run())
+            await asyncio.wait_for(started, 10)
+
+        _outside_any_loop(lambda: loop.run_until_complete(start()))
 
     async def _handle(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes, params: Mapping[str, Any] | None
@@ -223,6 +286,31 @@ class ASGITransport:
             "state": dict(self._state),
         }
         return await _exchange(self.app, scope, body, url, self._raise)
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _outside_any_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` on this thread, or on a helper thread when this one is running an event loop
+    (which forbids running another loop here)."""
+    if not _in_running_loop():
+        return fn(*args)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hesabe-asgi") as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _timeout(method: str, url: str, wait: float | None) -> requests.exceptions.ReadTimeout:
+    return requests.exceptions.ReadTimeout(f"ASGI app gave no answer to {method} {url} in {wait}s")
+
+
+async def _wait_for(task: Any) -> None:
+    await task
 
 
 async def _cancel_pending() -> None:

@@ -213,3 +213,35 @@ def test_close_is_idempotent_and_the_transport_restarts() -> None:
     transport.close()
     assert transport.request("GET", "http://x/").status_code == 200
     transport.close()
+
+
+def test_calls_run_on_the_callers_thread_until_another_thread_or_loop_needs_the_transport() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(threading.current_thread().name)
+        await _respond(send, 200, b"{}")
+
+    with ASGITransport(app) as transport:
+        transport.request("GET", "http://x/")
+        transport.request("GET", "http://x/")
+        assert seen == [threading.current_thread().name] * 2  # no thread hop in plain sync code
+
+        async def inside() -> None:
+            transport.request("GET", "http://x/")
+
+        asyncio.run(inside())  # this thread now runs a loop: the transport's own moves to a thread
+        transport.request("GET", "http://x/")
+        assert seen[2:] == ["hesabe-asgi", "hesabe-asgi"]  # and stays there
+
+
+def test_lifespan_startup_failure_is_raised_from_inside_a_running_loop() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "no db"})
+
+    async def inside() -> None:
+        with pytest.raises(RuntimeError, match="no db"):
+            ASGITransport(app, lifespan=True).request("GET", "http://x/")
+
+    asyncio.run(inside())
