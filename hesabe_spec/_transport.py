@@ -262,7 +262,7 @@ class ASGITransport:
         parts = urlsplit(url)
         query = parts.query
         if params:
-            extra = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
+            extra = _urlencode(params)
             query = f"{query}&{extra}" if query else extra
         host = parts.hostname or "testserver"
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -286,6 +286,15 @@ class ASGITransport:
             "state": dict(self._state),
         }
         return await _exchange(self.app, scope, body, url, self._raise)
+
+
+def _urlencode(params: Mapping[str, Any]) -> str:
+    """``urlencode`` of the non-None params; letters and digits (a ``data`` hex) need no quoting."""
+    pairs = [(k, v) for k, v in params.items() if v is not None]
+    if all(isinstance(k, str) and isinstance(v, str) and k.isascii() and k.isalnum() and v.isascii()
+           and v.isalnum() for k, v in pairs):
+        return "&".join(f"{k}={v}" for k, v in pairs)
+    return urlencode(pairs, doseq=True)
 
 
 def _in_running_loop() -> bool:

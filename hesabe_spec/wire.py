@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.errors import EnvelopeError
+from hesabe_spec.errors import CryptoError, EnvelopeError
 
 __all__ = [
     "DecodedBody",
@@ -34,6 +34,7 @@ __all__ = [
     "encode_response",
     "looks_like_hex",
     "server_json",
+    "wrap_ciphertext",
 ]
 
 EnvelopeStyle = Literal["response", "bare"]
@@ -86,7 +87,11 @@ def encode_response(
     envelope: Any, keys: CipherKeys, *, style: EnvelopeStyle = "response", block_size: int = 32
 ) -> bytes:
     """Encrypt a response envelope the way the server does and wrap it in the outer body."""
-    hex_text = keys.encrypt(server_json(envelope), block_size=block_size)
+    return wrap_ciphertext(keys.encrypt(server_json(envelope), block_size=block_size), style)
+
+
+def wrap_ciphertext(hex_text: str, style: EnvelopeStyle = "response") -> bytes:
+    """The outer body around an encrypted reply: ``{"response":"<hex>"}`` or the bare hex."""
     if style == "bare":
         return hex_text.encode("ascii")
     return b'{"response":"' + hex_text.encode("ascii") + b'"}'
@@ -105,6 +110,9 @@ class DecodedBody:
     encrypted: bool
 
 
+_RESPONSE_OPEN = '{"response":"'
+
+
 def decode_response(body: bytes | str, keys: CipherKeys) -> DecodedBody:
     """Read any body shape Hesabe is known to send and return the JSON inside.
 
@@ -120,6 +128,17 @@ def decode_response(body: bytes | str, keys: CipherKeys) -> DecodedBody:
     else:
         text = body
     stripped = text.strip()
+    if stripped.startswith(_RESPONSE_OPEN) and stripped.endswith('"}'):
+        # The documented shape. With no quote or backslash between the quotes, the JSON parse
+        # below would return exactly those characters, so take them as they are (a dashboard
+        # page is ~30 KB of hex); if they do not decrypt, the full reading below decides.
+        inner = stripped[len(_RESPONSE_OPEN):-2]
+        if inner.isascii() and '"' not in inner and "\\" not in inner:
+            try:
+                return DecodedBody(decode_request_data(inner, keys), "response", True)
+            except CryptoError:
+                pass  # not hex after all, or not ours: the full reading below decides
+
     if looks_like_hex(stripped):
         return DecodedBody(decode_request_data(stripped, keys), "bare", True)
     try:

@@ -46,6 +46,8 @@ class Exchange:
     dropped: bool = False
     fault: str | None = None
     duration_ms: float = 0.0
+    #: ``body`` as sent, in JSON before encryption (set when the reply is rendered)
+    reply_json: bytes | None = None
 
     @property
     def answered(self) -> bool:

@@ -53,6 +53,19 @@ class Inbound:
             self._query = QueryParams(self.scope.get("query_string", b""))
         return self._query
 
+    def query_data(self) -> str | None:
+        """The query's ``data``: taken as is when ``data=<letters and digits>`` is the whole query
+        (what every client sends on a GET: no escapes, no other fields), else parsed."""
+        raw = self.scope.get("query_string", b"")
+        if raw.startswith(b"data=") and raw[5:].isalnum():
+            return bytes(raw[5:]).decode("ascii")
+        return self.query_params.get("data")
+
+    def query_has_more_than_data(self) -> bool:
+        """False for an empty query or one that is only ``data=<letters and digits>``."""
+        raw = self.scope.get("query_string", b"")
+        return bool(raw) and not (raw.startswith(b"data=") and raw[5:].isalnum())
+
     @property
     def client_host(self) -> str | None:
         client = self.scope.get("client")

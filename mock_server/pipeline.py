@@ -18,7 +18,7 @@ from typing import Any
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_request
-from hesabe_spec.wire import EnvelopeStyle, decode_request_data, encode_response, server_json
+from hesabe_spec.wire import EnvelopeStyle, decode_request_data, server_json, wrap_ciphertext
 from mock_server.exchange import Exchange
 from mock_server.field_errors import field_errors
 from mock_server.handlers import HANDLERS
@@ -70,7 +70,7 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -
     keys = merchant.keys
     data = read_data_field(inbound.headers.get("content-type", ""), body)
     if data is NO_DATA:
-        data = inbound.query_params.get("data")
+        data = inbound.query_data()
     if data is None or data == "":
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
@@ -84,7 +84,7 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
         raise Failure(401, envelope(False, INVALID_SIGNATURE), keys=keys)
-    if op.method == "GET" and op.query_filters and inbound.query_string:
+    if op.method == "GET" and op.query_filters and inbound.query_has_more_than_data():
         # Docs put filters beside ``data``; Hesabe's app puts them inside. Inside wins.
         query = inbound.query_params
         plain = {k: query[k] for k in op.query_filters if k in query}
@@ -147,9 +147,10 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
 
 def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
     """The reply body on the wire: the encrypted envelope, or plain JSON when no keys apply."""
+    plain = ex.reply_json = server_json(ex.body)
     if ex.keys is None:
-        return server_json(ex.body)
-    data = encode_response(ex.body, ex.keys, style=style, block_size=ex.block_size)
+        return plain
+    data = wrap_ciphertext(ex.keys.encrypt(plain, block_size=ex.block_size), style)
     return data if ex.mangle is None else ex.mangle(data)
 
 
@@ -168,7 +169,8 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
         ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
-        return server_json(INTERNAL_ERROR)
+        ex.reply_json = server_json(INTERNAL_ERROR)
+        return ex.reply_json
 
 
 async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound) -> tuple[Exchange, bytes | None]:

@@ -245,3 +245,14 @@ def test_lifespan_startup_failure_is_raised_from_inside_a_running_loop() -> None
             ASGITransport(app, lifespan=True).request("GET", "http://x/")
 
     asyncio.run(inside())
+
+
+@pytest.mark.parametrize("params", [{"data": "abc123"}, {"data": "ab", "page": "2"}, {"data": "a b"},
+                                    {"data": "é"}, {"x": 1}, {"a": ["1", "2"]}, {"skip": None, "k": "v"}])
+def test_query_encoding_matches_urlencode(params: dict[str, Any]) -> None:
+    from urllib.parse import urlencode
+
+    from hesabe_spec._transport import _urlencode
+
+    expected = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
+    assert _urlencode(params) == expected

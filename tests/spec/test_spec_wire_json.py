@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hesabe_spec.errors import HesabeError
+from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import client_json, server_json
 
 
@@ -46,3 +49,33 @@ def test_both_writers_parse_back_to_the_same_value(value: object) -> None:
     assert json.loads(server_json(value)) == value
     assert json.loads(client_json(value)) == value
     assert server_json(value).isascii()
+
+
+@given(inner=st.text(alphabet="0123456789abcdefABCDEFxyz \"\\/", max_size=80),
+       pad=st.sampled_from(["", " ", "\n"]))
+def test_the_response_shape_shortcut_decodes_exactly_like_the_full_parse(inner: str, pad: str) -> None:
+    """decode_response takes {"response":"<hex>"} without a JSON parse; any other text gets one."""
+    import hesabe_spec.wire as wire
+
+    keys = SANDBOX.keys
+    bodies = [pad + '{"response":"' + inner + '"}' + pad,
+              pad + '{"response":"' + keys.encrypt(inner or "x") + '"}' + pad]
+    for body in bodies:
+        slow = _outcome(lambda b, k: _decode_without_shortcut(wire, b, k), body)
+        assert _outcome(wire.decode_response, body) == slow
+
+
+def _outcome(fn: Any, body: str) -> Any:
+    try:
+        return fn(body, SANDBOX.keys)
+    except HesabeError as exc:
+        return type(exc)
+
+
+def _decode_without_shortcut(wire: Any, body: str, keys: Any) -> Any:
+    saved = wire._RESPONSE_OPEN
+    wire._RESPONSE_OPEN = "\0never"
+    try:
+        return wire.decode_response(body, keys)
+    finally:
+        wire._RESPONSE_OPEN = saved
