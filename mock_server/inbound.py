@@ -8,6 +8,7 @@ parameters, the body (bounded) and the base URL links are built on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -33,7 +34,7 @@ class Inbound:
         self.headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             self.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        self._query: QueryParams | None = None
+        self._query: Mapping[str, str] | None = None
 
     @property
     def method(self) -> str:
@@ -48,23 +49,18 @@ class Inbound:
         return bytes(self.scope.get("query_string", b"")).decode("latin-1")
 
     @property
-    def query_params(self) -> QueryParams:
+    def query_params(self) -> Mapping[str, str]:
+        """The query's fields (of a repeated one the last, as Starlette's ``QueryParams``)."""
         if self._query is None:
-            self._query = QueryParams(self.scope.get("query_string", b""))
+            raw = self.scope.get("query_string", b"")
+            self._query = _simple_query(raw) if raw else {}
+            if self._query is None:
+                self._query = QueryParams(raw)
         return self._query
 
     def query_data(self) -> str | None:
-        """The query's ``data``: taken as is when ``data=<letters and digits>`` is the whole query
-        (what every client sends on a GET: no escapes, no other fields), else parsed."""
-        raw = self.scope.get("query_string", b"")
-        if raw.startswith(b"data=") and raw[5:].isalnum():
-            return bytes(raw[5:]).decode("ascii")
+        """The query's ``data`` field."""
         return self.query_params.get("data")
-
-    def query_has_more_than_data(self) -> bool:
-        """False for an empty query or one that is only ``data=<letters and digits>``."""
-        raw = self.scope.get("query_string", b"")
-        return bool(raw) and not (raw.startswith(b"data=") and raw[5:].isalnum())
 
     @property
     def client_host(self) -> str | None:
@@ -112,6 +108,18 @@ class Inbound:
             if not message.get("more_body", False):
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _simple_query(raw: bytes) -> dict[str, str] | None:
+    """``name=value&...`` with only letters and digits (every Hesabe client's GET: ``data`` and
+    page filters) read without a URL parse; None when anything needs decoding."""
+    fields: dict[str, str] = {}
+    for part in raw.split(b"&"):
+        name, eq, value = part.partition(b"=")
+        if not eq or not name.isalnum() or not (value.isalnum() or not value):
+            return None
+        fields[name.decode("ascii")] = value.decode("ascii")
+    return fields
 
 
 async def send_reply(send: Any, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:

@@ -11,6 +11,7 @@ from mock_server.clock import Clock
 from mock_server.control.access import control_allowed
 from mock_server.exchange import PipelineHook
 from mock_server.faults import Faults
+from mock_server.fragments import FragmentCache
 from mock_server.journal import Journal
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
@@ -42,11 +43,13 @@ class MockRuntime:
         self.on_payment_failed: list[PaidHook] = []
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
         self.journal = Journal(settings.journal_capacity)
+        #: encoded dashboard rows of recently listed invoices (records are immutable: never stale)
+        self.fragments = FragmentCache()
         self.faults = Faults(header_allowed=lambda ex: control_allowed(settings, ex.client_host))
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
         self.hooks: list[PipelineHook] = [self.journal, self.faults]
         #: called with the merchant id (None = everything) when the control plane resets state
-        self.on_reset: list[Any] = []
+        self.on_reset: list[Any] = [lambda _merchant: self.fragments.clear()]
         #: extension points filled by the control plane (journal, faults, webhooks)
         self.extensions: dict[str, Any] = {}
 

@@ -69,7 +69,9 @@ def list_invoices(call: Call) -> Reply:
         limit=call.per_page,
     )
     found, counts = call.mock.invoices.list(call.merchant, query)
-    rows = [serialize.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
+    context = (call.base_url, call.merchant.name)
+    rows = [call.mock.fragments.get(inv, context, lambda inv=inv: serialize.invoice_listed(inv, *context))
+            for inv in found.items]
     return Reply({
         "stats": stats_block(counts, orders=False),
         "order_stats": stats_block(counts, orders=True),

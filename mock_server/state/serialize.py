@@ -109,7 +109,7 @@ def invoice_created(inv: Invoice, base_url: str, merchant_name: str) -> dict[str
 
 def invoice_listed(inv: Invoice, base_url: str, merchant_name: str) -> dict[str, Any]:
     url, spliturl = _links(inv, base_url)
-    paid = inv.transaction or {}
+    listed = (inv.transaction or {}).get("list") or {}
     return {
         "id": inv.id,
         "invoice_type": inv.invoice_type,
@@ -141,7 +141,7 @@ def invoice_listed(inv: Invoice, base_url: str, merchant_name: str) -> dict[str,
         "created_at": inv.created_at,
         "updated_at": inv.updated_at,
         "rentperiod": None,
-        "transaction": {k: paid.get("list", {}).get(k) for k in _LIST_TRANSACTION_KEYS},
+        "transaction": {k: listed.get(k) for k in _LIST_TRANSACTION_KEYS},
         "customer": _customer(inv),
         "created_by_merchant": _merchant(inv, merchant_name),
         "products": [dict(p) for p in inv.products],
