@@ -35,7 +35,7 @@ def baseline_app() -> Starlette:
 def mock_app() -> Starlette:
     from bench.seed import seed_store
     from mock_server.app import create_app
-    from mock_server.heap import freeze_startup_heap
+    from mock_server.heap import prepare_for_serving
     from mock_server.state.memory import MemoryStore
     from mock_server.state.store import Store
 
@@ -49,5 +49,5 @@ def mock_app() -> Starlette:
         store = MemoryStore()
     seed_store(store, int(os.environ.get("HESABE_BENCH_SEED", "0") or 0))
     app = create_app(store=store)
-    freeze_startup_heap()  # as hesabe-mock does before serving
+    prepare_for_serving()  # as hesabe-mock does before serving
     return app

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from mock_server.app import create_app
-    from mock_server.heap import freeze_startup_heap
+    from mock_server.heap import prepare_for_serving
     from mock_server.merchants import MerchantRegistry, load_merchants
     from mock_server.settings import MockSettings
     from mock_server.state.memory import MemoryStore
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
     server = uvicorn.Server(config)
-    freeze_startup_heap()
+    prepare_for_serving()
     try:
         server.run(sockets=[sock])
     finally:

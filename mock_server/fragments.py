@@ -39,18 +39,25 @@ class Fragment:
         return f"Fragment({self.json[:40]}...)"
 
 
+_found = threading.local()
+
+
+def _placeholder(value: Any) -> str:
+    if isinstance(value, Fragment):
+        seen: list[str] = _found.seen
+        seen.append(value.json)
+        return f"\0{_NONCE}:{len(seen) - 1}"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=_placeholder)
+
+
 def render_json(obj: Any) -> bytes:
     """``server_json(obj)`` where any :class:`Fragment` inside counts as the value it encodes."""
     seen: list[str] = []
-
-    def placeholder(value: Any) -> str:
-        if isinstance(value, Fragment):
-            seen.append(value.json)
-            return f"\0{_NONCE}:{len(seen) - 1}"
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=placeholder)
-    text = encoder.encode(obj).replace("/", "\\/")  # as server_json; fragments are escaped already
+    _found.seen = seen
+    text = _encoder.encode(obj).replace("/", "\\/")  # as server_json; fragments are escaped already
     if not seen:
         return text.encode("ascii")
     head, *rest = text.split(_MARK)

@@ -1,19 +1,28 @@
-"""One process-level habit of long-running servers: freeze the start-up heap before serving.
+"""Two process-level habits of long-running Python servers, applied before the first request.
 
-Everything built before the first request (modules, the app, merchants, a seeded store) lives as
-long as the process. ``gc.freeze()`` moves it to the permanent generation, so the collector's
-full passes stop re-walking it on every cycle: they then cost what the requests allocated, not
-what the server is. Called by ``hesabe-mock`` (and the benchmark's mock factory, which starts the
-mock the same way); never by the in-process fixtures, which share the test runner's process.
+* ``gc.freeze()``: everything built before serving (modules, the app, merchants, a seeded store)
+  lives as long as the process; frozen, the collector's full passes stop re-walking it.
+* A young-generation threshold of 10,000 instead of 700: a request's objects are freed by
+  reference counting when it ends, but with dozens of requests in flight the default threshold
+  runs a collection every few requests, which finds their live objects, promotes them and makes
+  the older generations (and their full passes) grow. Measured with the benchmark's create load
+  at 32 connections: the collector took ~15% of the mock's time with the defaults, ~3% with this.
+
+Called by ``hesabe-mock`` (and the benchmark's mock factory, which starts the mock the same way);
+never by the in-process fixtures, which share the test runner's process and its settings.
 """
 
 from __future__ import annotations
 
 import gc
 
-__all__ = ["freeze_startup_heap"]
+__all__ = ["YOUNG_THRESHOLD", "prepare_for_serving"]
+
+YOUNG_THRESHOLD = 10_000
 
 
-def freeze_startup_heap() -> None:
+def prepare_for_serving() -> None:
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)

@@ -22,19 +22,24 @@ class _Pool:
         self._lock = threading.Lock()
         self._buffer = b""
         self._offset = 0
-        self._pid = -1
 
     def take(self, n: int) -> bytes:
         with self._lock:
-            if self._pid != os.getpid() or self._offset + n > len(self._buffer):
+            if self._offset + n > len(self._buffer):
                 self._buffer = os.urandom(max(_BLOCK, n))
-                self._offset, self._pid = 0, os.getpid()
+                self._offset = 0
             start = self._offset
             self._offset = start + n
             return self._buffer[start:start + n]
 
+    def forget(self) -> None:
+        """Drop the unused bytes (a forked child must not hand out what its parent will)."""
+        self._lock = threading.Lock()  # a fork can happen while another thread holds it
+        self._buffer, self._offset = b"", 0
+
 
 _POOL = _Pool()
+os.register_at_fork(after_in_child=lambda: _POOL.forget())
 
 
 def token_bytes(n: int) -> bytes:
