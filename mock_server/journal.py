@@ -41,9 +41,9 @@ def redact(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per request, and a frozen init costs 3x
 class _Record:
-    """What the journal keeps of one exchange."""
+    """What the journal keeps of one exchange (never changed once made)."""
 
     seq: int
     started: float

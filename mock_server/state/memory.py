@@ -32,6 +32,8 @@ __all__ = ["MemoryStore"]
 class MemoryStore(Store):
     """Everything in process memory; gone when the process ends."""
 
+    returns_stored_objects = True
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._invoice_ids = count(1)

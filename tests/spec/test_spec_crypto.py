@@ -207,3 +207,12 @@ def test_block_at_once_cbc_decryption_equals_pycryptodome_cbc(key: bytes, iv: by
 
     raw = (fill * (16 * blocks // len(fill) + 1))[: 16 * blocks]
     assert _cbc_decrypt(key, iv, raw) == AES.new(key, AES.MODE_CBC, iv).decrypt(raw)
+
+
+@given(key=st.binary(min_size=32, max_size=32), iv=st.binary(min_size=16, max_size=16),
+       data=st.binary(max_size=200))
+def test_the_cbc_encryptor_in_use_encrypts_exactly_like_aes_new(key: bytes, iv: bytes, data: bytes) -> None:
+    from hesabe_spec.crypto import _new_cbc, pad
+
+    padded = pad(data)
+    assert _new_cbc(key, iv).encrypt(padded) == AES.new(key, AES.MODE_CBC, iv).encrypt(padded)
