@@ -11,7 +11,6 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from hesabe_spec.crypto import CipherKeys
@@ -24,7 +23,6 @@ __all__ = [
     "encrypted_reply",
     "envelope",
     "plain_reply",
-    "read_body",
     "read_data_field",
     "read_plain_fields",
 ]
@@ -70,21 +68,6 @@ class Failure(Exception):
 
 class BodyTooLarge(Exception):
     pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) anything over ``limit`` bytes without reading it all."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _form_fields(content_type: str, body: bytes) -> dict[str, str]:

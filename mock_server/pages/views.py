@@ -22,10 +22,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from hesabe_spec.enums import InvoiceStatus
+from mock_server.inbound import Inbound
 from mock_server.pages.bodies import OPEN_INVOICE_METHODS, invoice_page, open_invoice_page, split_page
 from mock_server.pages.i18n import pick_language
 from mock_server.pages.render import PageText, message_page
-from mock_server.protocol import BodyTooLarge, read_body, read_plain_fields
+from mock_server.protocol import BodyTooLarge, read_plain_fields
 from mock_server.runtime import MockRuntime
 from mock_server.state.errors import NotFound
 from mock_server.state.models import Invoice, OpenInvoice
@@ -134,7 +135,7 @@ async def _form(request: Request) -> dict[str, str]:
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         raise BadForm("Send the payment form as an HTML form (application/x-www-form-urlencoded).")
     try:
-        body = await read_body(request, _MAX_FORM)
+        body = await Inbound(request.scope, request.receive).body(_MAX_FORM)
     except BodyTooLarge:
         raise BadForm("The form is too large.") from None
     fields = read_plain_fields(content_type, body)
