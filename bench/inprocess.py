@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bench.stats import percentile
 from hesabe_spec import ASGITransport, HesabeClient
 
 __all__ = ["run_inprocess"]
@@ -31,9 +32,9 @@ def _pcts(samples: list[float]) -> dict[str, float]:
     n = len(samples)
     return {
         "n": n,
-        "p50_ms": samples[n // 2] * 1e3,
-        "p90_ms": samples[int(n * 0.9)] * 1e3,
-        "p99_ms": samples[min(n - 1, int(n * 0.99))] * 1e3,
+        "p50_ms": percentile(samples, 0.50) * 1e3,
+        "p90_ms": percentile(samples, 0.90) * 1e3,
+        "p99_ms": percentile(samples, 0.99) * 1e3,
         "mean_ms": sum(samples) / n * 1e3,
     }
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.stats import percentile
+
 __all__ = ["Request", "have_wrk", "run_load"]
 
 _MARK = "BENCH_JSON "
@@ -137,7 +139,7 @@ def _python(url: str, req: Request, connections: int, seconds: float) -> dict[st
     n = len(flat)
 
     def pct(p: float) -> float:
-        return flat[min(n - 1, int(p * n))] * 1e3 if n else float("nan")
+        return percentile(flat, p) * 1e3 if n else float("nan")
 
     return {
         "rps": n / elapsed,

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
+
 __all__ = ["run_scaling"]
 
 _REPS = {
@@ -44,10 +46,7 @@ def _timed(fn: Any, reps: int) -> dict[str, float]:
         fn()
         samples.append(time.perf_counter() - t0)
     samples.sort()
-    return {
-        "p50_us": samples[len(samples) // 2] * 1e6,
-        "p99_us": samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e6,
-    }
+    return {"p50_us": percentile(samples, 0.50) * 1e6, "p99_us": percentile(samples, 0.99) * 1e6}
 
 
 def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ ciphertexts depend on it:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,21 +33,34 @@ __all__ = [
     "decode_response",
     "encode_request",
     "encode_response",
+    "escape_slashes",
     "looks_like_hex",
+    "server_encoder",
     "server_json",
     "wrap_ciphertext",
 ]
 
 EnvelopeStyle = Literal["response", "bare"]
 
-_server_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+def server_encoder(default: Callable[[Any], Any] | None = None) -> json.JSONEncoder:
+    """An encoder writing PHP ``json_encode``'s default style but for its ``/`` escape: compact,
+    non-ASCII as ``\\uXXXX``, no NaN. Finish its text with :func:`escape_slashes`."""
+    return json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=default)
+
+
+def escape_slashes(text: str) -> str:
+    """PHP writes ``/`` as ``\\/``. A "/" can only occur inside a JSON string: a global replace is exact."""
+    return text.replace("/", "\\/")
+
+
+_server_encoder = server_encoder()
 _client_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def server_json(obj: Any) -> bytes:
     """Serialise like PHP ``json_encode($obj)`` with default flags (the server's style)."""
-    # A "/" can only occur inside a JSON string, so a global replace is exact.
-    return _server_encoder.encode(obj).replace("/", "\\/").encode("ascii")
+    return escape_slashes(_server_encoder.encode(obj)).encode("ascii")
 
 
 def client_json(obj: Any) -> bytes:
@@ -90,11 +104,15 @@ def encode_response(
     return wrap_ciphertext(keys.encrypt(server_json(envelope), block_size=block_size), style)
 
 
+#: the documented outer body is ``{"response":"<hex>"}``: written by wrap_ciphertext, read first
+_RESPONSE_HEAD = b'{"response":"'
+
+
 def wrap_ciphertext(hex_text: str, style: EnvelopeStyle = "response") -> bytes:
     """The outer body around an encrypted reply: ``{"response":"<hex>"}`` or the bare hex."""
     if style == "bare":
         return hex_text.encode("ascii")
-    return b'{"response":"' + hex_text.encode("ascii") + b'"}'
+    return _RESPONSE_HEAD + hex_text.encode("ascii") + b'"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +128,7 @@ class DecodedBody:
     encrypted: bool
 
 
-_RESPONSE_OPEN = '{"response":"'
+_RESPONSE_OPEN = _RESPONSE_HEAD.decode("ascii")  # what decode_response looks for first
 
 
 def decode_response(body: bytes | str, keys: CipherKeys) -> DecodedBody:

@@ -11,14 +11,13 @@ written the plain values.
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from hesabe_spec.wire import server_json
+from hesabe_spec.wire import escape_slashes, server_encoder, server_json
 
 __all__ = ["Fragment", "FragmentCache", "render_json"]
 
@@ -50,14 +49,14 @@ def _placeholder(value: Any) -> str:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=_placeholder)
+_encoder = server_encoder(default=_placeholder)
 
 
 def render_json(obj: Any) -> bytes:
     """``server_json(obj)`` where any :class:`Fragment` inside counts as the value it encodes."""
     seen: list[str] = []
     _found.seen = seen
-    text = _encoder.encode(obj).replace("/", "\\/")  # as server_json; fragments are escaped already
+    text = escape_slashes(_encoder.encode(obj))  # as server_json; fragments are escaped already
     if not seen:
         return text.encode("ascii")
     head, *rest = text.split(_MARK)
