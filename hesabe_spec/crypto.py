@@ -15,7 +15,7 @@ Every failure is a typed :class:`~hesabe_spec.errors.HesabeError`, never a bare 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -101,8 +101,7 @@ def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size:
     """
     key, iv = _key_bytes(secret_key, iv_key)
     data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
-    ciphertext: bytes = _new_cbc(key, iv).encrypt(pad(data, block_size))
-    return ciphertext.hex()
+    return _encryptor(key, iv).encrypt(pad(data, block_size)).hex()
 
 
 def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
@@ -137,33 +136,53 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
     return unpad(_cbc_decrypt(key, iv, raw))
 
 
-def _public_cbc(key: bytes, iv: bytes) -> Any:
-    return AES.new(key, AES.MODE_CBC, iv)
+class _FixedIvEncryptor:
+    """CBC encryption under one key and one fixed IV, from a single long-lived cipher object.
 
-
-def _pick_cbc_factory() -> Callable[[bytes, bytes], Any]:
-    """How to get a fresh CBC encryptor: ``AES.new``, or the two constructors it ends in.
-
-    ``AES.new`` spends most of its time (every reply and request is encrypted once) dispatching
-    keyword arguments to the same two calls. They are pycryptodome internals, so they are used
-    only if they exist and encrypt a probe exactly as ``AES.new`` does; otherwise ``AES.new``.
+    A CBC object chains on: after a message, its state is that message's last ciphertext block,
+    not the IV. Since C[0] = E(P[0] xor state), xoring the first plaintext block with
+    ``IV xor state`` makes the object encrypt exactly as a fresh ``AES.new(key, MODE_CBC, IV)``
+    would, without building a cipher per message (Hesabe's IV never changes, and the mock
+    encrypts every reply). Uses only pycryptodome's public API; property-tested against
+    ``AES.new`` over message sequences. Not thread-safe: :func:`_encryptor` keeps one per thread.
     """
+
+    __slots__ = ("_chain", "_cipher", "_iv")
+
+    def __init__(self, key: bytes, iv: bytes) -> None:
+        self._cipher = AES.new(key, AES.MODE_CBC, iv)
+        self._iv = self._chain = int.from_bytes(iv, "big")
+
+    def __repr__(self) -> str:
+        return "_FixedIvEncryptor(***)"
+
+    def encrypt(self, padded: bytes) -> bytes:
+        rebase = self._iv ^ self._chain
+        if rebase:
+            head = int.from_bytes(padded[:_AES_BLOCK], "big") ^ rebase
+            padded = head.to_bytes(_AES_BLOCK, "big") + padded[_AES_BLOCK:]
+        ciphertext: bytes = self._cipher.encrypt(padded)
+        self._chain = int.from_bytes(ciphertext[-_AES_BLOCK:], "big")
+        return ciphertext
+
+
+_per_thread = threading.local()
+#: distinct (key, IV) pairs one thread keeps encryptors for before starting afresh
+_MAX_ENCRYPTORS = 64
+
+
+def _encryptor(key: bytes, iv: bytes) -> _FixedIvEncryptor:
+    """This thread's encryptor for (key, iv); built on first use."""
     try:
-        from Crypto.Cipher import _mode_cbc
-        from Crypto.Cipher.AES import _create_base_cipher
-
-        def direct(key: bytes, iv: bytes) -> Any:
-            return _mode_cbc.CbcMode(_create_base_cipher({"key": key}), iv)  # type: ignore[no-untyped-call]
-
-        probe_key, probe_iv, probe = bytes(range(32)), bytes(range(16, 32)), bytes(range(64))
-        if direct(probe_key, probe_iv).encrypt(probe) == _public_cbc(probe_key, probe_iv).encrypt(probe):
-            return direct
-    except Exception:  # pragma: no cover - another pycryptodome layout
-        pass
-    return _public_cbc  # pragma: no cover
-
-
-_new_cbc = _pick_cbc_factory()
+        cache: dict[tuple[bytes, bytes], _FixedIvEncryptor] = _per_thread.encryptors
+    except AttributeError:
+        cache = _per_thread.encryptors = {}
+    found = cache.get((key, iv))
+    if found is None:
+        if len(cache) >= _MAX_ENCRYPTORS:
+            cache.clear()
+        found = cache[(key, iv)] = _FixedIvEncryptor(key, iv)
+    return found
 
 
 @lru_cache(maxsize=64)

@@ -210,9 +210,38 @@ def test_block_at_once_cbc_decryption_equals_pycryptodome_cbc(key: bytes, iv: by
 
 
 @given(key=st.binary(min_size=32, max_size=32), iv=st.binary(min_size=16, max_size=16),
-       data=st.binary(max_size=200))
-def test_the_cbc_encryptor_in_use_encrypts_exactly_like_aes_new(key: bytes, iv: bytes, data: bytes) -> None:
-    from hesabe_spec.crypto import _new_cbc, pad
+       messages=st.lists(st.binary(max_size=120), min_size=1, max_size=6))
+def test_one_long_lived_encryptor_encrypts_each_message_like_a_fresh_aes_new(
+        key: bytes, iv: bytes, messages: list[bytes]) -> None:
+    """The hot path reuses one CBC object per key and rebases its chain; every message of a
+    sequence must come out exactly as from its own ``AES.new`` (equal messages included)."""
+    from hesabe_spec.crypto import _FixedIvEncryptor, pad
 
-    padded = pad(data)
-    assert _new_cbc(key, iv).encrypt(padded) == AES.new(key, AES.MODE_CBC, iv).encrypt(padded)
+    encryptor = _FixedIvEncryptor(key, iv)
+    for data in messages + messages[:1]:
+        padded = pad(data)
+        assert encryptor.encrypt(padded) == AES.new(key, AES.MODE_CBC, iv).encrypt(padded)
+
+
+def test_encryption_is_right_on_every_thread_at_once() -> None:
+    """Each thread has its own chained encryptor; interleaved use must not cross their chains."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    failures: list[str] = []
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        for i in range(300):
+            text = f"thread {n} message {i}" * (i % 7 + 1)
+            ours = encrypt(text, SECRET, IV)
+            fresh = AES.new(SECRET.encode(), AES.MODE_CBC, IV.encode()).encrypt(pad(text.encode()))
+            if ours != fresh.hex():
+                failures.append(text)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
