@@ -8,6 +8,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
+from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
@@ -27,6 +28,9 @@ from mock_server.state.paging import page_from_sorted_lists
 from mock_server.state.store import KeyConflict, StatusCounts, Store
 
 __all__ = ["MemoryStore"]
+
+#: stale expiry entries (revoked or re-put tokens) tolerated before the heap is rebuilt
+_STALE_SLACK = 1024
 
 
 class MemoryStore(Store):
@@ -62,6 +66,9 @@ class MemoryStore(Store):
         self._open_by_key: dict[str, int] = {}
         self._bulk: dict[int, BulkRow] = {}
         self._tokens: dict[tuple[str, str], tuple[int, float]] = {}
+        #: min-heap of (expires_at, kind, token) as put; an entry whose token was since revoked or
+        #: re-put is skipped when popped, so a purge costs what it removes, not every live token
+        self._token_expiry: list[tuple[float, str, str]] = []
 
     def _drop_merchant(self, merchant_id: int) -> None:
         for inv in [i for i in self._invoices.values() if i.merchant_id == merchant_id]:
@@ -339,6 +346,11 @@ class MemoryStore(Store):
     def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
         with self._lock:
             self._tokens[(kind, token)] = (merchant_id, expires_at)
+            heap = self._token_expiry
+            heappush(heap, (expires_at, kind, token))
+            if len(heap) > 2 * len(self._tokens) + _STALE_SLACK:  # mostly revoked entries: rebuild
+                heap[:] = [(exp, k, t) for (k, t), (_m, exp) in self._tokens.items()]
+                heapify(heap)
 
     def get_token(self, kind: str, token: str) -> tuple[int, float] | None:
         return self._tokens.get((kind, token))
@@ -349,10 +361,14 @@ class MemoryStore(Store):
 
     def purge_expired_tokens(self, now: float) -> int:
         with self._lock:
-            dead = [key for key, (_merchant, expires_at) in self._tokens.items() if expires_at <= now]
-            for key in dead:
-                del self._tokens[key]
-            return len(dead)
+            heap, tokens, purged = self._token_expiry, self._tokens, 0
+            while heap and heap[0][0] <= now:
+                expires_at, kind, token = heappop(heap)
+                live = tokens.get((kind, token))
+                if live is not None and live[1] == expires_at:
+                    del tokens[(kind, token)]
+                    purged += 1
+            return purged
 
     def fingerprint(self) -> str:
         with self._lock:
