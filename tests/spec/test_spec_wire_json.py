@@ -79,3 +79,29 @@ def _decode_without_shortcut(wire: Any, body: str, keys: Any) -> Any:
         return wire.decode_response(body, keys)
     finally:
         wire._RESPONSE_OPEN = saved
+
+
+_PLAIN_FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: "e" not in repr(f))
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)  # lone surrogates too
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | _PLAIN_FLOATS
+                    | st.text() | st.sampled_from(["a/b", "\x7f", "\u2028", "\x1f", "\\/", "\U0001f600"]),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                    max_leaves=20))
+def test_orjson_and_the_json_module_write_the_same_server_json(value: object) -> None:
+    """The mock writes with orjson when it can; the json module's text must be the same bytes."""
+    import hesabe_spec.wire as wire
+
+    assert wire.php_escape(wire.compact_json(value)) == wire.php_escape(wire._compact_by_json_module(value))
+
+
+@given(st.recursive(st.integers() | _ANY_TEXT,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY_TEXT, inner, max_size=3),
+                    max_leaves=8))
+def test_what_orjson_refuses_is_written_by_the_json_module(value: object) -> None:
+    """Beyond-64-bit integers and lone surrogates: the same escapes as the json module's ASCII
+    mode gives (``\\ud800``), never an error."""
+    text = server_json(value)
+    assert text.isascii()
+    assert json.loads(text) == value
