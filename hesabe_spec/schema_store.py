@@ -24,6 +24,7 @@ import binascii
 import copy
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -36,6 +37,7 @@ from referencing.jsonschema import DRAFT202012
 
 __all__ = [
     "FORMAT_CHECKER",
+    "FORMAT_CHECKS",
     "SCHEMA_BASE_URI",
     "documents",
     "load_schema",
@@ -200,7 +202,11 @@ def _is_base64(value: object) -> bool:
     return len(value) % 4 == 0
 
 
+#: the custom formats: True when a value conforms; a ValueError also means it does not
+FORMAT_CHECKS: dict[str, Callable[[object], bool]] = {
+    "date": _is_date, "date-or-empty": _is_date_or_empty, "email": _is_email,
+    "json-items": _is_json_items, "base64": _is_base64,
+}
 # Registered by call, not decorator, so the functions keep their types.
-for _name, _check in (("date", _is_date), ("date-or-empty", _is_date_or_empty), ("email", _is_email),
-                      ("json-items", _is_json_items), ("base64", _is_base64)):
+for _name, _check in FORMAT_CHECKS.items():
     FORMAT_CHECKER.checks(_name, raises=ValueError)(_check)

@@ -8,6 +8,7 @@ simply cannot be paid any more.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -38,9 +39,16 @@ DEFAULT_PAY_TYPES = ("1", "2")
 _KEY_RETRIES = 8
 
 
+_MILLS = Decimal("0.001")
+#: already what ``money`` writes (no sign, no leading zero, three decimals): returned as it is
+_CANONICAL_MONEY = re.compile(r"(?:0|[1-9][0-9]{0,14})\.[0-9]{3}")
+
+
 def money(value: Any) -> str:
     """A 3-decimal KWD string ("20" -> "20.000")."""
-    return f"{Decimal(str(value)).quantize(Decimal('0.001')):f}"
+    if type(value) is str and _CANONICAL_MONEY.fullmatch(value):
+        return value  # what clients send ("20.000"), and what the Decimal round trip gives back
+    return f"{Decimal(str(value)).quantize(_MILLS):f}"
 
 
 def _pay_types(value: Any) -> tuple[str, ...]:
