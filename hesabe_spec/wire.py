@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
-import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -191,10 +190,10 @@ def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
     :class:`EnvelopeError` when the plaintext is not UTF-8 JSON.
     """
     plaintext = keys.decrypt(data_hex)
-    if _orjson is not None and _LONG_DIGITS.search(plaintext) is None:
+    if _orjson is not None and _NINETEEN_DIGITS not in plaintext.translate(_DIGITS_AS_NINE):
         # ~3x faster, to the same value: orjson differs from json.loads only on integers too long
-        # for 64 bits (a float to orjson), which the search above leaves to json.loads, and on
-        # what it refuses (NaN, lone surrogates), which json.loads then decides.
+        # for 64 bits (a float to orjson), which the test above leaves to json.loads, and on what
+        # it refuses (NaN, lone surrogates), which json.loads then decides.
         with contextlib.suppress(_orjson.JSONDecodeError):
             return _orjson.loads(plaintext)
     try:
@@ -203,8 +202,10 @@ def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
         raise EnvelopeError("decrypted data is not UTF-8 JSON") from None
 
 
-#: 19 digits in a row: maybe an integer beyond 64 bits (the shortest is 9223372036854775808)
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: 19 digits in a row may be an integer beyond 64 bits (the shortest is 9223372036854775808);
+#: found as nineteen 9s once every digit reads as 9 (a C translate and a substring search)
+_DIGITS_AS_NINE = bytes.maketrans(b"012345678", b"999999999")
+_NINETEEN_DIGITS = b"9" * 19
 
 
 def encode_response(

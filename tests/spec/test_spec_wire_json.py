@@ -111,12 +111,14 @@ _JSON_TEXT = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
     max_leaves=20,
-).flatmap(lambda v: st.sampled_from([json.dumps(v), json.dumps(v, ensure_ascii=False), json.dumps(v, indent=1)]))
+).flatmap(lambda v: st.sampled_from([json.dumps(v), json.dumps(v, ensure_ascii=False),
+                                       json.dumps(v, indent=1)]))
 
 
 @given(_JSON_TEXT | st.sampled_from(['{"a":1,"a":2}', "[1e400, -0, -0.0, 1E5]", ' {"x": "\\u0000"} ',
                                      "[9223372036854775807, -9223372036854775808, 18446744073709551616]",
-                                     '"0123456789012345678"', "[1.23456789012345678901]", "NaN", '"\\ud800"']))
+                                     '"0123456789012345678"', "[1.23456789012345678901]", "NaN",
+                                     '"\\ud800"']))
 def test_request_data_parses_to_exactly_what_json_loads_gives(text: str) -> None:
     """decode_request_data tries orjson first; the value must be json.loads' (NaN, lone surrogates
     and integers beyond 64 bits included), compared by repr since NaN != NaN."""
