@@ -1,13 +1,17 @@
 """Section ``http``: the baseline and the mock (memory, SQLite) under wrk on loopback.
 
 The baseline is a bare Starlette app answering a fixed JSON body (``bench.apps``). It runs for the
-whole section and is loaded twice for every point the mock is loaded once, right before and right
-after it, **with the scenario's own request**: same method, path, headers and body, so the ratio
-compares two servers handling the same bytes (a create request is ~1.5 KB with its bearer token
-and encrypted body; parsing that is the server's cost, not the mock's). Every ratio is the mock's
-req/s over the mean of its two baseline brackets, so drift of a shared machine shows up in the
-brackets instead of in the ratio. ``GET /`` (a bare request) is measured at the start and the end
-as a second reference; ratios to it are reported too (``x GET /``).
+whole section and is loaded **with the scenario's own request** (same method, path, headers and
+body), so the ratio compares two servers handling the same bytes (a create request is ~1.5 KB with
+its bearer token and encrypted body; parsing that is the server's cost, not the mock's).
+
+Each point alternates the two in short windows: baseline, mock, baseline, mock, baseline, mock,
+baseline (``ROUNDS`` mock windows, each between two baseline windows). A round's ratio is its mock
+req/s over the mean of the baseline windows around it; the point's ratio is the **median** of its
+rounds, so a burst of another tenant on a shared machine moves one round, not the result; the
+rounds' lowest and highest ratios are kept beside it. The mock's req/s is over all its windows;
+p50 and p99 are the medians of the windows'. ``GET /`` (a bare request) is measured at the start
+and the end as a second reference; ratios to it are reported too (``x GET /``).
 """
 
 from __future__ import annotations
@@ -28,8 +32,45 @@ _ORDER = ("get_invoice", "list_page1", "list_deep", "search", "login", "create_i
 _KEYS = ("rps", "p50_ms", "p99_ms")
 
 
+#: mock windows per point, each between two baseline windows
+ROUNDS = 3
+
+
 def _mean(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float]:
     return {k: (a[k] + b[k]) / 2 for k in _KEYS}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _point(base_url: str, url: str, req: Request, c: int, window: float, use_wrk: bool) -> dict[str, Any]:
+    """One concurrency: ROUNDS mock windows interleaved with ROUNDS + 1 baseline windows."""
+    bases = [run_load(base_url, req, c, window, use_wrk=use_wrk)]
+    mocks = []
+    for _ in range(ROUNDS):
+        mocks.append(run_load(url, req, c, window, use_wrk=use_wrk))
+        bases.append(run_load(base_url, req, c, window, use_wrk=use_wrk))
+    ratios = [m["rps"] / _mean(bases[i], bases[i + 1])["rps"] for i, m in enumerate(mocks)]
+    seconds = sum(m["requests"] / m["rps"] for m in mocks if m["rps"])
+    base_seconds = sum(b["requests"] / b["rps"] for b in bases if b["rps"])
+    return {
+        "rps": sum(m["requests"] for m in mocks) / seconds if seconds else 0.0,
+        "p50_ms": _median([m["p50_ms"] for m in mocks]),
+        "p99_ms": _median([m["p99_ms"] for m in mocks]),
+        "requests": sum(m["requests"] for m in mocks),
+        "errors": sum(m["errors"] for m in mocks),
+        "ratio": _median(ratios),
+        "ratio_rounds": ratios,
+        "baseline": {
+            "rps": sum(b["requests"] for b in bases) / base_seconds if base_seconds else 0.0,
+            "p50_ms": _median([b["p50_ms"] for b in bases]),
+            "p99_ms": _median([b["p99_ms"] for b in bases]),
+            "windows_rps": [b["rps"] for b in bases],
+        },
+    }
 
 
 def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: bool) -> dict[int, Any]:
@@ -40,7 +81,7 @@ def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: 
 def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seconds: float, use_wrk: bool,
           log: Any) -> dict[str, dict[int, dict[str, Any]]]:
     results: dict[str, dict[int, dict[str, Any]]] = {}
-    bracket = max(1.0, seconds / 2)
+    window = max(1.0, seconds / ROUNDS)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "HESABE_BENCH_SEED": str(seeded),
@@ -54,17 +95,12 @@ def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seco
                     run_load(target, req, max(concurrencies), 1, use_wrk=use_wrk)
                 results[name] = {}
                 for c in concurrencies:
-                    before = run_load(base_url, req, c, bracket, use_wrk=use_wrk)
-                    r = run_load(url, req, c, seconds, use_wrk=use_wrk)
-                    after = run_load(base_url, req, c, bracket, use_wrk=use_wrk)
-                    base = _mean(before, after)
-                    r["baseline"] = {**base, "before_rps": before["rps"], "after_rps": after["rps"]}
-                    r["ratio"] = r["rps"] / base["rps"]
-                    results[name][c] = r
+                    r = results[name][c] = _point(base_url, url, req, c, window, use_wrk)
+                    low, high = min(r["ratio_rounds"]), max(r["ratio_rounds"])
                     log(
                         f"  {store:6} {name:15} c={c:<3} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
-                        f"  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}  baseline {before['rps']:.0f}"
-                        f"/{after['rps']:.0f}  x{r['ratio']:.2f}"
+                        f"  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}  baseline"
+                        f" {r['baseline']['rps']:.0f}  x{r['ratio']:.2f} (rounds {low:.2f}-{high:.2f})"
                     )
     return {name: results[name] for name in SCENARIOS}
 
@@ -94,6 +130,8 @@ def run_http(
     return {
         "generator": "wrk" if use_wrk else "python",
         "seconds": seconds,
+        "rounds": ROUNDS,
+        "window_s": max(1, round(max(1.0, seconds / ROUNDS))),
         "seeded": seeded,
         "concurrencies": concurrencies,
         "uvicorn_args": list(UVICORN_ARGS),

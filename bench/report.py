@@ -114,9 +114,10 @@ def render(res: dict[str, Any]) -> str:
                         ]
                     )
         parts.append(
-            f"HTTP on loopback ({http['generator']}, {http['seconds']:g}s per point, one uvicorn worker,"
-            f" mock seeded with {http['seeded']:,} invoices; baseline = bare Starlette sent the same request,"
-            " bracketing each point)\n"
+            f"HTTP on loopback ({http['generator']}, one uvicorn worker, mock seeded with"
+            f" {http['seeded']:,} invoices; baseline = bare Starlette sent the same request; each point"
+            f" {http.get('rounds', 1)} mock windows of {http.get('window_s', http['seconds']):g}s, each"
+            " between two baseline windows; x baseline = median of the rounds' ratios)\n"
             + _table(["scenario", "conc", "req/s", "p50 ms", "p99 ms", "baseline req/s", "x baseline",
                       "x GET /"], rows)
         )

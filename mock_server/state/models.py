@@ -1,15 +1,16 @@
 """The mock's domain records: invoices, open invoices, bulk rows, tokens. No HTTP here.
 
-Records are frozen: a change is ``dataclasses.replace`` plus ``store.update_*``, so a store can
-never be mutated behind its indexes' back.
+Records are frozen (:func:`~mock_server.state.records.record`): a change is ``dataclasses.replace``
+plus ``store.update_*``, so a store can never be mutated behind its indexes' back.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypeVar
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mock_server.state.records import record, with_id
 
 __all__ = [
     "BulkRow",
@@ -25,18 +26,15 @@ __all__ = [
     "with_id",
 ]
 
-_R = TypeVar("_R")
-_set = object.__setattr__
 
-
-@dataclass(frozen=True, slots=True)
+@record
 class Customer:
     name: str = ""
     email: str = ""
     phone_number: str | None = None  # country code + number, no "+", as the server stores it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Invoice:
     """One invoice as the server stores it (wire shapes are produced by ``serialize``)."""
 
@@ -93,7 +91,7 @@ class Invoice:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenInvoice:
     merchant_id: int
     title: str
@@ -123,7 +121,7 @@ class OpenInvoice:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BulkRow:
     merchant_id: int
     reference_number: str
@@ -178,37 +176,6 @@ class Page:
 
     items: list[Any]
     total: int
-
-
-def with_id(record: _R, new_id: int) -> _R:
-    """A copy of a frozen record carrying the id its store assigned.
-
-    What ``dataclasses.replace(record, id=new_id)`` gives, at a quarter of the cost (every insert
-    pays it): the records are slotted dataclasses without ``__post_init__``, so copying the slots
-    is the whole constructor, done by a copier written for the class once (as dataclasses writes
-    its ``__init__``).
-    """
-    cls = type(record)
-    copier = _COPIERS.get(cls)
-    if copier is None:
-        copier = _COPIERS[cls] = _copier_for(cls)
-    return copier(record, new_id)  # type: ignore[no-any-return]
-
-
-_COPIERS: dict[type, Callable[[Any, int], Any]] = {}
-
-
-def _copier_for(cls: type) -> Callable[[Any, int], Any]:
-    names = [f.name for f in fields(cls)]
-    if "id" not in names or set(names) != set(cls.__slots__):  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__name__} is not a slotted record with an id")
-    lines = ["def copy(record, new_id):", "    new = _new(cls)"]
-    lines += [f"    _set(new, {name!r}, {'new_id' if name == 'id' else 'record.' + name})" for name in names]
-    lines.append("    return new")
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": _set, "cls": cls}
-    exec("\n".join(lines), scope)  # the names are the class's own field names
-    copy: Callable[[Any, int], Any] = scope["copy"]
-    return copy
 
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
