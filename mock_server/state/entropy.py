@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import cache
 
-__all__ = ["randbelow", "token_bytes", "token_hex"]
+__all__ = ["randbelow", "random_string", "token_bytes", "token_hex"]
 
 _BLOCK = 4096
 
@@ -63,3 +64,25 @@ def randbelow(n: int) -> int:
         value = int.from_bytes(_POOL.take(size), "big")
         if value < limit:
             return value % n
+
+
+@cache
+def _byte_map(alphabet: str) -> tuple[bytes, bytes]:
+    """For ``bytes.translate``: byte b -> ``alphabet[b % n]``, and the bytes to drop (b >= the
+    largest multiple of n below 256, which would make the low characters likelier)."""
+    n = len(alphabet)
+    if not 1 < n <= 256 or not alphabet.isascii() or len(set(alphabet)) != n:
+        raise ValueError("the alphabet must be 2..256 distinct ASCII characters")
+    limit = 256 - 256 % n
+    return bytes(ord(alphabet[b % n]) for b in range(256)), bytes(range(limit, 256))
+
+
+def random_string(alphabet: str, length: int) -> str:
+    """``length`` characters, each uniform over ``alphabet`` and independent (as ``length``
+    ``secrets.choice`` calls): random bytes mapped through one ``translate`` that also drops the
+    few bytes that would bias it, instead of a Python loop per character."""
+    table, biased = _byte_map(alphabet)
+    drawn = b""
+    while len(drawn) < length:
+        drawn += _POOL.take(length + length // 4 + 2).translate(table, biased)
+    return drawn[:length].decode("ascii")

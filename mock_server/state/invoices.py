@@ -55,7 +55,12 @@ def _pay_types(value: Any) -> tuple[str, ...]:
     if value is None or value == "" or value == []:
         return DEFAULT_PAY_TYPES
     items = value.split(",") if isinstance(value, str) else value
-    return tuple(str(v).strip() for v in items if str(v).strip())
+    kept = []
+    for v in items:
+        text = str(v).strip()
+        if text:
+            kept.append(text)
+    return tuple(kept)
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from itertools import count
+from itertools import count, cycle
 
 import pytest
 
@@ -67,3 +67,28 @@ def test_randbelow_refuses_an_empty_range() -> None:
 def test_hex_is_twice_as_long() -> None:
     text = entropy.token_hex(16)
     assert len(text) == 32 and int(text, 16) >= 0
+
+
+def test_random_string_drops_the_bytes_that_would_bias_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """36 symbols: bytes 252..255 would make 0..3 likelier, so they are skipped, never mapped."""
+    stream = cycle([250, 251, 252, 253, 254, 255, 0, 1, 35, 36, 71, 72])
+    monkeypatch.setattr(entropy.os, "urandom", lambda n: bytes(next(stream) for _ in range(n)))
+    monkeypatch.setattr(entropy, "_POOL", entropy._Pool())
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    assert entropy.random_string(alphabet, 8) == "YZ01Z0Z0"  # 250->Y 251->Z 0 1 35->Z 36->0 71->Z 72->0
+
+
+@pytest.mark.parametrize("alphabet", ["0123456789", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ab"])
+def test_random_string_is_uniform_over_its_alphabet(alphabet: str) -> None:
+    draws = "".join(entropy.random_string(alphabet, 9) for _ in range(4000))
+    counts = Counter(draws)
+    assert set(counts) == set(alphabet) and len(draws) == 36_000
+    expected = len(draws) / len(alphabet)
+    chi2 = sum((c - expected) ** 2 / expected for c in counts.values())
+    assert chi2 < 3 * len(alphabet) + 30  # far above any fair draw (df = n - 1), far below a bias
+
+
+def test_random_string_refuses_an_alphabet_it_cannot_draw_from() -> None:
+    for bad in ("", "a", "aa", "\u0627b"):
+        with pytest.raises(ValueError):
+            entropy.random_string(bad, 3)
