@@ -4,7 +4,7 @@
 token, payment-link key, SMS id): three system calls per request, several percent of the mock's
 time under load. These are the same bytes from the same source (``os.urandom``), fetched in
 blocks and handed out once each, never reused; a forked child starts with a fresh block.
-``randbelow`` is uniform (rejection sampling), like ``secrets.randbelow``.
+``random_string`` is uniform per character (rejection sampling), like ``secrets.choice``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import threading
 from functools import cache
 
-__all__ = ["randbelow", "random_string", "token_bytes", "token_hex"]
+__all__ = ["random_string", "token_bytes", "token_hex"]
 
 _BLOCK = 4096
 
@@ -51,19 +51,6 @@ def token_bytes(n: int) -> bytes:
 def token_hex(n: int) -> str:
     """``n`` random bytes as ``2n`` lower-case hex digits (as ``secrets.token_hex``)."""
     return _POOL.take(n).hex()
-
-
-def randbelow(n: int) -> int:
-    """A uniform integer in ``[0, n)`` (as ``secrets.randbelow``)."""
-    if n <= 0:
-        raise ValueError("randbelow needs a positive bound")
-    size = (n.bit_length() + 7) // 8 + 1  # a spare byte: fewer than 1 draw in 256 is rejected
-    span = 1 << (8 * size)
-    limit = span - span % n  # the largest multiple of n the bytes can reach
-    while True:
-        value = int.from_bytes(_POOL.take(size), "big")
-        if value < limit:
-            return value % n
 
 
 @cache

@@ -48,27 +48,6 @@ def test_a_forked_child_does_not_reuse_its_parents_block() -> None:
     assert len(child) == 16 and child != entropy.token_bytes(16)  # the parent's next bytes differ
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 36**8, 10**9, 2**64 + 1])
-def test_randbelow_stays_in_range(n: int) -> None:
-    assert all(0 <= entropy.randbelow(n) < n for _ in range(2000))
-
-
-def test_randbelow_is_uniform() -> None:
-    buckets = Counter(entropy.randbelow(7) for _ in range(7000))
-    assert set(buckets) == set(range(7))
-    assert all(800 < c < 1200 for c in buckets.values())  # 1,000 expected, sd 29
-
-
-def test_randbelow_refuses_an_empty_range() -> None:
-    with pytest.raises(ValueError):
-        entropy.randbelow(0)
-
-
-def test_hex_is_twice_as_long() -> None:
-    text = entropy.token_hex(16)
-    assert len(text) == 32 and int(text, 16) >= 0
-
-
 def test_random_string_drops_the_bytes_that_would_bias_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """36 symbols: bytes 252..255 would make 0..3 likelier, so they are skipped, never mapped."""
     stream = cycle([250, 251, 252, 253, 254, 255, 0, 1, 35, 36, 71, 72])
