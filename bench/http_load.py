@@ -5,8 +5,9 @@ whole section and is loaded **with the scenario's own request** (same method, pa
 body), so the ratio compares two servers handling the same bytes (a create request is ~1.5 KB with
 its bearer token and encrypted body; parsing that is the server's cost, not the mock's).
 
-Each point alternates the two in short windows: baseline, mock, baseline, mock, baseline, mock,
-baseline (``ROUNDS`` mock windows, each between two baseline windows). A round's ratio is its mock
+Each point alternates the two in short windows: baseline, mock, baseline, ..., mock, baseline
+(:func:`rounds_for` mock windows, each between two baseline windows: 5 of 1 s for the default 5 s
+per point, 3 of 1 s with ``--quick``). A round's ratio is its mock
 req/s over the mean of the baseline windows around it; the point's ratio is the **median** of its
 rounds, so a burst of another tenant on a shared machine moves one round, not the result; the
 rounds' lowest and highest ratios are kept beside it. The mock's req/s is over all its windows;
@@ -32,8 +33,11 @@ _ORDER = ("get_invoice", "list_page1", "list_deep", "search", "login", "create_i
 _KEYS = ("rps", "p50_ms", "p99_ms")
 
 
-#: mock windows per point, each between two baseline windows
-ROUNDS = 3
+def rounds_for(seconds: float) -> tuple[int, int]:
+    """(mock windows per point, seconds per window) for ``seconds`` of mock load per point;
+    windows are whole seconds (wrk's ``-d``)."""
+    rounds = max(3, min(5, round(seconds)))
+    return rounds, max(1, round(seconds / rounds))
 
 
 def _mean(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float]:
@@ -46,11 +50,12 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _point(base_url: str, url: str, req: Request, c: int, window: float, use_wrk: bool) -> dict[str, Any]:
-    """One concurrency: ROUNDS mock windows interleaved with ROUNDS + 1 baseline windows."""
+def _point(base_url: str, url: str, req: Request, c: int, seconds: float, use_wrk: bool) -> dict[str, Any]:
+    """One concurrency: mock windows interleaved with baseline windows, one more of those."""
+    rounds, window = rounds_for(seconds)
     bases = [run_load(base_url, req, c, window, use_wrk=use_wrk)]
     mocks = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         mocks.append(run_load(url, req, c, window, use_wrk=use_wrk))
         bases.append(run_load(base_url, req, c, window, use_wrk=use_wrk))
     ratios = [m["rps"] / _mean(bases[i], bases[i + 1])["rps"] for i, m in enumerate(mocks)]
@@ -81,7 +86,6 @@ def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: 
 def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seconds: float, use_wrk: bool,
           log: Any) -> dict[str, dict[int, dict[str, Any]]]:
     results: dict[str, dict[int, dict[str, Any]]] = {}
-    window = max(1.0, seconds / ROUNDS)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "HESABE_BENCH_SEED": str(seeded),
@@ -95,7 +99,7 @@ def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seco
                     run_load(target, req, max(concurrencies), 1, use_wrk=use_wrk)
                 results[name] = {}
                 for c in concurrencies:
-                    r = results[name][c] = _point(base_url, url, req, c, window, use_wrk)
+                    r = results[name][c] = _point(base_url, url, req, c, seconds, use_wrk)
                     low, high = min(r["ratio_rounds"]), max(r["ratio_rounds"])
                     log(
                         f"  {store:6} {name:15} c={c:<3} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
@@ -130,8 +134,8 @@ def run_http(
     return {
         "generator": "wrk" if use_wrk else "python",
         "seconds": seconds,
-        "rounds": ROUNDS,
-        "window_s": max(1, round(max(1.0, seconds / ROUNDS))),
+        "rounds": rounds_for(seconds)[0],
+        "window_s": rounds_for(seconds)[1],
         "seeded": seeded,
         "concurrencies": concurrencies,
         "uvicorn_args": list(UVICORN_ARGS),
