@@ -8,6 +8,9 @@ its slot descriptor (what ``object.__setattr__`` ends in), about 40% cheaper, an
 :func:`with_id` copies with the same setters. Everything else is the dataclass's own: fields,
 defaults, ``__eq__``, ``__hash__``, ``__repr__``, ``replace``, and assigning to a field still
 raises ``FrozenInstanceError``. Property-tested against the dataclass ``__init__``.
+
+Made by :func:`record`: the stored records (``state.models``) and the per-request ``Call`` and
+``Reply`` (``runtime``).
 """
 
 from __future__ import annotations
