@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mock_server.runtime import Call, Reply
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice, with_id
 from mock_server.state.records import DATACLASS_INITS
 
@@ -21,7 +22,7 @@ _RECORDS = [
     OpenInvoice(84, "t", "r", 0, "1.000", "0.000", "0.000", "AK", "2026-01-01", "2026-01-01"),
     BulkRow(84, "r", "n", "965", "e@x.com", "1.000", "d", "2026-01-01", "2026-01-01", has_schedule=1),
 ]
-_CLASSES = [Customer, Invoice, OpenInvoice, BulkRow]
+_CLASSES = [Customer, Invoice, OpenInvoice, BulkRow, Call, Reply]
 
 
 @pytest.mark.parametrize("record", _RECORDS, ids=lambda r: type(r).__name__)
