@@ -146,7 +146,9 @@ class InvoiceService:
             webhook=p.get("webhook") or None,
             subscription_terms=terms,
             echo={"invoiceSubType": p["invoiceSubType"]} if "invoiceSubType" in p else None,
-            **(self._sms_sent() if texted else {}),
+            # as keywords, not **mapping: a ** call builds a dict of all of them first
+            sms_status=1 if texted else 0,
+            sms_response=self._sms_reply() if texted else "",
         )
 
     def _insert(self, build: Callable[[], list[Invoice]]) -> list[Invoice]:
@@ -205,14 +207,14 @@ class InvoiceService:
         )
 
     # -- changes -----------------------------------------------------------------------------
-    def _sms_sent(self) -> dict[str, Any]:
-        """The fields the server stores once the SMS gateway accepted a text."""
-        reply = _SMS_REPLY.format(message_id=keys.sms_message_id())  # an id is hex and dashes only
-        return {"sms_status": 1, "sms_response": reply}
+    @staticmethod
+    def _sms_reply() -> str:
+        """What the server stores as ``sms_response`` once the SMS gateway accepted a text."""
+        return _SMS_REPLY.format(message_id=keys.sms_message_id())  # an id is hex and dashes only
 
     def _texted(self, inv: Invoice) -> Invoice:
         """``inv`` after the SMS gateway accepted a text (what the server stores)."""
-        return replace(inv, **self._sms_sent(), updated_at=self.clock.stamp())
+        return replace(inv, sms_status=1, sms_response=self._sms_reply(), updated_at=self.clock.stamp())
 
     def _record_sms(self, inv: Invoice) -> Invoice:
         sent = self._texted(inv)
