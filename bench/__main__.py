@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,20 @@ def _machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg_at_start": load,
     }
+
+
+def _commit() -> str | None:
+    """The checkout's commit (``+`` when it has uncommitted changes), or None outside git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=RESULTS.parent.parent, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+" if dirty else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,13 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
         "machine": _machine(),
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "quick": args.quick,
     }
     print(
         f"bench: {results['machine']['cores']} cores, Python {results['machine']['python']},"
-        f" load average {results['machine']['loadavg_at_start'][0]:.2f}; sections {', '.join(only)}",
+        f" load average {results['machine']['loadavg_at_start'][0]:.2f}, commit {results['commit']};"
+        f" sections {', '.join(only)}",
         flush=True,
     )
 
