@@ -35,6 +35,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                         "value": round(r["ratio"], 3),
                         "limit": ">= 0.5",
                         "holds": r["ratio"] >= 0.5,
+                        "spread": "rounds " + " ".join(f"{x:.2f}" for x in r.get("ratio_rounds", [])),
                     }
                 )
     scaling = res.get("scaling")
@@ -210,6 +211,7 @@ def render(res: dict[str, Any]) -> str:
             )
     t = res.get("targets") or []
     if t:
-        rows = [[x["target"], str(x["value"]), x["limit"], "holds" if x["holds"] else "MISSED"] for x in t]
-        parts.append("Targets (issue 7)\n" + _table(["target", "measured", "limit", ""], rows))
+        rows = [[x["target"], str(x["value"]), x["limit"], "holds" if x["holds"] else "MISSED",
+                 x.get("spread", "")] for x in t]
+        parts.append("Targets (issue 7)\n" + _table(["target", "measured", "limit", "", ""], rows))
     return "\n\n".join(parts)
