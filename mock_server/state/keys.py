@@ -4,8 +4,8 @@ Seen on the wire: invoice token = merchant id + epoch seconds + 6-11 random digi
 ("84" "1759667833" "9677489"); access_key = 8 characters of digits and capitals ("9Q6EE769");
 split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
 Passport); refresh token = "def50200" + a long hex string. All randomness comes from the kernel's
-CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~400 bytes, a create
-three small numbers).
+CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~540 bytes, a create
+~25).
 """
 
 from __future__ import annotations
