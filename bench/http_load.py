@@ -24,6 +24,7 @@ from typing import Any
 from bench.loadgen import Request, have_wrk, run_load
 from bench.scenarios import SCENARIOS, build_requests
 from bench.servers import UVICORN_ARGS, uvicorn_server
+from bench.stats import percentile
 
 __all__ = ["run_http"]
 
@@ -45,9 +46,7 @@ def _mean(a: dict[str, Any], b: dict[str, Any]) -> dict[str, float]:
 
 
 def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return percentile(sorted(values), 0.5)  # the bench's one rule (the middle one of an odd count)
 
 
 def _point(base_url: str, url: str, req: Request, c: int, seconds: float, use_wrk: bool) -> dict[str, Any]:

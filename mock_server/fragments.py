@@ -4,9 +4,9 @@ A dashboard page is fifteen invoice rows of ~35 fields each; encoding them is mo
 call costs, and the same rows go out again and again while a test suite polls. Records are
 immutable (a change is a new record), so the JSON of a row can be kept with the record it came
 from: :class:`FragmentCache` holds it per record *object* (a changed invoice is another object,
-so it can never be served stale), and :func:`render_json` writes a reply whose values may be
-such :class:`Fragment` objects (:class:`~hesabe_spec.wire.RawJSON`), byte for byte as
-:func:`~hesabe_spec.wire.server_json` would have written the plain values.
+so it can never be served stale). A :class:`Fragment` is a :class:`~hesabe_spec.wire.RawJSON`:
+:func:`~hesabe_spec.wire.server_json` writes a reply holding fragments byte for byte as it
+would have written the plain values.
 """
 
 from __future__ import annotations
@@ -16,17 +16,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from hesabe_spec.wire import RawJSON, server_json
+from hesabe_spec.wire import RawJSON
 
-__all__ = ["Fragment", "FragmentCache", "render_json"]
+__all__ = ["Fragment", "FragmentCache"]
 
 #: a value already in the server's compact JSON form; any writer splices it in as is
 Fragment = RawJSON
-
-
-def render_json(obj: Any) -> bytes:
-    """``server_json(obj)``, where any :class:`Fragment` inside counts as the value it encodes."""
-    return server_json(obj)
 
 
 class FragmentCache:

@@ -21,7 +21,6 @@ from hesabe_spec.validation import validate_request
 from hesabe_spec.wire import EnvelopeStyle, decode_request_data, server_json, wrap_ciphertext
 from mock_server.exchange import Exchange
 from mock_server.field_errors import field_errors
-from mock_server.fragments import render_json
 from mock_server.handlers import HANDLERS
 from mock_server.handlers import auth as auth_handlers
 from mock_server.inbound import Inbound, send_reply
@@ -148,7 +147,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
 
 def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
     """The reply body on the wire: the encrypted envelope, or plain JSON when no keys apply."""
-    plain = ex.reply_json = render_json(ex.body)
+    plain = ex.reply_json = server_json(ex.body)
     if ex.keys is None:
         return plain
     data = wrap_ciphertext(ex.keys.encrypt(plain, block_size=ex.block_size), style)
