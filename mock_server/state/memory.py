@@ -133,21 +133,15 @@ class MemoryStore(Store):
     # -- invoices ------------------------------------------------------------------------------
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with self._lock:
-            if len(invoices) == 1:  # every create but split/installment: the same checks, unrolled
-                key = invoices[0].access_key
-                taken = (invoices[0].token in self._by_token or key in self._by_access_key
-                         or key in self._open_by_key)
-            else:
-                tokens = [i.token for i in invoices]
-                keys = [i.access_key for i in invoices]
-                taken = (
-                    len(set(tokens)) != len(tokens)
-                    or len(set(keys)) != len(keys)
-                    or any(t in self._by_token for t in tokens)
-                    or any(k in self._by_access_key or k in self._open_by_key for k in keys)
-                )
-            if taken:
-                raise KeyConflict("token or access key already in use")
+            tokens: set[str] = set()
+            keys: set[str] = set()
+            for inv in invoices:  # unique within the batch and unused, all checked before any write
+                token, key = inv.token, inv.access_key
+                if (token in tokens or token in self._by_token or key in keys
+                        or key in self._by_access_key or key in self._open_by_key):
+                    raise KeyConflict("token or access key already in use")
+                tokens.add(token)
+                keys.add(key)
             stored = [with_id(inv, next(self._invoice_ids)) for inv in invoices]
             for inv in stored:
                 self._invoices[inv.id] = inv
