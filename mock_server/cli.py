@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from mock_server.app import create_app
     from mock_server.heap import prepare_for_serving
     from mock_server.merchants import MerchantRegistry, load_merchants
+    from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
     from mock_server.state.memory import MemoryStore
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+    config = uvicorn_config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:

@@ -4,9 +4,10 @@ authenticate -> read ``data`` -> decrypt -> check merchant -> validate -> handle
 Each step that refuses raises :class:`~mock_server.protocol.Failure` with the exact body the real
 API gives; nothing reaches the domain (so nothing changes) until every check has passed.
 
-Every exchange is an :class:`~mock_server.runtime.Exchange` passed through ``mock.hooks``
-(:class:`~mock_server.runtime.PipelineHook`): faults answer or alter it, the journal records it.
-No operation is special-cased here; the hooks see them all the same way.
+Every exchange is an :class:`~mock_server.exchange.Exchange` passed through ``mock.hooks``
+(:class:`~mock_server.exchange.PipelineHook`): faults answer or alter it, the journal records it.
+No operation is special-cased here: each is looked up in :data:`~mock_server.handlers.HANDLERS`,
+whose entry says whether it is a plain (login, refresh) or a merchant's encrypted operation.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_request
 from hesabe_spec.wire import EnvelopeStyle, decode_request_data, server_json, wrap_ciphertext
+from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.field_errors import field_errors
-from mock_server.handlers import HANDLERS
-from mock_server.handlers import auth as auth_handlers
+from mock_server.handlers import HANDLERS, PlainHandler
 from mock_server.inbound import Inbound, send_reply
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
@@ -34,21 +35,16 @@ from mock_server.protocol import (
     read_data_field,
     read_plain_fields,
 )
-from mock_server.runtime import Call, MockRuntime
+from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
-__all__ = ["DROPPED_SCOPE_KEY", "UNAUTHENTICATED", "OperationEndpoint"]
+__all__ = ["UNAUTHENTICATED", "OperationEndpoint"]
 
 log = logging.getLogger("hesabe_mock")
 
 UNAUTHENTICATED = {"message": "Unauthenticated."}
 INVALID_SIGNATURE = "Invalid Signature."
 INVALID_DATA = "Invalid Request Data"
-
-
-#: set in the ASGI scope when a reply must not be sent at all; :class:`mock_server.app.MockApp`
-#: then makes the server close the connection
-DROPPED_SCOPE_KEY = "hesabe_mock.dropped"
 
 
 def base_url(mock: MockRuntime, inbound: Inbound) -> str:
@@ -122,10 +118,13 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             limit = mock.settings.max_body_bytes
             message = f"Request body too large: the limit is {limit} bytes."
             raise Failure(413, envelope(False, message)) from None
-        if op.kind == "auth":
+        handler = HANDLERS[op.name]
+        if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
             ex.request = fields
-            ex.status, ex.body = 200, getattr(auth_handlers, op.name)(mock, fields)
+            reply = handler.run(PlainCall(mock, fields, op))
+            ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
+                                                        reply.response)
             return
         merchant = _merchant_for(mock, inbound)
         ex.merchant_code = merchant.merchant_code
@@ -135,7 +134,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         _validate(op, payload, merchant)
         call = Call(mock, merchant, payload, params, base_url(mock, inbound), op)
         try:
-            reply = HANDLERS[op.name](call)
+            reply = handler.run(call)
         except DomainError as exc:
             raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
                           keys=merchant.keys) from None
@@ -199,9 +198,9 @@ class OperationEndpoint:
         self.methods = frozenset({op.method, "HEAD"} if op.method == "GET" else {op.method})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        mock: MockRuntime = scope["app"].state.mock
+        mock = runtime_of(scope["app"])
         ex, body = await _serve(self.op, mock, Inbound(scope, receive))
         if body is None:
-            scope[DROPPED_SCOPE_KEY] = True  # MockApp closes the connection unanswered
+            await drop_connection(scope, receive)
             return
         await send_reply(send, ex.status, body, ex.reply_headers or None)

@@ -1,17 +1,21 @@
-"""One mock server's live parts, wired together once: settings, merchants, store, clock, services."""
+"""One mock server's live parts, wired together once: settings, merchants, store, clock, services.
+
+Everything a handler, a page, the control plane or the webhook sender needs is a typed field of
+:class:`MockRuntime`; nothing is looked up by a string key.
+"""
 
 from __future__ import annotations
 
-from dataclasses import field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from hesabe_spec.operations import Operation
+from mock_server.access import control_allowed
 from mock_server.auth import TokenService
 from mock_server.clock import Clock
-from mock_server.control.access import control_allowed
 from mock_server.exchange import PipelineHook
 from mock_server.faults import Faults
-from mock_server.fragments import FragmentCache
 from mock_server.journal import Journal
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
@@ -19,17 +23,21 @@ from mock_server.state.bulk import BulkService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
-from mock_server.state.records import record
 from mock_server.state.store import Store
+from mock_server.webhooks.config import DeliverySettings
+from mock_server.webhooks.service import WebhookService
 
-__all__ = ["Call", "MockRuntime", "Reply"]
+__all__ = ["Call", "MockRuntime", "PlainCall", "Reply", "ResetHook", "runtime_of"]
+
+#: called with the merchant id whose state was reset (None: everything)
+ResetHook = Callable[[int | None], None]
 
 
 class MockRuntime:
     """Everything a request handler may touch. Built by :func:`mock_server.app.create_app`."""
 
     def __init__(self, settings: MockSettings, store: Store, merchants: MerchantRegistry,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, *, webhook_settings: DeliverySettings | None = None) -> None:
         self.settings = settings
         self.store = store
         self.merchants = merchants
@@ -38,24 +46,49 @@ class MockRuntime:
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
+        #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
+        self.webhooks = WebhookService(self.clock, webhook_settings)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
-        #: payment (the webhook sender registers here); ``on_payment_failed`` after a failure
-        self.on_paid: list[PaidHook] = []
-        self.on_payment_failed: list[PaidHook] = []
+        #: payment; ``on_payment_failed`` after a failure
+        self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
+        self.on_payment_failed: list[PaidHook] = [self.webhooks.on_failed]
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
         self.journal = Journal(settings.journal_capacity)
-        #: encoded dashboard rows of recently listed invoices (records are immutable: never stale)
-        self.fragments = FragmentCache()
         self.faults = Faults(header_allowed=lambda ex: control_allowed(settings, ex.client_host))
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
         self.hooks: list[PipelineHook] = [self.journal, self.faults]
-        #: called with the merchant id (None = everything) when the control plane resets state
-        self.on_reset: list[Any] = [lambda _merchant: self.fragments.clear()]
-        #: extension points filled by the control plane (journal, faults, webhooks)
-        self.extensions: dict[str, Any] = {}
+        #: run after the control plane reset state (the webhook sender forgets its deliveries)
+        self.on_reset: list[ResetHook] = [self.webhooks.reset]
+
+    def reset(self, merchant: Merchant | None = None) -> None:
+        """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""
+        merchant_id = merchant.merchant_id if merchant is not None else None
+        self.store.reset(merchant_id)
+        if merchant is None:
+            self.journal.clear()
+            self.faults.clear()
+            self.clock.reset()
+        else:
+            self.journal.clear(merchant.merchant_code)
+        for hook in list(self.on_reset):
+            hook(merchant_id)
+
+    def close(self) -> None:
+        """Stop the background parts (the webhook sender's worker). Idempotent; the runtime stays
+        usable, since an app may be started and stopped more than once."""
+        self.webhooks.close()
 
 
-@record
+def runtime_of(app: Any) -> MockRuntime:
+    """The runtime of a mock app (``create_app`` keeps it in ``app.state.mock``): the one typed way
+    in for pages, the control plane and the pipeline, which get the app from Starlette."""
+    mock = app.state.mock
+    if not isinstance(mock, MockRuntime):
+        raise TypeError(f"{app!r} is not a Hesabe mock app")
+    return mock
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """One authenticated, decrypted, validated request, ready for a handler."""
 
@@ -76,11 +109,20 @@ class Call:
         return self.base_url + self.operation.path.rstrip("/")
 
 
-@record
+@dataclass(frozen=True, slots=True)
+class PlainCall:
+    """A request of an unauthenticated, unencrypted operation (login, refresh): its plain fields
+    (a JSON value or form fields; None when the body was unreadable)."""
+
+    mock: MockRuntime
+    fields: Any
+    operation: Operation
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a handler answers: the envelope's ``response`` and, rarely, another message/status."""
 
     response: Any = None
     message: str | None = None
     status: int = 200
-    extra: dict[str, Any] = field(default_factory=dict)

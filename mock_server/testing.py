@@ -111,8 +111,10 @@ def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve any ASGI ``app`` with uvicorn in a daemon thread; yield its base URL until the block ends."""
     import uvicorn
 
+    from mock_server.serving import uvicorn_config
+
     sock = _free_socket(host)
-    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="on",
+    config = uvicorn_config(app, log_level="critical", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     # Not the main thread: uvicorn installs no signal handlers, so the test runner keeps Ctrl-C.

@@ -1,33 +1,37 @@
-"""Plumbing shared by every control endpoint: the loopback guard, JSON in, JSON out, errors.
+"""Plumbing shared by every ``/_mock/`` endpoint: the loopback guard, JSON in, JSON out, errors.
 
-A control endpoint is a plain function ``(mock, request, body) -> (status, data)``; wrapping it
-with :func:`control_endpoint` makes every refusal a JSON ``{"error": ...}`` with a 4xx status,
-so a malformed control request can never surface as a 500.
+A control endpoint is a plain function ``(mock, request, body) -> data | (status, data)``;
+:func:`control_endpoint` wraps it in the one guard every control route has (the control plane's
+own and the webhook sender's alike): the loopback rule, one body limit, and every refusal a JSON
+``{"error": ...}`` with a 4xx status, so a malformed control request can never surface as a 500.
+:func:`table_routes` turns a ``(path, method, handler)`` table into Starlette routes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from mock_server.control.access import control_allowed
+from mock_server.access import control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
-from mock_server.runtime import MockRuntime
+from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.errors import NotFound
 from mock_server.state.payments import PaymentRefused
 
-__all__ = ["ControlError", "Handler", "control_endpoint", "int_param"]
+__all__ = ["MAX_BODY", "ControlError", "Handler", "control_endpoint", "int_param", "table_routes"]
 
 log = logging.getLogger("hesabe_mock.control")
 
 Handler = Callable[[MockRuntime, Request, Any], Any]
-_MAX_BODY = 8 * 1024 * 1024
+#: largest control request body (a seed document may hold thousands of invoices)
+MAX_BODY = 8 * 1024 * 1024
 
 
 class ControlError(Exception):
@@ -44,8 +48,8 @@ def error_response(status: int, message: str, **extra: Any) -> Response:
 
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise ControlError(413, f"control request body over {_MAX_BODY} bytes")
+    if len(raw) > MAX_BODY:
+        raise ControlError(413, f"control request body over {MAX_BODY} bytes")
     if not raw.strip():
         return {}
     try:
@@ -65,7 +69,7 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
     """Guard, parse and translate errors around one control handler."""
 
     async def endpoint(request: Request) -> Response:
-        mock: MockRuntime = request.app.state.mock
+        mock = runtime_of(request.app)
         host = request.client.host if request.client else None
         if not control_allowed(mock.settings, host):
             return error_response(403, f"the /_mock/ control plane only answers loopback clients (you are "
@@ -89,3 +93,36 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
     endpoint.__name__ = getattr(handler, "__name__", "control")
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+def table_routes(prefix: str, table: Iterable[tuple[str, str, Handler]],
+                 fallback: Handler | None = None) -> list[BaseRoute]:
+    """One guarded Starlette route per path of ``table`` (``(path, method, handler)`` rows), each
+    answering the methods its rows name (HEAD as GET); ``fallback`` answers any other method."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for path, method, handler in table:
+        by_path.setdefault(path, {})[method] = handler
+    routes: list[BaseRoute] = []
+    for path, handlers in by_path.items():
+        routes.append(Route(prefix + path, _dispatch(handlers, fallback), methods=list(handlers)))
+    return routes
+
+
+def _dispatch(handlers: dict[str, Handler],
+              fallback: Handler | None) -> Callable[[Request], Awaitable[Response]]:
+    wrapped = {method: control_endpoint(h) for method, h in handlers.items()}
+    other = control_endpoint(fallback or _not_allowed(sorted(handlers)))
+
+    async def endpoint(request: Request) -> Response:
+        # Starlette routes only the methods listed here, and HEAD with GET
+        return await (wrapped.get(request.method) or wrapped.get("GET") or other)(request)
+
+    return endpoint
+
+
+def _not_allowed(allowed: list[str]) -> Handler:
+    def not_allowed(_mock: MockRuntime, request: Request, _body: Any) -> Any:
+        raise ControlError(405, f"{request.url.path} answers {', '.join(allowed)}, not {request.method}",
+                           allowed=allowed)
+
+    return not_allowed

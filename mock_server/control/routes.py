@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from mock_server.clock import KUWAIT
-from mock_server.control.http import ControlError, control_endpoint, int_param
+from mock_server.control.http import ControlError, Handler, control_endpoint, int_param, table_routes
 from mock_server.control.seed import load_seed, read_seed_file
 from mock_server.faults import rule_from_json
 from mock_server.runtime import MockRuntime
@@ -52,19 +52,7 @@ def _merchant_code(mock: MockRuntime, body: dict[str, Any]) -> str | None:
 def reset(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """Forget state: everything (store, journal, faults, clock) or one merchant's records."""
     code = _merchant_code(mock, _only(_object(body), {"merchant_code"}, "reset"))
-    if code is None:
-        mock.store.reset()
-        mock.journal.clear()
-        mock.faults.clear()
-        mock.clock.reset()
-        merchant_id = None
-    else:
-        merchant = next(m for m in mock.merchants.merchants if m.merchant_code == code)
-        merchant_id = merchant.merchant_id
-        mock.store.reset(merchant_id)
-        mock.journal.clear(code)
-    for hook in list(mock.on_reset):
-        hook(merchant_id)
+    mock.reset(next(m for m in mock.merchants.merchants if m.merchant_code == code) if code else None)
     return {"reset": code or "all"}
 
 
@@ -210,7 +198,7 @@ def delete_fault(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 
 # -- index ---------------------------------------------------------------------------------------
-_TABLE: list[tuple[str, str, Any]] = [
+_TABLE: list[tuple[str, str, Handler]] = [
     ("/reset", "POST", reset),
     ("/seed", "POST", seed),
     ("/journal", "GET", journal),
@@ -253,26 +241,10 @@ def _same_shape(pattern: str, path: str) -> bool:
 
 
 def control_routes() -> list[BaseRoute]:
-    """The routes, grouped by path so one path answers several methods."""
-    by_path: dict[str, dict[str, Any]] = {}
-    for path, method, handler in _TABLE:
-        by_path.setdefault(path, {})[method] = handler
-    routes: list[BaseRoute] = [Route(PREFIX, control_endpoint(index), methods=["GET"])]
-    for path, handlers in by_path.items():
-        routes.append(Route(PREFIX + path, _dispatch(handlers), methods=list(handlers)))
-    routes.append(Route(PREFIX + "/{rest:path}", control_endpoint(unknown),
-                        methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
-    return routes
-
-
-_unknown_wrapped = control_endpoint(unknown)
-
-
-def _dispatch(handlers: dict[str, Any]) -> Any:
-    wrapped = {method: control_endpoint(h) for method, h in handlers.items()}
-
-    async def endpoint(request: Request) -> Any:
-        # Starlette routes HEAD with GET
-        return await wrapped.get(request.method, wrapped.get("GET", _unknown_wrapped))(request)
-
-    return endpoint
+    """The routes, grouped by path so one path answers several methods; a catch-all last."""
+    return [
+        Route(PREFIX, control_endpoint(index), methods=["GET"]),
+        *table_routes(PREFIX, _TABLE, unknown),
+        Route(PREFIX + "/{rest:path}", control_endpoint(unknown),
+              methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ]

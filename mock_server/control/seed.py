@@ -24,10 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hesabe_spec._amounts import format_amount
+from hesabe_spec.errors import RequestValidationError
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
-from mock_server.state.invoices import money
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
 from mock_server.state.store import KeyConflict, Store
 
@@ -86,10 +87,10 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
             continue
         try:
             if key in _MONEY and value is not None:
-                value = money(value)
+                value = format_amount(value)
             elif key in _INTS and value is not None:
                 value = int(value)
-        except (ArithmeticError, TypeError, ValueError):
+        except (ArithmeticError, TypeError, ValueError, RequestValidationError):
             raise SeedError(f"{where}: {key} must be a number, got {value!r}") from None
         out[key] = value
     return out

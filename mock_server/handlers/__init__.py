@@ -1,16 +1,57 @@
-"""Handlers by operation name: the app looks each operation of the catalogue up here."""
+"""The handler of every operation in the table, by operation name: one explicit registry.
+
+Two kinds of handler, as the operation table has two kinds of operation: :class:`PlainHandler`
+for the unauthenticated plain-JSON ones (login, refresh) and :class:`MerchantHandler` for every
+encrypted operation of a logged-in merchant. ``tests/mock/test_handlers.py`` checks that the
+registry names exactly the operations of the table, each with the kind its ``payload_in`` needs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from mock_server.handlers import bulk_invoices, invoices, open_invoices
-from mock_server.runtime import Call, Reply
+from mock_server.handlers import auth, bulk_invoices, invoices, open_invoices
+from mock_server.runtime import Call, PlainCall, Reply
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
 
-HANDLERS: dict[str, Callable[[Call], Reply]] = {
-    name: getattr(module, name)
-    for module in (invoices, open_invoices, bulk_invoices)
-    for name in module.__all__
+
+@dataclass(frozen=True, slots=True)
+class PlainHandler:
+    """Handles an unencrypted operation from its plain fields (no merchant yet)."""
+
+    run: Callable[[PlainCall], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantHandler:
+    """Handles an authenticated, decrypted and validated request of one merchant."""
+
+    run: Callable[[Call], Reply]
+
+
+Handler = PlainHandler | MerchantHandler
+
+HANDLERS: dict[str, Handler] = {
+    "login": PlainHandler(auth.login),
+    "refresh_token": PlainHandler(auth.refresh_token),
+    "create_invoice": MerchantHandler(invoices.create_invoice),
+    "create_subscription_invoice": MerchantHandler(invoices.create_subscription_invoice),
+    "create_split_invoice": MerchantHandler(invoices.create_split_invoice),
+    "create_installment_invoice": MerchantHandler(invoices.create_installment_invoice),
+    "list_invoices": MerchantHandler(invoices.list_invoices),
+    "get_invoice": MerchantHandler(invoices.get_invoice),
+    "resend_invoice": MerchantHandler(invoices.resend_invoice),
+    "send_bulk_invoices": MerchantHandler(invoices.send_bulk_invoices),
+    "cancel_invoice": MerchantHandler(invoices.cancel_invoice),
+    "create_open_invoice": MerchantHandler(open_invoices.create_open_invoice),
+    "list_open_invoices": MerchantHandler(open_invoices.list_open_invoices),
+    "get_open_invoice": MerchantHandler(open_invoices.get_open_invoice),
+    "update_open_invoice": MerchantHandler(open_invoices.update_open_invoice),
+    "cancel_open_invoice": MerchantHandler(open_invoices.cancel_open_invoice),
+    "upload_bulk_invoices": MerchantHandler(bulk_invoices.upload_bulk_invoices),
+    "list_bulk_invoices": MerchantHandler(bulk_invoices.list_bulk_invoices),
+    "update_bulk_invoice": MerchantHandler(bulk_invoices.update_bulk_invoice),
+    "delete_bulk_invoice": MerchantHandler(bulk_invoices.delete_bulk_invoice),
 }

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hesabe_spec.operations import OPERATIONS
 from mock_server.protocol import Failure, envelope
-from mock_server.runtime import MockRuntime
+from mock_server.runtime import PlainCall, Reply
 
 __all__ = ["login", "refresh_token"]
 
@@ -25,17 +24,17 @@ def _required(fields: Any, names: tuple[str, ...]) -> dict[str, str]:
     return {n: fields[n] for n in names}
 
 
-def login(mock: MockRuntime, fields: Any) -> dict[str, Any]:
-    creds = _required(fields, ("username", "password"))
-    merchant = mock.tokens.check_password(creds["username"], creds["password"])
+def login(call: PlainCall) -> Reply:
+    creds = _required(call.fields, ("username", "password"))
+    merchant = call.mock.tokens.check_password(creds["username"], creds["password"])
     if merchant is None:
         raise Failure(404, envelope(False, LOGIN_FAILED))
-    return envelope(True, OPERATIONS["login"].success_message, {"token": mock.tokens.issue(merchant)})
+    return Reply({"token": call.mock.tokens.issue(merchant)})
 
 
-def refresh_token(mock: MockRuntime, fields: Any) -> dict[str, Any]:
-    given = _required(fields, ("refreshToken",))
-    token = mock.tokens.refresh(given["refreshToken"])
+def refresh_token(call: PlainCall) -> Reply:
+    given = _required(call.fields, ("refreshToken",))
+    token = call.mock.tokens.refresh(given["refreshToken"])
     if token is None:
         raise Failure(404, envelope(False, REFRESH_FAILED))
-    return envelope(True, OPERATIONS["refresh_token"].success_message, {"token": token})
+    return Reply({"token": token})

@@ -1,13 +1,20 @@
-"""Invoice-family handlers: parse the call, ask the domain, shape the reply. Nothing else."""
+"""Invoice-family handlers: parse the call into a command, ask the domain, shape the reply.
+
+The payload's wire names (``customerName``, ``allocatePayType``, ...) end here: :func:`new_invoice`
+turns a validated create payload into the domain's :class:`~mock_server.state.commands.NewInvoice`.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from hesabe_spec._amounts import format_amount
 from hesabe_spec.enums import InvoiceKind
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize
+from mock_server.state.commands import NewInvoice, ProductLine, SubscriptionTerms
 from mock_server.state.invoices import stats_block
 from mock_server.state.models import InvoiceQuery, split_search
 
@@ -25,10 +32,71 @@ __all__ = [
 
 #: dashboard ``invoiceType`` filter -> invoice_type values
 _LIST_KINDS = {str(kind.value): (kind.value,) for kind in InvoiceKind}
+#: ``invoiceType`` of an invoice texted to the customer (2: a link the merchant shares)
+_BY_SMS = "1"
 
 
-def _created(call: Call, kind: int) -> Reply:
-    inv = call.mock.invoices.create(call.merchant, call.payload, kind)
+def _text(value: Any) -> str:
+    return str(value or "")
+
+
+def _pay_types(value: Any) -> tuple[str, ...] | None:
+    """``allocatePayType`` as "1,2" or ["1", 2]; None (the merchant's default) when absent."""
+    if value is None or value == "" or value == []:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(text for text in (str(v).strip() for v in items) if text)
+
+
+def _products(value: Any) -> tuple[ProductLine, ...]:
+    """``itemsList``: a list of items, or the same list JSON-encoded as a string (the app's form)."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else []
+    return tuple(
+        ProductLine(title=str(item.get("itemTitle", "")), rate=format_amount(item.get("rate", 0)),
+                    quantity=int(item.get("quantity", 1)), amount=format_amount(item.get("amount", 0)))
+        for item in value or []
+    )
+
+
+def _phone(country_code: Any, mobile: Any) -> str | None:
+    if not mobile:
+        return None
+    return f"{str(country_code or '965').lstrip('+')}{mobile}"
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def new_invoice(p: dict[str, Any]) -> NewInvoice:
+    """The domain's command for one create payload (a whole single invoice or one split part)."""
+    by_sms = str(p.get("invoiceType")) == _BY_SMS
+    return NewInvoice(
+        amount=format_amount(p["amount"]),
+        customer_name=_text(p.get("customerName")),
+        customer_email=_text(p.get("customerEmail")),
+        customer_phone=_phone(p.get("countryCode"), p.get("mobileNumber")),
+        reference_number=_text(p.get("referenceNumber")),
+        description=_text(p.get("description")),
+        language=p.get("language") or None,
+        by_sms=by_sms,
+        # no sub-type sent: 0 for an SMS invoice, 3 for a link (what the server stores)
+        sub_type=int(p.get("invoiceSubType", "0" if by_sms else "3")),
+        sub_type_as_sent=p.get("invoiceSubType"),
+        pay_types=_pay_types(p.get("allocatePayType")),
+        products=_products(p.get("itemsList")),
+        expires_at=p.get("expiresAt") or None,
+        webhook=p.get("webhook") or None,
+        subscription=SubscriptionTerms(
+            frequency=_optional(p.get("frequency")), recurrences=_optional(p.get("noofRecurrence")),
+            subscription_type=_optional(p.get("SubscriptionType")), start_date=_optional(p.get("startDate")),
+        ),
+    )
+
+
+def _created(call: Call, kind: InvoiceKind) -> Reply:
+    inv = call.mock.invoices.create(call.merchant, new_invoice(call.payload), kind)
     return Reply(serialize.invoice_created(inv, call.base_url, call.merchant.name))
 
 
@@ -40,8 +108,9 @@ def create_subscription_invoice(call: Call) -> Reply:
     return _created(call, InvoiceKind.SUBSCRIPTION)
 
 
-def _group(call: Call, kind: int) -> Reply:
-    group = call.mock.invoices.create_group(call.merchant, call.payload, kind)
+def _group(call: Call, kind: InvoiceKind) -> Reply:
+    parts = [new_invoice(part) for part in call.payload["invoices"]]
+    group = call.mock.invoices.create_group(call.merchant, parts, kind)
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
     shaped = [serialize.invoice_details(group[0], call.base_url, call.merchant.name)]
     shaped += [serialize.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
@@ -71,13 +140,7 @@ def list_invoices(call: Call) -> Reply:
         limit=call.per_page,
     )
     found, counts = call.mock.invoices.list(call.merchant, query)
-    context = (call.base_url, call.merchant.name)
-    if call.mock.store.returns_stored_objects:  # a row's JSON is kept with the record it came from
-        cache = call.mock.fragments
-        rows: list[Any] = [cache.get(inv, context, lambda inv=inv: serialize.invoice_listed(inv, *context))
-                           for inv in found.items]
-    else:
-        rows = [serialize.invoice_listed(inv, *context) for inv in found.items]
+    rows = [serialize.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
     return Reply({
         "stats": stats_block(counts, orders=False),
         "order_stats": stats_block(counts, orders=True),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hesabe_spec._amounts import format_amount
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize
+from mock_server.state.commands import NewOpenInvoice
 from mock_server.state.models import OpenInvoiceQuery, split_search
 
 __all__ = [
@@ -21,8 +25,27 @@ def _int_or_none(value: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+#: ``amountType`` of an open invoice that takes any amount between ``minAmount`` and ``maxAmount``
+_OPEN_AMOUNT = "1"
+_ZERO = format_amount(0)
+
+
+def new_open_invoice(p: dict[str, Any]) -> NewOpenInvoice:
+    """The domain's command for a create_open_invoice payload."""
+    open_amount = str(p.get("amountType")) == _OPEN_AMOUNT
+    return NewOpenInvoice(
+        title=str(p.get("title") or ""),
+        description=str(p.get("description") or ""),
+        open_amount=open_amount,
+        fixed_amount=_ZERO if open_amount else format_amount(p.get("fixAmount") or 0),
+        min_amount=format_amount(p.get("minAmount") or 0) if open_amount else _ZERO,
+        max_amount=format_amount(p.get("maxAmount") or 0) if open_amount else _ZERO,
+        expiry_date=p.get("expiryDate") or None,
+    )
+
+
 def create_open_invoice(call: Call) -> Reply:
-    item = call.mock.open_invoices.create(call.merchant, call.payload)
+    item = call.mock.open_invoices.create(call.merchant, new_open_invoice(call.payload))
     return Reply(serialize.open_invoice(item, call.base_url))
 
 

@@ -27,7 +27,7 @@ from mock_server.pages.bodies import OPEN_INVOICE_METHODS, invoice_page, open_in
 from mock_server.pages.i18n import pick_language
 from mock_server.pages.render import PageText, message_page
 from mock_server.protocol import BodyTooLarge, read_plain_fields
-from mock_server.runtime import MockRuntime
+from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.errors import NotFound
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.state.payments import OUTCOMES, PaymentRefused
@@ -160,7 +160,7 @@ def _payment_type(fields: dict[str, str], allowed: tuple[str, ...] | list[str], 
 
 # -- single invoice / open invoice -----------------------------------------------------------------
 async def show_invoice(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = runtime_of(request.app)
     record = _lookup(mock, request.path_params["access_key"])
     if record is None:
         return _not_found(request)
@@ -193,7 +193,7 @@ async def _submit(request: Request, text: PageText, act: Action) -> Response:
 
 
 async def pay_invoice(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = runtime_of(request.app)
     record = _lookup(mock, request.path_params["access_key"])
     if record is None:
         return _not_found(request)
@@ -220,7 +220,7 @@ def _group(mock: MockRuntime, key: str) -> list[Invoice]:
 
 
 async def show_split(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = runtime_of(request.app)
     parts = _group(mock, request.path_params["split_access_key"])
     if not parts:
         return _not_found(request)
@@ -234,7 +234,7 @@ async def show_split(request: Request) -> Response:
 
 
 async def pay_split(request: Request) -> Response:
-    mock = request.app.state.mock
+    mock = runtime_of(request.app)
     parts = _group(mock, request.path_params["split_access_key"])
     if not parts:
         return _not_found(request)

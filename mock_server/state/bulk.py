@@ -13,12 +13,12 @@ import io
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
+from hesabe_spec._amounts import format_amount
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
+from mock_server.state.commands import BulkRowChanges, BulkUpload
 from mock_server.state.errors import NotFound, Unprocessable
-from mock_server.state.invoices import money
 from mock_server.state.models import BulkRow, Page
 from mock_server.state.open_invoices import OPEN_NOT_FOUND
 from mock_server.state.store import Store
@@ -60,7 +60,7 @@ def _rows(reader: csv.DictReader[str]) -> list[dict[str, str]]:
         try:
             if not _CSV_AMOUNT.fullmatch(amount) or not Decimal(amount):
                 raise ValueError(amount)
-            row["amount"] = money(amount)
+            row["amount"] = format_amount(amount)
         except (InvalidOperation, ValueError):
             raise _invalid(f"Line {n}: amount {amount!r} is not a positive amount.") from None
         if not row.get("name") or not row.get("phone"):
@@ -78,11 +78,11 @@ class BulkService:
     store: Store
     clock: Clock
 
-    def upload(self, merchant: Merchant, p: dict[str, Any]) -> list[BulkRow]:
-        if str(p.get("fileType", "csv")).lower() != "csv":
+    def upload(self, merchant: Merchant, upload: BulkUpload) -> list[BulkRow]:
+        if upload.file_type.lower() != "csv":
             message = "The mock reads csv files only; xlsx is not supported yet."
             raise Unprocessable(message, {"fileType": [message]})
-        scheduled = str(p.get("isScheduled", "false")).lower() == "true"
+        scheduled = upload.scheduled
         now = self.clock.stamp()
         rows = [
             BulkRow(
@@ -96,9 +96,9 @@ class BulkService:
                 created_at=now,
                 updated_at=now,
                 has_schedule=1 if scheduled else 0,
-                schedule_time=p.get("scheduleTime") if scheduled else None,
+                schedule_time=upload.schedule_time if scheduled else None,
             )
-            for r in parse_csv(str(p.get("invoices", "")))
+            for r in parse_csv(upload.csv_base64)
         ]
         return self.store.insert_bulk_rows(rows)
 
@@ -111,12 +111,18 @@ class BulkService:
     def list(self, merchant: Merchant, scheduled: bool, offset: int, limit: int) -> Page:
         return self.store.list_bulk_rows(merchant.merchant_id, scheduled, offset, limit)
 
-    def update(self, merchant: Merchant, row_id: int, p: dict[str, Any]) -> BulkRow:
+    def update(self, merchant: Merchant, row_id: int, changes: BulkRowChanges) -> BulkRow:
         row = self.get(merchant, row_id)
-        changes = {k: str(p[k]) for k in ("name", "email", "phone", "reference_number") if k in p}
-        if "amount" in p:
-            changes["amount"] = money(p["amount"])
-        updated = replace(row, **changes, updated_at=self.clock.stamp())
+        updated = replace(
+            row,
+            name=row.name if changes.name is None else changes.name,
+            email=row.email if changes.email is None else changes.email,
+            phone=row.phone if changes.phone is None else changes.phone,
+            reference_number=row.reference_number if changes.reference_number is None
+            else changes.reference_number,
+            amount=row.amount if changes.amount is None else changes.amount,
+            updated_at=self.clock.stamp(),
+        )
         self.store.update_bulk_row(updated)
         return updated
 

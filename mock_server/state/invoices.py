@@ -7,22 +7,20 @@ simply cannot be paid any more.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, InvoiceStatus
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
+from mock_server.state.commands import NewInvoice
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Customer, Invoice, InvoiceQuery, Page
 from mock_server.state.store import KeyConflict, StatusCounts, Store
 
-__all__ = ["InvoiceService", "money", "stats_block"]
+__all__ = ["InvoiceService", "stats_block"]
 
 _EN_SMS = "Hi {name} , \r\nYour transaction amount is KD {amount} with the ref no : {ref} . Review and pay at"
 _AR_SMS = (
@@ -37,42 +35,6 @@ _SMS_REPLY = '{{"requestError":0,"messageId":"{message_id}","isOK":true,"result"
 DEFAULT_LANGUAGE = "ar"
 DEFAULT_PAY_TYPES = ("1", "2")
 _KEY_RETRIES = 8
-
-
-_MILLS = Decimal("0.001")
-#: already what ``money`` writes (no sign, no leading zero, three decimals): returned as it is
-_CANONICAL_MONEY = re.compile(r"(?:0|[1-9][0-9]{0,14})\.[0-9]{3}")
-
-
-def money(value: Any) -> str:
-    """A 3-decimal KWD string ("20" -> "20.000")."""
-    if type(value) is str and _CANONICAL_MONEY.fullmatch(value):
-        return value  # what clients send ("20.000"), and what the Decimal round trip gives back
-    return f"{Decimal(str(value)).quantize(_MILLS):f}"
-
-
-def _pay_types(value: Any) -> tuple[str, ...]:
-    if value is None or value == "" or value == []:
-        return DEFAULT_PAY_TYPES
-    items = value.split(",") if isinstance(value, str) else value
-    kept = []
-    for v in items:
-        text = str(v).strip()
-        if text:
-            kept.append(text)
-    return tuple(kept)
-
-
-def _items(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str):
-        value = json.loads(value) if value.strip() else []
-    return list(value or [])
-
-
-def _phone(country_code: Any, mobile: Any) -> str | None:
-    if not mobile:
-        return None
-    return f"{str(country_code or '965').lstrip('+')}{mobile}"
 
 
 def stats_block(counts: StatusCounts, orders: bool) -> dict[str, Any]:
@@ -100,53 +62,47 @@ class InvoiceService:
     clock: Clock
 
     # -- create ------------------------------------------------------------------------------
-    def _build(self, merchant: Merchant, p: dict[str, Any], kind: int, split_key: str = "",
+    def _build(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind, split_key: str = "",
                texted: bool = False) -> Invoice:
         """The new invoice; ``texted``: as stored once the SMS gateway accepted its text."""
         now = self.clock.stamp()
-        sub_type = int(p.get("invoiceSubType", "0" if str(p.get("invoiceType")) == "1" else "3"))
-        sms = str(p.get("invoiceType")) == "1"
-        name = str(p.get("customerName") or "")
-        amount = money(p["amount"])
-        ref = str(p.get("referenceNumber") or "")
-        single = kind in (InvoiceKind.SINGLE, InvoiceKind.SUBSCRIPTION)
-        items = _items(p.get("itemsList"))
-        products = tuple(
-            {"id": i + 1, "name": str(it.get("itemTitle", "")), "amount": money(it.get("rate", 0)),
-             "quantity": int(it.get("quantity", 1)), "final_amount": money(it.get("amount", 0))}
-            for i, it in enumerate(items)
-        )
-        terms = None
-        if kind == InvoiceKind.SUBSCRIPTION:
-            terms = {k: str(p[k]) for k in ("frequency", "noofRecurrence", "SubscriptionType", "startDate")
-                     if k in p}
+        texts = new.by_sms and kind in (InvoiceKind.SINGLE, InvoiceKind.SUBSCRIPTION)
+        words = {"name": new.customer_name, "amount": new.amount, "ref": new.reference_number}
+        terms = new.subscription if kind == InvoiceKind.SUBSCRIPTION else None
         return Invoice(
             merchant_id=merchant.merchant_id,
             invoice_type=kind,
-            invoice_sub_type=sub_type,
+            invoice_sub_type=new.sub_type,
             token=keys.invoice_token(merchant.merchant_id, self.clock.time()),
             access_key=keys.access_key(),
             split_access_key=split_key,
-            reference_number=ref,
-            amount=amount,
+            reference_number=new.reference_number,
+            amount=new.amount,
             created_at=now,
             updated_at=now,
-            payment_method=_pay_types(p.get("allocatePayType")),
-            description=str(p.get("description") or ""),
+            payment_method=DEFAULT_PAY_TYPES if new.pay_types is None else new.pay_types,
+            description=new.description,
             subscription=1 if kind == InvoiceKind.SUBSCRIPTION else None,
-            url_status=0 if (sms and single) else 1,
+            url_status=0 if texts else 1,
             created_id=merchant.merchant_id,
-            language=str(p.get("language") or DEFAULT_LANGUAGE),
-            expires_at=p.get("expiresAt") or None,
-            en_sms=_EN_SMS.format(name=name, amount=amount, ref=ref) if sms and single else "",
-            ar_sms=_AR_SMS.format(name=name, amount=amount, ref=ref) if sms and single else "",
-            customer=Customer(name, str(p.get("customerEmail") or ""), _phone(p.get("countryCode"),
-                                                                                p.get("mobileNumber"))),
-            products=products,
-            webhook=p.get("webhook") or None,
-            subscription_terms=terms,
-            echo={"invoiceSubType": p["invoiceSubType"]} if "invoiceSubType" in p else None,
-            # as keywords, not **mapping: a ** call builds a dict of all of them first
+            language=new.language or DEFAULT_LANGUAGE,
+            expires_at=new.expires_at,
+            en_sms=_EN_SMS.format(**words) if texts else "",
+            ar_sms=_AR_SMS.format(**words) if texts else "",
+            customer=Customer(new.customer_name, new.customer_email, new.customer_phone),
+            products=tuple(
+                {"id": n, "name": line.title, "amount": line.rate, "quantity": line.quantity,
+                 "final_amount": line.amount}
+                for n, line in enumerate(new.products, start=1)
+            ),
+            webhook=new.webhook,
+            subscription_terms=None if terms is None else {
+                key: value for key, value in (("frequency", terms.frequency),
+                                              ("noofRecurrence", terms.recurrences),
+                                              ("SubscriptionType", terms.subscription_type),
+                                              ("startDate", terms.start_date)) if value is not None
+            },
+            sent_sub_type=new.sub_type_as_sent,
             sms_status=1 if texted else 0,
             sms_response=self._sms_reply() if texted else "",
         )
@@ -159,26 +115,26 @@ class InvoiceService:
                 continue
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
 
-    def create(self, merchant: Merchant, payload: dict[str, Any], kind: int) -> Invoice:
-        """Single (kind 1) or subscription (kind 0). SMS invoices are texted right after.
+    def create(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind) -> Invoice:
+        """Single or subscription. SMS invoices are texted right after.
 
         The text goes out in the same store write as the invoice (one transaction, not two);
         the create response still shows the unsent state (``serialize.invoice_created``).
         """
-        sms = str(payload.get("invoiceType")) == "1"
 
         def build() -> list[Invoice]:
-            return [self._build(merchant, payload, kind, texted=sms)]
+            return [self._build(merchant, new, kind, texted=new.by_sms)]
 
         return self._insert(build)[0]
 
-    def create_group(self, merchant: Merchant, payload: dict[str, Any], kind: int) -> list[Invoice]:
-        """Split (6) or installment (7): created together, sharing one ``split_access_key``."""
+    def create_group(self, merchant: Merchant, parts: Sequence[NewInvoice],
+                     kind: InvoiceKind) -> list[Invoice]:
+        """Split or installment: created together, sharing one ``split_access_key``."""
 
         def build() -> list[Invoice]:
             first_key = keys.access_key()
             group_key = "SP" + first_key
-            built = [self._build(merchant, item, kind, group_key) for item in payload["invoices"]]
+            built = [self._build(merchant, part, kind, group_key) for part in parts]
             built[0] = replace(built[0], access_key=first_key)
             return built
 

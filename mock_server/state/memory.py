@@ -36,8 +36,6 @@ _STALE_SLACK = 1024
 class MemoryStore(Store):
     """Everything in process memory; gone when the process ends."""
 
-    returns_stored_objects = True
-
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._invoice_ids = count(1)

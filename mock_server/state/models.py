@@ -75,8 +75,9 @@ class Invoice:
     subscription_terms: dict[str, str] | None = None
     #: failed / declined payment attempts, oldest first (control plane)
     payment_attempts: tuple[dict[str, Any], ...] = ()
-    #: create-request wire types echoed on the create response (the server echoes what it was sent)
-    echo: dict[str, Any] | None = None
+    #: the sub-type exactly as the create request sent it (the create response echoes its JSON
+    #: type: "3" stays a string); None when the request sent none
+    sent_sub_type: Any = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

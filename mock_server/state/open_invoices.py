@@ -6,13 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
+from mock_server.state.commands import NewOpenInvoice
 from mock_server.state.errors import NotFound, Refused
-from mock_server.state.invoices import money
 from mock_server.state.models import OpenInvoice, OpenInvoiceQuery, Page
 from mock_server.state.store import KeyConflict, Store
 
@@ -27,23 +26,22 @@ class OpenInvoiceService:
     store: Store
     clock: Clock
 
-    def create(self, merchant: Merchant, p: dict[str, Any]) -> OpenInvoice:
+    def create(self, merchant: Merchant, new: NewOpenInvoice) -> OpenInvoice:
         now = self.clock.stamp()
-        open_amount = str(p.get("amountType")) == "1"
         for _attempt in range(8):
             item = OpenInvoice(
                 merchant_id=merchant.merchant_id,
-                title=str(p.get("title") or ""),
+                title=new.title,
                 reference_number=keys.invoice_token(merchant.merchant_id, self.clock.time()),
-                type=1 if open_amount else 0,
-                fixed_amount=money(0 if open_amount else p.get("fixAmount") or 0),
-                min_amount=money(p.get("minAmount") or 0) if open_amount else "0.000",
-                max_amount=money(p.get("maxAmount") or 0) if open_amount else "0.000",
+                type=1 if new.open_amount else 0,
+                fixed_amount=new.fixed_amount,
+                min_amount=new.min_amount,
+                max_amount=new.max_amount,
                 access_key=keys.access_key(),
                 created_at=now,
                 updated_at=now,
-                description=str(p.get("description") or ""),
-                expiry_date=p.get("expiryDate") or None,
+                description=new.description,
+                expiry_date=new.expiry_date,
                 created_by=merchant.merchant_id,
             )
             try:

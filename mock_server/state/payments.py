@@ -28,11 +28,11 @@ from decimal import Decimal, InvalidOperation
 from itertools import count
 from typing import Any, Literal
 
+from hesabe_spec._amounts import format_amount
 from hesabe_spec.enums import InvoiceStatus, PaymentType, ServiceType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state.errors import NotFound, Refused
-from mock_server.state.invoices import money
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.state.store import Store
 
@@ -233,7 +233,7 @@ class PaymentService:
         low, high = Decimal(item.min_amount), Decimal(item.max_amount)
         if not low <= amount <= high:
             raise PaymentRefused(
-                "amount", f"Amount {money(amount)} is outside {item.min_amount}..{item.max_amount}")
+                "amount", f"Amount {format_amount(amount)} is outside {item.min_amount}..{item.max_amount}")
 
     def pay_open_invoice(self, item: OpenInvoice | int, amount: Any = None, payment_type: Any = 1,
                          outcome: Any = "success", customer: dict[str, Any] | None = None) -> PaymentResult:
@@ -254,7 +254,8 @@ class PaymentService:
                 txn = self._transaction(merchant, code, value, ServiceType.OPEN_INVOICE, now, "0.000")
             else:
                 txn = self._attempt(code, value, outcome, now)
-            record = {**txn, "outcome": outcome, "amount": money(value), "customer": dict(customer or {})}
+            record = {**txn, "outcome": outcome, "amount": format_amount(value),
+                      "customer": dict(customer or {})}
             stored = replace(current, payments=(*current.payments, record), updated_at=now,
                              paid_status=1 if outcome == "success" else current.paid_status)
             self.store.update_open_invoice(stored)
@@ -297,14 +298,14 @@ class PaymentService:
                 "payment_type_id": code, "payment_id": payment_id, "post_date": now[:10],
                 "result_code": _RESULT_CODE["success"], "track_id": track_id, "transaction_id": txn_id,
                 "reference_number": ref, "payment_type": name, "paid_on": now, "Auth": auth,
-                "Amount": money(amount), "admin_charge": money(admin_charge),
+                "Amount": format_amount(amount), "admin_charge": format_amount(admin_charge),
             },
         }
 
     @staticmethod
     def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
         return {"outcome": outcome, "payment_type_id": code, "payment_type": _type_name(code),
-                "amount": money(amount), "result_code": _RESULT_CODE[outcome], "at": now,
+                "amount": format_amount(amount), "result_code": _RESULT_CODE[outcome], "at": now,
                 "payment_id": "100" + _digits(15)}
 
     def _notify(self, merchant: Merchant, record: Any, txn: dict[str, Any], outcome: str) -> None:

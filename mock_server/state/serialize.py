@@ -93,9 +93,8 @@ def invoice_details(inv: Invoice, base_url: str, merchant_name: str) -> dict[str
 def invoice_created(inv: Invoice, base_url: str, merchant_name: str) -> dict[str, Any]:
     """The create response: the model before the database and the SMS job touched it."""
     body = invoice_details(inv, base_url, merchant_name)
-    echo = inv.echo or {}
     body.update(
-        invoice_sub_type=echo.get("invoiceSubType", inv.invoice_sub_type),
+        invoice_sub_type=inv.invoice_sub_type if inv.sent_sub_type is None else inv.sent_sub_type,
         merchant_id=inv.merchant_id,
         sms_response="",
         invoice_status=None,

@@ -30,11 +30,6 @@ class KeyConflict(Exception):
 class Store(ABC):
     """Persistence for one mock server (all merchants)."""
 
-    #: True when a read returns the very record object stored, until that record is replaced (so
-    #: whatever is derived from a record object may be kept with it); False when reads build new
-    #: objects (SQLite), where keeping derived values per object would only cost.
-    returns_stored_objects: bool = False
-
     # -- lifecycle -------------------------------------------------------------------------
     @abstractmethod
     def reset(self, merchant_id: int | None = None) -> None:

@@ -7,19 +7,22 @@ A payment never waits for the network: :meth:`WebhookDispatcher.submit` only que
 
 Times here are real (``time.monotonic``), not the mock clock: a frozen mock clock must not stop
 retries, and backoff is about the merchant's real server.
+
+Each attempt is one ``http.client`` POST on a new connection: a webhook sender follows no
+redirect and keeps no session, and the mock needs no HTTP client library for it.
 """
 
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
-
-import requests
+from urllib.parse import urlsplit
 
 from hesabe_spec.wire import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
@@ -32,6 +35,29 @@ log = logging.getLogger("hesabe_mock.webhooks")
 USER_AGENT = "hesabe-mock-webhook/1"
 
 
+_CONNECTIONS: dict[str, type[http.client.HTTPConnection]] = {
+    "http": http.client.HTTPConnection, "https": http.client.HTTPSConnection}
+
+
+def post(url: str, body: bytes, timeout: float) -> int:
+    """POST ``body`` as JSON to an http(s) ``url`` on a new connection; the status (no redirect
+    is followed). Raises OSError / HTTPException when no answer comes, ValueError for a bad URL."""
+    parts = urlsplit(url)
+    connection_type = _CONNECTIONS.get(parts.scheme)
+    if connection_type is None or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = connection_type(parts.hostname, parts.port, timeout=timeout)
+    try:
+        connection.request("POST", target, body=body,
+                           headers={"Content-Type": "application/json", "User-Agent": USER_AGENT})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
 class WebhookDispatcher:
     """Queue, send, retry and log webhook deliveries; adversarial modes shape what is queued."""
 
@@ -41,12 +67,10 @@ class WebhookDispatcher:
         modes: WebhookModes | None = None,
         *,
         log_cap: int = DEFAULT_LOG_CAP,
-        session_factory: Callable[[], requests.Session] = requests.Session,
     ) -> None:
         self.settings = (settings or DeliverySettings()).check()
         self.modes = (modes or WebhookModes()).check()
         self.log = DeliveryLog(log_cap)
-        self._session_factory = session_factory
         self._cond = threading.Condition(self.log.lock)
         # (due, tie-break sequence, delivery): the queue holds the records themselves, so a
         # delivery evicted from the bounded log is still sent
@@ -145,21 +169,17 @@ class WebhookDispatcher:
             return None
 
     def _run(self, stop: threading.Event) -> None:
-        session = self._session_factory()
-        try:
-            while (delivery := self._next_job(stop)) is not None:
-                try:
-                    self._attempt(session, delivery)
-                except Exception:  # a bug here must not kill the worker and strand the queue
-                    log.exception("webhook delivery %s crashed", delivery.id)
-                finally:
-                    with self._cond:
-                        self._in_flight -= 1
-                        self._cond.notify_all()
-        finally:
-            session.close()
+        while (delivery := self._next_job(stop)) is not None:
+            try:
+                self._attempt(delivery)
+            except Exception:  # a bug here must not kill the worker and strand the queue
+                log.exception("webhook delivery %s crashed", delivery.id)
+            finally:
+                with self._cond:
+                    self._in_flight -= 1
+                    self._cond.notify_all()
 
-    def _attempt(self, session: requests.Session, delivery: Delivery) -> None:
+    def _attempt(self, delivery: Delivery) -> None:
         with self._cond:
             if delivery.final:  # abandoned by close() while it waited
                 return
@@ -168,10 +188,8 @@ class WebhookDispatcher:
         started, status, error = time.time(), None, None
         clock = time.monotonic()
         try:
-            with session.post(url, data=body, timeout=policy.timeout, allow_redirects=False,
-                              headers={"Content-Type": "application/json", "User-Agent": USER_AGENT}) as resp:
-                status = resp.status_code
-        except requests.RequestException as exc:
+            status = post(url, body, policy.timeout)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         elapsed = (time.monotonic() - clock) * 1000
         ok = status is not None and 200 <= status < 300

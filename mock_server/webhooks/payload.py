@@ -14,9 +14,9 @@ recorded in docs/payment-page-and-webhooks.md):
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from hesabe_spec._amounts import format_amount
 from hesabe_spec.enums import PaymentType
 
 __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]
@@ -24,13 +24,6 @@ __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]
 SUCCESSFUL = "SUCCESSFUL"
 SERVICE_INVOICE = "SMS Invoice"
 SERVICE_OPEN_INVOICE = "Open Invoice"
-
-
-def _money(value: Any) -> str:
-    try:
-        return f"{Decimal(str(value)).quantize(Decimal('0.001')):f}"
-    except (InvalidOperation, ValueError):
-        return "0.000"
 
 
 def _short_amount(amount: str) -> str:
@@ -82,7 +75,7 @@ def webhook_body(
     """The whole body, keys in the documented order (blocks first)."""
     facts = dict(
         token=str(token),
-        amount=_money(amount),
+        amount=format_amount(amount),
         reference_number=str(reference_number),
         status=status,
         payment_type=payment_type_name(payment_type),

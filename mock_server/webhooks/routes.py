@@ -16,51 +16,18 @@ when the control plane is on, and only to loopback clients unless it was opened 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from mock_server.control.access import control_allowed
-from mock_server.control.http import error_response
+from mock_server.control.http import ControlError, Handler, table_routes
+from mock_server.runtime import MockRuntime
 from mock_server.webhooks.config import as_json, merge_json
 from mock_server.webhooks.log import STATES
 from mock_server.webhooks.service import WebhookService
 
 __all__ = ["webhook_routes"]
-
-_MAX_BODY = 64 * 1024
-
-
-def _service(request: Request) -> WebhookService:
-    return request.app.state.mock.extensions["webhooks"]  # type: ignore[no-any-return]
-
-
-def _refusal(request: Request) -> Response | None:
-    """The control plane's rule: on at all, and loopback-only unless opened by flag."""
-    settings = request.app.state.mock.settings
-    if not settings.control_plane:
-        return error_response(404, "Not Found")
-    if not control_allowed(settings, request.client.host if request.client else None):
-        return error_response(403, "The control plane answers loopback clients only")
-    return None
-
-
-def _bad(message: str) -> Response:
-    return error_response(400, message)
-
-
-async def _json_body(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise ValueError("body too large")
-    try:
-        return json.loads(body or b"{}")
-    except (ValueError, RecursionError):
-        raise ValueError("body must be a JSON object") from None
 
 
 def _state_view(service: WebhookService) -> dict[str, Any]:
@@ -69,55 +36,65 @@ def _state_view(service: WebhookService) -> dict[str, Any]:
             "count": len(dispatcher.log), "cap": dispatcher.log.cap, "dropped": dispatcher.log.dropped}
 
 
-async def log_view(request: Request) -> Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    service = _service(request)
-    if request.method == "DELETE":
-        service.dispatcher.clear()
-        return JSONResponse({"message": "Webhook log cleared", **_state_view(service)})
+def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """The delivery log, newest last (``?state=...``, ``?limit=N``)."""
     state = request.query_params.get("state")
     if state is not None and state not in STATES:
-        return _bad(f"state must be one of {', '.join(STATES)}")
+        raise ControlError(400, f"state must be one of {', '.join(STATES)}")
     limit_text = request.query_params.get("limit")
     if limit_text is not None and not limit_text.isdigit():
-        return _bad("limit must be a non-negative integer")
-    deliveries = service.deliveries(state=state, limit=int(limit_text) if limit_text else None)
-    return JSONResponse({**_state_view(service), "deliveries": deliveries})
+        raise ControlError(400, "limit must be a non-negative integer")
+    found = mock.webhooks.deliveries(state=state, limit=int(limit_text) if limit_text else None)
+    return {**_state_view(mock.webhooks), "deliveries": found}
 
 
-def _config_view(name: str) -> Callable[[Request], Awaitable[Response]]:
-    """GET shows the dispatcher's ``modes`` / ``settings``; POST merges a JSON object into them."""
-
-    async def view(request: Request) -> Response:
-        if (refused := _refusal(request)) is not None:
-            return refused
-        dispatcher = _service(request).dispatcher
-        if request.method == "POST":
-            try:
-                updated = merge_json(getattr(dispatcher, name), await _json_body(request))
-            except ValueError as exc:
-                return _bad(str(exc))
-            getattr(dispatcher, f"set_{name}")(updated)
-        return JSONResponse(as_json(getattr(dispatcher, name)))
-
-    view.__name__ = f"{name}_view"
-    return view
+def clear_deliveries(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    mock.webhooks.dispatcher.clear()
+    return {"message": "Webhook log cleared", **_state_view(mock.webhooks)}
 
 
-async def flush_view(request: Request) -> Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    released = _service(request).dispatcher.flush()
-    return JSONResponse({"released": released})
+def get_modes(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return as_json(mock.webhooks.dispatcher.modes)
+
+
+def set_modes(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    dispatcher = mock.webhooks.dispatcher
+    try:
+        dispatcher.set_modes(merge_json(dispatcher.modes, body))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return as_json(dispatcher.modes)
+
+
+def get_settings(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return as_json(mock.webhooks.dispatcher.settings)
+
+
+def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    dispatcher = mock.webhooks.dispatcher
+    try:
+        dispatcher.set_settings(merge_json(dispatcher.settings, body))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return as_json(dispatcher.settings)
+
+
+def flush(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    """Release held out-of-order deliveries now."""
+    return {"released": mock.webhooks.dispatcher.flush()}
+
+
+_TABLE: list[tuple[str, str, Handler]] = [
+    ("", "GET", deliveries),
+    ("", "DELETE", clear_deliveries),
+    ("/modes", "GET", get_modes),
+    ("/modes", "POST", set_modes),
+    ("/settings", "GET", get_settings),
+    ("/settings", "POST", set_settings),
+    ("/flush", "POST", flush),
+]
 
 
 def webhook_routes() -> list[BaseRoute]:
-    return [
-        Route("/_mock/webhooks", log_view, methods=["GET", "DELETE"], name="mock_webhooks"),
-        Route("/_mock/webhooks/modes", _config_view("modes"), methods=["GET", "POST"],
-              name="mock_webhook_modes"),
-        Route("/_mock/webhooks/settings", _config_view("settings"), methods=["GET", "POST"],
-              name="mock_webhook_settings"),
-        Route("/_mock/webhooks/flush", flush_view, methods=["POST"], name="mock_webhook_flush"),
-    ]
+    """``/_mock/webhooks`` and its sub-paths, behind the control plane's guard."""
+    return table_routes("/_mock/webhooks", _TABLE)

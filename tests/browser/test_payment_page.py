@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from hesabe_spec.enums import InvoiceKind
+from mock_server.handlers.invoices import new_invoice
+from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.runtime import MockRuntime
 from mock_server.state.models import Invoice
 
@@ -22,7 +25,7 @@ def _invoice(mock: MockRuntime, **extra: Any) -> Invoice:
                              {"itemTitle": "Spare filter", "rate": "24.500", "quantity": "1",
                               "amount": "24.500"}],
                **extra}
-    return mock.invoices.create(mock.merchants.merchants[0], payload, 1)
+    return mock.invoices.create(mock.merchants.merchants[0], new_invoice(payload), InvoiceKind.SINGLE)
 
 
 def _stored(mock: MockRuntime, inv: Invoice) -> Invoice:
@@ -133,8 +136,9 @@ def test_open_invoice_amount_and_split_parts(page: Any, site: tuple[str, MockRun
                                              screenshot_dir: Path) -> None:
     base, mock = site
     merchant = mock.merchants.merchants[0]
-    item = mock.open_invoices.create(merchant, {"title": "School trip", "amountType": "1", "minAmount": "5",
-                                                "maxAmount": "20", "expiryDate": "2026-03-01"})
+    item = mock.open_invoices.create(merchant, new_open_invoice({
+        "title": "School trip", "amountType": "1", "minAmount": "5", "maxAmount": "20",
+        "expiryDate": "2026-03-01"}))
     page.goto(f"{base}/s/{item.access_key}")
     page.get_by_label("Amount to pay (KWD)").fill("7.5")
     page.get_by_role("button", name="Pay", exact=True).click()
@@ -144,7 +148,8 @@ def test_open_invoice_amount_and_split_parts(page: Any, site: tuple[str, MockRun
 
     parts = [{"invoiceType": "0", "amount": a, "referenceNumber": f"TRIP-{n}", "language": "en",
               "allocatePayType": "1,2", "expiresAt": "2026-12-31"} for n, a in ((1, "60"), (2, "40"))]
-    first, second = mock.invoices.create_group(merchant, {"invoices": parts}, 7)
+    first, second = mock.invoices.create_group(merchant, [new_invoice(p) for p in parts],
+                                               InvoiceKind.INSTALLMENT)
     page.goto(f"{base}/sp/{first.split_access_key}")
     assert page.locator("section.part").count() == 2
     part = page.locator(f'section.part[data-part="{second.access_key}"]')

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 import requests
 
+from hesabe_spec.enums import InvoiceKind
 from mock_server.app import create_app
 from mock_server.clock import Clock
+from mock_server.handlers.invoices import new_invoice
+from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.runtime import MockRuntime
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.testing import serve_app as serve
@@ -41,7 +44,7 @@ class Site:
                    "language": "en", "expiresAt": "2026-12-31",
                    "itemsList": [{"itemTitle": "Widget", "rate": "24.5", "quantity": "2", "amount": "49"}],
                    **extra}
-        return self.mock.invoices.create(self.merchant, payload, 1)
+        return self.mock.invoices.create(self.merchant, new_invoice(payload), InvoiceKind.SINGLE)
 
     def stored(self, inv: Invoice) -> Invoice:
         found = self.mock.store.get_invoice(inv.merchant_id, inv.id)
@@ -51,7 +54,7 @@ class Site:
     def open_invoice(self, **extra: Any) -> OpenInvoice:
         payload = {"title": "Donation", "amountType": "1", "minAmount": "1", "maxAmount": "50",
                    "expiryDate": "2026-06-30", **extra}
-        return self.mock.open_invoices.create(self.merchant, payload)
+        return self.mock.open_invoices.create(self.merchant, new_open_invoice(payload))
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +135,8 @@ def test_arabic_invoice_is_right_to_left_with_arabic_labels(site: Site) -> None:
 
 
 def test_language_defaults_to_the_merchant_default_arabic(site: Site) -> None:
-    inv = site.mock.invoices.create(site.merchant, {"invoiceType": "0", "amount": "5"}, 1)
+    inv = site.mock.invoices.create(site.merchant, new_invoice({"invoiceType": "0", "amount": "5"}),
+                                    InvoiceKind.SINGLE)
     assert html_attrs(site.get(f"/s/{inv.access_key}").text)["lang"] == "ar"
 
 
@@ -296,7 +300,7 @@ def _split(site: Site, language: str = "en") -> list[Invoice]:
     parts = [{"invoiceType": "0", "amount": amount, "referenceNumber": f"SPL-{n}", "language": language,
               "allocatePayType": "1,2", "expiresAt": "2026-12-31", "description": f"Installment {n}"}
              for n, amount in ((1, "100.000"), (2, "150.000"))]
-    return site.mock.invoices.create_group(site.merchant, {"invoices": parts}, 6)
+    return site.mock.invoices.create_group(site.merchant, [new_invoice(p) for p in parts], InvoiceKind.SPLIT)
 
 
 def test_split_page_lists_every_part_with_its_own_pay_form(site: Site) -> None:

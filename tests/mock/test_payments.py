@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
+from hesabe_spec.enums import InvoiceKind
 from hesabe_spec.validation import validate_response
+from mock_server.handlers.invoices import new_invoice
+from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.merchants import MerchantRegistry
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
@@ -33,7 +36,7 @@ def _merchant(mock: MockRuntime) -> Any:
 def _invoice(mock: MockRuntime, **extra: Any) -> Invoice:
     payload = {"invoiceType": "0", "invoiceSubType": "3", "amount": "15.000", "customerName": "Ali",
                "allocatePayType": "1,2", "referenceNumber": "R1", **extra}
-    return mock.invoices.create(_merchant(mock), payload, 1)
+    return mock.invoices.create(_merchant(mock), new_invoice(payload), InvoiceKind.SINGLE)
 
 
 def _stats(mock: MockRuntime) -> dict[tuple[int, int], int]:
@@ -128,7 +131,7 @@ def test_unknown_outcome_and_unknown_invoice(mock: MockRuntime) -> None:
 def test_paying_one_split_invoice_leaves_its_siblings_unpaid(mock: MockRuntime) -> None:
     item = {"invoiceType": "0", "invoiceSubType": "3", "amount": "5", "customerName": "A",
             "allocatePayType": "1"}
-    group = mock.invoices.create_group(_merchant(mock), {"invoices": [item, item]}, 6)
+    group = mock.invoices.create_group(_merchant(mock), [new_invoice(item)] * 2, InvoiceKind.SPLIT)
     mock.payments.pay_invoice(group[1], 1)
     found = mock.store.find_split_group(group[0].split_access_key)
     assert [i.invoice_status for i in found] == [0, 1]
@@ -155,7 +158,7 @@ def test_hooks_run_after_success_and_failure_and_cannot_break_payment(mock: Mock
 # -- open invoices ----------------------------------------------------------------------------------
 
 def _open(mock: MockRuntime, **p: Any) -> Any:
-    return mock.open_invoices.create(_merchant(mock), {"title": "T", **p})
+    return mock.open_invoices.create(_merchant(mock), new_open_invoice({"title": "T", **p}))
 
 
 def test_open_invoice_takes_several_payments_within_range(mock: MockRuntime) -> None:

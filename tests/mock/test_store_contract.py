@@ -95,7 +95,7 @@ def rich_invoice(merchant_id: int = 1) -> Invoice:
         webhook="https://example.com/hook",
         subscription_terms={"frequency": "1", "noofRecurrence": "3"},
         payment_attempts=({"result": "CANCELED", "at": "2024-03-05 10:01:00"},),
-        echo={"amount": 12.5, "invoiceType": "0"},
+        sent_sub_type="3",
         customer=Customer(name="سارة Ali", email="s@example.com", phone_number="96512345678"),
     )
 

@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 from support.receiver import Receiver
 
+from hesabe_spec.enums import InvoiceKind
+from mock_server.handlers.invoices import new_invoice
+from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.merchants import MerchantRegistry
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import Invoice
-from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService, install_webhooks
+from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService
 from mock_server.webhooks.config import merge_json
 from mock_server.webhooks.payload import webhook_body
 
@@ -25,11 +28,10 @@ FAST = DeliverySettings(attempts=5, base_delay=0.05, max_delay=1.0, timeout=2.0)
 
 @pytest.fixture
 def mock() -> Iterator[MockRuntime]:
-    runtime = MockRuntime(MockSettings(), MemoryStore(), MerchantRegistry.default())
+    runtime = MockRuntime(MockSettings(), MemoryStore(), MerchantRegistry.default(), webhook_settings=FAST)
     runtime.clock.freeze(1767214800)  # 2026-01-01 00:00 Kuwait
-    install_webhooks(runtime, FAST)
     yield runtime
-    runtime.extensions["webhooks"].close()
+    runtime.webhooks.close()
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def rx() -> Iterator[Receiver]:
 
 
 def hooks(mock: MockRuntime) -> WebhookService:
-    return mock.extensions["webhooks"]  # type: ignore[no-any-return]
+    return mock.webhooks  # type: ignore[no-any-return]
 
 
 def invoice(mock: MockRuntime, url: str | None, **extra: Any) -> Invoice:
@@ -47,7 +49,7 @@ def invoice(mock: MockRuntime, url: str | None, **extra: Any) -> Invoice:
                "allocatePayType": "1,2", "referenceNumber": "1695193758", **extra}
     if url:
         payload["webhook"] = url
-    return mock.invoices.create(mock.merchants.merchants[0], payload, 1)
+    return mock.invoices.create(mock.merchants.merchants[0], new_invoice(payload), InvoiceKind.SINGLE)
 
 
 def set_modes(mock: MockRuntime, **modes: Any) -> None:
@@ -114,8 +116,8 @@ def test_failed_and_declined_payments_send_nothing_by_default(mock: MockRuntime,
 
 def test_open_invoice_goes_to_the_fallback_url(mock: MockRuntime, rx: Receiver) -> None:
     hooks(mock).dispatcher.set_settings(merge_json(FAST, {"fallback_url": rx.url}))
-    item = mock.open_invoices.create(mock.merchants.merchants[0],
-                                     {"title": "Gift", "amountType": "1", "minAmount": "1", "maxAmount": "9"})
+    item = mock.open_invoices.create(mock.merchants.merchants[0], new_open_invoice(
+        {"title": "Gift", "amountType": "1", "minAmount": "1", "maxAmount": "9"}))
     mock.payments.pay_open_invoice(item.id, "5", 1)
     body = rx.wait_for(1)[0].body
     assert body["service_type"] == "Open Invoice" and body["amount"] == "5.000"
@@ -168,7 +170,7 @@ def test_connection_errors_are_retried_and_logged(mock: MockRuntime) -> None:
     assert hooks(mock).wait_idle(5)
     (delivery,) = hooks(mock).deliveries()
     assert delivery["state"] == "failed"
-    assert all(a["status"] is None and "ConnectionError" in a["error"] for a in delivery["attempts"])
+    assert all(a["status"] is None and "ConnectionRefusedError" in a["error"] for a in delivery["attempts"])
 
 
 # -- adversarial modes ---------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import pytest
 import requests
 from support.receiver import Receiver
 
+from hesabe_spec.enums import InvoiceKind
 from mock_server.app import create_app
+from mock_server.handlers.invoices import new_invoice
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
 from mock_server.testing import serve_app as serve
@@ -27,8 +29,9 @@ def served() -> Iterator[tuple[str, MockRuntime, requests.Session]]:
 
 def _invoice(mock: MockRuntime, webhook: str, ref: str = "WH-1") -> Any:
     return mock.invoices.create(mock.merchants.merchants[0],
-                                {"invoiceType": "0", "amount": "49", "referenceNumber": ref,
-                                 "allocatePayType": "1,2", "webhook": webhook, "language": "en"}, 1)
+                                new_invoice({"invoiceType": "0", "amount": "49", "referenceNumber": ref,
+                                             "allocatePayType": "1,2", "webhook": webhook, "language": "en"}),
+                                InvoiceKind.SINGLE)
 
 
 def _log(base: str, http: requests.Session, query: str = "") -> dict[str, Any]:
@@ -45,7 +48,7 @@ def test_paying_on_the_page_sends_the_webhook_and_logs_it(served: Any) -> None:
                         allow_redirects=False, timeout=5)
         assert res.status_code == 303
         hits = rx.wait_for(2)
-        assert mock.extensions["webhooks"].wait_idle(5)
+        assert mock.webhooks.wait_idle(5)
     body = hits[-1].body
     stored = mock.store.get_invoice(inv.merchant_id, inv.id)
     assert body["token"] == stored.transaction["token"] and body["reference_number"] == "WH-1"
@@ -119,11 +122,11 @@ def test_app_shutdown_stops_the_sender_thread() -> None:
         mock = app.state.mock
         requests.post(f"{base}/_mock/webhooks/modes", json={"delay_ms": 60000}, timeout=5)
         mock.payments.pay_invoice(_invoice(mock, rx.url).id, "1")
-        worker = mock.extensions["webhooks"].dispatcher.worker
+        worker = mock.webhooks.dispatcher.worker
         assert worker is not None and worker.is_alive()
     # uvicorn ran the lifespan shutdown: the worker is gone and the delayed delivery abandoned
     assert not worker.is_alive()
-    assert mock.extensions["webhooks"].deliveries()[0]["state"] == "abandoned"
+    assert mock.webhooks.deliveries()[0]["state"] == "abandoned"
     assert rx.hits == []
 
 
@@ -133,17 +136,27 @@ def test_routes_answer_loopback_clients_only(host: str, status: int) -> None:
     import asyncio
 
     from starlette.requests import Request
+    from starlette.routing import Route
 
     from mock_server.webhooks.routes import webhook_routes
 
+    async def no_body() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    def scope(app: Any, method: str, path: str) -> dict[str, Any]:
+        return {"type": "http", "method": method, "path": path, "headers": [], "query_string": b"",
+                "client": (host, 5000), "app": app}
+
     app = create_app()
-    scope = {"type": "http", "method": "GET", "path": "/_mock/webhooks", "headers": [], "query_string": b"",
-             "client": (host, 5000), "app": app}
     for route in webhook_routes():
-        res = asyncio.run(route.endpoint(Request(scope)))  # type: ignore[attr-defined]
-        assert res.status_code == status, route.path
+        assert isinstance(route, Route) and route.methods
+        for method in sorted(route.methods - {"HEAD"}):
+            res = asyncio.run(route.endpoint(Request(scope(app, method, route.path), no_body)))
+            assert res.status_code == status, (method, route.path)
     opened = create_app(MockSettings(control_open=True))
-    res = asyncio.run(webhook_routes()[0].endpoint(Request({**scope, "app": opened})))  # type: ignore[attr-defined]
+    route = webhook_routes()[0]
+    assert isinstance(route, Route)
+    res = asyncio.run(route.endpoint(Request(scope(opened, "GET", route.path), no_body)))
     assert res.status_code == 200
 
 
@@ -153,7 +166,7 @@ def test_control_plane_reset_clears_the_log_and_the_modes(served: Any) -> None:
     with Receiver() as rx:
         mock.payments.pay_invoice(_invoice(mock, rx.url).id, "1")
         rx.wait_for(2)
-        assert mock.extensions["webhooks"].wait_idle(5)
+        assert mock.webhooks.wait_idle(5)
     assert _log(base, http)["count"] == 2
     assert http.post(f"{base}/_mock/reset", json={}, timeout=5).status_code == 200
     log = _log(base, http)

@@ -272,7 +272,9 @@ class ServerThread:
     def __init__(self, app: Any, *, log_level: str = "warning") -> None:
         import uvicorn
 
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level=log_level,
+        from mock_server.serving import uvicorn_config
+
+        self.config = uvicorn_config(app, host="127.0.0.1", port=0, log_level=log_level,
                                      access_log=False, lifespan="off", timeout_keep_alive=30)
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="reliability-uvicorn")

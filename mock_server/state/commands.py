@@ -1,0 +1,93 @@
+"""What the domain is asked to do, in the domain's own words.
+
+Handlers turn a decrypted Hesabe payload (``customerName``, ``allocatePayType``, ...) into one of
+these commands; the lifecycle services and the stores never see a wire name. Money is already
+the 3-decimal string the mock stores; optional text is ``""`` when absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["BulkRowChanges", "BulkUpload", "NewInvoice", "NewOpenInvoice", "ProductLine", "SubscriptionTerms"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLine:
+    """One line of an invoice's items list."""
+
+    title: str
+    rate: str
+    quantity: int
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionTerms:
+    """A subscription invoice's schedule, kept as the merchant sent each value (text)."""
+
+    frequency: str | None
+    recurrences: str | None
+    subscription_type: str | None
+    start_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvoice:
+    """Create one invoice (a single, subscription, split or installment part)."""
+
+    amount: str
+    customer_name: str
+    customer_email: str
+    #: full number with the country code (``96550000000``), None without a mobile number
+    customer_phone: str | None
+    reference_number: str
+    description: str
+    #: "en" / "ar"; None for the merchant's default
+    language: str | None
+    #: sent by SMS (invoice type 1) rather than shared as a link (type 2)
+    by_sms: bool
+    sub_type: int
+    #: the sub-type exactly as sent (its JSON type is echoed on the create response), None if not sent
+    sub_type_as_sent: Any
+    #: payment type codes; None for the merchant's default
+    pay_types: tuple[str, ...] | None
+    products: tuple[ProductLine, ...]
+    expires_at: str | None
+    webhook: str | None
+    subscription: SubscriptionTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOpenInvoice:
+    """Create an open invoice: a fixed amount, or any amount between ``min_amount`` and ``max_amount``."""
+
+    title: str
+    description: str
+    open_amount: bool
+    fixed_amount: str
+    min_amount: str
+    max_amount: str
+    expiry_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkUpload:
+    """Upload a base64 CSV of invoice rows."""
+
+    file_type: str
+    csv_base64: str
+    scheduled: bool
+    schedule_time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRowChanges:
+    """Edit an uploaded row: only the fields given change."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    reference_number: str | None = None
+    amount: str | None = None
