@@ -14,13 +14,12 @@ from urllib.parse import parse_qs
 from starlette.responses import Response
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import EnvelopeStyle, encode_response, server_json
+from hesabe_spec.wire import server_json
 
 __all__ = [
     "INTERNAL_ERROR",
     "NO_DATA",
     "Failure",
-    "encrypted_reply",
     "envelope",
     "plain_reply",
     "read_data_field",
@@ -44,13 +43,6 @@ def plain_reply(body: Any, status: int = 200, headers: dict[str, str] | None = N
     return Response(server_json(body), status_code=status, media_type=_JSON, headers=headers)
 
 
-def encrypted_reply(
-    body: Any, keys: CipherKeys, style: EnvelopeStyle, status: int = 200, *, block_size: int = 32
-) -> Response:
-    return Response(encode_response(body, keys, style=style, block_size=block_size), status_code=status,
-                    media_type=_JSON)
-
-
 class Failure(Exception):
     """A refusal with the response already decided (encrypted when the merchant is known)."""
 
@@ -59,11 +51,6 @@ class Failure(Exception):
         self.status = status
         self.body = body
         self.keys = keys
-
-    def response(self, style: EnvelopeStyle) -> Response:
-        if self.keys is not None:
-            return encrypted_reply(self.body, self.keys, style, self.status)
-        return plain_reply(self.body, self.status)
 
 
 class BodyTooLarge(Exception):

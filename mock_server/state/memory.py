@@ -7,22 +7,24 @@ import json
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
+from hesabe_spec.enums import InvoiceKind
 from mock_server.state.models import (
+    NO_UPPER_DATE,
     BulkRow,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
     OpenInvoiceQuery,
     Page,
+    open_invoice_terms,
     search_terms,
     search_terms_delta,
-    split_search,
-    with_id,
 )
 from mock_server.state.paging import page_from_sorted_lists
 from mock_server.state.store import KeyConflict, StatusCounts, Store
@@ -97,22 +99,15 @@ class MemoryStore(Store):
     ) -> None:
         with self._lock:
             self._check_explicit(invoices, open_invoices, bulk_rows)
-            # Reuse the normal insert paths (and their indexing) by feeding them the given ids,
-            # then move each counter past the highest id so generated ids never collide.
-            counters = (self._invoice_ids, self._open_ids, self._bulk_ids)
-            try:
-                self._invoice_ids = iter([i.id for i in invoices])
-                self.insert_invoices(invoices)
-                self._open_ids = iter([o.id for o in open_invoices])
-                for item in open_invoices:
-                    self.insert_open_invoice(item)
-                self._bulk_ids = iter([b.id for b in bulk_rows])
-                self.insert_bulk_rows(bulk_rows)
-            finally:
-                self._invoice_ids, self._open_ids, self._bulk_ids = (
-                    count(max(next(old), max((r.id for r in recs), default=0) + 1))
-                    for old, recs in zip(counters, (invoices, open_invoices, bulk_rows), strict=True)
-                )
+            # the normal insert paths (and their indexing), fed the given ids; then each counter
+            # moves past the highest id, so generated ids never collide with them
+            self._put_invoices(invoices, iter([i.id for i in invoices]))
+            for item in open_invoices:
+                self._put_open_invoice(item, item.id)
+            self._put_bulk_rows(bulk_rows, iter([b.id for b in bulk_rows]))
+            self._invoice_ids = _past(self._invoice_ids, invoices)
+            self._open_ids = _past(self._open_ids, open_invoices)
+            self._bulk_ids = _past(self._bulk_ids, bulk_rows)
 
     def _check_explicit(self, invoices: Sequence[Invoice], open_invoices: Sequence[OpenInvoice],
                         bulk_rows: Sequence[BulkRow]) -> None:
@@ -131,31 +126,35 @@ class MemoryStore(Store):
     # -- invoices ------------------------------------------------------------------------------
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with self._lock:
-            tokens: set[str] = set()
-            keys: set[str] = set()
-            for inv in invoices:  # unique within the batch and unused, all checked before any write
-                token, key = inv.token, inv.access_key
-                if (token in tokens or token in self._by_token or key in keys
-                        or key in self._by_access_key or key in self._open_by_key):
-                    raise KeyConflict("token or access key already in use")
-                tokens.add(token)
-                keys.add(key)
-            stored = [with_id(inv, next(self._invoice_ids)) for inv in invoices]
-            for inv in stored:
-                self._invoices[inv.id] = inv
-                self._by_token[inv.token] = inv.id
-                self._by_access_key[inv.access_key] = inv.id
-                if inv.split_access_key:
-                    _add_id(self._by_split_key[inv.split_access_key], inv.id)
-                _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
-                self._unindexed[inv.id] = None
-                dates = self._by_date[inv.merchant_id]
-                entry = (inv.created_at, inv.id)
-                if not dates or dates[-1] <= entry:
-                    dates.append(entry)
-                else:
-                    insort(dates, entry)
-            return stored
+            return self._put_invoices(invoices, self._invoice_ids)
+
+    def _put_invoices(self, invoices: Sequence[Invoice], ids: Iterator[int]) -> list[Invoice]:
+        """Insert under ``self._lock``, each invoice taking the next of ``ids``."""
+        tokens: set[str] = set()
+        keys: set[str] = set()
+        for inv in invoices:  # unique within the batch and unused, all checked before any write
+            token, key = inv.token, inv.access_key
+            if (token in tokens or token in self._by_token or key in keys
+                    or key in self._by_access_key or key in self._open_by_key):
+                raise KeyConflict("token or access key already in use")
+            tokens.add(token)
+            keys.add(key)
+        stored = [replace(inv, id=next(ids)) for inv in invoices]
+        for inv in stored:
+            self._invoices[inv.id] = inv
+            self._by_token[inv.token] = inv.id
+            self._by_access_key[inv.access_key] = inv.id
+            if inv.split_access_key:
+                _add_id(self._by_split_key[inv.split_access_key], inv.id)
+            _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
+            self._unindexed[inv.id] = None
+            dates = self._by_date[inv.merchant_id]
+            entry = (inv.created_at, inv.id)
+            if not dates or dates[-1] <= entry:
+                dates.append(entry)
+            else:
+                insort(dates, entry)
+        return stored
 
     def update_invoice(self, invoice: Invoice) -> None:
         with self._lock:
@@ -228,7 +227,7 @@ class MemoryStore(Store):
     def list_invoices(self, merchant_id: int, query: InvoiceQuery) -> Page:
         with self._lock:
             kinds = query.kinds if query.kinds is not None else tuple(
-                {k for (m, k, _s) in self._buckets if m == merchant_id and k != 4}
+                {k for (m, k, _s) in self._buckets if m == merchant_id and k != InvoiceKind.ORDER}
             )
             lists = [
                 ids
@@ -259,7 +258,7 @@ class MemoryStore(Store):
         if query.from_date or query.to_date:
             dates = self._by_date.get(merchant_id, [])
             lo = bisect_left(dates, (query.from_date or "",))
-            hi = bisect_right(dates, ((query.to_date or "9999-12-31") + "\uffff",))
+            hi = bisect_right(dates, ((query.to_date or NO_UPPER_DATE) + "\uffff",))
             sets.append({i for _d, i in dates[lo:hi]})
         sets.sort(key=len)
         result = sets[0]
@@ -274,12 +273,15 @@ class MemoryStore(Store):
     # -- open invoices -----------------------------------------------------------------------
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
         with self._lock:
-            if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
-                raise KeyConflict("access key already in use")
-            stored = with_id(item, next(self._open_ids))
-            self._open[stored.id] = stored
-            self._open_by_key[stored.access_key] = stored.id
-            return stored
+            return self._put_open_invoice(item, next(self._open_ids))
+
+    def _put_open_invoice(self, item: OpenInvoice, new_id: int) -> OpenInvoice:
+        if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
+            raise KeyConflict("access key already in use")
+        stored = replace(item, id=new_id)
+        self._open[stored.id] = stored
+        self._open_by_key[stored.access_key] = stored.id
+        return stored
 
     def update_open_invoice(self, item: OpenInvoice) -> None:
         with self._lock:
@@ -311,10 +313,13 @@ class MemoryStore(Store):
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
         with self._lock:
-            stored = [with_id(r, next(self._bulk_ids)) for r in rows]
-            for row in stored:
-                self._bulk[row.id] = row
-            return stored
+            return self._put_bulk_rows(rows, self._bulk_ids)
+
+    def _put_bulk_rows(self, rows: Sequence[BulkRow], ids: Iterator[int]) -> list[BulkRow]:
+        stored = [replace(r, id=next(ids)) for r in rows]
+        for row in stored:
+            self._bulk[row.id] = row
+        return stored
 
     def update_bulk_row(self, row: BulkRow) -> None:
         with self._lock:
@@ -400,6 +405,12 @@ def _open_matches(o: OpenInvoice, q: OpenInvoiceQuery) -> bool:
     if q.type is not None and o.type != q.type:
         return False
     if q.search:
-        terms = set(split_search(f"{o.title} {o.reference_number} {o.description}"))
+        terms = open_invoice_terms(o)
         return all(t in terms for t in q.search)
     return True
+
+
+def _past(counter: Iterator[int],
+          records: Sequence[Invoice] | Sequence[OpenInvoice] | Sequence[BulkRow]) -> count[int]:
+    """An id counter that continues after both ``counter`` and the highest id in ``records``."""
+    return count(max(next(counter), max((r.id for r in records), default=0) + 1))

@@ -187,6 +187,15 @@ def split_search(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w.casefold() for w in _WORD.findall(text or "")))
 
 
+#: the end of an open date range: later than any date a record carries
+NO_UPPER_DATE = "9999-12-31"
+
+
+def open_invoice_terms(item: OpenInvoice) -> set[str]:
+    """The terms an open invoice is found by: its title, reference and description."""
+    return set(split_search(f"{item.title} {item.reference_number} {item.description}"))
+
+
 def _term_sources(inv: Invoice) -> tuple[str, ...]:
     c = inv.customer
     return (inv.reference_number, inv.token, c.name, c.email, inv.description, c.phone_number or "")

@@ -54,16 +54,18 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from hesabe_spec.enums import InvoiceKind
 from mock_server.state.models import (
+    NO_UPPER_DATE,
     BulkRow,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
     OpenInvoiceQuery,
     Page,
+    open_invoice_terms,
     search_terms,
     search_terms_delta,
-    split_search,
     with_id,
 )
 from mock_server.state.store import KeyConflict, StatusCounts, Store
@@ -167,9 +169,6 @@ CREATE INDEX tokens_merchant ON tokens (merchant_id);
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens")
-#: invoice kinds the dashboard never shows unless asked (orders)
-_HIDDEN_KIND = 4
-_NO_UPPER_DATE = "9999-12-31"
 
 
 def _dump(rec: dict[str, Any]) -> str:
@@ -212,7 +211,7 @@ def _doc(record: Invoice | OpenInvoice | BulkRow) -> str:
 
 
 def _open_terms(item: OpenInvoice) -> str:
-    return json.dumps(sorted(split_search(f"{item.title} {item.reference_number} {item.description}")),
+    return json.dumps(sorted(open_invoice_terms(item)),
                       ensure_ascii=False)
 
 
@@ -405,7 +404,7 @@ class SqliteStore(Store):
     @staticmethod
     def _kind_filter(query: InvoiceQuery, column: str) -> tuple[str, list[Any]]:
         if query.kinds is None:
-            sql, params = f"{column}invoice_type <> ?", [_HIDDEN_KIND]
+            sql, params = f"{column}invoice_type <> ?", [InvoiceKind.ORDER.value]
         else:
             kinds = sorted(set(query.kinds))
             sql, params = f"{column}invoice_type IN ({','.join('?' * len(kinds))})", list(kinds)
@@ -443,7 +442,7 @@ class SqliteStore(Store):
         """Search and/or date query: drive from the smallest index range, probe the rest."""
         terms = list(dict.fromkeys(query.search))
         dated = bool(query.from_date or query.to_date)
-        low, high = query.from_date or "", (query.to_date or _NO_UPPER_DATE) + "\uffff"
+        low, high = query.from_date or "", (query.to_date or NO_UPPER_DATE) + "\uffff"
         sizes: list[tuple[int, str | None]] = [
             (conn.execute("SELECT count(*) FROM invoice_terms WHERE merchant_id = ? AND term = ?",
                           (merchant_id, term)).fetchone()[0], term)
