@@ -329,3 +329,22 @@ def test_a_sender_that_never_sent_owns_no_thread() -> None:
     assert service.dispatcher.worker is None
     service.close()
     assert service.dispatcher.worker is None
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(mock: MockRuntime) -> None:
+    hooks(mock).dispatcher.set_settings(merge_json(FAST, {"attempts": 1}))
+    with Receiver(fail_first=5, fail_status=302) as moved:
+        mock.payments.pay_invoice(invoice(mock, moved.url).id, "1")
+        assert hooks(mock).wait_idle(5)
+        assert len(moved.hits) == 1  # one POST; the Location was not followed
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["state"] == "failed"
+    assert [(a["status"], a["error"]) for a in delivery["attempts"]] == [(302, "HTTP 302")]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "http:///nohost", "not a url"])
+def test_post_refuses_what_is_not_an_http_url(url: str) -> None:
+    from mock_server.webhooks.dispatcher import post
+
+    with pytest.raises(ValueError, match="not an http"):
+        post(url, b"{}", 1.0)
