@@ -16,7 +16,8 @@ _ITEM = {"itemTitle": "Widget", "rate": "24.500", "quantity": "2", "amount": "49
 
 
 def test_a_full_payload_maps_every_field() -> None:
-    new = new_invoice({"invoiceType": "1", "amount": "49.000", "customerName": "Sara", "customerEmail": "s@x.kw",
+    new = new_invoice({"invoiceType": "1", "amount": "49.000", "customerName": "Sara",
+                       "customerEmail": "s@x.kw",
                        "countryCode": "+965", "mobileNumber": "50000000", "referenceNumber": "R-1",
                        "description": "d", "language": "en", "allocatePayType": "1, 2,", "itemsList": [_ITEM],
                        "expiresAt": "2030-01-01", "webhook": "http://h/x", "invoiceSubType": "3"})
