@@ -75,8 +75,8 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
     list_op = OPERATIONS["list_invoices"]
 
     def handler_call(payload: dict[str, Any]) -> Any:
-        return lambda: handlers.list_invoices(Call(runtime, MERCHANT, payload, {}, "http://127.0.0.1:8000",
-                                                   list_op))
+        return lambda: handlers.list_invoices(Call(runtime.domain, MERCHANT, payload, {}, "http://127.0.0.1:8000",
+                                                   list_op, runtime.settings.per_page))
 
     out: list[dict[str, Any]] = []
     stored = 0
@@ -114,7 +114,8 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
         row["first_search_s"] = time.perf_counter() - t0
         gc.collect()
         row["rss_bytes_per_invoice"] = (_rss() - rss_start) / size  # search index included
-        first = handlers.list_invoices(Call(runtime, MERCHANT, {"page": deep}, {}, "http://x", list_op))
+        first = handlers.list_invoices(Call(runtime.domain, MERCHANT, {"page": deep}, {}, "http://x", list_op,
+                                            runtime.settings.per_page))
         if len(first.response["invoices"]["data"]) != 15:
             raise RuntimeError(f"deep page {deep} of {size} is not full")
         for name, fn in timings.items():

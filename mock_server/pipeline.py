@@ -122,7 +122,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
             ex.request = fields
-            reply = handler.run(PlainCall(mock, fields, op))
+            reply = handler.run(PlainCall(mock.domain, fields, op))
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return
@@ -132,7 +132,8 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         ex.request = payload
         params = _params(op, inbound, merchant)
         _validate(op, payload, merchant)
-        call = Call(mock, merchant, payload, params, base_url(mock, inbound), op)
+        call = Call(mock.domain, merchant, payload, params, base_url(mock, inbound), op,
+                    mock.settings.per_page)
         try:
             reply = handler.run(call)
         except DomainError as exc:

@@ -27,14 +27,25 @@ from mock_server.state.store import Store
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
 
-__all__ = ["Call", "MockRuntime", "PlainCall", "Reply", "ResetHook", "runtime_of"]
+__all__ = ["Call", "Domain", "MockRuntime", "PlainCall", "Reply", "ResetHook", "runtime_of"]
 
 #: called with the merchant id whose state was reset (None: everything)
 ResetHook = Callable[[int | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """The lifecycle services: everything a Hesabe operation's handler may ask for."""
+
+    tokens: TokenService
+    invoices: InvoiceService
+    open_invoices: OpenInvoiceService
+    bulk: BulkService
+
+
 class MockRuntime:
-    """Everything a request handler may touch. Built by :func:`mock_server.app.create_app`."""
+    """One mock server's parts. Built by :func:`mock_server.app.create_app`; handlers see only its
+    :class:`Domain`, pages and the control plane the whole of it."""
 
     def __init__(self, settings: MockSettings, store: Store, merchants: MerchantRegistry,
                  clock: Clock | None = None, *, webhook_settings: DeliverySettings | None = None) -> None:
@@ -46,6 +57,7 @@ class MockRuntime:
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
+        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
@@ -92,16 +104,14 @@ def runtime_of(app: Any) -> MockRuntime:
 class Call:
     """One authenticated, decrypted, validated request, ready for a handler."""
 
-    mock: MockRuntime
+    domain: Domain
     merchant: Merchant
     payload: dict[str, Any]
     params: dict[str, str]
     base_url: str
     operation: Operation
-
-    @property
-    def per_page(self) -> int:
-        return self.mock.settings.per_page
+    #: rows per page of the list operations
+    per_page: int
 
     @property
     def page_url(self) -> str:
@@ -114,7 +124,7 @@ class PlainCall:
     """A request of an unauthenticated, unencrypted operation (login, refresh): its plain fields
     (a JSON value or form fields; None when the body was unreadable)."""
 
-    mock: MockRuntime
+    domain: Domain
     fields: Any
     operation: Operation
 

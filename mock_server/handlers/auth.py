@@ -26,15 +26,15 @@ def _required(fields: Any, names: tuple[str, ...]) -> dict[str, str]:
 
 def login(call: PlainCall) -> Reply:
     creds = _required(call.fields, ("username", "password"))
-    merchant = call.mock.tokens.check_password(creds["username"], creds["password"])
+    merchant = call.domain.tokens.check_password(creds["username"], creds["password"])
     if merchant is None:
         raise Failure(404, envelope(False, LOGIN_FAILED))
-    return Reply({"token": call.mock.tokens.issue(merchant)})
+    return Reply({"token": call.domain.tokens.issue(merchant)})
 
 
 def refresh_token(call: PlainCall) -> Reply:
     given = _required(call.fields, ("refreshToken",))
-    token = call.mock.tokens.refresh(given["refreshToken"])
+    token = call.domain.tokens.refresh(given["refreshToken"])
     if token is None:
         raise Failure(404, envelope(False, REFRESH_FAILED))
     return Reply({"token": token})

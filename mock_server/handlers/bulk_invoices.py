@@ -34,24 +34,24 @@ def bulk_row_changes(p: dict[str, Any]) -> BulkRowChanges:
 
 
 def upload_bulk_invoices(call: Call) -> Reply:
-    rows = call.mock.bulk.upload(call.merchant, bulk_upload(call.payload))
+    rows = call.domain.bulk.upload(call.merchant, bulk_upload(call.payload))
     return Reply([serialize.bulk_row(r) for r in rows])
 
 
 def list_bulk_invoices(call: Call) -> Reply:
     page = page_number(call.payload.get("page", 1))
     scheduled = str(call.payload.get("type", "0")) == "1"
-    found = call.mock.bulk.list(call.merchant, scheduled, (page - 1) * call.per_page, call.per_page)
+    found = call.domain.bulk.list(call.merchant, scheduled, (page - 1) * call.per_page, call.per_page)
     rows = [serialize.bulk_row(r) for r in found.items]
     return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                           len(rows))})
 
 
 def update_bulk_invoice(call: Call) -> Reply:
-    row = call.mock.bulk.update(call.merchant, int(call.params["id"]), bulk_row_changes(call.payload))
+    row = call.domain.bulk.update(call.merchant, int(call.params["id"]), bulk_row_changes(call.payload))
     return Reply(serialize.bulk_row(row))
 
 
 def delete_bulk_invoice(call: Call) -> Reply:
-    call.mock.bulk.delete(call.merchant, int(call.params["id"]))
+    call.domain.bulk.delete(call.merchant, int(call.params["id"]))
     return Reply(None)

@@ -96,7 +96,7 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
 
 
 def _created(call: Call, kind: InvoiceKind) -> Reply:
-    inv = call.mock.invoices.create(call.merchant, new_invoice(call.payload), kind)
+    inv = call.domain.invoices.create(call.merchant, new_invoice(call.payload), kind)
     return Reply(serialize.invoice_created(inv, call.base_url, call.merchant.name))
 
 
@@ -110,7 +110,7 @@ def create_subscription_invoice(call: Call) -> Reply:
 
 def _group(call: Call, kind: InvoiceKind) -> Reply:
     parts = [new_invoice(part) for part in call.payload["invoices"]]
-    group = call.mock.invoices.create_group(call.merchant, parts, kind)
+    group = call.domain.invoices.create_group(call.merchant, parts, kind)
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
     shaped = [serialize.invoice_details(group[0], call.base_url, call.merchant.name)]
     shaped += [serialize.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
@@ -139,7 +139,7 @@ def list_invoices(call: Call) -> Reply:
         offset=(page - 1) * call.per_page,
         limit=call.per_page,
     )
-    found, counts = call.mock.invoices.list(call.merchant, query)
+    found, counts = call.domain.invoices.list(call.merchant, query)
     rows = [serialize.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
     return Reply({
         "stats": stats_block(counts, orders=False),
@@ -150,20 +150,20 @@ def list_invoices(call: Call) -> Reply:
 
 
 def get_invoice(call: Call) -> Reply:
-    inv = call.mock.invoices.get(call.merchant, int(call.params["id"]))
+    inv = call.domain.invoices.get(call.merchant, int(call.params["id"]))
     return Reply(serialize.invoice_details(inv, call.base_url, call.merchant.name))
 
 
 def resend_invoice(call: Call) -> Reply:
-    inv = call.mock.invoices.resend(call.merchant, int(call.payload["resendId"]))
+    inv = call.domain.invoices.resend(call.merchant, int(call.payload["resendId"]))
     return Reply(serialize.invoice_details(inv, call.base_url, call.merchant.name))
 
 
 def send_bulk_invoices(call: Call) -> Reply:
-    call.mock.invoices.send_bulk(call.merchant, [int(i) for i in call.payload["ids"]])
+    call.domain.invoices.send_bulk(call.merchant, [int(i) for i in call.payload["ids"]])
     return Reply(None)
 
 
 def cancel_invoice(call: Call) -> Reply:
-    call.mock.invoices.cancel(call.merchant, call.params["token"])
+    call.domain.invoices.cancel(call.merchant, call.params["token"])
     return Reply(None)

@@ -45,7 +45,7 @@ def new_open_invoice(p: dict[str, Any]) -> NewOpenInvoice:
 
 
 def create_open_invoice(call: Call) -> Reply:
-    item = call.mock.open_invoices.create(call.merchant, new_open_invoice(call.payload))
+    item = call.domain.open_invoices.create(call.merchant, new_open_invoice(call.payload))
     return Reply(serialize.open_invoice(item, call.base_url))
 
 
@@ -63,23 +63,23 @@ def list_open_invoices(call: Call) -> Reply:
         offset=(page - 1) * call.per_page,
         limit=call.per_page,
     )
-    found = call.mock.open_invoices.list(call.merchant, query)
+    found = call.domain.open_invoices.list(call.merchant, query)
     rows = [serialize.open_invoice(o, call.base_url) for o in found.items]
     return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                           len(rows))})
 
 
 def get_open_invoice(call: Call) -> Reply:
-    item = call.mock.open_invoices.get(call.merchant, int(call.params["id"]))
+    item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
     return Reply(serialize.open_invoice(item, call.base_url))
 
 
 def update_open_invoice(call: Call) -> Reply:
-    item = call.mock.open_invoices.update_expiry(call.merchant, int(call.params["id"]),
+    item = call.domain.open_invoices.update_expiry(call.merchant, int(call.params["id"]),
                                                  str(call.payload["expiryDate"]))
     return Reply(serialize.open_invoice(item, call.base_url))
 
 
 def cancel_open_invoice(call: Call) -> Reply:
-    call.mock.open_invoices.cancel(call.merchant, int(call.params["id"]))
+    call.domain.open_invoices.cancel(call.merchant, int(call.params["id"]))
     return Reply(None)
