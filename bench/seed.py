@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hesabe_spec.enums import InvoiceKind
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.clock import Clock
+from mock_server.handlers.invoices import new_invoice
 from mock_server.merchants import Merchant
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.memory import MemoryStore
@@ -51,7 +53,8 @@ CREATE_PAYLOAD = {
 
 
 def _template() -> Invoice:
-    return InvoiceService(MemoryStore(), Clock())._build(MERCHANT, dict(CREATE_PAYLOAD), 1)
+    return InvoiceService(MemoryStore(), Clock())._build(MERCHANT, new_invoice(dict(CREATE_PAYLOAD)),
+                                                         InvoiceKind.SINGLE)
 
 
 def _key(n: int) -> str:
