@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from hesabe_spec.operations import Operation
@@ -19,7 +19,6 @@ from mock_server.state.bulk import BulkService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
-from mock_server.state.records import record
 from mock_server.state.store import Store
 
 __all__ = ["Call", "MockRuntime", "Reply"]
@@ -55,7 +54,7 @@ class MockRuntime:
         self.extensions: dict[str, Any] = {}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Call:
     """One authenticated, decrypted, validated request, ready for a handler."""
 
@@ -76,7 +75,7 @@ class Call:
         return self.base_url + self.operation.path.rstrip("/")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a handler answers: the envelope's ``response`` and, rarely, another message/status."""
 

@@ -8,6 +8,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
@@ -22,7 +23,6 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
     split_search,
-    with_id,
 )
 from mock_server.state.paging import page_from_sorted_lists
 from mock_server.state.store import KeyConflict, StatusCounts, Store
@@ -142,7 +142,7 @@ class MemoryStore(Store):
                     raise KeyConflict("token or access key already in use")
                 tokens.add(token)
                 keys.add(key)
-            stored = [with_id(inv, next(self._invoice_ids)) for inv in invoices]
+            stored = [replace(inv, id=next(self._invoice_ids)) for inv in invoices]
             for inv in stored:
                 self._invoices[inv.id] = inv
                 self._by_token[inv.token] = inv.id
@@ -278,7 +278,7 @@ class MemoryStore(Store):
         with self._lock:
             if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
                 raise KeyConflict("access key already in use")
-            stored = with_id(item, next(self._open_ids))
+            stored = replace(item, id=next(self._open_ids))
             self._open[stored.id] = stored
             self._open_by_key[stored.access_key] = stored.id
             return stored
@@ -313,7 +313,7 @@ class MemoryStore(Store):
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
         with self._lock:
-            stored = [with_id(r, next(self._bulk_ids)) for r in rows]
+            stored = [replace(r, id=next(self._bulk_ids)) for r in rows]
             for row in stored:
                 self._bulk[row.id] = row
             return stored
