@@ -186,7 +186,7 @@ def check_search(session: ContractSession, inv: ModelInvoice) -> None:
 
 def check_pages(session: ContractSession, model: Model, *, max_pages: int = MAX_PAGES) -> None:
     """found_on_a_page and pages_consistent: walk the list newest first."""
-    seen: dict[int, int] = {}
+    seen: dict[object, int] = {}  # row id as the server sent it (maybe missing) -> its page
     findings: list[Finding] = []
     page, total, complete = 1, None, False
     wanted = set(model.invoices)

@@ -12,6 +12,7 @@ they cannot drift from the spec unnoticed.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ class Resources:
     def __init__(self, session: ContractSession) -> None:
         self.session = session
         self._seq = 0
-        self._anchors: dict[str, Any] = {}
+        self._anchors: dict[str, dict[str, Any]] = {}
         session.reset_hooks.append(self.forget)
 
     def forget(self) -> None:
@@ -110,7 +111,7 @@ class Resources:
     def fresh_bulk_row(self) -> dict[str, Any]:
         return dict(self.session.call("upload_bulk_invoices", self.bulk_payload()).response[0])
 
-    def _anchor(self, key: str, make: Any) -> Any:
+    def _anchor(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         if key not in self._anchors:
             self._anchors[key] = make()
         return self._anchors[key]

@@ -113,10 +113,19 @@ class BulkService:
 
     def update(self, merchant: Merchant, row_id: int, p: dict[str, Any]) -> BulkRow:
         row = self.get(merchant, row_id)
-        changes = {k: str(p[k]) for k in ("name", "email", "phone", "reference_number") if k in p}
-        if "amount" in p:
-            changes["amount"] = money(p["amount"])
-        updated = replace(row, **changes, updated_at=self.clock.stamp())
+
+        def sent(key: str, current: str) -> str:  # the field as sent, else as it is
+            return str(p[key]) if key in p else current
+
+        updated = replace(
+            row,
+            name=sent("name", row.name),
+            email=sent("email", row.email),
+            phone=sent("phone", row.phone),
+            reference_number=sent("reference_number", row.reference_number),
+            amount=money(p["amount"]) if "amount" in p else row.amount,
+            updated_at=self.clock.stamp(),
+        )
         self.store.update_bulk_row(updated)
         return updated
 

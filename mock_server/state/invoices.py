@@ -7,6 +7,7 @@ simply cannot be paid any more.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -116,7 +117,7 @@ class InvoiceService:
              "quantity": int(it.get("quantity", 1)), "final_amount": money(it.get("amount", 0))}
             for i, it in enumerate(items)
         )
-        terms = None
+        terms: dict[str, str] | None = None
         if kind == InvoiceKind.SUBSCRIPTION:
             terms = {k: str(p[k]) for k in ("frequency", "noofRecurrence", "SubscriptionType", "startDate")
                      if k in p}
@@ -227,7 +228,8 @@ class InvoiceService:
             raise Refused("Invoice has been cancelled")
         return self._record_sms(inv)
 
-    def send_bulk(self, merchant: Merchant, ids: Sequence[int]) -> list[Invoice]:
+    # builtins.list: inside this class ``list`` names the method above
+    def send_bulk(self, merchant: Merchant, ids: Sequence[int]) -> builtins.list[Invoice]:
         found = [self.get(merchant, i) for i in ids]  # all or nothing: any unknown id -> NotFound
         return [self._record_sms(inv) for inv in found if inv.invoice_status != InvoiceStatus.CANCELLED]
 

@@ -7,7 +7,7 @@ import json
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from itertools import count
@@ -33,6 +33,11 @@ __all__ = ["MemoryStore"]
 _STALE_SLACK = 1024
 
 
+def _past(counter: Iterator[int], taken: Iterable[int]) -> Iterator[int]:
+    """``counter`` moved past every id in ``taken`` (ids are never reused)."""
+    return count(max(next(counter), max(taken, default=0) + 1))
+
+
 class MemoryStore(Store):
     """Everything in process memory; gone when the process ends."""
 
@@ -40,9 +45,9 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._invoice_ids = count(1)
-        self._open_ids = count(1)
-        self._bulk_ids = count(1)
+        self._invoice_ids: Iterator[int] = count(1)
+        self._open_ids: Iterator[int] = count(1)
+        self._bulk_ids: Iterator[int] = count(1)
         self._clear()
 
     def _clear(self, merchant_id: int | None = None) -> None:
@@ -76,16 +81,17 @@ class MemoryStore(Store):
             self._by_token.pop(inv.token, None)
             self._by_access_key.pop(inv.access_key, None)
             self._by_split_key.pop(inv.split_access_key, None)
-        for index in (self._buckets, self._terms):
-            for key in [k for k in index if k[0] == merchant_id]:
-                del index[key]
+        for bucket in [k for k in self._buckets if k[0] == merchant_id]:
+            del self._buckets[bucket]
+        for term in [k for k in self._terms if k[0] == merchant_id]:
+            del self._terms[term]
         self._by_date.pop(merchant_id, None)
         for oid in [k for k, v in self._open.items() if v.merchant_id == merchant_id]:
             self._open_by_key.pop(self._open.pop(oid).access_key, None)
         for bid in [k for k, v in self._bulk.items() if v.merchant_id == merchant_id]:
             del self._bulk[bid]
-        for key in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
-            del self._tokens[key]
+        for token in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
+            del self._tokens[token]
 
     def reset(self, merchant_id: int | None = None) -> None:
         with self._lock:
@@ -101,7 +107,7 @@ class MemoryStore(Store):
             self._check_explicit(invoices, open_invoices, bulk_rows)
             # Reuse the normal insert paths (and their indexing) by feeding them the given ids,
             # then move each counter past the highest id so generated ids never collide.
-            counters = (self._invoice_ids, self._open_ids, self._bulk_ids)
+            old_invoice, old_open, old_bulk = self._invoice_ids, self._open_ids, self._bulk_ids
             try:
                 self._invoice_ids = iter([i.id for i in invoices])
                 self.insert_invoices(invoices)
@@ -111,10 +117,9 @@ class MemoryStore(Store):
                 self._bulk_ids = iter([b.id for b in bulk_rows])
                 self.insert_bulk_rows(bulk_rows)
             finally:
-                self._invoice_ids, self._open_ids, self._bulk_ids = (
-                    count(max(next(old), max((r.id for r in recs), default=0) + 1))
-                    for old, recs in zip(counters, (invoices, open_invoices, bulk_rows), strict=True)
-                )
+                self._invoice_ids = _past(old_invoice, [i.id for i in invoices])
+                self._open_ids = _past(old_open, [o.id for o in open_invoices])
+                self._bulk_ids = _past(old_bulk, [b.id for b in bulk_rows])
 
     def _check_explicit(self, invoices: Sequence[Invoice], open_invoices: Sequence[OpenInvoice],
                         bulk_rows: Sequence[BulkRow]) -> None:
