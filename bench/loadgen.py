@@ -111,7 +111,7 @@ def _wrk(url: str, req: Request, connections: int, seconds: float) -> dict[str, 
 
 
 def _python(url: str, req: Request, connections: int, seconds: float) -> dict[str, Any]:
-    """Closed-loop keep-alive clients in threads (weaker than wrk: the GIL caps it near 2-4k/s)."""
+    """Closed-loop keep-alive clients in threads (weaker than wrk: the GIL caps its rate)."""
     stop = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections

@@ -18,6 +18,7 @@ from typing import Any
 
 from contract_tests.errors import ContractSuiteError
 from contract_tests.session import ContractSession
+from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType
 from hesabe_spec.validation import validate_request
 
 __all__ = ["Resources"]
@@ -53,9 +54,9 @@ class Resources:
                 "merchantCode": self.session.gen.merchant_code,
                 "customerName": "Contract Anchor",
                 "amount": "1.250",
-                "invoiceType": "0",
-                "invoiceSubType": "3",
-                "allocatePayType": "1,2",
+                "invoiceType": CreateInvoiceType.URL.value,
+                "invoiceSubType": InvoiceSubType.URL.value,
+                "allocatePayType": f"{PaymentType.KNET.value},{PaymentType.MPGS.value}",
                 "expiresAt": self._expiry(),
                 "referenceNumber": self._reference(),
                 "description": "contract suite",
@@ -68,7 +69,7 @@ class Resources:
             {
                 "merchantCode": self.session.gen.merchant_code,
                 "title": "Contract Anchor",
-                "amountType": "0",
+                "amountType": AmountType.FIXED.value,
                 "fixAmount": "2.500",
                 "expiryDate": self._expiry(),
                 "description": "contract suite",
