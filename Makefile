@@ -19,7 +19,7 @@ install: $(STAMP)  ## create .venv and install the project with dev tools
 mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(PORT)
 	$(BIN)/hesabe-mock --host $(HOST) --port $(PORT)
 
-test: install  ## the project's tests, then a fast contract run against the in-process mock
+test: install lint  ## lint, the project's tests, then a fast contract run against the in-process mock
 	@$(MAKE) --no-print-directory browser-deps || echo "make test: chromium/playwright unavailable, browser tests will be skipped"
 	$(BIN)/python -m pytest -q tests examples
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests --hesabe-mock=inprocess
@@ -60,8 +60,8 @@ browser-deps: install  ## Debian chromium + the playwright package, each only if
 		$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	@/usr/bin/chromium --version 2>/dev/null  # (the Debian wrapper prints a harmless shell warning)
 
-lint: install
-	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench
+lint: install  ## ruff over every Python directory, then mypy --strict over every package (pyproject.toml)
+	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench examples
 	$(BIN)/mypy
 
 clean:

@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def _once(exe: str, extra: list[str]) -> dict[str, float]:
         stop(proc)
 
 
-def run_coldstart(runs: int, log: Any = print) -> dict[str, Any]:
+def run_coldstart(runs: int, log: Callable[[str], object] = print) -> dict[str, Any]:
     exe = str(Path(sys.executable).with_name("hesabe-mock"))
     if not Path(exe).exists():
         exe_cmd = [sys.executable, "-m", "mock_server.cli"]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def _run(mode: str, extra: list[str]) -> dict[str, Any]:
         }
 
 
-def run_contract(log: Any = print) -> dict[str, Any]:
+def run_contract(log: Callable[[str], object] = print) -> dict[str, Any]:
     tests = sorted(p.name for p in (ROOT / "contract_tests").glob("test_*.py"))
     if not tests:
         log("contract: contract_tests/ has no test modules yet; nothing measured")

@@ -18,6 +18,7 @@ and the end as a second reference; ratios to it are reported too (``x GET /``).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: 
 
 
 def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seconds: float, use_wrk: bool,
-          log: Any) -> dict[str, dict[int, dict[str, Any]]]:
+          log: Callable[[str], object]) -> dict[str, dict[int, dict[str, Any]]]:
     results: dict[str, dict[int, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -109,7 +110,8 @@ def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seco
 
 
 def run_http(
-    concurrencies: list[int], seconds: float, seeded: int, stores: list[str], log: Any = print
+    concurrencies: list[int], seconds: float, seeded: int, stores: list[str],
+    log: Callable[[str], object] = print,
 ) -> dict[str, Any]:
     use_wrk = have_wrk()
     log(

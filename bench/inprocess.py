@@ -7,14 +7,27 @@ answer and the client's own validation (its default), per call. Median and p99 p
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from bench.stats import percentile
 from hesabe_spec import ASGITransport, HesabeClient
 
 __all__ = ["run_inprocess"]
 
-_INVOICE = dict(
+class _InvoiceFields(TypedDict):
+    customer_name: str
+    mobile_number: str
+    country_code: str
+    customer_email: str
+    description: str
+    expires_at: str
+    invoice_type: str
+    invoice_sub_type: str
+    allocate_pay_type: list[int]
+
+
+_INVOICE = _InvoiceFields(
     customer_name="TEST",
     mobile_number="66666666",
     country_code="965",
@@ -39,14 +52,14 @@ def _pcts(samples: list[float]) -> dict[str, float]:
     }
 
 
-def run_inprocess(calls: int, log: Any = print) -> dict[str, Any]:
+def run_inprocess(calls: int, log: Callable[[str], object] = print) -> dict[str, Any]:
     from mock_server.app import create_app
 
     out: dict[str, Any] = {}
     with ASGITransport(create_app()) as transport:
         client = HesabeClient(transport=transport, base_url="http://mock")
         inv = client.create_invoice(amount="20", reference_number="B1", **_INVOICE)
-        ops = {
+        ops: dict[str, Callable[[], object]] = {
             "get_invoice": lambda: client.get_invoice(inv["id"]),
             "create_invoice": lambda: client.create_invoice(amount="20", reference_number="B1", **_INVOICE),
             "list_invoices": lambda: client.list_invoices(page=1),

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from bench.stats import percentile
 
-__all__ = ["Request", "have_wrk", "run_load"]
+__all__ = ["Request", "connect", "have_wrk", "run_load"]
 
 _MARK = "BENCH_JSON "
 
@@ -33,6 +33,14 @@ class Request:
     path: str  # with the query string
     headers: dict[str, str]
     body: bytes = b""
+
+
+def connect(url: str, timeout: float) -> http.client.HTTPConnection:
+    """An (unopened) HTTP connection to the host and port of ``url``."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {url!r}")
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
 
 
 def have_wrk() -> bool:
@@ -103,14 +111,13 @@ def _wrk(url: str, req: Request, connections: int, seconds: float) -> dict[str, 
 
 
 def _python(url: str, req: Request, connections: int, seconds: float) -> dict[str, Any]:
-    """Closed-loop keep-alive clients in threads (weaker than wrk: the GIL caps it near 2-4k/s)."""
-    parts = urlsplit(url)
+    """Closed-loop keep-alive clients in threads (weaker than wrk: the GIL caps its rate)."""
     stop = time.perf_counter() + seconds
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
 
     def worker(i: int) -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn = connect(url, timeout=10)
         mine = latencies[i]
         while time.perf_counter() < stop:
             t0 = time.perf_counter()
@@ -123,7 +130,7 @@ def _python(url: str, req: Request, connections: int, seconds: float) -> dict[st
             except OSError:
                 errors[i] += 1
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                conn = connect(url, timeout=10)
                 continue
             mine.append(time.perf_counter() - t0)
         conn.close()

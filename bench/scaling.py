@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,7 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
     return {"store": store_kind, "rows": out}
 
 
-def run_scaling(sizes: list[int], stores: list[str], log: Any = print) -> dict[str, Any]:
+def run_scaling(sizes: list[int], stores: list[str], log: Callable[[str], object] = print) -> dict[str, Any]:
     log(f"scaling: sizes {sizes}, stores {stores} (each store in its own process)")
     results: dict[str, Any] = {}
     root = Path(__file__).resolve().parent.parent

@@ -7,12 +7,11 @@ a stream of refusals.
 
 from __future__ import annotations
 
-import http.client
 import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bench.loadgen import Request
+from bench.loadgen import Request, connect
 from bench.seed import COMMON_TERM, CREATE_PAYLOAD
 from hesabe_spec import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
@@ -32,8 +31,7 @@ def _request(prepared: Any) -> Request:
 
 def send(url: str, req: Request) -> tuple[int, Any]:
     """Send once; return the status and the decrypted (or plain) envelope."""
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = connect(url, timeout=30)
     try:
         conn.request(req.method, req.path, body=req.body or None, headers=req.headers)
         resp = conn.getresponse()

@@ -1,4 +1,4 @@
-"""Two error families, kept apart on purpose (architecture convention 3).
+"""Two error families, kept apart on purpose.
 
 ::
 

@@ -29,23 +29,26 @@ from hypothesis.stateful import (
 from contract_tests import lifecycle_checks as checks
 from contract_tests.control import ControlPlane
 from contract_tests.findings import Finding
-from contract_tests.lifecycle_checks import CANCELLED, PAID, UNPAID, Model, ModelInvoice
+from contract_tests.lifecycle_checks import Model, ModelInvoice
 from contract_tests.session import ContractSession
 from contract_tests.strategies import valid_payloads
+from hesabe_spec.enums import InvoiceKind, InvoiceStatus, PaymentType
 
 __all__ = ["InvoiceLifecycle", "lifecycle_machine"]
 
 _KINDS = {
-    "create_invoice": 1,
-    "create_subscription_invoice": 0,
-    "create_split_invoice": 6,
-    "create_installment_invoice": 7,
+    "create_invoice": InvoiceKind.SINGLE,
+    "create_subscription_invoice": InvoiceKind.SUBSCRIPTION,
+    "create_split_invoice": InvoiceKind.SPLIT,
+    "create_installment_invoice": InvoiceKind.INSTALLMENT,
 }
+#: the cancel request's body: the status to move to
+_CANCEL = {"statusId": str(InvoiceStatus.CANCELLED.value)}
 
 
 def _pay_types(value: Any) -> tuple[int, ...]:
-    items = value.split(",") if isinstance(value, str) else (value or [1])
-    return tuple(int(str(v)) for v in items) or (1,)
+    items = value.split(",") if isinstance(value, str) else (value or [PaymentType.KNET])
+    return tuple(int(str(v)) for v in items) or (PaymentType.KNET,)
 
 
 class InvoiceLifecycle(RuleBasedStateMachine):
@@ -79,7 +82,7 @@ class InvoiceLifecycle(RuleBasedStateMachine):
                 str(row["token"]),
                 str(sent.get("referenceNumber") or row["id"]),
                 _KINDS[operation],
-                UNPAID,
+                InvoiceStatus.UNPAID,
                 _pay_types(sent.get("allocatePayType")),
             )
             if inv.id in self.model.invoices:
@@ -147,7 +150,9 @@ class InvoiceLifecycle(RuleBasedStateMachine):
         inv = self.model.invoices[invoice_id]
         payload = dict(data.draw(valid_payloads("resend_invoice", self.session.gen)), resendId=str(inv.id))
         # Resending a cancelled invoice is refused by the mock; Hesabe's answer is not documented.
-        self.session.call("resend_invoice", payload, intent="valid" if inv.status != CANCELLED else "observe")
+        self.session.call(
+            "resend_invoice", payload, intent="valid" if inv.status != InvoiceStatus.CANCELLED else "observe"
+        )
 
     @precondition(lambda self: self.session.sms_allowed)
     @rule(invoice_ids=st.lists(invoices, min_size=1, max_size=3, unique=True))
@@ -159,19 +164,19 @@ class InvoiceLifecycle(RuleBasedStateMachine):
     @rule(invoice_id=invoices)
     def cancel(self, invoice_id: int) -> None:
         inv = self.model.invoices[invoice_id]
-        if inv.status == UNPAID:
-            self.session.call("cancel_invoice", {"statusId": "3"}, path_params={"token": inv.token})
-            inv.status = CANCELLED
+        if inv.status == InvoiceStatus.UNPAID:
+            self.session.call("cancel_invoice", dict(_CANCEL), path_params={"token": inv.token})
+            inv.status = InvoiceStatus.CANCELLED
             return
         ex = self.session.call(
             "cancel_invoice",
-            {"statusId": "3"},
+            dict(_CANCEL),
             path_params={"token": inv.token},
             intent="refused",
             check=False,
-            context={"why": f"invoice is {'paid' if inv.status == PAID else 'cancelled'}"},
+            context={"why": f"invoice is {'paid' if inv.status == InvoiceStatus.PAID else 'cancelled'}"},
         )
-        if ex.accepted and inv.status == PAID:
+        if ex.accepted and inv.status == InvoiceStatus.PAID:
             raise self.session.violation(
                 [
                     Finding(
@@ -207,7 +212,7 @@ class InvoiceLifecycle(RuleBasedStateMachine):
         outcome = self.control.pay(inv.id, inv.pay_types[0])
         if outcome is None:
             return  # no control plane on this target: the rule switches itself off
-        if inv.status == UNPAID:
+        if inv.status == InvoiceStatus.UNPAID:
             if not outcome:
                 raise self.session.violation(
                     [
@@ -222,7 +227,7 @@ class InvoiceLifecycle(RuleBasedStateMachine):
                     ],
                     {"pay": inv.id},
                 )
-            inv.status = PAID
+            inv.status = InvoiceStatus.PAID
         # Paying a cancelled or paid invoice must change nothing; get proves it.
         checks.check_get(self.session, inv)
 

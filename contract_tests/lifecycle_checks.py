@@ -12,6 +12,7 @@ from typing import Any
 
 from contract_tests.findings import Finding
 from contract_tests.session import ContractSession
+from hesabe_spec.enums import InvoiceKind, InvoiceStatus, PaymentType
 
 __all__ = [
     "LIFECYCLE_RULES",
@@ -36,7 +37,6 @@ LIFECYCLE_RULES = {
     "paid_not_cancellable": "a paid invoice cannot be cancelled",
 }
 
-UNPAID, PAID, CANCELLED = 0, 1, 3
 #: walk at most this many pages when looking for an invoice (live targets hold others' data)
 MAX_PAGES = 40
 
@@ -46,9 +46,9 @@ class ModelInvoice:
     id: int
     token: str
     reference: str
-    kind: int
-    status: int = UNPAID
-    pay_types: tuple[int, ...] = (1,)
+    kind: InvoiceKind
+    status: InvoiceStatus = InvoiceStatus.UNPAID
+    pay_types: tuple[int, ...] = (PaymentType.KNET,)
 
 
 @dataclass
@@ -62,9 +62,9 @@ class Model:
         statuses = [i.status for i in self.invoices.values()]
         return {
             "total_invoice_count": len(statuses),
-            "invoice_paid": statuses.count(PAID),
-            "invoice_not_paid": statuses.count(UNPAID),
-            "invoice_cancelled": statuses.count(CANCELLED),
+            "invoice_paid": statuses.count(InvoiceStatus.PAID),
+            "invoice_not_paid": statuses.count(InvoiceStatus.UNPAID),
+            "invoice_cancelled": statuses.count(InvoiceStatus.CANCELLED),
         }
 
 
@@ -148,13 +148,13 @@ def check_get(session: ContractSession, inv: ModelInvoice) -> dict[str, Any]:
             )
         )
     elif got.get("invoice_status") != inv.status:
-        rule = "cancelled_never_paid" if inv.status == CANCELLED else "found_by_get"
+        rule = "cancelled_never_paid" if inv.status == InvoiceStatus.CANCELLED else "found_by_get"
         findings.append(
             Finding(
                 "get_invoice",
                 rule,
                 "/response/invoice_status",
-                str(inv.status),
+                str(inv.status.value),
                 str(got.get("invoice_status")),
                 "lifecycle",
             )
@@ -186,7 +186,7 @@ def check_search(session: ContractSession, inv: ModelInvoice) -> None:
 
 def check_pages(session: ContractSession, model: Model, *, max_pages: int = MAX_PAGES) -> None:
     """found_on_a_page and pages_consistent: walk the list newest first."""
-    seen: dict[int, int] = {}
+    seen: dict[object, int] = {}  # row id as the server sent it (maybe missing) -> its page
     findings: list[Finding] = []
     page, total, complete = 1, None, False
     wanted = set(model.invoices)

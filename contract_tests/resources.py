@@ -12,11 +12,13 @@ they cannot drift from the spec unnoticed.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from contract_tests.errors import ContractSuiteError
 from contract_tests.session import ContractSession
+from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType
 from hesabe_spec.validation import validate_request
 
 __all__ = ["Resources"]
@@ -28,7 +30,7 @@ class Resources:
     def __init__(self, session: ContractSession) -> None:
         self.session = session
         self._seq = 0
-        self._anchors: dict[str, Any] = {}
+        self._anchors: dict[str, dict[str, Any]] = {}
         session.reset_hooks.append(self.forget)
 
     def forget(self) -> None:
@@ -52,9 +54,9 @@ class Resources:
                 "merchantCode": self.session.gen.merchant_code,
                 "customerName": "Contract Anchor",
                 "amount": "1.250",
-                "invoiceType": "0",
-                "invoiceSubType": "3",
-                "allocatePayType": "1,2",
+                "invoiceType": CreateInvoiceType.URL.value,
+                "invoiceSubType": InvoiceSubType.URL.value,
+                "allocatePayType": f"{PaymentType.KNET.value},{PaymentType.MPGS.value}",
                 "expiresAt": self._expiry(),
                 "referenceNumber": self._reference(),
                 "description": "contract suite",
@@ -67,7 +69,7 @@ class Resources:
             {
                 "merchantCode": self.session.gen.merchant_code,
                 "title": "Contract Anchor",
-                "amountType": "0",
+                "amountType": AmountType.FIXED.value,
                 "fixAmount": "2.500",
                 "expiryDate": self._expiry(),
                 "description": "contract suite",
@@ -110,7 +112,7 @@ class Resources:
     def fresh_bulk_row(self) -> dict[str, Any]:
         return dict(self.session.call("upload_bulk_invoices", self.bulk_payload()).response[0])
 
-    def _anchor(self, key: str, make: Any) -> Any:
+    def _anchor(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         if key not in self._anchors:
             self._anchors[key] = make()
         return self._anchors[key]

@@ -2,7 +2,7 @@
 
 A rule is ``rule(exchange: Exchange) -> list[Finding]``; it returns ``[]`` when the call keeps it
 or when it does not apply (e.g. ``invalid_rejected`` on a valid call). A new rule is a new
-function decorated with :func:`register`, never a new test file (architecture convention 4).
+function decorated with :func:`register`, never a new test file.
 
 Lifecycle rules that need more than one call (dashboard stats, findability, pagination, paid vs
 cancelled) live in :mod:`contract_tests.lifecycle_checks` and report the same :class:`Finding`.
@@ -16,6 +16,7 @@ from typing import Any
 
 from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
+from hesabe_spec.crypto import MAX_PAD
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.validation import validate_response
 from hesabe_spec.wire import looks_like_hex
@@ -28,7 +29,6 @@ Rule = Callable[[Exchange], list[Finding]]
 RULES: dict[str, Rule] = {}
 
 _ENVELOPE_KEYS = {"status", "message", "response"}
-_SERVER_BLOCK = 32
 
 
 def register(fn: Rule) -> Rule:
@@ -138,7 +138,7 @@ def response_padding(ex: Exchange) -> list[Finding]:
     except HesabeError:
         return []  # envelope_shape reports undecryptable bodies
     pad = size - plain_size
-    if size % _SERVER_BLOCK or not 1 <= pad <= _SERVER_BLOCK:
+    if size % MAX_PAD or not 1 <= pad <= MAX_PAD:  # the server's block is the largest pad
         return [
             _finding(
                 ex,

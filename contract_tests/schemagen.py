@@ -107,7 +107,7 @@ def object_shape(parts: list[dict[str, Any]]) -> ObjectShape:
     return shape
 
 
-_JSON_TYPES = {
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
     "number": (int, float),
@@ -159,7 +159,8 @@ def matches(condition: dict[str, Any], value: Any) -> bool:
 
 @lru_cache(maxsize=1)
 def _defs() -> dict[str, Any]:
-    return documents()[SCHEMA_BASE_URI + "defs.json"]["$defs"]
+    defs: dict[str, Any] = documents()[SCHEMA_BASE_URI + "defs.json"]["$defs"]
+    return defs
 
 
 def _pattern_hints(ctx: GenContext) -> dict[str, st.SearchStrategy[Any]]:

@@ -21,6 +21,7 @@ from contract_tests.rules import run_rules
 from contract_tests.target import Target
 from contract_tests.values import GenContext
 from hesabe_spec import HesabeClient, build_request, get_operation
+from hesabe_spec.enums import InvoiceStatus
 from hesabe_spec.errors import ProtocolError
 from hesabe_spec.wire import decode_response
 
@@ -199,7 +200,7 @@ class ContractSession:
         for token in list(self.created_invoices):
             ex = self.call(
                 "cancel_invoice",
-                {"statusId": "3"},
+                {"statusId": str(InvoiceStatus.CANCELLED.value)},
                 intent="observe",
                 path_params={"token": token},
                 check=False,

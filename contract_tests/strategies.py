@@ -24,16 +24,18 @@ from hypothesis import strategies as st
 from contract_tests.mutations import Mutation, mutations
 from contract_tests.schemagen import check_keywords, flatten, strategy_for
 from contract_tests.values import GenContext
+from hesabe_spec.enums import CreateInvoiceType, InvoiceSubType
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.schema_store import request_schema
 
 __all__ = ["SMS_FIELDS", "GenContext", "context_for", "invalid_payloads", "valid_payloads"]
 
-#: enum values that make Hesabe text a customer (invoiceType "1" = SMS invoice, sub-type "0" = SMS,
-#: "1" = WhatsApp; a scheduled bulk upload texts at its schedule)
+#: the enum values allowed without SMS permission: everything but those that make Hesabe text a
+#: customer (an SMS invoice, the SMS and WhatsApp sub-types; a scheduled bulk upload texts at its
+#: schedule)
 SMS_FIELDS: dict[str, frozenset[str]] = {
-    "invoiceType": frozenset({"0"}),
-    "invoiceSubType": frozenset({"2", "3"}),
+    "invoiceType": frozenset({CreateInvoiceType.URL}),
+    "invoiceSubType": frozenset({InvoiceSubType.EMAIL, InvoiceSubType.URL}),
     "isScheduled": frozenset({"false"}),
 }
 

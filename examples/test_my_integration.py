@@ -10,15 +10,18 @@ import json
 import queue
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import requests
+
+from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 
 
-def start_receiver() -> tuple[HTTPServer, queue.Queue]:
+def start_receiver() -> tuple[HTTPServer, queue.Queue[dict[str, Any]]]:
     """Your webhook endpoint, as a tiny local server that remembers what it got."""
-    got: queue.Queue = queue.Queue()
+    got: queue.Queue[dict[str, Any]] = queue.Queue()
 
     class Hook(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -34,7 +37,7 @@ def start_receiver() -> tuple[HTTPServer, queue.Queue]:
     return server, got
 
 
-def test_invoice_is_paid_and_the_webhook_arrives(hesabe_mock) -> None:
+def test_invoice_is_paid_and_the_webhook_arrives(hesabe_mock: MockHandle) -> None:
     receiver, webhooks = start_receiver()
     try:
         client = hesabe_mock.client()          # a HesabeClient for the sandbox merchant, on the mock

@@ -180,8 +180,9 @@ def _translate(error: SchemaError, operation: str, direction: Direction) -> list
         return [make([*path, p], f"property {p!r}", MISSING, f"{p!r} is required{where}") for p in missing]
     if keyword == "additionalProperties":
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        extras = [k for k in error.instance if k not in known]
-        return [make([*path, k], "only the documented properties", _show(error.instance[k]),
+        body = error.instance if isinstance(error.instance, dict) else {}  # always an object here
+        extras = [k for k in body if k not in known]
+        return [make([*path, k], "only the documented properties", _show(body[k]),
                      f"{k!r} is not a known field") for k in extras]
     expected = _expected(keyword, error.validator_value)
     actual = _show(error.instance)
@@ -194,8 +195,11 @@ def _translate(error: SchemaError, operation: str, direction: Direction) -> list
 
 def _named_missing(error: SchemaError) -> list[str]:
     """The property names this ``required``-style error is about (one per error in jsonschema)."""
-    value = error.validator_value
-    candidates = value if isinstance(value, list) else [d for deps in value.values() for d in deps]
+    value = error.validator_value  # required: a list of names; dependentRequired: name -> names
+    if isinstance(value, dict):
+        candidates = [d for deps in value.values() for d in deps]
+    else:
+        candidates = value if isinstance(value, list) else []
     instance = error.instance if isinstance(error.instance, dict) else {}
     named = [p for p in candidates if p not in instance and error.message.startswith(repr(p))]
     return named or [p for p in candidates if p not in instance]

@@ -70,13 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
     from mock_server.state.memory import MemoryStore
+    from mock_server.state.store import Store
 
     try:
         merchants = load_merchants(args.merchants) if args.merchants else MerchantRegistry.default()
         if args.db:
             from mock_server.state.sqlite import SqliteStore
 
-            store = SqliteStore(args.db)
+            store: Store = SqliteStore(args.db)
         else:
             store = MemoryStore()
     except ConfigurationError as exc:

@@ -26,7 +26,7 @@ class Inbound:
 
     __slots__ = ("_query", "headers", "receive", "scope")
 
-    def __init__(self, scope: dict[str, Any], receive: Any) -> None:
+    def __init__(self, scope: Mapping[str, Any], receive: Any) -> None:
         self.scope = scope
         self.receive = receive
         #: lower-case names (ASGI servers send them so); of a repeated header the first wins, as
@@ -78,7 +78,7 @@ class Inbound:
         """
         scope = self.scope
         scheme = scope.get("scheme", "http")
-        root = scope.get("app_root_path", scope.get("root_path", "")).rstrip("/")
+        root = str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
         host = self.headers.get("host")
         if host is None:
             server = scope.get("server")

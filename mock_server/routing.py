@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from re import Pattern
 from typing import Any
 
+from starlette._utils import get_route_path  # where starlette.routing itself imports it from
 from starlette.convertors import Convertor
 from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path, get_route_path
+from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 
 from hesabe_spec.operations import Operation
 from mock_server.pipeline import OperationEndpoint

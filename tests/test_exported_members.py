@@ -1,4 +1,4 @@
-"""Each package's ``__all__`` is exactly its public surface (architecture convention 7)."""
+"""Each package's ``__all__`` is exactly its public surface."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ to drive an app in-process); a session passed in is not closed by :meth:`close`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 
@@ -32,6 +32,20 @@ class MockControlError(Exception):
     def reason(self) -> str | None:
         """The machine-readable refusal reason of a payment (``expired``, ``already_paid``, ...)."""
         return self.body.get("reason") if isinstance(self.body, dict) else None
+
+
+class _Seeded(TypedDict):
+    seeded: dict[str, list[int]]  # "invoices", "open_invoices", "bulk_rows" -> stored ids
+
+
+class _Journal(TypedDict):
+    capacity: int
+    recorded: int
+    entries: list[dict[str, Any]]
+
+
+class _Rules(TypedDict):
+    rules: list[dict[str, Any]]
 
 
 class MockControl:
@@ -70,6 +84,12 @@ class MockControl:
             raise MockControlError(response.status_code, data)
         return data
 
+    def _object(self, method: str, path: str, body: Any = None,
+                params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """:meth:`request` for an endpoint of this client: each answers a JSON object."""
+        answer: dict[str, Any] = self.request(method, path, body, params)
+        return answer
+
     # -- state -------------------------------------------------------------------------------
     def reset(self, merchant_code: str | None = None) -> Any:
         """Forget everything, or one merchant's records."""
@@ -79,14 +99,15 @@ class MockControl:
         """Load a seed document (or a seed file on the server's disk); returns the stored ids."""
         if (data is None) == (path is None):
             raise ValueError("pass either data or path")
-        return self.request("POST", "/seed", data if path is None else {"path": path})["seeded"]
+        answer: _Seeded = self.request("POST", "/seed", data if path is None else {"path": path})
+        return answer["seeded"]
 
     def invoice(self, invoice_id: int) -> dict[str, Any]:
         """An invoice's raw state, including failed payment attempts."""
-        return self.request("GET", f"/invoices/{int(invoice_id)}")
+        return self._object("GET", f"/invoices/{int(invoice_id)}")
 
     def open_invoice(self, item_id: int) -> dict[str, Any]:
-        return self.request("GET", f"/open-invoices/{int(item_id)}")
+        return self._object("GET", f"/open-invoices/{int(item_id)}")
 
     # -- payments ----------------------------------------------------------------------------
     def pay_invoice(self, invoice_id: int, payment_type: int | str | None = None,
@@ -95,7 +116,7 @@ class MockControl:
         body: dict[str, Any] = {"outcome": outcome}
         if payment_type is not None:
             body["payment_type"] = payment_type
-        return self.request("POST", f"/invoices/{int(invoice_id)}/pay", body)
+        return self._object("POST", f"/invoices/{int(invoice_id)}/pay", body)
 
     def pay_open_invoice(self, item_id: int, amount: str | None = None, payment_type: int | str = 1,
                          outcome: str = "success", customer: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -104,20 +125,21 @@ class MockControl:
             body["amount"] = amount
         if customer is not None:
             body["customer"] = customer
-        return self.request("POST", f"/open-invoices/{int(item_id)}/pay", body)
+        return self._object("POST", f"/open-invoices/{int(item_id)}/pay", body)
 
     # -- journal -----------------------------------------------------------------------------
     def journal(self, limit: int | None = None, operation: str | None = None) -> list[dict[str, Any]]:
         """The last ``limit`` exchanges, oldest first, decrypted both ways."""
         params = {k: v for k, v in (("limit", limit), ("operation", operation)) if v is not None}
-        return self.request("GET", "/journal", params=params)["entries"]
+        answer: _Journal = self.request("GET", "/journal", params=params)
+        return answer["entries"]
 
     def clear_journal(self) -> None:
         self.request("DELETE", "/journal")
 
     # -- clock -------------------------------------------------------------------------------
     def clock(self) -> dict[str, Any]:
-        return self.request("GET", "/clock")
+        return self._object("GET", "/clock")
 
     def set_clock(self, at: str | float | None = None, *, freeze: bool | None = None,
                   advance: float | None = None, reset: bool = False) -> dict[str, Any]:
@@ -130,7 +152,7 @@ class MockControl:
             body["freeze"] = freeze
         if advance is not None:
             body["advance"] = advance
-        return self.request("POST", "/clock", body)
+        return self._object("POST", "/clock", body)
 
     def freeze(self, at: str | float | None = None) -> dict[str, Any]:
         return self.set_clock(at, freeze=True)
@@ -140,14 +162,17 @@ class MockControl:
 
     # -- faults ------------------------------------------------------------------------------
     def faults(self) -> list[dict[str, Any]]:
-        return self.request("GET", "/faults")["rules"]
+        answer: _Rules = self.request("GET", "/faults")
+        return answer["rules"]
 
     def add_fault(self, kind: str, operation: str = "*", **options: Any) -> dict[str, Any]:
         """Add one rule (options: probability, seed, times, latency_ms, retry_after)."""
-        return self.request("POST", "/faults", {"kind": kind, "operation": operation, **options})["rules"][0]
+        answer: _Rules = self.request("POST", "/faults", {"kind": kind, "operation": operation, **options})
+        return answer["rules"][0]
 
     def add_faults(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.request("POST", "/faults", {"rules": rules})["rules"]
+        answer: _Rules = self.request("POST", "/faults", {"rules": rules})
+        return answer["rules"]
 
     def remove_fault(self, rule_id: int) -> None:
         self.request("DELETE", f"/faults/{int(rule_id)}")

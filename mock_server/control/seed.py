@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +114,7 @@ def _invoice(rec: dict[str, Any], merchant: Merchant, clock: Clock, where: str) 
         reference_number=str(f.pop("reference_number", "") or ""),
         created_at=f.pop("created_at", None) or now,
         updated_at=f.pop("updated_at", None) or now,
-        customer=Customer(**{k: customer.get(k, d) for k, d in (("name", ""), ("email", ""),
-                                                                   ("phone_number", None))}),
+        customer=Customer(customer.get("name", ""), customer.get("email", ""), customer.get("phone_number")),
         payment_method=tuple(str(m) for m in methods if str(m)),
         products=tuple(p for p in f.pop("products", ()) or () if p is not None),
         payment_attempts=tuple(f.pop("payment_attempts", ()) or ()),
@@ -191,7 +190,7 @@ def load_seed(doc: Any, store: Store, merchants: MerchantRegistry, clock: Clock)
         if any(explicit.values()):
             store.insert_with_ids(explicit["invoices"], explicit["open_invoices"], explicit["bulk_rows"])
         fresh = {k: [r for r in v if not r.id] for k, v in parsed.items()}
-        stored = {
+        stored: dict[str, Sequence[Invoice | OpenInvoice | BulkRow]] = {
             "invoices": store.insert_invoices(fresh["invoices"]) if fresh["invoices"] else [],
             "open_invoices": [store.insert_open_invoice(o) for o in fresh["open_invoices"]],
             "bulk_rows": store.insert_bulk_rows(fresh["bulk_rows"]) if fresh["bulk_rows"] else [],

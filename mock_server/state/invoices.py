@@ -7,6 +7,7 @@ simply cannot be paid any more.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -183,7 +184,8 @@ class InvoiceService:
             raise Refused("Invoice has been cancelled")
         return self._record_sms(inv)
 
-    def send_bulk(self, merchant: Merchant, ids: Sequence[int]) -> list[Invoice]:
+    # builtins.list: inside this class ``list`` names the method above
+    def send_bulk(self, merchant: Merchant, ids: Sequence[int]) -> builtins.list[Invoice]:
         found = [self.get(merchant, i) for i in ids]  # all or nothing: any unknown id -> NotFound
         return [self._record_sms(inv) for inv in found if inv.invoice_status != InvoiceStatus.CANCELLED]
 

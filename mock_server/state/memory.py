@@ -40,9 +40,9 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._invoice_ids = count(1)
-        self._open_ids = count(1)
-        self._bulk_ids = count(1)
+        self._invoice_ids: Iterator[int] = count(1)
+        self._open_ids: Iterator[int] = count(1)
+        self._bulk_ids: Iterator[int] = count(1)
         self._clear()
 
     def _clear(self, merchant_id: int | None = None) -> None:
@@ -76,16 +76,17 @@ class MemoryStore(Store):
             self._by_token.pop(inv.token, None)
             self._by_access_key.pop(inv.access_key, None)
             self._by_split_key.pop(inv.split_access_key, None)
-        for index in (self._buckets, self._terms):
-            for key in [k for k in index if k[0] == merchant_id]:
-                del index[key]
+        for bucket in [k for k in self._buckets if k[0] == merchant_id]:
+            del self._buckets[bucket]
+        for term in [k for k in self._terms if k[0] == merchant_id]:
+            del self._terms[term]
         self._by_date.pop(merchant_id, None)
         for oid in [k for k, v in self._open.items() if v.merchant_id == merchant_id]:
             self._open_by_key.pop(self._open.pop(oid).access_key, None)
         for bid in [k for k, v in self._bulk.items() if v.merchant_id == merchant_id]:
             del self._bulk[bid]
-        for key in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
-            del self._tokens[key]
+        for token in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
+            del self._tokens[token]
 
     def reset(self, merchant_id: int | None = None) -> None:
         with self._lock:
@@ -411,6 +412,6 @@ def _open_matches(o: OpenInvoice, q: OpenInvoiceQuery) -> bool:
 
 
 def _past(counter: Iterator[int],
-          records: Sequence[Invoice] | Sequence[OpenInvoice] | Sequence[BulkRow]) -> count[int]:
+          records: Sequence[Invoice] | Sequence[OpenInvoice] | Sequence[BulkRow]) -> Iterator[int]:
     """An id counter that continues after both ``counter`` and the highest id in ``records``."""
     return count(max(next(counter), max((r.id for r in records), default=0) + 1))

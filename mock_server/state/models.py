@@ -1,7 +1,7 @@
 """The mock's domain records: invoices, open invoices, bulk rows, tokens. No HTTP here.
 
-Records are frozen (:func:`~mock_server.state.records.record`): a change is ``dataclasses.replace``
-plus ``store.update_*``, so a store can never be mutated behind its indexes' back.
+Records are frozen, slotted dataclasses: a change is ``dataclasses.replace`` plus
+``store.update_*``, so a store can never be mutated behind its indexes' back.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from mock_server.state.records import record, with_id
 
 __all__ = [
     "BulkRow",
@@ -23,18 +21,17 @@ __all__ = [
     "search_terms",
     "search_terms_delta",
     "split_search",
-    "with_id",
 ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Customer:
     name: str = ""
     email: str = ""
     phone_number: str | None = None  # country code + number, no "+", as the server stores it
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Invoice:
     """One invoice as the server stores it (wire shapes are produced by ``serialize``)."""
 
@@ -92,7 +89,7 @@ class Invoice:
         return cls(**rec)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OpenInvoice:
     merchant_id: int
     title: str
@@ -122,7 +119,7 @@ class OpenInvoice:
         return cls(**rec)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class BulkRow:
     merchant_id: int
     reference_number: str

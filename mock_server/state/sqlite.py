@@ -50,7 +50,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
@@ -66,7 +66,6 @@ from mock_server.state.models import (
     open_invoice_terms,
     search_terms,
     search_terms_delta,
-    with_id,
 )
 from mock_server.state.store import KeyConflict, StatusCounts, Store
 
@@ -320,7 +319,7 @@ class SqliteStore(Store):
     # -- invoices ----------------------------------------------------------------------------
     @staticmethod
     def _put_invoice(conn: sqlite3.Connection, inv: Invoice, keep_id: bool) -> Invoice:
-        new = with_id(inv, _INVOICES.insert(conn, inv, keep_id))
+        new = replace(inv, id=_INVOICES.insert(conn, inv, keep_id))
         conn.executemany("INSERT INTO invoice_terms VALUES (?, ?, ?)",
                          [(new.merchant_id, term, new.id) for term in search_terms(new)])
         return new
@@ -495,7 +494,7 @@ class SqliteStore(Store):
     # -- open invoices -----------------------------------------------------------------------
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
         with _conflicts(), self._tx() as conn:
-            return with_id(item, _OPEN_INVOICES.insert(conn, item, keep_id=False))
+            return replace(item, id=_OPEN_INVOICES.insert(conn, item, keep_id=False))
 
     def update_open_invoice(self, item: OpenInvoice) -> None:
         with _conflicts(), self._tx() as conn:
@@ -535,7 +534,7 @@ class SqliteStore(Store):
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
         with self._tx() as conn:
-            return [with_id(row, _BULK_ROWS.insert(conn, row, keep_id=False)) for row in rows]
+            return [replace(row, id=_BULK_ROWS.insert(conn, row, keep_id=False)) for row in rows]
 
     def update_bulk_row(self, row: BulkRow) -> None:
         with self._tx() as conn:

@@ -20,11 +20,13 @@ from typing import Any
 import pytest
 from relkit import ALPHA, HttpMerchant, ServerThread, invoice_fields, make_app, open_store
 
+from hesabe_spec.enums import InvoiceStatus
+
 THREADS = 8
 OPS = 50
 CONTENDED = 24
-UNPAID, PAID, CANCELLED = 0, 1, 3
-CANCEL = {"merchantCode": ALPHA.merchant_code, "statusId": "3"}
+UNPAID, PAID, CANCELLED = InvoiceStatus.UNPAID, InvoiceStatus.PAID, InvoiceStatus.CANCELLED
+CANCEL = {"merchantCode": ALPHA.merchant_code, "statusId": str(CANCELLED.value)}
 
 
 @dataclass
