@@ -4,8 +4,8 @@ A dashboard page is fifteen invoice rows of ~35 fields each; encoding them is mo
 call costs, and the same rows go out again and again while a test suite polls. Records are
 immutable (a change is a new record), so the JSON of a row can be kept with the record it came
 from: :class:`FragmentCache` holds it per record *object* (a changed invoice is another object,
-so it can never be served stale). A :class:`Fragment` is a :class:`~hesabe_spec.wire.RawJSON`:
-:func:`~hesabe_spec.wire.server_json` writes a reply holding fragments byte for byte as it
+so it can never be served stale). A :class:`Fragment` is a :class:`~mock_server.json_out.RawJSON`:
+:func:`~mock_server.json_out.server_json` writes a reply holding fragments byte for byte as it
 would have written the plain values.
 """
 
@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from hesabe_spec.wire import RawJSON
+from mock_server.json_out import RawJSON
 
 __all__ = ["Fragment", "FragmentCache"]
 

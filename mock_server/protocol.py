@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 from starlette.responses import Response
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import EnvelopeStyle, encode_response, server_json
+from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
+from mock_server.json_out import server_json
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -47,8 +48,8 @@ def plain_reply(body: Any, status: int = 200, headers: dict[str, str] | None = N
 def encrypted_reply(
     body: Any, keys: CipherKeys, style: EnvelopeStyle, status: int = 200, *, block_size: int = 32
 ) -> Response:
-    return Response(encode_response(body, keys, style=style, block_size=block_size), status_code=status,
-                    media_type=_JSON)
+    data = wrap_ciphertext(keys.encrypt(server_json(body), block_size=block_size), style)
+    return Response(data, status_code=status, media_type=_JSON)
 
 
 class Failure(Exception):

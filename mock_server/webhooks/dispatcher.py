@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from hesabe_spec.wire import server_json
+from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
 

@@ -1,0 +1,122 @@
+"""The mock's JSON: the spec's writer and request parser, done by orjson when it is installed.
+
+:func:`hesabe_spec.wire.server_json` and :func:`hesabe_spec.wire.decode_request_data` are the
+reference (the json module). The mock writes every reply and parses every request, so here orjson
+does both when it can, to the same bytes and values (property-tested in tests/mock/test_json_out.py);
+the spec's functions take over for whatever orjson refuses or may read differently, and for
+everything when orjson is missing.
+
+:class:`RawJSON` is a value encoded once (a dashboard row) that :func:`server_json` splices into
+any reply holding it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.wire import parse_plaintext, php_escape
+from hesabe_spec.wire import server_json as plain_server_json
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - the json module does it all then
+    orjson = None  # type: ignore[assignment]
+
+__all__ = ["RawJSON", "decode_request_data", "server_json"]
+
+
+class RawJSON:
+    """``value``, written once as compact JSON (``text``, characters as they are)."""
+
+    __slots__ = ("_native", "text", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.text = _compact(value)
+        self._native: Any = None
+        if orjson is not None:
+            # a lone surrogate is no UTF-8: such a value is written through the json module
+            with contextlib.suppress(UnicodeEncodeError):
+                self._native = orjson.Fragment(self.text.encode("utf-8"))
+
+    def __repr__(self) -> str:
+        return f"RawJSON({self.text[:40]}...)"
+
+
+def _native_fragment(value: Any) -> Any:
+    """orjson's ``default``: a :class:`RawJSON` as its pre-encoded text; anything else refused."""
+    if isinstance(value, RawJSON) and value._native is not None:
+        return value._native
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _orjson_compact(obj: Any) -> bytes | None:
+    """Compact UTF-8 JSON by orjson, or None when it is missing or refuses ``obj`` (integers
+    beyond 64 bits, non-string keys, lone surrogates)."""
+    if orjson is None:
+        return None
+    try:
+        return orjson.dumps(obj, default=_native_fragment)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return None
+
+
+def _compact(value: Any) -> str:
+    compact = _orjson_compact(value)
+    if compact is not None:
+        return compact.decode("utf-8")
+    return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every :class:`RawJSON` in it replaced by the value it was made from."""
+    if isinstance(value, RawJSON):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def server_json(obj: Any) -> bytes:
+    """:func:`hesabe_spec.wire.server_json` of ``obj`` (fragments spliced in).
+
+    orjson differs from the json module only where PHP's output is not defined by the spec: it
+    writes NaN and infinities as null (the json module refuses them) and a float's negative
+    exponent without a leading zero (``1e-7``, not ``1e-07``).
+    """
+    compact = _orjson_compact(obj)
+    if compact is None:
+        return plain_server_json(_plain(obj))
+    if compact.isascii():
+        return compact.replace(b"/", b"\\/")
+    return php_escape(compact.decode("utf-8"))
+
+
+#: brackets a payload may hold and still be parsed by orjson (real payloads hold a handful)
+_MAX_ORJSON_BRACKETS = 64
+#: 19 digits in a row may be an integer beyond 64 bits (the shortest is 9223372036854775808);
+#: found as nineteen 9s once every digit reads as 9
+_DIGITS_AS_NINE = bytes.maketrans(b"012345678", b"999999999")
+_NINETEEN_DIGITS = b"9" * 19
+
+
+def _orjson_reads_it_like_json_loads(plaintext: bytes) -> bool:
+    """False when orjson might read ``plaintext`` differently from ``json.loads``: integers too
+    long for 64 bits (a float to orjson) and nesting ``json.loads`` may refuse as too deep."""
+    brackets = plaintext.count(b"[") + plaintext.count(b"{")
+    return brackets <= _MAX_ORJSON_BRACKETS and _NINETEEN_DIGITS not in plaintext.translate(_DIGITS_AS_NINE)
+
+
+def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
+    """:func:`hesabe_spec.wire.decode_request_data`: the same value and the same errors."""
+    plaintext = keys.decrypt(data_hex)
+    if orjson is not None and _orjson_reads_it_like_json_loads(plaintext):
+        # what orjson refuses (NaN, lone surrogates, bad UTF-8, not JSON) json.loads decides
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(plaintext)
+    return parse_plaintext(plaintext)
