@@ -17,9 +17,9 @@ from typing import Any
 
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.validation import validate_request
 from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
 from mock_server.exchange import Exchange
+from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
 from mock_server.handlers import HANDLERS
 from mock_server.handlers import auth as auth_handlers
