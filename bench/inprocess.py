@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from bench.stats import percentile
-from hesabe_spec import ASGITransport, HesabeClient
+from hesabe_spec.client import ASGITransport, HesabeClient
 
 __all__ = ["run_inprocess"]
 

@@ -17,19 +17,26 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["USER_AGENT", "WebhookDispatcher"]
 
 log = logging.getLogger("hesabe_mock.webhooks")
 
 USER_AGENT = "hesabe-mock-webhook/1"
+
+
+def _requests_session() -> requests.Session:
+    import requests  # on the first delivery: serving the mock never loads the HTTP client library
+
+    return requests.Session()
 
 
 class WebhookDispatcher:
@@ -41,7 +48,7 @@ class WebhookDispatcher:
         modes: WebhookModes | None = None,
         *,
         log_cap: int = DEFAULT_LOG_CAP,
-        session_factory: Callable[[], requests.Session] = requests.Session,
+        session_factory: Callable[[], requests.Session] = _requests_session,
     ) -> None:
         self.settings = (settings or DeliverySettings()).check()
         self.modes = (modes or WebhookModes()).check()
@@ -160,6 +167,8 @@ class WebhookDispatcher:
             session.close()
 
     def _attempt(self, session: requests.Session, delivery: Delivery) -> None:
+        import requests
+
         with self._cond:
             if delivery.final:  # abandoned by close() while it waited
                 return

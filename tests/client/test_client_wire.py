@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from client_fakes import BASE, FakeSession, encrypted, token_reply
 
-from hesabe_spec import OPERATIONS, SANDBOX, HesabeClient
+from hesabe_spec import OPERATIONS, SANDBOX
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.enums import (
     AmountType,
     BulkListType,

@@ -11,7 +11,7 @@ import pytest
 import requests
 from Crypto.Cipher import AES
 
-from hesabe_spec import ASGITransport, HesabeClient
+from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import CryptoError
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import decode_response

@@ -9,7 +9,8 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hesabe_spec import HesabeClient, wire
+from hesabe_spec import wire
+from hesabe_spec.client import HesabeClient
 from mock_server import json_out
 from mock_server.fragments import Fragment, FragmentCache
 from mock_server.state.models import Invoice

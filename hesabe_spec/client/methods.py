@@ -1,8 +1,8 @@
-"""The named operation methods of :class:`hesabe_spec.HesabeClient`, one per row of the table.
+"""The named operation methods of :class:`hesabe_spec.client.HesabeClient`, one per row of the table.
 
-Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec._fields`), merges
+Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec.client.fields`), merges
 ``extra`` (raw wire fields, sent as given) and hands the payload to ``call``. It returns the
-decrypted ``response`` payload, or the whole :class:`~hesabe_spec.Result` with
+decrypted ``response`` payload, or the whole :class:`~hesabe_spec.client.Result` with
 ``return_result=True``. ``merchantCode`` is added by ``call``; split/installment entries get
 theirs here.
 """
@@ -13,7 +13,7 @@ import base64
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from hesabe_spec._fields import (
+from hesabe_spec.client.fields import (
     BULK_ROW_FIELDS,
     INVOICE_FIELDS,
     OPEN_INVOICE_FIELDS,
@@ -25,9 +25,9 @@ from hesabe_spec._fields import (
 from hesabe_spec.enums import BulkListType
 
 if TYPE_CHECKING:
-    from hesabe_spec._request import Result
-    from hesabe_spec.auth import TokenManager
-    from hesabe_spec.config import ClientConfig
+    from hesabe_spec.client.config import ClientConfig
+    from hesabe_spec.client.request import Result
+    from hesabe_spec.client.tokens import TokenManager
 
 __all__ = ["OperationMethods"]
 
