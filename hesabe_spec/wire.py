@@ -58,17 +58,22 @@ def php_escape(compact: str) -> bytes:
     return _NON_ASCII.sub(_u_escapes, compact).replace("/", "\\/").encode("ascii")
 
 
+def _compact(obj: Any) -> str:
+    """Compact JSON text, characters as they are; NaN and infinities refused."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def server_json(obj: Any) -> bytes:
     """Serialise like PHP ``json_encode($obj)`` with default flags (the server's style): compact,
     keys in insertion order, ``/`` as ``\\/``, every non-ASCII character as lower-case ``\\uXXXX``
     (UTF-16 pairs beyond U+FFFF). NaN and infinities are refused, as PHP refuses them."""
     # ensure_ascii=True would also write DEL as \u007f, which PHP does not; hence php_escape.
-    return php_escape(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False))
+    return php_escape(_compact(obj))
 
 
 def client_json(obj: Any) -> bytes:
     """Serialise compactly as UTF-8, like ``JSON.stringify`` (the clients' style)."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _compact(obj).encode("utf-8")
 
 
 def looks_like_hex(text: str) -> bool:

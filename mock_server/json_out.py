@@ -13,7 +13,6 @@ any reply holding it.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
@@ -29,27 +28,23 @@ __all__ = ["RawJSON", "decode_request_data", "server_json"]
 
 
 class RawJSON:
-    """``value``, written once as compact JSON (``text``, characters as they are)."""
+    """``value``, encoded once by orjson (when it takes the value) for every reply that holds it."""
 
-    __slots__ = ("_native", "text", "value")
+    __slots__ = ("_encoded", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self.text = _compact(value)
-        self._native: Any = None
-        if orjson is not None:
-            # a lone surrogate is no UTF-8: such a value is written through the json module
-            with contextlib.suppress(UnicodeEncodeError):
-                self._native = orjson.Fragment(self.text.encode("utf-8"))
+        compact = _orjson_compact(value)
+        self._encoded: Any = None if compact is None else orjson.Fragment(compact)
 
     def __repr__(self) -> str:
-        return f"RawJSON({self.text[:40]}...)"
+        return f"RawJSON({str(self.value)[:40]}...)"
 
 
-def _native_fragment(value: Any) -> Any:
-    """orjson's ``default``: a :class:`RawJSON` as its pre-encoded text; anything else refused."""
-    if isinstance(value, RawJSON) and value._native is not None:
-        return value._native
+def _encoded_fragment(value: Any) -> Any:
+    """orjson's ``default``: a :class:`RawJSON` as its encoded form; anything else refused."""
+    if isinstance(value, RawJSON) and value._encoded is not None:
+        return value._encoded
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
@@ -59,16 +54,9 @@ def _orjson_compact(obj: Any) -> bytes | None:
     if orjson is None:
         return None
     try:
-        return orjson.dumps(obj, default=_native_fragment)
+        return orjson.dumps(obj, default=_encoded_fragment)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return None
-
-
-def _compact(value: Any) -> str:
-    compact = _orjson_compact(value)
-    if compact is not None:
-        return compact.decode("utf-8")
-    return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _plain(value: Any) -> Any:
@@ -85,9 +73,9 @@ def _plain(value: Any) -> Any:
 def server_json(obj: Any) -> bytes:
     """:func:`hesabe_spec.wire.server_json` of ``obj`` (fragments spliced in).
 
-    orjson differs from the json module only where PHP's output is not defined by the spec: it
-    writes NaN and infinities as null (the json module refuses them) and a float's negative
-    exponent without a leading zero (``1e-7``, not ``1e-07``).
+    Where orjson writes anything, it writes the spec's bytes, except in what the spec leaves
+    open: NaN and infinities (null; the spec refuses them) and the notation of some floats
+    (``1e-7`` where the json module writes ``1e-07``).
     """
     compact = _orjson_compact(obj)
     if compact is None:

@@ -55,9 +55,9 @@ def test_the_cache_serves_a_record_object_and_context_it_has_seen_and_nothing_el
     first = _invoice()
     a = cache.get(first, ("u", "m"), lambda: build(first))
     assert cache.get(first, ("u", "m"), lambda: build(first)) is a and built == [first]
-    assert cache.get(first, ("other", "m"), lambda: build(first)).text == a.text and len(built) == 2
+    assert cache.get(first, ("other", "m"), lambda: build(first)).value == a.value and len(built) == 2
     paid = replace(first, invoice_status=1)  # a change is a new record: never the old row
-    assert cache.get(paid, ("u", "m"), lambda: build(paid)).text == '{"id":1,"status":1}'
+    assert cache.get(paid, ("u", "m"), lambda: build(paid)).value == {"id": 1, "status": 1}
     cache.get(_invoice(id=2), ("u", "m"), lambda: build(_invoice(id=2)))
     cache.get(_invoice(id=3), ("u", "m"), lambda: build(_invoice(id=3)))
     before = len(built)
