@@ -23,7 +23,7 @@ from hesabe_spec.errors import ConfigurationError, InvalidCiphertextError, Inval
 
 __all__ = ["MAX_PAD", "CipherKeys", "decrypt", "encrypt", "pad", "unpad"]
 
-#: Largest pad the decryptor accepts (the server's own block size).
+#: The server's pad block and the largest pad the decryptor accepts (16 is PKCS#7's, AES.block_size).
 MAX_PAD = 32
 
 
@@ -40,7 +40,7 @@ class CipherKeys:
     def __repr__(self) -> str:
         return "CipherKeys(secret_key=***, iv_key=***)"
 
-    def encrypt(self, plaintext: bytes | str, *, block_size: int = 32) -> str:
+    def encrypt(self, plaintext: bytes | str, *, block_size: int = MAX_PAD) -> str:
         """Encrypt with these keys; see :func:`encrypt`."""
         return encrypt(plaintext, self.secret_key, self.iv_key, block_size=block_size)
 
@@ -62,12 +62,12 @@ def _key_bytes(secret_key: str, iv_key: str) -> tuple[bytes, bytes]:
     return key, iv
 
 
-def pad(data: bytes, block_size: int = 32) -> bytes:
+def pad(data: bytes, block_size: int = MAX_PAD) -> bytes:
     """Pad ``data`` to a multiple of ``block_size`` with n bytes of value n (n in 1..block_size).
 
     ``block_size=32`` is the server's scheme; ``block_size=16`` is standard PKCS#7.
     """
-    if block_size not in (16, 32):
+    if block_size not in (AES.block_size, MAX_PAD):
         raise ConfigurationError(f"block_size must be 16 or 32, got {block_size!r}")
     n = block_size - len(data) % block_size
     return data + bytes([n]) * n
@@ -89,7 +89,7 @@ def unpad(data: bytes) -> bytes:
     return data[:-n]
 
 
-def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size: int = 32) -> str:
+def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size: int = MAX_PAD) -> str:
     """Encrypt ``plaintext`` the way Hesabe does and return lower-case hex.
 
     ``str`` plaintext is encoded as UTF-8. ``block_size=32`` (default) pads like the server;
