@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hesabe_spec.crypto import MAX_PAD, CipherKeys
+from hesabe_spec import crypto
+from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import EnvelopeError
 
 __all__ = [
@@ -110,7 +111,7 @@ def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
 
 
 def encode_response(
-    envelope: Any, keys: CipherKeys, *, style: EnvelopeStyle = "response", block_size: int = MAX_PAD
+    envelope: Any, keys: CipherKeys, *, style: EnvelopeStyle = "response", block_size: int = crypto.MAX_PAD
 ) -> bytes:
     """Encrypt a response envelope the way the server does and wrap it in the outer body."""
     return wrap_ciphertext(keys.encrypt(server_json(envelope), block_size=block_size), style)
