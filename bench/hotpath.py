@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bench.seed import COMMON_TERM, CREATE_PAYLOAD, seed_store
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.state.memory import MemoryStore

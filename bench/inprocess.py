@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from bench.stats import percentile
-from hesabe_spec import ASGITransport, HesabeClient
+from hesabe_spec.client import ASGITransport, HesabeClient
 
 __all__ = ["run_inprocess"]
 

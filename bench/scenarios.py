@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.loadgen import Request, connect
 from bench.seed import COMMON_TERM, CREATE_PAYLOAD
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import decode_response
 

@@ -20,7 +20,8 @@ from contract_tests.report import Recorder
 from contract_tests.rules import run_rules
 from contract_tests.target import Target
 from contract_tests.values import GenContext
-from hesabe_spec import HesabeClient, build_request, get_operation
+from hesabe_spec import get_operation
+from hesabe_spec.client import HesabeClient, build_request
 from hesabe_spec.enums import InvoiceStatus
 from hesabe_spec.errors import ProtocolError
 from hesabe_spec.wire import decode_response

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import requests
 
 from contract_tests.errors import CapabilityMissing, TargetUnavailable
-from hesabe_spec.config import ClientConfig
+from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.sandbox import SANDBOX
 
 __all__ = ["Target", "TargetKind", "resolve_target", "start_inprocess_mock", "start_process_mock"]
@@ -156,7 +156,7 @@ def start_inprocess_mock() -> Target:
         from mock_server.clock import Clock
     except ModuleNotFoundError as exc:  # pragma: no cover - only when the suite ships without the mock
         raise TargetUnavailable("mock_server is not installed: pass --hesabe-url URL instead") from exc
-    from hesabe_spec import ASGITransport
+    from hesabe_spec.client import ASGITransport
 
     clock = Clock()
     # lifespan=True: closing the target runs the app's shutdown, which stops its webhook worker.

@@ -1,17 +1,30 @@
-"""The Hesabe invoice API as executable data: encryption, wire format, operations, schemas."""
+"""The Hesabe invoice API as executable data: encryption, wire format, operations, schemas.
+
+The reference client lives in :mod:`hesabe_spec.client`; its names are importable from here too
+(``from hesabe_spec import HesabeClient``), loaded on first use so that the spec alone never
+imports the client or ``requests``.
+"""
 
 from __future__ import annotations
 
-from hesabe_spec._request import PreparedRequest, Result, build_request
-from hesabe_spec._transport import ASGITransport
-from hesabe_spec.client import HesabeClient
-from hesabe_spec.config import ClientConfig
+from typing import TYPE_CHECKING, Any
+
 from hesabe_spec.crypto import CipherKeys, decrypt, encrypt
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation, get_operation
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.validation import Violation, validate_request, validate_response
 from hesabe_spec.wire import client_json, server_json
+
+if TYPE_CHECKING:
+    from hesabe_spec.client import (
+        ASGITransport,
+        ClientConfig,
+        HesabeClient,
+        PreparedRequest,
+        Result,
+        build_request,
+    )
 
 __all__ = [
     "OPERATIONS",
@@ -34,3 +47,20 @@ __all__ = [
     "validate_request",
     "validate_response",
 ]
+
+#: names of :mod:`hesabe_spec.client` served from here
+_CLIENT_NAMES = frozenset(
+    {"ASGITransport", "ClientConfig", "HesabeClient", "PreparedRequest", "Result", "build_request"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from hesabe_spec import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_CLIENT_NAMES})

@@ -15,10 +15,7 @@ Every failure is a typed :class:`~hesabe_spec.errors.HesabeError`, never a bare 
 from __future__ import annotations
 
 import binascii
-import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from Crypto.Cipher import AES
 
@@ -26,9 +23,8 @@ from hesabe_spec.errors import ConfigurationError, InvalidCiphertextError, Inval
 
 __all__ = ["MAX_PAD", "CipherKeys", "decrypt", "encrypt", "pad", "unpad"]
 
-#: Largest pad the decryptor accepts (the server's own block size).
+#: The server's pad block and the largest pad the decryptor accepts (16 is PKCS#7's, AES.block_size).
 MAX_PAD = 32
-_AES_BLOCK = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +40,7 @@ class CipherKeys:
     def __repr__(self) -> str:
         return "CipherKeys(secret_key=***, iv_key=***)"
 
-    def encrypt(self, plaintext: bytes | str, *, block_size: int = 32) -> str:
+    def encrypt(self, plaintext: bytes | str, *, block_size: int = MAX_PAD) -> str:
         """Encrypt with these keys; see :func:`encrypt`."""
         return encrypt(plaintext, self.secret_key, self.iv_key, block_size=block_size)
 
@@ -53,8 +49,8 @@ class CipherKeys:
         return decrypt(ciphertext_hex, self.secret_key, self.iv_key)
 
 
-@lru_cache(maxsize=64)
 def _key_bytes(secret_key: str, iv_key: str) -> tuple[bytes, bytes]:
+    """The AES key and IV as bytes, or :class:`ConfigurationError` for anything but 32 + 16 bytes."""
     if not isinstance(secret_key, str) or not isinstance(iv_key, str):
         raise ConfigurationError("secret key and IV key must be str")
     key = secret_key.encode("utf-8")
@@ -66,19 +62,19 @@ def _key_bytes(secret_key: str, iv_key: str) -> tuple[bytes, bytes]:
     return key, iv
 
 
-def pad(data: bytes, block_size: int = 32) -> bytes:
+def pad(data: bytes, block_size: int = MAX_PAD) -> bytes:
     """Pad ``data`` to a multiple of ``block_size`` with n bytes of value n (n in 1..block_size).
 
     ``block_size=32`` is the server's scheme; ``block_size=16`` is standard PKCS#7.
     """
-    if block_size not in (16, 32):
+    if block_size not in (AES.block_size, MAX_PAD):
         raise ConfigurationError(f"block_size must be 16 or 32, got {block_size!r}")
-    n = block_size - (len(data) % block_size)
+    n = block_size - len(data) % block_size
     return data + bytes([n]) * n
 
 
 def unpad(data: bytes) -> bytes:
-    """Strip a consistent pad of 1..32 bytes, or raise :class:`InvalidPaddingError`."""
+    """Strip a consistent pad of 1..:data:`MAX_PAD` bytes, or raise :class:`InvalidPaddingError`."""
     if not data:
         raise InvalidPaddingError("nothing to unpad: empty plaintext")
     n = data[-1]
@@ -93,7 +89,7 @@ def unpad(data: bytes) -> bytes:
     return data[:-n]
 
 
-def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size: int = 32) -> str:
+def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size: int = MAX_PAD) -> str:
     """Encrypt ``plaintext`` the way Hesabe does and return lower-case hex.
 
     ``str`` plaintext is encoded as UTF-8. ``block_size=32`` (default) pads like the server;
@@ -101,7 +97,8 @@ def encrypt(plaintext: bytes | str, secret_key: str, iv_key: str, *, block_size:
     """
     key, iv = _key_bytes(secret_key, iv_key)
     data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
-    return _encryptor(key, iv).encrypt(pad(data, block_size)).hex()
+    cipher = AES.new(key, AES.MODE_CBC, iv)
+    return cipher.encrypt(pad(data, block_size)).hex()
 
 
 def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
@@ -111,6 +108,17 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
     blocks, and :class:`InvalidPaddingError` when the pad is inconsistent (usually the wrong key).
     """
     key, iv = _key_bytes(secret_key, iv_key)
+    raw = _unhex(ciphertext_hex)
+    if len(raw) % AES.block_size:
+        raise InvalidCiphertextError(
+            f"ciphertext is {len(raw)} bytes, not a whole number of {AES.block_size}-byte AES blocks"
+        )
+    cipher = AES.new(key, AES.MODE_CBC, iv)
+    return unpad(cipher.decrypt(raw))
+
+
+def _unhex(ciphertext_hex: str) -> bytes:
+    """The bytes of a hex ciphertext (str, or ASCII bytes), or :class:`InvalidCiphertextError`."""
     if isinstance(ciphertext_hex, (bytes, bytearray)):
         try:
             ciphertext_hex = bytes(ciphertext_hex).decode("ascii")
@@ -126,77 +134,6 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
     if not text.isascii():
         raise InvalidCiphertextError("ciphertext is not hex: non-ASCII characters")
     try:
-        raw = binascii.unhexlify(text)
+        return binascii.unhexlify(text)
     except (binascii.Error, ValueError):
         raise InvalidCiphertextError("ciphertext is not hex") from None
-    if len(raw) % _AES_BLOCK:
-        raise InvalidCiphertextError(
-            f"ciphertext is {len(raw)} bytes, not a whole number of {_AES_BLOCK}-byte AES blocks"
-        )
-    return unpad(_cbc_decrypt(key, iv, raw))
-
-
-class _FixedIvEncryptor:
-    """CBC encryption under one key and one fixed IV, from a single long-lived cipher object.
-
-    A CBC object chains on: after a message, its state is that message's last ciphertext block,
-    not the IV. Since C[0] = E(P[0] xor state), xoring the first plaintext block with
-    ``IV xor state`` makes the object encrypt exactly as a fresh ``AES.new(key, MODE_CBC, IV)``
-    would, without building a cipher per message (Hesabe's IV never changes, and the mock
-    encrypts every reply). Uses only pycryptodome's public API; property-tested against
-    ``AES.new`` over message sequences. Not thread-safe: :func:`_encryptor` keeps one per thread.
-    """
-
-    __slots__ = ("_chain", "_cipher", "_iv")
-
-    def __init__(self, key: bytes, iv: bytes) -> None:
-        self._cipher = AES.new(key, AES.MODE_CBC, iv)
-        self._iv = self._chain = int.from_bytes(iv, "big")
-
-    def __repr__(self) -> str:
-        return "_FixedIvEncryptor(***)"
-
-    def encrypt(self, padded: bytes) -> bytes:
-        rebase = self._iv ^ self._chain
-        if rebase:
-            head = int.from_bytes(padded[:_AES_BLOCK], "big") ^ rebase
-            padded = head.to_bytes(_AES_BLOCK, "big") + padded[_AES_BLOCK:]
-        ciphertext: bytes = self._cipher.encrypt(padded)
-        self._chain = int.from_bytes(ciphertext[-_AES_BLOCK:], "big")
-        return ciphertext
-
-
-_per_thread = threading.local()
-#: distinct (key, IV) pairs one thread keeps encryptors for before starting afresh
-_MAX_ENCRYPTORS = 64
-
-
-def _encryptor(key: bytes, iv: bytes) -> _FixedIvEncryptor:
-    """This thread's encryptor for (key, iv); built on first use."""
-    try:
-        cache: dict[tuple[bytes, bytes], _FixedIvEncryptor] = _per_thread.encryptors
-    except AttributeError:
-        cache = _per_thread.encryptors = {}
-    found = cache.get((key, iv))
-    if found is None:
-        if len(cache) >= _MAX_ENCRYPTORS:
-            cache.clear()
-        found = cache[(key, iv)] = _FixedIvEncryptor(key, iv)
-    return found
-
-
-@lru_cache(maxsize=64)
-def _block_cipher(key: bytes) -> Any:
-    """The bare AES block function for ``key`` (ECB: no chaining state, so one serves every call)."""
-    return AES.new(key, AES.MODE_ECB)
-
-
-def _cbc_decrypt(key: bytes, iv: bytes, raw: bytes) -> bytes:
-    """CBC decryption, which (unlike encryption) needs no chain: P[i] = D(C[i]) xor C[i-1], C[-1] = IV.
-
-    All blocks go through the cached block cipher in one call and the xor is one integer op, so no
-    cipher object is built per message (the hot path decrypts every request).
-    """
-    decrypted = _block_cipher(key).decrypt(raw)
-    chain = iv + raw[:-_AES_BLOCK]
-    return (int.from_bytes(decrypted, "big") ^ int.from_bytes(chain, "big")).to_bytes(len(raw), "big")

@@ -13,7 +13,7 @@ file names, the contract suite's strategies. A fact about an endpoint is written
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = ["OPERATIONS", "Operation", "get_operation", "operation_names"]
@@ -39,12 +39,12 @@ class Operation:
     #: where the literal message comes from and how sure we are (fidelity register)
     message_source: str
     summary: str
-    #: plain query filters the docs put beside ``data`` (they may also travel inside ``data``)
+    #: the list filters, by wire name: plain query parameters the docs put beside ``data`` (they
+    #: may also travel inside ``data``); the mock reads them and the client's methods take them
     query_filters: tuple[str, ...] = ()
     sends_sms: bool = False
     #: accepted for the trailing-slash twin of ``path`` unless another operation owns that form
     slash_twin: bool = True
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def encrypted(self) -> bool:
@@ -97,8 +97,6 @@ def _op(*args: Any, **kwargs: Any) -> Operation:
     return Operation(*args, **kwargs)
 
 
-_LIST_FILTERS = ("fromDate", "toDate", "page", "search", "invoiceType", "status")
-
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -120,7 +118,8 @@ OPERATIONS: dict[str, Operation] = {
             "Create a HeStallMent (EMI) invoice: one invoice per installment."),
         _op("list_invoices", "GET", "/api/v1/invoice-dashboard", "invoices", "read", "query",
             "Invoice Dashboard", "seed 003 (verified)",
-            "Dashboard: stats, order_stats and one page of invoices.", query_filters=_LIST_FILTERS),
+            "Dashboard: stats, order_stats and one page of invoices.",
+            query_filters=("fromDate", "toDate", "page", "search", "invoiceType", "status")),
         _op("get_invoice", "GET", "/api/v1/invoice/{id}", "invoices", "read", "query",
             "Invoice details", "not published; chosen (low)", "One invoice by numeric id."),
         _op("resend_invoice", "POST", "/api/v1/invoice/resend", "invoices", "update", "body",

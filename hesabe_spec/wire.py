@@ -17,28 +17,25 @@ ciphertexts depend on it:
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import json
-import secrets
-import threading
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hesabe_spec import crypto
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.errors import CryptoError, EnvelopeError
+from hesabe_spec.errors import EnvelopeError
 
 __all__ = [
     "DecodedBody",
     "EnvelopeStyle",
-    "RawJSON",
     "client_json",
-    "compact_json",
     "decode_request_data",
     "decode_response",
     "encode_request",
     "encode_response",
     "looks_like_hex",
+    "parse_plaintext",
     "php_escape",
     "server_json",
     "wrap_ciphertext",
@@ -46,125 +43,38 @@ __all__ = [
 
 EnvelopeStyle = Literal["response", "bare"]
 
-
-try:  # optional: writes the same text ~8x faster, and the mock writes every reply with it
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - the json module writes it then
-    _orjson = None  # type: ignore[assignment]
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-def _u_escape(err: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: non-ASCII characters as JSON ``\\uXXXX`` (lower case, UTF-16 pairs)."""
-    assert isinstance(err, UnicodeEncodeError)
-    out = []
-    for ch in err.object[err.start:err.end]:
-        code = ord(ch)
-        if code > 0xFFFF:
-            code -= 0x10000
-            out.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
-        else:
-            out.append(f"\\u{code:04x}")
-    return "".join(out), err.end
+def _u_escapes(run: re.Match[str]) -> str:
+    # The json module's ASCII escapes: \uXXXX in lower case, a UTF-16 pair beyond U+FFFF. A run
+    # of non-ASCII characters holds no quote or backslash, so only the outer quotes are dropped.
+    return json.dumps(run.group())[1:-1]
 
 
-_U_ESCAPE = "hesabe-json-u-escape"
-codecs.register_error(_U_ESCAPE, _u_escape)
+def php_escape(compact: str) -> bytes:
+    """PHP ``json_encode``'s escapes over compact JSON text written with characters as they are:
+    every non-ASCII character as ``\\uXXXX`` and ``/`` as ``\\/``. Both occur only inside JSON
+    strings, so a pass over the whole text is exact. DEL (0x7f) stays as it is, as in PHP."""
+    return _NON_ASCII.sub(_u_escapes, compact).replace("/", "\\/").encode("ascii")
 
 
-def php_escape(compact: bytes | str) -> bytes:
-    """PHP ``json_encode``'s escapes over compact JSON text: every non-ASCII character as
-    ``\\uXXXX`` and ``/`` as ``\\/``. Both occur only inside JSON strings, so a pass over the whole
-    text is exact."""
-    if isinstance(compact, str):
-        compact = compact.encode("ascii", _U_ESCAPE)
-    elif not compact.isascii():
-        compact = compact.decode("utf-8").encode("ascii", _U_ESCAPE)
-    return compact.replace(b"/", b"\\/")
-
-
-class RawJSON:
-    """A value written once as compact JSON; :func:`server_json` splices it in wherever it occurs."""
-
-    __slots__ = ("_native", "text")
-
-    def __init__(self, value: Any) -> None:
-        compact = compact_json(value)
-        self.text = compact.decode("utf-8") if isinstance(compact, bytes) else compact
-        self._native: Any = None
-        if _orjson is not None:
-            # a lone surrogate is no UTF-8: such a value goes through the json module
-            with contextlib.suppress(UnicodeEncodeError):
-                self._native = _orjson.Fragment(self.text.encode("utf-8"))
-
-    def __repr__(self) -> str:
-        return f"RawJSON({self.text[:40]}...)"
-
-
-def _for_orjson(value: Any) -> Any:
-    if isinstance(value, RawJSON) and value._native is not None:
-        return value._native
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-#: a marker no JSON text can contain: a NUL and a per-process random word, never leaving the process
-_NONCE = secrets.token_hex(8)
-_MARK = f'"\\u0000{_NONCE}:'
-_spliced = threading.local()
-
-
-def _placeholder(value: Any) -> str:
-    if isinstance(value, RawJSON):
-        seen: list[str] = _spliced.seen
-        seen.append(value.text)
-        return f"\0{_NONCE}:{len(seen) - 1}"
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_compact_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                                    default=_placeholder)
-
-
-def _compact_by_json_module(obj: Any) -> str:
-    seen: list[str] = []
-    _spliced.seen = seen
-    text = _compact_encoder.encode(obj)
-    if not seen:
-        return text
-    head, *rest = text.split(_MARK)
-    out = [head]
-    for part in rest:
-        index, _, tail = part.partition('"')
-        out += (seen[int(index)], tail)
-    return "".join(out)
-
-
-def compact_json(obj: Any) -> bytes | str:
-    """Compact JSON, characters as they are (UTF-8 when bytes), :class:`RawJSON` spliced in.
-
-    orjson when it is installed and takes the value; the json module otherwise (integers beyond
-    64 bits, non-string keys, lone surrogates). Both write the same text for every JSON value,
-    property-tested, except that the json module refuses NaN and infinities, which orjson writes
-    as null, and that each writes a float's exponent its own way (``1e+16`` / ``1e16``).
-    """
-    if _orjson is not None:
-        try:
-            return _orjson.dumps(obj, default=_for_orjson)
-        except TypeError:  # orjson.JSONEncodeError is a TypeError
-            pass
-    return _compact_by_json_module(obj)
+def _compact(obj: Any) -> str:
+    """Compact JSON text, characters as they are; NaN and infinities refused."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def server_json(obj: Any) -> bytes:
-    """Serialise like PHP ``json_encode($obj)`` with default flags (the server's style)."""
-    return php_escape(compact_json(obj))
-
-
-_client_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Serialise like PHP ``json_encode($obj)`` with default flags (the server's style): compact,
+    keys in insertion order, ``/`` as ``\\/``, every non-ASCII character as lower-case ``\\uXXXX``
+    (UTF-16 pairs beyond U+FFFF). NaN and infinities are refused, as PHP refuses them."""
+    # ensure_ascii=True would also write DEL as \u007f, which PHP does not; hence php_escape.
+    return php_escape(_compact(obj))
 
 
 def client_json(obj: Any) -> bytes:
     """Serialise compactly as UTF-8, like ``JSON.stringify`` (the clients' style)."""
-    return _client_encoder.encode(obj).encode("utf-8")
+    return _compact(obj).encode("utf-8")
 
 
 def looks_like_hex(text: str) -> bool:
@@ -183,51 +93,35 @@ def encode_request(payload: Any, keys: CipherKeys, *, block_size: int = 16) -> s
     return keys.encrypt(client_json(payload), block_size=block_size)
 
 
-def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
-    """Decrypt the ``data`` of a request and parse its JSON (any JSON value).
-
-    Raises :class:`~hesabe_spec.errors.CryptoError` when it does not decrypt and
-    :class:`EnvelopeError` when the plaintext is not UTF-8 JSON.
-    """
-    plaintext = keys.decrypt(data_hex)
-    if (_orjson is not None and plaintext.count(b"[") + plaintext.count(b"{") <= _FAST_NESTING
-            and _NINETEEN_DIGITS not in plaintext.translate(_DIGITS_AS_NINE)):
-        # ~3x faster, to the same value: orjson differs from json.loads only on integers too long
-        # for 64 bits (a float to orjson) and on nesting json.loads refuses as too deep, both of
-        # which the tests above leave to json.loads, and on what it refuses (NaN, lone
-        # surrogates), which json.loads then decides.
-        with contextlib.suppress(_orjson.JSONDecodeError):
-            return _orjson.loads(plaintext)
+def parse_plaintext(plaintext: bytes) -> Any:
+    """The JSON value of a decrypted payload; :class:`EnvelopeError` when it is not UTF-8 JSON."""
     try:
         return json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise EnvelopeError("decrypted data is not UTF-8 JSON") from None
 
 
-#: brackets a payload may hold and still be parsed by orjson (real payloads hold a handful)
-_FAST_NESTING = 64
-#: 19 digits in a row may be an integer beyond 64 bits (the shortest is 9223372036854775808);
-#: found as nineteen 9s once every digit reads as 9 (a C translate and a substring search)
-_DIGITS_AS_NINE = bytes.maketrans(b"012345678", b"999999999")
-_NINETEEN_DIGITS = b"9" * 19
+def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
+    """Decrypt the ``data`` of a request and parse its JSON (any JSON value).
+
+    Raises :class:`~hesabe_spec.errors.CryptoError` when it does not decrypt and
+    :class:`EnvelopeError` when the plaintext is not UTF-8 JSON.
+    """
+    return parse_plaintext(keys.decrypt(data_hex))
 
 
 def encode_response(
-    envelope: Any, keys: CipherKeys, *, style: EnvelopeStyle = "response", block_size: int = 32
+    envelope: Any, keys: CipherKeys, *, style: EnvelopeStyle = "response", block_size: int = crypto.MAX_PAD
 ) -> bytes:
     """Encrypt a response envelope the way the server does and wrap it in the outer body."""
     return wrap_ciphertext(keys.encrypt(server_json(envelope), block_size=block_size), style)
-
-
-#: the documented outer body is ``{"response":"<hex>"}``: written by wrap_ciphertext, read first
-_RESPONSE_HEAD = b'{"response":"'
 
 
 def wrap_ciphertext(hex_text: str, style: EnvelopeStyle = "response") -> bytes:
     """The outer body around an encrypted reply: ``{"response":"<hex>"}`` or the bare hex."""
     if style == "bare":
         return hex_text.encode("ascii")
-    return _RESPONSE_HEAD + hex_text.encode("ascii") + b'"}'
+    return b'{"response":"' + hex_text.encode("ascii") + b'"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,9 +135,6 @@ class DecodedBody:
     envelope: Any
     shape: Literal["response", "bare", "json-string", "plain"]
     encrypted: bool
-
-
-_RESPONSE_OPEN = _RESPONSE_HEAD.decode("ascii")  # what decode_response looks for first
 
 
 def decode_response(body: bytes | str, keys: CipherKeys) -> DecodedBody:
@@ -261,17 +152,6 @@ def decode_response(body: bytes | str, keys: CipherKeys) -> DecodedBody:
     else:
         text = body
     stripped = text.strip()
-    if stripped.startswith(_RESPONSE_OPEN) and stripped.endswith('"}'):
-        # The documented shape. With no quote or backslash between the quotes, the JSON parse
-        # below would return exactly those characters, so take them as they are (a dashboard
-        # page is ~30 KB of hex); if they do not decrypt, the full reading below decides.
-        inner = stripped[len(_RESPONSE_OPEN):-2]
-        if inner.isascii() and '"' not in inner and "\\" not in inner:
-            try:
-                return DecodedBody(decode_request_data(inner, keys), "response", True)
-            except CryptoError:
-                pass  # not hex after all, or not ours: the full reading below decides
-
     if looks_like_hex(stripped):
         return DecodedBody(decode_request_data(stripped, keys), "bare", True)
     try:

@@ -18,13 +18,14 @@ from typing import Any
 
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.validation import validate_request
-from hesabe_spec.wire import EnvelopeStyle, decode_request_data, server_json, wrap_ciphertext
+from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
+from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
 from mock_server.handlers import HANDLERS, PlainHandler
 from mock_server.inbound import Inbound, send_reply
+from mock_server.json_out import decode_request_data, server_json
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
     INTERNAL_ERROR,

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from starlette.responses import Response
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import server_json
+from mock_server.json_out import server_json
 
 __all__ = [
     "INTERNAL_ERROR",

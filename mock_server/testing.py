@@ -5,9 +5,9 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
 * ``hesabe_mock`` - a real uvicorn server on ``127.0.0.1`` (free port) in a thread, with a
   fresh in-memory store. Attributes: ``url``, ``runtime`` (the server's live state),
   ``control`` (:class:`~mock_server.control.MockControl`), ``client(**options)`` (a
-  :class:`~hesabe_spec.HesabeClient` for the sandbox merchant, closed at teardown).
+  :class:`~hesabe_spec.client.HesabeClient` for the sandbox merchant, closed at teardown).
 * ``hesabe_mock_inprocess`` - the same surface without sockets: requests go through
-  :class:`hesabe_spec.ASGITransport` (from a loopback address, so the control plane answers).
+  :class:`hesabe_spec.client.ASGITransport` (from a loopback address, so the control plane answers).
 
 Outside pytest, :func:`running_mock` and :func:`inprocess_mock` are the context managers the
 fixtures use. Everything they open (server thread, socket, sessions, clients) is closed on exit,
@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from hesabe_spec import ASGITransport, HesabeClient
-from hesabe_spec.config import ClientConfig
+from hesabe_spec.client import ASGITransport, HesabeClient
+from hesabe_spec.client.config import ClientConfig
 from mock_server.app import create_app
 from mock_server.control.client import MockControl
 from mock_server.runtime import MockRuntime

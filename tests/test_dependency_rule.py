@@ -2,7 +2,9 @@
 
 ``hesabe_spec`` imports nothing else from the repo; ``mock_server`` and ``contract_tests`` never
 import each other at module level (the contract suite may start a mock only lazily, inside the
-one function that does it).
+one function that does it). Inside ``hesabe_spec``, the spec never imports its client
+(``hesabe_spec.client``) or ``requests``: only the package's lazy ``__getattr__`` names the
+client. In ``mock_server`` only the pytest fixtures (``testing.py``) use the client.
 """
 
 from __future__ import annotations
@@ -49,3 +51,55 @@ def test_hesabe_spec_never_imports_the_mock_even_lazily() -> None:
                 assert node.module.split(".")[0] != "mock_server", path
             if isinstance(node, ast.Import):
                 assert all(a.name.split(".")[0] != "mock_server" for a in node.names), path
+
+
+def _imported_names(node: ast.AST) -> list[str]:
+    """Every dotted name an import statement may load (``from a import b`` may load ``a.b``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return []
+
+
+def _names_client(name: str) -> bool:
+    return name.split(".")[0] == "requests" or name == "hesabe_spec.client" or name.startswith(
+        "hesabe_spec.client.")
+
+
+def _spec_modules() -> list[Path]:
+    client = ROOT / "hesabe_spec" / "client"
+    return [p for p in sorted((ROOT / "hesabe_spec").rglob("*.py")) if client not in p.parents]
+
+
+def test_the_spec_never_imports_its_client_or_requests() -> None:
+    init = ROOT / "hesabe_spec" / "__init__.py"
+    offences = []
+    for path in _spec_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # the package's own lazy __getattr__ is the one place that may name the client
+        nodes = tree.body if path == init else list(ast.walk(tree))
+        offences += [f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+                     for node in nodes for name in _imported_names(node) if _names_client(name)]
+    assert offences == []
+
+
+def test_the_package_serves_the_client_names_only_lazily() -> None:
+    tree = ast.parse((ROOT / "hesabe_spec" / "__init__.py").read_text(encoding="utf-8"))
+    lazy = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "__getattr__"]
+    assert len(lazy) == 1
+    assert any(_names_client(name) for node in ast.walk(lazy[0]) for name in _imported_names(node))
+
+
+def test_only_the_mock_fixtures_use_the_client_or_requests() -> None:
+    """Serving the mock loads no HTTP client (webhooks and MockControl import requests lazily)."""
+    from hesabe_spec import _CLIENT_NAMES  # type: ignore[attr-defined]
+
+    lazy_names = {f"hesabe_spec.{name}" for name in _CLIENT_NAMES}
+    offences = [
+        f"{path.relative_to(ROOT)}:{node.lineno} imports {name}"
+        for path in sorted((ROOT / "mock_server").rglob("*.py")) if path.name != "testing.py"
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        for name in _imported_names(node) if _names_client(name) or name in lazy_names
+    ]
+    assert offences == []

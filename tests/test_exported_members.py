@@ -9,7 +9,8 @@ import pytest
 
 
 @pytest.mark.parametrize("package", ["hesabe_spec", "hesabe_spec.errors", "hesabe_spec.enums",
-                                     "hesabe_spec.crypto", "hesabe_spec.wire", "hesabe_spec.operations"])
+                                     "hesabe_spec.crypto", "hesabe_spec.wire", "hesabe_spec.operations",
+                                     "hesabe_spec.amounts", "hesabe_spec.client"])
 def test_all_matches_public_names(package: str) -> None:
     module = importlib.import_module(package)
     exported = list(module.__all__)
@@ -29,8 +30,25 @@ def test_all_matches_public_names(package: str) -> None:
     assert not missing, f"public names not in {package}.__all__: {missing}"
 
 
+def test_the_client_names_are_served_lazily_by_the_package() -> None:
+    """``hesabe_spec`` names the client's classes in ``__all__`` without importing them up front:
+    each resolves, on first use, to the object :mod:`hesabe_spec.client` exports."""
+    import hesabe_spec
+    import hesabe_spec.client as client
+
+    lazy = set(client.__all__)
+    assert lazy <= set(hesabe_spec.__all__)
+    assert not lazy & set(vars(hesabe_spec)), "imported eagerly"
+    for name in lazy:
+        assert getattr(hesabe_spec, name) is getattr(client, name)
+        assert name in dir(hesabe_spec)
+    with pytest.raises(AttributeError):
+        hesabe_spec.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+
+
 def _typing_helpers(module: types.ModuleType) -> set[str]:
-    """Type aliases and TypeVars are public for annotations but need not be exported."""
+    """Type aliases, TypeVars and ``TYPE_CHECKING`` serve annotations and need not be exported."""
     return {name for name, value in vars(module).items()
             if type(value).__name__ in ("_LiteralGenericAlias", "TypeVar", "GenericAlias", "_GenericAlias",
-                                        "_UnionGenericAlias", "TypeAliasType")}
+                                        "_UnionGenericAlias", "TypeAliasType")
+            or name == "TYPE_CHECKING"}

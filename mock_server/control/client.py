@@ -7,15 +7,13 @@
         mock.pay_invoice(14697, payment_type=1, outcome="success")
         mock.add_fault("rate_limit", operation="get_invoice", times=1, retry_after=2)
 
-``session`` may be any ``requests.Session``-compatible object (e.g. ``hesabe_spec.ASGITransport``
+``session`` may be any ``requests.Session``-compatible object (e.g. ``hesabe_spec.client.ASGITransport``
 to drive an app in-process); a session passed in is not closed by :meth:`close`.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
-
-import requests
 
 __all__ = ["MockControl", "MockControlError"]
 
@@ -54,7 +52,11 @@ class MockControl:
     def __init__(self, base_url: str, *, session: Any = None, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._owns_session = session is None
-        self.session = requests.Session() if session is None else session
+        if session is None:
+            import requests  # here, so that serving the mock never loads the HTTP client library
+
+            session = requests.Session()
+        self.session = session
         self.timeout = timeout
 
     def __enter__(self) -> MockControl:

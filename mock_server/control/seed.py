@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.errors import RequestValidationError
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import InvoiceKind
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state.commands import BulkRowChanges, BulkUpload

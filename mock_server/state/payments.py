@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import count
 from typing import Any, Literal
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import InvoiceStatus, PaymentType, ServiceType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from hesabe_spec.wire import server_json
+from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
 

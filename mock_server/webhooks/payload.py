@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import PaymentType
 
 __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]

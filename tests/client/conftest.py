@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from client_fakes import BASE, FakeClock, FakeSession
 
-from hesabe_spec import HesabeClient
-from hesabe_spec.config import ENV_VARS
+from hesabe_spec.client import HesabeClient
+from hesabe_spec.client.config import ENV_VARS
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 import requests
 from client_fakes import KEYS
 
-from hesabe_spec import ASGITransport, HesabeClient
+from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import RedirectError
 from hesabe_spec.errors import TimeoutError as HesabeTimeout
 from hesabe_spec.wire import decode_request_data, encode_response
@@ -252,7 +252,7 @@ def test_lifespan_startup_failure_is_raised_from_inside_a_running_loop() -> None
 def test_query_encoding_matches_urlencode(params: dict[str, Any]) -> None:
     from urllib.parse import urlencode
 
-    from hesabe_spec._transport import _urlencode
+    from hesabe_spec.client.transport import _urlencode
 
     expected = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
     assert _urlencode(params) == expected

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from client_fakes import FakeClock, FakeResponse, FakeSession, Sent, encrypted, plain, token_reply
 
-from hesabe_spec import HesabeClient
-from hesabe_spec.auth import Token, TokenManager, parse_token
+from hesabe_spec.client import HesabeClient
+from hesabe_spec.client.tokens import Token, TokenManager, parse_token
 from hesabe_spec.errors import AuthenticationError, EnvelopeError, HesabeError
 
 MakeClient = Callable[..., HesabeClient]

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from hesabe_spec import OPERATIONS, ASGITransport, HesabeClient
+from hesabe_spec import OPERATIONS
+from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import NotFoundError, RequestValidationError
 from mock_server.app import create_app
 

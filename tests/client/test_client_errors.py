@@ -8,7 +8,7 @@ import pytest
 import requests
 from client_fakes import KEYS, FakeResponse, FakeSession, encrypted, plain
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.errors import (
     APIError,
     AuthenticationError,

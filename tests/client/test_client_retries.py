@@ -9,7 +9,7 @@ import pytest
 import requests
 from client_fakes import FakeResponse, FakeSession, encrypted, plain
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.errors import RateLimitError, ServerError, TransportError
 
 MakeClient = Callable[..., HesabeClient]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,8 +10,9 @@ from typing import Any
 import pytest
 from client_fakes import FakeSession, encrypted
 
-from hesabe_spec import SANDBOX, ClientConfig, HesabeClient
-from hesabe_spec._amounts import format_amount
+from hesabe_spec import SANDBOX
+from hesabe_spec.amounts import format_amount
+from hesabe_spec.client import ClientConfig, HesabeClient, core
 from hesabe_spec.errors import ConfigurationError, RequestValidationError
 from hesabe_spec.sandbox import SANDBOX_URL
 
@@ -163,14 +163,12 @@ def test_owned_session_is_closed_injected_one_is_not(session: FakeSession) -> No
 
 def _fake_validation(monkeypatch: pytest.MonkeyPatch, violations: list[Any]) -> list[tuple[str, Any]]:
     seen: list[tuple[str, Any]] = []
-    module = types.ModuleType("hesabe_spec.validation")
 
     def validate_request(operation: str, payload: Any) -> list[Any]:
         seen.append((operation, payload))
         return violations
 
-    module.validate_request = validate_request  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "hesabe_spec.validation", module)
+    monkeypatch.setattr(core, "validate_request", validate_request)
     return seen
 
 

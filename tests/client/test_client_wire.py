@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from client_fakes import BASE, FakeSession, encrypted, token_reply
 
-from hesabe_spec import OPERATIONS, SANDBOX, HesabeClient
+from hesabe_spec import OPERATIONS, SANDBOX
+from hesabe_spec.client import HesabeClient
+from hesabe_spec.client.methods import filter_fields
 from hesabe_spec.enums import (
     AmountType,
     BulkListType,
@@ -302,6 +304,39 @@ def test_filters_can_travel_inside_data(client: HesabeClient, session: FakeSessi
     sent = session.sent[0]
     assert set(sent.params or {}) == {"data"}
     assert sent.payload() == {"merchantCode": MC, "page": "3", "search": "abc"}
+
+
+LIST_OPERATIONS = [op.name for op in OPERATIONS.values() if op.query_filters]
+
+
+@pytest.mark.parametrize("name", LIST_OPERATIONS)
+def test_list_filters_come_from_the_operation_table(
+        name: str, client: HesabeClient, session: FakeSession) -> None:
+    """Each list method takes exactly its operation's ``query_filters`` (in snake_case), sends
+    them under their wire names, and names them all in its docstring."""
+    table = filter_fields(name)
+    assert sorted(wire for wire, _ in table.values()) == sorted(OPERATIONS[name].query_filters)
+    method = getattr(client, name)
+    for python_name in table:
+        assert python_name in (method.__doc__ or ""), (name, python_name)
+    if name == "list_bulk_invoices":  # explicit keywords: list_type, page
+        filters: dict[str, Any] = {"list_type": BulkListType.SCHEDULED, "page": 2}
+    else:
+        filters = {python_name: "1" for python_name in table}
+    session.reply(encrypted({}))
+    method(**filters)
+    sent = dict(session.sent[0].params or {})
+    sent.pop("data")
+    assert sent == {table[k][0]: str(getattr(v, "value", v)) for k, v in filters.items()}
+
+
+@pytest.mark.parametrize("name", ["list_invoices", "list_open_invoices"])
+def test_a_filter_of_another_list_is_a_type_error(
+        name: str, client: HesabeClient, session: FakeSession) -> None:
+    foreign = "paid_status" if name == "list_invoices" else "invoice_type"
+    with pytest.raises(TypeError, match=foreign):
+        getattr(client, name)(**{foreign: "1"})
+    assert session.sent == []
 
 
 def test_items_list_json_string_and_pay_type_string_pass_through(

@@ -16,7 +16,7 @@ from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from contract_tests.strategies import context_for
 from contract_tests.target import INPROCESS_URL, Target, _mock_config
-from hesabe_spec import ASGITransport
+from hesabe_spec.client import ASGITransport
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import decode_response, encode_response
 

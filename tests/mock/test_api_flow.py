@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from support.servers import client_for
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.errors import NotFoundError, ValidationError
 from hesabe_spec.validation import validate_response
 

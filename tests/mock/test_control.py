@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from hesabe_spec import ASGITransport
+from hesabe_spec.client import ASGITransport
 from mock_server.app import create_app
 from mock_server.control import MockControl, MockControlError
 from mock_server.merchants import load_merchants

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.control import MockControlError

@@ -11,8 +11,7 @@ import pytest
 import requests
 from Crypto.Cipher import AES
 
-from hesabe_spec import ASGITransport, HesabeClient
-from hesabe_spec.crypto import _key_bytes
+from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import CryptoError
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import decode_response
@@ -92,7 +91,7 @@ def test_malformed_ciphertext_does_not_decrypt(raw: Raw) -> None:
 
 
 def _pad_length(body: bytes) -> int:
-    key, iv = _key_bytes(SANDBOX.secret_key, SANDBOX.iv_key)
+    key, iv = SANDBOX.secret_key.encode(), SANDBOX.iv_key.encode()
     plain = AES.new(key, AES.MODE_CBC, iv).decrypt(bytes.fromhex(json.loads(body)["response"]))
     return plain[-1]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from hesabe_spec.errors import AuthenticationError, CryptoError, ServerError, TransportError
 from mock_server.testing import MockHandle
 

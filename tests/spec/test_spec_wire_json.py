@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from hypothesis import assume, given
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
+from support.json_texts import ANY_TEXT, JSON_TEXTS, utf8
 
-from hesabe_spec.errors import HesabeError
+from hesabe_spec.errors import EnvelopeError, HesabeError
 from hesabe_spec.sandbox import SANDBOX
-from hesabe_spec.wire import client_json, server_json
+from hesabe_spec.wire import DecodedBody, client_json, decode_request_data, decode_response, server_json
 
 
 def test_server_json_escapes_slashes() -> None:
@@ -51,93 +52,67 @@ def test_both_writers_parse_back_to_the_same_value(value: object) -> None:
     assert server_json(value).isascii()
 
 
+_AWKWARD = st.sampled_from(["a/b", "\x7f", "\\u007f", "\\\x7f", "\u2028", "\x1f", "\x00", "\\/", "\U0001f600",
+                            "\ud800", "\udc00x", "\u00e9\u0644", "</script>"])
+_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | _FINITE | ANY_TEXT | _AWKWARD,
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(ANY_TEXT | _AWKWARD, inner, max_size=4),
+                    max_leaves=20))
+def test_server_json_is_the_json_modules_ascii_text_with_php_slashes_and_del(value: object) -> None:
+    """PHP's text is the json module's ASCII mode (``\\uXXXX`` in lower case, UTF-16 pairs, lone
+    surrogates as ``\\ud800``) except that ``/`` is written ``\\/`` and DEL is written as it is."""
+    ascii_mode = json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+    ours = server_json(value)
+    assert ours.isascii()
+    # every "/" PHP writes has the escaping backslash right before it, and a raw DEL is always one
+    assert ours.replace(b"\\/", b"/").replace(b"\x7f", b"\\u007f") == ascii_mode
+
+
+def test_server_json_writes_del_raw_and_refuses_what_php_refuses() -> None:
+    assert server_json("a\x7fb") == b'"a\x7fb"'
+    assert server_json("\\u007f") == b'"\\\\u007f"'
+    for bad in (float("nan"), float("inf"), [float("-inf")]):
+        with pytest.raises(ValueError):
+            server_json(bad)
+
+
+@given(value=st.recursive(st.none() | st.booleans() | st.integers() | ANY_TEXT,
+                          lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(), inner, max_size=3),
+                          max_leaves=10),
+       pad=st.sampled_from(["", " ", "\n"]), block_size=st.sampled_from([16, 32]))
+def test_every_encrypted_body_shape_decodes_to_the_envelope(value: object, pad: str, block_size: int) -> None:
+    keys = SANDBOX.keys
+    hex_text = keys.encrypt(server_json(value), block_size=block_size)
+    shapes = {"response": pad + '{"response":"' + hex_text + '"}' + pad, "bare": pad + hex_text.upper() + pad,
+              "json-string": json.dumps(hex_text)}
+    for shape, body in shapes.items():
+        assert decode_response(body, keys) == DecodedBody(value, shape, True)  # type: ignore[arg-type]
+        assert decode_response(body.encode(), keys) == DecodedBody(value, shape, True)  # type: ignore[arg-type]
+
+
 @given(inner=st.text(alphabet="0123456789abcdefABCDEFxyz \"\\/", max_size=80),
        pad=st.sampled_from(["", " ", "\n"]))
-def test_the_response_shape_shortcut_decodes_exactly_like_the_full_parse(inner: str, pad: str) -> None:
-    """decode_response takes {"response":"<hex>"} without a JSON parse; any other text gets one."""
-    import hesabe_spec.wire as wire
+def test_a_response_member_that_is_not_our_hex_is_plain_json_or_a_typed_error(inner: str, pad: str) -> None:
+    body = pad + '{"response":"' + inner + '"}' + pad
+    try:
+        decoded = decode_response(body, SANDBOX.keys)
+    except HesabeError:
+        return  # hex that does not decrypt, or text that is not JSON: typed, never a crash
+    assert decoded == DecodedBody(json.loads(body), "plain", False)
 
+
+@given(JSON_TEXTS)
+def test_request_data_is_what_json_loads_gives(text: str) -> None:
     keys = SANDBOX.keys
-    bodies = [pad + '{"response":"' + inner + '"}' + pad,
-              pad + '{"response":"' + keys.encrypt(inner or "x") + '"}' + pad]
-    for body in bodies:
-        slow = _outcome(lambda b, k: _decode_without_shortcut(wire, b, k), body)
-        assert _outcome(wire.decode_response, body) == slow
+    assert repr(decode_request_data(keys.encrypt(utf8(text)), keys)) == repr(json.loads(text))  # NaN != NaN
 
 
-def _outcome(fn: Any, body: str) -> Any:
-    try:
-        return fn(body, SANDBOX.keys)
-    except HesabeError as exc:
-        return type(exc)
-
-
-def _decode_without_shortcut(wire: Any, body: str, keys: Any) -> Any:
-    saved = wire._RESPONSE_OPEN
-    wire._RESPONSE_OPEN = "\0never"
-    try:
-        return wire.decode_response(body, keys)
-    finally:
-        wire._RESPONSE_OPEN = saved
-
-
-_PLAIN_FLOATS = st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: "e" not in repr(f))
-_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)  # lone surrogates too
-
-
-@given(st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | _PLAIN_FLOATS
-                    | st.text() | st.sampled_from(["a/b", "\x7f", "\u2028", "\x1f", "\\/", "\U0001f600"]),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-                    max_leaves=20))
-def test_orjson_and_the_json_module_write_the_same_server_json(value: object) -> None:
-    """The mock writes with orjson when it can; the json module's text must be the same bytes."""
-    import hesabe_spec.wire as wire
-
-    assert wire.php_escape(wire.compact_json(value)) == wire.php_escape(wire._compact_by_json_module(value))
-
-
-@given(st.recursive(st.integers() | _ANY_TEXT,
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ANY_TEXT, inner, max_size=3),
-                    max_leaves=8))
-def test_what_orjson_refuses_is_written_by_the_json_module(value: object) -> None:
-    """Beyond-64-bit integers and lone surrogates: the same escapes as the json module's ASCII
-    mode gives (``\\ud800``), never an error."""
-    text = server_json(value)
-    assert text.isascii()
-    assert json.loads(text) == value
-
-
-_JSON_TEXT = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
-    max_leaves=20,
-).flatmap(lambda v: st.sampled_from([json.dumps(v), json.dumps(v, ensure_ascii=False),
-                                       json.dumps(v, indent=1)]))
-
-
-@given(_JSON_TEXT | st.sampled_from(['{"a":1,"a":2}', "[1e400, -0, -0.0, 1E5]", ' {"x": "\\u0000"} ',
-                                     "[9223372036854775807, -9223372036854775808, 18446744073709551616]",
-                                     '"0123456789012345678"', "[1.23456789012345678901]", "NaN",
-                                     '"\\ud800"']))
-def test_request_data_parses_to_exactly_what_json_loads_gives(text: str) -> None:
-    """decode_request_data tries orjson first; the value must be json.loads' (NaN, lone surrogates
-    and integers beyond 64 bits included), compared by repr since NaN != NaN."""
-    from hesabe_spec.wire import decode_request_data
-
-    try:
-        raw = text.encode("utf-8")
-    except UnicodeEncodeError:  # a raw lone surrogate: no client can send that as UTF-8
-        assume(False)
+@pytest.mark.parametrize("plaintext", [b"\xff{}", b"not json", b"{} x", "\ufeff{}".encode(), b"[" * 100_000])
+def test_request_data_that_is_not_utf8_json_is_an_envelope_error(plaintext: bytes) -> None:
     keys = SANDBOX.keys
-    ours = decode_request_data(keys.encrypt(raw), keys)
-    expected = json.loads(text)
-    assert repr(ours) == repr(expected)
-    assert [type(x) for x in _leaves(ours)] == [type(x) for x in _leaves(expected)]
-
-
-def _leaves(value: object) -> list[object]:
-    if isinstance(value, dict):
-        return [k for k in value] + [x for v in value.values() for x in _leaves(v)]
-    if isinstance(value, list):
-        return [x for v in value for x in _leaves(v)]
-    return [value]
+    with pytest.raises(EnvelopeError):
+        decode_request_data(keys.encrypt(plaintext), keys)

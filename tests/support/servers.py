@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hesabe_spec import HesabeClient
+from hesabe_spec.client import HesabeClient
 from mock_server.state.memory import MemoryStore
 from mock_server.state.store import Store
 from mock_server.testing import inprocess_mock, running_mock

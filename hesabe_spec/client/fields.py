@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any
 
-from hesabe_spec._amounts import format_amount
+from hesabe_spec.amounts import format_amount
 
 __all__ = [
     "BULK_ROW_FIELDS",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hesabe_spec.config import ClientConfig
+from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.wire import client_json, encode_request

@@ -1,8 +1,8 @@
-"""The named operation methods of :class:`hesabe_spec.HesabeClient`, one per row of the table.
+"""The named operation methods of :class:`hesabe_spec.client.HesabeClient`, one per row of the table.
 
-Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec._fields`), merges
+Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec.client.fields`), merges
 ``extra`` (raw wire fields, sent as given) and hands the payload to ``call``. It returns the
-decrypted ``response`` payload, or the whole :class:`~hesabe_spec.Result` with
+decrypted ``response`` payload, or the whole :class:`~hesabe_spec.client.Result` with
 ``return_result=True``. ``merchantCode`` is added by ``call``; split/installment entries get
 theirs here.
 """
@@ -10,41 +10,45 @@ theirs here.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from hesabe_spec._fields import (
+from hesabe_spec.client.fields import (
     BULK_ROW_FIELDS,
     INVOICE_FIELDS,
     OPEN_INVOICE_FIELDS,
     SUBSCRIPTION_FIELDS,
+    FieldTable,
     map_fields,
     map_invoice_item,
     text,
 )
 from hesabe_spec.enums import BulkListType
+from hesabe_spec.operations import get_operation
 
 if TYPE_CHECKING:
-    from hesabe_spec._request import Result
-    from hesabe_spec.auth import TokenManager
-    from hesabe_spec.config import ClientConfig
+    from hesabe_spec.client.config import ClientConfig
+    from hesabe_spec.client.request import Result
+    from hesabe_spec.client.tokens import TokenManager
 
-__all__ = ["OperationMethods"]
+__all__ = ["OperationMethods", "filter_fields"]
 
 FiltersIn = Literal["query", "data"]
 
-#: list filters: Python name -> wire name (they travel as plain query parameters by default)
-_FILTERS = {
-    "from_date": ("fromDate", text),
-    "to_date": ("toDate", text),
-    "page": ("page", text),
-    "search": ("search", text),
-    "invoice_type": ("invoiceType", text),
-    "status": ("status", text),
-    "paid_status": ("paidStatus", text),
-    "open_invoice_type": ("openInvoiceType", text),
-    "list_type": ("type", text),
-}
+#: a filter's Python name where it is not the wire name in snake_case (``type`` is a builtin)
+_FILTER_NAMES = {"type": "list_type"}
+
+
+def filter_fields(operation: str) -> FieldTable:
+    """The list filters of ``operation`` (``Operation.query_filters``): Python name -> wire name.
+
+    ``fromDate`` is taken as ``from_date``, ``openInvoiceType`` as ``open_invoice_type``.
+    """
+    return {
+        _FILTER_NAMES.get(wire) or re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", wire).lower(): (wire, text)
+        for wire in get_operation(operation).query_filters
+    }
 
 
 class OperationMethods:
@@ -72,7 +76,7 @@ class OperationMethods:
         self, name: str, filters: Mapping[str, Any], filters_in: FiltersIn, extra: Mapping[str, Any] | None,
         return_result: bool,
     ) -> Any:
-        wire = map_fields(_FILTERS, filters, name, wire_ok=False)
+        wire = map_fields(filter_fields(name), filters, name, wire_ok=False)
         if filters_in == "data":
             # Hesabe's own app puts every filter inside the encrypted data instead.
             return self._invoke(name, wire, extra, return_result)
@@ -256,7 +260,8 @@ class OperationMethods:
         self, *, list_type: BulkListType | str | None = None, page: int | None = None,
         filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None, return_result: bool = False,
     ) -> Any:
-        """List uploaded bulk rows; ``list_type`` "0" bulk / "1" scheduled (wire name ``type``)."""
+        """List uploaded bulk rows, one ``page`` at a time; ``list_type`` "0" bulk / "1" scheduled
+        (wire name ``type``)."""
         return self._list(
             "list_bulk_invoices", {"list_type": list_type, "page": page}, filters_in, extra, return_result
         )

@@ -1,7 +1,8 @@
 """Money on the wire: Hesabe wants 3-decimal strings ("20.000"); a float drift gives a 506.
 
-Amounts are checked before any request leaves the client. A value that would need rounding is
-refused rather than rounded: silently charging 10.000 for 9.9995 is worse than an error.
+:func:`format_amount` is the one formatter of a wire amount. A value that would need rounding is
+refused rather than rounded: silently charging 10.000 for 9.9995 is worse than an error. The
+client formats every amount it sends with it, before the request leaves.
 """
 
 from __future__ import annotations

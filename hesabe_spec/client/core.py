@@ -2,10 +2,10 @@
 
 Layers, bottom up, each usable on its own:
 
-* :func:`hesabe_spec.build_request` - (operation, payload) -> the exact HTTP request; no policy.
+* :func:`hesabe_spec.client.build_request` - (operation, payload) -> the exact HTTP request; no policy.
 * :meth:`HesabeClient.call` - one operation end to end: merchantCode, optional validation, bearer
-  token, send, decode, classify, retry/replay rules -> :class:`~hesabe_spec.Result`.
-* the named methods (``create_invoice`` ...) in :mod:`hesabe_spec._methods` - Python-style
+  token, send, decode, classify, retry/replay rules -> :class:`~hesabe_spec.client.Result`.
+* the named methods (``create_invoice`` ...) in :mod:`hesabe_spec.client.methods` - Python-style
   keywords mapped to wire fields; they return the decrypted ``response`` payload.
 
 Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
@@ -28,12 +28,12 @@ from typing import Any, cast
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from hesabe_spec._classify import decode_body, error_for
-from hesabe_spec._methods import OperationMethods
-from hesabe_spec._request import PreparedRequest, Result, build_request, text_params
-from hesabe_spec._transport import Transport
-from hesabe_spec.auth import TokenManager
-from hesabe_spec.config import ClientConfig
+from hesabe_spec.client.classify import decode_body, error_for
+from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.client.methods import OperationMethods
+from hesabe_spec.client.request import PreparedRequest, Result, build_request, text_params
+from hesabe_spec.client.tokens import TokenManager
+from hesabe_spec.client.transport import Transport
 from hesabe_spec.errors import (
     AuthenticationError,
     HesabeError,
@@ -45,6 +45,7 @@ from hesabe_spec.errors import (
 )
 from hesabe_spec.errors import TimeoutError as HesabeTimeout
 from hesabe_spec.operations import Operation, get_operation
+from hesabe_spec.validation import validate_request
 
 __all__ = ["HesabeClient"]
 
@@ -55,7 +56,7 @@ class HesabeClient(OperationMethods):
     ``config`` defaults to :meth:`ClientConfig.from_env`; keyword ``settings`` (``base_url``,
     ``merchant_code``, ``secret_key``, ...) override it. ``transport`` is any
     ``requests.Session``-compatible object (default: a new ``requests.Session`` the client owns),
-    e.g. :class:`hesabe_spec.ASGITransport` to run against an app in-process. ``sleep`` and
+    e.g. :class:`hesabe_spec.client.ASGITransport` to run against an app in-process. ``sleep`` and
     ``clock`` are injectable for tests.
     """
 
@@ -267,12 +268,6 @@ def _as_validated(op: Operation, payload: Any, query: Mapping[str, Any] | None) 
 
 def _check(op: Operation, payload: Any) -> None:
     """Run ``validate_request``; violations raise before anything is sent."""
-    try:
-        from hesabe_spec.validation import validate_request
-    except ModuleNotFoundError as exc:  # pragma: no cover - only before validation.py exists
-        if exc.name != "hesabe_spec.validation":
-            raise
-        return
     violations = list(validate_request(op.name, payload))
     if violations:
         first = getattr(violations[0], "message", str(violations[0]))
