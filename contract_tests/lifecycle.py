@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 
 from contract_tests import lifecycle_checks as checks
 from contract_tests.control import ControlPlane
+from contract_tests.exchange import Intent
 from contract_tests.findings import Finding
 from contract_tests.lifecycle_checks import Model, ModelInvoice
 from contract_tests.session import ContractSession
@@ -149,15 +150,18 @@ class InvoiceLifecycle(RuleBasedStateMachine):
     def resend(self, invoice_id: int, data: st.DataObject) -> None:
         inv = self.model.invoices[invoice_id]
         payload = dict(data.draw(valid_payloads("resend_invoice", self.session.gen)), resendId=str(inv.id))
-        # Resending a cancelled invoice is refused by the mock; Hesabe's answer is not documented.
-        self.session.call(
-            "resend_invoice", payload, intent="valid" if inv.status != InvoiceStatus.CANCELLED else "observe"
-        )
+        # Resending a paid or cancelled invoice is refused by the mock; Hesabe's answer is not documented.
+        self.session.call("resend_invoice", payload, intent=self._send_intent([invoice_id]))
 
     @precondition(lambda self: self.session.sms_allowed)
     @rule(invoice_ids=st.lists(invoices, min_size=1, max_size=3, unique=True))
     def bulk_send(self, invoice_ids: list[int]) -> None:
-        self.session.call("send_bulk_invoices", {"ids": [str(i) for i in invoice_ids]})
+        ids = [str(i) for i in invoice_ids]
+        self.session.call("send_bulk_invoices", {"ids": ids}, intent=self._send_intent(invoice_ids))
+
+    def _send_intent(self, invoice_ids: list[int]) -> Intent:
+        unpaid = all(self.model.invoices[i].status == InvoiceStatus.UNPAID for i in invoice_ids)
+        return "valid" if unpaid else "observe"
 
     # -- changing state ------------------------------------------------------------------------
 

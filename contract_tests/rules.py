@@ -18,7 +18,8 @@ from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from hesabe_spec.crypto import MAX_PAD
 from hesabe_spec.errors import HesabeError
-from hesabe_spec.validation import validate_response
+from hesabe_spec.tolerance import tolerate
+from hesabe_spec.validation import validate_request, validate_response
 from hesabe_spec.wire import looks_like_hex
 
 __all__ = ["RULES", "Rule", "register", "run_rules"]
@@ -196,10 +197,19 @@ def _error_keys(env: Any) -> list[str]:
 
 @register
 def invalid_rejected(ex: Exchange) -> list[Finding]:
-    """A payload breaking exactly one rule is refused with a field error naming the broken field."""
+    """A payload breaking exactly one rule is refused with a field error naming the broken field;
+    unless the real server tolerates the break (:mod:`hesabe_spec.tolerance`): an amount with
+    float drift is then refused as a whole (code 506), and a value the server reads anyway (an
+    empty optional value, a 2-decimal amount, an unusable page) is accepted, with an integration
+    finding at its pointer on a mock that reports them; a URL target may answer either way."""
     if ex.intent != "invalid" or ex.mutation is None:
         return []
     m = ex.mutation
+    tolerated = tolerate(ex.name, m.payload)
+    if tolerated.invalid_data:
+        return _invalid_data_expected(ex)
+    if tolerated.notes and not validate_request(ex.name, tolerated.payload):
+        return _tolerance_expected(ex)
     if ex.accepted:
         return [
             _finding(
@@ -228,6 +238,34 @@ def invalid_rejected(ex: Exchange) -> list[Finding]:
             },
         )
     ]
+
+
+def _invalid_data_expected(ex: Exchange) -> list[Finding]:
+    env = ex.envelope if isinstance(ex.envelope, dict) else {}
+    if not ex.accepted and env.get("code") == 506:
+        return []
+    assert ex.mutation is not None
+    got = {"http": ex.status, "status": env.get("status"), "code": env.get("code"),
+           "message": env.get("message")}
+    return [_finding(ex, "invalid_rejected", "/code",
+                     f"506 Invalid Request Data for the whole request ({ex.mutation.describe()})", got)]
+
+
+def _tolerance_expected(ex: Exchange) -> list[Finding]:
+    assert ex.mutation is not None
+    reported = ex.context.get("mock_findings")
+    if reported is None:
+        return []  # a server that does not report findings may accept or refuse a tolerated value
+    m = ex.mutation
+    if not ex.accepted:
+        return [_finding(ex, "invalid_rejected", m.pointer,
+                         f"acceptance: the real server tolerates this ({m.describe()})",
+                         f"refused: HTTP {ex.status}", where="request")]
+    if any(str(f.get("pointer", "")).startswith(m.pointer) for f in reported if isinstance(f, dict)):
+        return []
+    return [_finding(ex, "invalid_rejected", m.pointer,
+                     f"an integration finding at {m.pointer} for the tolerated value ({m.describe()})",
+                     {"findings": reported}, where="request")]
 
 
 @register

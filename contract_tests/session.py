@@ -24,6 +24,7 @@ from hesabe_spec import get_operation
 from hesabe_spec.client import HesabeClient, build_request
 from hesabe_spec.enums import InvoiceStatus
 from hesabe_spec.errors import ProtocolError
+from hesabe_spec.operations import resolve_operation
 from hesabe_spec.wire import decode_response
 
 __all__ = ["SESSION_BEARER", "ContractSession"]
@@ -115,8 +116,12 @@ class ContractSession:
         except ProtocolError as exc:
             error = f"{type(exc).__name__}: {exc}"
         params = {k: v for k, v in (prepared.params or {}).items() if k != "data"}
+        context = dict(context or {})
+        if intent == "invalid" and self.target.own:
+            context["mock_findings"] = self._last_findings()
         exchange = Exchange(
-            op,
+            # judged as what the payload makes it (single vs subscription invoice), wherever it went
+            resolve_operation(op, payload),
             intent,
             prepared.method,
             prepared.url,
@@ -130,7 +135,7 @@ class ContractSession:
             self.keys,
             error,
             mutation,
-            dict(context or {}),
+            context,
         )
         self._track(exchange, path_params or {})
         findings = run_rules(exchange)
@@ -138,6 +143,15 @@ class ContractSession:
         if findings and check:
             raise ContractViolation(findings, exchange.request_view())
         return exchange
+
+    def _last_findings(self) -> list[dict[str, Any]] | None:
+        """The integration findings the mock reported for the call just made (None: not known)."""
+        status, body = self.target.control("GET", "journal?limit=1")
+        entries = body.get("entries") if status == 200 and isinstance(body, dict) else None
+        if not entries or not isinstance(entries[-1].get("findings"), list):
+            return None
+        findings: list[dict[str, Any]] = entries[-1]["findings"]
+        return findings
 
     def forget_state(self) -> None:
         """The target was reset: nothing this run created exists any more, tokens included."""

@@ -14,7 +14,9 @@ its reason.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -24,9 +26,11 @@ from hypothesis import strategies as st
 from contract_tests.mutations import Mutation, mutations
 from contract_tests.schemagen import check_keywords, flatten, strategy_for
 from contract_tests.values import GenContext
+from hesabe_spec.amounts import format_amount, items_cover_amount
 from hesabe_spec.enums import CreateInvoiceType, InvoiceSubType
-from hesabe_spec.operations import OPERATIONS
+from hesabe_spec.operations import OPERATIONS, resolve_operation, route_siblings
 from hesabe_spec.schema_store import request_schema
+from hesabe_spec.validation import validate_request
 
 __all__ = ["SMS_FIELDS", "GenContext", "context_for", "invalid_payloads", "valid_payloads"]
 
@@ -68,7 +72,34 @@ def valid_payloads(operation: str, ctx: GenContext | None = None) -> st.SearchSt
     """Schema-valid request payloads of ``operation`` (raises ``UnsupportedSchema`` up front)."""
     if operation not in OPERATIONS:
         raise KeyError(operation)
-    return strategy_for(list(_parts(operation)), operation, ctx or GenContext())
+    drawn = strategy_for(list(_parts(operation)), operation, ctx or GenContext()).map(_items_covering)
+    op = OPERATIONS[operation]
+    foreign = {name for sibling in route_siblings(op) for name in sibling.selected_by}
+    if not foreign:
+        return drawn
+    # A payload carrying a sibling's fields is that sibling (single vs subscription invoice is
+    # decided by the payload): what this operation sends leaves them out.
+    return drawn.map(lambda p: {k: v for k, v in p.items() if k not in foreign}).filter(
+        lambda p: resolve_operation(op, p) is op and not validate_request(operation, p))
+
+
+def _items_covering(payload: Any) -> Any:
+    """``payload`` with every ``itemsList`` adding up to at least its invoice's amount, a rule of the
+    API a schema cannot state (:func:`hesabe_spec.amounts.items_cover_amount`): the last item's
+    amount is raised to make up the difference."""
+    if isinstance(payload, dict) and isinstance(payload.get("invoices"), list):
+        return {**payload, "invoices": [_items_covering(part) for part in payload["invoices"]]}
+    if not isinstance(payload, dict) or not payload.get("itemsList") or "amount" not in payload:
+        return payload
+    items = payload["itemsList"]
+    listed = json.loads(items) if isinstance(items, str) else items
+    amounts = [item.get("amount", "0") for item in listed]
+    if items_cover_amount(payload["amount"], amounts):
+        return payload
+    others = sum(Decimal(str(a)) for a in amounts[:-1])
+    fixed = [*listed[:-1], {**listed[-1], "amount": format_amount(Decimal(payload["amount"]) - others)}]
+    text = json.dumps(fixed, ensure_ascii=False, separators=(",", ":")) if isinstance(items, str) else fixed
+    return {**payload, "itemsList": text}
 
 
 def invalid_payloads(

@@ -7,13 +7,14 @@ client formats every amount it sends with it, before the request leaves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hesabe_spec.errors import RequestValidationError
 
-__all__ = ["LocalViolation", "format_amount"]
+__all__ = ["LocalViolation", "format_amount", "items_cover_amount"]
 
 _QUANTUM = Decimal("0.001")
 
@@ -76,3 +77,11 @@ def format_amount(value: Any, *, field: str = "amount", operation: str | None = 
         raise _reject(value, field, operation, "has more than 3 decimals")
     # "-0.000" would survive quantize; normalise the sign of zero.
     return f"{abs(quantised):.3f}"
+
+
+def items_cover_amount(amount: Any, item_amounts: Iterable[Any]) -> bool:
+    """Whether an invoice's items add up to at least its amount: seed 001's rule for ``itemsList``,
+    "products total amount should not be less than total invoice amount". No items cover anything.
+    The values are wire amounts (``"20.000"``, numbers)."""
+    given = [Decimal(str(a)) for a in item_amounts]
+    return not given or sum(given) >= Decimal(str(amount))

@@ -2,11 +2,13 @@
 
     hesabe-crypt decrypt HEX [--pretty|--raw]  prints the plaintext
     hesabe-crypt encrypt [JSON] [--block-size 16|32]   prints lower-case hex (stdin if JSON omitted)
+    hesabe-crypt diagnose HEX [--json]         says why a ciphertext fails, or what is unusual about it
 
-``decrypt`` also takes a pasted ``{"data": "<hex>"}`` / ``{"response": "<hex>"}`` body or a JSON
-string holding hex, and reads stdin when HEX is omitted. Keys: the public sandbox identity unless
-``--secret-key`` / ``--iv-key`` or ``HESABE_SECRET_KEY`` / ``HESABE_IV_KEY`` say otherwise
-(flags win). Bad input gives one line on stderr and exit status 2, never a traceback.
+``decrypt`` and ``diagnose`` also take a pasted ``{"data": "<hex>"}`` / ``{"response": "<hex>"}``
+body or a JSON string holding hex, and read stdin when HEX is omitted. Keys: the public sandbox
+identity unless ``--secret-key`` / ``--iv-key`` or ``HESABE_SECRET_KEY`` / ``HESABE_IV_KEY`` say
+otherwise (flags win). Bad input gives one line on stderr and exit status 2, never a traceback;
+``diagnose`` exits 1 when it found a fault (the server could not read the ciphertext).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, NoReturn
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.sandbox import SANDBOX
+from hesabe_spec.wire_facts import WireFacts, describe_body
 
 __all__ = ["main"]
 
@@ -50,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     enc.add_argument("plaintext", nargs="?", help="the JSON text to encrypt; stdin if omitted")
     enc.add_argument("--block-size", type=int, choices=(16, 32), default=32,
                      help="32: the server's padding (default); 16: PKCS#7 like Hesabe's request samples")
+    diag = sub.add_parser("diagnose", parents=[keys],
+                          help="hex (or a {data|response: hex} body) -> what the wire shows, what is wrong")
+    diag.add_argument("ciphertext", nargs="?", help="hex, or a JSON body holding it; stdin if omitted")
+    diag.add_argument("--json", action="store_true", help="print the wire facts as JSON")
     return parser
 
 
@@ -112,6 +119,40 @@ def _encrypt(args: argparse.Namespace) -> str:
     return _keys(args).encrypt(text, block_size=args.block_size)
 
 
+def _diagnose(args: argparse.Namespace) -> tuple[str, int]:
+    facts = describe_body(_input(args.ciphertext, "ciphertext"), _keys(args))
+    faulty = any(d["kind"] == "fault" for d in facts["diagnosis"])
+    text = json.dumps(facts, indent=2, ensure_ascii=False) if args.json else _facts_text(facts)
+    return text, 1 if faulty else 0
+
+
+def _facts_text(facts: WireFacts) -> str:
+    """The wire facts for a person: one line per fact, then the diagnosis."""
+    lines = [f"envelope:   {facts['envelope']}"]
+    hex_case = f", {facts['hex_case']} case" if facts["hex_case"] else ""
+    lines.append(f"hex:        {facts['hex_length']} characters{hex_case}")
+    if facts["ciphertext_bytes"] is not None:
+        whole = "whole" if facts["whole_blocks"] else "NOT whole"
+        lines.append(f"ciphertext: {facts['ciphertext_bytes']} bytes, {whole} 16-byte AES blocks "
+                     f"({facts['aes_blocks']})")
+    pad = facts["padding"]
+    if pad is not None:
+        state = f"scheme {pad['scheme']}" if pad["consistent"] else "inconsistent"
+        lines.append(f"padding:    last byte {pad['length']}, {state}")
+    plain = facts["plaintext"]
+    if plain is not None:
+        what = "UTF-8" if plain["utf8"] else "not UTF-8"
+        parsed = plain["json"]
+        if parsed is not None:
+            keys = f", keys {', '.join(parsed['keys'])}" if parsed["keys"] else ""
+            what += f" JSON {parsed['type']}, {parsed['style']} style{keys}"
+        lines.append(f"plaintext:  {plain['bytes']} bytes, {what}")
+    found = facts["diagnosis"]
+    lines.append("diagnosis:  " + ("nothing unusual" if not found else ""))
+    lines += [f"  {d['kind']} {d['code']}: {d['message']}" for d in found]
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def _write(text: str) -> None:
     try:
         sys.stdout.write(text + "\n")
@@ -121,14 +162,19 @@ def _write(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    """Run the CLI; returns the exit status (0 ok, 1 ``diagnose`` found a fault, 2 bad input)."""
+    status = 0
     try:
         args = _parser().parse_args(argv)
-        _write(_decrypt(args) if args.command == "decrypt" else _encrypt(args))
+        if args.command == "diagnose":
+            text, status = _diagnose(args)
+        else:
+            text = _decrypt(args) if args.command == "decrypt" else _encrypt(args)
+        _write(text)
     except (UsageError, HesabeError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from Crypto.Cipher import AES
 
 from hesabe_spec.errors import ConfigurationError, InvalidCiphertextError, InvalidPaddingError
 
-__all__ = ["MAX_PAD", "CipherKeys", "decrypt", "encrypt", "pad", "unpad"]
+__all__ = ["MAX_PAD", "CipherKeys", "decrypt", "decrypt_blocks", "encrypt", "pad", "unpad"]
 
 #: The server's pad block and the largest pad the decryptor accepts (16 is PKCS#7's, AES.block_size).
 MAX_PAD = 32
@@ -47,6 +47,10 @@ class CipherKeys:
     def decrypt(self, ciphertext_hex: str) -> bytes:
         """Decrypt with these keys; see :func:`decrypt`."""
         return decrypt(ciphertext_hex, self.secret_key, self.iv_key)
+
+    def decrypt_blocks(self, ciphertext_hex: str) -> bytes:
+        """Decrypt with these keys, pad left on; see :func:`decrypt_blocks`."""
+        return decrypt_blocks(ciphertext_hex, self.secret_key, self.iv_key)
 
 
 def _key_bytes(secret_key: str, iv_key: str) -> tuple[bytes, bytes]:
@@ -107,6 +111,14 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
     Raises :class:`InvalidCiphertextError` for input that is not even-length hex of whole AES
     blocks, and :class:`InvalidPaddingError` when the pad is inconsistent (usually the wrong key).
     """
+    return unpad(decrypt_blocks(ciphertext_hex, secret_key, iv_key))
+
+
+def decrypt_blocks(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
+    """Decrypt Hesabe hex (either case) and keep the pad: what a diagnosis looks at.
+
+    Raises :class:`InvalidCiphertextError` for input that is not even-length hex of whole AES blocks.
+    """
     key, iv = _key_bytes(secret_key, iv_key)
     raw = _unhex(ciphertext_hex)
     if len(raw) % AES.block_size:
@@ -114,7 +126,7 @@ def decrypt(ciphertext_hex: str, secret_key: str, iv_key: str) -> bytes:
             f"ciphertext is {len(raw)} bytes, not a whole number of {AES.block_size}-byte AES blocks"
         )
     cipher = AES.new(key, AES.MODE_CBC, iv)
-    return unpad(cipher.decrypt(raw))
+    return cipher.decrypt(raw)
 
 
 def _unhex(ciphertext_hex: str) -> bytes:

@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["OPERATIONS", "Operation", "get_operation", "operation_names"]
+__all__ = [
+    "OPERATIONS", "Operation", "get_operation", "operation_names", "resolve_operation", "route_siblings",
+]
 
 PayloadIn = Literal["plain", "body", "query"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
@@ -45,6 +47,10 @@ class Operation:
     sends_sms: bool = False
     #: accepted for the trailing-slash twin of ``path`` unless another operation owns that form
     slash_twin: bool = True
+    #: payload fields that make a request this operation, whichever slash form of its path it
+    #: arrived on: Laravel does not route on a trailing slash, so the payload decides (see
+    #: :func:`resolve_operation`)
+    selected_by: tuple[str, ...] = ()
 
     @property
     def encrypted(self) -> bool:
@@ -109,7 +115,8 @@ OPERATIONS: dict[str, Operation] = {
             "Create a single (quick) invoice.", slash_twin=False),
         _op("create_subscription_invoice", "POST", "/api/v1/invoice/", "invoices", "create", "body",
             "Invoice generated successfully", "inferred from create_invoice (low)",
-            "Create a subscription invoice (trailing slash is part of the path).", slash_twin=False),
+            "Create a subscription invoice (the docs post it to the trailing-slash path).", slash_twin=False,
+            selected_by=("startDate", "frequency", "noofRecurrence", "SubscriptionType")),
         _op("create_split_invoice", "POST", "/api/v1/invoice/split", "invoices", "create", "body",
             "Invoices processed successfully.", "seed 004 ciphertext (verified)",
             "Create a split invoice: several invoices sharing one split link."),
@@ -167,6 +174,44 @@ OPERATIONS: dict[str, Operation] = {
 def operation_names() -> list[str]:
     """All operation names, in table order."""
     return list(OPERATIONS)
+
+
+def _same_route(a: Operation, b: Operation) -> bool:
+    return a.method == b.method and a.path.rstrip("/") == b.path.rstrip("/")
+
+
+def _siblings() -> dict[str, tuple[Operation, ...]]:
+    found = {op.name: tuple(o for o in OPERATIONS.values() if o is not op and _same_route(o, op))
+             for op in OPERATIONS.values()}
+    return {name: others for name, others in found.items() if others}
+
+
+#: operation name -> the other operations on the same route (only those that have any)
+_SIBLINGS = _siblings()
+
+
+def route_siblings(operation: Operation) -> tuple[Operation, ...]:
+    """The other operations on ``operation``'s route (same method, path up to a trailing slash)."""
+    return _SIBLINGS.get(operation.name, ())
+
+
+def resolve_operation(operation: Operation, payload: Any) -> Operation:
+    """The operation a request really is, when two operations share a path up to its trailing slash.
+
+    ``POST /api/v1/invoice`` and ``POST /api/v1/invoice/`` are one Laravel route: a payload
+    carrying any of a sibling's :attr:`Operation.selected_by` fields is that sibling, one
+    carrying none is the sibling without such fields, whichever form the request used. Any
+    other operation is returned unchanged.
+    """
+    siblings = route_siblings(operation)
+    if not siblings:
+        return operation
+    fields = payload if isinstance(payload, dict) else {}
+    candidates = [operation, *siblings]
+    for op in candidates:
+        if op.selected_by and any(name in fields for name in op.selected_by):
+            return op
+    return next((op for op in candidates if not op.selected_by), operation)
 
 
 def get_operation(name: str) -> Operation:

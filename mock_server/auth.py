@@ -68,6 +68,12 @@ class TokenService:
                              self.clock.time() + self.settings.token_ttl)
         return self.issue(merchant)
 
+    def expired(self, bearer: str) -> bool:
+        """Whether ``bearer`` is an access token this mock issued that has expired (not one it
+        never issued, nor one revoked by a refresh)."""
+        found = self.store.get_token("access", bearer)
+        return found is not None and found[1] <= self.clock.time()
+
     def authenticate(self, bearer: str) -> Merchant | None:
         """The merchant a live access token belongs to, or None (unknown, revoked or expired)."""
         found = self.store.get_token("access", bearer)

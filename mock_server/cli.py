@@ -1,7 +1,7 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
     hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
-                [--token-ttl 900] [--merchants merchants.json] [--log-level info]
+                [--token-ttl 900] [--merchants merchants.json] [--strict] [--log-level info]
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
 http://127.0.0.1:PORT``) before the first request can arrive.
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
     p.add_argument("--open-control-plane", action="store_true",
                    help="serve /_mock/ to non-loopback clients too (default: loopback only)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse, with a field error, what the real server accepts but the mock reports as an "
+                        "integration finding (unknown field, empty value, 2-decimal amount ...)")
     p.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug", "trace"))
     return p
@@ -88,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
               "(does its directory exist and is it writable?)", file=sys.stderr)
         return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
-                            public_base_url=args.public_url, control_open=args.open_control_plane)
+                            public_base_url=args.public_url, control_open=args.open_control_plane,
+                            strict=args.strict)
     app = create_app(settings, store, merchants)
     try:
         sock = _bind(args.host, args.port)

@@ -15,7 +15,7 @@ in-process transport surfaces to its caller as a failed connection.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 __all__ = ["TRANSPORT_STATE_KEY", "ConnectionDropped", "drop_connection"]
@@ -28,7 +28,7 @@ class ConnectionDropped(ConnectionResetError):
     """The mock dropped the connection on purpose and no server transport was there to close."""
 
 
-async def drop_connection(scope: MutableMapping[str, Any],
+async def drop_connection(scope: Mapping[str, Any],
                           receive: Callable[[], Awaitable[MutableMapping[str, Any]]]) -> None:
     """Close the client's connection unanswered (see the module doc)."""
     transport = scope.get("state", {}).get(TRANSPORT_STATE_KEY)

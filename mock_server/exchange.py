@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
+from mock_server.findings import Finding
 
-__all__ = ["Exchange", "PipelineHook"]
+__all__ = ["Delivery", "Exchange", "PipelineHook"]
+
+#: what became of the reply: sent; dropped on purpose (a fault); or the client went away first
+Delivery = Literal["sent", "dropped", "client_disconnected"]
 
 
 @dataclass(slots=True)
@@ -22,6 +26,8 @@ class Exchange:
     ``request`` is the decrypted payload (or the plain login fields); ``body`` the plaintext reply
     (an envelope, or a bare ``{"message": ...}``) before encryption. A ``before`` hook that sets
     ``status`` answers the request itself (the handler never runs, so no state changes).
+    ``operation`` is the operation the request turned out to be (the payload decides single vs
+    subscription invoice); ``routed_as`` the one its route named, when that differs.
     """
 
     operation: str
@@ -48,6 +54,17 @@ class Exchange:
     duration_ms: float = 0.0
     #: ``body`` as sent, in JSON before encryption (set when the reply is rendered)
     reply_json: bytes | None = None
+    #: integration findings (mock_server.findings): what the real server accepts but is
+    #: probably a mistake
+    findings: list[Finding] = field(default_factory=list)
+    routed_as: str | None = None
+    #: the request's ``data`` as it arrived (the wire facts are worked out from it when shown)
+    request_hex: str | None = None
+    delivery: Delivery = "sent"
+    #: hold the finished reply this long before sending it (the ``delay_reply`` fault)
+    delay_reply_ms: int = 0
+    #: process the request, then close the connection unanswered (``drop_after_processing``)
+    drop_after_processing: bool = False
 
     @property
     def answered(self) -> bool:

@@ -5,14 +5,20 @@ A rule names an operation (or ``"*"``), a ``kind`` and how often it fires::
     {"operation": "get_invoice", "kind": "rate_limit", "probability": 0.5, "seed": 7, "times": 3,
      "retry_after": 2}
 
-Kinds: ``latency`` (``latency_ms`` added, then the request proceeds; any rule may also carry
-``latency_ms``), ``error_500`` (plain ``{"message":"Internal server error occurred"}``),
-``rate_limit`` (429 with ``Retry-After``), ``drop_connection`` (closed with no reply),
-``expired_token`` (401 ``Unauthenticated.`` as if the token had expired), ``malformed_ciphertext``
-(the reply's hex is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the
-reply padded to 16-byte blocks instead of 32). The first four answer before the handler runs,
-so nothing changes; the last two alter the real reply of an encrypted operation, so the change
-has happened (as when a reply is lost).
+Kinds, by when they act:
+
+* before the handler runs, so nothing changes: ``latency`` (``latency_ms`` added, then the
+  request proceeds; any rule may also carry ``latency_ms`` this way), ``error_500`` (plain
+  ``{"message":"Internal server error occurred"}``), ``rate_limit`` (429 with ``Retry-After``),
+  ``drop_connection`` (closed with no reply), ``expired_token`` (401 ``Unauthenticated.`` as if
+  the token had expired);
+* after the handler ran, so the change has happened: ``malformed_ciphertext`` (the reply's hex
+  is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the reply padded to
+  16-byte blocks instead of 32), both on encrypted operations;
+* "it happened, but you never heard": ``delay_reply`` (the operation runs and commits, the
+  reply waits ``latency_ms``; a client that gives up first is journalled as disconnected) and
+  ``drop_after_processing`` (the operation runs and commits, then the connection is closed with
+  no reply).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
 sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
@@ -40,7 +46,11 @@ FAULT_HEADER = "x-mock-fault"
 _ANSWERING = ("error_500", "rate_limit", "drop_connection", "expired_token")
 #: kinds that alter the encrypted reply after the handler ran
 _ALTERING = ("malformed_ciphertext", "padding_16")
-KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING)
+#: kinds that let the handler run and commit, then keep the reply from the client
+_UNHEARD = ("delay_reply", "drop_after_processing")
+#: kinds whose ``latency_ms`` is what they do, not a wait before the request proceeds
+_TIMED = ("latency", "delay_reply")
+KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_UNHEARD)
 _UNAUTHENTICATED = {"message": "Unauthenticated."}
 _MAX_LATENCY_MS = 60_000
 
@@ -116,8 +126,8 @@ def rule_from_json(data: Any) -> FaultRule:
     if not number or not 0 <= probability <= 1:
         raise FaultError(f"probability must be a number from 0 to 1, got {probability!r}")
     latency = _int(data, "latency_ms", 0, 0, _MAX_LATENCY_MS) or 0
-    if kind == "latency" and latency == 0:
-        raise FaultError("a latency rule needs latency_ms > 0")
+    if kind in _TIMED and latency == 0:
+        raise FaultError(f"a {kind} rule needs latency_ms > 0")
     return FaultRule(
         kind=kind, operation=operation, probability=float(probability),
         seed=_int(data, "seed", None, -(2**63), 2**63 - 1), times=_int(data, "times", None, 1, 10**9),
@@ -134,8 +144,8 @@ def parse_header(value: str) -> FaultRule:
         if not sep or not raw.strip().isdigit():
             raise FaultError(f"bad X-Mock-Fault parameter {param!r} (expected key=integer)")
         data[key.strip()] = int(raw)
-    if kind == "latency" and "latency_ms" not in data:
-        raise FaultError("X-Mock-Fault: latency needs a latency_ms=N parameter")
+    if kind in _TIMED and "latency_ms" not in data:
+        raise FaultError(f"X-Mock-Fault: {kind} needs a latency_ms=N parameter")
     return rule_from_json(data)
 
 
@@ -191,7 +201,8 @@ class Faults(PipelineHook):
 
     # -- the hook ---------------------------------------------------------------------------
     def _pick(self, ex: Exchange) -> tuple[FaultRule | None, int]:
-        """The first rule that fires (answering/altering kinds) and the latency to add."""
+        """The first rule that fires (any kind but ``latency``) and the latency to add before
+        the request proceeds."""
         header = ex.headers.get(FAULT_HEADER)
         if not header and not self._rules:
             return None, 0  # the usual case: no fault anywhere
@@ -201,7 +212,9 @@ class Faults(PipelineHook):
             rule = parse_header(header)
             if rule.matches(ex.operation, op.encrypted, bearer):
                 rule.fired = 1
-                return (None if rule.kind == "latency" else rule), rule.latency_ms
+                if rule.kind == "latency":
+                    return None, rule.latency_ms
+                return rule, 0 if rule.kind in _TIMED else rule.latency_ms
             return None, 0
         chosen: FaultRule | None = None
         latency = 0
@@ -214,7 +227,7 @@ class Faults(PipelineHook):
                     latency += rule.latency_ms
                 elif chosen is None:
                     rule.fired += 1
-                    latency += rule.latency_ms
+                    latency += 0 if rule.kind in _TIMED else rule.latency_ms
                     chosen = rule
         return chosen, latency
 
@@ -243,3 +256,7 @@ class Faults(PipelineHook):
             ex.block_size = 16
         elif rule.kind == "malformed_ciphertext":
             ex.mangle = _corrupt
+        elif rule.kind == "delay_reply":
+            ex.delay_reply_ms = rule.latency_ms
+        elif rule.kind == "drop_after_processing":
+            ex.drop_after_processing = True

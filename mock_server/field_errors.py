@@ -9,7 +9,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["field_errors", "human"]
+from hesabe_spec.tolerance import Note
+
+__all__ = ["field_errors", "human", "strict_field_errors"]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -51,6 +53,31 @@ def field_errors(violations: Sequence[Any]) -> dict[str, list[str]]:
         pointer = str(getattr(v, "pointer", "") or "")
         key = pointer.strip("/").replace("/", ".") or str(getattr(v, "field", "") or "payload")
         sentence = _sentence(v)
+        if sentence not in errors.setdefault(key, []):
+            errors[key].append(sentence)
+    return errors
+
+
+def _strict_sentence(note: Note) -> str:
+    field = note.field or "payload"
+    if note.rule == "unknown_field":
+        return f"The {field} field is not allowed."  # its own spelling: it names no documented field
+    name = human(field)
+    if note.rule in ("empty_value", "empty_list", "empty_filter"):
+        return f"The {name} field must not be empty."
+    if note.rule == "page_unusable":
+        return f"The {name} must be a positive integer."
+    if note.rule == "amount_format":
+        return f"The {name} must be a string with 3 decimals."
+    return f"The {name} format is invalid."
+
+
+def strict_field_errors(notes: Sequence[Note]) -> dict[str, list[str]]:
+    """What a server as strict as the docs answers to what the real one tolerates (``--strict``)."""
+    errors: dict[str, list[str]] = {}
+    for note in notes:
+        key = note.pointer.strip("/").replace("/", ".") or "payload"
+        sentence = _strict_sentence(note)
         if sentence not in errors.setdefault(key, []):
             errors[key].append(sentence)
     return errors

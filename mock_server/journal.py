@@ -4,10 +4,15 @@ It is a :class:`~mock_server.runtime.PipelineHook` that only watches (``done``).
 decrypted request payload and the plaintext reply envelope, never the wire ciphertext, the
 secret key, the IV, the bearer token or a password: login passwords and issued/refreshed tokens
 are replaced by ``"[redacted]"`` in every entry handed out, so a journal can be pasted into a
-bug report as is. The hot path only appends a compact record; redaction, formatting and
-parsing the reply back from the JSON text it was sent as happen when somebody reads the journal
-(reads are rare, requests are not). Keeping the reply as text, not as the dict tree it was built
-from, also keeps a thousand dashboard pages out of the garbage collector's way.
+bug report as is. What the wire showed is described instead, by
+:func:`hesabe_spec.wire_facts.describe_ciphertext` (``"wire"``: pad, blocks, hex case, JSON
+style; a 506 also gets its ``"diagnosis"``), next to the exchange's integration ``"findings"``
+and its ``"delivery"`` (sent, dropped, or the client gone first).
+
+The hot path only appends a compact record; redaction, formatting, the wire facts and parsing
+the reply back from the JSON text it was sent as happen when somebody reads the journal (reads
+are rare, requests are not). Keeping the reply as text, not as the dict tree it was built from,
+also keeps a thousand dashboard pages out of the garbage collector's way.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.wire import wrap_ciphertext
+from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
+from mock_server.findings import Finding
 
 __all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "redact"]
 
@@ -51,50 +60,91 @@ class _Record:
     path: str
     query: str
     operation: str
+    routed_as: str | None
     merchant_code: str | None
     client: str | None
     status: int | None
     encrypted: bool
     fault: str | None
     request: Any
-    reply_json: bytes | None  # the reply as sent (None: dropped, or never rendered)
+    reply_json: bytes | None  # the reply as rendered (None: nothing was, e.g. dropped before)
     reply: Any  # the reply object, kept only when there is no JSON text of it
     duration_ms: float
+    findings: list[Finding]
+    delivery: str
+    #: what the wire facts are worked out from when the entry is read
+    request_hex: str | None
+    keys: CipherKeys | None
+    block_size: int
+    mangle: Any
 
     @classmethod
     def of(cls, seq: int, ex: Exchange) -> _Record:
-        dropped = ex.dropped
-        text = None if dropped else ex.reply_json
-        return cls(seq, ex.started, ex.method, ex.path, ex.query, ex.operation, ex.merchant_code,
-                   ex.client_host, None if dropped else ex.status, ex.keys is not None, ex.fault, ex.request,
-                   text, None if dropped or text is not None else ex.body, ex.duration_ms)
+        text = ex.reply_json
+        reply = ex.body if text is None and ex.status else None
+        return cls(seq, ex.started, ex.method, ex.path, ex.query, ex.operation, ex.routed_as,
+                   ex.merchant_code, ex.client_host, ex.status or None, ex.keys is not None, ex.fault,
+                   ex.request, text, reply, ex.duration_ms, ex.findings, ex.delivery, ex.request_hex, ex.keys,
+                   ex.block_size, ex.mangle)
 
-    def entry(self) -> dict[str, Any]:
+    def entry(self, style: str) -> dict[str, Any]:
         reply = json.loads(self.reply_json) if self.reply_json is not None else self.reply
-        return {
+        entry = {
             "seq": self.seq,
             "at": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="milliseconds"),
             "method": self.method,
             "path": self.path,
             "query_keys": sorted({part.split("=", 1)[0] for part in self.query.split("&") if part}),
             "operation": self.operation,
+            "routed_as": self.routed_as,
             "merchant_code": self.merchant_code,
             "client": self.client,
             "status": self.status,
+            "delivery": self.delivery,
             "encrypted": self.encrypted,
             "fault": self.fault,
             "request": redact(self.request),
             "response": redact(reply),
+            "findings": [f.to_json() for f in self.findings],
+            "wire": {"request": self._request_facts(), "response": self._response_facts(style)},
             "duration_ms": self.duration_ms,
         }
+        if isinstance(reply, dict) and reply.get("code") == 506:
+            entry["diagnosis"] = self._diagnosis(entry["wire"]["request"])
+        return entry
+
+    def _diagnosis(self, facts: WireFacts | None) -> list[dict[str, str]]:
+        """Why the request was Invalid Request Data: what the wire shows, else the payload rule."""
+        found: list[dict[str, str]] = [{"code": d["code"], "kind": d["kind"], "message": d["message"]}
+                                       for d in facts["diagnosis"]] if facts is not None else []
+        faults = [d for d in found if d["kind"] == "fault"]
+        if not faults:
+            faults = [{"code": f.rule, "kind": "fault", "message": f.message}
+                      for f in self.findings if f.rule == "amount_precision"]
+            found = faults + found
+        return found
+
+    def _request_facts(self) -> WireFacts | None:
+        if self.request_hex is None or self.keys is None:
+            return None
+        return describe_ciphertext(self.request_hex.strip(), self.keys, envelope="data")
+
+    def _response_facts(self, style: str) -> WireFacts | None:
+        if self.reply_json is None or self.keys is None:
+            return None
+        # The reply is encrypted again as it was sent (a fixed IV: the same bytes), rather than kept.
+        body = wrap_ciphertext(self.keys.encrypt(self.reply_json, block_size=self.block_size),
+                               "bare" if style == "bare" else "response")
+        return describe_body(body if self.mangle is None else self.mangle(body), self.keys)
 
 
 class Journal(PipelineHook):
     """Thread-safe ring buffer of exchange records, oldest dropped first."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, envelope: str = "response") -> None:
         if capacity < 1:
             raise ValueError("journal capacity must be at least 1")
+        self._envelope = envelope
         self._lock = threading.Lock()
         self._entries: deque[_Record] = deque(maxlen=capacity)
         self._seq = 0
@@ -122,7 +172,7 @@ class Journal(PipelineHook):
             items = [r for r in items if r.operation == operation]
         if merchant_code:
             items = [r for r in items if r.merchant_code == merchant_code]
-        return [r.entry() for r in (items[-limit:] if limit else items)]
+        return [r.entry(self._envelope) for r in (items[-limit:] if limit else items)]
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - the json module does it all then
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["decode_request_data", "server_json"]
+__all__ = ["decode_request_data", "decrypt_request", "server_json"]
 
 
 def _orjson_compact(obj: Any) -> bytes | None:
@@ -67,7 +67,16 @@ def _orjson_reads_it_like_json_loads(plaintext: bytes) -> bool:
 
 def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
     """:func:`hesabe_spec.wire.decode_request_data`: the same value and the same errors."""
+    return decrypt_request(data_hex, keys)[0]
+
+
+def decrypt_request(data_hex: str, keys: CipherKeys) -> tuple[Any, bytes]:
+    """:func:`decode_request_data`'s value, and the plaintext it was read from (pad removed)."""
     plaintext = keys.decrypt(data_hex)
+    return _parse(plaintext), plaintext
+
+
+def _parse(plaintext: bytes) -> Any:
     if orjson is not None and _orjson_reads_it_like_json_loads(plaintext):
         # what orjson refuses (NaN, lone surrogates, bad UTF-8, not JSON) json.loads decides
         with contextlib.suppress(orjson.JSONDecodeError):

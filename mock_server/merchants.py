@@ -52,7 +52,8 @@ class MerchantRegistry:
         self.merchants = list(merchants)
         self._by_access = {m.identity.access_code: m for m in merchants}
         self._by_id = {m.merchant_id: m for m in merchants}
-        self._by_user = {m.identity.username: m for m in merchants}
+        # Usernames match whatever their case (fidelity.md: the samples log in as "Test" and "test")
+        self._by_user = {m.identity.username.casefold(): m for m in merchants}
         for label, index in (("access_code", self._by_access), ("merchant_id", self._by_id),
                              ("username", self._by_user)):
             if len(index) != len(merchants):
@@ -65,7 +66,8 @@ class MerchantRegistry:
         return self._by_id.get(merchant_id)
 
     def by_username(self, username: str) -> Merchant | None:
-        return self._by_user.get(username)
+        """The merchant whose panel username is ``username`` in any letter case."""
+        return self._by_user.get(username.casefold())
 
     @classmethod
     def default(cls) -> MerchantRegistry:

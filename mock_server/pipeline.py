@@ -1,8 +1,14 @@
 """The one request path every Hesabe operation goes through, derived from the operation table.
 
-authenticate -> read ``data`` -> decrypt -> check merchant -> validate -> handler -> encrypt.
-Each step that refuses raises :class:`~mock_server.protocol.Failure` with the exact body the real
-API gives; nothing reaches the domain (so nothing changes) until every check has passed.
+authenticate -> read ``data`` -> decrypt -> check merchant -> resolve the operation -> tolerate
+-> validate -> handler -> encrypt -> deliver. Each step that refuses raises
+:class:`~mock_server.protocol.Failure` with the exact body the real API gives; nothing reaches
+the domain (so nothing changes) until every check has passed.
+
+Tolerance is a layer in front of validation: the request schemas say what the docs define, and
+:func:`hesabe_spec.tolerance.tolerate` applies what the real (Laravel) server accepts beyond that,
+each leniency an integration finding on the exchange (``strict`` settings refuse them instead).
+A payload the schemas accept skips it: every leniency concerns a value the schemas refuse.
 
 Every exchange is an :class:`~mock_server.exchange.Exchange` passed through ``mock.hooks``
 (:class:`~mock_server.exchange.PipelineHook`): faults answer or alter it, the journal records it.
@@ -12,20 +18,29 @@ whose entry says whether it is a plain (login, refresh) or a merchant's encrypte
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
+from hesabe_spec.crypto import MAX_PAD
 from hesabe_spec.errors import CryptoError, EnvelopeError
-from hesabe_spec.operations import Operation
+from hesabe_spec.operations import Operation, resolve_operation
+from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
+from hesabe_spec.wire_facts import pad_scheme
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
-from mock_server.field_errors import field_errors
-from mock_server.handlers import HANDLERS, PlainHandler
+from mock_server.field_errors import field_errors, strict_field_errors
+from mock_server.findings import finding, from_note
+from mock_server.handlers import HANDLERS, MerchantHandler, PlainHandler
 from mock_server.inbound import Inbound, send_reply
-from mock_server.json_out import decode_request_data, server_json
+from mock_server.json_out import decrypt_request, server_json
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
     INTERNAL_ERROR,
@@ -52,18 +67,24 @@ def base_url(mock: MockRuntime, inbound: Inbound) -> str:
     return (mock.settings.public_base_url or inbound.base_url()).rstrip("/")
 
 
-def _merchant_for(mock: MockRuntime, inbound: Inbound) -> Merchant:
+def _merchant_for(mock: MockRuntime, inbound: Inbound, ex: Exchange) -> Merchant:
     headers = inbound.headers
     scheme, _, token = headers.get("authorization", "").partition(" ")
-    merchant = mock.tokens.authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    merchant = mock.tokens.authenticate(bearer) if bearer else None
     if merchant is None:
+        if bearer and mock.tokens.expired(bearer):
+            ex.findings.append(finding("expired_token", "the bearer token had expired: refresh it "
+                                       "(token-refresh) before expires_in runs out"))
         raise Failure(401, UNAUTHENTICATED)
     if headers.get("accesscode") != merchant.identity.access_code:
+        # Plain: without its access code the server has no keys to encrypt with (fidelity.md).
         raise Failure(401, envelope(False, INVALID_SIGNATURE))
     return merchant
 
 
-def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -> dict[str, Any]:
+def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, ex: Exchange,
+             notes: list[Note]) -> dict[str, Any]:
     keys = merchant.keys
     data = read_data_field(inbound.headers.get("content-type", ""), body)
     if data is NO_DATA:
@@ -72,29 +93,89 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
         raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys)
+    ex.request_hex = data
     try:
-        payload = decode_request_data(data, keys)
+        payload, plaintext = decrypt_request(data, keys)
     except (CryptoError, EnvelopeError):
         raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys) from None
     if not isinstance(payload, dict):
         raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys)
+    _wire_findings(ex, data, plaintext)
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
         raise Failure(401, envelope(False, INVALID_SIGNATURE), keys=keys)
     if op.method == "GET" and op.query_filters and inbound.query_string:
-        # Docs put filters beside ``data``; Hesabe's app puts them inside. Inside wins.
-        query = inbound.query_params
-        plain = {k: query[k] for k in op.query_filters if k in query}
+        # Docs put filters beside ``data``; Hesabe's app puts them inside. Inside wins. An empty
+        # plain parameter is null (Laravel's ConvertEmptyStringsToNull), so it is absent.
+        plain, dropped = tolerate_query(op.name, inbound.query_params)
+        notes.extend(dropped)
         payload = {**plain, **payload}
     return payload
 
 
-def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant) -> None:
+_UPPER_HEX = re.compile("[A-F]")
+
+
+def _wire_findings(ex: Exchange, data: str, plaintext: bytes) -> None:
+    """How the ciphertext was made, where that is unusual. Padded like the server's own replies,
+    it costs one comparison."""
+    text = data.strip()
+    pad = len(text) // 2 - len(plaintext)
+    if pad != MAX_PAD - len(plaintext) % MAX_PAD:
+        scheme = pad_scheme(plaintext, pad)
+        if scheme == "pkcs7-16":
+            ex.findings.append(finding("padding_16", f"the request is padded with 16-byte PKCS#7 (pad "
+                                       f"{pad}): accepted; the server pads its own replies to 32 bytes"))
+        elif scheme.startswith(("utf16", "characters")):
+            unit = "UTF-16 units" if scheme.startswith("utf16") else "characters"
+            ex.findings.append(finding("padding_by_characters",
+                                       f"the pad ({pad}) was counted in {unit}, not bytes: it made whole "
+                                       "blocks this time; the same kit fails on other non-ASCII text"))
+    if _UPPER_HEX.search(text):
+        ex.findings.append(finding("hex_uppercase", "the data hex is upper case: accepted; Hesabe writes "
+                                   "lower case"))
+
+
+def _resolve(op: Operation, payload: dict[str, Any], mock: MockRuntime, ex: Exchange) -> Operation:
+    """Single or subscription invoice by the payload, not by the trailing slash (one Laravel
+    route); ``strict`` keeps the operation the path names, as the docs do."""
+    resolved = op if mock.settings.strict else resolve_operation(op, payload)
+    if resolved is op:
+        return op
+    ex.operation, ex.routed_as = resolved.name, op.name
+    marks = [name for name in resolved.selected_by if name in payload]
+    why = f"it carries {', '.join(marks)}" if marks else "it carries no subscription field"
+    ex.findings.append(finding("routed_by_payload", f"posted to {op.path} ({op.name}), but {why}: "
+                               f"handled as {resolved.name}"))
+    return resolved
+
+
+def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange,
+              notes: Sequence[Note], strict: bool) -> dict[str, Any]:
+    """The payload the handler gets, after the server's leniencies; or a Failure with the body
+    the server gives (506 for an amount with float drift, else Laravel-style field errors)."""
     violations = validate_request(op.name, payload)
+    if not violations and not notes:
+        return payload  # the usual case: nothing to tolerate
+    found = list(notes)
+    invalid_data = False
+    if violations:
+        tolerated = tolerate(op.name, payload)
+        found += tolerated.notes
+        invalid_data = tolerated.invalid_data
+        if tolerated.notes and not invalid_data:
+            payload = tolerated.payload
+            violations = validate_request(op.name, payload)
+    ex.findings.extend(from_note(n) for n in found)
+    if invalid_data:
+        raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=merchant.keys)
+    if strict and found:
+        errors = strict_field_errors(found)
+        raise Failure(400, envelope(False, next(iter(errors.values()))[0], errors), keys=merchant.keys)
     if violations:
         errors = field_errors(violations)
-        first = next(iter(errors.values()))[0]
-        raise Failure(400, envelope(False, first, errors), keys=merchant.keys)
+        raise Failure(400, envelope(False, next(iter(errors.values()))[0], errors), keys=merchant.keys)
+    return payload
 
 
 def _params(op: Operation, inbound: Inbound, merchant: Merchant) -> dict[str, str]:
@@ -127,16 +208,20 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return
-        merchant = _merchant_for(mock, inbound)
+        merchant = _merchant_for(mock, inbound, ex)
         ex.merchant_code = merchant.merchant_code
-        payload = _payload(op, inbound, body, merchant)
+        notes: list[Note] = []
+        payload = _payload(op, inbound, body, merchant, ex, notes)
         ex.request = payload
+        op = _resolve(op, payload, mock, ex)
         params = _params(op, inbound, merchant)
-        _validate(op, payload, merchant)
+        payload = _validate(op, payload, merchant, ex, notes, mock.settings.strict)
         call = Call(mock.domain, merchant, payload, params, base_url(mock, inbound), op,
                     mock.settings.per_page)
+        resolved = HANDLERS[op.name]
+        assert isinstance(resolved, MerchantHandler)  # a resolved sibling is encrypted as well
         try:
-            reply = handler.run(call)
+            reply = resolved.run(call)
         except DomainError as exc:
             raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
                           keys=merchant.keys) from None
@@ -156,7 +241,7 @@ def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
 
 
 async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchange) -> bytes | None:
-    """The hooks and the operation; the reply body, None when the exchange is dropped."""
+    """The hooks and the operation; the reply body, None when nothing is to be sent."""
     try:
         for hook in mock.hooks:
             await hook.before(ex)
@@ -166,21 +251,59 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
             await _process(op, mock, inbound, ex)
         for hook in mock.hooks:
             hook.after(ex)
-        return None if ex.dropped else _render(ex, mock.settings.envelope)
+        if ex.dropped and not ex.status:
+            return None  # dropped before anything ran: there is no reply at all
+        rendered = _render(ex, mock.settings.envelope)  # kept by the journal even when never sent
+        return None if ex.dropped or ex.drop_after_processing else rendered
+    except ClientDisconnect:  # gone before its request was read: nobody to answer, nothing done
+        ex.delivery = "client_disconnected"
+        return None
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
         ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
+        ex.drop_after_processing, ex.delay_reply_ms = False, 0
         ex.reply_json = server_json(INTERNAL_ERROR)
         return ex.reply_json
 
 
-async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound) -> tuple[Exchange, bytes | None]:
+async def _client_left(inbound: Inbound, seconds: float) -> bool:
+    """Wait ``seconds``, or less: True as soon as the client disconnects. Its request has been
+    read by now, so the next ASGI message can only be the disconnect."""
+    listening = asyncio.ensure_future(inbound.receive())
+    try:
+        await asyncio.wait({listening}, timeout=seconds)
+    finally:
+        if not listening.done():
+            listening.cancel()
+    if listening.cancelled() or not listening.done():
+        return False
+    message = listening.result()
+    return isinstance(message, dict) and message.get("type") == "http.disconnect"
+
+
+async def _deliver(ex: Exchange, body: bytes | None, inbound: Inbound, send: Any) -> None:
+    """Send the reply; or drop the connection; or wait, and find the client gone."""
+    if body is None:
+        if ex.delivery != "client_disconnected":
+            ex.delivery = "dropped"
+            await drop_connection(inbound.scope, inbound.receive)
+        return
+    if ex.delay_reply_ms and await _client_left(inbound, ex.delay_reply_ms / 1000):
+        ex.delivery = "client_disconnected"
+        return
+    await send_reply(send, ex.status, body, ex.reply_headers or None)
+
+
+async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) -> None:
     """One exchange, from the request to the finished record every hook's ``done`` sees."""
     ex = Exchange(op.name, inbound.method, inbound.path, inbound.client_host, inbound.headers, time.time(),
                   query=inbound.query_string)
     started = time.perf_counter()
     try:
-        return ex, await _answer(op, mock, inbound, ex)
+        await _deliver(ex, await _answer(op, mock, inbound, ex), inbound, send)
+    except asyncio.CancelledError:  # an in-process caller stopped waiting (its timeout)
+        ex.delivery = "client_disconnected"
+        raise
     finally:
         ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         for hook in mock.hooks:
@@ -200,9 +323,4 @@ class OperationEndpoint:
         self.methods = frozenset({op.method, "HEAD"} if op.method == "GET" else {op.method})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        mock = runtime_of(scope["app"])
-        ex, body = await _serve(self.op, mock, Inbound(scope, receive))
-        if body is None:
-            await drop_connection(scope, receive)
-            return
-        await send_reply(send, ex.status, body, ex.reply_headers or None)
+        await _serve(self.op, runtime_of(scope["app"]), Inbound(scope, receive), send)

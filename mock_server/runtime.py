@@ -16,6 +16,8 @@ from mock_server.auth import TokenService
 from mock_server.clock import Clock
 from mock_server.exchange import PipelineHook
 from mock_server.faults import Faults
+from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
+from mock_server.findings import FindingsLog
 from mock_server.journal import Journal
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
@@ -65,10 +67,14 @@ class MockRuntime:
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
         self.on_payment_failed: list[PaidHook] = [self.webhooks.on_failed]
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
-        self.journal = Journal(settings.journal_capacity)
+        self.journal = Journal(settings.journal_capacity, settings.envelope)
         self.faults = Faults(header_allowed=lambda ex: control_allowed(settings, ex.client_host))
+        #: integration findings since the last reset (``/_mock/findings``, the pytest fixtures)
+        self.findings = FindingsLog()
+        self.references = ReferenceWatch(self.clock)
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
-        self.hooks: list[PipelineHook] = [self.journal, self.faults]
+        self.hooks: list[PipelineHook] = [self.journal, self.faults, self.references,
+                                          FindingsRecorder(self.findings)]
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
         self.on_reset: list[ResetHook] = [self.webhooks.reset]
 
@@ -80,8 +86,11 @@ class MockRuntime:
             self.journal.clear()
             self.faults.clear()
             self.clock.reset()
+            self.findings.clear()
+            self.references.clear()
         else:
             self.journal.clear(merchant.merchant_code)
+            self.findings.clear(merchant.merchant_code)
         for hook in list(self.on_reset):
             hook(merchant_id)
 

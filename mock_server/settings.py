@@ -30,3 +30,6 @@ class MockSettings:
     control_open: bool = False
     #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
     journal_capacity: int = 1000
+    #: refuse, with a field error, what the real server would accept but the mock reports as an
+    #: integration finding (an unknown field, an empty value, a 2-decimal amount ...)
+    strict: bool = False

@@ -9,6 +9,13 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
 * ``hesabe_mock_inprocess`` - the same surface without sockets: requests go through
   :class:`hesabe_spec.client.ASGITransport` (from a loopback address, so the control plane answers).
 
+At teardown each fixture looks at the integration findings of the test's exchanges (what the
+real server would accept but is probably a mistake: an unknown field, an empty value, a create
+retried with the reference of one never answered...). An error-severity finding fails the test,
+naming it. ``--hesabe-mock-findings=fail|warn|off`` (or ``HESABE_MOCK_FINDINGS``, or the
+``hesabe_mock_findings`` ini option) changes that for a run, and
+``@pytest.mark.hesabe_mock_findings("warn", ignore=["unknown_field"])`` for one test.
+
 Outside pytest, :func:`running_mock` and :func:`inprocess_mock` are the context managers the
 fixtures use. Everything they open (server thread, socket, sessions, clients) is closed on exit,
 so suites running with ``-W error`` see no ResourceWarning.
@@ -17,10 +24,12 @@ so suites running with ``-W error`` see no ResourceWarning.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -29,9 +38,12 @@ from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.client.config import ClientConfig
 from mock_server.app import create_app
 from mock_server.control.client import MockControl
+from mock_server.findings import ERROR
 from mock_server.runtime import MockRuntime
 
 __all__ = [
+    "FINDINGS_MODES",
+    "HesabeFindingsWarning",
     "MockHandle",
     "hesabe_mock",
     "hesabe_mock_inprocess",
@@ -43,6 +55,16 @@ __all__ = [
 _START_TIMEOUT = 10.0
 #: the in-process base URL; any host works, this one says what it is
 _INPROCESS_URL = "http://hesabe-mock.inprocess"
+
+
+#: what a fixture does at teardown with an error-severity integration finding
+FINDINGS_MODES = ("fail", "warn", "off")
+_FINDINGS_MARKER = "hesabe_mock_findings"
+_FINDINGS_ENV = "HESABE_MOCK_FINDINGS"
+
+
+class HesabeFindingsWarning(UserWarning):
+    """Error-severity integration findings, reported as a warning (``hesabe_mock_findings`` "warn")."""
 
 
 class MockHandle:
@@ -90,6 +112,28 @@ class MockHandle:
         if self._default is None:
             self._default = self.client()
         return self._default
+
+    def error_findings(self, ignore: Iterable[str] = ()) -> list[str]:
+        """The error-severity integration findings so far, one line each (``ignore``: rule names)."""
+        skipped = set(ignore)
+        return [f.describe() for f in self.runtime.findings.recent(ERROR) if f.finding.rule not in skipped]
+
+    def check_findings(self, mode: str = "fail", ignore: Iterable[str] = ()) -> None:
+        """Fail (or warn) when the exchanges so far produced an error-severity finding."""
+        if mode not in FINDINGS_MODES:
+            raise ValueError(f"findings mode must be one of {', '.join(FINDINGS_MODES)}, got {mode!r}")
+        found = self.error_findings(ignore) if mode != "off" else []
+        if not found:
+            return
+        message = (f"the Hesabe mock reported {len(found)} error-severity integration finding(s): the real "
+                   "server would accept these requests, but not as meant:\n  " + "\n  ".join(found)
+                   + f"\n(GET {self.url}/_mock/findings lists them; "
+                   f"@pytest.mark.{_FINDINGS_MARKER}(\"warn\") or --hesabe-mock-findings=warn|off to let "
+                   "them pass)")
+        if mode == "warn":
+            warnings.warn(HesabeFindingsWarning(message), stacklevel=2)
+        else:
+            pytest.fail(message, pytrace=False)
 
     def close(self) -> None:
         for client in self._clients:
@@ -158,15 +202,49 @@ def inprocess_mock(**app_options: Any) -> Iterator[MockHandle]:
         transport.close()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = ("what the hesabe_mock fixtures do at teardown when the test's exchanges produced an "
+                 "error-severity integration finding: fail (default), warn or off")
+    parser.addini(_FINDINGS_MARKER, help_text, default="")
+    parser.addoption("--hesabe-mock-findings", choices=FINDINGS_MODES, default=None, help=help_text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{_FINDINGS_MARKER}(mode, ignore=()): fail, warn or off at "
+                                       "teardown on the mock's error-severity integration findings (the "
+                                       "rules in ignore pass)")
+
+
+def findings_policy(request: pytest.FixtureRequest) -> tuple[str, tuple[str, ...]]:
+    """(mode, ignored rules) for this test: its marker, else the command line, the environment, the
+    ini option, else "fail"."""
+    marker = request.node.get_closest_marker(_FINDINGS_MARKER)
+    ignore = tuple(marker.kwargs.get("ignore", ())) if marker else ()
+    if marker and marker.args:
+        return str(marker.args[0]), ignore
+    config = request.config
+    with contextlib.suppress(ValueError, AttributeError):  # the plugin may have been loaded late
+        if config.getoption("--hesabe-mock-findings"):
+            return str(config.getoption("--hesabe-mock-findings")), ignore
+    if os.environ.get(_FINDINGS_ENV):
+        return os.environ[_FINDINGS_ENV], ignore
+    with contextlib.suppress(ValueError):
+        if config.getini(_FINDINGS_MARKER):
+            return str(config.getini(_FINDINGS_MARKER)), ignore
+    return "fail", ignore
+
+
 @pytest.fixture
-def hesabe_mock() -> Iterator[MockHandle]:
+def hesabe_mock(request: pytest.FixtureRequest) -> Iterator[MockHandle]:
     """A fresh mock over real HTTP on 127.0.0.1 (its own port and in-memory store)."""
     with running_mock() as handle:
         yield handle
+        handle.check_findings(*findings_policy(request))
 
 
 @pytest.fixture
-def hesabe_mock_inprocess() -> Iterator[MockHandle]:
+def hesabe_mock_inprocess(request: pytest.FixtureRequest) -> Iterator[MockHandle]:
     """A fresh mock answered in-process (no sockets), same surface as ``hesabe_mock``."""
     with inprocess_mock() as handle:
         yield handle
+        handle.check_findings(*findings_policy(request))

@@ -139,6 +139,14 @@ class MockControl:
     def clear_journal(self) -> None:
         self.request("DELETE", "/journal")
 
+    # -- findings ----------------------------------------------------------------------------
+    def findings(self, severity: str | None = None) -> dict[str, Any]:
+        """Integration findings since the last reset, per rule (``severity``: "error" or "warning")."""
+        return self._object("GET", "/findings", params={"severity": severity} if severity else None)
+
+    def clear_findings(self) -> None:
+        self.request("DELETE", "/findings")
+
     # -- clock -------------------------------------------------------------------------------
     def clock(self) -> dict[str, Any]:
         return self._object("GET", "/clock")

@@ -1,4 +1,4 @@
-"""The ``/_mock/`` endpoints: reset, seed, journal, clock, payments, raw state, faults.
+"""The ``/_mock/`` endpoints: reset, seed, journal, findings, clock, payments, raw state, faults.
 
 Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (see
 :mod:`mock_server.control.http`). docs/control-plane.md shows each with a curl example.
@@ -80,6 +80,24 @@ def journal(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 def clear_journal(mock: MockRuntime, _request: Request, _body: Any) -> Any:
     mock.journal.clear()
+    return {"cleared": True}
+
+
+# -- findings ------------------------------------------------------------------------------------
+def findings(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """Integration findings since the last reset, per rule (``?severity=error`` lists only those)."""
+    severity = request.query_params.get("severity")
+    if severity not in (None, "error", "warning"):
+        raise ControlError(400, f"severity must be error or warning, got {severity!r}")
+    summary = mock.findings.summary()
+    if severity is not None:
+        rules = summary["rules"]
+        summary["rules"] = {name: rule for name, rule in rules.items() if rule["severity"] == severity}
+    return summary
+
+
+def clear_findings(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    mock.findings.clear()
     return {"cleared": True}
 
 
@@ -203,6 +221,8 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/seed", "POST", seed),
     ("/journal", "GET", journal),
     ("/journal", "DELETE", clear_journal),
+    ("/findings", "GET", findings),
+    ("/findings", "DELETE", clear_findings),
     ("/clock", "GET", get_clock),
     ("/clock", "POST", set_clock),
     ("/invoices/{id}", "GET", get_invoice),

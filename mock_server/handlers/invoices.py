@@ -15,6 +15,7 @@ from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize
 from mock_server.state.commands import NewInvoice, ProductLine, SubscriptionTerms
+from mock_server.state.errors import Unprocessable
 from mock_server.state.invoices import stats_block
 from mock_server.state.models import InvoiceQuery, split_search
 
@@ -108,8 +109,18 @@ def create_subscription_invoice(call: Call) -> Reply:
     return _created(call, InvoiceKind.SUBSCRIPTION)
 
 
+def _own_parts(call: Call) -> list[dict[str, Any]]:
+    """The ``invoices[]`` entries, each of which must name the caller as its merchant."""
+    parts: list[dict[str, Any]] = call.payload["invoices"]
+    for n, part in enumerate(parts):
+        if str(part.get("merchantCode")) != call.merchant.merchant_code:
+            message = f"The selected invoices.{n}.merchant code is invalid."
+            raise Unprocessable(message, {f"invoices.{n}.merchantCode": [message]})
+    return parts
+
+
 def _group(call: Call, kind: InvoiceKind) -> Reply:
-    parts = [new_invoice(part) for part in call.payload["invoices"]]
+    parts = [new_invoice(part) for part in _own_parts(call)]
     group = call.domain.invoices.create_group(call.merchant, parts, kind)
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
     shaped = [serialize.invoice_details(group[0], call.base_url, call.merchant.name)]

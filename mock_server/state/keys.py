@@ -1,7 +1,9 @@
 """Identifiers that look like Hesabe's: invoice tokens, payment-link keys, auth tokens.
 
-Seen on the wire: invoice token = merchant id + epoch seconds + 6-11 random digits
-("84" "1759667833" "9677489"); access_key = 8 characters of digits and capitals ("9Q6EE769");
+Seen on the wire (docs/fidelity.md, "Identifiers"): invoice token = merchant id + epoch seconds
++ 6 to 10 more digits in the 2025 samples ("84" "1759657093" "983406", "84" "1759651918"
+"9744686058"); access_key = 8 characters, "9" then seven of the only characters the samples
+use, 3-9 and E Q R W Y ("98WRR6R9", "95366WQ9", "977YY8Q9", "953668Y9", "9E4Y773Q");
 split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
 Passport); refresh token = "def50200" + a long hex string. All randomness comes from the kernel's
 CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~540 bytes, a create
@@ -18,6 +20,8 @@ from functools import lru_cache
 from mock_server.state import entropy
 
 __all__ = [
+    "KEY_ALPHABET",
+    "TOKEN_SUFFIX_DIGITS",
     "access_key",
     "access_token",
     "family_of_access",
@@ -28,15 +32,23 @@ __all__ = [
     "token_family",
 ]
 
-_KEY_ALPHABET = string.digits + string.ascii_uppercase
+#: every character of the access keys in the seeds (a QWERTY-and-digits alphabet; 0-2 and T never
+#: occur in them)
+KEY_ALPHABET = "3456789EQRWY"
+#: how many digits follow the epoch seconds in an invoice token (the 2025 samples: 6, 8, 9, 10)
+TOKEN_SUFFIX_DIGITS = range(6, 11)
 
 
 def invoice_token(merchant_id: int, epoch: float) -> str:
-    return f"{merchant_id}{int(epoch)}{entropy.random_string(string.digits, 9)}"
+    """Merchant id, epoch seconds, then 6-10 random digits (no leading zero, as an integer prints)."""
+    size = TOKEN_SUFFIX_DIGITS[int(entropy.random_string(string.digits[:len(TOKEN_SUFFIX_DIGITS)], 1))]
+    suffix = entropy.random_string("123456789", 1) + entropy.random_string(string.digits, size - 1)
+    return f"{merchant_id}{int(epoch)}{suffix}"
 
 
 def access_key() -> str:
-    return entropy.random_string(_KEY_ALPHABET, 8)
+    """"9" and seven characters of :data:`KEY_ALPHABET`, like every access key in the seeds."""
+    return "9" + entropy.random_string(KEY_ALPHABET, 7)
 
 
 def _b64(data: bytes) -> str:

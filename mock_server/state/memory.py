@@ -23,6 +23,7 @@ from mock_server.state.models import (
     OpenInvoiceQuery,
     Page,
     open_invoice_terms,
+    open_status_as_seen,
     search_terms,
     search_terms_delta,
 )
@@ -401,7 +402,7 @@ def _open_matches(o: OpenInvoice, q: OpenInvoiceQuery) -> bool:
         return False
     if q.paid_status is not None and o.paid_status != q.paid_status:
         return False
-    if q.status is not None and o.status != q.status:
+    if q.status is not None and open_status_as_seen(o, q.today) != q.status:
         return False
     if q.type is not None and o.type != q.type:
         return False

@@ -18,6 +18,7 @@ __all__ = [
     "OpenInvoice",
     "OpenInvoiceQuery",
     "Page",
+    "open_status_as_seen",
     "search_terms",
     "search_terms_delta",
     "split_search",
@@ -134,6 +135,8 @@ class BulkRow:
     status: int = 1
     has_schedule: int = 0
     schedule_time: str | None = None
+    #: the invoice a bulk send created for this row (not on the wire)
+    invoice_id: int | None = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,10 +165,13 @@ class OpenInvoiceQuery:
     to_date: str | None = None
     search: tuple[str, ...] = ()
     paid_status: int | None = None
+    #: as shown: an active open invoice past its expiry date (before ``today``) is expired (1)
     status: int | None = None
     type: int | None = None
     offset: int = 0
     limit: int = 15
+    #: the mock's today, YYYY-MM-DD, for ``status``; None: stored status only
+    today: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +192,13 @@ def split_search(text: str) -> tuple[str, ...]:
 
 #: the end of an open date range: later than any date a record carries
 NO_UPPER_DATE = "9999-12-31"
+
+
+def open_status_as_seen(item: OpenInvoice, today: str | None) -> int:
+    """An open invoice's status as shown on ``today``: active past its expiry date is expired (1)."""
+    if today and item.status == 0 and item.expiry_date and str(item.expiry_date)[:10] < today:
+        return 1
+    return item.status
 
 
 def open_invoice_terms(item: OpenInvoice) -> set[str]:

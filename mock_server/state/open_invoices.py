@@ -1,24 +1,29 @@
 """Open invoices: reusable payment links with a fixed amount or a min/max range.
 
-``status`` 0 active, 1 expired, 3 cancelled; ``paid_status`` 1 once anybody paid.
+``status`` 0 active, 1 expired, 3 cancelled; ``paid_status`` 1 once anybody paid. An active open
+invoice whose ``expiry_date`` is before the mock's today reads as expired (1) everywhere it is
+shown or filtered, as Hesabe's app reads its list filter (``status`` "1": expired).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
 from mock_server.state.commands import NewOpenInvoice
-from mock_server.state.errors import NotFound, Refused
-from mock_server.state.models import OpenInvoice, OpenInvoiceQuery, Page
+from mock_server.state.errors import NotFound, Refused, Unprocessable
+from mock_server.state.models import OpenInvoice, OpenInvoiceQuery, Page, open_status_as_seen
 from mock_server.state.store import KeyConflict, Store
 
 __all__ = ["OPEN_NOT_FOUND", "OpenInvoiceService"]
 
 OPEN_NOT_FOUND = "Invoice details not found."
-CANCELLED = 3
+ACTIVE, CANCELLED = 0, 3
+#: Laravel's ``gte`` rule, worded as its validator words it
+MAX_BELOW_MIN = "The max amount must be greater than or equal to the min amount."
 
 
 @dataclass
@@ -26,7 +31,14 @@ class OpenInvoiceService:
     store: Store
     clock: Clock
 
+    def as_seen(self, item: OpenInvoice) -> OpenInvoice:
+        """``item`` as the API shows it: expired (1) once active past its expiry date."""
+        status = open_status_as_seen(item, self.clock.today())
+        return item if status == item.status else replace(item, status=status)
+
     def create(self, merchant: Merchant, new: NewOpenInvoice) -> OpenInvoice:
+        if new.open_amount and Decimal(new.min_amount) > Decimal(new.max_amount):
+            raise Unprocessable(MAX_BELOW_MIN, {"maxAmount": [MAX_BELOW_MIN]})
         now = self.clock.stamp()
         for _attempt in range(8):
             item = OpenInvoice(
@@ -45,31 +57,35 @@ class OpenInvoiceService:
                 created_by=merchant.merchant_id,
             )
             try:
-                return self.store.insert_open_invoice(item)
+                return self.as_seen(self.store.insert_open_invoice(item))
             except KeyConflict:
                 continue
         raise RuntimeError("could not draw a unique access key")  # pragma: no cover
 
-    def get(self, merchant: Merchant, item_id: int) -> OpenInvoice:
+    def _stored(self, merchant: Merchant, item_id: int) -> OpenInvoice:
         item = self.store.get_open_invoice(merchant.merchant_id, item_id)
         if item is None:
             raise NotFound(OPEN_NOT_FOUND)
         return item
 
+    def get(self, merchant: Merchant, item_id: int) -> OpenInvoice:
+        return self.as_seen(self._stored(merchant, item_id))
+
     def list(self, merchant: Merchant, query: OpenInvoiceQuery) -> Page:
-        return self.store.list_open_invoices(merchant.merchant_id, query)
+        found = self.store.list_open_invoices(merchant.merchant_id, replace(query, today=self.clock.today()))
+        return Page([self.as_seen(item) for item in found.items], found.total)
 
     def update_expiry(self, merchant: Merchant, item_id: int, expiry_date: str) -> OpenInvoice:
-        item = self.get(merchant, item_id)
+        item = self._stored(merchant, item_id)
         if item.status == CANCELLED:
             raise Refused("Open invoice has been cancelled")
-        status = 0 if expiry_date >= self.clock.today() else item.status
+        status = ACTIVE if expiry_date >= self.clock.today() else item.status
         updated = replace(item, expiry_date=expiry_date, status=status, updated_at=self.clock.stamp())
         self.store.update_open_invoice(updated)
-        return updated
+        return self.as_seen(updated)
 
     def cancel(self, merchant: Merchant, item_id: int) -> OpenInvoice:
-        item = self.get(merchant, item_id)
+        item = self._stored(merchant, item_id)
         if item.status == CANCELLED:
             raise Refused("Open invoice has already been cancelled")
         cancelled = replace(item, status=CANCELLED, updated_at=self.clock.stamp())

@@ -290,6 +290,11 @@ class PaymentService:
             "auth": auth,
             "payment_type": {"id": code, "name": name, "display_name": name},
             "payment_card_detail": None,
+            # what the merchant app reads once the payment is reconciled and transferred (§4.6);
+            # nothing is, yet
+            "reconciliation": None,
+            "payment_transfer": None,
+            "payment_transfer_document_number": None,
             "refund": [],
             "created_at": now,
             "updated_at": now,

@@ -516,11 +516,17 @@ class SqliteStore(Store):
             if day:
                 where.append(f"created_day {op} ?")
                 params.append(day)
-        for column, value in (("paid_status", query.paid_status), ("status", query.status),
-                              ("type", query.type)):
+        for column, value in (("paid_status", query.paid_status), ("type", query.type)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if query.status is not None:
+            # as shown (models.open_status_as_seen): active past its expiry date reads as expired
+            # (an empty or null expiry date compares as not before any day)
+            expiry = "json_extract(doc, '$.expiry_date')"
+            where.append(f"(CASE WHEN status = 0 AND coalesce(substr({expiry}, 1, 10), '9999') < ?"
+                         f" AND {expiry} <> '' THEN 1 ELSE status END) = ?")
+            params.extend([query.today or "", query.status])
         for term in query.search:
             where.append("EXISTS (SELECT 1 FROM json_each(terms) WHERE value = ?)")
             params.append(term)

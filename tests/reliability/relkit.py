@@ -22,6 +22,8 @@ from urllib.parse import urlencode
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.sandbox import SANDBOX, MerchantIdentity
+from hesabe_spec.tolerance import tolerate
+from hesabe_spec.validation import validate_request
 from hesabe_spec.wire import decode_response, encode_request
 from mock_server.app import create_app
 from mock_server.merchants import Merchant, MerchantRegistry
@@ -40,6 +42,7 @@ __all__ = [
     "Seeded",
     "ServerThread",
     "assert_field_error",
+    "assert_read_like_the_server",
     "assert_refused",
     "make_app",
     "open_store",
@@ -386,3 +389,25 @@ def assert_field_error(world: Any, reply: Reply, before: str, field: str) -> dic
     assert env["message"] == next(iter(errors.values()))[0]
     assert any(k == field or k.startswith(field + ".") for k in errors), (field, errors)
     return errors
+
+
+def assert_read_like_the_server(world: Any, reply: Reply, before: str, op_name: str, payload: Any,
+                                field: str) -> str:
+    """The answer the real server gives ``payload``, by its leniencies (hesabe_spec.tolerance):
+    "506" for an amount with float drift; "read" when the leniencies make it valid (then it is
+    answered, or refused by the lifecycle, never as a field error at ``field``); "field error" at
+    ``field`` otherwise. Returns which it was."""
+    tolerated = tolerate(op_name, payload)
+    if tolerated.invalid_data:
+        assert_refused(world, reply, before, status=400, message="Invalid Request Data", code=506,
+                       encrypted=True)
+        return "506"
+    if tolerated.notes and not validate_request(op_name, tolerated.payload):
+        assert reply.status < 500, (reply.status, reply.body[:300])
+        if reply.status != 200:
+            env = assert_refused(world, reply, before, encrypted=True)
+            errors = env["response"] if isinstance(env["response"], dict) else {}
+            assert not any(k == field or k.startswith(field + ".") for k in errors), (field, errors)
+        return "read"
+    assert_field_error(world, reply, before, field)
+    return "field error"

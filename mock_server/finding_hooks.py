@@ -1,0 +1,111 @@
+"""Pipeline hooks around integration findings: recording them, and watching reference numbers.
+
+:class:`FindingsRecorder` hands every exchange's findings to the runtime's
+:class:`~mock_server.findings.FindingsLog`. :class:`ReferenceWatch` adds the findings only
+history can give: an invoice create reusing the reference number of a create minutes before
+(``reference_reused``), worst right after a create the client never heard back from
+(``reference_retried``: the earlier one may well exist, so the customer may get two invoices).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hesabe_spec.operations import OPERATIONS
+from mock_server.clock import Clock
+from mock_server.exchange import Exchange, PipelineHook
+from mock_server.findings import FindingsLog, finding
+
+__all__ = ["REFERENCE_WINDOW", "FindingsRecorder", "ReferenceWatch"]
+
+#: how long (mock clock, seconds) a reference number counts as "just used"
+REFERENCE_WINDOW = 600.0
+#: references remembered at most (the oldest are forgotten first)
+_CAPACITY = 10_000
+#: the operations that create invoices, each with its reference number(s)
+_CREATES = frozenset(op.name for op in OPERATIONS.values() if op.family == "invoices" and op.kind == "create")
+
+
+class FindingsRecorder(PipelineHook):
+    """Feeds every exchange's findings to the log behind ``/_mock/findings`` and the fixtures."""
+
+    def __init__(self, log: FindingsLog) -> None:
+        self.log = log
+
+    def done(self, ex: Exchange) -> None:
+        if ex.findings:
+            self.log.record(ex.findings, ex.operation, ex.method, ex.path, ex.merchant_code)
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    at: float
+    #: the client got the reply (False: dropped, disconnected, or a server error)
+    heard: bool
+
+
+def _references(payload: Any) -> Iterator[tuple[str, str]]:
+    """``(pointer, reference number)`` of each invoice a create payload makes."""
+    if not isinstance(payload, dict):
+        return
+    parts = payload.get("invoices")
+    if isinstance(parts, list):
+        for n, part in enumerate(parts):
+            reference = part.get("referenceNumber") if isinstance(part, dict) else None
+            if isinstance(reference, str) and reference:
+                yield f"/invoices/{n}/referenceNumber", reference
+    elif isinstance(payload.get("referenceNumber"), str) and payload["referenceNumber"]:
+        yield "/referenceNumber", payload["referenceNumber"]
+
+
+class ReferenceWatch(PipelineHook):
+    """``reference_reused`` / ``reference_retried``, per merchant, on the mock's clock."""
+
+    def __init__(self, clock: Clock, window: float = REFERENCE_WINDOW) -> None:
+        self.clock = clock
+        self.window = window
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[tuple[str, str], _Use] = OrderedDict()
+
+    def after(self, ex: Exchange) -> None:
+        if ex.operation not in _CREATES or ex.merchant_code is None or ex.status != 200:
+            return
+        now = self.clock.time()
+        for pointer, reference in _references(ex.request):
+            with self._lock:
+                earlier = self._seen.get((ex.merchant_code, reference))
+            if earlier is None or now - earlier.at > self.window:
+                continue
+            ago = f"{max(0, round(now - earlier.at))} s ago"
+            if earlier.heard:
+                ex.findings.append(finding("reference_reused", f"reference number {reference!r} was used by "
+                                           f"a create {ago}: two invoices now carry it", pointer))
+            else:
+                ex.findings.append(finding("reference_retried", f"reference number {reference!r} was used by "
+                                           f"a create {ago} whose reply never reached the client, and that "
+                                           "create may have gone through: look it up (search the reference) "
+                                           "before creating again", pointer))
+
+    def done(self, ex: Exchange) -> None:
+        if ex.operation not in _CREATES or ex.merchant_code is None or not isinstance(ex.request, dict):
+            return
+        processed = ex.status == 200
+        unheard = ex.delivery != "sent" or ex.status >= 500
+        if not processed and not unheard:
+            return  # refused (400, 429 ...): nothing was made, and the client was told so
+        use = _Use(self.clock.time(), heard=not unheard)
+        with self._lock:
+            for _pointer, reference in _references(ex.request):
+                key = (ex.merchant_code, reference)
+                self._seen.pop(key, None)
+                self._seen[key] = use
+            while len(self._seen) > _CAPACITY:
+                self._seen.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
