@@ -137,7 +137,9 @@ class InvoiceLifecycle(RuleBasedStateMachine):
 
     @rule(page=st.integers(1, 3))
     def list_page(self, page: int) -> None:
-        self.session.call("list_invoices", {"page": page})
+        ex = self.session.call("list_invoices", {"page": page})
+        rows = ((ex.response or {}).get("invoices") or {}).get("data") or []
+        checks.check_details_match_rows(self.session, rows)
 
     @rule()
     def walk_pages(self) -> None:

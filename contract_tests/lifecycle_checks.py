@@ -18,6 +18,7 @@ __all__ = [
     "LIFECYCLE_RULES",
     "Model",
     "ModelInvoice",
+    "check_details_match_rows",
     "check_findable",
     "check_pages",
     "check_stats",
@@ -35,7 +36,13 @@ LIFECYCLE_RULES = {
     "ids_tokens_unique": "no two created invoices share an id or a token",
     "cancelled_never_paid": "a cancelled invoice never becomes paid",
     "paid_not_cancellable": "a paid invoice cannot be cancelled",
+    "details_match_row": "an invoice's details agree with its list row on id, token, amount, status and "
+    "reference",
 }
+
+#: what the details and the dashboard row of one invoice share by design (hesabe-api.md 4.6 lists
+#: where the two shapes differ: merchant_id, invoice_sub_type and transaction types)
+SHARED_FIELDS = ("id", "token", "amount", "invoice_status", "reference_number")
 
 #: walk at most this many pages when looking for an invoice (live targets hold others' data)
 MAX_PAGES = 40
@@ -250,6 +257,22 @@ def check_pages(session: ContractSession, model: Model, *, max_pages: int = MAX_
             )
         )
     _fail(session, findings, f"walked {page} page(s)")
+
+
+def check_details_match_rows(session: ContractSession, rows: list[Any], *, limit: int = 3) -> None:
+    """details_match_row: get each of the first ``limit`` rows of one list answer and compare the
+    fields both shapes carry. Each side is one answer, so other users of a shared sandbox cannot
+    make it fail, short of paying or cancelling that very invoice between the two calls."""
+    findings = []
+    for row in [r for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int)][:limit]:
+        ex = session.call("get_invoice", {}, path_params={"id": row["id"]}, intent="observe")
+        details = ex.response if ex.accepted and isinstance(ex.response, dict) else {}
+        findings += [
+            Finding("get_invoice", "details_match_row", f"/response/{key}",
+                    f"{row.get(key)!r} (its list row)", repr(details.get(key)), "lifecycle")
+            for key in SHARED_FIELDS if details.get(key) != row.get(key)
+        ]
+    _fail(session, findings, "details of the rows of one list page")
 
 
 def check_findable(session: ContractSession, model: Model) -> None:

@@ -4,7 +4,8 @@ From a valid payload and its operation's request schema, :func:`mutations` lists
 change that makes the payload invalid at exactly one place: remove a required member, break an
 active ``if``/``then`` requirement, give a member the wrong JSON type, a value outside its enum or
 const, a string that misses its pattern or format, too short, too long, an empty array below
-``minItems``, a number below ``minimum``. Each candidate is re-validated with
+``minItems``, a number below ``minimum``, and an amount with float drift (``drift``: more than 3
+decimals, which the real server refuses as a whole with 506). Each candidate is re-validated with
 ``hesabe_spec.validate_request`` and kept only when every violation sits at the mutated pointer,
 so "exactly one rule broken" is checked, not assumed.
 
@@ -25,6 +26,7 @@ from contract_tests.schemagen import (
     flatten,
     json_type,
     matches,
+    money_patterns,
     object_shape,
     satisfies,
     types_of,
@@ -167,6 +169,8 @@ def _leaf(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root
         if "const" in p:
             bad = "9" if p["const"] != "9" else "8"
             yield make("const", bad, f"{bad!r} instead of {p['const']!r}")
+        if p.get("pattern") in money_patterns() and isinstance(value, str) and value.count(".") == 1:
+            yield make("drift", value + "0001", f"{value + '0001'!r}: more than 3 decimals (float drift)")
         if "pattern" in p and isinstance(value, str):
             bad_text = next((s for s in _BAD_STRINGS if not satisfies({"pattern": p["pattern"]}, s)), None)
             if bad_text is not None:

@@ -321,3 +321,104 @@ def token_rotation(ex: Exchange) -> list[Finding]:
             )
         ]
     return []
+
+
+# -------------------------------------------------------------- rules that hold on one list response
+# Each reads one response only, so it holds on any server at any moment: two calls would race the
+# other users of a shared sandbox. Each was checked against seed 003's real body first.
+
+_COUNTERS = ("invoice_paid", "invoice_not_paid", "invoice_cancelled")
+
+
+def _count(value: Any) -> int | None:
+    """A dashboard counter as a number: null (no rows) is 0; anything unreadable is None."""
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register
+def stats_add_up(ex: Exchange) -> list[Finding]:
+    """In ``stats`` and in ``order_stats``, the total is paid + unpaid + cancelled."""
+    if ex.name != "list_invoices" or not ex.accepted or not isinstance(ex.response, dict):
+        return []
+    found = []
+    for block in ("stats", "order_stats"):
+        stats = ex.response.get(block)
+        if not isinstance(stats, dict):
+            continue  # response_schema reports a missing block
+        total, parts = _count(stats.get("total_invoice_count")), [_count(stats.get(k)) for k in _COUNTERS]
+        if total is None or None in parts:
+            continue  # response_schema reports an unreadable counter
+        if total != sum(p for p in parts if p is not None):
+            shown = {k: stats.get(k) for k in ("total_invoice_count", *_COUNTERS)}
+            found.append(_finding(ex, "stats_add_up", f"/response/{block}/total_invoice_count",
+                                  "the sum of paid, not paid and cancelled", shown))
+    return found
+
+
+def _unfiltered(ex: Exchange) -> bool:
+    sent = set(ex.payload) if isinstance(ex.payload, dict) else set()
+    return not (sent - {"merchantCode", "page"}) and not (set(ex.params) - {"page"})
+
+
+@register
+def stats_match_pagination(ex: Exchange) -> list[Finding]:
+    """Unfiltered, the dashboard's ``stats`` total is its list's ``pagination.total`` (stats ignore the
+    filters, so only an unfiltered list can be compared; orders are in neither)."""
+    if ex.name != "list_invoices" or not ex.accepted or not _unfiltered(ex):
+        return []
+    if not isinstance(ex.response, dict):
+        return []
+    stats, invoices = ex.response.get("stats"), ex.response.get("invoices")
+    pagination = invoices.get("pagination") if isinstance(invoices, dict) else None
+    if not isinstance(stats, dict) or not isinstance(pagination, dict):
+        return []
+    total, listed = stats.get("total_invoice_count"), pagination.get("total")
+    if isinstance(total, int) and isinstance(listed, int) and total != listed:
+        return [_finding(ex, "stats_match_pagination", "/response/invoices/pagination/total",
+                         f"{total} (stats.total_invoice_count of the same unfiltered answer)", listed)]
+    return []
+
+
+def _pagination(ex: Exchange) -> tuple[str, dict[str, Any]] | None:
+    response = ex.response if isinstance(ex.response, dict) else {}
+    for pointer, holder in (("/response/pagination", response), ("/response/invoices/pagination",
+                                                                  response.get("invoices"))):
+        block = holder.get("pagination") if isinstance(holder, dict) else None
+        if isinstance(block, dict):
+            return pointer, block
+    return None
+
+
+@register
+def page_counts_consistent(ex: Exchange) -> list[Finding]:
+    """A page's ``count`` fits ``per_page``, its page number and the ``total``: full pages before the
+    last, the rest on the last, none after; ``total_pages`` and the next/previous links agree."""
+    if ex.operation.kind != "read" or not ex.accepted:
+        return []
+    located = _pagination(ex)
+    if located is None:
+        return []
+    pointer, p = located
+    numbers = [p.get(k) for k in ("total", "count", "per_page", "current_page", "total_pages")]
+    ints = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
+    if len(ints) != len(numbers) or not p["per_page"]:
+        return []  # response_schema reports missing or mistyped members
+    total, count, per_page, page, pages = ints
+    pages_expected = -(-total // per_page)
+    expected = min(per_page, max(0, total - per_page * (page - 1)))
+    problems: list[tuple[str, str, Any]] = []
+    if pages != pages_expected and not (total == 0 and pages == 1):
+        problems.append(("total_pages", f"ceil(total / per_page) = {pages_expected}", pages))
+    if count != expected:
+        problems.append(("count", f"{expected} (page {page} of {total} at {per_page} a page)", count))
+    if (p.get("next_page_url") is None) != (page >= pages):
+        problems.append(("next_page_url", "a link exactly when a later page exists", p.get("next_page_url")))
+    if (p.get("previous_page_url") is None) != (page <= 1):
+        problems.append(("previous_page_url", "a link exactly when page > 1", p.get("previous_page_url")))
+    return [_finding(ex, "page_counts_consistent", f"{pointer}/{key}", want, got)
+            for key, want, got in problems]

@@ -27,7 +27,10 @@ from contract_tests.errors import UnsupportedSchema
 from contract_tests.values import GenContext
 from hesabe_spec.schema_store import FORMAT_CHECKER, SCHEMA_BASE_URI, documents
 
-__all__ = ["ObjectShape", "check_keywords", "flatten", "matches", "object_shape", "strategy_for", "types_of"]
+__all__ = [
+    "ObjectShape", "check_keywords", "flatten", "matches", "money_patterns", "object_shape", "strategy_for",
+    "types_of",
+]
 
 SUPPORTED = frozenset(
     {
@@ -161,6 +164,12 @@ def matches(condition: dict[str, Any], value: Any) -> bool:
 def _defs() -> dict[str, Any]:
     defs: dict[str, Any] = documents()[SCHEMA_BASE_URI + "defs.json"]["$defs"]
     return defs
+
+
+def money_patterns() -> frozenset[str]:
+    """The patterns of the money definitions in ``defs.json`` (3-decimal amounts)."""
+    d = _defs()
+    return frozenset(d[name]["pattern"] for name in ("Money3", "PositiveMoney3", "Money3OrEmpty"))
 
 
 def _pattern_hints(ctx: GenContext) -> dict[str, st.SearchStrategy[Any]]:

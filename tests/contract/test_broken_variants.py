@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 from contract_breakers import OPEN, Tamper, catching, run_machine, run_property, session_for
 
-from contract_tests.lifecycle_checks import Model, ModelInvoice, check_pages
+from contract_tests.lifecycle_checks import Model, ModelInvoice, check_details_match_rows, check_pages
+from contract_tests.mutations import Mutation, mutations
 from contract_tests.operation_checks import check_invalid, check_valid
+from contract_tests.rules import RULES
 from mock_server.app import create_app
+from mock_server.exchange import PipelineHook
 
 
 @pytest.fixture(autouse=True)
@@ -120,17 +123,18 @@ def test_invoice_lost_after_create_is_caught_by_the_lifecycle_model() -> None:
 
 
 def test_stats_off_by_one_is_caught_by_stats_match_model() -> None:
-    def one_too_many(env: dict[str, Any]) -> None:
-        stats = env["response"]["stats"]
-        if stats["total_invoice_count"]:
-            stats["total_invoice_count"] += 1
+    def one_unpaid_shown_paid(env: dict[str, Any]) -> None:
+        stats = env["response"]["stats"]  # consistent in itself and with the list: only history shows it
+        if int(stats["invoice_not_paid"] or 0):
+            stats["invoice_not_paid"] = str(int(stats["invoice_not_paid"]) - 1)
+            stats["invoice_paid"] = str(int(stats["invoice_paid"]) + 1)
 
-    app = Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_too_many))
+    app = Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_unpaid_shown_paid))
     session, _res = session_for(app)
     assert "stats_match_model" in run_machine(session)
 
 
-def test_pagination_skipping_an_item_is_caught_by_the_page_walk() -> None:
+def test_pagination_skipping_an_item_is_caught_by_the_page_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app()
     store = app.state.mock.store
     listing = store.list_invoices
@@ -148,4 +152,132 @@ def test_pagination_skipping_an_item_is_caught_by_the_page_walk() -> None:
         model.invoices[inv["id"]] = ModelInvoice(inv["id"], inv["token"], inv["reference_number"], 1)
     with catching() as rules:
         check_pages(session, model)
+    assert rules == {"page_counts_consistent"}  # the short second page is caught by its own answer
+    monkeypatch.delitem(RULES, "page_counts_consistent")  # and without that rule, by the walk
+    with catching() as rules:
+        check_pages(session, model)
     assert {"pages_consistent", "found_on_a_page"} <= rules
+
+
+# -- rules that read one list answer (each also checked against seed 003: test_rules_on_seed.py) ---
+def _with_invoices(app: Any, n: int = 3) -> tuple[Any, Any]:
+    session, res = session_for(app)
+    for _ in range(n):
+        res.fresh_invoice()
+    return session, res
+
+
+def test_counters_that_do_not_add_up_are_caught_by_stats_add_up() -> None:
+    def one_more_paid(env: dict[str, Any]) -> None:
+        stats = env["response"]["stats"]
+        stats["invoice_paid"] = str(int(stats["invoice_paid"] or 0) + 1)
+
+    session, _res = _with_invoices(Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_more_paid)))
+    with catching() as rules:
+        session.call("list_invoices", {})
+    assert rules == {"stats_add_up"}
+
+
+def test_stats_apart_from_the_list_total_are_caught_by_stats_match_pagination() -> None:
+    def one_more_everywhere_in_stats(env: dict[str, Any]) -> None:
+        stats = env["response"]["stats"]  # consistent in itself, apart from the list it came with
+        stats["total_invoice_count"] += 1
+        stats["invoice_not_paid"] = str(int(stats["invoice_not_paid"] or 0) + 1)
+
+    app = Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_more_everywhere_in_stats))
+    session, _res = _with_invoices(app)
+    with catching() as rules:
+        session.call("list_invoices", {})
+    assert rules == {"stats_match_pagination"}
+    with catching() as rules:  # filtered: stats ignore filters, so there is nothing to compare
+        session.call("list_invoices", {"search": "nothing"})
+    assert rules == set()
+
+
+def test_a_count_that_misfits_the_page_is_caught_by_page_counts_consistent() -> None:
+    def one_row_short(env: dict[str, Any]) -> None:
+        env["response"]["invoices"]["pagination"]["count"] -= 1
+
+    session, _res = _with_invoices(Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_row_short)))
+    with catching() as rules:
+        session.call("list_invoices", {})
+    assert rules == {"page_counts_consistent"}
+
+
+def test_a_missing_next_link_is_caught_by_page_counts_consistent() -> None:
+    def no_next(env: dict[str, Any]) -> None:
+        env["response"]["pagination"]["next_page_url"] = None
+
+    app = Tamper(create_app(), _editing(_on("/open-invoice/", "GET"), no_next))
+    session, _res = session_for(app)
+    for _ in range(16):  # more than one page of 15
+        session.call("create_open_invoice", {"title": "T", "amountType": "0", "fixAmount": "5.000"})
+    with catching() as rules:
+        session.call("list_open_invoices", {})
+    assert rules == {"page_counts_consistent"}
+
+
+def test_details_that_disagree_with_their_row_are_caught_by_details_match_row() -> None:
+    def other_amount(env: dict[str, Any]) -> None:
+        env["response"]["amount"] = "99.999"
+
+    app = Tamper(create_app(), _editing(lambda s: s["path"].startswith("/api/v1/invoice/") and
+                                        s["method"] == "GET", other_amount))
+    session, _res = _with_invoices(app)
+    ex = session.call("list_invoices", {})
+    with catching() as rules:
+        check_details_match_rows(session, ex.response["invoices"]["data"])
+    assert rules == {"details_match_row"}
+
+
+# -- the one-rule-broken payloads follow the server's leniencies ------------------------------------
+def _broken_at(operation: str, kind: str, pointer: str, payload: dict[str, Any]) -> Mutation:
+    found = [m for m in mutations(operation, payload) if (m.kind, m.pointer) == (kind, pointer)]
+    assert found, (kind, pointer)
+    return found[0]
+
+
+_INVOICE = {"merchantCode": "842217", "amount": "20.000", "invoiceType": "0", "expiresAt": "2099-12-31",
+            "customerName": "Test", "referenceNumber": "LEN-1"}
+
+
+def test_the_unbroken_mock_answers_drift_506_and_tolerates_with_a_finding() -> None:
+    session, _res = session_for(create_app())
+    drift = _broken_at("create_invoice", "drift", "/amount", _INVOICE)
+    empty = _broken_at("create_invoice", "minLength", "/customerName", _INVOICE)
+    for mutation in (drift, empty):
+        with catching() as rules:
+            ex = session.call("create_invoice", mutation.payload, intent="invalid", mutation=mutation)
+        assert rules == set()
+    assert ex.accepted and "empty_value" in [f["rule"] for f in ex.context["mock_findings"]]
+
+
+def test_a_field_error_for_a_drifted_amount_is_caught_by_invalid_rejected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock_server.pipeline as pipeline
+    from hesabe_spec.tolerance import Tolerated
+
+    monkeypatch.setattr(pipeline, "tolerate", lambda _op, payload: Tolerated(payload, ()))  # the docs' letter
+    session, _res = session_for(create_app())
+    drift = _broken_at("create_invoice", "drift", "/amount", _INVOICE)
+    with catching() as rules:
+        session.call("create_invoice", drift.payload, intent="invalid", mutation=drift)
+    assert rules == {"invalid_rejected"}
+    empty = _broken_at("create_invoice", "minLength", "/customerName", _INVOICE)
+    with catching() as rules:  # refusing what the real server reads is caught too
+        session.call("create_invoice", empty.payload, intent="invalid", mutation=empty)
+    assert rules == {"invalid_rejected"}
+
+
+def test_a_tolerance_without_its_finding_is_caught_by_invalid_rejected() -> None:
+    class Forget(PipelineHook):  # a mock that tolerates silently
+        def after(self, ex: Any) -> None:
+            ex.findings.clear()
+
+    app = create_app()
+    app.state.mock.hooks.insert(0, Forget())
+    session, _res = session_for(app)
+    empty = _broken_at("create_invoice", "minLength", "/customerName", _INVOICE)
+    with catching() as rules:
+        session.call("create_invoice", empty.payload, intent="invalid", mutation=empty)
+    assert rules == {"invalid_rejected"}

@@ -1,0 +1,212 @@
+"""Integration findings: on every journal entry, summarised by ``GET /_mock/findings``, failing the
+pytest fixtures' tests at teardown, refused by ``hesabe-mock --strict``."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from support.mock_process import mock_process
+
+from hesabe_spec.client import HesabeClient
+from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.sandbox import SANDBOX
+from hesabe_spec.tolerance import RULES as LENIENCIES
+from mock_server.control.client import MockControl, MockControlError
+from mock_server.findings import CATALOG
+from mock_server.testing import MockHandle
+
+pytest_plugins = ["mock_server.testing"]
+
+INVOICE = {"amount": "20.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-12-31",
+           "referenceNumber": "F-1"}
+
+
+def _raw(mock: MockHandle) -> HesabeClient:
+    """Sends what it is given; pads like the server, so no padding finding mixes in."""
+    return mock.client(validate=False, max_retries=0, request_block_size=32)
+
+
+def test_every_leniency_is_a_finding_rule_with_a_severity() -> None:
+    assert set(LENIENCIES) <= set(CATALOG)
+    assert {rule.severity for rule in CATALOG.values()} == {"error", "warning"}
+    assert CATALOG["unknown_field"].severity == "error" and CATALOG["amount_format"].severity == "warning"
+    assert CATALOG["padding_16"].severity == "warning" and CATALOG["empty_value"].severity == "error"
+
+
+@pytest.mark.hesabe_mock_findings("off")
+def test_the_summary_counts_per_rule_and_filters_by_severity(hesabe_mock_inprocess: MockHandle) -> None:
+    client = _raw(hesabe_mock_inprocess)
+    for n in range(3):
+        client.call("create_invoice", {**INVOICE, "amount": "20.5", "customer_name": "x",
+                                       "referenceNumber": f"F-{n}"})
+    control = hesabe_mock_inprocess.control
+    summary = control.findings()
+    assert summary["rules"]["unknown_field"]["count"] == 3 and summary["rules"]["amount_format"]["count"] == 3
+    assert summary["rules"]["unknown_field"]["latest"][-1]["pointer"] == "/customer_name"
+    assert summary["errors"] >= 3 and summary["total"] == summary["errors"] + summary["warnings"]
+    assert set(control.findings("error")["rules"]) == {"unknown_field"}
+    with pytest.raises(MockControlError, match="severity"):
+        control.findings("fatal")
+    control.clear_findings()
+    assert control.findings()["total"] == 0 and control.journal()  # the journal keeps its entries
+    client.call("create_invoice", {**INVOICE, "customer_name": "x"})
+    control.reset()
+    assert control.findings()["total"] == 0
+
+
+def test_a_reference_reused_within_minutes_is_a_warning(hesabe_mock_inprocess: MockHandle) -> None:
+    client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
+    control.freeze()
+    client.call("create_invoice", INVOICE)
+    client.call("create_invoice", INVOICE)
+    assert [f["rule"] for f in control.journal(1)[-1]["findings"]] == ["reference_reused"]
+    control.advance(11 * 60)
+    client.call("create_invoice", INVOICE)
+    assert control.journal(1)[-1]["findings"] == []
+
+
+def test_a_token_used_after_it_expired_is_a_warning(hesabe_mock_inprocess: MockHandle) -> None:
+    client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
+    control.freeze()
+    bearer = client.tokens.bearer()
+    control.advance(901)
+    assert client.call("list_invoices").ok  # a read: the client logs in again after the 401
+    entries = control.journal(operation="list_invoices")
+    assert [(e["status"], [f["rule"] for f in e["findings"]]) for e in entries] == [
+        (401, ["expired_token"]), (200, [])]
+    assert bearer != client.tokens.bearer()
+
+
+@pytest.mark.parametrize(("block", "upper", "rules"), [(16, False, ["padding_16"]), (32, False, []),
+                                                      (32, True, ["hex_uppercase"])])
+def test_wire_findings_of_the_request(hesabe_mock_inprocess: MockHandle, block: int, upper: bool,
+                                      rules: list[str]) -> None:
+    client = _raw(hesabe_mock_inprocess)
+    payload = {"merchantCode": SANDBOX.merchant_code, "search": "x"}  # 39 bytes: the two pads differ
+    data = SANDBOX.keys.encrypt(_compact(payload), block_size=block)
+    prepared = client.prepare("list_invoices", bearer=client.tokens.bearer())
+    params = {**dict(prepared.params or {}), "data": data.upper() if upper else data}
+    res = hesabe_mock_inprocess.control.session.request("GET", prepared.url, headers=dict(prepared.headers),
+                                                        params=params)
+    assert res.status_code == 200
+    assert [f["rule"] for f in hesabe_mock_inprocess.control.journal(1)[-1]["findings"]] == rules
+
+
+def _compact(payload: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def test_a_pad_counted_in_characters_is_an_error(hesabe_mock_inprocess: MockHandle) -> None:
+    """A kit padding by UTF-16 units: Arabic text makes the pad short of the bytes (this one happens
+    to land on whole blocks, so the server reads it; other texts break)."""
+    client = _raw(hesabe_mock_inprocess)
+    text = next(t for t in ('{"merchantCode":"842217","search":"' + "محمد" * 4 + "x" * j + '"}'
+                            for j in range(32))
+                if (len(t.encode()) + 32 - len(t) % 32) % 16 == 0 and 32 - len(t) % 32 not in (
+                    16 - len(t.encode()) % 16, 32 - len(t.encode()) % 32))
+    pad = 32 - len(text) % 32
+    from Crypto.Cipher import AES
+
+    raw = AES.new(SANDBOX.secret_key.encode(), AES.MODE_CBC, SANDBOX.iv_key.encode()).encrypt(
+        (text + chr(pad) * pad).encode())
+    prepared = client.prepare("list_invoices", bearer=client.tokens.bearer())
+    res = hesabe_mock_inprocess.control.session.request(
+        "GET", prepared.url, headers=dict(prepared.headers), params={"data": raw.hex()})
+    assert res.status_code == 200
+    found = hesabe_mock_inprocess.control.journal(1)[-1]["findings"]
+    assert [(f["rule"], f["severity"]) for f in found] == [("padding_by_characters", "error")]
+    hesabe_mock_inprocess.control.clear_findings()  # this test provoked it on purpose
+
+
+# -- the pytest fixtures ---------------------------------------------------------------------------
+_INNER_TEST = '''
+import pytest
+
+INVOICE = {"amount": "20.000", "invoiceType": "0", "expiresAt": "2099-12-31", "customer_name": "Ali"}
+
+
+def test_integration_sends_a_snake_case_field(hesabe_mock):
+    client = hesabe_mock.client(validate=False)
+    assert client.call("create_invoice", INVOICE).ok    # the real server would accept it, too
+
+
+@pytest.mark.hesabe_mock_findings("off")
+def test_marked_off(hesabe_mock_inprocess):
+    hesabe_mock_inprocess.client(validate=False).call("create_invoice", INVOICE)
+
+
+@pytest.mark.hesabe_mock_findings("fail", ignore=["unknown_field"])
+def test_rule_ignored(hesabe_mock_inprocess):
+    hesabe_mock_inprocess.client(validate=False).call("create_invoice", INVOICE)
+
+
+def test_clean_integration(hesabe_mock_inprocess):
+    hesabe_mock_inprocess.create_invoice()
+'''
+
+
+def _child_pytest(tmp_path: Path, *args: str,
+                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["mock_server.testing"]\n')
+    (tmp_path / "test_integration.py").write_text(textwrap.dedent(_INNER_TEST))
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HESABE_", "HYPOTHESIS_"))}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", *args],
+                          cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=300)
+
+
+def test_the_fixtures_fail_a_test_whose_integration_sends_an_unknown_field(tmp_path: Path) -> None:
+    run = _child_pytest(tmp_path)
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "4 passed, 1 error" in run.stdout, run.stdout[-3000:]  # the call passed, its teardown failed
+    assert "ERROR at teardown of test_integration_sends_a_snake_case_field" in run.stdout
+    assert "[unknown_field] create_invoice /customer_name" in run.stdout
+    assert "did you mean customerName?" in run.stdout
+
+
+@pytest.mark.parametrize(("how", "outcome"), [(("--hesabe-mock-findings=off",), "4 passed"),
+                                              (("-W", "default", "--hesabe-mock-findings=warn"), "4 passed")])
+def test_the_fixture_mode_is_configurable(tmp_path: Path, how: tuple[str, ...], outcome: str) -> None:
+    run = _child_pytest(tmp_path, *how)
+    assert run.returncode == 0 and outcome in run.stdout, run.stdout[-3000:]
+    assert ("HesabeFindingsWarning" in run.stdout) == ("warn" in how[-1])
+
+
+def test_the_fixture_mode_comes_from_the_environment_too(tmp_path: Path) -> None:
+    run = _child_pytest(tmp_path, env={"HESABE_MOCK_FINDINGS": "off"})
+    assert run.returncode == 0 and "4 passed" in run.stdout, run.stdout[-3000:]
+
+
+# -- hesabe-mock --strict --------------------------------------------------------------------------
+def test_strict_refuses_what_would_be_a_finding_with_a_field_error() -> None:
+    with mock_process("--strict") as program, requests.Session() as session:
+        client = HesabeClient(ClientConfig(base_url=program.url), transport=session, validate=False,
+                              max_retries=0)
+        unknown = client.call("create_invoice", {**INVOICE, "customer_name": "x"}, raise_errors=False)
+        assert unknown.status == 400 and unknown.envelope == {
+            "status": False, "message": "The customer_name field is not allowed.",
+            "response": {"customer_name": ["The customer_name field is not allowed."]}}
+        short = client.call("create_invoice", {**INVOICE, "amount": "20.5"}, raise_errors=False)
+        assert short.status == 400 and list(short.envelope["response"]) == ["amount"]
+        page = client.call("list_invoices", {"page": "abc"}, raise_errors=False)
+        assert page.status == 400 and list(page.envelope["response"]) == ["page"]
+        subscription = client.call("create_invoice", {**INVOICE, "frequency": "1", "noofRecurrence": "2",
+                                                      "SubscriptionType": "1", "startDate": "2099-01-01"})
+        assert subscription.response["invoice_type"] == 1  # strict: the path decides, as the docs say
+        assert client.call("create_invoice", INVOICE).ok  # what the docs define still passes
+        with MockControl(program.url) as control:
+            assert control.findings()["rules"]["unknown_field"]["count"] == 1
+        csv = base64.b64encode(b"name,phone,amount\nAli,96566666666,1.000\n").decode()
+        upload = {"isScheduled": "false", "fileType": "csv", "invoices": csv}
+        assert client.call("upload_bulk_invoices", upload).ok
+    assert "Traceback" not in program.output
