@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from contract_tests.mutations import Mutation, mutations
 from contract_tests.schemagen import check_keywords, flatten, strategy_for
 from contract_tests.values import GenContext
-from hesabe_spec.amounts import format_amount, items_cover_amount
+from hesabe_spec.amounts import amount_range_ordered, format_amount, items_cover_amount
 from hesabe_spec.enums import CreateInvoiceType, InvoiceSubType
 from hesabe_spec.operations import OPERATIONS, resolve_operation, route_siblings
 from hesabe_spec.schema_store import request_schema
@@ -73,6 +73,7 @@ def valid_payloads(operation: str, ctx: GenContext | None = None) -> st.SearchSt
     if operation not in OPERATIONS:
         raise KeyError(operation)
     drawn = strategy_for(list(_parts(operation)), operation, ctx or GenContext()).map(_items_covering)
+    drawn = drawn.map(_range_ordered)
     op = OPERATIONS[operation]
     foreign = {name for sibling in route_siblings(op) for name in sibling.selected_by}
     if not foreign:
@@ -100,6 +101,17 @@ def _items_covering(payload: Any) -> Any:
     fixed = [*listed[:-1], {**listed[-1], "amount": format_amount(Decimal(payload["amount"]) - others)}]
     text = json.dumps(fixed, ensure_ascii=False, separators=(",", ":")) if isinstance(items, str) else fixed
     return {**payload, "itemsList": text}
+
+
+def _range_ordered(payload: Any) -> Any:
+    """``payload`` with ``minAmount`` not above ``maxAmount`` (swapped if need be), another rule of
+    the API a schema cannot state (:func:`hesabe_spec.amounts.amount_range_ordered`)."""
+    if not isinstance(payload, dict):
+        return payload
+    low, high = payload.get("minAmount"), payload.get("maxAmount")
+    if not low or not high or amount_range_ordered(low, high):
+        return payload
+    return {**payload, "minAmount": high, "maxAmount": low}
 
 
 def invalid_payloads(

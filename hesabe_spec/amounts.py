@@ -14,7 +14,7 @@ from typing import Any
 
 from hesabe_spec.errors import RequestValidationError
 
-__all__ = ["LocalViolation", "format_amount", "items_cover_amount"]
+__all__ = ["LocalViolation", "amount_range_ordered", "format_amount", "items_cover_amount"]
 
 _QUANTUM = Decimal("0.001")
 
@@ -85,3 +85,8 @@ def items_cover_amount(amount: Any, item_amounts: Iterable[Any]) -> bool:
     The values are wire amounts (``"20.000"``, numbers)."""
     given = [Decimal(str(a)) for a in item_amounts]
     return not given or sum(given) >= Decimal(str(amount))
+
+
+def amount_range_ordered(minimum: Any, maximum: Any) -> bool:
+    """Whether an open invoice's ``minAmount`` is not above its ``maxAmount`` (wire amounts)."""
+    return Decimal(str(minimum)) <= Decimal(str(maximum))

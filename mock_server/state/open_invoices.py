@@ -8,8 +8,8 @@ shown or filtered, as Hesabe's app reads its list filter (``status`` "1": expire
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
+from hesabe_spec.amounts import amount_range_ordered
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
@@ -37,7 +37,7 @@ class OpenInvoiceService:
         return item if status == item.status else replace(item, status=status)
 
     def create(self, merchant: Merchant, new: NewOpenInvoice) -> OpenInvoice:
-        if new.open_amount and Decimal(new.min_amount) > Decimal(new.max_amount):
+        if new.open_amount and not amount_range_ordered(new.min_amount, new.max_amount):
             raise Unprocessable(MAX_BELOW_MIN, {"maxAmount": [MAX_BELOW_MIN]})
         now = self.clock.stamp()
         for _attempt in range(8):
