@@ -206,10 +206,10 @@ def resolve_operation(operation: Operation, payload: Any) -> Operation:
     siblings = route_siblings(operation)
     if not siblings:
         return operation
-    fields = payload if isinstance(payload, dict) else {}
-    candidates = [operation, *siblings]
+    fields = payload.keys() if isinstance(payload, dict) else set()
+    candidates = (operation, *siblings)
     for op in candidates:
-        if op.selected_by and any(name in fields for name in op.selected_by):
+        if op.selected_by and not fields.isdisjoint(op.selected_by):
             return op
     return next((op for op in candidates if not op.selected_by), operation)
 

@@ -10,9 +10,6 @@ history can give: an invoice create reusing the reference number of a create min
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from hesabe_spec.operations import OPERATIONS
@@ -41,25 +38,25 @@ class FindingsRecorder(PipelineHook):
             self.log.record(ex.findings, ex.operation, ex.method, ex.path, ex.merchant_code)
 
 
-@dataclass(frozen=True, slots=True)
-class _Use:
-    at: float
-    #: the client got the reply (False: dropped, disconnected, or a server error)
-    heard: bool
+#: when a reference number was last used by a create (mock clock), and whether the client got the
+#: reply (False: dropped, disconnected, or a server error)
+_Use = tuple[float, bool]
 
 
-def _references(payload: Any) -> Iterator[tuple[str, str]]:
+def _references(payload: Any) -> list[tuple[str, str]]:
     """``(pointer, reference number)`` of each invoice a create payload makes."""
     if not isinstance(payload, dict):
-        return
+        return []
     parts = payload.get("invoices")
-    if isinstance(parts, list):
-        for n, part in enumerate(parts):
-            reference = part.get("referenceNumber") if isinstance(part, dict) else None
-            if isinstance(reference, str) and reference:
-                yield f"/invoices/{n}/referenceNumber", reference
-    elif isinstance(payload.get("referenceNumber"), str) and payload["referenceNumber"]:
-        yield "/referenceNumber", payload["referenceNumber"]
+    if not isinstance(parts, list):
+        reference = payload.get("referenceNumber")
+        return [("/referenceNumber", reference)] if isinstance(reference, str) and reference else []
+    found = []
+    for n, part in enumerate(parts):
+        reference = part.get("referenceNumber") if isinstance(part, dict) else None
+        if isinstance(reference, str) and reference:
+            found.append((f"/invoices/{n}/referenceNumber", reference))
+    return found
 
 
 class ReferenceWatch(PipelineHook):
@@ -69,19 +66,24 @@ class ReferenceWatch(PipelineHook):
         self.clock = clock
         self.window = window
         self._lock = threading.Lock()
-        self._seen: OrderedDict[tuple[str, str], _Use] = OrderedDict()
+        #: (merchant code, reference) -> last use, oldest first (a dict keeps insertion order)
+        self._seen: dict[tuple[str, str], _Use] = {}
 
     def after(self, ex: Exchange) -> None:
-        if ex.operation not in _CREATES or ex.merchant_code is None or ex.status != 200:
+        if ex.status != 200 or ex.operation not in _CREATES or ex.merchant_code is None:
             return
-        now = self.clock.time()
-        for pointer, reference in _references(ex.request):
-            with self._lock:
-                earlier = self._seen.get((ex.merchant_code, reference))
-            if earlier is None or now - earlier.at > self.window:
+        references = _references(ex.request)
+        if not references:
+            return
+        for pointer, reference in references:
+            earlier = self._seen.get((ex.merchant_code, reference))  # a dict read needs no lock
+            if earlier is None:
                 continue
-            ago = f"{max(0, round(now - earlier.at))} s ago"
-            if earlier.heard:
+            now = self.clock.time()
+            if now - earlier[0] > self.window:
+                continue
+            ago = f"{max(0, round(now - earlier[0]))} s ago"
+            if earlier[1]:
                 ex.findings.append(finding("reference_reused", f"reference number {reference!r} was used by "
                                            f"a create {ago}: two invoices now carry it", pointer))
             else:
@@ -91,20 +93,23 @@ class ReferenceWatch(PipelineHook):
                                            "before creating again", pointer))
 
     def done(self, ex: Exchange) -> None:
-        if ex.operation not in _CREATES or ex.merchant_code is None or not isinstance(ex.request, dict):
+        if ex.operation not in _CREATES or ex.merchant_code is None:
             return
-        processed = ex.status == 200
         unheard = ex.delivery != "sent" or ex.status >= 500
-        if not processed and not unheard:
+        if ex.status != 200 and not unheard:
             return  # refused (400, 429 ...): nothing was made, and the client was told so
-        use = _Use(self.clock.time(), heard=not unheard)
+        references = _references(ex.request)
+        if not references:
+            return
+        use = (self.clock.time(), not unheard)
         with self._lock:
-            for _pointer, reference in _references(ex.request):
+            seen = self._seen
+            for _pointer, reference in references:
                 key = (ex.merchant_code, reference)
-                self._seen.pop(key, None)
-                self._seen[key] = use
-            while len(self._seen) > _CAPACITY:
-                self._seen.popitem(last=False)
+                seen.pop(key, None)  # re-inserted last: the dict stays oldest first
+                seen[key] = use
+            while len(seen) > _CAPACITY:
+                del seen[next(iter(seen))]
 
     def clear(self) -> None:
         with self._lock:

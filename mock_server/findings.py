@@ -21,7 +21,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from hesabe_spec.tolerance import Note
 
@@ -84,9 +84,9 @@ CATALOG: dict[str, FindingRule] = _rules(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One finding of one exchange. ``pointer`` is a JSON pointer into the request payload."""
+class Finding(NamedTuple):
+    """One finding of one exchange. ``pointer`` is a JSON pointer into the request payload.
+    (A named tuple: one is made on the hot path for many requests, and a tuple is cheap to make.)"""
 
     rule: str
     severity: Severity
@@ -112,8 +112,7 @@ def from_note(note: Note) -> Finding:
 RECENT = 500
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedFinding:
+class LoggedFinding(NamedTuple):
     """A finding with the exchange it came from."""
 
     finding: Finding
@@ -136,15 +135,16 @@ class FindingsLog:
 
     def __init__(self, capacity: int = RECENT) -> None:
         self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
+        self._counts: dict[str, int] = {}
         self._recent: deque[LoggedFinding] = deque(maxlen=capacity)
 
     def record(self, findings: Iterable[Finding], operation: str, method: str, path: str,
                merchant_code: str | None) -> None:
+        counts, recent = self._counts, self._recent
         with self._lock:
             for f in findings:
-                self._counts[f.rule] += 1
-                self._recent.append(LoggedFinding(f, operation, method, path, merchant_code))
+                counts[f.rule] = counts.get(f.rule, 0) + 1
+                recent.append(LoggedFinding(f, operation, method, path, merchant_code))
 
     def recent(self, severity: Severity | None = None,
                merchant_code: str | None = None) -> list[LoggedFinding]:
@@ -161,7 +161,7 @@ class FindingsLog:
             items = list(self._recent)
         rules: dict[str, Any] = {}
         for name, rule in CATALOG.items():
-            if not counts.get(name):
+            if not counts.get(name):  # also those a merchant's reset brought back to 0
                 continue
             latest = [f.to_json() for f in items if f.finding.rule == name][-5:]
             rules[name] = {"severity": rule.severity, "count": counts[name], "summary": rule.summary,
@@ -179,7 +179,8 @@ class FindingsLog:
                 self._recent.clear()
                 return
             kept = [f for f in self._recent if f.merchant_code != merchant_code]
-            dropped = Counter(f.finding.rule for f in self._recent if f.merchant_code == merchant_code)
+            for f in self._recent:
+                if f.merchant_code == merchant_code:
+                    self._counts[f.finding.rule] -= 1
             self._recent.clear()
             self._recent.extend(kept)
-            self._counts -= dropped

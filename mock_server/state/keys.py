@@ -41,9 +41,10 @@ TOKEN_SUFFIX_DIGITS = range(6, 11)
 
 def invoice_token(merchant_id: int, epoch: float) -> str:
     """Merchant id, epoch seconds, then 6-10 random digits (no leading zero, as an integer prints)."""
-    size = TOKEN_SUFFIX_DIGITS[int(entropy.random_string(string.digits[:len(TOKEN_SUFFIX_DIGITS)], 1))]
-    suffix = entropy.random_string("123456789", 1) + entropy.random_string(string.digits, size - 1)
-    return f"{merchant_id}{int(epoch)}{suffix}"
+    lead, rest = entropy.random_string("123456789", 1), entropy.random_string(string.digits, 10)
+    # the last digit picks the length (10 digits over 5 lengths: uniform), the others fill it
+    size = TOKEN_SUFFIX_DIGITS[int(rest[-1]) % len(TOKEN_SUFFIX_DIGITS)]
+    return f"{merchant_id}{int(epoch)}{lead}{rest[:size - 1]}"
 
 
 def access_key() -> str:
