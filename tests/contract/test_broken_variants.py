@@ -167,15 +167,20 @@ def _with_invoices(app: Any, n: int = 3) -> tuple[Any, Any]:
     return session, res
 
 
+def _dashboard_rules(change: Any, payload: dict[str, Any] | None = None) -> set[str]:
+    """The rules that catch a dashboard answer edited by ``change``, on a mock with three invoices."""
+    session, _res = _with_invoices(Tamper(create_app(), _editing(_on("/invoice-dashboard"), change)))
+    with catching() as rules:
+        session.call("list_invoices", payload or {})
+    return rules
+
+
 def test_counters_that_do_not_add_up_are_caught_by_stats_add_up() -> None:
     def one_more_paid(env: dict[str, Any]) -> None:
         stats = env["response"]["stats"]
         stats["invoice_paid"] = str(int(stats["invoice_paid"] or 0) + 1)
 
-    session, _res = _with_invoices(Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_more_paid)))
-    with catching() as rules:
-        session.call("list_invoices", {})
-    assert rules == {"stats_add_up"}
+    assert _dashboard_rules(one_more_paid) == {"stats_add_up"}
 
 
 def test_stats_apart_from_the_list_total_are_caught_by_stats_match_pagination() -> None:
@@ -184,24 +189,16 @@ def test_stats_apart_from_the_list_total_are_caught_by_stats_match_pagination() 
         stats["total_invoice_count"] += 1
         stats["invoice_not_paid"] = str(int(stats["invoice_not_paid"] or 0) + 1)
 
-    app = Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_more_everywhere_in_stats))
-    session, _res = _with_invoices(app)
-    with catching() as rules:
-        session.call("list_invoices", {})
-    assert rules == {"stats_match_pagination"}
-    with catching() as rules:  # filtered: stats ignore filters, so there is nothing to compare
-        session.call("list_invoices", {"search": "nothing"})
-    assert rules == set()
+    assert _dashboard_rules(one_more_everywhere_in_stats) == {"stats_match_pagination"}
+    # filtered: stats ignore filters, so there is nothing to compare
+    assert _dashboard_rules(one_more_everywhere_in_stats, {"search": "nothing"}) == set()
 
 
 def test_a_count_that_misfits_the_page_is_caught_by_page_counts_consistent() -> None:
     def one_row_short(env: dict[str, Any]) -> None:
         env["response"]["invoices"]["pagination"]["count"] -= 1
 
-    session, _res = _with_invoices(Tamper(create_app(), _editing(_on("/invoice-dashboard"), one_row_short)))
-    with catching() as rules:
-        session.call("list_invoices", {})
-    assert rules == {"page_counts_consistent"}
+    assert _dashboard_rules(one_row_short) == {"page_counts_consistent"}
 
 
 def test_a_missing_next_link_is_caught_by_page_counts_consistent() -> None:
