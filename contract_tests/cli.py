@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -85,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hesabe-contract: needs the [contract] extra ({', '.join(missing)} not installed): "
               "pip install 'hesabe-harness[contract]'", file=sys.stderr)
         return 2
+    env = dict(os.environ)
     if args.profile:
-        os.environ["HYPOTHESIS_PROFILE"] = args.profile
-    import pytest
-
-    return int(pytest.main(pytest_args(args, passthrough)))
+        env["HYPOTHESIS_PROFILE"] = args.profile
+    # A fresh interpreter: pytest must import the suite itself to rewrite its assertions.
+    command = [sys.executable, "-m", "pytest", *pytest_args(args, passthrough)]
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

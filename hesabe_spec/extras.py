@@ -7,9 +7,14 @@ extra to install instead of failing on some third-party import deep inside.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from importlib import import_module
 from importlib.util import find_spec
 
-__all__ = ["DISTRIBUTION", "EXTRAS", "MissingExtraError", "installed_version", "require_extra"]
+__all__ = ["DISTRIBUTION", "EXTRAS", "MissingExtraError", "installed_version", "require_extra",
+           "run_contract",
+           "run_mock"]
 
 #: the name pip installs this project under
 DISTRIBUTION = "hesabe-harness"
@@ -45,3 +50,24 @@ def installed_version() -> str:
         return version(DISTRIBUTION)
     except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
         return "unknown"
+
+
+def _launch(prog: str, extra: str, part: str, module: str) -> int:
+    """A console script of an optional part: one line naming the extra when it is missing."""
+    try:
+        require_extra(extra, part)
+    except MissingExtraError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    main: Callable[[], int] = import_module(module).main
+    return main()
+
+
+def run_mock() -> int:
+    """``hesabe-mock`` (``mock_server.cli``)."""
+    return _launch("hesabe-mock", "mock", "the Hesabe mock", "mock_server.cli")
+
+
+def run_contract() -> int:
+    """``hesabe-contract`` (``contract_tests.cli``)."""
+    return _launch("hesabe-contract", "contract", "the Hesabe contract suite", "contract_tests.cli")
