@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane)
     app = create_app(settings, store, merchants)
+    counts = ""
     if args.seed:
         runtime = app.state.mock
         try:
@@ -156,7 +157,6 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             store.close()
             return 2
         counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in seeded.items())
-        print(f"  seeded {args.seed}: {counts}", flush=True)
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     url = f"http://{shown}:{port}"
     print(f"  store: {args.db or 'memory'}; merchants: "
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
+    if counts:
+        print(f"  seeded {args.seed}: {counts}", flush=True)
     if merchants.by_access_code(SANDBOX.access_code) is not None:
         # The sandbox identity is public (Hesabe prints it in every docs page), so showing it is safe.
         print(f"  try:  curl -s -X POST {url}{OPERATIONS['login'].path} -H 'Content-Type: application/json' "

@@ -133,13 +133,24 @@ def merchants_schema() -> dict[str, Any]:
     return schema
 
 
+#: merchant fields whose values never appear in an error message
+_SECRET_FIELDS = frozenset({"secret_key", "iv_key", "password"})
+
+
 def _problems(instance: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every place ``instance`` breaks ``schema``, as ``/pointer: message`` lines."""
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator({**merchants_schema(), **schema})
-    found = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in found]
+    found = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    out = []
+    for error in found:
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        secret = bool(_SECRET_FIELDS & {str(p) for p in error.absolute_path})
+        # jsonschema quotes the value; a secret's value never goes into a message.
+        said = f"breaks {error.validator} {error.validator_value!r}" if secret else error.message
+        out.append(f"{where}: {said}")
+    return out
 
 
 def merchant_fields(entry: Any, where: str, *, partial: bool = False) -> dict[str, Any]:
