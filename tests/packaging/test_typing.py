@@ -92,7 +92,8 @@ def test_a_user_script_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Pat
     wrong.write_text(
         "from hesabe_spec.client import HesabeClient\n\n"
         "def f(client: HesabeClient) -> None:\n"
-        "    client.create_invoice(amount='1', invoice_type='0', expires_at='2099-01-01', customer_nmae='x')\n"
+        "    client.create_invoice(amount='1', invoice_type='0', expires_at='2099-01-01',\n"
+        "                          customer_nmae='x')\n"
         "    client.create_open_invoice(amount_type='0')\n\n"
         "def g(client: HesabeClient) -> str:\n"
         "    return client.get_invoice(1)['id']\n"
