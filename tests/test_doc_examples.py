@@ -104,3 +104,9 @@ def test_curl_examples_run_five_years_from_now(page: str, future_mock: str, tmp_
     done = subprocess.run(["bash", "-c", script.replace(DOCUMENTED, future_mock)], cwd=tmp_path,
                           env=_environment(future_mock), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+
+
+def test_the_readme_has_no_relative_links() -> None:
+    """On a package index page a relative link leads nowhere."""
+    links = re.findall(r"\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert [link for link in links if not link.startswith(("https://", "http://"))] == []
