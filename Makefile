@@ -34,7 +34,7 @@ test: install  ## lint, the project's tests, a fast contract run, then the insta
 	@$(call timed,contract suite (ci profile),HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests \
 	  --hesabe-mock=inprocess)
 	@$(call timed,install-check,$(BIN)/python -m tools.install_check)
-	@echo "make test: passed. Seconds per step:"; cat $(TIMES)
+	@echo "make test: passed. Seconds per step:"; cat $(TIMES) .cache/install-check-summary.txt
 
 # The package as a user gets it (tools/install_check.py): sdist + wheel, `pip install hesabe-harness`
 # pulling the client's dependencies only, [all] on every supported interpreter found, every

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -91,6 +90,8 @@ class Run:
     dist: Path = field(init=False)
     timings: list[tuple[str, float]] = field(default_factory=list)
     wheel: Path | None = None
+    #: lines for the closing note (what the base install pulled, which interpreters ran)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.dist = self.cache / "dist"
@@ -273,7 +274,10 @@ def smoke(python: Path, mode: str) -> None:
 def base(run: Run) -> None:
     python = venv(run, "base", Path(sys.executable), "WHEEL")
     pulled = freeze(run, python)
-    print("pip install hesabe-harness pulled: " + ", ".join(f"{n} {v}" for n, v in sorted(pulled.items())))
+    run.notes.append(
+        "pip install hesabe-harness pulled: " + ", ".join(f"{n} {v}" for n, v in sorted(pulled.items()))
+    )
+    print(run.notes[-1])
     extra = sorted(set(pulled) - BASE_ALLOWED)
     if extra:
         raise SystemExit(f"install-check: the base install pulled more than the client needs: {extra}")
@@ -316,10 +320,11 @@ def pythons(run: Run) -> None:
                 f"install-check: Python {version} was not refused by requires-python:\n{done.stderr}"
             )
         print(f"Python {version[0]}.{version[1]}: refused by requires-python, as it should be")
-    print(
+    run.notes.append(
         f"install smoke set ran on Python {', '.join(ran)} "
         f"(supported: {', '.join(f'{a}.{b}' for a, b in wanted)})"
     )
+    print(run.notes[-1])
     if "3.11" not in ran:
         raise SystemExit(
             "install-check: Python 3.11 was not found; it is the least the smoke set must run on"
@@ -442,12 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ["build", *[s for s in STEPS if s in chosen and s != "build"]]:
         with run.step(name):
             ACTIONS[name](run)
-    print(
-        "\ninstall-check seconds: "
-        + ", ".join(f"{n} {s:.0f}" for n, s in run.timings)
-        + f"; total {sum(s for _, s in run.timings):.0f}"
-    )
-    (run.cache / "install-check-timings.json").write_text(json.dumps(dict(run.timings)) + "\n")
+    seconds = ", ".join(f"{n} {s:.0f}" for n, s in run.timings)
+    summary = [f"install-check seconds: {seconds}; total {sum(s for _, s in run.timings):.0f}", *run.notes]
+    print("\n" + "\n".join(summary))
+    # make test prints this in its closing note
+    (run.cache / "install-check-summary.txt").write_text("".join(f"  {line}\n" for line in summary))
     return 0
 
 
