@@ -8,6 +8,11 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
   :class:`~hesabe_spec.client.HesabeClient` for the sandbox merchant, closed at teardown).
 * ``hesabe_mock_inprocess`` - the same surface without sockets: requests go through
   :class:`hesabe_spec.client.ASGITransport` (from a loopback address, so the control plane answers).
+* ``hesabe_mock_shared`` - one uvicorn mock for the whole session (``hesabe_mock_session``) and a
+  fresh merchant for each test (``POST /_mock/merchants``): ``client()`` is that merchant's, so
+  tests never see each other's records, and a thousand tests start one server, not a thousand.
+  The clock, faults and journal are the session's: reset only your merchant
+  (``control.reset(handle.merchant_code)``), and prefer per-test data over moving the clock.
 
 At teardown each fixture looks at the integration findings of the test's exchanges (what the
 real server would accept but is probably a mistake: an unknown field, an empty value, a create
@@ -47,6 +52,8 @@ __all__ = [
     "MockHandle",
     "hesabe_mock",
     "hesabe_mock_inprocess",
+    "hesabe_mock_session",
+    "hesabe_mock_shared",
     "inprocess_mock",
     "running_mock",
     "serve_app",
@@ -70,10 +77,13 @@ class HesabeFindingsWarning(UserWarning):
 class MockHandle:
     """One running mock: where it is, its state, its control plane and clients for it."""
 
-    def __init__(self, url: str, app: Any, transport: Any = None) -> None:
+    def __init__(self, url: str, app: Any, transport: Any = None,
+                 identity: dict[str, str] | None = None) -> None:
         self.url = url
         self.app = app
         self._transport = transport
+        #: the merchant ``client()`` uses (config fields); empty: the sandbox identity
+        self.identity = dict(identity or {})
         self.control = MockControl(url, session=transport)
         self._clients: list[HesabeClient] = []
         self._default: HesabeClient | None = None
@@ -85,13 +95,13 @@ class MockHandle:
         return runtime
 
     def client(self, **options: Any) -> HesabeClient:
-        """A reference client for the sandbox merchant, pointed at this mock.
+        """A reference client for this handle's merchant (the sandbox's unless ``identity``), on this mock.
 
         ``options`` go to :class:`HesabeClient` (``max_retries``, ``sleep``, ``validate``...);
         config fields (``merchant_code``, ``timeout``...) override the sandbox identity.
         """
         fields = {k: options.pop(k) for k in list(options) if k in ClientConfig.__dataclass_fields__}
-        config = ClientConfig(**{"base_url": self.url, **fields})
+        config = ClientConfig(**{"base_url": self.url, **self.identity, **fields})
         if self._transport is not None:
             options.setdefault("transport", self._transport)
         client = HesabeClient(config, **options)
@@ -107,6 +117,11 @@ class MockHandle:
         return created
 
     @property
+    def merchant_code(self) -> str:
+        """The merchant code ``client()`` uses."""
+        return self.identity.get("merchant_code", ClientConfig().merchant_code)
+
+    @property
     def default_client(self) -> HesabeClient:
         """A client made on first use and reused (closed with the handle)."""
         if self._default is None:
@@ -114,9 +129,12 @@ class MockHandle:
         return self._default
 
     def error_findings(self, ignore: Iterable[str] = ()) -> list[str]:
-        """The error-severity integration findings so far, one line each (``ignore``: rule names)."""
+        """The error-severity integration findings so far, one line each (``ignore``: rule names);
+        with an ``identity``, only those of its merchant (a shared mock serves many)."""
         skipped = set(ignore)
-        return [f.describe() for f in self.runtime.findings.recent(ERROR) if f.finding.rule not in skipped]
+        merchant = self.merchant_code if self.identity else None
+        return [f.describe() for f in self.runtime.findings.recent(ERROR, merchant)
+                if f.finding.rule not in skipped]
 
     def check_findings(self, mode: str = "fail", ignore: Iterable[str] = ()) -> None:
         """Fail (or warn) when the exchanges so far produced an error-severity finding."""
@@ -248,3 +266,28 @@ def hesabe_mock_inprocess(request: pytest.FixtureRequest) -> Iterator[MockHandle
     with inprocess_mock() as handle:
         yield handle
         handle.check_findings(*findings_policy(request))
+
+
+#: the merchant fields of ``POST /_mock/merchants`` that a ClientConfig takes, by the same names
+_IDENTITY = ("merchant_code", "access_code", "secret_key", "iv_key", "username", "password")
+
+
+@pytest.fixture(scope="session")
+def hesabe_mock_session() -> Iterator[MockHandle]:
+    """One mock over real HTTP for the whole session (what ``hesabe_mock_shared`` runs on)."""
+    with running_mock() as handle:
+        yield handle
+
+
+@pytest.fixture
+def hesabe_mock_shared(hesabe_mock_session: MockHandle,
+                       request: pytest.FixtureRequest) -> Iterator[MockHandle]:
+    """The session's mock, as a merchant made for this test alone (its own keys and records)."""
+    made = hesabe_mock_session.control.create_merchant()
+    identity = {name: str(made["merchant"][name]) for name in _IDENTITY}
+    handle = MockHandle(hesabe_mock_session.url, hesabe_mock_session.app, identity=identity)
+    try:
+        yield handle
+        handle.check_findings(*findings_policy(request))  # this test's merchant's findings only
+    finally:
+        handle.close()

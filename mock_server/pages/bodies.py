@@ -1,4 +1,4 @@
-"""The main content of each page kind: an invoice, an open invoice, a split/installment group."""
+"""The main content of each page kind: an invoice, an open invoice, a split group."""
 
 from __future__ import annotations
 

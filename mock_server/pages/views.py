@@ -214,7 +214,7 @@ async def pay_invoice(request: Request) -> Response:
     return await _submit(request, _text(request, getattr(record, "language", None)), act)
 
 
-# -- split / installment group ---------------------------------------------------------------------
+# -- split group ----------------------------------------------------------------------------------
 def _group(mock: MockRuntime, key: str) -> list[Invoice]:
     return mock.store.find_split_group(key) if _KEY.fullmatch(key) else []
 

@@ -8,7 +8,7 @@ simply cannot be paid any more.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,19 +69,21 @@ class InvoiceService:
     clock: Clock
 
     # -- create ------------------------------------------------------------------------------
-    def _build(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind, split_key: str = "",
-               texted: bool = False) -> Invoice:
-        """The new invoice; ``texted``: as stored once the SMS gateway accepted its text."""
+    def _build(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind, invoice_id: int, *,
+               access_key: str | None = None, split_key: str = "", texted: bool = False) -> Invoice:
+        """The new invoice under the id its store handed out; ``texted``: as stored once the SMS
+        gateway accepted its text."""
         now = self.clock.stamp()
         texts = new.by_sms and kind in (InvoiceKind.SINGLE, InvoiceKind.SUBSCRIPTION)
         words = {"name": new.customer_name, "amount": new.amount, "ref": new.reference_number}
         terms = new.subscription if kind == InvoiceKind.SUBSCRIPTION else None
         return Invoice(
+            id=invoice_id,
             merchant_id=merchant.merchant_id,
             invoice_type=kind,
             invoice_sub_type=new.sub_type,
             token=keys.invoice_token(merchant.merchant_id, self.clock.time()),
-            access_key=keys.access_key(),
+            access_key=keys.access_key() if access_key is None else access_key,
             split_access_key=split_key,
             reference_number=new.reference_number,
             amount=new.amount,
@@ -114,10 +116,10 @@ class InvoiceService:
             sms_response=self._sms_reply() if texted else "",
         )
 
-    def _insert(self, build: Callable[[], list[Invoice]]) -> list[Invoice]:
+    def _insert(self, build: Callable[[Iterator[int]], list[Invoice]]) -> list[Invoice]:
         for _attempt in range(_KEY_RETRIES):
             try:
-                return self.store.insert_invoices(build())
+                return self.store.create_invoices(build)
             except KeyConflict:
                 continue
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
@@ -136,8 +138,8 @@ class InvoiceService:
         """
         self.check_items(new)
 
-        def build() -> list[Invoice]:
-            return [self._build(merchant, new, kind, texted=new.by_sms)]
+        def build(ids: Iterator[int]) -> list[Invoice]:
+            return [self._build(merchant, new, kind, next(ids), texted=new.by_sms)]
 
         return self._insert(build)[0]
 
@@ -149,13 +151,13 @@ class InvoiceService:
         for n, part in enumerate(parts):
             self.check_items(part, f"invoices.{n}.itemsList")
 
-        def build() -> list[Invoice]:
+        def build(ids: Iterator[int]) -> list[Invoice]:
             if kind != InvoiceKind.SPLIT:
-                return [self._build(merchant, part, kind) for part in parts]
+                return [self._build(merchant, part, kind, next(ids)) for part in parts]
             first_key = keys.access_key()
-            built = [self._build(merchant, part, kind, "SP" + first_key) for part in parts]
-            built[0] = replace(built[0], access_key=first_key)
-            return built
+            group_key = "SP" + first_key
+            return [self._build(merchant, part, kind, next(ids), access_key=first_key if n == 0 else None,
+                                split_key=group_key) for n, part in enumerate(parts)]
 
         return self._insert(build)
 
@@ -248,7 +250,7 @@ class InvoiceService:
             description=row.description or "", language=None, by_sms=True, sub_type=0,
             sub_type_as_sent=None, pay_types=None, products=(), expires_at=None, webhook=None,
         )
-        inv = self._insert(lambda: [self._build(merchant, new, InvoiceKind.SINGLE)])[0]
+        inv = self._insert(lambda ids: [self._build(merchant, new, InvoiceKind.SINGLE, next(ids))])[0]
         self.store.update_bulk_row(replace(row, invoice_id=inv.id, updated_at=self.clock.stamp()))
         return inv
 

@@ -149,7 +149,7 @@ def test_open_invoice_amount_and_split_parts(page: Any, site: tuple[str, MockRun
     parts = [{"invoiceType": "0", "amount": a, "referenceNumber": f"TRIP-{n}", "language": "en",
               "allocatePayType": "1,2", "expiresAt": "2026-12-31"} for n, a in ((1, "60"), (2, "40"))]
     first, second = mock.invoices.create_group(merchant, [new_invoice(p) for p in parts],
-                                               InvoiceKind.INSTALLMENT)
+                                               InvoiceKind.SPLIT)
     page.goto(f"{base}/sp/{first.split_access_key}")
     assert page.locator("section.part").count() == 2
     part = page.locator(f'section.part[data-part="{second.access_key}"]')

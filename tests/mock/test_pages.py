@@ -296,7 +296,7 @@ def test_closed_open_invoices_show_their_state(site: Site, state: str) -> None:
     assert res.status_code == 409
 
 
-# -- split / installment groups --------------------------------------------------------------------
+# -- split groups ----------------------------------------------------------------------------------
 def _split(site: Site, language: str = "en") -> list[Invoice]:
     parts = [{"invoiceType": "0", "amount": amount, "referenceNumber": f"SPL-{n}", "language": language,
               "allocatePayType": "1,2", "expiresAt": "2026-12-31", "description": f"Installment {n}"}

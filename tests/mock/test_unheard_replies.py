@@ -15,7 +15,7 @@ from support.mock_process import mock_process
 
 from hesabe_spec.client import HesabeClient
 from hesabe_spec.client.config import ClientConfig
-from hesabe_spec.errors import TimeoutError as HesabeTimeout
+from hesabe_spec.errors import HesabeTimeoutError as HesabeTimeout
 from hesabe_spec.errors import TransportError
 from mock_server.control.client import MockControl
 from mock_server.faults import FaultError, rule_from_json
