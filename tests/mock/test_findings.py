@@ -152,6 +152,14 @@ def test_rule_ignored(hesabe_mock_inprocess):
 
 def test_clean_integration(hesabe_mock_inprocess):
     hesabe_mock_inprocess.create_invoice()
+
+
+def test_shared_mock_sends_a_snake_case_field(hesabe_mock_shared):
+    assert hesabe_mock_shared.client(validate=False).call("create_invoice", INVOICE).ok
+
+
+def test_shared_mock_clean_after_another_test_s_finding(hesabe_mock_shared):
+    hesabe_mock_shared.create_invoice()                # its merchant's findings only count
 '''
 
 
@@ -168,14 +176,15 @@ def _child_pytest(tmp_path: Path, *args: str,
 def test_the_fixtures_fail_a_test_whose_integration_sends_an_unknown_field(tmp_path: Path) -> None:
     run = _child_pytest(tmp_path)
     assert run.returncode == 1, run.stdout[-3000:]
-    assert "4 passed, 1 error" in run.stdout, run.stdout[-3000:]  # the call passed, its teardown failed
+    assert "6 passed, 2 errors" in run.stdout, run.stdout[-3000:]  # the calls passed, their teardowns failed
     assert "ERROR at teardown of test_integration_sends_a_snake_case_field" in run.stdout
+    assert "ERROR at teardown of test_shared_mock_sends_a_snake_case_field" in run.stdout
     assert "[unknown_field] create_invoice /customer_name" in run.stdout
     assert "did you mean customerName?" in run.stdout
 
 
-@pytest.mark.parametrize(("how", "outcome"), [(("--hesabe-mock-findings=off",), "4 passed"),
-                                              (("-W", "default", "--hesabe-mock-findings=warn"), "4 passed")])
+@pytest.mark.parametrize(("how", "outcome"), [(("--hesabe-mock-findings=off",), "6 passed"),
+                                              (("-W", "default", "--hesabe-mock-findings=warn"), "6 passed")])
 def test_the_fixture_mode_is_configurable(tmp_path: Path, how: tuple[str, ...], outcome: str) -> None:
     run = _child_pytest(tmp_path, *how)
     assert run.returncode == 0 and outcome in run.stdout, run.stdout[-3000:]
@@ -184,7 +193,7 @@ def test_the_fixture_mode_is_configurable(tmp_path: Path, how: tuple[str, ...], 
 
 def test_the_fixture_mode_comes_from_the_environment_too(tmp_path: Path) -> None:
     run = _child_pytest(tmp_path, env={"HESABE_MOCK_FINDINGS": "off"})
-    assert run.returncode == 0 and "4 passed" in run.stdout, run.stdout[-3000:]
+    assert run.returncode == 0 and "6 passed" in run.stdout, run.stdout[-3000:]
 
 
 # -- hesabe-mock --strict --------------------------------------------------------------------------
