@@ -108,6 +108,7 @@ def _crafted() -> dict[str, str]:
         "not_whole_blocks": _aes(pad(plain))[:-2],
         "uppercase_hex": _aes(pad(plain)).upper(),
         "not_json": _aes(pad(b"merchantCode=842217&page=1")),
+        "not_php_json": _aes(pad(b'{"merchantCode": "842217", "url": "https://x/y"}')),  # Python's defaults
         "double_padding": _aes(pad(pad(plain), 16)),
         "not_hex": "0e78zz",
     }
@@ -118,7 +119,7 @@ def test_diagnose_names_the_cause(capsys: pytest.CaptureFixture[str], cause: str
     status = main(["diagnose", hex_text])
     out = capsys.readouterr().out
     assert f" {cause}: " in out, out
-    faulty = cause not in ("pkcs7_16", "uppercase_hex")
+    faulty = cause not in ("pkcs7_16", "uppercase_hex", "not_php_json")
     assert status == (1 if faulty else 0)
     assert main(["diagnose", "--json", json.dumps({"data": hex_text})]) == status
     facts = json.loads(capsys.readouterr().out)
