@@ -4,15 +4,18 @@ A merchants file is a JSON list of objects::
 
     [{"merchant_code": "900001", "access_code": "…", "secret_key": "<32 chars>",
       "iv_key": "<16 chars>", "username": "acme", "password": "…", "merchant_id": 90,
-      "name": "acme"}]
+      "name": "acme", "profile": {"business_name": "Acme Trading", "email": "pay@acme.example"}}]
 
-Each merchant has its own keys, tokens and data; nothing is shared between them.
+Each merchant has its own keys, tokens and data; nothing is shared between them. ``profile``
+(optional) sets fields of what ``GET /api/v1/profile`` answers for that merchant (see
+:mod:`mock_server.profiles`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ class Merchant:
     keys: CipherKeys
     #: shown as ``created_by_merchant.name`` (the sandbox's panel user is "test")
     name: str = "test"
+    #: profile fields given in the merchants file, over the ones derived from the identity
+    profile: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def merchant_id(self) -> int:
@@ -39,8 +44,9 @@ class Merchant:
         return self.identity.merchant_code
 
     @classmethod
-    def from_identity(cls, identity: MerchantIdentity, name: str | None = None) -> Merchant:
-        return cls(identity, identity.keys, name or identity.username.lower())
+    def from_identity(cls, identity: MerchantIdentity, name: str | None = None,
+                      profile: Mapping[str, Any] | None = None) -> Merchant:
+        return cls(identity, identity.keys, name or identity.username.lower(), profile)
 
 
 class MerchantRegistry:
@@ -85,7 +91,10 @@ def _merchant(entry: Any, where: str) -> Merchant:
         username=str(entry["username"]), password=str(entry["password"]),
         merchant_id=int(entry["merchant_id"]),
     )
-    return Merchant.from_identity(identity, entry.get("name"))
+    profile = entry.get("profile")
+    if profile is not None and not isinstance(profile, dict):
+        raise ConfigurationError(f"{where}: merchant {identity.merchant_code}: profile must be a JSON object")
+    return Merchant.from_identity(identity, entry.get("name"), profile)
 
 
 def load_merchants(path: str | Path, *, include_sandbox: bool = True) -> MerchantRegistry:

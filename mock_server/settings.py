@@ -30,3 +30,6 @@ class MockSettings:
     control_open: bool = False
     #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
     journal_capacity: int = 1000
+    #: approve a pending refund this many seconds of mock clock after it was asked for; None: only
+    #: the control plane decides (``POST /_mock/refunds/{id}/approve|reject``)
+    refund_auto_approve_after: float | None = None

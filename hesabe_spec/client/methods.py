@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.client.fields import (
     BULK_ROW_FIELDS,
     INVOICE_FIELDS,
@@ -24,7 +25,7 @@ from hesabe_spec.client.fields import (
     map_invoice_item,
     text,
 )
-from hesabe_spec.enums import BulkListType
+from hesabe_spec.enums import BulkListType, RefundMethod
 from hesabe_spec.operations import get_operation
 
 if TYPE_CHECKING:
@@ -280,3 +281,45 @@ class OperationMethods:
     ) -> Any:
         """Delete one bulk row (DELETE with an encrypted body)."""
         return self._invoke("delete_bulk_invoice", {}, extra, return_result, path_params={"id": bulk_id})
+
+    # -- refunds -----------------------------------------------------------------------------
+
+    def create_refund(
+        self, token: str, amount: Any = None, *, refund_method: RefundMethod | str | None = None,
+        extra: Mapping[str, Any] | None = None, return_result: bool = False,
+    ) -> Any:
+        """Ask for a refund of the paid transaction ``token`` (invoice details'
+        ``transaction["token"]``). Without ``amount``: a full refund of what is left ("1", no
+        refundAmount, as Hesabe's app sends it); with ``amount``: a partial refund ("2") of that
+        much (formatted to 3 decimals). ``refund_method`` overrides the method either way."""
+        method = refund_method if refund_method is not None else (
+            RefundMethod.FULL if amount is None else RefundMethod.PARTIAL)
+        payload: dict[str, Any] = {"token": text(token), "refundMethod": text(method)}
+        if amount is not None:
+            payload["refundAmount"] = format_amount(amount, field="refundAmount", operation="create_refund")
+        return self._invoke("create_refund", payload, extra, return_result)
+
+    def list_refunds(
+        self, *, filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None,
+        return_result: bool = False, **filters: Any,
+    ) -> Any:
+        """Refund stats and one page of refund requests. Filters: from_date, to_date, page, search."""
+        return self._list("list_refunds", filters, filters_in, extra, return_result)
+
+    def get_refund(
+        self, refund_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
+    ) -> Any:
+        """One refund request by id."""
+        return self._invoke("get_refund", {}, extra, return_result, path_params={"id": refund_id})
+
+    def cancel_refund(
+        self, refund_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
+    ) -> Any:
+        """Cancel a pending refund request (DELETE with an encrypted body); answers ``True``."""
+        return self._invoke("cancel_refund", {}, extra, return_result, path_params={"id": refund_id})
+
+    # -- profile -----------------------------------------------------------------------------
+
+    def get_profile(self, *, extra: Mapping[str, Any] | None = None, return_result: bool = False) -> Any:
+        """The merchant's profile (business, bank and commission details)."""
+        return self._invoke("get_profile", {}, extra, return_result)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BulkRowChanges", "BulkUpload", "NewInvoice", "NewOpenInvoice", "ProductLine", "SubscriptionTerms"]
+__all__ = [
+    "BulkRowChanges",
+    "BulkUpload",
+    "NewInvoice",
+    "NewOpenInvoice",
+    "ProductLine",
+    "RefundRequest",
+    "SubscriptionTerms",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +99,15 @@ class BulkRowChanges:
     phone: str | None = None
     reference_number: str | None = None
     amount: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    """Give back all that is left of a payment (``full``) or ``amount`` of it."""
+
+    #: the paid transaction's token
+    token: str
+    full: bool
+    #: the amount asked for; for a full refund only if the request named one (it must then be the
+    #: payment's amount or what is left of it)
+    amount: str | None
