@@ -29,9 +29,9 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.money import from_fils, to_fils
+from mock_server.state.money import to_fils
 from mock_server.state.paging import page_from_sorted_lists
-from mock_server.state.store import KeyConflict, OverRefund, RefundTotals, StatusCounts, Store
+from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["MemoryStore"]
 
@@ -383,13 +383,7 @@ class MemoryStore(Store):
         with self._lock:
             taken = sum(to_fils(r.amount) for r in self._txn_refunds(refund.merchant_id, refund.token)
                         if r.status in _HOLDING)
-            left = paid - taken
-            amount = left if take_rest else to_fils(refund.amount)
-            if left <= 0 or amount > left:
-                raise OverRefund(max(left, 0))
-            if take_rest:
-                refund = replace(refund, amount=from_fils(amount))
-            stored = replace(refund, id=next(self._refund_ids))
+            stored = replace(fit_refund(refund, paid, taken, take_rest), id=next(self._refund_ids))
             self._refunds[stored.id] = stored
             _add_id(self._refunds_of[stored.merchant_id], stored.id)
             _add_id(self._refunds_by_txn[(stored.merchant_id, stored.token)], stored.id)

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hesabe_spec.enums import PaymentStatus, PaymentType, RefundStatus, ServiceType
+from hesabe_spec.enums import PaymentStatus, RefundStatus, ServiceType
 from mock_server.state.models import Refund
 from mock_server.state.money import from_fils, to_fils
+from mock_server.state.payments import payment_type_name
 from mock_server.state.refunds import RefundBalance
 from mock_server.state.store import RefundTotals
 
@@ -27,13 +28,6 @@ __all__ = ["details", "in_transaction", "listed", "requested", "stats", "with_re
 #: the enquiry status of a captured transaction, and the state words of the request's answer
 _CAPTURED = "SUCCESSFUL"
 _STATE_WORDS = {RefundStatus.PENDING: "PENDING", RefundStatus.APPROVED: "APPROVED"}
-
-
-def _payment_type(code: int) -> str:
-    try:
-        return PaymentType(code).display_name
-    except ValueError:
-        return f"Payment type {code}"
 
 
 def _service_type(code: int) -> str:
@@ -50,7 +44,7 @@ def requested(r: Refund) -> dict[str, Any]:
         "order_reference_number": r.order_reference_number,
         "transaction_status": _CAPTURED,
         "refund_status": _STATE_WORDS.get(RefundStatus(r.status), "REJECTED"),
-        "payment_type": _payment_type(r.payment_type_id),
+        "payment_type": payment_type_name(r.payment_type_id),
         "service_type": _service_type(r.service_type_id),
         "transaction_datetime": r.transaction_date,
         "refund_requested_at": r.created_at,
@@ -94,7 +88,7 @@ def listed(r: Refund) -> dict[str, Any]:
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "transaction": {"service_id": r.service_type_id, "payment_id": r.payment_type_id,
-                        "display_name": _payment_type(r.payment_type_id)},
+                        "display_name": payment_type_name(r.payment_type_id)},
     }
 
 

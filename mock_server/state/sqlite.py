@@ -80,8 +80,8 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.money import from_fils, to_fils
-from mock_server.state.store import KeyConflict, OverRefund, RefundTotals, StatusCounts, Store
+from mock_server.state.money import to_fils
+from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["SqliteStore"]
 
@@ -580,26 +580,34 @@ class SqliteStore(Store):
         return found[0] if found else None
 
     def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
+        equal = (("paid_status", query.paid_status), ("status", query.status), ("type", query.type))
+        return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,
+                                   [(column, value) for column, value in equal if value is not None],
+                                   query.offset, query.limit)
+
+    def _filtered_page(self, table: _Table, merchant_id: int, from_day: str | None, to_day: str | None,
+                       search: Sequence[str], equal: Sequence[tuple[str, Any]], offset: int,
+                       limit: int) -> Page:
+        """One page, newest first, of one merchant's rows of ``table`` (columns ``created_day`` and
+        ``terms``, a JSON list): inside the day range, with every search term, columns equal."""
         where: list[str] = ["merchant_id = ?"]
         params: list[Any] = [merchant_id]
-        for op, day in ((">=", query.from_date), ("<=", query.to_date)):
+        for op, day in ((">=", from_day), ("<=", to_day)):
             if day:
                 where.append(f"created_day {op} ?")
                 params.append(day)
-        for column, value in (("paid_status", query.paid_status), ("status", query.status),
-                              ("type", query.type)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        for term in query.search:
+        for column, value in equal:
+            where.append(f"{column} = ?")
+            params.append(value)
+        for term in search:
             where.append("EXISTS (SELECT 1 FROM json_each(terms) WHERE value = ?)")
             params.append(term)
-        body = f"FROM open_invoices WHERE {' AND '.join(where)}"
+        body = f"FROM {table.name} WHERE {' AND '.join(where)}"
         with self._read() as conn:
             total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
             rows = conn.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT ? OFFSET ?",
-                                (*params, max(query.limit, 0), query.offset)).fetchall()
-        return Page([_OPEN_INVOICES.load(*row) for row in rows], total)
+                                (*params, max(limit, 0), offset)).fetchall()
+        return Page([table.load(*row) for row in rows], total)
 
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
@@ -646,13 +654,8 @@ class SqliteStore(Store):
                 f"SELECT coalesce(sum(amount_fils), 0) FROM refunds"
                 f" WHERE merchant_id = ? AND token = ? AND status IN {_HOLDING}",
                 (refund.merchant_id, refund.token)).fetchone()[0]
-            left = paid - taken
-            amount = left if take_rest else to_fils(refund.amount)
-            if left <= 0 or amount > left:
-                raise OverRefund(max(left, 0))
-            if take_rest:
-                refund = replace(refund, amount=from_fils(amount))
-            return replace(refund, id=_REFUNDS.insert(conn, refund, keep_id=False))
+            stored = fit_refund(refund, paid, taken, take_rest)
+            return replace(stored, id=_REFUNDS.insert(conn, stored, keep_id=False))
 
     def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None:
         found = self._select(_REFUNDS, "id = ? AND merchant_id = ?", (refund_id, merchant_id))
@@ -679,21 +682,8 @@ class SqliteStore(Store):
         return self._select(_REFUNDS, "merchant_id = ? AND status = ? ORDER BY id", (merchant_id, _PENDING))
 
     def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
-        where: list[str] = ["merchant_id = ?"]
-        params: list[Any] = [merchant_id]
-        for op, day in ((">=", query.from_date), ("<=", query.to_date)):
-            if day:
-                where.append(f"created_day {op} ?")
-                params.append(day)
-        for term in query.search:
-            where.append("EXISTS (SELECT 1 FROM json_each(terms) WHERE value = ?)")
-            params.append(term)
-        body = f"FROM refunds WHERE {' AND '.join(where)}"
-        with self._read() as conn:
-            total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
-            rows = conn.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT ? OFFSET ?",
-                                (*params, max(query.limit, 0), query.offset)).fetchall()
-        return Page([_REFUNDS.load(*row) for row in rows], total)
+        return self._filtered_page(_REFUNDS, merchant_id, query.from_date, query.to_date, query.search, (),
+                                   query.offset, query.limit)
 
     def refund_totals(self, merchant_id: int) -> RefundTotals:
         with self._lock:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import replace
 
 from mock_server.state.models import (
     BulkRow,
@@ -29,8 +30,9 @@ from mock_server.state.models import (
     Refund,
     RefundQuery,
 )
+from mock_server.state.money import from_fils, to_fils
 
-__all__ = ["KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store"]
+__all__ = ["KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store", "fit_refund"]
 
 #: {(invoice_type, invoice_status): count} for one merchant
 StatusCounts = dict[tuple[int, int], int]
@@ -51,6 +53,18 @@ class OverRefund(Exception):
     def __init__(self, left: int) -> None:
         super().__init__(f"only {left} fils left to refund")
         self.left = left
+
+
+def fit_refund(refund: Refund, paid: int, taken: int, take_rest: bool) -> Refund:
+    """``refund`` as it may be stored when ``taken`` fils of a ``paid`` payment are held already:
+    a full refund (``take_rest``) gets all that is left; otherwise its amount must fit.
+    :class:`OverRefund` when nothing is left or it does not fit. Each store calls this inside the
+    transaction in which it read ``taken`` and will insert the result."""
+    left = paid - taken
+    amount = left if take_rest else to_fils(refund.amount)
+    if left <= 0 or amount > left:
+        raise OverRefund(max(left, 0))
+    return replace(refund, amount=from_fils(amount)) if take_rest else refund
 
 
 class Store(ABC):
