@@ -244,3 +244,28 @@ def test_stats_count_every_request_and_the_list_pages(mock: MockHandle) -> None:
     found = client.list_refunds(search="ORD-3", filters_in="data")["refund_request_list"]["data"]
     assert [r["id"] for r in found] == [made[3]["id"]]
     assert client.list_refunds(from_date="2026-01-02")["refund_request_list"]["data"] == []
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [
+    ("POST", "/refunds/auto-approve", {"seconds": -1}, 400),
+    ("POST", "/refunds/auto-approve", {"seconds": "60"}, 400),
+    ("POST", "/refunds/auto-approve", {"seconds": True}, 400),
+    ("POST", "/refunds/auto-approve", {}, 400),
+    ("POST", "/refunds/auto-approve", {"second": 5}, 400),
+    ("POST", "/refunds/REFUND/approve", {"remarks": 5}, 400),
+    ("POST", "/refunds/REFUND/reject", {"remark": "typo"}, 400),
+    ("POST", "/refunds/abc/approve", {}, 400),
+    ("POST", "/refunds/999999/approve", {}, 404),
+    ("GET", "/refunds/999999", None, 404),
+    ("DELETE", "/refunds/REFUND/approve", None, 405),
+])
+def test_bad_control_requests_are_refused_and_change_nothing(hesabe_mock_inprocess: MockHandle, method: str,
+                                                             path: str, body: Any, status: int) -> None:
+    mock = hesabe_mock_inprocess
+    refund = _refund(mock.default_client, _paid(mock), "1")
+    before = mock.runtime.store.fingerprint()
+    with pytest.raises(MockControlError) as info:
+        mock.control.request(method, path.replace("REFUND", str(refund["id"])), body)
+    assert info.value.status == status and "error" in info.value.body
+    assert mock.runtime.store.fingerprint() == before
+    assert mock.control.request("GET", "/refunds/auto-approve") == {"seconds": None}
