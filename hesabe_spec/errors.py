@@ -12,7 +12,7 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
     │   ├── EnvelopeError           decrypted fine but not a JSON object / not an envelope
     │   └── RedirectError           a 3xx: Hesabe never redirects, so it is never followed
     ├── TransportError              the request never got an HTTP answer (DNS, refused, reset)
-    │   └── TimeoutError            ... because it took too long
+    │   └── HesabeTimeoutError      ... because it took too long (also a builtin TimeoutError)
     └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
         ├── AuthenticationError     401/403, "Invalid Signature.", bad login
         ├── ValidationError         per-field errors, or 506 "Invalid Request Data"
@@ -42,6 +42,7 @@ __all__ = [
     "CryptoError",
     "EnvelopeError",
     "HesabeError",
+    "HesabeTimeoutError",
     "InvalidCiphertextError",
     "InvalidPaddingError",
     "NotFoundError",
@@ -50,7 +51,6 @@ __all__ = [
     "RedirectError",
     "RequestValidationError",
     "ServerError",
-    "TimeoutError",
     "TransportError",
     "ValidationError",
 ]
@@ -121,8 +121,12 @@ class TransportError(HesabeError):
         self.operation = operation
 
 
-class TimeoutError(TransportError):  # noqa: A001 - deliberate, mirrors httpx naming
-    """The server did not answer within the configured timeout."""
+class HesabeTimeoutError(TransportError, TimeoutError):
+    """The server did not answer within the configured timeout.
+
+    Also the builtin :class:`TimeoutError`, so ``except TimeoutError`` (and ``except OSError``)
+    catch it as well as ``except TransportError`` and ``except HesabeError``.
+    """
 
 
 class APIError(HesabeError):

@@ -68,7 +68,7 @@ def test_a_merchant_from_the_merchants_file_gets_its_own_profile(transport: str,
 def test_a_profile_that_is_not_an_object_is_a_configuration_error(tmp_path: Path) -> None:
     path = tmp_path / "merchants.json"
     path.write_text(json.dumps([{**SHOP, "profile": ["not", "an", "object"]}]), encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="profile must be a JSON object"):
+    with pytest.raises(ConfigurationError, match=r"/0/profile: .* is not of type 'object'"):
         load_merchants(path)
 
 
