@@ -76,3 +76,16 @@ def test_the_profile_is_a_copy(hesabe_mock_inprocess: MockHandle) -> None:
     client = hesabe_mock_inprocess.default_client
     _profile(client)["bank"]["bank_name"] = "changed"
     assert _profile(client)["bank"]["bank_name"] == "Kuwait International Bank"
+
+
+@pytest.mark.parametrize("transport", list(OPENERS))
+def test_a_merchant_made_at_run_time_gets_its_own_profile(transport: str) -> None:
+    with OPENERS[transport]() as mock:
+        made = mock.control.create_merchant(name="Run Time Shop", profile={"business_name": "RTS W.L.L."})
+        fields = made["merchant"]
+        assert fields["profile"] == {"business_name": "RTS W.L.L."}
+        identity = {k: fields[k] for k in ("merchant_code", "access_code", "secret_key", "iv_key", "username",
+                                            "password")}
+        profile = _profile(mock.client(**identity))
+    assert (profile["id"], profile["username"]) == (fields["merchant_id"], fields["merchant_code"])
+    assert (profile["first_name"], profile["business_name"]) == ("Run Time Shop", "RTS W.L.L.")
