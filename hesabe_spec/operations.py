@@ -1,4 +1,4 @@
-"""THE operation table: one row per Hesabe invoice-family operation.
+"""THE operation table: one row per Hesabe Merchant API operation (invoices, refunds, profile).
 
 Everything else derives from this table: the mock's routes, the client's methods, the schemas'
 file names, the contract suite's strategies. A fact about an endpoint is written here once.
@@ -22,7 +22,7 @@ __all__ = [
 
 PayloadIn = Literal["plain", "body", "query"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
-Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices"]
+Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -167,6 +167,23 @@ OPERATIONS: dict[str, Operation] = {
             "body",
             "Invoice has been deleted", "docs delete-bulk-invoice-sms ciphertext (verified)",
             "Delete one bulk row."),
+        _op("create_refund", "POST", "/api/v1/refund", "refunds", "create", "body",
+            "Your refund request is waiting for approval", "guide transaction-refunds sample (medium)",
+            "Ask for a refund of a paid transaction, named by its transaction token: refundMethod "
+            "\"1\" the remaining amount, \"2\" refundAmount of it."),
+        _op("list_refunds", "GET", "/api/v1/refund/", "refunds", "read", "query",
+            "Refund requests", "docs get-refund-list, decrypted ciphertext (high)",
+            "Refund stats and one page of refund requests.",
+            query_filters=("fromDate", "toDate", "page", "search")),
+        _op("get_refund", "GET", "/api/v1/refund/{id}", "refunds", "read", "query",
+            "Refund requests", "docs get-refund-details, decrypted ciphertext (high)",
+            "One refund request by id."),
+        _op("cancel_refund", "DELETE", "/api/v1/refund/{id}", "refunds", "delete", "body",
+            "Refund requests", "docs delete-refund-cancel, decrypted ciphertext (high; the prose says "
+            "\"Refund cancelled successfully\")", "Cancel a pending refund request."),
+        _op("get_profile", "GET", "/api/v1/profile", "profile", "read", "query",
+            "Profile details", "not published (the docs print only the inner object); chosen (low)",
+            "The merchant's profile: business, bank and commission details."),
     )
 }
 

@@ -1,8 +1,8 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
     hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
-                [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages] [--strict]
-                [--log-level info]
+                [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
+                [--refund-auto-approve SECONDS] [--strict] [--log-level info]
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
 http://127.0.0.1:PORT``) before the first request can arrive.
@@ -77,6 +77,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= seconds < 10**9:
+        raise argparse.ArgumentTypeError(f"seconds must be between 0 and 10^9, got {text}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hesabe-mock", description="Serve a stateful Hesabe invoice API mock.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
@@ -88,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--merchants", metavar="FILE",
                    help="JSON list of extra merchants (format: mock_server/schemas/merchants.schema.json)")
     p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
+    p.add_argument("--refund-auto-approve", type=_seconds, metavar="SECONDS",
+                   help="approve pending refunds SECONDS of mock clock after they were asked for "
+                        "(default: only POST /_mock/refunds/{id}/approve|reject decides)")
     p.add_argument("--open-control-plane", action="store_true",
                    help="serve /_mock/ to non-loopback clients too (default: loopback only)")
     p.add_argument("--seed", metavar="NAME|FILE",
@@ -149,7 +162,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane,
-                            strict=args.strict)
+                            refund_auto_approve_after=args.refund_auto_approve, strict=args.strict)
     app = create_app(settings, store, merchants)
     counts = ""
     if args.seed:

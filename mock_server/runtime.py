@@ -25,6 +25,8 @@ from mock_server.state.bulk import BulkService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
+from mock_server.state.refundable import invoice_payments
+from mock_server.state.refunds import RefundService
 from mock_server.state.store import Store
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
@@ -43,6 +45,7 @@ class Domain:
     invoices: InvoiceService
     open_invoices: OpenInvoiceService
     bulk: BulkService
+    refunds: RefundService
 
 
 class MockRuntime:
@@ -59,7 +62,10 @@ class MockRuntime:
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
-        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk)
+        #: refunds of paid invoices; another payment family appends its lookup to ``refunds.lookups``
+        self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
+                                     settings.refund_auto_approve_after)
+        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, refunds=self.refunds)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
@@ -76,7 +82,7 @@ class MockRuntime:
         self.hooks: list[PipelineHook] = [self.journal, self.faults, self.references,
                                           FindingsRecorder(self.findings)]
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
-        self.on_reset: list[ResetHook] = [self.webhooks.reset]
+        self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings]
 
     def reset(self, merchant: Merchant | None = None) -> None:
         """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""
@@ -93,6 +99,10 @@ class MockRuntime:
             self.findings.clear(merchant.merchant_code)
         for hook in list(self.on_reset):
             hook(merchant_id)
+
+    def _reset_refund_settings(self, merchant_id: int | None) -> None:
+        if merchant_id is None:  # a full reset also undoes a changed auto-approval delay
+            self.refunds.auto_approve_after = self.settings.refund_auto_approve_after
 
     def close(self) -> None:
         """Stop the background parts (the webhook sender's worker). Idempotent; the runtime stays

@@ -30,6 +30,9 @@ class MockSettings:
     control_open: bool = False
     #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
     journal_capacity: int = 1000
+    #: approve a pending refund this many seconds of mock clock after it was asked for; None: only
+    #: the control plane decides (``POST /_mock/refunds/{id}/approve|reject``)
+    refund_auto_approve_after: float | None = None
     #: refuse, with a field error, what the real server would accept but the mock reports as an
     #: integration finding (an unknown field, an empty value, a 2-decimal amount ...)
     strict: bool = False

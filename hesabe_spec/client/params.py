@@ -22,6 +22,7 @@ __all__ = [
     "ItemFields",
     "OpenInvoiceFields",
     "OpenInvoiceFilters",
+    "RefundFilters",
     "SubscriptionFields",
     "Text",
 ]
@@ -117,3 +118,12 @@ class OpenInvoiceFilters(TypedDict, total=False):
     paid_status: Text
     status: Text
     open_invoice_type: Text
+
+
+class RefundFilters(TypedDict, total=False):
+    """``list_refunds`` filters."""
+
+    from_date: DateText
+    to_date: DateText
+    page: Text
+    search: str

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["BulkRowChanges", "BulkUpload", "NewInvoice", "NewOpenInvoice", "ProductLine", "SubscriptionTerms"]
+__all__ = [
+    "BulkRowChanges",
+    "BulkUpload",
+    "NewInvoice",
+    "NewOpenInvoice",
+    "ProductLine",
+    "RefundRequest",
+    "SubscriptionTerms",
+]
 
 
 class ProductLine(NamedTuple):
@@ -87,3 +95,14 @@ class BulkRowChanges(NamedTuple):
     phone: str | None = None
     reference_number: str | None = None
     amount: str | None = None
+
+
+class RefundRequest(NamedTuple):
+    """Give back all that is left of a payment (``full``) or ``amount`` of it."""
+
+    #: the paid transaction's token
+    token: str
+    full: bool
+    #: the amount asked for; for a full refund only if the request named one (it must then be the
+    #: payment's amount or what is left of it)
+    amount: str | None

@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import PaymentType
+from hesabe_spec.enums import PaymentType, ServiceType
 
 __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]
 
 SUCCESSFUL = "SUCCESSFUL"
-SERVICE_INVOICE = "SMS Invoice"
-SERVICE_OPEN_INVOICE = "Open Invoice"
+SERVICE_INVOICE = ServiceType.SMS_INVOICE.display_name
+SERVICE_OPEN_INVOICE = ServiceType.OPEN_INVOICE.display_name
 
 
 def _short_amount(amount: str) -> str:

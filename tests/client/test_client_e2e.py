@@ -17,6 +17,7 @@ from hesabe_spec import OPERATIONS
 from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import NotFoundError, RequestValidationError
 from mock_server.app import create_app
+from mock_server.control import MockControl
 
 CSV = "name,phone,email,amount,reference_number,description\nbb8,66666666,t@x.com,8.999,bb01,Due\n"
 INVOICE = dict(
@@ -106,6 +107,19 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     )
     assert updated["amount"] == "100.000" and updated["reference_number"] == "r"
     client.delete_bulk_invoice(row["id"])
+
+    paid = client.create_invoice(amount="10", reference_number="E2E-R", **INVOICE)
+    # the control plane through the client's own transport: in-process or over the same HTTP session
+    MockControl(client.config.base_url, session=client.transport).pay_invoice(paid["id"])
+    txn = client.get_invoice(paid["id"])["transaction"]["token"]
+    partial = client.create_refund(txn, "4")
+    assert partial["amount"] == "4.000" and partial["refund_status"] == "PENDING"
+    assert client.get_refund(partial["id"])["refund_method"] == "2"
+    listed = client.list_refunds(search=txn)["refund_request_list"]["data"]
+    assert [r["id"] for r in listed] == [partial["id"]]
+    assert client.cancel_refund(partial["id"]) is True
+    assert client.create_refund(txn)["amount"] == "10.000"  # full: all that is left after the cancel
+    assert client.get_profile()["username"] == client.config.merchant_code
 
     assert client.refresh_token()["token"]["access_token"]
     assert client.login()["token"]["access_token"] == client.tokens.token.access_token  # type: ignore[union-attr]

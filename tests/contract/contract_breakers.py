@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from contract_tests.errors import ContractViolation
 from contract_tests.lifecycle import lifecycle_machine
@@ -115,10 +115,10 @@ def run_property(check: Callable[[st.DataObject], Any], **overrides: Any) -> set
     return rules
 
 
-def run_machine(session: ContractSession, **overrides: Any) -> set[str]:
-    """Run the lifecycle machine briefly; the rules that caught something."""
+def run_machine(session: ContractSession, machine: type[RuleBasedStateMachine] | None = None,
+                **overrides: Any) -> set[str]:
+    """Run a state machine (default: the invoice lifecycle's) briefly; the rules that caught something."""
+    overrides = {"stateful_step_count": 12, **overrides}
     with catching() as rules:
-        run_state_machine_as_test(
-            lifecycle_machine(session), settings=settings(FAST, stateful_step_count=12, **overrides)
-        )
+        run_state_machine_as_test(machine or lifecycle_machine(session), settings=settings(FAST, **overrides))
     return rules

@@ -46,6 +46,7 @@ __all__ = [
     "assert_refused",
     "make_app",
     "open_store",
+    "pay_invoice",
     "registry",
     "seed_state",
     "valid_payload",
@@ -204,12 +205,16 @@ class Seeded:
     invoice_token: str = ""
     open_id: int = 0
     bulk_id: int = 0
+    #: a paid invoice's transaction token and a pending refund of it
+    transaction_token: str = ""
+    refund_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, op: Operation) -> dict[str, Any]:
         values = {"id": {"get_invoice": self.invoice_id, "get_open_invoice": self.open_id,
                          "update_open_invoice": self.open_id, "cancel_open_invoice": self.open_id,
-                         "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id}
+                         "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id,
+                         "get_refund": self.refund_id, "cancel_refund": self.refund_id}
                   .get(op.name, 0),
                   "token": self.invoice_token}
         return {p: values[p] for p in op.path_params}
@@ -244,12 +249,20 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "update_bulk_invoice": {**mc, "amount": "3.000", "name": "edited", "phone": "96566666666",
                                 "reference_number": "BULK-E"},
         "delete_bulk_invoice": mc,
+        # a small partial refund: many valid calls fit in the seeded payment
+        "create_refund": {**mc, "token": seeded.transaction_token, "refundMethod": "2",
+                          "refundAmount": "0.010"},
+        "list_refunds": mc,
+        "get_refund": mc,
+        "cancel_refund": mc,
+        "get_profile": mc,
     }
     return dict(table[op_name])
 
 
 def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, Seeded]:
-    """Log ``who`` in and create an invoice, a split pair, an open invoice and bulk rows."""
+    """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, and a paid
+    invoice (paid through the control plane) with a pending refund."""
     token = client.login(who)["access_token"]
     seeded = Seeded()
     for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices"):
@@ -263,7 +276,22 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
             seeded.open_id = int(resp["id"])
         elif name == "upload_bulk_invoices":
             seeded.bulk_id = int(resp[0]["id"])
+    seeded.transaction_token = pay_invoice(client, token, who)
+    refund = valid_payload("create_refund", seeded, who)
+    r = client.call(OPERATIONS["create_refund"], refund, who=who, token=token)
+    env, _ = r.envelope(who.keys)
+    assert r.status == 200 and env["status"] is True, env
+    seeded.refund_id = int(env["response"]["id"])
     return token, seeded
+
+
+def pay_invoice(client: AsgiClient, token: str, who: MerchantIdentity = ALPHA, amount: str = "20.000") -> str:
+    """A new invoice of ``amount``, paid through ``/_mock/``; the token of its transaction."""
+    r = client.call(OPERATIONS["create_invoice"], invoice_fields(who, amount=amount), who=who, token=token)
+    invoice_id = int(r.envelope(who.keys)[0]["response"]["id"])
+    paid = client.request("POST", f"/_mock/invoices/{invoice_id}/pay", body=b'{"outcome": "success"}')
+    assert paid.status == 200, paid.body
+    return str(paid.json()["transaction"]["token"])
 
 
 # ------------------------------------------------------------------------------ real HTTP server
@@ -380,8 +408,9 @@ def assert_refused(world: Any, reply: Reply, before: str, *, status: int | None 
     return env
 
 
-def assert_field_error(world: Any, reply: Reply, before: str, field: str) -> dict[str, list[str]]:
-    env = assert_refused(world, reply, before, status=400, encrypted=True)
+def assert_field_error(world: Any, reply: Reply, before: str, field: str,
+                       keys: CipherKeys | None = None) -> dict[str, list[str]]:
+    env = assert_refused(world, reply, before, status=400, encrypted=True, keys=keys)
     errors = env["response"]
     assert isinstance(errors, dict) and errors, env
     assert all(isinstance(v, list) and v and all(isinstance(s, str) and s for s in v)
