@@ -88,7 +88,14 @@ class PaymentType(IntEnum):
 
     @property
     def display_name(self) -> str:
+        """The name Hesabe's pages and invoice webhooks show ("Visa/MasterCard")."""
         return _PAYMENT_DISPLAY.get(self, self.name.replace("_", " ").title())
+
+    @property
+    def gateway_name(self) -> str:
+        """The ``payment_type`` of the gateway's enquiry and webhook: "KNET" and "MPGS" as the
+        docs' samples show them (checkout §5, §6); the display name for the rest."""
+        return "MPGS" if self == PaymentType.MPGS else self.display_name
 
 
 _PAYMENT_DISPLAY = {

@@ -1,6 +1,8 @@
 """The one request path every Hesabe operation goes through, derived from the operation table.
 
 authenticate -> read ``data`` -> decrypt -> check merchant -> validate -> handler -> encrypt.
+The payment gateway's operations take :mod:`mock_server.gateway`'s steps for the first five
+(``accessCode`` alone, refusals with the gateway's codes).
 Each step that refuses raises :class:`~mock_server.protocol.Failure` with the exact body the real
 API gives; nothing reaches the domain (so nothing changes) until every check has passed.
 
@@ -19,6 +21,7 @@ from typing import Any
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
+from mock_server import gateway
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -37,6 +40,7 @@ from mock_server.protocol import (
     read_plain_fields,
 )
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
+from mock_server.state.checkouts import GatewayRefusal
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
 __all__ = ["UNAUTHENTICATED", "OperationEndpoint"]
@@ -127,21 +131,27 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return
-        merchant = _merchant_for(mock, inbound)
+        on_gateway = op.host == "gateway"
+        merchant = (gateway.merchant_for if on_gateway else _merchant_for)(mock, inbound)
         ex.merchant_code = merchant.merchant_code
-        payload = _payload(op, inbound, body, merchant)
+        payload = (gateway.payload_for if on_gateway else _payload)(op, inbound, body, merchant)
         ex.request = payload
         params = _params(op, inbound, merchant)
-        _validate(op, payload, merchant)
+        (gateway.validate if on_gateway else _validate)(op, payload, merchant)
         call = Call(mock.domain, merchant, payload, params, base_url(mock, inbound), op,
                     mock.settings.per_page)
         try:
             reply = handler.run(call)
+        except GatewayRefusal as exc:
+            raise gateway.failure(op, exc, merchant) from None
         except DomainError as exc:
             raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
                           keys=merchant.keys) from None
-        ex.status, ex.keys = reply.status, merchant.keys
-        ex.body = envelope(True, reply.message or op.success_message, reply.response)
+        ex.status, ex.keys = reply.status, merchant.keys if op.encrypted else None
+        if reply.body is not None:
+            ex.body = reply.body
+        else:
+            ex.body = envelope(True, reply.message or op.success_message, reply.response)
     except Failure as failure:
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
 
@@ -166,7 +176,8 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
             await _process(op, mock, inbound, ex)
         for hook in mock.hooks:
             hook.after(ex)
-        return None if ex.dropped else _render(ex, mock.settings.envelope)
+        style = mock.settings.gateway_envelope if op.host == "gateway" else mock.settings.envelope
+        return None if ex.dropped else _render(ex, style)
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
         ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
@@ -197,7 +208,7 @@ class OperationEndpoint:
         self.op = op
         self.__name__ = op.name
         #: what the route accepts (a GET also answers HEAD, as Starlette's routes do)
-        self.methods = frozenset({op.method, "HEAD"} if op.method == "GET" else {op.method})
+        self.methods = frozenset({*op.methods, "HEAD"} if "GET" in op.methods else op.methods)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         mock = runtime_of(scope["app"])

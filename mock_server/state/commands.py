@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BulkRowChanges", "BulkUpload", "NewInvoice", "NewOpenInvoice", "ProductLine", "SubscriptionTerms"]
+__all__ = [
+    "BulkRowChanges",
+    "BulkUpload",
+    "NewCheckout",
+    "NewInvoice",
+    "NewOpenInvoice",
+    "ProductLine",
+    "SubscriptionTerms",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +99,26 @@ class BulkRowChanges:
     phone: str | None = None
     reference_number: str | None = None
     amount: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewCheckout:
+    """Open a payment-gateway checkout (``POST /checkout``)."""
+
+    amount: str
+    currency: str
+    payment_type: int
+    response_url: str
+    failure_url: str
+    order_reference: str | None
+    version: str | None
+    webhook_url: str | None
+    variables: tuple[str | None, ...]
+    customer_name: str | None
+    customer_email: str | None
+    customer_mobile: str | None
+    authorize: bool
+    channel: str | None
+    embedded: bool
+    #: where the request departed from the docs' style and was accepted anyway
+    notes: tuple[str, ...] = ()

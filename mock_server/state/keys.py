@@ -3,7 +3,9 @@
 Seen on the wire: invoice token = merchant id + epoch seconds + 6-11 random digits
 ("84" "1759667833" "9677489"); access_key = 8 characters of digits and capitals ("9Q6EE769");
 split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
-Passport); refresh token = "def50200" + a long hex string. All randomness comes from the kernel's
+Passport); refresh token = "def50200" + a long hex string. Payment gateway (checkout §4.5):
+transaction token = merchant code + epoch seconds + 13 digits, the first a 9 in every sample; the
+checkout session is opaque (the mock's: 48 random bytes as hex). All randomness comes from the kernel's
 CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~540 bytes, a create
 ~25).
 """
@@ -20,12 +22,15 @@ from mock_server.state import entropy
 __all__ = [
     "access_key",
     "access_token",
+    "checkout_session",
+    "digits",
     "family_of_access",
     "family_of_refresh",
     "invoice_token",
     "refresh_token",
     "sms_message_id",
     "token_family",
+    "transaction_token",
 ]
 
 _KEY_ALPHABET = string.digits + string.ascii_uppercase
@@ -37,6 +42,21 @@ def invoice_token(merchant_id: int, epoch: float) -> str:
 
 def access_key() -> str:
     return entropy.random_string(_KEY_ALPHABET, 8)
+
+
+def digits(n: int) -> str:
+    """``n`` random decimal digits (KNET payment ids, track ids, ...)."""
+    return entropy.random_string(string.digits, n)
+
+
+def transaction_token(merchant_code: str, epoch: float) -> str:
+    """A payment-gateway transaction token: ``<merchantCode><epoch seconds>9<12 digits>``."""
+    return f"{merchant_code}{int(epoch)}9{digits(12)}"
+
+
+def checkout_session() -> str:
+    """The opaque session of a checkout (``response.data``): what the payment page is opened with."""
+    return entropy.token_hex(48)
 
 
 def _b64(data: bytes) -> str:

@@ -34,6 +34,10 @@ checks every statement's EXPLAIN QUERY PLAN):
 * Search/date totals are exact, so those queries cost O(rows of the smallest index range), as in
   the memory store. Open invoices and bulk rows are read through ``(merchant_id, id)`` /
   ``(merchant_id, scheduled, id)``; open-invoice filters apply to that merchant's rows (few).
+* Checkouts are read by their UNIQUE ``token`` and ``session`` and, for the enquiry by order
+  reference, through ``(merchant_id, order_reference, id)``.
+
+Schema versions. A file of version 1 (before checkouts) gains the ``checkouts`` table when opened.
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -58,6 +62,7 @@ from hesabe_spec.enums import InvoiceKind
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
+    Checkout,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
@@ -71,7 +76,7 @@ from mock_server.state.store import KeyConflict, StatusCounts, Store
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE invoices (
@@ -166,8 +171,22 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_merchant ON tokens (merchant_id);
 """
 
+#: version 2: the payment gateway's checkouts
+_CHECKOUTS_SCHEMA = """
+CREATE TABLE checkouts (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id     INTEGER NOT NULL,
+    token           TEXT NOT NULL UNIQUE,
+    session         TEXT NOT NULL UNIQUE,
+    order_reference TEXT,
+    doc             TEXT NOT NULL
+);
+CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
+    WHERE order_reference IS NOT NULL;
+"""
+
 #: tables holding one merchant's data, with the column that scopes them
-_MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens")
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "checkouts")
 
 
 def _dump(rec: dict[str, Any]) -> str:
@@ -203,7 +222,7 @@ class _Table:
         return self.from_record({**json.loads(doc), "id": record_id})
 
 
-def _doc(record: Invoice | OpenInvoice | BulkRow) -> str:
+def _doc(record: Invoice | OpenInvoice | BulkRow | Checkout) -> str:
     rec = record.to_record()
     del rec["id"]  # the row id is the one truth
     return _dump(rec)
@@ -229,6 +248,8 @@ _BULK_ROWS = _Table(
     "bulk_rows", ("merchant_id", "scheduled"), lambda r: (r.merchant_id, 1 if r.has_schedule else 0),
     BulkRow.from_record,
 )
+_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference")
+_CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS, attrgetter(*_CHECKOUT_COLUMNS), Checkout.from_record)
 
 
 @contextmanager
@@ -265,7 +286,10 @@ class SqliteStore(Store):
         with self._tx():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
-                self._exec_script(_SCHEMA)
+                self._exec_script(_SCHEMA + _CHECKOUTS_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version == 1:
+                self._exec_script(_CHECKOUTS_SCHEMA)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             elif version != SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path}: store schema version {version}, expected {SCHEMA_VERSION}")
@@ -563,6 +587,34 @@ class SqliteStore(Store):
             ).fetchall()
         return Page([_BULK_ROWS.load(*row) for row in rows], total)
 
+    # -- checkouts ---------------------------------------------------------------------------
+    def insert_checkout(self, checkout: Checkout) -> Checkout:
+        with _conflicts(), self._tx() as conn:
+            return replace(checkout, id=_CHECKOUTS.insert(conn, checkout, keep_id=False))
+
+    def update_checkout(self, checkout: Checkout) -> None:
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT token, session, order_reference FROM checkouts WHERE id = ? AND merchant_id = ?",
+                (checkout.id, checkout.merchant_id)).fetchone()
+            if row is None:
+                raise KeyError(checkout.id)
+            if tuple(row) != (checkout.token, checkout.session, checkout.order_reference):
+                raise ValueError("a checkout's token, session and order reference never change")
+            _CHECKOUTS.update(conn, checkout)
+
+    def find_checkout(self, token: str) -> Checkout | None:
+        found = self._select(_CHECKOUTS, "token = ?", (token,))
+        return found[0] if found else None
+
+    def find_checkout_by_session(self, session: str) -> Checkout | None:
+        found = self._select(_CHECKOUTS, "session = ?", (session,))
+        return found[0] if found else None
+
+    def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
+                            (merchant_id, order_reference))
+
     # -- tokens ------------------------------------------------------------------------------
     def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
         with self._tx() as conn:
@@ -594,6 +646,7 @@ class SqliteStore(Store):
                 ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
                 ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
                 ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
+                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
             ):
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):
