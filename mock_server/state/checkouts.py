@@ -78,8 +78,8 @@ _KNET_TYPES = frozenset({PaymentType.KNET, PaymentType.KNET_DEBIT_APPLE_PAY,
                          PaymentType.KNET_CREDIT_APPLE_PAY, PaymentType.KNET_APPLE_PAY_INTL})
 _DEFAULT_RESULT = {"success": ResultCode.CAPTURED, "failure": ResultCode.NOT_CAPTURED,
                    "cancelled": ResultCode.CANCELED, "expired": ResultCode.NOT_CAPTURED}
-_SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED,
-                      TransactionStatus.CANCELLED})
+#: the attempts that settled an order: money taken, reserved, or taken and given back
+_SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED})
 #: what refunds apply to: money taken (and maybe given back already)
 _PAID = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.REFUNDED})
 _MAGIC_WHOLE = Decimal(999)
@@ -238,8 +238,8 @@ class CheckoutService:
     def enquire(self, merchant: Merchant, key: str,
                 by_reference: bool) -> tuple[Checkout, list[Checkout]] | None:
         """The enquiry: the transaction named and every attempt of its order reference (oldest
-        first); by reference, the one that settled the order (the latest such), else the latest
-        attempt. None when nothing matches."""
+        first); by reference, the one that settled the order (money taken, reserved or refunded;
+        the latest such), else the latest attempt. None when nothing matches."""
         if by_reference:
             found = self.attempts(merchant, key)
             if not found:

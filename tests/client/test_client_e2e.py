@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hesabe_spec import OPERATIONS
 from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import NotFoundError, RequestValidationError
 from mock_server.app import create_app
+from mock_server.control import MockControl
 
 CSV = "name,phone,email,amount,reference_number,description\nbb8,66666666,t@x.com,8.999,bb01,Due\n"
 INVOICE = dict(
@@ -106,6 +108,24 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     )
     assert updated["amount"] == "100.000" and updated["reference_number"] == "r"
     client.delete_bulk_invoice(row["id"])
+
+    control = MockControl(client.config.base_url, session=client.transport)
+    ok = "https://shop.example/ok"
+    paid = client.checkout("5.5", response_url=ok, order_reference_number="E2E-C", payment_type=2,
+                           authorize=True)
+    assert client.get_transaction(paid.token).transaction.status == "PENDING"
+    callback = client.parse_callback_url(control.pay_checkout(paid.token)["callback_url"])
+    assert callback.successful and callback.result_code == "AUTHORIZED"
+    assert callback.payment_token == paid.token
+    captured = client.capture(paid.token, "5.000")
+    assert captured.status == "SUCCESSFUL" and captured.amount == Decimal("5.000")
+    voided = client.checkout(1, response_url=ok, order_reference_number="E2E-C", payment_type=2,
+                             authorize=True)
+    control.pay_checkout(voided.token)
+    client.void(voided.token)
+    enquiry = client.get_transaction("E2E-C", by_order_reference=True)
+    assert [t.status for t in enquiry.attempts] == ["SUCCESSFUL", "CANCELLED"]
+    assert enquiry.transaction.token == paid.token
 
     assert client.refresh_token()["token"]["access_token"]
     assert client.login()["token"]["access_token"] == client.tokens.token.access_token  # type: ignore[union-attr]
