@@ -18,7 +18,8 @@ from contract_tests.session import ContractSession
 #: login/refresh need the real credentials/tokens, which cannot be generated: test_auth covers them
 _NEEDS_SECRETS = ("login", "refresh_token")
 #: operations whose only member is merchantCode (identity, never mutated): nothing to break
-_NOTHING_TO_BREAK = ("get_invoice", "get_open_invoice", "cancel_open_invoice", "delete_bulk_invoice")
+_NOTHING_TO_BREAK = ("get_invoice", "get_open_invoice", "cancel_open_invoice", "delete_bulk_invoice",
+                     "cancel_authorization")
 
 
 @pytest.mark.parametrize("operation", operation_params(exclude=_NEEDS_SECRETS))

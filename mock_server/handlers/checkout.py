@@ -15,7 +15,7 @@ from typing import Any
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import HesabeError
-from hesabe_spec.schema_store import request_schema
+from hesabe_spec.schema_store import load_schema, request_schema
 from mock_server.runtime import Call, Reply
 from mock_server.state.checkout_shapes import checkout_answer, transaction_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
@@ -33,6 +33,9 @@ __all__ = [
 #: the enquiry's answer when nothing matches (deprecated route's text; 2.0 page: data null)
 NOT_FOUND = {"status": False, "message": "Transaction not found", "data": None}
 _TRUE = ("1", "true")
+#: ``authorize`` values that ask for an authorization (the request schema's: "1", 1, true, "true")
+_AUTHORIZE = frozenset(load_schema("create_checkout.request", inline=True)["allOf"][0]["if"]["properties"]
+                       ["authorize"]["enum"])
 _DOCUMENTED = frozenset(request_schema("create_checkout")["properties"])
 
 
@@ -82,7 +85,7 @@ def new_checkout(p: dict[str, Any]) -> NewCheckout:
         customer_name=_text(p.get("name")),
         customer_email=_text(p.get("email")),
         customer_mobile=_text(p.get("mobile_number")),
-        authorize=str(p.get("authorize", "")).lower() in _TRUE,
+        authorize=p.get("authorize") in _AUTHORIZE,
         channel=_text(p.get("channel")),
         embedded=p.get("embeddedPayment") is True,
         notes=_notes(p, amount),

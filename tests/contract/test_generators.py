@@ -21,7 +21,8 @@ _FAST = settings(max_examples=15, deadline=None, database=None, suppress_health_
 _BREAKABLE = [
     n
     for n in OPERATIONS
-    if n not in ("get_invoice", "get_open_invoice", "cancel_open_invoice", "delete_bulk_invoice")
+    if n not in ("get_invoice", "get_open_invoice", "cancel_open_invoice", "delete_bulk_invoice",
+                 "cancel_authorization")
 ]
 
 
