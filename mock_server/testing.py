@@ -8,6 +8,9 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
   :class:`~hesabe_spec.client.HesabeClient` for the sandbox merchant, closed at teardown).
 * ``hesabe_mock_inprocess`` - the same surface without sockets: requests go through
   :class:`hesabe_spec.client.ASGITransport` (from a loopback address, so the control plane answers).
+* ``hesabe_browser`` - headless chromium (module scope) for driving the hosted payment pages with
+  playwright: Debian's ``/usr/bin/chromium`` (or ``HESABE_CHROMIUM``), nothing downloaded; the
+  test is skipped, saying why, when chromium or the playwright package is missing.
 
 Outside pytest, :func:`running_mock` and :func:`inprocess_mock` are the context managers the
 fixtures use. Everything they open (server thread, socket, sessions, clients) is closed on exit,
@@ -17,6 +20,8 @@ so suites running with ``-W error`` see no ResourceWarning.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import socket
 import threading
 import time
@@ -32,7 +37,10 @@ from mock_server.control.client import MockControl
 from mock_server.runtime import MockRuntime
 
 __all__ = [
+    "CHROMIUM_ARGS",
     "MockHandle",
+    "browser_missing",
+    "hesabe_browser",
     "hesabe_mock",
     "hesabe_mock_inprocess",
     "inprocess_mock",
@@ -170,3 +178,48 @@ def hesabe_mock_inprocess() -> Iterator[MockHandle]:
     """A fresh mock answered in-process (no sockets), same surface as ``hesabe_mock``."""
     with inprocess_mock() as handle:
         yield handle
+
+
+#: what a closed network needs; playwright itself adds --headless, --no-sandbox and a fresh profile
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    return os.environ.get("HESABE_CHROMIUM", "/usr/bin/chromium")
+
+
+def browser_missing() -> str | None:
+    """Why headless chromium cannot run here, or None when it can."""
+    chromium = _chromium()
+    if not (os.access(chromium, os.X_OK) or shutil.which(chromium)):
+        return f"chromium not found at {chromium}: run `make browser-deps` (Debian package chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed: run `make browser-deps` (pip install '.[browser]')"
+    return None
+
+
+# Module scope, not session: playwright's sync API keeps an event loop running on the main
+# thread while it is open, and any later test calling asyncio.run() would fail beside it.
+@pytest.fixture(scope="module")
+def hesabe_browser() -> Iterator[Any]:
+    """Headless chromium (a playwright ``Browser``), or the test skipped with the reason."""
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
