@@ -34,17 +34,6 @@ def shop(hesabe_mock: MockHandle) -> Iterator[tuple[str, Shop]]:
         yield url, shop
 
 
-@pytest.fixture
-def page(hesabe_browser: Any) -> Iterator[Any]:
-    context = hesabe_browser.new_context(locale="en-US")
-    try:
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        yield tab
-    finally:
-        context.close()
-
-
 def _order(url: str, order_id: str) -> dict[str, Any]:
     answer: dict[str, Any] = requests.get(f"{url}/orders/{order_id}", timeout=10).json()
     return answer
@@ -65,9 +54,9 @@ def _buy(page: Any, url: str, product: str) -> None:
     page.wait_for_url("**/payment?data=*")  # the mock's hosted page
 
 
-def test_a_customer_pays_and_the_shop_confirms_it(page: Any, shop: tuple[str, Shop],
+def test_a_customer_pays_and_the_shop_confirms_it(hesabe_page: Any, shop: tuple[str, Shop],
                                                   hesabe_mock: MockHandle) -> None:
-    url, _shop = shop
+    page, (url, _shop) = hesabe_page, shop
     _buy(page, url, "Arabic coffee, 1 kg")
     assert page.locator(".amount").inner_text().split() == ["12.500", "KWD"]
     page.get_by_role("button", name="Pay with KNET").click()  # the test card is already filled in
@@ -84,10 +73,9 @@ def test_a_customer_pays_and_the_shop_confirms_it(page: Any, shop: tuple[str, Sh
 
 @pytest.mark.parametrize(("button", "code"), [("Decline", "NOT CAPTURED"),
                                               ("Cancel and return to the merchant", "CANCELED")])
-def test_a_declined_or_cancelled_payment_leaves_the_order_unpaid(page: Any, shop: tuple[str, Shop],
-                                                                 hesabe_mock: MockHandle, button: str,
-                                                                 code: str) -> None:
-    url, _shop = shop
+def test_a_declined_or_cancelled_payment_leaves_the_order_unpaid(
+        hesabe_page: Any, shop: tuple[str, Shop], hesabe_mock: MockHandle, button: str, code: str) -> None:
+    page, (url, _shop) = hesabe_page, shop
     _buy(page, url, "Dates box")
     page.get_by_role("button", name=button).first.click()
     page.wait_for_url(f"{url}/hesabe/failed?data=*")

@@ -11,6 +11,7 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
 * ``hesabe_browser`` - headless chromium (module scope) for driving the hosted payment pages with
   playwright: Debian's ``/usr/bin/chromium`` (or ``HESABE_CHROMIUM``), nothing downloaded; the
   test is skipped, saying why, when chromium or the playwright package is missing.
+  ``hesabe_page``: a fresh tab of it per test (its own context: no cookies shared).
 
 Outside pytest, :func:`running_mock` and :func:`inprocess_mock` are the context managers the
 fixtures use. Everything they open (server thread, socket, sessions, clients) is closed on exit,
@@ -43,6 +44,7 @@ __all__ = [
     "hesabe_browser",
     "hesabe_mock",
     "hesabe_mock_inprocess",
+    "hesabe_page",
     "inprocess_mock",
     "running_mock",
     "serve_app",
@@ -223,3 +225,15 @@ def hesabe_browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def hesabe_page(hesabe_browser: Any) -> Iterator[Any]:
+    """A new tab in its own context (English, 820x1000), 10 s to wait for anything."""
+    context = hesabe_browser.new_context(viewport={"width": 820, "height": 1000}, locale="en-US")
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        yield tab
+    finally:
+        context.close()

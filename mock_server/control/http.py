@@ -82,12 +82,12 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
             return error_response(exc.status, exc.message, **exc.extra)
         except (SeedError, FaultError) as exc:
             return error_response(400, str(exc))
-        except PaymentRefused as exc:
-            return error_response(409, exc.message, reason=exc.reason)
         except CheckoutRefused as exc:
             # the checkout's state refuses (409); a field of the request does (400)
             status = 409 if exc.reason in ("completed", "expired") else 400
             return error_response(status, exc.message, reason=exc.reason)
+        except PaymentRefused as exc:
+            return error_response(409, exc.message, reason=exc.reason)
         except NotFound as exc:
             return error_response(404, exc.message)
         if isinstance(result, Response):

@@ -96,10 +96,14 @@ def _callback(mock: MockRuntime, checkout: Checkout) -> str:
     return callback_url(checkout, keys, mock.settings.callback_nesting)
 
 
-async def show_checkout(request: Request) -> Response:
+def _opened(request: Request) -> tuple[MockRuntime, PageText, Checkout | None]:
+    """The runtime, the page's language and the checkout its ``data`` names (None: unknown)."""
     mock = runtime_of(request.app)
-    text = page_text(request)
-    checkout = _lookup(mock, request)
+    return mock, page_text(request), _lookup(mock, request)
+
+
+async def show_checkout(request: Request) -> Response:
+    mock, text, checkout = _opened(request)
     if checkout is None:
         return _session_not_found(text)
     here, switch = _urls(request)
@@ -122,9 +126,7 @@ def _card(fields: dict[str, str], method: int) -> CardEntry | None:
 
 
 async def pay_checkout(request: Request) -> Response:
-    mock = runtime_of(request.app)
-    text = page_text(request)
-    checkout = _lookup(mock, request)
+    mock, text, checkout = _opened(request)
     if checkout is None:
         return _session_not_found(text)
     here, _switch = _urls(request)

@@ -43,6 +43,7 @@ from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result,
 from mock_server.state.commands import NewCheckout
 from mock_server.state.errors import DomainError, NotFound, Refused
 from mock_server.state.models import Checkout
+from mock_server.state.payments import PaymentRefused
 from mock_server.state.store import KeyConflict, Store
 
 __all__ = [
@@ -110,13 +111,9 @@ _HTTP_STATUS: dict[int, int] = {GatewayErrorCode.INVALID_INPUT: 422, GatewayErro
                 GatewayErrorCode.INVALID_MERCHANT_LOGIN: 401, GatewayErrorCode.INVALID_MERCHANT_SERVICE: 403}
 
 
-class CheckoutRefused(Refused):
+class CheckoutRefused(PaymentRefused):
     """The control plane or the page asked for something the checkout cannot do now. ``reason``:
     ``completed``, ``expired``, ``payment_type``, ``outcome``, ``result_code``."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

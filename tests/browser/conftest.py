@@ -39,14 +39,9 @@ def site() -> Iterator[tuple[str, MockRuntime]]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 820, "height": 1000}, locale="en-US")
-    try:
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        yield tab
-    finally:
-        context.close()
+def page(hesabe_page: Any) -> Any:
+    """A fresh tab (``mock_server.testing.hesabe_page``)."""
+    return hesabe_page
 
 
 @pytest.fixture
