@@ -6,23 +6,41 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock test contract bench bench-deps lint clean browser-deps
+.PHONY: install mock test contract bench bench-deps lint clean browser-deps install-check
+
+# Seconds each step of `make test` took, printed at its end (the closing note).
+TIMES := .cache/make-test-seconds.txt
+timed = s=$$(date +%s); $(2); rc=$$?; echo "  $(1): $$(( $$(date +%s) - s )) s" >> $(TIMES); exit $$rc
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@mkdir -p .cache; s=$$(date +%s); \
+	  { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e '.[all,dev]' && \
+	  echo "  install .venv: $$(( $$(date +%s) - s )) s" > .cache/install-seconds.txt
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the project with dev tools
+install: $(STAMP)  ## create .venv and install the project with every extra and the dev tools
 
 mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(PORT)
 	$(BIN)/hesabe-mock --host $(HOST) --port $(PORT)
 
-test: install lint  ## lint, the project's tests, then a fast contract run against the in-process mock
-	@$(MAKE) --no-print-directory browser-deps || echo "make test: chromium/playwright unavailable, browser tests will be skipped"
-	$(BIN)/python -m pytest -q tests examples
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests --hesabe-mock=inprocess
+test: install  ## lint, the project's tests, a fast contract run, then the install checks (install-check)
+	@: > $(TIMES); cat .cache/install-seconds.txt >> $(TIMES) 2>/dev/null; rm -f .cache/install-seconds.txt
+	@$(call timed,lint,$(MAKE) --no-print-directory lint)
+	@$(call timed,browser-deps,$(MAKE) --no-print-directory browser-deps || \
+	  echo "make test: chromium/playwright unavailable; browser tests will be skipped")
+	@$(call timed,tests and examples,$(BIN)/python -m pytest -q tests examples)
+	@$(call timed,contract suite (ci profile),HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests \
+	  --hesabe-mock=inprocess)
+	@$(call timed,install-check,$(BIN)/python -m tools.install_check)
+	@echo "make test: passed. Seconds per step:"; cat $(TIMES) .cache/install-check-summary.txt
+
+# The package as a user gets it (tools/install_check.py): sdist + wheel, `pip install hesabe-harness`
+# pulling the client's dependencies only, [all] on every supported interpreter found, every
+# dependency at its floor, the pipx one-liner. Virtualenvs are cached in .cache/ by pyproject's hash.
+install-check: install  ## build and install the package outside the tree; smoke-test it (STEPS=build,base,...)
+	$(BIN)/python -m tools.install_check $(if $(STEPS),--only $(STEPS))
 
 contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
 	$(BIN)/python -m pytest -q contract_tests
@@ -57,12 +75,12 @@ browser-deps: install  ## Debian chromium + the playwright package, each only if
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@$(BIN)/python -c "import playwright.sync_api" 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+		$(BIN)/python -m pip install --quiet -e '.[all,dev,browser]'
 	@/usr/bin/chromium --version 2>/dev/null  # (the Debian wrapper prints a harmless shell warning)
 
 lint: install  ## ruff over every Python directory, then mypy --strict over every package (pyproject.toml)
-	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench examples
+	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench examples tools _hesabe_harness_pytest.py
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache *.egg-info

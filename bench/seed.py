@@ -69,7 +69,7 @@ CHECKOUT_PAYLOAD = {
 
 def _template() -> Invoice:
     return InvoiceService(MemoryStore(), Clock())._build(MERCHANT, new_invoice(dict(CREATE_PAYLOAD)),
-                                                         InvoiceKind.SINGLE)
+                                                         InvoiceKind.SINGLE, 0)
 
 
 def _key(n: int) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.plugin import LIVE_KEY, RECORDER_KEY
+from contract_tests.plugin import FRESH_MERCHANT_KEY, LIVE_KEY, RECORDER_KEY
 from contract_tests.profiles import THROTTLE, active_profile
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
@@ -28,10 +28,18 @@ def _run_prefix(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def hesabe_target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    """The server under test (started here when it is a mock)."""
+    """The server under test (started here when it is a mock); under pytest-xdist, on a URL, each
+    worker runs as its own merchant when the server can make one (the mock's ``/_mock/merchants``)."""
+    if LIVE_KEY not in pytestconfig.stash:
+        raise pytest.UsageError(
+            "the contract suite's plugin is not loaded: run it with `hesabe-contract` or "
+            "`pytest -p contract_tests.plugin ...`"
+        )
     target = resolve_target(pytestconfig.getoption("hesabe_url"), pytestconfig.getoption("hesabe_mock"))
     if target.live != pytestconfig.stash[LIVE_KEY]:  # pragma: no cover - both read the same inputs
         raise pytest.UsageError("target resolution disagrees with the plugin's live/mock decision")
+    if target.live and pytestconfig.stash[FRESH_MERCHANT_KEY]:
+        target.adopt_fresh_merchant()
     try:
         yield target
     finally:

@@ -1,12 +1,16 @@
-"""The ``hesabe_contract`` pytest plugin (entry point ``pytest11``), loaded in every pytest run.
+"""The contract suite's pytest plugin: options, markers, the Hypothesis profile and the report.
 
-Inert unless contract tests run: it only adds command-line options and markers, remembers the
-chosen Hypothesis profile, and prints the contract report when a contract call was made. The
-target, the session and every other fixture live in ``contract_tests/conftest.py``, which pytest
-loads only when it collects the contract suite.
+Loaded only when a run asks for the suite (see ``_hesabe_harness_pytest``, the always-loaded
+entry point, and ``hesabe-contract``), or with ``-p contract_tests.plugin``. It adds command-line
+options and markers, remembers the chosen Hypothesis profile, and prints the contract report when
+a contract call was made. Under pytest-xdist every worker keeps its own report and the controller
+merges them, so the table and ``--hesabe-report`` cover the whole run. The target, the session and
+every other fixture live in ``contract_tests/conftest.py``, which pytest loads only when it
+collects the contract suite.
 
 Options: ``--hesabe-url URL``, ``--hesabe-mock {inprocess,process}``, ``--hesabe-allow-sms``,
-``--hesabe-sms-mobile NUMBER``, ``--hesabe-report FILE``, ``--hesabe-run-prefix PREFIX``.
+``--hesabe-sms-mobile NUMBER``, ``--hesabe-report FILE``, ``--hesabe-run-prefix PREFIX``,
+``--hesabe-fresh-merchant``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["MARKERS", "RECORDER_KEY"]
+__all__ = ["FRESH_MERCHANT_KEY", "MARKERS", "RECORDER_KEY", "WORKER_REPORT"]
 
 MARKERS = {
     "hesabe_readonly": "contract test that only reads (safe anywhere)",
@@ -27,6 +31,10 @@ MARKERS = {
 
 RECORDER_KEY: pytest.StashKey[Any] = pytest.StashKey()
 LIVE_KEY: pytest.StashKey[bool] = pytest.StashKey()
+#: should this run (this xdist worker) ask a URL target for a merchant of its own?
+FRESH_MERCHANT_KEY: pytest.StashKey[bool] = pytest.StashKey()
+#: the key of a worker's report in pytest-xdist's ``workeroutput``
+WORKER_REPORT = "hesabe_contract_report"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,6 +74,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="prefix of every reference number this run creates (default: random)",
     )
+    group.addoption(
+        "--hesabe-fresh-merchant",
+        action="store_true",
+        default=False,
+        help="on a URL target, run as a new merchant from its POST /_mock/merchants (automatic "
+        "under pytest-xdist, so workers sharing one mock never see each other's records)",
+    )
 
 
 def targets_live(config: pytest.Config) -> bool:
@@ -86,6 +101,12 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = choose_profile(live)
     set_active(profile)
     config.stash[RECORDER_KEY] = Recorder(profile=profile)
+    config.stash[FRESH_MERCHANT_KEY] = bool(config.getoption("hesabe_fresh_merchant")) or _is_worker(config)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """Is this process a pytest-xdist worker?"""
+    return hasattr(config, "workerinput")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -103,7 +124,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         recorder.current_test = item.nodeid
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand this worker's report to the controller."""
+    config = session.config
+    recorder = config.stash.get(RECORDER_KEY, None)
+    if recorder is not None and _is_worker(config):
+        config.workeroutput[WORKER_REPORT] = recorder.as_dict()  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: merge a finished worker's report into the run's."""
+    recorder = node.config.stash.get(RECORDER_KEY, None)
+    report = getattr(node, "workeroutput", {}).get(WORKER_REPORT)
+    if recorder is not None and isinstance(report, dict):
+        recorder.merge(report)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _is_worker(config):
+        return  # the controller prints and writes the merged report
     recorder = config.stash.get(RECORDER_KEY, None)
     path = config.getoption("hesabe_report")
     if recorder is None or (recorder.empty and not path):

@@ -56,6 +56,8 @@ class Recorder:
     run_prefix: str = ""
     tallies: dict[str, OperationTally] = field(default_factory=dict)
     violations: dict[tuple[str, str, str, str], ViolationRecord] = field(default_factory=dict)
+    #: how many pytest-xdist workers' reports were merged into this one (0: not a parallel run)
+    workers: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, exchange: Exchange, findings: list[Finding], test: str = "") -> None:
@@ -81,16 +83,36 @@ class Recorder:
                     test, f, request, 0, None
                 )
 
+    def merge(self, report: dict[str, Any]) -> None:
+        """Add another recorder's :meth:`as_dict` (a pytest-xdist worker's) to this one."""
+        with self._lock:
+            self.workers += 1
+            for name in ("target", "profile", "run_prefix"):
+                seen = [part for part in getattr(self, name).split("; ") if part]
+                theirs = str(report.get(name) or "")
+                if theirs and theirs not in seen:
+                    setattr(self, name, "; ".join([*seen, theirs]))
+            for name, counts in (report.get("operations") or {}).items():
+                tally = self.tallies.setdefault(name, OperationTally())
+                tally.run += int(counts.get("run", 0))
+                tally.passed += int(counts.get("passed", 0))
+                tally.violations += int(counts.get("violations", 0))
+            for item in report.get("violations") or []:
+                finding = Finding(**{k: item[k] for k in Finding.__dataclass_fields__ if k in item})
+                record = ViolationRecord(str(item.get("test", "")), finding, item.get("request") or {},
+                                         int(item.get("http_status") or 0), item.get("response"))
+                self.violations[(record.test, finding.operation, finding.rule, finding.pointer)] = record
+
     @property
     def empty(self) -> bool:
         return not self.tallies and not self.violations
 
     def lines(self) -> list[str]:
         """The terminal table and the violation details, as lines."""
-        out = [
-            f"target: {self.target}   hypothesis profile: {self.profile}   run prefix: {self.run_prefix}",
-            "",
-        ]
+        out = [f"target: {self.target}   hypothesis profile: {self.profile}   run prefix: {self.run_prefix}"]
+        if self.workers:
+            out.append(f"merged from {self.workers} pytest-xdist workers")
+        out.append("")
         width = max([len(n) for n in self.tallies] + [len("operation")])
         out.append(f"{'operation':<{width}}  {'run':>6}  {'passed':>6}  {'violations':>10}")
         out.append("-" * (width + 28))
@@ -115,6 +137,7 @@ class Recorder:
             "target": self.target,
             "profile": self.profile,
             "run_prefix": self.run_prefix,
+            "workers": self.workers,
             "operations": {n: vars(t) for n, t in sorted(self.tallies.items())},
             "violations": [v.as_dict() for v in self.violations.values()],
         }

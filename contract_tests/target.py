@@ -46,6 +46,8 @@ TargetKind = Literal["inprocess", "process", "url"]
 INPROCESS_URL = "http://hesabe-mock.inprocess"
 _LISTENING = re.compile(r"Hesabe mock listening on (https?://\S+)")
 _START_TIMEOUT = 30.0
+#: the ClientConfig fields a merchant of the mock's ``/_mock/merchants`` carries, by the same names
+_IDENTITY_FIELDS = ("merchant_code", "access_code", "secret_key", "iv_key", "username", "password")
 
 
 @dataclass
@@ -63,6 +65,8 @@ class Target:
     transport: Any
     #: move the server's clock forward by N seconds (None when the target offers no clock)
     advance_clock: Callable[[float], None] | None = None
+    #: set when the suite runs as a merchant the target created for it (``POST /_mock/merchants``)
+    own_merchant: bool = False
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -75,7 +79,8 @@ class Target:
 
     def describe(self) -> str:
         where = {"inprocess": "in-process mock", "process": "hesabe-mock subprocess", "url": "live URL"}
-        return f"{where[self.kind]} at {self.base_url}"
+        mine = f", own merchant {self.config.merchant_code}" if self.own_merchant else ""
+        return f"{where[self.kind]} at {self.base_url}{mine}"
 
     def control_url(self, path: str) -> str:
         """A URL of the mock's ``/_mock/`` control plane on this target."""
@@ -108,6 +113,24 @@ class Target:
             if 200 <= status < 300:
                 return
         raise CapabilityMissing("this target offers no clock to move (needs the mock's /_mock/clock)")
+
+    def adopt_fresh_merchant(self) -> bool:
+        """Switch to a new merchant made by the mock's ``POST /_mock/merchants``.
+
+        False (nothing changed) when the target has no such endpoint, like the real sandbox.
+        """
+        try:
+            status, body = self.control("POST", "merchants", {})
+        except requests.RequestException:
+            return False
+        merchant = body.get("merchant") if status == 201 and isinstance(body, dict) else None
+        if not isinstance(merchant, dict):
+            return False
+        self.config = self.config.with_changes(
+            **{name: str(merchant[name]) for name in _IDENTITY_FIELDS if name in merchant}
+        )
+        self.own_merchant = True
+        return True
 
     def close(self) -> None:
         while self._closers:
@@ -154,8 +177,8 @@ def start_inprocess_mock() -> Target:
         # Lazy on purpose: the only import of mock_server in contract_tests (dependency rule).
         from mock_server.app import create_app
         from mock_server.clock import Clock
-    except ModuleNotFoundError as exc:  # pragma: no cover - only when the suite ships without the mock
-        raise TargetUnavailable("mock_server is not installed: pass --hesabe-url URL instead") from exc
+    except ModuleNotFoundError as exc:  # installed without the [mock] extra
+        raise TargetUnavailable(f"no mock to start in-process: {exc}; or pass --hesabe-url URL") from exc
     from hesabe_spec.client import ASGITransport
 
     clock = Clock()

@@ -58,7 +58,9 @@ def test_invoice_is_paid_and_the_webhook_arrives(hesabe_mock: MockHandle) -> Non
 
         # Webhooks are unsigned: re-query before trusting one, as a real handler should.
         paid = client.get_invoice(invoice["id"])
-        assert paid["invoice_status"] == 1 and paid["transaction"]["token"] == hook["token"]
+        transaction = paid["transaction"]
+        assert paid["invoice_status"] == 1 and transaction is not None
+        assert transaction["token"] == hook["token"]
         stats = client.list_invoices()["stats"]
         assert stats["invoice_paid"] == "1" and stats["invoice_not_paid"] == "0"
     finally:

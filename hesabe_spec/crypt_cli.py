@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import HesabeError
+from hesabe_spec.extras import installed_version
 from hesabe_spec.sandbox import SANDBOX
 
 __all__ = ["main"]
@@ -38,6 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Encrypt / decrypt Hesabe payloads (AES-256-CBC, hex).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     keys = _Parser(add_help=False)
     keys.add_argument("--secret-key", help="32-char secret key (default: $HESABE_SECRET_KEY or sandbox)")
     keys.add_argument("--iv-key", help="16-char IV key (default: $HESABE_IV_KEY or the sandbox IV)")

@@ -12,7 +12,7 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
     │   ├── EnvelopeError           decrypted fine but not a JSON object / not an envelope
     │   └── RedirectError           a 3xx: Hesabe never redirects, so it is never followed
     ├── TransportError              the request never got an HTTP answer (DNS, refused, reset)
-    │   └── TimeoutError            ... because it took too long
+    │   └── HesabeTimeoutError      ... because it took too long (also a builtin TimeoutError)
     └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
         ├── AuthenticationError     401/403, "Invalid Signature.", bad login
         │   ├── InvalidMerchantError         gateway code 501 "Invalid Merchant"
@@ -58,6 +58,7 @@ __all__ = [
     "CryptoError",
     "EnvelopeError",
     "HesabeError",
+    "HesabeTimeoutError",
     "InvalidCiphertextError",
     "InvalidInputError",
     "InvalidMerchantError",
@@ -74,7 +75,6 @@ __all__ = [
     "RedirectError",
     "RequestValidationError",
     "ServerError",
-    "TimeoutError",
     "TransactionError",
     "TransportError",
     "ValidationError",
@@ -146,8 +146,12 @@ class TransportError(HesabeError):
         self.operation = operation
 
 
-class TimeoutError(TransportError):  # noqa: A001 - deliberate, mirrors httpx naming
-    """The server did not answer within the configured timeout."""
+class HesabeTimeoutError(TransportError, TimeoutError):
+    """The server did not answer within the configured timeout.
+
+    Also the builtin :class:`TimeoutError`, so ``except TimeoutError`` (and ``except OSError``)
+    catch it as well as ``except TransportError`` and ``except HesabeError``.
+    """
 
 
 class APIError(HesabeError):

@@ -1,7 +1,7 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
     hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
-                [--token-ttl 900] [--merchants merchants.json] [--log-level info]
+                [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
@@ -9,20 +9,65 @@ gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths nev
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
 http://127.0.0.1:PORT``) before the first request can arrive.
+
+Every option can also come from the environment: ``--token-ttl`` from ``HESABE_MOCK_TOKEN_TTL``,
+``--open-control-plane`` from ``HESABE_MOCK_OPEN_CONTROL_PLANE=1``, and so on (the command line
+wins). When ``HESABE_MERCHANT_CODE``, ``HESABE_ACCESS_CODE``, ``HESABE_SECRET_KEY``,
+``HESABE_IV_KEY``, ``HESABE_MERCHANT_USERNAME`` or ``HESABE_MERCHANT_PASSWORD`` are set, the mock
+serves that merchant too, so an integration configured through them works against it unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sqlite3
 import sys
+from collections.abc import Mapping
 
 from hesabe_spec.errors import ConfigurationError
+from hesabe_spec.extras import installed_version
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.sandbox import SANDBOX
 
-__all__ = ["build_parser", "main"]
+__all__ = ["ENV_PREFIX", "apply_environment", "build_parser", "env_var", "main"]
+
+#: prefix of the environment variable of every option (``--token-ttl`` -> HESABE_MOCK_TOKEN_TTL)
+ENV_PREFIX = "HESABE_MOCK_"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def env_var(action: argparse.Action) -> str:
+    """The environment variable of one option."""
+    return ENV_PREFIX + action.dest.upper()
+
+
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [a for a in parser._actions if a.option_strings and a.dest not in ("help", "version")]
+
+
+def apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, str]) -> None:
+    """Make ``HESABE_MOCK_<OPTION>`` the default of every option (checked like the option itself)
+    and name the variable in each option's help."""
+    for action in _options(parser):
+        var = env_var(action)
+        action.help = f"{action.help} [env {var}]"
+        if var not in environ:
+            continue
+        raw = environ[var].strip()
+        if isinstance(action, argparse._StoreTrueAction):
+            if raw.lower() not in _TRUE + _FALSE:
+                parser.error(f"{var}={raw!r}: expected one of {', '.join(_TRUE + _FALSE[:-1])}")
+            action.default = raw.lower() in _TRUE
+            continue
+        try:
+            value = action.type(raw) if callable(action.type) else raw
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            parser.error(f"{var}={raw!r}: {exc}")
+        if action.choices is not None and value not in action.choices:
+            parser.error(f"{var}={raw!r}: expected one of {', '.join(map(str, action.choices))}")
+        action.default = value
 
 
 def _port(text: str) -> int:
@@ -52,12 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gateway-envelope", choices=("bare", "response"), default="bare",
                    help='payment gateway answers: bare hex (default, what the kits read) '
                         'or {"response": hex}')
-    p.add_argument("--merchants", metavar="FILE", help="JSON list of extra merchants")
+    p.add_argument("--merchants", metavar="FILE",
+                   help="JSON list of extra merchants (format: mock_server/schemas/merchants.schema.json)")
     p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
     p.add_argument("--open-control-plane", action="store_true",
                    help="serve /_mock/ to non-loopback clients too (default: loopback only)")
+    p.add_argument("--seed", metavar="NAME|FILE",
+                   help="load a seed document at start: a shipped fixture (seed-pages) or a JSON file")
     p.add_argument("--log-level", default="warning",
-                   choices=("critical", "error", "warning", "info", "debug", "trace"))
+                   choices=("critical", "error", "warning", "info", "debug", "trace"),
+                   help="uvicorn's log level; info and debug also log every request (default: warning)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     return p
 
 
@@ -73,20 +123,26 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    parser = build_parser()
+    apply_environment(parser, env)
+    args = parser.parse_args(argv)
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
     from mock_server.heap import prepare_for_serving
-    from mock_server.merchants import MerchantRegistry, load_merchants
+    from mock_server.merchants import env_merchant, load_merchants, registry_of
     from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
     from mock_server.state.memory import MemoryStore
     from mock_server.state.store import Store
 
     try:
-        merchants = load_merchants(args.merchants) if args.merchants else MerchantRegistry.default()
+        from_env = env_merchant(env)
+        extra = [from_env] if from_env is not None else []
+        merchants = load_merchants(args.merchants, extra=extra) if args.merchants else registry_of(extra)
         if args.db:
             from mock_server.state.sqlite import SqliteStore
 
@@ -108,6 +164,17 @@ def main(argv: list[str] | None = None) -> int:
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
                             gateway_envelope=args.gateway_envelope)
     app = create_app(settings, store, merchants)
+    counts = ""
+    if args.seed:
+        runtime = app.state.mock
+        try:
+            doc = seed_fixture(args.seed) if args.seed in fixture_names() else read_seed_file(args.seed)
+            seeded = load_seed(doc, runtime.store, runtime.merchants, runtime.clock)
+        except SeedError as exc:
+            print(f"hesabe-mock: --seed {args.seed}: {exc}", file=sys.stderr)
+            store.close()
+            return 2
+        counts = ", ".join(f"{len(ids)} {kind.replace('_', ' ')}" for kind, ids in seeded.items())
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
@@ -119,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{shown}:{port}"
     print(f"  store: {args.db or 'memory'}; merchants: "
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
+    if counts:
+        print(f"  seeded {args.seed}: {counts}", flush=True)
     print(f"  serves the Merchant API and the payment gateway on this one port "
           f"(HESABE_MERCHANT_API_URL={url} HESABE_GATEWAY_URL={url})", flush=True)
     if merchants.by_access_code(SANDBOX.access_code) is not None:

@@ -1,6 +1,8 @@
-"""Merchants the mock knows: the public sandbox identity by default, more from a JSON file.
+"""Merchants the mock knows: the public sandbox identity by default, more from a JSON file, from
+the ``HESABE_*`` variables, or made at run time (``POST /_mock/merchants``).
 
-A merchants file is a JSON list of objects::
+A merchants file is a JSON list of objects (``mock_server/schemas/merchants.schema.json``, an
+example in ``examples/merchants.json``)::
 
     [{"merchant_code": "900001", "access_code": "…", "secret_key": "<32 chars>",
       "iv_key": "<16 chars>", "username": "acme", "password": "…", "merchant_id": 90,
@@ -12,7 +14,14 @@ Each merchant has its own keys, tokens and data; nothing is shared between them.
 from __future__ import annotations
 
 import json
+import secrets
+import string
+import threading
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +29,28 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.sandbox import SANDBOX, MerchantIdentity
 
-__all__ = ["Merchant", "MerchantRegistry", "load_merchants"]
+__all__ = [
+    "ENV_MERCHANT_VARS",
+    "Merchant",
+    "MerchantRegistry",
+    "env_merchant",
+    "identity_fields",
+    "load_merchants",
+    "merchant_fields",
+    "merchants_schema",
+    "new_merchant",
+    "registry_of",
+]
+
+#: merchant field -> the environment variable the Hesabe SDKs (and the reference client) read
+ENV_MERCHANT_VARS: dict[str, str] = {
+    "merchant_code": "HESABE_MERCHANT_CODE",
+    "access_code": "HESABE_ACCESS_CODE",
+    "secret_key": "HESABE_SECRET_KEY",
+    "iv_key": "HESABE_IV_KEY",
+    "username": "HESABE_MERCHANT_USERNAME",
+    "password": "HESABE_MERCHANT_PASSWORD",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +83,33 @@ class MerchantRegistry:
         self._by_access = {m.identity.access_code: m for m in merchants}
         self._by_id = {m.merchant_id: m for m in merchants}
         self._by_user = {m.identity.username: m for m in merchants}
+        self._lock = threading.Lock()
         for label, index in (("access_code", self._by_access), ("merchant_id", self._by_id),
                              ("username", self._by_user)):
             if len(index) != len(merchants):
                 raise ConfigurationError(f"two merchants share the same {label}")
+        codes = [m.merchant_code for m in merchants]
+        if len(set(codes)) != len(codes):
+            raise ConfigurationError("two merchants share the same merchant_code")
+
+    def add(self, merchant: Merchant) -> Merchant:
+        """Serve one more merchant from now on (``POST /_mock/merchants``); identifiers must be new."""
+        with self._lock:
+            clashes = [label for label, taken in (
+                ("merchant_code", any(m.merchant_code == merchant.merchant_code for m in self.merchants)),
+                ("access_code", merchant.identity.access_code in self._by_access),
+                ("merchant_id", merchant.merchant_id in self._by_id),
+                ("username", merchant.identity.username in self._by_user)) if taken]
+            if clashes:
+                raise ConfigurationError(f"another merchant already has this {' and '.join(clashes)}")
+            self._by_access[merchant.identity.access_code] = merchant
+            self._by_id[merchant.merchant_id] = merchant
+            self._by_user[merchant.identity.username] = merchant
+            self.merchants = [*self.merchants, merchant]
+            return merchant
+
+    def by_code(self, merchant_code: str) -> Merchant | None:
+        return next((m for m in self.merchants if m.merchant_code == merchant_code), None)
 
     def by_access_code(self, access_code: str | None) -> Merchant | None:
         return self._by_access.get(access_code or "")
@@ -72,32 +125,129 @@ class MerchantRegistry:
         return cls([Merchant.from_identity(SANDBOX)])
 
 
-def _merchant(entry: Any, where: str) -> Merchant:
-    if not isinstance(entry, dict):
-        raise ConfigurationError(f"{where}: each merchant must be a JSON object")
-    required = ("merchant_code", "access_code", "secret_key", "iv_key", "username", "password", "merchant_id")
-    missing = [k for k in required if k not in entry]
-    if missing:
-        raise ConfigurationError(f"{where}: merchant is missing {', '.join(missing)}")
-    identity = MerchantIdentity(
-        merchant_code=str(entry["merchant_code"]), access_code=str(entry["access_code"]),
-        secret_key=str(entry["secret_key"]), iv_key=str(entry["iv_key"]),
-        username=str(entry["username"]), password=str(entry["password"]),
-        merchant_id=int(entry["merchant_id"]),
-    )
-    return Merchant.from_identity(identity, entry.get("name"))
+@cache
+def merchants_schema() -> dict[str, Any]:
+    """The JSON Schema of a merchants file (``mock_server/schemas/merchants.schema.json``)."""
+    text = resources.files("mock_server").joinpath("schemas/merchants.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
-def load_merchants(path: str | Path, *, include_sandbox: bool = True) -> MerchantRegistry:
+#: merchant fields whose values never appear in an error message
+_SECRET_FIELDS = frozenset({"secret_key", "iv_key", "password"})
+
+
+def _problems(instance: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Every place ``instance`` breaks ``schema``, as ``/pointer: message`` lines."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator({**merchants_schema(), **schema})
+    found = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    out = []
+    for error in found:
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        secret = bool(_SECRET_FIELDS & {str(p) for p in error.absolute_path})
+        # jsonschema quotes the value; a secret's value never goes into a message.
+        said = f"breaks {error.validator} {error.validator_value!r}" if secret else error.message
+        out.append(f"{where}: {said}")
+    return out
+
+
+def merchant_fields(entry: Any, where: str, *, partial: bool = False) -> dict[str, Any]:
+    """One merchant object checked against the schema (``partial``: any field may be missing)."""
+    definition = dict(merchants_schema()["$defs"]["merchant"])
+    if partial:
+        definition["required"] = []
+    problems = _problems(entry, definition)
+    if problems:
+        raise ConfigurationError(f"{where}: " + "; ".join(problems))
+    return dict(entry)
+
+
+def _from_fields(fields: Mapping[str, Any], where: str) -> Merchant:
+    identity = MerchantIdentity(**{k: fields[k] for k in (*ENV_MERCHANT_VARS, "merchant_id")})
+    try:
+        identity.keys  # noqa: B018 - 32 + 16 bytes of UTF-8, not just characters
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
+    return Merchant.from_identity(identity, fields.get("name"))
+
+
+def load_merchants(path: str | Path, *, include_sandbox: bool = True,
+                   extra: list[Merchant] | None = None) -> MerchantRegistry:
     """Read a merchants file; the sandbox identity is kept unless the file redefines it."""
     where = str(path)
     try:
         entries = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"cannot read merchants file {where}: {exc}") from None
-    if not isinstance(entries, list):
-        raise ConfigurationError(f"{where}: expected a JSON list of merchants")
-    merchants = [_merchant(e, where) for e in entries]
-    if include_sandbox and all(m.identity.access_code != SANDBOX.access_code for m in merchants):
-        merchants.insert(0, Merchant.from_identity(SANDBOX))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read merchants file {where}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"merchants file {where} is not valid JSON: {exc}") from None
+    problems = _problems(entries, {})
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise ConfigurationError(f"merchants file {where} does not match the merchants schema "
+                                 f"(mock_server/schemas/merchants.schema.json): {shown}")
+    merchants = [_from_fields(e, f"{where} /{i}") for i, e in enumerate(entries)]
+    return registry_of(merchants + list(extra or []), include_sandbox=include_sandbox)
+
+
+def registry_of(merchants: list[Merchant], *, include_sandbox: bool = True) -> MerchantRegistry:
+    """A registry of ``merchants``, with the sandbox identity first unless one of them replaces it
+    (shares its access code, username or merchant code)."""
+    def replaces_sandbox(m: Merchant) -> bool:
+        return (m.identity.access_code == SANDBOX.access_code or m.identity.username == SANDBOX.username
+                or m.merchant_code == SANDBOX.merchant_code)
+
+    if include_sandbox and not any(replaces_sandbox(m) for m in merchants):
+        merchants = [Merchant.from_identity(SANDBOX), *merchants]
     return MerchantRegistry(merchants)
+
+
+def env_merchant(environ: Mapping[str, str]) -> Merchant | None:
+    """The merchant the ``HESABE_*`` variables describe, or None when none of them is set.
+
+    Unset fields keep the sandbox identity's values; its ``merchant_id`` is 85 (the sandbox
+    merchant's is 84), or 84 when the variables describe the sandbox merchant itself.
+    """
+    given = {field: environ[var] for field, var in ENV_MERCHANT_VARS.items() if environ.get(var)}
+    if not given:
+        return None
+    values: dict[str, Any] = {field: getattr(SANDBOX, field) for field in ENV_MERCHANT_VARS}
+    values.update(given)
+    same = values["merchant_code"] == SANDBOX.merchant_code
+    values["merchant_id"] = SANDBOX.merchant_id if same else SANDBOX.merchant_id + 1
+    names = ", ".join(ENV_MERCHANT_VARS[f] for f in given)
+    return _from_fields(merchant_fields(values, f"the merchant in {names}"), f"the merchant in {names}")
+
+
+def _token(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_merchant(registry: MerchantRegistry, fields: Mapping[str, Any] | None = None) -> Merchant:
+    """A fresh merchant with every field not in ``fields`` generated, added to ``registry``."""
+    given = merchant_fields(dict(fields or {}), "merchant", partial=True)
+    alnum = string.ascii_letters + string.digits
+    code = given.get("merchant_code")
+    while code is None or (registry.by_code(code) is not None and "merchant_code" not in given):
+        code = str(secrets.randbelow(900_000) + 100_000)
+    values: dict[str, Any] = {
+        "merchant_code": code,
+        "access_code": str(uuid.uuid4()),
+        "secret_key": _token(alnum, 32),
+        "iv_key": _token(alnum, 16),
+        "username": f"merchant-{code}",
+        "password": _token(alnum, 16),
+        "merchant_id": max(m.merchant_id for m in registry.merchants) + 1,
+        **given,
+    }
+    return registry.add(_from_fields(values, "merchant"))
+
+
+def identity_fields(merchant: Merchant) -> dict[str, Any]:
+    """A merchant in the merchants-file format (secrets included: the control plane is local)."""
+    identity = merchant.identity
+    return {"merchant_code": identity.merchant_code, "access_code": identity.access_code,
+            "secret_key": identity.secret_key, "iv_key": identity.iv_key, "username": identity.username,
+            "password": identity.password, "merchant_id": identity.merchant_id, "name": merchant.name}

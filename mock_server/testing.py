@@ -12,6 +12,11 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
   playwright: Debian's ``/usr/bin/chromium`` (or ``HESABE_CHROMIUM``), nothing downloaded; the
   test is skipped, saying why, when chromium or the playwright package is missing.
   ``hesabe_page``: a fresh tab of it per test (its own context: no cookies shared).
+* ``hesabe_mock_shared`` - one uvicorn mock for the whole session (``hesabe_mock_session``) and a
+  fresh merchant for each test (``POST /_mock/merchants``): ``client()`` is that merchant's, so
+  tests never see each other's records, and a thousand tests start one server, not a thousand.
+  The clock, faults and journal are the session's: reset only your merchant
+  (``control.reset(handle.merchant_code)``), and prefer per-test data over moving the clock.
 
 Outside pytest, :func:`running_mock` and :func:`inprocess_mock` are the context managers the
 fixtures use. Everything they open (server thread, socket, sessions, clients) is closed on exit,
@@ -44,6 +49,8 @@ __all__ = [
     "hesabe_browser",
     "hesabe_mock",
     "hesabe_mock_inprocess",
+    "hesabe_mock_session",
+    "hesabe_mock_shared",
     "hesabe_page",
     "inprocess_mock",
     "running_mock",
@@ -58,10 +65,13 @@ _INPROCESS_URL = "http://hesabe-mock.inprocess"
 class MockHandle:
     """One running mock: where it is, its state, its control plane and clients for it."""
 
-    def __init__(self, url: str, app: Any, transport: Any = None) -> None:
+    def __init__(self, url: str, app: Any, transport: Any = None,
+                 identity: dict[str, str] | None = None) -> None:
         self.url = url
         self.app = app
         self._transport = transport
+        #: the merchant ``client()`` uses (config fields); empty: the sandbox identity
+        self.identity = dict(identity or {})
         self.control = MockControl(url, session=transport)
         self._clients: list[HesabeClient] = []
         self._default: HesabeClient | None = None
@@ -73,13 +83,13 @@ class MockHandle:
         return runtime
 
     def client(self, **options: Any) -> HesabeClient:
-        """A reference client for the sandbox merchant, pointed at this mock.
+        """A reference client for this handle's merchant (the sandbox's unless ``identity``), on this mock.
 
         ``options`` go to :class:`HesabeClient` (``max_retries``, ``sleep``, ``validate``...);
         config fields (``merchant_code``, ``timeout``...) override the sandbox identity.
         """
         fields = {k: options.pop(k) for k in list(options) if k in ClientConfig.__dataclass_fields__}
-        config = ClientConfig(**{"base_url": self.url, **fields})
+        config = ClientConfig(**{"base_url": self.url, **self.identity, **fields})
         if self._transport is not None:
             options.setdefault("transport", self._transport)
         client = HesabeClient(config, **options)
@@ -93,6 +103,11 @@ class MockHandle:
                   "expires_at": "2099-12-31", "reference_number": "MOCK-1", **fields}
         created: dict[str, Any] = (client or self.default_client).create_invoice(**values)
         return created
+
+    @property
+    def merchant_code(self) -> str:
+        """The merchant code ``client()`` uses."""
+        return self.identity.get("merchant_code", ClientConfig().merchant_code)
 
     @property
     def default_client(self) -> HesabeClient:
@@ -237,3 +252,24 @@ def hesabe_page(hesabe_browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
+#: the merchant fields of ``POST /_mock/merchants`` that a ClientConfig takes, by the same names
+_IDENTITY = ("merchant_code", "access_code", "secret_key", "iv_key", "username", "password")
+
+
+@pytest.fixture(scope="session")
+def hesabe_mock_session() -> Iterator[MockHandle]:
+    """One mock over real HTTP for the whole session (what ``hesabe_mock_shared`` runs on)."""
+    with running_mock() as handle:
+        yield handle
+
+
+@pytest.fixture
+def hesabe_mock_shared(hesabe_mock_session: MockHandle) -> Iterator[MockHandle]:
+    """The session's mock, as a merchant made for this test alone (its own keys and records)."""
+    made = hesabe_mock_session.control.create_merchant()
+    identity = {name: str(made["merchant"][name]) for name in _IDENTITY}
+    handle = MockHandle(hesabe_mock_session.url, hesabe_mock_session.app, identity=identity)
+    try:
+        yield handle
+    finally:
+        handle.close()

@@ -22,6 +22,7 @@ Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -45,11 +46,16 @@ from hesabe_spec.errors import (
     ServerError,
     TransportError,
 )
-from hesabe_spec.errors import TimeoutError as HesabeTimeout
+from hesabe_spec.errors import HesabeTimeoutError as HesabeTimeout
 from hesabe_spec.operations import Operation, get_operation
 from hesabe_spec.validation import validate_request
 
-__all__ = ["HesabeClient"]
+__all__ = ["HesabeClient", "log"]
+
+#: the client's records: each exchange with its timing (DEBUG), retries and re-logins (INFO),
+#: transport failures (WARNING). Operation names, paths, statuses and timings only: never a
+#: payload, key, password, token or header value. ``logging.getLogger("hesabe")`` sees them all.
+log = logging.getLogger("hesabe.client")
 
 
 class HesabeClient(OperationMethods, GatewayMethods):
@@ -176,9 +182,12 @@ class HesabeClient(OperationMethods, GatewayMethods):
             attempts += 1
             try:
                 result = self._exchange(prepared, attempts)
-            except TransportError:
+            except TransportError as exc:
                 if op.replay_safe and retries < self.max_retries:
-                    self._sleep(self._delay(retries))
+                    backoff = self._delay(retries)
+                    log.info("%s: retry %d of %d in %.2f s after %s", op.name, retries + 1,
+                             self.max_retries, backoff, type(exc).__name__)
+                    self._sleep(backoff)
                     retries += 1
                     continue
                 raise
@@ -186,12 +195,15 @@ class HesabeClient(OperationMethods, GatewayMethods):
             if isinstance(error, AuthenticationError) and error.status == 401 and bearer is not None:
                 if op.replay_safe and not replayed_401:
                     replayed_401 = True
+                    log.info("%s: HTTP 401, renewing the token and sending it once more", op.name)
                     self.tokens.reauthenticate(bearer)
                     continue
                 # Not replayed, but the next call must not reuse the rejected token.
                 self.tokens.expire(bearer)
             delay = self._should_retry(op, error, retries)
             if delay is not None:
+                log.info("%s: retry %d of %d in %.2f s after HTTP %d (%s)", op.name, retries + 1,
+                         self.max_retries, delay, result.status, type(error).__name__)
                 self._sleep(delay)
                 retries += 1
                 continue
@@ -216,6 +228,8 @@ class HesabeClient(OperationMethods, GatewayMethods):
 
     def _exchange(self, prepared: PreparedRequest, attempts: int) -> Result:
         name = prepared.operation.name
+        path = prepared.url.split("?", 1)[0]
+        started = time.perf_counter()
         try:
             response = self.transport.request(
                 prepared.method, prepared.url, headers=dict(prepared.headers), data=prepared.body,
@@ -223,11 +237,17 @@ class HesabeClient(OperationMethods, GatewayMethods):
                 timeout=self.config.timeout, allow_redirects=False,
             )
         except (requests.exceptions.Timeout, TimeoutError) as exc:
+            log.warning("%s %s %s: no answer within %.1f s (attempt %d)", name, prepared.method, path,
+                        self.config.timeout, attempts)
             message = f"{name}: no answer within {self.config.timeout}s ({exc})"
             raise HesabeTimeout(message, operation=name) from exc
         except (requests.exceptions.RequestException, OSError) as exc:
+            log.warning("%s %s %s: %s after %.1f ms (attempt %d)", name, prepared.method, path,
+                        type(exc).__name__, (time.perf_counter() - started) * 1000, attempts)
             raise TransportError(f"{name}: {type(exc).__name__}: {exc}", operation=name) from exc
         status = int(response.status_code)
+        log.debug("%s %s %s -> HTTP %d in %.1f ms (attempt %d)", name, prepared.method, path, status,
+                  (time.perf_counter() - started) * 1000, attempts)
         headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(dict(response.headers or {}))
         body = _content(response)
         envelope: Any = None

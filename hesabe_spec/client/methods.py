@@ -5,6 +5,10 @@ Each method maps Python-style keywords to wire fields (see :mod:`hesabe_spec.cli
 decrypted ``response`` payload, or the whole :class:`~hesabe_spec.client.Result` with
 ``return_result=True``. ``merchantCode`` is added by ``call``; split/installment entries get
 theirs here.
+
+Typed for users: the keywords are TypedDicts (:mod:`hesabe_spec.client.params`) and the returns
+the TypedDicts generated from the response schemas (:mod:`hesabe_spec.client.responses`); each
+method has two overloads, by the literal value of ``return_result``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, overload
 
 from hesabe_spec.client.fields import (
     BULK_ROW_FIELDS,
@@ -23,6 +27,34 @@ from hesabe_spec.client.fields import (
     map_fields,
     map_invoice_item,
     text,
+)
+from hesabe_spec.client.params import (
+    BulkRowFields,
+    DateText,
+    InvoiceFields,
+    InvoiceFilters,
+    OpenInvoiceFields,
+    OpenInvoiceFilters,
+    SubscriptionFields,
+    Text,
+)
+from hesabe_spec.client.responses import (
+    CreateInstallmentInvoiceResponse,
+    CreateInvoiceResponse,
+    CreateOpenInvoiceResponse,
+    CreateSplitInvoiceResponse,
+    CreateSubscriptionInvoiceResponse,
+    GetInvoiceResponse,
+    GetOpenInvoiceResponse,
+    ListBulkInvoicesResponse,
+    ListInvoicesResponse,
+    ListOpenInvoicesResponse,
+    LoginResponse,
+    RefreshTokenResponse,
+    ResendInvoiceResponse,
+    UpdateBulkInvoiceResponse,
+    UpdateOpenInvoiceResponse,
+    UploadBulkInvoicesResponse,
 )
 from hesabe_spec.enums import BulkListType
 from hesabe_spec.operations import get_operation
@@ -35,6 +67,8 @@ if TYPE_CHECKING:
 __all__ = ["OperationMethods", "filter_fields"]
 
 FiltersIn = Literal["query", "data"]
+#: raw wire fields merged into the payload as given
+Extra: TypeAlias = Mapping[str, Any] | None
 
 #: a filter's Python name where it is not the wire name in snake_case (``type`` is a builtin)
 _FILTER_NAMES = {"type": "list_type"}
@@ -58,7 +92,6 @@ class OperationMethods:
     tokens: TokenManager
     call: Callable[..., Result]  # HesabeClient.call
 
-
     def _invoke(
         self,
         name: str,
@@ -72,8 +105,21 @@ class OperationMethods:
         result = self.call(name, {**payload, **(extra or {})}, path_params=path_params, query=query)
         return result if return_result else result.response
 
+    def _multi(
+        self, name: str, invoices: Iterable[Mapping[str, Any]], extra: Extra, return_result: bool
+    ) -> Any:
+        items = [
+            {"merchantCode": self.config.merchant_code, **map_invoice_item(item, name, i)}
+            for i, item in enumerate(invoices)
+        ]
+        return self._invoke(name, {"invoices": items}, extra, return_result)
+
     def _list(
-        self, name: str, filters: Mapping[str, Any], filters_in: FiltersIn, extra: Mapping[str, Any] | None,
+        self,
+        name: str,
+        filters: Mapping[str, Any],
+        filters_in: FiltersIn,
+        extra: Mapping[str, Any] | None,
         return_result: bool,
     ) -> Any:
         wire = map_fields(filter_fields(name), filters, name, wire_ok=False)
@@ -82,11 +128,22 @@ class OperationMethods:
             return self._invoke(name, wire, extra, return_result)
         return self._invoke(name, {}, extra, return_result, query=wire)
 
-    # -- auth --------------------------------------------------------------------------------
-
+    # -- auth --------------------------------------------------------------------------
+    @overload
+    def login(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        return_result: Literal[False] = False,
+    ) -> LoginResponse: ...
+    @overload
+    def login(
+        self, username: str | None = None, password: str | None = None, *, return_result: Literal[True]
+    ) -> Result: ...
     def login(
         self, username: str | None = None, password: str | None = None, *, return_result: bool = False
-    ) -> Any:
+    ) -> LoginResponse | Result:
         """Log in (plain JSON) and keep the token for later calls. Returns ``{"token": {...}}``."""
         payload = {
             "username": self.config.username if username is None else username,
@@ -96,7 +153,15 @@ class OperationMethods:
         self.tokens.adopt(result.envelope)
         return result if return_result else result.response
 
-    def refresh_token(self, refresh_token: str | None = None, *, return_result: bool = False) -> Any:
+    @overload
+    def refresh_token(
+        self, refresh_token: str | None = None, *, return_result: Literal[False] = False
+    ) -> RefreshTokenResponse: ...
+    @overload
+    def refresh_token(self, refresh_token: str | None = None, *, return_result: Literal[True]) -> Result: ...
+    def refresh_token(
+        self, refresh_token: str | None = None, *, return_result: bool = False
+    ) -> RefreshTokenResponse | Result:
         """Exchange a refresh token (default: the current one) for a new pair, and keep it."""
         if refresh_token is None:
             current = self.tokens.token
@@ -108,11 +173,18 @@ class OperationMethods:
         self.tokens.adopt(result.envelope)
         return result if return_result else result.response
 
-    # -- invoices ----------------------------------------------------------------------------
-
+    # -- invoices ----------------------------------------------------------------------
+    @overload
     def create_invoice(
-        self, *, extra: Mapping[str, Any] | None = None, return_result: bool = False, **fields: Any
-    ) -> Any:
+        self, *, extra: Extra = None, return_result: Literal[False] = False, **fields: Unpack[InvoiceFields]
+    ) -> CreateInvoiceResponse: ...
+    @overload
+    def create_invoice(
+        self, *, extra: Extra = None, return_result: Literal[True], **fields: Unpack[InvoiceFields]
+    ) -> Result: ...
+    def create_invoice(
+        self, *, extra: Extra = None, return_result: bool = False, **fields: Unpack[InvoiceFields]
+    ) -> CreateInvoiceResponse | Result:
         """Create a single invoice. Fields: amount, customer_name, mobile_number, country_code,
         customer_email, reference_number, description, expires_at, invoice_type, invoice_sub_type,
         allocate_pay_type ([1, 2], [PaymentType.KNET], or "1,2"), language, webhook, items_list,
@@ -120,61 +192,136 @@ class OperationMethods:
         payload = map_fields(INVOICE_FIELDS, fields, "create_invoice", wire_ok=False)
         return self._invoke("create_invoice", payload, extra, return_result)
 
+    @overload
     def create_subscription_invoice(
         self,
         *,
-        extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-        **fields: Any,
-    ) -> Any:
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+        **fields: Unpack[SubscriptionFields],
+    ) -> CreateSubscriptionInvoiceResponse: ...
+    @overload
+    def create_subscription_invoice(
+        self, *, extra: Extra = None, return_result: Literal[True], **fields: Unpack[SubscriptionFields]
+    ) -> Result: ...
+    def create_subscription_invoice(
+        self, *, extra: Extra = None, return_result: bool = False, **fields: Unpack[SubscriptionFields]
+    ) -> CreateSubscriptionInvoiceResponse | Result:
         """Create a subscription invoice: the create_invoice fields plus frequency,
         no_of_recurrence, subscription_type and start_date (``subscription`` defaults to "1")."""
-        fields = {"subscription": "1", **fields}
-        payload = map_fields(SUBSCRIPTION_FIELDS, fields, "create_subscription_invoice", wire_ok=False)
+        values = {"subscription": "1", **fields}
+        payload = map_fields(SUBSCRIPTION_FIELDS, values, "create_subscription_invoice", wire_ok=False)
         return self._invoke("create_subscription_invoice", payload, extra, return_result)
 
-    def _multi(
-        self, name: str, invoices: Iterable[Mapping[str, Any]], extra: Mapping[str, Any] | None,
-        return_result: bool,
-    ) -> Any:
-        items = [
-            {"merchantCode": self.config.merchant_code, **map_invoice_item(item, name, i)}
-            for i, item in enumerate(invoices)
-        ]
-        return self._invoke(name, {"invoices": items}, extra, return_result)
-
+    @overload
     def create_split_invoice(
-        self, invoices: Iterable[Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-    ) -> Any:
+        self,
+        invoices: Iterable[Mapping[str, Any]],
+        *,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> CreateSplitInvoiceResponse: ...
+    @overload
+    def create_split_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def create_split_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Extra = None, return_result: bool = False
+    ) -> CreateSplitInvoiceResponse | Result:
         """Create a split invoice from several invoice dicts (Python or wire keys)."""
         return self._multi("create_split_invoice", invoices, extra, return_result)
 
+    @overload
     def create_installment_invoice(
-        self, invoices: Iterable[Mapping[str, Any]], *, extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-    ) -> Any:
+        self,
+        invoices: Iterable[Mapping[str, Any]],
+        *,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> CreateInstallmentInvoiceResponse: ...
+    @overload
+    def create_installment_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def create_installment_invoice(
+        self, invoices: Iterable[Mapping[str, Any]], *, extra: Extra = None, return_result: bool = False
+    ) -> CreateInstallmentInvoiceResponse | Result:
         """Create a HeStallMent (EMI) invoice: one invoice dict per installment."""
         return self._multi("create_installment_invoice", invoices, extra, return_result)
 
+    @overload
     def list_invoices(
-        self, *, filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None,
-        return_result: bool = False, **filters: Any,
-    ) -> Any:
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+        **filters: Unpack[InvoiceFilters],
+    ) -> ListInvoicesResponse: ...
+    @overload
+    def list_invoices(
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[True],
+        **filters: Unpack[InvoiceFilters],
+    ) -> Result: ...
+    def list_invoices(
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: bool = False,
+        **filters: Unpack[InvoiceFilters],
+    ) -> ListInvoicesResponse | Result:
         """The dashboard: stats, order_stats and a page of invoices. Filters: from_date, to_date,
         page, search, invoice_type (InvoiceKind / "1", "0", "6", "7"), status."""
         return self._list("list_invoices", filters, filters_in, extra, return_result)
 
+    @overload
     def get_invoice(
-        self, invoice_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
-    ) -> Any:
+        self, invoice_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> GetInvoiceResponse: ...
+    @overload
+    def get_invoice(
+        self, invoice_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def get_invoice(
+        self, invoice_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> GetInvoiceResponse | Result:
         """One invoice by its numeric ``id``."""
         return self._invoke("get_invoice", {}, extra, return_result, path_params={"id": invoice_id})
 
+    @overload
     def resend_invoice(
-        self, invoice_id: int | str, *, mobile_number: str, country_code: str = "965",
-        extra: Mapping[str, Any] | None = None, return_result: bool = False,
-    ) -> Any:
+        self,
+        invoice_id: int | str,
+        *,
+        mobile_number: Text,
+        country_code: Text = "965",
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> ResendInvoiceResponse: ...
+    @overload
+    def resend_invoice(
+        self,
+        invoice_id: int | str,
+        *,
+        mobile_number: Text,
+        country_code: Text = "965",
+        extra: Extra = None,
+        return_result: Literal[True],
+    ) -> Result: ...
+    def resend_invoice(
+        self,
+        invoice_id: int | str,
+        *,
+        mobile_number: Text,
+        country_code: Text = "965",
+        extra: Extra = None,
+        return_result: bool = False,
+    ) -> ResendInvoiceResponse | Result:
         """Resend invoice ``invoice_id`` by SMS to ``mobile_number``."""
         payload = {
             "mobileNumber": text(mobile_number),
@@ -183,69 +330,180 @@ class OperationMethods:
         }
         return self._invoke("resend_invoice", payload, extra, return_result)
 
+    @overload
     def send_bulk_invoices(
-        self, ids: Iterable[int | str], *, extra: Mapping[str, Any] | None = None, return_result: bool = False
-    ) -> Any:
+        self, ids: Iterable[int | str], *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> None: ...
+    @overload
+    def send_bulk_invoices(
+        self, ids: Iterable[int | str], *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def send_bulk_invoices(
+        self, ids: Iterable[int | str], *, extra: Extra = None, return_result: bool = False
+    ) -> Result | None:
         """Send several invoices by SMS (ids are sent as strings, like Hesabe's sample)."""
         return self._invoke("send_bulk_invoices", {"ids": [str(i) for i in ids]}, extra, return_result)
 
+    @overload
     def cancel_invoice(
-        self, token: str, *, status_id: str = "3", extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-    ) -> Any:
+        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: Literal[False] = False
+    ) -> None: ...
+    @overload
+    def cancel_invoice(
+        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def cancel_invoice(
+        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: bool = False
+    ) -> Result | None:
         """Cancel an invoice by its ``token`` (not its id)."""
         payload = {"statusId": text(status_id)}
         return self._invoke("cancel_invoice", payload, extra, return_result, path_params={"token": token})
 
-    # -- open invoices -----------------------------------------------------------------------
-
+    # -- open invoices -----------------------------------------------------------------
+    @overload
     def create_open_invoice(
-        self, *, extra: Mapping[str, Any] | None = None, return_result: bool = False, **fields: Any
-    ) -> Any:
+        self,
+        *,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+        **fields: Unpack[OpenInvoiceFields],
+    ) -> CreateOpenInvoiceResponse: ...
+    @overload
+    def create_open_invoice(
+        self, *, extra: Extra = None, return_result: Literal[True], **fields: Unpack[OpenInvoiceFields]
+    ) -> Result: ...
+    def create_open_invoice(
+        self, *, extra: Extra = None, return_result: bool = False, **fields: Unpack[OpenInvoiceFields]
+    ) -> CreateOpenInvoiceResponse | Result:
         """Create an open invoice. Fields: title, amount_type (AmountType), fix_amount,
         min_amount, max_amount, expiry_date, description."""
         payload = map_fields(OPEN_INVOICE_FIELDS, fields, "create_open_invoice", wire_ok=False)
         return self._invoke("create_open_invoice", payload, extra, return_result)
 
+    @overload
     def list_open_invoices(
-        self, *, filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None,
-        return_result: bool = False, **filters: Any,
-    ) -> Any:
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+        **filters: Unpack[OpenInvoiceFilters],
+    ) -> ListOpenInvoicesResponse: ...
+    @overload
+    def list_open_invoices(
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[True],
+        **filters: Unpack[OpenInvoiceFilters],
+    ) -> Result: ...
+    def list_open_invoices(
+        self,
+        *,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: bool = False,
+        **filters: Unpack[OpenInvoiceFilters],
+    ) -> ListOpenInvoicesResponse | Result:
         """List open invoices. Filters: from_date, to_date, page, search, paid_status, status,
         open_invoice_type."""
         return self._list("list_open_invoices", filters, filters_in, extra, return_result)
 
+    @overload
     def get_open_invoice(
-        self, open_invoice_id: int | str, *, extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-    ) -> Any:
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> GetOpenInvoiceResponse: ...
+    @overload
+    def get_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def get_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> GetOpenInvoiceResponse | Result:
         """One open invoice by id."""
         return self._invoke("get_open_invoice", {}, extra, return_result, path_params={"id": open_invoice_id})
 
+    @overload
     def update_open_invoice(
-        self, open_invoice_id: int | str, *, expiry_date: Any, extra: Mapping[str, Any] | None = None,
+        self,
+        open_invoice_id: int | str,
+        *,
+        expiry_date: DateText,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> UpdateOpenInvoiceResponse: ...
+    @overload
+    def update_open_invoice(
+        self,
+        open_invoice_id: int | str,
+        *,
+        expiry_date: DateText,
+        extra: Extra = None,
+        return_result: Literal[True],
+    ) -> Result: ...
+    def update_open_invoice(
+        self,
+        open_invoice_id: int | str,
+        *,
+        expiry_date: DateText,
+        extra: Extra = None,
         return_result: bool = False,
-    ) -> Any:
+    ) -> UpdateOpenInvoiceResponse | Result:
         """Change an open invoice's expiry date (``date`` or "YYYY-MM-DD")."""
         return self._invoke(
-            "update_open_invoice", {"expiryDate": text(expiry_date)}, extra, return_result,
+            "update_open_invoice",
+            {"expiryDate": text(expiry_date)},
+            extra,
+            return_result,
             path_params={"id": open_invoice_id},
         )
 
+    @overload
     def cancel_open_invoice(
-        self, open_invoice_id: int | str, *, extra: Mapping[str, Any] | None = None,
-        return_result: bool = False,
-    ) -> Any:
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> None: ...
+    @overload
+    def cancel_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def cancel_open_invoice(
+        self, open_invoice_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> Result | None:
         """Cancel an open invoice (DELETE with an encrypted body)."""
         path = {"id": open_invoice_id}
         return self._invoke("cancel_open_invoice", {}, extra, return_result, path_params=path)
 
-    # -- bulk upload -------------------------------------------------------------------------
-
+    # -- bulk upload -------------------------------------------------------------------
+    @overload
     def upload_bulk_invoices(
-        self, content: bytes | str, *, file_type: str = "csv", is_scheduled: bool = False,
-        extra: Mapping[str, Any] | None = None, return_result: bool = False,
-    ) -> Any:
+        self,
+        content: bytes | str,
+        *,
+        file_type: str = "csv",
+        is_scheduled: bool = False,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> UploadBulkInvoicesResponse: ...
+    @overload
+    def upload_bulk_invoices(
+        self,
+        content: bytes | str,
+        *,
+        file_type: str = "csv",
+        is_scheduled: bool = False,
+        extra: Extra = None,
+        return_result: Literal[True],
+    ) -> Result: ...
+    def upload_bulk_invoices(
+        self,
+        content: bytes | str,
+        *,
+        file_type: str = "csv",
+        is_scheduled: bool = False,
+        extra: Extra = None,
+        return_result: bool = False,
+    ) -> UploadBulkInvoicesResponse | Result:
         """Upload a file of bulk rows. ``content`` is the file (bytes, or CSV text); it is
         base64-encoded here. CSV header: name,phone,email,amount,reference_number,description."""
         raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
@@ -256,27 +514,82 @@ class OperationMethods:
         }
         return self._invoke("upload_bulk_invoices", payload, extra, return_result)
 
+    @overload
     def list_bulk_invoices(
-        self, *, list_type: BulkListType | str | None = None, page: int | None = None,
-        filters_in: FiltersIn = "query", extra: Mapping[str, Any] | None = None, return_result: bool = False,
-    ) -> Any:
+        self,
+        *,
+        list_type: BulkListType | str | None = None,
+        page: int | None = None,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> ListBulkInvoicesResponse: ...
+    @overload
+    def list_bulk_invoices(
+        self,
+        *,
+        list_type: BulkListType | str | None = None,
+        page: int | None = None,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: Literal[True],
+    ) -> Result: ...
+    def list_bulk_invoices(
+        self,
+        *,
+        list_type: BulkListType | str | None = None,
+        page: int | None = None,
+        filters_in: FiltersIn = "query",
+        extra: Extra = None,
+        return_result: bool = False,
+    ) -> ListBulkInvoicesResponse | Result:
         """List uploaded bulk rows, one ``page`` at a time; ``list_type`` "0" bulk / "1" scheduled
         (wire name ``type``)."""
         return self._list(
             "list_bulk_invoices", {"list_type": list_type, "page": page}, filters_in, extra, return_result
         )
 
+    @overload
     def update_bulk_invoice(
-        self, bulk_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False,
-        **fields: Any,
-    ) -> Any:
+        self,
+        bulk_id: int | str,
+        *,
+        extra: Extra = None,
+        return_result: Literal[False] = False,
+        **fields: Unpack[BulkRowFields],
+    ) -> UpdateBulkInvoiceResponse: ...
+    @overload
+    def update_bulk_invoice(
+        self,
+        bulk_id: int | str,
+        *,
+        extra: Extra = None,
+        return_result: Literal[True],
+        **fields: Unpack[BulkRowFields],
+    ) -> Result: ...
+    def update_bulk_invoice(
+        self,
+        bulk_id: int | str,
+        *,
+        extra: Extra = None,
+        return_result: bool = False,
+        **fields: Unpack[BulkRowFields],
+    ) -> UpdateBulkInvoiceResponse | Result:
         """Edit one bulk row. Fields (snake_case on the wire too): amount, name, email, phone,
         reference_number."""
         payload = map_fields(BULK_ROW_FIELDS, fields, "update_bulk_invoice", wire_ok=False)
         return self._invoke("update_bulk_invoice", payload, extra, return_result, path_params={"id": bulk_id})
 
+    @overload
     def delete_bulk_invoice(
-        self, bulk_id: int | str, *, extra: Mapping[str, Any] | None = None, return_result: bool = False
-    ) -> Any:
+        self, bulk_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> None: ...
+    @overload
+    def delete_bulk_invoice(
+        self, bulk_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def delete_bulk_invoice(
+        self, bulk_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> Result | None:
         """Delete one bulk row (DELETE with an encrypted body)."""
         return self._invoke("delete_bulk_invoice", {}, extra, return_result, path_params={"id": bulk_id})

@@ -8,6 +8,7 @@ It knows nothing about HTTP: the client hands it two callables.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,9 @@ from typing import Any
 from hesabe_spec.errors import EnvelopeError, HesabeError
 
 __all__ = ["DEFAULT_TTL", "REFRESH_MARGIN", "Token", "TokenManager", "parse_token"]
+
+#: renewals (INFO): when, and which way; never a token
+log = logging.getLogger("hesabe.client.tokens")
 
 #: lifetime assumed when the server omits ``expires_in`` (the documented 15 minutes)
 DEFAULT_TTL = 900.0
@@ -144,9 +148,16 @@ class TokenManager:
 
     def _renew(self, token: Token | None) -> Token:
         if token is not None and token.refresh_token:
+            left = token.expires_at - self._clock()
+            state = f"{left:.0f} s of its life left" if left > 0 else "expired"
+            log.info("refreshing the access token (%s)", state)
             try:
                 return self.adopt(self._refresh(token.refresh_token))
-            except HesabeError:
+            except HesabeError as exc:
                 # An expired or rotated-away refresh token is normal after a long idle; log in again.
-                pass
-        return self.adopt(self._login())
+                log.info("token refresh refused (%s); logging in again", type(exc).__name__)
+        else:
+            log.info("logging in (%s)", "no token yet" if token is None else "no refresh token")
+        renewed = self.adopt(self._login())
+        log.info("logged in; the access token lives %.0f s", renewed.expires_in)
+        return renewed

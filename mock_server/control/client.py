@@ -104,6 +104,18 @@ class MockControl:
         answer: _Seeded = self.request("POST", "/seed", data if path is None else {"path": path})
         return answer["seeded"]
 
+    def seed_fixture(self, name: str = "seed-pages") -> dict[str, list[int]]:
+        """Load a seed document shipped with the mock (``seed-pages``); returns the stored ids."""
+        answer: _Seeded = self.request("POST", "/seed", {"fixture": name})
+        return answer["seeded"]
+
+    def create_merchant(self, **fields: Any) -> dict[str, Any]:
+        """A new merchant on the mock: ``{"merchant": {...credentials...}, "env": {HESABE_*: ...}}``.
+
+        ``fields`` (merchants-file names: ``merchant_code``, ``name``...) fix some of its values.
+        """
+        return self._object("POST", "/merchants", fields)
+
     def invoice(self, invoice_id: int) -> dict[str, Any]:
         """An invoice's raw state, including failed payment attempts."""
         return self._object("GET", f"/invoices/{int(invoice_id)}")

@@ -12,12 +12,14 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.clock import KUWAIT
 from mock_server.control.http import ControlError, Handler, control_endpoint, int_param, table_routes
-from mock_server.control.seed import load_seed, read_seed_file
+from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
+from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields, new_merchant
 from mock_server.runtime import MockRuntime
 from mock_server.state.cards import CardEntry
 from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
@@ -63,11 +65,33 @@ def reset(mock: MockRuntime, _request: Request, body: Any) -> Any:
 def seed(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """Load invoices, open invoices and bulk rows from the body or from ``{"path": file}``."""
     doc = _object(body)
-    if "path" in doc:
-        if set(doc) != {"path"} or not isinstance(doc["path"], str):
-            raise ControlError(400, '{"path": "file.json"} takes no other keys')
-        doc = read_seed_file(doc["path"])
+    for key, read in (("path", read_seed_file), ("fixture", seed_fixture)):
+        if key in doc:
+            if set(doc) != {key} or not isinstance(doc[key], str):
+                raise ControlError(400, f'{{"{key}": "..."}} is a string and takes no other keys')
+            doc = read(doc[key])
+            break
     return 201, {"seeded": load_seed(doc, mock.store, mock.merchants, mock.clock)}
+
+
+# -- merchants -----------------------------------------------------------------------------------
+def list_merchants(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    """The merchants this mock serves, without their secrets."""
+    shown = [{"merchant_code": m.merchant_code, "merchant_id": m.merchant_id, "username": m.identity.username,
+              "name": m.name} for m in mock.merchants.merchants]
+    return {"merchants": shown}
+
+
+def add_merchant(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """A new merchant (fields of the merchants-file format may be given; the rest is generated),
+    with its credentials and the ``HESABE_*`` variables a client needs for it."""
+    try:
+        merchant = new_merchant(mock.merchants, _object(body))
+    except ConfigurationError as exc:
+        raise ControlError(400, str(exc)) from None
+    fields = identity_fields(merchant)
+    env = {var: str(fields[name]) for name, var in ENV_MERCHANT_VARS.items()}
+    return 201, {"merchant": fields, "env": env}
 
 
 # -- journal -------------------------------------------------------------------------------------
@@ -257,6 +281,8 @@ def delete_fault(mock: MockRuntime, request: Request, _body: Any) -> Any:
 _TABLE: list[tuple[str, str, Handler]] = [
     ("/reset", "POST", reset),
     ("/seed", "POST", seed),
+    ("/merchants", "GET", list_merchants),
+    ("/merchants", "POST", add_merchant),
     ("/journal", "GET", journal),
     ("/journal", "DELETE", clear_journal),
     ("/clock", "GET", get_clock),

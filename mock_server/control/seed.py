@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from mock_server.state import keys
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
 from mock_server.state.store import KeyConflict, Store
 
-__all__ = ["SeedError", "load_seed", "read_seed_file"]
+__all__ = ["SeedError", "fixture_names", "load_seed", "read_seed_file", "seed_fixture"]
 
 #: keys the API shows that are derived, not stored: accepted and ignored
 _WIRE_ONLY = frozenset({"url", "spliturl", "created_by_merchant", "merchant_id", "merchant_code",
@@ -47,6 +48,20 @@ _INTS = frozenset({"invoice_type", "invoice_sub_type", "invoice_status", "sms_st
 
 class SeedError(ValueError):
     """The seed document is malformed; the message names the record and the field."""
+
+
+def fixture_names() -> list[str]:
+    """The seed documents shipped in the package (``mock_server/seeds/<name>.json``)."""
+    folder = resources.files("mock_server").joinpath("seeds")
+    return sorted(item.name.removesuffix(".json") for item in folder.iterdir() if item.name.endswith(".json"))
+
+
+def seed_fixture(name: str) -> Any:
+    """A shipped seed document by name (``seed-pages``: the records of Hesabe's documentation pages,
+    with their real ids and dates)."""
+    if name not in fixture_names():
+        raise SeedError(f"no seed fixture {name!r}; shipped: {', '.join(fixture_names())}")
+    return json.loads(resources.files("mock_server").joinpath(f"seeds/{name}.json").read_text("utf-8"))
 
 
 def read_seed_file(path: str) -> Any:

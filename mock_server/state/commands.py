@@ -3,12 +3,14 @@
 Handlers turn a decrypted Hesabe payload (``customerName``, ``allocatePayType``, ...) into one of
 these commands; the lifecycle services and the stores never see a wire name. Money is already
 the 3-decimal string the mock stores; optional text is ``""`` when absent.
+
+Commands are typed NamedTuples: immutable like the records, and built once per request for the
+price of a tuple (a frozen dataclass sets each field through ``object.__setattr__``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "BulkRowChanges",
@@ -21,8 +23,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ProductLine:
+class ProductLine(NamedTuple):
     """One line of an invoice's items list."""
 
     title: str
@@ -31,8 +32,7 @@ class ProductLine:
     amount: str
 
 
-@dataclass(frozen=True, slots=True)
-class SubscriptionTerms:
+class SubscriptionTerms(NamedTuple):
     """A subscription invoice's schedule, kept as the merchant sent each value (text)."""
 
     frequency: str | None
@@ -41,8 +41,7 @@ class SubscriptionTerms:
     start_date: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NewInvoice:
+class NewInvoice(NamedTuple):
     """Create one invoice (a single, subscription, split or installment part)."""
 
     amount: str
@@ -67,8 +66,7 @@ class NewInvoice:
     subscription: SubscriptionTerms | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NewOpenInvoice:
+class NewOpenInvoice(NamedTuple):
     """Create an open invoice: a fixed amount, or any amount between ``min_amount`` and ``max_amount``."""
 
     title: str
@@ -80,8 +78,7 @@ class NewOpenInvoice:
     expiry_date: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class BulkUpload:
+class BulkUpload(NamedTuple):
     """Upload a base64 CSV of invoice rows."""
 
     file_type: str
@@ -90,8 +87,7 @@ class BulkUpload:
     schedule_time: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class BulkRowChanges:
+class BulkRowChanges(NamedTuple):
     """Edit an uploaded row: only the fields given change."""
 
     name: str | None = None
@@ -101,8 +97,7 @@ class BulkRowChanges:
     amount: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NewCheckout:
+class NewCheckout(NamedTuple):
     """Open a payment-gateway checkout (``POST /checkout``)."""
 
     amount: str

@@ -8,7 +8,7 @@ simply cannot be paid any more.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -63,19 +63,21 @@ class InvoiceService:
     clock: Clock
 
     # -- create ------------------------------------------------------------------------------
-    def _build(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind, split_key: str = "",
-               texted: bool = False) -> Invoice:
-        """The new invoice; ``texted``: as stored once the SMS gateway accepted its text."""
+    def _build(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind, invoice_id: int, *,
+               access_key: str | None = None, split_key: str = "", texted: bool = False) -> Invoice:
+        """The new invoice under the id its store handed out; ``texted``: as stored once the SMS
+        gateway accepted its text."""
         now = self.clock.stamp()
         texts = new.by_sms and kind in (InvoiceKind.SINGLE, InvoiceKind.SUBSCRIPTION)
         words = {"name": new.customer_name, "amount": new.amount, "ref": new.reference_number}
         terms = new.subscription if kind == InvoiceKind.SUBSCRIPTION else None
         return Invoice(
+            id=invoice_id,
             merchant_id=merchant.merchant_id,
             invoice_type=kind,
             invoice_sub_type=new.sub_type,
             token=keys.invoice_token(merchant.merchant_id, self.clock.time()),
-            access_key=keys.access_key(),
+            access_key=keys.access_key() if access_key is None else access_key,
             split_access_key=split_key,
             reference_number=new.reference_number,
             amount=new.amount,
@@ -108,10 +110,10 @@ class InvoiceService:
             sms_response=self._sms_reply() if texted else "",
         )
 
-    def _insert(self, build: Callable[[], list[Invoice]]) -> list[Invoice]:
+    def _insert(self, build: Callable[[Iterator[int]], list[Invoice]]) -> list[Invoice]:
         for _attempt in range(_KEY_RETRIES):
             try:
-                return self.store.insert_invoices(build())
+                return self.store.create_invoices(build)
             except KeyConflict:
                 continue
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
@@ -123,8 +125,8 @@ class InvoiceService:
         the create response still shows the unsent state (``serialize.invoice_created``).
         """
 
-        def build() -> list[Invoice]:
-            return [self._build(merchant, new, kind, texted=new.by_sms)]
+        def build(ids: Iterator[int]) -> list[Invoice]:
+            return [self._build(merchant, new, kind, next(ids), texted=new.by_sms)]
 
         return self._insert(build)[0]
 
@@ -132,12 +134,11 @@ class InvoiceService:
                      kind: InvoiceKind) -> list[Invoice]:
         """Split or installment: created together, sharing one ``split_access_key``."""
 
-        def build() -> list[Invoice]:
+        def build(ids: Iterator[int]) -> list[Invoice]:
             first_key = keys.access_key()
             group_key = "SP" + first_key
-            built = [self._build(merchant, part, kind, group_key) for part in parts]
-            built[0] = replace(built[0], access_key=first_key)
-            return built
+            return [self._build(merchant, part, kind, next(ids), access_key=first_key if n == 0 else None,
+                                split_key=group_key) for n, part in enumerate(parts)]
 
         return self._insert(build)
 

@@ -7,7 +7,7 @@ import json
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from heapq import heapify, heappop, heappush
 from itertools import count
@@ -115,7 +115,8 @@ class MemoryStore(Store):
             self._check_explicit(invoices, open_invoices, bulk_rows)
             # the normal insert paths (and their indexing), fed the given ids; then each counter
             # moves past the highest id, so generated ids never collide with them
-            self._put_invoices(invoices, iter([i.id for i in invoices]))
+            self._check_keys(invoices)
+            self._put_invoices(list(invoices))
             for item in open_invoices:
                 self._put_open_invoice(item, item.id)
             self._put_bulk_rows(bulk_rows, iter([b.id for b in bulk_rows]))
@@ -140,10 +141,23 @@ class MemoryStore(Store):
     # -- invoices ------------------------------------------------------------------------------
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with self._lock:
-            return self._put_invoices(invoices, self._invoice_ids)
+            self._check_keys(invoices)
+            return self._put_invoices([replace(inv, id=next(self._invoice_ids)) for inv in invoices])
 
-    def _put_invoices(self, invoices: Sequence[Invoice], ids: Iterator[int]) -> list[Invoice]:
-        """Insert under ``self._lock``, each invoice taking the next of ``ids``."""
+    def create_invoices(self, build: Callable[[Iterator[int]], Sequence[Invoice]]) -> list[Invoice]:
+        with self._lock:
+            first = next(self._invoice_ids)
+            try:
+                invoices = build(count(first))
+                self._check_keys(invoices)
+            except BaseException:
+                self._invoice_ids = count(first)  # a refused build consumes no id
+                raise
+            self._invoice_ids = count(max([first - 1, *(inv.id for inv in invoices)]) + 1)
+            return self._put_invoices(list(invoices))
+
+    def _check_keys(self, invoices: Sequence[Invoice]) -> None:
+        """KeyConflict unless every token and access key is unique in the batch and unused."""
         tokens: set[str] = set()
         keys: set[str] = set()
         for inv in invoices:  # unique within the batch and unused, all checked before any write
@@ -153,7 +167,9 @@ class MemoryStore(Store):
                 raise KeyConflict("token or access key already in use")
             tokens.add(token)
             keys.add(key)
-        stored = [replace(inv, id=next(ids)) for inv in invoices]
+
+    def _put_invoices(self, stored: list[Invoice]) -> list[Invoice]:
+        """Store invoices that carry their ids, under ``self._lock``, keys already checked."""
         for inv in stored:
             self._invoices[inv.id] = inv
             self._by_token[inv.token] = inv.id

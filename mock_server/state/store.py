@@ -14,7 +14,8 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
 
 from mock_server.state.models import (
     BulkRow,
@@ -65,6 +66,16 @@ class Store(ABC):
     @abstractmethod
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         """Store new invoices atomically and return them with ids assigned, in order."""
+
+    def create_invoices(self, build: Callable[[Iterator[int]], Sequence[Invoice]]) -> list[Invoice]:
+        """Build new invoices with the ids this store hands out (``build`` takes them in order from
+        the iterator it is given) and store them atomically; KeyConflict as ``insert_invoices``.
+
+        The default builds with placeholder ids and lets ``insert_invoices`` assign the real ones
+        (one copy of each record); a store that can hand out ids first overrides it and keeps the
+        records as built.
+        """
+        return self.insert_invoices(build(repeat(0)))
 
     @abstractmethod
     def update_invoice(self, invoice: Invoice) -> None:

@@ -13,8 +13,8 @@ import requests
 from client_fakes import KEYS
 
 from hesabe_spec.client import ASGITransport, HesabeClient
+from hesabe_spec.errors import HesabeTimeoutError as HesabeTimeout
 from hesabe_spec.errors import RedirectError
-from hesabe_spec.errors import TimeoutError as HesabeTimeout
 from hesabe_spec.wire import decode_request_data, encode_response
 
 

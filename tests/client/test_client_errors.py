@@ -25,7 +25,7 @@ from hesabe_spec.errors import (
     ValidationError,
 )
 from hesabe_spec.errors import (
-    TimeoutError as HesabeTimeout,
+    HesabeTimeoutError as HesabeTimeout,
 )
 from hesabe_spec.wire import server_json
 

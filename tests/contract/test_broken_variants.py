@@ -111,15 +111,15 @@ def test_invoice_lost_after_create_is_caught_by_the_lifecycle_model() -> None:
     app = create_app()
     store = app.state.mock.store
     lost: set[int] = set()
-    insert, get = store.insert_invoices, store.get_invoice
+    create, get = store.create_invoices, store.get_invoice
 
-    def insert_and_lose_the_first(invoices: Any) -> Any:
-        made = insert(invoices)
+    def create_and_lose_the_first(build: Any) -> Any:
+        made = create(build)
         if not lost:
             lost.add(made[0].id)
         return made
 
-    store.insert_invoices = insert_and_lose_the_first
+    store.create_invoices = create_and_lose_the_first
     store.get_invoice = lambda merchant_id, invoice_id: (
         None if invoice_id in lost else get(merchant_id, invoice_id)
     )

@@ -27,3 +27,85 @@ def test_impossible_ports_are_usage_errors(port: str, capsys: pytest.CaptureFixt
 def test_unreadable_merchants_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--port", "0", "--merchants", str(tmp_path / "absent.json")]) == 2
     assert "merchants file" in capsys.readouterr().err
+
+
+# -- the mock's own environment, help and version ----------------------------------------------------
+def test_every_option_has_help_and_an_environment_variable() -> None:
+    from mock_server.cli import ENV_PREFIX, apply_environment, build_parser
+
+    parser = build_parser()
+    apply_environment(parser, {})
+    options = [a for a in parser._actions if a.option_strings and a.dest not in ("help", "version")]
+    assert options and all(a.help and f"[env {ENV_PREFIX}{a.dest.upper()}]" in a.help for a in options)
+    assert "--version" in parser.format_help()
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({"HESABE_MOCK_TOKEN_TTL": "60", "HESABE_MOCK_OPEN_CONTROL_PLANE": "yes"},
+      {"token_ttl": 60, "open_control_plane": True}),
+     ({"HESABE_MOCK_ENVELOPE": "bare", "HESABE_MOCK_OPEN_CONTROL_PLANE": "0"},
+      {"envelope": "bare", "open_control_plane": False})],
+)
+def test_environment_sets_defaults_and_the_command_line_wins(environ: dict[str, str],
+                                                             expected: dict[str, object]) -> None:
+    from mock_server.cli import apply_environment, build_parser
+
+    parser = build_parser()
+    apply_environment(parser, environ)
+    args = parser.parse_args([])
+    assert {k: getattr(args, k) for k in expected} == expected
+    assert parser.parse_args(["--token-ttl", "5"]).token_ttl == 5
+
+
+@pytest.mark.parametrize("environ", [{"HESABE_MOCK_PORT": "http"}, {"HESABE_MOCK_ENVELOPE": "xml"},
+                                     {"HESABE_MOCK_OPEN_CONTROL_PLANE": "maybe"}])
+def test_bad_environment_values_are_usage_errors(environ: dict[str, str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([], environ)
+    assert exited.value.code == 2
+    assert next(iter(environ)) in capsys.readouterr().err
+
+
+def test_an_unknown_seed_fixture_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "0", "--seed", "no-such-seed"], {}) == 2
+    assert "cannot read seed file no-such-seed" in capsys.readouterr().err
+
+
+def test_an_integration_configured_by_hesabe_variables_works_unchanged(tmp_path: Path) -> None:
+    """The mock started with the integration's own HESABE_* merchant; the client reads the same."""
+    import os
+    import subprocess
+    import sys
+
+    from hesabe_spec.client import HesabeClient
+    from hesabe_spec.client.config import ClientConfig
+    from mock_server.control import MockControl
+
+    merchant = {"HESABE_MERCHANT_CODE": "700007", "HESABE_ACCESS_CODE": "integration-access",
+                "HESABE_SECRET_KEY": "Z" * 32, "HESABE_IV_KEY": "Y" * 16,
+                "HESABE_MERCHANT_USERNAME": "integration", "HESABE_MERCHANT_PASSWORD": "integration-pw"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HESABE_")}
+    env.update(merchant, HESABE_MOCK_PORT="0", HESABE_MOCK_SEED="seed-pages",
+               HESABE_MOCK_DB=str(tmp_path / "m.db"))
+    script = Path(sys.executable).with_name("hesabe-mock")
+    proc = subprocess.Popen([str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.split("listening on ")[1].strip()
+        lines = [proc.stdout.readline() for _ in range(2)]
+        assert "700007" in lines[0] and "seeded seed-pages" in "".join(lines), lines
+        config = ClientConfig.from_env({**merchant, "HESABE_MERCHANT_API_URL": url})
+        with HesabeClient(config) as client, MockControl(url) as control:
+            assert client.list_invoices()["stats"]["total_invoice_count"] in (0, None)
+            # the seed went to the sandbox merchant, served beside the integration's
+            assert control.invoice(12880)["merchant_code"] == "842217"
+        assert (tmp_path / "m.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        if proc.stdout is not None:
+            proc.stdout.close()

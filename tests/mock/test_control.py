@@ -18,7 +18,7 @@ from mock_server.testing import MockHandle, running_mock
 
 pytest_plugins = ["mock_server.testing"]
 
-SEED_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "mock_seed.json"
+SEED_FILE = Path(__file__).resolve().parents[2] / "mock_server" / "seeds" / "seed-pages.json"
 
 
 def _raw(mock: MockHandle, method: str, path: str, **kw: Any) -> requests.Response:

@@ -1,6 +1,6 @@
 """Every request ciphertext in the five seed pages, sent exactly as Hesabe printed it.
 
-The mock first holds the invoices those requests refer to (fixtures/mock_seed.json keeps their
+The mock first holds the invoices those requests refer to (the shipped seed-pages fixture keeps their
 real ids), then each hex goes out untouched with the sandbox credentials; every answer must
 decrypt with the sandbox keys, carry the real message, and validate against its schema.
 """
@@ -32,7 +32,7 @@ def test_every_seed_page_has_a_request_here() -> None:
 
 @pytest.mark.parametrize("exchange", REQUESTS, ids=[e["id"] for e in REQUESTS])
 def test_seed_request_hex_is_accepted_as_is(hesabe_mock: MockHandle, exchange: dict[str, Any]) -> None:
-    hesabe_mock.control.seed(path=str(FIXTURES / "mock_seed.json"))
+    hesabe_mock.control.seed_fixture("seed-pages")
     op = OPERATIONS[exchange["operation"]]
     token = hesabe_mock.client().login()["token"]["access_token"]
     headers = {"Authorization": f"Bearer {token}", "accessCode": SANDBOX.access_code,

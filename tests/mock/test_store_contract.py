@@ -184,6 +184,26 @@ def test_ids_are_assigned_in_order_and_increase(store: Store) -> None:
         assert made == sorted(set(made)) and made[0] > 0
 
 
+def test_create_hands_out_the_ids_the_records_are_built_with(store: Store) -> None:
+    before = store.insert_invoices([make_invoice()])[0].id
+    made = store.create_invoices(lambda ids: [replace(make_invoice(), id=next(ids)),
+                                              replace(make_invoice(2), id=next(ids))])
+    ids = [i.id for i in made]
+    assert ids == sorted(set(ids)) and ids[0] > before
+    assert [store.get_invoice(i.merchant_id, i.id) for i in made] == made
+    assert store.insert_invoices([make_invoice()])[0].id > ids[-1]
+
+
+def test_a_refused_create_changes_nothing_and_keeps_ids_increasing(store: Store) -> None:
+    [taken] = store.insert_invoices([make_invoice()])
+    fingerprint = store.fingerprint()
+    with pytest.raises(KeyConflict):
+        store.create_invoices(lambda ids: [replace(make_invoice(), id=next(ids), token=taken.token)])
+    assert store.fingerprint() == fingerprint
+    [after] = store.create_invoices(lambda ids: [replace(make_invoice(), id=next(ids))])
+    assert after.id > taken.id and store.get_invoice(after.merchant_id, after.id) == after
+
+
 def test_records_come_back_exactly_as_stored(store: Store) -> None:
     original = rich_invoice()
     [stored] = store.insert_invoices([original])

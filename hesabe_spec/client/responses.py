@@ -1,0 +1,551 @@
+"""TypedDicts of every operation's ``response``, generated from the response schemas.
+
+Do not edit: ``python -m tools.gen_client_types`` writes this module from
+``hesabe_spec/schemas`` (a test fails when it is out of date). The client's named methods return
+these types; at run time they are plain dicts, exactly as decrypted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
+
+__all__ = [
+    "AllocatePayType",
+    "BulkInvoice",
+    "BulkInvoicePage",
+    "CallbackResult",
+    "CancelAuthorizationBody",
+    "CancelAuthorizationResponse",
+    "CancelInvoiceResponse",
+    "CancelOpenInvoiceResponse",
+    "CaptureAuthorizationResponse",
+    "CheckoutAmount",
+    "CheckoutPaymentType",
+    "CountryCode",
+    "CreateCheckoutBody",
+    "CreateCheckoutResponse",
+    "CreateInstallmentInvoiceResponse",
+    "CreateInvoiceResponse",
+    "CreateOpenInvoiceResponse",
+    "CreateSplitInvoiceResponse",
+    "CreateSubscriptionInvoiceResponse",
+    "CreatedBy",
+    "Customer",
+    "Dashboard",
+    "DashboardInvoices",
+    "DashboardTransaction",
+    "Date",
+    "DateOrEmpty",
+    "DateTime",
+    "DeleteBulkInvoiceResponse",
+    "DigitString",
+    "ErrorBody",
+    "FieldErrors",
+    "GatewayErrorBody",
+    "GatewayMerchantCode",
+    "GatewayRefusal",
+    "GetInvoiceResponse",
+    "GetOpenInvoiceResponse",
+    "Invoice",
+    "InvoiceList",
+    "InvoiceRequest",
+    "Item",
+    "ItemsList",
+    "Language",
+    "ListBulkInvoicesResponse",
+    "ListInvoicesResponse",
+    "ListOpenInvoicesResponse",
+    "LoginResponse",
+    "MerchantCode",
+    "MerchantId",
+    "Message",
+    "MobileNumber",
+    "Money3",
+    "Money3OrEmpty",
+    "NullableDate",
+    "NullableDateTime",
+    "NullableUrl",
+    "OpenInvoice",
+    "OpenInvoicePage",
+    "Page",
+    "Pagination",
+    "PaidTransaction",
+    "PositiveMoney3",
+    "Product",
+    "ProductObject",
+    "RefreshTokenResponse",
+    "ResendInvoiceResponse",
+    "SendBulkInvoicesResponse",
+    "Stats",
+    "Token",
+    "TokenResponse",
+    "Transaction",
+    "TransactionEnquiryBody",
+    "TransactionEnquiryResponse",
+    "TransactionRecord",
+    "TransactionToken",
+    "UpdateBulkInvoiceResponse",
+    "UpdateOpenInvoiceResponse",
+    "UploadBulkInvoicesResponse",
+    "Url",
+]
+
+
+MerchantCode: TypeAlias = str
+
+
+Message: TypeAlias = str
+
+
+Money3: TypeAlias = str
+
+
+PositiveMoney3: TypeAlias = str
+
+
+Money3OrEmpty: TypeAlias = str
+
+
+Date: TypeAlias = str
+
+
+DateOrEmpty: TypeAlias = str
+
+
+NullableDate: TypeAlias = str | None
+
+
+DateTime: TypeAlias = str
+
+
+NullableDateTime: TypeAlias = str | None
+
+
+DigitString: TypeAlias = str
+
+
+Page: TypeAlias = int | str
+
+
+MerchantId: TypeAlias = int | str
+
+
+Url: TypeAlias = str
+
+
+NullableUrl: TypeAlias = str | None
+
+
+MobileNumber: TypeAlias = str
+
+
+CountryCode: TypeAlias = str
+
+
+Language: TypeAlias = Literal['en', 'ar']
+
+
+FieldErrors: TypeAlias = dict[str, Any]
+
+
+class ErrorBody(TypedDict):
+    """Every refusal shape: {status:false, message, response:null}; the validation shape with FieldErrors;
+    the 506 shape with code; and plain {message}."""
+
+    status: NotRequired[Literal[False]]
+    code: NotRequired[int]
+    message: Message
+    response: NotRequired[dict[str, Any] | None]
+
+
+class Token(TypedDict):
+    """Login / refresh token pair (plain JSON, snake_case)."""
+
+    token_type: Literal['Bearer']
+    expires_in: int
+    access_token: str
+    refresh_token: str
+
+
+class TokenResponse(TypedDict):
+    token: Token
+
+
+class Item(TypedDict):
+    """One itemsList entry."""
+
+    itemTitle: str
+    rate: Money3
+    quantity: str | int
+    amount: Money3
+
+
+ItemsList: TypeAlias = list[Item] | str
+
+
+AllocatePayType: TypeAlias = str | list[Literal[0, 1, 2, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18,
+    19, 20, '0', '1', '2', '5', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '18', '19',
+    '20']]
+
+
+class InvoiceRequest(TypedDict):
+    """One invoice to create (single invoice body, split/EMI invoices[] entry, base of the subscription
+    body)."""
+
+    merchantCode: MerchantCode
+    customerName: NotRequired[str]
+    mobileNumber: NotRequired[MobileNumber]
+    countryCode: NotRequired[CountryCode]
+    customerEmail: NotRequired[str]
+    referenceNumber: NotRequired[str]
+    amount: PositiveMoney3
+    invoiceType: Literal['0', '1']
+    invoiceSubType: NotRequired[Literal['0', '1', '2', '3']]
+    allocatePayType: NotRequired[AllocatePayType]
+    description: NotRequired[str]
+    expiresAt: Date
+    language: NotRequired[Language]
+    webhook: NotRequired[Url]
+    itemsList: NotRequired[ItemsList]
+    subscription: NotRequired[Literal['0', '1']]
+    frequency: NotRequired[Literal['1']]
+    noofRecurrence: NotRequired[str]
+    SubscriptionType: NotRequired[Literal['0', '1']]
+    startDate: NotRequired[Date]
+    serviceCharge: NotRequired[str]
+    discount: NotRequired[str]
+    knetFixedCharges: NotRequired[str | float]
+    knetPercentageCharges: NotRequired[str | float]
+    mpgsFixedCharges: NotRequired[str | float]
+    mpgsPercentageCharges: NotRequired[str | float]
+    knetChargesRemark: NotRequired[str]
+    mpgsChargesRemark: NotRequired[str]
+
+
+class Customer(TypedDict):
+    name: str | None
+    email: str | None
+    phone_number: str | None
+
+
+class CreatedBy(TypedDict):
+    id: int
+    name: str
+
+
+class ProductObject(TypedDict):
+    """Invoice product line ([APP] reads id, name, amount, quantity, final_amount); details may hold null."""
+
+    id: NotRequired[int]
+    name: NotRequired[str]
+    amount: NotRequired[str | float]
+    quantity: NotRequired[str | int]
+    final_amount: NotRequired[str | float]
+
+
+Product: TypeAlias = ProductObject | None
+
+
+Transaction: TypeAlias = dict[str, Any] | None
+
+
+class DashboardTransaction(TypedDict):
+    payment_type_id: int | None
+    payment_id: str | int | None
+    post_date: str | None
+    result_code: str | None
+    track_id: str | int | None
+    transaction_id: str | int | None
+    reference_number: str | None
+    payment_type: str | dict[str, Any] | None
+    paid_on: str | None
+    Auth: str | int | None
+    Amount: float | str | None
+    admin_charge: float | str | None
+
+
+PaidTransaction: TypeAlias = Any
+
+
+class Invoice(TypedDict):
+    """An invoice object as create, split, resend, details and the dashboard return it (union of the
+    observed shapes)."""
+
+    id: int
+    invoice_type: Literal[0, 1, 2, 4, 6, 7]
+    invoice_sub_type: Literal[0, 1, 2, 3, 4, '0', '1', '2', '3', '4']
+    order_drop_id: NotRequired[int]
+    token: DigitString
+    access_key: str
+    split_access_key: str
+    merchant_id: MerchantId
+    reference_number: str
+    amount: Money3
+    admin_charge: NotRequired[Money3]
+    service_charge: Money3
+    discount: Money3
+    payment_method: list[str]
+    description: str
+    sms_response: str
+    invoice_status: Literal[0, 1, 3, None]
+    subscription: Literal[0, 1, None]
+    sms_status: Literal[0, 1]
+    url_status: Literal[0, 1, None]
+    visited_count: int | None
+    country_id: int | None
+    created_id: int
+    language: Literal['en', 'ar', None]
+    expires_at: NullableDate
+    attachment: NotRequired[str]
+    url: Url
+    spliturl: NullableUrl
+    created_at: DateTime
+    updated_at: DateTime
+    rentperiod: NotRequired[str | int | None]
+    en_sms: NotRequired[str]
+    ar_sms: NotRequired[str]
+    customer: Customer
+    created_by_merchant: CreatedBy
+    products: list[Product]
+    transaction: Transaction
+    order: NotRequired[dict[str, Any] | None]
+
+
+InvoiceList: TypeAlias = list[Invoice]
+
+
+class Stats(TypedDict):
+    """Dashboard counters: the total is an int, the others digit strings or null (no rows)."""
+
+    total_invoice_count: int
+    invoice_paid: str | None
+    invoice_not_paid: str | None
+    invoice_cancelled: str | None
+
+
+class Pagination(TypedDict):
+    total: int
+    count: int
+    per_page: int
+    current_page: int
+    total_pages: int
+    page_url: Url
+    next_page_url: NullableUrl
+    previous_page_url: NullableUrl
+
+
+class OpenInvoice(TypedDict):
+    """Open invoice (payment link). The docs cut every sample off, so unknown extra keys are allowed."""
+
+    id: int
+    merchant_id: MerchantId
+    title: str
+    reference_number: str
+    type: Literal[0, 1]
+    description: str | None
+    fixed_amount: Money3
+    min_amount: Money3
+    max_amount: Money3
+    paid_status: Literal[0, 1]
+    status: int
+    created_by: int
+    created_at: DateTime
+    updated_at: DateTime
+    expiry_date: NotRequired[NullableDate]
+    total_customer_paid_count: NotRequired[int | str | None]
+    total_amount_customer_paid: NotRequired[str | float | None]
+    url: NotRequired[Url]
+
+
+class OpenInvoicePage(TypedDict):
+    data: list[OpenInvoice]
+    pagination: Pagination
+
+
+class BulkInvoice(TypedDict):
+    """One bulk-upload row (snake_case). The docs cut every sample off, so unknown extra keys are allowed."""
+
+    id: int
+    merchant_id: MerchantId
+    reference_number: str
+    name: str
+    phone: str
+    email: str | None
+    amount: Money3
+    description: str | None
+    status: int
+    has_schedule: Literal[0, 1]
+    schedule_time: NullableDateTime
+
+
+class BulkInvoicePage(TypedDict):
+    data: list[BulkInvoice]
+    pagination: NotRequired[Pagination]
+
+
+class DashboardInvoices(TypedDict):
+    data: list[Invoice]
+    pagination: Pagination
+
+
+class Dashboard(TypedDict):
+    stats: Stats
+    order_stats: Stats
+    invoices: DashboardInvoices
+
+
+GatewayMerchantCode: TypeAlias = str | int
+
+
+CheckoutAmount: TypeAlias = str | float
+
+
+CheckoutPaymentType: TypeAlias = Literal['0', '1', '2', '5', '7', '8', '9', '10', '11', '12', '13',
+    '14', '15', '16', '18', '19', '20', 0, 1, 2, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20]
+
+
+TransactionToken: TypeAlias = str
+
+
+class GatewayErrorBody(TypedDict):
+    """A refused payment-gateway call: {status:false, code, message}; 422 adds Laravel field errors under
+    data."""
+
+    status: Literal[False]
+    code: int
+    message: Message
+    data: NotRequired[FieldErrors | None]
+
+
+GatewayRefusal: TypeAlias = GatewayErrorBody | ErrorBody
+
+
+class TransactionRecord(TypedDict):
+    """One transaction in the enquiry answer (docs transaction-enquiry sample; null where no payment
+    happened yet)."""
+
+    token: TransactionToken
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'AUTHORIZED', 'FAILED', 'CANCELLED', 'REFUNDED']
+    TransactionID: str | None
+    Id: int
+    PaymentID: str | None
+    Terminal: str | None
+    TrackID: str | None
+    payment_type: str | None
+    service_type: str
+    customerName: str | None
+    customerEmail: str | None
+    customerMobile: str | None
+    customerCardType: str | None
+    customerCard: str | None
+    datetime: DateTime
+
+
+class CallbackResult(TypedDict):
+    """The fields of a callback's response (checkout §4.2). Apple Pay redirects reportedly lack
+    paymentToken; other server-made results add baseAmount, currency, cardId."""
+
+    resultCode: str
+    amount: float | str
+    paymentToken: NotRequired[str | None]
+    paymentId: NotRequired[str | None]
+    paidOn: NotRequired[str | None]
+    orderReferenceNumber: NotRequired[str | int | None]
+    variable1: NotRequired[str | None]
+    variable2: NotRequired[str | None]
+    variable3: NotRequired[str | None]
+    variable4: NotRequired[str | None]
+    variable5: NotRequired[str | None]
+    method: NotRequired[int | str]
+    administrativeCharge: NotRequired[str | float | None]
+
+
+class CancelAuthorizationBody(TypedDict):
+    status: Literal[True]
+    code: Literal[200]
+    message: Message
+
+
+CancelAuthorizationResponse: TypeAlias = CancelAuthorizationBody
+
+
+CancelInvoiceResponse: TypeAlias = None
+
+
+CancelOpenInvoiceResponse: TypeAlias = None
+
+
+CaptureAuthorizationResponse: TypeAlias = TransactionRecord
+
+
+class CreateCheckoutBody(TypedDict):
+    data: str
+
+
+CreateCheckoutResponse: TypeAlias = CreateCheckoutBody
+
+
+CreateInstallmentInvoiceResponse: TypeAlias = InvoiceList
+
+
+CreateInvoiceResponse: TypeAlias = Invoice
+
+
+CreateOpenInvoiceResponse: TypeAlias = OpenInvoice
+
+
+CreateSplitInvoiceResponse: TypeAlias = InvoiceList
+
+
+CreateSubscriptionInvoiceResponse: TypeAlias = Invoice
+
+
+DeleteBulkInvoiceResponse: TypeAlias = None
+
+
+GetInvoiceResponse: TypeAlias = Invoice
+
+
+GetOpenInvoiceResponse: TypeAlias = OpenInvoice
+
+
+ListBulkInvoicesResponse: TypeAlias = BulkInvoicePage
+
+
+ListInvoicesResponse: TypeAlias = Dashboard
+
+
+ListOpenInvoicesResponse: TypeAlias = OpenInvoicePage
+
+
+LoginResponse: TypeAlias = TokenResponse
+
+
+RefreshTokenResponse: TypeAlias = TokenResponse
+
+
+ResendInvoiceResponse: TypeAlias = Invoice
+
+
+SendBulkInvoicesResponse: TypeAlias = None
+
+
+class TransactionEnquiryBody(TypedDict):
+    status: Literal[True]
+    message: Message
+    data: TransactionRecord
+    results: list[TransactionRecord]
+
+
+TransactionEnquiryResponse: TypeAlias = TransactionEnquiryBody
+
+
+UpdateBulkInvoiceResponse: TypeAlias = BulkInvoice
+
+
+UpdateOpenInvoiceResponse: TypeAlias = OpenInvoice
+
+
+UploadBulkInvoicesResponse: TypeAlias = list[BulkInvoice] | None
