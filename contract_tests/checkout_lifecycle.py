@@ -15,6 +15,7 @@ enquiring run, and every checkout must stay PENDING.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -85,6 +86,9 @@ class CheckoutLifecycle(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, ModelCheckout] = {}
         self._orders = 0
+        # order references must be new on a target that is never reset (a URL target, parallel
+        # workers): the run prefix, this machine's own random tag, a counter
+        self._tag = secrets.token_hex(3)
 
     @initialize()
     def start(self) -> None:
@@ -118,7 +122,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
     @rule(target=orders)
     def new_order(self) -> str:
         self._orders += 1
-        return f"{self.session.gen.reference_prefix}o{self._orders:04d}"
+        return f"{self.session.gen.reference_prefix}o{self._tag}{self._orders:03d}"
 
     @rule(target=checkouts, order=orders, authorize=st.booleans(), data=st.data())
     def open_checkout(self, order: str, authorize: bool, data: st.DataObject) -> str:
