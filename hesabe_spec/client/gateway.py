@@ -19,10 +19,11 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 from urllib.parse import parse_qs, urlsplit
 
 from hesabe_spec.client.fields import CHECKOUT_FIELDS, map_fields, text
+from hesabe_spec.client.params import Amount, CheckoutFields
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
 from hesabe_spec.errors import EnvelopeError
@@ -276,11 +277,23 @@ class GatewayMethods:
         """The hosted payment page for a session (``CheckoutSession.data``) on this gateway."""
         return GATEWAY_PAGES["payment_page"].url(self.config.gateway, data)
 
+    @overload
     def checkout(
-        self, amount: Any, *, response_url: str, failure_url: str | None = None,
+        self, amount: Amount, *, response_url: str, failure_url: str | None = None,
         payment_type: PaymentType | int | str = PaymentType.HOSTED, extra: Mapping[str, Any] | None = None,
-        return_result: bool = False, **fields: Any,
-    ) -> Any:
+        return_result: Literal[False] = False, **fields: Unpack[CheckoutFields],
+    ) -> CheckoutSession: ...
+    @overload
+    def checkout(
+        self, amount: Amount, *, response_url: str, failure_url: str | None = None,
+        payment_type: PaymentType | int | str = PaymentType.HOSTED, extra: Mapping[str, Any] | None = None,
+        return_result: Literal[True], **fields: Unpack[CheckoutFields],
+    ) -> Result: ...
+    def checkout(
+        self, amount: Amount, *, response_url: str, failure_url: str | None = None,
+        payment_type: PaymentType | int | str = PaymentType.HOSTED, extra: Mapping[str, Any] | None = None,
+        return_result: bool = False, **fields: Unpack[CheckoutFields],
+    ) -> CheckoutSession | Result:
         """Open a payment session and return a :class:`CheckoutSession` (redirect the customer to
         its ``payment_url``). ``amount`` is sent as Hesabe's 3-decimal string; ``failure_url``
         defaults to ``response_url``; ``payment_type`` 0 lets the customer choose.
@@ -309,8 +322,14 @@ class GatewayMethods:
 
     create_checkout = checkout
 
+    @overload
     def get_transaction(self, key: str, *, by_order_reference: bool = False,
-                        return_result: bool = False) -> Any:
+                        return_result: Literal[False] = False) -> TransactionEnquiry: ...
+    @overload
+    def get_transaction(self, key: str, *, by_order_reference: bool = False,
+                        return_result: Literal[True]) -> Result: ...
+    def get_transaction(self, key: str, *, by_order_reference: bool = False,
+                        return_result: bool = False) -> TransactionEnquiry | Result:
         """The enquiry: a :class:`TransactionEnquiry` for a transaction token, or with
         ``by_order_reference`` every attempt of an order reference (its ``transaction`` is the one
         that settled the order, else the latest). :class:`~hesabe_spec.errors.NotFoundError` when
@@ -326,8 +345,14 @@ class GatewayMethods:
 
     transaction_enquiry = get_transaction
 
-    def capture(self, token: str, amount: Any, *, extra: Mapping[str, Any] | None = None,
-                return_result: bool = False) -> Any:
+    @overload
+    def capture(self, token: str, amount: Amount, *, extra: Mapping[str, Any] | None = None,
+                return_result: Literal[False] = False) -> Transaction: ...
+    @overload
+    def capture(self, token: str, amount: Amount, *, extra: Mapping[str, Any] | None = None,
+                return_result: Literal[True]) -> Result: ...
+    def capture(self, token: str, amount: Amount, *, extra: Mapping[str, Any] | None = None,
+                return_result: bool = False) -> Transaction | Result:
         """Capture ``amount`` (at most what was authorized) of an authorized payment; the
         :class:`Transaction` as it now stands."""
         payload = map_fields(CHECKOUT_FIELDS, {"amount": amount}, "capture_authorization", wire_ok=False)
@@ -336,7 +361,11 @@ class GatewayMethods:
 
     capture_authorization = capture
 
-    def void(self, token: str, *, return_result: bool = False) -> Any:
+    @overload
+    def void(self, token: str, *, return_result: Literal[False] = False) -> None: ...
+    @overload
+    def void(self, token: str, *, return_result: Literal[True]) -> Result: ...
+    def void(self, token: str, *, return_result: bool = False) -> Result | None:
         """Cancel an authorized payment that was not captured (the reservation is released)."""
         result = self.call("cancel_authorization", {}, path_params={"token": text(token)})
         return result if return_result else None
