@@ -1,4 +1,4 @@
 """Benchmarks for the Hesabe mock: ``python -m bench`` (or ``make bench``) prints tables and writes
 ``bench/results/*.json``. Nothing here is a test: figures are measured, printed and compared with
-the targets of issue 7, never asserted. See docs/benchmarks.md for the latest table.
+the targets, never asserted. See docs/benchmarks.md for the latest table.
 """

@@ -1,4 +1,4 @@
-"""``python -m bench`` (``make bench``): every section, a table per section, the targets of issue 7.
+"""``python -m bench`` (``make bench``): every section, a table per section, then the targets.
 
     python -m bench                 # full run: HTTP load, scaling to 1M, in-process, cold start, contract
     python -m bench --quick         # CI-sized: shorter load points, scaling to 100k

@@ -1,7 +1,7 @@
 """HTTP load on loopback: wrk with a generated Lua script, or a Python fallback when wrk is absent.
 
 A :class:`Request` is one fixed HTTP request (method, path with query, headers, body); every
-scenario repeats one such request, as issue 7 allows (a fixed valid encrypted create payload
+scenario repeats one such request (a fixed valid encrypted create payload
 makes the mock create a new invoice each time). Results: requests/s, p50 and p99 latency (ms),
 and the count of non-2xx/3xx or socket errors (a run with errors is reported as such).
 """

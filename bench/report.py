@@ -19,7 +19,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of issue 7 that this run measured: name, measured value, limit, holds."""
+    """Each target that this run measured: name, measured value, limit, holds."""
     out: list[dict[str, Any]] = []
     http = res.get("http")
     if http:
@@ -214,5 +214,5 @@ def render(res: dict[str, Any]) -> str:
     if t:
         rows = [[x["target"], str(x["value"]), x["limit"], "holds" if x["holds"] else "MISSED",
                  x.get("spread", "")] for x in t]
-        parts.append("Targets (issue 7)\n" + _table(["target", "measured", "limit", "", ""], rows))
+        parts.append("Targets\n" + _table(["target", "measured", "limit", "", ""], rows))
     return "\n\n".join(parts)

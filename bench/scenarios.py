@@ -1,6 +1,6 @@
 """The HTTP scenarios of the load test, built with the reference client's own request builder.
 
-Each scenario is one fixed request (issue 7 allows a fixed encrypted create payload). Before a
+Each scenario is one fixed request (a fixed encrypted create payload). Before a
 scenario is loaded it is sent once and its decrypted answer checked, so a bench never measures
 a stream of refusals.
 """

@@ -1,4 +1,5 @@
-"""The mock's ``/_mock/`` control plane as the suite uses it: reset and pay, all optional.
+"""The mock's ``/_mock/`` control plane as the suite uses it: reset, pay (invoices and checkouts)
+and decide refunds, all optional.
 
 Availability is detected, never assumed: a target without the control plane (the real sandbox,
 an older mock) answers 404/405 with something that is not the control plane's JSON, and the
@@ -35,6 +36,7 @@ class ControlPlane:
         self.session = session
         self.can_reset: bool | None = None if session.target.own else False
         self.can_pay: bool | None = None
+        self.can_decide: bool | None = None
 
     def reset(self) -> bool:
         """Clear the mock's state; False when not allowed or not available."""
@@ -76,3 +78,17 @@ class ControlPlane:
             return None
         self.can_pay = True
         return status, answer
+
+    def decide_refund(self, refund_id: int, approve: bool) -> bool | None:
+        """Approve or reject a refund as Hesabe would: True if done, False if refused (it was not
+        pending), None if there is no control plane."""
+        if self.can_decide is False:
+            return None
+        status, body = self.session.target.control(
+            "POST", f"refunds/{refund_id}/{'approve' if approve else 'reject'}", {}
+        )
+        if _absent(status, body):
+            self.can_decide = False
+            return None
+        self.can_decide = True
+        return 200 <= status < 300

@@ -1,4 +1,5 @@
-"""Real records for payloads and paths that must point at something: ids, tokens, bulk rows, checkouts.
+"""Real records for payloads and paths that must point at something: ids, tokens, bulk rows,
+checkouts, paid transactions and refunds.
 
 A generated ``resendId`` or path ``{id}`` would name nothing, and "not found" says little about
 the contract. :class:`Resources` creates the records a test needs through the same judged
@@ -8,8 +9,11 @@ for destructive calls (cancel, delete), so one test never consumes another's rec
 Anchor payloads are fixed here and validated against the request schemas when first used, so
 they cannot drift from the spec unnoticed.
 
-An authorized checkout (what capture and void need) takes a payment, which only the mock's
-control plane can make without a browser: on a target without one, those tests are skipped.
+A refund needs a paid transaction, and an authorized checkout (what capture and void need) a
+payment; only the mock's control plane can make either without a browser. Where the target has
+none (the real sandbox), :meth:`Resources.paid_transaction` and
+:meth:`Resources.authorized_checkout` raise :class:`~contract_tests.errors.CapabilityMissing` and
+those checks are skipped.
 """
 
 from __future__ import annotations
@@ -19,11 +23,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
-from contract_tests.errors import ContractSuiteError
+from contract_tests.errors import CapabilityMissing, ContractSuiteError
 from contract_tests.session import ContractSession
-from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType
+from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType, RefundMethod
+from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.validation import validate_request
 
 __all__ = ["Resources"]
@@ -51,14 +54,14 @@ class Resources:
     def _expiry(self) -> str:
         return (self.session.gen.today + timedelta(days=30)).isoformat()
 
-    def invoice_payload(self) -> dict[str, Any]:
+    def invoice_payload(self, amount: str = "1.250") -> dict[str, Any]:
         """A URL invoice (no SMS is ever sent for it)."""
         return self._checked(
             "create_invoice",
             {
                 "merchantCode": self.session.gen.merchant_code,
                 "customerName": "Contract Anchor",
-                "amount": "1.250",
+                "amount": amount,
                 "invoiceType": CreateInvoiceType.URL.value,
                 "invoiceSubType": InvoiceSubType.URL.value,
                 "allocatePayType": f"{PaymentType.KNET.value},{PaymentType.MPGS.value}",
@@ -125,8 +128,8 @@ class Resources:
 
     # -- records -------------------------------------------------------------------------------
 
-    def fresh_invoice(self) -> dict[str, Any]:
-        return dict(self.session.call("create_invoice", self.invoice_payload()).response)
+    def fresh_invoice(self, amount: str = "1.250") -> dict[str, Any]:
+        return dict(self.session.call("create_invoice", self.invoice_payload(amount)).response)
 
     def fresh_open_invoice(self) -> dict[str, Any]:
         return dict(self.session.call("create_open_invoice", self.open_invoice_payload()).response)
@@ -145,8 +148,31 @@ class Resources:
         status, _body = self.session.target.control("POST", f"checkouts/{made['token']}/pay",
                                                     {"outcome": "success"})
         if not 200 <= status < 300:
-            pytest.skip("an authorized checkout needs the mock's control plane (/_mock/checkouts)")
+            raise CapabilityMissing("an authorized checkout needs the mock's control plane "
+                                    f"(POST /_mock/checkouts/{{token}}/pay answered HTTP {status})")
         return made
+
+    def paid_transaction(self, amount: str = "1.250") -> dict[str, Any]:
+        """A new invoice of ``amount``, paid through the control plane: ``{"invoice_id", "token"
+        (the transaction token a refund names), "amount"}``."""
+        invoice = self.fresh_invoice(amount)
+        status, _body = self.session.target.control("POST", f"invoices/{invoice['id']}/pay",
+                                                    {"outcome": "success"})
+        if not 200 <= status < 300:
+            raise CapabilityMissing("refunds need a paid transaction, and this target cannot pay an invoice "
+                                    f"(POST /_mock/invoices/{{id}}/pay answered HTTP {status})")
+        paid = self.session.call("get_invoice", {}, path_params={"id": invoice["id"]}).response
+        return {"invoice_id": invoice["id"], "token": str(paid["transaction"]["token"]), "amount": amount}
+
+    def fresh_refund(self) -> dict[str, Any]:
+        """A pending full refund of a new paid invoice."""
+        token = self.paid_transaction()["token"]
+        payload = {"merchantCode": self.session.gen.merchant_code, "token": token,
+                   "refundMethod": RefundMethod.FULL.value}
+        return dict(self.session.call("create_refund", self._checked("create_refund", payload)).response)
+
+    def refund(self) -> dict[str, Any]:
+        return self._anchor("refund", self.fresh_refund)
 
     def _anchor(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         if key not in self._anchors:
@@ -185,12 +211,26 @@ class Resources:
             "cancel_open_invoice": lambda: {"id": self.fresh_open_invoice()["id"]},
             "update_bulk_invoice": lambda: {"id": self.bulk_row()["id"]},
             "delete_bulk_invoice": lambda: {"id": self.fresh_bulk_row()["id"]},
+            "get_refund": lambda: {"id": self.refund()["id"]},
+            "cancel_refund": lambda: {"id": self.fresh_refund()["id"]},
         }.get(operation, dict)()
 
+    def any_path_params(self, operation: str) -> dict[str, Any]:
+        """Real records where this target can make them, else id 1: for checks decided before any
+        record is looked up (authentication)."""
+        try:
+            return self.path_params(operation)
+        except CapabilityMissing:
+            return {name: 1 for name in OPERATIONS[operation].path_params}
+
     def bind(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Point id fields of ``payload`` at real invoices (resendId, ids[])."""
+        """Point id fields of ``payload`` at real records (resendId, ids[], a refund's token: a new
+        payment of the refund's own amount, so a valid amount always fits)."""
         out = dict(payload)
-        if operation == "resend_invoice":
+        if operation == "create_refund":
+            amount = out.get("refundAmount")  # a valid payload's amount is a valid invoice amount too
+            out["token"] = self.paid_transaction(amount if isinstance(amount, str) else "1.250")["token"]
+        elif operation == "resend_invoice":
             out["resendId"] = str(self.invoice()["id"])
         elif operation == "send_bulk_invoices":
             out["ids"] = [str(self.invoice(i)["id"]) for i in range(len(out.get("ids") or [1]))]

@@ -17,6 +17,7 @@ from typing import Any
 from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from hesabe_spec.crypto import MAX_PAD
+from hesabe_spec.enums import RefundStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.validation import validate_response
 from hesabe_spec.wire import looks_like_hex
@@ -292,3 +293,62 @@ def token_rotation(ex: Exchange) -> list[Finding]:
             )
         ]
     return []
+
+
+def _fils(value: Any) -> int | None:
+    """A 3-decimal money string as whole fils; None if it is not one."""
+    text = value if isinstance(value, str) else ""
+    whole, dot, frac = text.partition(".")
+    if not (whole.isdigit() and dot and len(frac) == 3 and frac.isdigit()):
+        return None
+    return int(whole) * 1000 + int(frac)
+
+
+_REFUND_AMOUNTS = ("pending", "approved", "rejected")
+#: a refund's ``status`` -> the stats key it counts under (every other value is a rejection)
+_REFUND_STATUS_WORDS: dict[Any, str] = {RefundStatus.PENDING.value: "pending",
+                                        RefundStatus.APPROVED.value: "approved"}
+
+
+@register
+def refund_stats_add_up(ex: Exchange) -> list[Finding]:
+    """The refund list's stats add up: the total amount is pending + approved + rejected; and
+    an unfiltered list that fits on one page holds exactly the counted requests, whose amounts by
+    status (0 pending, 1 approved, anything else rejected) are the stats' amounts."""
+    response = ex.response if ex.name == "list_refunds" and ex.accepted else None
+    stats = response.get("stats") if isinstance(response, dict) else None
+    if not isinstance(stats, dict):
+        return []
+    rule, base = "refund_stats_add_up", "/response/stats/"
+    parts = {k: _fils(stats.get(f"{k}_total_refund_request_amount") or "0.000") for k in _REFUND_AMOUNTS}
+    total = _fils(stats.get("total_refund_request_amount") or "0.000")
+    if total is None or None in parts.values():
+        return []  # response_schema reports amounts that are not 3-decimal strings
+    found = []
+    if total != sum(p for p in parts.values() if p is not None):
+        found.append(_finding(ex, rule, base + "total_refund_request_amount",
+                              "pending + approved + rejected amounts", stats))
+    block = response.get("refund_request_list") if isinstance(response, dict) else None
+    rows = block.get("data") if isinstance(block, dict) else None
+    pagination = block.get("pagination") if isinstance(block, dict) else None
+    filtered = any(ex.payload.get(k) for k in ("search", "fromDate", "toDate")) if isinstance(
+        ex.payload, dict) else True
+    if filtered or not isinstance(rows, list) or not isinstance(pagination, dict):
+        return found
+    if pagination.get("current_page") != 1 or pagination.get("next_page_url") is not None:
+        return found  # the rows are not all here
+    if len(rows) != stats.get("total_refund_request_count"):
+        found.append(_finding(ex, rule, base + "total_refund_request_count",
+                              f"{len(rows)} (the rows listed)", stats.get("total_refund_request_count")))
+    by_status = dict.fromkeys(_REFUND_AMOUNTS, 0)
+    for row in rows:
+        amount = _fils(row.get("amount")) if isinstance(row, dict) else None
+        if amount is None:
+            return found  # response_schema reports the row
+        by_status[_REFUND_STATUS_WORDS.get(row.get("status"), "rejected")] += amount
+    for key, value in by_status.items():
+        if value != parts[key]:
+            found.append(_finding(ex, rule, f"{base}{key}_total_refund_request_amount",
+                                  f"{value / 1000:.3f} (the {key} rows' amounts)",
+                                  stats.get(f"{key}_total_refund_request_amount")))
+    return found

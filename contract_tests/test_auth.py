@@ -38,7 +38,7 @@ def test_missing_or_bad_bearer_is_401(
         {},
         intent="unauthenticated",
         bearer=bearer,
-        path_params=resources.path_params(operation),
+        path_params=resources.any_path_params(operation),
         context={"why": case},
     )
 

@@ -66,3 +66,29 @@ def test_invoice_is_paid_and_the_webhook_arrives(hesabe_mock: MockHandle) -> Non
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_a_refund_is_asked_for_approved_and_shown_on_the_invoice(hesabe_mock: MockHandle) -> None:
+    client = hesabe_mock.client()
+    invoice = client.create_invoice(amount="49", invoice_type="0", invoice_sub_type="3",
+                                    allocate_pay_type=[1, 2], reference_number="ORDER-1002",
+                                    expires_at="2099-12-31")
+    hesabe_mock.control.pay_invoice(invoice["id"], payment_type=1)
+    # A refund names the payment by its transaction token, not by the invoice's own token.
+    transaction = client.get_invoice(invoice["id"])["transaction"]
+    assert transaction is not None                      # paid: the transaction is there
+    payment = transaction["token"]
+
+    part = client.create_refund(payment, "9.500")      # partial ("2"); no amount = all that is left ("1")
+    assert part["refund_status"] == "PENDING" and part["amount"] == "9.500"
+    hesabe_mock.control.approve_refund(part["id"])      # Hesabe's decision (or reject_refund)
+
+    rest = client.create_refund(payment)               # the other 39.500, pending until decided
+    assert rest["amount"] == "39.500"
+    assert client.cancel_refund(rest["id"]) is True    # a pending refund can be withdrawn ...
+    after = client.get_invoice(invoice["id"])["transaction"]
+    assert after is not None                            # only approved refunds are on the invoice:
+    assert [r["amount"] for r in after["refund"]] == ["9.500"]
+    stats = client.list_refunds()["stats"]
+    assert stats["approved_total_refund_request_amount"] == "9.500"
+    assert stats["total_refund_request_count"] == 1     # the cancelled request is gone

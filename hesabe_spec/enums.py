@@ -21,8 +21,10 @@ __all__ = [
     "InvoiceStatus",
     "InvoiceSubType",
     "Language",
+    "PaymentStatus",
     "PaymentType",
     "RefundMethod",
+    "RefundStatus",
     "ResultCode",
     "ServiceType",
     "SubscriptionType",
@@ -118,8 +120,17 @@ class ServiceType(IntEnum):
 
     @property
     def display_name(self) -> str:
-        """The ``service_type`` text of webhooks and enquiries ("Payment Gateway": checkout §5, §6)."""
-        return self.name.replace("_", " ").title().replace("Sms", "SMS").replace("Pos", "POS")
+        """The name webhooks, refunds and the app show ("Payment Gateway" is documented; the others
+        are the merchant app's names)."""
+        return _SERVICE_DISPLAY[self]
+
+
+_SERVICE_DISPLAY = {
+    ServiceType.SMS_INVOICE: "SMS Invoice",
+    ServiceType.PAYMENT_GATEWAY: "Payment Gateway",
+    ServiceType.POS: "POS",
+    ServiceType.OPEN_INVOICE: "Open Invoice",
+}
 
 
 class Language(StrEnum):
@@ -149,8 +160,37 @@ class BulkListType(StrEnum):
 
 
 class RefundMethod(StrEnum):
-    FULL = "1"
-    PARTIAL = "2"
+    """``refundMethod`` on a refund request / ``refund_method`` on a refund (strings both ways)."""
+
+    FULL = "1"  # the remaining amount of the transaction
+    PARTIAL = "2"  # ``refundAmount``, up to the remaining amount
+
+
+class RefundStatus(IntEnum):
+    """A refund request's ``status``: 0 pending, 1 approved, anything else rejected ([APP]).
+
+    Hesabe's app reads every other value as rejected; 2 is the one the mock writes.
+    """
+
+    PENDING = 0
+    APPROVED = 1
+    REJECTED = 2
+
+
+class PaymentStatus(IntEnum):
+    """``transaction.payment_status`` (the SDK's list; 5 from the merchant app's reports)."""
+
+    FAILED = 0
+    SUCCESS = 1
+    REFUNDED = 2  # fully refunded
+    REFUND_FAILED = 3
+    AUTHORIZED = 4
+    AUTHORIZATION_CANCELLED = 5
+    MULTIVENDOR_SUCCESS = 6
+    SUBSCRIPTION = 8
+    CASH = 9
+    SUB_MERCHANT_SUBSCRIPTION = 10
+    MAIN_MERCHANT_SUBSCRIPTION = 11
 
 
 class ResultCode(StrEnum):

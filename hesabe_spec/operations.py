@@ -5,7 +5,8 @@ file names, the contract suite's strategies. A fact about an endpoint is written
 
 ``host`` says which Hesabe host serves it:
 
-* ``"merchant_api"`` - ``merchantapisandbox.hesabe.com/api/v1`` (invoices; Bearer + ``accessCode``)
+* ``"merchant_api"`` - ``merchantapisandbox.hesabe.com/api/v1`` (invoices, refunds, profile; Bearer
+  + ``accessCode``)
 * ``"gateway"``      - the payment gateway, ``sandbox.hesabe.com`` (checkout, transaction enquiry,
   capture and void; ``accessCode`` alone identifies the merchant)
 
@@ -32,7 +33,7 @@ __all__ = ["GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "get_opera
 
 PayloadIn = Literal["plain", "body", "query", "none"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
-Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "checkout"]
+Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile", "checkout"]
 Host = Literal["merchant_api", "gateway"]
 Auth = Literal["none", "bearer", "access_code"]
 
@@ -190,6 +191,23 @@ OPERATIONS: dict[str, Operation] = {
             "body",
             "Invoice has been deleted", "docs delete-bulk-invoice-sms ciphertext (verified)",
             "Delete one bulk row."),
+        _op("create_refund", "POST", "/api/v1/refund", "refunds", "create", "body",
+            "Your refund request is waiting for approval", "guide transaction-refunds sample (medium)",
+            "Ask for a refund of a paid transaction, named by its transaction token: refundMethod "
+            "\"1\" the remaining amount, \"2\" refundAmount of it."),
+        _op("list_refunds", "GET", "/api/v1/refund/", "refunds", "read", "query",
+            "Refund requests", "docs get-refund-list, decrypted ciphertext (high)",
+            "Refund stats and one page of refund requests.",
+            query_filters=("fromDate", "toDate", "page", "search")),
+        _op("get_refund", "GET", "/api/v1/refund/{id}", "refunds", "read", "query",
+            "Refund requests", "docs get-refund-details, decrypted ciphertext (high)",
+            "One refund request by id."),
+        _op("cancel_refund", "DELETE", "/api/v1/refund/{id}", "refunds", "delete", "body",
+            "Refund requests", "docs delete-refund-cancel, decrypted ciphertext (high; the prose says "
+            "\"Refund cancelled successfully\")", "Cancel a pending refund request."),
+        _op("get_profile", "GET", "/api/v1/profile", "profile", "read", "query",
+            "Profile details", "not published (the docs print only the inner object); chosen (low)",
+            "The merchant's profile: business, bank and commission details."),
         # -- the payment gateway (hesabe-checkout-api.md) ---------------------------------------
         _op("create_checkout", "POST", "/checkout", "checkout", "create", "body",
             "Checkout created successfully", "not published; chosen (low)",

@@ -1,7 +1,8 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
     hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
-                [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages] [--log-level info]
+                [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
+                [--refund-auto-approve SECONDS] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
@@ -80,6 +81,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= seconds < 10**9:
+        raise argparse.ArgumentTypeError(f"seconds must be between 0 and 10^9, got {text}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     about = "Serve a stateful mock of Hesabe's Merchant API and payment gateway."
     p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
@@ -100,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--merchants", metavar="FILE",
                    help="JSON list of extra merchants (format: mock_server/schemas/merchants.schema.json)")
     p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
+    p.add_argument("--refund-auto-approve", type=_seconds, metavar="SECONDS",
+                   help="approve pending refunds SECONDS of mock clock after they were asked for "
+                        "(default: only POST /_mock/refunds/{id}/approve|reject decides)")
     p.add_argument("--open-control-plane", action="store_true",
                    help="serve /_mock/ to non-loopback clients too (default: loopback only)")
     p.add_argument("--seed", metavar="NAME|FILE",
@@ -161,6 +175,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane,
+                            refund_auto_approve_after=args.refund_auto_approve,
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
                             gateway_envelope=args.gateway_envelope)
     app = create_app(settings, store, merchants)

@@ -41,9 +41,14 @@ class Clock:
         cached = self._stamped
         if cached[0] == second:
             return cached[1]
-        text = datetime.fromtimestamp(second, KUWAIT).strftime("%Y-%m-%d %H:%M:%S")
+        text = self.stamp_at(second)
         self._stamped = (second, text)  # one tuple, swapped whole: safe to read from any thread
         return text
+
+    @staticmethod
+    def stamp_at(epoch: float) -> str:
+        """The server's timestamp of another instant (epoch seconds), e.g. when something fell due."""
+        return datetime.fromtimestamp(int(epoch // 1), KUWAIT).strftime("%Y-%m-%d %H:%M:%S")
 
     def today(self) -> str:
         return self.now().strftime("%Y-%m-%d")

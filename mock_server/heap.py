@@ -5,8 +5,7 @@
 * A young-generation threshold of 10,000 instead of 700: a request's objects are freed by
   reference counting when it ends, but with dozens of requests in flight the default threshold
   runs a collection every few requests, which finds their live objects, promotes them and makes
-  the older generations (and their full passes) grow. Measured with the benchmark's create load
-  at 32 connections: the collector took ~15% of the mock's time with the defaults, ~3% with this.
+  the older generations (and their full passes) grow (docs/benchmarks.md measures it).
 
 Called by ``hesabe-mock`` (and the benchmark's mock factory, which starts the mock the same way);
 never by the in-process fixtures, which share the test runner's process and its settings.

@@ -41,7 +41,7 @@ def redact(value: Any) -> Any:
     return value
 
 
-@dataclass(slots=True)  # not frozen: one is made per request, and a frozen init costs 3x
+@dataclass(slots=True)  # not frozen: one is made per request, and a frozen init is slower
 class _Record:
     """What the journal keeps of one exchange (never changed once made)."""
 

@@ -6,9 +6,11 @@ example in ``examples/merchants.json``)::
 
     [{"merchant_code": "900001", "access_code": "…", "secret_key": "<32 chars>",
       "iv_key": "<16 chars>", "username": "acme", "password": "…", "merchant_id": 90,
-      "name": "acme"}]
+      "name": "acme", "profile": {"business_name": "Acme Trading", "email": "pay@acme.example"}}]
 
-Each merchant has its own keys, tokens and data; nothing is shared between them.
+Each merchant has its own keys, tokens and data; nothing is shared between them. ``profile``
+(optional) sets fields of what ``GET /api/v1/profile`` answers for that merchant (see
+:mod:`mock_server.profiles`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import string
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -59,6 +61,8 @@ class Merchant:
     keys: CipherKeys
     #: shown as ``created_by_merchant.name`` (the sandbox's panel user is "test")
     name: str = "test"
+    #: profile fields given in the merchants file, over the ones derived from the identity
+    profile: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def merchant_id(self) -> int:
@@ -69,8 +73,9 @@ class Merchant:
         return self.identity.merchant_code
 
     @classmethod
-    def from_identity(cls, identity: MerchantIdentity, name: str | None = None) -> Merchant:
-        return cls(identity, identity.keys, name or identity.username.lower())
+    def from_identity(cls, identity: MerchantIdentity, name: str | None = None,
+                      profile: Mapping[str, Any] | None = None) -> Merchant:
+        return cls(identity, identity.keys, name or identity.username.lower(), profile)
 
 
 class MerchantRegistry:
@@ -170,7 +175,7 @@ def _from_fields(fields: Mapping[str, Any], where: str) -> Merchant:
         identity.keys  # noqa: B018 - 32 + 16 bytes of UTF-8, not just characters
     except ConfigurationError as exc:
         raise ConfigurationError(f"{where}: {exc}") from None
-    return Merchant.from_identity(identity, fields.get("name"))
+    return Merchant.from_identity(identity, fields.get("name"), fields.get("profile"))
 
 
 def load_merchants(path: str | Path, *, include_sandbox: bool = True,
@@ -250,4 +255,5 @@ def identity_fields(merchant: Merchant) -> dict[str, Any]:
     identity = merchant.identity
     return {"merchant_code": identity.merchant_code, "access_code": identity.access_code,
             "secret_key": identity.secret_key, "iv_key": identity.iv_key, "username": identity.username,
-            "password": identity.password, "merchant_id": identity.merchant_id, "name": merchant.name}
+            "password": identity.password, "merchant_id": identity.merchant_id, "name": merchant.name,
+            **({"profile": dict(merchant.profile)} if merchant.profile else {})}

@@ -24,6 +24,8 @@ from mock_server.state.checkouts import CheckoutService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
+from mock_server.state.refundable import invoice_payments
+from mock_server.state.refunds import RefundService
 from mock_server.state.store import Store
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
@@ -43,6 +45,7 @@ class Domain:
     open_invoices: OpenInvoiceService
     bulk: BulkService
     checkouts: CheckoutService
+    refunds: RefundService
 
 
 class MockRuntime:
@@ -61,10 +64,16 @@ class MockRuntime:
         self.bulk = BulkService(store, self.clock)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
-        #: the payment gateway's checkouts (the hosted page and the control plane pay them)
+        #: refunds of captured payments: paid invoices and captured checkouts, by transaction token
+        self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
+                                     settings.refund_auto_approve_after)
+        #: the payment gateway's checkouts (the hosted page and the control plane pay them); the
+        #: enquiry asks the refunds whether a captured one was refunded in full
         self.checkouts = CheckoutService(store, self.clock, merchants, settings.checkout_ttl,
-                                         on_change=[self.webhooks.on_checkout])
-        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts)
+                                         on_change=[self.webhooks.on_checkout], refunds=self.refunds)
+        self.refunds.lookups.append(self.checkouts.find_paid)
+        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts,
+                             self.refunds)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
         #: payment; ``on_payment_failed`` after a failure
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
@@ -75,7 +84,7 @@ class MockRuntime:
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
         self.hooks: list[PipelineHook] = [self.journal, self.faults]
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
-        self.on_reset: list[ResetHook] = [self.webhooks.reset]
+        self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings]
 
     def reset(self, merchant: Merchant | None = None) -> None:
         """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""
@@ -89,6 +98,10 @@ class MockRuntime:
             self.journal.clear(merchant.merchant_code)
         for hook in list(self.on_reset):
             hook(merchant_id)
+
+    def _reset_refund_settings(self, merchant_id: int | None) -> None:
+        if merchant_id is None:  # a full reset also undoes a changed auto-approval delay
+            self.refunds.auto_approve_after = self.settings.refund_auto_approve_after
 
     def close(self) -> None:
         """Stop the background parts (the webhook sender's worker). Idempotent; the runtime stays

@@ -38,3 +38,6 @@ class MockSettings:
     #: where the callback puts its fields: flat under ``response`` (Hesabe's plugins) or under
     #: ``response.data`` (the docs' sample)
     callback_nesting: Literal["flat", "nested"] = "flat"
+    #: approve a pending refund this many seconds of mock clock after it was asked for; None: only
+    #: the control plane decides (``POST /_mock/refunds/{id}/approve|reject``)
+    refund_auto_approve_after: float | None = None

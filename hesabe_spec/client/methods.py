@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, overload
 
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.client.fields import (
     BULK_ROW_FIELDS,
     INVOICE_FIELDS,
@@ -29,26 +30,33 @@ from hesabe_spec.client.fields import (
     text,
 )
 from hesabe_spec.client.params import (
+    Amount,
     BulkRowFields,
     DateText,
     InvoiceFields,
     InvoiceFilters,
     OpenInvoiceFields,
     OpenInvoiceFilters,
+    RefundFilters,
     SubscriptionFields,
     Text,
 )
 from hesabe_spec.client.responses import (
+    CancelRefundResponse,
     CreateInstallmentInvoiceResponse,
     CreateInvoiceResponse,
     CreateOpenInvoiceResponse,
+    CreateRefundResponse,
     CreateSplitInvoiceResponse,
     CreateSubscriptionInvoiceResponse,
     GetInvoiceResponse,
     GetOpenInvoiceResponse,
+    GetProfileResponse,
+    GetRefundResponse,
     ListBulkInvoicesResponse,
     ListInvoicesResponse,
     ListOpenInvoicesResponse,
+    ListRefundsResponse,
     LoginResponse,
     RefreshTokenResponse,
     ResendInvoiceResponse,
@@ -56,7 +64,7 @@ from hesabe_spec.client.responses import (
     UpdateOpenInvoiceResponse,
     UploadBulkInvoicesResponse,
 )
-from hesabe_spec.enums import BulkListType
+from hesabe_spec.enums import BulkListType, RefundMethod
 from hesabe_spec.operations import get_operation
 
 if TYPE_CHECKING:
@@ -593,3 +601,85 @@ class OperationMethods:
     ) -> Result | None:
         """Delete one bulk row (DELETE with an encrypted body)."""
         return self._invoke("delete_bulk_invoice", {}, extra, return_result, path_params={"id": bulk_id})
+
+    # -- refunds -----------------------------------------------------------------------
+    @overload
+    def create_refund(
+        self, token: str, amount: Amount | None = None, *, refund_method: Text | None = None,
+        extra: Extra = None, return_result: Literal[False] = False,
+    ) -> CreateRefundResponse: ...
+    @overload
+    def create_refund(
+        self, token: str, amount: Amount | None = None, *, refund_method: Text | None = None,
+        extra: Extra = None, return_result: Literal[True],
+    ) -> Result: ...
+    def create_refund(
+        self, token: str, amount: Amount | None = None, *, refund_method: Text | None = None,
+        extra: Extra = None, return_result: bool = False,
+    ) -> CreateRefundResponse | Result:
+        """Ask for a refund of the paid transaction ``token`` (invoice details'
+        ``transaction["token"]``). Without ``amount``: a full refund of what is left ("1", no
+        refundAmount, as Hesabe's app sends it); with ``amount``: a partial refund ("2") of that
+        much (formatted to 3 decimals). ``refund_method`` (``RefundMethod``) overrides either."""
+        method = refund_method if refund_method is not None else (
+            RefundMethod.FULL if amount is None else RefundMethod.PARTIAL)
+        payload: dict[str, Any] = {"token": text(token), "refundMethod": text(method)}
+        if amount is not None:
+            payload["refundAmount"] = format_amount(amount, field="refundAmount", operation="create_refund")
+        return self._invoke("create_refund", payload, extra, return_result)
+
+    @overload
+    def list_refunds(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: Literal[False] = False,
+        **filters: Unpack[RefundFilters],
+    ) -> ListRefundsResponse: ...
+    @overload
+    def list_refunds(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: Literal[True],
+        **filters: Unpack[RefundFilters],
+    ) -> Result: ...
+    def list_refunds(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: bool = False,
+        **filters: Unpack[RefundFilters],
+    ) -> ListRefundsResponse | Result:
+        """Refund stats and one page of refund requests. Filters: from_date, to_date, page, search."""
+        return self._list("list_refunds", filters, filters_in, extra, return_result)
+
+    @overload
+    def get_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> GetRefundResponse: ...
+    @overload
+    def get_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def get_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> GetRefundResponse | Result:
+        """One refund request by id."""
+        return self._invoke("get_refund", {}, extra, return_result, path_params={"id": refund_id})
+
+    @overload
+    def cancel_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> CancelRefundResponse: ...
+    @overload
+    def cancel_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: Literal[True]
+    ) -> Result: ...
+    def cancel_refund(
+        self, refund_id: int | str, *, extra: Extra = None, return_result: bool = False
+    ) -> CancelRefundResponse | Result:
+        """Cancel a pending refund request (DELETE with an encrypted body); answers ``True``."""
+        return self._invoke("cancel_refund", {}, extra, return_result, path_params={"id": refund_id})
+
+    # -- profile -----------------------------------------------------------------------
+    @overload
+    def get_profile(
+        self, *, extra: Extra = None, return_result: Literal[False] = False
+    ) -> GetProfileResponse: ...
+    @overload
+    def get_profile(self, *, extra: Extra = None, return_result: Literal[True]) -> Result: ...
+    def get_profile(self, *, extra: Extra = None, return_result: bool = False) -> GetProfileResponse | Result:
+        """The merchant's profile (business, bank and commission details)."""
+        return self._invoke("get_profile", {}, extra, return_result)

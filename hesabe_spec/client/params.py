@@ -23,6 +23,7 @@ __all__ = [
     "ItemFields",
     "OpenInvoiceFields",
     "OpenInvoiceFilters",
+    "RefundFilters",
     "SubscriptionFields",
     "Text",
 ]
@@ -145,3 +146,10 @@ class CheckoutFields(TypedDict, total=False):
     embedded: bool
     save_card: bool
     customer_id: Text
+class RefundFilters(TypedDict, total=False):
+    """``list_refunds`` filters."""
+
+    from_date: DateText
+    to_date: DateText
+    page: Text
+    search: str

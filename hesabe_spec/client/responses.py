@@ -18,6 +18,7 @@ __all__ = [
     "CancelAuthorizationResponse",
     "CancelInvoiceResponse",
     "CancelOpenInvoiceResponse",
+    "CancelRefundResponse",
     "CaptureAuthorizationResponse",
     "CheckoutAmount",
     "CheckoutPaymentType",
@@ -27,6 +28,7 @@ __all__ = [
     "CreateInstallmentInvoiceResponse",
     "CreateInvoiceResponse",
     "CreateOpenInvoiceResponse",
+    "CreateRefundResponse",
     "CreateSplitInvoiceResponse",
     "CreateSubscriptionInvoiceResponse",
     "CreatedBy",
@@ -46,6 +48,8 @@ __all__ = [
     "GatewayRefusal",
     "GetInvoiceResponse",
     "GetOpenInvoiceResponse",
+    "GetProfileResponse",
+    "GetRefundResponse",
     "Invoice",
     "InvoiceList",
     "InvoiceRequest",
@@ -55,6 +59,7 @@ __all__ = [
     "ListBulkInvoicesResponse",
     "ListInvoicesResponse",
     "ListOpenInvoicesResponse",
+    "ListRefundsResponse",
     "LoginResponse",
     "MerchantCode",
     "MerchantId",
@@ -73,7 +78,17 @@ __all__ = [
     "PositiveMoney3",
     "Product",
     "ProductObject",
+    "Profile",
+    "ProfileBank",
+    "ProfileCommission",
     "RefreshTokenResponse",
+    "Refund",
+    "RefundListItem",
+    "RefundListItemTransaction",
+    "RefundPage",
+    "RefundPageRefundRequestList",
+    "RefundRequested",
+    "RefundStats",
     "ResendInvoiceResponse",
     "SendBulkInvoicesResponse",
     "Stats",
@@ -394,6 +409,134 @@ class Dashboard(TypedDict):
     invoices: DashboardInvoices
 
 
+class RefundRequested(TypedDict):
+    """What a refund request answers (the guide's sample, cut off after transaction_datetime /
+    refund_requested_at, so unknown extra keys are allowed)."""
+
+    token: str
+    amount: PositiveMoney3
+    order_reference_number: str | None
+    transaction_status: str
+    refund_status: Literal['PENDING', 'APPROVED', 'REJECTED']
+    payment_type: str
+    service_type: str
+    transaction_datetime: NotRequired[NullableDateTime]
+    refund_requested_at: NotRequired[DateTime]
+    id: NotRequired[int]
+
+
+class Refund(TypedDict):
+    """One refund request (details). merchant_id is an int here; refund_method and recover_method are
+    strings; status 0 pending, 1 approved, anything else rejected. The docs cut the sample after
+    total_refunded_am..., so unknown extra keys are allowed."""
+
+    id: int
+    merchant_id: int
+    amount: PositiveMoney3
+    refund_at: NullableDate
+    document_number: str | None
+    token: str
+    transaction_date: NullableDateTime
+    order_reference_number: str | None
+    recover_method: str
+    status: int
+    refund_method: Literal['1', '2']
+    remarks: str | None
+    approved_by: str | None
+    total_balance_amount: Money3
+    total_refunded_amount: NotRequired[Money3]
+    created_at: NotRequired[DateTime]
+    updated_at: NotRequired[DateTime]
+
+
+class RefundListItemTransaction(TypedDict):
+    service_id: NotRequired[int | None]
+    payment_id: NotRequired[int | None]
+    display_name: NotRequired[str | None]
+
+
+class RefundListItem(TypedDict):
+    """A refund request as the list shows it: the sample is cut after amount; the merchant app also reads
+    document_number, created_at, status and transaction{service_id, payment_id, display_name}. Unknown
+    extra keys are allowed."""
+
+    id: int
+    merchant_id: int
+    amount: PositiveMoney3
+    document_number: NotRequired[str | None]
+    created_at: NotRequired[DateTime]
+    status: int
+    refund_method: NotRequired[Literal['1', '2']]
+    transaction: NotRequired[RefundListItemTransaction | None]
+
+
+class RefundStats(TypedDict):
+    """Refund counters: the count an int, the amounts 3-decimal strings."""
+
+    total_refund_request_count: int
+    total_refund_request_amount: str | None
+    pending_total_refund_request_amount: str | None
+    approved_total_refund_request_amount: str | None
+    rejected_total_refund_request_amount: str | None
+
+
+class RefundPageRefundRequestList(TypedDict):
+    data: list[RefundListItem]
+    pagination: Pagination
+
+
+class RefundPage(TypedDict):
+    stats: RefundStats
+    refund_request_list: RefundPageRefundRequestList
+
+
+class ProfileBank(TypedDict):
+    bank_name: str
+    account_holder_name: str
+    account_number: str
+    iban_number: str
+
+
+class ProfileCommission(TypedDict):
+    subscription_charges: NotRequired[float]
+    setup_charges: NotRequired[float]
+    service_charges: NotRequired[float]
+
+
+class Profile(TypedDict):
+    """The merchant profile (the docs print the inner object, cut inside commission; the merchant app also
+    reads countries, service_type, payment_type, is_employee, capture_type, capture_duration,
+    integrations). Unknown extra keys are allowed."""
+
+    id: int
+    user_id: int
+    employee_id: int
+    first_name: str
+    middle_name: str | None
+    last_name: str | None
+    email: str
+    username: str
+    business_name: str
+    business_type_id: int | None
+    country_id: int | None
+    website_url: str | None
+    company_logo: str | None
+    business_address: str | None
+    civil_id: str | None
+    is_active: Literal[0, 1]
+    is_approved: Literal[0, 1]
+    MCC_Category_List: str | None
+    bank: ProfileBank | None
+    commission: ProfileCommission | None
+    countries: NotRequired[list[dict[str, Any]]]
+    service_type: NotRequired[list[dict[str, Any]]]
+    payment_type: NotRequired[list[dict[str, Any]]]
+    is_employee: NotRequired[Literal[0, 1, True, False]]
+    capture_type: NotRequired[int | str | None]
+    capture_duration: NotRequired[int | str | None]
+    integrations: NotRequired[list[Any] | dict[str, Any] | None]
+
+
 GatewayMerchantCode: TypeAlias = str | int
 
 
@@ -477,6 +620,9 @@ CancelInvoiceResponse: TypeAlias = None
 CancelOpenInvoiceResponse: TypeAlias = None
 
 
+CancelRefundResponse: TypeAlias = Literal[True]
+
+
 CaptureAuthorizationResponse: TypeAlias = TransactionRecord
 
 
@@ -496,6 +642,9 @@ CreateInvoiceResponse: TypeAlias = Invoice
 CreateOpenInvoiceResponse: TypeAlias = OpenInvoice
 
 
+CreateRefundResponse: TypeAlias = RefundRequested
+
+
 CreateSplitInvoiceResponse: TypeAlias = InvoiceList
 
 
@@ -511,6 +660,12 @@ GetInvoiceResponse: TypeAlias = Invoice
 GetOpenInvoiceResponse: TypeAlias = OpenInvoice
 
 
+GetProfileResponse: TypeAlias = Profile
+
+
+GetRefundResponse: TypeAlias = Refund
+
+
 ListBulkInvoicesResponse: TypeAlias = BulkInvoicePage
 
 
@@ -518,6 +673,9 @@ ListInvoicesResponse: TypeAlias = Dashboard
 
 
 ListOpenInvoicesResponse: TypeAlias = OpenInvoicePage
+
+
+ListRefundsResponse: TypeAlias = RefundPage
 
 
 LoginResponse: TypeAlias = TokenResponse

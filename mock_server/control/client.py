@@ -6,6 +6,7 @@
         mock.reset()
         mock.pay_invoice(14697, payment_type=1, outcome="success")
         mock.add_fault("rate_limit", operation="get_invoice", times=1, retry_after=2)
+        mock.approve_refund(3)
 
 ``session`` may be any ``requests.Session``-compatible object (e.g. ``hesabe_spec.client.ASGITransport``
 to drive an app in-process); a session passed in is not closed by :meth:`close`.
@@ -158,6 +159,26 @@ class MockControl:
             if value is not None:
                 body[key] = value
         return self._object("POST", f"/checkouts/{token}/pay", body)
+    # -- refunds -----------------------------------------------------------------------------
+    def refund(self, refund_id: int) -> dict[str, Any]:
+        """A refund's raw state (status, amount, the payment it refunds)."""
+        return self._object("GET", f"/refunds/{int(refund_id)}")
+
+    def approve_refund(self, refund_id: int, remarks: str | None = None) -> dict[str, Any]:
+        """Approve a pending refund, as Hesabe's staff would."""
+        return self._decide_refund(refund_id, "approve", remarks)
+
+    def reject_refund(self, refund_id: int, remarks: str | None = None) -> dict[str, Any]:
+        """Reject a pending refund: its amount can be refunded again."""
+        return self._decide_refund(refund_id, "reject", remarks)
+
+    def _decide_refund(self, refund_id: int, decision: str, remarks: str | None) -> dict[str, Any]:
+        body = {"remarks": remarks} if remarks else {}
+        return self._object("POST", f"/refunds/{int(refund_id)}/{decision}", body)
+
+    def auto_approve_refunds(self, seconds: float | None) -> dict[str, Any]:
+        """Approve pending refunds ``seconds`` of mock clock after they were asked for (None: never)."""
+        return self._object("POST", "/refunds/auto-approve", {"seconds": seconds})
 
     # -- journal -----------------------------------------------------------------------------
     def journal(self, limit: int | None = None, operation: str | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""The ``/_mock/`` endpoints: reset, seed, journal, clock, payments, checkouts, raw state, faults.
+"""The ``/_mock/`` endpoints: reset, seed, journal, clock, payments, checkouts, refunds, raw state,
+faults.
 
 Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (see
 :mod:`mock_server.control.http`). docs/control-plane.md shows each with a curl example.
@@ -23,7 +24,8 @@ from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields, new_mercha
 from mock_server.runtime import MockRuntime
 from mock_server.state.cards import CardEntry
 from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
-from mock_server.state.models import Checkout, Invoice, OpenInvoice
+from mock_server.state.errors import NotFound, Refused
+from mock_server.state.models import Checkout, Invoice, OpenInvoice, Refund
 
 __all__ = ["PREFIX", "control_routes"]
 
@@ -210,6 +212,7 @@ def _token(request: Request) -> str:
 def _checkout_state(mock: MockRuntime, request: Request, checkout: Checkout) -> dict[str, Any]:
     """A checkout as stored, where its page is, and (once completed) the redirect it made."""
     merchant = mock.checkouts.merchant_of(checkout)
+    checkout = mock.checkouts.reported(checkout)
     base = (mock.settings.public_base_url or Inbound(request.scope, request.receive).base_url()).rstrip("/")
     state: dict[str, Any] = {**checkout.to_record(), "merchant_code": merchant.merchant_code,
                              "payment_url": GATEWAY_PAGES["payment_page"].url(base, page_session(checkout))}
@@ -249,6 +252,72 @@ def pay_checkout(mock: MockRuntime, request: Request, body: Any) -> Any:
     checkout = mock.checkouts.pay(_token(request), outcome, result_code=result_code,
                                   payment_type=payment_type, card=_card(doc.get("card")))
     return _checkout_state(mock, request, checkout)
+
+
+# -- refunds -------------------------------------------------------------------------------------
+def _refund_state(mock: MockRuntime, refund: Refund) -> dict[str, Any]:
+    merchant = mock.merchants.by_id(refund.merchant_id)
+    return {**refund.to_record(), "merchant_code": merchant.merchant_code if merchant else None}
+
+
+def _find_refund(mock: MockRuntime, refund_id: int) -> Refund:
+    for merchant in mock.merchants.merchants:
+        try:
+            return mock.refunds.get(merchant.merchant_id, refund_id)
+        except NotFound:
+            continue
+    raise ControlError(404, f"no refund with id {refund_id}")
+
+
+def get_refund(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """A refund as stored: status, amounts, the payment it refunds (due auto-approvals settled)."""
+    return _refund_state(mock, _find_refund(mock, int_param(request, "id")))
+
+
+def _decide(mock: MockRuntime, request: Request, body: Any, approve: bool) -> Any:
+    doc = _only(_object(body), {"remarks"}, "refund decision")
+    remarks = doc.get("remarks")
+    if remarks is not None and not isinstance(remarks, str):
+        raise ControlError(400, f"remarks must be a string, got {remarks!r}")
+    refund = _find_refund(mock, int_param(request, "id"))
+    decide = mock.refunds.approve if approve else mock.refunds.reject
+    try:
+        decided = decide(refund.merchant_id, refund.id, remarks or None)
+    except Refused as exc:
+        raise ControlError(409, exc.message, reason="already_decided") from None
+    return _refund_state(mock, decided)
+
+
+def approve_refund(mock: MockRuntime, request: Request, body: Any) -> Any:
+    """Approve a pending refund (``{"remarks": "..."}`` optional): it counts as refunded."""
+    return _decide(mock, request, body, approve=True)
+
+
+def reject_refund(mock: MockRuntime, request: Request, body: Any) -> Any:
+    """Reject a pending refund: its amount is free to refund again."""
+    return _decide(mock, request, body, approve=False)
+
+
+def _auto_approve_state(mock: MockRuntime) -> dict[str, Any]:
+    return {"seconds": mock.refunds.auto_approve_after}
+
+
+def get_auto_approve(mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return _auto_approve_state(mock)
+
+
+def set_auto_approve(mock: MockRuntime, _request: Request, body: Any) -> Any:
+    """``{"seconds": N}``: approve pending refunds N seconds (mock clock) after they were asked for;
+    ``{"seconds": null}``: only the control plane decides."""
+    doc = _only(_object(body), {"seconds"}, "auto-approve")
+    if "seconds" not in doc:
+        raise ControlError(400, 'give {"seconds": N} or {"seconds": null}')
+    seconds = doc["seconds"]
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not 0 <= seconds < 10**9):
+        raise ControlError(400, f"seconds must be a number of seconds >= 0 or null, got {seconds!r}")
+    mock.refunds.auto_approve_after = None if seconds is None else float(seconds)
+    return _auto_approve_state(mock)
 
 
 # -- faults --------------------------------------------------------------------------------------
@@ -293,6 +362,11 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/open-invoices/{id}/pay", "POST", pay_open_invoice),
     ("/checkouts/{token}", "GET", get_checkout),
     ("/checkouts/{token}/pay", "POST", pay_checkout),
+    ("/refunds/auto-approve", "GET", get_auto_approve),
+    ("/refunds/auto-approve", "POST", set_auto_approve),
+    ("/refunds/{id}", "GET", get_refund),
+    ("/refunds/{id}/approve", "POST", approve_refund),
+    ("/refunds/{id}/reject", "POST", reject_refund),
     ("/faults", "GET", list_faults),
     ("/faults", "POST", add_faults),
     ("/faults", "DELETE", clear_faults),

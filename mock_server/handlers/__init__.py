@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mock_server.handlers import auth, bulk_invoices, checkout, invoices, open_invoices
+from mock_server.handlers import auth, bulk_invoices, checkout, invoices, open_invoices, profile, refunds
 from mock_server.runtime import Call, PlainCall, Reply
 
 __all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
@@ -55,6 +55,11 @@ HANDLERS: dict[str, Handler] = {
     "list_bulk_invoices": MerchantHandler(bulk_invoices.list_bulk_invoices),
     "update_bulk_invoice": MerchantHandler(bulk_invoices.update_bulk_invoice),
     "delete_bulk_invoice": MerchantHandler(bulk_invoices.delete_bulk_invoice),
+    "create_refund": MerchantHandler(refunds.create_refund),
+    "list_refunds": MerchantHandler(refunds.list_refunds),
+    "get_refund": MerchantHandler(refunds.get_refund),
+    "cancel_refund": MerchantHandler(refunds.cancel_refund),
+    "get_profile": MerchantHandler(profile.get_profile),
     "create_checkout": MerchantHandler(checkout.create_checkout),
     "transaction_enquiry": MerchantHandler(checkout.transaction_enquiry),
     "capture_authorization": MerchantHandler(checkout.capture_authorization),

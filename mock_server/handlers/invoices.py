@@ -13,10 +13,10 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import InvoiceKind
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize
+from mock_server.state import serialize, serialize_refunds
 from mock_server.state.commands import NewInvoice, ProductLine, SubscriptionTerms
 from mock_server.state.invoices import stats_block
-from mock_server.state.models import InvoiceQuery, split_search
+from mock_server.state.models import Invoice, InvoiceQuery, split_search
 
 __all__ = [
     "cancel_invoice",
@@ -149,14 +149,24 @@ def list_invoices(call: Call) -> Reply:
     })
 
 
+def _details(call: Call, inv: Invoice) -> dict[str, Any]:
+    """The details shape, with the payment's approved refunds in ``transaction.refund``."""
+    body = serialize.invoice_details(inv, call.base_url, call.merchant.name)
+    token = (inv.transaction or {}).get("token")
+    if not token:
+        return body
+    refunds = call.domain.refunds.of_transaction(inv.merchant_id, str(token))
+    return serialize_refunds.with_refunds(body, refunds, inv.amount)
+
+
 def get_invoice(call: Call) -> Reply:
     inv = call.domain.invoices.get(call.merchant, int(call.params["id"]))
-    return Reply(serialize.invoice_details(inv, call.base_url, call.merchant.name))
+    return Reply(_details(call, inv))
 
 
 def resend_invoice(call: Call) -> Reply:
     inv = call.domain.invoices.resend(call.merchant, int(call.payload["resendId"]))
-    return Reply(serialize.invoice_details(inv, call.base_url, call.merchant.name))
+    return Reply(_details(call, inv))
 
 
 def send_bulk_invoices(call: Call) -> Reply:

@@ -5,15 +5,20 @@ a merchant retrying an order opens a new checkout with the same order reference,
 by reference lists every attempt. Statuses (:class:`~hesabe_spec.enums.TransactionStatus`) only
 move forward::
 
-    PENDING --pay--> SUCCESSFUL --refund (all of it)--> REFUNDED
+    PENDING --pay--> SUCCESSFUL --refunds approved for all of it--> REFUNDED (as the enquiry shows it)
        |  \\--pay (authorize)--> AUTHORIZED --capture--> SUCCESSFUL
        |                            \\--void--> CANCELLED
        \\--decline / cancel / fail / session expired--> FAILED
 
 The hosted page and the control plane pay through :meth:`CheckoutService.pay`, so a payment looks
-the same however it was made; capture, void and refunds (:meth:`CheckoutService.record_refund`,
-for the Merchant API's refund operations) are the only other ways a status moves. Every
-transition runs the ``on_change`` hooks (the webhook sender) after it is stored.
+the same however it was made; capture and void are the only other ways a stored status moves.
+Every transition runs the ``on_change`` hooks (the webhook sender) after it is stored.
+
+Refunds are the Merchant API's (:mod:`mock_server.state.refunds`): :meth:`CheckoutService.find_paid`
+is the checkout family's :data:`~mock_server.state.refundable.PaidLookup`, so a captured checkout
+is refunded by its transaction token like a paid invoice, and the refunds stay the one record of
+what was given back. :meth:`CheckoutService.reported` reads them: a SUCCESSFUL checkout whose
+approved refunds cover what was captured is reported REFUNDED (the enquiry, the control plane).
 
 Magic values, so a merchant can reach every branch without a browser (docs/checkout.md):
 
@@ -35,15 +40,24 @@ from decimal import Decimal
 from typing import Literal
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import CallbackMethod, GatewayErrorCode, PaymentType, ResultCode, TransactionStatus
+from hesabe_spec.enums import (
+    CallbackMethod,
+    GatewayErrorCode,
+    PaymentType,
+    ResultCode,
+    ServiceType,
+    TransactionStatus,
+)
 from mock_server.clock import KUWAIT, Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
 from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, masked
 from mock_server.state.commands import NewCheckout
-from mock_server.state.errors import DomainError, NotFound, Refused
+from mock_server.state.errors import DomainError, NotFound
 from mock_server.state.models import Checkout
 from mock_server.state.payments import PaymentRefused
+from mock_server.state.refundable import PaidTransaction
+from mock_server.state.refunds import RefundService
 from mock_server.state.store import KeyConflict, Store
 
 __all__ = [
@@ -55,7 +69,6 @@ __all__ = [
     "CheckoutRefused",
     "CheckoutService",
     "GatewayRefusal",
-    "PaidTransaction",
     "callback_method",
     "magic_error",
     "methods_for",
@@ -81,8 +94,6 @@ _DEFAULT_RESULT = {"success": ResultCode.CAPTURED, "failure": ResultCode.NOT_CAP
                    "cancelled": ResultCode.CANCELED, "expired": ResultCode.NOT_CAPTURED}
 #: the attempts that settled an order: money taken, reserved, or taken and given back
 _SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED})
-#: what refunds apply to: money taken (and maybe given back already)
-_PAID = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.REFUNDED})
 _MAGIC_WHOLE = Decimal(999)
 _KEY_RETRIES = 8
 
@@ -114,26 +125,6 @@ _HTTP_STATUS: dict[int, int] = {GatewayErrorCode.INVALID_INPUT: 422, GatewayErro
 class CheckoutRefused(PaymentRefused):
     """The control plane or the page asked for something the checkout cannot do now. ``reason``:
     ``completed``, ``expired``, ``payment_type``, ``outcome``, ``result_code``."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaidTransaction:
-    """What a refund needs to know about a paid checkout (see :meth:`CheckoutService.find_paid`)."""
-
-    token: str
-    order_reference: str | None
-    #: the amount taken (the captured amount of an authorization), 3 decimals
-    amount: str
-    refunded: str
-    #: ``SUCCESSFUL`` or ``REFUNDED``
-    status: str
-    payment_type: int | None
-    paid_on: str | None
-
-    @property
-    def refundable(self) -> str:
-        """What can still be refunded."""
-        return format_amount(Decimal(self.amount) - Decimal(self.refunded))
 
 
 def magic_error(amount: str) -> GatewayRefusal | None:
@@ -175,6 +166,8 @@ class CheckoutService:
     merchants: MerchantRegistry
     ttl: float = DEFAULT_TTL
     on_change: list[CheckoutHook] = field(default_factory=list)
+    #: the Merchant API's refunds: what they gave back decides whether a checkout reads REFUNDED
+    refunds: RefundService | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- create ------------------------------------------------------------------------------
@@ -238,7 +231,7 @@ class CheckoutService:
         first); by reference, the one that settled the order (money taken, reserved or refunded;
         the latest such), else the latest attempt. None when nothing matches."""
         if by_reference:
-            found = self.attempts(merchant, key)
+            found = [self.reported(c) for c in self.attempts(merchant, key)]
             if not found:
                 return None
             settled = [c for c in found if c.status in _SETTLED]
@@ -247,8 +240,9 @@ class CheckoutService:
         if checkout is None:
             return None
         if not checkout.order_reference:
-            return checkout, [checkout]
-        return checkout, self.attempts(merchant, checkout.order_reference)
+            return self.reported(checkout), [self.reported(checkout)]
+        attempts = self.attempts(merchant, checkout.order_reference)
+        return self.reported(checkout), [self.reported(c) for c in attempts]
 
     def is_expired(self, checkout: Checkout) -> bool:
         return checkout.status == TransactionStatus.PENDING and self.clock.time() >= checkout.expires_at
@@ -389,35 +383,35 @@ class CheckoutService:
                 raise GatewayRefusal(400, "Invalid Request")
             return self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
 
-    def find_paid(self, merchant: Merchant, token: str) -> PaidTransaction | None:
-        """The merchant's paid (SUCCESSFUL or REFUNDED) checkout by its token, for refunds; None
-        for anything else (unknown, another merchant's, pending, failed, authorized only)."""
-        checkout = self.of_merchant(merchant, token)
-        if checkout is None or checkout.status not in _PAID:
-            return None
-        return PaidTransaction(checkout.token, checkout.order_reference,
-                               checkout.captured_amount or checkout.amount, checkout.refunded_amount,
-                               checkout.status, checkout.paid_type, checkout.paid_on)
-
-    def record_refund(self, merchant: Merchant, token: str, amount: str) -> PaidTransaction:
-        """Refund ``amount`` of a paid checkout; once all of it is refunded the enquiry says REFUNDED."""
+    # -- refunds (the Merchant API's; see the module docstring) ---------------------------------
+    def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:
+        """The merchant's captured (SUCCESSFUL) checkout by its transaction token, as a refund
+        needs it; None for anything else (unknown, another merchant's, pending, failed,
+        authorized only, voided). A :data:`~mock_server.state.refundable.PaidLookup`."""
         with self._lock:
-            paid = self.find_paid(merchant, token)
-            if paid is None:
-                raise NotFound()
-            value = Decimal(amount)
-            if value <= 0 or value > Decimal(paid.refundable):
-                raise Refused(f"The refund amount must be more than 0 and at most {paid.refundable}")
-            checkout = self.store.find_checkout(token)
-            assert checkout is not None  # find_paid just read it under the same lock
-            refunded = Decimal(checkout.refunded_amount) + value
-            whole = refunded >= Decimal(paid.amount)
-            status = TransactionStatus.REFUNDED if whole else TransactionStatus.SUCCESSFUL
-            changed = replace(checkout, refunded_amount=format_amount(refunded), status=status.value)
-            self._store(checkout, changed)
-            found = self.find_paid(merchant, token)
-            assert found is not None
-            return found
+            found = self.store.find_checkout(token)
+            if found is None or found.merchant_id != merchant_id:
+                return None
+            checkout = self._settled(found)
+        if checkout.status != TransactionStatus.SUCCESSFUL:
+            return None
+        return PaidTransaction(
+            merchant_id=merchant_id, token=checkout.token,
+            amount=checkout.captured_amount or checkout.amount, kind="checkout", record_id=checkout.id,
+            order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
+            payment_type_id=checkout.paid_type or checkout.payment_type,
+            service_type_id=ServiceType.PAYMENT_GATEWAY.value,
+        )
+
+    def reported(self, checkout: Checkout) -> Checkout:
+        """``checkout`` as the enquiry reports it: a SUCCESSFUL one whose approved refunds cover what
+        was captured reads REFUNDED (a view; the stored record keeps SUCCESSFUL)."""
+        if checkout.status != TransactionStatus.SUCCESSFUL or self.refunds is None:
+            return checkout
+        captured = checkout.captured_amount or checkout.amount
+        if not self.refunds.balance(checkout.merchant_id, checkout.token, captured).fully_refunded:
+            return checkout
+        return replace(checkout, status=TransactionStatus.REFUNDED.value)
 
     @staticmethod
     def _epoch(stamp: str | None) -> float | None:

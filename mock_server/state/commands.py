@@ -19,6 +19,7 @@ __all__ = [
     "NewInvoice",
     "NewOpenInvoice",
     "ProductLine",
+    "RefundRequest",
     "SubscriptionTerms",
 ]
 
@@ -117,3 +118,14 @@ class NewCheckout(NamedTuple):
     embedded: bool
     #: where the request departed from the docs' style and was accepted anyway
     notes: tuple[str, ...] = ()
+
+
+class RefundRequest(NamedTuple):
+    """Give back all that is left of a payment (``full``) or ``amount`` of it."""
+
+    #: the paid transaction's token
+    token: str
+    full: bool
+    #: the amount asked for; for a full refund only if the request named one (it must then be the
+    #: payment's amount or what is left of it)
+    amount: str | None

@@ -1,9 +1,9 @@
 """Randomness for identifiers: the kernel's CSPRNG, read 4 KiB at a time.
 
 ``secrets`` asks the kernel (``getrandom``) on every draw, and a create draws three times (invoice
-token, payment-link key, SMS id): three system calls per request, several percent of the mock's
-time under load. These are the same bytes from the same source (``os.urandom``), fetched in
-blocks and handed out once each, never reused; a forked child starts with a fresh block.
+token, payment-link key, SMS id): three system calls per request. These are the same bytes from
+the same source (``os.urandom``), fetched in blocks and handed out once each, never reused; a
+forked child starts with a fresh block.
 ``random_string`` is uniform per character (rejection sampling), like ``secrets.choice``.
 """
 

@@ -13,7 +13,7 @@ from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
-from hesabe_spec.enums import InvoiceKind
+from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -23,12 +23,16 @@ from mock_server.state.models import (
     OpenInvoice,
     OpenInvoiceQuery,
     Page,
+    Refund,
+    RefundQuery,
     open_invoice_terms,
+    refund_terms,
     search_terms,
     search_terms_delta,
 )
+from mock_server.state.money import to_fils
 from mock_server.state.paging import page_from_sorted_lists
-from mock_server.state.store import KeyConflict, StatusCounts, Store
+from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["MemoryStore"]
 
@@ -45,6 +49,7 @@ class MemoryStore(Store):
         self._open_ids: Iterator[int] = count(1)
         self._bulk_ids: Iterator[int] = count(1)
         self._checkout_ids: Iterator[int] = count(1)
+        self._refund_ids: Iterator[int] = count(1)
         self._clear()
 
     def _clear(self, merchant_id: int | None = None) -> None:
@@ -72,6 +77,14 @@ class MemoryStore(Store):
         self._checkout_by_session: dict[str, int] = {}
         #: (merchant, order reference) -> ascending ids
         self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
+        #: transaction token -> id of the invoice it paid
+        self._by_txn_token: dict[str, int] = {}
+        self._refunds: dict[int, Refund] = {}
+        #: merchant -> ascending refund ids; (merchant, transaction token) -> ascending refund ids
+        self._refunds_of: dict[int, list[int]] = defaultdict(list)
+        self._refunds_by_txn: dict[tuple[int, str], list[int]] = defaultdict(list)
+        #: (merchant, status) -> [count, fils]
+        self._refund_totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         self._tokens: dict[tuple[str, str], tuple[int, float]] = {}
         #: min-heap of (expires_at, kind, token) as put; an entry whose token was since revoked or
         #: re-put is skipped when popped, so a purge costs what it removes, not every live token
@@ -83,6 +96,7 @@ class MemoryStore(Store):
             self._by_token.pop(inv.token, None)
             self._by_access_key.pop(inv.access_key, None)
             self._by_split_key.pop(inv.split_access_key, None)
+            self._by_txn_token.pop(_txn_token(inv), None)
         for bucket in [k for k in self._buckets if k[0] == merchant_id]:
             del self._buckets[bucket]
         for term in [k for k in self._terms if k[0] == merchant_id]:
@@ -100,6 +114,12 @@ class MemoryStore(Store):
             del self._checkout_by_reference[key]
         for token in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
             del self._tokens[token]
+        for refund_id in self._refunds_of.pop(merchant_id, []):
+            del self._refunds[refund_id]
+        for txn in [k for k in self._refunds_by_txn if k[0] == merchant_id]:
+            del self._refunds_by_txn[txn]
+        for totals in [k for k in self._refund_totals if k[0] == merchant_id]:
+            del self._refund_totals[totals]
 
     def reset(self, merchant_id: int | None = None) -> None:
         with self._lock:
@@ -176,6 +196,8 @@ class MemoryStore(Store):
             self._by_access_key[inv.access_key] = inv.id
             if inv.split_access_key:
                 _add_id(self._by_split_key[inv.split_access_key], inv.id)
+            if _txn_token(inv):
+                self._by_txn_token[_txn_token(inv)] = inv.id
             _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
             self._unindexed[inv.id] = None
             dates = self._by_date[inv.merchant_id]
@@ -221,7 +243,12 @@ class MemoryStore(Store):
         self._unindexed.clear()
 
     def _reindex_keys(self, old: Invoice, new: Invoice) -> None:
-        """Move the token, access-key, split-key and date entries of an updated invoice."""
+        """Move the token, access-key, split-key, transaction-token and date entries of an updated
+        invoice."""
+        if _txn_token(new) != _txn_token(old):
+            self._by_txn_token.pop(_txn_token(old), None)
+            if _txn_token(new):
+                self._by_txn_token[_txn_token(new)] = new.id
         if new.token != old.token:
             del self._by_token[old.token]
             self._by_token[new.token] = new.id
@@ -411,6 +438,80 @@ class MemoryStore(Store):
             ids = self._checkout_by_reference.get((merchant_id, order_reference), [])
             return [self._checkouts[i] for i in ids]
 
+    # -- refunds -----------------------------------------------------------------------------
+    def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
+        invoice_id = self._by_txn_token.get(token)
+        return None if invoice_id is None else self.get_invoice(merchant_id, invoice_id)
+
+    def insert_refund(self, refund: Refund, paid: int, take_rest: bool) -> Refund:
+        # The store's lock is this store's transaction: the sum and the insert happen under it.
+        with self._lock:
+            taken = sum(to_fils(r.amount) for r in self._txn_refunds(refund.merchant_id, refund.token)
+                        if r.status in _HOLDING)
+            stored = replace(fit_refund(refund, paid, taken, take_rest), id=next(self._refund_ids))
+            self._refunds[stored.id] = stored
+            _add_id(self._refunds_of[stored.merchant_id], stored.id)
+            _add_id(self._refunds_by_txn[(stored.merchant_id, stored.token)], stored.id)
+            self._count_refund(stored, +1)
+            return stored
+
+    def _txn_refunds(self, merchant_id: int, token: str) -> list[Refund]:
+        return [self._refunds[i] for i in self._refunds_by_txn.get((merchant_id, token), ())]
+
+    def _count_refund(self, refund: Refund, sign: int) -> None:
+        totals = self._refund_totals[(refund.merchant_id, refund.status)]
+        totals[0] += sign
+        totals[1] += sign * to_fils(refund.amount)
+
+    def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None:
+        refund = self._refunds.get(refund_id)
+        return refund if refund is not None and refund.merchant_id == merchant_id else None
+
+    def decide_refund(self, refund: Refund) -> bool:
+        with self._lock:
+            old = self.get_refund(refund.merchant_id, refund.id)
+            if old is None or old.status != _PENDING:
+                return False
+            self._count_refund(old, -1)
+            self._count_refund(refund, +1)
+            self._refunds[refund.id] = refund
+            return True
+
+    def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
+        with self._lock:
+            old = self.get_refund(merchant_id, refund_id)
+            if old is None or old.status != _PENDING:
+                return False
+            del self._refunds[refund_id]
+            ids = self._refunds_of[merchant_id]
+            del ids[bisect_left(ids, refund_id)]
+            ids = self._refunds_by_txn[(merchant_id, old.token)]
+            del ids[bisect_left(ids, refund_id)]
+            self._count_refund(old, -1)
+            return True
+
+    def refunds_of_transaction(self, merchant_id: int, token: str) -> list[Refund]:
+        with self._lock:
+            return self._txn_refunds(merchant_id, token)
+
+    def pending_refunds(self, merchant_id: int) -> list[Refund]:
+        with self._lock:
+            if not self._refund_totals.get((merchant_id, _PENDING), (0, 0))[0]:
+                return []
+            return [r for r in (self._refunds[i] for i in self._refunds_of.get(merchant_id, ()))
+                    if r.status == _PENDING]
+
+    def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
+        with self._lock:
+            found = [r for r in (self._refunds[i] for i in reversed(self._refunds_of.get(merchant_id, ())))
+                     if _refund_matches(r, query)]
+        return Page(found[query.offset: query.offset + query.limit], len(found))
+
+    def refund_totals(self, merchant_id: int) -> RefundTotals:
+        with self._lock:
+            return {status: (n, fils) for (m, status), (n, fils) in self._refund_totals.items()
+                    if m == merchant_id and n}
+
     # -- tokens ------------------------------------------------------------------------------
     def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
         with self._lock:
@@ -445,10 +546,28 @@ class MemoryStore(Store):
                 [i.to_record() for _k, i in sorted(self._invoices.items())],
                 [o.to_record() for _k, o in sorted(self._open.items())],
                 [r.to_record() for _k, r in sorted(self._bulk.items())],
+                [r.to_record() for _k, r in sorted(self._refunds.items())],
                 sorted([k[0], k[1], v[0], v[1]] for k, v in self._tokens.items()),
                 [c.to_record() for _k, c in sorted(self._checkouts.items())],
             ]
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
+
+
+_PENDING = RefundStatus.PENDING
+#: the refund statuses that hold part of a payment (a rejected refund gives its amount back)
+_HOLDING = (RefundStatus.PENDING, RefundStatus.APPROVED)
+
+
+def _txn_token(inv: Invoice) -> str:
+    """The token of the invoice's payment, "" while unpaid."""
+    return str((inv.transaction or {}).get("token") or "")
+
+
+def _refund_matches(r: Refund, q: RefundQuery) -> bool:
+    day = r.created_at[:10]
+    if (q.from_date and day < q.from_date) or (q.to_date and day > q.to_date):
+        return False
+    return not q.search or set(q.search) <= refund_terms(r)
 
 
 def _add_id(ids: list[int], new: int) -> None:

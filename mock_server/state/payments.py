@@ -43,6 +43,7 @@ __all__ = [
     "PaymentResult",
     "PaymentService",
     "commission_for",
+    "payment_type_name",
 ]
 
 log = logging.getLogger("hesabe_mock.payments")
@@ -99,7 +100,8 @@ def _digits(n: int) -> str:
     return "".join(secrets.choice(string.digits) for _ in range(n))
 
 
-def _type_name(code: int) -> str:
+def payment_type_name(code: int) -> str:
+    """A payment type's display name ("KNET", "Visa/MasterCard"); a neutral name for an unknown code."""
     try:
         return PaymentType(code).display_name
     except ValueError:
@@ -269,7 +271,7 @@ class PaymentService:
         token = f"{merchant.merchant_code}{int(self.clock.time())}{_digits(13)}"
         payment_id, track_id, txn_id, ref = "100" + _digits(15), _digits(8), _digits(15), _digits(12)
         auth = _digits(6)
-        name = _type_name(code)
+        name = payment_type_name(code)
         return {
             "id": next(self._ids),
             "amount": _number(amount),
@@ -304,7 +306,7 @@ class PaymentService:
 
     @staticmethod
     def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
-        return {"outcome": outcome, "payment_type_id": code, "payment_type": _type_name(code),
+        return {"outcome": outcome, "payment_type_id": code, "payment_type": payment_type_name(code),
                 "amount": format_amount(amount), "result_code": _RESULT_CODE[outcome], "at": now,
                 "payment_id": "100" + _digits(15)}
 

@@ -36,8 +36,17 @@ checks every statement's EXPLAIN QUERY PLAN):
   ``(merchant_id, scheduled, id)``; open-invoice filters apply to that merchant's rows (few).
 * Checkouts are read by their UNIQUE ``token`` and ``session`` and, for the enquiry by order
   reference, through ``(merchant_id, order_reference, id)``.
+* Refunds: ``refund_txn (merchant_id, token, status, amount_fils)`` answers "how much of this
+  payment is taken" from the index alone; ``refund_totals`` is kept by triggers like
+  ``invoice_counts``; ``inv_txn`` indexes the paying transaction's token inside each invoice's
+  document (an expression index, so a paid invoice is found by it without a column of its own).
+  ``insert_refund`` sums and inserts in one ``BEGIN IMMEDIATE`` transaction, and SQLite admits one
+  writer at a time per file, so the check holds across connections and processes, not only
+  across this store's threads.
 
-Schema versions. A file of version 1 (before checkouts) gains the ``checkouts`` table when opened.
+Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
+an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
+the checkouts table).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -58,7 +67,7 @@ from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
-from hesabe_spec.enums import InvoiceKind
+from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -68,15 +77,18 @@ from mock_server.state.models import (
     OpenInvoice,
     OpenInvoiceQuery,
     Page,
+    Refund,
+    RefundQuery,
     open_invoice_terms,
+    refund_terms,
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.store import KeyConflict, StatusCounts, Store
+from mock_server.state.money import to_fils
+from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE invoices (
@@ -171,7 +183,48 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_merchant ON tokens (merchant_id);
 """
 
-#: version 2: the payment gateway's checkouts
+_REFUND_SCHEMA = """
+CREATE TABLE refunds (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id INTEGER NOT NULL,
+    token       TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    amount_fils INTEGER NOT NULL,
+    created_day TEXT NOT NULL,
+    terms       TEXT NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE INDEX refund_txn ON refunds (merchant_id, token, status, amount_fils);
+CREATE INDEX refund_merchant ON refunds (merchant_id, status, id);
+
+CREATE TABLE refund_totals (
+    merchant_id INTEGER NOT NULL,
+    status      INTEGER NOT NULL,
+    n           INTEGER NOT NULL,
+    amount_fils INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER refund_total_ins AFTER INSERT ON refunds BEGIN
+    INSERT INTO refund_totals VALUES (NEW.merchant_id, NEW.status, 1, NEW.amount_fils)
+    ON CONFLICT DO UPDATE SET n = n + 1, amount_fils = amount_fils + excluded.amount_fils;
+END;
+CREATE TRIGGER refund_total_del AFTER DELETE ON refunds BEGIN
+    UPDATE refund_totals SET n = n - 1, amount_fils = amount_fils - OLD.amount_fils
+    WHERE merchant_id = OLD.merchant_id AND status = OLD.status;
+END;
+CREATE TRIGGER refund_total_upd AFTER UPDATE OF merchant_id, status, amount_fils ON refunds BEGIN
+    UPDATE refund_totals SET n = n - 1, amount_fils = amount_fils - OLD.amount_fils
+    WHERE merchant_id = OLD.merchant_id AND status = OLD.status;
+    INSERT INTO refund_totals VALUES (NEW.merchant_id, NEW.status, 1, NEW.amount_fils)
+    ON CONFLICT DO UPDATE SET n = n + 1, amount_fils = amount_fils + excluded.amount_fils;
+END;
+
+CREATE INDEX inv_txn ON invoices (merchant_id, json_extract(doc, '$.transaction.token'))
+WHERE json_extract(doc, '$.transaction.token') IS NOT NULL;
+"""
+
+#: version 3: the payment gateway's checkouts
 _CHECKOUTS_SCHEMA = """
 CREATE TABLE checkouts (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -185,8 +238,13 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
     WHERE order_reference IS NOT NULL;
 """
 
+#: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
 #: tables holding one merchant's data, with the column that scopes them
-_MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "checkouts")
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
+                    "refund_totals", "checkouts")
 
 
 def _dump(rec: dict[str, Any]) -> str:
@@ -222,7 +280,7 @@ class _Table:
         return self.from_record({**json.loads(doc), "id": record_id})
 
 
-def _doc(record: Invoice | OpenInvoice | BulkRow | Checkout) -> str:
+def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
     rec = record.to_record()
     del rec["id"]  # the row id is the one truth
     return _dump(rec)
@@ -250,6 +308,16 @@ _BULK_ROWS = _Table(
 )
 _CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference")
 _CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS, attrgetter(*_CHECKOUT_COLUMNS), Checkout.from_record)
+_REFUNDS = _Table(
+    "refunds", ("merchant_id", "token", "status", "amount_fils", "created_day", "terms"),
+    lambda r: (r.merchant_id, r.token, r.status, to_fils(r.amount), r.created_at[:10],
+               json.dumps(sorted(refund_terms(r)), ensure_ascii=False)),
+    Refund.from_record,
+)
+#: the expression ``inv_txn`` indexes: the token of the invoice's payment (NULL while unpaid)
+_TXN_TOKEN = "json_extract(doc, '$.transaction.token')"
+_PENDING = RefundStatus.PENDING
+_HOLDING = f"({RefundStatus.PENDING.value}, {RefundStatus.APPROVED.value})"
 
 
 @contextmanager
@@ -285,14 +353,12 @@ class SqliteStore(Store):
         conn.execute("PRAGMA synchronous = NORMAL")
         with self._tx():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                self._exec_script(_SCHEMA + _CHECKOUTS_SCHEMA)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version == 1:
-                self._exec_script(_CHECKOUTS_SCHEMA)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path}: store schema version {version}, expected {SCHEMA_VERSION}")
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: store schema version {version}, newer than this mock's "
+                                   f"{SCHEMA_VERSION}")
+            for script in _MIGRATIONS[version:]:
+                self._exec_script(script)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _exec_script(self, script: str) -> None:
         # executescript() would COMMIT the open transaction; run statement by statement instead.
@@ -534,26 +600,34 @@ class SqliteStore(Store):
         return found[0] if found else None
 
     def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
+        equal = (("paid_status", query.paid_status), ("status", query.status), ("type", query.type))
+        return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,
+                                   [(column, value) for column, value in equal if value is not None],
+                                   query.offset, query.limit)
+
+    def _filtered_page(self, table: _Table, merchant_id: int, from_day: str | None, to_day: str | None,
+                       search: Sequence[str], equal: Sequence[tuple[str, Any]], offset: int,
+                       limit: int) -> Page:
+        """One page, newest first, of one merchant's rows of ``table`` (columns ``created_day`` and
+        ``terms``, a JSON list): inside the day range, with every search term, columns equal."""
         where: list[str] = ["merchant_id = ?"]
         params: list[Any] = [merchant_id]
-        for op, day in ((">=", query.from_date), ("<=", query.to_date)):
+        for op, day in ((">=", from_day), ("<=", to_day)):
             if day:
                 where.append(f"created_day {op} ?")
                 params.append(day)
-        for column, value in (("paid_status", query.paid_status), ("status", query.status),
-                              ("type", query.type)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        for term in query.search:
+        for column, value in equal:
+            where.append(f"{column} = ?")
+            params.append(value)
+        for term in search:
             where.append("EXISTS (SELECT 1 FROM json_each(terms) WHERE value = ?)")
             params.append(term)
-        body = f"FROM open_invoices WHERE {' AND '.join(where)}"
+        body = f"FROM {table.name} WHERE {' AND '.join(where)}"
         with self._read() as conn:
             total = conn.execute(f"SELECT count(*) {body}", params).fetchone()[0]
             rows = conn.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT ? OFFSET ?",
-                                (*params, max(query.limit, 0), query.offset)).fetchall()
-        return Page([_OPEN_INVOICES.load(*row) for row in rows], total)
+                                (*params, max(limit, 0), offset)).fetchall()
+        return Page([table.load(*row) for row in rows], total)
 
     # -- bulk rows ---------------------------------------------------------------------------
     def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
@@ -615,6 +689,57 @@ class SqliteStore(Store):
         return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
                             (merchant_id, order_reference))
 
+    # -- refunds -----------------------------------------------------------------------------
+    def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
+        found = self._invoice_where(f"merchant_id = ? AND {_TXN_TOKEN} = ?", (merchant_id, token))
+        return found[0] if found else None
+
+    def insert_refund(self, refund: Refund, paid: int, take_rest: bool) -> Refund:
+        # BEGIN IMMEDIATE takes the file's write lock first: no other connection, in this process or
+        # another, can add a refund between the sum and the insert.
+        with self._tx() as conn:
+            taken = conn.execute(
+                f"SELECT coalesce(sum(amount_fils), 0) FROM refunds"
+                f" WHERE merchant_id = ? AND token = ? AND status IN {_HOLDING}",
+                (refund.merchant_id, refund.token)).fetchone()[0]
+            stored = fit_refund(refund, paid, taken, take_rest)
+            return replace(stored, id=_REFUNDS.insert(conn, stored, keep_id=False))
+
+    def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None:
+        found = self._select(_REFUNDS, "id = ? AND merchant_id = ?", (refund_id, merchant_id))
+        return found[0] if found else None
+
+    def decide_refund(self, refund: Refund) -> bool:
+        sets = ", ".join(f"{c} = ?" for c in (*_REFUNDS.columns, "doc"))
+        with self._tx() as conn:
+            cur = conn.execute(f"UPDATE refunds SET {sets} WHERE id = ? AND merchant_id = ? AND status = ?",
+                               (*_REFUNDS.values(refund), _doc(refund), refund.id, refund.merchant_id,
+                                _PENDING))
+            return cur.rowcount == 1
+
+    def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM refunds WHERE id = ? AND merchant_id = ? AND status = ?",
+                               (refund_id, merchant_id, _PENDING))
+            return cur.rowcount == 1
+
+    def refunds_of_transaction(self, merchant_id: int, token: str) -> list[Refund]:
+        return self._select(_REFUNDS, "merchant_id = ? AND token = ? ORDER BY id", (merchant_id, token))
+
+    def pending_refunds(self, merchant_id: int) -> list[Refund]:
+        return self._select(_REFUNDS, "merchant_id = ? AND status = ? ORDER BY id", (merchant_id, _PENDING))
+
+    def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
+        return self._filtered_page(_REFUNDS, merchant_id, query.from_date, query.to_date, query.search, (),
+                                   query.offset, query.limit)
+
+    def refund_totals(self, merchant_id: int) -> RefundTotals:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT status, n, amount_fils FROM refund_totals WHERE merchant_id = ? AND n > 0",
+                (merchant_id,)).fetchall()
+        return {status: (n, fils) for status, n, fils in rows}
+
     # -- tokens ------------------------------------------------------------------------------
     def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
         with self._tx() as conn:
@@ -645,6 +770,7 @@ class SqliteStore(Store):
                 ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
                 ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
                 ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
+                ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
                 ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
                 ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
             ):

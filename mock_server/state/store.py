@@ -8,13 +8,18 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
   :class:`KeyConflict` and stores nothing;
 * every read is scoped by ``merchant_id`` except the payment-page look-ups by access key or
   checkout session, and the look-up of a checkout by its (globally unique) token;
-* list/search/stats never scan every record: they walk an index sized by the answer.
+* list/search/stats never scan every record: they walk an index sized by the answer;
+* a refund is stored only if it fits what is left of its payment, decided inside the store's own
+  transaction (``insert_refund``), and it is decided (approved, rejected) or cancelled only while
+  pending (``decide_refund``, ``cancel_pending_refund``): two writers, even two processes on one
+  SQLite file, can never both take the last of a payment or both decide one refund.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from itertools import repeat
 
 from mock_server.state.models import (
@@ -25,16 +30,44 @@ from mock_server.state.models import (
     OpenInvoice,
     OpenInvoiceQuery,
     Page,
+    Refund,
+    RefundQuery,
 )
+from mock_server.state.money import from_fils, to_fils
 
-__all__ = ["KeyConflict", "StatusCounts", "Store"]
+__all__ = ["KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store", "fit_refund"]
 
 #: {(invoice_type, invoice_status): count} for one merchant
 StatusCounts = dict[tuple[int, int], int]
+#: {refund status: (count, amount in fils)} for one merchant
+RefundTotals = dict[int, tuple[int, int]]
 
 
 class KeyConflict(Exception):
     """A generated token or access key collided; the caller draws a new one and retries."""
+
+
+class OverRefund(Exception):
+    """A refund would take more than is left of its payment; nothing was stored.
+
+    ``left`` is what pending and approved refunds leave of the payment, in fils.
+    """
+
+    def __init__(self, left: int) -> None:
+        super().__init__(f"only {left} fils left to refund")
+        self.left = left
+
+
+def fit_refund(refund: Refund, paid: int, taken: int, take_rest: bool) -> Refund:
+    """``refund`` as it may be stored when ``taken`` fils of a ``paid`` payment are held already:
+    a full refund (``take_rest``) gets all that is left; otherwise its amount must fit.
+    :class:`OverRefund` when nothing is left or it does not fit. Each store calls this inside the
+    transaction in which it read ``taken`` and will insert the result."""
+    left = paid - taken
+    amount = left if take_rest else to_fils(refund.amount)
+    if left <= 0 or amount > left:
+        raise OverRefund(max(left, 0))
+    return replace(refund, amount=from_fils(amount)) if take_rest else refund
 
 
 class Store(ABC):
@@ -156,6 +189,48 @@ class Store(ABC):
     @abstractmethod
     def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
         """Every checkout of the merchant with this order reference, oldest first."""
+
+    # -- refunds -----------------------------------------------------------------------------
+    @abstractmethod
+    def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
+        """The merchant's invoice whose payment has this transaction token (an index, never a scan)."""
+
+    @abstractmethod
+    def insert_refund(self, refund: Refund, paid: int, take_rest: bool) -> Refund:
+        """Store a pending refund of a payment of ``paid`` fils, in one transaction with the check.
+
+        What is left is ``paid`` minus the pending and approved refunds with the same merchant and
+        token. ``take_rest``: the refund's amount becomes all of it (a full refund). Otherwise its
+        own amount must be at most what is left. Raises :class:`OverRefund` (nothing stored) when
+        nothing is left or the amount is larger.
+        """
+
+    @abstractmethod
+    def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None: ...
+
+    @abstractmethod
+    def decide_refund(self, refund: Refund) -> bool:
+        """Replace the stored refund with the same id if, and only if, it is still pending."""
+
+    @abstractmethod
+    def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
+        """Delete the refund if, and only if, it is still pending; False otherwise."""
+
+    @abstractmethod
+    def refunds_of_transaction(self, merchant_id: int, token: str) -> list[Refund]:
+        """Every refund of one payment, oldest first."""
+
+    @abstractmethod
+    def pending_refunds(self, merchant_id: int) -> list[Refund]:
+        """The merchant's pending refunds, oldest first (auto-approval walks them)."""
+
+    @abstractmethod
+    def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
+        """One page, newest (highest id) first, and the number of matches."""
+
+    @abstractmethod
+    def refund_totals(self, merchant_id: int) -> RefundTotals:
+        """Count and amount by status, maintained incrementally."""
 
     # -- auth tokens -------------------------------------------------------------------------
     @abstractmethod

@@ -21,10 +21,14 @@ from hesabe_spec.enums import (
     InvoiceKind,
     InvoiceSubType,
     PaymentType,
+    RefundMethod,
     SubscriptionType,
 )
+from hesabe_spec.errors import RequestValidationError
 
 MC = SANDBOX.merchant_code
+#: a transaction token shaped like the refund details sample's
+TXN = "84221717602504449336555368722"
 
 INVOICE_KW: dict[str, Any] = dict(
     amount=Decimal("20"),
@@ -226,6 +230,21 @@ CASES: dict[str, Case] = {
         {},
     ),
     "delete_bulk_invoice": (lambda c: c.delete_bulk_invoice(12885), {"id": 12885}, {"merchantCode": MC}, {}),
+    "create_refund": (  # the reference ciphertext's four fields (a partial refund here)
+        lambda c: c.create_refund(TXN, 10),
+        {},
+        {"merchantCode": MC, "token": TXN, "refundMethod": "2", "refundAmount": "10.000"},
+        {},
+    ),
+    "list_refunds": (
+        lambda c: c.list_refunds(page=2, search="ORD-1", from_date=dt.date(2025, 10, 1)),
+        {},
+        {"merchantCode": MC},
+        {"page": "2", "search": "ORD-1", "fromDate": "2025-10-01"},
+    ),
+    "get_refund": (lambda c: c.get_refund(1468), {"id": 1468}, {"merchantCode": MC}, {}),
+    "cancel_refund": (lambda c: c.cancel_refund(1461), {"id": 1461}, {"merchantCode": MC}, {}),
+    "get_profile": (lambda c: c.get_profile(), {}, {"merchantCode": MC}, {}),
     "create_checkout": (
         lambda c: c.checkout(Decimal("12.5"), response_url="https://shop.example/ok",
                              order_reference_number=7,
@@ -307,6 +326,26 @@ def test_wire_shape(name: str, client: HesabeClient, session: FakeSession) -> No
         assert sent.params is None
         assert json.loads(sent.data or b"") == expected_payload
     assert sent.payload() == expected_payload
+
+
+@pytest.mark.parametrize(("call", "expected"), [
+    (lambda c: c.create_refund(TXN), {"refundMethod": "1"}),  # full, no amount: as Hesabe's app sends it
+    (lambda c: c.create_refund(TXN, "10", refund_method=RefundMethod.FULL),  # full naming the amount [PK]
+     {"refundMethod": "1", "refundAmount": "10.000"}),
+    (lambda c: c.create_refund(TXN, 0.1), {"refundMethod": "2", "refundAmount": "0.100"}),
+])
+def test_refund_method_follows_the_amount(call: Any, expected: dict[str, str], client: HesabeClient,
+                                          session: FakeSession) -> None:
+    session.reply(encrypted({"id": 1}))
+    call(client)
+    assert session.sent[0].payload() == {"merchantCode": MC, "token": TXN, **expected}
+
+
+def test_a_refund_amount_that_needs_rounding_is_refused_before_sending(client: HesabeClient,
+                                                                      session: FakeSession) -> None:
+    with pytest.raises(RequestValidationError, match="refundAmount"):
+        client.create_refund(TXN, "1.0005")
+    assert session.sent == []
 
 
 def test_wrapper_returns_the_decrypted_response(client: HesabeClient, session: FakeSession) -> None:

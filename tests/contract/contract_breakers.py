@@ -8,9 +8,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from contract_tests.checkout_lifecycle import checkout_machine
 from contract_tests.errors import ContractViolation
 from contract_tests.lifecycle import lifecycle_machine
 from contract_tests.resources import Resources
@@ -116,10 +115,10 @@ def run_property(check: Callable[[st.DataObject], Any], **overrides: Any) -> set
     return rules
 
 
-def run_machine(session: ContractSession, *, checkout: bool = False, **overrides: Any) -> set[str]:
-    """Run the invoice (or the checkout) lifecycle machine briefly; the rules that caught something."""
-    machine = checkout_machine(session) if checkout else lifecycle_machine(session)
+def run_machine(session: ContractSession, machine: type[RuleBasedStateMachine] | None = None,
+                **overrides: Any) -> set[str]:
+    """Run a state machine (default: the invoice lifecycle's) briefly; the rules that caught something."""
+    overrides = {"stateful_step_count": 12, **overrides}
     with catching() as rules:
-        run_state_machine_as_test(machine, settings=settings(FAST, **{"stateful_step_count": 12,
-                                                                      **overrides}))
+        run_state_machine_as_test(machine or lifecycle_machine(session), settings=settings(FAST, **overrides))
     return rules

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from contract_breakers import OPEN, Tamper, catching, run_machine, run_property, session_for
 
+from contract_tests.checkout_lifecycle import checkout_machine
 from contract_tests.lifecycle_checks import Model, ModelInvoice, check_pages
 from contract_tests.operation_checks import check_invalid, check_valid
 from mock_server.app import create_app
@@ -52,7 +53,7 @@ def test_the_unbroken_gateway_passes() -> None:
     for op in ("create_checkout", "transaction_enquiry", "capture_authorization", "cancel_authorization"):
         assert run_property(lambda d, op=op: check_valid(session, res, op, d), max_examples=5) == set()
     assert run_property(lambda d: check_invalid(session, res, "create_checkout", d)) == set()
-    assert run_machine(session, checkout=True) == set()
+    assert run_machine(session, checkout_machine(session)) == set()
 
 
 def test_field_with_wrong_type_is_caught_by_response_schema() -> None:
@@ -184,7 +185,7 @@ def test_a_callback_that_disagrees_with_the_enquiry_is_caught(monkeypatch: pytes
     monkeypatch.setattr(routes, "callback_url", lambda checkout, keys, nesting="flat": real(
         dataclasses.replace(checkout, amount="0.001"), keys, nesting))
     session, _res = session_for(create_app())
-    assert "callback_matches_enquiry" in run_machine(session, checkout=True)
+    assert "callback_matches_enquiry" in run_machine(session, checkout_machine(session))
 
 
 def _patched_enquiry(app: Any, change: Any) -> Any:
@@ -208,7 +209,7 @@ def test_a_declined_attempt_reported_paid_is_caught() -> None:
         return fix(named), [fix(c) for c in attempts]
 
     session, _res = session_for(_patched_enquiry(create_app(), paid_after_all))
-    rules = run_machine(session, checkout=True)
+    rules = run_machine(session, checkout_machine(session))
     assert {"declined_never_captured", "status_never_backwards"} & rules, rules
 
 
@@ -217,4 +218,4 @@ def test_an_enquiry_that_forgets_an_attempt_is_caught() -> None:
         return named, attempts[1:] if len(attempts) > 1 else attempts
 
     session, _res = session_for(_patched_enquiry(create_app(), first_one_forgotten))
-    assert "enquiry_lists_attempts" in run_machine(session, checkout=True, stateful_step_count=30)
+    assert "enquiry_lists_attempts" in run_machine(session, checkout_machine(session), stateful_step_count=30)

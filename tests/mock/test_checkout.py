@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from hesabe_spec.client import ASGITransport
+from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.enums import GatewayErrorCode
+from hesabe_spec.errors import ValidationError
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.validation import validate_response
 from hesabe_spec.wire import DecodedBody, decode_response, encode_request, server_json
@@ -379,25 +380,56 @@ def test_void_releases_an_authorization_once(gw: Gateway) -> None:
     assert _capture(gw, token, "1.000")[1]["code"] == 507  # a voided authorization cannot be captured
 
 
-# -- for refunds -------------------------------------------------------------------------------------
-def test_find_paid_and_refunds_move_the_enquiry_to_refunded(gw: Gateway) -> None:
-    merchant = gw.mock.merchants.merchants[0]
+# -- refunds (the Merchant API's, on the same port) ------------------------------------------------
+def test_a_captured_checkout_is_refunded_by_its_token_then_reads_refunded(gw: Gateway) -> None:
+    client = HesabeClient(base_url=BASE, transport=gw.transport)
+    merchant_id = gw.mock.merchants.merchants[0].merchant_id
     token = gw.checkout(amount="20.000", paymentType="1")["token"]
-    assert gw.mock.checkouts.find_paid(merchant, token) is None  # pending: nothing to refund
+    assert gw.mock.checkouts.find_paid(merchant_id, token) is None  # pending: nothing to refund
+    with pytest.raises(ValidationError, match="token"):
+        client.create_refund(token)
     gw.mock.checkouts.pay(token, "success")
-    paid = gw.mock.checkouts.find_paid(merchant, token)
+    paid = gw.mock.checkouts.find_paid(merchant_id, token)
     assert paid is not None
-    assert (paid.amount, paid.refundable, paid.status) == ("20.000", "20.000", "SUCCESSFUL")
-    part = gw.mock.checkouts.record_refund(merchant, token, "5.000")
-    assert (part.refundable, part.status) == ("15.000", "SUCCESSFUL")
-    assert gw.enquire(token)[1]["data"]["status"] == "SUCCESSFUL"
-    whole = gw.mock.checkouts.record_refund(merchant, token, "15.000")
-    assert (whole.refundable, whole.status) == ("0.000", "REFUNDED")
-    assert gw.enquire(token)[1]["data"]["status"] == "REFUNDED"
-    from mock_server.state.errors import DomainError
+    assert (paid.amount, paid.kind, paid.order_reference, paid.payment_type_id) == ("20.000", "checkout",
+                                                                                  "ORD-7", 1)
+    assert gw.mock.checkouts.find_paid(merchant_id + 1, token) is None  # another merchant's
 
-    with pytest.raises(DomainError):
-        gw.mock.checkouts.record_refund(merchant, token, "0.001")
+    part = client.create_refund(token, "5")
+    assert (part["amount"], part["order_reference_number"]) == ("5.000", "ORD-7")
+    gw.mock.refunds.approve(merchant_id, part["id"])
+    assert gw.enquire(token)[1]["data"]["status"] == "SUCCESSFUL"  # refunded in part
+    rest = client.create_refund(token)  # full: all that is left
+    assert rest["amount"] == "15.000"
+    assert gw.enquire(token)[1]["data"]["status"] == "SUCCESSFUL"  # pending: nothing given back yet
+    gw.mock.refunds.approve(merchant_id, rest["id"])
+    status, env = gw.enquire(token)
+    assert status == 200 and env["data"]["status"] == "REFUNDED"
+    assert [r["status"] for r in gw.enquire("ORD-7", isOrderReference="1")[1]["results"]] == ["REFUNDED"]
+    assert gw.mock.store.find_checkout(token).status == "SUCCESSFUL"  # the refunds are the record
+    with pytest.raises(ValidationError, match="refundAmount"):
+        client.create_refund(token, "0.001")  # nothing left
+
+
+@pytest.mark.parametrize("outcome", ["failure", "cancelled", "expired", "authorized"])
+def test_only_a_captured_checkout_can_be_refunded(gw: Gateway, outcome: str) -> None:
+    client = HesabeClient(base_url=BASE, transport=gw.transport)
+    authorize = {"paymentType": "2", "authorize": "1"} if outcome == "authorized" else {}
+    token = gw.checkout(**authorize)["token"]
+    gw.mock.checkouts.pay(token, "success" if outcome == "authorized" else outcome)
+    client.login()  # the bearer token is stored state too
+    before = gw.mock.store.fingerprint()
+    with pytest.raises(ValidationError, match="token"):
+        client.create_refund(token)
+    assert gw.mock.store.fingerprint() == before
+
+
+def test_a_partial_capture_is_refundable_up_to_what_was_captured(gw: Gateway) -> None:
+    client = HesabeClient(base_url=BASE, transport=gw.transport)
+    token = gw.checkout(amount="30.000", paymentType="2", authorize="1")["token"]
+    gw.mock.checkouts.pay(token, "success")
+    gw.mock.checkouts.capture(gw.mock.merchants.merchants[0], token, "12.000")
+    assert client.create_refund(token)["amount"] == "12.000"
 
 
 def test_settings_pick_the_response_wrapper_of_the_gateway() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from mock_server.cli import main
 
@@ -29,6 +32,25 @@ def test_unreadable_merchants_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "merchants file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("seconds", ["-1", "soon", "1e10"])
+def test_impossible_auto_approval_delays_are_usage_errors(seconds: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--refund-auto-approve", seconds])
+    assert exited.value.code == 2
+    assert "--refund-auto-approve" in capsys.readouterr().err
+
+
+def test_the_auto_approval_delay_reaches_the_running_mock() -> None:
+    command = [sys.executable, "-m", "mock_server.cli", "--port", "0", "--refund-auto-approve", "30"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().split()[-1]
+            assert requests.get(f"{url}/_mock/refunds/auto-approve", timeout=10).json() == {"seconds": 30.0}
+        finally:
+            proc.terminate()
+            proc.wait(10)
 # -- the mock's own environment, help and version ----------------------------------------------------
 def test_every_option_has_help_and_an_environment_variable() -> None:
     from mock_server.cli import ENV_PREFIX, apply_environment, build_parser

@@ -53,7 +53,7 @@ def test_bad_merchants_files_say_where_and_what(tmp_path: Path, doc: Any, expect
 def test_the_schema_requires_what_the_loader_reads() -> None:
     merchant = merchants_schema()["$defs"]["merchant"]
     assert set(merchant["required"]) == set(GOOD)
-    assert set(merchant["properties"]) == {*GOOD, "name"}
+    assert set(merchant["properties"]) == {*GOOD, "name", "profile"}
 
 
 def test_env_merchant_is_none_without_variables_and_fills_from_the_sandbox() -> None:

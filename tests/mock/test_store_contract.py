@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from support.stores import StoreFactory
 
-from mock_server.state.memory import MemoryStore
 from mock_server.state.models import (
     BulkRow,
     Checkout,
@@ -143,32 +143,7 @@ def assert_page(store: Store, records: Iterable[Invoice], merchant_id: int, q: I
     assert page.items == items, q
 
 
-# -- fixtures --------------------------------------------------------------------------------
-StoreFactory = Callable[..., Store]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Opens fresh stores of the parametrized kind (SQLite: a new file each, or ``name=`` to re-open)."""
-    opened: list[Store] = []
-    files = itertools.count()
-
-    def factory(name: str | None = None) -> Store:
-        if request.param == "memory":
-            store: Store = MemoryStore()
-        else:
-            store = SqliteStore(str(tmp_path / (name or f"store{next(files)}.sqlite")))
-        opened.append(store)
-        return store
-
-    yield factory
-    for store in opened:
-        store.close()
-
-
-@pytest.fixture
-def store(make_store: StoreFactory) -> Store:
-    return make_store()
+# The ``store`` and ``make_store`` fixtures (one per store kind) live in tests/mock/conftest.py.
 
 
 # -- ids -------------------------------------------------------------------------------------

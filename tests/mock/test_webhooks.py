@@ -18,6 +18,7 @@ from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.merchants import MerchantRegistry
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
+from mock_server.state.commands import RefundRequest
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import Invoice
 from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService
@@ -395,7 +396,8 @@ def test_authorization_and_its_capture_each_announce(mock: MockRuntime, rx: Rece
     assert first.body["blocks"][0]["text"]["text"] == "TRANSACTION AUTHORIZED"
     assert (second.body["status"], second.body["amount"], second.body["payment_type"]) == (
         "SUCCESSFUL", "40.000", "MPGS")
-    mock.checkouts.record_refund(merchant, token, "40.000")  # a refund is not announced
+    refund = mock.refunds.request(merchant, RefundRequest(token, full=True, amount=None))
+    mock.refunds.approve(merchant.merchant_id, refund.id)  # a refund is not announced
     assert hooks(mock).wait_idle(2) and len(rx.hits) == 2
 
 

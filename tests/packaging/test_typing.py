@@ -35,6 +35,7 @@ def test_the_response_types_are_generated_from_the_current_schemas() -> None:
         (params.BulkRowFields, fields.BULK_ROW_FIELDS, "update_bulk_invoice"),
         (params.InvoiceFilters, filter_fields("list_invoices"), None),
         (params.OpenInvoiceFilters, filter_fields("list_open_invoices"), None),
+        (params.RefundFilters, filter_fields("list_refunds"), None),
     ],
 )
 def test_keyword_types_match_the_field_tables_and_the_required_fields(

@@ -45,6 +45,7 @@ __all__ = [
     "assert_refused",
     "make_app",
     "open_store",
+    "pay_invoice",
     "registry",
     "seed_state",
     "valid_payload",
@@ -214,12 +215,16 @@ class Seeded:
     #: a pending checkout (order reference "REL-ORDER") and an authorized, uncaptured one
     checkout_token: str = ""
     authorized_token: str = ""
+    #: a paid invoice's transaction token and a pending refund of it
+    transaction_token: str = ""
+    refund_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, op: Operation) -> dict[str, Any]:
         values = {"id": {"get_invoice": self.invoice_id, "get_open_invoice": self.open_id,
                          "update_open_invoice": self.open_id, "cancel_open_invoice": self.open_id,
-                         "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id}
+                         "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id,
+                         "get_refund": self.refund_id, "cancel_refund": self.refund_id}
                   .get(op.name, 0),
                   "token": self.authorized_token if op.name == "cancel_authorization" else self.invoice_token,
                   "reference": self.checkout_token}
@@ -261,13 +266,21 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "capture_authorization": {**mc, "amount": "12.500", "paymentToken": seeded.authorized_token},
         "transaction_enquiry": {},
         "cancel_authorization": {},
+        # a small partial refund: many valid calls fit in the seeded payment
+        "create_refund": {**mc, "token": seeded.transaction_token, "refundMethod": "2",
+                          "refundAmount": "0.010"},
+        "list_refunds": mc,
+        "get_refund": mc,
+        "cancel_refund": mc,
+        "get_profile": mc,
     }
     return dict(table[op_name])
 
 
 def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, Seeded]:
-    """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, a pending
-    checkout and an authorized one."""
+    """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, a paid
+    invoice (paid through the control plane) with a pending refund, a pending checkout and an
+    authorized one."""
     token = client.login(who)["access_token"]
     seeded = Seeded()
     for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices",
@@ -288,7 +301,22 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
     r = client.call(OPERATIONS["create_checkout"], authorize, who=who, token=token)
     seeded.authorized_token = str(r.envelope(who.keys)[0]["token"])
     client.app.state.mock.checkouts.pay(seeded.authorized_token, "success")
+    seeded.transaction_token = pay_invoice(client, token, who)
+    refund = valid_payload("create_refund", seeded, who)
+    r = client.call(OPERATIONS["create_refund"], refund, who=who, token=token)
+    env, _ = r.envelope(who.keys)
+    assert r.status == 200 and env["status"] is True, env
+    seeded.refund_id = int(env["response"]["id"])
     return token, seeded
+
+
+def pay_invoice(client: AsgiClient, token: str, who: MerchantIdentity = ALPHA, amount: str = "20.000") -> str:
+    """A new invoice of ``amount``, paid through ``/_mock/``; the token of its transaction."""
+    r = client.call(OPERATIONS["create_invoice"], invoice_fields(who, amount=amount), who=who, token=token)
+    invoice_id = int(r.envelope(who.keys)[0]["response"]["id"])
+    paid = client.request("POST", f"/_mock/invoices/{invoice_id}/pay", body=b'{"outcome": "success"}')
+    assert paid.status == 200, paid.body
+    return str(paid.json()["transaction"]["token"])
 
 
 # ------------------------------------------------------------------------------ real HTTP server
@@ -406,16 +434,16 @@ def assert_refused(world: Any, reply: Reply, before: str, *, status: int | None 
 
 
 def assert_field_error(world: Any, reply: Reply, before: str, field: str,
-                       op: Operation | None = None) -> dict[str, list[str]]:
+                       op: Operation | None = None, keys: CipherKeys | None = None) -> dict[str, list[str]]:
     """A Laravel-style field error naming ``field``: the Merchant API's (HTTP 400, the first error
     as the message, the errors under ``response``) or, for a gateway operation, the gateway's
     (HTTP 422, code 422 "Invalid Input", the errors under ``data``)."""
     if op is not None and op.host == "gateway":
         env = assert_refused(world, reply, before, status=422, code=422, message="Invalid Input",
-                             encrypted=op.encrypted)
+                             encrypted=op.encrypted, keys=keys)
         errors = env["data"]
     else:
-        env = assert_refused(world, reply, before, status=400, encrypted=True)
+        env = assert_refused(world, reply, before, status=400, encrypted=True, keys=keys)
         errors = env["response"]
         assert isinstance(errors, dict) and errors, env
         assert env["message"] == next(iter(errors.values()))[0]

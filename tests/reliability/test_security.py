@@ -24,6 +24,7 @@ from relkit import (
     AsgiClient,
     Reply,
     Seeded,
+    assert_field_error,
     assert_refused,
     make_app,
     valid_payload,
@@ -175,6 +176,8 @@ def _a_targets(seeded: Seeded) -> dict[str, tuple[dict[str, Any], dict[str, Any]
         "cancel_open_invoice": ({}, {"id": seeded.open_id}),
         "update_bulk_invoice": ({}, {"id": seeded.bulk_id}),
         "delete_bulk_invoice": ({}, {"id": seeded.bulk_id}),
+        "get_refund": ({}, {"id": seeded.refund_id}),
+        "cancel_refund": ({}, {"id": seeded.refund_id}),
     }
 
 
@@ -204,10 +207,24 @@ def test_b_bulk_send_mixing_own_and_a_ids_changes_nothing(world: Any) -> None:
     assert_refused(world, r, before, keys=BETA.keys, status=404)
 
 
-@pytest.mark.parametrize("op_name", ["list_invoices", "list_open_invoices", "list_bulk_invoices"])
+def test_b_cannot_refund_a_payment_of_a(world: Any) -> None:
+    """A's transaction token names no payment of B's: the refund is refused like an unknown token."""
+    payload = {**valid_payload("create_refund", world.beta_seeded, BETA),
+               "token": world.seeded.transaction_token}
+    before = world.fingerprint()
+    r = world.client.call(OPERATIONS["create_refund"], payload, who=BETA, token=world.beta_token)
+    assert_field_error(world, r, before, "token", keys=BETA.keys)
+
+
+_LIST_ROWS = {"list_invoices": lambda listed: listed["invoices"]["data"],
+              "list_refunds": lambda listed: listed["refund_request_list"]["data"]}
+
+
+@pytest.mark.parametrize("op_name",
+                         ["list_invoices", "list_open_invoices", "list_bulk_invoices", "list_refunds"])
 def test_lists_never_show_the_other_merchants_records(world: Any, op_name: str) -> None:
     op = OPERATIONS[op_name]
-    a_marks = {str(world.seeded.invoice_token)}
+    a_marks = {str(world.seeded.invoice_token), world.seeded.transaction_token}
     for who, token in ((ALPHA, world.token), (BETA, world.beta_token)):
         for search in ({}, {"search": "Reliability"}, {"search": world.seeded.invoice_token},
                        {"fromDate": "2000-01-01", "toDate": "2999-12-31"}):
@@ -215,13 +232,13 @@ def test_lists_never_show_the_other_merchants_records(world: Any, op_name: str) 
             payload = {"merchantCode": who.merchant_code, **filters}
             listed = call_ok(world.client, op, payload, token, who)
             text = json.dumps(listed)
-            rows = listed["invoices"]["data"] if op_name == "list_invoices" else listed["data"]
+            rows = _LIST_ROWS.get(op_name, lambda listed: listed["data"])(listed)
             for row in rows:
                 assert int(row["merchant_id"]) == who.merchant_id, row
             if who is BETA:
                 assert not any(mark in text for mark in a_marks)
             if op_name == "list_invoices" and who is BETA:
-                assert listed["stats"]["total_invoice_count"] == 3  # B's own seed: 1 + split pair
+                assert listed["stats"]["total_invoice_count"] == 4  # B's own seed: 1 + split pair + paid
 
 
 @pytest.mark.parametrize("op", [op for op in ENCRYPTED_OPS if op.kind == "create"],

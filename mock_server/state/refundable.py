@@ -1,0 +1,74 @@
+"""What can be refunded: a captured payment, found by its transaction token.
+
+This is the one seam between refunds and the things that take payments. A refund names a payment
+by the token of its transaction; :class:`~mock_server.state.refunds.RefundService` asks each
+:data:`PaidLookup` in turn and refunds only what one of them calls paid. Invoices plug in with
+:func:`invoice_payments`; another payment family (checkout) plugs in the same way, with one
+function of the same signature appended to ``RefundService.lookups``::
+
+    def checkout_payments(store: Store) -> PaidLookup:
+        def lookup(merchant_id: int, token: str) -> PaidTransaction | None:
+            ...  # the captured checkout transaction with this token, or None
+        return lookup
+
+Anything a lookup does not return (an unpaid or cancelled invoice, a failed or merely authorized
+payment, a token of another merchant) cannot be refunded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from hesabe_spec.enums import InvoiceStatus
+from mock_server.state.store import Store
+
+__all__ = ["PaidLookup", "PaidTransaction", "invoice_payments"]
+
+
+@dataclass(frozen=True, slots=True)
+class PaidTransaction:
+    """A captured payment, as a refund needs to know it."""
+
+    merchant_id: int
+    #: the transaction token the refund request names
+    token: str
+    #: what was captured, a 3-decimal string
+    amount: str
+    #: which family took the payment, and the id of its record there
+    kind: Literal["invoice", "checkout"]
+    record_id: int
+    #: the merchant's order reference (an invoice's reference number)
+    order_reference: str
+    #: when it was captured, ``YYYY-MM-DD HH:MM:SS`` (None when the record does not say)
+    paid_at: str | None
+    payment_type_id: int
+    service_type_id: int
+
+
+#: ``(merchant_id, transaction token) -> the captured payment, or None``
+PaidLookup = Callable[[int, str], PaidTransaction | None]
+
+
+def invoice_payments(store: Store) -> PaidLookup:
+    """Paid invoices, by the token of the transaction that paid them."""
+
+    def lookup(merchant_id: int, token: str) -> PaidTransaction | None:
+        inv = store.find_invoice_by_transaction_token(merchant_id, token)
+        txn = inv.transaction if inv is not None else None
+        if inv is None or txn is None or inv.invoice_status != InvoiceStatus.PAID:
+            return None
+        return PaidTransaction(
+            merchant_id=inv.merchant_id,
+            token=token,
+            amount=inv.amount,
+            kind="invoice",
+            record_id=inv.id,
+            order_reference=inv.reference_number,
+            paid_at=txn.get("created_at") or inv.updated_at,
+            payment_type_id=int(txn.get("payment_type_id") or 0),
+            service_type_id=int(txn.get("service_type_id") or 0),
+        )
+
+    return lookup
