@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", help="stored invoices for scaling (default 1000,100000,1000000; quick up to 100000)"
     )
     p.add_argument("--stores", default="memory,sqlite")
+    p.add_argument("--scenarios",
+                   help="http scenarios to load (default: all), e.g. create_invoice,create_checkout")
     p.add_argument("--seed", type=int, default=10000, help="invoices the loaded mock starts with")
     args = p.parse_args(argv)
     only = [s for s in args.only.split(",") if s]
@@ -75,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     stores = [s for s in args.stores.split(",") if s]
     concurrencies = [int(x) for x in args.concurrency.split(",")]
+    from bench.scenarios import SCENARIOS
+
+    scenarios = tuple(s for s in (args.scenarios or ",".join(SCENARIOS)).split(",") if s)
+    if set(scenarios) - set(SCENARIOS):
+        p.error(f"unknown scenarios: {', '.join(sorted(set(scenarios) - set(SCENARIOS)))}")
 
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -97,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if "http" in only:
         from bench.http_load import run_http
 
-        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log)
+        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios)
     if "scaling" in only:
         from bench.scaling import run_scaling
 

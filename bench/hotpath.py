@@ -13,7 +13,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bench.seed import COMMON_TERM, CREATE_PAYLOAD, seed_store
+from bench.seed import CHECKOUT_PAYLOAD, COMMON_TERM, CREATE_PAYLOAD, seed_store
 from hesabe_spec.client import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
@@ -56,7 +56,8 @@ async def _call(app: Any, method: str, url: str, headers: dict[str, str], body: 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["login", "create_invoice", "get_invoice", "list_page1", "search"])
+    p.add_argument("scenario", choices=["login", "create_invoice", "get_invoice", "list_page1", "search",
+                                        "create_checkout"])
     p.add_argument("n", type=int, nargs="?", default=3000)
     p.add_argument("--seed", type=int, default=10000)
     p.add_argument("--profile", action="store_true")
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         "get_invoice": client.prepare("get_invoice", {}, path_params={"id": 1}, bearer=token),
         "list_page1": client.prepare("list_invoices", {"page": 1}, bearer=token),
         "search": client.prepare("list_invoices", {"page": 1, "search": COMMON_TERM}, bearer=token),
+        "create_checkout": client.prepare("create_checkout", dict(CHECKOUT_PAYLOAD)),
     }
     prep = preps[args.scenario]
     status, _ = send(prep)

@@ -28,16 +28,17 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
         for store, scen in http["mock"].items():
             if store != "memory":
                 continue
-            for c, r in scen["create_invoice"].items():
-                out.append(
-                    {
-                        "target": f"create_invoice / baseline req/s ({store}, c={c})",
-                        "value": round(r["ratio"], 3),
-                        "limit": ">= 0.5",
-                        "holds": r["ratio"] >= 0.5,
-                        "spread": "rounds " + " ".join(f"{x:.2f}" for x in r.get("ratio_rounds", [])),
-                    }
-                )
+            for create in ("create_invoice", "create_checkout"):
+                for c, r in scen.get(create, {}).items():
+                    out.append(
+                        {
+                            "target": f"{create} / baseline req/s ({store}, c={c})",
+                            "value": round(r["ratio"], 3),
+                            "limit": ">= 0.5",
+                            "holds": r["ratio"] >= 0.5,
+                            "spread": "rounds " + " ".join(f"{x:.2f}" for x in r.get("ratio_rounds", [])),
+                        }
+                    )
     scaling = res.get("scaling")
     if scaling:
         for store, data in scaling.items():

@@ -12,14 +12,16 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bench.loadgen import Request, connect
-from bench.seed import COMMON_TERM, CREATE_PAYLOAD
+from bench.seed import CHECKOUT_PAYLOAD, COMMON_TERM, CREATE_PAYLOAD
 from hesabe_spec.client import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import decode_response
 
-__all__ = ["SCENARIOS", "build_requests", "send"]
+__all__ = ["CREATES", "SCENARIOS", "build_requests", "send"]
 
-SCENARIOS = ("login", "create_invoice", "get_invoice", "list_page1", "list_deep", "search")
+SCENARIOS = ("login", "create_invoice", "get_invoice", "list_page1", "list_deep", "search", "create_checkout")
+#: the scenarios that create something each time (run last, after the reads)
+CREATES = ("create_invoice", "create_checkout")
 
 
 def _request(prepared: Any) -> Request:
@@ -67,9 +69,12 @@ def build_requests(url: str, seeded: int) -> dict[str, Request]:
         "list_page1": prep("list_invoices", {"page": 1}),
         "list_deep": prep("list_invoices", {"page": deep_page}),
         "search": prep("list_invoices", {"page": 1, "search": COMMON_TERM}),
+        # the payment gateway: accessCode alone, no bearer
+        "create_checkout": _request(client.prepare("create_checkout", dict(CHECKOUT_PAYLOAD))),
     }
+    _check(url, "create_checkout", reqs["create_checkout"])
     for name, req in reqs.items():
-        if name not in ("login", "create_invoice"):
+        if name not in ("login", *CREATES):
             envelope = _check(url, name, req)
             if name.startswith("list") or name == "search":
                 rows = envelope["response"]["invoices"]["data"]

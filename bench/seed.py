@@ -22,6 +22,7 @@ from mock_server.state.store import Store
 
 __all__ = [
     "BATCH",
+    "CHECKOUT_PAYLOAD",
     "COMMON_TERM",
     "CREATE_PAYLOAD",
     "MERCHANT",
@@ -49,6 +50,20 @@ CREATE_PAYLOAD = {
     "referenceNumber": "R",
     "allocatePayType": [1, 2],
     "language": "en",
+}
+
+
+#: a valid create_checkout payload, as Hesabe's PHP kit sends one (the payment gateway's create)
+CHECKOUT_PAYLOAD = {
+    "merchantCode": SANDBOX.merchant_code,
+    "amount": "20.000",
+    "currency": "KWD",
+    "paymentType": "0",
+    "version": "2.0",
+    "orderReferenceNumber": "BENCH-ORDER",
+    "responseUrl": "https://shop.example/hesabe/return",
+    "failureUrl": "https://shop.example/hesabe/failed",
+    "webhookUrl": "https://shop.example/hesabe/webhook",
 }
 
 

@@ -1,5 +1,5 @@
-"""The mock's ``/_mock/`` control plane as the suite uses it: reset, pay and decide refunds, all
-optional.
+"""The mock's ``/_mock/`` control plane as the suite uses it: reset, pay (invoices and checkouts)
+and decide refunds, all optional.
 
 Availability is detected, never assumed: a target without the control plane (the real sandbox,
 an older mock) answers 404/405 with something that is not the control plane's JSON, and the
@@ -62,6 +62,22 @@ class ControlPlane:
             return None
         self.can_pay = True
         return 200 <= status < 300
+
+    def pay_checkout(self, token: str, outcome: str, result_code: str | None = None) -> tuple[int,
+                                                                                              Any] | None:
+        """Complete a checkout as its customer would: ``(status, answer)`` (the answer carries the
+        ``callback_url`` a browser would follow), or None when there is no control plane."""
+        if self.can_pay is False:
+            return None
+        body: dict[str, Any] = {"outcome": outcome}
+        if result_code is not None:
+            body["result_code"] = result_code
+        status, answer = self.session.target.control("POST", f"checkouts/{token}/pay", body)
+        if _absent(status, answer):
+            self.can_pay = False
+            return None
+        self.can_pay = True
+        return status, answer
 
     def decide_refund(self, refund_id: int, approve: bool) -> bool | None:
         """Approve or reject a refund as Hesabe would: True if done, False if refused (it was not

@@ -17,7 +17,7 @@ def check_valid(
 ) -> Exchange:
     """Draw a valid payload, point it at real records, send it: it must be accepted."""
     payload = resources.bind(operation, data.draw(valid_payloads(operation, session.gen), label="payload"))
-    return session.call(operation, payload, path_params=resources.path_params(operation))
+    return session.call(operation, payload, path_params=resources.path_params(operation, payload))
 
 
 def check_invalid(
@@ -31,5 +31,5 @@ def check_invalid(
         mutation.payload,
         intent="invalid",
         mutation=mutation,
-        path_params=resources.path_params(operation),
+        path_params=resources.path_params(operation, mutation.payload),
     )

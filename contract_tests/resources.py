@@ -1,5 +1,5 @@
-"""Real records for payloads and paths that must point at something: ids, tokens, bulk rows, paid
-transactions and refunds.
+"""Real records for payloads and paths that must point at something: ids, tokens, bulk rows,
+checkouts, paid transactions and refunds.
 
 A generated ``resendId`` or path ``{id}`` would name nothing, and "not found" says little about
 the contract. :class:`Resources` creates the records a test needs through the same judged
@@ -9,9 +9,11 @@ for destructive calls (cancel, delete), so one test never consumes another's rec
 Anchor payloads are fixed here and validated against the request schemas when first used, so
 they cannot drift from the spec unnoticed.
 
-A refund needs a paid transaction, and only the mock's control plane can pay an invoice: where
-the target has none (the real sandbox), :meth:`Resources.paid_transaction` raises
-:class:`~contract_tests.errors.CapabilityMissing` and the refund checks are skipped.
+A refund needs a paid transaction, and an authorized checkout (what capture and void need) a
+payment; only the mock's control plane can make either without a browser. Where the target has
+none (the real sandbox), :meth:`Resources.paid_transaction` and
+:meth:`Resources.authorized_checkout` raise :class:`~contract_tests.errors.CapabilityMissing` and
+those checks are skipped.
 """
 
 from __future__ import annotations
@@ -98,6 +100,23 @@ class Resources:
             },
         )
 
+    def checkout_payload(self, **fields: Any) -> dict[str, Any]:
+        """A hosted checkout whose redirects and webhook go nowhere (``.invalid``)."""
+        return self._checked(
+            "create_checkout",
+            {
+                "merchantCode": self.session.gen.merchant_code,
+                "amount": "2.750",
+                "currency": "KWD",
+                "paymentType": str(PaymentType.HOSTED.value),
+                "version": "2.0",
+                "orderReferenceNumber": self._reference(),
+                "responseUrl": "https://webhook.invalid/hesabe/ok",
+                "failureUrl": "https://webhook.invalid/hesabe/failed",
+                **fields,
+            },
+        )
+
     @staticmethod
     def _checked(operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         problems = validate_request(operation, payload)
@@ -117,6 +136,21 @@ class Resources:
 
     def fresh_bulk_row(self) -> dict[str, Any]:
         return dict(self.session.call("upload_bulk_invoices", self.bulk_payload()).response[0])
+
+    def fresh_checkout(self, **fields: Any) -> dict[str, Any]:
+        """A new checkout: its answer plus the payload it was made from (``"sent"``)."""
+        payload = self.checkout_payload(**fields)
+        return {**self.session.call("create_checkout", payload).envelope, "sent": payload}
+
+    def authorized_checkout(self) -> dict[str, Any]:
+        """A checkout authorized (MPGS, not captured) through the mock's control plane."""
+        made = self.fresh_checkout(paymentType=str(PaymentType.MPGS.value), authorize="1")
+        status, _body = self.session.target.control("POST", f"checkouts/{made['token']}/pay",
+                                                    {"outcome": "success"})
+        if not 200 <= status < 300:
+            raise CapabilityMissing("an authorized checkout needs the mock's control plane "
+                                    f"(POST /_mock/checkouts/{{token}}/pay answered HTTP {status})")
+        return made
 
     def paid_transaction(self, amount: str = "1.250") -> dict[str, Any]:
         """A new invoice of ``amount``, paid through the control plane: ``{"invoice_id", "token"
@@ -154,10 +188,21 @@ class Resources:
     def bulk_row(self) -> dict[str, Any]:
         return self._anchor("bulk", self.fresh_bulk_row)
 
+    def checkout(self) -> dict[str, Any]:
+        return self._anchor("checkout", self.fresh_checkout)
+
     # -- binding -------------------------------------------------------------------------------
 
-    def path_params(self, operation: str) -> dict[str, Any]:
-        """Path parameters naming a real record (a fresh one for destructive operations)."""
+    def path_params(self, operation: str, payload: Any = None) -> dict[str, Any]:
+        """Path parameters naming a real record (a fresh one for destructive operations); the
+        enquiry names its checkout by token, or by order reference when ``payload`` says so."""
+        if operation == "transaction_enquiry":
+            anchor = self.checkout()
+            flag = payload.get("isOrderReference") if isinstance(payload, dict) else None
+            by_reference = flag in (True, 1, "1")
+            return {"reference": anchor["sent"]["orderReferenceNumber"] if by_reference else anchor["token"]}
+        if operation == "cancel_authorization":
+            return {"token": self.authorized_checkout()["token"]}
         return {
             "get_invoice": lambda: {"id": self.invoice()["id"]},
             "cancel_invoice": lambda: {"token": self.fresh_invoice()["token"]},
@@ -189,4 +234,8 @@ class Resources:
             out["resendId"] = str(self.invoice()["id"])
         elif operation == "send_bulk_invoices":
             out["ids"] = [str(self.invoice(i)["id"]) for i in range(len(out.get("ids") or [1]))]
+        elif operation == "capture_authorization":
+            # a fresh authorization, captured whole (a generated amount could exceed it)
+            authorized = self.authorized_checkout()
+            out["paymentToken"], out["amount"] = authorized["token"], authorized["sent"]["amount"]
         return out

@@ -31,7 +31,10 @@ Rule = Callable[[Exchange], list[Finding]]
 #: rule name -> rule, in the order they run (and are documented)
 RULES: dict[str, Rule] = {}
 
+#: what every success or refusal envelope holds; the payment gateway's have no ``response`` on
+#: refusals (``{"status", "code", "message"}``) nor on an enquiry (``data`` and ``results``)
 _ENVELOPE_KEYS = {"status", "message", "response"}
+_GATEWAY_KEYS = {"status", "message"}
 
 
 def register(fn: Rule) -> Rule:
@@ -94,8 +97,8 @@ def no_server_error(ex: Exchange) -> list[Finding]:
 @register
 def envelope_shape(ex: Exchange) -> list[Finding]:
     """Encrypted operations answer ``{"response": hex}`` or bare hex that decrypts with the
-    merchant keys and holds ``{"status", "message", "response"}``; login/refresh answer that
-    envelope in plain JSON."""
+    merchant keys and holds ``{"status", "message", "response"}`` (the gateway's: ``{"status",
+    "message"}`` and more); login/refresh, the enquiry and the void answer plain JSON."""
     rule = "envelope_shape"
     if ex.decode_error is not None:
         return [
@@ -122,10 +125,10 @@ def envelope_shape(ex: Exchange) -> list[Finding]:
         return [*found, _finding(ex, rule, "", "a JSON object", env)]
     if _is_plain_auth_refusal(ex) or set(env) == {"message"}:
         return found  # the documented bare {"message": ...} refusal
-    if not set(env) >= _ENVELOPE_KEYS or not isinstance(env.get("status"), bool):
-        found.append(
-            _finding(ex, rule, "", 'an envelope {"status": bool, "message", "response"}', sorted(env))
-        )
+    wanted = _GATEWAY_KEYS if ex.operation.host == "gateway" else _ENVELOPE_KEYS
+    if not set(env) >= wanted or not isinstance(env.get("status"), bool):
+        shown = ", ".join(f'"{k}"' for k in sorted(wanted))
+        found.append(_finding(ex, rule, "", f"an envelope {{{shown}}} with a boolean status", sorted(env)))
     return found
 
 
@@ -193,25 +196,33 @@ def valid_accepted(ex: Exchange) -> list[Finding]:
 
 
 def _error_keys(env: Any) -> list[str]:
-    response = env.get("response") if isinstance(env, dict) else None
-    return list(response) if isinstance(response, dict) else []
+    """Field-error keys: under ``response`` (Merchant API) or ``data`` (payment gateway)."""
+    if not isinstance(env, dict):
+        return []
+    keys: list[str] = []
+    for where in ("response", "data"):
+        errors = env.get(where)
+        if isinstance(errors, dict):
+            keys += [k for k, v in errors.items() if isinstance(v, list)]
+    return keys
 
 
 @register
 def invalid_rejected(ex: Exchange) -> list[Finding]:
     """A payload breaking exactly one rule is refused with a field error naming the broken field;
-    unless the real server tolerates the break (:mod:`hesabe_spec.tolerance`): an amount with
+    unless the Merchant API tolerates the break (:mod:`hesabe_spec.tolerance`): an amount with
     float drift is then refused as a whole (code 506), and a value the server reads anyway (an
     empty optional value, a 2-decimal amount, an unusable page) is accepted, with an integration
     finding at its pointer on a mock that reports them; a URL target may answer either way."""
     if ex.intent != "invalid" or ex.mutation is None:
         return []
     m = ex.mutation
-    tolerated = tolerate(ex.name, m.payload)
-    if tolerated.invalid_data:
-        return _invalid_data_expected(ex)
-    if tolerated.notes and not validate_request(ex.name, tolerated.payload):
-        return _tolerance_expected(ex)
+    if ex.operation.host == "merchant_api":
+        tolerated = tolerate(ex.name, m.payload)
+        if tolerated.invalid_data:
+            return _invalid_data_expected(ex)
+        if tolerated.notes and not validate_request(ex.name, tolerated.payload):
+            return _tolerance_expected(ex)
     if ex.accepted:
         return [
             _finding(
@@ -297,18 +308,17 @@ def refusal_honoured(ex: Exchange) -> list[Finding]:
 
 @register
 def unauthenticated_rejected(ex: Exchange) -> list[Finding]:
-    """No bearer, a bad bearer or an expired bearer: HTTP 401, nothing done."""
-    if ex.intent != "unauthenticated" or ex.status == 401:
+    """No bearer, a bad bearer or an expired bearer: HTTP 401, nothing done. On the payment
+    gateway, an unknown accessCode: HTTP 401 with code 501 "Invalid Merchant"."""
+    if ex.intent != "unauthenticated":
         return []
-    return [
-        _finding(
-            ex,
-            "unauthenticated_rejected",
-            "",
-            f"HTTP 401 ({ex.context.get('why', 'bad bearer')})",
-            f"HTTP {ex.status}",
-        )
-    ]
+    why = ex.context.get("why", "bad bearer")
+    if ex.status != 401:
+        return [_finding(ex, "unauthenticated_rejected", "", f"HTTP 401 ({why})", f"HTTP {ex.status}")]
+    code = ex.envelope.get("code") if isinstance(ex.envelope, dict) else None
+    if ex.operation.host == "gateway" and code != 501:
+        return [_finding(ex, "unauthenticated_rejected", "/code", f"501 ({why})", code)]
+    return []
 
 
 @register

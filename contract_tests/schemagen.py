@@ -187,7 +187,12 @@ def _pattern_hints(ctx: GenContext) -> dict[str, st.SearchStrategy[Any]]:
             st.sampled_from(pay_codes), min_size=1, max_size=4, unique=True
         ).map(",".join),
         d["Url"]["pattern"]: values.webhook_urls(),
+        d["CheckoutAmount"]["pattern"]: values.kwd_amounts(),
     }
+
+
+#: the members that carry the run's reference prefix
+_REFERENCE_NAMES = frozenset({"referenceNumber", "reference_number", "orderReferenceNumber"})
 
 
 def _reference(ctx: GenContext) -> st.SearchStrategy[str]:
@@ -204,10 +209,8 @@ def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def _string(parts: list[dict[str, Any]], name: str, ctx: GenContext) -> st.SearchStrategy[Any]:
     m = _merged(parts)
     fmt, pattern = m.get("format"), m.get("pattern")
-    if name == "merchantCode":
-        return st.just(ctx.merchant_code)
-    if name in ("referenceNumber", "reference_number"):
-        return _reference(ctx)
+    if name == "webhookUrl":
+        return values.webhook_urls()
     if fmt == "json-items":  # the JSON-encoded string form of an items array
         items = [p for p in parts if "items" in p]
         return _array(items, name, ctx).map(
@@ -273,6 +276,10 @@ def _typed(kind: str, parts: list[dict[str, Any]], name: str, ctx: GenContext) -
 
 def strategy_for(parts: list[dict[str, Any]], name: str, ctx: GenContext) -> st.SearchStrategy[Any]:
     """Values satisfying every schema in ``parts`` (a property's constraints, already flattened)."""
+    if name == "merchantCode":  # the target's merchant, whatever types the schema also allows
+        return st.just(ctx.merchant_code)
+    if name in _REFERENCE_NAMES:
+        return _reference(ctx)
     consts = [p["const"] for p in parts if "const" in p]
     if consts:
         return st.just(consts[-1])
@@ -299,6 +306,8 @@ def draw_object(shape: ObjectShape, ctx: GenContext) -> st.SearchStrategy[dict[s
     def build(draw: st.DrawFn) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, parts in shape.properties.items():
+            if name in ctx.never and name not in shape.required:
+                continue
             if name in shape.required or name in ctx.always or draw(st.booleans()):
                 out[name] = draw(strategy_for(parts, name, ctx))
         for _ in range(len(shape.conditionals) + 1):

@@ -80,10 +80,12 @@ class ContractSession:
         bearer: Any = SESSION_BEARER,
         context: dict[str, Any] | None = None,
         check: bool = True,
+        access_code: str | None = None,
     ) -> Exchange:
         """Send ``payload`` (exactly as given) and judge the answer with every rule.
 
-        Raises :class:`ContractViolation` when a rule finds something (unless ``check=False``).
+        ``access_code`` replaces the merchant's (to check how an unknown one is refused). Raises
+        :class:`ContractViolation` when a rule finds something (unless ``check=False``).
         """
         op = get_operation(operation)
         if op.auth == "bearer" and bearer is SESSION_BEARER:
@@ -95,10 +97,15 @@ class ContractSession:
             # Like the reference client: the merchant code rides along unless the payload has one.
             # Generated payloads always carry it (the schemas require it), so they go out as drawn.
             payload = {"merchantCode": self.target.config.merchant_code, **payload}
+        if op.payload_in == "none" and isinstance(payload, dict):
+            # no payload on the wire: its members are the plain parameters (a boolean as 1/0)
+            params = {k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in payload.items()}
+            query = {**params, **(query or {})}
         self._pace()
-        prepared = build_request(
-            op, payload, self.target.config, bearer=bearer, path_params=path_params, query=query
-        )
+        config = self.target.config
+        if access_code is not None:
+            config = config.with_changes(access_code=access_code)
+        prepared = build_request(op, payload, config, bearer=bearer, path_params=path_params, query=query)
         resp = self.target.transport.request(
             prepared.method,
             prepared.url,

@@ -14,6 +14,9 @@ from hesabe_spec.operations import OPERATIONS
 pytestmark = pytest.mark.hesabe_readonly
 
 _BEARER_OPS = [name for name, op in OPERATIONS.items() if op.auth == "bearer"]
+_GATEWAY_OPS = [name for name, op in OPERATIONS.items() if op.auth == "access_code"]
+#: path parameters that name nothing: the merchant is refused before anything is looked up
+_ANY_PATH = {"reference": "0", "token": "0"}
 _BAD_BEARER = "not-a-token.not-a-token.not-a-token"
 
 
@@ -37,6 +40,19 @@ def test_missing_or_bad_bearer_is_401(
         bearer=bearer,
         path_params=resources.any_path_params(operation),
         context={"why": case},
+    )
+
+
+@pytest.mark.parametrize("operation", _GATEWAY_OPS)
+def test_unknown_access_code_is_invalid_merchant(contract: ContractSession, operation: str) -> None:
+    params = {p: _ANY_PATH[p] for p in OPERATIONS[operation].path_params}
+    contract.call(
+        operation,
+        {},
+        intent="unauthenticated",
+        access_code="00000000-0000-0000-0000-000000000000",
+        path_params=params,
+        context={"why": "unknown accessCode"},
     )
 
 

@@ -64,7 +64,13 @@ class GenContext:
     restrict: dict[str, frozenset[str]] = field(default_factory=dict)
     #: optional members always sent: the reference number carries the run prefix, so every record
     #: a run creates is recognisable (and searchable) on a shared live account
-    always: frozenset[str] = frozenset({"referenceNumber", "reference_number"})
+    always: frozenset[str] = frozenset({"referenceNumber", "reference_number", "orderReferenceNumber"})
+    #: optional members never sent: the checkout fields of flows the suite does not exercise
+    #: (saved cards, subscriptions, embedded and mobile sessions), whose values the real gateway
+    #: checks against account settings no schema states
+    never: frozenset[str] = frozenset({"saveCard", "customer_id", "cardId", "subscription",
+                                       "numberOfInstallments", "recurringFrequency", "recurringStartDate",
+                                       "recurringAmount", "commission", "embeddedPayment", "channel"})
     today: date = field(default_factory=lambda: kuwait_today())
 
 

@@ -1,4 +1,5 @@
-"""The Hesabe invoice API as executable data: encryption, wire format, operations, schemas.
+"""The Hesabe API (Merchant API and payment gateway) as executable data: encryption, wire format,
+operations, schemas.
 
 The reference client lives in :mod:`hesabe_spec.client`; its names are importable from here too
 (``from hesabe_spec import HesabeClient``), loaded on first use so that the spec alone never
@@ -19,17 +20,27 @@ from hesabe_spec.wire import client_json, server_json
 if TYPE_CHECKING:
     from hesabe_spec.client import (
         ASGITransport,
+        CallbackResult,
+        CheckoutSession,
         ClientConfig,
         HesabeClient,
         PreparedRequest,
         Result,
+        Transaction,
+        TransactionEnquiry,
+        WebhookEvent,
         build_request,
+        parse_callback,
+        parse_callback_url,
+        parse_webhook,
     )
 
 __all__ = [
     "OPERATIONS",
     "SANDBOX",
     "ASGITransport",
+    "CallbackResult",
+    "CheckoutSession",
     "CipherKeys",
     "ClientConfig",
     "HesabeClient",
@@ -37,12 +48,18 @@ __all__ = [
     "Operation",
     "PreparedRequest",
     "Result",
+    "Transaction",
+    "TransactionEnquiry",
     "Violation",
+    "WebhookEvent",
     "build_request",
     "client_json",
     "decrypt",
     "encrypt",
     "get_operation",
+    "parse_callback",
+    "parse_callback_url",
+    "parse_webhook",
     "server_json",
     "validate_request",
     "validate_response",
@@ -50,7 +67,9 @@ __all__ = [
 
 #: names of :mod:`hesabe_spec.client` served from here
 _CLIENT_NAMES = frozenset(
-    {"ASGITransport", "ClientConfig", "HesabeClient", "PreparedRequest", "Result", "build_request"}
+    {"ASGITransport", "CallbackResult", "CheckoutSession", "ClientConfig", "HesabeClient", "PreparedRequest",
+     "Result", "Transaction", "TransactionEnquiry", "WebhookEvent", "build_request", "parse_callback",
+     "parse_callback_url", "parse_webhook"}
 )
 
 

@@ -1,5 +1,7 @@
 """Hesabe's enumerations, as data. Values are the wire codes; comments name the source.
 
+Sections of ``hesabe-checkout-api.md`` are cited as "checkout §N".
+
 Create-side and list-side invoice type codes differ: creating uses ``invoiceType`` "1" (SMS) /
 "0" (URL family), while the dashboard filter and the ``invoice_type`` field use 1 single,
 0 subscription, 6 split, 7 installment (HeStallMent), 4 order, 2 legacy (seen once, unexplained).
@@ -12,7 +14,9 @@ from enum import IntEnum, StrEnum
 __all__ = [
     "AmountType",
     "BulkListType",
+    "CallbackMethod",
     "CreateInvoiceType",
+    "GatewayErrorCode",
     "InvoiceKind",
     "InvoiceStatus",
     "InvoiceSubType",
@@ -21,8 +25,10 @@ __all__ = [
     "PaymentType",
     "RefundMethod",
     "RefundStatus",
+    "ResultCode",
     "ServiceType",
     "SubscriptionType",
+    "TransactionStatus",
 ]
 
 
@@ -84,7 +90,14 @@ class PaymentType(IntEnum):
 
     @property
     def display_name(self) -> str:
+        """The name Hesabe's pages and invoice webhooks show ("Visa/MasterCard")."""
         return _PAYMENT_DISPLAY.get(self, self.name.replace("_", " ").title())
+
+    @property
+    def gateway_name(self) -> str:
+        """The ``payment_type`` of the gateway's enquiry and webhook: "KNET" and "MPGS" as the
+        docs' samples show them (checkout §5, §6); the display name for the rest."""
+        return "MPGS" if self == PaymentType.MPGS else self.display_name
 
 
 _PAYMENT_DISPLAY = {
@@ -178,3 +191,92 @@ class PaymentStatus(IntEnum):
     CASH = 9
     SUB_MERCHANT_SUBSCRIPTION = 10
     MAIN_MERCHANT_SUBSCRIPTION = 11
+
+
+class ResultCode(StrEnum):
+    """``resultCode`` of a checkout callback (checkout §4.4).
+
+    CAPTURED, ACCEPT and SUCCESS are the documented successes; AUTHORIZED and PARTIALLY_CAPTURED
+    are treated as success by Hesabe's own WooCommerce plugin. "NOT CAPTURED" is how the test-card
+    table labels declines. The failure literals are otherwise undocumented: CANCELED (the customer
+    cancelled) and the MPGS gateway outcomes of the test cards (DECLINED ... UNSPECIFIED_FAILURE)
+    are the mock's reading; whether Hesabe passes them through as ``resultCode`` is unknown.
+    """
+
+    CAPTURED = "CAPTURED"
+    ACCEPT = "ACCEPT"
+    SUCCESS = "SUCCESS"
+    AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_CAPTURED = "PARTIALLY_CAPTURED"
+    NOT_CAPTURED = "NOT CAPTURED"
+    CANCELED = "CANCELED"
+    DECLINED = "DECLINED"
+    EXPIRED_CARD = "EXPIRED_CARD"
+    TIMED_OUT = "TIMED_OUT"
+    ACQUIRER_SYSTEM_ERROR = "ACQUIRER_SYSTEM_ERROR"
+    UNSPECIFIED_FAILURE = "UNSPECIFIED_FAILURE"
+
+    @property
+    def successful(self) -> bool:
+        """Money was taken or reserved (what Hesabe's WooCommerce plugin accepts as paid)."""
+        return self in _SUCCESSFUL_RESULTS
+
+
+_SUCCESSFUL_RESULTS = frozenset({ResultCode.CAPTURED, ResultCode.ACCEPT, ResultCode.SUCCESS,
+                                 ResultCode.AUTHORIZED, ResultCode.PARTIALLY_CAPTURED})
+
+
+class TransactionStatus(StrEnum):
+    """``status`` of a transaction in the enquiry answer and the webhook (checkout §6, §5).
+
+    SUCCESSFUL, AUTHORIZED, REFUNDED and FAILED are documented; PENDING (a session not completed
+    yet) is what two third-party SDKs expect; CANCELLED (an authorization voided, ``payment_status``
+    5 in Hesabe's app) is the mock's wording.
+    """
+
+    PENDING = "PENDING"
+    SUCCESSFUL = "SUCCESSFUL"
+    AUTHORIZED = "AUTHORIZED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+
+
+class GatewayErrorCode(IntEnum):
+    """``code`` of a refused payment-gateway call (checkout §2.5: the same table in two docs
+    generations and Hesabe's Django plugin). There is no 502."""
+
+    INVALID_RESPONSE = 0
+    INVALID_INPUT = 422
+    INVALID_TOKEN = 500
+    INVALID_MERCHANT = 501
+    INVALID_MERCHANT_SERVICE = 503
+    INVALID_MERCHANT_LOGIN = 504
+    INVALID_PAYMENT_TOKEN = 505
+    INVALID_REQUEST_DATA = 506
+    TRANSACTION_ERROR = 507
+
+    @property
+    def text(self) -> str:
+        """The documented ``message`` of this code."""
+        return _GATEWAY_ERROR_TEXT[self]
+
+
+_GATEWAY_ERROR_TEXT = {
+    GatewayErrorCode.INVALID_RESPONSE: "Invalid Response",
+    GatewayErrorCode.INVALID_INPUT: "Invalid Input",
+    GatewayErrorCode.INVALID_TOKEN: "Invalid Token",
+    GatewayErrorCode.INVALID_MERCHANT: "Invalid Merchant",
+    GatewayErrorCode.INVALID_MERCHANT_SERVICE: "Invalid Merchant Service",
+    GatewayErrorCode.INVALID_MERCHANT_LOGIN: "Invalid Merchant Login Credentials",
+    GatewayErrorCode.INVALID_PAYMENT_TOKEN: "Invalid Payment Token",
+    GatewayErrorCode.INVALID_REQUEST_DATA: "Invalid Request Data",
+    GatewayErrorCode.TRANSACTION_ERROR: "Transaction Error",
+}
+
+
+class CallbackMethod(IntEnum):
+    """``method`` of a callback: which rail took the payment (checkout §4.2: only these two)."""
+
+    KNET = 1
+    MPGS = 2

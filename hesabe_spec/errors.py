@@ -15,11 +15,24 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
     │   └── HesabeTimeoutError      ... because it took too long (also a builtin TimeoutError)
     └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
         ├── AuthenticationError     401/403, "Invalid Signature.", bad login
+        │   ├── InvalidMerchantError         gateway code 501 "Invalid Merchant"
+        │   └── MerchantLoginError           gateway code 504 "Invalid Merchant Login Credentials"
         ├── ValidationError         per-field errors, or 506 "Invalid Request Data"
-        │   └── RequestValidationError  caught locally by validate_request, nothing sent
+        │   ├── RequestValidationError  caught locally by validate_request, nothing sent
+        │   ├── InvalidInputError            gateway code 422 "Invalid Input"
+        │   └── InvalidRequestDataError      gateway code 506 "Invalid Request Data"
         ├── NotFoundError           404, "Request not found, Please verify the request data"
         ├── RateLimitError          429 (``retry_after`` seconds when the server said so)
-        └── ServerError             5xx, "Internal server error occurred"
+        ├── ServerError             5xx, "Internal server error occurred"
+        ├── InvalidResponseError             gateway code 0 "Invalid Response"
+        ├── InvalidTokenError                gateway code 500 "Invalid Token"
+        │   └── InvalidPaymentTokenError     gateway code 505 "Invalid Payment Token"
+        ├── MerchantServiceError             gateway code 503 "Invalid Merchant Service"
+        └── TransactionError                 gateway code 507 "Transaction Error"
+
+The payment gateway's ``code`` values (:class:`hesabe_spec.enums.GatewayErrorCode`) each have
+their class (:data:`GATEWAY_ERRORS`); code 500 there means "Invalid Token", not a server failure,
+so it is never a :class:`ServerError` (and never retried).
 
 "The contract broke" is not an error of the tool: schema findings are
 :class:`hesabe_spec.validation.Violation` values, and the contract suite wraps them in its own
@@ -35,7 +48,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hesabe_spec.enums import GatewayErrorCode
+
 __all__ = [
+    "GATEWAY_ERRORS",
     "APIError",
     "AuthenticationError",
     "ConfigurationError",
@@ -44,13 +60,22 @@ __all__ = [
     "HesabeError",
     "HesabeTimeoutError",
     "InvalidCiphertextError",
+    "InvalidInputError",
+    "InvalidMerchantError",
     "InvalidPaddingError",
+    "InvalidPaymentTokenError",
+    "InvalidRequestDataError",
+    "InvalidResponseError",
+    "InvalidTokenError",
+    "MerchantLoginError",
+    "MerchantServiceError",
     "NotFoundError",
     "ProtocolError",
     "RateLimitError",
     "RedirectError",
     "RequestValidationError",
     "ServerError",
+    "TransactionError",
     "TransportError",
     "ValidationError",
 ]
@@ -210,3 +235,57 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """HTTP 5xx or Hesabe's "Internal server error occurred"."""
+
+
+# -- the payment gateway's error codes -------------------------------------------------------------
+
+
+class InvalidResponseError(APIError):
+    """Gateway code 0, "Invalid Response"."""
+
+
+class InvalidInputError(ValidationError):
+    """Gateway code 422, "Invalid Input": a field failed validation (``field_errors`` names it)."""
+
+
+class InvalidTokenError(APIError):
+    """Gateway code 500, "Invalid Token": the payment or session token is unknown or expired."""
+
+
+class InvalidMerchantError(AuthenticationError):
+    """Gateway code 501, "Invalid Merchant": the ``accessCode`` or ``merchantCode`` is not known."""
+
+
+class MerchantServiceError(APIError):
+    """Gateway code 503, "Invalid Merchant Service": the payment type is not enabled for the merchant."""
+
+
+class MerchantLoginError(AuthenticationError):
+    """Gateway code 504, "Invalid Merchant Login Credentials"."""
+
+
+class InvalidPaymentTokenError(InvalidTokenError):
+    """Gateway code 505, "Invalid Payment Token"."""
+
+
+class InvalidRequestDataError(ValidationError):
+    """Gateway code 506, "Invalid Request Data": ``data`` did not decrypt, or an amount has more
+    than three decimals."""
+
+
+class TransactionError(APIError):
+    """Gateway code 507, "Transaction Error": the transaction cannot do this (e.g. capture twice)."""
+
+
+#: gateway ``code`` -> the error class a refusal carrying it raises
+GATEWAY_ERRORS: dict[int, type[APIError]] = {
+    GatewayErrorCode.INVALID_RESPONSE: InvalidResponseError,
+    GatewayErrorCode.INVALID_INPUT: InvalidInputError,
+    GatewayErrorCode.INVALID_TOKEN: InvalidTokenError,
+    GatewayErrorCode.INVALID_MERCHANT: InvalidMerchantError,
+    GatewayErrorCode.INVALID_MERCHANT_SERVICE: MerchantServiceError,
+    GatewayErrorCode.INVALID_MERCHANT_LOGIN: MerchantLoginError,
+    GatewayErrorCode.INVALID_PAYMENT_TOKEN: InvalidPaymentTokenError,
+    GatewayErrorCode.INVALID_REQUEST_DATA: InvalidRequestDataError,
+    GatewayErrorCode.TRANSACTION_ERROR: TransactionError,
+}

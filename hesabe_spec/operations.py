@@ -1,13 +1,25 @@
-"""THE operation table: one row per Hesabe Merchant API operation (invoices, refunds, profile).
+"""THE operation table: one row per Hesabe operation, on either of Hesabe's two hosts.
 
 Everything else derives from this table: the mock's routes, the client's methods, the schemas'
 file names, the contract suite's strategies. A fact about an endpoint is written here once.
+
+``host`` says which Hesabe host serves it:
+
+* ``"merchant_api"`` - ``merchantapisandbox.hesabe.com/api/v1`` (invoices, refunds, profile; Bearer
+  + ``accessCode``)
+* ``"gateway"``      - the payment gateway, ``sandbox.hesabe.com`` (checkout, transaction enquiry,
+  capture and void; ``accessCode`` alone identifies the merchant)
 
 ``payload_in`` says where the payload travels:
 
 * ``"plain"`` - plain JSON body, not encrypted (login, token refresh)
 * ``"body"``  - ``{"data": "<hex>"}`` JSON body (POST / PUT / DELETE)
 * ``"query"`` - ``?data=<hex>`` query parameter, plain filters beside it (GET)
+* ``"none"``  - no payload at all: the path names the record, plain query filters may follow;
+  the answer is plain JSON (transaction enquiry, void)
+
+:data:`GATEWAY_PAGES` lists the gateway's browser pages (the hosted payment page and its
+variants): they are not API operations, but their paths are facts of the same kind.
 """
 
 from __future__ import annotations
@@ -15,14 +27,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 __all__ = [
-    "OPERATIONS", "Operation", "get_operation", "operation_names", "resolve_operation", "route_siblings",
+    "GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "get_operation", "operation_names",
+    "resolve_operation", "route_siblings",
 ]
 
-PayloadIn = Literal["plain", "body", "query"]
+PayloadIn = Literal["plain", "body", "query", "none"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
-Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile"]
+Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile", "checkout"]
+Host = Literal["merchant_api", "gateway"]
+Auth = Literal["none", "bearer", "access_code"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -47,6 +63,11 @@ class Operation:
     sends_sms: bool = False
     #: accepted for the trailing-slash twin of ``path`` unless another operation owns that form
     slash_twin: bool = True
+    host: Host = "merchant_api"
+    #: other spellings of ``path`` the server answers the same way (older integrations use them)
+    aliases: tuple[str, ...] = ()
+    #: methods answered besides ``method`` (older docs pages show them)
+    extra_methods: tuple[str, ...] = ()
     #: payload fields that make a request this operation, whichever slash form of its path it
     #: arrived on: Laravel does not route on a trailing slash, so the payload decides (see
     #: :func:`resolve_operation`)
@@ -55,12 +76,15 @@ class Operation:
     @property
     def encrypted(self) -> bool:
         """True when the payload and the response are AES-encrypted."""
-        return self.payload_in != "plain"
+        return self.payload_in in ("body", "query")
 
     @property
-    def auth(self) -> Literal["none", "bearer"]:
-        """``"bearer"``: needs ``Authorization: Bearer`` and ``accessCode`` headers."""
-        return "none" if self.kind == "auth" else "bearer"
+    def auth(self) -> Auth:
+        """``"bearer"``: ``Authorization: Bearer`` and ``accessCode`` headers; ``"access_code"``: the
+        ``accessCode`` header alone (the payment gateway); ``"none"``: neither (login, refresh)."""
+        if self.kind == "auth":
+            return "none"
+        return "access_code" if self.host == "gateway" else "bearer"
 
     @property
     def path_params(self) -> tuple[str, ...]:
@@ -84,12 +108,20 @@ class Operation:
         return f"{self.name}.response"
 
     @property
+    def methods(self) -> tuple[str, ...]:
+        """Every method answered: ``method`` first."""
+        return (self.method, *self.extra_methods)
+
+    @property
     def paths(self) -> tuple[str, ...]:
-        """Every accepted path form: the canonical one first, then its slash twin if ours."""
-        if not self.slash_twin:
-            return (self.path,)
-        twin = self.path[:-1] if self.path.endswith("/") else self.path + "/"
-        return (self.path, twin)
+        """Every accepted path form: the canonical one first, then its slash twin if ours, then
+        each alias (and its twin)."""
+        forms: list[str] = []
+        for path in (self.path, *self.aliases):
+            forms.append(path)
+            if self.slash_twin:
+                forms.append(path[:-1] if path.endswith("/") else path + "/")
+        return tuple(forms)
 
     def format_path(self, **params: Any) -> str:
         """The canonical path with its parameters filled in (values are str()-ed)."""
@@ -184,6 +216,49 @@ OPERATIONS: dict[str, Operation] = {
         _op("get_profile", "GET", "/api/v1/profile", "profile", "read", "query",
             "Profile details", "not published (the docs print only the inner object); chosen (low)",
             "The merchant's profile: business, bank and commission details."),
+        # -- the payment gateway (hesabe-checkout-api.md) ---------------------------------------
+        _op("create_checkout", "POST", "/checkout", "checkout", "create", "body",
+            "Checkout created successfully", "not published; chosen (low)",
+            "Open a payment session: the transaction token and the session for the payment page.",
+            host="gateway", aliases=("/api/checkout",)),
+        _op("transaction_enquiry", "GET", "/api/transaction/{reference}", "checkout", "read", "none",
+            "Transaction found", "docs transaction-enquiry sample (high)",
+            "A transaction by its token, or every attempt for an order reference (isOrderReference=1).",
+            query_filters=("isOrderReference",), host="gateway", extra_methods=("POST",)),
+        _op("capture_authorization", "POST", "/api/capture", "checkout", "update", "body",
+            "Capture successful.", "subscription-capture guide, same family (low)",
+            "Capture an authorized (MPGS) payment, the whole amount or less.", host="gateway"),
+        _op("cancel_authorization", "DELETE", "/api/cancel/{token}", "checkout", "delete", "none",
+            "Authorization cancelled.", "inferred from the subscription-cancel answer (low)",
+            "Void an authorized payment that was not captured.", host="gateway"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayPage:
+    """A page of the payment gateway a customer's browser opens (not an API call)."""
+
+    name: str
+    path: str
+    #: the query parameter carrying the checkout session (``response.data`` of the checkout answer)
+    param: str
+    summary: str
+
+    def url(self, base_url: str, session: str) -> str:
+        """The page for one session, ``session`` URL-encoded as Hesabe's kits do."""
+        return f"{base_url.rstrip('/')}{self.path}?{urlencode({self.param: session})}"
+
+
+GATEWAY_PAGES: dict[str, GatewayPage] = {
+    page.name: page
+    for page in (
+        GatewayPage("payment_page", "/payment", "data",
+                    "The hosted payment page (redirect the customer here)."),
+        GatewayPage("webview_page", "/pay/webview", "data",
+                    "The same page for a mobile WebView (channel \"mobile\")."),
+        GatewayPage("apple_pay_script", "/applepay", "data",
+                    "The direct Apple Pay script for a merchant's page."),
     )
 }
 
@@ -194,7 +269,7 @@ def operation_names() -> list[str]:
 
 
 def _same_route(a: Operation, b: Operation) -> bool:
-    return a.method == b.method and a.path.rstrip("/") == b.path.rstrip("/")
+    return a.host == b.host and a.method == b.method and a.path.rstrip("/") == b.path.rstrip("/")
 
 
 def _siblings() -> dict[str, tuple[Operation, ...]]:

@@ -7,12 +7,15 @@ Layout (one source of truth; every file carries an ``$id`` equal to its path und
                                      Token, Money3, Date, FieldErrors, ErrorBody, InvoiceRequest ...
     schemas/requests/<operation>.json   the request payload (decrypted ``data`` / plain JSON body)
     schemas/responses/<operation>.json  the response body: success envelope or any refusal shape
+    schemas/outbound/<message>.json     what Hesabe sends on its own: the checkout callback's
+                                        decrypted ``data`` and the webhook body
 
 Conditional requirements are written ``allOf: [{"if": ..., "then": {"required": [...]}}]``;
 validation reports those as rule ``"if-then"``. An if/then elsewhere only picks a shape.
 
 Schema names are ``"<operation>.request"`` / ``"<operation>.response"``, exactly
-:attr:`Operation.request_schema_name` / :attr:`Operation.response_schema_name`.
+:attr:`Operation.request_schema_name` / :attr:`Operation.response_schema_name`, and
+``"<message>.outbound"`` (:data:`OUTBOUND`).
 
 Files are read once per process (``functools.cache``); callers get deep copies.
 """
@@ -38,9 +41,11 @@ from referencing.jsonschema import DRAFT202012
 __all__ = [
     "FORMAT_CHECKER",
     "FORMAT_CHECKS",
+    "OUTBOUND",
     "SCHEMA_BASE_URI",
     "documents",
     "load_schema",
+    "outbound_schema",
     "registry",
     "request_schema",
     "response_schema",
@@ -51,7 +56,10 @@ __all__ = [
 #: Base of every ``$id``; ``.invalid`` so nothing ever tries to fetch it.
 SCHEMA_BASE_URI = "https://hesabe-harness.invalid/schemas/"
 
-_KINDS = {"request": "requests", "response": "responses"}
+_KINDS = {"request": "requests", "response": "responses", "outbound": "outbound"}
+
+#: the messages Hesabe sends on its own initiative, each with an ``outbound/<name>.json`` schema
+OUTBOUND = ("checkout_callback", "checkout_webhook")
 
 
 @cache
@@ -86,7 +94,8 @@ def schema_uri(name: str) -> str:
     """``"create_invoice.request"`` -> the ``$id`` of ``schemas/requests/create_invoice.json``."""
     operation, _, kind = name.rpartition(".")
     if kind not in _KINDS or not operation:
-        raise KeyError(f"schema name must be '<operation>.request' or '<operation>.response', got {name!r}")
+        raise KeyError(f"schema name must be '<operation>.request', '<operation>.response' or "
+                       f"'<message>.outbound', got {name!r}")
     uri = f"{SCHEMA_BASE_URI}{_KINDS[kind]}/{operation}.json"
     if uri not in documents():
         raise KeyError(f"no schema {name!r}")
@@ -124,6 +133,11 @@ def request_schema(operation: str, *, inline: bool = False) -> dict[str, Any]:
 def response_schema(operation: str, *, inline: bool = False) -> dict[str, Any]:
     """The response body schema of ``operation``."""
     return load_schema(f"{operation}.response", inline=inline)
+
+
+def outbound_schema(message: str, *, inline: bool = False) -> dict[str, Any]:
+    """The schema of an outbound message (:data:`OUTBOUND`)."""
+    return load_schema(f"{message}.outbound", inline=inline)
 
 
 def _resolve(base: str, ref: str) -> tuple[Any, str]:

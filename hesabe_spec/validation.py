@@ -1,11 +1,14 @@
 """Validate payloads and response bodies against the operation schemas, with precise findings.
 
 ``validate_request(operation, payload)`` checks a request payload (the decrypted ``data``, or the
-plain JSON of login/refresh; for GETs, ``data`` merged with the plain query filters).
+plain JSON of login/refresh; for GETs, ``data`` merged with the plain query filters; for an
+operation without a payload, its plain query filters).
 ``validate_response(operation, body)`` checks a response body (the decrypted envelope, or the
-plain JSON of login/refresh and ``{"message": ...}`` errors). Both return a list of
+plain JSON of login/refresh and ``{"message": ...}`` errors). ``validate_outbound(message,
+body)`` checks what Hesabe sends on its own: a checkout callback's decrypted ``data``
+(``"checkout_callback"``) or a webhook body (``"checkout_webhook"``). All return a list of
 :class:`Violation` (empty when valid), sorted by pointer, and never raise for bad input; an
-unknown operation name is a ``KeyError``.
+unknown operation or message name is a ``KeyError``.
 
 Each schema's validator is compiled once and kept.
 """
@@ -24,6 +27,7 @@ from jsonschema.exceptions import best_match
 from hesabe_spec.operations import get_operation
 from hesabe_spec.schema_store import (
     FORMAT_CHECKER,
+    OUTBOUND,
     load_schema,
     request_schema,
     response_schema,
@@ -35,6 +39,7 @@ __all__ = [
     "load_schema",
     "request_schema",
     "response_schema",
+    "validate_outbound",
     "validate_request",
     "validate_response",
 ]
@@ -42,7 +47,7 @@ __all__ = [
 #: ``Violation.actual`` of a required property that is absent.
 MISSING = "missing"
 
-Direction = Literal["request", "response"]
+Direction = Literal["request", "response", "outbound"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +55,8 @@ class Violation:
     """One way a payload or body breaks its operation's schema.
 
     Attributes:
-        operation: the operation name, e.g. ``"create_invoice"``.
-        direction: ``"request"`` or ``"response"``.
+        operation: the operation name, e.g. ``"create_invoice"`` (for ``"outbound"``: the message's).
+        direction: ``"request"``, ``"response"`` or ``"outbound"``.
         rule: stable short name: the JSON Schema keyword that failed (``type``, ``required``,
             ``pattern``, ``enum``, ``const``, ``format``, ``minItems``, ``additionalProperties``,
             ``dependentRequired`` ...), except ``"if-then"`` for a conditional requirement
@@ -94,6 +99,13 @@ def validate_response(operation: str, body: Any) -> list[Violation]:
     return _validate(operation, "response", body)
 
 
+def validate_outbound(message: str, body: Any) -> list[Violation]:
+    """Check a message Hesabe sends on its own (``schema_store.OUTBOUND``); ``[]`` when valid."""
+    if message not in OUTBOUND:
+        raise KeyError(f"unknown outbound message {message!r}; known: {', '.join(OUTBOUND)}")
+    return _findings(f"{message}.outbound", message, "outbound", body)
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
     # Compiled on the inlined schema (no $ref): one self-contained document, so a finding's
@@ -107,6 +119,10 @@ def _validator(name: str) -> Draft202012Validator:
 def _validate(operation: str, direction: Direction, instance: Any) -> list[Violation]:
     op = get_operation(operation)
     name = op.request_schema_name if direction == "request" else op.response_schema_name
+    return _findings(name, operation, direction, instance)
+
+
+def _findings(name: str, operation: str, direction: Direction, instance: Any) -> list[Violation]:
     found: list[Violation] = []
     for error in _validator(name).iter_errors(instance):
         found.extend(_translate(error, operation, direction))

@@ -15,6 +15,7 @@ from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.control.routes import control_routes
 from mock_server.merchants import MerchantRegistry
+from mock_server.pages.checkout_views import checkout_routes
 from mock_server.pages.views import page_routes
 from mock_server.protocol import envelope, plain_reply
 from mock_server.routing import OperationRoutes
@@ -63,7 +64,8 @@ def create_app(
     """A ready mock: the public sandbox identity and an in-memory store unless told otherwise."""
     runtime = MockRuntime(settings or MockSettings(), store or MemoryStore(),
                           merchants or MerchantRegistry.default(), clock, webhook_settings=webhook_settings)
-    routes = [*api_routes(), *page_routes()]  # the API, then /s/{access_key}, /sp/{split_access_key}
+    # the API, then the invoice pages (/s/, /sp/) and the gateway's (/payment, /pay/webview, /applepay)
+    routes = [*api_routes(), *page_routes(), *checkout_routes()]
     if runtime.settings.control_plane:
         routes += [*webhook_routes(), *control_routes()]  # control_routes ends in a /_mock/ catch-all
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=_lifespan)

@@ -3,6 +3,10 @@
     hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
+                [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
+
+One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
+gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths never collide.
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
 http://127.0.0.1:PORT``) before the first request can arrive.
@@ -88,13 +92,22 @@ def _seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hesabe-mock", description="Serve a stateful Hesabe invoice API mock.")
+    about = "Serve a stateful mock of Hesabe's Merchant API and payment gateway."
+    p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default 8000)")
     p.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
     p.add_argument("--envelope", choices=("response", "bare"), default="response",
                    help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
     p.add_argument("--token-ttl", type=int, default=900, help="access token lifetime in seconds")
+    p.add_argument("--checkout-ttl", type=int, default=1800,
+                   help="how long a checkout session can be paid, in seconds (default 1800)")
+    p.add_argument("--callback-nesting", choices=("flat", "nested"), default="flat",
+                   help="callback fields flat under response (Hesabe's plugins, default) "
+                        "or under response.data")
+    p.add_argument("--gateway-envelope", choices=("bare", "response"), default="bare",
+                   help='payment gateway answers: bare hex (default, what the kits read) '
+                        'or {"response": hex}')
     p.add_argument("--merchants", metavar="FILE",
                    help="JSON list of extra merchants (format: mock_server/schemas/merchants.schema.json)")
     p.add_argument("--public-url", metavar="URL", help="base for invoice links (default: request URL)")
@@ -160,9 +173,14 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"hesabe-mock: cannot open the database {args.db!r}: {exc} "
               "(does its directory exist and is it writable?)", file=sys.stderr)
         return 2
+    if args.checkout_ttl < 1:
+        print("hesabe-mock: --checkout-ttl must be at least 1 second", file=sys.stderr)
+        return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane,
-                            refund_auto_approve_after=args.refund_auto_approve, strict=args.strict)
+                            refund_auto_approve_after=args.refund_auto_approve,
+                            checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
+                            gateway_envelope=args.gateway_envelope, strict=args.strict)
     app = create_app(settings, store, merchants)
     counts = ""
     if args.seed:
@@ -188,6 +206,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
     if counts:
         print(f"  seeded {args.seed}: {counts}", flush=True)
+    print(f"  serves the Merchant API and the payment gateway on this one port "
+          f"(HESABE_MERCHANT_API_URL={url} HESABE_GATEWAY_URL={url})", flush=True)
     if merchants.by_access_code(SANDBOX.access_code) is not None:
         # The sandbox identity is public (Hesabe prints it in every docs page), so showing it is safe.
         print(f"  try:  curl -s -X POST {url}{OPERATIONS['login'].path} -H 'Content-Type: application/json' "

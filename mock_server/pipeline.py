@@ -1,14 +1,17 @@
 """The one request path every Hesabe operation goes through, derived from the operation table.
 
 authenticate -> read ``data`` -> decrypt -> check merchant -> resolve the operation -> tolerate
--> validate -> handler -> encrypt -> deliver. Each step that refuses raises
-:class:`~mock_server.protocol.Failure` with the exact body the real API gives; nothing reaches
-the domain (so nothing changes) until every check has passed.
+-> validate -> handler -> encrypt -> deliver. The payment gateway's operations take
+:mod:`mock_server.gateway`'s steps for the first five (``accessCode`` alone, refusals with the
+gateway's codes). Each step that refuses raises :class:`~mock_server.protocol.Failure` with the
+exact body the real API gives; nothing reaches the domain (so nothing changes) until every check
+has passed.
 
-Tolerance is a layer in front of validation: the request schemas say what the docs define, and
-:func:`hesabe_spec.tolerance.tolerate` applies what the real (Laravel) server accepts beyond that,
-each leniency an integration finding on the exchange (``strict`` settings refuse them instead).
-A payload the schemas accept skips it: every leniency concerns a value the schemas refuse.
+Tolerance is a layer in front of the Merchant API's validation: the request schemas say what the
+docs define, and :func:`hesabe_spec.tolerance.tolerate` applies what the real (Laravel) server
+accepts beyond that, each leniency an integration finding on the exchange (``strict`` settings
+refuse them instead). A payload the schemas accept skips it: every leniency concerns a value the
+schemas refuse.
 
 Every exchange is an :class:`~mock_server.exchange.Exchange` passed through ``mock.hooks``
 (:class:`~mock_server.exchange.PipelineHook`): faults answer or alter it, the journal records it.
@@ -33,6 +36,7 @@ from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation, rou
 from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme
+from mock_server import gateway
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -52,6 +56,7 @@ from mock_server.protocol import (
     read_plain_fields,
 )
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
+from mock_server.state.checkouts import GatewayRefusal
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
 
 __all__ = ["UNAUTHENTICATED", "OperationEndpoint"]
@@ -222,25 +227,38 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return
-        merchant = _merchant_for(mock, inbound, ex)
-        ex.merchant_code = merchant.merchant_code
+        on_gateway = op.host == "gateway"
         notes: list[Note] = []
-        payload = _payload(op, inbound, body, merchant, ex, notes)
-        ex.request = payload
-        op = _resolve(op, payload, mock, ex)
+        if on_gateway:
+            merchant = gateway.merchant_for(mock, inbound)
+            ex.merchant_code = merchant.merchant_code
+            payload = ex.request = gateway.payload_for(op, inbound, body, merchant)
+        else:
+            merchant = _merchant_for(mock, inbound, ex)
+            ex.merchant_code = merchant.merchant_code
+            payload = ex.request = _payload(op, inbound, body, merchant, ex, notes)
+            op = _resolve(op, payload, mock, ex)
         params = _params(op, inbound, merchant)
-        payload = _validate(op, payload, merchant, ex, notes, mock.settings.strict)
+        if on_gateway:
+            gateway.validate(op, payload, merchant)
+        else:
+            payload = _validate(op, payload, merchant, ex, notes, mock.settings.strict)
         call = Call(mock.domain, merchant, payload, params, base_url(mock, inbound), op,
                     mock.settings.per_page)
-        resolved = HANDLERS[op.name]
-        assert isinstance(resolved, MerchantHandler)  # a resolved sibling is encrypted as well
+        handler = HANDLERS[op.name]
+        assert isinstance(handler, MerchantHandler)  # a resolved sibling is encrypted as well
         try:
-            reply = resolved.run(call)
+            reply = handler.run(call)
+        except GatewayRefusal as exc:
+            raise gateway.failure(op, exc, merchant) from None
         except DomainError as exc:
             raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
                           keys=merchant.keys) from None
-        ex.status, ex.keys = reply.status, merchant.keys
-        ex.body = envelope(True, reply.message or op.success_message, reply.response)
+        ex.status, ex.keys = reply.status, merchant.keys if op.encrypted else None
+        if reply.body is not None:
+            ex.body = reply.body
+        else:
+            ex.body = envelope(True, reply.message or op.success_message, reply.response)
     except Failure as failure:
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
 
@@ -267,7 +285,8 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
             hook.after(ex)
         if ex.dropped and not ex.status:
             return None  # dropped before anything ran: there is no reply at all
-        rendered = _render(ex, mock.settings.envelope)  # kept by the journal even when never sent
+        style = mock.settings.gateway_envelope if op.host == "gateway" else mock.settings.envelope
+        rendered = _render(ex, style)  # kept by the journal even when never sent
         return None if ex.dropped or ex.drop_after_processing else rendered
     except ClientDisconnect:  # gone before its request was read: nobody to answer, nothing done
         ex.delivery = "client_disconnected"
@@ -334,7 +353,7 @@ class OperationEndpoint:
         self.op = op
         self.__name__ = op.name
         #: what the route accepts (a GET also answers HEAD, as Starlette's routes do)
-        self.methods = frozenset({op.method, "HEAD"} if op.method == "GET" else {op.method})
+        self.methods = frozenset({*op.methods, "HEAD"} if "GET" in op.methods else op.methods)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await _serve(self.op, runtime_of(scope["app"]), Inbound(scope, receive), send)

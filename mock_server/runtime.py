@@ -22,6 +22,7 @@ from mock_server.journal import Journal
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
+from mock_server.state.checkouts import CheckoutService
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
@@ -45,6 +46,7 @@ class Domain:
     invoices: InvoiceService
     open_invoices: OpenInvoiceService
     bulk: BulkService
+    checkouts: CheckoutService
     refunds: RefundService
 
 
@@ -62,12 +64,18 @@ class MockRuntime:
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
-        #: refunds of paid invoices; another payment family appends its lookup to ``refunds.lookups``
-        self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
-                                     settings.refund_auto_approve_after)
-        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, refunds=self.refunds)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
+        #: refunds of captured payments: paid invoices and captured checkouts, by transaction token
+        self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
+                                     settings.refund_auto_approve_after)
+        #: the payment gateway's checkouts (the hosted page and the control plane pay them); the
+        #: enquiry asks the refunds whether a captured one was refunded in full
+        self.checkouts = CheckoutService(store, self.clock, merchants, settings.checkout_ttl,
+                                         on_change=[self.webhooks.on_checkout], refunds=self.refunds)
+        self.refunds.lookups.append(self.checkouts.find_paid)
+        self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts,
+                             self.refunds)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
         #: payment; ``on_payment_failed`` after a failure
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
@@ -150,8 +158,13 @@ class PlainCall:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a handler answers: the envelope's ``response`` and, rarely, another message/status."""
+    """What a handler answers: the envelope's ``response`` and, rarely, another message/status.
+
+    ``body`` replaces the whole envelope: the payment gateway's answers are not the Merchant
+    API's ``{"status", "message", "response"}`` (a checkout adds ``code`` and ``token``; an enquiry
+    has ``data`` and ``results``)."""
 
     response: Any = None
     message: str | None = None
     status: int = 200
+    body: Any = None

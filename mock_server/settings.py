@@ -30,6 +30,14 @@ class MockSettings:
     control_open: bool = False
     #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
     journal_capacity: int = 1000
+    #: the payment gateway's outer response body: bare hex (what Hesabe's kits read) or
+    #: ``{"response": hex}``
+    gateway_envelope: Literal["response", "bare"] = "bare"
+    #: how long a checkout session can be paid, in seconds on the mock's clock (undocumented)
+    checkout_ttl: int = 30 * 60
+    #: where the callback puts its fields: flat under ``response`` (Hesabe's plugins) or under
+    #: ``response.data`` (the docs' sample)
+    callback_nesting: Literal["flat", "nested"] = "flat"
     #: approve a pending refund this many seconds of mock clock after it was asked for; None: only
     #: the control plane decides (``POST /_mock/refunds/{id}/approve|reject``)
     refund_auto_approve_after: float | None = None

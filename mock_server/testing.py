@@ -8,6 +8,10 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
   :class:`~hesabe_spec.client.HesabeClient` for the sandbox merchant, closed at teardown).
 * ``hesabe_mock_inprocess`` - the same surface without sockets: requests go through
   :class:`hesabe_spec.client.ASGITransport` (from a loopback address, so the control plane answers).
+* ``hesabe_browser`` - headless chromium (module scope) for driving the hosted payment pages with
+  playwright: Debian's ``/usr/bin/chromium`` (or ``HESABE_CHROMIUM``), nothing downloaded; the
+  test is skipped, saying why, when chromium or the playwright package is missing.
+  ``hesabe_page``: a fresh tab of it per test (its own context: no cookies shared).
 * ``hesabe_mock_shared`` - one uvicorn mock for the whole session (``hesabe_mock_session``) and a
   fresh merchant for each test (``POST /_mock/merchants``): ``client()`` is that merchant's, so
   tests never see each other's records, and a thousand tests start one server, not a thousand.
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import threading
 import time
@@ -47,13 +52,17 @@ from mock_server.findings import ERROR
 from mock_server.runtime import MockRuntime
 
 __all__ = [
+    "CHROMIUM_ARGS",
     "FINDINGS_MODES",
     "HesabeFindingsWarning",
     "MockHandle",
+    "browser_missing",
+    "hesabe_browser",
     "hesabe_mock",
     "hesabe_mock_inprocess",
     "hesabe_mock_session",
     "hesabe_mock_shared",
+    "hesabe_page",
     "inprocess_mock",
     "running_mock",
     "serve_app",
@@ -268,6 +277,61 @@ def hesabe_mock_inprocess(request: pytest.FixtureRequest) -> Iterator[MockHandle
         handle.check_findings(*findings_policy(request))
 
 
+#: what a closed network needs; playwright itself adds --headless, --no-sandbox and a fresh profile
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    return os.environ.get("HESABE_CHROMIUM", "/usr/bin/chromium")
+
+
+def browser_missing() -> str | None:
+    """Why headless chromium cannot run here, or None when it can."""
+    chromium = _chromium()
+    if not (os.access(chromium, os.X_OK) or shutil.which(chromium)):
+        return f"chromium not found at {chromium}: run `make browser-deps` (Debian package chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed: run `make browser-deps` (pip install '.[browser]')"
+    return None
+
+
+# Module scope, not session: playwright's sync API keeps an event loop running on the main
+# thread while it is open, and any later test calling asyncio.run() would fail beside it.
+@pytest.fixture(scope="module")
+def hesabe_browser() -> Iterator[Any]:
+    """Headless chromium (a playwright ``Browser``), or the test skipped with the reason."""
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def hesabe_page(hesabe_browser: Any) -> Iterator[Any]:
+    """A new tab in its own context (English, 820x1000), 10 s to wait for anything."""
+    context = hesabe_browser.new_context(viewport={"width": 820, "height": 1000}, locale="en-US")
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        yield tab
+    finally:
+        context.close()
 #: the merchant fields of ``POST /_mock/merchants`` that a ClientConfig takes, by the same names
 _IDENTITY = ("merchant_code", "access_code", "secret_key", "iv_key", "username", "password")
 

@@ -27,7 +27,8 @@ from support.clocks import FutureClock
 from mock_server.testing import running_mock
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", "docs/client.md", "docs/control-plane.md", "docs/payment-page-and-webhooks.md"]
+PAGES = ["README.md", "docs/client.md", "docs/control-plane.md", "docs/payment-page-and-webhooks.md",
+         "docs/checkout.md"]
 DOCUMENTED = "http://127.0.0.1:8000"
 #: a fence, and whether the line before it opts the block out (``<!-- example not run ... -->``)
 _BLOCK = re.compile(r"^(<!-- example not run[^\n]*-->\n)?```(python|sh)\n(.*?)^```", re.S | re.M)

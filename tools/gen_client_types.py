@@ -7,7 +7,9 @@ Every object in ``schemas/defs.json`` becomes a TypedDict (required properties `
 rest ``NotRequired``), every other definition a type alias, and every operation's success
 ``response`` an alias ``<Operation>Response``. JSON types map to Python's (``integer`` -> int,
 ``null`` -> None, a type list -> a union), ``const``/``enum`` to ``Literal``, ``$ref`` to the
-definition's name; what has no static type (``if``/``then``) becomes ``Any``.
+definition's name; what has no static type (``if``/``then``) becomes ``Any``. An operation whose
+success has no ``response`` member (the payment gateway's enquiry and void answer other envelopes)
+gets its whole success body as ``<Operation>Response``.
 """
 
 from __future__ import annotations
@@ -124,9 +126,10 @@ def generate() -> str:
             writer.alias(name, writer.type_of(schema, name + "Object"))
     for path in sorted((SCHEMAS / "responses").glob("*.json")):
         operation = path.stem
-        success = json.loads(path.read_text())["$defs"]["Success"]
-        writer.alias(f"{_camel(operation)}Response",
-                     writer.type_of(success["properties"]["response"], f"{_camel(operation)}Body"))
+        local = json.loads(path.read_text())["$defs"]
+        success = local.get("Success") or local["Found"]  # the enquiry's success is "Found"
+        body = success["properties"].get("response", success)
+        writer.alias(f"{_camel(operation)}Response", writer.type_of(body, f"{_camel(operation)}Body"))
     exported = "\n".join(f'    "{n}",' for n in sorted(writer.names))
     return HEADER + f"__all__ = [\n{exported}\n]\n\n\n" + "\n\n\n".join(writer.blocks) + "\n"
 

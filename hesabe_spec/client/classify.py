@@ -5,7 +5,8 @@ Rules (first match wins), so one answer always maps to one class:
 1. 3xx -> :class:`RedirectError` (Hesabe never redirects; following one could replay a POST).
 2. Undecodable body: on HTTP >= 400 the status decides the class below (a proxy's HTML 502 is
    still a server error); on success it is the :class:`ProtocolError` itself.
-3. ``code`` 506 -> :class:`ValidationError`; ``code`` 501 -> :class:`AuthenticationError`.
+3. A payment-gateway ``code`` (0, 422, 500, 501, 503-507) -> its own class (``GATEWAY_ERRORS``);
+   elsewhere ``code`` 506 -> :class:`ValidationError`, ``code`` 501 -> :class:`AuthenticationError`.
 4. HTTP 401/403 or "Invalid Signature." -> :class:`AuthenticationError`.
 5. HTTP 429 -> :class:`RateLimitError` with ``retry_after`` from the header.
 6. HTTP 404 or "Request not found..." -> :class:`NotFoundError`.
@@ -22,6 +23,7 @@ from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import (
+    GATEWAY_ERRORS,
     APIError,
     AuthenticationError,
     HesabeError,
@@ -32,6 +34,7 @@ from hesabe_spec.errors import (
     ServerError,
     ValidationError,
 )
+from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.wire import DecodedBody, decode_response
 
 __all__ = ["decode_body", "error_for", "field_errors_of", "message_of", "retry_after_of"]
@@ -142,7 +145,10 @@ def error_for(
     code = _code_of(envelope)
     fields = field_errors_of(envelope)
     message = message_of(envelope) or (str(undecodable) if undecodable else f"HTTP {status}")
-    cls = _pick_class(status, code, message, fields)
+    op = OPERATIONS.get(operation)
+    gateway = op is not None and op.host == "gateway"
+    cls = GATEWAY_ERRORS.get(code) if gateway and code is not None else None
+    cls = cls or _pick_class(status, code, message, fields)
     kwargs: dict[str, Any] = dict(
         status=status, code=code, envelope=envelope, body=body, field_errors=fields, operation=operation
     )

@@ -3,6 +3,12 @@
 Precedence: an explicit argument wins, then the environment, then the public sandbox identity
 (:data:`hesabe_spec.sandbox.SANDBOX` and :data:`~hesabe_spec.sandbox.SANDBOX_URL`). So an
 integration that already exports ``HESABE_*`` variables can be pointed at the mock unchanged.
+
+Hesabe has two hosts: ``base_url`` is the Merchant API (invoices), ``gateway_url`` the payment
+gateway (checkout, enquiry, capture). Without a ``gateway_url`` the client pairs it with
+``base_url``: the sandbox gateway for the sandbox Merchant API, the production gateway for the
+production one, and ``base_url`` itself for anything else (the mock serves both on one port), so
+pointing ``base_url`` at a mock never sends a checkout to the real sandbox.
 """
 
 from __future__ import annotations
@@ -14,13 +20,21 @@ from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import ConfigurationError
-from hesabe_spec.sandbox import SANDBOX, SANDBOX_URL
+from hesabe_spec.operations import Host
+from hesabe_spec.sandbox import (
+    PRODUCTION_GATEWAY_URL,
+    PRODUCTION_URL,
+    SANDBOX,
+    SANDBOX_GATEWAY_URL,
+    SANDBOX_URL,
+)
 
 __all__ = ["ENV_VARS", "ClientConfig"]
 
 #: setting name -> environment variable (the names the existing Python SDK uses)
 ENV_VARS: dict[str, str] = {
     "base_url": "HESABE_MERCHANT_API_URL",
+    "gateway_url": "HESABE_GATEWAY_URL",
     "merchant_code": "HESABE_MERCHANT_CODE",
     "access_code": "HESABE_ACCESS_CODE",
     "secret_key": "HESABE_SECRET_KEY",
@@ -32,12 +46,15 @@ ENV_VARS: dict[str, str] = {
 
 _SECRET = "***"
 
+#: the gateway that goes with each of Hesabe's Merchant API hosts
+_PAIRED_GATEWAY = {SANDBOX_URL: SANDBOX_GATEWAY_URL, PRODUCTION_URL: PRODUCTION_GATEWAY_URL}
+
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
     """Everything the client needs to reach one merchant account.
 
-    ``repr`` shows the URL and the public identifiers, never the secret key, IV or password.
+    ``repr`` shows the URLs and the public identifiers, never the secret key, IV or password.
     ``request_block_size`` is the pad block for requests: 16 (PKCS#7, like Hesabe's own samples
     and apps) by default, 32 to pad like the server does.
     """
@@ -51,6 +68,8 @@ class ClientConfig:
     password: str = field(default=SANDBOX.password, repr=False)
     timeout: float = 30.0
     request_block_size: int = 16
+    #: the payment gateway; ``None``: the one paired with ``base_url`` (see the module docstring)
+    gateway_url: str | None = None
 
     def __post_init__(self) -> None:
         # Normalise here so every caller (env, args, replace()) gets the same checks.
@@ -58,6 +77,11 @@ class ClientConfig:
         object.__setattr__(self, "merchant_code", str(self.merchant_code))
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base URL must start with http:// or https://, got {self.base_url!r}")
+        if self.gateway_url is not None:
+            object.__setattr__(self, "gateway_url", str(self.gateway_url).rstrip("/"))
+            if not self.gateway_url.startswith(("http://", "https://")):
+                raise ConfigurationError(
+                    f"gateway URL must start with http:// or https://, got {self.gateway_url!r}")
         try:
             timeout = float(self.timeout)
         except (TypeError, ValueError):
@@ -71,10 +95,22 @@ class ClientConfig:
 
     def __repr__(self) -> str:
         return (
-            f"ClientConfig(base_url={self.base_url!r}, merchant_code={self.merchant_code!r}, "
+            f"ClientConfig(base_url={self.base_url!r}, gateway={self.gateway!r}, "
+            f"merchant_code={self.merchant_code!r}, "
             f"access_code={self.access_code!r}, secret_key={_SECRET}, iv_key={_SECRET}, "
             f"username={self.username!r}, password={_SECRET}, timeout={self.timeout!r})"
         )
+
+    @property
+    def gateway(self) -> str:
+        """The payment gateway's base URL: ``gateway_url``, or the one paired with ``base_url``."""
+        if self.gateway_url is not None:
+            return self.gateway_url
+        return _PAIRED_GATEWAY.get(self.base_url, self.base_url)
+
+    def url_for(self, host: Host) -> str:
+        """The base URL of one of Hesabe's hosts (an operation's ``host``)."""
+        return self.gateway if host == "gateway" else self.base_url
 
     @property
     def keys(self) -> CipherKeys:
@@ -100,5 +136,6 @@ class ClientConfig:
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> ClientConfig:
-        """A copy with some settings changed (validated again)."""
+        """A copy with some settings changed (validated again). A new ``base_url`` without a new
+        ``gateway_url`` keeps an explicit gateway and re-pairs a derived one."""
         return replace(self, **changes)

@@ -13,7 +13,8 @@ Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
 * Only reads (``Operation.replay_safe``) are retried after a transport failure or a 5xx, and
   only reads are replayed after a 401 (once, with a renewed token). A create, resend, bulk send,
   cancel or delete that timed out may have happened; sending it again could bill or text a
-  customer twice, so the error goes to the caller instead.
+  customer twice, so the error goes to the caller instead. A checkout is a create: a replay
+  would open a second payment session for the same order.
 * A 429 *with* ``Retry-After`` is retried for every operation: the server says it refused the
   request unprocessed and names when to come back, so a retry cannot duplicate anything. A 429
   without it is retried for reads only. A Retry-After above ``max_retry_after`` is not waited for.
@@ -31,6 +32,7 @@ from requests.structures import CaseInsensitiveDict
 
 from hesabe_spec.client.classify import decode_body, error_for
 from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.client.gateway import GatewayMethods
 from hesabe_spec.client.methods import OperationMethods
 from hesabe_spec.client.request import PreparedRequest, Result, build_request, text_params
 from hesabe_spec.client.tokens import TokenManager
@@ -56,8 +58,9 @@ __all__ = ["HesabeClient", "log"]
 log = logging.getLogger("hesabe.client")
 
 
-class HesabeClient(OperationMethods):
-    """Talks to Hesabe (the sandbox, production or the mock) for one merchant.
+class HesabeClient(OperationMethods, GatewayMethods):
+    """Talks to Hesabe (the sandbox, production or the mock) for one merchant, on both of its hosts
+    (the Merchant API at ``config.base_url``, the payment gateway at ``config.gateway``).
 
     ``config`` defaults to :meth:`ClientConfig.from_env`; keyword ``settings`` (``base_url``,
     ``merchant_code``, ``secret_key``, ...) override it. ``transport`` is any
@@ -280,8 +283,9 @@ def _content(response: Any) -> bytes:
 
 
 def _as_validated(op: Operation, payload: Any, query: Mapping[str, Any] | None) -> Any:
-    """What ``validate_request`` checks: for GETs, ``data`` merged with the plain filters."""
-    if op.payload_in != "query" or not query or not isinstance(payload, Mapping):
+    """What ``validate_request`` checks: for GETs, ``data`` merged with the plain filters; for an
+    operation without a payload, its plain parameters."""
+    if op.payload_in not in ("query", "none") or not query or not isinstance(payload, Mapping):
         return payload
     return {**payload, **text_params(query)}
 

@@ -17,6 +17,7 @@ from hesabe_spec.amounts import format_amount
 
 __all__ = [
     "BULK_ROW_FIELDS",
+    "CHECKOUT_FIELDS",
     "INVOICE_FIELDS",
     "OPEN_INVOICE_FIELDS",
     "SUBSCRIPTION_FIELDS",
@@ -105,6 +106,37 @@ OPEN_INVOICE_FIELDS: dict[str, tuple[str, Converter]] = {
     "max_amount": ("maxAmount", _amount),
     "expiry_date": ("expiryDate", text),
     "description": ("description", text),
+}
+
+def _flag(value: Any, field: str, operation: str | None) -> Any:
+    """A yes/no the gateway reads as "1"/"0" (``authorize``); True/False become those."""
+    return ("1" if value else "0") if isinstance(value, bool) else text(value)
+
+
+def _true(value: Any, field: str, operation: str | None) -> Any:
+    """A JSON boolean the gateway reads as one (``embeddedPayment``, ``saveCard``)."""
+    return bool(value)
+
+
+#: ``POST /checkout``: Python names -> the gateway's wire names (hesabe-checkout-api.md §2.3)
+CHECKOUT_FIELDS: dict[str, tuple[str, Converter]] = {
+    "amount": ("amount", _amount),
+    "currency": ("currency", text),
+    "payment_type": ("paymentType", text),
+    "version": ("version", text),
+    "order_reference_number": ("orderReferenceNumber", text),
+    "response_url": ("responseUrl", text),
+    "failure_url": ("failureUrl", text),
+    **{f"variable{n}": (f"variable{n}", text) for n in range(1, 6)},
+    "name": ("name", text),
+    "email": ("email", text),
+    "mobile_number": ("mobile_number", text),
+    "webhook_url": ("webhookUrl", text),
+    "authorize": ("authorize", _flag),
+    "channel": ("channel", text),
+    "embedded": ("embeddedPayment", _true),
+    "save_card": ("saveCard", _true),
+    "customer_id": ("customer_id", text),
 }
 
 #: bulk rows are snake_case on the wire (the docs' own edit sample), unlike invoices

@@ -16,6 +16,7 @@ from typing import Required, TypeAlias, TypedDict
 __all__ = [
     "Amount",
     "BulkRowFields",
+    "CheckoutFields",
     "DateText",
     "InvoiceFields",
     "InvoiceFilters",
@@ -120,6 +121,31 @@ class OpenInvoiceFilters(TypedDict, total=False):
     open_invoice_type: Text
 
 
+class CheckoutFields(TypedDict, total=False):
+    """``checkout``'s optional fields (amount, response_url, failure_url and payment_type are its
+    own parameters)."""
+
+    order_reference_number: Text
+    #: "KWD" unless given
+    currency: str
+    #: "2.0", or "3.0" with channel or embedded, unless given
+    version: Text
+    name: str
+    email: str
+    mobile_number: Text
+    webhook_url: str
+    variable1: str
+    variable2: str
+    variable3: str
+    variable4: str
+    variable5: str
+    #: True (sent "1"): authorize only, capture later (MPGS, payment_type 2)
+    authorize: bool | Text
+    #: "mobile": the answer adds webview_url
+    channel: str
+    embedded: bool
+    save_card: bool
+    customer_id: Text
 class RefundFilters(TypedDict, total=False):
     """``list_refunds`` filters."""
 

@@ -95,16 +95,17 @@ def build_request(
     path_params: Mapping[str, Any] | None = None,
     query: Mapping[str, Any] | None = None,
 ) -> PreparedRequest:
-    """The request for ``operation`` carrying ``payload`` exactly as given.
+    """The request for ``operation`` carrying ``payload`` exactly as given, to its host.
 
     * ``plain``: payload as a compact JSON body, no ``accessCode`` (login, refresh).
     * ``body``: ``{"data": "<hex>"}`` JSON body, also for DELETE.
     * ``query``: ``?data=<hex>`` with the plain ``query`` filters beside it; no body.
+    * ``none``: nothing but the path and the plain ``query`` filters (``payload`` is not sent).
 
     ``bearer`` adds ``Authorization: Bearer``; ``query`` adds plain query parameters for any
     operation (``None`` values dropped). Nothing is added to or checked in ``payload``.
     """
-    url = config.base_url + operation.format_path(**dict(path_params or {}))
+    url = config.url_for(operation.host) + operation.format_path(**dict(path_params or {}))
     # Content-Type even on a bodiless GET: Hesabe's own fetch samples always send both.
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     params = text_params(query)
@@ -113,6 +114,7 @@ def build_request(
         body = client_json(payload)
     else:
         headers["accessCode"] = config.access_code
+    if operation.encrypted:
         data = encode_request(payload, config.keys, block_size=config.request_block_size)
         if operation.payload_in == "query":
             # data first, like Hesabe's own samples; filters after it.

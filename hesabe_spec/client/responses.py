@@ -13,10 +13,18 @@ __all__ = [
     "AllocatePayType",
     "BulkInvoice",
     "BulkInvoicePage",
+    "CallbackResult",
+    "CancelAuthorizationBody",
+    "CancelAuthorizationResponse",
     "CancelInvoiceResponse",
     "CancelOpenInvoiceResponse",
     "CancelRefundResponse",
+    "CaptureAuthorizationResponse",
+    "CheckoutAmount",
+    "CheckoutPaymentType",
     "CountryCode",
+    "CreateCheckoutBody",
+    "CreateCheckoutResponse",
     "CreateInstallmentInvoiceResponse",
     "CreateInvoiceResponse",
     "CreateOpenInvoiceResponse",
@@ -35,6 +43,9 @@ __all__ = [
     "DigitString",
     "ErrorBody",
     "FieldErrors",
+    "GatewayErrorBody",
+    "GatewayMerchantCode",
+    "GatewayRefusal",
     "GetInvoiceResponse",
     "GetOpenInvoiceResponse",
     "GetProfileResponse",
@@ -84,6 +95,10 @@ __all__ = [
     "Token",
     "TokenResponse",
     "Transaction",
+    "TransactionEnquiryBody",
+    "TransactionEnquiryResponse",
+    "TransactionRecord",
+    "TransactionToken",
     "UpdateBulkInvoiceResponse",
     "UpdateOpenInvoiceResponse",
     "UploadBulkInvoicesResponse",
@@ -522,6 +537,83 @@ class Profile(TypedDict):
     integrations: NotRequired[list[Any] | dict[str, Any] | None]
 
 
+GatewayMerchantCode: TypeAlias = str | int
+
+
+CheckoutAmount: TypeAlias = str | float
+
+
+CheckoutPaymentType: TypeAlias = Literal['0', '1', '2', '5', '7', '8', '9', '10', '11', '12', '13',
+    '14', '15', '16', '18', '19', '20', 0, 1, 2, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20]
+
+
+TransactionToken: TypeAlias = str
+
+
+class GatewayErrorBody(TypedDict):
+    """A refused payment-gateway call: {status:false, code, message}; 422 adds Laravel field errors under
+    data."""
+
+    status: Literal[False]
+    code: int
+    message: Message
+    data: NotRequired[FieldErrors | None]
+
+
+GatewayRefusal: TypeAlias = GatewayErrorBody | ErrorBody
+
+
+class TransactionRecord(TypedDict):
+    """One transaction in the enquiry answer (docs transaction-enquiry sample; null where no payment
+    happened yet)."""
+
+    token: TransactionToken
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'AUTHORIZED', 'FAILED', 'CANCELLED', 'REFUNDED']
+    TransactionID: str | None
+    Id: int
+    PaymentID: str | None
+    Terminal: str | None
+    TrackID: str | None
+    payment_type: str | None
+    service_type: str
+    customerName: str | None
+    customerEmail: str | None
+    customerMobile: str | None
+    customerCardType: str | None
+    customerCard: str | None
+    datetime: DateTime
+
+
+class CallbackResult(TypedDict):
+    """The fields of a callback's response (checkout §4.2). Apple Pay redirects reportedly lack
+    paymentToken; other server-made results add baseAmount, currency, cardId."""
+
+    resultCode: str
+    amount: float | str
+    paymentToken: NotRequired[str | None]
+    paymentId: NotRequired[str | None]
+    paidOn: NotRequired[str | None]
+    orderReferenceNumber: NotRequired[str | int | None]
+    variable1: NotRequired[str | None]
+    variable2: NotRequired[str | None]
+    variable3: NotRequired[str | None]
+    variable4: NotRequired[str | None]
+    variable5: NotRequired[str | None]
+    method: NotRequired[int | str]
+    administrativeCharge: NotRequired[str | float | None]
+
+
+class CancelAuthorizationBody(TypedDict):
+    status: Literal[True]
+    code: Literal[200]
+    message: Message
+
+
+CancelAuthorizationResponse: TypeAlias = CancelAuthorizationBody
+
+
 CancelInvoiceResponse: TypeAlias = None
 
 
@@ -529,6 +621,16 @@ CancelOpenInvoiceResponse: TypeAlias = None
 
 
 CancelRefundResponse: TypeAlias = Literal[True]
+
+
+CaptureAuthorizationResponse: TypeAlias = TransactionRecord
+
+
+class CreateCheckoutBody(TypedDict):
+    data: str
+
+
+CreateCheckoutResponse: TypeAlias = CreateCheckoutBody
 
 
 CreateInstallmentInvoiceResponse: TypeAlias = InvoiceList
@@ -586,6 +688,16 @@ ResendInvoiceResponse: TypeAlias = Invoice
 
 
 SendBulkInvoicesResponse: TypeAlias = None
+
+
+class TransactionEnquiryBody(TypedDict):
+    status: Literal[True]
+    message: Message
+    data: TransactionRecord
+    results: list[TransactionRecord]
+
+
+TransactionEnquiryResponse: TypeAlias = TransactionEnquiryBody
 
 
 UpdateBulkInvoiceResponse: TypeAlias = BulkInvoice

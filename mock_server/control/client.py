@@ -142,6 +142,23 @@ class MockControl:
             body["customer"] = customer
         return self._object("POST", f"/open-invoices/{int(item_id)}/pay", body)
 
+    # -- checkouts (the payment gateway) -----------------------------------------------------
+    def checkout(self, token: str) -> dict[str, Any]:
+        """A checkout's raw state by its transaction token (status, result, page URL, callback)."""
+        return self._object("GET", f"/checkouts/{token}")
+
+    def pay_checkout(self, token: str, outcome: str = "success", *, result_code: str | None = None,
+                     payment_type: int | str | None = None,
+                     card: dict[str, str] | None = None) -> dict[str, Any]:
+        """The customer completes the page: ``success``, ``failure``, ``cancelled`` or ``expired``.
+
+        The answer carries ``callback_url``: where the browser would be redirected (GET it to
+        deliver the callback to your responseUrl / failureUrl)."""
+        body: dict[str, Any] = {"outcome": outcome}
+        for key, value in (("result_code", result_code), ("payment_type", payment_type), ("card", card)):
+            if value is not None:
+                body[key] = value
+        return self._object("POST", f"/checkouts/{token}/pay", body)
     # -- refunds -----------------------------------------------------------------------------
     def refund(self, refund_id: int) -> dict[str, Any]:
         """A refund's raw state (status, amount, the payment it refunds)."""

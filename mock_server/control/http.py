@@ -22,6 +22,7 @@ from mock_server.access import control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
 from mock_server.runtime import MockRuntime, runtime_of
+from mock_server.state.checkouts import CheckoutRefused
 from mock_server.state.errors import NotFound
 from mock_server.state.payments import PaymentRefused
 
@@ -81,6 +82,10 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
             return error_response(exc.status, exc.message, **exc.extra)
         except (SeedError, FaultError) as exc:
             return error_response(400, str(exc))
+        except CheckoutRefused as exc:
+            # the checkout's state refuses (409); a field of the request does (400)
+            status = 409 if exc.reason in ("completed", "expired") else 400
+            return error_response(status, exc.message, reason=exc.reason)
         except PaymentRefused as exc:
             return error_response(409, exc.message, reason=exc.reason)
         except NotFound as exc:

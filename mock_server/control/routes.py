@@ -1,4 +1,5 @@
-"""The ``/_mock/`` endpoints: reset, seed, journal, findings, clock, payments, refunds, raw state, faults.
+"""The ``/_mock/`` endpoints: reset, seed, journal, findings, clock, payments, checkouts, refunds,
+raw state, faults.
 
 Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (see
 :mod:`mock_server.control.http`). docs/control-plane.md shows each with a curl example.
@@ -13,14 +14,18 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from hesabe_spec.errors import ConfigurationError
+from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.clock import KUWAIT
 from mock_server.control.http import ControlError, Handler, control_endpoint, int_param, table_routes
 from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
+from mock_server.inbound import Inbound
 from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields, new_merchant
 from mock_server.runtime import MockRuntime
+from mock_server.state.cards import CardEntry
+from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
 from mock_server.state.errors import NotFound, Refused
-from mock_server.state.models import Invoice, OpenInvoice, Refund
+from mock_server.state.models import Checkout, Invoice, OpenInvoice, Refund
 
 __all__ = ["PREFIX", "control_routes"]
 
@@ -214,6 +219,59 @@ def pay_open_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
             "open_invoice": _open_state(mock, cast(OpenInvoice, result.record))}
 
 
+# -- checkouts (the payment gateway) -------------------------------------------------------------
+def _token(request: Request) -> str:
+    raw = str(request.path_params.get("token", ""))
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 64:
+        raise ControlError(400, f"token must be a transaction token (digits), got {raw!r}")
+    return raw
+
+
+def _checkout_state(mock: MockRuntime, request: Request, checkout: Checkout) -> dict[str, Any]:
+    """A checkout as stored, where its page is, and (once completed) the redirect it made."""
+    merchant = mock.checkouts.merchant_of(checkout)
+    checkout = mock.checkouts.reported(checkout)
+    base = (mock.settings.public_base_url or Inbound(request.scope, request.receive).base_url()).rstrip("/")
+    state: dict[str, Any] = {**checkout.to_record(), "merchant_code": merchant.merchant_code,
+                             "payment_url": GATEWAY_PAGES["payment_page"].url(base, page_session(checkout))}
+    if checkout.paid_on is not None or checkout.status != "PENDING":
+        nesting = mock.settings.callback_nesting
+        state["callback"] = callback_body(checkout, nesting)
+        state["callback_url"] = callback_url(checkout, merchant.keys, nesting)
+    return state
+
+
+def get_checkout(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """A checkout as stored: status, result, notes on the request, the page and the callback."""
+    return _checkout_state(mock, request, mock.checkouts.find(_token(request)))
+
+
+_CARD_FIELDS = ("number", "expiry", "cvv")
+
+
+def _card(value: Any) -> CardEntry | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in _CARD_FIELDS):
+        raise ControlError(400, 'card must be {"number": "...", "expiry": "MM/YY", "cvv": "..."}')
+    return CardEntry(value["number"], value["expiry"], value["cvv"])
+
+
+def pay_checkout(mock: MockRuntime, request: Request, body: Any) -> Any:
+    """``{"outcome": "success"|"failure"|"cancelled"|"expired", "result_code": "NOT CAPTURED",
+    "payment_type": 1, "card": {...}}``: the customer completes the page (all optional)."""
+    doc = _only(_object(body), {"outcome", "result_code", "payment_type", "card"}, "checkout payment")
+    outcome, result_code = doc.get("outcome", "success"), doc.get("result_code")
+    if not isinstance(outcome, str) or (result_code is not None and not isinstance(result_code, str)):
+        raise ControlError(400, "outcome and result_code must be strings")
+    payment_type = doc.get("payment_type")
+    if isinstance(payment_type, bool) or not isinstance(payment_type, int | str | None):
+        raise ControlError(400, f"payment_type must be a number, got {payment_type!r}")
+    checkout = mock.checkouts.pay(_token(request), outcome, result_code=result_code,
+                                  payment_type=payment_type, card=_card(doc.get("card")))
+    return _checkout_state(mock, request, checkout)
+
+
 # -- refunds -------------------------------------------------------------------------------------
 def _refund_state(mock: MockRuntime, refund: Refund) -> dict[str, Any]:
     merchant = mock.merchants.by_id(refund.merchant_id)
@@ -322,6 +380,8 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/invoices/{id}/pay", "POST", pay_invoice),
     ("/open-invoices/{id}", "GET", get_open_invoice),
     ("/open-invoices/{id}/pay", "POST", pay_open_invoice),
+    ("/checkouts/{token}", "GET", get_checkout),
+    ("/checkouts/{token}/pay", "POST", pay_checkout),
     ("/refunds/auto-approve", "GET", get_auto_approve),
     ("/refunds/auto-approve", "POST", set_auto_approve),
     ("/refunds/{id}", "GET", get_refund),

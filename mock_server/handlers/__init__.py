@@ -2,8 +2,9 @@
 
 Two kinds of handler, as the operation table has two kinds of operation: :class:`PlainHandler`
 for the unauthenticated plain-JSON ones (login, refresh) and :class:`MerchantHandler` for every
-encrypted operation of a logged-in merchant. ``tests/mock/test_handlers.py`` checks that the
-registry names exactly the operations of the table, each with the kind its ``payload_in`` needs.
+operation of an identified merchant (by bearer token on the Merchant API, by ``accessCode`` on the
+payment gateway). ``tests/mock/test_handlers.py`` checks that the registry names exactly the
+operations of the table, each with the kind its ``auth`` needs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mock_server.handlers import auth, bulk_invoices, invoices, open_invoices, profile, refunds
+from mock_server.handlers import auth, bulk_invoices, checkout, invoices, open_invoices, profile, refunds
 from mock_server.runtime import Call, PlainCall, Reply
 
 __all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
@@ -26,7 +27,7 @@ class PlainHandler:
 
 @dataclass(frozen=True, slots=True)
 class MerchantHandler:
-    """Handles an authenticated, decrypted and validated request of one merchant."""
+    """Handles an authenticated, decrypted (where encrypted) and validated request of one merchant."""
 
     run: Callable[[Call], Reply]
 
@@ -59,4 +60,8 @@ HANDLERS: dict[str, Handler] = {
     "get_refund": MerchantHandler(refunds.get_refund),
     "cancel_refund": MerchantHandler(refunds.cancel_refund),
     "get_profile": MerchantHandler(profile.get_profile),
+    "create_checkout": MerchantHandler(checkout.create_checkout),
+    "transaction_enquiry": MerchantHandler(checkout.transaction_enquiry),
+    "capture_authorization": MerchantHandler(checkout.capture_authorization),
+    "cancel_authorization": MerchantHandler(checkout.cancel_authorization),
 }

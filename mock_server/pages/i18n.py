@@ -58,6 +58,26 @@ _EN: Labels = {
     "conflict_title": "This payment cannot be made",
     "back": "Back to the invoice",
     "mock_notice": "Hesabe mock payment page: no real money moves.",
+    # the payment gateway's page (/payment, /pay/webview)
+    "checkout_title": "Secure payment",
+    "order_reference": "Order reference",
+    "pay_with": "Pay with {method}",
+    "card_number": "Card number",
+    "expiry": "Expiry (MM/YY)",
+    "cvv": "CVV",
+    "pin": "PIN",
+    "test_card_hint": "Hesabe sandbox test card ({scheme}, expiry {expiry}); "
+                      "another expiry or code declines.",
+    "wallet_hint": "No wallet is contacted: the mock stands in for it.",
+    "cancel_payment": "Cancel and return to the merchant",
+    "session_done_title": "This payment is complete",
+    "session_expired_title": "This payment session has expired",
+    "session_done_text": "Nothing more to do here; return to the merchant.",
+    "session_not_found_title": "Payment session not found",
+    "session_not_found_text": "This payment link is not valid. "
+                              "Start the payment again on the merchant's site.",
+    "back_to_merchant": "Return to the merchant",
+    "other_language": "العربية",
 }
 
 _AR: Labels = {
@@ -106,6 +126,24 @@ _AR: Labels = {
     "conflict_title": "لا يمكن إتمام هذا الدفع",
     "back": "العودة إلى الفاتورة",
     "mock_notice": "صفحة دفع تجريبية من محاكي حسابي: لا يتم تحويل أي أموال حقيقية.",
+    "checkout_title": "دفع آمن",
+    "order_reference": "رقم الطلب",
+    "pay_with": "ادفع عبر {method}",
+    "card_number": "رقم البطاقة",
+    "expiry": "تاريخ الانتهاء (شهر/سنة)",
+    "cvv": "رمز التحقق",
+    "pin": "الرقم السري",
+    "test_card_hint": "بطاقة اختبار من بيئة حسابي التجريبية ({scheme}، تنتهي {expiry})؛ "
+                      "أي تاريخ أو رمز آخر يُرفض.",
+    "wallet_hint": "لا يتم الاتصال بأي محفظة: المحاكي يقوم مقامها.",
+    "cancel_payment": "إلغاء والعودة إلى التاجر",
+    "session_done_title": "اكتملت عملية الدفع هذه",
+    "session_expired_title": "انتهت صلاحية جلسة الدفع هذه",
+    "session_done_text": "لا شيء آخر هنا؛ عد إلى التاجر.",
+    "session_not_found_title": "جلسة الدفع غير موجودة",
+    "session_not_found_text": "رابط الدفع هذا غير صالح. ابدأ الدفع من جديد على موقع التاجر.",
+    "back_to_merchant": "العودة إلى التاجر",
+    "other_language": "English",
 }
 
 _BY_LANGUAGE = {"en": _EN, "ar": _AR}

@@ -32,7 +32,17 @@ from mock_server.state.errors import NotFound
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.state.payments import OUTCOMES, PaymentRefused
 
-__all__ = ["page_routes"]
+__all__ = [
+    "PAGE_HEADERS",
+    "BadForm",
+    "html_response",
+    "lang_query",
+    "not_found",
+    "page_routes",
+    "page_text",
+    "read_form",
+    "self_url",
+]
 
 _KEY = re.compile(r"[A-Za-z0-9]{1,64}")
 _MAX_FORM = 16 * 1024
@@ -41,7 +51,7 @@ _ACTIONS = {"pay": "success", "decline": "cancelled", "fail": "failure"}
 #: refusals caused by the form's content (400) rather than by the invoice's state (409)
 _FORM_REASONS = {"payment_type", "amount", "outcome"}
 #: no script may run and nothing may load from elsewhere: merchant text is rendered here
-_HEADERS = {
+PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -55,32 +65,32 @@ class BadForm(Exception):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _html(document: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(document, status_code=status, headers=_HEADERS)
+def html_response(document: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(document, status_code=status, headers=headers or PAGE_HEADERS)
 
 
-def _text(request: Request, record_language: str | None = None) -> PageText:
+def page_text(request: Request, record_language: str | None = None) -> PageText:
     return PageText(pick_language(request.query_params.get("lang"), record_language))
 
 
-def _lang_query(request: Request) -> dict[str, str]:
+def lang_query(request: Request) -> dict[str, str]:
     lang = request.query_params.get("lang")
     return {"lang": lang} if lang in ("en", "ar") else {}
 
 
-def _self_url(path: str, query: dict[str, str]) -> str:
+def self_url(path: str, query: dict[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _not_found(request: Request) -> HTMLResponse:
-    text = _text(request)
-    return _html(message_page(text, text.t["not_found_title"], text.t["not_found_text"]), 404)
+def not_found(request: Request) -> HTMLResponse:
+    text = page_text(request)
+    return html_response(message_page(text, text.t["not_found_title"], text.t["not_found_text"]), 404)
 
 
 def _refused(request: Request, text: PageText, exc: Exception, status: int) -> HTMLResponse:
     key = "bad_request_title" if status == 400 else "conflict_title"
-    back = _self_url(request.url.path, _lang_query(request))
-    return _html(message_page(text, text.t[key], str(exc), back), status)
+    back = self_url(request.url.path, lang_query(request))
+    return html_response(message_page(text, text.t[key], str(exc), back), status)
 
 
 def _merchant_name(mock: MockRuntime, record: Invoice | OpenInvoice) -> str:
@@ -130,7 +140,7 @@ def open_invoice_state(mock: MockRuntime, item: OpenInvoice) -> str:
     return "expired" if item.status != 0 or expired else "active"
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def read_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         raise BadForm("Send the payment form as an HTML form (application/x-www-form-urlencoded).")
@@ -163,16 +173,16 @@ async def show_invoice(request: Request) -> Response:
     mock = runtime_of(request.app)
     record = _lookup(mock, request.path_params["access_key"])
     if record is None:
-        return _not_found(request)
-    url = _self_url(request.url.path, _lang_query(request))
+        return not_found(request)
+    url = self_url(request.url.path, lang_query(request))
     if isinstance(record, OpenInvoice):
-        text = _text(request)
-        return _html(open_invoice_page(text, _merchant_name(mock, record), record,
-                                       open_invoice_state(mock, record), url, _result(request)))
+        text = page_text(request)
+        return html_response(open_invoice_page(text, _merchant_name(mock, record), record,
+                                               open_invoice_state(mock, record), url, _result(request)))
     record = _count_visit(mock, record)
-    text = _text(request, record.language)
-    return _html(invoice_page(text, _merchant_name(mock, record), record, invoice_state(mock, record), url,
-                              _result(request)))
+    text = page_text(request, record.language)
+    return html_response(invoice_page(text, _merchant_name(mock, record), record, invoice_state(mock, record),
+                                      url, _result(request)))
 
 
 #: pays from the form's fields and returns the redirect's query; raises to refuse
@@ -182,21 +192,21 @@ Action = Callable[[dict[str, str]], dict[str, str]]
 async def _submit(request: Request, text: PageText, act: Action) -> Response:
     """Read the form and let ``act`` pay (it returns the redirect's query); refusals become pages."""
     try:
-        query = act(await _form(request))
+        query = act(await read_form(request))
     except BadForm as exc:
         return _refused(request, text, exc, 400)
     except PaymentRefused as exc:
         return _refused(request, text, exc, 400 if exc.reason in _FORM_REASONS else 409)
     except NotFound:
-        return _not_found(request)
-    return RedirectResponse(_self_url(request.url.path, {**_lang_query(request), **query}), status_code=303)
+        return not_found(request)
+    return RedirectResponse(self_url(request.url.path, {**lang_query(request), **query}), status_code=303)
 
 
 async def pay_invoice(request: Request) -> Response:
     mock = runtime_of(request.app)
     record = _lookup(mock, request.path_params["access_key"])
     if record is None:
-        return _not_found(request)
+        return not_found(request)
 
     def act(fields: dict[str, str]) -> dict[str, str]:
         outcome = _outcome(fields)
@@ -211,7 +221,7 @@ async def pay_invoice(request: Request) -> Response:
             mock.payments.pay_invoice(record.id, code, outcome)
         return {"result": outcome}
 
-    return await _submit(request, _text(request, getattr(record, "language", None)), act)
+    return await _submit(request, page_text(request, getattr(record, "language", None)), act)
 
 
 # -- split group ----------------------------------------------------------------------------------
@@ -223,13 +233,13 @@ async def show_split(request: Request) -> Response:
     mock = runtime_of(request.app)
     parts = _group(mock, request.path_params["split_access_key"])
     if not parts:
-        return _not_found(request)
+        return not_found(request)
     # opening the group link shows every part, so it counts as a visit of each
     parts = [_count_visit(mock, inv) for inv in parts]
-    text = _text(request, parts[0].language)
-    url = _self_url(request.url.path, _lang_query(request))
+    text = page_text(request, parts[0].language)
+    url = self_url(request.url.path, lang_query(request))
     shown = [(inv, invoice_state(mock, inv)) for inv in parts]
-    return _html(split_page(text, _merchant_name(mock, parts[0]), shown, url, _result(request),
+    return html_response(split_page(text, _merchant_name(mock, parts[0]), shown, url, _result(request),
                             request.query_params.get("part")))
 
 
@@ -237,7 +247,7 @@ async def pay_split(request: Request) -> Response:
     mock = runtime_of(request.app)
     parts = _group(mock, request.path_params["split_access_key"])
     if not parts:
-        return _not_found(request)
+        return not_found(request)
 
     def act(fields: dict[str, str]) -> dict[str, str]:
         outcome = _outcome(fields)
@@ -247,7 +257,7 @@ async def pay_split(request: Request) -> Response:
         mock.payments.pay_invoice(part.id, _payment_type(fields, part.payment_method, outcome), outcome)
         return {"result": outcome, "part": part.access_key}
 
-    return await _submit(request, _text(request, parts[0].language), act)
+    return await _submit(request, page_text(request, parts[0].language), act)
 
 
 def page_routes() -> list[BaseRoute]:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "BulkRowChanges",
     "BulkUpload",
+    "NewCheckout",
     "NewInvoice",
     "NewOpenInvoice",
     "ProductLine",
@@ -95,6 +96,28 @@ class BulkRowChanges(NamedTuple):
     phone: str | None = None
     reference_number: str | None = None
     amount: str | None = None
+
+
+class NewCheckout(NamedTuple):
+    """Open a payment-gateway checkout (``POST /checkout``)."""
+
+    amount: str
+    currency: str
+    payment_type: int
+    response_url: str
+    failure_url: str
+    order_reference: str | None
+    version: str | None
+    webhook_url: str | None
+    variables: tuple[str | None, ...]
+    customer_name: str | None
+    customer_email: str | None
+    customer_mobile: str | None
+    authorize: bool
+    channel: str | None
+    embedded: bool
+    #: where the request departed from the docs' style and was accepted anyway
+    notes: tuple[str, ...] = ()
 
 
 class RefundRequest(NamedTuple):

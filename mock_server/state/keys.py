@@ -5,7 +5,9 @@ Seen on the wire (docs/fidelity.md, "Identifiers"): invoice token = merchant id 
 "9744686058"); access_key = 8 characters, "9" then seven of the only characters the samples
 use, 3-9 and E Q R W Y ("98WRR6R9", "95366WQ9", "977YY8Q9", "953668Y9", "9E4Y773Q");
 split_access_key = "SP" + the first invoice's access key; access token = an RS256 JWT (Laravel
-Passport); refresh token = "def50200" + a long hex string. All randomness comes from the kernel's
+Passport); refresh token = "def50200" + a long hex string. Payment gateway (checkout §4.5):
+transaction token = merchant code + epoch seconds + 13 digits, the first a 9 in every sample; the
+checkout session is opaque (the mock's: 48 random bytes as hex). All randomness comes from the kernel's
 CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~540 bytes, a create
 ~25).
 """
@@ -24,12 +26,15 @@ __all__ = [
     "TOKEN_SUFFIX_DIGITS",
     "access_key",
     "access_token",
+    "checkout_session",
+    "digits",
     "family_of_access",
     "family_of_refresh",
     "invoice_token",
     "refresh_token",
     "sms_message_id",
     "token_family",
+    "transaction_token",
 ]
 
 #: every character of the access keys in the seeds (a QWERTY-and-digits alphabet; 0-2 and T never
@@ -50,6 +55,21 @@ def invoice_token(merchant_id: int, epoch: float) -> str:
 def access_key() -> str:
     """"9" and seven characters of :data:`KEY_ALPHABET`, like every access key in the seeds."""
     return "9" + entropy.random_string(KEY_ALPHABET, 7)
+
+
+def digits(n: int) -> str:
+    """``n`` random decimal digits (KNET payment ids, track ids, ...)."""
+    return entropy.random_string(string.digits, n)
+
+
+def transaction_token(merchant_code: str, epoch: float) -> str:
+    """A payment-gateway transaction token: ``<merchantCode><epoch seconds>9<12 digits>``."""
+    return f"{merchant_code}{int(epoch)}9{digits(12)}"
+
+
+def checkout_session() -> str:
+    """The opaque session of a checkout (``response.data``): what the payment page is opened with."""
+    return entropy.token_hex(48)
 
 
 def _b64(data: bytes) -> str:

@@ -17,6 +17,7 @@ from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
+    Checkout,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
@@ -48,6 +49,7 @@ class MemoryStore(Store):
         self._invoice_ids: Iterator[int] = count(1)
         self._open_ids: Iterator[int] = count(1)
         self._bulk_ids: Iterator[int] = count(1)
+        self._checkout_ids: Iterator[int] = count(1)
         self._refund_ids: Iterator[int] = count(1)
         self._clear()
 
@@ -71,6 +73,11 @@ class MemoryStore(Store):
         self._open: dict[int, OpenInvoice] = {}
         self._open_by_key: dict[str, int] = {}
         self._bulk: dict[int, BulkRow] = {}
+        self._checkouts: dict[int, Checkout] = {}
+        self._checkout_by_token: dict[str, int] = {}
+        self._checkout_by_session: dict[str, int] = {}
+        #: (merchant, order reference) -> ascending ids
+        self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
         #: transaction token -> id of the invoice it paid
         self._by_txn_token: dict[str, int] = {}
         self._refunds: dict[int, Refund] = {}
@@ -100,6 +107,12 @@ class MemoryStore(Store):
             self._open_by_key.pop(self._open.pop(oid).access_key, None)
         for bid in [k for k, v in self._bulk.items() if v.merchant_id == merchant_id]:
             del self._bulk[bid]
+        for checkout in [c for c in self._checkouts.values() if c.merchant_id == merchant_id]:
+            del self._checkouts[checkout.id]
+            del self._checkout_by_token[checkout.token]
+            del self._checkout_by_session[checkout.session]
+        for key in [k for k in self._checkout_by_reference if k[0] == merchant_id]:
+            del self._checkout_by_reference[key]
         for token in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
             del self._tokens[token]
         for refund_id in self._refunds_of.pop(merchant_id, []):
@@ -390,6 +403,42 @@ class MemoryStore(Store):
         rows.sort(key=lambda r: r.id, reverse=True)
         return Page(rows[offset: offset + limit], len(rows))
 
+    # -- checkouts ---------------------------------------------------------------------------
+    def insert_checkout(self, checkout: Checkout) -> Checkout:
+        with self._lock:
+            if checkout.token in self._checkout_by_token or checkout.session in self._checkout_by_session:
+                raise KeyConflict("checkout token or session already in use")
+            stored = replace(checkout, id=next(self._checkout_ids))
+            self._checkouts[stored.id] = stored
+            self._checkout_by_token[stored.token] = stored.id
+            self._checkout_by_session[stored.session] = stored.id
+            if stored.order_reference:
+                self._checkout_by_reference[(stored.merchant_id, stored.order_reference)].append(stored.id)
+            return stored
+
+    def update_checkout(self, checkout: Checkout) -> None:
+        with self._lock:
+            old = self._checkouts.get(checkout.id)
+            if old is None or old.merchant_id != checkout.merchant_id:
+                raise KeyError(checkout.id)
+            if (old.token, old.session, old.order_reference) != (
+                    checkout.token, checkout.session, checkout.order_reference):
+                raise ValueError("a checkout's token, session and order reference never change")
+            self._checkouts[checkout.id] = checkout
+
+    def find_checkout(self, token: str) -> Checkout | None:
+        checkout_id = self._checkout_by_token.get(token)
+        return None if checkout_id is None else self._checkouts.get(checkout_id)
+
+    def find_checkout_by_session(self, session: str) -> Checkout | None:
+        checkout_id = self._checkout_by_session.get(session)
+        return None if checkout_id is None else self._checkouts.get(checkout_id)
+
+    def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
+        with self._lock:
+            ids = self._checkout_by_reference.get((merchant_id, order_reference), [])
+            return [self._checkouts[i] for i in ids]
+
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         invoice_id = self._by_txn_token.get(token)
@@ -500,6 +549,7 @@ class MemoryStore(Store):
                 [r.to_record() for _k, r in sorted(self._bulk.items())],
                 [r.to_record() for _k, r in sorted(self._refunds.items())],
                 sorted([k[0], k[1], v[0], v[1]] for k, v in self._tokens.items()),
+                [c.to_record() for _k, c in sorted(self._checkouts.items())],
             ]
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -34,6 +34,8 @@ checks every statement's EXPLAIN QUERY PLAN):
 * Search/date totals are exact, so those queries cost O(rows of the smallest index range), as in
   the memory store. Open invoices and bulk rows are read through ``(merchant_id, id)`` /
   ``(merchant_id, scheduled, id)``; open-invoice filters apply to that merchant's rows (few).
+* Checkouts are read by their UNIQUE ``token`` and ``session`` and, for the enquiry by order
+  reference, through ``(merchant_id, order_reference, id)``.
 * Refunds: ``refund_txn (merchant_id, token, status, amount_fils)`` answers "how much of this
   payment is taken" from the index alone; ``refund_totals`` is kept by triggers like
   ``invoice_counts``; ``inv_txn`` indexes the paying transaction's token inside each invoice's
@@ -43,7 +45,8 @@ checks every statement's EXPLAIN QUERY PLAN):
   across this store's threads.
 
 Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
-an older file applies the rest in one transaction (a version-1 file gains the refund tables).
+an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
+the checkouts table).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -68,6 +71,7 @@ from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
+    Checkout,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
@@ -220,13 +224,27 @@ CREATE INDEX inv_txn ON invoices (merchant_id, json_extract(doc, '$.transaction.
 WHERE json_extract(doc, '$.transaction.token') IS NOT NULL;
 """
 
+#: version 3: the payment gateway's checkouts
+_CHECKOUTS_SCHEMA = """
+CREATE TABLE checkouts (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id     INTEGER NOT NULL,
+    token           TEXT NOT NULL UNIQUE,
+    session         TEXT NOT NULL UNIQUE,
+    order_reference TEXT,
+    doc             TEXT NOT NULL
+);
+CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
+    WHERE order_reference IS NOT NULL;
+"""
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
-                    "refund_totals")
+                    "refund_totals", "checkouts")
 
 
 def _dump(rec: dict[str, Any]) -> str:
@@ -262,7 +280,7 @@ class _Table:
         return self.from_record({**json.loads(doc), "id": record_id})
 
 
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund) -> str:
+def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
     rec = record.to_record()
     del rec["id"]  # the row id is the one truth
     return _dump(rec)
@@ -288,6 +306,8 @@ _BULK_ROWS = _Table(
     "bulk_rows", ("merchant_id", "scheduled"), lambda r: (r.merchant_id, 1 if r.has_schedule else 0),
     BulkRow.from_record,
 )
+_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference")
+_CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS, attrgetter(*_CHECKOUT_COLUMNS), Checkout.from_record)
 _REFUNDS = _Table(
     "refunds", ("merchant_id", "token", "status", "amount_fils", "created_day", "terms"),
     lambda r: (r.merchant_id, r.token, r.status, to_fils(r.amount), r.created_at[:10],
@@ -653,6 +673,34 @@ class SqliteStore(Store):
             ).fetchall()
         return Page([_BULK_ROWS.load(*row) for row in rows], total)
 
+    # -- checkouts ---------------------------------------------------------------------------
+    def insert_checkout(self, checkout: Checkout) -> Checkout:
+        with _conflicts(), self._tx() as conn:
+            return replace(checkout, id=_CHECKOUTS.insert(conn, checkout, keep_id=False))
+
+    def update_checkout(self, checkout: Checkout) -> None:
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT token, session, order_reference FROM checkouts WHERE id = ? AND merchant_id = ?",
+                (checkout.id, checkout.merchant_id)).fetchone()
+            if row is None:
+                raise KeyError(checkout.id)
+            if tuple(row) != (checkout.token, checkout.session, checkout.order_reference):
+                raise ValueError("a checkout's token, session and order reference never change")
+            _CHECKOUTS.update(conn, checkout)
+
+    def find_checkout(self, token: str) -> Checkout | None:
+        found = self._select(_CHECKOUTS, "token = ?", (token,))
+        return found[0] if found else None
+
+    def find_checkout_by_session(self, session: str) -> Checkout | None:
+        found = self._select(_CHECKOUTS, "session = ?", (session,))
+        return found[0] if found else None
+
+    def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
+                            (merchant_id, order_reference))
+
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         found = self._invoice_where(f"merchant_id = ? AND {_TXN_TOKEN} = ?", (merchant_id, token))
@@ -736,6 +784,7 @@ class SqliteStore(Store):
                 ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
                 ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
                 ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
+                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
             ):
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):

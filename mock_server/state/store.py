@@ -6,7 +6,8 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
   the one exception is ``insert_with_ids`` (seeding), which keeps the ids it is given;
 * ``insert_*`` of several records is all-or-nothing; a duplicate token or access key raises
   :class:`KeyConflict` and stores nothing;
-* every read is scoped by ``merchant_id`` except the payment-page look-ups by access key;
+* every read is scoped by ``merchant_id`` except the payment-page look-ups by access key or
+  checkout session, and the look-up of a checkout by its (globally unique) token;
 * list/search/stats never scan every record: they walk an index sized by the answer;
 * a refund is stored only if it fits what is left of its payment, decided inside the store's own
   transaction (``insert_refund``), and it is decided (approved, rejected) or cancelled only while
@@ -23,6 +24,7 @@ from itertools import repeat
 
 from mock_server.state.models import (
     BulkRow,
+    Checkout,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
@@ -165,6 +167,28 @@ class Store(ABC):
 
     @abstractmethod
     def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page: ...
+
+    # -- checkouts (the payment gateway) ----------------------------------------------------
+    @abstractmethod
+    def insert_checkout(self, checkout: Checkout) -> Checkout:
+        """Store a new checkout and return it with its id; a token or session in use raises
+        :class:`KeyConflict` and stores nothing."""
+
+    @abstractmethod
+    def update_checkout(self, checkout: Checkout) -> None:
+        """Replace a stored checkout (same id and merchant); token and session never change."""
+
+    @abstractmethod
+    def find_checkout(self, token: str) -> Checkout | None:
+        """Any merchant's checkout by its transaction token (tokens are unique across merchants)."""
+
+    @abstractmethod
+    def find_checkout_by_session(self, session: str) -> Checkout | None:
+        """Any merchant's checkout by its payment-page session (the hosted page is public)."""
+
+    @abstractmethod
+    def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
+        """Every checkout of the merchant with this order reference, oldest first."""
 
     # -- refunds -----------------------------------------------------------------------------
     @abstractmethod

@@ -1,15 +1,17 @@
-"""The body Hesabe POSTs to a merchant's webhook URL (hesabe-api.md §9), built from a payment.
+"""The body Hesabe POSTs to a merchant's webhook URL (hesabe-checkout-api.md §5), built from a payment.
 
-Only the checkout guide documents a webhook body; the mock assumes invoices use the same family:
-plain JSON, unsigned, Slack-style ``blocks`` (a "TRANSACTION SUCCESSFUL" header and mrkdwn
-sections) followed by flat fields. Choices the documentation does not settle (all *inferred*,
-recorded in docs/payment-page-and-webhooks.md):
+Only the checkout guide documents a webhook body; the mock sends the same family for invoices:
+plain JSON, unsigned, Slack-style ``blocks`` (a "TRANSACTION SUCCESSFUL" header, then three
+sections of two mrkdwn fields each, ``*Label:*\nvalue``, the date as ``2023-09-20T10:09:36``)
+followed by flat fields. Choices the documentation does not settle (all *inferred*, recorded in
+docs/payment-page-and-webhooks.md and docs/fidelity.md):
 
-* ``service_type`` reads "SMS Invoice" for invoices (Hesabe's app names service type 2 so) and
-  "Open Invoice" for open invoices (service type 7);
-* ``payment_type`` is the payment type's display name ("KNET", "Visa/MasterCard", ...);
-* the header block's text and the "Amount" section ("KWD 49") mirror the documented sample:
-  the amount without trailing zeros, the flat ``amount`` field with three decimals.
+* ``service_type`` reads "Payment Gateway" for checkouts (documented), "SMS Invoice" for invoices
+  (Hesabe's app names service type 2 so) and "Open Invoice" for open invoices (service type 7);
+* ``payment_type`` is "KNET" / "MPGS" for checkouts (the docs' samples) and the payment type's
+  display name for invoices ("Visa/MasterCard");
+* the "Amount" field shows the amount without trailing zeros ("KWD 49"), the flat ``amount``
+  three decimals; a status other than SUCCESSFUL heads the blocks "TRANSACTION <status>".
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from hesabe_spec.enums import PaymentType, ServiceType
 __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]
 
 SUCCESSFUL = "SUCCESSFUL"
-SERVICE_INVOICE = ServiceType.SMS_INVOICE.display_name
-SERVICE_OPEN_INVOICE = ServiceType.OPEN_INVOICE.display_name
 
 
 def _short_amount(amount: str) -> str:
@@ -46,40 +46,42 @@ def payment_type_name(value: Any) -> str:
 
 
 def blocks_for(facts: dict[str, str]) -> list[dict[str, Any]]:
-    """Slack-style blocks: a header and one mrkdwn section per documented line."""
+    """Slack-style blocks: a header, then the documented six facts as three two-field sections."""
 
-    def section(label: str, value: str) -> dict[str, Any]:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{label}:* {value}"}}
+    def field(label: str, value: str) -> dict[str, str]:
+        return {"type": "mrkdwn", "text": f"*{label}:*\n{value}"}
 
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": "TRANSACTION SUCCESSFUL", "emoji": True}},
-        section("Date & Time", facts["datetime"]),
-        section("Transaction Token", facts["token"]),
-        section("Order Reference Number", facts["reference_number"]),
-        section("Service Type", facts["service_type"]),
-        section("Amount", f"KWD {_short_amount(facts['amount'])}"),
-        section("Payment Type", facts["payment_type"]),
+    lines = [
+        field("Date & Time", facts["datetime"].replace(" ", "T")),
+        field("Transaction Token", facts["token"]),
+        field("Order Reference Number", facts["reference_number"]),
+        field("Service Type", facts["service_type"]),
+        field("Amount", f"KWD {_short_amount(facts['amount'])}"),
+        field("Payment Type", facts["payment_type"]),
     ]
+    header = {"type": "header", "text": {"type": "plain_text", "text": f"TRANSACTION {facts['status']}",
+                                         "emoji": True}}
+    return [header, *({"type": "section", "fields": lines[i:i + 2]} for i in range(0, len(lines), 2))]
 
 
 def webhook_body(
     *,
     token: str,
     amount: Any,
-    reference_number: str,
+    reference_number: str | None,
     payment_type: Any,
     datetime: str,
-    open_invoice: bool = False,
+    service_type: str = ServiceType.SMS_INVOICE.display_name,
     status: str = SUCCESSFUL,
 ) -> dict[str, Any]:
     """The whole body, keys in the documented order (blocks first)."""
     facts = dict(
         token=str(token),
         amount=format_amount(amount),
-        reference_number=str(reference_number),
+        reference_number="" if reference_number is None else str(reference_number),
         status=status,
         payment_type=payment_type_name(payment_type),
-        service_type=SERVICE_OPEN_INVOICE if open_invoice else SERVICE_INVOICE,
+        service_type=service_type,
         datetime=datetime,
     )
     return {"blocks": blocks_for(facts), **facts}

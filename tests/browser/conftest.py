@@ -2,14 +2,14 @@
 
 Nothing is downloaded at test time (``playwright install`` is never run): ``make browser-deps``
 installs Debian's chromium and the playwright package. Without either, every test here is
-skipped with the reason. ``HESABE_CHROMIUM`` points at another chromium binary;
-``HESABE_SCREENSHOT_DIR`` keeps the screenshots somewhere a human can look at them.
+skipped with the reason (``mock_server.testing.hesabe_browser``). ``HESABE_CHROMIUM`` points at
+another chromium binary; ``HESABE_SCREENSHOT_DIR`` keeps the screenshots somewhere a human can
+look at them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,44 +21,11 @@ from mock_server.clock import Clock
 from mock_server.runtime import MockRuntime
 from mock_server.testing import serve_app as serve
 
-CHROMIUM = os.environ.get("HESABE_CHROMIUM", "/usr/bin/chromium")
-#: what this machine's closed network needs (docs: .library/env/machines/python.md); playwright
-#: itself adds --headless, --no-sandbox (sandbox off by default) and a fresh temporary profile
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-
-def _missing() -> str | None:
-    if not (os.access(CHROMIUM, os.X_OK) or shutil.which(CHROMIUM)):
-        return f"chromium not found at {CHROMIUM}: run `make browser-deps` (Debian package chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed: run `make browser-deps` (pip install '.[browser]')"
-    return None
-
-
-# Module scope, not session: playwright's sync API keeps an event loop running on the main
-# thread while it is open, and any later test calling asyncio.run() would fail beside it.
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(hesabe_browser: Any) -> Any:
+    """Headless chromium (``mock_server.testing.hesabe_browser``)."""
+    return hesabe_browser
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +39,9 @@ def site() -> Iterator[tuple[str, MockRuntime]]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 820, "height": 1000}, locale="en-US")
-    try:
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        yield tab
-    finally:
-        context.close()
+def page(hesabe_page: Any) -> Any:
+    """A fresh tab (``mock_server.testing.hesabe_page``)."""
+    return hesabe_page
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -110,7 +111,8 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
 
     paid = client.create_invoice(amount="10", reference_number="E2E-R", **INVOICE)
     # the control plane through the client's own transport: in-process or over the same HTTP session
-    MockControl(client.config.base_url, session=client.transport).pay_invoice(paid["id"])
+    control = MockControl(client.config.base_url, session=client.transport)
+    control.pay_invoice(paid["id"])
     txn = client.get_invoice(paid["id"])["transaction"]["token"]
     partial = client.create_refund(txn, "4")
     assert partial["amount"] == "4.000" and partial["refund_status"] == "PENDING"
@@ -120,6 +122,28 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     assert client.cancel_refund(partial["id"]) is True
     assert client.create_refund(txn)["amount"] == "10.000"  # full: all that is left after the cancel
     assert client.get_profile()["username"] == client.config.merchant_code
+
+    ok = "https://shop.example/ok"
+    authorized = client.checkout("5.5", response_url=ok, order_reference_number="E2E-C", payment_type=2,
+                                 authorize=True)
+    assert client.get_transaction(authorized.token).transaction.status == "PENDING"
+    callback = client.parse_callback_url(control.pay_checkout(authorized.token)["callback_url"])
+    assert callback.successful and callback.result_code == "AUTHORIZED"
+    assert callback.payment_token == authorized.token
+    captured = client.capture(authorized.token, "5.000")
+    assert captured.status == "SUCCESSFUL" and captured.amount == Decimal("5.000")
+    voided = client.checkout(1, response_url=ok, order_reference_number="E2E-C", payment_type=2,
+                             authorize=True)
+    control.pay_checkout(voided.token)
+    client.void(voided.token)
+    enquiry = client.get_transaction("E2E-C", by_order_reference=True)
+    assert [t.status for t in enquiry.attempts] == ["SUCCESSFUL", "CANCELLED"]
+    assert enquiry.transaction.token == authorized.token
+    # a captured checkout is refunded like an invoice, by its token: what was captured, not authorized
+    refund = client.create_refund(authorized.token)
+    assert refund["amount"] == "5.000"
+    control.approve_refund(refund["id"])
+    assert client.get_transaction(authorized.token).transaction.status == "REFUNDED"
 
     assert client.refresh_token()["token"]["access_token"]
     assert client.login()["token"]["access_token"] == client.tokens.token.access_token  # type: ignore[union-attr]

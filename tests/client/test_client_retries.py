@@ -20,6 +20,7 @@ READS: list[Callable[[HesabeClient], Any]] = [
     lambda c: c.list_open_invoices(),
     lambda c: c.get_open_invoice(1),
     lambda c: c.list_bulk_invoices(),
+    lambda c: c.get_transaction("ORD-1", return_result=True).response,
 ]
 #: every operation that creates, sends, cancels, changes or deletes something
 WRITES: list[Callable[[HesabeClient], Any]] = [
@@ -36,6 +37,9 @@ WRITES: list[Callable[[HesabeClient], Any]] = [
     lambda c: c.upload_bulk_invoices(b"x"),
     lambda c: c.update_bulk_invoice(1, amount=1),
     lambda c: c.delete_bulk_invoice(1),
+    lambda c: c.checkout(1, response_url="https://shop.example/ok"),
+    lambda c: c.capture("8422171", 1),
+    lambda c: c.void("8422171"),
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from contract_breakers import OPEN, Tamper, catching, run_machine, run_property, session_for
 
+from contract_tests.checkout_lifecycle import checkout_machine
 from contract_tests.lifecycle_checks import Model, ModelInvoice, check_details_match_rows, check_pages
 from contract_tests.mutations import Mutation, mutations
 from contract_tests.operation_checks import check_invalid, check_valid
@@ -48,6 +49,14 @@ def test_the_unbroken_mock_passes() -> None:
         assert run_property(lambda d, op=op: check_valid(session, res, op, d), max_examples=5) == set()
     assert run_property(lambda d: check_invalid(session, res, "create_invoice", d)) == set()
     assert run_machine(session) == set()
+
+
+def test_the_unbroken_gateway_passes() -> None:
+    session, res = session_for(create_app())
+    for op in ("create_checkout", "transaction_enquiry", "capture_authorization", "cancel_authorization"):
+        assert run_property(lambda d, op=op: check_valid(session, res, op, d), max_examples=5) == set()
+    assert run_property(lambda d: check_invalid(session, res, "create_checkout", d)) == set()
+    assert run_machine(session, checkout_machine(session)) == set()
 
 
 def test_field_with_wrong_type_is_caught_by_response_schema() -> None:
@@ -278,3 +287,64 @@ def test_a_tolerance_without_its_finding_is_caught_by_invalid_rejected() -> None
     with catching() as rules:
         session.call("create_invoice", empty.payload, intent="invalid", mutation=empty)
     assert rules == {"invalid_rejected"}
+
+
+# -- the payment gateway ---------------------------------------------------------------------------
+def test_checkout_answer_without_its_token_is_caught_by_response_schema() -> None:
+    app = Tamper(create_app(), _editing(_on("/checkout", "POST"), lambda env: env.pop("token")))
+    session, res = session_for(app)
+    assert "response_schema" in run_property(lambda d: check_valid(session, res, "create_checkout", d))
+
+
+def test_gateway_field_errors_under_response_are_caught_by_invalid_rejected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway's field errors sit under ``data``; put anywhere the rule does not look, they are lost."""
+    from mock_server import gateway
+
+    real = gateway.gateway_error
+    monkeypatch.setattr(gateway, "gateway_error", lambda code, message=None, errors=None: real(code, message))
+    session, res = session_for(create_app())
+    assert "invalid_rejected" in run_property(lambda d: check_invalid(session, res, "create_checkout", d))
+
+
+def test_a_callback_that_disagrees_with_the_enquiry_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server.control import routes
+
+    real = routes.callback_url
+    monkeypatch.setattr(routes, "callback_url", lambda checkout, keys, nesting="flat": real(
+        dataclasses.replace(checkout, amount="0.001"), keys, nesting))
+    session, _res = session_for(create_app())
+    assert "callback_matches_enquiry" in run_machine(session, checkout_machine(session))
+
+
+def _patched_enquiry(app: Any, change: Any) -> Any:
+    checkouts = app.state.mock.checkouts
+    real = checkouts.enquire
+
+    def enquire(merchant: Any, key: str, by_reference: bool) -> Any:
+        found = real(merchant, key, by_reference)
+        return None if found is None else change(*found)
+
+    checkouts.enquire = enquire
+    return app
+
+
+def test_a_declined_attempt_reported_paid_is_caught() -> None:
+    def paid_after_all(named: Any, attempts: list[Any]) -> Any:
+        def fix(checkout: Any) -> Any:
+            failed = checkout.status == "FAILED"
+            return dataclasses.replace(checkout, status="SUCCESSFUL") if failed else checkout
+
+        return fix(named), [fix(c) for c in attempts]
+
+    session, _res = session_for(_patched_enquiry(create_app(), paid_after_all))
+    rules = run_machine(session, checkout_machine(session))
+    assert {"declined_never_captured", "status_never_backwards"} & rules, rules
+
+
+def test_an_enquiry_that_forgets_an_attempt_is_caught() -> None:
+    def first_one_forgotten(named: Any, attempts: list[Any]) -> Any:
+        return named, attempts[1:] if len(attempts) > 1 else attempts
+
+    session, _res = session_for(_patched_enquiry(create_app(), first_one_forgotten))
+    assert "enquiry_lists_attempts" in run_machine(session, checkout_machine(session), stateful_step_count=30)

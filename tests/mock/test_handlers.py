@@ -10,9 +10,9 @@ def test_every_operation_has_exactly_one_handler() -> None:
     assert set(HANDLERS) == set(OPERATIONS)
 
 
-def test_plain_operations_get_plain_handlers_and_the_rest_merchant_handlers() -> None:
+def test_unauthenticated_operations_get_plain_handlers_and_the_rest_merchant_handlers() -> None:
     for name, op in OPERATIONS.items():
-        expected = PlainHandler if not op.encrypted else MerchantHandler
+        expected = PlainHandler if op.auth == "none" else MerchantHandler
         assert isinstance(HANDLERS[name], expected), name
 
 

@@ -24,7 +24,7 @@ def _endpoint(name: str) -> Any:
 
 
 #: the route list the mock served before, in the same order
-_CLASSIC = [Route(path, _endpoint(op.name), methods=[op.method])
+_CLASSIC = [Route(path, _endpoint(op.name), methods=list(op.methods))
             for op in OPERATIONS.values() for path in op.paths]
 
 
@@ -52,7 +52,9 @@ def _known_paths() -> list[str]:
     for op in OPERATIONS.values():
         for path in op.paths:
             for value in ("123", "split", "resend", "bulk", "abc", "0"):
-                out.append(path.replace("{id}", value).replace("{token}", value))
+                for param in ("{id}", "{token}", "{reference}"):
+                    path = path.replace(param, value)
+                out.append(path)
     return out
 
 
@@ -64,7 +66,7 @@ def test_every_operation_path_and_method_routes_as_before() -> None:
 
 _SEGMENTS = st.sampled_from(["api", "v1", "invoice", "open-invoice", "invoice-dashboard",
                              "invoice-bulk-upload", "split", "emi", "resend", "bulk", "login",
-                             "token-refresh", "12", "x", ""])
+                             "token-refresh", "12", "x", "", "checkout", "transaction", "capture", "cancel"])
 
 
 @given(method=st.sampled_from(_METHODS), segments=st.lists(_SEGMENTS, min_size=1, max_size=5),

@@ -26,6 +26,7 @@ from support.stores import StoreFactory
 
 from mock_server.state.models import (
     BulkRow,
+    Checkout,
     Customer,
     Invoice,
     InvoiceQuery,
@@ -80,6 +81,18 @@ def make_row(merchant_id: int = 1, *, has_schedule: int = 0, **extra: object) ->
     )
     fields.update(extra)
     return BulkRow(**fields)  # type: ignore[arg-type]
+
+
+def make_checkout(merchant_id: int = 1, *, reference: str | None = "ORD-1", **extra: object) -> Checkout:
+    n = next(_serial)
+    fields: dict[str, object] = dict(
+        merchant_id=merchant_id, token=f"8422171700000000{n:013d}", session=f"session{n:05d}",
+        amount="12.500", currency="KWD", payment_type=0, response_url="https://shop.example/ok",
+        failure_url="https://shop.example/no", created_at="2024-03-05 10:00:00", expires_at=1_709_624_400.0,
+        order_reference=reference,
+    )
+    fields.update(extra)
+    return Checkout(**fields)  # type: ignore[arg-type]
 
 
 def rich_invoice(merchant_id: int = 1) -> Invoice:
@@ -789,6 +802,50 @@ def test_any_token_history_agrees_with_the_model(make_store: StoreFactory,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     ))
 
+# -- checkouts -------------------------------------------------------------------------------
+def test_checkouts_are_found_by_token_session_and_reference(store: Store) -> None:
+    first = store.insert_checkout(make_checkout(reference="ORD-9"))
+    other = store.insert_checkout(make_checkout(2, reference="ORD-9"))
+    second = store.insert_checkout(make_checkout(reference="ORD-9", variables=("a", None, "ج", None, "5"),
+                                                 notes=("amount sent as 10",), authorize=True))
+    anonymous = store.insert_checkout(make_checkout(reference=None))
+    assert 0 < first.id < other.id < second.id < anonymous.id
+    assert store.find_checkout(second.token) == second
+    assert store.find_checkout_by_session(first.session) == first
+    assert store.checkouts_by_reference(1, "ORD-9") == [first, second]  # oldest first, this merchant only
+    assert store.checkouts_by_reference(2, "ORD-9") == [other]
+    assert store.checkouts_by_reference(1, "ORD-0") == [] and store.find_checkout("nope") is None
+    paid = replace(second, status="SUCCESSFUL", result_code="CAPTURED", paid_on="2024-03-05 10:01:00",
+                   payment_id="100123", paid_type=1, captured_amount="12.500")
+    store.update_checkout(paid)
+    assert store.find_checkout(second.token) == paid and store.checkouts_by_reference(1, "ORD-9")[1] == paid
+
+
+def test_checkout_keys_are_unique_and_never_change(store: Store) -> None:
+    stored = store.insert_checkout(make_checkout())
+    before = store.fingerprint()
+    for clash in (dict(token=stored.token), dict(session=stored.session)):
+        with pytest.raises(KeyConflict):
+            store.insert_checkout(make_checkout(2, **clash))  # type: ignore[arg-type]
+    assert store.fingerprint() == before
+    with pytest.raises(ValueError):
+        store.update_checkout(replace(stored, session="another"))
+    with pytest.raises(KeyError):
+        store.update_checkout(replace(stored, merchant_id=2))
+    assert store.fingerprint() == before
+
+
+def test_checkouts_go_with_their_merchants_reset_and_ids_are_not_reused(store: Store) -> None:
+    mine, theirs = store.insert_checkout(make_checkout()), store.insert_checkout(make_checkout(2))
+    store.reset(1)
+    assert store.find_checkout(mine.token) is None and store.find_checkout_by_session(mine.session) is None
+    assert store.checkouts_by_reference(1, "ORD-1") == [] and store.find_checkout(theirs.token) == theirs
+    again = store.insert_checkout(replace(make_checkout(), token=mine.token, session=mine.session))
+    assert again.id > theirs.id
+    store.reset()
+    assert store.find_checkout(theirs.token) is None
+
+
 # -- SQLite only: restart, crash, pragmas, plans ---------------------------------------------
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
@@ -800,6 +857,7 @@ def fill(store: Store) -> list[Invoice]:
     store.insert_open_invoice(make_open())
     store.insert_bulk_rows([make_row(), make_row(2, has_schedule=1)])
     store.put_token("refresh", "r1", 1, 1_700_000_000.5)
+    store.insert_checkout(make_checkout(token="84221717000000009000000000001", session="filled-session"))
     return records
 
 
@@ -821,6 +879,8 @@ def test_sqlite_reopen_sees_everything(db_path: str) -> None:
             assert_page(store, records, 1, q)
         assert store.get_token("refresh", "r1") == (1, 1_700_000_000.5)
         assert store.list_bulk_rows(1, False, 0, 15).total == 1
+        found = store.find_checkout("84221717000000009000000000001")
+        assert found is not None and store.find_checkout_by_session("filled-session") == found
         [new] = store.insert_invoices([make_invoice(2)])
         assert new.id > max(r.id for r in records) + len(records)  # merchant 2's ids are not reused
     finally:
@@ -884,11 +944,34 @@ def test_sqlite_reads_never_scan_a_table(db_path: str) -> None:
         store.find_split_group("S")
         store.list_bulk_rows(1, False, 0, 15)
         store.get_token("refresh", "r1")
+        store.find_checkout("84221717000000009000000000001")
+        store.find_checkout_by_session("filled-session")
+        store.checkouts_by_reference(1, "ORD-1")
         store._conn.set_trace_callback(None)
         queries_run = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(queries_run) > len(QUERIES)
         for sql in queries_run:
             plan = [row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN " + sql)]
             assert not [step for step in plan if step.startswith("SCAN")], (sql, plan)
+    finally:
+        store.close()
+
+
+def test_sqlite_a_file_from_before_checkouts_gains_them(db_path: str) -> None:
+    """A version-1 file (invoices only) opens, keeps its records and stores checkouts."""
+    import sqlite3
+
+    from mock_server.state import sqlite as sqlite_store
+
+    conn = sqlite3.connect(db_path)
+    conn.executescript(sqlite_store._SCHEMA)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    store = SqliteStore(db_path)
+    try:
+        [inv] = store.insert_invoices([make_invoice()])
+        checkout = store.insert_checkout(make_checkout())
+        assert store.find_checkout(checkout.token) == checkout and store.get_invoice(1, inv.id) == inv
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_store.SCHEMA_VERSION
     finally:
         store.close()

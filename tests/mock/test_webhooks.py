@@ -12,11 +12,13 @@ import pytest
 from support.receiver import Receiver
 
 from hesabe_spec.enums import InvoiceKind
+from hesabe_spec.validation import validate_outbound
 from mock_server.handlers.invoices import new_invoice
 from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.merchants import MerchantRegistry
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
+from mock_server.state.commands import RefundRequest
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import Invoice
 from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService
@@ -76,10 +78,14 @@ def test_successful_payment_posts_the_documented_body(mock: MockRuntime, rx: Rec
     header, *sections = body["blocks"]
     assert header == {"type": "header", "text": {"type": "plain_text", "text": "TRANSACTION SUCCESSFUL",
                                                   "emoji": True}}
-    texts = [s["text"]["text"] for s in sections]
-    assert all(s["text"]["type"] == "mrkdwn" for s in sections)
-    assert "*Amount:* KWD 49" in texts
-    assert f"*Transaction Token:* {paid.transaction['token']}" in texts
+    assert [s["type"] for s in sections] == ["section"] * 3  # three sections of two fields (§5)
+    texts = [f["text"] for s in sections for f in s["fields"]]
+    assert all(f["type"] == "mrkdwn" for s in sections for f in s["fields"])
+    assert texts == ["*Date & Time:*\n2026-01-01T00:00:00",
+                     f"*Transaction Token:*\n{paid.transaction['token']}",
+                     "*Order Reference Number:*\n1695193758", "*Service Type:*\nSMS Invoice",
+                     "*Amount:*\nKWD 49", "*Payment Type:*\nKNET"]
+    assert validate_outbound("checkout_webhook", body) == []
     # plain, unsigned JSON: no signature header of any kind
     assert hit.headers["Content-Type"] == "application/json"
     assert not [h for h in hit.headers if "signature" in h.lower()]
@@ -91,7 +97,7 @@ def test_card_payment_names_the_method_and_keeps_fractions(mock: MockRuntime, rx
     body = rx.wait_for(1)[0].body
     assert body["payment_type"] == "Visa/MasterCard"
     assert body["amount"] == "12.500"
-    assert "*Amount:* KWD 12.5" in [b["text"]["text"] for b in body["blocks"][1:]]
+    assert "*Amount:*\nKWD 12.5" in [f["text"] for b in body["blocks"][1:] for f in b["fields"]]
 
 
 def test_body_builder_pads_amounts_to_three_decimals() -> None:
@@ -348,3 +354,65 @@ def test_post_refuses_what_is_not_an_http_url(url: str) -> None:
 
     with pytest.raises(ValueError, match="not an http"):
         post(url, b"{}", 1.0)
+
+
+# -- checkouts (the payment gateway) -------------------------------------------------------------
+def checkout(mock: MockRuntime, url: str | None, **extra: Any) -> str:
+    from mock_server.handlers.checkout import new_checkout
+
+    payload = {"merchantCode": "842217", "amount": "49.000", "paymentType": "0",
+               "orderReferenceNumber": "1695193758", "responseUrl": "https://shop.example/ok",
+               "failureUrl": "https://shop.example/no", **extra}
+    if url:
+        payload["webhookUrl"] = url
+    return mock.checkouts.create(mock.merchants.merchants[0], new_checkout(payload)).token
+
+
+def test_paid_checkout_posts_the_documented_gateway_body(mock: MockRuntime, rx: Receiver) -> None:
+    token = checkout(mock, rx.url)
+    mock.checkouts.pay(token, "success", payment_type=1)
+    body = rx.wait_for(1)[0].body
+    assert validate_outbound("checkout_webhook", body) == []
+    assert {k: v for k, v in body.items() if k != "blocks"} == {
+        "token": token, "amount": "49.000", "reference_number": "1695193758", "status": "SUCCESSFUL",
+        "payment_type": "KNET", "service_type": "Payment Gateway", "datetime": "2026-01-01 00:00:00"}
+    assert "*Service Type:*\nPayment Gateway" in [f["text"] for b in body["blocks"][1:] for f in b["fields"]]
+    assert hooks(mock).wait_idle(2) and len(rx.hits) == 1  # once, the receiver answered 200
+
+
+def test_declined_cancelled_or_expired_checkouts_send_nothing(mock: MockRuntime, rx: Receiver) -> None:
+    for outcome in ("failure", "cancelled", "expired"):
+        mock.checkouts.pay(checkout(mock, rx.url), outcome)
+    assert hooks(mock).wait_idle(2) and rx.hits == []
+
+
+def test_authorization_and_its_capture_each_announce(mock: MockRuntime, rx: Receiver) -> None:
+    token = checkout(mock, rx.url, paymentType="2", authorize="1")
+    mock.checkouts.pay(token, "success")
+    merchant = mock.merchants.merchants[0]
+    mock.checkouts.capture(merchant, token, "40.000")
+    first, second = rx.wait_for(2)
+    assert (first.body["status"], first.body["amount"]) == ("AUTHORIZED", "49.000")
+    assert first.body["blocks"][0]["text"]["text"] == "TRANSACTION AUTHORIZED"
+    assert (second.body["status"], second.body["amount"], second.body["payment_type"]) == (
+        "SUCCESSFUL", "40.000", "MPGS")
+    refund = mock.refunds.request(merchant, RefundRequest(token, full=True, amount=None))
+    mock.refunds.approve(merchant.merchant_id, refund.id)  # a refund is not announced
+    assert hooks(mock).wait_idle(2) and len(rx.hits) == 2
+
+
+def test_checkout_webhook_is_retried_until_answered(mock: MockRuntime) -> None:
+    with Receiver(fail_first=2) as failing:
+        mock.checkouts.pay(checkout(mock, failing.url), "success")
+        hits = failing.wait_for(3)
+    assert [h.answered for h in hits] == [500, 500, 200]
+    assert hooks(mock).deliveries()[-1]["state"] == "delivered"
+
+
+def test_forged_mode_sends_a_success_for_a_declined_checkout(mock: MockRuntime, rx: Receiver) -> None:
+    set_modes(mock, forged_status=True)
+    token = checkout(mock, rx.url)
+    mock.checkouts.pay(token, "failure")
+    body = rx.wait_for(1)[0].body
+    assert body["status"] == "SUCCESSFUL" and body["token"] != token
+    assert mock.checkouts.find(token).status == "FAILED"  # what an enquiry would say

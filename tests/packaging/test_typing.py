@@ -54,6 +54,12 @@ def test_keyword_types_match_the_field_tables_and_the_required_fields(
     assert set(typed.__required_keys__) == {wire_to_python[w] for w in required - {"merchantCode"}}
 
 
+def test_checkout_keywords_are_its_field_table_less_its_own_parameters() -> None:
+    own = {"amount", "response_url", "failure_url", "payment_type"}
+    assert set(params.CheckoutFields.__annotations__) == set(fields.CHECKOUT_FIELDS) - own
+    assert params.CheckoutFields.__required_keys__ == frozenset()
+
+
 def test_real_answers_have_the_keys_their_typed_dicts_promise(hesabe_mock_inprocess: MockHandle) -> None:
     client = hesabe_mock_inprocess.default_client
     created = hesabe_mock_inprocess.create_invoice()
@@ -97,10 +103,13 @@ def test_a_user_script_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Pat
         "                          customer_nmae='x')\n"
         "    client.create_open_invoice(amount_type='0')\n\n"
         "def g(client: HesabeClient) -> str:\n"
-        "    return client.get_invoice(1)['id']\n"
+        "    return client.get_invoice(1)['id']\n\n"
+        "def h(client: HesabeClient) -> None:\n"
+        "    client.checkout('1.000', response_url='https://a.example', order_refrence_number='x')\n"
     )
     bad = _mypy(wrong, tmp_path)
     assert bad.returncode == 1
     assert 'Unexpected keyword argument "customer_nmae"' in bad.stdout  # a typo in a field name
     assert 'No overload variant of "create_open_invoice"' in bad.stdout  # title is required
     assert 'Incompatible return value type (got "int", expected "str")' in bad.stdout  # id is an int
+    assert 'Unexpected keyword argument "order_refrence_number"' in bad.stdout  # checkout's fields too

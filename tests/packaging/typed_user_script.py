@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hesabe_spec.client import HesabeClient, Result
+from hesabe_spec.client import CheckoutSession, HesabeClient, Result, TransactionEnquiry
 from hesabe_spec.client.responses import Dashboard, Invoice
 from hesabe_spec.enums import CreateInvoiceType, PaymentType
 from hesabe_spec.errors import HesabeError, HesabeTimeoutError
@@ -36,12 +36,26 @@ def raw_answer(client: HesabeClient, invoice_id: int) -> int:
     return result.status
 
 
+def pay_online(client: HesabeClient, order: str) -> str:
+    session: CheckoutSession = client.checkout(
+        Decimal("5.250"), response_url="https://shop.example/paid", order_reference_number=order,
+        webhook_url="https://shop.example/hook", variable1="cart-7",
+    )
+    return session.payment_url
+
+
+def order_settled(client: HesabeClient, order: str) -> bool:
+    enquiry: TransactionEnquiry = client.get_transaction(order, by_order_reference=True)
+    return enquiry.transaction.paid
+
+
 def main() -> None:
     with HesabeClient(base_url="http://127.0.0.1:8000") as client:
         try:
             invoice_id, url = bill(client, "ORD-1", Decimal("12.500"))
             print(url, paid_count(client), raw_answer(client, invoice_id))
             client.cancel_invoice(client.get_invoice(invoice_id)["token"])
+            print(pay_online(client, "ORD-2"), order_settled(client, "ORD-2"))
         except HesabeTimeoutError:
             print("no answer in time; safe to retry reads only")
         except HesabeError as exc:

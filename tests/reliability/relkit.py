@@ -34,8 +34,10 @@ from mock_server.state.store import Store
 
 __all__ = [
     "ALPHA",
+    "API_OPS",
     "BETA",
     "ENCRYPTED_OPS",
+    "GATEWAY_OPS",
     "AsgiClient",
     "HttpMerchant",
     "Reply",
@@ -65,6 +67,10 @@ BETA = MerchantIdentity(
 )
 
 ENCRYPTED_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.encrypted]
+#: the Merchant API's encrypted operations (bearer + accessCode)
+API_OPS: list[Operation] = [op for op in ENCRYPTED_OPS if op.host == "merchant_api"]
+#: the payment gateway's operations (accessCode alone; enquiry and void carry no payload)
+GATEWAY_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.host == "gateway"]
 
 
 def registry() -> MerchantRegistry:
@@ -165,10 +171,14 @@ class AsgiClient:
              params: dict[str, Any] | None = None, data: str | None = None,
              access_code: str | None = None, keys: CipherKeys | None = None,
              extra_query: dict[str, str] | None = None) -> Reply:
-        """One encrypted operation; ``data`` overrides the encrypted payload verbatim."""
+        """One operation; ``data`` overrides the encrypted payload verbatim (an operation without
+        a payload sends none: ``payload`` becomes its plain query parameters)."""
         path = op.format_path(**(params or {}))
-        hex_data = data if data is not None else encode_request(payload, keys or who.keys)
         headers = auth_headers(token, access_code if access_code is not None else who.access_code)
+        if op.payload_in == "none":
+            query = urlencode({k: v for k, v in payload.items() if k != "merchantCode"})
+            return self.request(op.method, path, query=query, headers=headers)
+        hex_data = data if data is not None else encode_request(payload, keys or who.keys)
         if op.payload_in == "query":
             query = urlencode({"data": hex_data, **(extra_query or {})})
             return self.request(op.method, path, query=query, headers=headers)
@@ -205,6 +215,9 @@ class Seeded:
     invoice_token: str = ""
     open_id: int = 0
     bulk_id: int = 0
+    #: a pending checkout (order reference "REL-ORDER") and an authorized, uncaptured one
+    checkout_token: str = ""
+    authorized_token: str = ""
     #: a paid invoice's transaction token and a pending refund of it
     transaction_token: str = ""
     refund_id: int = 0
@@ -216,7 +229,8 @@ class Seeded:
                          "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id,
                          "get_refund": self.refund_id, "cancel_refund": self.refund_id}
                   .get(op.name, 0),
-                  "token": self.invoice_token}
+                  "token": self.authorized_token if op.name == "cancel_authorization" else self.invoice_token,
+                  "reference": self.checkout_token}
         return {p: values[p] for p in op.path_params}
 
 
@@ -249,6 +263,12 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "update_bulk_invoice": {**mc, "amount": "3.000", "name": "edited", "phone": "96566666666",
                                 "reference_number": "BULK-E"},
         "delete_bulk_invoice": mc,
+        "create_checkout": {**mc, "amount": "12.500", "currency": "KWD", "paymentType": "0", "version": "2.0",
+                            "orderReferenceNumber": "REL-ORDER", "responseUrl": "https://shop.example/ok",
+                            "failureUrl": "https://shop.example/no", "name": "Reliability"},
+        "capture_authorization": {**mc, "amount": "12.500", "paymentToken": seeded.authorized_token},
+        "transaction_enquiry": {},
+        "cancel_authorization": {},
         # a small partial refund: many valid calls fit in the seeded payment
         "create_refund": {**mc, "token": seeded.transaction_token, "refundMethod": "2",
                           "refundAmount": "0.010"},
@@ -261,11 +281,13 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
 
 
 def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, Seeded]:
-    """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, and a paid
-    invoice (paid through the control plane) with a pending refund."""
+    """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, a paid
+    invoice (paid through the control plane) with a pending refund, a pending checkout and an
+    authorized one."""
     token = client.login(who)["access_token"]
     seeded = Seeded()
-    for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices"):
+    for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices",
+                 "create_checkout"):
         r = client.call(OPERATIONS[name], valid_payload(name, seeded, who), who=who, token=token)
         env, _ = r.envelope(who.keys)
         assert r.status == 200 and env["status"] is True, (name, env)
@@ -276,6 +298,12 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
             seeded.open_id = int(resp["id"])
         elif name == "upload_bulk_invoices":
             seeded.bulk_id = int(resp[0]["id"])
+        elif name == "create_checkout":
+            seeded.checkout_token = str(env["token"])
+    authorize = {**valid_payload("create_checkout", seeded, who), "paymentType": "2", "authorize": "1"}
+    r = client.call(OPERATIONS["create_checkout"], authorize, who=who, token=token)
+    seeded.authorized_token = str(r.envelope(who.keys)[0]["token"])
+    client.app.state.mock.checkouts.pay(seeded.authorized_token, "success")
     seeded.transaction_token = pay_invoice(client, token, who)
     refund = valid_payload("create_refund", seeded, who)
     r = client.call(OPERATIONS["create_refund"], refund, who=who, token=token)
@@ -409,23 +437,37 @@ def assert_refused(world: Any, reply: Reply, before: str, *, status: int | None 
 
 
 def assert_field_error(world: Any, reply: Reply, before: str, field: str,
-                       keys: CipherKeys | None = None) -> dict[str, list[str]]:
-    env = assert_refused(world, reply, before, status=400, encrypted=True, keys=keys)
-    errors = env["response"]
+                       op: Operation | None = None, keys: CipherKeys | None = None) -> dict[str, list[str]]:
+    """A Laravel-style field error naming ``field``: the Merchant API's (HTTP 400, the first error
+    as the message, the errors under ``response``) or, for a gateway operation, the gateway's
+    (HTTP 422, code 422 "Invalid Input", the errors under ``data``)."""
+    if op is not None and op.host == "gateway":
+        env = assert_refused(world, reply, before, status=422, code=422, message="Invalid Input",
+                             encrypted=op.encrypted, keys=keys)
+        errors = env["data"]
+    else:
+        env = assert_refused(world, reply, before, status=400, encrypted=True, keys=keys)
+        errors = env["response"]
+        assert isinstance(errors, dict) and errors, env
+        assert env["message"] == next(iter(errors.values()))[0]
     assert isinstance(errors, dict) and errors, env
     assert all(isinstance(v, list) and v and all(isinstance(s, str) and s for s in v)
                for v in errors.values()), errors
-    assert env["message"] == next(iter(errors.values()))[0]
     assert any(k == field or k.startswith(field + ".") for k in errors), (field, errors)
     return errors
 
 
-def assert_read_like_the_server(world: Any, reply: Reply, before: str, op_name: str, payload: Any,
+def assert_read_like_the_server(world: Any, reply: Reply, before: str, op: Operation, payload: Any,
                                 field: str) -> str:
-    """The answer the real server gives ``payload``, by its leniencies (hesabe_spec.tolerance):
+    """The answer the real Merchant API gives ``payload``, by its leniencies (hesabe_spec.tolerance):
     "506" for an amount with float drift; "read" when the leniencies make it valid (then it is
     answered, or refused by the lifecycle, never as a field error at ``field``); "field error" at
-    ``field`` otherwise. Returns which it was."""
+    ``field`` otherwise. Returns which it was. (The payment gateway has its own rules: a field
+    error, mock_server/gateway.py.)"""
+    if op.host == "gateway":
+        assert_field_error(world, reply, before, field, op)
+        return "field error"
+    op_name = op.name
     tolerated = tolerate(op_name, payload)
     if tolerated.invalid_data:
         assert_refused(world, reply, before, status=400, message="Invalid Request Data", code=506,

@@ -13,6 +13,7 @@ from hesabe_spec import enums
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.schema_store import (
     FORMAT_CHECKER,
+    OUTBOUND,
     SCHEMA_BASE_URI,
     documents,
     load_schema,
@@ -20,19 +21,25 @@ from hesabe_spec.schema_store import (
     response_schema,
     schema_names,
 )
-from hesabe_spec.validation import validate_request, validate_response
+from hesabe_spec.validation import validate_outbound, validate_request, validate_response
 
 DEFS = documents()[SCHEMA_BASE_URI + "defs.json"]["$defs"]
 
 
 def _validate(direction: str, operation: str, instance: Any) -> list[Any]:
-    return (validate_request if direction == "request" else validate_response)(operation, instance)
+    check = {"request": validate_request, "response": validate_response, "outbound": validate_outbound}
+    return check[direction](operation, instance)
 
 
 def test_every_operation_has_a_request_and_a_response_schema_and_nothing_else() -> None:
     expected = {op.request_schema_name for op in OPERATIONS.values()}
     expected |= {op.response_schema_name for op in OPERATIONS.values()}
+    expected |= {f"{message}.outbound" for message in OUTBOUND}
     assert set(schema_names()) == expected
+
+
+def test_every_outbound_message_has_a_doc_sample() -> None:
+    assert {s["operation"] for s in DOC_SAMPLES.values() if s["direction"] == "outbound"} == set(OUTBOUND)
 
 
 @pytest.mark.parametrize("uri", sorted(documents()))
@@ -63,7 +70,7 @@ def test_doc_samples_cover_every_operation_request_side() -> None:
 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
-def test_every_response_schema_accepts_each_refusal_shape(operation: str) -> None:
+def test_every_response_schema_accepts_each_shared_refusal_shape(operation: str) -> None:
     refusals = [
         {"status": False, "message": "Request not found, Please verify the request data", "response": None},
         {"status": False, "message": "Invalid Signature.", "response": None},
@@ -73,6 +80,34 @@ def test_every_response_schema_accepts_each_refusal_shape(operation: str) -> Non
     ]
     for body in refusals:
         assert validate_response(operation, body) == [], body
+
+
+@pytest.mark.parametrize("operation", sorted(n for n, op in OPERATIONS.items() if op.host == "gateway"))
+def test_gateway_response_schemas_accept_every_gateway_error_code(operation: str) -> None:
+    for code in enums.GatewayErrorCode:
+        assert validate_response(operation, {"status": False, "code": int(code), "message": code.text}) == []
+    field_error = {"status": False, "code": 422, "message": "Invalid Input", "data": {"amount": ["Invalid."]}}
+    assert validate_response(operation, field_error) == []
+    assert validate_response(operation, {"status": False, "code": "422", "message": "Invalid Input"}) != []
+
+
+def test_checkout_amounts_the_kits_send_are_valid_and_bad_ones_are_not() -> None:
+    base = {"merchantCode": "842217", "paymentType": "0", "responseUrl": "https://a.example/ok",
+            "failureUrl": "https://a.example/no"}
+    for good in ("2.000", "3", "0.001", "0.5", "10.25", 10, 10.0, 0.25, "007.100"):
+        assert validate_request("create_checkout", {**base, "amount": good}) == [], good
+    for bad in ("0", "0.000", "-1", "1.2345", "1,000", " 5", "", "abc", 0, -2, 0.0001, None, True):
+        found = validate_request("create_checkout", {**base, "amount": bad})
+        assert [v.pointer for v in found] == ["/amount"], bad
+
+
+def test_authorize_takes_only_mpgs() -> None:
+    base = {"merchantCode": "842217", "amount": "1.000", "responseUrl": "https://a.example/ok",
+            "failureUrl": "https://a.example/no"}
+    assert validate_request("create_checkout", {**base, "paymentType": "2", "authorize": "1"}) == []
+    assert validate_request("create_checkout", {**base, "paymentType": "1", "authorize": "0"}) == []
+    found = validate_request("create_checkout", {**base, "paymentType": "1", "authorize": "1"})
+    assert [(v.pointer, v.rule) for v in found] == [("/paymentType", "enum")]
 
 
 # ----------------------------------------------------------------------- in sync with enums.py
@@ -100,11 +135,18 @@ def test_allocate_pay_type_knows_exactly_the_payment_type_codes() -> None:
         (request_schema("list_bulk_invoices")["properties"]["type"]["enum"], enums.BulkListType),
         (DEFS["Invoice"]["properties"]["invoice_type"]["enum"], enums.InvoiceKind),
         (DEFS["Invoice"]["properties"]["invoice_status"]["enum"][:-1], enums.InvoiceStatus),  # minus null
+        (DEFS["TransactionRecord"]["properties"]["status"]["enum"], enums.TransactionStatus),
     ],
     ids=lambda x: getattr(x, "__name__", ""),
 )
 def test_schema_enums_match_enums_module(values: list[Any], enum: Any) -> None:
     assert sorted(values, key=str) == sorted((m.value for m in enum), key=str)
+
+
+def test_checkout_payment_types_are_the_payment_type_codes_as_text_and_number() -> None:
+    codes = [int(p) for p in enums.PaymentType]
+    expected = [*codes, *map(str, codes)]
+    assert sorted(DEFS["CheckoutPaymentType"]["enum"], key=repr) == sorted(expected, key=repr)
 
 
 # ------------------------------------------------------------------------------ loader helpers
@@ -134,8 +176,10 @@ def test_inlined_schema_is_self_contained_and_equivalent(name: str) -> None:
 def test_request_and_response_schema_helpers_and_unknown_names() -> None:
     assert request_schema("login")["$id"].endswith("requests/login.json")
     assert response_schema("login")["$id"].endswith("responses/login.json")
-    for bad in ("login", "nope.request", "login.reply", ".request"):
+    for bad in ("login", "nope.request", "login.reply", ".request", "login.outbound"):
         with pytest.raises(KeyError):
             load_schema(bad)
     with pytest.raises(KeyError):
         validate_request("no_such_operation", {})
+    with pytest.raises(KeyError):
+        validate_outbound("create_checkout", {})

@@ -1,0 +1,16 @@
+"""The payment-gateway checkout lifecycle state machine (see :mod:`contract_tests.checkout_lifecycle`)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from contract_tests.checkout_lifecycle import checkout_machine
+from contract_tests.profiles import contract_settings
+from contract_tests.session import ContractSession
+
+
+@pytest.mark.hesabe_lifecycle
+@pytest.mark.hesabe_mutating
+def test_checkout_lifecycle(contract: ContractSession) -> None:
+    run_state_machine_as_test(checkout_machine(contract), settings=contract_settings())

@@ -1,0 +1,120 @@
+"""The payment gateway's steps of the one request path: who the merchant is, its data, its refusals.
+
+The pipeline runs these instead of the Merchant API's for every operation whose ``host`` is the
+gateway (hesabe-checkout-api.md §2, §6, §11; each choice is a row of docs/fidelity.md):
+
+* no bearer: the ``accessCode`` header alone names the merchant. An unknown one is answered in
+  plain JSON ``{"status":false,"code":501,"message":"Invalid Merchant"}``: the server cannot
+  encrypt for a merchant it does not know;
+* ``data`` comes from a JSON body, a form or multipart field, or the query string (Hesabe's kits
+  use all four). Missing, undecryptable or not a JSON object: 506 "Invalid Request Data",
+  encrypted; a ``merchantCode`` that is not the accessCode's merchant: 501, encrypted;
+* a schema failure is 422 "Invalid Input" with Laravel-style field errors under ``data``, except
+  an amount with more than three decimals: 506, as a third-party SDK reports from the live API;
+* an operation without a payload (enquiry, void) reads its plain parameters from the query string
+  or from a JSON or form body (the query wins), and answers plain JSON.
+
+Nothing here changes state: every refusal is raised before the handler runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hesabe_spec.enums import GatewayErrorCode
+from hesabe_spec.errors import CryptoError, EnvelopeError
+from hesabe_spec.operations import Operation
+from mock_server.fast_validation import validate_request
+from mock_server.field_errors import field_errors
+from mock_server.inbound import Inbound
+from mock_server.json_out import decode_request_data
+from mock_server.merchants import Merchant
+from mock_server.protocol import NO_DATA, Failure, read_data_field, read_plain_fields
+from mock_server.runtime import MockRuntime
+from mock_server.state.checkouts import GatewayRefusal
+
+__all__ = ["failure", "gateway_error", "merchant_for", "payload_for", "validate"]
+
+#: digits, then more than three decimals: the amount the server refuses with 506, not 422
+_OVER_PRECISE = re.compile(r"[0-9]+\.[0-9]{4,}")
+
+
+def gateway_error(code: int, message: str | None = None,
+                  errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """``{"status": false, "code": ..., "message": ...}`` (+ ``data`` field errors)."""
+    text = message or GatewayErrorCode(code).text
+    body: dict[str, Any] = {"status": False, "code": code, "message": text}
+    if errors:
+        body["data"] = errors
+    return body
+
+
+def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None) -> Failure:
+    """The answer to a refusal: encrypted for a known merchant on an encrypted operation."""
+    keys = merchant.keys if merchant is not None and op.encrypted and not refusal.plain else None
+    body = gateway_error(refusal.code, refusal.message, refusal.field_errors)
+    return Failure(refusal.http_status, body, keys=keys)
+
+
+def merchant_for(mock: MockRuntime, inbound: Inbound) -> Merchant:
+    merchant = mock.merchants.by_access_code(inbound.headers.get("accesscode"))
+    if merchant is None:
+        raise Failure(401, gateway_error(GatewayErrorCode.INVALID_MERCHANT))
+    return merchant
+
+
+def _refuse(op: Operation, merchant: Merchant, code: GatewayErrorCode) -> Failure:
+    return failure(op, GatewayRefusal(code), merchant)
+
+
+def _plain_parameters(op: Operation, inbound: Inbound, body: bytes) -> dict[str, Any]:
+    """The named parameters of a payload-less operation: from the body, then the query on top."""
+    found: dict[str, Any] = {}
+    if body.strip():
+        fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
+        if isinstance(fields, dict):
+            found.update((k, fields[k]) for k in op.query_filters if k in fields)
+    if inbound.query_string:
+        query = inbound.query_params
+        found.update((k, query[k]) for k in op.query_filters if k in query)
+    return found
+
+
+def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -> dict[str, Any]:
+    """The decrypted payload (or, for an operation without one, its plain parameters)."""
+    if not op.encrypted:
+        return _plain_parameters(op, inbound, body)
+    data = read_data_field(inbound.headers.get("content-type", ""), body)
+    if data is NO_DATA:
+        data = inbound.query_data()
+    if not isinstance(data, str) or not data:
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
+    try:
+        payload = decode_request_data(data, merchant.keys)
+    except (CryptoError, EnvelopeError):
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA) from None
+    if not isinstance(payload, dict):
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
+    code = payload.get("merchantCode")
+    if code is not None and str(code) != merchant.merchant_code:
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_MERCHANT)
+    return payload
+
+
+def _over_precise(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        value = repr(value)
+    return isinstance(value, str) and bool(_OVER_PRECISE.fullmatch(value.strip()))
+
+
+def validate(op: Operation, payload: dict[str, Any], merchant: Merchant) -> None:
+    violations = validate_request(op.name, payload)
+    if not violations:
+        return
+    if all(v.pointer == "/amount" for v in violations) and _over_precise(payload.get("amount")):
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
+    refusal = GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors=field_errors(violations))
+    raise failure(op, refusal, merchant)

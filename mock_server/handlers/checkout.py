@@ -1,0 +1,124 @@
+"""Payment-gateway handlers: checkout, transaction enquiry, capture and void.
+
+The payload's wire names (``orderReferenceNumber``, ``responseUrl``, ...) end here:
+:func:`new_checkout` turns a validated ``POST /checkout`` payload into the domain's
+:class:`~mock_server.state.commands.NewCheckout`, noting where it departs from the docs' style
+(an amount that is not a 3-decimal string, an omitted ``version``, ...): the real server takes
+what Hesabe's own kits send, and so does the mock, but the checkout remembers it
+(``GET /_mock/checkouts/{token}`` shows the notes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import GatewayErrorCode
+from hesabe_spec.errors import HesabeError
+from hesabe_spec.schema_store import load_schema, request_schema
+from mock_server.runtime import Call, Reply
+from mock_server.state.checkout_shapes import checkout_answer, transaction_record
+from mock_server.state.checkouts import GatewayRefusal, magic_error
+from mock_server.state.commands import NewCheckout
+
+__all__ = [
+    "NOT_FOUND",
+    "cancel_authorization",
+    "capture_authorization",
+    "create_checkout",
+    "new_checkout",
+    "transaction_enquiry",
+]
+
+#: the enquiry's answer when nothing matches (deprecated route's text; 2.0 page: data null)
+NOT_FOUND = {"status": False, "message": "Transaction not found", "data": None}
+_TRUE = ("1", "true")
+#: ``authorize`` values that ask for an authorization (the request schema's: "1", 1, true, "true")
+_AUTHORIZE = frozenset(load_schema("create_checkout.request", inline=True)["allOf"][0]["if"]["properties"]
+                       ["authorize"]["enum"])
+_DOCUMENTED = frozenset(request_schema("create_checkout")["properties"])
+
+
+def _amount(value: Any) -> str:
+    """A validated amount as 3 decimals; a value only a float could carry (NaN) is a 506."""
+    try:
+        return format_amount(value)
+    except HesabeError:
+        raise GatewayRefusal(GatewayErrorCode.INVALID_REQUEST_DATA) from None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
+    """Where the payload departs from the docs' style (accepted, as the real server does)."""
+    notes = []
+    sent = p["amount"]
+    if not (isinstance(sent, str) and sent == amount):
+        notes.append(f"amount sent as {sent!r}, not the docs' 3-decimal string {amount!r}")
+    if not isinstance(p["merchantCode"], str):
+        notes.append("merchantCode sent as a number, not a string")
+    for name, hint in (("version", '"2.0"'), ("currency", '"KWD"')):
+        if name not in p:
+            notes.append(f"{name} omitted (the docs send {hint})")
+    if p.get("orderReferenceNumber") in (None, ""):
+        notes.append("no orderReferenceNumber: an enquiry by order reference cannot find this checkout")
+    notes += [f"unknown field {name!r} ignored" for name in p if name not in _DOCUMENTED]
+    return tuple(notes)
+
+
+def new_checkout(p: dict[str, Any]) -> NewCheckout:
+    """The domain's command for one validated ``POST /checkout`` payload."""
+    amount = _amount(p["amount"])
+    reference = p.get("orderReferenceNumber")
+    return NewCheckout(
+        amount=amount,
+        currency=str(p.get("currency") or "KWD").upper(),
+        payment_type=int(str(p["paymentType"])),
+        response_url=str(p["responseUrl"]),
+        failure_url=str(p["failureUrl"]),
+        order_reference=None if reference in (None, "") else str(reference),
+        version=_text(p.get("version")),
+        webhook_url=p.get("webhookUrl") or None,
+        variables=tuple(_text(p.get(f"variable{n}")) for n in range(1, 6)),
+        customer_name=_text(p.get("name")),
+        customer_email=_text(p.get("email")),
+        customer_mobile=_text(p.get("mobile_number")),
+        authorize=p.get("authorize") in _AUTHORIZE,
+        channel=_text(p.get("channel")),
+        embedded=p.get("embeddedPayment") is True,
+        notes=_notes(p, amount),
+    )
+
+
+def create_checkout(call: Call) -> Reply:
+    new = new_checkout(call.payload)
+    refusal = magic_error(new.amount)
+    if refusal is not None:
+        raise refusal
+    checkout = call.domain.checkouts.create(call.merchant, new)
+    return Reply(body=checkout_answer(checkout, call.base_url, call.operation.success_message))
+
+
+def transaction_enquiry(call: Call) -> Reply:
+    by_reference = str(call.payload.get("isOrderReference", "0")).lower() in _TRUE
+    found = call.domain.checkouts.enquire(call.merchant, call.params["reference"], by_reference)
+    if found is None:
+        return Reply(status=404, body=dict(NOT_FOUND))
+    named, attempts = found
+    records = [transaction_record(c) for c in attempts]
+    return Reply(body={"status": True, "message": call.operation.success_message,
+                       "data": transaction_record(named), "results": records})
+
+
+def capture_authorization(call: Call) -> Reply:
+    p = call.payload
+    checkout = call.domain.checkouts.capture(call.merchant, str(p["paymentToken"]), _amount(p["amount"]))
+    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
+                       "response": transaction_record(checkout)})
+
+
+def cancel_authorization(call: Call) -> Reply:
+    call.domain.checkouts.void(call.merchant, call.params["token"])
+    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message})

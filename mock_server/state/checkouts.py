@@ -1,0 +1,421 @@
+"""Payment-gateway checkouts: a session the customer pays through, and the transaction it becomes.
+
+One checkout is one attempt: the customer pays, is declined, cancels, or lets the session expire;
+a merchant retrying an order opens a new checkout with the same order reference, and the enquiry
+by reference lists every attempt. Statuses (:class:`~hesabe_spec.enums.TransactionStatus`) only
+move forward::
+
+    PENDING --pay--> SUCCESSFUL --refunds approved for all of it--> REFUNDED (as the enquiry shows it)
+       |  \\--pay (authorize)--> AUTHORIZED --capture--> SUCCESSFUL
+       |                            \\--void--> CANCELLED
+       \\--decline / cancel / fail / session expired--> FAILED
+
+The hosted page and the control plane pay through :meth:`CheckoutService.pay`, so a payment looks
+the same however it was made; capture and void are the only other ways a stored status moves.
+Every transition runs the ``on_change`` hooks (the webhook sender) after it is stored.
+
+Refunds are the Merchant API's (:mod:`mock_server.state.refunds`): :meth:`CheckoutService.find_paid`
+is the checkout family's :data:`~mock_server.state.refundable.PaidLookup`, so a captured checkout
+is refunded by its transaction token like a paid invoice, and the refunds stay the one record of
+what was given back. :meth:`CheckoutService.reported` reads them: a SUCCESSFUL checkout whose
+approved refunds cover what was captured is reported REFUNDED (the enquiry, the control plane).
+
+Magic values, so a merchant can reach every branch without a browser (docs/checkout.md):
+
+* an amount of ``999.<code>`` (``999.000``, ``999.422`` ... ``999.507``) makes ``POST /checkout``
+  answer that error code;
+* a customer ``name`` equal to a result code (``NOT CAPTURED``, ``EXPIRED_CARD``, ``CANCELED``,
+  ``ACCEPT`` ...) gives that result when the checkout is paid, unless the payment itself names
+  another (a declining test card, the control plane's ``result_code``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import (
+    CallbackMethod,
+    GatewayErrorCode,
+    PaymentType,
+    ResultCode,
+    ServiceType,
+    TransactionStatus,
+)
+from mock_server.clock import KUWAIT, Clock
+from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.state import keys
+from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, masked
+from mock_server.state.commands import NewCheckout
+from mock_server.state.errors import DomainError, NotFound
+from mock_server.state.models import Checkout
+from mock_server.state.payments import PaymentRefused
+from mock_server.state.refundable import PaidTransaction
+from mock_server.state.refunds import RefundService
+from mock_server.state.store import KeyConflict, Store
+
+__all__ = [
+    "CAPTURE_WINDOW",
+    "DEFAULT_TTL",
+    "HOSTED_METHODS",
+    "OUTCOMES",
+    "CheckoutHook",
+    "CheckoutRefused",
+    "CheckoutService",
+    "GatewayRefusal",
+    "callback_method",
+    "magic_error",
+    "methods_for",
+]
+
+log = logging.getLogger("hesabe_mock.checkouts")
+
+Outcome = Literal["success", "failure", "cancelled", "expired"]
+OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled", "expired")
+#: ``(merchant, checkout as now stored, its status before)`` after every change
+CheckoutHook = Callable[[Merchant, Checkout, str], None]
+
+#: how long a session can be paid: not documented; KNET's own pages time out in minutes
+DEFAULT_TTL = 30 * 60
+#: how long an authorization stays capturable (merchant profile ``capture_duration``; mock: 7 days)
+CAPTURE_WINDOW = 7 * 24 * 3600
+#: what the hosted page offers for ``paymentType`` 0 (the customer chooses; mock's choice)
+HOSTED_METHODS: tuple[int, ...] = (PaymentType.KNET, PaymentType.MPGS, PaymentType.APPLE_PAY)
+#: the payment types that go through KNET (the callback's ``method`` 1); the rest are MPGS (2)
+_KNET_TYPES = frozenset({PaymentType.KNET, PaymentType.KNET_DEBIT_APPLE_PAY,
+                         PaymentType.KNET_CREDIT_APPLE_PAY, PaymentType.KNET_APPLE_PAY_INTL})
+_DEFAULT_RESULT = {"success": ResultCode.CAPTURED, "failure": ResultCode.NOT_CAPTURED,
+                   "cancelled": ResultCode.CANCELED, "expired": ResultCode.NOT_CAPTURED}
+#: the attempts that settled an order: money taken, reserved, or taken and given back
+_SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED})
+_MAGIC_WHOLE = Decimal(999)
+_KEY_RETRIES = 8
+
+
+class GatewayRefusal(DomainError):
+    """A refusal carrying one of the gateway's codes (``message`` defaults to the code's text).
+
+    ``plain``: answered in plain JSON even on an encrypted operation (as when the merchant is not
+    known). ``http_status`` is the mock's choice; no source states Hesabe's.
+    """
+
+    def __init__(self, code: int, message: str | None = None,
+                 field_errors: dict[str, list[str]] | None = None, *, http_status: int | None = None,
+                 plain: bool = False) -> None:
+        text = message or (GatewayErrorCode(code).text if code in GatewayErrorCode._value2member_map_ else "")
+        super().__init__(text, field_errors)
+        self.code = code
+        self.plain = plain
+        self.http_status = http_status or _HTTP_STATUS.get(code) or 400
+
+
+#: HTTP status of each code (the mock's choice): 422 for field errors, 401 for an unknown
+#: merchant, 403 for a service not enabled, 400 for the rest; never 5xx, which would read as an
+#: outage (and make clients retry) although nothing failed
+_HTTP_STATUS: dict[int, int] = {GatewayErrorCode.INVALID_INPUT: 422, GatewayErrorCode.INVALID_MERCHANT: 401,
+                GatewayErrorCode.INVALID_MERCHANT_LOGIN: 401, GatewayErrorCode.INVALID_MERCHANT_SERVICE: 403}
+
+
+class CheckoutRefused(PaymentRefused):
+    """The control plane or the page asked for something the checkout cannot do now. ``reason``:
+    ``completed``, ``expired``, ``payment_type``, ``outcome``, ``result_code``."""
+
+
+def magic_error(amount: str) -> GatewayRefusal | None:
+    """The refusal a magic amount (``999.<code>``) asks for, or None."""
+    value = Decimal(amount)
+    if value.to_integral_value(rounding="ROUND_FLOOR") != _MAGIC_WHOLE:
+        return None
+    code = int((value - _MAGIC_WHOLE) * 1000)
+    if code not in GatewayErrorCode._value2member_map_:
+        return None
+    if code == GatewayErrorCode.INVALID_INPUT:
+        errors = {"amount": ["The amount is invalid (magic amount 999.422)."]}
+        return GatewayRefusal(code, field_errors=errors)
+    # an unknown merchant cannot be answered encrypted: 501 comes back in plain JSON, as the real one
+    return GatewayRefusal(code, plain=code == GatewayErrorCode.INVALID_MERCHANT)
+
+
+def methods_for(payment_type: int) -> tuple[int, ...]:
+    """The methods the page offers for a checkout's ``paymentType``."""
+    return HOSTED_METHODS if payment_type == PaymentType.HOSTED else (payment_type,)
+
+
+def callback_method(payment_type: int | None) -> int:
+    """The callback's ``method``: 1 for the KNET rails, 2 (MPGS) for everything else."""
+    return CallbackMethod.KNET if payment_type in _KNET_TYPES else CallbackMethod.MPGS
+
+
+def _magic_result(name: str | None) -> ResultCode | None:
+    wanted = (name or "").strip().upper()
+    return next((code for code in ResultCode if code.value == wanted), None)
+
+
+@dataclass
+class CheckoutService:
+    """Checkouts on a store, changed under one lock so a page and the control plane cannot race."""
+
+    store: Store
+    clock: Clock
+    merchants: MerchantRegistry
+    ttl: float = DEFAULT_TTL
+    on_change: list[CheckoutHook] = field(default_factory=list)
+    #: the Merchant API's refunds: what they gave back decides whether a checkout reads REFUNDED
+    refunds: RefundService | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    # -- create ------------------------------------------------------------------------------
+    def create(self, merchant: Merchant, new: NewCheckout) -> Checkout:
+        now = self.clock.time()
+        for _attempt in range(_KEY_RETRIES):
+            checkout = Checkout(
+                merchant_id=merchant.merchant_id, token=keys.transaction_token(merchant.merchant_code, now),
+                session=keys.checkout_session(), amount=new.amount, currency=new.currency,
+                payment_type=new.payment_type, response_url=new.response_url, failure_url=new.failure_url,
+                created_at=self.clock.stamp(), expires_at=now + self.ttl, order_reference=new.order_reference,
+                version=new.version, webhook_url=new.webhook_url, variables=new.variables,
+                customer_name=new.customer_name, customer_email=new.customer_email,
+                customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
+                embedded=new.embedded, notes=new.notes,
+            )
+            try:
+                return self.store.insert_checkout(checkout)
+            except KeyConflict:
+                continue
+        raise RuntimeError("could not draw a unique checkout token")  # pragma: no cover - 10^12 space
+
+    # -- look-ups ----------------------------------------------------------------------------
+    def merchant_of(self, checkout: Checkout) -> Merchant:
+        merchant = self.merchants.by_id(checkout.merchant_id)
+        if merchant is None:  # pragma: no cover - checkouts are only created for known merchants
+            raise NotFound(f"No merchant with id {checkout.merchant_id}")
+        return merchant
+
+    def find(self, token: str) -> Checkout:
+        """Any merchant's checkout by its transaction token (the control plane), else NotFound."""
+        with self._lock:
+            found = self.store.find_checkout(token)
+            if found is None:
+                raise NotFound(f"No checkout with token {token}")
+            return self._settled(found)
+
+    def by_session(self, session: str) -> Checkout | None:
+        """The checkout a payment page is for (any merchant: the page is public)."""
+        with self._lock:
+            found = self.store.find_checkout_by_session(session)
+            return None if found is None else self._settled(found)
+
+    def of_merchant(self, merchant: Merchant, token: str) -> Checkout | None:
+        """The merchant's checkout with this token; None for another merchant's or an unknown one."""
+        with self._lock:
+            found = self.store.find_checkout(token)
+            if found is None or found.merchant_id != merchant.merchant_id:
+                return None
+            return self._settled(found)
+
+    def attempts(self, merchant: Merchant, order_reference: str) -> list[Checkout]:
+        """Every checkout of the merchant for an order reference, oldest first."""
+        with self._lock:
+            return [self._settled(c) for c in self.store.checkouts_by_reference(merchant.merchant_id,
+                                                                                order_reference)]
+
+    def enquire(self, merchant: Merchant, key: str,
+                by_reference: bool) -> tuple[Checkout, list[Checkout]] | None:
+        """The enquiry: the transaction named and every attempt of its order reference (oldest
+        first); by reference, the one that settled the order (money taken, reserved or refunded;
+        the latest such), else the latest attempt. None when nothing matches."""
+        if by_reference:
+            found = [self.reported(c) for c in self.attempts(merchant, key)]
+            if not found:
+                return None
+            settled = [c for c in found if c.status in _SETTLED]
+            return (settled or found)[-1], found
+        checkout = self.of_merchant(merchant, key)
+        if checkout is None:
+            return None
+        if not checkout.order_reference:
+            return self.reported(checkout), [self.reported(checkout)]
+        attempts = self.attempts(merchant, checkout.order_reference)
+        return self.reported(checkout), [self.reported(c) for c in attempts]
+
+    def is_expired(self, checkout: Checkout) -> bool:
+        return checkout.status == TransactionStatus.PENDING and self.clock.time() >= checkout.expires_at
+
+    def _settled(self, checkout: Checkout) -> Checkout:
+        """``checkout``, failed and stored as such if its session ran out while pending (under the lock)."""
+        if not self.is_expired(checkout):
+            return checkout
+        return self._store(checkout, replace(checkout, status=TransactionStatus.FAILED,
+                                             result_code=ResultCode.NOT_CAPTURED.value))
+
+    def _store(self, before: Checkout, after: Checkout) -> Checkout:
+        """Write ``after`` (``before`` changed), then tell the hooks."""
+        self.store.update_checkout(after)
+        merchant = self.merchant_of(after)
+        for hook in list(self.on_change):
+            try:
+                hook(merchant, after, before.status)
+            except Exception:  # a broken webhook sender must never undo or fail a payment
+                log.exception("checkout hook %r failed", hook)
+        return after
+
+    # -- paying ------------------------------------------------------------------------------
+    def pay(self, token: str, outcome: str = "success", *, result_code: str | None = None,
+            payment_type: int | str | None = None, card: CardEntry | None = None) -> Checkout:
+        """The customer completes the page: ``success``, ``failure`` (declined by the bank),
+        ``cancelled`` (by the customer) or ``expired`` (the session ends now).
+
+        ``result_code`` names the result (it must agree with the outcome); ``payment_type`` the
+        method used (default: the requested one, or the first the page offers); ``card`` the test
+        card typed into the form, whose documented outcome decides a success.
+        """
+        if outcome not in OUTCOMES:
+            raise CheckoutRefused("outcome", f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+        with self._lock:
+            checkout = self.find(token)
+            if checkout.status != TransactionStatus.PENDING:
+                raise CheckoutRefused("completed", f"Checkout {token} is already {checkout.status}")
+            if outcome == "expired":
+                if result_code is not None:
+                    raise CheckoutRefused("result_code", "an expired session has no result code to choose")
+                return self._store(checkout, replace(
+                    checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
+                    result_code=_DEFAULT_RESULT["expired"].value))
+            method = self._method(checkout, payment_type)
+            result = self._result(checkout, outcome, result_code, method, card)
+            return self._store(checkout, self._completed(checkout, method, result, card))
+
+    def _method(self, checkout: Checkout, payment_type: int | str | None) -> int:
+        offered = methods_for(checkout.payment_type)
+        if payment_type is None or payment_type == "":
+            return offered[0]
+        try:
+            method = int(str(payment_type).strip())
+        except ValueError:
+            why = f"payment_type must be a number, got {payment_type!r}"
+            raise CheckoutRefused("payment_type", why) from None
+        if method not in offered:
+            shown = ", ".join(str(m) for m in offered)
+            raise CheckoutRefused("payment_type", f"Payment type {method} is not offered for this checkout "
+                                                  f"(offered: {shown})")
+        return method
+
+    def _result(self, checkout: Checkout, outcome: str, result_code: str | None, method: int,
+                card: CardEntry | None) -> ResultCode:
+        if result_code is not None:
+            try:
+                chosen = ResultCode(result_code)
+            except ValueError:
+                known = ", ".join(code.value for code in ResultCode)
+                why = f"unknown result_code {result_code!r}; known: {known}"
+                raise CheckoutRefused("result_code", why) from None
+            if chosen.successful != (outcome == "success"):
+                why = f"result_code {chosen.value} does not fit outcome {outcome}"
+                raise CheckoutRefused("result_code", why)
+            return self._authorized(checkout, chosen)
+        if outcome != "success":
+            return _DEFAULT_RESULT[outcome]
+        if card is not None and method in CARD_METHODS:
+            from_card = card_result(method, card)
+            if not from_card.successful:
+                return from_card
+        return self._authorized(checkout, _magic_result(checkout.customer_name) or ResultCode.CAPTURED)
+
+    @staticmethod
+    def _authorized(checkout: Checkout, result: ResultCode) -> ResultCode:
+        """An authorize-only checkout that succeeds is AUTHORIZED, whatever success was named."""
+        return ResultCode.AUTHORIZED if checkout.authorize and result.successful else result
+
+    def _completed(self, checkout: Checkout, method: int, result: ResultCode,
+                   card: CardEntry | None) -> Checkout:
+        knet = callback_method(method) == CallbackMethod.KNET
+        if result == ResultCode.AUTHORIZED:
+            status = TransactionStatus.AUTHORIZED
+        else:
+            status = TransactionStatus.SUCCESSFUL if result.successful else TransactionStatus.FAILED
+        number = card.number if card is not None and method in CARD_METHODS else ""
+        return replace(
+            checkout, status=status.value, result_code=result.value, paid_type=method,
+            paid_on=self.clock.stamp(),
+            payment_id=("100" + keys.digits(15)) if knet else keys.digits(12),
+            transaction_id=keys.digits(15) if knet else keys.digits(12),
+            track_id=keys.digits(8) if knet else None, terminal=keys.digits(6) if knet else None,
+            auth_code=keys.digits(6) if result.successful else None,
+            card_type=brand(number, method) if number or knet else None,
+            card_masked=masked(number) if number else None,
+            captured_amount=checkout.amount if status == TransactionStatus.SUCCESSFUL else None,
+        )
+
+    # -- after the payment -------------------------------------------------------------------
+    def capture(self, merchant: Merchant, token: str, amount: str) -> Checkout:
+        """Take ``amount`` (at most what was authorized) of an AUTHORIZED checkout."""
+        with self._lock:
+            checkout = self.of_merchant(merchant, token)
+            if checkout is None:
+                raise GatewayRefusal(GatewayErrorCode.INVALID_PAYMENT_TOKEN)
+            if checkout.status != TransactionStatus.AUTHORIZED:
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            authorized_on = self._epoch(checkout.paid_on)
+            if authorized_on is not None and self.clock.time() > authorized_on + CAPTURE_WINDOW:
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            if Decimal(amount) > Decimal(checkout.amount):
+                raise GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors={
+                    "amount": [f"The amount may not be greater than the authorized {checkout.amount}."]})
+            partial = Decimal(amount) < Decimal(checkout.amount)
+            result = ResultCode.PARTIALLY_CAPTURED if partial else ResultCode.CAPTURED
+            captured = replace(checkout, status=TransactionStatus.SUCCESSFUL.value, result_code=result.value,
+                               captured_amount=format_amount(amount))
+            return self._store(checkout, captured)
+
+    def void(self, merchant: Merchant, token: str) -> Checkout:
+        """Cancel an AUTHORIZED checkout that was not captured (the reservation is released)."""
+        with self._lock:
+            checkout = self.of_merchant(merchant, token)
+            if checkout is None:
+                raise GatewayRefusal(400, "Invalid Token", http_status=404)
+            if checkout.status != TransactionStatus.AUTHORIZED:
+                raise GatewayRefusal(400, "Invalid Request")
+            return self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+
+    # -- refunds (the Merchant API's; see the module docstring) ---------------------------------
+    def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:
+        """The merchant's captured (SUCCESSFUL) checkout by its transaction token, as a refund
+        needs it; None for anything else (unknown, another merchant's, pending, failed,
+        authorized only, voided). A :data:`~mock_server.state.refundable.PaidLookup`."""
+        with self._lock:
+            found = self.store.find_checkout(token)
+            if found is None or found.merchant_id != merchant_id:
+                return None
+            checkout = self._settled(found)
+        if checkout.status != TransactionStatus.SUCCESSFUL:
+            return None
+        return PaidTransaction(
+            merchant_id=merchant_id, token=checkout.token,
+            amount=checkout.captured_amount or checkout.amount, kind="checkout", record_id=checkout.id,
+            order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
+            payment_type_id=checkout.paid_type or checkout.payment_type,
+            service_type_id=ServiceType.PAYMENT_GATEWAY.value,
+        )
+
+    def reported(self, checkout: Checkout) -> Checkout:
+        """``checkout`` as the enquiry reports it: a SUCCESSFUL one whose approved refunds cover what
+        was captured reads REFUNDED (a view; the stored record keeps SUCCESSFUL)."""
+        if checkout.status != TransactionStatus.SUCCESSFUL or self.refunds is None:
+            return checkout
+        captured = checkout.captured_amount or checkout.amount
+        if not self.refunds.balance(checkout.merchant_id, checkout.token, captured).fully_refunded:
+            return checkout
+        return replace(checkout, status=TransactionStatus.REFUNDED.value)
+
+    @staticmethod
+    def _epoch(stamp: str | None) -> float | None:
+        """A Kuwait ``YYYY-MM-DD HH:MM:SS`` stamp as epoch seconds."""
+        if not stamp:
+            return None
+        return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=KUWAIT).timestamp()

@@ -1,0 +1,113 @@
+"""The payment gateway's hosted page in headless chromium, with a merchant on another origin.
+
+The merchant here is the least a shop needs: a checkout, then pages at its responseUrl and
+failureUrl that read the callback with the reference client. Chromium follows the mock's 302 back
+across origins, which the page's Content-Security-Policy must allow (``form-action``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from hesabe_spec.client import HesabeClient
+from mock_server.app import create_app
+from mock_server.runtime import MockRuntime
+from mock_server.testing import serve_app as serve
+
+pytestmark = pytest.mark.browser
+
+
+class Shop:
+    """A mock server and a merchant site beside it (two origins on loopback)."""
+
+    def __init__(self, mock_url: str, mock: MockRuntime, shop_url: str) -> None:
+        self.mock_url, self.mock, self.url = mock_url, mock, shop_url
+        self.client = HesabeClient(base_url=mock_url)
+
+    def checkout(self, **fields: Any) -> Any:
+        values = {"order_reference_number": "ORD-42", "name": "Fatima Ali", **fields}
+        return self.client.checkout("24.750", response_url=f"{self.url}/thanks?order=42",
+                                    failure_url=f"{self.url}/failed", **values)
+
+
+def _merchant_app(parse: list[HesabeClient]) -> Starlette:
+    async def landing(request: Request) -> HTMLResponse:
+        result = parse[0].parse_callback_url(str(request.url))
+        return HTMLResponse(f'<h1 id="outcome">{"paid" if result.successful else "not paid"}</h1>'
+                            f'<p id="code">{result.result_code}</p><p id="token">{result.payment_token}</p>'
+                            f'<p id="order">{request.query_params.get("order", "")}</p>')
+
+    return Starlette(routes=[Route("/thanks", landing), Route("/failed", landing)])
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[Shop]:
+    holder: list[HesabeClient] = []
+    app = create_app()
+    with serve(app) as mock_url, serve(_merchant_app(holder)) as shop_url:
+        site = Shop(mock_url, app.state.mock, shop_url)
+        holder.append(site.client)
+        yield site
+        site.client.close()
+
+
+def test_one_click_pays_with_the_prefilled_test_card(page: Any, shop: Shop, screenshot_dir: Path) -> None:
+    session = shop.checkout()
+    page.goto(session.payment_url)
+    assert page.title() == "Secure payment"
+    assert page.locator(".amount").inner_text().split() == ["24.750", "KWD"]
+    assert page.locator("section.method h3").all_inner_texts() == ["KNET", "Visa/MasterCard", "Apple Pay"]
+    assert page.locator("#card_number-1").input_value() == "8888880000000001"
+    page.screenshot(path=str(screenshot_dir / "checkout-en.png"), full_page=True)
+    page.get_by_role("button", name="Pay with KNET").click()
+    page.wait_for_url(f"{shop.url}/thanks?order=42&data=*")
+    assert page.locator("#outcome").inner_text() == "paid"
+    assert page.locator("#code").inner_text() == "CAPTURED"
+    assert page.locator("#token").inner_text() == session.token
+    assert page.locator("#order").inner_text() == "42"  # the merchant's own query survives
+    assert shop.client.get_transaction(session.token).transaction.status == "SUCCESSFUL"
+
+
+def test_decline_and_cancel_go_to_the_failure_url(page: Any, shop: Shop) -> None:
+    for button, code in (("Decline", "NOT CAPTURED"), ("Cancel and return to the merchant", "CANCELED")):
+        session = shop.checkout()
+        page.goto(session.payment_url)
+        page.get_by_role("button", name=button).first.click()
+        page.wait_for_url(f"{shop.url}/failed?data=*")
+        assert page.locator("#outcome").inner_text() == "not paid"
+        assert page.locator("#code").inner_text() == code
+        assert shop.client.get_transaction(session.token).transaction.status == "FAILED"
+
+
+def test_a_typed_card_gets_its_documented_outcome_in_arabic(page: Any, shop: Shop,
+                                                            screenshot_dir: Path) -> None:
+    session = shop.checkout(payment_type=2)
+    page.goto(session.payment_url + "&lang=ar")
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    assert page.locator("#card_number-2").input_value() == "4012001037141112"
+    page.screenshot(path=str(screenshot_dir / "checkout-ar.png"), full_page=True)
+    page.fill("#expiry-2", "04/27")  # the MPGS test expiry for an expired card
+    page.get_by_role("button", name="ادفع عبر Visa/MasterCard").click()
+    page.wait_for_url(f"{shop.url}/failed?data=*")
+    assert page.locator("#code").inner_text() == "EXPIRED_CARD"
+
+
+def test_the_page_runs_no_script_and_a_finished_session_leads_back(page: Any, shop: Shop) -> None:
+    session = shop.checkout()
+    page.goto(session.payment_url)
+    assert page.evaluate("document.scripts.length") == 0
+    page.get_by_role("button", name="Pay with KNET").click()
+    page.wait_for_url(f"{shop.url}/thanks*")
+    page.goto(session.payment_url)  # the customer comes back to the page
+    assert page.locator("h1").inner_text() == "This payment is complete"
+    page.get_by_role("link", name="Return to the merchant").click()
+    page.wait_for_url(f"{shop.url}/thanks*")
+    assert page.locator("#code").inner_text() == "CAPTURED"
