@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml
 	@mkdir -p .cache; s=$$(date +%s); \
 	  { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
-	  $(BIN)/python -m pip install --quiet -e '.[all,dev]' && \
+	  $(BIN)/python -m pip install --quiet -e '.[all,dev,browser]' && \
 	  echo "  install .venv: $$(( $$(date +%s) - s )) s" > .cache/install-seconds.txt
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the project with every extra and the dev tools
+install: $(STAMP)  ## create .venv and install the project with every extra, the dev tools and playwright
 
 mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(PORT)
 	$(BIN)/hesabe-mock --host $(HOST) --port $(PORT)

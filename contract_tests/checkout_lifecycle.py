@@ -3,13 +3,15 @@
 Rules: open a checkout for a new order or for another attempt at an order already seen (plain or
 authorize-only); complete one as the customer would (pay, decline, cancel, let it expire) through
 the mock's control plane, which answers the redirect a browser would follow; capture or void an
-authorization; enquire by transaction token and by order reference.
+authorization; refund a captured one in full through the Merchant API (approved through the
+control plane); enquire by transaction token and by order reference.
 
 What must hold (:data:`CHECKOUT_RULES`): the callback decrypts with the merchant's keys, goes to
 ``responseUrl`` exactly when the payment succeeded, and matches the enquiry (token, amount,
 status); a transaction's status never moves backwards; an order with no paid attempt is never
 reported paid, and a declined attempt is never captured; the enquiry by reference lists every
-attempt, oldest first. On a target without the control plane (a live gateway) only opening and
+attempt, oldest first; only a captured checkout can be refunded, and once refunded in full it
+reads REFUNDED. On a target without the control plane (a live gateway) only opening and
 enquiring run, and every checkout must stay PENDING.
 """
 
@@ -28,7 +30,7 @@ from contract_tests.control import ControlPlane
 from contract_tests.findings import Finding
 from contract_tests.session import ContractSession
 from contract_tests.strategies import valid_payloads
-from hesabe_spec.enums import PaymentType, ResultCode
+from hesabe_spec.enums import PaymentType, RefundMethod, ResultCode
 from hesabe_spec.enums import TransactionStatus as Status
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.validation import validate_outbound
@@ -43,6 +45,7 @@ CHECKOUT_RULES = {
     "declined_never_captured": "an order with no paid attempt is never reported paid; a declined one never "
                                "captured",
     "enquiry_lists_attempts": "the enquiry by order reference lists every attempt, oldest first",
+    "refunded_in_enquiry": "only a captured checkout can be refunded; refunded in full, it reads REFUNDED",
 }
 
 #: status -> the statuses it may be seen in next (itself included)
@@ -55,7 +58,8 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     Status.REFUNDED: frozenset({Status.REFUNDED}),
 }
 _PAID = frozenset({Status.SUCCESSFUL, Status.AUTHORIZED, Status.REFUNDED})
-#: what the customer does, and the status it leads to (an authorize-only success: AUTHORIZED)
+#: what the customer does, and the status it leads to (an authorize-only success: AUTHORIZED);
+#: success first, the simplest draw, so that runs reach capture, void and refund
 _OUTCOMES = {"success": Status.SUCCESSFUL, "failure": Status.FAILED, "cancelled": Status.FAILED,
              "expired": Status.FAILED}
 _FAILURE_CODES = [None, *(code.value for code in ResultCode if not code.successful and code != "CANCELED")]
@@ -72,6 +76,8 @@ class ModelCheckout:
     status: str = Status.PENDING
     #: the statuses the enquiry showed, in order
     seen: list[str] = field(default_factory=list)
+    #: a full refund was asked for (approved or not, nothing is left to ask for)
+    refund_asked: bool = False
 
 
 class CheckoutLifecycle(RuleBasedStateMachine):
@@ -131,7 +137,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
     # -- the customer ----------------------------------------------------------------------------
 
     @precondition(lambda self: self.control.can_pay is not False)
-    @rule(token=checkouts, outcome=st.sampled_from(sorted(_OUTCOMES)),
+    @rule(token=checkouts, outcome=st.sampled_from(list(_OUTCOMES)),
           failure=st.sampled_from(_FAILURE_CODES))
     def complete(self, token: str, outcome: str, failure: str | None) -> None:
         checkout = self.model[token]
@@ -210,6 +216,29 @@ class CheckoutLifecycle(RuleBasedStateMachine):
                               context={"why": f"the checkout is {checkout.status}, not AUTHORIZED"})
         self._enquire_token(checkout)
 
+    @precondition(lambda self: any(c.status != Status.PENDING for c in self.model.values()))
+    @rule(data=st.data())
+    def refund(self, data: st.DataObject) -> None:
+        """A full refund of a completed transaction (the Merchant API's ``create_refund``):
+        accepted only for a captured checkout not refunded yet, then approved through the control
+        plane. Drawn among completed checkouts (a pending one is refused like a failed one),
+        captured ones first: the simplest draw, so runs reach an accepted refund."""
+        completed = [c for c in self.model.values() if c.status != Status.PENDING]
+        done = [c.token for c in sorted(completed, key=lambda c: (c.status != Status.SUCCESSFUL, c.token))]
+        token = data.draw(st.sampled_from(done), label="token")
+        checkout = self.model[token]
+        payload = {"token": token, "refundMethod": RefundMethod.FULL.value}
+        if checkout.status != Status.SUCCESSFUL or checkout.refund_asked:
+            why = "asked already" if checkout.refund_asked else f"the checkout is {checkout.status}"
+            self.session.call("create_refund", payload, intent="refused", context={"why": why})
+            return
+        ex = self.session.call("create_refund", payload, context={"why": "a captured checkout"})
+        checkout.refund_asked = True
+        refund_id = ex.response.get("id") if isinstance(ex.response, dict) else None
+        if isinstance(refund_id, int) and self.control.decide_refund(refund_id, approve=True):
+            checkout.status = Status.REFUNDED
+        self._enquire_token(checkout)
+
     # -- the enquiry -----------------------------------------------------------------------------
 
     def _enquire_token(self, checkout: ModelCheckout) -> dict[str, Any]:
@@ -227,6 +256,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
                                   status, checkout.token)
         if status != checkout.status:
             rule = "declined_never_captured" if status in _PAID and checkout.status not in _PAID else \
+                "refunded_in_enquiry" if Status.REFUNDED in (status, checkout.status) else \
                 "callback_matches_enquiry"
             raise self._violation("transaction_enquiry", rule, checkout.status, status, checkout.token)
 

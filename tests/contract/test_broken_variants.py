@@ -348,3 +348,32 @@ def test_an_enquiry_that_forgets_an_attempt_is_caught() -> None:
 
     session, _res = session_for(_patched_enquiry(create_app(), first_one_forgotten))
     assert "enquiry_lists_attempts" in run_machine(session, checkout_machine(session), stateful_step_count=30)
+
+
+def test_a_full_refund_the_enquiry_ignores_is_caught() -> None:
+    app = create_app()
+    app.state.mock.checkouts.reported = lambda checkout: checkout  # refunds never show
+    session, _res = session_for(app)
+    # it takes a paid checkout refunded, approved and read back: more runs than the other variants
+    assert "refunded_in_enquiry" in run_machine(session, checkout_machine(session), stateful_step_count=30,
+                                                max_examples=60)
+
+
+def test_refunding_a_declined_checkout_is_caught() -> None:
+    app = create_app()
+    checkouts = app.state.mock.checkouts
+
+    def declined_too(merchant_id: int, token: str) -> Any:
+        found = checkouts.store.find_checkout(token)
+        if found is None or found.status != "FAILED":
+            return None
+        checkouts.store.update_checkout(dataclasses.replace(found, status="SUCCESSFUL"))
+        try:  # the lookup as if the payment had gone through
+            return checkouts.find_paid(merchant_id, token)
+        finally:
+            checkouts.store.update_checkout(found)
+
+    app.state.mock.refunds.lookups.append(declined_too)
+    session, _res = session_for(app)
+    assert "refusal_honoured" in run_machine(session, checkout_machine(session), stateful_step_count=30,
+                                             max_examples=60)
