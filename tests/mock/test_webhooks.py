@@ -405,6 +405,8 @@ def test_checkout_webhook_is_retried_until_answered(mock: MockRuntime) -> None:
     with Receiver(fail_first=2) as failing:
         mock.checkouts.pay(checkout(mock, failing.url), "success")
         hits = failing.wait_for(3)
+        # the receiver has answered; the sender records "delivered" a moment later
+        assert hooks(mock).wait_idle(5)
     assert [h.answered for h in hits] == [500, 500, 200]
     assert hooks(mock).deliveries()[-1]["state"] == "delivered"
 
