@@ -8,7 +8,7 @@ file names, the contract suite's strategies. A fact about an endpoint is written
 * ``"merchant_api"`` - ``merchantapisandbox.hesabe.com/api/v1`` (invoices, refunds, profile; Bearer
   + ``accessCode``)
 * ``"gateway"``      - the payment gateway, ``sandbox.hesabe.com`` (checkout, transaction enquiry,
-  capture and void; ``accessCode`` alone identifies the merchant)
+  capture and void, saved cards; ``accessCode`` alone identifies the merchant)
 
 ``payload_in`` says where the payload travels:
 
@@ -36,7 +36,8 @@ __all__ = [
 
 PayloadIn = Literal["plain", "body", "query", "none"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
-Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile", "checkout"]
+Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile", "checkout",
+                 "saved_cards", "reports"]
 Host = Literal["merchant_api", "gateway"]
 Auth = Literal["none", "bearer", "access_code"]
 
@@ -213,6 +214,16 @@ OPERATIONS: dict[str, Operation] = {
         _op("cancel_refund", "DELETE", "/api/v1/refund/{id}", "refunds", "delete", "body",
             "Refund requests", "docs delete-refund-cancel, decrypted ciphertext (high; the prose says "
             "\"Refund cancelled successfully\")", "Cancel a pending refund request."),
+        _op("list_open_invoice_customers", "GET", "/api/v1/open-invoice/customers/{id}", "open_invoices",
+            "read", "query", "Open Invoice Customers", "not published (the merchant app reads only "
+            "response.customer_details); chosen (low)",
+            "Who paid an open invoice: one page of its customers' payments.", query_filters=("page",)),
+        _op("get_transactions_report", "GET", "/api/v1/report/transactions", "reports", "read", "query",
+            "Transaction Report", "not published (a third-party SDK and the merchant app call the path); "
+            "chosen (low)",
+            "Every payment, whatever took it (invoice, open invoice, checkout, saved card): stats "
+            "(unless nostats) and one page of transactions.",
+            query_filters=("fromDate", "toDate", "page", "nostats", "search")),
         _op("get_profile", "GET", "/api/v1/profile", "profile", "read", "query",
             "Profile details", "not published (the docs print only the inner object); chosen (low)",
             "The merchant's profile: business, bank and commission details."),
@@ -231,6 +242,20 @@ OPERATIONS: dict[str, Operation] = {
         _op("cancel_authorization", "DELETE", "/api/cancel/{token}", "checkout", "delete", "none",
             "Authorization cancelled.", "inferred from the subscription-cancel answer (low)",
             "Void an authorized payment that was not captured.", host="gateway"),
+        # -- saved cards ("Direct Payment (MPGS)", hesabe-checkout-api.md §8.3) -------------------
+        _op("create_card_customer", "POST", "/api/direct-payment/customer", "saved_cards", "create", "body",
+            "Customer created successfully", "docs direct-payments ciphertext (high)",
+            "Register a customer whose cards can be saved (a save-card checkout) and charged.",
+            host="gateway", aliases=("/api/v2/customer",)),
+        _op("list_saved_cards", "GET", "/api/direct-payment/cards", "saved_cards", "read", "query",
+            "Customer cards fetched successfully", "docs direct-payments ciphertext (high)",
+            "A customer's saved cards (masked number, expiry, brand).", host="gateway"),
+        _op("charge_saved_card", "POST", "/api/direct-payment/charge-card", "saved_cards", "create", "body",
+            "Payment successful", "docs direct-payments ciphertext (high)",
+            "Charge a saved card without the customer: a transaction like a checkout's.", host="gateway"),
+        _op("delete_saved_card", "DELETE", "/api/direct-payment/cards/{card_id}", "saved_cards", "delete",
+            "body", "Card removed successfully", "docs direct-payments ciphertext (high)",
+            "Forget a saved card.", host="gateway"),
     )
 }
 

@@ -24,10 +24,12 @@ from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
 from mock_server.state.checkouts import CheckoutService
 from mock_server.state.invoices import InvoiceService
+from mock_server.state.ledger import Ledger
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
 from mock_server.state.refundable import invoice_payments
 from mock_server.state.refunds import RefundService
+from mock_server.state.saved_cards import SavedCardService
 from mock_server.state.store import Store
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
@@ -48,6 +50,10 @@ class Domain:
     bulk: BulkService
     checkouts: CheckoutService
     refunds: RefundService
+    #: saved-card customers, cards and charges (direct payment)
+    saved_cards: SavedCardService
+    #: every recorded payment, whatever took it (the transactions report, the enquiry)
+    ledger: Ledger
 
 
 class MockRuntime:
@@ -74,8 +80,15 @@ class MockRuntime:
         self.checkouts = CheckoutService(store, self.clock, merchants, settings.checkout_ttl,
                                          on_change=[self.webhooks.on_checkout], refunds=self.refunds)
         self.refunds.lookups.append(self.checkouts.find_paid)
+        #: saved cards: a paid save-card checkout saves its card; charges are checkouts
+        self.saved_cards = SavedCardService(store, self.clock, self.checkouts)
+        self.checkouts.card_saver = self.saved_cards.save_verified
+        #: the one ledger: every payment read from its record; open invoices' payments are refunded
+        #: through it
+        self.ledger = Ledger(store, self.refunds)
+        self.refunds.lookups.append(self.ledger.find_paid)
         self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts,
-                             self.refunds)
+                             self.refunds, self.saved_cards, self.ledger)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
         #: payment; ``on_payment_failed`` after a failure
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
@@ -90,7 +103,8 @@ class MockRuntime:
         self.hooks: list[PipelineHook] = [self.journal, self.faults, self.references,
                                           FindingsRecorder(self.findings)]
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
-        self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings]
+        self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings,
+                                          self.saved_cards.forget]
 
     def reset(self, merchant: Merchant | None = None) -> None:
         """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""

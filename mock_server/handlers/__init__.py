@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mock_server.handlers import auth, bulk_invoices, checkout, invoices, open_invoices, profile, refunds
+from mock_server.handlers import (
+    auth,
+    bulk_invoices,
+    checkout,
+    invoices,
+    open_invoices,
+    profile,
+    refunds,
+    reports,
+    saved_cards,
+)
 from mock_server.runtime import Call, PlainCall, Reply
 
 __all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
@@ -64,4 +74,10 @@ HANDLERS: dict[str, Handler] = {
     "transaction_enquiry": MerchantHandler(checkout.transaction_enquiry),
     "capture_authorization": MerchantHandler(checkout.capture_authorization),
     "cancel_authorization": MerchantHandler(checkout.cancel_authorization),
+    "list_open_invoice_customers": MerchantHandler(open_invoices.list_open_invoice_customers),
+    "get_transactions_report": MerchantHandler(reports.get_transactions_report),
+    "create_card_customer": MerchantHandler(saved_cards.create_card_customer),
+    "list_saved_cards": MerchantHandler(saved_cards.list_saved_cards),
+    "charge_saved_card": MerchantHandler(saved_cards.charge_saved_card),
+    "delete_saved_card": MerchantHandler(saved_cards.delete_saved_card),
 }

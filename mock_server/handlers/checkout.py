@@ -20,12 +20,14 @@ from mock_server.runtime import Call, Reply
 from mock_server.state.checkout_shapes import checkout_answer, transaction_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout
+from mock_server.state.serialize_ledger import enquiry_record
 
 __all__ = [
     "NOT_FOUND",
     "cancel_authorization",
     "capture_authorization",
     "create_checkout",
+    "gateway_amount",
     "new_checkout",
     "transaction_enquiry",
 ]
@@ -39,7 +41,7 @@ _AUTHORIZE = frozenset(load_schema("create_checkout.request", inline=True)["allO
 _DOCUMENTED = frozenset(request_schema("create_checkout")["properties"])
 
 
-def _amount(value: Any) -> str:
+def gateway_amount(value: Any) -> str:
     """A validated amount as 3 decimals; a value only a float could carry (NaN) is a 506."""
     try:
         return format_amount(value)
@@ -70,7 +72,7 @@ def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
 
 def new_checkout(p: dict[str, Any]) -> NewCheckout:
     """The domain's command for one validated ``POST /checkout`` payload."""
-    amount = _amount(p["amount"])
+    amount = gateway_amount(p["amount"])
     reference = p.get("orderReferenceNumber")
     return NewCheckout(
         amount=amount,
@@ -89,7 +91,18 @@ def new_checkout(p: dict[str, Any]) -> NewCheckout:
         channel=_text(p.get("channel")),
         embedded=p.get("embeddedPayment") is True,
         notes=_notes(p, amount),
+        save_card=p.get("saveCard") is True,
+        card_customer_id=_customer_id(p.get("customer_id")) if p.get("saveCard") is True else None,
     )
+
+
+def _customer_id(value: Any) -> int:
+    """A save-card session's ``customer_id``: a number or its digits (422 otherwise)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+        raise GatewayRefusal(GatewayErrorCode.INVALID_INPUT,
+                             field_errors={"customer_id": ["The selected customer id is invalid."]})
+    return int(text)
 
 
 def create_checkout(call: Call) -> Reply:
@@ -97,15 +110,24 @@ def create_checkout(call: Call) -> Reply:
     refusal = magic_error(new.amount)
     if refusal is not None:
         raise refusal
+    if new.card_customer_id is not None:
+        call.domain.saved_cards.customer(call.merchant, new.card_customer_id)  # 422 when unknown
     checkout = call.domain.checkouts.create(call.merchant, new)
     return Reply(body=checkout_answer(checkout, call.base_url, call.operation.success_message))
 
 
 def transaction_enquiry(call: Call) -> Reply:
     by_reference = str(call.payload.get("isOrderReference", "0")).lower() in _TRUE
-    found = call.domain.checkouts.enquire(call.merchant, call.params["reference"], by_reference)
+    key = call.params["reference"]
+    found = call.domain.checkouts.enquire(call.merchant, key, by_reference)
     if found is None:
-        return Reply(status=404, body=dict(NOT_FOUND))
+        # not a checkout: an invoice's or an open invoice's payment, from the one ledger
+        paid = call.domain.ledger.find(call.merchant.merchant_id, key, by_reference)
+        if not paid:
+            return Reply(status=404, body=dict(NOT_FOUND))
+        records = [enquiry_record(e) for e in paid]
+        return Reply(body={"status": True, "message": call.operation.success_message,
+                           "data": records[-1], "results": records})
     named, attempts = found
     records = [transaction_record(c) for c in attempts]
     return Reply(body={"status": True, "message": call.operation.success_message,
@@ -114,7 +136,8 @@ def transaction_enquiry(call: Call) -> Reply:
 
 def capture_authorization(call: Call) -> Reply:
     p = call.payload
-    checkout = call.domain.checkouts.capture(call.merchant, str(p["paymentToken"]), _amount(p["amount"]))
+    amount = gateway_amount(p["amount"])
+    checkout = call.domain.checkouts.capture(call.merchant, str(p["paymentToken"]), amount)
     return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
                        "response": transaction_record(checkout)})
 

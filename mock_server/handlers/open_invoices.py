@@ -7,7 +7,7 @@ from typing import Any
 from hesabe_spec.amounts import format_amount
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize
+from mock_server.state import serialize, serialize_ledger
 from mock_server.state.commands import NewOpenInvoice
 from mock_server.state.models import OpenInvoiceQuery, split_search
 
@@ -15,6 +15,7 @@ __all__ = [
     "cancel_open_invoice",
     "create_open_invoice",
     "get_open_invoice",
+    "list_open_invoice_customers",
     "list_open_invoices",
     "update_open_invoice",
 ]
@@ -72,6 +73,18 @@ def list_open_invoices(call: Call) -> Reply:
 def get_open_invoice(call: Call) -> Reply:
     item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
     return Reply(serialize.open_invoice(item, call.base_url))
+
+
+def list_open_invoice_customers(call: Call) -> Reply:
+    """Who paid an open invoice: its successful payments, newest first, a page at a time."""
+    item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
+    page = page_number(call.payload.get("page", 1))
+    paid = [serialize_ledger.payer(p) for p in reversed(item.payments)
+            if p.get("outcome") == "success" and p.get("token")]
+    rows = paid[(page - 1) * call.per_page: page * call.per_page]
+    url = call.base_url + call.operation.format_path(id=item.id)
+    block = pagination(url, page, call.per_page, len(paid), len(rows))
+    return Reply({"customer_details": {"data": rows, "pagination": block}})
 
 
 def update_open_invoice(call: Call) -> Reply:

@@ -128,6 +128,8 @@ def callback_body(checkout: Checkout, nesting: CallbackNesting = "flat") -> dict
         "method": int(callback_method(checkout.paid_type)),
         "administrativeCharge": "0",
     }
+    if checkout.save_card:
+        fields["cardId"] = checkout.card_id  # the saved card (a third-party SDK reads it; low)
     paid = checkout.status in _PAID
     head = _SUCCESS if paid else _FAILURE
     return {"status": paid, **head, "response": {"data": fields} if nesting == "nested" else fields}

@@ -45,7 +45,6 @@ from hesabe_spec.enums import (
     GatewayErrorCode,
     PaymentType,
     ResultCode,
-    ServiceType,
     TransactionStatus,
 )
 from mock_server.clock import KUWAIT, Clock
@@ -54,6 +53,7 @@ from mock_server.state import keys
 from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, masked
 from mock_server.state.commands import NewCheckout
 from mock_server.state.errors import DomainError, NotFound
+from mock_server.state.ledger import checkout_paid, is_payment
 from mock_server.state.models import Checkout
 from mock_server.state.payments import PaymentRefused
 from mock_server.state.refundable import PaidTransaction
@@ -65,6 +65,7 @@ __all__ = [
     "DEFAULT_TTL",
     "HOSTED_METHODS",
     "OUTCOMES",
+    "CardSaver",
     "CheckoutHook",
     "CheckoutRefused",
     "CheckoutService",
@@ -80,6 +81,8 @@ Outcome = Literal["success", "failure", "cancelled", "expired"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled", "expired")
 #: ``(merchant, checkout as now stored, its status before)`` after every change
 CheckoutHook = Callable[[Merchant, Checkout, str], None]
+#: ``(save-card checkout just paid, the card typed or None, payment type) -> saved card_id or None``
+CardSaver = Callable[[Checkout, CardEntry | None, int], int | None]
 
 #: how long a session can be paid: not documented; KNET's own pages time out in minutes
 DEFAULT_TTL = 30 * 60
@@ -168,10 +171,14 @@ class CheckoutService:
     on_change: list[CheckoutHook] = field(default_factory=list)
     #: the Merchant API's refunds: what they gave back decides whether a checkout reads REFUNDED
     refunds: RefundService | None = None
+    #: saves the card of a paid save-card checkout (saved cards plug in here)
+    card_saver: CardSaver | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- create ------------------------------------------------------------------------------
-    def create(self, merchant: Merchant, new: NewCheckout) -> Checkout:
+    def create(self, merchant: Merchant, new: NewCheckout, *, source: str = "checkout",
+               card_id: int | None = None) -> Checkout:
+        """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``)."""
         now = self.clock.time()
         for _attempt in range(_KEY_RETRIES):
             checkout = Checkout(
@@ -182,7 +189,8 @@ class CheckoutService:
                 version=new.version, webhook_url=new.webhook_url, variables=new.variables,
                 customer_name=new.customer_name, customer_email=new.customer_email,
                 customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
-                embedded=new.embedded, notes=new.notes,
+                embedded=new.embedded, notes=new.notes, source=source, save_card=new.save_card,
+                card_customer_id=new.card_customer_id, card_id=card_id,
             )
             try:
                 return self.store.insert_checkout(checkout)
@@ -267,13 +275,15 @@ class CheckoutService:
 
     # -- paying ------------------------------------------------------------------------------
     def pay(self, token: str, outcome: str = "success", *, result_code: str | None = None,
-            payment_type: int | str | None = None, card: CardEntry | None = None) -> Checkout:
+            payment_type: int | str | None = None, card: CardEntry | None = None,
+            on_file: tuple[str, str] | None = None) -> Checkout:
         """The customer completes the page: ``success``, ``failure`` (declined by the bank),
         ``cancelled`` (by the customer) or ``expired`` (the session ends now).
 
         ``result_code`` names the result (it must agree with the outcome); ``payment_type`` the
         method used (default: the requested one, or the first the page offers); ``card`` the test
-        card typed into the form, whose documented outcome decides a success.
+        card typed into the form, whose documented outcome decides a success; ``on_file`` the
+        ``(brand, masked number)`` of a saved card a charge uses (no form).
         """
         if outcome not in OUTCOMES:
             raise CheckoutRefused("outcome", f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
@@ -289,7 +299,12 @@ class CheckoutService:
                     result_code=_DEFAULT_RESULT["expired"].value))
             method = self._method(checkout, payment_type)
             result = self._result(checkout, outcome, result_code, method, card)
-            return self._store(checkout, self._completed(checkout, method, result, card))
+            completed = self._completed(checkout, method, result, card)
+            if on_file is not None:
+                completed = replace(completed, card_type=on_file[0], card_masked=on_file[1])
+            if completed.save_card and result.successful and self.card_saver is not None:
+                completed = replace(completed, card_id=self.card_saver(completed, card, method))
+            return self._store(checkout, completed)
 
     def _method(self, checkout: Checkout, payment_type: int | str | None) -> int:
         offered = methods_for(checkout.payment_type)
@@ -393,15 +408,9 @@ class CheckoutService:
             if found is None or found.merchant_id != merchant_id:
                 return None
             checkout = self._settled(found)
-        if checkout.status != TransactionStatus.SUCCESSFUL:
+        if checkout.status != TransactionStatus.SUCCESSFUL or not is_payment(checkout):
             return None
-        return PaidTransaction(
-            merchant_id=merchant_id, token=checkout.token,
-            amount=checkout.captured_amount or checkout.amount, kind="checkout", record_id=checkout.id,
-            order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
-            payment_type_id=checkout.paid_type or checkout.payment_type,
-            service_type_id=ServiceType.PAYMENT_GATEWAY.value,
-        )
+        return checkout_paid(checkout)
 
     def reported(self, checkout: Checkout) -> Checkout:
         """``checkout`` as the enquiry reports it: a SUCCESSFUL one whose approved refunds cover what

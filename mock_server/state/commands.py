@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 __all__ = [
     "BulkRowChanges",
     "BulkUpload",
+    "CardCharge",
+    "NewCardCustomer",
     "NewCheckout",
     "NewInvoice",
     "NewOpenInvoice",
@@ -118,6 +120,29 @@ class NewCheckout(NamedTuple):
     embedded: bool
     #: where the request departed from the docs' style and was accepted anyway
     notes: tuple[str, ...] = ()
+    #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY at 0.000)
+    save_card: bool = False
+    card_customer_id: int | None = None
+
+
+class NewCardCustomer(NamedTuple):
+    """Register a saved-card customer (``POST /api/direct-payment/customer``)."""
+
+    name: str
+    email: str
+    mobile_number: str
+    #: the merchant's own id for the customer; "" when it sent none
+    external_id: str
+
+
+class CardCharge(NamedTuple):
+    """Charge a saved card (``POST /api/direct-payment/charge-card``)."""
+
+    card_id: int
+    amount: str
+    #: the customer the card must belong to, when the request names one
+    customer_id: int | None
+    order_reference: str | None
 
 
 class RefundRequest(NamedTuple):

@@ -17,6 +17,7 @@ from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
+    CardCustomer,
     Checkout,
     Invoice,
     InvoiceQuery,
@@ -25,6 +26,7 @@ from mock_server.state.models import (
     Page,
     Refund,
     RefundQuery,
+    SavedCard,
     open_invoice_terms,
     open_status_as_seen,
     refund_terms,
@@ -51,6 +53,8 @@ class MemoryStore(Store):
         self._bulk_ids: Iterator[int] = count(1)
         self._checkout_ids: Iterator[int] = count(1)
         self._refund_ids: Iterator[int] = count(1)
+        self._card_customer_ids: Iterator[int] = count(1)
+        self._saved_card_ids: Iterator[int] = count(1)
         self._clear()
 
     def _clear(self, merchant_id: int | None = None) -> None:
@@ -78,6 +82,12 @@ class MemoryStore(Store):
         self._checkout_by_session: dict[str, int] = {}
         #: (merchant, order reference) -> ascending ids
         self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
+        #: merchant -> ascending checkout ids
+        self._checkouts_of: dict[int, list[int]] = defaultdict(list)
+        self._card_customers: dict[int, CardCustomer] = {}
+        self._saved_cards: dict[int, SavedCard] = {}
+        #: (merchant, customer) -> ascending card ids (deleted ones are skipped when read)
+        self._cards_of: dict[tuple[int, int], list[int]] = defaultdict(list)
         #: transaction token -> id of the invoice it paid
         self._by_txn_token: dict[str, int] = {}
         self._refunds: dict[int, Refund] = {}
@@ -113,6 +123,13 @@ class MemoryStore(Store):
             del self._checkout_by_session[checkout.session]
         for key in [k for k in self._checkout_by_reference if k[0] == merchant_id]:
             del self._checkout_by_reference[key]
+        self._checkouts_of.pop(merchant_id, None)
+        for cid in [k for k, v in self._card_customers.items() if v.merchant_id == merchant_id]:
+            del self._card_customers[cid]
+        for cid in [k for k, v in self._saved_cards.items() if v.merchant_id == merchant_id]:
+            del self._saved_cards[cid]
+        for owner in [k for k in self._cards_of if k[0] == merchant_id]:
+            del self._cards_of[owner]
         for token in [k for k, v in self._tokens.items() if v[0] == merchant_id]:
             del self._tokens[token]
         for refund_id in self._refunds_of.pop(merchant_id, []):
@@ -412,6 +429,7 @@ class MemoryStore(Store):
             self._checkouts[stored.id] = stored
             self._checkout_by_token[stored.token] = stored.id
             self._checkout_by_session[stored.session] = stored.id
+            self._checkouts_of[stored.merchant_id].append(stored.id)
             if stored.order_reference:
                 self._checkout_by_reference[(stored.merchant_id, stored.order_reference)].append(stored.id)
             return stored
@@ -440,6 +458,45 @@ class MemoryStore(Store):
             return [self._checkouts[i] for i in ids]
 
     # -- refunds -----------------------------------------------------------------------------
+    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
+        with self._lock:
+            return [self._checkouts[i] for i in self._checkouts_of.get(merchant_id, ())]
+
+    # -- saved cards -------------------------------------------------------------------------
+    def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:
+        with self._lock:
+            stored = replace(customer, id=next(self._card_customer_ids))
+            self._card_customers[stored.id] = stored
+            return stored
+
+    def get_card_customer(self, merchant_id: int, customer_id: int) -> CardCustomer | None:
+        found = self._card_customers.get(customer_id)
+        return found if found is not None and found.merchant_id == merchant_id else None
+
+    def insert_saved_card(self, card: SavedCard) -> SavedCard:
+        with self._lock:
+            stored = replace(card, id=next(self._saved_card_ids))
+            self._saved_cards[stored.id] = stored
+            self._cards_of[(stored.merchant_id, stored.customer_id)].append(stored.id)
+            return stored
+
+    def get_saved_card(self, merchant_id: int, card_id: int) -> SavedCard | None:
+        found = self._saved_cards.get(card_id)
+        return found if found is not None and found.merchant_id == merchant_id else None
+
+    def saved_cards(self, merchant_id: int, customer_id: int) -> list[SavedCard]:
+        with self._lock:
+            ids = self._cards_of.get((merchant_id, customer_id), ())
+            return [self._saved_cards[i] for i in ids if i in self._saved_cards]
+
+    def delete_saved_card(self, merchant_id: int, card_id: int) -> bool:
+        with self._lock:
+            if self.get_saved_card(merchant_id, card_id) is None:
+                return False
+            del self._saved_cards[card_id]
+            return True
+
+    # -- refunds (continued) -----------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         invoice_id = self._by_txn_token.get(token)
         return None if invoice_id is None else self.get_invoice(merchant_id, invoice_id)
@@ -550,6 +607,8 @@ class MemoryStore(Store):
                 [r.to_record() for _k, r in sorted(self._refunds.items())],
                 sorted([k[0], k[1], v[0], v[1]] for k, v in self._tokens.items()),
                 [c.to_record() for _k, c in sorted(self._checkouts.items())],
+                [c.to_record() for _k, c in sorted(self._card_customers.items())],
+                [c.to_record() for _k, c in sorted(self._saved_cards.items())],
             ]
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 

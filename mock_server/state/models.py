@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "BulkRow",
+    "CardCustomer",
     "Checkout",
     "Customer",
     "Invoice",
@@ -22,6 +23,7 @@ __all__ = [
     "Page",
     "Refund",
     "RefundQuery",
+    "SavedCard",
     "open_status_as_seen",
     "refund_terms",
     "search_terms",
@@ -205,6 +207,16 @@ class Checkout:
     captured_amount: str | None = None
     #: where the request departed from the docs' style and was accepted anyway (kits' habits)
     notes: tuple[str, ...] = ()
+    #: what opened it: ``"checkout"`` (POST /checkout, the hosted page) or ``"saved_card"`` (a
+    #: charge of a saved card, POST /api/direct-payment/charge-card)
+    source: str = "checkout"
+    #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY when the
+    #: amount is 0.000)
+    save_card: bool = False
+    #: the saved-card customer (``customer_id``) of a save-card checkout or a charge
+    card_customer_id: int | None = None
+    #: the saved card a charge used, or the card a save-card checkout saved
+    card_id: int | None = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -214,6 +226,52 @@ class Checkout:
         rec = dict(rec)
         rec["variables"] = tuple(rec.get("variables") or (None,) * 5)
         rec["notes"] = tuple(rec.get("notes") or ())
+        return cls(**rec)
+
+
+@dataclass(frozen=True, slots=True)
+class CardCustomer:
+    """A saved-card ("Direct Payment") customer: ``id`` is the number requests name as
+    ``customer_id``; ``customer_id`` the string Hesabe shows beside it (the merchant's own id when
+    it sent one)."""
+
+    merchant_id: int
+    customer_id: str
+    name: str
+    email: str
+    mobile_number: str
+    created_at: str
+    id: int = 0  # assigned by the store
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> CardCustomer:
+        return cls(**rec)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCard:
+    """A card saved by a save-card checkout (VERIFY), charged later without the customer."""
+
+    merchant_id: int
+    customer_id: int  # the CardCustomer's id
+    card_number: str  # masked, ``****0008``
+    expiry_month: str
+    expiry_year: str
+    brand: str
+    name_on_card: str
+    #: the payment type it was saved with (the rail a charge goes through)
+    payment_type: int
+    created_at: str
+    id: int = 0  # assigned by the store: the ``card_id``
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> SavedCard:
         return cls(**rec)
 
 

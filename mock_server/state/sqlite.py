@@ -46,7 +46,7 @@ checks every statement's EXPLAIN QUERY PLAN):
 
 Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
 an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
-the checkouts table).
+the checkouts table, then the saved-card tables).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -71,6 +71,7 @@ from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
+    CardCustomer,
     Checkout,
     Invoice,
     InvoiceQuery,
@@ -79,6 +80,7 @@ from mock_server.state.models import (
     Page,
     Refund,
     RefundQuery,
+    SavedCard,
     open_invoice_terms,
     refund_terms,
     search_terms,
@@ -238,13 +240,33 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
     WHERE order_reference IS NOT NULL;
 """
 
+#: version 4: the merchant's checkouts in order (the transactions report), saved-card customers
+#: and their cards (direct payment)
+_SAVED_CARDS_SCHEMA = """
+CREATE INDEX checkout_merchant ON checkouts (merchant_id, id);
+
+CREATE TABLE card_customers (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+);
+
+CREATE TABLE saved_cards (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    merchant_id INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
+"""
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, _SAVED_CARDS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
-                    "refund_totals", "checkouts")
+                    "refund_totals", "checkouts", "card_customers", "saved_cards")
 
 
 def _dump(rec: dict[str, Any]) -> str:
@@ -280,7 +302,7 @@ class _Table:
         return self.from_record({**json.loads(doc), "id": record_id})
 
 
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
+def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout | CardCustomer | SavedCard) -> str:
     rec = record.to_record()
     del rec["id"]  # the row id is the one truth
     return _dump(rec)
@@ -308,6 +330,10 @@ _BULK_ROWS = _Table(
 )
 _CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference")
 _CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS, attrgetter(*_CHECKOUT_COLUMNS), Checkout.from_record)
+_CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
+                         CardCustomer.from_record)
+_SAVED_CARDS = _Table("saved_cards", ("merchant_id", "customer_id"), attrgetter("merchant_id", "customer_id"),
+                      SavedCard.from_record)
 _REFUNDS = _Table(
     "refunds", ("merchant_id", "token", "status", "amount_fils", "created_day", "terms"),
     lambda r: (r.merchant_id, r.token, r.status, to_fils(r.amount), r.created_at[:10],
@@ -701,6 +727,36 @@ class SqliteStore(Store):
         return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
                             (merchant_id, order_reference))
 
+    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
+
+    # -- saved cards -------------------------------------------------------------------------
+    def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:
+        with self._tx() as conn:
+            return replace(customer, id=_CARD_CUSTOMERS.insert(conn, customer, keep_id=False))
+
+    def get_card_customer(self, merchant_id: int, customer_id: int) -> CardCustomer | None:
+        found = self._select(_CARD_CUSTOMERS, "id = ? AND merchant_id = ?", (customer_id, merchant_id))
+        return found[0] if found else None
+
+    def insert_saved_card(self, card: SavedCard) -> SavedCard:
+        with self._tx() as conn:
+            return replace(card, id=_SAVED_CARDS.insert(conn, card, keep_id=False))
+
+    def get_saved_card(self, merchant_id: int, card_id: int) -> SavedCard | None:
+        found = self._select(_SAVED_CARDS, "id = ? AND merchant_id = ?", (card_id, merchant_id))
+        return found[0] if found else None
+
+    def saved_cards(self, merchant_id: int, customer_id: int) -> list[SavedCard]:
+        return self._select(_SAVED_CARDS, "merchant_id = ? AND customer_id = ? ORDER BY id",
+                            (merchant_id, customer_id))
+
+    def delete_saved_card(self, merchant_id: int, card_id: int) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM saved_cards WHERE id = ? AND merchant_id = ?",
+                               (card_id, merchant_id))
+            return cur.rowcount == 1
+
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         found = self._invoice_where(f"merchant_id = ? AND {_TXN_TOKEN} = ?", (merchant_id, token))
@@ -785,6 +841,8 @@ class SqliteStore(Store):
                 ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
                 ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
                 ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
+                ("card_customers", "SELECT id, doc FROM card_customers ORDER BY id"),
+                ("saved_cards", "SELECT id, doc FROM saved_cards ORDER BY id"),
             ):
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):

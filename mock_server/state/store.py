@@ -24,6 +24,7 @@ from itertools import repeat
 
 from mock_server.state.models import (
     BulkRow,
+    CardCustomer,
     Checkout,
     Invoice,
     InvoiceQuery,
@@ -32,6 +33,7 @@ from mock_server.state.models import (
     Page,
     Refund,
     RefundQuery,
+    SavedCard,
 )
 from mock_server.state.money import from_fils, to_fils
 
@@ -189,6 +191,34 @@ class Store(ABC):
     @abstractmethod
     def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
         """Every checkout of the merchant with this order reference, oldest first."""
+
+    @abstractmethod
+    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
+        """Every checkout of the merchant (the hosted page's and saved-card charges), oldest
+        first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
+
+    # -- saved cards (direct payment) --------------------------------------------------------
+    @abstractmethod
+    def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:
+        """Store a new saved-card customer and return it with its id."""
+
+    @abstractmethod
+    def get_card_customer(self, merchant_id: int, customer_id: int) -> CardCustomer | None: ...
+
+    @abstractmethod
+    def insert_saved_card(self, card: SavedCard) -> SavedCard:
+        """Store a new saved card and return it with its id (the ``card_id``)."""
+
+    @abstractmethod
+    def get_saved_card(self, merchant_id: int, card_id: int) -> SavedCard | None: ...
+
+    @abstractmethod
+    def saved_cards(self, merchant_id: int, customer_id: int) -> list[SavedCard]:
+        """The customer's saved cards, oldest first."""
+
+    @abstractmethod
+    def delete_saved_card(self, merchant_id: int, card_id: int) -> bool:
+        """Forget a saved card; False when the merchant has no card with that id."""
 
     # -- refunds -----------------------------------------------------------------------------
     @abstractmethod

@@ -1,0 +1,140 @@
+"""The one ledger: every payment the mock recorded, whatever took it, read from the records.
+
+A payment is recorded once, by the family that took it: a paid invoice keeps its transaction, an
+open invoice its payments, a checkout (the hosted page's, or a saved card's charge) its captured
+status. The ledger does not copy any of them; it reads them, so there is nothing to keep in step:
+
+* the transactions report lists :meth:`Ledger.entries` (filters, pages, stats);
+* the transaction enquiry answers a token that is not a checkout's from :meth:`Ledger.find`
+  (an invoice's or an open invoice's payment);
+* refunds find an open invoice's payment through :meth:`Ledger.find_paid` (invoices and checkouts
+  have lookups of their own, :mod:`mock_server.state.refundable`);
+* whether a payment reads REFUNDED comes from the refunds, the one record of what was given back.
+
+Each entry is a :class:`~mock_server.state.refundable.PaidTransaction` (what a refund needs to
+know of a payment) with the status it reads now. A report costs O(the merchant's records): it is a
+back-office read, not the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
+from mock_server.state.models import Checkout, InvoiceQuery, OpenInvoiceQuery
+from mock_server.state.money import to_fils
+from mock_server.state.refundable import PaidTransaction
+from mock_server.state.refunds import RefundService
+from mock_server.state.store import Store
+
+__all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
+
+Source = Literal["invoice", "open_invoice", "checkout", "saved_card"]
+#: every page of a merchant's records at once (the stores cap nothing)
+_ALL = 2**31
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One payment as the report and the enquiry show it."""
+
+    paid: PaidTransaction
+    #: SUCCESSFUL, or REFUNDED once approved refunds cover it
+    status: str
+    #: what approved refunds gave back, in fils
+    refunded_fils: int
+    #: the customer's name where the record keeps one
+    customer_name: str | None = None
+
+    @property
+    def token(self) -> str:
+        return self.paid.token
+
+
+@dataclass
+class Ledger:
+    """The merchant's payments, from the store's records and the refunds."""
+
+    store: Store
+    refunds: RefundService
+
+    def entries(self, merchant_id: int) -> list[LedgerEntry]:
+        """Every payment of the merchant, oldest first (by when it was paid, then by token)."""
+        paid = [*self._invoice_payments(merchant_id), *self._open_invoice_payments(merchant_id),
+                *self._checkout_payments(merchant_id)]
+        paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
+        return [self._entry(p, name) for p, name in paid]
+
+    def find(self, merchant_id: int, key: str, by_reference: bool = False) -> list[LedgerEntry]:
+        """The payments with this token (or, ``by_reference``, this order reference), oldest first."""
+        if by_reference:
+            return [e for e in self.entries(merchant_id) if e.paid.order_reference == key]
+        return [e for e in self.entries(merchant_id) if e.token == key]
+
+    def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:
+        """An open invoice's payment by its transaction token, as a refund needs it (a
+        :data:`~mock_server.state.refundable.PaidLookup`; the other families have their own)."""
+        return next((p for p, _name in self._open_invoice_payments(merchant_id) if p.token == token), None)
+
+    def _entry(self, paid: PaidTransaction, name: str | None) -> LedgerEntry:
+        balance = self.refunds.balance(paid.merchant_id, paid.token, paid.amount)
+        status = TransactionStatus.REFUNDED if balance.fully_refunded else TransactionStatus.SUCCESSFUL
+        return LedgerEntry(paid, status.value, balance.approved, name)
+
+    # -- the families' records ---------------------------------------------------------------
+    def _invoice_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
+        kinds = tuple(range(0, 16))  # every invoice kind, orders included
+        page = self.store.list_invoices(merchant_id, InvoiceQuery(kinds=kinds, status=InvoiceStatus.PAID,
+                                                                  limit=_ALL))
+        found = []
+        for inv in page.items:
+            txn = inv.transaction or {}
+            if not txn.get("token"):
+                continue
+            found.append((PaidTransaction(
+                merchant_id=merchant_id, token=str(txn["token"]), amount=inv.amount, kind="invoice",
+                record_id=inv.id, order_reference=inv.reference_number,
+                paid_at=txn.get("created_at") or inv.updated_at,
+                payment_type_id=int(txn.get("payment_type_id") or 0),
+                service_type_id=int(txn.get("service_type_id") or ServiceType.SMS_INVOICE),
+            ), inv.customer.name or None))
+        return found
+
+    def _open_invoice_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
+        page = self.store.list_open_invoices(merchant_id, OpenInvoiceQuery(limit=_ALL))
+        found = []
+        for item in page.items:
+            for payment in item.payments:
+                if payment.get("outcome") != "success" or not payment.get("token"):
+                    continue
+                customer = payment.get("customer") or {}
+                found.append((PaidTransaction(
+                    merchant_id=merchant_id, token=str(payment["token"]), amount=str(payment["amount"]),
+                    kind="open_invoice", record_id=item.id, order_reference=item.reference_number,
+                    paid_at=payment.get("created_at"),
+                    payment_type_id=int(payment.get("payment_type_id") or 0),
+                    service_type_id=ServiceType.OPEN_INVOICE.value,
+                ), customer.get("name") or None))
+        return found
+
+    def _checkout_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
+        return [(checkout_paid(c), c.customer_name) for c in self.store.checkouts_of_merchant(merchant_id)
+                if c.status == TransactionStatus.SUCCESSFUL and is_payment(c)]
+
+
+def is_payment(checkout: Checkout) -> bool:
+    """False for a save-card session at 0.000 (VERIFY): it saved a card and took no money."""
+    return to_fils(checkout.captured_amount or checkout.amount) > 0
+
+
+def checkout_paid(checkout: Checkout) -> PaidTransaction:
+    """A captured checkout (the hosted page's or a saved card's charge) as a payment."""
+    return PaidTransaction(
+        merchant_id=checkout.merchant_id, token=checkout.token,
+        amount=checkout.captured_amount or checkout.amount,
+        kind="saved_card" if checkout.source == "saved_card" else "checkout", record_id=checkout.id,
+        order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
+        payment_type_id=checkout.paid_type or checkout.payment_type,
+        service_type_id=ServiceType.PAYMENT_GATEWAY.value,
+    )
