@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         HesabeClient,
         PreparedRequest,
         Result,
+        SavedCardCharge,
         Transaction,
         TransactionEnquiry,
         WebhookEvent,
@@ -48,6 +49,7 @@ __all__ = [
     "Operation",
     "PreparedRequest",
     "Result",
+    "SavedCardCharge",
     "Transaction",
     "TransactionEnquiry",
     "Violation",
@@ -68,8 +70,8 @@ __all__ = [
 #: names of :mod:`hesabe_spec.client` served from here
 _CLIENT_NAMES = frozenset(
     {"ASGITransport", "CallbackResult", "CheckoutSession", "ClientConfig", "HesabeClient", "PreparedRequest",
-     "Result", "Transaction", "TransactionEnquiry", "WebhookEvent", "build_request", "parse_callback",
-     "parse_callback_url", "parse_webhook"}
+     "Result", "SavedCardCharge", "Transaction", "TransactionEnquiry", "WebhookEvent", "build_request",
+     "parse_callback", "parse_callback_url", "parse_webhook"}
 )
 
 

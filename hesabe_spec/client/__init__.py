@@ -3,6 +3,7 @@
     core.py       HesabeClient: the generic call() with its retry/replay rules
     methods.py    one named method per Merchant API operation (Python keywords -> wire fields)
     gateway.py    the payment gateway: checkout, callback, enquiry, capture, void, webhook
+    saved_cards.py  saved cards (direct payment): customers, cards, charges (SavedCardCharge)
     request.py    build_request: (operation, payload) -> the exact HTTP request; Result
     fields.py     Python names -> wire names and wire text
     classify.py   an HTTP answer -> success or which HesabeError
@@ -26,6 +27,7 @@ from hesabe_spec.client.gateway import (
     parse_webhook,
 )
 from hesabe_spec.client.request import PreparedRequest, Result, build_request
+from hesabe_spec.client.saved_cards import SavedCardCharge
 from hesabe_spec.client.transport import ASGITransport
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "HesabeClient",
     "PreparedRequest",
     "Result",
+    "SavedCardCharge",
     "Transaction",
     "TransactionEnquiry",
     "WebhookEvent",

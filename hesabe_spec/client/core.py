@@ -35,6 +35,7 @@ from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.client.gateway import GatewayMethods
 from hesabe_spec.client.methods import OperationMethods
 from hesabe_spec.client.request import PreparedRequest, Result, build_request, text_params
+from hesabe_spec.client.saved_cards import SavedCardMethods
 from hesabe_spec.client.tokens import TokenManager
 from hesabe_spec.client.transport import Transport
 from hesabe_spec.errors import (
@@ -58,7 +59,7 @@ __all__ = ["HesabeClient", "log"]
 log = logging.getLogger("hesabe.client")
 
 
-class HesabeClient(OperationMethods, GatewayMethods):
+class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
     """Talks to Hesabe (the sandbox, production or the mock) for one merchant, on both of its hosts
     (the Merchant API at ``config.base_url``, the payment gateway at ``config.gateway``).
 

@@ -40,6 +40,7 @@ from hesabe_spec.client.params import (
     RefundFilters,
     SubscriptionFields,
     Text,
+    TransactionReportFilters,
 )
 from hesabe_spec.client.responses import (
     CancelRefundResponse,
@@ -53,8 +54,10 @@ from hesabe_spec.client.responses import (
     GetOpenInvoiceResponse,
     GetProfileResponse,
     GetRefundResponse,
+    GetTransactionsReportResponse,
     ListBulkInvoicesResponse,
     ListInvoicesResponse,
+    ListOpenInvoiceCustomersResponse,
     ListOpenInvoicesResponse,
     ListRefundsResponse,
     LoginResponse,
@@ -683,3 +686,44 @@ class OperationMethods:
     def get_profile(self, *, extra: Extra = None, return_result: bool = False) -> GetProfileResponse | Result:
         """The merchant's profile (business, bank and commission details)."""
         return self._invoke("get_profile", {}, extra, return_result)
+
+    # -- reports -----------------------------------------------------------------------
+    @overload
+    def get_transactions_report(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: Literal[False] = False,
+        **filters: Unpack[TransactionReportFilters],
+    ) -> GetTransactionsReportResponse: ...
+    @overload
+    def get_transactions_report(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: Literal[True],
+        **filters: Unpack[TransactionReportFilters],
+    ) -> Result: ...
+    def get_transactions_report(
+        self, *, filters_in: FiltersIn = "query", extra: Extra = None, return_result: bool = False,
+        **filters: Unpack[TransactionReportFilters],
+    ) -> GetTransactionsReportResponse | Result:
+        """Every payment, whatever took it (invoice, open invoice, checkout, saved card), newest
+        first: stats and one page. Filters: from_date, to_date, page, nostats (True: no stats),
+        search."""
+        if isinstance(filters.get("nostats"), bool):
+            filters["nostats"] = "1" if filters["nostats"] else "0"
+        return self._list("get_transactions_report", filters, filters_in, extra, return_result)
+
+    @overload
+    def list_open_invoice_customers(
+        self, open_invoice_id: int | str, *, page: Text | None = None, extra: Extra = None,
+        return_result: Literal[False] = False,
+    ) -> ListOpenInvoiceCustomersResponse: ...
+    @overload
+    def list_open_invoice_customers(
+        self, open_invoice_id: int | str, *, page: Text | None = None, extra: Extra = None,
+        return_result: Literal[True],
+    ) -> Result: ...
+    def list_open_invoice_customers(
+        self, open_invoice_id: int | str, *, page: Text | None = None, extra: Extra = None,
+        return_result: bool = False,
+    ) -> ListOpenInvoiceCustomersResponse | Result:
+        """Who paid an open invoice: one page of its customers' payments, newest first."""
+        query = None if page is None else {"page": text(page)}
+        return self._invoke("list_open_invoice_customers", {}, extra, return_result,
+                            path_params={"id": open_invoice_id}, query=query)

@@ -26,6 +26,7 @@ __all__ = [
     "RefundFilters",
     "SubscriptionFields",
     "Text",
+    "TransactionReportFilters",
 ]
 
 #: money: "20", "20.000", 20, 20.5, Decimal("20.5") (formatted to 3 decimals, never rounded silently)
@@ -152,4 +153,15 @@ class RefundFilters(TypedDict, total=False):
     from_date: DateText
     to_date: DateText
     page: Text
+    search: str
+
+
+class TransactionReportFilters(TypedDict, total=False):
+    """``get_transactions_report`` filters."""
+
+    from_date: DateText
+    to_date: DateText
+    page: Text
+    #: True ("1"): leave the stats out
+    nostats: bool | Text
     search: str

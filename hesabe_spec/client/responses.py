@@ -20,9 +20,14 @@ __all__ = [
     "CancelOpenInvoiceResponse",
     "CancelRefundResponse",
     "CaptureAuthorizationResponse",
+    "ChargeSavedCardBody",
+    "ChargeSavedCardResponse",
     "CheckoutAmount",
     "CheckoutPaymentType",
     "CountryCode",
+    "CreateCardCustomerBody",
+    "CreateCardCustomerBodyData",
+    "CreateCardCustomerResponse",
     "CreateCheckoutBody",
     "CreateCheckoutResponse",
     "CreateInstallmentInvoiceResponse",
@@ -40,6 +45,7 @@ __all__ = [
     "DateOrEmpty",
     "DateTime",
     "DeleteBulkInvoiceResponse",
+    "DeleteSavedCardResponse",
     "DigitString",
     "ErrorBody",
     "FieldErrors",
@@ -50,6 +56,11 @@ __all__ = [
     "GetOpenInvoiceResponse",
     "GetProfileResponse",
     "GetRefundResponse",
+    "GetTransactionsReportBody",
+    "GetTransactionsReportBodyStats",
+    "GetTransactionsReportBodyTransactions",
+    "GetTransactionsReportBodyTransactionsDataItem",
+    "GetTransactionsReportResponse",
     "Invoice",
     "InvoiceList",
     "InvoiceRequest",
@@ -58,8 +69,15 @@ __all__ = [
     "Language",
     "ListBulkInvoicesResponse",
     "ListInvoicesResponse",
+    "ListOpenInvoiceCustomersBody",
+    "ListOpenInvoiceCustomersBodyCustomerDetails",
+    "ListOpenInvoiceCustomersBodyCustomerDetailsDataItem",
+    "ListOpenInvoiceCustomersResponse",
     "ListOpenInvoicesResponse",
     "ListRefundsResponse",
+    "ListSavedCardsBody",
+    "ListSavedCardsBodyCardsItem",
+    "ListSavedCardsResponse",
     "LoginResponse",
     "MerchantCode",
     "MerchantId",
@@ -103,6 +121,7 @@ __all__ = [
     "UpdateOpenInvoiceResponse",
     "UploadBulkInvoicesResponse",
     "Url",
+    "VerifyAmount",
 ]
 
 
@@ -543,6 +562,9 @@ GatewayMerchantCode: TypeAlias = str | int
 CheckoutAmount: TypeAlias = str | float
 
 
+VerifyAmount: TypeAlias = str | float
+
+
 CheckoutPaymentType: TypeAlias = Literal['0', '1', '2', '5', '7', '8', '9', '10', '11', '12', '13',
     '14', '15', '16', '18', '19', '20', 0, 1, 2, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20]
 
@@ -626,6 +648,37 @@ CancelRefundResponse: TypeAlias = Literal[True]
 CaptureAuthorizationResponse: TypeAlias = TransactionRecord
 
 
+class ChargeSavedCardBody(TypedDict):
+    resultCode: str
+    amount: Money3
+    baseAmount: Money3
+    currency: str
+    paymentToken: TransactionToken
+    paymentId: str
+    paidOn: DateTime
+    orderReferenceNumber: str | None
+
+
+ChargeSavedCardResponse: TypeAlias = ChargeSavedCardBody
+
+
+class CreateCardCustomerBodyData(TypedDict):
+    id: int
+    customer_id: str
+    name: str
+    mobile_number: str
+    email: str
+
+
+class CreateCardCustomerBody(TypedDict):
+    status: Literal[True]
+    message: Message
+    data: CreateCardCustomerBodyData
+
+
+CreateCardCustomerResponse: TypeAlias = CreateCardCustomerBody
+
+
 class CreateCheckoutBody(TypedDict):
     data: str
 
@@ -654,6 +707,9 @@ CreateSubscriptionInvoiceResponse: TypeAlias = Invoice
 DeleteBulkInvoiceResponse: TypeAlias = None
 
 
+DeleteSavedCardResponse: TypeAlias = None
+
+
 GetInvoiceResponse: TypeAlias = Invoice
 
 
@@ -666,16 +722,89 @@ GetProfileResponse: TypeAlias = Profile
 GetRefundResponse: TypeAlias = Refund
 
 
+class GetTransactionsReportBodyStats(TypedDict):
+    total_transactions: int
+    total_amount: Money3
+    refunded_amount: Money3
+    net_amount: Money3
+
+
+class GetTransactionsReportBodyTransactionsDataItem(TypedDict):
+    token: TransactionToken
+    amount: Money3
+    refunded_amount: Money3
+    order_reference_number: str
+    status: Literal['SUCCESSFUL', 'REFUNDED']
+    source: Literal['invoice', 'open_invoice', 'checkout', 'saved_card']
+    payment_type_id: int
+    payment_type: str
+    service_type_id: int
+    service_type: str
+    customer_name: str | None
+    datetime: DateTime | None
+
+
+class GetTransactionsReportBodyTransactions(TypedDict):
+    data: list[GetTransactionsReportBodyTransactionsDataItem]
+    pagination: Pagination
+
+
+class GetTransactionsReportBody(TypedDict):
+    stats: NotRequired[GetTransactionsReportBodyStats]
+    transactions: GetTransactionsReportBodyTransactions
+
+
+GetTransactionsReportResponse: TypeAlias = GetTransactionsReportBody
+
+
 ListBulkInvoicesResponse: TypeAlias = BulkInvoicePage
 
 
 ListInvoicesResponse: TypeAlias = Dashboard
 
 
+class ListOpenInvoiceCustomersBodyCustomerDetailsDataItem(TypedDict):
+    token: TransactionToken
+    amount: Money3
+    name: str | None
+    email: str | None
+    mobile_number: str | None
+    payment_type: str
+    paid_on: DateTime | None
+
+
+class ListOpenInvoiceCustomersBodyCustomerDetails(TypedDict):
+    data: list[ListOpenInvoiceCustomersBodyCustomerDetailsDataItem]
+    pagination: Pagination
+
+
+class ListOpenInvoiceCustomersBody(TypedDict):
+    customer_details: ListOpenInvoiceCustomersBodyCustomerDetails
+
+
+ListOpenInvoiceCustomersResponse: TypeAlias = ListOpenInvoiceCustomersBody
+
+
 ListOpenInvoicesResponse: TypeAlias = OpenInvoicePage
 
 
 ListRefundsResponse: TypeAlias = RefundPage
+
+
+class ListSavedCardsBodyCardsItem(TypedDict):
+    card_id: int
+    card_number: str
+    expiry_month: str
+    expiry_year: str
+    brand: str
+    name_on_card: str
+
+
+class ListSavedCardsBody(TypedDict):
+    cards: list[ListSavedCardsBodyCardsItem]
+
+
+ListSavedCardsResponse: TypeAlias = ListSavedCardsBody
 
 
 LoginResponse: TypeAlias = TokenResponse

@@ -145,6 +145,34 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     control.approve_refund(refund["id"])
     assert client.get_transaction(authorized.token).transaction.status == "REFUNDED"
 
+    # saved cards: a customer, a VERIFY session paid once, charges approved and declined, delete
+    customer = client.create_card_customer("Sara", "sara@example.com", "66666666")
+    verify = client.checkout(0, response_url=ok, payment_type=2, save_card=True, customer_id=customer["id"],
+                             version="3.0")
+    saved = client.parse_callback_url(control.pay_checkout(verify.token)["callback_url"])
+    cards = client.list_saved_cards(customer["id"])
+    assert [c["card_id"] for c in cards] == [saved.raw["response"]["cardId"]]
+    charge = client.charge_saved_card(cards[0]["card_id"], "9.9", order_reference="E2E-SC")
+    assert charge.paid and charge.amount == Decimal("9.900")
+    assert client.get_transaction(charge.payment_token).transaction.status == "SUCCESSFUL"
+    control.decide_next_charge("failure", result_code="DECLINED")
+    declined = client.charge_saved_card(cards[0]["card_id"], 2, customer_id=customer["id"])
+    assert not declined.paid and declined.result_code == "DECLINED"
+
+    # the one ledger: the paid invoice, the captured checkout and the charge, nothing else
+    report = client.get_transactions_report(search="E2E-SC")
+    assert [r["token"] for r in report["transactions"]["data"]] == [charge.payment_token]
+    tokens = {r["token"] for r in client.get_transactions_report(nostats=True)["transactions"]["data"]}
+    assert {txn, authorized.token, charge.payment_token} <= tokens
+    assert declined.payment_token not in tokens and verify.token not in tokens
+    client.delete_saved_card(cards[0]["card_id"])
+    assert client.list_saved_cards(customer["id"]) == []
+
+    payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3, expiry_date="2030-12-05")
+    control.pay_open_invoice(payer_link["id"])
+    payers = client.list_open_invoice_customers(payer_link["id"])["customer_details"]["data"]
+    assert [p["amount"] for p in payers] == ["3.000"]
+
     assert client.refresh_token()["token"]["access_token"]
     assert client.login()["token"]["access_token"] == client.tokens.token.access_token  # type: ignore[union-attr]
     assert set(called) == set(OPERATIONS)
