@@ -253,7 +253,7 @@ OPERATIONS: dict[str, Operation] = {
         _op("charge_saved_card", "POST", "/api/direct-payment/charge-card", "saved_cards", "create", "body",
             "Payment successful", "docs direct-payments ciphertext (high)",
             "Charge a saved card without the customer: a transaction like a checkout's.", host="gateway"),
-        _op("delete_saved_card", "DELETE", "/api/direct-payment/cards/{card_id}", "saved_cards", "delete",
+        _op("delete_saved_card", "DELETE", "/api/direct-payment/cards/{id}", "saved_cards", "delete",
             "body", "Card removed successfully", "docs direct-payments ciphertext (high)",
             "Forget a saved card.", host="gateway"),
     )

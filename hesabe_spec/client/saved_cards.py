@@ -147,7 +147,7 @@ class SavedCardMethods:
     def delete_saved_card(self, card_id: int | str, *, return_result: Literal[True]) -> Result: ...
     def delete_saved_card(self, card_id: int | str, *, return_result: bool = False) -> Result | None:
         """Forget a saved card."""
-        result = self.call("delete_saved_card", {}, path_params={"card_id": _id(card_id)})
+        result = self.call("delete_saved_card", {}, path_params={"id": _id(card_id)})
         return result if return_result else None
 
 

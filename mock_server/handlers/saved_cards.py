@@ -10,7 +10,6 @@ from mock_server.handlers.checkout import gateway_amount
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize_ledger as shapes
 from mock_server.state.commands import CardCharge, NewCardCustomer
-from mock_server.state.errors import NotFound
 
 __all__ = ["charge_saved_card", "create_card_customer", "delete_saved_card", "list_saved_cards"]
 
@@ -59,10 +58,6 @@ def charge_saved_card(call: Call) -> Reply:
 
 
 def delete_saved_card(call: Call) -> Reply:
-    try:
-        card_id = _number(call.params["card_id"])
-    except ValueError:
-        raise NotFound("Card not found") from None
-    call.domain.saved_cards.delete(call.merchant, card_id)
+    call.domain.saved_cards.delete(call.merchant, int(call.params["id"]))
     return Reply(body={"status": True, "message": call.operation.success_message, "response": None})
 

@@ -271,6 +271,24 @@ CASES: dict[str, Case] = {
         lambda c: c.void("84221717000000009000000000001"),
         {"token": "84221717000000009000000000001"}, None, {},
     ),
+    "list_open_invoice_customers": (lambda c: c.list_open_invoice_customers(926, page=2), {"id": 926},
+                                    {"merchantCode": MC}, {"page": "2"}),
+    "get_transactions_report": (
+        lambda c: c.get_transactions_report(from_date=dt.date(2025, 10, 1), nostats=True, page=3),
+        {}, {"merchantCode": MC}, {"fromDate": "2025-10-01", "nostats": "1", "page": "3"},
+    ),
+    "create_card_customer": (
+        lambda c: c.create_card_customer("Test", "t@x.com", 12345678, customer_id="u-7"),
+        {}, {"merchantCode": MC, "name": "Test", "email": "t@x.com", "mobile_number": "12345678",
+             "customer_id": "u-7"}, {},
+    ),
+    "list_saved_cards": (lambda c: c.list_saved_cards(4026), {}, {"merchantCode": MC, "customer_id": 4026}, {}),
+    "charge_saved_card": (
+        lambda c: c.charge_saved_card(2269, Decimal("9.9"), customer_id=4026, order_reference="ORD-9"),
+        {}, {"merchantCode": MC, "card_id": 2269, "amount": "9.900", "customer_id": 4026,
+             "order_reference": "ORD-9"}, {},
+    ),
+    "delete_saved_card": (lambda c: c.delete_saved_card(2268), {"id": 2268}, {"merchantCode": MC}, {}),
 }
 
 RECORD = {"token": "84221717000000009000000000001", "amount": "10.000", "reference_number": "ORD-7",
@@ -285,6 +303,13 @@ REPLIES: dict[str, FakeResponse] = {
                                   "results": [RECORD]}),
     "capture_authorization": encrypted(RECORD, code=200, style="bare"),
     "cancel_authorization": plain({"status": True, "code": 200, "message": "Authorization cancelled."}),
+    "create_card_customer": encrypted(None, style="bare", data={"id": 1, "customer_id": "84221701", "name": "Test",
+                                                                "mobile_number": "12345678", "email": "t@x.com"}),
+    "list_saved_cards": encrypted({"cards": []}, style="bare"),
+    "charge_saved_card": encrypted({"resultCode": "CAPTURED", "amount": "9.900", "baseAmount": "9.900",
+                                    "currency": "KWD", "paymentToken": RECORD["token"], "paymentId": "1",
+                                    "paidOn": "2026-01-01 00:00:00", "orderReferenceNumber": "ORD-9"},
+                                   style="bare"),
 }
 
 
@@ -403,7 +428,7 @@ def test_list_filters_come_from_the_operation_table(
     else:
         filters = {python_name: "1" for python_name in table}
     session.reply(encrypted({}))
-    method(**filters)
+    method(*[926] * len(OPERATIONS[name].path_params), **filters)  # a list of one record's rows
     sent = dict(session.sent[0].params or {})
     sent.pop("data")
     assert sent == {table[k][0]: str(getattr(v, "value", v)) for k, v in filters.items()}

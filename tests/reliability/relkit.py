@@ -221,13 +221,17 @@ class Seeded:
     #: a paid invoice's transaction token and a pending refund of it
     transaction_token: str = ""
     refund_id: int = 0
+    #: a saved-card customer and the card a paid save-card checkout saved for it
+    card_customer_id: int = 0
+    card_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, op: Operation) -> dict[str, Any]:
         values = {"id": {"get_invoice": self.invoice_id, "get_open_invoice": self.open_id,
                          "update_open_invoice": self.open_id, "cancel_open_invoice": self.open_id,
                          "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id,
-                         "get_refund": self.refund_id, "cancel_refund": self.refund_id}
+                         "get_refund": self.refund_id, "cancel_refund": self.refund_id,
+                         "list_open_invoice_customers": self.open_id, "delete_saved_card": self.card_id}
                   .get(op.name, 0),
                   "token": self.authorized_token if op.name == "cancel_authorization" else self.invoice_token,
                   "reference": self.checkout_token}
@@ -276,14 +280,21 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "get_refund": mc,
         "cancel_refund": mc,
         "get_profile": mc,
+        "list_open_invoice_customers": mc,
+        "get_transactions_report": {**mc, "fromDate": "2020-01-01", "nostats": "0"},
+        "create_card_customer": {**mc, "name": "Reliability", "email": "rel@example.com",
+                                 "mobile_number": "66666666"},
+        "list_saved_cards": {**mc, "customer_id": seeded.card_customer_id},
+        "charge_saved_card": {**mc, "card_id": seeded.card_id, "amount": "0.500", "order_reference": "REL-CARD"},
+        "delete_saved_card": mc,
     }
     return dict(table[op_name])
 
 
 def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, Seeded]:
     """Log ``who`` in and create an invoice, a split pair, an open invoice, bulk rows, a paid
-    invoice (paid through the control plane) with a pending refund, a pending checkout and an
-    authorized one."""
+    invoice (paid through the control plane) with a pending refund, a pending checkout, an
+    authorized one, and a saved card (a save-card checkout paid)."""
     token = client.login(who)["access_token"]
     seeded = Seeded()
     for name in ("create_invoice", "create_split_invoice", "create_open_invoice", "upload_bulk_invoices",
@@ -310,6 +321,14 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
     env, _ = r.envelope(who.keys)
     assert r.status == 200 and env["status"] is True, env
     seeded.refund_id = int(env["response"]["id"])
+    r = client.call(OPERATIONS["create_card_customer"], valid_payload("create_card_customer", seeded, who),
+                    who=who, token=token)
+    seeded.card_customer_id = int(r.envelope(who.keys)[0]["data"]["id"])
+    verify = {**valid_payload("create_checkout", seeded, who), "amount": "0.000", "paymentType": "2",
+              "saveCard": True, "customer_id": seeded.card_customer_id}
+    r = client.call(OPERATIONS["create_checkout"], verify, who=who, token=token)
+    paid = client.app.state.mock.checkouts.pay(str(r.envelope(who.keys)[0]["token"]), "success")
+    seeded.card_id = int(paid.card_id)
     return token, seeded
 
 

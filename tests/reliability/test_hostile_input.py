@@ -180,7 +180,8 @@ def test_deep_nesting_inside_a_valid_object(shared_world: Any, op: Operation, de
     world = shared_world
     field = NESTED_FIELD.get(op.name, "description")
     payload = {k: v for k, v in valid_payload(op.name, world.seeded).items() if k != field}
-    text = json.dumps(payload)[:-1] + f',"{field}":' + "[" * depth + "]" * depth + "}"
+    comma = "," if payload else ""
+    text = json.dumps(payload)[:-1] + comma + f'"{field}":' + "[" * depth + "]" * depth + "}"
     before = world.fingerprint()
     reply = send_data(world, op, ALPHA.keys.encrypt(text))
     try:
@@ -191,13 +192,16 @@ def test_deep_nesting_inside_a_valid_object(shared_world: Any, op: Operation, de
         return
     if op.host == "gateway":
         env = assert_refused(world, reply, before, encrypted=True)
-        assert env["message"] == INVALID_DATA or field in (env.get("data") or {}), env
+        # a merchantCode that is not the merchant's is the gateway's 501 (delete_saved_card has no other field)
+        merchant = field == "merchantCode" and env.get("code") == 501
+        assert env["message"] == INVALID_DATA or field in (env.get("data") or {}) or merchant, env
         return
     assert_read_like_the_server(world, reply, before, op, parsed, field)
 
 
 #: where the nesting goes on operations whose schema does not refuse an unknown ``description``
-NESTED_FIELD = {"create_checkout": "variable1", "capture_authorization": "amount"}
+NESTED_FIELD = {"create_checkout": "variable1", "capture_authorization": "amount", "create_card_customer": "name",
+                "list_saved_cards": "customer_id", "charge_saved_card": "amount", "delete_saved_card": "merchantCode"}
 
 
 # ---------------------------------------------------------------------------------- schema level
@@ -575,7 +579,8 @@ def test_gateway_paths_naming_nothing(shared_world: Any, op: Operation, value: s
     path = op.path.replace("{" + op.path_params[0] + "}", value)
     before = world.fingerprint()
     reply = world.client.request(op.method, path, headers=[("accesscode", ALPHA.access_code)])
-    env = assert_refused(world, reply, before, encrypted=False)
+    # a saved card's path wants data too: encrypted 506 once routed, the router's plain 404 otherwise
+    env = assert_refused(world, reply, before, encrypted=None if op.encrypted else False)
     assert reply.status in (400, 404, 405), (reply.status, env)
 
 

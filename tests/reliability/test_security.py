@@ -50,7 +50,7 @@ def call_ok(client: AsgiClient, op: Operation, payload: Any, token: str, who: Me
     r = client.call(op, payload, who=who, token=token, params=params)
     env, _ = r.envelope(who.keys)
     assert r.status == 200 and env["status"] is True, (op.name, r.status, env)
-    return env["response"]
+    return env.get("response", env.get("data"))  # a saved-card customer comes back under data
 
 
 # ------------------------------------------------------------------------------------- tokens
