@@ -168,7 +168,8 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     client.delete_saved_card(cards[0]["card_id"])
     assert client.list_saved_cards(customer["id"]) == []
 
-    payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3, expiry_date="2030-12-05")
+    payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3,
+                                            expiry_date="2030-12-05")
     control.pay_open_invoice(payer_link["id"])
     payers = client.list_open_invoice_customers(payer_link["id"])["customer_details"]["data"]
     assert [p["amount"] for p in payers] == ["3.000"]

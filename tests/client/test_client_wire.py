@@ -282,7 +282,8 @@ CASES: dict[str, Case] = {
         {}, {"merchantCode": MC, "name": "Test", "email": "t@x.com", "mobile_number": "12345678",
              "customer_id": "u-7"}, {},
     ),
-    "list_saved_cards": (lambda c: c.list_saved_cards(4026), {}, {"merchantCode": MC, "customer_id": 4026}, {}),
+    "list_saved_cards": (lambda c: c.list_saved_cards(4026), {}, {"merchantCode": MC, "customer_id": 4026},
+                         {}),
     "charge_saved_card": (
         lambda c: c.charge_saved_card(2269, Decimal("9.9"), customer_id=4026, order_reference="ORD-9"),
         {}, {"merchantCode": MC, "card_id": 2269, "amount": "9.900", "customer_id": 4026,
@@ -303,8 +304,8 @@ REPLIES: dict[str, FakeResponse] = {
                                   "results": [RECORD]}),
     "capture_authorization": encrypted(RECORD, code=200, style="bare"),
     "cancel_authorization": plain({"status": True, "code": 200, "message": "Authorization cancelled."}),
-    "create_card_customer": encrypted(None, style="bare", data={"id": 1, "customer_id": "84221701", "name": "Test",
-                                                                "mobile_number": "12345678", "email": "t@x.com"}),
+    "create_card_customer": encrypted(None, style="bare", data={
+        "id": 1, "customer_id": "84221701", "name": "Test", "mobile_number": "12345678", "email": "t@x.com"}),
     "list_saved_cards": encrypted({"cards": []}, style="bare"),
     "charge_saved_card": encrypted({"resultCode": "CAPTURED", "amount": "9.900", "baseAmount": "9.900",
                                     "currency": "KWD", "paymentToken": RECORD["token"], "paymentId": "1",

@@ -285,7 +285,8 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "create_card_customer": {**mc, "name": "Reliability", "email": "rel@example.com",
                                  "mobile_number": "66666666"},
         "list_saved_cards": {**mc, "customer_id": seeded.card_customer_id},
-        "charge_saved_card": {**mc, "card_id": seeded.card_id, "amount": "0.500", "order_reference": "REL-CARD"},
+        "charge_saved_card": {**mc, "card_id": seeded.card_id, "amount": "0.500",
+                              "order_reference": "REL-CARD"},
         "delete_saved_card": mc,
     }
     return dict(table[op_name])

@@ -4,7 +4,9 @@ Phase 1, a mixed storm: THREADS threads x OPS operations each (create single/SMS
 cancel, pay through the control plane, list), every thread keeping its own model of what it did.
 Phase 2, contention: every thread races to cancel or pay the same invoices; exactly one wins each.
 Then: ids, tokens and access keys unique; every answered write present once with the status the
-model says; dashboard stats equal to the model's counts; stats read mid-storm self-consistent.
+model says; dashboard stats equal to the model's counts; stats read mid-storm self-consistent; the
+transactions report holds every paid invoice. Saved cards: threads race to charge one card while
+the control plane's queued declines are taken, each exactly once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +217,68 @@ def test_storm_then_contention_matches_the_model(server: tuple[str, Any]) -> Non
             s["total_invoice_count"]
     assert app.state.mock.store.invoice_counts(ALPHA.merchant_id)  # the store's own counters agree
     assert sum(app.state.mock.store.invoice_counts(ALPHA.merchant_id).values()) == len(model.invoices)
+    # the one ledger: the transactions report holds every paid invoice once, at its amount
+    with HttpMerchant(url) as api:
+        api.login()
+        status, env = api.call("get_transactions_report", {"merchantCode": ALPHA.merchant_code})
+        assert status == 200, env
+    paid = [v for v in model.invoices.values() if v["status"] == PAID]
+    report = env["response"]["stats"]
+    assert report["total_transactions"] == len(paid)
+    assert report["total_amount"] == f"{sum(Decimal(v['amount']) for v in paid):.3f}"
+
+
+CHARGES = 6  # per thread
+DECLINES = 10  # queued through the control plane before the race
+
+
+def test_racing_charges_of_one_saved_card(server: tuple[str, Any]) -> None:
+    """Eight threads charge one saved card at once while the control plane's queued declines are
+    taken: every charge answered once with a token of its own, exactly DECLINES declined, and the
+    report holds the approved ones and nothing else."""
+    url, _app = server
+    mc = {"merchantCode": ALPHA.merchant_code}
+    with HttpMerchant(url) as api:
+        api.login()
+        status, env = api.call("create_card_customer", {**mc, "name": "Race", "email": "race@example.com",
+                                                        "mobile_number": "66666666"})
+        assert status == 200, env
+        customer = env["data"]["id"]
+        status, env = api.call("create_checkout", {
+            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": customer,
+            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
+        assert status == 200, env
+        status, body = api.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
+        assert status == 200 and body["card_id"], body
+        card = body["card_id"]
+        for _ in range(DECLINES):
+            status, body = api.control("POST", "/saved-cards/charges", {"outcome": "failure",
+                                                                       "result_code": "DECLINED"})
+            assert status == 201, body
+    answers: list[tuple[str, bool]] = []
+    lock = threading.Lock()
+
+    def charge(n: int) -> None:
+        with HttpMerchant(url) as api:
+            api.login()
+            for i in range(CHARGES):
+                status, env = api.call("charge_saved_card", {**mc, "card_id": card, "amount": "1.250",
+                                                             "order_reference": f"R{n}-{i}"})
+                assert status in (200, 400) and "paymentToken" in env["response"], (status, env)
+                with lock:
+                    answers.append((env["response"]["paymentToken"], env["status"] is True))
+
+    _run_threads(charge)
+    tokens = [t for t, _ok in answers]
+    assert len(tokens) == THREADS * CHARGES == len(set(tokens))
+    approved = {t for t, ok in answers if ok}
+    assert len(tokens) - len(approved) == DECLINES
+    with HttpMerchant(url) as api:
+        api.login()
+        status, env = api.call("get_transactions_report", {**mc, "nostats": "1", "search": ""})
+        assert status == 200, env
+        rows = env["response"]["transactions"]["data"]
+        status, whole = api.call("get_transactions_report", mc)
+    assert whole["response"]["stats"]["total_transactions"] == len(approved)
+    assert whole["response"]["stats"]["total_amount"] == f"{Decimal('1.250') * len(approved):.3f}"
+    assert {r["token"] for r in rows} <= approved and all(r["source"] == "saved_card" for r in rows)

@@ -3,7 +3,8 @@
 ``hesabe-mock --port 0 --db FILE`` runs as a child process; client threads create invoices as
 fast as they can and remember every create that was answered with success; the child is killed
 with SIGKILL mid-storm and restarted on the same file, CYCLES times. After each restart every
-answered create is present and intact (same token, amount, reference); at the end the file
+answered create is present and intact (same token, amount, reference), and every approved
+saved-card charge (one thread charges a saved card) is in the transactions report; at the end the file
 passes SQLite's integrity check and the counters, the dashboard and a full listing agree.
 """
 
@@ -72,6 +73,61 @@ class Child:
         self.log.close()
 
 
+def _saved_card(url: str) -> int:
+    """A saved card of the sandbox merchant: a customer, a VERIFY checkout paid through /_mock/."""
+    mc = {"merchantCode": ALPHA.merchant_code}
+    with HttpMerchant(url) as api:
+        api.login()
+        status, env = api.call("create_card_customer", {**mc, "name": "Crash", "email": "crash@example.com",
+                                                        "mobile_number": "66666666"})
+        assert status == 200, env
+        status, env = api.call("create_checkout", {
+            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": env["data"]["id"],
+            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
+        assert status == 200, env
+        status, body = api.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
+        assert status == 200, body
+        return int(body["card_id"])
+
+
+def _charges(url: str, stop: threading.Event, charged: list[dict[str, Any]], lock: threading.Lock,
+             card: int) -> None:
+    """The storm's saved-card thread: charge the card again and again, remember every approval."""
+    i = 0
+    with HttpMerchant(url, timeout=5) as api:
+        try:
+            api.login()
+            while not stop.is_set():
+                amount = f"{i % 90 + 1}.{i % 1000:03d}"
+                status, env = api.call("charge_saved_card", {"merchantCode": ALPHA.merchant_code,
+                                                             "card_id": card, "amount": amount})
+                if status == 200 and env.get("status") is True:
+                    with lock:
+                        charged.append({"token": env["response"]["paymentToken"], "amount": amount})
+                i += 1
+        except (requests.RequestException, ValueError):
+            return
+
+
+def _check_charges(url: str, charged: list[dict[str, Any]]) -> None:
+    """Every approved charge is in the transactions report, once, at its amount."""
+    with HttpMerchant(url) as api:
+        api.login()
+        first = {"merchantCode": ALPHA.merchant_code, "nostats": "1"}
+        status, env = api.call("get_transactions_report", first)
+        assert status == 200, env
+        pages = env["response"]["transactions"]["pagination"]["total_pages"]
+        rows = list(env["response"]["transactions"]["data"])
+        for page in range(2, pages + 1):
+            status, env = api.call("get_transactions_report", {"merchantCode": ALPHA.merchant_code,
+                                                               "nostats": "1", "page": page})
+            rows += env["response"]["transactions"]["data"]
+    found = {r["token"]: r["amount"] for r in rows}
+    assert len(found) == len(rows)
+    for want in charged:
+        assert found.get(want["token"]) == want["amount"], want
+
+
 def _storm(url: str, stop: threading.Event, answered: list[dict[str, Any]], lock: threading.Lock,
            n: int, cycle: int) -> None:
     i = 0
@@ -128,15 +184,20 @@ def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
     db = tmp_path / "state.sqlite"
     log = tmp_path / "mock.log"
     answered: list[dict[str, Any]] = []
+    charged: list[dict[str, Any]] = []
     lock = threading.Lock()
+    card = 0
     for cycle in range(CYCLES):
         child = Child(db, log)
         try:
             _check_present(child.url, answered)  # everything answered before the last kill
+            _check_charges(child.url, charged)
+            card = card or _saved_card(child.url)
             before = len(answered)
             stop = threading.Event()
             threads = [threading.Thread(target=_storm, args=(child.url, stop, answered, lock, n, cycle))
-                       for n in range(THREADS)]
+                       for n in range(THREADS - 1)]
+            threads.append(threading.Thread(target=_charges, args=(child.url, stop, charged, lock, card)))
             for t in threads:
                 t.start()
             deadline = time.monotonic() + 30
@@ -153,6 +214,8 @@ def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
     child = Child(db, log)
     try:
         _check_present(child.url, answered)
+        _check_charges(child.url, charged)
+        assert charged, "no saved-card charge was answered"
         stats, total, listed = _listing(child.url)
         assert stats["total_invoice_count"] == total == listed >= len(answered)
         assert int(stats["invoice_not_paid"]) == total  # creates only: nothing paid or cancelled
@@ -176,8 +239,8 @@ def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
             assert inv is not None and inv.token == want["token"] and inv.amount == want["amount"]
     finally:
         store.close()
-    print(f"\ncrash safety: {CYCLES} kill -9 survived, {len(answered)} answered creates all intact, "
-          f"{rows} rows on disk")
+    print(f"\ncrash safety: {CYCLES} kill -9 survived, {len(answered)} answered creates and "
+          f"{len(charged)} saved-card charges all intact, {rows} rows on disk")
 
 
 def test_cli_socket_lets_asyncio_disable_nagle() -> None:

@@ -192,7 +192,8 @@ def test_deep_nesting_inside_a_valid_object(shared_world: Any, op: Operation, de
         return
     if op.host == "gateway":
         env = assert_refused(world, reply, before, encrypted=True)
-        # a merchantCode that is not the merchant's is the gateway's 501 (delete_saved_card has no other field)
+        # a merchantCode that is not the merchant's is the gateway's 501 (delete_saved_card has
+        # no other field)
         merchant = field == "merchantCode" and env.get("code") == 501
         assert env["message"] == INVALID_DATA or field in (env.get("data") or {}) or merchant, env
         return
@@ -200,8 +201,9 @@ def test_deep_nesting_inside_a_valid_object(shared_world: Any, op: Operation, de
 
 
 #: where the nesting goes on operations whose schema does not refuse an unknown ``description``
-NESTED_FIELD = {"create_checkout": "variable1", "capture_authorization": "amount", "create_card_customer": "name",
-                "list_saved_cards": "customer_id", "charge_saved_card": "amount", "delete_saved_card": "merchantCode"}
+NESTED_FIELD = {"create_checkout": "variable1", "capture_authorization": "amount",
+                "create_card_customer": "name", "list_saved_cards": "customer_id", "charge_saved_card": "amount",
+                "delete_saved_card": "merchantCode"}
 
 
 # ---------------------------------------------------------------------------------- schema level
