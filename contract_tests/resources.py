@@ -1,5 +1,5 @@
 """Real records for payloads and paths that must point at something: ids, tokens, bulk rows,
-checkouts, paid transactions and refunds.
+checkouts, paid transactions, refunds, saved cards and paid open invoices.
 
 A generated ``resendId`` or path ``{id}`` would name nothing, and "not found" says little about
 the contract. :class:`Resources` creates the records a test needs through the same judged
@@ -164,6 +164,39 @@ class Resources:
         paid = self.session.call("get_invoice", {}, path_params={"id": invoice["id"]}).response
         return {"invoice_id": invoice["id"], "token": str(paid["transaction"]["token"]), "amount": amount}
 
+    def card_customer(self) -> dict[str, Any]:
+        """A saved-card customer (create_card_customer's ``data``)."""
+        payload = self._checked("create_card_customer", {
+            "merchantCode": self.session.gen.merchant_code, "name": "Contract Anchor",
+            "email": "anchor@example.com", "mobile_number": "66666666"})
+        return self._anchor("card_customer",
+                            lambda: dict(self.session.call("create_card_customer", payload).envelope["data"]))
+
+    def fresh_saved_card(self) -> dict[str, Any]:
+        """A card saved by a save-card (VERIFY) checkout paid through the control plane:
+        ``{"card_id", "customer_id"}``."""
+        customer = self.card_customer()["id"]
+        made = self.fresh_checkout(amount="0.000", paymentType=str(PaymentType.MPGS.value), saveCard=True,
+                                   customer_id=customer)
+        status, body = self.session.target.control("POST", f"checkouts/{made['token']}/pay",
+                                                    {"outcome": "success"})
+        if not 200 <= status < 300 or not isinstance(body, dict) or not body.get("card_id"):
+            raise CapabilityMissing("a saved card needs the mock's control plane to pay its VERIFY checkout "
+                                    f"(POST /_mock/checkouts/{{token}}/pay answered HTTP {status})")
+        return {"card_id": int(body["card_id"]), "customer_id": customer}
+
+    def saved_card(self) -> dict[str, Any]:
+        return self._anchor("saved_card", self.fresh_saved_card)
+
+    def fresh_paid_open_invoice(self) -> dict[str, Any]:
+        """A new open invoice with one payment (through the control plane)."""
+        item = self.fresh_open_invoice()
+        status, _body = self.session.target.control("POST", f"open-invoices/{item['id']}/pay", {})
+        if not 200 <= status < 300:
+            raise CapabilityMissing("an open invoice's payers need the mock's control plane "
+                                    f"(POST /_mock/open-invoices/{{id}}/pay answered HTTP {status})")
+        return item
+
     def fresh_refund(self) -> dict[str, Any]:
         """A pending full refund of a new paid invoice."""
         token = self.paid_transaction()["token"]
@@ -213,6 +246,9 @@ class Resources:
             "delete_bulk_invoice": lambda: {"id": self.fresh_bulk_row()["id"]},
             "get_refund": lambda: {"id": self.refund()["id"]},
             "cancel_refund": lambda: {"id": self.fresh_refund()["id"]},
+            "list_open_invoice_customers": lambda: {"id": self._anchor("paid_open",
+                                                                        self.fresh_paid_open_invoice)["id"]},
+            "delete_saved_card": lambda: {"id": self.fresh_saved_card()["card_id"]},
         }.get(operation, dict)()
 
     def any_path_params(self, operation: str) -> dict[str, Any]:
@@ -234,6 +270,13 @@ class Resources:
             out["resendId"] = str(self.invoice()["id"])
         elif operation == "send_bulk_invoices":
             out["ids"] = [str(self.invoice(i)["id"]) for i in range(len(out.get("ids") or [1]))]
+        elif operation == "list_saved_cards":
+            out["customer_id"] = self.card_customer()["id"]
+        elif operation == "charge_saved_card":
+            card = self.saved_card()
+            out["card_id"] = card["card_id"]
+            if "customer_id" in out:
+                out["customer_id"] = card["customer_id"]
         elif operation == "capture_authorization":
             # a fresh authorization, captured whole (a generated amount could exceed it)
             authorized = self.authorized_checkout()

@@ -188,6 +188,8 @@ def _pattern_hints(ctx: GenContext) -> dict[str, st.SearchStrategy[Any]]:
         ).map(",".join),
         d["Url"]["pattern"]: values.webhook_urls(),
         d["CheckoutAmount"]["pattern"]: values.kwd_amounts(),
+        # zero is for a save-card session only, a field the suite never sends
+        d["CheckoutOrVerifyAmount"]["pattern"]: values.kwd_amounts(),
     }
 
 

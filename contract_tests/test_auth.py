@@ -16,7 +16,7 @@ pytestmark = pytest.mark.hesabe_readonly
 _BEARER_OPS = [name for name, op in OPERATIONS.items() if op.auth == "bearer"]
 _GATEWAY_OPS = [name for name, op in OPERATIONS.items() if op.auth == "access_code"]
 #: path parameters that name nothing: the merchant is refused before anything is looked up
-_ANY_PATH = {"reference": "0", "token": "0"}
+_ANY_PATH = {"reference": "0", "token": "0", "id": "0"}
 _BAD_BEARER = "not-a-token.not-a-token.not-a-token"
 
 
