@@ -1,0 +1,249 @@
+"""One ledger across every family that takes money, as a Hypothesis ``RuleBasedStateMachine``.
+
+Rules: pay an invoice, pay an open invoice (once or again), pay a checkout or have it declined,
+charge a saved card (approved, or declined by a decision queued on the mock's control plane), and
+refund any payment in full (approved through the control plane). The machine keeps the model of
+every payment made, whatever made it.
+
+What must hold (:data:`LEDGER_RULES`), checked by the ``audit`` rule and at the end of every run:
+
+* the transactions report lists exactly the model's payments, each once, with its amount, source
+  and status, and its stats are their count and sums; nothing declined is in it;
+* the enquiry finds every payment by its token, with the same amount and status;
+* a payment can be refunded once in full, a declined one never, and a refunded one reads
+  REFUNDED in the report and the enquiry alike;
+* invoice and open-invoice payments (only they) show in their records: the dashboard's paid
+  counter, the open invoice's payer count and its customers list.
+
+Needs a target that can pay (the mock's control plane): elsewhere the test is skipped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from contract_tests.control import ControlPlane
+from contract_tests.findings import Finding
+from contract_tests.resources import Resources
+from contract_tests.session import ContractSession
+from hesabe_spec.enums import RefundMethod
+from hesabe_spec.enums import TransactionStatus as Status
+
+__all__ = ["LEDGER_RULES", "LedgerLifecycle", "ledger_machine"]
+
+LEDGER_RULES = {
+    "report_is_the_ledger": "the transactions report lists every payment once (amount, source, status) and "
+                            "its stats add them up; nothing declined is in it",
+    "enquiry_is_the_ledger": "the enquiry finds every payment by its token, with its amount and status",
+    "refund_eligibility": "a payment can be refunded once in full, a declined one never; refunded, it reads "
+                          "REFUNDED everywhere",
+    "records_count_their_payments": "invoice and open-invoice payments show in their records and the "
+                                    "dashboard's counters",
+}
+
+_AMOUNTS = st.sampled_from(["0.500", "1.250", "7.000", "12.345", "250.000"])
+
+
+@dataclass
+class Payment:
+    token: str
+    amount: Decimal
+    source: str  # invoice | open_invoice | checkout | saved_card
+    status: str = Status.SUCCESSFUL
+    #: the record it belongs to (an invoice's or an open invoice's id)
+    record: int | None = None
+
+
+class LedgerLifecycle(RuleBasedStateMachine):
+    """Bound to a session by :func:`ledger_machine`; do not run the base class directly."""
+
+    session: ContractSession
+    control: ControlPlane
+    resources: Resources
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.payments: dict[str, Payment] = {}
+        self.declined: list[str] = []
+        self.open_invoices: list[int] = []
+        self.paid_before = 0
+
+    @initialize()
+    def start(self) -> None:
+        self.control.reset()
+        self.paid_before = self._paid_invoices()
+        # the audit compares the whole report: payments of an earlier run (a target never reset)
+        # are there already and stay as they are
+        self.before = {r["token"] for r in self._report_rows()}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _violation(self, operation: str, rule: str, expected: Any, actual: Any, where: Any) -> Exception:
+        found = Finding(operation, rule, "", str(expected), str(actual), "lifecycle")
+        return self.session.violation([found], {"ledger": where})
+
+    def _control(self, method: str, path: str, body: Any) -> Any:
+        status, answer = self.session.target.control(method, path, body)
+        if not 200 <= status < 300:
+            raise self._violation(f"_mock/{path}", "report_is_the_ledger", "the control plane's answer",
+                                  f"HTTP {status}: {answer}", path)
+        return answer
+
+    def _paid_invoices(self) -> int:
+        stats = self.session.call("list_invoices", {}).response["stats"]
+        return int(stats.get("invoice_paid") or 0)
+
+    def _report_rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            block = self.session.call("get_transactions_report", {"nostats": "1"},
+                                      query={"page": str(page)}).response["transactions"]
+            rows += block["data"]
+            if not block["pagination"]["next_page_url"]:
+                return rows
+            page += 1
+
+    # -- taking money ----------------------------------------------------------------------------
+
+    @rule(amount=_AMOUNTS)
+    def pay_invoice(self, amount: str) -> None:
+        invoice = self.resources.fresh_invoice(amount)
+        answer = self._control("POST", f"invoices/{invoice['id']}/pay", {"outcome": "success"})
+        token = str(answer["transaction"]["token"])
+        self.payments[token] = Payment(token, Decimal(amount), "invoice", record=int(invoice["id"]))
+
+    @rule()
+    def open_link(self) -> None:
+        self.open_invoices.append(int(self.resources.fresh_open_invoice()["id"]))
+
+    @precondition(lambda self: bool(self.open_invoices))
+    @rule(data=st.data())
+    def pay_open_invoice(self, data: st.DataObject) -> None:
+        item = data.draw(st.sampled_from(self.open_invoices), label="open invoice")
+        answer = self._control("POST", f"open-invoices/{item}/pay", {"outcome": "success"})
+        token = str(answer["transaction"]["token"])
+        amount = Decimal(str(answer["open_invoice"]["fixed_amount"]))
+        self.payments[token] = Payment(token, amount, "open_invoice", record=item)
+
+    @rule(amount=_AMOUNTS, approve=st.booleans())
+    def checkout(self, amount: str, approve: bool) -> None:
+        made = self.resources.fresh_checkout(amount=amount)
+        token = str(made["token"])
+        self._control("POST", f"checkouts/{token}/pay", {"outcome": "success" if approve else "failure"})
+        if approve:
+            self.payments[token] = Payment(token, Decimal(amount), "checkout")
+        else:
+            self.declined.append(token)
+
+    @rule(amount=_AMOUNTS, approve=st.booleans())
+    def charge_saved_card(self, amount: str, approve: bool) -> None:
+        card = self.resources.saved_card()
+        if not approve:
+            self._control("POST", "saved-cards/charges", {"outcome": "failure", "result_code": "DECLINED"})
+        payload = {"card_id": card["card_id"], "amount": amount}
+        ex = self.session.call("charge_saved_card", payload, intent="valid" if approve else "refused",
+                               context={"why": "approved" if approve else "a decline queued on /_mock/"})
+        token = str(ex.envelope["response"]["paymentToken"])
+        if approve:
+            self.payments[token] = Payment(token, Decimal(amount), "saved_card")
+        else:
+            self.declined.append(token)
+
+    # -- giving it back --------------------------------------------------------------------------
+
+    @precondition(lambda self: bool(self.payments) or bool(self.declined))
+    @rule(data=st.data())
+    def refund(self, data: st.DataObject) -> None:
+        """A full refund of a payment (or of a declined attempt, which must be refused); approved
+        through the control plane, it reads REFUNDED."""
+        tokens = [*sorted(self.payments), *self.declined]
+        token = data.draw(st.sampled_from(tokens), label="token")
+        payload = {"token": token, "refundMethod": RefundMethod.FULL.value}
+        payment = self.payments.get(token)
+        if payment is None or payment.status == Status.REFUNDED:
+            why = "a declined attempt" if payment is None else "refunded in full already"
+            self.session.call("create_refund", payload, intent="refused", context={"why": why})
+            return
+        ex = self.session.call("create_refund", payload, context={"why": f"a {payment.source} payment"})
+        if Decimal(str(ex.response["amount"])) != payment.amount:
+            raise self._violation("create_refund", "refund_eligibility", payment.amount,
+                                  ex.response["amount"], token)
+        self._control("POST", f"refunds/{ex.response['id']}/approve", {})
+        payment.status = Status.REFUNDED
+
+    # -- what must hold --------------------------------------------------------------------------
+
+    @rule()
+    def audit(self) -> None:
+        self._audit_report()
+        self._audit_enquiry()
+        self._audit_records()
+
+    def teardown(self) -> None:
+        if self.payments:
+            self.audit()
+
+    def _audit_report(self) -> None:
+        rows = [r for r in self._report_rows() if r["token"] not in self.before]
+        tokens = Counter(r["token"] for r in rows)
+        if set(tokens) != set(self.payments) or max(tokens.values(), default=1) > 1:
+            missing = sorted(set(self.payments) - set(tokens))
+            extra = sorted(set(tokens) - set(self.payments))
+            raise self._violation("get_transactions_report", "report_is_the_ledger",
+                                  f"{len(self.payments)} payments, each once",
+                                  f"missing {missing}, extra {extra}, repeated "
+                                  f"{[t for t, n in tokens.items() if n > 1]}", "report")
+        for row in rows:
+            want = self.payments[row["token"]]
+            got = (Decimal(row["amount"]), row["source"], row["status"])
+            if got != (want.amount, want.source, want.status):
+                raise self._violation("get_transactions_report", "report_is_the_ledger",
+                                      (want.amount, want.source, want.status), got, row["token"])
+        if not self.before:
+            stats = self.session.call("get_transactions_report", {}).response["stats"]
+            total = sum((p.amount for p in self.payments.values()), Decimal(0))
+            given_back = [p.amount for p in self.payments.values() if p.status == Status.REFUNDED]
+            refunded = sum(given_back, Decimal(0))
+            got_stats = (stats["total_transactions"], Decimal(stats["total_amount"]),
+                         Decimal(stats["refunded_amount"]))
+            if got_stats != (len(self.payments), total, refunded):
+                raise self._violation("get_transactions_report", "report_is_the_ledger",
+                                      (len(self.payments), total, refunded), got_stats, "stats")
+
+    def _audit_enquiry(self) -> None:
+        for token, want in self.payments.items():
+            ex = self.session.call("transaction_enquiry", {}, path_params={"reference": token})
+            record = ex.envelope["data"]
+            got = (Decimal(str(record["amount"])), record["status"])
+            if got != (want.amount, want.status):
+                raise self._violation("transaction_enquiry", "enquiry_is_the_ledger",
+                                      (want.amount, want.status), got, token)
+
+    def _audit_records(self) -> None:
+        paid = sum(1 for p in self.payments.values() if p.source == "invoice")
+        if self._paid_invoices() - self.paid_before != paid:
+            raise self._violation("list_invoices", "records_count_their_payments", f"{paid} more paid",
+                                  self._paid_invoices() - self.paid_before, "stats.invoice_paid")
+        for item in self.open_invoices:
+            mine = [p for p in self.payments.values() if p.source == "open_invoice" and p.record == item]
+            record = self.session.call("get_open_invoice", {}, path_params={"id": item}).response
+            payers = self.session.call("list_open_invoice_customers", {},
+                                       path_params={"id": item}).response["customer_details"]
+            got = (int(record["total_customer_paid_count"]), payers["pagination"]["total"])
+            if got != (len(mine), len(mine)):
+                raise self._violation("get_open_invoice", "records_count_their_payments",
+                                      f"{len(mine)} payers in the record and the customers list", got, item)
+
+
+def ledger_machine(session: ContractSession, resources: Resources,
+                   control: ControlPlane | None = None) -> type[LedgerLifecycle]:
+    """The ledger machine bound to ``session`` (a subclass per session, so runs never share one)."""
+    return type("BoundLedgerLifecycle", (LedgerLifecycle,),
+                {"session": session, "resources": resources, "control": control or ControlPlane(session)})
