@@ -1,13 +1,16 @@
 """HTML of the payment gateway's hosted page: the order, one form per payment method, cancel.
 
 Plain HTML forms, no script (the page's Content-Security-Policy forbids them): each method of the
-checkout's ``paymentType`` is its own form, so each can start with its own test card. A card
+checkout's ``paymentType`` is its own form, so each can start with its own test card. A save-card
+session says the card will be saved; at 0.000 (VERIFY) its buttons verify and save instead of pay. A card
 method's form comes prefilled with the documented test card that succeeds, so one click pays;
 a wallet (Apple Pay, Google Pay, ...) only asks to pay. Every form also offers "Decline" (the
 bank refuses); one more form cancels (the customer gives up).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from hesabe_spec.enums import PaymentType
 from mock_server.pages.render import PageText, banner, esc, facts, layout, money_html
@@ -41,7 +44,7 @@ def _field(name: str, label: str, value: str, scope: str, autocomplete: str) -> 
             f'inputmode="numeric" autocomplete="{autocomplete}">')
 
 
-def _method_form(text: PageText, action_url: str, method: int) -> str:
+def _method_form(text: PageText, action_url: str, method: int, verify: bool = False) -> str:
     t = text.t
     name = method_name(method)
     scope = str(method)
@@ -60,7 +63,7 @@ def _method_form(text: PageText, action_url: str, method: int) -> str:
         f'<form method="post" action="{esc(action_url)}" class="pay-form" data-method="{scope}">'
         f'<input type="hidden" name="payment_type" value="{scope}">{body}'
         f'<div class="actions"><button type="submit" name="action" value="pay" class="pay">'
-        f'{esc(t["pay_with"].format(method=name))}</button>'
+        f'{esc(t["verify_with" if verify else "pay_with"].format(method=name))}</button>'
         f'<button type="submit" name="action" value="decline" class="decline" formnovalidate>'
         f'{esc(t["decline"])}</button></div></form></section>'
     )
@@ -79,11 +82,13 @@ def checkout_page(text: PageText, merchant_name: str, checkout: Checkout, method
                   action_url: str, switch_url: str) -> str:
     """The page of a session the customer can still pay."""
     t = text.t
-    forms = "".join(_method_form(text, action_url, m) for m in methods)
+    verify = checkout.save_card and Decimal(checkout.amount) == 0
+    forms = "".join(_method_form(text, action_url, m, verify) for m in methods)
     cancel = (f'<form method="post" action="{esc(action_url)}" class="cancel-form">'
               f'<button type="submit" name="action" value="cancel" class="fail" formnovalidate>'
               f'{esc(t["cancel_payment"])}</button></form>')
-    body = (_header(text, merchant_name, switch_url) + _order(text, checkout)
+    note = banner("save-card", t["verify_note" if verify else "save_card_note"]) if checkout.save_card else ""
+    body = (_header(text, merchant_name, switch_url) + _order(text, checkout) + note
             + f'<h2>{esc(t["choose_method"])}</h2>{forms}{cancel}')
     return layout(text, t["checkout_title"], body)
 

@@ -69,6 +69,9 @@ _EN: Labels = {
     "test_card_hint": "Hesabe sandbox test card ({scheme}, expiry {expiry}); "
                       "another expiry or code declines.",
     "wallet_hint": "No wallet is contacted: the mock stands in for it.",
+    "save_card_note": "Your card will be saved with the merchant for later payments.",
+    "verify_note": "Nothing is charged: the card is verified and saved with the merchant.",
+    "verify_with": "Verify and save with {method}",
     "cancel_payment": "Cancel and return to the merchant",
     "session_done_title": "This payment is complete",
     "session_expired_title": "This payment session has expired",
@@ -136,6 +139,9 @@ _AR: Labels = {
     "test_card_hint": "بطاقة اختبار من بيئة حسابي التجريبية ({scheme}، تنتهي {expiry})؛ "
                       "أي تاريخ أو رمز آخر يُرفض.",
     "wallet_hint": "لا يتم الاتصال بأي محفظة: المحاكي يقوم مقامها.",
+    "save_card_note": "سيتم حفظ بطاقتك لدى التاجر للدفعات اللاحقة.",
+    "verify_note": "لن يتم خصم أي مبلغ: سيتم التحقق من البطاقة وحفظها لدى التاجر.",
+    "verify_with": "تحقق واحفظ عبر {method}",
     "cancel_payment": "إلغاء والعودة إلى التاجر",
     "session_done_title": "اكتملت عملية الدفع هذه",
     "session_expired_title": "انتهت صلاحية جلسة الدفع هذه",

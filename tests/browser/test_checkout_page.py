@@ -111,3 +111,33 @@ def test_the_page_runs_no_script_and_a_finished_session_leads_back(page: Any, sh
     page.get_by_role("link", name="Return to the merchant").click()
     page.wait_for_url(f"{shop.url}/thanks*")
     assert page.locator("#code").inner_text() == "CAPTURED"
+
+
+def test_verify_saves_the_typed_card_and_the_card_is_charged_later(page: Any, shop: Shop,
+                                                                   screenshot_dir: Path) -> None:
+    """A save-card session at 0.000 (VERIFY): the page says nothing is charged, the customer types a
+    test card, and that card (masked) is what the merchant can charge from then on."""
+    client = shop.client
+    customer = client.create_card_customer("Fatima Ali", "fatima@example.com", "66666666")
+    session = client.checkout(0, response_url=f"{shop.url}/thanks?order=V1",
+                              failure_url=f"{shop.url}/failed", payment_type=2, save_card=True,
+                              customer_id=customer["id"], version="3.0")
+    page.goto(session.payment_url)
+    assert page.locator(".amount").inner_text().split() == ["0.000", "KWD"]
+    assert "Nothing is charged" in page.locator('[data-result="save-card"]').inner_text()
+    page.fill("#card_number-2", "5453 0100 0009 5539")  # the documented MasterCard, its own expiry
+    page.fill("#expiry-2", "12/25")
+    page.fill("#cvv-2", "300")
+    page.screenshot(path=str(screenshot_dir / "checkout-verify.png"), full_page=True)
+    page.get_by_role("button", name="Verify and save with Visa/MasterCard").click()
+    page.wait_for_url(f"{shop.url}/thanks?order=V1&data=*")
+    assert page.locator("#outcome").inner_text() == "paid"
+    saved = client.parse_callback_url(page.url).raw["response"]["cardId"]
+    (card,) = client.list_saved_cards(customer["id"])
+    shown = (card["card_id"], card["card_number"], card["expiry_month"], card["expiry_year"], card["brand"])
+    assert shown == (saved, "****5539", "12", "25", "MASTERCARD")
+    # nothing was taken by the VERIFY; the charges are the payments
+    report = client.get_transactions_report()["transactions"]["data"]
+    assert session.token not in {r["token"] for r in report}
+    charge = client.charge_saved_card(saved, "15.000", order_reference="ORD-V1")
+    assert charge.paid and client.get_transaction(charge.payment_token).transaction.card == "****5539"
