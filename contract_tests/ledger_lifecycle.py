@@ -146,7 +146,7 @@ class LedgerLifecycle(RuleBasedStateMachine):
     def charge_saved_card(self, amount: str, approve: bool) -> None:
         card = self.resources.saved_card()
         if not approve:
-            self._control("POST", "saved-cards/charges", {"outcome": "failure", "result_code": "DECLINED"})
+            self._control("POST", "charges", {"outcome": "failure", "result_code": "DECLINED"})
         payload = {"card_id": card["card_id"], "amount": amount}
         ex = self.session.call("charge_saved_card", payload, intent="valid" if approve else "refused",
                                context={"why": "approved" if approve else "a decline queued on /_mock/"})

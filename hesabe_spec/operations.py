@@ -242,6 +242,12 @@ OPERATIONS: dict[str, Operation] = {
         _op("cancel_authorization", "DELETE", "/api/cancel/{token}", "checkout", "delete", "none",
             "Authorization cancelled.", "inferred from the subscription-cancel answer (low)",
             "Void an authorized payment that was not captured.", host="gateway"),
+        _op("capture_subscription", "POST", "/api/subscription/capture", "checkout", "update", "body",
+            "Capture successful.", "guide subscription-capture sample (medium)",
+            "Charge one recurrence of an on-demand subscription (recurringFrequency \"0\").", host="gateway"),
+        _op("cancel_subscription", "DELETE", "/api/subscription/cancel/{token}", "checkout", "delete", "none",
+            "Subscription cancelled.", "guide subscription-cancel sample (medium)",
+            "Stop a subscription: no recurrence is charged after it.", host="gateway"),
         # -- saved cards ("Direct Payment (MPGS)", hesabe-checkout-api.md §8.3) -------------------
         _op("create_card_customer", "POST", "/api/direct-payment/customer", "saved_cards", "create", "body",
             "Customer created successfully", "docs direct-payments ciphertext (high)",

@@ -23,6 +23,7 @@ from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
 from mock_server.state.checkouts import CheckoutService
+from mock_server.state.decisions import ChargeDecisions
 from mock_server.state.invoices import InvoiceService
 from mock_server.state.ledger import Ledger
 from mock_server.state.open_invoices import OpenInvoiceService
@@ -31,6 +32,7 @@ from mock_server.state.refundable import invoice_payments
 from mock_server.state.refunds import RefundService
 from mock_server.state.saved_cards import SavedCardService
 from mock_server.state.store import Store
+from mock_server.state.subscriptions import SubscriptionService
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
 
@@ -54,6 +56,8 @@ class Domain:
     saved_cards: SavedCardService
     #: every recorded payment, whatever took it (the transactions report, the enquiry)
     ledger: Ledger
+    #: subscriptions' recurrences (the mock clock), capture and cancel
+    subscriptions: SubscriptionService
 
 
 class MockRuntime:
@@ -81,14 +85,17 @@ class MockRuntime:
                                          on_change=[self.webhooks.on_checkout], refunds=self.refunds)
         self.refunds.lookups.append(self.checkouts.find_paid)
         #: saved cards: a paid save-card checkout saves its card; charges are checkouts
-        self.saved_cards = SavedCardService(store, self.clock, self.checkouts)
+        #: the control plane's decisions for off-session charges (saved cards, recurrences)
+        self.charge_decisions = ChargeDecisions()
+        self.saved_cards = SavedCardService(store, self.clock, self.checkouts, self.charge_decisions)
         self.checkouts.card_saver = self.saved_cards.save_verified
-        #: the one ledger: every payment read from its record; open invoices' payments are refunded
-        #: through it
-        self.ledger = Ledger(store, self.refunds)
+        self.subscriptions = SubscriptionService(self.checkouts, self.charge_decisions)
+        #: the one ledger: every payment read from its record (due recurrences charged first); open
+        #: invoices' payments are refunded through it
+        self.ledger = Ledger(store, self.refunds, settle=[self.subscriptions.settle])
         self.refunds.lookups.append(self.ledger.find_paid)
         self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts,
-                             self.refunds, self.saved_cards, self.ledger)
+                             self.refunds, self.saved_cards, self.ledger, self.subscriptions)
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
         #: payment; ``on_payment_failed`` after a failure
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
@@ -104,7 +111,7 @@ class MockRuntime:
                                           FindingsRecorder(self.findings)]
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
         self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings,
-                                          self.saved_cards.forget]
+                                          self.charge_decisions.forget]
 
     def reset(self, merchant: Merchant | None = None) -> None:
         """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""

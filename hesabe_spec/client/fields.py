@@ -137,6 +137,11 @@ CHECKOUT_FIELDS: dict[str, tuple[str, Converter]] = {
     "embedded": ("embeddedPayment", _true),
     "save_card": ("saveCard", _true),
     "customer_id": ("customer_id", text),
+    "subscription": ("subscription", _flag),
+    "number_of_installments": ("numberOfInstallments", text),
+    "recurring_frequency": ("recurringFrequency", text),
+    "recurring_start_date": ("recurringStartDate", text),
+    "recurring_amount": ("recurringAmount", _amount),
 }
 
 #: bulk rows are snake_case on the wire (the docs' own edit sample), unlike invoices

@@ -1,4 +1,5 @@
-"""The payment gateway in the reference client: checkout, the callback, the enquiry, capture, void.
+"""The payment gateway in the reference client: checkout, the callback, the enquiry, capture, void,
+subscriptions (capture a recurrence, cancel).
 
 The flow every checkout integration follows (hesabe-checkout-api.md)::
 
@@ -301,7 +302,9 @@ class GatewayMethods:
         Fields: order_reference_number, currency ("KWD"), version ("2.0"; "3.0" for channel or
         embedded), name, email, mobile_number, webhook_url, variable1 ... variable5, authorize
         (True: reserve only, capture later; MPGS only), channel ("mobile": adds webview_url),
-        embedded, save_card, customer_id.
+        embedded, save_card, customer_id; a subscription (payment_type 15): subscription=True,
+        number_of_installments, recurring_frequency ("0" on demand, "1" monthly),
+        recurring_start_date, recurring_amount.
 
         Never replayed after a timeout or a 5xx: a second checkout would open a second payment
         session for the same order. The error goes to the caller, who can enquire by order
@@ -371,6 +374,36 @@ class GatewayMethods:
         return result if return_result else None
 
     cancel_authorization = void
+
+    @overload
+    def capture_subscription(self, token: str, amount: Amount, *, order_reference_number: str | None = None,
+                             extra: Mapping[str, Any] | None = None,
+                             return_result: Literal[False] = False) -> Transaction: ...
+    @overload
+    def capture_subscription(self, token: str, amount: Amount, *, order_reference_number: str | None = None,
+                             extra: Mapping[str, Any] | None = None,
+                             return_result: Literal[True]) -> Result: ...
+    def capture_subscription(self, token: str, amount: Amount, *, order_reference_number: str | None = None,
+                             extra: Mapping[str, Any] | None = None,
+                             return_result: bool = False) -> Transaction | Result:
+        """Charge one recurrence of an on-demand subscription (``recurringFrequency`` "0"), named by
+        the subscription checkout's token: the recurrence's :class:`Transaction` (a token of its
+        own). Never replayed after a timeout or a 5xx: enquire by order reference first."""
+        payload = map_fields(CHECKOUT_FIELDS, {"amount": amount}, "capture_subscription", wire_ok=False)
+        payload["paymentToken"] = text(token)
+        if order_reference_number is not None:
+            payload["orderReferenceNumber"] = text(order_reference_number)
+        result = self.call("capture_subscription", {**payload, **(extra or {})})
+        return result if return_result else Transaction.from_wire(result.envelope.get("response"))
+
+    @overload
+    def cancel_subscription(self, token: str, *, return_result: Literal[False] = False) -> None: ...
+    @overload
+    def cancel_subscription(self, token: str, *, return_result: Literal[True]) -> Result: ...
+    def cancel_subscription(self, token: str, *, return_result: bool = False) -> Result | None:
+        """Stop a subscription: no recurrence is charged after it."""
+        result = self.call("cancel_subscription", {}, path_params={"token": text(token)})
+        return result if return_result else None
 
     def parse_callback(self, data: str | bytes) -> CallbackResult:
         """:func:`parse_callback` with this merchant's keys."""

@@ -147,6 +147,13 @@ class CheckoutFields(TypedDict, total=False):
     embedded: bool
     save_card: bool
     customer_id: Text
+    #: True (sent "1"): a subscription (payment_type 15), with the four recurring fields
+    subscription: bool | Text
+    number_of_installments: Text
+    #: "0" on demand (capture_subscription each recurrence), "1" monthly (billed by Hesabe)
+    recurring_frequency: Text
+    recurring_start_date: DateText
+    recurring_amount: Amount
 class RefundFilters(TypedDict, total=False):
     """``list_refunds`` filters."""
 

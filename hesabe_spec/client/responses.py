@@ -19,10 +19,14 @@ __all__ = [
     "CancelInvoiceResponse",
     "CancelOpenInvoiceResponse",
     "CancelRefundResponse",
+    "CancelSubscriptionBody",
+    "CancelSubscriptionResponse",
     "CaptureAuthorizationResponse",
+    "CaptureSubscriptionResponse",
     "ChargeSavedCardBody",
     "ChargeSavedCardResponse",
     "CheckoutAmount",
+    "CheckoutOrVerifyAmount",
     "CheckoutPaymentType",
     "CountryCode",
     "CreateCardCustomerBody",
@@ -121,7 +125,6 @@ __all__ = [
     "UpdateOpenInvoiceResponse",
     "UploadBulkInvoicesResponse",
     "Url",
-    "VerifyAmount",
 ]
 
 
@@ -562,7 +565,7 @@ GatewayMerchantCode: TypeAlias = str | int
 CheckoutAmount: TypeAlias = str | float
 
 
-VerifyAmount: TypeAlias = str | float
+CheckoutOrVerifyAmount: TypeAlias = str | float
 
 
 CheckoutPaymentType: TypeAlias = Literal['0', '1', '2', '5', '7', '8', '9', '10', '11', '12', '13',
@@ -645,7 +648,19 @@ CancelOpenInvoiceResponse: TypeAlias = None
 CancelRefundResponse: TypeAlias = Literal[True]
 
 
+class CancelSubscriptionBody(TypedDict):
+    status: Literal[True]
+    code: Literal[200]
+    message: Message
+
+
+CancelSubscriptionResponse: TypeAlias = CancelSubscriptionBody
+
+
 CaptureAuthorizationResponse: TypeAlias = TransactionRecord
+
+
+CaptureSubscriptionResponse: TypeAlias = TransactionRecord
 
 
 class ChargeSavedCardBody(TypedDict):
@@ -735,7 +750,7 @@ class GetTransactionsReportBodyTransactionsDataItem(TypedDict):
     refunded_amount: Money3
     order_reference_number: str
     status: Literal['SUCCESSFUL', 'REFUNDED']
-    source: Literal['invoice', 'open_invoice', 'checkout', 'saved_card']
+    source: Literal['invoice', 'open_invoice', 'checkout', 'saved_card', 'subscription']
     payment_type_id: int
     payment_type: str
     service_type_id: int

@@ -159,17 +159,17 @@ class MockControl:
             if value is not None:
                 body[key] = value
         return self._object("POST", f"/checkouts/{token}/pay", body)
-    # -- saved-card charges ------------------------------------------------------------------
+    # -- off-session charges -----------------------------------------------------------------
     def decide_next_charge(self, outcome: str = "success", *, result_code: str | None = None,
                            merchant_code: str | None = None) -> dict[str, Any]:
-        """How the merchant's next saved-card charge ends: ``success`` (approved, the default
-        anyway) or ``failure`` (declined; ``result_code`` e.g. ``DECLINED``). Queued: one charge
-        each, in order."""
+        """How the merchant's next off-session charge ends (a saved card's charge or a
+        subscription's recurrence): ``success`` (approved, the default anyway) or ``failure``
+        (declined; ``result_code`` e.g. ``DECLINED``). Queued: one charge each, in order."""
         body: dict[str, Any] = {"outcome": outcome}
         for key, value in (("result_code", result_code), ("merchant_code", merchant_code)):
             if value is not None:
                 body[key] = value
-        return self._object("POST", "/saved-cards/charges", body)
+        return self._object("POST", "/charges", body)
 
     # -- refunds -----------------------------------------------------------------------------
     def refund(self, refund_id: int) -> dict[str, Any]:

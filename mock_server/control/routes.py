@@ -24,9 +24,9 @@ from mock_server.merchants import ENV_MERCHANT_VARS, Merchant, identity_fields, 
 from mock_server.runtime import MockRuntime
 from mock_server.state.cards import CardEntry
 from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
+from mock_server.state.decisions import ChargeDecision
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Checkout, Invoice, OpenInvoice, Refund
-from mock_server.state.saved_cards import ChargeDecision
 
 __all__ = ["PREFIX", "control_routes"]
 
@@ -273,7 +273,7 @@ def pay_checkout(mock: MockRuntime, request: Request, body: Any) -> Any:
     return _checkout_state(mock, request, checkout)
 
 
-# -- saved-card charges --------------------------------------------------------------------------
+# -- off-session charges (saved cards, subscription recurrences) ---------------------------------
 def _charge_merchant(mock: MockRuntime, body: dict[str, Any]) -> Merchant:
     code = _merchant_code(mock, body)
     merchant = mock.merchants.by_code(code) if code is not None else mock.merchants.merchants[0]
@@ -283,25 +283,26 @@ def _charge_merchant(mock: MockRuntime, body: dict[str, Any]) -> Merchant:
 
 def _charges_state(mock: MockRuntime, merchant: Merchant) -> dict[str, Any]:
     queued = [{"outcome": d.outcome, "result_code": d.result_code}
-              for d in mock.saved_cards.pending_decisions(merchant)]
+              for d in mock.charge_decisions.pending(merchant.merchant_id)]
     return {"merchant_code": merchant.merchant_code, "queued": queued}
 
 
 def get_charge_decisions(mock: MockRuntime, request: Request, _body: Any) -> Any:
-    """The decisions queued for a merchant's next saved-card charges (``?merchant_code=``)."""
+    """The decisions queued for a merchant's next off-session charges (``?merchant_code=``)."""
     code = request.query_params.get("merchant_code")
     return _charges_state(mock, _charge_merchant(mock, {} if code is None else {"merchant_code": code}))
 
 
 def decide_next_charge(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """``{"outcome": "success"|"failure", "result_code": "DECLINED", "merchant_code": "842217"}``:
-    how the merchant's next saved-card charge ends (queued, one charge each; default: approved)."""
+    how the merchant's next off-session charge ends: a saved card's charge or a subscription's
+    recurrence (queued, one charge each; default: approved)."""
     doc = _only(_object(body), {"outcome", "result_code", "merchant_code"}, "charge decision")
     outcome, result_code = doc.get("outcome", "success"), doc.get("result_code")
     if not isinstance(outcome, str) or (result_code is not None and not isinstance(result_code, str)):
         raise ControlError(400, "outcome and result_code must be strings")
     merchant = _charge_merchant(mock, doc)
-    mock.saved_cards.decide_next(merchant, ChargeDecision(outcome, result_code))
+    mock.charge_decisions.queue(merchant.merchant_id, ChargeDecision(outcome, result_code))
     return 201, _charges_state(mock, merchant)
 
 
@@ -415,8 +416,8 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/open-invoices/{id}/pay", "POST", pay_open_invoice),
     ("/checkouts/{token}", "GET", get_checkout),
     ("/checkouts/{token}/pay", "POST", pay_checkout),
-    ("/saved-cards/charges", "GET", get_charge_decisions),
-    ("/saved-cards/charges", "POST", decide_next_charge),
+    ("/charges", "GET", get_charge_decisions),
+    ("/charges", "POST", decide_next_charge),
     ("/refunds/auto-approve", "GET", get_auto_approve),
     ("/refunds/auto-approve", "POST", set_auto_approve),
     ("/refunds/{id}", "GET", get_refund),

@@ -74,6 +74,8 @@ HANDLERS: dict[str, Handler] = {
     "transaction_enquiry": MerchantHandler(checkout.transaction_enquiry),
     "capture_authorization": MerchantHandler(checkout.capture_authorization),
     "cancel_authorization": MerchantHandler(checkout.cancel_authorization),
+    "capture_subscription": MerchantHandler(checkout.capture_subscription),
+    "cancel_subscription": MerchantHandler(checkout.cancel_subscription),
     "list_open_invoice_customers": MerchantHandler(open_invoices.list_open_invoice_customers),
     "get_transactions_report": MerchantHandler(reports.get_transactions_report),
     "create_card_customer": MerchantHandler(saved_cards.create_card_customer),

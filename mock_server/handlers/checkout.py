@@ -13,19 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import GatewayErrorCode
+from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
 from mock_server.runtime import Call, Reply
 from mock_server.state.checkout_shapes import checkout_answer, transaction_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
-from mock_server.state.commands import NewCheckout
+from mock_server.state.commands import NewCheckout, RecurringTerms
 from mock_server.state.serialize_ledger import enquiry_record
 
 __all__ = [
     "NOT_FOUND",
     "cancel_authorization",
+    "cancel_subscription",
     "capture_authorization",
+    "capture_subscription",
     "create_checkout",
     "gateway_amount",
     "new_checkout",
@@ -93,7 +95,18 @@ def new_checkout(p: dict[str, Any]) -> NewCheckout:
         notes=_notes(p, amount),
         save_card=p.get("saveCard") is True,
         card_customer_id=_customer_id(p.get("customer_id")) if p.get("saveCard") is True else None,
+        recurring=_recurring(p),
     )
+
+
+def _recurring(p: dict[str, Any]) -> RecurringTerms | None:
+    """A subscription's terms (``subscription`` "1"; the schema made the fields present)."""
+    if str(p.get("subscription", "0")) != "1":
+        return None
+    return RecurringTerms(frequency=str(p["recurringFrequency"]),
+                          installments=int(str(p["numberOfInstallments"])),
+                          start_date=str(p["recurringStartDate"]),
+                          amount=gateway_amount(p["recurringAmount"]))
 
 
 def _customer_id(value: Any) -> int:
@@ -119,6 +132,7 @@ def create_checkout(call: Call) -> Reply:
 def transaction_enquiry(call: Call) -> Reply:
     by_reference = str(call.payload.get("isOrderReference", "0")).lower() in _TRUE
     key = call.params["reference"]
+    call.domain.subscriptions.settle(call.merchant.merchant_id)  # recurrences due on the mock clock
     found = call.domain.checkouts.enquire(call.merchant, key, by_reference)
     if found is None:
         # not a checkout: an invoice's or an open invoice's payment, from the one ledger
@@ -140,6 +154,23 @@ def capture_authorization(call: Call) -> Reply:
     checkout = call.domain.checkouts.capture(call.merchant, str(p["paymentToken"]), amount)
     return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
                        "response": transaction_record(checkout)})
+
+
+def capture_subscription(call: Call) -> Reply:
+    p = call.payload
+    amount = gateway_amount(p["amount"])
+    charge = call.domain.subscriptions.capture(call.merchant, str(p["paymentToken"]), amount)
+    record = transaction_record(call.domain.checkouts.reported(charge))
+    if charge.status != TransactionStatus.SUCCESSFUL:  # the control plane declined this recurrence
+        return Reply(status=400, body={"status": False, "code": int(GatewayErrorCode.TRANSACTION_ERROR),
+                                       "message": GatewayErrorCode.TRANSACTION_ERROR.text})
+    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
+                       "response": record})
+
+
+def cancel_subscription(call: Call) -> Reply:
+    call.domain.subscriptions.cancel(call.merchant, call.params["token"])
+    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message})
 
 
 def cancel_authorization(call: Call) -> Reply:

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import (
@@ -130,6 +130,14 @@ class CheckoutRefused(PaymentRefused):
     ``completed``, ``expired``, ``payment_type``, ``outcome``, ``result_code``."""
 
 
+def _recurring_fields(new: NewCheckout) -> dict[str, Any]:
+    terms = new.recurring
+    if terms is None:
+        return {}
+    return {"recurring_frequency": terms.frequency, "recurring_installments": terms.installments,
+            "recurring_start": terms.start_date, "recurring_amount": terms.amount}
+
+
 def magic_error(amount: str) -> GatewayRefusal | None:
     """The refusal a magic amount (``999.<code>``) asks for, or None."""
     value = Decimal(amount)
@@ -177,8 +185,9 @@ class CheckoutService:
 
     # -- create ------------------------------------------------------------------------------
     def create(self, merchant: Merchant, new: NewCheckout, *, source: str = "checkout",
-               card_id: int | None = None) -> Checkout:
-        """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``)."""
+               card_id: int | None = None, parent_token: str | None = None) -> Checkout:
+        """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``),
+        ``"subscription"`` for a recurrence of the subscription ``parent_token``."""
         now = self.clock.time()
         for _attempt in range(_KEY_RETRIES):
             checkout = Checkout(
@@ -190,7 +199,8 @@ class CheckoutService:
                 customer_name=new.customer_name, customer_email=new.customer_email,
                 customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
                 embedded=new.embedded, notes=new.notes, source=source, save_card=new.save_card,
-                card_customer_id=new.card_customer_id, card_id=card_id,
+                card_customer_id=new.card_customer_id, card_id=card_id, parent_token=parent_token,
+                **_recurring_fields(new),
             )
             try:
                 return self.store.insert_checkout(checkout)
@@ -302,6 +312,8 @@ class CheckoutService:
             completed = self._completed(checkout, method, result, card)
             if on_file is not None:
                 completed = replace(completed, card_type=on_file[0], card_masked=on_file[1])
+            if completed.recurring_frequency is not None and result.successful:
+                completed = replace(completed, subscription_status="ACTIVE")
             if completed.save_card and result.successful and self.card_saver is not None:
                 completed = replace(completed, card_id=self.card_saver(completed, card, method))
             return self._store(checkout, completed)
@@ -417,6 +429,8 @@ class CheckoutService:
         was captured reads REFUNDED (a view; the stored record keeps SUCCESSFUL)."""
         if checkout.status != TransactionStatus.SUCCESSFUL or self.refunds is None:
             return checkout
+        if not is_payment(checkout):
+            return checkout  # a VERIFY or a subscription at 0.000 took nothing to give back
         captured = checkout.captured_amount or checkout.amount
         if not self.refunds.balance(checkout.merchant_id, checkout.token, captured).fully_refunded:
             return checkout

@@ -21,6 +21,7 @@ __all__ = [
     "NewInvoice",
     "NewOpenInvoice",
     "ProductLine",
+    "RecurringTerms",
     "RefundRequest",
     "SubscriptionTerms",
 ]
@@ -123,6 +124,18 @@ class NewCheckout(NamedTuple):
     #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY at 0.000)
     save_card: bool = False
     card_customer_id: int | None = None
+    #: a subscription's terms (``subscription`` "1"); None for any other checkout
+    recurring: RecurringTerms | None = None
+
+
+class RecurringTerms(NamedTuple):
+    """A subscription checkout's schedule (hesabe-checkout-api.md §8.2)."""
+
+    #: "0" on demand (the merchant captures each charge), "1" monthly (billed on the mock clock)
+    frequency: str
+    installments: int
+    start_date: str
+    amount: str
 
 
 class NewCardCustomer(NamedTuple):

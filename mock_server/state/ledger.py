@@ -1,8 +1,9 @@
 """The one ledger: every payment the mock recorded, whatever took it, read from the records.
 
 A payment is recorded once, by the family that took it: a paid invoice keeps its transaction, an
-open invoice its payments, a checkout (the hosted page's, or a saved card's charge) its captured
-status. The ledger does not copy any of them; it reads them, so there is nothing to keep in step:
+open invoice its payments, a checkout (the hosted page's, a saved card's charge, a subscription's
+recurrence) its captured status. The ledger does not copy any of them; it reads them, so there is
+nothing to keep in step:
 
 * the transactions report lists :meth:`Ledger.entries` (filters, pages, stats);
 * the transaction enquiry answers a token that is not a checkout's from :meth:`Ledger.find`
@@ -18,7 +19,8 @@ back-office read, not the hot path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
@@ -30,7 +32,7 @@ from mock_server.state.store import Store
 
 __all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
 
-Source = Literal["invoice", "open_invoice", "checkout", "saved_card"]
+Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription"]
 #: every page of a merchant's records at once (the stores cap nothing)
 _ALL = 2**31
 
@@ -58,9 +60,13 @@ class Ledger:
 
     store: Store
     refunds: RefundService
+    #: run before every read with the merchant's id (subscriptions charge what is due)
+    settle: list[Callable[[int], None]] = field(default_factory=list)
 
     def entries(self, merchant_id: int) -> list[LedgerEntry]:
         """Every payment of the merchant, oldest first (by when it was paid, then by token)."""
+        for settle in self.settle:
+            settle(merchant_id)
         paid = [*self._invoice_payments(merchant_id), *self._open_invoice_payments(merchant_id),
                 *self._checkout_payments(merchant_id)]
         paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
@@ -123,6 +129,11 @@ class Ledger:
                 if c.status == TransactionStatus.SUCCESSFUL and is_payment(c)]
 
 
+#: a checkout's ``source`` -> the ledger's
+_KINDS: dict[str, Source] = {"checkout": "checkout", "saved_card": "saved_card",
+                             "subscription": "subscription"}
+
+
 def is_payment(checkout: Checkout) -> bool:
     """False for a save-card session at 0.000 (VERIFY): it saved a card and took no money."""
     return to_fils(checkout.captured_amount or checkout.amount) > 0
@@ -133,7 +144,7 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
     return PaidTransaction(
         merchant_id=checkout.merchant_id, token=checkout.token,
         amount=checkout.captured_amount or checkout.amount,
-        kind="saved_card" if checkout.source == "saved_card" else "checkout", record_id=checkout.id,
+        kind=_KINDS.get(checkout.source, "checkout"), record_id=checkout.id,
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
         service_type_id=ServiceType.PAYMENT_GATEWAY.value,

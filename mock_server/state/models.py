@@ -207,8 +207,9 @@ class Checkout:
     captured_amount: str | None = None
     #: where the request departed from the docs' style and was accepted anyway (kits' habits)
     notes: tuple[str, ...] = ()
-    #: what opened it: ``"checkout"`` (POST /checkout, the hosted page) or ``"saved_card"`` (a
-    #: charge of a saved card, POST /api/direct-payment/charge-card)
+    #: what opened it: ``"checkout"`` (POST /checkout, the hosted page), ``"saved_card"`` (a
+    #: charge of a saved card, POST /api/direct-payment/charge-card) or ``"subscription"`` (a
+    #: subscription's recurrence, billed by the mock clock or captured)
     source: str = "checkout"
     #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY when the
     #: amount is 0.000)
@@ -217,6 +218,18 @@ class Checkout:
     card_customer_id: int | None = None
     #: the saved card a charge used, or the card a save-card checkout saved
     card_id: int | None = None
+    #: a subscription (``subscription`` "1", paymentType 15): ``recurringFrequency`` "0" on demand
+    #: (the merchant captures each charge), "1" monthly (the mock clock bills it); None otherwise
+    recurring_frequency: str | None = None
+    recurring_installments: int = 0
+    recurring_start: str | None = None
+    recurring_amount: str | None = None
+    #: ACTIVE once paid, CANCELLED, COMPLETED after the last installment (a subscription only)
+    subscription_status: str | None = None
+    #: how many recurrences were charged (approved or declined)
+    recurrences: int = 0
+    #: a recurrence: the token of the subscription it was charged for
+    parent_token: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

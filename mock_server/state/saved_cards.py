@@ -9,8 +9,8 @@ The life of a saved card::
 A charge is a checkout (``source`` ``"saved_card"``) paid at once through
 :meth:`~mock_server.state.checkouts.CheckoutService.pay`: the same transaction token, enquiry,
 webhook, refunds and transactions-report row as a payment on the hosted page. Whether it is
-approved is the control plane's to say (:meth:`SavedCardService.decide_next`: the next charges
-of a merchant are declined, or approved, with a chosen result code); by default it is approved.
+approved is the control plane's to say (:mod:`mock_server.state.decisions`: the next charges of a
+merchant are declined, or approved, with a chosen result code); by default it is approved.
 
 Refusals are the gateway's 422 with Laravel-style field errors (an unknown customer or card, a
 card of another customer); a declined charge is ``status false`` with the result.
@@ -18,21 +18,20 @@ card of another customer); a declined charge is ``status false`` with the result
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 
-from hesabe_spec.enums import GatewayErrorCode, PaymentType, ResultCode
+from hesabe_spec.enums import GatewayErrorCode, PaymentType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state.cards import CardEntry, brand, normal_expiry, prefill
-from mock_server.state.checkouts import CheckoutRefused, CheckoutService, GatewayRefusal
+from mock_server.state.checkouts import CheckoutService, GatewayRefusal
 from mock_server.state.commands import CardCharge, NewCardCustomer, NewCheckout
+from mock_server.state.decisions import ChargeDecisions
 from mock_server.state.errors import NotFound
 from mock_server.state.models import CardCustomer, Checkout, SavedCard
 from mock_server.state.store import Store
 
-__all__ = ["ChargeDecision", "SavedCardService", "card_number"]
+__all__ = ["SavedCardService", "card_number"]
 
 #: saved-card payments run on the MPGS rails (the feature is "Direct Payment (MPGS)")
 SAVED_CARD_TYPE = PaymentType.MPGS
@@ -48,14 +47,6 @@ def _invalid(name: str, message: str) -> GatewayRefusal:
     return GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors={name: [message]})
 
 
-@dataclass(frozen=True, slots=True)
-class ChargeDecision:
-    """What the control plane decided for a merchant's next charge."""
-
-    outcome: str  # "success" | "failure"
-    result_code: str | None = None
-
-
 @dataclass
 class SavedCardService:
     """Card customers and saved cards on a store; charges through the checkouts."""
@@ -63,9 +54,8 @@ class SavedCardService:
     store: Store
     clock: Clock
     checkouts: CheckoutService
-    _decisions: dict[int, deque[ChargeDecision]] = field(default_factory=lambda: defaultdict(deque),
-                                                         repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: the control plane's decisions for off-session charges (shared with subscriptions)
+    decisions: ChargeDecisions = field(default_factory=ChargeDecisions)
 
     # -- customers ---------------------------------------------------------------------------
     def create_customer(self, merchant: Merchant, new: NewCardCustomer) -> CardCustomer:
@@ -118,35 +108,7 @@ class SavedCardService:
         )
         return self.store.insert_saved_card(card).id
 
-    # -- charges -----------------------------------------------------------------------------
-    def decide_next(self, merchant: Merchant, decision: ChargeDecision) -> int:
-        """Queue the outcome of the merchant's next charge; how many are queued now."""
-        if decision.outcome not in ("success", "failure"):
-            raise CheckoutRefused("outcome", f"outcome must be success or failure, got {decision.outcome!r}")
-        if decision.result_code is not None:
-            known = {code.value: code for code in ResultCode}
-            code = known.get(decision.result_code)
-            if code is None:
-                raise CheckoutRefused("result_code", f"unknown result_code {decision.result_code!r}")
-            if code.successful != (decision.outcome == "success") or code == ResultCode.AUTHORIZED:
-                raise CheckoutRefused("result_code", f"result_code {code.value} does not fit outcome "
-                                                     f"{decision.outcome}")
-        with self._lock:
-            self._decisions[merchant.merchant_id].append(decision)
-            return len(self._decisions[merchant.merchant_id])
-
-    def pending_decisions(self, merchant: Merchant) -> list[ChargeDecision]:
-        with self._lock:
-            return list(self._decisions.get(merchant.merchant_id, ()))
-
-    def forget(self, merchant_id: int | None) -> None:
-        """Drop queued decisions (a reset)."""
-        with self._lock:
-            if merchant_id is None:
-                self._decisions.clear()
-            else:
-                self._decisions.pop(merchant_id, None)
-
+    # -- charges ---------------------------------------------------------------------------
     def charge(self, merchant: Merchant, ask: CardCharge) -> Checkout:
         """Charge a saved card: a checkout opened and paid at once, approved unless the control
         plane queued a decline. Refused (nothing stored) for an unknown card or customer."""
@@ -163,9 +125,7 @@ class SavedCardService:
             customer_mobile=customer.mobile_number if customer else None, authorize=False, channel=None,
             embedded=False, card_customer_id=card.customer_id,
         )
-        with self._lock:
-            queued = self._decisions.get(merchant.merchant_id)
-            decision = queued.popleft() if queued else ChargeDecision("success")
+        decision = self.decisions.take(merchant.merchant_id)
         checkout = self.checkouts.create(merchant, new, source="saved_card", card_id=card.id)
         return self.checkouts.pay(checkout.token, decision.outcome, result_code=decision.result_code,
                                   on_file=(card.brand, card.card_number))

@@ -252,7 +252,7 @@ def test_racing_charges_of_one_saved_card(server: tuple[str, Any]) -> None:
         assert status == 200 and body["card_id"], body
         card = body["card_id"]
         for _ in range(DECLINES):
-            status, body = api.control("POST", "/saved-cards/charges", {"outcome": "failure",
+            status, body = api.control("POST", "/charges", {"outcome": "failure",
                                                                        "result_code": "DECLINED"})
             assert status == 201, body
     answers: list[tuple[str, bool]] = []

@@ -1,0 +1,132 @@
+"""Subscriptions (``paymentType`` 15, hesabe-checkout-api.md §8.2): a checkout the customer pays
+once, then recurrences charged without the customer.
+
+::
+
+    POST /checkout {subscription "1", numberOfInstallments, recurringFrequency, recurringStartDate,
+                    recurringAmount}  -> the customer pays it -> ACTIVE
+      recurringFrequency "1" (monthly): the mock clock bills recurringAmount on the start date and
+                                        every month after it, numberOfInstallments times
+      recurringFrequency "0" (on demand): POST /api/subscription/capture charges one recurrence
+    ACTIVE --cancel (DELETE /api/subscription/cancel/{token})--> CANCELLED
+    ACTIVE --the last installment charged--> COMPLETED
+
+Every recurrence is a checkout of its own (``source`` ``"subscription"``, the subscription's
+order reference, ``parent_token`` its token), paid at once like a saved card's charge: the same
+enquiry, webhook, refunds and transactions-report row. Whether it is approved is the control
+plane's to say (:mod:`mock_server.state.decisions`); a declined recurrence still uses up its
+installment. Billing is lazy: a merchant's due recurrences are charged when anything reads its
+payments (the report, the enquiry, a capture or a cancel), each on the stamp of its due date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, replace
+from datetime import date
+
+from hesabe_spec.enums import GatewayErrorCode
+from mock_server.merchants import Merchant
+from mock_server.state.checkouts import CheckoutService, GatewayRefusal
+from mock_server.state.commands import NewCheckout
+from mock_server.state.decisions import ChargeDecisions
+from mock_server.state.models import Checkout
+
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService", "due_dates"]
+
+ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
+ON_DEMAND, MONTHLY = "0", "1"
+
+
+def _add_months(start: date, months: int) -> date:
+    """``start`` plus whole months, the day kept or clamped to the month's last (31 Jan -> 28 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def due_dates(start: str, installments: int) -> list[str]:
+    """The billing days of a monthly subscription, YYYY-MM-DD."""
+    first = date.fromisoformat(start)
+    return [_add_months(first, n).isoformat() for n in range(installments)]
+
+
+def _refusal(message: str, http_status: int = 400) -> GatewayRefusal:
+    """The subscription endpoints' ``{"status":false,"code":400,"message":...}`` (the guide's)."""
+    return GatewayRefusal(400, message, http_status=http_status)
+
+
+@dataclass
+class SubscriptionService:
+    """Subscriptions on the checkouts: recurrences, capture, cancel."""
+
+    checkouts: CheckoutService
+    decisions: ChargeDecisions
+
+    # -- billing -----------------------------------------------------------------------------
+    def settle(self, merchant_id: int) -> None:
+        """Charge every monthly recurrence of the merchant that is due on the mock clock."""
+        today = self.checkouts.clock.today()
+        with self.checkouts._lock:
+            for mandate in self.checkouts.store.checkouts_of_merchant(merchant_id):
+                if mandate.subscription_status != ACTIVE or mandate.recurring_frequency != MONTHLY:
+                    continue
+                days = due_dates(mandate.recurring_start or today, mandate.recurring_installments)
+                due = [d for d in days if d <= today]
+                for day in due[mandate.recurrences:]:
+                    amount = mandate.recurring_amount or mandate.amount
+                    mandate, _charge = self._recur(mandate, amount, f"{day} 00:00:00")
+
+    def _recur(self, mandate: Checkout, amount: str, stamp: str | None = None) -> tuple[Checkout, Checkout]:
+        """One recurrence of ``mandate`` (under the checkouts' lock): the mandate as now stored and
+        the recurrence's checkout."""
+        merchant = self.checkouts.merchant_of(mandate)
+        new = NewCheckout(
+            amount=amount, currency=mandate.currency, payment_type=mandate.paid_type or mandate.payment_type,
+            response_url="", failure_url="", order_reference=mandate.order_reference, version=None,
+            webhook_url=mandate.webhook_url, variables=(None,) * 5, customer_name=mandate.customer_name,
+            customer_email=mandate.customer_email, customer_mobile=mandate.customer_mobile, authorize=False,
+            channel=None, embedded=False,
+        )
+        decision = self.decisions.take(merchant.merchant_id)
+        charge = self.checkouts.create(merchant, new, source="subscription", parent_token=mandate.token)
+        on_file = (mandate.card_type or "", mandate.card_masked) if mandate.card_masked else None
+        paid = self.checkouts.pay(charge.token, decision.outcome, result_code=decision.result_code,
+                                  on_file=on_file)
+        if stamp is not None:  # billed for its due day: it reads as paid then
+            paid = replace(paid, paid_on=stamp)
+            self.checkouts.store.update_checkout(paid)
+        count = mandate.recurrences + 1
+        status = COMPLETED if count >= mandate.recurring_installments else ACTIVE
+        after = replace(mandate, recurrences=count, subscription_status=status)
+        self.checkouts.store.update_checkout(after)
+        return after, paid
+
+    # -- the merchant's calls ----------------------------------------------------------------
+    def _mandate(self, merchant: Merchant, token: str) -> Checkout:
+        found = self.checkouts.of_merchant(merchant, token)
+        if found is None:
+            raise _refusal("Invalid Token", http_status=404)
+        if found.recurring_frequency is None or found.subscription_status is None:
+            raise _refusal("Subscription Not Found", http_status=404)
+        return found
+
+    def capture(self, merchant: Merchant, token: str, amount: str) -> Checkout:
+        """Charge one recurrence of an on-demand subscription now: the recurrence's checkout."""
+        self.settle(merchant.merchant_id)
+        with self.checkouts._lock:
+            mandate = self._mandate(merchant, token)
+            if mandate.subscription_status != ACTIVE or mandate.recurring_frequency != ON_DEMAND:
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            return self._recur(mandate, amount)[1]
+
+    def cancel(self, merchant: Merchant, token: str) -> Checkout:
+        """Stop a subscription: no recurrence is charged after this."""
+        self.settle(merchant.merchant_id)
+        with self.checkouts._lock:
+            mandate = self._mandate(merchant, token)
+            if mandate.subscription_status != ACTIVE:
+                raise _refusal("Invalid Request")
+            after = replace(mandate, subscription_status=CANCELLED)
+            self.checkouts.store.update_checkout(after)
+            return after
