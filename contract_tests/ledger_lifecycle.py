@@ -1,9 +1,10 @@
 """One ledger across every family that takes money, as a Hypothesis ``RuleBasedStateMachine``.
 
 Rules: pay an invoice, pay an open invoice (once or again), pay a checkout or have it declined,
-charge a saved card (approved, or declined by a decision queued on the mock's control plane), and
-refund any payment in full (approved through the control plane). The machine keeps the model of
-every payment made, whatever made it.
+charge a saved card (approved, or declined by a decision queued on the mock's control plane),
+subscribe (monthly: months pass on the mock clock and bill it; on demand: capture recurrences),
+cancel a subscription, and refund any payment in full (approved through the control plane). The
+machine keeps the model of every payment made, whatever made it.
 
 What must hold (:data:`LEDGER_RULES`), checked by the ``audit`` rule and at the end of every run:
 
@@ -20,8 +21,10 @@ Needs a target that can pay (the mock's control plane): elsewhere the test is sk
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +54,46 @@ _AMOUNTS = st.sampled_from(["0.500", "1.250", "7.000", "12.345", "250.000"])
 
 
 @dataclass
+class Mandate:
+    """A subscription: paid once at 0.000, then its recurrences are the payments."""
+
+    token: str
+    reference: str
+    monthly: bool
+    installments: int
+    amount: Decimal
+    start: str
+    #: monthly: the latest mock day the subscription was billed up to while active
+    billed_until: str = ""
+    cancelled: bool = False
+    #: on-demand recurrences captured
+    captured: int = 0
+
+    def due(self) -> int:
+        """Recurrences charged so far (monthly: one per month from the start, up to
+        ``billed_until``)."""
+        if not self.monthly:
+            return self.captured
+        return sum(1 for day in _months(self.start, self.installments) if day <= self.billed_until)
+
+    def active(self) -> bool:
+        return not self.cancelled and self.due() < self.installments
+
+
+def _months(start: str, count: int) -> list[str]:
+    """The billing days of a monthly subscription: the start day each month (clamped to the
+    month's last day)."""
+    first = date.fromisoformat(start)
+    days = []
+    for n in range(count):
+        index = first.month - 1 + n
+        year, month = first.year + index // 12, index % 12 + 1
+        days.append(first.replace(year=year, month=month,
+                                  day=min(first.day, calendar.monthrange(year, month)[1])).isoformat())
+    return days
+
+
+@dataclass
 class Payment:
     token: str
     amount: Decimal
@@ -72,6 +115,7 @@ class LedgerLifecycle(RuleBasedStateMachine):
         self.payments: dict[str, Payment] = {}
         self.declined: list[str] = []
         self.open_invoices: list[int] = []
+        self.mandates: dict[str, Mandate] = {}
         self.paid_before = 0
 
     @initialize()
@@ -156,6 +200,82 @@ class LedgerLifecycle(RuleBasedStateMachine):
         else:
             self.declined.append(token)
 
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    def _today(self) -> str:
+        return str(self._control("GET", "clock", None)["today"])
+
+    @rule(monthly=st.booleans(), installments=st.integers(1, 3))
+    def subscribe(self, monthly: bool, installments: int) -> None:
+        """A subscription (paymentType 15) paid once at 0.000: its recurrences are the payments."""
+        start = self._today()
+        made = self.resources.fresh_checkout(
+            amount="0.000", paymentType="15", subscription="1", numberOfInstallments=str(installments),
+            recurringFrequency="1" if monthly else "0", recurringStartDate=start, recurringAmount="4.500")
+        token = str(made["token"])
+        self._control("POST", f"checkouts/{token}/pay", {"outcome": "success"})
+        self.mandates[token] = Mandate(token, made["sent"]["orderReferenceNumber"], monthly, installments,
+                                       Decimal("4.500"), start, billed_until=start)
+
+    @precondition(lambda self: any(m.monthly for m in self.mandates.values()))
+    @rule(days=st.sampled_from([1, 31, 62]))
+    def advance_clock(self, days: int) -> None:
+        """Months pass on the mock clock: monthly subscriptions bill what falls due (the enquiry
+        reads them); then the clock goes back, so the invoices the other rules make stay payable."""
+        self.session.target.clock_forward(days * 86400)
+        today = self._today()
+        for mandate in self.mandates.values():
+            if mandate.monthly and not mandate.cancelled:
+                mandate.billed_until = max(mandate.billed_until, today)
+        self._sync_recurrences()
+        self._control("POST", "clock", {"reset": True})
+
+    @precondition(lambda self: any(not m.monthly for m in self.mandates.values()))
+    @rule(data=st.data())
+    def capture_recurrence(self, data: st.DataObject) -> None:
+        mandate = data.draw(st.sampled_from([m for m in self.mandates.values() if not m.monthly]),
+                            label="subscription")
+        payload = {"amount": f"{mandate.amount:.3f}", "paymentToken": mandate.token,
+                   "orderReferenceNumber": mandate.reference}
+        if not mandate.active():
+            self.session.call("capture_subscription", payload, intent="refused",
+                              context={"why": "cancelled, or every installment charged"})
+            return
+        ex = self.session.call("capture_subscription", payload, context={"why": "an active on-demand one"})
+        token = str(ex.envelope["response"]["token"])
+        mandate.captured += 1
+        self.payments[token] = Payment(token, mandate.amount, "subscription")
+
+    @precondition(lambda self: bool(self.mandates))
+    @rule(data=st.data())
+    def cancel_subscription(self, data: st.DataObject) -> None:
+        mandate = data.draw(st.sampled_from(sorted(self.mandates.values(), key=lambda m: m.token)),
+                            label="subscription")
+        if not mandate.active():
+            self.session.call("cancel_subscription", {}, path_params={"token": mandate.token},
+                              intent="refused", context={"why": "cancelled, or every installment charged"})
+            return
+        self.session.call("cancel_subscription", {}, path_params={"token": mandate.token})
+        mandate.cancelled = True
+
+    def _sync_recurrences(self) -> None:
+        """The monthly recurrences the clock has billed, found by the subscription's order
+        reference, joined to the model: as many as were due, each approved."""
+        for mandate in self.mandates.values():
+            if not mandate.monthly:
+                continue
+            ex = self.session.call("transaction_enquiry", {"isOrderReference": "1"},
+                                   path_params={"reference": mandate.reference})
+            charged = [r for r in ex.envelope.get("results") or [] if r.get("token") != mandate.token]
+            if len(charged) != mandate.due():
+                raise self._violation("transaction_enquiry", "report_is_the_ledger",
+                                      f"{mandate.due()} recurrences by {mandate.billed_until}", len(charged),
+                                      mandate.token)
+            for record in charged:
+                token = str(record["token"])
+                if token not in self.payments:
+                    self.payments[token] = Payment(token, mandate.amount, "subscription")
+
     # -- giving it back --------------------------------------------------------------------------
 
     @precondition(lambda self: bool(self.payments) or bool(self.declined))
@@ -182,12 +302,13 @@ class LedgerLifecycle(RuleBasedStateMachine):
 
     @rule()
     def audit(self) -> None:
+        self._sync_recurrences()
         self._audit_report()
         self._audit_enquiry()
         self._audit_records()
 
     def teardown(self) -> None:
-        if self.payments:
+        if self.payments or self.mandates:
             self.audit()
 
     def _audit_report(self) -> None:
