@@ -168,6 +168,15 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     client.delete_saved_card(cards[0]["card_id"])
     assert client.list_saved_cards(customer["id"]) == []
 
+    # subscriptions: on demand (captured), and monthly (the mock clock bills it), then cancelled
+    on_demand = client.checkout(0, response_url=ok, payment_type=15, subscription=True,
+                                number_of_installments=2, recurring_frequency="0",
+                                recurring_start_date="2030-01-01", recurring_amount=4)
+    control.pay_checkout(on_demand.token)
+    recurrence = client.capture_subscription(on_demand.token, "4.000")
+    assert recurrence.status == "SUCCESSFUL" and recurrence.token != on_demand.token
+    client.cancel_subscription(on_demand.token)
+
     payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3,
                                             expiry_date="2030-12-05")
     control.pay_open_invoice(payer_link["id"])

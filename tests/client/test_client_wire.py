@@ -271,6 +271,16 @@ CASES: dict[str, Case] = {
         lambda c: c.void("84221717000000009000000000001"),
         {"token": "84221717000000009000000000001"}, None, {},
     ),
+    "capture_subscription": (
+        lambda c: c.capture_subscription("84221717000000009000000000001", "4.5",
+                                         order_reference_number="S-1"),
+        {}, {"merchantCode": MC, "amount": "4.500", "paymentToken": "84221717000000009000000000001",
+             "orderReferenceNumber": "S-1"}, {},
+    ),
+    "cancel_subscription": (
+        lambda c: c.cancel_subscription("84221717000000009000000000001"),
+        {"token": "84221717000000009000000000001"}, None, {},
+    ),
     "list_open_invoice_customers": (lambda c: c.list_open_invoice_customers(926, page=2), {"id": 926},
                                     {"merchantCode": MC}, {"page": "2"}),
     "get_transactions_report": (
@@ -307,6 +317,8 @@ REPLIES: dict[str, FakeResponse] = {
     "create_card_customer": encrypted(None, style="bare", data={
         "id": 1, "customer_id": "84221701", "name": "Test", "mobile_number": "12345678", "email": "t@x.com"}),
     "list_saved_cards": encrypted({"cards": []}, style="bare"),
+    "capture_subscription": encrypted(RECORD, code=200, style="bare"),
+    "cancel_subscription": plain({"status": True, "code": 200, "message": "Subscription cancelled."}),
     "charge_saved_card": encrypted({"resultCode": "CAPTURED", "amount": "9.900", "baseAmount": "9.900",
                                     "currency": "KWD", "paymentToken": RECORD["token"], "paymentId": "1",
                                     "paidOn": "2026-01-01 00:00:00", "orderReferenceNumber": "ORD-9"},

@@ -224,6 +224,8 @@ class Seeded:
     #: a saved-card customer and the card a paid save-card checkout saved for it
     card_customer_id: int = 0
     card_id: int = 0
+    #: an active on-demand subscription (paid at 0.000), captured by many valid calls
+    subscription_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, op: Operation) -> dict[str, Any]:
@@ -233,7 +235,8 @@ class Seeded:
                          "get_refund": self.refund_id, "cancel_refund": self.refund_id,
                          "list_open_invoice_customers": self.open_id, "delete_saved_card": self.card_id}
                   .get(op.name, 0),
-                  "token": self.authorized_token if op.name == "cancel_authorization" else self.invoice_token,
+                  "token": {"cancel_authorization": self.authorized_token,
+                            "cancel_subscription": self.subscription_token}.get(op.name, self.invoice_token),
                   "reference": self.checkout_token}
         return {p: values[p] for p in op.path_params}
 
@@ -288,6 +291,8 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "charge_saved_card": {**mc, "card_id": seeded.card_id, "amount": "0.500",
                               "order_reference": "REL-CARD"},
         "delete_saved_card": mc,
+        "capture_subscription": {**mc, "amount": "1.000", "paymentToken": seeded.subscription_token},
+        "cancel_subscription": {},
     }
     return dict(table[op_name])
 
@@ -330,6 +335,12 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
     r = client.call(OPERATIONS["create_checkout"], verify, who=who, token=token)
     paid = client.app.state.mock.checkouts.pay(str(r.envelope(who.keys)[0]["token"]), "success")
     seeded.card_id = int(paid.card_id)
+    subscription = {**valid_payload("create_checkout", seeded, who), "amount": "0.000", "paymentType": "15",
+                    "subscription": "1", "numberOfInstallments": "999", "recurringFrequency": "0",
+                    "recurringStartDate": "2030-01-01", "recurringAmount": "1.000"}
+    r = client.call(OPERATIONS["create_checkout"], subscription, who=who, token=token)
+    seeded.subscription_token = str(r.envelope(who.keys)[0]["token"])
+    client.app.state.mock.checkouts.pay(seeded.subscription_token, "success")
     return token, seeded
 
 

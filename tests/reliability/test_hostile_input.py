@@ -203,7 +203,8 @@ def test_deep_nesting_inside_a_valid_object(shared_world: Any, op: Operation, de
 #: where the nesting goes on operations whose schema does not refuse an unknown ``description``
 NESTED_FIELD = {"create_checkout": "variable1", "capture_authorization": "amount",
                 "create_card_customer": "name", "list_saved_cards": "customer_id",
-                "charge_saved_card": "amount", "delete_saved_card": "merchantCode"}
+                "charge_saved_card": "amount", "delete_saved_card": "merchantCode",
+                "capture_subscription": "amount"}
 
 
 # ---------------------------------------------------------------------------------- schema level
