@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,12 +27,14 @@ from support.stores import StoreFactory
 
 from mock_server.state.models import (
     BulkRow,
+    CardCustomer,
     Checkout,
     Customer,
     Invoice,
     InvoiceQuery,
     OpenInvoice,
     OpenInvoiceQuery,
+    SavedCard,
     search_terms,
     split_search,
 )
@@ -846,6 +849,54 @@ def test_checkouts_go_with_their_merchants_reset_and_ids_are_not_reused(store: S
     assert store.find_checkout(theirs.token) is None
 
 
+def test_checkouts_of_a_merchant_come_oldest_first(store: Store) -> None:
+    first, theirs = store.insert_checkout(make_checkout()), store.insert_checkout(make_checkout(2))
+    second = store.insert_checkout(make_checkout(reference=None))
+    paid = replace(first, status="SUCCESSFUL", paid_on="2024-03-05 10:01:00", source="saved_card",
+                   card_id=7, recurring_frequency="1", recurring_installments=3, recurring_start="2024-03-05",
+                   recurring_amount="4.500", subscription_status="ACTIVE", recurrences=1,
+                   parent_token="9" * 20)
+    store.update_checkout(paid)
+    assert store.checkouts_of_merchant(1) == [paid, second]  # every field round-trips
+    assert store.checkouts_of_merchant(2) == [theirs] and store.checkouts_of_merchant(3) == []
+
+
+# -- saved cards -----------------------------------------------------------------------------
+def make_card_customer(merchant_id: int = 1, **over: Any) -> CardCustomer:
+    base: dict[str, Any] = dict(merchant_id=merchant_id, customer_id="", name="سارة Ali",
+                                email="sara@example.com", mobile_number="66666666",
+                                created_at="2024-03-05 10:00:00")
+    return CardCustomer(**{**base, **over})
+
+
+def make_saved_card(merchant_id: int = 1, customer_id: int = 1, **over: Any) -> SavedCard:
+    base: dict[str, Any] = dict(merchant_id=merchant_id, customer_id=customer_id, card_number="****0008",
+                                expiry_month="05", expiry_year="39", brand="MASTERCARD", name_on_card="Sara",
+                                payment_type=2, created_at="2024-03-05 10:00:00")
+    return SavedCard(**{**base, **over})
+
+
+def test_card_customers_and_saved_cards(store: Store) -> None:
+    sara = store.insert_card_customer(make_card_customer(customer_id="u-7"))
+    other = store.insert_card_customer(make_card_customer(2))
+    assert 0 < sara.id < other.id
+    assert store.get_card_customer(1, sara.id) == sara and store.get_card_customer(2, sara.id) is None
+    first = store.insert_saved_card(make_saved_card(customer_id=sara.id))
+    foreign = store.insert_saved_card(make_saved_card(2, other.id))
+    second = store.insert_saved_card(make_saved_card(customer_id=sara.id, card_number="****5539"))
+    assert store.saved_cards(1, sara.id) == [first, second] and store.saved_cards(2, sara.id) == []
+    assert store.get_saved_card(1, first.id) == first and store.get_saved_card(1, foreign.id) is None
+    before = store.fingerprint()
+    assert store.delete_saved_card(1, foreign.id) is False and store.fingerprint() == before
+    assert store.delete_saved_card(1, first.id) is True and store.fingerprint() != before
+    assert store.saved_cards(1, sara.id) == [second] and store.delete_saved_card(1, first.id) is False
+    store.reset(1)
+    assert store.get_card_customer(1, sara.id) is None and store.saved_cards(1, sara.id) == []
+    assert store.get_saved_card(2, foreign.id) == foreign
+    again = store.insert_saved_card(make_saved_card(customer_id=sara.id))
+    assert again.id > second.id  # ids are never reused
+
+
 # -- SQLite only: restart, crash, pragmas, plans ---------------------------------------------
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
@@ -858,6 +909,8 @@ def fill(store: Store) -> list[Invoice]:
     store.insert_bulk_rows([make_row(), make_row(2, has_schedule=1)])
     store.put_token("refresh", "r1", 1, 1_700_000_000.5)
     store.insert_checkout(make_checkout(token="84221717000000009000000000001", session="filled-session"))
+    customer = store.insert_card_customer(make_card_customer())
+    store.insert_saved_card(make_saved_card(customer_id=customer.id))
     return records
 
 
@@ -947,6 +1000,10 @@ def test_sqlite_reads_never_scan_a_table(db_path: str) -> None:
         store.find_checkout("84221717000000009000000000001")
         store.find_checkout_by_session("filled-session")
         store.checkouts_by_reference(1, "ORD-1")
+        store.checkouts_of_merchant(1)
+        store.get_card_customer(1, 1)
+        store.saved_cards(1, 1)
+        store.get_saved_card(1, 1)
         store._conn.set_trace_callback(None)
         queries_run = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(queries_run) > len(QUERIES)
