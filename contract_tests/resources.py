@@ -188,6 +188,20 @@ class Resources:
     def saved_card(self) -> dict[str, Any]:
         return self._anchor("saved_card", self.fresh_saved_card)
 
+    def fresh_subscription(self) -> dict[str, Any]:
+        """An active on-demand subscription (paymentType 15 at 0.000, paid through the control
+        plane): its checkout answer plus the payload (``"sent"``)."""
+        made = self.fresh_checkout(
+            amount="0.000", paymentType=str(PaymentType.CYBERSOURCE_SUBSCRIPTION.value), subscription="1",
+            numberOfInstallments="999", recurringFrequency="0",
+            recurringStartDate=self.session.gen.today.isoformat(), recurringAmount="2.000")
+        status, _body = self.session.target.control("POST", f"checkouts/{made['token']}/pay",
+                                                    {"outcome": "success"})
+        if not 200 <= status < 300:
+            raise CapabilityMissing("a subscription needs the mock's control plane to pay its checkout "
+                                    f"(POST /_mock/checkouts/{{token}}/pay answered HTTP {status})")
+        return made
+
     def fresh_paid_open_invoice(self) -> dict[str, Any]:
         """A new open invoice with one payment (through the control plane)."""
         item = self.fresh_open_invoice()
@@ -236,6 +250,8 @@ class Resources:
             return {"reference": anchor["sent"]["orderReferenceNumber"] if by_reference else anchor["token"]}
         if operation == "cancel_authorization":
             return {"token": self.authorized_checkout()["token"]}
+        if operation == "cancel_subscription":
+            return {"token": self.fresh_subscription()["token"]}
         return {
             "get_invoice": lambda: {"id": self.invoice()["id"]},
             "cancel_invoice": lambda: {"token": self.fresh_invoice()["token"]},
@@ -277,6 +293,8 @@ class Resources:
             out["card_id"] = card["card_id"]
             if "customer_id" in out:
                 out["customer_id"] = card["customer_id"]
+        elif operation == "capture_subscription":
+            out["paymentToken"] = self._anchor("subscription", self.fresh_subscription)["token"]
         elif operation == "capture_authorization":
             # a fresh authorization, captured whole (a generated amount could exceed it)
             authorized = self.authorized_checkout()
