@@ -37,7 +37,7 @@ __all__ = [
 PayloadIn = Literal["plain", "body", "query", "none"]
 Kind = Literal["auth", "read", "create", "update", "delete"]
 Family = Literal["auth", "invoices", "open_invoices", "bulk_invoices", "refunds", "profile", "checkout",
-                 "saved_cards", "reports"]
+                 "saved_cards", "reports", "pos"]
 Host = Literal["merchant_api", "gateway"]
 Auth = Literal["none", "bearer", "access_code"]
 
@@ -224,6 +224,24 @@ OPERATIONS: dict[str, Operation] = {
             "Every payment, whatever took it (invoice, open invoice, checkout, saved card): stats "
             "(unless nostats) and one page of transactions.",
             query_filters=("fromDate", "toDate", "page", "nostats", "search")),
+        # -- Smart POS (hesabe-api.md §13 rows 27-28; fields the mock's, sources thin) -------------
+        _op("create_pos_invoice", "POST", "/api/v1/merchant/smartpos-transaction", "pos", "create", "body",
+            "POS invoice created successfully", "docs post-create-pos-invoice, catalogue (medium)",
+            "Send an amount to one of the merchant's card terminals: a POS invoice the customer pays "
+            "there."),
+        _op("resend_pos_invoice", "POST", "/api/v1/merchant/smartpos-transaction", "pos", "update", "body",
+            "POS invoice resent successfully", "docs post-resend-pos-invoice names it; text chosen (low)",
+            "Send a pending POS invoice to its terminal again (resend 1, invoice_id).", slash_twin=False,
+            selected_by=("resend",)),
+        _op("list_pos_invoices", "GET", "/api/v1/merchant/smartpos-invoices", "pos", "read", "query",
+            "POS invoices", "third-party SDK wrapper only; text chosen (low)",
+            "One page of the merchant's POS invoices, newest first.", query_filters=("page",)),
+        _op("get_pos_invoice", "GET", "/api/v1/merchant/smartpos-invoices/{id}", "pos", "read", "query",
+            "POS invoice details", "third-party SDK wrapper only; text chosen (low)",
+            "One POS invoice by id."),
+        _op("list_pos_terminals", "GET", "/api/v1/merchant/smartpos-terminals", "pos", "read", "query",
+            "POS terminals", "third-party SDK wrapper only; text chosen (low)",
+            "The merchant's Smart POS terminals."),
         _op("get_profile", "GET", "/api/v1/profile", "profile", "read", "query",
             "Profile details", "not published (the docs print only the inner object); chosen (low)",
             "The merchant's profile: business, bank and commission details."),

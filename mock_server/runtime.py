@@ -28,6 +28,7 @@ from mock_server.state.invoices import InvoiceService
 from mock_server.state.ledger import Ledger
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
+from mock_server.state.pos import PosService
 from mock_server.state.refundable import invoice_payments
 from mock_server.state.refunds import RefundService
 from mock_server.state.saved_cards import SavedCardService
@@ -58,6 +59,8 @@ class Domain:
     ledger: Ledger
     #: subscriptions' recurrences (the mock clock), capture and cancel
     subscriptions: SubscriptionService
+    #: Smart POS invoices (transactions paid at a terminal) and the terminals
+    pos: PosService
 
 
 class MockRuntime:
@@ -95,7 +98,8 @@ class MockRuntime:
         self.ledger = Ledger(store, self.refunds, settle=[self.subscriptions.settle])
         self.refunds.lookups.append(self.ledger.find_paid)
         self.domain = Domain(self.tokens, self.invoices, self.open_invoices, self.bulk, self.checkouts,
-                             self.refunds, self.saved_cards, self.ledger, self.subscriptions)
+                             self.refunds, self.saved_cards, self.ledger, self.subscriptions,
+                             PosService(self.checkouts))
         #: called as ``(merchant, invoice_or_open_invoice, transaction)`` after a successful
         #: payment; ``on_payment_failed`` after a failure
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]

@@ -47,11 +47,13 @@ from hesabe_spec.client.responses import (
     CreateInstallmentInvoiceResponse,
     CreateInvoiceResponse,
     CreateOpenInvoiceResponse,
+    CreatePosInvoiceResponse,
     CreateRefundResponse,
     CreateSplitInvoiceResponse,
     CreateSubscriptionInvoiceResponse,
     GetInvoiceResponse,
     GetOpenInvoiceResponse,
+    GetPosInvoiceResponse,
     GetProfileResponse,
     GetRefundResponse,
     GetTransactionsReportResponse,
@@ -59,10 +61,13 @@ from hesabe_spec.client.responses import (
     ListInvoicesResponse,
     ListOpenInvoiceCustomersResponse,
     ListOpenInvoicesResponse,
+    ListPosInvoicesResponse,
+    ListPosTerminalsResponse,
     ListRefundsResponse,
     LoginResponse,
     RefreshTokenResponse,
     ResendInvoiceResponse,
+    ResendPosInvoiceResponse,
     UpdateBulkInvoiceResponse,
     UpdateOpenInvoiceResponse,
     UploadBulkInvoicesResponse,
@@ -727,3 +732,76 @@ class OperationMethods:
         query = None if page is None else {"page": text(page)}
         return self._invoke("list_open_invoice_customers", {}, extra, return_result,
                             path_params={"id": open_invoice_id}, query=query)
+
+    # -- Smart POS ---------------------------------------------------------------------
+    @overload
+    def create_pos_invoice(
+        self, amount: Amount, terminal_id: Text, *, reference_number: Text | None = None,
+        customer_name: str | None = None, mobile_number: Text | None = None, description: str | None = None,
+        extra: Extra = None, return_result: Literal[False] = False,
+    ) -> CreatePosInvoiceResponse: ...
+    @overload
+    def create_pos_invoice(
+        self, amount: Amount, terminal_id: Text, *, reference_number: Text | None = None,
+        customer_name: str | None = None, mobile_number: Text | None = None, description: str | None = None,
+        extra: Extra = None, return_result: Literal[True],
+    ) -> Result: ...
+    def create_pos_invoice(
+        self, amount: Amount, terminal_id: Text, *, reference_number: Text | None = None,
+        customer_name: str | None = None, mobile_number: Text | None = None, description: str | None = None,
+        extra: Extra = None, return_result: bool = False,
+    ) -> CreatePosInvoiceResponse | Result:
+        """Send ``amount`` to one of the merchant's terminals (``list_pos_terminals``): a POS
+        invoice the customer pays there (its ``token`` is a transaction token)."""
+        money = format_amount(amount, field="amount", operation="create_pos_invoice")
+        payload: dict[str, Any] = {"amount": money, "terminal_id": text(terminal_id)}
+        for name, value in (("reference_number", reference_number), ("customer_name", customer_name),
+                            ("mobile_number", mobile_number), ("description", description)):
+            if value is not None:
+                payload[name] = text(value)
+        return self._invoke("create_pos_invoice", payload, extra, return_result)
+
+    @overload
+    def resend_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                           return_result: Literal[False] = False) -> ResendPosInvoiceResponse: ...
+    @overload
+    def resend_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                           return_result: Literal[True]) -> Result: ...
+    def resend_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                           return_result: bool = False) -> ResendPosInvoiceResponse | Result:
+        """Send a pending POS invoice to its terminal again (the create path with resend 1)."""
+        return self._invoke("resend_pos_invoice", {"resend": "1", "invoice_id": text(invoice_id)}, extra,
+                            return_result)
+
+    @overload
+    def list_pos_invoices(self, *, page: Text | None = None, extra: Extra = None,
+                          return_result: Literal[False] = False) -> ListPosInvoicesResponse: ...
+    @overload
+    def list_pos_invoices(self, *, page: Text | None = None, extra: Extra = None,
+                          return_result: Literal[True]) -> Result: ...
+    def list_pos_invoices(self, *, page: Text | None = None, extra: Extra = None,
+                          return_result: bool = False) -> ListPosInvoicesResponse | Result:
+        """One page of the merchant's POS invoices, newest first."""
+        query = None if page is None else {"page": text(page)}
+        return self._invoke("list_pos_invoices", {}, extra, return_result, query=query)
+
+    @overload
+    def get_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                        return_result: Literal[False] = False) -> GetPosInvoiceResponse: ...
+    @overload
+    def get_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                        return_result: Literal[True]) -> Result: ...
+    def get_pos_invoice(self, invoice_id: int | str, *, extra: Extra = None,
+                        return_result: bool = False) -> GetPosInvoiceResponse | Result:
+        """One POS invoice by id."""
+        return self._invoke("get_pos_invoice", {}, extra, return_result, path_params={"id": invoice_id})
+
+    @overload
+    def list_pos_terminals(self, *, extra: Extra = None,
+                           return_result: Literal[False] = False) -> ListPosTerminalsResponse: ...
+    @overload
+    def list_pos_terminals(self, *, extra: Extra = None, return_result: Literal[True]) -> Result: ...
+    def list_pos_terminals(self, *, extra: Extra = None,
+                           return_result: bool = False) -> ListPosTerminalsResponse | Result:
+        """The merchant's Smart POS terminals."""
+        return self._invoke("list_pos_terminals", {}, extra, return_result)

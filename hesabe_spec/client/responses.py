@@ -37,6 +37,8 @@ __all__ = [
     "CreateInstallmentInvoiceResponse",
     "CreateInvoiceResponse",
     "CreateOpenInvoiceResponse",
+    "CreatePosInvoiceBody",
+    "CreatePosInvoiceResponse",
     "CreateRefundResponse",
     "CreateSplitInvoiceResponse",
     "CreateSubscriptionInvoiceResponse",
@@ -58,6 +60,8 @@ __all__ = [
     "GatewayRefusal",
     "GetInvoiceResponse",
     "GetOpenInvoiceResponse",
+    "GetPosInvoiceBody",
+    "GetPosInvoiceResponse",
     "GetProfileResponse",
     "GetRefundResponse",
     "GetTransactionsReportBody",
@@ -78,6 +82,12 @@ __all__ = [
     "ListOpenInvoiceCustomersBodyCustomerDetailsDataItem",
     "ListOpenInvoiceCustomersResponse",
     "ListOpenInvoicesResponse",
+    "ListPosInvoicesBody",
+    "ListPosInvoicesBodyDataItem",
+    "ListPosInvoicesResponse",
+    "ListPosTerminalsBody",
+    "ListPosTerminalsBodyTerminalsItem",
+    "ListPosTerminalsResponse",
     "ListRefundsResponse",
     "ListSavedCardsBody",
     "ListSavedCardsBodyCardsItem",
@@ -112,6 +122,8 @@ __all__ = [
     "RefundRequested",
     "RefundStats",
     "ResendInvoiceResponse",
+    "ResendPosInvoiceBody",
+    "ResendPosInvoiceResponse",
     "SendBulkInvoicesResponse",
     "Stats",
     "Token",
@@ -710,6 +722,22 @@ CreateInvoiceResponse: TypeAlias = Invoice
 CreateOpenInvoiceResponse: TypeAlias = OpenInvoice
 
 
+class CreatePosInvoiceBody(TypedDict):
+    id: int
+    token: TransactionToken
+    terminal_id: str
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'FAILED', 'REFUNDED']
+    customer_name: str | None
+    mobile_number: str | None
+    created_at: DateTime
+    paid_at: DateTime | None
+
+
+CreatePosInvoiceResponse: TypeAlias = CreatePosInvoiceBody
+
+
 CreateRefundResponse: TypeAlias = RefundRequested
 
 
@@ -731,6 +759,22 @@ GetInvoiceResponse: TypeAlias = Invoice
 GetOpenInvoiceResponse: TypeAlias = OpenInvoice
 
 
+class GetPosInvoiceBody(TypedDict):
+    id: int
+    token: TransactionToken
+    terminal_id: str
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'FAILED', 'REFUNDED']
+    customer_name: str | None
+    mobile_number: str | None
+    created_at: DateTime
+    paid_at: DateTime | None
+
+
+GetPosInvoiceResponse: TypeAlias = GetPosInvoiceBody
+
+
 GetProfileResponse: TypeAlias = Profile
 
 
@@ -750,7 +794,7 @@ class GetTransactionsReportBodyTransactionsDataItem(TypedDict):
     refunded_amount: Money3
     order_reference_number: str
     status: Literal['SUCCESSFUL', 'REFUNDED']
-    source: Literal['invoice', 'open_invoice', 'checkout', 'saved_card', 'subscription']
+    source: Literal['invoice', 'open_invoice', 'checkout', 'saved_card', 'subscription', 'pos']
     payment_type_id: int
     payment_type: str
     service_type_id: int
@@ -803,6 +847,41 @@ ListOpenInvoiceCustomersResponse: TypeAlias = ListOpenInvoiceCustomersBody
 ListOpenInvoicesResponse: TypeAlias = OpenInvoicePage
 
 
+class ListPosInvoicesBodyDataItem(TypedDict):
+    id: int
+    token: TransactionToken
+    terminal_id: str
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'FAILED', 'REFUNDED']
+    customer_name: str | None
+    mobile_number: str | None
+    created_at: DateTime
+    paid_at: DateTime | None
+
+
+class ListPosInvoicesBody(TypedDict):
+    data: list[ListPosInvoicesBodyDataItem]
+    pagination: Pagination
+
+
+ListPosInvoicesResponse: TypeAlias = ListPosInvoicesBody
+
+
+class ListPosTerminalsBodyTerminalsItem(TypedDict):
+    id: int
+    terminal_id: str
+    name: str
+    status: int
+
+
+class ListPosTerminalsBody(TypedDict):
+    terminals: list[ListPosTerminalsBodyTerminalsItem]
+
+
+ListPosTerminalsResponse: TypeAlias = ListPosTerminalsBody
+
+
 ListRefundsResponse: TypeAlias = RefundPage
 
 
@@ -829,6 +908,22 @@ RefreshTokenResponse: TypeAlias = TokenResponse
 
 
 ResendInvoiceResponse: TypeAlias = Invoice
+
+
+class ResendPosInvoiceBody(TypedDict):
+    id: int
+    token: TransactionToken
+    terminal_id: str
+    amount: Money3
+    reference_number: str | None
+    status: Literal['PENDING', 'SUCCESSFUL', 'FAILED', 'REFUNDED']
+    customer_name: str | None
+    mobile_number: str | None
+    created_at: DateTime
+    paid_at: DateTime | None
+
+
+ResendPosInvoiceResponse: TypeAlias = ResendPosInvoiceBody
 
 
 SendBulkInvoicesResponse: TypeAlias = None

@@ -185,7 +185,8 @@ class CheckoutService:
 
     # -- create ------------------------------------------------------------------------------
     def create(self, merchant: Merchant, new: NewCheckout, *, source: str = "checkout",
-               card_id: int | None = None, parent_token: str | None = None) -> Checkout:
+               card_id: int | None = None, parent_token: str | None = None,
+               pos_terminal: str | None = None) -> Checkout:
         """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``),
         ``"subscription"`` for a recurrence of the subscription ``parent_token``."""
         now = self.clock.time()
@@ -200,6 +201,7 @@ class CheckoutService:
                 customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
                 embedded=new.embedded, notes=new.notes, source=source, save_card=new.save_card,
                 card_customer_id=new.card_customer_id, card_id=card_id, parent_token=parent_token,
+                pos_terminal=pos_terminal,
                 **_recurring_fields(new),
             )
             try:

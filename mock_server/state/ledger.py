@@ -2,8 +2,8 @@
 
 A payment is recorded once, by the family that took it: a paid invoice keeps its transaction, an
 open invoice its payments, a checkout (the hosted page's, a saved card's charge, a subscription's
-recurrence) its captured status. The ledger does not copy any of them; it reads them, so there is
-nothing to keep in step:
+recurrence, a Smart POS invoice paid at its terminal) its captured status. The ledger does not
+copy any of them; it reads them, so there is nothing to keep in step:
 
 * the transactions report lists :meth:`Ledger.entries` (filters, pages, stats);
 * the transaction enquiry answers a token that is not a checkout's from :meth:`Ledger.find`
@@ -32,7 +32,7 @@ from mock_server.state.store import Store
 
 __all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
 
-Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription"]
+Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
 #: every page of a merchant's records at once (the stores cap nothing)
 _ALL = 2**31
 
@@ -131,7 +131,7 @@ class Ledger:
 
 #: a checkout's ``source`` -> the ledger's
 _KINDS: dict[str, Source] = {"checkout": "checkout", "saved_card": "saved_card",
-                             "subscription": "subscription"}
+                             "subscription": "subscription", "pos": "pos"}
 
 
 def is_payment(checkout: Checkout) -> bool:
@@ -147,5 +147,5 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
         kind=_KINDS.get(checkout.source, "checkout"), record_id=checkout.id,
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
-        service_type_id=ServiceType.PAYMENT_GATEWAY.value,
+        service_type_id=(ServiceType.POS if checkout.source == "pos" else ServiceType.PAYMENT_GATEWAY).value,
     )

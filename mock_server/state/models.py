@@ -208,8 +208,9 @@ class Checkout:
     #: where the request departed from the docs' style and was accepted anyway (kits' habits)
     notes: tuple[str, ...] = ()
     #: what opened it: ``"checkout"`` (POST /checkout, the hosted page), ``"saved_card"`` (a
-    #: charge of a saved card, POST /api/direct-payment/charge-card) or ``"subscription"`` (a
-    #: subscription's recurrence, billed by the mock clock or captured)
+    #: charge of a saved card, POST /api/direct-payment/charge-card), ``"subscription"`` (a
+    #: subscription's recurrence, billed by the mock clock or captured) or ``"pos"`` (a Smart POS
+    #: invoice, paid at its terminal)
     source: str = "checkout"
     #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY when the
     #: amount is 0.000)
@@ -230,6 +231,8 @@ class Checkout:
     recurrences: int = 0
     #: a recurrence: the token of the subscription it was charged for
     parent_token: str | None = None
+    #: a Smart POS invoice: the terminal it was sent to
+    pos_terminal: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)

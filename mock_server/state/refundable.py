@@ -37,7 +37,7 @@ class PaidTransaction:
     #: what was captured, a 3-decimal string
     amount: str
     #: which family took the payment, and the id of its record there
-    kind: Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription"]
+    kind: Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
     record_id: int
     #: the merchant's order reference (an invoice's reference number)
     order_reference: str
