@@ -2,6 +2,7 @@
 
 Rules: pay an invoice, pay an open invoice (once or again), pay a checkout or have it declined,
 charge a saved card (approved, or declined by a decision queued on the mock's control plane),
+send a Smart POS invoice and have its terminal pay or decline it,
 subscribe (monthly: months pass on the mock clock and bill it; on demand: capture recurrences),
 cancel a subscription, and refund any payment in full (approved through the control plane). The
 machine keeps the model of every payment made, whatever made it.
@@ -97,7 +98,7 @@ def _months(start: str, count: int) -> list[str]:
 class Payment:
     token: str
     amount: Decimal
-    source: str  # invoice | open_invoice | checkout | saved_card
+    source: str  # invoice | open_invoice | checkout | saved_card | subscription | pos
     status: str = Status.SUCCESSFUL
     #: the record it belongs to (an invoice's or an open invoice's id)
     record: int | None = None
@@ -197,6 +198,17 @@ class LedgerLifecycle(RuleBasedStateMachine):
         token = str(ex.envelope["response"]["paymentToken"])
         if approve:
             self.payments[token] = Payment(token, Decimal(amount), "saved_card")
+        else:
+            self.declined.append(token)
+
+    @rule(approve=st.booleans())
+    def pos_invoice(self, approve: bool) -> None:
+        """A Smart POS invoice, paid (or declined) at its terminal: a payment, never an invoice."""
+        made = self.resources.fresh_pos_invoice()
+        token = str(made["token"])
+        self._control("POST", f"checkouts/{token}/pay", {"outcome": "success" if approve else "failure"})
+        if approve:
+            self.payments[token] = Payment(token, Decimal(str(made["amount"])), "pos")
         else:
             self.declined.append(token)
 

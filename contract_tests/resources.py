@@ -202,6 +202,14 @@ class Resources:
                                     f"(POST /_mock/checkouts/{{token}}/pay answered HTTP {status})")
         return made
 
+    def fresh_pos_invoice(self) -> dict[str, Any]:
+        """A pending POS invoice at the merchant's first terminal."""
+        terminal = self.session.call("list_pos_terminals", {}).response["terminals"][0]["terminal_id"]
+        payload = self._checked("create_pos_invoice", {
+            "merchantCode": self.session.gen.merchant_code, "amount": "3.250", "terminal_id": terminal,
+            "reference_number": self._reference()})
+        return dict(self.session.call("create_pos_invoice", payload).response)
+
     def fresh_paid_open_invoice(self) -> dict[str, Any]:
         """A new open invoice with one payment (through the control plane)."""
         item = self.fresh_open_invoice()
@@ -265,6 +273,7 @@ class Resources:
             "list_open_invoice_customers": lambda: {"id": self._anchor("paid_open",
                                                                         self.fresh_paid_open_invoice)["id"]},
             "delete_saved_card": lambda: {"id": self.fresh_saved_card()["card_id"]},
+            "get_pos_invoice": lambda: {"id": self._anchor("pos", self.fresh_pos_invoice)["id"]},
         }.get(operation, dict)()
 
     def any_path_params(self, operation: str) -> dict[str, Any]:
@@ -293,6 +302,11 @@ class Resources:
             out["card_id"] = card["card_id"]
             if "customer_id" in out:
                 out["customer_id"] = card["customer_id"]
+        elif operation == "resend_pos_invoice":
+            out["invoice_id"] = str(self._anchor("pos", self.fresh_pos_invoice)["id"])
+        elif operation == "create_pos_invoice":
+            terminals = self.session.call("list_pos_terminals", {}).response["terminals"]
+            out["terminal_id"] = terminals[0]["terminal_id"]
         elif operation == "capture_subscription":
             out["paymentToken"] = self._anchor("subscription", self.fresh_subscription)["token"]
         elif operation == "capture_authorization":

@@ -177,6 +177,15 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     assert recurrence.status == "SUCCESSFUL" and recurrence.token != on_demand.token
     client.cancel_subscription(on_demand.token)
 
+    # Smart POS: an invoice at a terminal, paid there (the control plane), a payment of the ledger
+    terminal = client.list_pos_terminals()["terminals"][0]["terminal_id"]
+    pos = client.create_pos_invoice("6.5", terminal, reference_number="E2E-POS")
+    assert client.resend_pos_invoice(pos["id"])["status"] == "PENDING"
+    control.pay_checkout(pos["token"])
+    assert client.get_pos_invoice(pos["id"])["status"] == "SUCCESSFUL"
+    assert [p["id"] for p in client.list_pos_invoices(page=1)["data"]] == [pos["id"]]
+    assert client.get_transactions_report(search="E2E-POS")["transactions"]["data"][0]["source"] == "pos"
+
     payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3,
                                             expiry_date="2030-12-05")
     control.pay_open_invoice(payer_link["id"])

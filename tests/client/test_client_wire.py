@@ -281,6 +281,16 @@ CASES: dict[str, Case] = {
         lambda c: c.cancel_subscription("84221717000000009000000000001"),
         {"token": "84221717000000009000000000001"}, None, {},
     ),
+    "create_pos_invoice": (
+        lambda c: c.create_pos_invoice("7.25", 84221701, reference_number="POS-1", mobile_number=66666666),
+        {}, {"merchantCode": MC, "amount": "7.250", "terminal_id": "84221701", "reference_number": "POS-1",
+             "mobile_number": "66666666"}, {},
+    ),
+    "resend_pos_invoice": (lambda c: c.resend_pos_invoice(12), {},
+                           {"merchantCode": MC, "resend": "1", "invoice_id": "12"}, {}),
+    "list_pos_invoices": (lambda c: c.list_pos_invoices(page=2), {}, {"merchantCode": MC}, {"page": "2"}),
+    "get_pos_invoice": (lambda c: c.get_pos_invoice(12), {"id": 12}, {"merchantCode": MC}, {}),
+    "list_pos_terminals": (lambda c: c.list_pos_terminals(), {}, {"merchantCode": MC}, {}),
     "list_open_invoice_customers": (lambda c: c.list_open_invoice_customers(926, page=2), {"id": 926},
                                     {"merchantCode": MC}, {"page": "2"}),
     "get_transactions_report": (

@@ -226,6 +226,8 @@ class Seeded:
     card_id: int = 0
     #: an active on-demand subscription (paid at 0.000), captured by many valid calls
     subscription_token: str = ""
+    #: a pending POS invoice
+    pos_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, op: Operation) -> dict[str, Any]:
@@ -233,7 +235,8 @@ class Seeded:
                          "update_open_invoice": self.open_id, "cancel_open_invoice": self.open_id,
                          "update_bulk_invoice": self.bulk_id, "delete_bulk_invoice": self.bulk_id,
                          "get_refund": self.refund_id, "cancel_refund": self.refund_id,
-                         "list_open_invoice_customers": self.open_id, "delete_saved_card": self.card_id}
+                         "list_open_invoice_customers": self.open_id, "delete_saved_card": self.card_id,
+                         "get_pos_invoice": self.pos_id}
                   .get(op.name, 0),
                   "token": {"cancel_authorization": self.authorized_token,
                             "cancel_subscription": self.subscription_token}.get(op.name, self.invoice_token),
@@ -293,6 +296,12 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "delete_saved_card": mc,
         "capture_subscription": {**mc, "amount": "1.000", "paymentToken": seeded.subscription_token},
         "cancel_subscription": {},
+        "create_pos_invoice": {**mc, "amount": "3.000", "terminal_id": f"{who.merchant_code}01",
+                               "reference_number": "REL-POS", "description": "reliability"},
+        "resend_pos_invoice": {**mc, "resend": "1", "invoice_id": str(seeded.pos_id)},
+        "list_pos_invoices": mc,
+        "get_pos_invoice": mc,
+        "list_pos_terminals": mc,
     }
     return dict(table[op_name])
 
@@ -341,6 +350,9 @@ def seed_state(client: AsgiClient, who: MerchantIdentity = ALPHA) -> tuple[str, 
     r = client.call(OPERATIONS["create_checkout"], subscription, who=who, token=token)
     seeded.subscription_token = str(r.envelope(who.keys)[0]["token"])
     client.app.state.mock.checkouts.pay(seeded.subscription_token, "success")
+    r = client.call(OPERATIONS["create_pos_invoice"], valid_payload("create_pos_invoice", seeded, who),
+                    who=who, token=token)
+    seeded.pos_id = int(r.envelope(who.keys)[0]["response"]["id"])
     return token, seeded
 
 
