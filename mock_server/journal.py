@@ -113,6 +113,29 @@ class _Record:
             entry["diagnosis"] = self._diagnosis(entry["wire"]["request"])
         return entry
 
+    def summary(self) -> dict[str, Any]:
+        """The exchange as one line of a traffic list: no payloads, no wire facts (cheap to make)."""
+        severities = {f.severity for f in self.findings}
+        return {"seq": self.seq, "started": self.started, "method": self.method, "path": self.path,
+                "operation": self.operation, "merchant_code": self.merchant_code, "status": self.status,
+                "fault": self.fault, "findings": len(self.findings),
+                "severity": "error" if "error" in severities else ("warning" if severities else None),
+                "delivery": self.delivery, "duration_ms": self.duration_ms}
+
+    def matches(self, operation: str | None, status: str | None, merchant_code: str | None,
+                with_findings: bool) -> bool:
+        """Whether the traffic filters keep this exchange (``status``: ``"404"`` or a class, ``"4xx"``)."""
+        if operation and self.operation != operation:
+            return False
+        if merchant_code and self.merchant_code != merchant_code:
+            return False
+        if with_findings and not self.findings:
+            return False
+        if status:
+            code = str(self.status or "")
+            return code[:1] == status[:1] if status.endswith("xx") else code == status
+        return True
+
     def _diagnosis(self, facts: WireFacts | None) -> list[dict[str, str]]:
         """Why the request was Invalid Request Data: what the wire shows, else the payload rule."""
         found: list[dict[str, str]] = [{"code": d["code"], "kind": d["kind"], "message": d["message"]}
@@ -173,6 +196,32 @@ class Journal(PipelineHook):
         if merchant_code:
             items = [r for r in items if r.merchant_code == merchant_code]
         return [r.entry(self._envelope) for r in (items[-limit:] if limit else items)]
+
+    def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
+               status: str | None = None, merchant_code: str | None = None,
+               with_findings: bool = False) -> list[dict[str, Any]]:
+        """Summaries of the newest ``limit`` matching exchanges recorded after ``after`` (a ``seq``),
+        newest first. Walks back from the newest and stops at ``after``: a poll that finds nothing
+        new costs one comparison."""
+        picked: list[_Record] = []
+        with self._lock:
+            for record in reversed(self._entries):
+                if record.seq <= after or len(picked) >= limit:
+                    break
+                if record.matches(operation, status, merchant_code, with_findings):
+                    picked.append(record)
+        return [r.summary() for r in picked]
+
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        """One exchange in full (as :meth:`entries` shows it), or None once it was pushed out."""
+        with self._lock:
+            first = self._entries[0].seq if self._entries else 0
+            index = seq - first
+            record = self._entries[index] if 0 <= index < len(self._entries) else None
+        if record is None or record.seq != seq:  # a merchant's clear leaves gaps: look it up
+            with self._lock:
+                record = next((r for r in self._entries if r.seq == seq), None)
+        return None if record is None else record.entry(self._envelope)
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:
