@@ -101,7 +101,7 @@ def host_trusted(settings: MockSettings, host_header: str | None) -> bool:
     if name == "localhost" or "." not in name or name.endswith(_RESERVED_SUFFIXES):
         return True
     public = settings.public_base_url
-    return bool(public) and name == _hostname(public.split("://", 1)[-1].split("/", 1)[0])
+    return public is not None and name == _hostname(public.split("://", 1)[-1].split("/", 1)[0])
 
 
 def sent_by_browser(headers: Mapping[str, str]) -> bool:
