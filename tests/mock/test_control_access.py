@@ -55,7 +55,8 @@ def test_a_cross_site_form_post_to_loopback_is_refused(site: Any, mock: MockRunt
     before = mock.store.fingerprint()
     # what chromium sends for <form method=post enctype=text/plain action=http://127.0.0.1:.../_mock/faults>
     res = _post(base, {"Origin": "https://evil.example", "Content-Type": "text/plain",
-                       "User-Agent": BROWSER_UA, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+                       "User-Agent": BROWSER_UA, "Sec-Fetch-Site": "cross-site",
+                       "Sec-Fetch-Mode": "navigate"})
     assert res.status_code == 403 and "cross-site" in res.json()["error"]
     assert mock.faults.rules() == [] and mock.store.fingerprint() == before
     # an older browser that sends no Origin and no Sec-Fetch-* is still a browser: no token, no change

@@ -68,7 +68,8 @@ def _env(base: str, token: str | None = None) -> dict[str, str]:
     sandbox = ClientConfig()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HESABE_")}
     env.update(HESABE_MERCHANT_API_URL=base, HESABE_GATEWAY_URL=base,
-               HESABE_MERCHANT_CODE=sandbox.merchant_code, HESABE_ACCESS_CODE=sandbox.access_code, HESABE_SECRET_KEY=sandbox.secret_key,
+               HESABE_MERCHANT_CODE=sandbox.merchant_code, HESABE_ACCESS_CODE=sandbox.access_code,
+               HESABE_SECRET_KEY=sandbox.secret_key,
                HESABE_IV_KEY=sandbox.iv_key, HESABE_MERCHANT_USERNAME=sandbox.username,
                HESABE_MERCHANT_PASSWORD=sandbox.password, PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
     if token:
