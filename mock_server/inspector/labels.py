@@ -34,6 +34,8 @@ LABELS: dict[str, dict[str, str]] = {
         "path": "Path",
         "findings": "Findings",
         "fault": "Fault",
+        "finding_one": "finding",
+        "finding_many": "findings",
         "duration": "ms",
         "no_traffic": "No exchanges yet: call the mock's API and they show up here.",
         "exchange": "Exchange",

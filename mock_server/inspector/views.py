@@ -119,8 +119,9 @@ def _stamp(epoch: float) -> str:
 def _row(s: dict[str, Any]) -> str:
     severity = s["severity"]
     css = f' class="sev-{severity}"' if severity else ""
-    found = (f'<span class="badge {esc(severity)}">{s["findings"]} {esc(severity)}</span>'
-             if s["findings"] else "")
+    count = s["findings"]
+    found = (f'<span class="badge {esc(severity)}" title="{esc(severity)}">{count} '
+             f'{_t("finding_one" if count == 1 else "finding_many")}</span>' if count else "")
     fault = f'<span class="badge fault">{esc(s["fault"])}</span>' if s["fault"] else ""
     status = s["status"] if s["status"] is not None else s["delivery"]
     return (f'<tr data-seq="{s["seq"]}" data-operation="{esc(s["operation"])}"{css}>'

@@ -102,7 +102,7 @@
       Array.prototype.forEach.call(rows, function (r) { r.removeAttribute("aria-selected"); });
       var row = link.closest("tr");
       if (row) row.setAttribute("aria-selected", "true");
-      pane.focus();
+      pane.focus({preventScroll: true});
     }).catch(function (err) { say("Could not open it: " + err.message, true); });
   }
 
