@@ -194,3 +194,36 @@ def test_a_page_on_another_site_cannot_drive_the_control_plane(tab: Any, inspect
     status = tab.evaluate(no_cors, f"{base}/_mock/reset")
     assert status == "opaque"  # sent, refused, and unreadable
     assert mock.faults.rules() == [] and mock.store.fingerprint() == before
+
+
+def test_clock_faults_and_expiry_by_moving_the_clock(tab: Any, inspected: Any,
+                                                     client: HesabeClient) -> None:
+    base, mock = inspected
+    try:
+        tab.goto(f"{base}/_mock/ui/state")
+        tab.get_by_label("Kind").select_option("rate_limit")
+        tab.locator("form.add-fault").get_by_label("Operation").select_option("get_profile")
+        tab.get_by_label("Times").fill("2")
+        tab.get_by_role("button", name="Add rule").click()
+        rule = tab.locator("#faults tr[data-rule]")
+        _expect()(rule).to_have_count(1, timeout=WAIT_MS)
+        made = [(r.kind, r.operation, r.times) for r in mock.faults.rules()]
+        assert made == [("rate_limit", "get_profile", 2)]
+        rule.get_by_role("button", name="Remove").click()
+        _expect()(tab.locator("#faults tr[data-rule]")).to_have_count(0, timeout=WAIT_MS)
+        assert mock.faults.rules() == []
+        before = mock.clock.time()
+        tab.get_by_role("button", name="+1 hour").click()
+        _expect()(tab.locator("#flash")).to_contain_text("done", timeout=WAIT_MS)
+        assert mock.clock.time() - before >= 3600
+        session = client.checkout(amount="4.000", response_url="https://shop.example/ok",
+                                  order_reference_number="EXPIRE-1")
+        tab.goto(f"{base}/_mock/ui/records")
+        row = tab.locator(f'tr[data-record="checkout-{session.token}"]')
+        row.get_by_role("button", name="Expire (move the clock)").click()
+        status = tab.locator(f'tr[data-record="checkout-{session.token}"] td[data-col="status"]')
+        _expect()(status).to_have_text("PENDING (expired)", timeout=WAIT_MS)
+        assert client.get_transaction(session.token).transaction.status == "FAILED"  # the API sees it too
+    finally:
+        mock.clock.reset()
+        mock.faults.clear()

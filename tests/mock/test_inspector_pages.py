@@ -166,3 +166,18 @@ def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
     for kind in ("curl", "python"):
         text = _snippet(base, seq, kind)
         assert sandbox.password not in text and "HESABE_MERCHANT_PASSWORD" in text
+
+
+def test_merchant_text_is_escaped_everywhere(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    created = client.create_invoice(invoice_type="0", amount="1.000", allocate_pay_type="1", language="en",
+                                    expires_at="2030-12-31", reference_number="XSS-1", description=hostile,
+                                    customer_name=hostile)
+    seq = _last_seq(mock, "create_invoice")
+    pages = [f"/_mock/ui/exchanges/{seq}", "/_mock/ui", "/_mock/ui/records"]
+    for path in pages:
+        text = requests.get(base + path, timeout=10).text
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in requests.get(base + pages[0], timeout=10).text
+    assert created["reference_number"] == "XSS-1"
