@@ -15,8 +15,8 @@ it send requests to ``127.0.0.1``. :func:`browser_refusal` stops the two ways it
   the names given with ``--allowed-hosts`` (``*`` trusts every name);
 * **cross-site requests** (a form or ``fetch`` on another site posting to 127.0.0.1): a
   state-changing request (anything but GET/HEAD) that names an ``Origin`` must come from the
-  mock's own origin, and one a browser sent (an ``Origin``, ``Referer``, ``Cookie`` or
-  ``Sec-Fetch-*`` header, or a ``Mozilla/`` user agent) must also carry the process's control
+  mock's own origin, and one a browser sent (an ``Origin``, ``Referer``, ``Cookie``,
+  ``Sec-Fetch-Site`` or ``Sec-Fetch-Dest`` header, or a ``Mozilla/`` user agent) must also carry the process's control
   token in ``X-Mock-Token``. Web pages cannot set that header on a cross-site request without a
   CORS preflight, which the mock never grants; the inspector's own page carries the token.
 
@@ -51,8 +51,9 @@ _RESERVED_SUFFIXES = (".localhost", ".test", ".invalid", ".example", ".internal"
                       ".inprocess")
 #: methods that never change state (the control plane answers no others without changing something)
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
-#: headers only a browser adds (a web page cannot remove them)
-_BROWSER_HEADERS = ("origin", "referer", "cookie", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest")
+#: headers only a browser adds (a web page cannot remove them). Not ``Sec-Fetch-Mode``: Node's
+#: fetch (undici) sends that one too, and a Node merchant's tests are no browser
+_BROWSER_HEADERS = ("origin", "referer", "cookie", "sec-fetch-site", "sec-fetch-dest")
 
 
 def is_loopback(host: str | None) -> bool:
