@@ -16,9 +16,10 @@ it send requests to ``127.0.0.1``. :func:`browser_refusal` stops the two ways it
 * **cross-site requests** (a form or ``fetch`` on another site posting to 127.0.0.1): a
   state-changing request (anything but GET/HEAD) that names an ``Origin`` must come from the
   mock's own origin, and one a browser sent (an ``Origin``, ``Referer``, ``Cookie``,
-  ``Sec-Fetch-Site`` or ``Sec-Fetch-Dest`` header, or a ``Mozilla/`` user agent) must also carry the process's control
-  token in ``X-Mock-Token``. Web pages cannot set that header on a cross-site request without a
-  CORS preflight, which the mock never grants; the inspector's own page carries the token.
+  ``Sec-Fetch-Site`` or ``Sec-Fetch-Dest`` header, or a ``Mozilla/`` user agent) must also
+  carry the process's control token in ``X-Mock-Token``. Web pages cannot set that header on a
+  cross-site request without a CORS preflight, which the mock never grants; the inspector's own
+  page carries the token.
 
 A client that is no browser (curl, ``MockControl``, a PHP test suite) sends none of those headers
 and needs no token: browsers always add them, and a web page cannot take them away.

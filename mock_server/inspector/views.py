@@ -137,11 +137,19 @@ def _merchant_options(mock: MockRuntime) -> list[tuple[str, str]]:
     return [(m.merchant_code, f"{m.merchant_code} {m.name}") for m in mock.merchants.merchants]
 
 
+def _since(mock: MockRuntime, after: int, filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """The matching summaries after ``after`` and the cursor for the next poll: what was recorded
+    before looking, or the newest row shown if one arrived meanwhile (never a row twice or lost)."""
+    recorded = mock.journal.recorded
+    found = mock.journal.recent(after, _MAX_ROWS, **filters)
+    return max(recorded, after, found[0]["seq"] if found else 0), found
+
+
 def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
     """The traffic list (server-rendered once; the script then polls for newer rows)."""
     filters = _filters(request)
-    cursor = mock.journal.recorded
-    rows = "".join(_row(s) for s in mock.journal.recent(0, _MAX_ROWS, **filters))
+    cursor, found = _since(mock, 0, filters)
+    rows = "".join(_row(s) for s in found)
     empty = f'<tr class="empty"><td colspan="8">{_t("no_traffic")}</td></tr>' if not rows else ""
     ops = [("", label(_LANG, "any")), *((name, name) for name in OPERATIONS)]
     merchants = [("", label(_LANG, "any")), *_merchant_options(mock)]
@@ -168,9 +176,7 @@ def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
     raw = request.query_params.get("after", "0")
     if not raw.isdigit() or len(raw) > 18:
         raise ControlError(400, f"after must be a sequence number, got {raw!r}")
-    filters = _filters(request)
-    cursor = mock.journal.recorded
-    found = mock.journal.recent(int(raw), _MAX_ROWS, **filters)
+    cursor, found = _since(mock, int(raw), _filters(request))
     return JSONResponse({"cursor": cursor, "count": len(found), "rows": "".join(_row(s) for s in found)},
                         headers={"Cache-Control": "no-store"})
 

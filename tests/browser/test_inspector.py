@@ -5,6 +5,7 @@ tries to drive the control plane. One chromium for the module (``browser``), a t
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,10 +147,16 @@ def test_no_secret_appears_in_any_page(tab: Any, inspected: Any) -> None:
                           access_code=made["access_code"], secret_key=made["secret_key"],
                           iv_key=made["iv_key"],
                           username=made["username"], password=made["password"])
+    before = mock.journal.recorded
     with HesabeClient(config) as own:
         invoice = own.create_invoice(reference_number="SECRET-1", **INVOICE)
         own.get_invoice(invoice["id"])
         bearer = own.tokens.bearer()
+    # the journal records an exchange after its reply went out: wait for the three (login first)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while mock.journal.recorded < before + 3:
+        assert time.monotonic() < deadline, "the journal did not record the three exchanges"
+        time.sleep(0.005)
     secrets = {made["secret_key"], made["iv_key"], made["access_code"], made["password"], bearer}
     code = made["merchant_code"]
     pages = [f"/_mock/ui?merchant={code}", f"/_mock/ui/records?merchant={code}", "/_mock/ui/state"]

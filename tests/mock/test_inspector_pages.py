@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from hesabe_spec import HesabeClient
 from hesabe_spec.client import ASGITransport
 from hesabe_spec.client.config import ClientConfig
 from mock_server.app import create_app
+from mock_server.faults import rule_from_json
 from mock_server.inspector.views import HEADERS
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
@@ -60,8 +62,24 @@ def _snippet(base: str, seq: int, kind: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _journaled(mock: MockRuntime, count: int) -> None:
+    """Wait (10 s at most) until the journal recorded ``count`` exchanges: it records an exchange
+    after its reply went out, so a client can hold the answer before the journal has it."""
+    deadline = time.monotonic() + 10
+    while mock.journal.recorded < count:
+        assert time.monotonic() < deadline, f"the journal recorded {mock.journal.recorded}, not {count}"
+        time.sleep(0.005)
+
+
 def _last_seq(mock: MockRuntime, operation: str) -> int:
-    return int(next(s["seq"] for s in mock.journal.recent(0, 50) if s["operation"] == operation))
+    """The newest exchange of ``operation``, waiting for the journal to record it."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [s["seq"] for s in mock.journal.recent(0, 50, operation=operation)]
+        if found and (found[0] == mock.journal.recorded or time.monotonic() > deadline):
+            return int(found[0])
+        assert time.monotonic() < deadline, f"no {operation} in the journal"
+        time.sleep(0.005)
 
 
 def _env(base: str, token: str | None = None) -> dict[str, str]:
@@ -112,6 +130,7 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     assert quiet == {"cursor": cursor, "count": 0, "rows": ""}
     client.list_invoices()
     client.call("get_invoice", path_params={"id": 99999999}, raise_errors=False)
+    _journaled(mock, cursor + 2)
     newer = requests.get(f"{base}/_mock/ui/traffic?after={cursor}", timeout=10).json()
     assert newer["cursor"] == mock.journal.recorded and newer["count"] >= 2
     seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', newer["rows"])]
@@ -119,6 +138,7 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     only_404 = requests.get(f"{base}/_mock/ui/traffic?after={cursor}&status=4xx", timeout=10).json()
     assert only_404["count"] == 1 and 'data-operation="get_invoice"' in only_404["rows"]
     fill(260)  # more than one answer may carry, fewer than the journal keeps
+    _journaled(mock, cursor + 262)
     capped = requests.get(f"{base}/_mock/ui/traffic?after=0", timeout=10).json()
     assert capped["count"] == 200
 
@@ -126,6 +146,7 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
 def test_an_exchange_pushed_out_of_the_journal_says_so(site: Any, fill: Callable[[int], None]) -> None:
     base, mock = site
     fill(mock.journal.capacity + 1 - mock.journal.recorded + 1)
+    _journaled(mock, mock.journal.capacity + 2)
     res = requests.get(f"{base}/_mock/ui/exchanges/1", timeout=10)
     assert res.status_code == 200 and "no longer in the journal" in res.text
 
@@ -181,3 +202,19 @@ def test_merchant_text_is_escaped_everywhere(site: Any, client: HesabeClient) ->
         assert "<script>alert" not in text and "<img src=x" not in text, path
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in requests.get(base + pages[0], timeout=10).text
     assert created["reference_number"] == "XSS-1"
+
+
+def test_the_fault_applied_is_shown(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    mock.faults.add(rule_from_json({"kind": "error_500", "operation": "get_profile", "times": 1}))
+    before = mock.journal.recorded
+    try:
+        client.call("get_profile", raise_errors=False)  # a 500, then the client's retry
+    finally:
+        mock.faults.clear()
+    _journaled(mock, before + 2)
+    seq = next(s["seq"] for s in mock.journal.recent(before, 10, operation="get_profile") if s["fault"])
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}", timeout=10).text
+    assert re.search(r'class="fault-applied"[^>]*><strong>Fault:</strong> error_500', page)
+    rows = requests.get(f"{base}/_mock/ui/traffic?after={seq - 1}&status=5xx", timeout=10).json()["rows"]
+    assert '<span class="badge fault">error_500</span>' in rows
