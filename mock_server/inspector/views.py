@@ -80,7 +80,7 @@ def _page(mock: MockRuntime, request: Request, view: str, main: str) -> Response
         f'<script src="{PREFIX}/inspector.js" defer></script></head>'
         f'<body data-view="{esc(view)}"><header><strong>{_t("title")}</strong>'
         f'<nav aria-label="{_t("nav")}">{nav}</nav></header>'
-        f'<p id="flash" role="status" aria-live="polite"></p>'
+        f'<p id="flash" role="status" aria-live="polite" tabindex="-1"></p>'
         f'<main id="main">{main}</main></body></html>')
     return HTMLResponse(document, headers=HEADERS)
 

@@ -14,6 +14,13 @@
     flash.setAttribute("data-kind", failed ? "error" : "ok");
   }
 
+  // after an action the button may be gone (the view was reloaded): keep the keyboard user's
+  // place at the message that says what happened
+  function settle(text, failed) {
+    say(text, failed);
+    if (flash && !document.activeElement.closest("#main")) flash.focus();
+  }
+
   function send(method, url, body) {
     var init = {method: method, credentials: "same-origin",
                 headers: {"Content-Type": "application/json", "X-Mock-Token": token}};
@@ -49,8 +56,9 @@
     button.disabled = true;
     send(button.getAttribute("data-method") || "POST", button.getAttribute("data-post"),
          body ? JSON.parse(body) : {})
-      .then(function () { say(button.textContent + ": done."); return refreshMain(); })
-      .catch(function (err) { say(button.textContent + ": refused: " + err.message, true); button.disabled = false; });
+      .then(function () { return refreshMain(); })
+      .then(function () { settle(button.textContent + ": done."); })
+      .catch(function (err) { settle(button.textContent + ": refused: " + err.message, true); button.disabled = false; });
   }
 
   function formJson(form) {
@@ -68,8 +76,9 @@
     if (!form.hasAttribute("data-post")) return;
     ev.preventDefault();
     send("POST", form.getAttribute("data-post"), formJson(form))
-      .then(function () { say("Done."); return refreshMain(); })
-      .catch(function (err) { say("Refused: " + err.message, true); });
+      .then(function () { return refreshMain(); })
+      .then(function () { settle("Done."); })
+      .catch(function (err) { settle("Refused: " + err.message, true); });
   });
 
   function copy(button) {

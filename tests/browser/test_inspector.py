@@ -114,9 +114,12 @@ def test_the_pay_button_pays_the_invoice(tab: Any, inspected: Any, client: Hesab
     tab.goto(f"{base}/_mock/ui/records")
     row = tab.locator(f'tr[data-record="invoice-{invoice["id"]}"]')
     assert row.locator('td[data-col="status"]').inner_text() == "unpaid"
-    row.get_by_role("button", name="Pay", exact=True).click()
+    row.get_by_role("button", name="Pay", exact=True).focus()
+    tab.keyboard.press("Enter")  # buttons are plain <button>s: the keyboard works them
     _expect()(tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] td[data-col="status"]')).to_have_text(
         "paid", timeout=WAIT_MS)
+    _expect()(tab.locator("#flash")).to_be_focused(timeout=WAIT_MS)  # where a keyboard user lands next
+    assert tab.locator("#flash").inner_text() == "Pay: done."
     assert tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] button').count() == 0  # nothing left to do
     assert client.get_invoice(invoice["id"])["invoice_status"] == 1  # and through the API
 
