@@ -4,12 +4,14 @@
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
+                [--open-control-plane] [--allowed-hosts NAME,...]
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
 gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths never collide.
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
-http://127.0.0.1:PORT``) before the first request can arrive.
+http://127.0.0.1:PORT``) before the first request can arrive, and the inspector's address
+(``/_mock/ui``) a few lines below it.
 
 Every option can also come from the environment: ``--token-ttl`` from ``HESABE_MOCK_TOKEN_TTL``,
 ``--open-control-plane`` from ``HESABE_MOCK_OPEN_CONTROL_PLANE=1``, and so on (the command line
