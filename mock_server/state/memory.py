@@ -457,6 +457,11 @@ class MemoryStore(Store):
             ids = self._checkout_by_reference.get((merchant_id, order_reference), [])
             return [self._checkouts[i] for i in ids]
 
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        with self._lock:  # the merchant's ids, ascending: the last ``limit`` of them, newest first
+            ids = self._checkouts_of.get(merchant_id, [])[-limit:] if limit > 0 else []
+            return [self._checkouts[i] for i in reversed(ids)]
+
     # -- refunds -----------------------------------------------------------------------------
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         with self._lock:

@@ -727,6 +727,9 @@ class SqliteStore(Store):
         return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
                             (merchant_id, order_reference))
 
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id DESC LIMIT ?", (merchant_id, limit))
+
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
 
