@@ -1,6 +1,7 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
-    hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
+    hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite | --db postgresql://...] [--workers N]
+                [--envelope response|bare]
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import sqlite3
 import sys
 from collections.abc import Mapping
 
@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default 8000)")
-    p.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
+    p.add_argument("--db", metavar="PATH|URL",
+                   help="keep state in a SQLite file, or in PostgreSQL (postgresql://user@host/db; several "
+                        "workers and hosts can share it) (default: memory, one process)")
     p.add_argument("--envelope", choices=("response", "bare"), default="response",
                    help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
     p.add_argument("--token-ttl", type=int, default=900, help="access token lifetime in seconds")
@@ -153,25 +155,18 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from mock_server.merchants import env_merchant, load_merchants, registry_of
     from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
-    from mock_server.state.memory import MemoryStore
-    from mock_server.state.store import Store
+    from mock_server.state.opening import StoreOpenError, describe, open_store
 
     try:
         from_env = env_merchant(env)
         extra = [from_env] if from_env is not None else []
         merchants = load_merchants(args.merchants, extra=extra) if args.merchants else registry_of(extra)
-        if args.db:
-            from mock_server.state.sqlite import SqliteStore
-
-            store: Store = SqliteStore(args.db)
-        else:
-            store = MemoryStore()
+        store = open_store(args.db)
     except ConfigurationError as exc:
         print(f"hesabe-mock: {exc}", file=sys.stderr)
         return 2
-    except (sqlite3.Error, OSError) as exc:
-        print(f"hesabe-mock: cannot open the database {args.db!r}: {exc} "
-              "(does its directory exist and is it writable?)", file=sys.stderr)
+    except StoreOpenError as exc:
+        print(f"hesabe-mock: {exc}", file=sys.stderr)
         return 2
     if args.checkout_ttl < 1:
         print("hesabe-mock: --checkout-ttl must be at least 1 second", file=sys.stderr)
@@ -202,7 +197,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     shown = f"[{host}]" if ":" in host else host
     print(f"Hesabe mock listening on http://{shown}:{port}", flush=True)
     url = f"http://{shown}:{port}"
-    print(f"  store: {args.db or 'memory'}; merchants: "
+    print(f"  store: {describe(args.db)}; merchants: "
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
     if counts:
         print(f"  seeded {args.seed}: {counts}", flush=True)
