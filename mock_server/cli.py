@@ -22,10 +22,13 @@ serves that merchant too, so an integration configured through them works agains
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.extras import installed_version
@@ -91,6 +94,16 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _workers(text: str) -> int:
+    try:
+        workers = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
+    if not 1 <= workers <= 64:
+        raise argparse.ArgumentTypeError(f"workers must be 1-64, got {workers}")
+    return workers
+
+
 def build_parser() -> argparse.ArgumentParser:
     about = "Serve a stateful mock of Hesabe's Merchant API and payment gateway."
     p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
@@ -99,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH|URL",
                    help="keep state in a SQLite file, or in PostgreSQL (postgresql://user@host/db; several "
                         "workers and hosts can share it) (default: memory, one process)")
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="serve with N processes on one port, sharing the --db store (SQLite or PostgreSQL) "
+                        "and everything the control plane changes; the memory store cannot be shared")
     p.add_argument("--envelope", choices=("response", "bare"), default="response",
                    help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
     p.add_argument("--token-ttl", type=int, default=900, help="access token lifetime in seconds")
@@ -147,16 +163,16 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser = build_parser()
     apply_environment(parser, env)
     args = parser.parse_args(argv)
-    import uvicorn
-
     from mock_server.app import create_app
     from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
-    from mock_server.heap import prepare_for_serving
     from mock_server.merchants import env_merchant, load_merchants, registry_of
-    from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
-    from mock_server.state.opening import StoreOpenError, describe, open_store
+    from mock_server.state.opening import StoreOpenError, describe, is_postgres_url, open_store
 
+    if args.workers > 1 and not args.db:
+        print(f"hesabe-mock: --workers {args.workers} needs a store the workers can share: --db FILE "
+              "(SQLite) or --db postgresql://... (the memory store lives in one process)", file=sys.stderr)
+        return 2
     try:
         from_env = env_merchant(env)
         extra = [from_env] if from_env is not None else []
@@ -175,7 +191,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                             public_base_url=args.public_url, control_open=args.open_control_plane,
                             refund_auto_approve_after=args.refund_auto_approve,
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
-                            gateway_envelope=args.gateway_envelope, strict=args.strict)
+                            gateway_envelope=args.gateway_envelope, strict=args.strict,
+                            # another worker or host may serve the same database: share the control plane
+                            shared=args.workers > 1 or is_postgres_url(args.db))
     app = create_app(settings, store, merchants)
     counts = ""
     if args.seed:
@@ -199,6 +217,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     url = f"http://{shown}:{port}"
     print(f"  store: {describe(args.db)}; merchants: "
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
+    if settings.shared:
+        print(f"  workers: {args.workers}, control plane shared through the store", flush=True)
     if counts:
         print(f"  seeded {args.seed}: {counts}", flush=True)
     print(f"  serves the Merchant API and the payment gateway on this one port "
@@ -211,14 +231,65 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
-    config = uvicorn_config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+    if args.workers == 1:
+        return _serve(app, sock, args.log_level)
+    # each worker opens its own connection: none is carried across fork()
+    app.state.mock.close()
+    store.close()
+    sys.stdout.flush()
+    pids = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the worker (tests run it as a real process)
+            code = 1
+            try:
+                code = _serve(create_app(settings, open_store(args.db), merchants), sock, args.log_level)
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    return _supervise(pids)
+
+
+def _serve(app: Any, sock: socket.socket, log_level: str) -> int:
+    """Serve ``app`` on ``sock`` with uvicorn until a signal stops it; then close its store."""
+    import uvicorn
+
+    from mock_server.heap import prepare_for_serving
+    from mock_server.runtime import runtime_of
+    from mock_server.serving import uvicorn_config
+
+    config = uvicorn_config(app, log_level=log_level, access_log=log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:
         server.run(sockets=[sock])
     finally:
-        store.close()
+        runtime_of(app).store.close()
     return 0
+
+
+def _supervise(pids: list[int]) -> int:
+    """Wait for the workers; pass SIGTERM / SIGINT on to them; if one dies, stop the others."""
+    running = set(pids)
+
+    def forward(signum: int, _frame: Any) -> None:
+        for pid in list(running):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = 0
+    while running:
+        pid, status = os.wait()
+        running.discard(pid)
+        exited = os.waitstatus_to_exitcode(status)
+        if exited != 0 and running:
+            print(f"hesabe-mock: worker {pid} exited ({exited}); stopping the others", file=sys.stderr,
+                  flush=True)
+            forward(signal.SIGTERM, None)
+        code = code or exited
+    return 0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,8 +29,9 @@ from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
+from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "SharedJournal", "redact"]
 
 DEFAULT_CAPACITY = 1000
 REDACTED = "[redacted]"
@@ -182,3 +183,36 @@ class Journal(PipelineHook):
             kept = [r for r in self._entries if r.merchant_code != merchant_code]
             self._entries.clear()
             self._entries.extend(kept)
+
+
+class SharedJournal(Journal):
+    """The journal of a mock several processes serve: every process appends each exchange, already
+    rendered and redacted, to the store's ``journal`` stream, so ``/_mock/journal`` on any of them
+    shows them all, numbered in the order they were recorded. Rendering at write time costs what a
+    read would; only a shared mock pays it."""
+
+    def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY,
+                 envelope: str = "response") -> None:
+        super().__init__(capacity, envelope)
+        self._shared = shared
+
+    @property
+    def recorded(self) -> int:
+        return self._shared.recorded(_STREAM)
+
+    def done(self, ex: Exchange) -> None:
+        entry = _Record.of(0, ex).entry(self._envelope)
+        self._shared.append_event(_STREAM, ex.merchant_code, ex.operation, json.dumps(entry, default=str),
+                                  self.capacity)
+
+    def entries(self, limit: int | None = None, operation: str | None = None,
+                merchant_code: str | None = None) -> list[dict[str, Any]]:
+        found = self._shared.events(_STREAM, min(limit or self.capacity, self.capacity),
+                                    merchant_code or None, operation or None)
+        return [{**json.loads(body), "seq": seq} for seq, body in found]
+
+    def clear(self, merchant_code: str | None = None) -> None:
+        self._shared.clear_events(_STREAM, merchant_code)
+
+
+_STREAM = "journal"

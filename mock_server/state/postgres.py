@@ -45,7 +45,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +68,7 @@ from mock_server.state.models import (
     search_terms_delta,
 )
 from mock_server.state.money import to_fils
+from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 require_extra("postgres", "the PostgreSQL store")
@@ -189,8 +190,9 @@ CREATE TABLE refund_totals (
 );
 """
 
-#: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied
-MIGRATIONS: tuple[str, ...] = (_V1,)
+#: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
+#: what the workers and hosts of one mock share, mock_server/state/shared.py)
+MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA)
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
@@ -307,7 +309,7 @@ def _conflicts() -> Iterator[None]:
         raise KeyConflict(f"already in use: {exc.diag.constraint_name or exc}") from exc
 
 
-class PostgresStore(Store):
+class PostgresStore(SqlSharedState, Store):
     """All merchants' records in one PostgreSQL database; every process that opens it sees them."""
 
     def __init__(self, url: str, *, connect_timeout: float = 10) -> None:
@@ -357,8 +359,16 @@ class PostgresStore(Store):
         with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
 
-    def _read(self) -> Any:
+    def _read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
         """Several reads that must see one snapshot."""
+        return self._tx()
+
+    _mark = "%s"
+
+    def _shared_tx(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
+        return self._tx()
+
+    def _shared_read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
         return self._tx()
 
     # -- lifecycle -------------------------------------------------------------------------

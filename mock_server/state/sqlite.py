@@ -62,7 +62,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
@@ -85,6 +85,7 @@ from mock_server.state.models import (
     search_terms_delta,
 )
 from mock_server.state.money import to_fils
+from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["SqliteStore"]
@@ -239,7 +240,8 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
+#: (version 4: what several workers share, mock_server/state/shared.py)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -331,7 +333,7 @@ def _conflicts() -> Iterator[None]:
         raise
 
 
-class SqliteStore(Store):
+class SqliteStore(SqlSharedState, Store):
     """All merchants' records in one SQLite file; re-opening the file sees everything."""
 
     def __init__(self, path: str) -> None:
@@ -382,6 +384,12 @@ class SqliteStore(Store):
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    def _shared_tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._tx()
+
+    def _shared_read(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._read()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
