@@ -68,6 +68,7 @@ from mock_server.state.models import (
     search_terms_delta,
 )
 from mock_server.state.money import to_fils
+from mock_server.state.opening import describe
 from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
@@ -313,7 +314,8 @@ class PostgresStore(SqlSharedState, Store):
     """All merchants' records in one PostgreSQL database; every process that opens it sees them."""
 
     def __init__(self, url: str, *, connect_timeout: float = 10) -> None:
-        self.url = url
+        #: the database as it may be shown (the URL may carry a password; it is not kept)
+        self.where = describe(url)
         self._lock = threading.RLock()
         self._conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(connect_timeout)))
         try:
@@ -322,8 +324,8 @@ class PostgresStore(SqlSharedState, Store):
             self._conn.close()
             raise
 
-    def __repr__(self) -> str:  # the URL may carry a password: never shown
-        return f"<PostgresStore {self._conn.info.dbname}@{self._conn.info.host}>"
+    def __repr__(self) -> str:
+        return f"<PostgresStore {self.where}>"
 
     def _migrate(self) -> None:
         with self._tx() as cur:

@@ -846,6 +846,27 @@ def test_checkouts_go_with_their_merchants_reset_and_ids_are_not_reused(store: S
     assert store.find_checkout(theirs.token) is None
 
 
+# -- text a database column may not hold ----------------------------------------------------
+@pytest.mark.parametrize("odd", ["nul\x00here", "back\\slash", "\\0", "both\\\x00"])
+def test_any_text_is_kept_and_matched_exactly(store: Store, odd: str) -> None:
+    """NUL (which PostgreSQL's text cannot hold) and backslashes in keys, references and search
+    words: stored, found by the same text only, and never confused with one another."""
+    inv = make_invoice(name=f"word{odd}", token=f"tok{odd}", access_key=f"key{odd}")
+    [stored] = store.insert_invoices([inv])
+    assert store.get_invoice_by_token(1, f"tok{odd}") == stored
+    assert store.find_invoice_by_access_key(f"key{odd}") == stored
+    # the text a NUL might be escaped to is another text: it finds nothing
+    lookalike = odd.replace("\x00", "\\0")
+    if lookalike != odd:
+        assert store.get_invoice_by_token(1, f"tok{lookalike}") is None
+    assert store.find_invoice_by_access_key("key") is None
+    checkout = store.insert_checkout(make_checkout(reference=odd, token=f"8422{odd}", session=f"s{odd}"))
+    assert store.checkouts_by_reference(1, odd) == [checkout] == [store.find_checkout(f"8422{odd}")]
+    assert store.find_checkout_by_session(f"s{odd}") == checkout
+    for term in search_terms(stored):
+        assert store.list_invoices(1, InvoiceQuery(search=(term,))).items == [stored]
+
+
 # -- SQLite only: restart, crash, pragmas, plans ---------------------------------------------
 @pytest.fixture
 def db_path(tmp_path: Path) -> str:
