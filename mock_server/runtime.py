@@ -80,6 +80,8 @@ class MockRuntime:
         self.bulk = BulkService(store, self.clock)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
+        if self.shared is not None:
+            self.webhooks.share(self.shared)
         #: refunds of captured payments: paid invoices and captured checkouts, by transaction token
         self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
                                      settings.refund_auto_approve_after)
@@ -153,6 +155,8 @@ class MockRuntime:
                 cast(SharedClock, self.clock).load(text)
             elif key == "faults":
                 cast(SharedFaults, self.faults).load(text)
+            elif key == "webhooks":
+                self.webhooks.load(text)
             elif key == "refunds":
                 self.refunds.auto_approve_after = (json.loads(text)["auto_approve_after"] if text
                                                    else self.settings.refund_auto_approve_after)

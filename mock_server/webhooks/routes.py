@@ -31,9 +31,7 @@ __all__ = ["webhook_routes"]
 
 
 def _state_view(service: WebhookService) -> dict[str, Any]:
-    dispatcher = service.dispatcher
-    return {"modes": as_json(dispatcher.modes), "settings": as_json(dispatcher.settings),
-            "count": len(dispatcher.log), "cap": dispatcher.log.cap, "dropped": dispatcher.log.dropped}
+    return service.state()
 
 
 def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
@@ -49,7 +47,7 @@ def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 
 def clear_deliveries(mock: MockRuntime, _request: Request, _body: Any) -> Any:
-    mock.webhooks.dispatcher.clear()
+    mock.webhooks.clear()
     return {"message": "Webhook log cleared", **_state_view(mock.webhooks)}
 
 
@@ -60,7 +58,7 @@ def get_modes(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 def set_modes(mock: MockRuntime, _request: Request, body: Any) -> Any:
     dispatcher = mock.webhooks.dispatcher
     try:
-        dispatcher.set_modes(merge_json(dispatcher.modes, body))
+        mock.webhooks.set_modes(merge_json(dispatcher.modes, body))
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
     return as_json(dispatcher.modes)
@@ -73,7 +71,7 @@ def get_settings(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
     dispatcher = mock.webhooks.dispatcher
     try:
-        dispatcher.set_settings(merge_json(dispatcher.settings, body))
+        mock.webhooks.set_settings(merge_json(dispatcher.settings, body))
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
     return as_json(dispatcher.settings)
@@ -81,7 +79,7 @@ def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
 
 def flush(mock: MockRuntime, _request: Request, _body: Any) -> Any:
     """Release held out-of-order deliveries now."""
-    return {"released": mock.webhooks.dispatcher.flush()}
+    return {"released": mock.webhooks.flush()}
 
 
 _TABLE: list[tuple[str, str, Handler]] = [

@@ -20,6 +20,7 @@ import pytest
 import requests
 from relkit import ALPHA, AsgiClient, HttpMerchant, invoice_fields, make_app, open_store, registry, seed_state
 from support.mock_process import mock_process
+from support.receiver import Receiver
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.app import create_app
@@ -149,6 +150,33 @@ def test_a_due_refund_is_approved_once_whoever_reads_it(pair: tuple[AsgiClient, 
     store = a.app.state.mock.store
     totals = store.refund_totals(ALPHA.merchant_id)
     assert totals.get(0, (0, 0))[0] == 0 and totals[1][0] == 1  # moved once: pending 0, approved 1
+
+
+def test_webhooks_are_sent_once_and_logged_and_steered_for_all(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    with Receiver(fail_first=1) as rx:
+        control(b, "POST", "/webhooks/settings", {"attempts": 3, "base_delay": 0.01})  # changed on b ...
+        token = a.login()["access_token"]
+        reply = a.call(OPERATIONS["create_invoice"], invoice_fields(webhook=rx.url), token=token)
+        invoice_id = int(reply.envelope(ALPHA.keys)[0]["response"]["id"])
+        control(a, "POST", f"/invoices/{invoice_id}/pay", {"outcome": "success"})  # ... paid on a
+        assert a.app.state.mock.webhooks.wait_idle(30)
+        rx.wait_for(2)
+        [delivery] = control(b, "GET", "/webhooks")["deliveries"]  # the log, read on b
+        assert delivery["state"] == "delivered" and [t["status"] for t in delivery["attempts"]] == [500, 200]
+        assert len(rx.hits) == 2  # one failure, one retry: sent by a alone
+        control(b, "POST", "/webhooks/modes", {"duplicate": True})
+        reply = a.call(OPERATIONS["create_invoice"], invoice_fields(webhook=rx.url), token=token)
+        invoice_id = int(reply.envelope(ALPHA.keys)[0]["response"]["id"])
+        control(a, "POST", f"/invoices/{invoice_id}/pay", {"outcome": "success"})
+        assert a.app.state.mock.webhooks.wait_idle(30)
+        rx.wait_for(4)
+        log = control(b, "GET", "/webhooks")
+        assert [d["kind"] for d in log["deliveries"]] == ["payment", "payment", "duplicate"]
+        assert log["count"] == 3
+        assert len({d["id"] for d in log["deliveries"]}) == 3
+        control(a, "DELETE", "/webhooks")
+        assert control(b, "GET", "/webhooks")["deliveries"] == []
 
 
 def test_the_memory_store_cannot_serve_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
