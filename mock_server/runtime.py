@@ -21,7 +21,13 @@ from mock_server.faults import Faults, SharedFaults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
 from mock_server.findings import FindingsLog, SharedFindingsLog
 from mock_server.journal import Journal, SharedJournal
-from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.merchants import (
+    Merchant,
+    MerchantRegistry,
+    identity_fields,
+    merchant_from_fields,
+    new_merchant,
+)
 from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
 from mock_server.state.checkouts import CheckoutService
@@ -134,6 +140,28 @@ class MockRuntime:
         if merchant_id is None:  # a full reset also undoes a changed auto-approval delay
             self.set_auto_approve(self.settings.refund_auto_approve_after)
 
+    def add_merchant(self, fields: dict[str, Any]) -> Merchant:
+        """A new merchant (``POST /_mock/merchants``), served by every process of a shared mock:
+        its identity joins the ``merchants`` control document (the mock's own database holds the
+        test keys it generated), and each process adds it to its registry at its next request."""
+        if self.shared is None:
+            return new_merchant(self.merchants, fields)
+        made: list[Merchant] = []
+
+        def change(text: str | None) -> str:
+            known = json.loads(text) if text else []
+            self._take_merchants(known)  # what others added first, so identifiers stay unique
+            made.append(new_merchant(self.merchants, fields))
+            return json.dumps([*known, identity_fields(made[0])])
+
+        self.shared.change_control("merchants", change)
+        return made[0]
+
+    def _take_merchants(self, known: list[dict[str, Any]]) -> None:
+        for fields in known:
+            if self.merchants.by_code(str(fields["merchant_code"])) is None:
+                self.merchants.add(merchant_from_fields(fields))
+
     def set_auto_approve(self, seconds: float | None) -> None:
         """Approve pending refunds ``seconds`` of mock clock after they were asked for (None: never)."""
         self.refunds.auto_approve_after = seconds
@@ -155,6 +183,8 @@ class MockRuntime:
                 cast(SharedClock, self.clock).load(text)
             elif key == "faults":
                 cast(SharedFaults, self.faults).load(text)
+            elif key == "merchants":
+                self._take_merchants(json.loads(text) if text else [])
             elif key == "webhooks":
                 self.webhooks.load(text)
             elif key == "refunds":

@@ -21,7 +21,7 @@ from mock_server.control.http import ControlError, Handler, control_endpoint, in
 from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
-from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields, new_merchant
+from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields
 from mock_server.runtime import MockRuntime
 from mock_server.state.cards import CardEntry
 from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
@@ -89,7 +89,7 @@ def add_merchant(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """A new merchant (fields of the merchants-file format may be given; the rest is generated),
     with its credentials and the ``HESABE_*`` variables a client needs for it."""
     try:
-        merchant = new_merchant(mock.merchants, _object(body))
+        merchant = mock.add_merchant(_object(body))
     except ConfigurationError as exc:
         raise ControlError(400, str(exc)) from None
     fields = identity_fields(merchant)

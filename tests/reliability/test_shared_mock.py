@@ -179,6 +179,18 @@ def test_webhooks_are_sent_once_and_logged_and_steered_for_all(pair: tuple[AsgiC
         assert control(b, "GET", "/webhooks")["deliveries"] == []
 
 
+def test_a_merchant_added_on_one_is_served_by_the_other(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    made = control(a, "POST", "/merchants", {"name": "Second shop"})["merchant"]
+    body = json.dumps({"username": made["username"], "password": made["password"]}).encode()
+    login = b.request("POST", "/api/v1/login", body=body, headers=[("content-type", "application/json")])
+    assert login.status == 200, login.body
+    again = control(b, "POST", "/merchants", {})["merchant"]  # b knows a's: no identifier twice
+    assert again["merchant_id"] > made["merchant_id"] and again["merchant_code"] != made["merchant_code"]
+    assert {m["merchant_code"] for m in control(a, "GET", "/merchants")["merchants"]} >= {
+        made["merchant_code"], again["merchant_code"]}
+
+
 def test_the_memory_store_cannot_serve_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--workers", "2", "--port", "0"], environ={}) == 2
     assert "needs a store the workers can share" in capsys.readouterr().err
