@@ -271,25 +271,29 @@ def _serve(app: Any, sock: socket.socket, log_level: str) -> int:
 def _supervise(pids: list[int]) -> int:
     """Wait for the workers; pass SIGTERM / SIGINT on to them; if one dies, stop the others."""
     running = set(pids)
+    stopping: list[int] = []
 
     def forward(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
         for pid in list(running):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    code = 0
+    failed = False
     while running:
         pid, status = os.wait()
         running.discard(pid)
         exited = os.waitstatus_to_exitcode(status)
-        if exited != 0 and running:
-            print(f"hesabe-mock: worker {pid} exited ({exited}); stopping the others", file=sys.stderr,
-                  flush=True)
-            forward(signal.SIGTERM, None)
-        code = code or exited
-    return 0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else 1
+        # uvicorn re-raises the signal that stopped it: a worker we stopped ends "killed by" it
+        if exited != 0 and not (stopping and exited in (0, -signal.SIGTERM, -signal.SIGINT)):
+            failed = True
+            if running:
+                print(f"hesabe-mock: worker {pid} exited ({exited}); stopping the others", file=sys.stderr,
+                      flush=True)
+                forward(signal.SIGTERM, None)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -142,11 +142,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         env = {**os.environ, "HESABE_MOCK_DB": cluster.url}
         child = subprocess.Popen(args.command, env=env)
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            child.send_signal(signal.SIGINT)
-            return child.wait()
+
+        def forward(signum: int, _frame: object) -> None:  # stop the command, then the cluster
+            child.send_signal(signum)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        return child.wait()
     finally:
         cluster.stop()
 

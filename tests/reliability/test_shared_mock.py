@@ -10,7 +10,10 @@ and two ``hesabe-mock`` hosts on one PostgreSQL, each with client threads creati
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -246,6 +249,12 @@ def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
             if len(seen) == 2:
                 break
         assert len(seen) == 2 and mock.proc.pid not in seen, seen
+        os.kill(seen.pop(), signal.SIGKILL)  # a worker dies: the others are stopped, the program fails
+        assert mock.proc.wait(timeout=30) == 1
+        deadline = time.monotonic() + 10  # the output reader may not have drained the pipe yet
+        while "stopping the others" not in mock.output and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "stopping the others" in mock.output
 
 
 @pytest.mark.usefixtures("postgres_url")
