@@ -27,7 +27,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hesabe_spec.errors import ConfigurationError
@@ -74,14 +74,22 @@ def apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, str
         action.default = value
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 picks a free one), got {port}")
-    return port
+def _whole(what: str, low: int, high: int, note: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, errors naming ``what``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what} number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {low}-{high}{note}, got {value}")
+        return value
+
+    return parse
+
+
+_port = _whole("port", 0, 65535, " (0 picks a free one)")
+_workers = _whole("workers", 1, 64)
 
 
 def _seconds(text: str) -> float:
@@ -92,16 +100,6 @@ def _seconds(text: str) -> float:
     if not 0 <= seconds < 10**9:
         raise argparse.ArgumentTypeError(f"seconds must be between 0 and 10^9, got {text}")
     return seconds
-
-
-def _workers(text: str) -> int:
-    try:
-        workers = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
-    if not 1 <= workers <= 64:
-        raise argparse.ArgumentTypeError(f"workers must be 1-64, got {workers}")
-    return workers
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -51,6 +52,7 @@ from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
 from hesabe_spec.extras import require_extra
+from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -217,14 +219,6 @@ def _texts(values: Sequence[str]) -> list[str]:
     return [_text(v) for v in values]
 
 
-def _dump(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
-    rec = record.to_record()
-    del rec["id"]  # the row id is the one truth
-    return _dump(rec)
 
 
 def _txn_token(inv: Invoice) -> str | None:
@@ -253,7 +247,7 @@ class _Table:
         ident = "%s" if keep_id else f"nextval('{self.name}_id_seq')"
         params = (record.id,) if keep_id else ()
         cur.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({ident}, {marks}) RETURNING id",
-                    (*params, *self.values(record), _doc(record)))
+                    (*params, *self.values(record), document(record)))
         row = cur.fetchone()
         assert row is not None  # RETURNING always gives the row
         return int(row[0])
@@ -263,7 +257,7 @@ class _Table:
         """Replace the merchant's record with the same id; False if there is none."""
         sets = ", ".join(f"{c} = %s" for c in (*self.columns, "doc"))
         cur.execute(f"UPDATE {self.name} SET {sets} WHERE id = %s AND merchant_id = %s{extra}",
-                    (*self.values(record), _doc(record), record.id, record.merchant_id, *extra_params))
+                    (*self.values(record), document(record), record.id, record.merchant_id, *extra_params))
         return cur.rowcount == 1
 
     def load(self, record_id: int, doc: str) -> Any:
@@ -399,17 +393,35 @@ class PostgresStore(SqlSharedState, Store):
                     " DO UPDATE SET n = invoice_counts.n + excluded.n",
                     (merchant_id, kind, status, delta))
 
-    def _put_invoice(self, cur: psycopg.Cursor[Any], inv: Invoice, keep_id: bool) -> Invoice:
-        self._claim_key(cur, inv.merchant_id, inv.access_key)
-        new = replace(inv, id=_INVOICES.insert(cur, inv, keep_id))
+    def _put_invoices(self, cur: psycopg.Cursor[Any], invoices: Sequence[Invoice],
+                      keep_id: bool) -> list[Invoice]:
+        """Insert a batch in a handful of statements (ids drawn in one query, rows sent with
+        ``executemany``, which psycopg pipelines), not a few round trips per invoice."""
+        if not invoices:
+            return []
+        if keep_id:
+            ids = [inv.id for inv in invoices]
+        else:
+            cur.execute("SELECT nextval('invoices_id_seq') FROM generate_series(1, %s)", (len(invoices),))
+            ids = sorted(int(i) for (i,) in cur.fetchall())
+        stored = [replace(inv, id=i) for inv, i in zip(invoices, ids, strict=True)]
+        cur.executemany("INSERT INTO access_keys VALUES (%s, %s)",
+                        [(_text(inv.access_key), inv.merchant_id) for inv in stored])
+        names = ", ".join(_INVOICES.columns)
+        marks = ", ".join(["%s"] * (len(_INVOICES.columns) + 2))
+        cur.executemany(f"INSERT INTO invoices (id, {names}, doc) VALUES ({marks})",
+                        [(inv.id, *_INVOICES.values(inv), document(inv)) for inv in stored])
         cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
-                        [(new.merchant_id, _text(term), new.id) for term in search_terms(new)])
-        self._count(cur, new.merchant_id, new.invoice_type, new.invoice_status, 1)
-        return new
+                        [(inv.merchant_id, _text(term), inv.id)
+                         for inv in stored for term in search_terms(inv)])
+        buckets = Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status) for inv in stored)
+        for (merchant_id, kind, status), n in sorted(buckets.items()):
+            self._count(cur, merchant_id, kind, status, n)
+        return stored
 
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with _conflicts(), self._tx() as cur:
-            return [self._put_invoice(cur, inv, keep_id=False) for inv in invoices]
+            return self._put_invoices(cur, invoices, keep_id=False)
 
     def insert_with_ids(
         self,
@@ -422,8 +434,7 @@ class PostgresStore(SqlSharedState, Store):
         if any(not 0 < i < 2**63 for i in ids):
             raise KeyConflict("explicit ids must be positive")
         with _conflicts(), self._tx() as cur:
-            for inv in invoices:
-                self._put_invoice(cur, inv, keep_id=True)
+            self._put_invoices(cur, invoices, keep_id=True)
             for item in open_invoices:
                 self._claim_key(cur, item.merchant_id, item.access_key)
                 _OPEN_INVOICES.insert(cur, item, keep_id=True)
@@ -800,14 +811,7 @@ class PostgresStore(SqlSharedState, Store):
         """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
         digest = hashlib.sha256()
         with self._read() as cur:
-            for table, sql in (
-                ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
-                ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
-                ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
-                ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
-                ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
-                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
-            ):
+            for table, sql in FINGERPRINT_QUERIES:
                 digest.update(f"\x1e{table}".encode())
                 cur.execute(sql)
                 for row in cur:

@@ -68,6 +68,7 @@ from operator import attrgetter
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
+from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -249,9 +250,6 @@ _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "
                     "refund_totals", "checkouts")
 
 
-def _dump(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
 
 @dataclass(frozen=True)
 class _Table:
@@ -267,7 +265,7 @@ class _Table:
         names = ", ".join(self.columns)
         marks = ", ".join("?" * (len(self.columns) + 2))
         cur = conn.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
-                           (record.id if keep_id else None, *self.values(record), _doc(record)))
+                           (record.id if keep_id else None, *self.values(record), document(record)))
         assert cur.lastrowid is not None  # set by every successful INSERT
         return cur.lastrowid
 
@@ -275,17 +273,12 @@ class _Table:
         """Replace the merchant's record with the same id; False if there is none."""
         sets = ", ".join(f"{c} = ?" for c in (*self.columns, "doc"))
         cur = conn.execute(f"UPDATE {self.name} SET {sets} WHERE id = ? AND merchant_id = ?",
-                           (*self.values(record), _doc(record), record.id, record.merchant_id))
+                           (*self.values(record), document(record), record.id, record.merchant_id))
         return cur.rowcount == 1
 
     def load(self, record_id: int, doc: str) -> Any:
         return self.from_record({**json.loads(doc), "id": record_id})
 
-
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
-    rec = record.to_record()
-    del rec["id"]  # the row id is the one truth
-    return _dump(rec)
 
 
 def _open_terms(item: OpenInvoice) -> str:
@@ -733,7 +726,7 @@ class SqliteStore(SqlSharedState, Store):
         sets = ", ".join(f"{c} = ?" for c in (*_REFUNDS.columns, "doc"))
         with self._tx() as conn:
             cur = conn.execute(f"UPDATE refunds SET {sets} WHERE id = ? AND merchant_id = ? AND status = ?",
-                               (*_REFUNDS.values(refund), _doc(refund), refund.id, refund.merchant_id,
+                               (*_REFUNDS.values(refund), document(refund), refund.id, refund.merchant_id,
                                 _PENDING))
             return cur.rowcount == 1
 
@@ -786,14 +779,7 @@ class SqliteStore(SqlSharedState, Store):
         """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
         digest = hashlib.sha256()
         with self._read() as conn:
-            for table, sql in (
-                ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
-                ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
-                ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
-                ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
-                ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
-                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
-            ):
+            for table, sql in FINGERPRINT_QUERIES:
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):
                     digest.update(("\x1f" + json.dumps(row, ensure_ascii=False)).encode())

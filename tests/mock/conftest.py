@@ -47,3 +47,10 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
 @pytest.fixture
 def store(make_store: StoreFactory) -> Store:
     return make_store()
+
+
+@pytest.fixture
+def history_examples(request: pytest.FixtureRequest, make_store: StoreFactory) -> int:
+    """Examples for a store-versus-model state machine: 40, or a sample of 10 on PostgreSQL (each
+    example opens a fresh schema; the same code paths run, the full count runs on the others)."""
+    return 10 if request.node.callspec.params["make_store"] == "postgres" else 40

@@ -736,10 +736,10 @@ class StoreVersusModel(RuleBasedStateMachine):
             assert self.store.invoice_counts(merchant_id) == expected_counts(self.model.values(), merchant_id)
 
 
-def test_any_history_agrees_with_the_model(make_store: StoreFactory) -> None:
+def test_any_history_agrees_with_the_model(make_store: StoreFactory, history_examples: int) -> None:
     machine = type("Machine", (StoreVersusModel,), {"open_store": staticmethod(make_store)})
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=40, stateful_step_count=25, deadline=None,
+        max_examples=history_examples, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     ))
 
@@ -792,13 +792,13 @@ class TokensVersusModel(RuleBasedStateMachine):
             assert self.store.get_token(*key) == self.model.get(key)
 
 
-def test_any_token_history_agrees_with_the_model(make_store: StoreFactory,
+def test_any_token_history_agrees_with_the_model(make_store: StoreFactory, history_examples: int,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # A tiny slack makes the memory store rebuild its expiry heap often, so that path runs too.
     monkeypatch.setattr("mock_server.state.memory._STALE_SLACK", 2)
     machine = type("Machine", (TokensVersusModel,), {"open_store": staticmethod(make_store)})
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=40, stateful_step_count=30, deadline=None,
+        max_examples=history_examples, stateful_step_count=30, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     ))
 

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from relkit import BETA, AsgiClient, Seeded, make_app, open_store, seed_state
+from relkit import BETA, STORES, AsgiClient, Seeded, make_app, open_store, seed_state
 
 from mock_server.state.store import Store
-
-STORES = ("memory", "sqlite", "postgres")
 
 
 @dataclass

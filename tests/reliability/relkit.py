@@ -38,6 +38,7 @@ __all__ = [
     "BETA",
     "ENCRYPTED_OPS",
     "GATEWAY_OPS",
+    "STORES",
     "AsgiClient",
     "HttpMerchant",
     "Reply",
@@ -75,6 +76,10 @@ GATEWAY_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.host == "
 
 def registry() -> MerchantRegistry:
     return MerchantRegistry([Merchant.from_identity(ALPHA), Merchant.from_identity(BETA)])
+
+
+#: the store kinds the reliability tests run on
+STORES = ("memory", "sqlite", "postgres")
 
 
 def open_store(kind: str, directory: Path) -> Store:
