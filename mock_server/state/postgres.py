@@ -311,7 +311,12 @@ class PostgresStore(SqlSharedState, Store):
         #: the database as it may be shown (the URL may carry a password; it is not kept)
         self.where = describe(url)
         self._lock = threading.RLock()
-        self._conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(connect_timeout)))
+        timeout = max(1, int(connect_timeout))
+        #: opens a new connection (after the server dropped ours); keeps the URL out of ``vars()``
+        self._connect: Callable[[], psycopg.Connection[Any]] = lambda: psycopg.connect(
+            url, autocommit=True, connect_timeout=timeout)
+        self._conn = self._connect()
+        self._closed = False
         try:
             self._migrate()
         except BaseException:
@@ -343,17 +348,26 @@ class PostgresStore(SqlSharedState, Store):
             row = cur.fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection (call under the lock). One the server dropped (a restart, a terminated
+        backend) is replaced: the request that met the failure fails, the next one works."""
+        if self._conn.closed and not self._closed:
+            self._conn = self._connect()
+        return self._conn
+
     @contextmanager
     def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:
         """A cursor under the lock, outside any transaction (one statement, autocommit)."""
-        with self._lock, self._conn.cursor() as cur:
+        with self._lock, self._connection().cursor() as cur:
             yield cur
 
     @contextmanager
     def _tx(self) -> Iterator[psycopg.Cursor[Any]]:
         """One transaction under the lock: all of it is committed or none of it."""
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur
 
     def _read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
         """Several reads that must see one snapshot."""
@@ -379,6 +393,7 @@ class PostgresStore(SqlSharedState, Store):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._conn.close()
 
     # -- invoices ----------------------------------------------------------------------------

@@ -85,3 +85,18 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
         assert "s3cret" not in repr(store) and "s3cret" not in str(vars(store))
     finally:
         store.close()
+
+
+def test_a_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
+    url = schema_url(str(tmp_path))
+    store = PostgresStore(url)
+    try:
+        store.put_token("access", "t", 1, 9e9)
+        backend = store._conn.info.backend_pid
+        with psycopg.connect(url, autocommit=True) as admin:  # what a server restart does to it
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        with pytest.raises(psycopg.OperationalError):
+            store.get_token("access", "t")  # the request that meets it fails (a plain 500)
+        assert store.get_token("access", "t") == (1, 9e9)  # the next one reconnects
+    finally:
+        store.close()
