@@ -21,7 +21,8 @@ Kinds, by when they act:
   no reply).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
-sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
+sequence fire on the same requests every run; with several processes (:class:`SharedFaults`)
+too, whichever process serves each request. ``times`` stops a rule after it fired N times.
 A loopback client may also force one fault for one request: ``X-Mock-Fault: rate_limit`` (with
 optional ``; latency_ms=200`` / ``; retry_after=3`` parameters).
 """
