@@ -7,6 +7,7 @@ Everything a handler, a page, the control plane or the webhook sender needs is a
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -66,6 +67,9 @@ class MockRuntime:
     def __init__(self, settings: MockSettings, store: Store, merchants: MerchantRegistry,
                  clock: Clock | None = None, *, webhook_settings: DeliverySettings | None = None) -> None:
         self.settings = settings
+        #: the control token a browser's state-changing ``/_mock/`` request must carry (the
+        #: inspector's page hands it to its scripts); made once per server, never logged
+        self.control_token = secrets.token_urlsafe(32)
         self.store = store
         self.merchants = merchants
         #: where the control plane's state lives when several processes serve this mock
@@ -77,6 +81,9 @@ class MockRuntime:
                     f"a mock shared by several processes needs a store they can all open (SQLite or "
                     f"PostgreSQL), not {type(store).__name__}: the memory store lives in one process")
             self.shared = store
+            # one token for every process: the inspector's page served by one posts to any other
+            self.control_token = store.change_control(
+                "control_token", lambda current: current or self.control_token) or self.control_token
         #: the control documents' versions this process applied last (see :meth:`sync`)
         self._synced: dict[str, int] = {}
         self.clock = clock or (SharedClock(self.shared) if self.shared is not None else Clock())

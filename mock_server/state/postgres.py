@@ -169,6 +169,7 @@ CREATE TABLE checkouts (
 CREATE SEQUENCE checkouts_id_seq OWNED BY checkouts.id;
 CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
     WHERE order_reference IS NOT NULL;
+CREATE INDEX checkout_merchant ON checkouts (merchant_id, id);
 
 CREATE TABLE refunds (
     id          BIGINT PRIMARY KEY,
@@ -721,6 +722,10 @@ class PostgresStore(SqlSharedState, Store):
     def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = %s AND order_reference = %s ORDER BY id",
                             (merchant_id, _text(order_reference)))
+
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id DESC LIMIT %s",
+                            (merchant_id, max(limit, 0)))
 
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:

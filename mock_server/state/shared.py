@@ -70,8 +70,12 @@ class SharedState(ABC):
 
     @abstractmethod
     def events(self, stream: str, limit: int | None = None, merchant_code: str | None = None,
-               tag: str | None = None) -> list[tuple[int, str]]:
-        """The newest ``limit`` matching events as (number, body), oldest first."""
+               tag: str | None = None, *, after: int = 0) -> list[tuple[int, str]]:
+        """The newest ``limit`` matching events numbered above ``after`` as (number, body), oldest first."""
+
+    @abstractmethod
+    def event(self, stream: str, seq: int) -> str | None:
+        """The body of one event (None when there is none: dropped, cleared, never made)."""
 
     @abstractmethod
     def recorded(self, stream: str) -> int:
@@ -140,8 +144,8 @@ class SqlSharedState(SharedState):
             return seq
 
     def events(self, stream: str, limit: int | None = None, merchant_code: str | None = None,
-               tag: str | None = None) -> list[tuple[int, str]]:
-        where, params = ["stream = ?"], [stream]
+               tag: str | None = None, *, after: int = 0) -> list[tuple[int, str]]:
+        where, params = ["stream = ? AND seq > ?"], [stream, after]
         for column, value in (("merchant_code", merchant_code), ("tag", tag)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -150,6 +154,12 @@ class SqlSharedState(SharedState):
         if limit is not None:
             sql += f" LIMIT {max(int(limit), 0)}"
         return [(int(seq), body) for seq, body in reversed(self._rows(sql, params))]
+
+    def event(self, stream: str, seq: int) -> str | None:
+        if not 0 < seq < 2**63:
+            return None
+        rows = self._rows("SELECT body FROM mock_events WHERE stream = ? AND seq = ?", (stream, seq))
+        return str(rows[0][0]) if rows else None
 
     def recorded(self, stream: str) -> int:
         rows = self._rows("SELECT recorded FROM mock_streams WHERE stream = ?", (stream,))

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import string
 from collections.abc import Callable
@@ -60,6 +59,8 @@ class WebhookService:
         self.clock = clock
         self.dispatcher = WebhookDispatcher(settings, modes, log_cap=log_cap)
         self._shared: SharedState | None = None
+        #: a shared mock: this process's delivery id -> its id in the shared log (its first event)
+        self._first_seq: dict[int, int] = {}
         #: (flushes, clears) of the shared ``webhooks`` document this process has acted on
         self._seen: tuple[int, int] | None = None
 
@@ -71,14 +72,20 @@ class WebhookService:
         reads on any process. Modes and settings are one control document; a flush or a clear
         counts up in it, and each process acts on it at its next request."""
         self._shared = shared
+        #: names this sender's deliveries in the shared log (local ids repeat across processes)
+        self._origin = secrets.token_hex(8)
         self.dispatcher.log.on_change = self._publish
 
     def _publish(self, delivery: Delivery) -> None:
         assert self._shared is not None
         merchant = delivery.source.get("merchant_id")
-        body = json.dumps({**delivery.to_json(), "_key": f"{os.getpid()}:{delivery.id}"}, default=str)
-        self._shared.append_event(_STREAM, None if merchant is None else str(merchant), delivery.kind, body,
-                                  _EVENTS_PER_DELIVERY * self.dispatcher.log.cap)
+        body = json.dumps({**delivery.to_json(), "_key": f"{self._origin}:{delivery.id}"}, default=str)
+        seq = self._shared.append_event(_STREAM, None if merchant is None else str(merchant), delivery.kind,
+                                        body, _EVENTS_PER_DELIVERY * self.dispatcher.log.cap)
+        self._first_seq.setdefault(delivery.id, seq)
+        if len(self._first_seq) > 2 * self.dispatcher.log.cap:  # only logged deliveries are shown
+            for old in list(self._first_seq)[: self.dispatcher.log.cap]:
+                del self._first_seq[old]
 
     def _control(self, change: Callable[[dict[str, Any]], None]) -> None:
         """Change the shared ``webhooks`` document (modes, settings, flush and clear counters)."""
@@ -237,6 +244,29 @@ class WebhookService:
 
     def submit(self, url: str, payload: dict[str, Any], **kw: Any) -> Delivery | None:
         return self.dispatcher.submit(url, payload, **kw)
+
+    def redeliver(self, delivery_id: int) -> Delivery | None:
+        """Send a logged delivery's body to its URL again, as a new delivery (``kind``
+        ``"redelivery"``, ``source.redelivery_of`` naming the original); None when it is not logged."""
+        if self._shared is not None:  # any process's delivery, by its id in the shared log
+            logged = next((d for d in self._shared_log() if d["id"] == delivery_id), None)
+            if logged is None:
+                return None
+            return self.dispatcher.submit(logged["url"], logged["payload"], kind="redelivery",
+                                          source={**logged["source"], "redelivery_of": delivery_id})
+        original = self.dispatcher.log.get(delivery_id)
+        if original is None:
+            return None
+        return self.dispatcher.submit(original.url, original.payload, kind="redelivery",
+                                      source={**original.source, "redelivery_of": original.id})
+
+    def shown(self, delivery: Delivery) -> dict[str, Any]:
+        """A delivery as ``/_mock/webhooks`` shows it (a shared mock: under its id in the shared
+        log). Call under the log's lock."""
+        shown = delivery.to_json()
+        if self._shared is not None:
+            shown["id"] = self._first_seq.get(delivery.id, delivery.id)
+        return shown
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self.dispatcher.wait_idle(timeout)
