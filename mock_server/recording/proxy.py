@@ -1,0 +1,233 @@
+"""The recording proxy: forward every request unchanged to an upstream Hesabe server, keep a cassette.
+
+:class:`RecordingProxy` is a plain ASGI app. Each request is forwarded as it came (same method,
+path, query string, body bytes and headers, ciphertext included; only the hop-by-hop headers and
+``Host`` are the proxy's own) and the upstream's answer is handed back as it came (status, body,
+headers, no redirect followed). Requests that are one of the table's operations (the Merchant
+API's and the payment gateway's alike, whatever operations the table holds) are also written as a
+cassette (:mod:`mock_server.recording.capture`), numbered in the order their answers arrived.
+Anything else (the mock's ``/_mock/`` control plane, the hosted pages) is forwarded unrecorded.
+
+Operations that move money or text a customer are refused with HTTP 403 and a plain
+``{"status": false, "message": ...}`` naming ``--allow-writes``, unless it was given: a recording
+session against a real account must not pay out or send SMS by accident. The payload decides
+for invoice creation (``invoiceType`` "1" texts the customer).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import requests
+
+from hesabe_spec.cassettes import (
+    FORMAT,
+    Label,
+    Manifest,
+    cassette_name,
+    match_operation,
+    write_cassette,
+    write_manifest,
+)
+from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.errors import HesabeError
+from hesabe_spec.operations import Operation
+from hesabe_spec.wire import decode_request_data
+from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
+from mock_server.recording.capture import cassette_of, writes_reason
+
+__all__ = ["Recorder", "RecordingProxy"]
+
+#: hop-by-hop headers (RFC 9110 §7.6.1) and the ones requests sets itself
+_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
+
+class Recorder:
+    """Writes the cassettes of one recording directory, numbered in order; thread-safe."""
+
+    def __init__(
+        self,
+        directory: Path,
+        keys: CipherKeys,
+        *,
+        upstream: str,
+        label: Label,
+        recorded_by: str,
+        merchant_code: str,
+        mask: bool = False,
+        description: str = "",
+    ) -> None:
+        self.directory = directory
+        self.keys = keys
+        self.mask = mask
+        self._lock = threading.Lock()
+        directory.mkdir(parents=True, exist_ok=True)
+        if any(directory.glob("[0-9][0-9][0-9][0-9]-*.json")):
+            raise FileExistsError(f"{directory} already holds cassettes: record into a new directory")
+        manifest: Manifest = {
+            "format": FORMAT,
+            "label": label,
+            "upstream": upstream,
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "recorded_by": recorded_by,
+            "merchant_code": merchant_code,
+            "masked_pii": mask,
+        }
+        if description:
+            manifest["description"] = description
+        write_manifest(directory, manifest)
+        self._seq = 0
+
+    def record(self, op: Operation, **exchange: Any) -> Path:
+        with self._lock:
+            self._seq += 1
+            cassette = cassette_of(self._seq, op, keys=self.keys, mask=self.mask, **exchange)
+            return write_cassette(self.directory, cassette)
+
+    @property
+    def recorded(self) -> int:
+        with self._lock:
+            return self._seq
+
+    def last_name(self, op: str) -> str:
+        return cassette_name(self._seq, op)
+
+
+def _payload(op: Operation, content_type: str, body: bytes, query: str, keys: CipherKeys) -> Any:
+    """The decrypted payload (best effort: what decides single vs subscription and writes)."""
+    if op.payload_in == "plain":
+        try:
+            return read_plain_fields(content_type, body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+    data = read_data_field(content_type, body)
+    if data is NO_DATA:
+        data = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "data"), None)
+    if not isinstance(data, str):
+        return None
+    try:
+        return decode_request_data(data.strip(), keys)
+    except (HesabeError, ValueError):
+        return None
+
+
+class RecordingProxy:
+    """ASGI app: forward to ``upstream``, record the operations' exchanges with ``recorder``."""
+
+    def __init__(
+        self, upstream: str, recorder: Recorder, *, allow_writes: bool = False, timeout: float = 60.0
+    ) -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"--upstream must be an http(s) URL, got {upstream!r}")
+        self.upstream = upstream.rstrip("/")
+        self.recorder = recorder
+        self.allow_writes = allow_writes
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.trust_env = False  # forward to exactly the upstream named, never a proxy from the env
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    self._session.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        method, path = scope["method"], scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        lowered = {k.lower(): v for k, v in headers.items()}
+        found = match_operation(method, path)
+        op = None
+        if found is not None:
+            payload = _payload(found[0], lowered.get("content-type", ""), body, query, self.recorder.keys)
+            op = match_operation(method, path, payload)[0] if payload is not None else found[0]  # type: ignore[index]
+            reason = None if self.allow_writes else writes_reason(op, payload)
+            if reason is not None:
+                refusal = {
+                    "status": False,
+                    "message": f"hesabe-mock record: {reason}; not forwarded. Pass "
+                    "--allow-writes to record it.",
+                }
+                await _send(send, 403, {"content-type": "application/json"}, json.dumps(refusal).encode())
+                return
+        started = time.time()
+        clock = time.perf_counter()
+        try:
+            upstream = await anyio.to_thread.run_sync(self._forward, method, path, query, headers, body)
+        except requests.RequestException as exc:
+            message = {
+                "status": False,
+                "message": f"hesabe-mock record: upstream unreachable: {type(exc).__name__}",
+            }
+            await _send(send, 502, {"content-type": "application/json"}, json.dumps(message).encode())
+            return
+        duration = (time.perf_counter() - clock) * 1000
+        reply_headers = {
+            k: v
+            for k, v in upstream.headers.items()
+            if k.lower() not in _HOP and k.lower() != "content-encoding"
+        }
+        if op is not None:
+            self.recorder.record(
+                op,
+                method=method,
+                path=path,
+                query_string=query,
+                request_headers=headers,
+                request_body=body,
+                status=upstream.status_code,
+                response_headers=reply_headers,
+                response_body=upstream.content,
+                started=started,
+                duration_ms=duration,
+            )
+        await _send(send, upstream.status_code, reply_headers, upstream.content)
+
+    def _forward(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> requests.Response:
+        url = self.upstream + path + (f"?{query}" if query else "")
+        sent = {k: v for k, v in headers.items() if k.lower() not in _HOP}
+        return self._session.request(
+            method, url, headers=sent, data=body or None, timeout=self.timeout, allow_redirects=False
+        )
+
+
+async def _send(send: Any, status: int, headers: dict[str, str], body: bytes) -> None:
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
