@@ -43,6 +43,7 @@ __all__ = [
     "Label",
     "Manifest",
     "Recording",
+    "RecordingError",
     "cassette_name",
     "dumps",
     "match_operation",
