@@ -222,10 +222,12 @@ def _block_size(wire: WireFacts) -> int:
 def reencode_response(response: CassetteResponse, keys: CipherKeys) -> bytes:
     """The response body as the wire carried it: the decrypted body written as the server writes
     JSON, encrypted with ``keys`` and the recorded padding, in the recorded envelope; plain JSON
-    for a plain answer."""
+    for a plain answer. An encrypted answer whose wire facts were not recorded (a docs page that
+    shows only the decrypted text) gets the server's usual form: ``{"response": hex}``, 32-byte
+    padding."""
     plain = server_json(response["body"])
     wire = response["wire"]
-    if not response["encrypted"] or wire is None:
+    if not response["encrypted"]:
         return plain
-    style: EnvelopeStyle = "bare" if wire["envelope"] == "bare" else "response"
-    return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire)), style)
+    style: EnvelopeStyle = "bare" if wire is not None and wire["envelope"] == "bare" else "response"
+    return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire) if wire else 32), style)
