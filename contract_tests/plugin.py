@@ -29,6 +29,8 @@ MARKERS = {
     "hesabe_sms": "contract test that makes the target send SMS; on a URL needs --hesabe-allow-sms",
     "hesabe_lifecycle": "the stateful invoice-lifecycle model",
     "hesabe_replay": "judges a recording's answers offline (--hesabe-replay DIR)",
+    "hesabe_confirmed_live": "hesabe_confirmed_live(date, cassette): confirmed against the live sandbox on "
+    "that date, shown by that cassette of a real recording (checked at collection)",
 }
 
 RECORDER_KEY: pytest.StashKey[Any] = pytest.StashKey()
@@ -118,7 +120,21 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+def _check_confirmations(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every ``hesabe_confirmed_live(date, cassette)`` names a real recording's cassette of that day."""
+    from hesabe_spec.cassettes import confirmation_problem
+
+    for item in items:
+        for mark in item.iter_markers("hesabe_confirmed_live"):
+            if len(mark.args) != 2:
+                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live(date, cassette) takes two arguments")
+            problem = confirmation_problem(mark.args[0], mark.args[1], config.rootpath)
+            if problem is not None:
+                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live: {problem}")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _check_confirmations(config, items)
     if config.getoption("hesabe_replay"):
         # offline: only the replay runs, nothing needs a server
         kept = [item for item in items if item.get_closest_marker("hesabe_replay")]

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
+from urllib.parse import urlsplit
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation
@@ -45,6 +46,7 @@ __all__ = [
     "Recording",
     "RecordingError",
     "cassette_name",
+    "confirmation_problem",
     "dumps",
     "match_operation",
     "read_recording",
@@ -231,3 +233,25 @@ def reencode_response(response: CassetteResponse, keys: CipherKeys) -> bytes:
         return plain
     style: EnvelopeStyle = "bare" if wire is not None and wire["envelope"] == "bare" else "response"
     return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire) if wire else 32), style)
+
+
+def confirmation_problem(date: str, cassette: str | Path, root: str | Path = ".") -> str | None:
+    """Why ``cassette`` (a path, relative to ``root``) cannot show a behaviour confirmed against the
+    live sandbox on ``date`` (YYYY-MM-DD); None when it can: it is a cassette of a recording
+    labelled ``real``, made from a ``*.hesabe.com`` upstream, on that date."""
+    path = Path(root) / cassette
+    if not path.is_file():
+        return f"{cassette}: no such cassette"
+    try:
+        recording = read_recording(path.parent)
+    except RecordingError as exc:
+        return str(exc)
+    if all(p.name != path.name for p, _ in recording.cassettes):
+        return f"{cassette}: not a cassette of its recording"
+    manifest = recording.manifest
+    host = urlsplit(manifest.get("upstream", "")).hostname or ""
+    if manifest.get("label") != "real" or not (host == "hesabe.com" or host.endswith(".hesabe.com")):
+        return f"{cassette}: the recording is not a real one from a *.hesabe.com upstream"
+    if not manifest.get("recorded_at", "").startswith(date):
+        return f"{cassette}: recorded {manifest.get('recorded_at')!r}, not on {date}"
+    return None

@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     print(f"  cassettes: {args.out} ({label}); writes {'allowed' if args.allow_writes else 'refused'}; "
           f"PII {'masked' if args.mask_pii else 'kept'}", flush=True)
     server = uvicorn.Server(uvicorn.Config(proxy, log_level="warning", lifespan="on"))
-    server.run(sockets=[sock])
-    print(f"recorded {recorder.recorded} exchange(s) in {args.out}", flush=True)
+    try:
+        server.run(sockets=[sock])
+    finally:  # uvicorn re-raises the Ctrl-C it stopped on, after shutting down
+        print(f"recorded {recorder.recorded} exchange(s) in {args.out}", flush=True)
     return 0
