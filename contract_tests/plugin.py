@@ -127,7 +127,7 @@ def _check_confirmations(config: pytest.Config, items: list[pytest.Item]) -> Non
     for item in items:
         for mark in item.iter_markers("hesabe_confirmed_live"):
             if len(mark.args) != 2:
-                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live(date, cassette) takes two arguments")
+                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live takes (date, cassette)")
             problem = confirmation_problem(mark.args[0], mark.args[1], config.rootpath)
             if problem is not None:
                 raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live: {problem}")

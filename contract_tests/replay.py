@@ -46,9 +46,20 @@ def _exchange(cassette: Cassette, upstream: str, keys: CipherKeys) -> Exchange:
     request, response = cassette["request"], cassette["response"]
     body = reencode_response(response, keys)
     decoded = decode_response(body, keys)
-    return Exchange(OPERATIONS[cassette["operation"]], "observe", request["method"],
-                    upstream.rstrip("/") + request["path"], request["payload"], dict(request["query"]),
-                    response["status"], dict(response["headers"]), body, decoded.envelope, decoded.shape, keys)
+    return Exchange(
+        OPERATIONS[cassette["operation"]],
+        "observe",
+        request["method"],
+        upstream.rstrip("/") + request["path"],
+        request["payload"],
+        dict(request["query"]),
+        response["status"],
+        dict(response["headers"]),
+        body,
+        decoded.envelope,
+        decoded.shape,
+        keys,
+    )
 
 
 def load_replay(directory: str | Path, keys: CipherKeys) -> list[Replayed]:

@@ -113,8 +113,7 @@ class ParityReport:
             "",
             f"Recording labelled **{self.label}**, replayed against {self.against} on {self.made_at}.",
             "",
-            f"**{verdict}**"
-            " (documented gaps are listed, tied to docs/fidelity.md).",
+            f"**{verdict}** (documented gaps are listed, tied to docs/fidelity.md).",
             "",
             "| operation | matched | documented | differs |",
             "|---|---|---|---|",

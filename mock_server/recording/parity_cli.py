@@ -23,10 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
         "through named transformers).",
     )
     p.add_argument("recording", metavar="DIR", help="a recording directory (manifest.json + cassettes)")
-    p.add_argument("--against", metavar="URL", default=None,
-                   help="a running server with the mock's control plane (default: a fresh in-process mock)")
-    p.add_argument("--out", metavar="REPORT", default=None,
-                   help="write REPORT.md and REPORT.json (default: print the Markdown only)")
+    p.add_argument(
+        "--against",
+        metavar="URL",
+        default=None,
+        help="a running server with the mock's control plane (default: a fresh in-process mock)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="REPORT",
+        default=None,
+        help="write REPORT.md and REPORT.json (default: print the Markdown only)",
+    )
     p.add_argument("--quiet", action="store_true", help="print the verdict line only")
     p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     return p

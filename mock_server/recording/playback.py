@@ -50,8 +50,13 @@ class Playback:
         self._answers: dict[str, list[tuple[str, Cassette]]] = defaultdict(list)
         for path, cassette in recording.cassettes:
             request = cassette["request"]
-            key = _key(cassette["operation"], request["method"], request["path"], request["query"],
-                       request["payload"])
+            key = _key(
+                cassette["operation"],
+                request["method"],
+                request["path"],
+                request["query"],
+                request["payload"],
+            )
             self._answers[key].append((path.name, cassette))
         self._served: dict[str, int] = defaultdict(int)
 
@@ -77,9 +82,14 @@ class Playback:
             await self.app(scope, _replaying(body, receive), send)
             return
         name, cassette, reply = answer
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode()),
-                   (REPLAYED_HEADER.lower().encode(), name.encode())]
-        await send({"type": "http.response.start", "status": cassette["response"]["status"], "headers": headers})
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(reply)).encode()),
+            (REPLAYED_HEADER.lower().encode(), name.encode()),
+        ]
+        await send(
+            {"type": "http.response.start", "status": cassette["response"]["status"], "headers": headers}
+        )
         await send({"type": "http.response.body", "body": reply})
 
     def _match(self, op: Operation, scope: dict[str, Any], body: bytes) -> tuple[str, Cassette, bytes] | None:

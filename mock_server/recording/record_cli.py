@@ -33,20 +33,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="Forward requests unchanged to an upstream Hesabe server and keep each exchange as a "
         "cassette (decrypted, secrets dropped). Env: HESABE_RECORD_<OPTION>.",
     )
-    p.add_argument("--upstream", required=True, metavar="URL",
-                   help="the server to forward to: https://merchantapisandbox.hesabe.com, "
-                   "https://sandbox.hesabe.com, or a mock's URL")
+    p.add_argument(
+        "--upstream",
+        required=True,
+        metavar="URL",
+        help="the server to forward to: https://merchantapisandbox.hesabe.com, "
+        "https://sandbox.hesabe.com, or a mock's URL",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="a new directory for the cassettes")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback)")
     p.add_argument("--port", type=int, default=8010, help="port; 0 picks a free one (default 8010)")
-    p.add_argument("--allow-writes", action="store_true",
-                   help="also forward operations that move money (refunds, capture, void) or text customers "
-                   "(resend, bulk send, SMS invoices); refused with a 403 otherwise")
-    p.add_argument("--mask-pii", action="store_true",
-                   help="replace customer names, e-mail addresses, phone numbers and SMS texts in the cassettes")
-    p.add_argument("--label", choices=("real", "synthetic"), default=None,
-                   help="real: a Hesabe server answers; synthetic: anything else (default: real for a "
-                   "*.hesabe.com upstream, else synthetic)")
+    p.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also forward operations that move money (refunds, capture, void) or text customers "
+        "(resend, bulk send, SMS invoices); refused with a 403 otherwise",
+    )
+    p.add_argument(
+        "--mask-pii",
+        action="store_true",
+        help="replace customer names, e-mail addresses, phone numbers and SMS texts in the cassettes",
+    )
+    p.add_argument(
+        "--label",
+        choices=("real", "synthetic"),
+        default=None,
+        help="real: a Hesabe server answers; synthetic: anything else (default: real for a "
+        "*.hesabe.com upstream, else synthetic)",
+    )
     p.add_argument("--recorded-by", default=None, help="who records (default: the login name)")
     p.add_argument("--description", default="", help="a line for the manifest: what this recording covers")
     p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
@@ -79,17 +93,25 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     args = parser.parse_args(args_in + _environment(parser, args_in, env))
     import uvicorn
 
+    from hesabe_spec.cassettes import Label
     from hesabe_spec.client.config import ClientConfig
     from mock_server.recording.proxy import Recorder, RecordingProxy
 
     host = urlsplit(args.upstream).hostname or ""
-    label = args.label or ("real" if host == "hesabe.com" or host.endswith(".hesabe.com") else "synthetic")
+    hesabe = host == "hesabe.com" or host.endswith(".hesabe.com")
+    label: Label = args.label or ("real" if hesabe else "synthetic")
     try:
         identity = ClientConfig.from_env(env)
-        recorder = Recorder(Path(args.out), identity.keys, upstream=args.upstream, label=label,
-                            recorded_by=args.recorded_by or getpass.getuser(),
-                            merchant_code=identity.merchant_code, mask=args.mask_pii,
-                            description=args.description)
+        recorder = Recorder(
+            Path(args.out),
+            identity.keys,
+            upstream=args.upstream,
+            label=label,
+            recorded_by=args.recorded_by or getpass.getuser(),
+            merchant_code=identity.merchant_code,
+            mask=args.mask_pii,
+            description=args.description,
+        )
         proxy = RecordingProxy(args.upstream, recorder, allow_writes=args.allow_writes)
     except (ConfigurationError, ValueError, OSError) as exc:
         print(f"hesabe-mock record: {exc}", file=sys.stderr)
@@ -99,12 +121,17 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
-        print(f"hesabe-mock record: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"hesabe-mock record: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
         return 2
     bound_host, port = sock.getsockname()[:2]
     print(f"Recording proxy on http://{bound_host}:{port} -> {args.upstream}", flush=True)
-    print(f"  cassettes: {args.out} ({label}); writes {'allowed' if args.allow_writes else 'refused'}; "
-          f"PII {'masked' if args.mask_pii else 'kept'}", flush=True)
+    print(
+        f"  cassettes: {args.out} ({label}); writes {'allowed' if args.allow_writes else 'refused'}; "
+        f"PII {'masked' if args.mask_pii else 'kept'}",
+        flush=True,
+    )
     server = uvicorn.Server(uvicorn.Config(proxy, log_level="warning", lifespan="on"))
     try:
         server.run(sockets=[sock])

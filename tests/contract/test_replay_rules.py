@@ -44,8 +44,14 @@ def test_a_changed_answer_breaks_the_rules(tmp_path: Path) -> None:
 
 def _pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("HESABE_", "HYPOTHESIS_"))}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args], cwd=cwd,
-                          env=environ, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_replay_run_fails_on_a_changed_answer_and_needs_no_server(tmp_path: Path) -> None:
@@ -58,7 +64,12 @@ def test_a_confirmed_live_mark_without_its_real_cassette_stops_the_run(tmp_path:
     (tmp_path / "test_marked.py").write_text(
         "import pytest\n\n"
         "@pytest.mark.hesabe_confirmed_live('2026-12-07', 'recordings/sandbox/0001-login.json')\n"
-        "def test_x():\n    pass\n", "utf-8")
+        "def test_x():\n    pass\n",
+        "utf-8",
+    )
     run = _pytest("-p", "contract_tests.plugin", "test_marked.py", cwd=tmp_path)
-    assert run.returncode == 4 and "hesabe_confirmed_live: recordings/sandbox/0001-login.json: no such cassette" in (
-        run.stdout + run.stderr)
+    assert (
+        run.returncode == 4
+        and "hesabe_confirmed_live: recordings/sandbox/0001-login.json: no such cassette"
+        in (run.stdout + run.stderr)
+    )

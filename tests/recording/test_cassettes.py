@@ -21,7 +21,9 @@ from hesabe_spec.sandbox import SANDBOX
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SEED_PAGES = FIXTURES / "cassettes" / "seed-pages"
-EXCHANGES = {e["id"]: e for e in json.loads((FIXTURES / "seed_exchanges.json").read_text("utf-8"))["exchanges"]}
+EXCHANGES = {
+    e["id"]: e for e in json.loads((FIXTURES / "seed_exchanges.json").read_text("utf-8"))["exchanges"]
+}
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))
@@ -29,8 +31,11 @@ def test_every_operation_is_found_by_method_and_path(name: str) -> None:
     op = OPERATIONS[name]
     payload = dict.fromkeys(op.selected_by[:1], "x")
     for form in op.paths:
-        path = form.replace("{id}", "12880").replace("{token}", "84159548797454477963420").replace(
-            "{reference}", "ORD-1")
+        path = (
+            form.replace("{id}", "12880")
+            .replace("{token}", "84159548797454477963420")
+            .replace("{reference}", "ORD-1")
+        )
         found = match_operation(op.method, path, payload)
         assert found is not None and found[0] is op, (form, found)
         assert set(found[1]) == set(op.path_params)
@@ -47,9 +52,14 @@ def test_a_literal_path_wins_over_a_templated_one() -> None:
     assert found is not None and found[0].name == "create_split_invoice"
 
 
-@pytest.mark.parametrize(("cassette", "seed"), [("0001-resend_invoice.json", "000-response-1"),
-                                                ("0002-create_invoice.json", "001-response-1"),
-                                                ("0005-create_split_invoice.json", "004-response-1")])
+@pytest.mark.parametrize(
+    ("cassette", "seed"),
+    [
+        ("0001-resend_invoice.json", "000-response-1"),
+        ("0002-create_invoice.json", "001-response-1"),
+        ("0005-create_split_invoice.json", "004-response-1"),
+    ],
+)
 def test_a_recorded_answer_re_encodes_to_the_real_ciphertext(cassette: str, seed: str) -> None:
     """The cassette keeps no ciphertext, yet its body, wire facts and keys give back the bytes Hesabe
     sent: the recorded facts are complete, and the mock's JSON writer is Hesabe's."""
@@ -66,7 +76,7 @@ def test_no_ciphertext_or_secret_is_kept() -> None:
 
 
 def test_bad_recordings_are_refused_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(RecordingError, match="no manifest.json"):
+    with pytest.raises(RecordingError, match=r"no manifest\.json"):
         read_recording(tmp_path)
     (tmp_path / "manifest.json").write_text("{", "utf-8")
     with pytest.raises(RecordingError, match="not JSON"):
@@ -76,13 +86,15 @@ def test_bad_recordings_are_refused_with_the_reason(tmp_path: Path) -> None:
         read_recording(tmp_path)
     write_manifest(tmp_path, {"format": FORMAT, "label": "synthetic"})
     (tmp_path / "0001-get_invoice.json").write_text('{"operation": "nope"}', "utf-8")
-    with pytest.raises(RecordingError, match="0001-get_invoice.json: not a cassette"):
+    with pytest.raises(RecordingError, match=r"0001-get_invoice\.json: not a cassette"):
         read_recording(tmp_path)
 
 
 def test_cassettes_are_read_in_their_recorded_order(tmp_path: Path) -> None:
     write_manifest(tmp_path, {"format": FORMAT, "label": "synthetic"})
     for seq in (10, 2, 1):
-        (tmp_path / f"{seq:04d}-get_profile.json").write_text(json.dumps({"operation": "get_profile", "seq": seq}))
+        (tmp_path / f"{seq:04d}-get_profile.json").write_text(
+            json.dumps({"operation": "get_profile", "seq": seq})
+        )
     (tmp_path / "notes.json").write_text("{}")
     assert [c["seq"] for _, c in read_recording(tmp_path).cassettes] == [1, 2, 10]

@@ -36,8 +36,16 @@ def test_every_confirmed_live_mark_holds() -> None:
 def _copy(tmp_path: Path, **manifest: str) -> Path:
     target = tmp_path / "rec"
     shutil.copytree(SEED_PAGES, target)
-    write_manifest(target, {"format": FORMAT, "label": "real", "upstream": "https://merchantapisandbox.hesabe.com",
-                            "recorded_at": "2026-12-07T10:00:00+00:00", **manifest})  # type: ignore[typeddict-item]
+    write_manifest(
+        target,
+        {
+            "format": FORMAT,
+            "label": "real",
+            "upstream": "https://merchantapisandbox.hesabe.com",
+            "recorded_at": "2026-12-07T10:00:00+00:00",
+            **manifest,
+        },
+    )  # type: ignore[typeddict-item]
     return target / "0001-resend_invoice.json"
 
 
@@ -45,11 +53,14 @@ def test_a_real_recording_of_that_day_confirms(tmp_path: Path) -> None:
     assert confirmation_problem("2026-12-07", _copy(tmp_path)) is None
 
 
-@pytest.mark.parametrize(("date", "manifest", "problem"), [
-    ("2026-12-08", {}, "not on 2026-12-08"),
-    ("2026-12-07", {"label": "synthetic"}, "not a real one"),
-    ("2026-12-07", {"upstream": "http://127.0.0.1:8000"}, "not a real one"),
-])
+@pytest.mark.parametrize(
+    ("date", "manifest", "problem"),
+    [
+        ("2026-12-08", {}, "not on 2026-12-08"),
+        ("2026-12-07", {"label": "synthetic"}, "not a real one"),
+        ("2026-12-07", {"upstream": "http://127.0.0.1:8000"}, "not a real one"),
+    ],
+)
 def test_anything_else_does_not(tmp_path: Path, date: str, manifest: dict[str, str], problem: str) -> None:
     found = confirmation_problem(date, _copy(tmp_path, **manifest))
     assert found is not None and problem in found

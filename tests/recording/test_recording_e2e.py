@@ -19,11 +19,19 @@ from mock_server.testing import running_mock, serve_app
 
 #: what the upstream mock is made to do differently, and what the report must say about it
 FAULTS = [
-    {"kind": "mutate_reply", "operation": "get_invoice",
-     "patch": [{"op": "replace", "path": "/response/amount", "value": 20},
-               {"op": "remove", "path": "/response/description"}]},
-    {"kind": "mutate_reply", "operation": "create_invoice",
-     "patch": [{"op": "replace", "path": "/message", "value": "Invoice created"}]},
+    {
+        "kind": "mutate_reply",
+        "operation": "get_invoice",
+        "patch": [
+            {"op": "replace", "path": "/response/amount", "value": 20},
+            {"op": "remove", "path": "/response/description"},
+        ],
+    },
+    {
+        "kind": "mutate_reply",
+        "operation": "create_invoice",
+        "patch": [{"op": "replace", "path": "/message", "value": "Invoice created"}],
+    },
     {"kind": "mutate_reply", "operation": "list_invoices", "http_status": 203},
     {"kind": "padding_16", "operation": "get_profile"},
 ]
@@ -40,19 +48,35 @@ def _record(out: Path) -> None:
     with running_mock() as upstream:
         added = requests.post(f"{upstream.url}/_mock/faults", json={"rules": FAULTS}, timeout=10)
         assert added.status_code == 201, added.text
-        recorder = Recorder(out, SANDBOX.keys, upstream=upstream.url, label="synthetic", recorded_by="tests",
-                            merchant_code=SANDBOX.merchant_code)
+        recorder = Recorder(
+            out,
+            SANDBOX.keys,
+            upstream=upstream.url,
+            label="synthetic",
+            recorded_by="tests",
+            merchant_code=SANDBOX.merchant_code,
+        )
         with serve_app(RecordingProxy(upstream.url, recorder)) as proxy:
             client = HesabeClient(base_url=proxy)
-            invoice = client.create_invoice(amount="20", customer_name="TEST", invoice_type="0",
-                                            invoice_sub_type="3", allocate_pay_type=[1, 2],
-                                            reference_number="ORD-1", expires_at="2099-12-12")
+            invoice = client.create_invoice(
+                amount="20",
+                customer_name="TEST",
+                invoice_type="0",
+                invoice_sub_type="3",
+                allocate_pay_type=[1, 2],
+                reference_number="ORD-1",
+                expires_at="2099-12-12",
+            )
             client.get_invoice(invoice["id"])
             client.list_invoices(return_result=True)
             client.get_profile()
             client.cancel_invoice(invoice["token"])
-            session = client.checkout("12.500", order_reference_number="ORD-1001",
-                                      response_url="https://shop.example/r", failure_url="https://shop.example/f")
+            session = client.checkout(
+                "12.500",
+                order_reference_number="ORD-1001",
+                response_url="https://shop.example/r",
+                failure_url="https://shop.example/f",
+            )
             client.get_transaction(session.token)
 
 
@@ -61,8 +85,15 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     _record(out)
     recording = read_recording(out)
     assert [c["operation"] for _, c in recording.cassettes] == [
-        "login", "create_invoice", "get_invoice", "list_invoices", "get_profile", "cancel_invoice",
-        "create_checkout", "transaction_enquiry"]
+        "login",
+        "create_invoice",
+        "get_invoice",
+        "list_invoices",
+        "get_profile",
+        "cancel_invoice",
+        "create_checkout",
+        "transaction_enquiry",
+    ]
     profile = next(c for _, c in recording.cassettes if c["operation"] == "get_profile")
     wire = profile["response"]["wire"]
     assert wire is not None and wire["padding"] is not None and wire["plaintext"] is not None
@@ -74,7 +105,12 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     assert found == EXPECTED
     assert report.unexplained == len(EXPECTED) and report.exit_code == 1
     verdicts = {r.operation: r.verdict for r in report.results}
-    assert verdicts["cancel_invoice"] == verdicts["create_checkout"] == verdicts["transaction_enquiry"] == "matched"
+    assert (
+        verdicts["cancel_invoice"]
+        == verdicts["create_checkout"]
+        == verdicts["transaction_enquiry"]
+        == "matched"
+    )
     by_op = {r.operation: r for r in report.results}
     assert by_op["get_invoice"].transformed["tokens"] >= 1  # volatile values were compared by form
     assert by_op["create_checkout"].transformed["sessions"] == 1
@@ -82,7 +118,10 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     md, js = report.write(tmp_path / "parity")
     table = json.loads(js.read_text(encoding="utf-8"))
     assert table["unexplained"] == 5 and table["operations"]["get_invoice"] == {
-        "matched": 0, "documented": 0, "differs": 1}
+        "matched": 0,
+        "documented": 0,
+        "differs": 1,
+    }
     text = md.read_text(encoding="utf-8")
     assert "`extra_key` at `/body/response/description`" in text and "0003-get_invoice.json" in text
 

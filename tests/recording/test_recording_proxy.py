@@ -39,30 +39,63 @@ class Echo:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        self.seen.append({"method": scope["method"], "path": scope["path"], "query": scope["query_string"],
-                          "headers": dict(scope["headers"]), "body": body})
-        await send({"type": "http.response.start", "status": 201,
-                    "headers": [(b"content-type", b"application/json"), (b"x-upstream", b"yes")]})
+        self.seen.append(
+            {
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope["query_string"],
+                "headers": dict(scope["headers"]),
+                "body": body,
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 201,
+                "headers": [(b"content-type", b"application/json"), (b"x-upstream", b"yes")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"message":"Unauthenticated."}'})
 
 
 def _recorder(out: Path, upstream: str, mask: bool = False) -> Recorder:
-    return Recorder(out, SANDBOX.keys, upstream=upstream, label="synthetic", recorded_by="tests",
-                    merchant_code=SANDBOX.merchant_code, mask=mask)
+    return Recorder(
+        out,
+        SANDBOX.keys,
+        upstream=upstream,
+        label="synthetic",
+        recorded_by="tests",
+        merchant_code=SANDBOX.merchant_code,
+        mask=mask,
+    )
 
 
 def test_requests_reach_the_upstream_unchanged(tmp_path: Path) -> None:
     echo = Echo()
-    with serve_app(echo) as upstream:
-        with serve_app(RecordingProxy(upstream, _recorder(tmp_path / "r", upstream))) as proxy:
-            body = b'{"data":"0e7898bd7464d0c402fe8a949d9cbf9b826ccb9b83b56fa003373275f1947a65"}'
-            resp = requests.put(f"{proxy}/api/v1/open-invoice/5/?x=1&x=2", data=body, timeout=10,
-                                 headers={"accessCode": "AC", "Authorization": "Bearer secret-token",
-                                          "Content-Type": "application/json", "X-Kit": "php"})
+    with (
+        serve_app(echo) as upstream,
+        serve_app(RecordingProxy(upstream, _recorder(tmp_path / "r", upstream))) as proxy,
+    ):
+        body = b'{"data":"0e7898bd7464d0c402fe8a949d9cbf9b826ccb9b83b56fa003373275f1947a65"}'
+        resp = requests.put(
+            f"{proxy}/api/v1/open-invoice/5/?x=1&x=2",
+            data=body,
+            timeout=10,
+            headers={
+                "accessCode": "AC",
+                "Authorization": "Bearer secret-token",
+                "Content-Type": "application/json",
+                "X-Kit": "php",
+            },
+        )
     assert resp.status_code == 201 and resp.headers["x-upstream"] == "yes"
     seen = echo.seen[0]
     assert (seen["method"], seen["path"], seen["query"], seen["body"]) == (
-        "PUT", "/api/v1/open-invoice/5/", b"x=1&x=2", body)
+        "PUT",
+        "/api/v1/open-invoice/5/",
+        b"x=1&x=2",
+        body,
+    )
     headers = seen["headers"]
     assert headers[b"accesscode"] == b"AC" and headers[b"authorization"] == b"Bearer secret-token"
     assert headers[b"x-kit"] == b"php"
@@ -71,10 +104,12 @@ def test_requests_reach_the_upstream_unchanged(tmp_path: Path) -> None:
 
 
 def test_only_operations_are_recorded(tmp_path: Path) -> None:
-    with running_mock() as upstream:
-        with serve_app(RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url))) as proxy:
-            assert requests.get(f"{proxy}/_mock/journal", timeout=10).status_code == 200
-            HesabeClient(base_url=proxy).get_profile()
+    with (
+        running_mock() as upstream,
+        serve_app(RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url))) as proxy,
+    ):
+        assert requests.get(f"{proxy}/_mock/journal", timeout=10).status_code == 200
+        HesabeClient(base_url=proxy).get_profile()
     assert [c["operation"] for _, c in read_recording(tmp_path / "r").cassettes] == ["login", "get_profile"]
 
 
@@ -89,15 +124,28 @@ def _journal(url: str) -> list[str]:
     return [e["operation"] for e in entries]
 
 
-@pytest.mark.parametrize(("call", "reason"), [
-    (lambda c: c.resend_invoice("1782", mobile_number="66666666"), "resend_invoice sends an SMS"),
-    (lambda c: c.create_refund("84175966783396774891", "1.000"), "create_refund moves money"),
-    (lambda c: c.create_invoice(amount="5", invoice_type="1", invoice_sub_type="0", mobile_number="66666666",
-                                country_code="965", expires_at="2099-12-12"), 'invoiceType "1" texts'),
-    (lambda c: c.capture("842217170000000091234567890", "1.000"), "capture_authorization moves money"),
-])
-def test_writes_are_refused_without_allow_writes(tmp_path: Path, upstream: MockHandle, call: Any,
-                                                 reason: str) -> None:
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        (lambda c: c.resend_invoice("1782", mobile_number="66666666"), "resend_invoice sends an SMS"),
+        (lambda c: c.create_refund("84175966783396774891", "1.000"), "create_refund moves money"),
+        (
+            lambda c: c.create_invoice(
+                amount="5",
+                invoice_type="1",
+                invoice_sub_type="0",
+                mobile_number="66666666",
+                country_code="965",
+                expires_at="2099-12-12",
+            ),
+            'invoiceType "1" texts',
+        ),
+        (lambda c: c.capture("842217170000000091234567890", "1.000"), "capture_authorization moves money"),
+    ],
+)
+def test_writes_are_refused_without_allow_writes(
+    tmp_path: Path, upstream: MockHandle, call: Any, reason: str
+) -> None:
     with serve_app(RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url))) as proxy:
         client = HesabeClient(base_url=proxy)
         client.login()
@@ -112,8 +160,14 @@ def test_allow_writes_forwards_them(tmp_path: Path, upstream: MockHandle) -> Non
     proxy_app = RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url), allow_writes=True)
     with serve_app(proxy_app) as proxy:
         client = HesabeClient(base_url=proxy)
-        invoice = client.create_invoice(amount="5", invoice_type="1", invoice_sub_type="0",
-                                        mobile_number="66666666", country_code="965", expires_at="2099-12-12")
+        invoice = client.create_invoice(
+            amount="5",
+            invoice_type="1",
+            invoice_sub_type="0",
+            mobile_number="66666666",
+            country_code="965",
+            expires_at="2099-12-12",
+        )
         client.resend_invoice(invoice["id"], mobile_number="66666666")
     assert _journal(upstream.url) == ["login", "create_invoice", "resend_invoice"]
 
@@ -121,9 +175,15 @@ def test_allow_writes_forwards_them(tmp_path: Path, upstream: MockHandle) -> Non
 def test_pii_is_masked_stably_and_listed(tmp_path: Path, upstream: MockHandle) -> None:
     with serve_app(RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url, mask=True))) as proxy:
         HesabeClient(base_url=proxy).create_invoice(
-            amount="5", invoice_type="0", invoice_sub_type="3", customer_name="Fatima Al-Sabah",
-            customer_email="fatima@example.com", mobile_number="99887766", country_code="965",
-            expires_at="2099-12-12")
+            amount="5",
+            invoice_type="0",
+            invoice_sub_type="3",
+            customer_name="Fatima Al-Sabah",
+            customer_email="fatima@example.com",
+            mobile_number="99887766",
+            country_code="965",
+            expires_at="2099-12-12",
+        )
     recording = read_recording(tmp_path / "r")
     _, cassette = recording.cassettes[1]
     text = json.dumps(cassette)
@@ -145,10 +205,24 @@ def _venv_bin(name: str) -> str:
 
 def test_the_record_command(tmp_path: Path, upstream: MockHandle) -> None:
     out = tmp_path / "cli"
-    proc = subprocess.Popen([_venv_bin("hesabe-mock"), "record", "--upstream", upstream.url, "--out", str(out),
-                             "--port", "0", "--recorded-by", "ci"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "HESABE_RECORD_MASK_PII": "1"})
+    proc = subprocess.Popen(
+        [
+            _venv_bin("hesabe-mock"),
+            "record",
+            "--upstream",
+            upstream.url,
+            "--out",
+            str(out),
+            "--port",
+            "0",
+            "--recorded-by",
+            "ci",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HESABE_RECORD_MASK_PII": "1"},
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -168,9 +242,35 @@ def test_the_record_command(tmp_path: Path, upstream: MockHandle) -> None:
 
 def test_the_record_command_refuses_a_used_directory(tmp_path: Path) -> None:
     (tmp_path / "0001-login.json").write_text("{}")
-    done = subprocess.run([_venv_bin("hesabe-mock"), "record", "--upstream", "http://127.0.0.1:9", "--out",
-                           str(tmp_path), "--port", "0"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            _venv_bin("hesabe-mock"),
+            "record",
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--out",
+            str(tmp_path),
+            "--port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "already holds cassettes" in done.stderr
-    done = subprocess.run([_venv_bin("hesabe-mock"), "record", "--upstream", "ftp://x", "--out",
-                           str(tmp_path / "new"), "--port", "0"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            _venv_bin("hesabe-mock"),
+            "record",
+            "--upstream",
+            "ftp://x",
+            "--out",
+            str(tmp_path / "new"),
+            "--port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "--upstream must be an http(s) URL" in done.stderr

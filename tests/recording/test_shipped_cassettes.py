@@ -18,9 +18,13 @@ def test_the_mock_has_full_parity_with_the_real_cassettes() -> None:
     report = run_parity(SEED_PAGES)
     assert report.unexplained == 0 and report.exit_code == 0, report.to_markdown()
     verdicts = {r.cassette: r.verdict for r in report.results}
-    assert verdicts == {"0001-resend_invoice.json": "matched", "0002-create_invoice.json": "matched",
-                        "0003-send_bulk_invoices.json": "matched", "0004-list_invoices.json": "documented",
-                        "0005-create_split_invoice.json": "matched"}
+    assert verdicts == {
+        "0001-resend_invoice.json": "matched",
+        "0002-create_invoice.json": "matched",
+        "0003-send_bulk_invoices.json": "matched",
+        "0004-list_invoices.json": "documented",
+        "0005-create_split_invoice.json": "matched",
+    }
     documented = [d for r in report.results for d in r.differences]
     assert [(d.kind, d.pointer) for d in documented] == [("items", "/body/response/invoices/data")]
 
