@@ -24,12 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from hesabe_spec.cassettes import Cassette, Gap, Recording, read_recording
-from hesabe_spec.client.config import ClientConfig
-from hesabe_spec.client.transport import ASGITransport, Transport
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation
@@ -37,6 +35,10 @@ from hesabe_spec.wire import decode_response
 from hesabe_spec.wire_facts import WireFacts, describe_body
 from mock_server.journal import REDACTED
 from mock_server.recording.compare import TRANSFORMERS, Comparison, Difference, compare_bodies, compare_wire
+
+if TYPE_CHECKING:
+    from hesabe_spec.client.config import ClientConfig
+    from hesabe_spec.client.transport import Transport
 
 __all__ = ["CassetteResult", "ParityReport", "run_parity"]
 
@@ -315,7 +317,7 @@ def _target(against: str | None, environ: Mapping[str, str]) -> Iterator[tuple[T
 
         with requests.Session() as session:
             session.trust_env = False
-            transport = cast(Transport, session)
+            transport = cast("Transport", session)
             yield transport, against, against
         return
     from mock_server.app import create_app
@@ -323,6 +325,8 @@ def _target(against: str | None, environ: Mapping[str, str]) -> Iterator[tuple[T
 
     merchant = env_merchant(environ)
     app = create_app(merchants=registry_of([merchant] if merchant else []))
+    from hesabe_spec.client.transport import ASGITransport
+
     with ASGITransport(app) as transport:
         yield transport, "http://mock", "a fresh in-process mock"
 
@@ -333,6 +337,8 @@ def run_parity(
     """Replay ``directory``'s cassettes against ``against`` (default: a fresh in-process mock)."""
     env = os.environ if environ is None else environ
     recording = read_recording(directory)
+    from hesabe_spec.client.config import ClientConfig
+
     identity = ClientConfig.from_env(env)
     results: list[CassetteResult] = []
     with _target(against, env) as (transport, base_url, shown):

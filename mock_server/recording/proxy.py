@@ -21,11 +21,10 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
-import requests
 
 from hesabe_spec.cassettes import (
     FORMAT,
@@ -42,6 +41,9 @@ from hesabe_spec.operations import Operation
 from hesabe_spec.wire import decode_request_data
 from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
 from mock_server.recording.capture import cassette_of, writes_reason
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["Recorder", "RecordingProxy"]
 
@@ -144,8 +146,12 @@ class RecordingProxy:
         self.recorder = recorder
         self.allow_writes = allow_writes
         self.timeout = timeout
+        import requests  # the one HTTP client of the proxy, loaded when a proxy is made
+
         self._session = requests.Session()
+        self._errors = requests.RequestException
         self._session.trust_env = False  # forward to exactly the upstream named, never a proxy from the env
+        self._session.headers.clear()  # the caller's headers only, not requests' defaults
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -187,7 +193,7 @@ class RecordingProxy:
         clock = time.perf_counter()
         try:
             upstream = await anyio.to_thread.run_sync(self._forward, method, path, query, headers, body)
-        except requests.RequestException as exc:
+        except self._errors as exc:
             message = {
                 "status": False,
                 "message": f"hesabe-mock record: upstream unreachable: {type(exc).__name__}",
