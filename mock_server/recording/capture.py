@@ -25,7 +25,7 @@ from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.journal import redact
 from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
 
-__all__ = ["KEPT_HEADERS", "cassette_of", "mask_pii", "writes_reason"]
+__all__ = ["KEPT_HEADERS", "cassette_of", "mask_pii", "request_payload", "writes_reason"]
 
 #: the headers a cassette keeps (everything else, Authorization and accessCode first, is dropped)
 KEPT_HEADERS = frozenset({"content-type", "accept", "accept-language", "retry-after", "allow", "location"})
@@ -126,6 +126,13 @@ def _request_data(
     except (HesabeError, ValueError):
         payload = None
     return payload, data_in, facts
+
+
+def request_payload(
+    op: Operation, content_type: str, body: bytes, query_string: str, keys: CipherKeys
+) -> Any:
+    """The decrypted payload of a request (None when there is none or it cannot be read)."""
+    return _request_data(op, content_type, body, parse_qsl(query_string, keep_blank_values=True), keys)[0]
 
 
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -318,7 +318,8 @@ def compare_bodies(
             )
             return
         out.transformed[transformer.name] = out.transformed.get(transformer.name, 0) + 1
-        if transformer.maps_ids and recorded not in (None, ""):
+        # short values ("1", "12") could be anything else in a later request: only real-sized ids map
+        if transformer.maps_ids and recorded is not None and len(str(recorded)) >= 4:
             out.ids[str(recorded)] = mock
         return
     if rec_type == "object":

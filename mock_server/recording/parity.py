@@ -236,8 +236,14 @@ class Replayer:
                 {"username": self.identity.username, "password": self.identity.password}
             ).encode(),
         )
-        token = json.loads(resp.content)["response"]["token"]
-        self._bearer, self._refresh = token["access_token"], token["refresh_token"]
+        try:
+            token = json.loads(resp.content)["response"]["token"]
+            self._bearer, self._refresh = token["access_token"], token["refresh_token"]
+        except (ValueError, KeyError, TypeError):
+            raise RuntimeError(
+                f"logging in as {self.identity.username!r} failed: HTTP {resp.status_code} "
+                f"{resp.content[:200]!r}"
+            ) from None
 
     def _plain_payload(self, op: Operation, payload: Any) -> Any:
         secrets = {

@@ -23,10 +23,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from hesabe_spec.cassettes import Cassette, Recording, match_operation, reencode_response
-from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import decode_request_data
-from mock_server.protocol import NO_DATA, read_data_field
+from mock_server.recording.capture import request_payload
 from mock_server.runtime import MockRuntime
 
 __all__ = ["REPLAYED_HEADER", "Playback"]
@@ -101,18 +99,11 @@ class Playback:
             scheme, _, token = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or self.runtime.tokens.authenticate(token.strip()) is not merchant:
                 return None
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        data = query.pop("data", None)
-        payload: Any = None
-        if op.encrypted:
-            field = read_data_field(headers.get("content-type", ""), body)
-            data = data if field is NO_DATA else field
-            if not isinstance(data, str):
-                return None
-            try:
-                payload = decode_request_data(data.strip(), merchant.keys)
-            except (HesabeError, ValueError):
-                return None
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        query = {k: v for k, v in parse_qsl(query_string, keep_blank_values=True) if k != "data"}
+        payload = request_payload(op, headers.get("content-type", ""), body, query_string, merchant.keys)
+        if op.encrypted and payload is None:
+            return None  # the mock gives the real refusal
         found = match_operation(scope["method"], scope["path"], payload)
         op = found[0] if found else op
         key = _key(op.name, scope["method"], scope["path"], query, payload)

@@ -17,6 +17,7 @@ for invoice creation (``invoiceType`` "1" texts the customer).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -30,22 +31,20 @@ from hesabe_spec.cassettes import (
     FORMAT,
     Label,
     Manifest,
-    cassette_name,
     match_operation,
     write_cassette,
     write_manifest,
 )
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import decode_request_data
-from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
-from mock_server.recording.capture import cassette_of, writes_reason
+from mock_server.recording.capture import cassette_of, request_payload, writes_reason
 
 if TYPE_CHECKING:
     import requests
 
 __all__ = ["Recorder", "RecordingProxy"]
+
+log = logging.getLogger("hesabe_mock")
 
 #: hop-by-hop headers (RFC 9110 §7.6.1) and the ones requests sets itself
 _HOP = frozenset(
@@ -111,27 +110,6 @@ class Recorder:
         with self._lock:
             return self._seq
 
-    def last_name(self, op: str) -> str:
-        return cassette_name(self._seq, op)
-
-
-def _payload(op: Operation, content_type: str, body: bytes, query: str, keys: CipherKeys) -> Any:
-    """The decrypted payload (best effort: what decides single vs subscription and writes)."""
-    if op.payload_in == "plain":
-        try:
-            return read_plain_fields(content_type, body)
-        except (ValueError, UnicodeDecodeError):
-            return None
-    data = read_data_field(content_type, body)
-    if data is NO_DATA:
-        data = next((v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "data"), None)
-    if not isinstance(data, str):
-        return None
-    try:
-        return decode_request_data(data.strip(), keys)
-    except (HesabeError, ValueError):
-        return None
-
 
 class RecordingProxy:
     """ASGI app: forward to ``upstream``, record the operations' exchanges with ``recorder``."""
@@ -178,7 +156,9 @@ class RecordingProxy:
         found = match_operation(method, path)
         op = None
         if found is not None:
-            payload = _payload(found[0], lowered.get("content-type", ""), body, query, self.recorder.keys)
+            payload = request_payload(
+                found[0], lowered.get("content-type", ""), body, query, self.recorder.keys
+            )
             op = match_operation(method, path, payload)[0] if payload is not None else found[0]  # type: ignore[index]
             reason = None if self.allow_writes else writes_reason(op, payload)
             if reason is not None:
@@ -207,7 +187,7 @@ class RecordingProxy:
             if k.lower() not in _HOP and k.lower() != "content-encoding"
         }
         if op is not None:
-            self.recorder.record(
+            self._record(
                 op,
                 method=method,
                 path=path,
@@ -221,6 +201,13 @@ class RecordingProxy:
                 duration_ms=duration,
             )
         await _send(send, upstream.status_code, reply_headers, upstream.content)
+
+    def _record(self, op: Operation, **exchange: Any) -> None:
+        """Write the cassette; an exchange that cannot be written is still answered (and logged)."""
+        try:
+            self.recorder.record(op, **exchange)
+        except Exception:
+            log.exception("hesabe-mock record: could not write the cassette of a %s exchange", op.name)
 
     def _forward(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
