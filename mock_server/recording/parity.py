@@ -249,11 +249,12 @@ class Replayer:
         secrets = {
             "password": self.identity.password,
             "refresh_token": self._refresh,
+            "refreshtoken": self._refresh,
             "username": self.identity.username,
         }
         if not isinstance(payload, dict):
             return payload
-        return {k: (secrets.get(k) if v == REDACTED else v) for k, v in payload.items()}
+        return {k: (secrets.get(k.lower()) if v == REDACTED else v) for k, v in payload.items()}
 
     def replay(self, cassette: Cassette) -> Any:
         op = OPERATIONS[cassette["operation"]]

@@ -150,6 +150,8 @@ class RecordingProxy:
             if not message.get("more_body"):
                 break
         method, path = scope["method"], scope["path"]
+        # forwarded as the client wrote it (percent-escapes and all); matched on the decoded path
+        raw_path = (scope.get("raw_path") or path.encode("utf-8")).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -172,7 +174,7 @@ class RecordingProxy:
         started = time.time()
         clock = time.perf_counter()
         try:
-            upstream = await anyio.to_thread.run_sync(self._forward, method, path, query, headers, body)
+            upstream = await anyio.to_thread.run_sync(self._forward, method, raw_path, query, headers, body)
         except self._errors as exc:
             message = {
                 "status": False,

@@ -67,6 +67,7 @@ def _record(out: Path) -> None:
                 reference_number="ORD-1",
                 expires_at="2099-12-12",
             )
+            client.refresh_token()  # a plain exchange whose secrets the recording never holds
             client.get_invoice(invoice["id"])
             client.list_invoices(return_result=True)
             client.get_profile()
@@ -87,6 +88,7 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     assert [c["operation"] for _, c in recording.cassettes] == [
         "login",
         "create_invoice",
+        "refresh_token",
         "get_invoice",
         "list_invoices",
         "get_profile",
@@ -105,15 +107,12 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     assert found == EXPECTED
     assert report.unexplained == len(EXPECTED) and report.exit_code == 1
     verdicts = {r.operation: r.verdict for r in report.results}
-    assert (
-        verdicts["cancel_invoice"]
-        == verdicts["create_checkout"]
-        == verdicts["transaction_enquiry"]
-        == "matched"
-    )
+    for matched in ("login", "refresh_token", "cancel_invoice", "create_checkout", "transaction_enquiry"):
+        assert verdicts[matched] == "matched", matched
     by_op = {r.operation: r for r in report.results}
     assert by_op["get_invoice"].transformed["tokens"] >= 1  # volatile values were compared by form
     assert by_op["create_checkout"].transformed["sessions"] == 1
+    assert by_op["refresh_token"].transformed["redacted"] == 2  # both tokens, compared by presence
 
     md, js = report.write(tmp_path / "parity")
     table = json.loads(js.read_text(encoding="utf-8"))
@@ -123,7 +122,7 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
         "differs": 1,
     }
     text = md.read_text(encoding="utf-8")
-    assert "`extra_key` at `/body/response/description`" in text and "0003-get_invoice.json" in text
+    assert "`extra_key` at `/body/response/description`" in text and "0004-get_invoice.json" in text
 
     # the secrets of the exchange never reached the disk
     raw = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hesabe_spec.cassettes import read_recording
 from mock_server.recording.parity import run_parity
+from mock_server.testing import running_mock
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGES = ROOT / "fixtures" / "cassettes" / "seed-pages"
@@ -50,3 +51,9 @@ def test_the_real_answers_show_the_wire_the_register_claims() -> None:
         assert wire["padding"] is not None and wire["padding"]["scheme"] in ("server-32", "either")
         assert wire["plaintext"] is not None and wire["plaintext"]["json"] is not None
         assert wire["plaintext"]["json"]["style"] == "php"
+
+
+def test_parity_against_a_running_server() -> None:
+    with running_mock() as mock:
+        report = run_parity(SEED_PAGES, against=mock.url)
+    assert report.against == mock.url and report.unexplained == 0
