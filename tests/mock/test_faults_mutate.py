@@ -14,28 +14,48 @@ from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 
-DOC = {"status": True, "message": "Invoice details", "response": {"id": 7, "amount": "5.000", "tags": ["a", "b"],
-                                                                   "a/b": 1, "m~n": 2}}
+DOC = {
+    "status": True,
+    "message": "Invoice details",
+    "response": {"id": 7, "amount": "5.000", "tags": ["a", "b"], "a/b": 1, "m~n": 2},
+}
 
 
-@pytest.mark.parametrize(("patch", "expected"), [
-    ([{"op": "add", "path": "/response/new", "value": None}],
-     ["id", "amount", "tags", "a/b", "m~n", "new"]),
-    ([{"op": "replace", "path": "/response/amount", "value": 5}], ["id", "amount", "tags", "a/b", "m~n"]),
-    ([{"op": "remove", "path": "/response/a~1b"}, {"op": "remove", "path": "/response/m~0n"}],
-     ["id", "amount", "tags"]),
-    ([{"op": "move", "from": "/response/id", "path": "/response/ident"}], ["amount", "tags", "a/b", "m~n", "ident"]),
-    ([{"op": "copy", "from": "/response/id", "path": "/response/ident"}],
-     ["id", "amount", "tags", "a/b", "m~n", "ident"]),
-])
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        (
+            [{"op": "add", "path": "/response/new", "value": None}],
+            ["id", "amount", "tags", "a/b", "m~n", "new"],
+        ),
+        ([{"op": "replace", "path": "/response/amount", "value": 5}], ["id", "amount", "tags", "a/b", "m~n"]),
+        (
+            [{"op": "remove", "path": "/response/a~1b"}, {"op": "remove", "path": "/response/m~0n"}],
+            ["id", "amount", "tags"],
+        ),
+        (
+            [{"op": "move", "from": "/response/id", "path": "/response/ident"}],
+            ["amount", "tags", "a/b", "m~n", "ident"],
+        ),
+        (
+            [{"op": "copy", "from": "/response/id", "path": "/response/ident"}],
+            ["id", "amount", "tags", "a/b", "m~n", "ident"],
+        ),
+    ],
+)
 def test_patch_operations_keep_key_order(patch: list[dict[str, Any]], expected: list[str]) -> None:
     assert list(apply_patch(DOC, check_patch(patch))["response"]) == expected
 
 
 def test_arrays_the_whole_document_and_tests() -> None:
-    tags = apply_patch(DOC, [{"op": "add", "path": "/response/tags/-", "value": "c"},
-                             {"op": "add", "path": "/response/tags/0", "value": "z"},
-                             {"op": "remove", "path": "/response/tags/1"}])["response"]["tags"]
+    tags = apply_patch(
+        DOC,
+        [
+            {"op": "add", "path": "/response/tags/-", "value": "c"},
+            {"op": "add", "path": "/response/tags/0", "value": "z"},
+            {"op": "remove", "path": "/response/tags/1"},
+        ],
+    )["response"]["tags"]
     assert tags == ["z", "b", "c"]
     assert apply_patch(DOC, [{"op": "replace", "path": "", "value": {"message": "x"}}]) == {"message": "x"}
     assert apply_patch(DOC, [{"op": "test", "path": "/status", "value": True}]) == DOC
@@ -43,13 +63,16 @@ def test_arrays_the_whole_document_and_tests() -> None:
         apply_patch(DOC, [{"op": "test", "path": "/status", "value": 1}])  # true is not 1 in JSON
 
 
-@pytest.mark.parametrize(("patch", "why"), [
-    ([{"op": "remove", "path": "/response/nope"}], "no member 'nope'"),
-    ([{"op": "replace", "path": "/response/tags/5", "value": 1}], "out of range"),
-    ([{"op": "add", "path": "/response/tags/01", "value": 1}], "not an array index"),
-    ([{"op": "add", "path": "/message/x", "value": 1}], "cannot add 'x' to a str"),
-    ([{"op": "move", "from": "/response", "path": "/response/inner"}], "into itself"),
-])
+@pytest.mark.parametrize(
+    ("patch", "why"),
+    [
+        ([{"op": "remove", "path": "/response/nope"}], "no member 'nope'"),
+        ([{"op": "replace", "path": "/response/tags/5", "value": 1}], "out of range"),
+        ([{"op": "add", "path": "/response/tags/01", "value": 1}], "not an array index"),
+        ([{"op": "add", "path": "/message/x", "value": 1}], "cannot add 'x' to a str"),
+        ([{"op": "move", "from": "/response", "path": "/response/inner"}], "into itself"),
+    ],
+)
 def test_a_patch_that_does_not_apply_changes_nothing(patch: list[dict[str, Any]], why: str) -> None:
     before = repr(DOC)
     with pytest.raises(PatchError, match=why):
@@ -57,17 +80,20 @@ def test_a_patch_that_does_not_apply_changes_nothing(patch: list[dict[str, Any]]
     assert repr(DOC) == before
 
 
-@pytest.mark.parametrize(("rule", "why"), [
-    ({"kind": "mutate_reply"}, "needs a patch"),
-    ({"kind": "mutate_reply", "patch": {"op": "remove"}}, "non-empty JSON array"),
-    ({"kind": "mutate_reply", "patch": [{"op": "rename", "path": "/a"}]}, "op must be one of"),
-    ({"kind": "mutate_reply", "patch": [{"op": "add", "path": "/a"}]}, "needs a value"),
-    ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "a"}]}, "starts with '/'"),
-    ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "/a", "value": 1}]}, "unknown member"),
-    ({"kind": "mutate_reply", "patch": [{"op": "copy", "path": "/a"}]}, "must be a string"),
-    ({"kind": "mutate_reply", "http_status": 99}, "http_status must be an integer from 100 to 599"),
-    ({"kind": "padding_16", "http_status": 200}, "belong to a mutate_reply rule"),
-])
+@pytest.mark.parametrize(
+    ("rule", "why"),
+    [
+        ({"kind": "mutate_reply"}, "needs a patch"),
+        ({"kind": "mutate_reply", "patch": {"op": "remove"}}, "non-empty JSON array"),
+        ({"kind": "mutate_reply", "patch": [{"op": "rename", "path": "/a"}]}, "op must be one of"),
+        ({"kind": "mutate_reply", "patch": [{"op": "add", "path": "/a"}]}, "needs a value"),
+        ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "a"}]}, "starts with '/'"),
+        ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "/a", "value": 1}]}, "unknown member"),
+        ({"kind": "mutate_reply", "patch": [{"op": "copy", "path": "/a"}]}, "must be a string"),
+        ({"kind": "mutate_reply", "http_status": 99}, "http_status must be an integer from 100 to 599"),
+        ({"kind": "padding_16", "http_status": 200}, "belong to a mutate_reply rule"),
+    ],
+)
 def test_bad_rules_are_refused(rule: dict[str, Any], why: str) -> None:
     with pytest.raises(FaultError, match=why):
         rule_from_json(rule)
@@ -87,14 +113,22 @@ def test_mutate_reply_over_http(hesabe_mock: MockHandle) -> None:
     with pytest.raises(MockControlError) as refused:
         hesabe_mock.control.add_fault("mutate_reply", patch=[{"op": "nope", "path": "/"}])
     assert refused.value.status == 400 and "op must be one of" in str(refused.value)
-    hesabe_mock.control.add_fault("mutate_reply", "get_profile", http_status=202,
-                                  patch=[{"op": "replace", "path": "/message", "value": "Profile"},
-                                         {"op": "remove", "path": "/response/username"}])
+    hesabe_mock.control.add_fault(
+        "mutate_reply",
+        "get_profile",
+        http_status=202,
+        patch=[
+            {"op": "replace", "path": "/message", "value": "Profile"},
+            {"op": "remove", "path": "/response/username"},
+        ],
+    )
     result = client.call("get_profile")
     assert result.status == 202 and result.envelope["message"] == "Profile"
     assert "username" not in result.envelope["response"] and result.shape == "response"
     hesabe_mock.control.clear_faults()
-    hesabe_mock.control.add_fault("mutate_reply", "get_profile", patch=[{"op": "remove", "path": "/response/nope"}])
+    hesabe_mock.control.add_fault(
+        "mutate_reply", "get_profile", patch=[{"op": "remove", "path": "/response/nope"}]
+    )
     untouched = client.call("get_profile")
     assert untouched.status == 200 and untouched.envelope["message"] == "Profile details"
     entry = hesabe_mock.control.journal(limit=1)[-1]
