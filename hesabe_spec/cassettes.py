@@ -118,6 +118,8 @@ class Manifest(TypedDict, total=False):
     format: int
     label: Label
     upstream: str
+    #: the payment gateway's host, when it is not ``upstream``
+    gateway_upstream: str
     recorded_at: str
     recorded_by: str
     merchant_code: str

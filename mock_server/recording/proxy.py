@@ -2,10 +2,11 @@
 
 :class:`RecordingProxy` is a plain ASGI app. Each request is forwarded as it came (same method,
 path, query string, body bytes and headers, ciphertext included; only the hop-by-hop headers and
-``Host`` are the proxy's own) and the upstream's answer is handed back as it came (status, body,
-headers, no redirect followed). Requests that are one of the table's operations (the Merchant
-API's and the payment gateway's alike, whatever operations the table holds) are also written as a
-cassette (:mod:`mock_server.recording.capture`), numbered in the order their answers arrived.
+``Host`` are the proxy's own): the payment gateway's operations and pages to ``gateway_upstream``
+(Hesabe serves them on a host of their own), everything else to ``upstream``. The answer is
+handed back as it came (status, body, headers, no redirect followed). Requests that are one of
+the table's operations (the Merchant API's and the payment gateway's alike, whatever operations the
+table holds) are also written as a cassette (:mod:`mock_server.recording.capture`), numbered in the order their answers arrived.
 Anything else (the mock's ``/_mock/`` control plane, the hosted pages) is forwarded unrecorded.
 
 Operations that move money or text a customer are refused with HTTP 403 and a plain
@@ -36,7 +37,7 @@ from hesabe_spec.cassettes import (
     write_manifest,
 )
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.operations import Operation
+from hesabe_spec.operations import GATEWAY_PAGES, Operation
 from mock_server.recording.capture import cassette_of, request_payload, writes_reason
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Recorder:
         merchant_code: str,
         mask: bool = False,
         description: str = "",
+        gateway_upstream: str | None = None,
     ) -> None:
         self.directory = directory
         self.keys = keys
@@ -94,6 +96,8 @@ class Recorder:
             "merchant_code": merchant_code,
             "masked_pii": mask,
         }
+        if gateway_upstream and gateway_upstream.rstrip("/") != upstream.rstrip("/"):
+            manifest["gateway_upstream"] = gateway_upstream
         if description:
             manifest["description"] = description
         write_manifest(directory, manifest)
@@ -115,12 +119,21 @@ class RecordingProxy:
     """ASGI app: forward to ``upstream``, record the operations' exchanges with ``recorder``."""
 
     def __init__(
-        self, upstream: str, recorder: Recorder, *, allow_writes: bool = False, timeout: float = 60.0
+        self,
+        upstream: str,
+        recorder: Recorder,
+        *,
+        gateway_upstream: str | None = None,
+        allow_writes: bool = False,
+        timeout: float = 60.0,
     ) -> None:
-        parts = urlsplit(upstream)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"--upstream must be an http(s) URL, got {upstream!r}")
+        for option, url in (("--upstream", upstream), ("--gateway-upstream", gateway_upstream or upstream)):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{option} must be an http(s) URL, got {url!r}")
         self.upstream = upstream.rstrip("/")
+        #: where the payment gateway's operations and pages go (Hesabe serves them on another host)
+        self.gateway_upstream = (gateway_upstream or upstream).rstrip("/")
         self.recorder = recorder
         self.allow_writes = allow_writes
         self.timeout = timeout
@@ -174,7 +187,10 @@ class RecordingProxy:
         started = time.time()
         clock = time.perf_counter()
         try:
-            upstream = await anyio.to_thread.run_sync(self._forward, method, raw_path, query, headers, body)
+            base = self.gateway_upstream if _on_gateway(op, path) else self.upstream
+            upstream = await anyio.to_thread.run_sync(
+                self._forward, base, method, raw_path, query, headers, body
+            )
         except self._errors as exc:
             message = {
                 "status": False,
@@ -212,13 +228,21 @@ class RecordingProxy:
             log.exception("hesabe-mock record: could not write the cassette of a %s exchange", op.name)
 
     def _forward(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+        self, base: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> requests.Response:
-        url = self.upstream + path + (f"?{query}" if query else "")
+        url = base + path + (f"?{query}" if query else "")
         sent = {k: v for k, v in headers.items() if k.lower() not in _HOP}
         return self._session.request(
             method, url, headers=sent, data=body or None, timeout=self.timeout, allow_redirects=False
         )
+
+
+#: the gateway's browser pages (the operation table's GATEWAY_PAGES)
+_GATEWAY_PAGES = frozenset(page.path for page in GATEWAY_PAGES.values())
+
+
+def _on_gateway(op: Operation | None, path: str) -> bool:
+    return op.host == "gateway" if op is not None else path.rstrip("/") in _GATEWAY_PAGES
 
 
 async def _send(send: Any, status: int, headers: dict[str, str], body: bytes) -> None:

@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the server to forward to: https://merchantapisandbox.hesabe.com, "
         "https://sandbox.hesabe.com, or a mock's URL",
     )
+    p.add_argument(
+        "--gateway-upstream",
+        metavar="URL",
+        default=None,
+        help="where the payment gateway's operations and pages go (default: the gateway paired "
+        "with --upstream, https://sandbox.hesabe.com for the sandbox, else --upstream itself)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="a new directory for the cassettes")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: loopback)")
     p.add_argument("--port", type=int, default=8010, help="port; 0 picks a free one (default 8010)")
@@ -97,11 +104,18 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from hesabe_spec.client.config import ClientConfig
     from mock_server.recording.proxy import Recorder, RecordingProxy
 
+    if urlsplit(args.upstream).scheme not in ("http", "https"):
+        print(
+            f"hesabe-mock record: --upstream must be an http(s) URL, got {args.upstream!r}", file=sys.stderr
+        )
+        return 2
     host = urlsplit(args.upstream).hostname or ""
     hesabe = host == "hesabe.com" or host.endswith(".hesabe.com")
     label: Label = args.label or ("real" if hesabe else "synthetic")
     try:
         identity = ClientConfig.from_env(env)
+        # the pairing of Merchant API and gateway hosts is the client's (one fact, one place)
+        gateway = args.gateway_upstream or ClientConfig(base_url=args.upstream.rstrip("/")).gateway
         recorder = Recorder(
             Path(args.out),
             identity.keys,
@@ -111,8 +125,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             merchant_code=identity.merchant_code,
             mask=args.mask_pii,
             description=args.description,
+            gateway_upstream=gateway,
         )
-        proxy = RecordingProxy(args.upstream, recorder, allow_writes=args.allow_writes)
+        proxy = RecordingProxy(
+            args.upstream, recorder, gateway_upstream=gateway, allow_writes=args.allow_writes
+        )
     except (ConfigurationError, ValueError, OSError) as exc:
         print(f"hesabe-mock record: {exc}", file=sys.stderr)
         return 2
@@ -127,6 +144,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 2
     bound_host, port = sock.getsockname()[:2]
     print(f"Recording proxy on http://{bound_host}:{port} -> {args.upstream}", flush=True)
+    if gateway.rstrip("/") != args.upstream.rstrip("/"):
+        print(f"  payment gateway -> {gateway}", flush=True)
     print(
         f"  cassettes: {args.out} ({label}); writes {'allowed' if args.allow_writes else 'refused'}; "
         f"PII {'masked' if args.mask_pii else 'kept'}",

@@ -274,3 +274,31 @@ def test_the_record_command_refuses_a_used_directory(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "--upstream must be an http(s) URL" in done.stderr
+
+
+def test_the_gateway_goes_to_its_own_upstream(tmp_path: Path, upstream: MockHandle) -> None:
+    """Hesabe serves the payment gateway on a host of its own: its operations and pages go there."""
+    echo = Echo()
+    with serve_app(echo) as gateway:
+        recorder = Recorder(
+            tmp_path / "r",
+            SANDBOX.keys,
+            upstream=upstream.url,
+            label="synthetic",
+            recorded_by="tests",
+            merchant_code=SANDBOX.merchant_code,
+            gateway_upstream=gateway,
+        )
+        with serve_app(RecordingProxy(upstream.url, recorder, gateway_upstream=gateway)) as proxy:
+            client = HesabeClient(base_url=proxy)
+            client.get_profile()
+            with pytest.raises(HesabeError):
+                client.checkout(
+                    "5.000", response_url="https://shop.example/r", failure_url="https://shop.example/f"
+                )
+            requests.get(f"{proxy}/payment?data=abc", timeout=10)
+    assert [(s["method"], s["path"]) for s in echo.seen] == [("POST", b"/checkout"), ("GET", b"/payment")]
+    assert _journal(upstream.url) == ["login", "get_profile"]
+    recording = read_recording(tmp_path / "r")
+    assert recording.manifest["gateway_upstream"] == gateway
+    assert [c["operation"] for _, c in recording.cassettes] == ["login", "get_profile", "create_checkout"]
