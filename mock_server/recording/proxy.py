@@ -7,7 +7,8 @@ path, query string, body bytes and headers, ciphertext included; only the hop-by
 handed back as it came (status, body, headers, no redirect followed). Requests that are one of
 the table's operations (the Merchant API's and the payment gateway's alike, whatever operations the
 table holds) are also written as a cassette (:mod:`mock_server.recording.capture`), numbered in
-the order their answers arrived. Anything else (the mock's ``/_mock/`` control plane, the hosted pages) is forwarded unrecorded.
+the order their answers arrived. Anything else (the mock's ``/_mock/`` control plane, the hosted
+pages) is forwarded unrecorded.
 
 Operations that move money or text a customer are refused with HTTP 403 and a plain
 ``{"status": false, "message": ...}`` naming ``--allow-writes``, unless it was given: a recording
