@@ -302,3 +302,32 @@ def test_the_gateway_goes_to_its_own_upstream(tmp_path: Path, upstream: MockHand
     recording = read_recording(tmp_path / "r")
     assert recording.manifest["gateway_upstream"] == gateway
     assert [c["operation"] for _, c in recording.cassettes] == ["login", "get_profile", "create_checkout"]
+
+
+def test_an_unreachable_upstream_is_a_plain_502_and_no_cassette(tmp_path: Path) -> None:
+    dead = "http://127.0.0.1:9"
+    with serve_app(RecordingProxy(dead, _recorder(tmp_path / "r", dead))) as proxy:
+        resp = requests.post(f"{proxy}/api/v1/login", json={"username": "Test", "password": "x"}, timeout=30)
+    assert resp.status_code == 502
+    assert resp.json() == {
+        "status": False,
+        "message": "hesabe-mock record: upstream unreachable: ConnectionError",
+    }
+    assert read_recording(tmp_path / "r").cassettes == ()
+
+
+def test_undecryptable_traffic_is_forwarded_and_recorded_as_it_is(
+    tmp_path: Path, upstream: MockHandle
+) -> None:
+    with serve_app(RecordingProxy(upstream.url, _recorder(tmp_path / "r", upstream.url))) as proxy:
+        token = HesabeClient(base_url=proxy).login()["token"]["access_token"]
+        resp = requests.get(
+            f"{proxy}/api/v1/profile?data=zz",
+            timeout=10,
+            headers={"accessCode": SANDBOX.access_code, "Authorization": f"Bearer {token}"},
+        )
+    assert resp.status_code == 400  # the upstream's own refusal, passed on
+    _, cassette = read_recording(tmp_path / "r").cassettes[-1]
+    assert cassette["request"]["payload"] is None and cassette["request"]["wire"] is not None
+    assert cassette["request"]["wire"]["diagnosis"][0]["code"] == "not_hex"
+    assert cassette["response"]["body"]["code"] == 506
