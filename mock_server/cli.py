@@ -5,7 +5,9 @@
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
-                [--open-control-plane] [--allowed-hosts NAME,...]
+                [--open-control-plane] [--allowed-hosts NAME,...] [--replay RECORDING_DIR]
+    hesabe-mock record --upstream URL --out DIR [--allow-writes] [--mask-pii]   (the recording proxy:
+                mock_server/recording/record_cli.py)
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
 gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths never collide.
@@ -149,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="refuse, with a field error, what the real server accepts but the mock reports as an "
                         "integration finding (unknown field, empty value, 2-decimal amount ...)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="answer requests that match a recording's cassettes with their recorded replies; "
+                   "everything else goes to the mock (`hesabe-mock record` makes recordings)")
     p.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug", "trace"),
                    help="uvicorn's log level; info and debug also log every request (default: warning)")
@@ -170,15 +175,34 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["record"]:
+        from mock_server.recording.record_cli import main as record
+
+        return record(given[1:], env)
     parser = build_parser()
     apply_environment(parser, env)
     args = parser.parse_args(argv)
+    from hesabe_spec.cassettes import Recording, RecordingError, read_recording
+
+    recording: Recording | None = None
+    if args.replay:
+        try:
+            recording = read_recording(args.replay)
+        except RecordingError as exc:
+            print(f"hesabe-mock: --replay: {exc}", file=sys.stderr)
+            return 2
+
     from mock_server.app import create_app
     from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
     from mock_server.merchants import env_merchant, load_merchants, registry_of
     from mock_server.settings import MockSettings
     from mock_server.state.opening import StoreOpenError, describe, is_postgres_url, open_store
 
+    if args.workers > 1 and args.replay:
+        print("hesabe-mock: --replay plays its cassettes in order in one process; it cannot be shared by "
+              "--workers", file=sys.stderr)
+        return 2
     if args.workers > 1 and not args.db:
         print(f"hesabe-mock: --workers {args.workers} needs a store the workers can share: --db FILE "
               "(SQLite) or --db postgresql://... (the memory store lives in one process)", file=sys.stderr)
@@ -243,8 +267,19 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
+    def served(app: Any) -> Any:
+        """The app, behind the recording's playback when ``--replay`` gave one."""
+        if recording is None:
+            return app
+        from mock_server.recording.playback import Playback
+
+        return Playback(app, app.state.mock, recording)
+
+    if recording is not None:
+        print(f"  replaying {len(recording.cassettes)} cassette(s) from {args.replay}; the rest goes to "
+              "the mock", flush=True)
     if args.workers == 1:
-        return _serve(app, sock, args.log_level)
+        return _serve(app, served(app), sock, args.log_level)
     # each worker opens its own connection: none is carried across fork()
     app.state.mock.close()
     store.close()
@@ -255,22 +290,24 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         if pid == 0:  # pragma: no cover - the worker (tests run it as a real process)
             code = 1
             try:
-                code = _serve(create_app(settings, open_store(args.db), merchants), sock, args.log_level)
+                worker_app = create_app(settings, open_store(args.db), merchants)
+                code = _serve(worker_app, served(worker_app), sock, args.log_level)
             finally:
                 os._exit(code)
         pids.append(pid)
     return _supervise(pids)
 
 
-def _serve(app: Any, sock: socket.socket, log_level: str) -> int:
-    """Serve ``app`` on ``sock`` with uvicorn until a signal stops it; then close its store."""
+def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
+    """Serve ``served`` (``app``, or a wrapper of it) on ``sock`` with uvicorn until a signal stops
+    it; then close the app's store."""
     import uvicorn
 
     from mock_server.heap import prepare_for_serving
     from mock_server.runtime import runtime_of
     from mock_server.serving import uvicorn_config
 
-    config = uvicorn_config(app, log_level=log_level, access_log=log_level in ("info", "debug"))
+    config = uvicorn_config(served, log_level=log_level, access_log=log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:
