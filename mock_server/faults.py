@@ -14,21 +14,27 @@ Kinds, by when they act:
   the token had expired);
 * after the handler ran, so the change has happened: ``malformed_ciphertext`` (the reply's hex
   is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the reply padded to
-  16-byte blocks instead of 32), both on encrypted operations;
+  16-byte blocks instead of 32), both on encrypted operations; ``mutate_reply`` (a JSON Patch,
+  RFC 6902, applied to the decrypted reply of any operation, and ``http_status`` to change its
+  HTTP status: an API that changed a type, a message or a status, or dropped a key; a patch that
+  does not apply to a reply leaves it as it was and the journal's ``fault`` says why);
 * "it happened, but you never heard": ``delay_reply`` (the operation runs and commits, the
   reply waits ``latency_ms``; a client that gives up first is journalled as disconnected) and
   ``drop_after_processing`` (the operation runs and commits, then the connection is closed with
   no reply).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
-sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
+sequence fire on the same requests every run; with several processes (:class:`SharedFaults`)
+too, whichever process serves each request. ``times`` stops a rule after it fired N times.
 A loopback client may also force one fault for one request: ``X-Mock-Fault: rate_limit`` (with
-optional ``; latency_ms=200`` / ``; retry_after=3`` parameters).
+optional ``; latency_ms=200`` / ``; retry_after=3`` parameters; ``mutate_reply`` takes
+``; http_status=418`` and, last, ``; patch=<the JSON patch>``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 from dataclasses import asdict, dataclass, field
@@ -37,20 +43,25 @@ from typing import Any
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.exchange import Exchange, PipelineHook
+from mock_server.json_patch import PatchError, apply_patch, check_patch
 from mock_server.protocol import INTERNAL_ERROR
+from mock_server.state.shared import SharedState
 
-__all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "parse_header", "rule_from_json"]
+__all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "SharedFaults", "choose",
+           "parse_header", "rule_from_json"]
 
 FAULT_HEADER = "x-mock-fault"
 #: kinds answered before the handler runs
 _ANSWERING = ("error_500", "rate_limit", "drop_connection", "expired_token")
 #: kinds that alter the encrypted reply after the handler ran
 _ALTERING = ("malformed_ciphertext", "padding_16")
+#: kinds that rewrite the decrypted reply after the handler ran (any operation)
+_REWRITING = ("mutate_reply",)
 #: kinds that let the handler run and commit, then keep the reply from the client
 _UNHEARD = ("delay_reply", "drop_after_processing")
 #: kinds whose ``latency_ms`` is what they do, not a wait before the request proceeds
 _TIMED = ("latency", "delay_reply")
-KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_UNHEARD)
+KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_REWRITING, *_UNHEARD)
 _UNAUTHENTICATED = {"message": "Unauthenticated."}
 _MAX_LATENCY_MS = 60_000
 
@@ -70,9 +81,14 @@ class FaultRule:
     times: int | None = None
     latency_ms: int = 0
     retry_after: int = 1
+    #: ``mutate_reply``: the JSON patch and the HTTP status to answer with instead (None: keep it)
+    patch: list[dict[str, Any]] | None = None
+    http_status: int | None = None
     id: int = 0
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    #: how many times it drew: the n-th draw is the n-th number of ``random.Random(seed)``
+    _draws: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -90,12 +106,28 @@ class FaultRule:
 
     def roll(self) -> bool:
         """Draw once (always, so a seed gives the same sequence whatever fired before)."""
+        self._draws += 1
         return self._rng.random() < self.probability
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_rng")
+        data.pop("_draws")
+        if self.kind not in _REWRITING:
+            data.pop("patch")
+            data.pop("http_status")
         return data
+
+    def rewrite(self, ex: Exchange) -> None:
+        """Apply ``patch`` and ``http_status`` to the reply (``mutate_reply``)."""
+        if self.patch is not None and ex.body is not None:
+            try:
+                ex.body = apply_patch(ex.body, self.patch)
+            except PatchError as exc:
+                ex.fault = f"mutate_reply (not applied: {exc})"
+                return
+        if self.http_status is not None:
+            ex.status = self.http_status
 
 
 def _int(data: dict[str, Any], key: str, default: int | None, low: int, high: int) -> int | None:
@@ -111,7 +143,8 @@ def rule_from_json(data: Any) -> FaultRule:
     """Build a rule from control-plane JSON, refusing unknown fields and bad values."""
     if not isinstance(data, dict):
         raise FaultError("a fault rule must be a JSON object")
-    allowed = {"kind", "operation", "probability", "seed", "times", "latency_ms", "retry_after"}
+    allowed = {"kind", "operation", "probability", "seed", "times", "latency_ms", "retry_after", "patch",
+               "http_status"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise FaultError(f"unknown field(s) in fault rule: {', '.join(unknown)}")
@@ -128,17 +161,38 @@ def rule_from_json(data: Any) -> FaultRule:
     latency = _int(data, "latency_ms", 0, 0, _MAX_LATENCY_MS) or 0
     if kind in _TIMED and latency == 0:
         raise FaultError(f"a {kind} rule needs latency_ms > 0")
+    patch, http_status = data.get("patch"), _int(data, "http_status", None, 100, 599)
+    if kind not in _REWRITING and (patch is not None or http_status is not None):
+        raise FaultError("patch and http_status belong to a mutate_reply rule")
+    if kind in _REWRITING:
+        if patch is None and http_status is None:
+            raise FaultError("a mutate_reply rule needs a patch (RFC 6902 JSON Patch) or an http_status")
+        if patch is not None:
+            try:
+                patch = check_patch(patch)
+            except PatchError as exc:
+                raise FaultError(str(exc)) from None
     return FaultRule(
         kind=kind, operation=operation, probability=float(probability),
         seed=_int(data, "seed", None, -(2**63), 2**63 - 1), times=_int(data, "times", None, 1, 10**9),
         latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400) or 0,
+        patch=patch, http_status=http_status,
     )
 
 
 def parse_header(value: str) -> FaultRule:
     """``X-Mock-Fault: kind[; key=value]...`` as a one-shot rule."""
-    kind, *params = [p.strip() for p in value.split(";")]
+    head, sep, patch_text = value.partition("patch=")
+    kind, *params = [p.strip() for p in head.split(";")]
     data: dict[str, Any] = {"kind": kind}
+    if sep:
+        if not params or params[-1] != "":
+            raise FaultError("X-Mock-Fault: patch=... must be a parameter, after a ';'")
+        params.pop()
+        try:
+            data["patch"] = json.loads(patch_text)
+        except ValueError:
+            raise FaultError("X-Mock-Fault: patch= must be a JSON array (RFC 6902 JSON Patch)") from None
     for param in params:
         key, sep, raw = param.partition("=")
         if not sep or not raw.strip().isdigit():
@@ -165,6 +219,25 @@ def _corrupt(data: bytes) -> bytes:
         middle = len(digits) // 2
         digits[middle] = "0" if digits[middle] != "0" else "f"
     return (text[:hex_start] + "".join(digits) + text[hex_end:]).encode("ascii")
+
+
+def choose(rules: list[FaultRule], operation: str, encrypted: bool,
+           bearer: bool) -> tuple[FaultRule | None, int]:
+    """Roll every matching rule in order: the first that fires (any kind but ``latency``) and the
+    latency to add before the request proceeds; counts what fired."""
+    chosen: FaultRule | None = None
+    latency = 0
+    for rule in rules:
+        if not rule.matches(operation, encrypted, bearer) or not rule.roll():
+            continue
+        if rule.kind == "latency":
+            rule.fired += 1
+            latency += rule.latency_ms
+        elif chosen is None:
+            rule.fired += 1
+            latency += 0 if rule.kind in _TIMED else rule.latency_ms
+            chosen = rule
+    return chosen, latency
 
 
 class Faults(PipelineHook):
@@ -204,7 +277,7 @@ class Faults(PipelineHook):
         """The first rule that fires (any kind but ``latency``) and the latency to add before
         the request proceeds."""
         header = ex.headers.get(FAULT_HEADER)
-        if not header and not self._rules:
+        if not header and not self.any_rules():
             return None, 0  # the usual case: no fault anywhere
         op = OPERATIONS[ex.operation]
         bearer = op.auth == "bearer"
@@ -216,20 +289,19 @@ class Faults(PipelineHook):
                     return None, rule.latency_ms
                 return rule, 0 if rule.kind in _TIMED else rule.latency_ms
             return None, 0
-        chosen: FaultRule | None = None
-        latency = 0
+        return self._choose(ex.operation, op.encrypted, bearer)
+
+    def any_rules(self) -> bool:
+        """Whether any rule is set (read without the lock: a list is swapped whole)."""
+        return bool(self._rules)
+
+    def _choose(self, operation: str, encrypted: bool, bearer: bool) -> tuple[FaultRule | None, int]:
         with self._lock:
-            for rule in self._rules:
-                if not rule.matches(ex.operation, op.encrypted, bearer) or not rule.roll():
-                    continue
-                if rule.kind == "latency":
-                    rule.fired += 1
-                    latency += rule.latency_ms
-                elif chosen is None:
-                    rule.fired += 1
-                    latency += 0 if rule.kind in _TIMED else rule.latency_ms
-                    chosen = rule
-        return chosen, latency
+            return choose(self._rules, operation, encrypted, bearer)
+
+    def after(self, ex: Exchange) -> None:
+        if ex.rewrite is not None:
+            ex.rewrite(ex)
 
     async def before(self, ex: Exchange) -> None:
         try:
@@ -254,9 +326,105 @@ class Faults(PipelineHook):
             ex.status, ex.body = 401, dict(_UNAUTHENTICATED)
         elif rule.kind == "padding_16":
             ex.block_size = 16
+        elif rule.kind == "mutate_reply":
+            ex.rewrite = rule.rewrite
         elif rule.kind == "malformed_ciphertext":
             ex.mangle = _corrupt
         elif rule.kind == "delay_reply":
             ex.delay_reply_ms = rule.latency_ms
         elif rule.kind == "drop_after_processing":
             ex.drop_after_processing = True
+
+
+class SharedFaults(Faults):
+    """The rule set every process of one mock shares through its store (``--workers``, hosts).
+
+    The rules, what each fired and how often each drew live in the ``faults`` control document; a
+    request that meets a rule rolls it inside one read-modify-write of that document, so ``times``
+    holds across processes and a seeded rule's draws are one sequence: the n-th request the rule
+    sees, whichever process serves it, gets the n-th number of ``random.Random(seed)``, exactly as
+    in one process. Which requests those are follows the order in which the requests reach the
+    store (deterministic for a client that sends one request at a time). A request with no rule
+    set costs nothing more: the runtime's per-request sync says whether any exist.
+    """
+
+    def __init__(self, shared: SharedState, *, header_allowed: Any = None) -> None:
+        super().__init__(header_allowed=header_allowed)
+        self._shared = shared
+        self._present = False
+        #: rule id -> (seed, its generator, draws taken from it): the next draw without replaying
+        self._generators: dict[int, tuple[int | None, random.Random, int]] = {}
+
+    def load(self, text: str | None) -> None:
+        """Note whether the shared document (changed by some process) holds any rule."""
+        self._present = bool(text) and bool(json.loads(text or "{}").get("rules"))
+
+    def any_rules(self) -> bool:
+        return self._present
+
+    def _rules_of(self, text: str | None) -> tuple[int, list[FaultRule]]:
+        doc = json.loads(text) if text else {}
+        rules = []
+        for data in doc.get("rules", []):
+            fields = {k: v for k, v in data.items() if k != "draws"}
+            rule = FaultRule(**fields)
+            self._position(rule, int(data.get("draws", 0)))
+            rules.append(rule)
+        return int(doc.get("next_id", 1)), rules
+
+    def _position(self, rule: FaultRule, draws: int) -> None:
+        seed, generator, taken = self._generators.get(rule.id, (rule.seed, rule._rng, 0))
+        if seed != rule.seed or taken > draws:
+            generator, taken = random.Random(rule.seed), 0
+        for _ in range(draws - taken):
+            generator.random()
+        rule._rng, rule._draws = generator, draws
+
+    def _dump(self, next_id: int, rules: list[FaultRule]) -> str:
+        for rule in rules:
+            self._generators[rule.id] = (rule.seed, rule._rng, rule._draws)
+        self._present = bool(rules)
+        return json.dumps({"next_id": next_id,
+                           "rules": [{**r.to_json(), "draws": r._draws} for r in rules]})
+
+    def _edit(self, edit: Any) -> Any:
+        """Run ``edit(next_id, rules) -> (next_id, rules, result)`` on the shared rules, atomically."""
+        out: list[Any] = []
+
+        def change(text: str | None) -> str:
+            next_id, rules = self._rules_of(text)
+            next_id, rules, result = edit(next_id, rules)
+            out.append(result)
+            return self._dump(next_id, rules)
+
+        self._shared.change_control("faults", change)
+        return out[0]
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], FaultRule]:
+            rule.id = next_id
+            return next_id + 1, [*rules, rule], rule
+
+        added: FaultRule = self._edit(edit)
+        return added
+
+    def rules(self) -> list[FaultRule]:
+        return self._rules_of(self._shared.control_documents().get("faults", (0, ""))[1])[1]
+
+    def remove(self, rule_id: int) -> bool:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], bool]:
+            kept = [r for r in rules if r.id != rule_id]
+            return next_id, kept, len(kept) != len(rules)
+
+        removed: bool = self._edit(edit)
+        return removed
+
+    def clear(self) -> None:
+        self._edit(lambda next_id, _rules: (next_id, [], None))
+
+    def _choose(self, operation: str, encrypted: bool, bearer: bool) -> tuple[FaultRule | None, int]:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], Any]:
+            return next_id, rules, choose(rules, operation, encrypted, bearer)
+
+        chosen: tuple[FaultRule | None, int] = self._edit(edit)
+        return chosen
