@@ -118,7 +118,7 @@ class MockRuntime:
         self.refunds.lookups.append(self.checkouts.find_paid)
         #: saved cards: a paid save-card checkout saves its card; charges are checkouts
         #: the control plane's decisions for off-session charges (saved cards, recurrences)
-        self.charge_decisions = ChargeDecisions()
+        self.charge_decisions = ChargeDecisions(shared=self.shared)
         self.saved_cards = SavedCardService(store, self.clock, self.checkouts, self.charge_decisions)
         self.checkouts.card_saver = self.saved_cards.save_verified
         self.subscriptions = SubscriptionService(self.checkouts, self.charge_decisions)

@@ -4,17 +4,23 @@ An off-session charge has no customer at a page to approve or decline it: a save
 (:mod:`mock_server.state.saved_cards`) and a subscription's recurrence
 (:mod:`mock_server.state.subscriptions`). By default each is approved; ``POST /_mock/charges``
 queues a decision (decline with a result code, or approve) that the merchant's next such charge
-takes, one decision per charge, in order.
+takes, one decision per charge, in order. A mock served by several processes keeps the queues in
+the shared control document ``charges`` (:mod:`mock_server.state.shared`), changed in one
+transaction each, so a decision queued through one process is taken exactly once by whichever
+process answers the charge.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from hesabe_spec.enums import ResultCode
 from mock_server.state.checkouts import CheckoutRefused
+from mock_server.state.shared import SharedState
 
 __all__ = ["APPROVE", "ChargeDecision", "ChargeDecisions"]
 
@@ -36,6 +42,33 @@ class ChargeDecisions:
 
     _queues: dict[int, deque[ChargeDecision]] = field(default_factory=lambda: defaultdict(deque), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: where the queues live when several processes serve the mock (None: in this process)
+    shared: SharedState | None = None
+
+    def _edit(self, merchant_id: int, edit: Any) -> Any:
+        """``edit(queue) -> result`` on the merchant's shared queue (a list of [outcome, code]),
+        in one transaction."""
+        assert self.shared is not None
+        out: list[Any] = []
+
+        def change(text: str | None) -> str:
+            doc = json.loads(text) if text else {}
+            queue = doc.get(str(merchant_id)) or []
+            out.append(edit(queue))
+            if queue:
+                doc[str(merchant_id)] = queue
+            else:
+                doc.pop(str(merchant_id), None)
+            return json.dumps(doc)
+
+        self.shared.change_control("charges", change)
+        return out[0]
+
+    def _shared_queue(self, merchant_id: int) -> list[list[Any]]:
+        assert self.shared is not None
+        text = self.shared.control_documents().get("charges", (0, None))[1]
+        queue: list[list[Any]] = (json.loads(text) if text else {}).get(str(merchant_id)) or []
+        return queue
 
     def queue(self, merchant_id: int, decision: ChargeDecision) -> int:
         """Queue a decision (checked first); how many are queued now. :class:`CheckoutRefused`
@@ -49,22 +82,41 @@ class ChargeDecisions:
             if code.successful != (decision.outcome == "success") or code == ResultCode.AUTHORIZED:
                 raise CheckoutRefused("result_code", f"result_code {code.value} does not fit outcome "
                                                      f"{decision.outcome}")
+        if self.shared is not None:
+            def append(queue: list[list[Any]]) -> int:
+                queue.append([decision.outcome, decision.result_code])
+                return len(queue)
+
+            count: int = self._edit(merchant_id, append)
+            return count
         with self._lock:
             self._queues[merchant_id].append(decision)
             return len(self._queues[merchant_id])
 
     def take(self, merchant_id: int) -> ChargeDecision:
         """The decision for the merchant's next charge (approve when none is queued)."""
+        if self.shared is not None:
+            if not self._shared_queue(merchant_id):  # the usual case: read, never write
+                return APPROVE
+            taken = self._edit(merchant_id, lambda queue: queue.pop(0) if queue else None)
+            return ChargeDecision(*taken) if taken else APPROVE
         with self._lock:
             queued = self._queues.get(merchant_id)
             return queued.popleft() if queued else APPROVE
 
     def pending(self, merchant_id: int) -> list[ChargeDecision]:
+        if self.shared is not None:
+            return [ChargeDecision(*d) for d in self._shared_queue(merchant_id)]
         with self._lock:
             return list(self._queues.get(merchant_id, ()))
 
     def forget(self, merchant_id: int | None) -> None:
         """Drop queued decisions (a reset)."""
+        if self.shared is not None:
+            if merchant_id is None:
+                self.shared.change_control("charges", lambda _text: None)
+            else:
+                self._edit(merchant_id, lambda queue: queue.clear())
         with self._lock:
             if merchant_id is None:
                 self._queues.clear()

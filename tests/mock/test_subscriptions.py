@@ -6,6 +6,7 @@ of the one ledger (report, enquiry, refund)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from hesabe_spec.errors import APIError, TransactionError
 from mock_server.app import create_app
 from mock_server.control import MockControl
 from mock_server.control.client import MockControlError
+from mock_server.state.decisions import APPROVE, ChargeDecision, ChargeDecisions
+from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import Store
 
 DAY = 86400
@@ -104,3 +107,24 @@ def test_saved_card_charges_take_queued_decisions_in_order(world: tuple[HesabeCl
         control.decide_next_charge("failure", result_code="CAPTURED")  # a success code for a decline
     assert bad.value.status == 400
     assert len(_report(client)) == 2
+
+
+def test_decisions_are_shared_by_the_processes_of_one_mock(tmp_path: Path) -> None:
+    """Two processes of one mock (two connections to one SQLite file): a decision queued through
+    one is taken exactly once, by whichever answers the next charge, in order."""
+    first, second = SqliteStore(str(tmp_path / "mock.sqlite")), SqliteStore(str(tmp_path / "mock.sqlite"))
+    try:
+        here, there = ChargeDecisions(shared=first), ChargeDecisions(shared=second)
+        assert here.queue(7, ChargeDecision("failure", "DECLINED")) == 1
+        assert there.queue(7, ChargeDecision("success")) == 2
+        assert here.pending(7) == there.pending(7) == [ChargeDecision("failure", "DECLINED"),
+                                                        ChargeDecision("success")]
+        assert there.take(7) == ChargeDecision("failure", "DECLINED")
+        assert here.take(7) == ChargeDecision("success")
+        assert here.take(7) == there.take(7) == APPROVE and there.pending(8) == []
+        here.queue(8, ChargeDecision("failure"))
+        there.forget(8)
+        assert here.pending(8) == []
+    finally:
+        first.close()
+        second.close()
