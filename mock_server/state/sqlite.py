@@ -62,12 +62,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
+from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -85,6 +86,7 @@ from mock_server.state.models import (
     search_terms_delta,
 )
 from mock_server.state.money import to_fils
+from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["SqliteStore"]
@@ -239,16 +241,14 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
+#: (version 4: what several workers share, mock_server/state/shared.py)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
                     "refund_totals", "checkouts")
 
-
-def _dump(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ class _Table:
         names = ", ".join(self.columns)
         marks = ", ".join("?" * (len(self.columns) + 2))
         cur = conn.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
-                           (record.id if keep_id else None, *self.values(record), _doc(record)))
+                           (record.id if keep_id else None, *self.values(record), document(record)))
         assert cur.lastrowid is not None  # set by every successful INSERT
         return cur.lastrowid
 
@@ -273,17 +273,12 @@ class _Table:
         """Replace the merchant's record with the same id; False if there is none."""
         sets = ", ".join(f"{c} = ?" for c in (*self.columns, "doc"))
         cur = conn.execute(f"UPDATE {self.name} SET {sets} WHERE id = ? AND merchant_id = ?",
-                           (*self.values(record), _doc(record), record.id, record.merchant_id))
+                           (*self.values(record), document(record), record.id, record.merchant_id))
         return cur.rowcount == 1
 
     def load(self, record_id: int, doc: str) -> Any:
         return self.from_record({**json.loads(doc), "id": record_id})
 
-
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
-    rec = record.to_record()
-    del rec["id"]  # the row id is the one truth
-    return _dump(rec)
 
 
 def _open_terms(item: OpenInvoice) -> str:
@@ -331,7 +326,7 @@ def _conflicts() -> Iterator[None]:
         raise
 
 
-class SqliteStore(Store):
+class SqliteStore(SqlSharedState, Store):
     """All merchants' records in one SQLite file; re-opening the file sees everything."""
 
     def __init__(self, path: str) -> None:
@@ -382,6 +377,12 @@ class SqliteStore(Store):
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    def _shared_tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._tx()
+
+    def _shared_read(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._read()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -728,7 +729,7 @@ class SqliteStore(Store):
         sets = ", ".join(f"{c} = ?" for c in (*_REFUNDS.columns, "doc"))
         with self._tx() as conn:
             cur = conn.execute(f"UPDATE refunds SET {sets} WHERE id = ? AND merchant_id = ? AND status = ?",
-                               (*_REFUNDS.values(refund), _doc(refund), refund.id, refund.merchant_id,
+                               (*_REFUNDS.values(refund), document(refund), refund.id, refund.merchant_id,
                                 _PENDING))
             return cur.rowcount == 1
 
@@ -781,14 +782,7 @@ class SqliteStore(Store):
         """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
         digest = hashlib.sha256()
         with self._read() as conn:
-            for table, sql in (
-                ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
-                ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
-                ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
-                ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
-                ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
-                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
-            ):
+            for table, sql in FINGERPRINT_QUERIES:
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):
                     digest.update(("\x1f" + json.dumps(row, ensure_ascii=False)).encode())
