@@ -18,6 +18,7 @@ from mock_server.exchange import PipelineHook
 from mock_server.faults import Faults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
 from mock_server.findings import FindingsLog
+from mock_server.group_commit import GroupCommit
 from mock_server.journal import Journal
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.settings import MockSettings
@@ -81,6 +82,8 @@ class MockRuntime:
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
         self.on_payment_failed: list[PaidHook] = [self.webhooks.on_failed]
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
+        #: commits the writes of requests served together at once, before any of them is answered
+        self.commits = GroupCommit(store)
         self.journal = Journal(settings.journal_capacity, settings.envelope)
         self.faults = Faults(header_allowed=lambda ex: control_allowed(settings, ex.client_host))
         #: integration findings since the last reset (``/_mock/findings``, the pytest fixtures)

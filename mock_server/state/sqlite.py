@@ -63,7 +63,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from operator import attrgetter
 from typing import Any
 
@@ -247,10 +247,6 @@ _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "
                     "refund_totals", "checkouts")
 
 
-def _dump(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 @dataclass(frozen=True)
 class _Table:
     """A record table: the id, the columns the queries use (derived from the record), the document."""
@@ -281,9 +277,19 @@ class _Table:
 
 
 def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
-    rec = record.to_record()
-    del rec["id"]  # the row id is the one truth
-    return _dump(rec)
+    """The record's document: ``to_record()`` without the id (the row id is the one truth), as
+    JSON. Written without ``to_record``'s deep copy: json.dumps only reads the values, and meets
+    a nested record (the customer) through ``default``, so the text is the same."""
+    rec = _fields(record)
+    del rec["id"]
+    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fields)
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A record's fields by name, one level deep; anything else is not JSON (TypeError)."""
+    if not is_dataclass(record) or isinstance(record, type):
+        raise TypeError(f"{type(record).__name__} is not JSON serializable")
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _open_terms(item: OpenInvoice) -> str:
@@ -331,12 +337,20 @@ def _conflicts() -> Iterator[None]:
         raise
 
 
+class _Deferring(threading.local):
+    active = False
+
+
 class SqliteStore(Store):
     """All merchants' records in one SQLite file; re-opening the file sees everything."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.RLock()
+        #: a write transaction is open (BEGIN IMMEDIATE done, COMMIT not yet)
+        self._group_open = False
+        #: per thread: inside deferred_commit(), so a write leaves its transaction open
+        self._deferring = _Deferring()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             self._setup()
@@ -351,6 +365,8 @@ class SqliteStore(Store):
         if str(mode).lower() != "wal":
             raise RuntimeError(f"{self.path}: SQLite refused WAL journal mode (got {mode!r})")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # a savepoint's undo record (group commit) stays in memory: it never has to outlive a crash
+        conn.execute("PRAGMA temp_store = MEMORY")
         with self._tx():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -373,20 +389,70 @@ class SqliteStore(Store):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction under the lock: all of it is committed or none of it."""
+        """One write under the lock: all of it is kept or none of it.
+
+        Normally its own ``BEGIN IMMEDIATE`` .. ``COMMIT``. Inside :meth:`deferred_commit` it is a
+        savepoint in the open group transaction instead, committed by :meth:`commit_deferred`; a
+        failed write rolls back to its savepoint, and the group's other writes stay.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            joining = self._group_open  # other writes wait in this transaction: keep them apart
+            if joining:
+                self._conn.execute("SAVEPOINT write")
+            else:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._group_open = True
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if joining:
+                    self._conn.execute("ROLLBACK TO write")
+                    self._conn.execute("RELEASE write")
+                else:
+                    self._group_open = False
+                    self._conn.execute("ROLLBACK")
+                if joining and not self._deferring.active:
+                    self._commit()  # what other threads deferred; nothing of this write
                 raise
+            if joining:
+                self._conn.execute("RELEASE write")
+            if not self._deferring.active:
+                self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction (under the lock); on failure roll all of it back."""
+        if not self._group_open:
+            return
+        self._group_open = False
+        try:
             self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def deferred_commit(self) -> Iterator[None]:
+        self._deferring.active = True
+        try:
+            yield
+        finally:
+            self._deferring.active = False
+
+    def has_deferred(self) -> bool:
+        return self._group_open
+
+    def commit_deferred(self) -> None:
+        with self._lock:
+            self._commit()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """Several reads that must see one snapshot."""
+        """Several reads that must see one snapshot (the open group transaction's, if any)."""
         with self._lock:
+            if self._group_open:
+                yield self._conn
+                return
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
@@ -404,6 +470,7 @@ class SqliteStore(Store):
 
     def close(self) -> None:
         with self._lock:
+            self._commit()
             self._conn.close()
 
     # -- invoices ----------------------------------------------------------------------------

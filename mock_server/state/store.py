@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import repeat
 
@@ -80,6 +81,21 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (files, connections)."""
+
+    # -- group commit (optional: a store whose writes are durable at once ignores it) -----------
+    @contextmanager
+    def deferred_commit(self) -> Iterator[None]:
+        """Writes made by this thread inside the block may stay uncommitted, joined with other
+        writes into one transaction, until :meth:`commit_deferred`. Whoever defers must call it
+        before telling anyone about those writes (the pipeline does, before every reply)."""
+        yield
+
+    def has_deferred(self) -> bool:
+        """True while deferred writes wait for :meth:`commit_deferred`."""
+        return False
+
+    def commit_deferred(self) -> None:  # noqa: B027 - optional hook
+        """Make every deferred write durable (one commit for all of them); nothing when none wait."""
 
     def insert_with_ids(
         self,
