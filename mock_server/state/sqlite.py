@@ -64,7 +64,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
-from operator import attrgetter
+from itertools import count, groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
@@ -238,13 +239,55 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
     WHERE order_reference IS NOT NULL;
 """
 
+#: ids per block of ``invoice_blocks`` (a power of two: the block of an id is ``id >> 10``)
+BLOCK_SHIFT = 10
+
+#: version 4: invoice counts per block of 1024 ids, so a page's first id is found without walking
+#: every row before it (``_seek``); filled from the invoices a file already has
+_BLOCKS_SCHEMA = f"""
+CREATE TABLE invoice_blocks (
+    merchant_id    INTEGER NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    block          INTEGER NOT NULL,
+    n              INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status, block)
+) WITHOUT ROWID;
+
+INSERT INTO invoice_blocks
+SELECT merchant_id, invoice_type, invoice_status, id >> {BLOCK_SHIFT}, count(*)
+FROM invoices GROUP BY 1, 2, 3, 4;
+
+CREATE TRIGGER inv_block_ins AFTER INSERT ON invoices BEGIN
+    INSERT INTO invoice_blocks
+    VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, NEW.id >> {BLOCK_SHIFT}, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER inv_block_del AFTER DELETE ON invoices BEGIN
+    UPDATE invoice_blocks SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status
+        AND block = OLD.id >> {BLOCK_SHIFT};
+END;
+CREATE TRIGGER inv_block_upd AFTER UPDATE OF id, merchant_id, invoice_type, invoice_status ON invoices
+WHEN (OLD.id, OLD.merchant_id, OLD.invoice_type, OLD.invoice_status)
+     IS NOT (NEW.id, NEW.merchant_id, NEW.invoice_type, NEW.invoice_status)
+BEGIN
+    UPDATE invoice_blocks SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status
+        AND block = OLD.id >> {BLOCK_SHIFT};
+    INSERT INTO invoice_blocks
+    VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, NEW.id >> {BLOCK_SHIFT}, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+"""
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, _BLOCKS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
-                    "refund_totals", "checkouts")
+                    "refund_totals", "checkouts", "invoice_blocks")
 
 
 @dataclass(frozen=True)
@@ -264,6 +307,13 @@ class _Table:
                            (record.id if keep_id else None, *self.values(record), _doc(record)))
         assert cur.lastrowid is not None  # set by every successful INSERT
         return cur.lastrowid
+
+    def insert_many(self, conn: sqlite3.Connection, records: Sequence[Any]) -> None:
+        """Insert records under their own ids."""
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" * (len(self.columns) + 2))
+        conn.executemany(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
+                         [(record.id, *self.values(record), _doc(record)) for record in records])
 
     def update(self, conn: sqlite3.Connection, record: Any) -> bool:
         """Replace the merchant's record with the same id; False if there is none."""
@@ -475,15 +525,31 @@ class SqliteStore(Store):
 
     # -- invoices ----------------------------------------------------------------------------
     @staticmethod
-    def _put_invoice(conn: sqlite3.Connection, inv: Invoice, keep_id: bool) -> Invoice:
-        new = replace(inv, id=_INVOICES.insert(conn, inv, keep_id))
+    def _put_invoices(conn: sqlite3.Connection, invoices: Sequence[Invoice]) -> list[Invoice]:
+        """Insert invoices under the ids they carry, with their search terms (one statement each
+        for all of them: seeding a million goes in batches through here)."""
+        _INVOICES.insert_many(conn, invoices)
         conn.executemany("INSERT INTO invoice_terms VALUES (?, ?, ?)",
-                         [(new.merchant_id, term, new.id) for term in search_terms(new)])
-        return new
+                         [(inv.merchant_id, term, inv.id) for inv in invoices for term in search_terms(inv)])
+        return list(invoices)
+
+    @staticmethod
+    def _next_invoice_id(conn: sqlite3.Connection) -> int:
+        """The id AUTOINCREMENT would give next: above every id the table ever held."""
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'invoices'").fetchone()
+        return (row[0] if row else 0) + 1
 
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with _conflicts(), self._tx() as conn:
-            return [self._put_invoice(conn, inv, keep_id=False) for inv in invoices]
+            first = self._next_invoice_id(conn)
+            return self._put_invoices(conn, [replace(inv, id=first + n) for n, inv in enumerate(invoices)])
+
+    def create_invoices(self, build: Callable[[Iterator[int]], Sequence[Invoice]]) -> list[Invoice]:
+        with _conflicts(), self._tx() as conn:
+            built = build(count(self._next_invoice_id(conn)))
+            if any(inv.id <= 0 for inv in built):
+                raise ValueError("create_invoices: build must take the ids it is given")
+            return self._put_invoices(conn, built)
 
     def insert_with_ids(
         self,
@@ -496,8 +562,7 @@ class SqliteStore(Store):
         if any(i <= 0 for i in ids):
             raise KeyConflict("explicit ids must be positive")
         with _conflicts(), self._tx() as conn:
-            for inv in invoices:
-                self._put_invoice(conn, inv, keep_id=True)
+            self._put_invoices(conn, invoices)
             for item in open_invoices:
                 _OPEN_INVOICES.insert(conn, item, keep_id=True)
             for row in bulk_rows:
@@ -586,12 +651,39 @@ class SqliteStore(Store):
             return [], total
         # Walk from whichever end of the id order is nearer to the page.
         newest_first = start <= total - end
-        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
-        arm = "SELECT id FROM invoices WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?"
+        skip = start if newest_first else total - end
+        bound, skip = self._seek(conn, merchant_id, [(k, s) for k, s, _n in buckets], skip, newest_first)
+        order, below = ("DESC", "<") if newest_first else ("ASC", ">=")
+        arm = ("SELECT id FROM invoices WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?"
+               f" AND id {below} ?")
         sql = " UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order} LIMIT ? OFFSET ?"
-        params = [p for k, s, _n in buckets for p in (merchant_id, k, s)]
+        params = [p for k, s, _n in buckets for p in (merchant_id, k, s, bound)]
         ids = [i for (i,) in conn.execute(sql, (*params, end - start, skip))]
         return (ids if newest_first else ids[::-1]), total
+
+    @staticmethod
+    def _seek(conn: sqlite3.Connection, merchant_id: int, buckets: Sequence[tuple[int, int]], skip: int,
+              newest_first: bool) -> tuple[int, int]:
+        """Where a page starts, without reading the rows before it: ``(bound, rest)`` such that the
+        page is found by skipping ``rest`` ids (fewer than a block holds) of the selected buckets
+        below ``bound`` (newest first) or from ``bound`` up (oldest first).
+
+        ``invoice_blocks`` counts each bucket's ids per block of 1024; adding those counts from the
+        walking end finds the block holding the ``skip``-th id in O(blocks) small rows, whatever
+        ``skip`` is, instead of O(skip) index entries.
+        """
+        order = "DESC" if newest_first else "ASC"
+        arm = ("SELECT block, n FROM invoice_blocks"
+               " WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?")
+        sql = " UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order}"
+        params = [p for k, s in buckets for p in (merchant_id, k, s)]
+        walked = 0  # ids in the blocks walked past
+        for block, rows in groupby(conn.execute(sql, params), key=itemgetter(0)):
+            in_block = sum(n for _block, n in rows)
+            if walked + in_block > skip:  # the page starts in this block
+                return (block + 1 if newest_first else block) << BLOCK_SHIFT, skip - walked
+            walked += in_block
+        return (0 if newest_first else 1 << 62), 0  # past the last id: an empty page
 
     def _filtered_ids(self, conn: sqlite3.Connection, merchant_id: int,
                       query: InvoiceQuery) -> tuple[list[int], int]:
