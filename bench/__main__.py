@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", help="stored invoices for scaling (default 1000,100000,1000000; quick up to 100000)"
     )
     p.add_argument("--stores", default="memory,sqlite")
+    p.add_argument("--workers", default="1,2",
+                   help="uvicorn workers for the http section (default 1,2: more than one only for the"
+                        " stores workers can share, with create_invoice and list_page1)")
     p.add_argument("--scenarios",
                    help="http scenarios to load (default: all), e.g. create_invoice,create_checkout")
     p.add_argument("--seed", type=int, default=10000, help="invoices the loaded mock starts with")
@@ -104,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if "http" in only:
         from bench.http_load import run_http
 
-        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios)
+        workers = tuple(int(x) for x in args.workers.split(",") if x)
+        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios, workers)
     if "scaling" in only:
         from bench.scaling import run_scaling
 

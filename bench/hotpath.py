@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=10000)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--db", help="a SQLite file to keep state in (default: the memory store)")
+    p.add_argument("--concurrency", type=int, default=1,
+                   help="requests in flight at once (asyncio.gather; writes then share commits)")
     args = p.parse_args(argv)
     store: Store
     if args.db:
@@ -104,9 +106,15 @@ def main(argv: list[str] | None = None) -> None:
 
         profiler = Profiler(interval=0.0002)
         profiler.start()
+    url = prep.url + ("?" + urlencode(dict(prep.params)) if prep.params else "")
+
+    async def together(n: int) -> None:
+        await asyncio.gather(*(_call(app, prep.method, url, dict(prep.headers), prep.body or b"")
+                               for _ in range(n)))
+
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(args.n):
-        send(prep)
+    for _ in range(args.n // args.concurrency):
+        loop.run_until_complete(together(args.concurrency))
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.stop()

@@ -37,19 +37,20 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     http = res.get("http")
     if http:
-        # The target is the mock as served by default (`make mock`, `hesabe-mock`: in-memory store).
-        # With --db every create is a durable SQLite transaction; that column is reported, not judged.
+        # The memory store (`make mock`, `hesabe-mock`) is held to 0.5 x the baseline; the SQLite store
+        # (`--db`, every answered write durable against a process crash) to 0.4 x for invoices.
+        limits = {"memory": 0.5, "sqlite": 0.4}
         for store, scen in http["mock"].items():
-            if store != "memory":
+            if store not in limits:
                 continue
-            for create in ("create_invoice", "create_checkout"):
+            for create in ("create_invoice", "create_checkout") if store == "memory" else ("create_invoice",):
                 for c, r in scen.get(create, {}).items():
                     out.append(
                         {
                             "target": f"{create} / baseline req/s ({store}, c={c})",
                             "value": round(r["ratio"], 3),
-                            "limit": ">= 0.5",
-                            "holds": r["ratio"] >= 0.5,
+                            "limit": f">= {limits[store]}",
+                            "holds": r["ratio"] >= limits[store],
                             "spread": "rounds " + " ".join(f"{x:.2f}" for x in r.get("ratio_rounds", [])),
                         }
                     )
@@ -129,7 +130,7 @@ def render(res: dict[str, Any]) -> str:
                             f"{r['p99_ms']:.2f}",
                             f"{r['baseline']['rps']:.0f}",
                             f"{r['ratio']:.2f}",
-                            f"{r['ratio_get']:.2f}",
+                            f"{r['ratio_get']:.2f}" if "ratio_get" in r else "",
                         ]
                     )
         parts.append(

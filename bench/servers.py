@@ -65,10 +65,14 @@ def _wait_http(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None
 
 
 @contextlib.contextmanager
-def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
-    """Run ``python -m uvicorn --factory FACTORY`` on a free loopback port; yield its base URL."""
+def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: float = 120,
+                   workers: int = 1) -> Iterator[str]:
+    """Run ``python -m uvicorn --factory FACTORY`` on a free loopback port (``workers`` processes
+    sharing it); yield its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), *UVICORN_ARGS]
+    args = list(UVICORN_ARGS)
+    args[args.index("--workers") + 1] = str(workers)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), *args]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

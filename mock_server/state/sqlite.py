@@ -5,14 +5,26 @@ Records are JSON documents (``to_record``/``from_record``) next to the columns t
 Durability. The file runs in WAL mode with ``synchronous=NORMAL``: a commit appends to the WAL with
 ``write()`` and returns, so once a create has been answered its transaction is in the OS page cache
 and survives the mock process being killed (``kill -9``, a crash, Ctrl-C). Only an OS crash or a
-power cut can lose the last few commits, and even then the file stays consistent (WAL replay). FULL
-would add an fsync per answered request to protect against power loss, which a mock does not need.
+power cut can lose the commits since the last checkpoint (which syncs the WAL, about every 1000
+pages), and even then the file stays consistent (WAL replay). FULL would add an fsync per commit to
+protect against power loss, which a mock does not need.
 
-Atomicity. Every write is one ``BEGIN IMMEDIATE`` .. ``COMMIT``; any failure rolls the whole write
-back. Tokens and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across
-invoices and open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come
-from AUTOINCREMENT, whose high-water mark (``sqlite_sequence``) survives deletes and resets, so ids
-never decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
+Group commit. A commit costs more than the writes in it: every page a transaction touched goes to
+the WAL again, and concurrent creates touch mostly the same pages (the table's and indexes' last
+pages, the counters). Inside :meth:`deferred_commit` (the pipeline runs every handler in it) a write
+leaves its transaction open; writes of requests served meanwhile join it, and
+:meth:`commit_deferred` commits them all at once. The pipeline calls it (``GroupCommit``,
+mock_server/group_commit.py) before it answers any of them, so the guarantee above holds for every
+answer. A write outside it (control plane, pages, timers, another thread) commits at once, the open
+group with it.
+
+Atomicity. Every write is all or nothing: its own ``BEGIN IMMEDIATE`` .. ``COMMIT``, or, when it
+joins an open group, a ``SAVEPOINT`` rolled back on failure (the group's other writes stay). Tokens
+and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across invoices and
+open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come from
+AUTOINCREMENT's high-water mark (``sqlite_sequence``: new invoices take the ids after it, so
+``create_invoices`` builds them with their ids), which survives deletes and resets, so ids never
+decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
 (seeding) stores explicit ids, and AUTOINCREMENT then continues above the highest.
 
 Indexes (list/search/stats never scan the invoice table; ``test_sqlite_reads_never_scan_a_table``
@@ -21,9 +33,11 @@ checks every statement's EXPLAIN QUERY PLAN):
 * ``inv_dash (merchant_id, invoice_type, invoice_status, id)``: each (type, status) bucket is an
   id-ordered index range; a dashboard page merges the selected buckets newest first
   (``UNION ALL .. ORDER BY id DESC``, a streaming merge) reading only index entries, then fetches the
-  page's documents by id. The page cost is O(offset + limit) index entries and independent of table
-  size; past the middle it walks from the oldest end instead, so the last page is as cheap as the
-  first. Totals come from ``invoice_counts``.
+  page's documents by id. Where the page starts comes from ``invoice_blocks`` (:meth:`_seek`), so the
+  merge starts at the page's block: a page costs O(blocks + 1024 + limit) whatever its number, and
+  from past the middle it walks from the oldest end. Totals come from ``invoice_counts``.
+* ``invoice_blocks (merchant_id, invoice_type, invoice_status, block) -> n``: how many of a bucket's
+  ids fall in each block of 1024 ids (``id >> 10``), kept by triggers like ``invoice_counts``.
 * ``invoice_counts (merchant_id, invoice_type, invoice_status) -> n``: kept by triggers on insert,
   update and delete, so it is always in the same transaction; ``invoice_counts()`` reads it.
 * ``invoice_terms (merchant_id, term, invoice_id)``: the terms of :func:`search_terms` (whole terms,
@@ -46,7 +60,7 @@ checks every statement's EXPLAIN QUERY PLAN):
 
 Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
 an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
-the checkouts table).
+the checkouts table, then the block counts, filled from its invoices).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
