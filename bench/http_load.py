@@ -163,7 +163,9 @@ def run_http(
                 for c in concurrencies:
                     get_ref[c] = {**_mean(first[c], last[c]), "before_rps": first[c]["rps"],
                                   "after_rps": last[c]["rps"]}
-    for store_results in mocks.values():
+    for label, store_results in mocks.items():
+        if label not in stores:  # several workers: GET / was measured on one
+            continue
         for per_c in store_results.values():
             for c, r in per_c.items():
                 if c in get_ref:
