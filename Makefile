@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock test contract bench bench-deps lint clean browser-deps install-check
+.PHONY: install mock test contract bench bench-deps lint clean browser-deps install-check screenshots
 
 # Seconds each step of `make test` took, printed at its end (the closing note).
 TIMES := .cache/make-test-seconds.txt
@@ -77,6 +77,10 @@ browser-deps: install  ## Debian chromium + the playwright package, each only if
 	@$(BIN)/python -c "import playwright.sync_api" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e '.[all,dev,browser]'
 	@/usr/bin/chromium --version 2>/dev/null  # (the Debian wrapper prints a harmless shell warning)
+
+# The README's pictures (docs/images/*.png) from the real pages: the inspector and the payment page.
+screenshots: install browser-deps  ## photograph the inspector and the payment page into docs/images (headless chromium)
+	$(BIN)/python -m tools.screenshots
 
 lint: install  ## ruff over every Python directory, then mypy --strict over every package (pyproject.toml)
 	$(BIN)/ruff check hesabe_spec mock_server contract_tests tests bench examples tools _hesabe_harness_pytest.py

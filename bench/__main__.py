@@ -3,6 +3,7 @@
     python -m bench                 # full run: HTTP load, scaling to 1M, in-process, cold start, contract
     python -m bench --quick         # CI-sized: shorter load points, scaling to 100k
     python -m bench --only http,coldstart --seconds 3 --concurrency 1,8,32
+    python -m bench --only inspector  # API req/s with the inspector open and polling vs closed
 
 Results go to ``bench/results/bench-<UTC time>.json`` and ``bench/results/latest.json``.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench import report
 
-SECTIONS = ("http", "scaling", "inprocess", "coldstart", "contract")
+SECTIONS = ("http", "scaling", "inprocess", "coldstart", "contract", "inspector")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -125,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.contract import run_contract
 
         results["contract"] = run_contract(log)
+    if "inspector" in only:
+        from bench.inspector import run_inspector
+
+        results["inspector"] = run_inspector(max(concurrencies), seconds, log)
     results["wall_s"] = time.perf_counter() - started
     results["targets"] = report.targets(results)
     print()

@@ -106,6 +106,13 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                 "holds": wall <= 60 and contract["inprocess"]["returncode"] == 0,
             }
         )
+    inspector = res.get("inspector")
+    if inspector:
+        for name, per in inspector["scenarios"].items():
+            r = per["page"]
+            out.append({"target": f"{name} req/s, inspector open / closed", "value": round(r["ratio"], 3),
+                        "limit": ">= 0.9", "holds": r["ratio"] >= 0.9,
+                        "spread": "rounds " + " ".join(f"{x:.2f}" for x in r["ratio_rounds"])})
     return out
 
 
@@ -206,6 +213,18 @@ def render(res: dict[str, Any]) -> str:
                 "Contract suite (pytest contract_tests, default profile)\n"
                 + _table(["target", "wall s", "examples", "examples/s", "judged calls", "result"], rows)
             )
+    inspector = res.get("inspector")
+    if inspector:
+        rows = [
+            [name, label, f"{r['closed_rps']:.0f}", f"{r['open_rps']:.0f}", f"{r['ratio']:.3f}",
+             " ".join(f"{x:.2f}" for x in r["ratio_rounds"]), f"{r['polls']} / {r['rows_polled']}"]
+            for name, per in inspector["scenarios"].items() for label, r in per.items()
+        ]
+        parts.append(
+            f"Inspector open vs closed (one uvicorn worker, memory store, c={inspector['concurrency']};"
+            f" 'page' polls every {inspector['page_poll_s']:g}s as the page does, 'x10' ten times as often)\n"
+            + _table(["scenario", "tab", "closed req/s", "open req/s", "open/closed", "rounds",
+                      "polls / rows"], rows))
     t = res.get("targets") or []
     if t:
         rows = [[x["target"], str(x["value"]), x["limit"], "holds" if x["holds"] else "MISSED",

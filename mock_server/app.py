@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.control.routes import control_routes
+from mock_server.inspector import inspector_routes
 from mock_server.merchants import MerchantRegistry
 from mock_server.pages.checkout_views import checkout_routes
 from mock_server.pages.views import page_routes
@@ -67,7 +68,8 @@ def create_app(
     # the API, then the invoice pages (/s/, /sp/) and the gateway's (/payment, /pay/webview, /applepay)
     routes = [*api_routes(), *page_routes(), *checkout_routes()]
     if runtime.settings.control_plane:
-        routes += [*webhook_routes(), *control_routes()]  # control_routes ends in a /_mock/ catch-all
+        # control_routes ends in a /_mock/ catch-all
+        routes += [*webhook_routes(), *inspector_routes(), *control_routes()]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=_lifespan)
     app.router.redirect_slashes = False  # Hesabe answers both slash forms itself, never a redirect
     app.state.mock = runtime

@@ -4,12 +4,14 @@
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
+                [--open-control-plane] [--allowed-hosts NAME,...]
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
 gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths never collide.
 
 ``--port 0`` picks a free port; the real URL is printed on one line (``Hesabe mock listening on
-http://127.0.0.1:PORT``) before the first request can arrive.
+http://127.0.0.1:PORT``) before the first request can arrive, and the inspector's address
+(``/_mock/ui``) a few lines below it.
 
 Every option can also come from the environment: ``--token-ttl`` from ``HESABE_MOCK_TOKEN_TTL``,
 ``--open-control-plane`` from ``HESABE_MOCK_OPEN_CONTROL_PLANE=1``, and so on (the command line
@@ -91,6 +93,13 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _hosts(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip().lower().rstrip(".") for name in text.split(",") if name.strip())
+    if any(not name or "/" in name or " " in name for name in names):
+        raise argparse.ArgumentTypeError(f"expected host names separated by commas, got {text!r}")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     about = "Serve a stateful mock of Hesabe's Merchant API and payment gateway."
     p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
@@ -116,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: only POST /_mock/refunds/{id}/approve|reject decides)")
     p.add_argument("--open-control-plane", action="store_true",
                    help="serve /_mock/ to non-loopback clients too (default: loopback only)")
+    p.add_argument("--allowed-hosts", type=_hosts, default=(), metavar="NAME,...",
+                   help="more Host names the control plane and inspector answer (* for any); loopback, "
+                        "IP literals and local names always do")
     p.add_argument("--seed", metavar="NAME|FILE",
                    help="load a seed document at start: a shipped fixture (seed-pages) or a JSON file")
     p.add_argument("--strict", action="store_true",
@@ -178,6 +190,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 2
     settings = MockSettings(envelope=args.envelope, token_ttl=args.token_ttl,
                             public_base_url=args.public_url, control_open=args.open_control_plane,
+                            allowed_hosts=args.allowed_hosts,
                             refund_auto_approve_after=args.refund_auto_approve,
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
                             gateway_envelope=args.gateway_envelope, strict=args.strict)
@@ -208,6 +221,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  seeded {args.seed}: {counts}", flush=True)
     print(f"  serves the Merchant API and the payment gateway on this one port "
           f"(HESABE_MERCHANT_API_URL={url} HESABE_GATEWAY_URL={url})", flush=True)
+    print(f"  inspector: {url}/_mock/ui (traffic decrypted, records, clock, faults, webhooks)", flush=True)
     if merchants.by_access_code(SANDBOX.access_code) is not None:
         # The sandbox identity is public (Hesabe prints it in every docs page), so showing it is safe.
         print(f"  try:  curl -s -X POST {url}{OPERATIONS['login'].path} -H 'Content-Type: application/json' "

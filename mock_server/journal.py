@@ -113,6 +113,29 @@ class _Record:
             entry["diagnosis"] = self._diagnosis(entry["wire"]["request"])
         return entry
 
+    def summary(self) -> dict[str, Any]:
+        """The exchange as one line of a traffic list: no payloads, no wire facts (cheap to make)."""
+        severities = {f.severity for f in self.findings}
+        return {"seq": self.seq, "started": self.started, "method": self.method, "path": self.path,
+                "operation": self.operation, "merchant_code": self.merchant_code, "status": self.status,
+                "fault": self.fault, "findings": len(self.findings),
+                "severity": "error" if "error" in severities else ("warning" if severities else None),
+                "delivery": self.delivery, "duration_ms": self.duration_ms}
+
+    def matches(self, operation: str | None, status: str | None, merchant_code: str | None,
+                with_findings: bool) -> bool:
+        """Whether the traffic filters keep this exchange (``status``: ``"404"`` or a class, ``"4xx"``)."""
+        if operation and self.operation != operation:
+            return False
+        if merchant_code and self.merchant_code != merchant_code:
+            return False
+        if with_findings and not self.findings:
+            return False
+        if status:
+            code = str(self.status or "")
+            return code[:1] == status[:1] if status.endswith("xx") else code == status
+        return True
+
     def _diagnosis(self, facts: WireFacts | None) -> list[dict[str, str]]:
         """Why the request was Invalid Request Data: what the wire shows, else the payload rule."""
         found: list[dict[str, str]] = [{"code": d["code"], "kind": d["kind"], "message": d["message"]}
@@ -124,6 +147,28 @@ class _Record:
             found = faults + found
         return found
 
+    def raw_wire(self, style: str) -> dict[str, str | None]:
+        """The request's hex and the reply body as they travelled, each None when nothing encrypted
+        travelled or when its plaintext holds a value the journal redacts (the hex would carry it)."""
+        request = self.request_hex.strip() if self.request_hex is not None else None
+        if request is not None and redact(self.request) != self.request:
+            request = None
+        response = None
+        if self.reply_json is not None and self.keys is not None:
+            reply = json.loads(self.reply_json)
+            if redact(reply) == reply:
+                body = self._response_body(style)
+                response = body.decode("latin-1") if isinstance(body, bytes) else str(body)
+        query = "&".join(part for part in self.query.split("&") if part and not part.startswith("data="))
+        return {"request": request, "response": response, "query": query}
+
+    def _response_body(self, style: str) -> Any:
+        assert self.reply_json is not None and self.keys is not None
+        # The reply is encrypted again as it was sent (a fixed IV: the same bytes), rather than kept.
+        body = wrap_ciphertext(self.keys.encrypt(self.reply_json, block_size=self.block_size),
+                               "bare" if style == "bare" else "response")
+        return body if self.mangle is None else self.mangle(body)
+
     def _request_facts(self) -> WireFacts | None:
         if self.request_hex is None or self.keys is None:
             return None
@@ -132,10 +177,7 @@ class _Record:
     def _response_facts(self, style: str) -> WireFacts | None:
         if self.reply_json is None or self.keys is None:
             return None
-        # The reply is encrypted again as it was sent (a fixed IV: the same bytes), rather than kept.
-        body = wrap_ciphertext(self.keys.encrypt(self.reply_json, block_size=self.block_size),
-                               "bare" if style == "bare" else "response")
-        return describe_body(body if self.mangle is None else self.mangle(body), self.keys)
+        return describe_body(self._response_body(style), self.keys)
 
 
 class Journal(PipelineHook):
@@ -173,6 +215,40 @@ class Journal(PipelineHook):
         if merchant_code:
             items = [r for r in items if r.merchant_code == merchant_code]
         return [r.entry(self._envelope) for r in (items[-limit:] if limit else items)]
+
+    def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
+               status: str | None = None, merchant_code: str | None = None,
+               with_findings: bool = False) -> list[dict[str, Any]]:
+        """Summaries of the newest ``limit`` matching exchanges recorded after ``after`` (a ``seq``),
+        newest first. Walks back from the newest and stops at ``after``: a poll that finds nothing
+        new costs one comparison."""
+        picked: list[_Record] = []
+        with self._lock:
+            for record in reversed(self._entries):
+                if record.seq <= after or len(picked) >= limit:
+                    break
+                if record.matches(operation, status, merchant_code, with_findings):
+                    picked.append(record)
+        return [r.summary() for r in picked]
+
+    def _find(self, seq: int) -> _Record | None:
+        with self._lock:
+            first = self._entries[0].seq if self._entries else 0
+            index = seq - first
+            record = self._entries[index] if 0 <= index < len(self._entries) else None
+            if record is None or record.seq != seq:  # a merchant's clear leaves gaps: look it up
+                record = next((r for r in self._entries if r.seq == seq), None)
+            return record
+
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        """One exchange in full (as :meth:`entries` shows it), or None once it was pushed out."""
+        record = self._find(seq)
+        return None if record is None else record.entry(self._envelope)
+
+    def raw_wire(self, seq: int) -> dict[str, str | None] | None:
+        """The hex one exchange carried (see ``_Record.raw_wire``), or None once it was pushed out."""
+        record = self._find(seq)
+        return None if record is None else record.raw_wire(self._envelope)
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ Everything a handler, a page, the control plane or the webhook sender needs is a
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,9 @@ class MockRuntime:
     def __init__(self, settings: MockSettings, store: Store, merchants: MerchantRegistry,
                  clock: Clock | None = None, *, webhook_settings: DeliverySettings | None = None) -> None:
         self.settings = settings
+        #: the control token a browser's state-changing ``/_mock/`` request must carry (the
+        #: inspector's page hands it to its scripts); made once per server, never logged
+        self.control_token = secrets.token_urlsafe(32)
         self.store = store
         self.merchants = merchants
         self.clock = clock or Clock()

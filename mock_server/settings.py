@@ -28,6 +28,9 @@ class MockSettings:
     #: serve the /_mock/ control plane (loopback-only unless ``control_open``)
     control_plane: bool = True
     control_open: bool = False
+    #: more ``Host`` names the control plane answers (``"*"``: any); loopback, IP literals,
+    #: single-label and reserved-suffix names always pass (:func:`mock_server.access.host_trusted`)
+    allowed_hosts: tuple[str, ...] = ()
     #: how many exchanges ``/_mock/journal`` keeps (oldest dropped first)
     journal_capacity: int = 1000
     #: the payment gateway's outer response body: bare hex (what Hesabe's kits read) or

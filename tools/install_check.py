@@ -80,6 +80,8 @@ WHEEL_MUST = (
     "contract_tests/suite.ini",
     "hesabe_spec/schemas/defs.json",
     "mock_server/templates/page.html",
+    "mock_server/templates/inspector.js",
+    "mock_server/templates/inspector.css",
 )
 
 

@@ -155,6 +155,9 @@ def full(xdist: bool, workdir: Path) -> None:
             )
             control.pay_invoice(inv["id"], payment_type=1)
             check(client.get_invoice(inv["id"])["invoice_status"] == 1, "client over HTTP: create, pay, get")
+            script = control.session.get(f"{url}/_mock/ui/inspector.js", timeout=10)
+            check(script.status_code == 200 and "X-Mock-Token" in script.text,
+                  "the inspector's script is packaged and served")
             made = control.create_merchant()
             env = made["env"]
             with HesabeClient(

@@ -240,3 +240,15 @@ class MockControl:
 
     def clear_faults(self) -> None:
         self.request("DELETE", "/faults")
+
+    # -- webhooks ----------------------------------------------------------------------------
+    def webhooks(self, state: str | None = None) -> list[dict[str, Any]]:
+        """The webhook delivery log, oldest first (``state``: delivered, failed, pending, ...)."""
+        found: list[dict[str, Any]] = self._object("GET", "/webhooks",
+                                                   params={"state": state} if state else None)["deliveries"]
+        return found
+
+    def redeliver_webhook(self, delivery_id: int) -> dict[str, Any]:
+        """Send a logged delivery's body to its URL again; the new delivery."""
+        again: dict[str, Any] = self._object("POST", f"/webhooks/{delivery_id}/redeliver")["delivery"]
+        return again

@@ -1,9 +1,11 @@
-"""Plumbing shared by every ``/_mock/`` endpoint: the loopback guard, JSON in, JSON out, errors.
+"""Plumbing shared by every ``/_mock/`` endpoint: the access guards, JSON in, JSON out, errors.
 
 A control endpoint is a plain function ``(mock, request, body) -> data | (status, data)``;
 :func:`control_endpoint` wraps it in the one guard every control route has (the control plane's
-own and the webhook sender's alike): the loopback rule, one body limit, and every refusal a JSON
-``{"error": ...}`` with a 4xx status, so a malformed control request can never surface as a 500.
+own, the webhook sender's and the inspector's alike): the loopback rule, the browser checks of
+:func:`mock_server.access.browser_refusal` (Host, Origin, control token), one body limit, and
+every refusal a JSON ``{"error": ...}`` with a 4xx status, so a malformed control request can
+never surface as a 500.
 :func:`table_routes` turns a ``(path, method, handler)`` table into Starlette routes.
 """
 
@@ -18,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server.access import control_allowed
+from mock_server.access import browser_refusal, control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
 from mock_server.runtime import MockRuntime, runtime_of
@@ -75,6 +77,9 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
         if not control_allowed(mock.settings, host):
             return error_response(403, f"the /_mock/ control plane only answers loopback clients (you are "
                                        f"{host}); start the mock with --open-control-plane to allow others")
+        refusal = browser_refusal(mock.settings, request.method, request.headers, mock.control_token)
+        if refusal is not None:
+            return error_response(403, refusal)
         try:
             body = await _json_body(request) if request.method in ("POST", "PUT", "PATCH") else {}
             result = handler(mock, request, body)

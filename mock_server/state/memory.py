@@ -426,6 +426,16 @@ class MemoryStore(Store):
             ids = self._checkout_by_reference.get((merchant_id, order_reference), [])
             return [self._checkouts[i] for i in ids]
 
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        with self._lock:
+            found: list[Checkout] = []
+            for checkout in reversed(self._checkouts.values()):  # ids increase: insertion order
+                if len(found) >= limit:
+                    break
+                if checkout.merchant_id == merchant_id:
+                    found.append(checkout)
+            return found
+
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         invoice_id = self._by_txn_token.get(token)

@@ -881,6 +881,9 @@ class SqliteStore(Store):
         return self._select(_CHECKOUTS, "merchant_id = ? AND order_reference = ? ORDER BY id",
                             (merchant_id, order_reference))
 
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id DESC LIMIT ?", (merchant_id, limit))
+
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
         found = self._invoice_where(f"merchant_id = ? AND {_TXN_TOKEN} = ?", (merchant_id, token))

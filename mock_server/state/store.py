@@ -206,6 +206,12 @@ class Store(ABC):
     def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
         """Every checkout of the merchant with this order reference, oldest first."""
 
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        """The merchant's newest ``limit`` checkouts, newest first (the inspector's records view;
+        the API never lists checkouts). Optional: a store that cannot raises ``NotImplementedError``
+        and the view shows no checkouts."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list checkouts")
+
     # -- refunds -----------------------------------------------------------------------------
     @abstractmethod
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:

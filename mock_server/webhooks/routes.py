@@ -12,6 +12,7 @@ when the control plane is on, and only to loopback clients unless it was opened 
     POST   /_mock/webhooks/settings   {"attempts": 5, "base_delay": 0.5, "max_delay": 30, "timeout": 5,
                                        "fallback_url": "http://127.0.0.1:9000/hook"}
     POST   /_mock/webhooks/flush      release held out-of-order deliveries now
+    POST   /_mock/webhooks/{id}/redeliver   send a logged delivery's body again (a new delivery)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from mock_server.control.http import ControlError, Handler, table_routes
+from mock_server.control.http import ControlError, Handler, int_param, table_routes
 from mock_server.runtime import MockRuntime
 from mock_server.webhooks.config import as_json, merge_json
 from mock_server.webhooks.log import STATES
@@ -84,6 +85,17 @@ def flush(mock: MockRuntime, _request: Request, _body: Any) -> Any:
     return {"released": mock.webhooks.dispatcher.flush()}
 
 
+def redeliver(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """Send a logged delivery again: a new delivery to the same URL with the same body."""
+    delivery_id = int_param(request, "id")
+    again = mock.webhooks.redeliver(delivery_id)
+    if again is None:
+        raise ControlError(404, f"no webhook delivery with id {delivery_id} in the log")
+    with mock.webhooks.dispatcher.log.lock:
+        shown = again.to_json()
+    return 201, {"delivery": shown}
+
+
 _TABLE: list[tuple[str, str, Handler]] = [
     ("", "GET", deliveries),
     ("", "DELETE", clear_deliveries),
@@ -92,6 +104,7 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/settings", "GET", get_settings),
     ("/settings", "POST", set_settings),
     ("/flush", "POST", flush),
+    ("/{id}/redeliver", "POST", redeliver),
 ]
 
 

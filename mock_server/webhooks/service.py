@@ -132,6 +132,15 @@ class WebhookService:
     def submit(self, url: str, payload: dict[str, Any], **kw: Any) -> Delivery | None:
         return self.dispatcher.submit(url, payload, **kw)
 
+    def redeliver(self, delivery_id: int) -> Delivery | None:
+        """Send a logged delivery's body to its URL again, as a new delivery (``kind``
+        ``"redelivery"``, ``source.redelivery_of`` naming the original); None when it is not logged."""
+        original = self.dispatcher.log.get(delivery_id)
+        if original is None:
+            return None
+        return self.dispatcher.submit(original.url, original.payload, kind="redelivery",
+                                      source={**original.source, "redelivery_of": original.id})
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self.dispatcher.wait_idle(timeout)
 

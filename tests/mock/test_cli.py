@@ -67,7 +67,9 @@ def test_every_option_has_help_and_an_environment_variable() -> None:
     [({"HESABE_MOCK_TOKEN_TTL": "60", "HESABE_MOCK_OPEN_CONTROL_PLANE": "yes"},
       {"token_ttl": 60, "open_control_plane": True}),
      ({"HESABE_MOCK_ENVELOPE": "bare", "HESABE_MOCK_OPEN_CONTROL_PLANE": "0"},
-      {"envelope": "bare", "open_control_plane": False})],
+      {"envelope": "bare", "open_control_plane": False}),
+     ({"HESABE_MOCK_ALLOWED_HOSTS": "Mock.Corp.Example, other."},
+      {"allowed_hosts": ("mock.corp.example", "other")})],
 )
 def test_environment_sets_defaults_and_the_command_line_wins(environ: dict[str, str],
                                                              expected: dict[str, object]) -> None:
@@ -81,7 +83,8 @@ def test_environment_sets_defaults_and_the_command_line_wins(environ: dict[str, 
 
 
 @pytest.mark.parametrize("environ", [{"HESABE_MOCK_PORT": "http"}, {"HESABE_MOCK_ENVELOPE": "xml"},
-                                     {"HESABE_MOCK_OPEN_CONTROL_PLANE": "maybe"}])
+                                     {"HESABE_MOCK_OPEN_CONTROL_PLANE": "maybe"},
+                                     {"HESABE_MOCK_ALLOWED_HOSTS": "http://mock/"}])
 def test_bad_environment_values_are_usage_errors(environ: dict[str, str],
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:

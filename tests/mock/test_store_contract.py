@@ -821,6 +821,16 @@ def test_checkouts_are_found_by_token_session_and_reference(store: Store) -> Non
     assert store.find_checkout(second.token) == paid and store.checkouts_by_reference(1, "ORD-9")[1] == paid
 
 
+def test_recent_checkouts_are_the_merchants_newest_first(store: Store) -> None:
+    made = [store.insert_checkout(make_checkout(reference=f"R-{n}")) for n in range(4)]
+    other = store.insert_checkout(make_checkout(2))
+    assert store.recent_checkouts(1, 3) == made[::-1][:3]
+    assert store.recent_checkouts(2, 10) == [other] and store.recent_checkouts(3, 10) == []
+    paid = replace(made[0], status="SUCCESSFUL")
+    store.update_checkout(paid)
+    assert store.recent_checkouts(1, 10)[-1] == paid
+
+
 def test_checkout_keys_are_unique_and_never_change(store: Store) -> None:
     stored = store.insert_checkout(make_checkout())
     before = store.fingerprint()

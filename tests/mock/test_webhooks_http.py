@@ -152,7 +152,10 @@ def test_routes_answer_loopback_clients_only(host: str, status: int) -> None:
         assert isinstance(route, Route) and route.methods
         for method in sorted(route.methods - {"HEAD"}):
             res = asyncio.run(route.endpoint(Request(scope(app, method, route.path), no_body)))
-            assert res.status_code == status, (method, route.path)
+            if status == 403:
+                assert res.status_code == 403, (method, route.path)
+            else:  # past the guard; a route with a path parameter refuses the literal "{id}" (400)
+                assert res.status_code in (200, 400), (method, route.path)
     opened = create_app(MockSettings(control_open=True))
     route = webhook_routes()[0]
     assert isinstance(route, Route)

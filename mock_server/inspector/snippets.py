@@ -1,0 +1,139 @@
+""""Copy as curl" and "copy as Python": one journalled exchange as a call a person can run again.
+
+Both use the project's own tools: curl with ``hesabe-crypt`` to encrypt the payload and decrypt
+the answer, Python with :class:`hesabe_spec.HesabeClient`. Neither holds a key, a token or a
+password: they read ``$HESABE_*`` variables (``HESABE_SECRET_KEY`` / ``HESABE_IV_KEY`` for the
+cipher, ``HESABE_ACCESS_CODE``, ``HESABE_MERCHANT_CODE``, ``HESABE_TOKEN`` for a bearer token from
+``login``), and every value the journal redacts becomes such a variable too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from hesabe_spec.operations import OPERATIONS, Operation
+from mock_server.journal import REDACTED
+
+__all__ = ["curl_snippet", "python_snippet"]
+
+#: the base URL variable of each host (the names ClientConfig reads)
+_BASE = {"merchant_api": "HESABE_MERCHANT_API_URL", "payment_gateway": "HESABE_GATEWAY_URL"}
+#: a redacted payload field -> the variable that holds its value
+_SECRET_VARS = {"password": "HESABE_MERCHANT_PASSWORD", "refresh_token": "HESABE_REFRESH_TOKEN",
+                "refreshtoken": "HESABE_REFRESH_TOKEN", "access_token": "HESABE_TOKEN"}
+_MARK = "\x00ENV:"
+_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r"([A-Z_]+)\"")
+
+
+def _placeholders(value: Any, key: str = "") -> Any:
+    """``value`` with redacted values and the merchant code as markers naming their variable."""
+    if isinstance(value, dict):
+        return {k: _placeholders(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    if value == REDACTED:
+        return _MARK + _SECRET_VARS.get(key.lower(), "HESABE_" + re.sub(r"\W", "_", key).upper())
+    if key == "merchantCode":
+        return _MARK + "HESABE_MERCHANT_CODE"
+    return value
+
+
+def _literal(value: Any, depth: int) -> str:
+    """``value`` as Python source, markers as ``os.environ[...]``, one key per line."""
+    pad, inner = "    " * (depth - 1), "    " * depth
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{k!r}: {_literal(v, depth + 1)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value:
+        return "[\n" + "\n".join(f"{inner}{_literal(v, depth + 1)}," for v in value) + f"\n{pad}]"
+    if isinstance(value, str) and value.startswith(_MARK):
+        return f'os.environ["{value[len(_MARK):]}"]'
+    return repr(value)
+
+
+def _path_params(op: Operation, path: str) -> dict[str, str]:
+    names = op.path_params
+    if not names:
+        return {}
+    pattern = re.escape(op.path.rstrip("/"))
+    for name in names:
+        pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>[^/]+)")
+    found = re.fullmatch(pattern + "/?", path)
+    return found.groupdict() if found else {}
+
+
+def _filters(query: str) -> dict[str, str]:
+    return {k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"}
+
+
+def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
+    """A shell snippet sending the exchange's request again (None for a request no operation took)."""
+    op = OPERATIONS.get(str(entry.get("operation")))
+    if op is None:
+        return None
+    base = "$" + _BASE.get(op.host, "HESABE_MERCHANT_API_URL")
+    path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
+    payload = _placeholders(entry.get("request"))
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    quoted = text.replace("'", "'\\''")
+    shell_json = "'" + _MARKED.sub(lambda m: "\"'\"$" + m.group(1) + "\"'\"", quoted) + "'"
+    lines: list[str] = []
+    if op.auth == "bearer":
+        lines.append("# HESABE_TOKEN: an access token from login (POST /api/v1/login)")
+    filters = _filters(query)
+    url = f"{base}{path}"
+    head = [f"curl -s -X {op.method} \"{url}"]
+    if op.encrypted:
+        lines.append("# hesabe-crypt reads the keys from $HESABE_SECRET_KEY and $HESABE_IV_KEY")
+        lines.append(f"DATA=$(hesabe-crypt encrypt {shell_json})")
+    if op.payload_in == "query":
+        params = "&".join(["data=$DATA"] + [f"{quote(k)}={quote(v)}" for k, v in filters.items()])
+        head[0] += "?" + params
+    elif filters:
+        head[0] += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in filters.items())
+    head[0] += "\""
+    head.append("-H 'Accept: application/json' -H 'Content-Type: application/json'")
+    if op.auth != "none":
+        head.append("-H \"accessCode: $HESABE_ACCESS_CODE\"")
+    if op.auth == "bearer":
+        head.append("-H \"Authorization: Bearer $HESABE_TOKEN\"")
+    if op.payload_in == "body":
+        head.append("-d \"{\\\"data\\\":\\\"$DATA\\\"}\"")
+    elif op.payload_in == "plain":
+        head.append(f"-d {shell_json}")
+    command = " \\\n  ".join(head)
+    if op.encrypted:
+        command += " \\\n  | hesabe-crypt decrypt --pretty"
+    lines.append(command)
+    return "\n".join(lines)
+
+
+def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
+    """A Python snippet making the same call with the reference client (None as for curl)."""
+    op = OPERATIONS.get(str(entry.get("operation")))
+    if op is None:
+        return None
+    payload = entry.get("request")
+    if isinstance(payload, dict):
+        payload = {k: v for k, v in payload.items() if k != "merchantCode"}  # the client adds its own
+    text = _literal(_placeholders(payload), 1)
+    args = [repr(op.name)]
+    if op.payload_in != "none" and payload not in (None, {}):
+        args.append(f"payload={text}")
+    params = _path_params(op, str(entry.get("path", "")))
+    if params:
+        args.append(f"path_params={params!r}")
+    filters = _filters(query)
+    if filters:
+        args.append(f"query={filters!r}")
+    uses_env = "os.environ" in text
+    lines = ["import os" if uses_env else "", "from hesabe_spec import HesabeClient", "",
+             "# HESABE_MERCHANT_API_URL, HESABE_GATEWAY_URL, HESABE_MERCHANT_CODE, HESABE_ACCESS_CODE,",
+             "# HESABE_SECRET_KEY, HESABE_IV_KEY, HESABE_MERCHANT_USERNAME / _PASSWORD: from the environment",
+             "client = HesabeClient()",
+             f"result = client.call({', '.join(args)}, raise_errors=False)",
+             "print(result.status, result.envelope)"]
+    return "\n".join(line for i, line in enumerate(lines) if line or i > 0)

@@ -1,0 +1,153 @@
+// The inspector's one script (served from /_mock/ui/inspector.js; the page's CSP allows no other).
+// It polls the traffic list with a cursor, opens an exchange beside the list, copies snippets, and
+// sends the action buttons and forms to the control plane with the page's control token.
+(function () {
+  "use strict";
+  var tokenMeta = document.querySelector('meta[name="mock-token"]');
+  var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
+  var flash = document.getElementById("flash");
+  var POLL_MS = 1000;
+
+  function say(text, failed) {
+    if (!flash) return;
+    flash.textContent = text;
+    flash.setAttribute("data-kind", failed ? "error" : "ok");
+  }
+
+  // after an action the button may be gone (the view was reloaded): keep the keyboard user's
+  // place at the message that says what happened
+  function settle(text, failed) {
+    say(text, failed);
+    if (flash && !document.activeElement.closest("#main")) flash.focus();
+  }
+
+  function send(method, url, body) {
+    var init = {method: method, credentials: "same-origin",
+                headers: {"Content-Type": "application/json", "X-Mock-Token": token}};
+    if (body !== undefined && method !== "GET" && method !== "DELETE") init.body = JSON.stringify(body);
+    return fetch(url, init).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = JSON.parse(text); } catch (e) { data = text; }
+        if (!res.ok) throw new Error((data && data.error) || ("HTTP " + res.status));
+        return data;
+      });
+    });
+  }
+
+  function partOf(href) {
+    var url = new URL(href, location.href);
+    url.searchParams.set("part", "1");
+    return fetch(url.toString(), {credentials: "same-origin"}).then(function (res) {
+      if (!res.ok) throw new Error("HTTP " + res.status);
+      return res.text();
+    });
+  }
+
+  function refreshMain() {
+    var main = document.getElementById("main");
+    if (!main || document.body.getAttribute("data-view") === "traffic") return Promise.resolve();
+    return partOf(location.href).then(function (html) { main.innerHTML = html; });
+  }
+
+  // -- buttons and forms that call the control plane ------------------------------------------
+  function act(button) {
+    var body = button.getAttribute("data-body");
+    button.disabled = true;
+    send(button.getAttribute("data-method") || "POST", button.getAttribute("data-post"),
+         body ? JSON.parse(body) : {})
+      .then(function () { return refreshMain(); })
+      .then(function () { settle(button.textContent + ": done."); })
+      .catch(function (err) { settle(button.textContent + ": refused: " + err.message, true); button.disabled = false; });
+  }
+
+  function formJson(form) {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.value === "") return;
+      if (el.type === "checkbox") { out[el.name] = el.checked; return; }
+      out[el.name] = el.type === "number" ? Number(el.value) : el.value;
+    });
+    return out;
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute("data-post")) return;
+    ev.preventDefault();
+    send("POST", form.getAttribute("data-post"), formJson(form))
+      .then(function () { return refreshMain(); })
+      .then(function () { settle("Done."); })
+      .catch(function (err) { settle("Refused: " + err.message, true); });
+  });
+
+  function copy(button) {
+    var target = document.getElementById(button.getAttribute("data-copy"));
+    if (!target) return;
+    var text = target.textContent;
+    var done = function () { say("Copied to the clipboard."); };
+    var manual = function () {
+      var range = document.createRange();
+      range.selectNodeContents(target);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      say("Select the text and copy it: the clipboard is not available here.", true);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, manual);
+    } else {
+      manual();
+    }
+  }
+
+  // -- the exchange beside the list -----------------------------------------------------------
+  function openDetail(link) {
+    var pane = document.getElementById("detail");
+    if (!pane) { location.href = link.href; return; }
+    partOf(link.href).then(function (html) {
+      pane.innerHTML = html;
+      var rows = document.querySelectorAll("#traffic tr[aria-selected]");
+      Array.prototype.forEach.call(rows, function (r) { r.removeAttribute("aria-selected"); });
+      var row = link.closest("tr");
+      if (row) row.setAttribute("aria-selected", "true");
+      pane.focus({preventScroll: true});
+    }).catch(function (err) { say("Could not open it: " + err.message, true); });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var el = ev.target.closest("button[data-post]");
+    if (el) { ev.preventDefault(); act(el); return; }
+    el = ev.target.closest("button[data-copy]");
+    if (el) { ev.preventDefault(); copy(el); return; }
+    el = ev.target.closest("a[data-detail]");
+    if (el && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) { ev.preventDefault(); openDetail(el); }
+  });
+
+  // -- live traffic -----------------------------------------------------------------------------
+  var table = document.getElementById("traffic");
+  if (table) {
+    var body = table.tBodies[0];
+    var cursor = table.getAttribute("data-cursor") || "0";
+    var filters = table.getAttribute("data-filters") || "";
+    var max = Number(table.getAttribute("data-max") || "200");
+    var poll = function () {
+      if (document.hidden) { setTimeout(poll, POLL_MS); return; }
+      var url = "/_mock/ui/traffic?after=" + encodeURIComponent(cursor) + (filters ? "&" + filters : "");
+      fetch(url, {credentials: "same-origin"})
+        .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.json(); })
+        .then(function (data) {
+          cursor = String(data.cursor);
+          if (data.count) {
+            var empty = body.querySelector("tr.empty");
+            if (empty) empty.remove();
+            body.insertAdjacentHTML("afterbegin", data.rows);
+            while (body.rows.length > max) body.deleteRow(body.rows.length - 1);
+          }
+        })
+        .catch(function () { /* the mock restarted or went away: keep trying */ })
+        .then(function () { setTimeout(poll, POLL_MS); });
+    };
+    setTimeout(poll, POLL_MS);
+  }
+})();

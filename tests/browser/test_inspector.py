@@ -1,0 +1,239 @@
+"""The inspector at /_mock/ui in headless chromium: live traffic, an exchange opened, a finding
+highlighted, the pay and redeliver buttons, no secret in any page, and a cross-site page that
+tries to drive the control plane. One chromium for the module (``browser``), a tab per test."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+from support.receiver import Receiver
+
+from hesabe_spec import HesabeClient
+from hesabe_spec.client.config import ClientConfig
+from mock_server.app import create_app
+from mock_server.control.client import MockControl
+from mock_server.runtime import MockRuntime
+from mock_server.testing import serve_app as serve
+from mock_server.webhooks.config import DeliverySettings
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 10_000
+INVOICE = {"invoice_type": "0", "amount": "12.500", "allocate_pay_type": "1,2", "language": "en",
+           "expires_at": "2030-12-31"}
+
+
+@pytest.fixture(scope="module")
+def inspected() -> Iterator[tuple[str, MockRuntime]]:
+    """The mock over real HTTP, its webhooks retried quickly."""
+    app = create_app(webhook_settings=DeliverySettings(attempts=3, base_delay=0.02, max_delay=0.2, timeout=2))
+    with serve(app) as base:
+        yield base, app.state.mock
+
+
+@pytest.fixture(scope="module")
+def client(inspected: tuple[str, MockRuntime]) -> Iterator[HesabeClient]:
+    base = inspected[0]
+    with HesabeClient(ClientConfig(base_url=base, gateway_url=base)) as made:
+        yield made
+
+
+@pytest.fixture
+def tab(page: Any) -> Iterator[Any]:
+    """A tab that fails the test on any Content-Security-Policy violation or script error."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if "Refused to" in msg.text else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    yield page
+    assert problems == []
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def test_a_call_appears_decrypted_without_a_reload_and_opens_by_keyboard(
+        tab: Any, inspected: Any, client: HesabeClient) -> None:
+    base, _ = inspected
+    tab.goto(f"{base}/_mock/ui")
+    tab.evaluate("window.sameDocument = true")
+    created = client.create_invoice(reference_number="LIVE-1", **INVOICE)
+    row = tab.locator('#traffic tbody tr[data-operation="create_invoice"]').first
+    row.wait_for(timeout=WAIT_MS)  # arrives by polling: no reload, no timing asserted
+    assert tab.evaluate("window.sameDocument") is True
+    link = row.locator("a[data-detail]")
+    link.focus()
+    tab.keyboard.press("Enter")
+    detail = tab.locator("#detail article.exchange")
+    detail.wait_for(timeout=WAIT_MS)
+    assert tab.evaluate("window.sameDocument") is True
+    request_json = tab.locator("#detail #request-json").inner_text()
+    response_json = tab.locator("#detail #response-json").inner_text()
+    assert '"referenceNumber": "LIVE-1"' in request_json and '"amount": "12.500"' in request_json
+    assert '"status": true' in response_json and f'"token": "{created["token"]}"' in response_json
+    facts = tab.locator('#detail table.facts[data-side="request"]')
+    assert facts.locator("tr").first.inner_text().split() == ["Envelope", "data"]
+    assert "whole" in facts.inner_text() and "php object" in facts.inner_text()
+    tab.locator("#detail details summary").first.click()
+    assert re.fullmatch(r"[0-9a-f]{64,}", tab.locator("#detail #hex-request").inner_text())
+    assert "curl -s -X POST" in tab.locator("#detail pre[id^=curl]").inner_text()
+
+
+def test_a_finding_is_highlighted_with_its_explanation(tab: Any, inspected: Any,
+                                                       client: HesabeClient) -> None:
+    base, _ = inspected
+    payload = {"invoiceType": "0", "amount": "3.000", "allocatePayType": "1", "referenceNumber": "FIND-1",
+               "expiresAt": "2030-12-31", "customerNickname": "x"}
+    client.call("create_invoice", payload, validate=False)
+    tab.goto(f"{base}/_mock/ui?findings=1&operation=create_invoice")
+    row = tab.locator("#traffic tbody tr.sev-error").first
+    row.wait_for(timeout=WAIT_MS)
+    assert tab.locator("#traffic tbody tr:not(.sev-error):not(.sev-warning)").count() == 0  # the filter
+    row.locator("a[data-detail]").click()
+    finding = tab.locator('#detail li.finding.error[data-rule="unknown_field"]')
+    finding.wait_for(timeout=WAIT_MS)
+    assert "customerNickname" in finding.inner_text() and "the server ignores it" in finding.inner_text()
+    marked = tab.locator("#detail #request-json mark.finding-at")
+    assert '"customerNickname"' in marked.inner_text()
+    background = finding.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_the_pay_button_pays_the_invoice(tab: Any, inspected: Any, client: HesabeClient) -> None:
+    base, _ = inspected
+    invoice = client.create_invoice(reference_number="PAY-BTN-1", **INVOICE)
+    tab.goto(f"{base}/_mock/ui/records")
+    row = tab.locator(f'tr[data-record="invoice-{invoice["id"]}"]')
+    assert row.locator('td[data-col="status"]').inner_text() == "unpaid"
+    row.get_by_role("button", name="Pay", exact=True).focus()
+    tab.keyboard.press("Enter")  # buttons are plain <button>s: the keyboard works them
+    _expect()(tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] td[data-col="status"]')).to_have_text(
+        "paid", timeout=WAIT_MS)
+    _expect()(tab.locator("#flash")).to_be_focused(timeout=WAIT_MS)  # where a keyboard user lands next
+    assert tab.locator("#flash").inner_text() == "Pay: done."
+    assert tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] button').count() == 0  # nothing left to do
+    assert client.get_invoice(invoice["id"])["invoice_status"] == 1  # and through the API
+
+
+def test_the_redeliver_button_sends_the_webhook_again(tab: Any, inspected: Any, client: HesabeClient) -> None:
+    base, mock = inspected
+    with Receiver() as rx, MockControl(base) as control:
+        invoice = client.create_invoice(reference_number="HOOK-1", webhook=rx.url, **INVOICE)
+        control.pay_invoice(invoice["id"])
+        (first,) = rx.wait_for(1)
+        delivery = next(d for d in control.webhooks() if d["url"] == rx.url)
+        assert mock.webhooks.wait_idle(10)
+        tab.goto(f"{base}/_mock/ui/state")
+        row = tab.locator(f'tr[data-delivery="{delivery["id"]}"]')
+        assert row.get_attribute("data-state") == "delivered"
+        row.get_by_role("button", name="Redeliver").click()
+        hits = rx.wait_for(2)
+        assert hits[1].body == first.body and hits[1].path == first.path
+        again = tab.locator("tr[data-delivery] td", has_text=f"redelivery of #{delivery['id']}")
+        again.first.wait_for(timeout=WAIT_MS)
+
+
+def test_no_secret_appears_in_any_page(tab: Any, inspected: Any) -> None:
+    base, mock = inspected
+    with MockControl(base) as control:
+        made = control.create_merchant(name="secretive")["merchant"]
+    config = ClientConfig(base_url=base, gateway_url=base, merchant_code=str(made["merchant_code"]),
+                          access_code=made["access_code"], secret_key=made["secret_key"],
+                          iv_key=made["iv_key"],
+                          username=made["username"], password=made["password"])
+    before = mock.journal.recorded
+    with HesabeClient(config) as own:
+        invoice = own.create_invoice(reference_number="SECRET-1", **INVOICE)
+        own.get_invoice(invoice["id"])
+        bearer = own.tokens.bearer()
+    # the journal records an exchange after its reply went out: wait for the three (login first)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while mock.journal.recorded < before + 3:
+        assert time.monotonic() < deadline, "the journal did not record the three exchanges"
+        time.sleep(0.005)
+    secrets = {made["secret_key"], made["iv_key"], made["access_code"], made["password"], bearer}
+    code = made["merchant_code"]
+    pages = [f"/_mock/ui?merchant={code}", f"/_mock/ui/records?merchant={code}", "/_mock/ui/state"]
+    pages += [f"/_mock/ui/exchanges/{s['seq']}" for s in mock.journal.recent(0, 50, merchant_code=code)]
+    pages += [f"/_mock/ui/exchanges/{s['seq']}" for s in mock.journal.recent(0, 50, operation="login")]
+    seen = []
+    for path in pages:
+        tab.goto(base + path)
+        seen.append(tab.content())
+    seen.append(tab.evaluate("fetch('/_mock/ui/traffic?after=0').then(r => r.text())"))
+    text = "\n".join(seen)
+    assert "SECRET-1" in text and "[redacted]" in text  # the pages did show this merchant's traffic
+    for secret in secrets:
+        assert secret not in text
+
+
+@pytest.fixture(scope="module")
+def attacker() -> Iterator[str]:
+    """Another site: a page with a form posting to whatever the test points it at."""
+    async def home(_request: Any) -> HTMLResponse:
+        return HTMLResponse('<form method="post" enctype="text/plain" id="f">'
+                            '<input name=\'{"kind": "error_500", "x": "\' value=\'"}\'>'
+                            '<button type="submit">Win a prize</button></form>')
+
+    with serve(Starlette(routes=[Route("/", home)])) as base:
+        yield base.replace("127.0.0.1", "localhost")  # another site than 127.0.0.1
+
+
+def test_a_page_on_another_site_cannot_drive_the_control_plane(tab: Any, inspected: Any,
+                                                               attacker: str) -> None:
+    base, mock = inspected
+    mock.faults.clear()
+    before = mock.store.fingerprint()
+    tab.goto(attacker)
+    tab.evaluate("([form, action]) => { document.getElementById(form).action = action; }",
+                 ["f", f"{base}/_mock/faults"])
+    with tab.expect_response(lambda r: r.url.endswith("/_mock/faults")) as posted:
+        tab.get_by_role("button", name="Win a prize").click()
+    assert posted.value.status == 403
+    tab.goto(attacker)
+    no_cors = "url => fetch(url, {method: 'POST', mode: 'no-cors', body: '{}'}).then(r => r.type)"
+    status = tab.evaluate(no_cors, f"{base}/_mock/reset")
+    assert status == "opaque"  # sent, refused, and unreadable
+    assert mock.faults.rules() == [] and mock.store.fingerprint() == before
+
+
+def test_clock_faults_and_expiry_by_moving_the_clock(tab: Any, inspected: Any,
+                                                     client: HesabeClient) -> None:
+    base, mock = inspected
+    try:
+        tab.goto(f"{base}/_mock/ui/state")
+        tab.get_by_label("Kind").select_option("rate_limit")
+        tab.locator("form.add-fault").get_by_label("Operation").select_option("get_profile")
+        tab.get_by_label("Times").fill("2")
+        tab.get_by_role("button", name="Add rule").click()
+        rule = tab.locator("#faults tr[data-rule]")
+        _expect()(rule).to_have_count(1, timeout=WAIT_MS)
+        made = [(r.kind, r.operation, r.times) for r in mock.faults.rules()]
+        assert made == [("rate_limit", "get_profile", 2)]
+        rule.get_by_role("button", name="Remove").click()
+        _expect()(tab.locator("#faults tr[data-rule]")).to_have_count(0, timeout=WAIT_MS)
+        assert mock.faults.rules() == []
+        before = mock.clock.time()
+        tab.get_by_role("button", name="+1 hour").click()
+        _expect()(tab.locator("#flash")).to_contain_text("done", timeout=WAIT_MS)
+        assert mock.clock.time() - before >= 3600
+        session = client.checkout(amount="4.000", response_url="https://shop.example/ok",
+                                  order_reference_number="EXPIRE-1")
+        tab.goto(f"{base}/_mock/ui/records")
+        row = tab.locator(f'tr[data-record="checkout-{session.token}"]')
+        row.get_by_role("button", name="Expire (move the clock)").click()
+        status = tab.locator(f'tr[data-record="checkout-{session.token}"] td[data-col="status"]')
+        _expect()(status).to_have_text("PENDING (expired)", timeout=WAIT_MS)
+        assert client.get_transaction(session.token).transaction.status == "FAILED"  # the API sees it too
+    finally:
+        mock.clock.reset()
+        mock.faults.clear()

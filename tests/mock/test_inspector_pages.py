@@ -1,0 +1,220 @@
+"""The inspector's server side over real HTTP: pages, the traffic cursor, snippets that run.
+
+(The browser behaviour is tests/browser/test_inspector.py.)
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from hesabe_spec import HesabeClient
+from hesabe_spec.client import ASGITransport
+from hesabe_spec.client.config import ClientConfig
+from mock_server.app import create_app
+from mock_server.faults import rule_from_json
+from mock_server.inspector.views import HEADERS
+from mock_server.runtime import MockRuntime
+from mock_server.settings import MockSettings
+from mock_server.testing import serve_app
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[tuple[str, MockRuntime]]:
+    app = create_app(MockSettings(journal_capacity=300))
+    with serve_app(app) as base:
+        yield base, app.state.mock
+
+
+@pytest.fixture(scope="module")
+def fill(site: tuple[str, MockRuntime]) -> Iterator[Callable[[int], None]]:
+    """Puts N exchanges into the journal fast: in-process, straight into the same app."""
+    app = create_app()
+    app.state.mock = site[1]  # the served mock's runtime behind an in-process front door
+    config = ClientConfig(base_url="http://hesabe-mock.inprocess")
+    with ASGITransport(app) as transport, HesabeClient(config, transport=transport) as fast:
+        def calls(n: int) -> None:
+            for _ in range(n):
+                fast.call("get_invoice", path_params={"id": 99999999}, raise_errors=False)
+        yield calls
+
+
+@pytest.fixture(scope="module")
+def client(site: tuple[str, MockRuntime]) -> Iterator[HesabeClient]:
+    with HesabeClient(ClientConfig(base_url=site[0], gateway_url=site[0])) as made:
+        yield made
+
+
+def _snippet(base: str, seq: int, kind: str) -> str:
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
+    found = re.search(rf'<pre id="{kind}-{seq}" class="code">(.*?)</pre>', page, re.S)
+    assert found, page[:500]
+    return html.unescape(found.group(1))
+
+
+def _journaled(mock: MockRuntime, count: int) -> None:
+    """Wait (10 s at most) until the journal recorded ``count`` exchanges: it records an exchange
+    after its reply went out, so a client can hold the answer before the journal has it."""
+    deadline = time.monotonic() + 10
+    while mock.journal.recorded < count:
+        assert time.monotonic() < deadline, f"the journal recorded {mock.journal.recorded}, not {count}"
+        time.sleep(0.005)
+
+
+def _last_seq(mock: MockRuntime, operation: str) -> int:
+    """The newest exchange of ``operation``, waiting for the journal to record it."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [s["seq"] for s in mock.journal.recent(0, 50, operation=operation)]
+        if found and (found[0] == mock.journal.recorded or time.monotonic() > deadline):
+            return int(found[0])
+        assert time.monotonic() < deadline, f"no {operation} in the journal"
+        time.sleep(0.005)
+
+
+def _env(base: str, token: str | None = None) -> dict[str, str]:
+    sandbox = ClientConfig()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HESABE_")}
+    env.update(HESABE_MERCHANT_API_URL=base, HESABE_GATEWAY_URL=base,
+               HESABE_MERCHANT_CODE=sandbox.merchant_code, HESABE_ACCESS_CODE=sandbox.access_code,
+               HESABE_SECRET_KEY=sandbox.secret_key,
+               HESABE_IV_KEY=sandbox.iv_key, HESABE_MERCHANT_USERNAME=sandbox.username,
+               HESABE_MERCHANT_PASSWORD=sandbox.password, PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    if token:
+        env["HESABE_TOKEN"] = token
+    return env
+
+
+def test_pages_carry_the_strict_policy_and_no_inline_script(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    client.list_invoices()
+    last = f"/_mock/ui/exchanges/{mock.journal.recorded}"
+    for path in ("/_mock/ui", "/_mock/ui/records", "/_mock/ui/state", last, "/_mock/ui/inspector.js",
+                 "/_mock/ui/inspector.css"):
+        res = requests.get(base + path, timeout=10)
+        assert res.status_code == 200, path
+        for name, value in HEADERS.items():
+            assert res.headers[name] == value
+        assert "unsafe-inline" not in res.headers["Content-Security-Policy"]
+        if path.endswith(("js", "css")):
+            continue
+        assert not re.search(r"<script(?![^>]*\bsrc=)", res.text) and " style=" not in res.text
+        assert not re.search(r"<[^>]*\son[a-z]+=", res.text)  # no inline event handlers either
+
+
+def test_bad_filters_are_refused_with_a_400(site: Any) -> None:
+    base, _ = site
+    for query in ("status=abc", "status=4x", "operation=nope", "after=-1", "after=x"):
+        res = requests.get(f"{base}/_mock/ui/traffic?{query}", timeout=10)
+        assert res.status_code == 400 and "error" in res.json(), query
+    assert requests.get(f"{base}/_mock/ui/records?merchant=000", timeout=10).status_code == 404
+    refused = requests.post(f"{base}/_mock/ui", timeout=10)
+    assert refused.status_code in (404, 405) and "error" in refused.json()
+
+
+def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, client: HesabeClient,
+                                                                 fill: Callable[[int], None]) -> None:
+    base, mock = site
+    cursor = mock.journal.recorded
+    quiet = requests.get(f"{base}/_mock/ui/traffic?after={cursor}", timeout=10).json()
+    assert quiet == {"cursor": cursor, "count": 0, "rows": ""}
+    client.list_invoices()
+    client.call("get_invoice", path_params={"id": 99999999}, raise_errors=False)
+    _journaled(mock, cursor + 2)
+    newer = requests.get(f"{base}/_mock/ui/traffic?after={cursor}", timeout=10).json()
+    assert newer["cursor"] == mock.journal.recorded and newer["count"] >= 2
+    seqs = [int(s) for s in re.findall(r'data-seq="(\d+)"', newer["rows"])]
+    assert seqs == sorted(seqs, reverse=True) and min(seqs) > cursor  # newest first, only new ones
+    only_404 = requests.get(f"{base}/_mock/ui/traffic?after={cursor}&status=4xx", timeout=10).json()
+    assert only_404["count"] == 1 and 'data-operation="get_invoice"' in only_404["rows"]
+    fill(260)  # more than one answer may carry, fewer than the journal keeps
+    _journaled(mock, cursor + 262)
+    capped = requests.get(f"{base}/_mock/ui/traffic?after=0", timeout=10).json()
+    assert capped["count"] == 200
+
+
+def test_an_exchange_pushed_out_of_the_journal_says_so(site: Any, fill: Callable[[int], None]) -> None:
+    base, mock = site
+    fill(mock.journal.capacity + 1 - mock.journal.recorded + 1)
+    _journaled(mock, mock.journal.capacity + 2)
+    res = requests.get(f"{base}/_mock/ui/exchanges/1", timeout=10)
+    assert res.status_code == 200 and "no longer in the journal" in res.text
+
+
+def test_copy_as_python_reproduces_the_call(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    client.list_invoices(status=0)
+    snippet = _snippet(base, _last_seq(mock, "list_invoices"), "python")
+    assert "os.environ" not in snippet or "HESABE_" in snippet
+    run = subprocess.run([sys.executable, "-c", snippet], env=_env(base), capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("200 {") and "'status': True" in run.stdout
+
+
+def test_copy_as_curl_reproduces_the_call_with_the_projects_tools(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    created = client.create_invoice(invoice_type="0", amount="12.500", allocate_pay_type="1",
+                                     reference_number="CURL-1", language="en",
+                                     expires_at="2030-12-31")
+    seq = _last_seq(mock, "create_invoice")
+    snippet = _snippet(base, seq, "curl")
+    assert "$HESABE_ACCESS_CODE" in snippet and "$HESABE_TOKEN" in snippet
+    token = client.tokens.bearer()
+    run = subprocess.run(["bash", "-c", snippet.replace("CURL-1", "CURL-2")], env=_env(base, token),
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert '"status": true' in run.stdout and "CURL-2" in run.stdout
+    assert created["reference_number"] == "CURL-1"
+
+
+def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
+    base, mock = site
+    sandbox = ClientConfig()
+    requests.post(f"{base}/api/v1/login", json={"username": sandbox.username, "password": sandbox.password},
+                  timeout=10)
+    seq = _last_seq(mock, "login")
+    for kind in ("curl", "python"):
+        text = _snippet(base, seq, kind)
+        assert sandbox.password not in text and "HESABE_MERCHANT_PASSWORD" in text
+
+
+def test_merchant_text_is_escaped_everywhere(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    created = client.create_invoice(invoice_type="0", amount="1.000", allocate_pay_type="1", language="en",
+                                    expires_at="2030-12-31", reference_number="XSS-1", description=hostile,
+                                    customer_name=hostile)
+    seq = _last_seq(mock, "create_invoice")
+    pages = [f"/_mock/ui/exchanges/{seq}", "/_mock/ui", "/_mock/ui/records"]
+    for path in pages:
+        text = requests.get(base + path, timeout=10).text
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in requests.get(base + pages[0], timeout=10).text
+    assert created["reference_number"] == "XSS-1"
+
+
+def test_the_fault_applied_is_shown(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    mock.faults.add(rule_from_json({"kind": "error_500", "operation": "get_profile", "times": 1}))
+    before = mock.journal.recorded
+    try:
+        client.call("get_profile", raise_errors=False)  # a 500, then the client's retry
+    finally:
+        mock.faults.clear()
+    _journaled(mock, before + 2)
+    seq = next(s["seq"] for s in mock.journal.recent(before, 10, operation="get_profile") if s["fault"])
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}", timeout=10).text
+    assert re.search(r'class="fault-applied"[^>]*><strong>Fault:</strong> error_500', page)
+    rows = requests.get(f"{base}/_mock/ui/traffic?after={seq - 1}&status=5xx", timeout=10).json()["rows"]
+    assert '<span class="badge fault">error_500</span>' in rows
