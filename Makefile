@@ -33,6 +33,8 @@ test: install  ## lint, the project's tests, a fast contract run, then the insta
 	@$(call timed,tests and examples,$(BIN)/python -m pytest -q tests examples)
 	@$(call timed,contract suite (ci profile),HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests \
 	  --hesabe-mock=inprocess)
+	@$(call timed,contract rules over the shipped real cassettes,$(BIN)/python -m pytest -q contract_tests \
+	  --hesabe-replay fixtures/cassettes/seed-pages)
 	@$(call timed,install-check,$(BIN)/python -m tools.install_check)
 	@echo "make test: passed. Seconds per step:"; cat $(TIMES) .cache/install-check-summary.txt
 

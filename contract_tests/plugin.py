@@ -10,7 +10,8 @@ collects the contract suite.
 
 Options: ``--hesabe-url URL``, ``--hesabe-mock {inprocess,process}``, ``--hesabe-allow-sms``,
 ``--hesabe-sms-mobile NUMBER``, ``--hesabe-report FILE``, ``--hesabe-run-prefix PREFIX``,
-``--hesabe-fresh-merchant``.
+``--hesabe-fresh-merchant``, ``--hesabe-replay DIR`` (only the recorded answers of a recording,
+judged offline: :mod:`contract_tests.replay`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ MARKERS = {
     "hesabe_mutating": "contract test that creates, changes or cancels records on the target",
     "hesabe_sms": "contract test that makes the target send SMS; on a URL needs --hesabe-allow-sms",
     "hesabe_lifecycle": "the stateful invoice-lifecycle model",
+    "hesabe_replay": "judges a recording's answers offline (--hesabe-replay DIR)",
+    "hesabe_confirmed_live": "hesabe_confirmed_live(date, cassette): confirmed against the live sandbox on "
+    "that date, shown by that cassette of a real recording (checked at collection)",
 }
 
 RECORDER_KEY: pytest.StashKey[Any] = pytest.StashKey()
@@ -75,6 +79,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="prefix of every reference number this run creates (default: random)",
     )
     group.addoption(
+        "--hesabe-replay",
+        metavar="DIR",
+        default=None,
+        help="judge a recording's answers (hesabe-mock record, fixtures/cassettes) with the response rules, "
+        "offline; the rest of the suite is left out",
+    )
+    group.addoption(
         "--hesabe-fresh-merchant",
         action="store_true",
         default=False,
@@ -109,7 +120,27 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+def _check_confirmations(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every ``hesabe_confirmed_live(date, cassette)`` names a real recording's cassette of that day."""
+    from hesabe_spec.cassettes import confirmation_problem
+
+    for item in items:
+        for mark in item.iter_markers("hesabe_confirmed_live"):
+            if len(mark.args) != 2:
+                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live takes (date, cassette)")
+            problem = confirmation_problem(mark.args[0], mark.args[1], config.rootpath)
+            if problem is not None:
+                raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live: {problem}")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _check_confirmations(config, items)
+    if config.getoption("hesabe_replay"):
+        # offline: only the replay runs, nothing needs a server
+        kept = [item for item in items if item.get_closest_marker("hesabe_replay")]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+        return
     if not config.stash.get(LIVE_KEY, False) or config.getoption("hesabe_allow_sms"):
         return
     skip = pytest.mark.skip(reason="sends SMS on a live target: pass --hesabe-allow-sms to run it")

@@ -13,8 +13,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 __all__ = ["DISTRIBUTION", "EXTRAS", "MissingExtraError", "installed_version", "require_extra",
-           "run_contract",
-           "run_mock"]
+           "run_contract", "run_mock", "run_parity"]
 
 #: the name pip installs this project under
 DISTRIBUTION = "hesabe-harness"
@@ -71,3 +70,8 @@ def run_mock() -> int:
 def run_contract() -> int:
     """``hesabe-contract`` (``contract_tests.cli``)."""
     return _launch("hesabe-contract", "contract", "the Hesabe contract suite", "contract_tests.cli")
+
+
+def run_parity() -> int:
+    """``hesabe-parity`` (``mock_server.recording.parity_cli``)."""
+    return _launch("hesabe-parity", "mock", "the Hesabe parity report", "mock_server.recording.parity_cli")

@@ -4,7 +4,9 @@
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
-                [--open-control-plane] [--allowed-hosts NAME,...]
+                [--open-control-plane] [--allowed-hosts NAME,...] [--replay RECORDING_DIR]
+    hesabe-mock record --upstream URL --out DIR [--allow-writes] [--mask-pii]   (the recording proxy:
+                mock_server/recording/record_cli.py)
 
 One port serves both of Hesabe's hosts: the Merchant API (``/api/v1/...``) and the payment
 gateway (``/checkout``, ``/payment``, ``/api/transaction/...``); their paths never collide.
@@ -28,6 +30,7 @@ import socket
 import sqlite3
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.extras import installed_version
@@ -133,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="refuse, with a field error, what the real server accepts but the mock reports as an "
                         "integration finding (unknown field, empty value, 2-decimal amount ...)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="answer requests that match a recording's cassettes with their recorded replies; "
+                   "everything else goes to the mock (`hesabe-mock record` makes recordings)")
     p.add_argument("--log-level", default="warning",
                    choices=("critical", "error", "warning", "info", "debug", "trace"),
                    help="uvicorn's log level; info and debug also log every request (default: warning)")
@@ -154,10 +160,25 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["record"]:
+        from mock_server.recording.record_cli import main as record
+
+        return record(given[1:], env)
     parser = build_parser()
     apply_environment(parser, env)
     args = parser.parse_args(argv)
     import uvicorn
+
+    from hesabe_spec.cassettes import Recording, RecordingError, read_recording
+
+    recording: Recording | None = None
+    if args.replay:
+        try:
+            recording = read_recording(args.replay)
+        except RecordingError as exc:
+            print(f"hesabe-mock: --replay: {exc}", file=sys.stderr)
+            return 2
 
     from mock_server.app import create_app
     from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
@@ -230,7 +251,14 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
-    config = uvicorn_config(app, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+    served: Any = app
+    if recording is not None:
+        from mock_server.recording.playback import Playback
+
+        served = Playback(app, app.state.mock, recording)
+        print(f"  replaying {served.cassettes} cassette(s) from {args.replay}; the rest goes to the mock",
+              flush=True)
+    config = uvicorn_config(served, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:

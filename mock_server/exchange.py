@@ -48,6 +48,8 @@ class Exchange:
     block_size: int = 32
     #: byte-level change applied after encryption (a fault corrupting the ciphertext)
     mangle: Any = None
+    #: change to the plaintext reply once the handler ran: callable(Exchange) (``mutate_reply``)
+    rewrite: Any = None
     #: close the connection without any reply
     dropped: bool = False
     fault: str | None = None

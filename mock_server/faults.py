@@ -14,7 +14,10 @@ Kinds, by when they act:
   the token had expired);
 * after the handler ran, so the change has happened: ``malformed_ciphertext`` (the reply's hex
   is damaged: still hex, no longer whole AES blocks) and ``padding_16`` (the reply padded to
-  16-byte blocks instead of 32), both on encrypted operations;
+  16-byte blocks instead of 32), both on encrypted operations; ``mutate_reply`` (a JSON Patch,
+  RFC 6902, applied to the decrypted reply of any operation, and ``http_status`` to change its
+  HTTP status: an API that changed a type, a message or a status, or dropped a key; a patch that
+  does not apply to a reply leaves it as it was and the journal's ``fault`` says why);
 * "it happened, but you never heard": ``delay_reply`` (the operation runs and commits, the
   reply waits ``latency_ms``; a client that gives up first is journalled as disconnected) and
   ``drop_after_processing`` (the operation runs and commits, then the connection is closed with
@@ -23,12 +26,14 @@ Kinds, by when they act:
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
 sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
 A loopback client may also force one fault for one request: ``X-Mock-Fault: rate_limit`` (with
-optional ``; latency_ms=200`` / ``; retry_after=3`` parameters).
+optional ``; latency_ms=200`` / ``; retry_after=3`` parameters; ``mutate_reply`` takes
+``; http_status=418`` and, last, ``; patch=<the JSON patch>``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 from dataclasses import asdict, dataclass, field
@@ -37,6 +42,7 @@ from typing import Any
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.exchange import Exchange, PipelineHook
+from mock_server.json_patch import PatchError, apply_patch, check_patch
 from mock_server.protocol import INTERNAL_ERROR
 
 __all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "parse_header", "rule_from_json"]
@@ -46,11 +52,13 @@ FAULT_HEADER = "x-mock-fault"
 _ANSWERING = ("error_500", "rate_limit", "drop_connection", "expired_token")
 #: kinds that alter the encrypted reply after the handler ran
 _ALTERING = ("malformed_ciphertext", "padding_16")
+#: kinds that rewrite the decrypted reply after the handler ran (any operation)
+_REWRITING = ("mutate_reply",)
 #: kinds that let the handler run and commit, then keep the reply from the client
 _UNHEARD = ("delay_reply", "drop_after_processing")
 #: kinds whose ``latency_ms`` is what they do, not a wait before the request proceeds
 _TIMED = ("latency", "delay_reply")
-KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_UNHEARD)
+KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_REWRITING, *_UNHEARD)
 _UNAUTHENTICATED = {"message": "Unauthenticated."}
 _MAX_LATENCY_MS = 60_000
 
@@ -70,6 +78,9 @@ class FaultRule:
     times: int | None = None
     latency_ms: int = 0
     retry_after: int = 1
+    #: ``mutate_reply``: the JSON patch and the HTTP status to answer with instead (None: keep it)
+    patch: list[dict[str, Any]] | None = None
+    http_status: int | None = None
     id: int = 0
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
@@ -95,7 +106,21 @@ class FaultRule:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_rng")
+        if self.kind not in _REWRITING:
+            data.pop("patch")
+            data.pop("http_status")
         return data
+
+    def rewrite(self, ex: Exchange) -> None:
+        """Apply ``patch`` and ``http_status`` to the reply (``mutate_reply``)."""
+        if self.patch is not None and ex.body is not None:
+            try:
+                ex.body = apply_patch(ex.body, self.patch)
+            except PatchError as exc:
+                ex.fault = f"mutate_reply (not applied: {exc})"
+                return
+        if self.http_status is not None:
+            ex.status = self.http_status
 
 
 def _int(data: dict[str, Any], key: str, default: int | None, low: int, high: int) -> int | None:
@@ -111,7 +136,8 @@ def rule_from_json(data: Any) -> FaultRule:
     """Build a rule from control-plane JSON, refusing unknown fields and bad values."""
     if not isinstance(data, dict):
         raise FaultError("a fault rule must be a JSON object")
-    allowed = {"kind", "operation", "probability", "seed", "times", "latency_ms", "retry_after"}
+    allowed = {"kind", "operation", "probability", "seed", "times", "latency_ms", "retry_after", "patch",
+               "http_status"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise FaultError(f"unknown field(s) in fault rule: {', '.join(unknown)}")
@@ -128,17 +154,38 @@ def rule_from_json(data: Any) -> FaultRule:
     latency = _int(data, "latency_ms", 0, 0, _MAX_LATENCY_MS) or 0
     if kind in _TIMED and latency == 0:
         raise FaultError(f"a {kind} rule needs latency_ms > 0")
+    patch, http_status = data.get("patch"), _int(data, "http_status", None, 100, 599)
+    if kind not in _REWRITING and (patch is not None or http_status is not None):
+        raise FaultError("patch and http_status belong to a mutate_reply rule")
+    if kind in _REWRITING:
+        if patch is None and http_status is None:
+            raise FaultError("a mutate_reply rule needs a patch (RFC 6902 JSON Patch) or an http_status")
+        if patch is not None:
+            try:
+                patch = check_patch(patch)
+            except PatchError as exc:
+                raise FaultError(str(exc)) from None
     return FaultRule(
         kind=kind, operation=operation, probability=float(probability),
         seed=_int(data, "seed", None, -(2**63), 2**63 - 1), times=_int(data, "times", None, 1, 10**9),
         latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400) or 0,
+        patch=patch, http_status=http_status,
     )
 
 
 def parse_header(value: str) -> FaultRule:
     """``X-Mock-Fault: kind[; key=value]...`` as a one-shot rule."""
-    kind, *params = [p.strip() for p in value.split(";")]
+    head, sep, patch_text = value.partition("patch=")
+    kind, *params = [p.strip() for p in head.split(";")]
     data: dict[str, Any] = {"kind": kind}
+    if sep:
+        if not params or params[-1] != "":
+            raise FaultError("X-Mock-Fault: patch=... must be a parameter, after a ';'")
+        params.pop()
+        try:
+            data["patch"] = json.loads(patch_text)
+        except ValueError:
+            raise FaultError("X-Mock-Fault: patch= must be a JSON array (RFC 6902 JSON Patch)") from None
     for param in params:
         key, sep, raw = param.partition("=")
         if not sep or not raw.strip().isdigit():
@@ -231,6 +278,10 @@ class Faults(PipelineHook):
                     chosen = rule
         return chosen, latency
 
+    def after(self, ex: Exchange) -> None:
+        if ex.rewrite is not None:
+            ex.rewrite(ex)
+
     async def before(self, ex: Exchange) -> None:
         try:
             rule, latency = self._pick(ex)
@@ -254,6 +305,8 @@ class Faults(PipelineHook):
             ex.status, ex.body = 401, dict(_UNAUTHENTICATED)
         elif rule.kind == "padding_16":
             ex.block_size = 16
+        elif rule.kind == "mutate_reply":
+            ex.rewrite = rule.rewrite
         elif rule.kind == "malformed_ciphertext":
             ex.mangle = _corrupt
         elif rule.kind == "delay_reply":

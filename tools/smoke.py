@@ -84,6 +84,8 @@ def base() -> None:
     )
     done = run(str(BIN / "hesabe-mock"), "--port", "0")
     check(done.returncode == 2 and "hesabe-harness[mock]" in done.stderr, "hesabe-mock names its extra")
+    done = run(str(BIN / "hesabe-parity"), ".")
+    check(done.returncode == 2 and "hesabe-harness[mock]" in done.stderr, "hesabe-parity names its extra")
 
 
 @contextmanager
@@ -139,6 +141,10 @@ def full(xdist: bool, workdir: Path) -> None:
 
     done = run(str(BIN / "hesabe-mock"), "--version")
     check(done.returncode == 0 and done.stdout.startswith("hesabe-mock "), "hesabe-mock --version")
+    done = run(str(BIN / "hesabe-parity"), "--version")
+    check(done.returncode == 0 and done.stdout.startswith("hesabe-parity "), "hesabe-parity --version")
+    done = run(str(BIN / "hesabe-mock"), "record", "--help")
+    check(done.returncode == 0 and "--allow-writes" in done.stdout, "hesabe-mock record --help")
     with mock_process("--seed", "seed-pages", env={**ENV_MERCHANT, "HESABE_MOCK_TOKEN_TTL": "600"}) as url:
         with MockControl(url) as control, HesabeClient(base_url=url) as client:
             check(control.invoice(12880)["id"] == 12880, "--seed seed-pages loaded the packaged records")

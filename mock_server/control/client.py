@@ -227,7 +227,8 @@ class MockControl:
         return answer["rules"]
 
     def add_fault(self, kind: str, operation: str = "*", **options: Any) -> dict[str, Any]:
-        """Add one rule (options: probability, seed, times, latency_ms, retry_after)."""
+        """Add one rule (options: probability, seed, times, latency_ms, retry_after; a mutate_reply
+        rule's patch and http_status)."""
         answer: _Rules = self.request("POST", "/faults", {"kind": kind, "operation": operation, **options})
         return answer["rules"][0]
 

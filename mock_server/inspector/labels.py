@@ -104,6 +104,8 @@ LABELS: dict[str, dict[str, str]] = {
         "times": "Times",
         "fired": "Fired",
         "latency": "Latency (ms)",
+        "http_status": "HTTP status (mutate_reply)",
+        "patch": "JSON Patch (mutate_reply)",
         "remove": "Remove",
         "add_fault": "Add rule",
         "webhooks": "Webhook deliveries",

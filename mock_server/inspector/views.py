@@ -367,6 +367,11 @@ def _faults_html(mock: MockRuntime) -> str:
             f'<input id="f-times" name="times" type="number" min="1">'
             f'<label for="f-latency">{_t("latency")}</label>'
             f'<input id="f-latency" name="latency_ms" type="number" min="0">'
+            f'<label for="f-http-status">{_t("http_status")}</label>'
+            f'<input id="f-http-status" name="http_status" type="number" min="100" max="599">'
+            f'<label for="f-patch">{_t("patch")}</label>'
+            f'<textarea id="f-patch" name="patch" data-json rows="1" '
+            f'placeholder=\'[{{"op": "remove", "path": "/message"}}]\'></textarea>'
             f'<button type="submit">{_t("add_fault")}</button></form>')
     return f'<section id="faults"><h2>{_t("faults")}</h2>{table}{form}</section>'
 

@@ -66,6 +66,7 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.value === "") return;
       if (el.type === "checkbox") { out[el.name] = el.checked; return; }
+      if (el.hasAttribute("data-json")) { out[el.name] = JSON.parse(el.value); return; }
       out[el.name] = el.type === "number" ? Number(el.value) : el.value;
     });
     return out;
@@ -75,7 +76,9 @@
     var form = ev.target;
     if (!form.hasAttribute("data-post")) return;
     ev.preventDefault();
-    send("POST", form.getAttribute("data-post"), formJson(form))
+    var body;
+    try { body = formJson(form); } catch (err) { settle("Refused: not JSON: " + err.message, true); return; }
+    send("POST", form.getAttribute("data-post"), body)
       .then(function () { return refreshMain(); })
       .then(function () { settle("Done."); })
       .catch(function (err) { settle("Refused: " + err.message, true); });

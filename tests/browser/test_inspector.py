@@ -222,6 +222,15 @@ def test_clock_faults_and_expiry_by_moving_the_clock(tab: Any, inspected: Any,
         rule.get_by_role("button", name="Remove").click()
         _expect()(tab.locator("#faults tr[data-rule]")).to_have_count(0, timeout=WAIT_MS)
         assert mock.faults.rules() == []
+        tab.get_by_label("Kind").select_option("mutate_reply")
+        tab.get_by_label("JSON Patch (mutate_reply)").fill('[{"op": "remove", "path": "/message"}]')
+        tab.get_by_label("HTTP status (mutate_reply)").fill("418")
+        tab.get_by_role("button", name="Add rule").click()
+        _expect()(rule).to_have_count(1, timeout=WAIT_MS)
+        (mutate,) = mock.faults.rules()
+        assert (mutate.kind, mutate.patch, mutate.http_status) == (
+            "mutate_reply", [{"op": "remove", "path": "/message"}], 418)
+        mock.faults.clear()
         before = mock.clock.time()
         tab.get_by_role("button", name="+1 hour").click()
         _expect()(tab.locator("#flash")).to_contain_text("done", timeout=WAIT_MS)
