@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock test contract bench bench-deps lint clean browser-deps install-check screenshots
+.PHONY: install mock mock-pg pg-deps test contract bench bench-deps lint clean browser-deps install-check \
+	screenshots
 
 # Seconds each step of `make test` took, printed at its end (the closing note).
 TIMES := .cache/make-test-seconds.txt
@@ -28,6 +29,8 @@ mock: install  ## serve the mock with the public sandbox identity on $(HOST):$(P
 test: install  ## lint, the project's tests, a fast contract run, then the install checks (install-check)
 	@: > $(TIMES); cat .cache/install-seconds.txt >> $(TIMES) 2>/dev/null; rm -f .cache/install-seconds.txt
 	@$(call timed,lint,$(MAKE) --no-print-directory lint)
+	@$(call timed,pg-deps,$(MAKE) --no-print-directory pg-deps || \
+	  echo "make test: PostgreSQL unavailable; the PostgreSQL tests will be skipped")
 	@$(call timed,browser-deps,$(MAKE) --no-print-directory browser-deps || \
 	  echo "make test: chromium/playwright unavailable; browser tests will be skipped")
 	@$(call timed,tests and examples,$(BIN)/python -m pytest -q tests examples)
@@ -58,6 +61,18 @@ bench-deps:  ## install wrk with apt-get when it is missing
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
 	  && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; } \
 	  || echo "wrk not installed: the bench falls back to its Python load generator"
+
+# PostgreSQL: the tests start a throwaway cluster of their own (tools/pg_cluster.py: initdb into a
+# temporary directory, as the postgres user when run as root, a loopback port; deleted at the end).
+# The server binaries come from Debian's postgresql package, installed here only when missing.
+pg-deps: install  ## install Debian's postgresql (initdb, pg_ctl) when it is missing
+	@$(BIN)/python -c "from tools.pg_cluster import find_bin_dir; raise SystemExit(find_bin_dir() is None)" \
+	  2>/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+mock-pg: install pg-deps  ## serve the mock on a throwaway local PostgreSQL (WORKERS=2 for two workers)
+	$(BIN)/python -m tools.pg_cluster -- $(BIN)/hesabe-mock --host $(HOST) --port $(PORT) \
+	  $(if $(WORKERS),--workers $(WORKERS))
 
 # Reliability (tests/reliability): the short fuzz run and the rest are part of `make test`.
 FUZZ_EXAMPLES ?= 5000

@@ -23,6 +23,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "mock": ("starlette", "uvicorn"),
     "contract": ("pytest", "hypothesis"),
     "speedups": ("orjson", "jsonschema_rs"),
+    "postgres": ("psycopg",),
 }
 
 

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
@@ -47,6 +49,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return plain_reply({"message": str(getattr(exc, "detail", "Error"))}, status)
 
 
+class _SyncShared:
+    """ASGI middleware of a mock several processes serve: :meth:`MockRuntime.sync` before each request."""
+
+    def __init__(self, app: ASGIApp, runtime: MockRuntime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.runtime.sync()
+        await self.app(scope, receive, send)
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     """Nothing to start; at shutdown the runtime's background parts (the webhook sender) stop."""
@@ -70,7 +85,10 @@ def create_app(
     if runtime.settings.control_plane:
         # control_routes ends in a /_mock/ catch-all
         routes += [*webhook_routes(), *inspector_routes(), *control_routes()]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=_lifespan)
+    # a shared mock first takes what other processes changed (clock, faults, ...): one query
+    middleware = [Middleware(_SyncShared, runtime=runtime)] if runtime.shared is not None else []
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=_lifespan,
+                    middleware=middleware)
     app.router.redirect_slashes = False  # Hesabe answers both slash forms itself, never a redirect
     app.state.mock = runtime
     return app

@@ -1,6 +1,7 @@
 """``hesabe-mock``: serve the mock with uvicorn.
 
-    hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite] [--envelope response|bare]
+    hesabe-mock --host 127.0.0.1 --port 8000 [--db state.sqlite | --db postgresql://...] [--workers N]
+                [--envelope response|bare]
                 [--token-ttl 900] [--merchants merchants.json] [--seed seed-pages]
                 [--refund-auto-approve SECONDS] [--strict] [--log-level info]
                 [--checkout-ttl 1800] [--callback-nesting flat|nested] [--gateway-envelope bare|response]
@@ -25,11 +26,12 @@ serves that merchant too, so an integration configured through them works agains
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
-import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hesabe_spec.errors import ConfigurationError
@@ -76,14 +78,22 @@ def apply_environment(parser: argparse.ArgumentParser, environ: Mapping[str, str
         action.default = value
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0 picks a free one), got {port}")
-    return port
+def _whole(what: str, low: int, high: int, note: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, errors naming ``what``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what} number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {low}-{high}{note}, got {value}")
+        return value
+
+    return parse
+
+
+_port = _whole("port", 0, 65535, " (0 picks a free one)")
+_workers = _whole("workers", 1, 64)
 
 
 def _seconds(text: str) -> float:
@@ -108,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default 8000)")
-    p.add_argument("--db", metavar="PATH", help="SQLite file to keep state in (default: memory)")
+    p.add_argument("--db", metavar="PATH|URL",
+                   help="keep state in a SQLite file, or in PostgreSQL (postgresql://user@host/db; several "
+                        "workers and hosts can share it) (default: memory, one process)")
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="serve with N processes on one port, sharing the --db store (SQLite or PostgreSQL) "
+                        "and everything the control plane changes; the memory store cannot be shared")
     p.add_argument("--envelope", choices=("response", "bare"), default="response",
                    help='outer body: {"response": hex} (docs, default) or bare hex (Hesabe app)')
     p.add_argument("--token-ttl", type=int, default=900, help="access token lifetime in seconds")
@@ -168,8 +183,6 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser = build_parser()
     apply_environment(parser, env)
     args = parser.parse_args(argv)
-    import uvicorn
-
     from hesabe_spec.cassettes import Recording, RecordingError, read_recording
 
     recording: Recording | None = None
@@ -182,29 +195,28 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 
     from mock_server.app import create_app
     from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
-    from mock_server.heap import prepare_for_serving
     from mock_server.merchants import env_merchant, load_merchants, registry_of
-    from mock_server.serving import uvicorn_config
     from mock_server.settings import MockSettings
-    from mock_server.state.memory import MemoryStore
-    from mock_server.state.store import Store
+    from mock_server.state.opening import StoreOpenError, describe, is_postgres_url, open_store
 
+    if args.workers > 1 and args.replay:
+        print("hesabe-mock: --replay plays its cassettes in order in one process; it cannot be shared by "
+              "--workers", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not args.db:
+        print(f"hesabe-mock: --workers {args.workers} needs a store the workers can share: --db FILE "
+              "(SQLite) or --db postgresql://... (the memory store lives in one process)", file=sys.stderr)
+        return 2
     try:
         from_env = env_merchant(env)
         extra = [from_env] if from_env is not None else []
         merchants = load_merchants(args.merchants, extra=extra) if args.merchants else registry_of(extra)
-        if args.db:
-            from mock_server.state.sqlite import SqliteStore
-
-            store: Store = SqliteStore(args.db)
-        else:
-            store = MemoryStore()
+        store = open_store(args.db)
     except ConfigurationError as exc:
         print(f"hesabe-mock: {exc}", file=sys.stderr)
         return 2
-    except (sqlite3.Error, OSError) as exc:
-        print(f"hesabe-mock: cannot open the database {args.db!r}: {exc} "
-              "(does its directory exist and is it writable?)", file=sys.stderr)
+    except StoreOpenError as exc:
+        print(f"hesabe-mock: {exc}", file=sys.stderr)
         return 2
     if args.checkout_ttl < 1:
         print("hesabe-mock: --checkout-ttl must be at least 1 second", file=sys.stderr)
@@ -214,7 +226,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                             allowed_hosts=args.allowed_hosts,
                             refund_auto_approve_after=args.refund_auto_approve,
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
-                            gateway_envelope=args.gateway_envelope, strict=args.strict)
+                            gateway_envelope=args.gateway_envelope, strict=args.strict,
+                            # another worker or host may serve the same database: share the control plane
+                            shared=args.workers > 1 or is_postgres_url(args.db))
     app = create_app(settings, store, merchants)
     counts = ""
     if args.seed:
@@ -236,8 +250,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     shown = f"[{host}]" if ":" in host else host
     print(f"Hesabe mock listening on http://{shown}:{port}", flush=True)
     url = f"http://{shown}:{port}"
-    print(f"  store: {args.db or 'memory'}; merchants: "
+    print(f"  store: {describe(args.db)}; merchants: "
           f"{', '.join(m.merchant_code for m in merchants.merchants)}", flush=True)
+    if settings.shared:
+        print(f"  workers: {args.workers}, control plane shared through the store", flush=True)
     if counts:
         print(f"  seeded {args.seed}: {counts}", flush=True)
     print(f"  serves the Merchant API and the payment gateway on this one port "
@@ -251,21 +267,82 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  or:   HESABE_MERCHANT_API_URL={url} {sys.executable} -c "
               f"\"from hesabe_spec import HesabeClient; print(HesabeClient().list_invoices()['stats'])\"",
               flush=True)
-    served: Any = app
-    if recording is not None:
+    def served(app: Any) -> Any:
+        """The app, behind the recording's playback when ``--replay`` gave one."""
+        if recording is None:
+            return app
         from mock_server.recording.playback import Playback
 
-        served = Playback(app, app.state.mock, recording)
-        print(f"  replaying {served.cassettes} cassette(s) from {args.replay}; the rest goes to the mock",
-              flush=True)
-    config = uvicorn_config(served, log_level=args.log_level, access_log=args.log_level in ("info", "debug"))
+        return Playback(app, app.state.mock, recording)
+
+    if recording is not None:
+        print(f"  replaying {len(recording.cassettes)} cassette(s) from {args.replay}; the rest goes to "
+              "the mock", flush=True)
+    if args.workers == 1:
+        return _serve(app, served(app), sock, args.log_level)
+    # each worker opens its own connection: none is carried across fork()
+    app.state.mock.close()
+    store.close()
+    sys.stdout.flush()
+    pids = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the worker (tests run it as a real process)
+            code = 1
+            try:
+                worker_app = create_app(settings, open_store(args.db), merchants)
+                code = _serve(worker_app, served(worker_app), sock, args.log_level)
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    return _supervise(pids)
+
+
+def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
+    """Serve ``served`` (``app``, or a wrapper of it) on ``sock`` with uvicorn until a signal stops
+    it; then close the app's store."""
+    import uvicorn
+
+    from mock_server.heap import prepare_for_serving
+    from mock_server.runtime import runtime_of
+    from mock_server.serving import uvicorn_config
+
+    config = uvicorn_config(served, log_level=log_level, access_log=log_level in ("info", "debug"))
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:
         server.run(sockets=[sock])
     finally:
-        store.close()
+        runtime_of(app).store.close()
     return 0
+
+
+def _supervise(pids: list[int]) -> int:
+    """Wait for the workers; pass SIGTERM / SIGINT on to them; if one dies, stop the others."""
+    running = set(pids)
+    stopping: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
+        for pid in list(running):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    failed = False
+    while running:
+        pid, status = os.wait()
+        running.discard(pid)
+        exited = os.waitstatus_to_exitcode(status)
+        # uvicorn re-raises the signal that stopped it: a worker we stopped ends "killed by" it
+        if exited != 0 and not (stopping and exited in (0, -signal.SIGTERM, -signal.SIGINT)):
+            failed = True
+            if running:
+                print(f"hesabe-mock: worker {pid} exited ({exited}); stopping the others", file=sys.stderr,
+                      flush=True)
+                forward(signal.SIGTERM, None)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,8 @@ Kinds, by when they act:
   no reply).
 
 Each rule draws from its own ``random.Random(seed)``, so the same rules and the same request
-sequence fire on the same requests every run. ``times`` stops a rule after it fired N times.
+sequence fire on the same requests every run; with several processes (:class:`SharedFaults`)
+too, whichever process serves each request. ``times`` stops a rule after it fired N times.
 A loopback client may also force one fault for one request: ``X-Mock-Fault: rate_limit`` (with
 optional ``; latency_ms=200`` / ``; retry_after=3`` parameters; ``mutate_reply`` takes
 ``; http_status=418`` and, last, ``; patch=<the JSON patch>``).
@@ -44,8 +45,10 @@ from hesabe_spec.operations import OPERATIONS
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.json_patch import PatchError, apply_patch, check_patch
 from mock_server.protocol import INTERNAL_ERROR
+from mock_server.state.shared import SharedState
 
-__all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "parse_header", "rule_from_json"]
+__all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "SharedFaults", "choose",
+           "parse_header", "rule_from_json"]
 
 FAULT_HEADER = "x-mock-fault"
 #: kinds answered before the handler runs
@@ -84,6 +87,8 @@ class FaultRule:
     id: int = 0
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    #: how many times it drew: the n-th draw is the n-th number of ``random.Random(seed)``
+    _draws: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -101,11 +106,13 @@ class FaultRule:
 
     def roll(self) -> bool:
         """Draw once (always, so a seed gives the same sequence whatever fired before)."""
+        self._draws += 1
         return self._rng.random() < self.probability
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_rng")
+        data.pop("_draws")
         if self.kind not in _REWRITING:
             data.pop("patch")
             data.pop("http_status")
@@ -214,6 +221,25 @@ def _corrupt(data: bytes) -> bytes:
     return (text[:hex_start] + "".join(digits) + text[hex_end:]).encode("ascii")
 
 
+def choose(rules: list[FaultRule], operation: str, encrypted: bool,
+           bearer: bool) -> tuple[FaultRule | None, int]:
+    """Roll every matching rule in order: the first that fires (any kind but ``latency``) and the
+    latency to add before the request proceeds; counts what fired."""
+    chosen: FaultRule | None = None
+    latency = 0
+    for rule in rules:
+        if not rule.matches(operation, encrypted, bearer) or not rule.roll():
+            continue
+        if rule.kind == "latency":
+            rule.fired += 1
+            latency += rule.latency_ms
+        elif chosen is None:
+            rule.fired += 1
+            latency += 0 if rule.kind in _TIMED else rule.latency_ms
+            chosen = rule
+    return chosen, latency
+
+
 class Faults(PipelineHook):
     """The rule set of one mock server, applied in ``before`` to every Hesabe exchange."""
 
@@ -251,7 +277,7 @@ class Faults(PipelineHook):
         """The first rule that fires (any kind but ``latency``) and the latency to add before
         the request proceeds."""
         header = ex.headers.get(FAULT_HEADER)
-        if not header and not self._rules:
+        if not header and not self.any_rules():
             return None, 0  # the usual case: no fault anywhere
         op = OPERATIONS[ex.operation]
         bearer = op.auth == "bearer"
@@ -263,20 +289,15 @@ class Faults(PipelineHook):
                     return None, rule.latency_ms
                 return rule, 0 if rule.kind in _TIMED else rule.latency_ms
             return None, 0
-        chosen: FaultRule | None = None
-        latency = 0
+        return self._choose(ex.operation, op.encrypted, bearer)
+
+    def any_rules(self) -> bool:
+        """Whether any rule is set (read without the lock: a list is swapped whole)."""
+        return bool(self._rules)
+
+    def _choose(self, operation: str, encrypted: bool, bearer: bool) -> tuple[FaultRule | None, int]:
         with self._lock:
-            for rule in self._rules:
-                if not rule.matches(ex.operation, op.encrypted, bearer) or not rule.roll():
-                    continue
-                if rule.kind == "latency":
-                    rule.fired += 1
-                    latency += rule.latency_ms
-                elif chosen is None:
-                    rule.fired += 1
-                    latency += 0 if rule.kind in _TIMED else rule.latency_ms
-                    chosen = rule
-        return chosen, latency
+            return choose(self._rules, operation, encrypted, bearer)
 
     def after(self, ex: Exchange) -> None:
         if ex.rewrite is not None:
@@ -313,3 +334,97 @@ class Faults(PipelineHook):
             ex.delay_reply_ms = rule.latency_ms
         elif rule.kind == "drop_after_processing":
             ex.drop_after_processing = True
+
+
+class SharedFaults(Faults):
+    """The rule set every process of one mock shares through its store (``--workers``, hosts).
+
+    The rules, what each fired and how often each drew live in the ``faults`` control document; a
+    request that meets a rule rolls it inside one read-modify-write of that document, so ``times``
+    holds across processes and a seeded rule's draws are one sequence: the n-th request the rule
+    sees, whichever process serves it, gets the n-th number of ``random.Random(seed)``, exactly as
+    in one process. Which requests those are follows the order in which the requests reach the
+    store (deterministic for a client that sends one request at a time). A request with no rule
+    set costs nothing more: the runtime's per-request sync says whether any exist.
+    """
+
+    def __init__(self, shared: SharedState, *, header_allowed: Any = None) -> None:
+        super().__init__(header_allowed=header_allowed)
+        self._shared = shared
+        self._present = False
+        #: rule id -> (seed, its generator, draws taken from it): the next draw without replaying
+        self._generators: dict[int, tuple[int | None, random.Random, int]] = {}
+
+    def load(self, text: str | None) -> None:
+        """Note whether the shared document (changed by some process) holds any rule."""
+        self._present = bool(text) and bool(json.loads(text or "{}").get("rules"))
+
+    def any_rules(self) -> bool:
+        return self._present
+
+    def _rules_of(self, text: str | None) -> tuple[int, list[FaultRule]]:
+        doc = json.loads(text) if text else {}
+        rules = []
+        for data in doc.get("rules", []):
+            fields = {k: v for k, v in data.items() if k != "draws"}
+            rule = FaultRule(**fields)
+            self._position(rule, int(data.get("draws", 0)))
+            rules.append(rule)
+        return int(doc.get("next_id", 1)), rules
+
+    def _position(self, rule: FaultRule, draws: int) -> None:
+        seed, generator, taken = self._generators.get(rule.id, (rule.seed, rule._rng, 0))
+        if seed != rule.seed or taken > draws:
+            generator, taken = random.Random(rule.seed), 0
+        for _ in range(draws - taken):
+            generator.random()
+        rule._rng, rule._draws = generator, draws
+
+    def _dump(self, next_id: int, rules: list[FaultRule]) -> str:
+        for rule in rules:
+            self._generators[rule.id] = (rule.seed, rule._rng, rule._draws)
+        self._present = bool(rules)
+        return json.dumps({"next_id": next_id,
+                           "rules": [{**r.to_json(), "draws": r._draws} for r in rules]})
+
+    def _edit(self, edit: Any) -> Any:
+        """Run ``edit(next_id, rules) -> (next_id, rules, result)`` on the shared rules, atomically."""
+        out: list[Any] = []
+
+        def change(text: str | None) -> str:
+            next_id, rules = self._rules_of(text)
+            next_id, rules, result = edit(next_id, rules)
+            out.append(result)
+            return self._dump(next_id, rules)
+
+        self._shared.change_control("faults", change)
+        return out[0]
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], FaultRule]:
+            rule.id = next_id
+            return next_id + 1, [*rules, rule], rule
+
+        added: FaultRule = self._edit(edit)
+        return added
+
+    def rules(self) -> list[FaultRule]:
+        return self._rules_of(self._shared.control_documents().get("faults", (0, ""))[1])[1]
+
+    def remove(self, rule_id: int) -> bool:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], bool]:
+            kept = [r for r in rules if r.id != rule_id]
+            return next_id, kept, len(kept) != len(rules)
+
+        removed: bool = self._edit(edit)
+        return removed
+
+    def clear(self) -> None:
+        self._edit(lambda next_id, _rules: (next_id, [], None))
+
+    def _choose(self, operation: str, encrypted: bool, bearer: bool) -> tuple[FaultRule | None, int]:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], Any]:
+            return next_id, rules, choose(rules, operation, encrypted, bearer)
+
+        chosen: tuple[FaultRule | None, int] = self._edit(edit)
+        return chosen

@@ -17,6 +17,7 @@ A finding is ``{"rule", "severity", "message", "pointer"}``. Each rule has a def
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from hesabe_spec.tolerance import Note
+from mock_server.state.shared import SharedState
 
 __all__ = [
     "CATALOG",
@@ -33,8 +35,10 @@ __all__ = [
     "FindingRule",
     "FindingsLog",
     "Severity",
+    "SharedFindingsLog",
     "finding",
     "from_note",
+    "summarize",
 ]
 
 Severity = Literal["error", "warning"]
@@ -130,6 +134,22 @@ class LoggedFinding(NamedTuple):
         return f"[{self.finding.rule}] {self.operation}{at}: {self.finding.message}"
 
 
+def summarize(counts: dict[str, int], items: list[LoggedFinding]) -> dict[str, Any]:
+    """The ``/_mock/findings`` summary of ``counts`` per rule and the ``items`` kept."""
+    rules: dict[str, Any] = {}
+    for name, rule in CATALOG.items():
+        if not counts.get(name):  # also those a merchant's reset brought back to 0
+            continue
+        latest = [f.to_json() for f in items if f.finding.rule == name][-5:]
+        rules[name] = {"severity": rule.severity, "count": counts[name], "summary": rule.summary,
+                       "latest": latest}
+    by_severity: Counter[str] = Counter()
+    for name, n in counts.items():
+        by_severity[CATALOG[name].severity] += n
+    return {"total": sum(counts.values()), "errors": by_severity[ERROR],
+            "warnings": by_severity[WARNING], "rules": rules}
+
+
 class FindingsLog:
     """Findings since the last reset: counted per rule, the recent ones kept (thread-safe)."""
 
@@ -159,18 +179,7 @@ class FindingsLog:
         with self._lock:
             counts = dict(self._counts)
             items = list(self._recent)
-        rules: dict[str, Any] = {}
-        for name, rule in CATALOG.items():
-            if not counts.get(name):  # also those a merchant's reset brought back to 0
-                continue
-            latest = [f.to_json() for f in items if f.finding.rule == name][-5:]
-            rules[name] = {"severity": rule.severity, "count": counts[name], "summary": rule.summary,
-                           "latest": latest}
-        by_severity: Counter[str] = Counter()
-        for name, n in counts.items():
-            by_severity[CATALOG[name].severity] += n
-        return {"total": sum(counts.values()), "errors": by_severity[ERROR],
-                "warnings": by_severity[WARNING], "rules": rules}
+        return summarize(counts, items)
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:
@@ -184,3 +193,44 @@ class FindingsLog:
                     self._counts[f.finding.rule] -= 1
             self._recent.clear()
             self._recent.extend(kept)
+
+
+class SharedFindingsLog(FindingsLog):
+    """The findings of a mock several processes serve, in the store's ``findings`` stream (the
+    newest :data:`SHARED_KEPT`; counts are over those)."""
+
+    def __init__(self, shared: SharedState) -> None:
+        super().__init__()
+        self._shared = shared
+
+    def record(self, findings: Iterable[Finding], operation: str, method: str, path: str,
+               merchant_code: str | None) -> None:
+        for f in findings:
+            body = json.dumps([f.rule, f.severity, f.message, f.pointer, operation, method, path,
+                               merchant_code])
+            self._shared.append_event(_STREAM, merchant_code, f.rule, body, SHARED_KEPT)
+
+    def _kept(self, merchant_code: str | None = None) -> list[LoggedFinding]:
+        found = []
+        for _seq, body in self._shared.events(_STREAM, SHARED_KEPT, merchant_code):
+            rule, severity, message, pointer, operation, method, path, code = json.loads(body)
+            found.append(LoggedFinding(Finding(rule, severity, message, pointer), operation, method, path,
+                                       code))
+        return found
+
+    def recent(self, severity: Severity | None = None,
+               merchant_code: str | None = None) -> list[LoggedFinding]:
+        return [f for f in self._kept(merchant_code)[-RECENT:]
+                if severity is None or f.finding.severity == severity]
+
+    def summary(self) -> dict[str, Any]:
+        items = self._kept()
+        return summarize(dict(Counter(f.finding.rule for f in items)), items[-RECENT:])
+
+    def clear(self, merchant_code: str | None = None) -> None:
+        self._shared.clear_events(_STREAM, merchant_code)
+
+
+#: how many findings a shared mock keeps
+SHARED_KEPT = 5000
+_STREAM = "findings"

@@ -29,8 +29,9 @@ from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
+from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "SharedJournal", "redact"]
 
 DEFAULT_CAPACITY = 1000
 REDACTED = "[redacted]"
@@ -125,16 +126,7 @@ class _Record:
     def matches(self, operation: str | None, status: str | None, merchant_code: str | None,
                 with_findings: bool) -> bool:
         """Whether the traffic filters keep this exchange (``status``: ``"404"`` or a class, ``"4xx"``)."""
-        if operation and self.operation != operation:
-            return False
-        if merchant_code and self.merchant_code != merchant_code:
-            return False
-        if with_findings and not self.findings:
-            return False
-        if status:
-            code = str(self.status or "")
-            return code[:1] == status[:1] if status.endswith("xx") else code == status
-        return True
+        return summary_matches(self.summary(), operation, status, merchant_code, with_findings)
 
     def _diagnosis(self, facts: WireFacts | None) -> list[dict[str, str]]:
         """Why the request was Invalid Request Data: what the wire shows, else the payload rule."""
@@ -178,6 +170,22 @@ class _Record:
         if self.reply_json is None or self.keys is None:
             return None
         return describe_body(self._response_body(style), self.keys)
+
+
+def summary_matches(summary: dict[str, Any], operation: str | None, status: str | None,
+                    merchant_code: str | None, with_findings: bool) -> bool:
+    """Whether the traffic filters keep an exchange's summary (``status``: ``"404"`` or a class,
+    ``"4xx"``)."""
+    if operation and summary["operation"] != operation:
+        return False
+    if merchant_code and summary["merchant_code"] != merchant_code:
+        return False
+    if with_findings and not summary["findings"]:
+        return False
+    if status:
+        code = str(summary["status"] or "")
+        return code[:1] == status[:1] if status.endswith("xx") else code == status
+    return True
 
 
 class Journal(PipelineHook):
@@ -258,3 +266,65 @@ class Journal(PipelineHook):
             kept = [r for r in self._entries if r.merchant_code != merchant_code]
             self._entries.clear()
             self._entries.extend(kept)
+
+
+class SharedJournal(Journal):
+    """The journal of a mock several processes serve: every process appends each exchange, already
+    rendered and redacted (the entry, its traffic-list summary, its raw wire), to the store's
+    ``journal`` stream, so ``/_mock/journal`` and the inspector on any of them show them all,
+    numbered in the order they were recorded. Rendering at write time costs what a read would; only
+    a shared mock pays it."""
+
+    def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY,
+                 envelope: str = "response") -> None:
+        super().__init__(capacity, envelope)
+        self._shared = shared
+
+    @property
+    def recorded(self) -> int:
+        return self._shared.recorded(_STREAM)
+
+    def done(self, ex: Exchange) -> None:
+        record = _Record.of(0, ex)
+        body = {"entry": record.entry(self._envelope), "summary": record.summary(),
+                "raw": record.raw_wire(self._envelope)}
+        self._shared.append_event(_STREAM, ex.merchant_code, ex.operation, json.dumps(body, default=str),
+                                  self.capacity)
+
+    def entries(self, limit: int | None = None, operation: str | None = None,
+                merchant_code: str | None = None) -> list[dict[str, Any]]:
+        found = self._shared.events(_STREAM, min(limit or self.capacity, self.capacity),
+                                    merchant_code or None, operation or None)
+        return [{**json.loads(body)["entry"], "seq": seq} for seq, body in found]
+
+    def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
+               status: str | None = None, merchant_code: str | None = None,
+               with_findings: bool = False) -> list[dict[str, Any]]:
+        found = self._shared.events(_STREAM, self.capacity, merchant_code or None, operation or None,
+                                    after=after)
+        picked: list[dict[str, Any]] = []
+        for seq, body in reversed(found):
+            summary = {**json.loads(body)["summary"], "seq": seq}
+            if len(picked) >= limit:
+                break
+            if summary_matches(summary, operation, status, merchant_code, with_findings):
+                picked.append(summary)
+        return picked
+
+    def _stored(self, seq: int, part: str) -> Any:
+        body = self._shared.event(_STREAM, seq)
+        return None if body is None else json.loads(body)[part]
+
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        found = self._stored(seq, "entry")
+        return None if found is None else {**found, "seq": seq}
+
+    def raw_wire(self, seq: int) -> dict[str, str | None] | None:
+        found: dict[str, str | None] | None = self._stored(seq, "raw")
+        return found
+
+    def clear(self, merchant_code: str | None = None) -> None:
+        self._shared.clear_events(_STREAM, merchant_code)
+
+
+_STREAM = "journal"

@@ -39,6 +39,7 @@ __all__ = [
     "identity_fields",
     "load_merchants",
     "merchant_fields",
+    "merchant_from_fields",
     "merchants_schema",
     "new_merchant",
     "registry_of",
@@ -178,6 +179,11 @@ def _from_fields(fields: Mapping[str, Any], where: str) -> Merchant:
     except ConfigurationError as exc:
         raise ConfigurationError(f"{where}: {exc}") from None
     return Merchant.from_identity(identity, fields.get("name"), fields.get("profile"))
+
+
+def merchant_from_fields(fields: Mapping[str, Any]) -> Merchant:
+    """A merchant from the merchants-file format (what :func:`identity_fields` gives)."""
+    return _from_fields(fields, "merchant")
 
 
 def load_merchants(path: str | Path, *, include_sandbox: bool = True,

@@ -6,22 +6,30 @@ Everything a handler, a page, the control plane or the webhook sender needs is a
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import Operation
 from mock_server.access import control_allowed
 from mock_server.auth import TokenService
-from mock_server.clock import Clock
+from mock_server.clock import Clock, SharedClock
 from mock_server.exchange import PipelineHook
-from mock_server.faults import Faults
+from mock_server.faults import Faults, SharedFaults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
-from mock_server.findings import FindingsLog
+from mock_server.findings import FindingsLog, SharedFindingsLog
 from mock_server.group_commit import GroupCommit
-from mock_server.journal import Journal
-from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.journal import Journal, SharedJournal
+from mock_server.merchants import (
+    Merchant,
+    MerchantRegistry,
+    identity_fields,
+    merchant_from_fields,
+    new_merchant,
+)
 from mock_server.settings import MockSettings
 from mock_server.state.bulk import BulkService
 from mock_server.state.checkouts import CheckoutService
@@ -30,6 +38,7 @@ from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
 from mock_server.state.refundable import invoice_payments
 from mock_server.state.refunds import RefundService
+from mock_server.state.shared import SharedState
 from mock_server.state.store import Store
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
@@ -64,13 +73,29 @@ class MockRuntime:
         self.control_token = secrets.token_urlsafe(32)
         self.store = store
         self.merchants = merchants
-        self.clock = clock or Clock()
+        #: where the control plane's state lives when several processes serve this mock
+        #: (``settings.shared``); None: in this process
+        self.shared: SharedState | None = None
+        if settings.shared:
+            if not isinstance(store, SharedState):
+                raise ConfigurationError(
+                    f"a mock shared by several processes needs a store they can all open (SQLite or "
+                    f"PostgreSQL), not {type(store).__name__}: the memory store lives in one process")
+            self.shared = store
+            # one token for every process: the inspector's page served by one posts to any other
+            self.control_token = store.change_control(
+                "control_token", lambda current: current or self.control_token) or self.control_token
+        #: the control documents' versions this process applied last (see :meth:`sync`)
+        self._synced: dict[str, int] = {}
+        self.clock = clock or (SharedClock(self.shared) if self.shared is not None else Clock())
         self.tokens = TokenService(store, self.clock, merchants, settings)
         self.invoices = InvoiceService(store, self.clock)
         self.open_invoices = OpenInvoiceService(store, self.clock)
         self.bulk = BulkService(store, self.clock)
         #: the webhook sender: payments queue deliveries on it, ``/_mock/webhooks`` shows them
         self.webhooks = WebhookService(self.clock, webhook_settings)
+        if self.shared is not None:
+            self.webhooks.share(self.shared)
         #: refunds of captured payments: paid invoices and captured checkouts, by transaction token
         self.refunds = RefundService(store, self.clock, [invoice_payments(store)],
                                      settings.refund_auto_approve_after)
@@ -88,10 +113,16 @@ class MockRuntime:
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
         #: commits the writes of requests served together at once, before any of them is answered
         self.commits = GroupCommit(store)
-        self.journal = Journal(settings.journal_capacity, settings.envelope)
-        self.faults = Faults(header_allowed=lambda ex: control_allowed(settings, ex.client_host))
-        #: integration findings since the last reset (``/_mock/findings``, the pytest fixtures)
-        self.findings = FindingsLog()
+        header_allowed = lambda ex: control_allowed(settings, ex.client_host)  # noqa: E731
+        if self.shared is not None:
+            self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity, settings.envelope)
+            self.faults: Faults = SharedFaults(self.shared, header_allowed=header_allowed)
+            #: integration findings since the last reset (``/_mock/findings``, the pytest fixtures)
+            self.findings: FindingsLog = SharedFindingsLog(self.shared)
+        else:
+            self.journal = Journal(settings.journal_capacity, settings.envelope)
+            self.faults = Faults(header_allowed=header_allowed)
+            self.findings = FindingsLog()
         self.references = ReferenceWatch(self.clock)
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
         self.hooks: list[PipelineHook] = [self.journal, self.faults, self.references,
@@ -117,7 +148,58 @@ class MockRuntime:
 
     def _reset_refund_settings(self, merchant_id: int | None) -> None:
         if merchant_id is None:  # a full reset also undoes a changed auto-approval delay
-            self.refunds.auto_approve_after = self.settings.refund_auto_approve_after
+            self.set_auto_approve(self.settings.refund_auto_approve_after)
+
+    def add_merchant(self, fields: dict[str, Any]) -> Merchant:
+        """A new merchant (``POST /_mock/merchants``), served by every process of a shared mock:
+        its identity joins the ``merchants`` control document (the mock's own database holds the
+        test keys it generated), and each process adds it to its registry at its next request."""
+        if self.shared is None:
+            return new_merchant(self.merchants, fields)
+        made: list[Merchant] = []
+
+        def change(text: str | None) -> str:
+            known = json.loads(text) if text else []
+            self._take_merchants(known)  # what others added first, so identifiers stay unique
+            made.append(new_merchant(self.merchants, fields))
+            return json.dumps([*known, identity_fields(made[0])])
+
+        self.shared.change_control("merchants", change)
+        return made[0]
+
+    def _take_merchants(self, known: list[dict[str, Any]]) -> None:
+        for fields in known:
+            if self.merchants.by_code(str(fields["merchant_code"])) is None:
+                self.merchants.add(merchant_from_fields(fields))
+
+    def set_auto_approve(self, seconds: float | None) -> None:
+        """Approve pending refunds ``seconds`` of mock clock after they were asked for (None: never)."""
+        self.refunds.auto_approve_after = seconds
+        if self.shared is not None:
+            self.shared.change_control("refunds", lambda _old: json.dumps({"auto_approve_after": seconds}))
+
+    def sync(self) -> None:
+        """Take what other processes changed in the shared control documents (one query); called
+        at the start of every request of a shared mock. A no-op for a mock of one process."""
+        if self.shared is None:
+            return
+        documents = self.shared.control_documents()
+        for key in {*documents, *self._synced}:
+            version, text = documents.get(key, (-1, None))
+            if self._synced.get(key) == version:
+                continue
+            self._synced[key] = version
+            if key == "clock":
+                cast(SharedClock, self.clock).load(text)
+            elif key == "faults":
+                cast(SharedFaults, self.faults).load(text)
+            elif key == "merchants":
+                self._take_merchants(json.loads(text) if text else [])
+            elif key == "webhooks":
+                self.webhooks.load(text)
+            elif key == "refunds":
+                self.refunds.auto_approve_after = (json.loads(text)["auto_approve_after"] if text
+                                                   else self.settings.refund_auto_approve_after)
 
     def close(self) -> None:
         """Stop the background parts (the webhook sender's worker). Idempotent; the runtime stays

@@ -47,3 +47,7 @@ class MockSettings:
     #: refuse, with a field error, what the real server would accept but the mock reports as an
     #: integration finding (an unknown field, an empty value, a 2-decimal amount ...)
     strict: bool = False
+    #: several processes serve this mock (``--workers``, hosts on one PostgreSQL): keep what the
+    #: control plane changes (clock, faults, journal, findings, refund auto-approval, webhook modes)
+    #: in the store, which must be SQLite or PostgreSQL, and read it at the start of every request
+    shared: bool = False

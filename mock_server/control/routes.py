@@ -7,6 +7,7 @@ Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (s
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +21,7 @@ from mock_server.control.http import ControlError, Handler, control_endpoint, in
 from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
-from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields, new_merchant
+from mock_server.merchants import ENV_MERCHANT_VARS, identity_fields
 from mock_server.runtime import MockRuntime
 from mock_server.state.cards import CardEntry
 from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
@@ -88,7 +89,7 @@ def add_merchant(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """A new merchant (fields of the merchants-file format may be given; the rest is generated),
     with its credentials and the ``HESABE_*`` variables a client needs for it."""
     try:
-        merchant = new_merchant(mock.merchants, _object(body))
+        merchant = mock.add_merchant(_object(body))
     except ConfigurationError as exc:
         raise ControlError(400, str(exc)) from None
     fields = identity_fields(merchant)
@@ -334,7 +335,7 @@ def set_auto_approve(mock: MockRuntime, _request: Request, body: Any) -> Any:
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
                                 or not 0 <= seconds < 10**9):
         raise ControlError(400, f"seconds must be a number of seconds >= 0 or null, got {seconds!r}")
-    mock.refunds.auto_approve_after = None if seconds is None else float(seconds)
+    mock.set_auto_approve(None if seconds is None else float(seconds))
     return _auto_approve_state(mock)
 
 
@@ -394,15 +395,16 @@ _TABLE: list[tuple[str, str, Handler]] = [
 ]
 
 
-def index(_mock: MockRuntime, request: Request, _body: Any) -> Any:
-    """Every control endpoint served by this app (also those other modules add, e.g. webhooks)."""
+def index(mock: MockRuntime, request: Request, _body: Any) -> Any:
+    """Every control endpoint served by this app (also those other modules add, e.g. webhooks), and
+    which process answered (``--workers``: any of them may)."""
     listed = [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]
     for route in request.app.routes:
         path = getattr(route, "path", "")
         if path.startswith(PREFIX + "/") and "{rest" not in path and not any(path == PREFIX + p for p, _m, _h
                                                                             in _TABLE):
             listed += [f"{m} {path}" for m in sorted((getattr(route, "methods", None) or set()) - {"HEAD"})]
-    return {"endpoints": listed}
+    return {"endpoints": listed, "process": {"pid": os.getpid(), "shared": mock.shared is not None}}
 
 
 def unknown(_mock: MockRuntime, request: Request, _body: Any) -> Any:

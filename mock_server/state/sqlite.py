@@ -76,13 +76,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, fields, is_dataclass, replace
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from itertools import count, groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
+from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
     NO_UPPER_DATE,
     BulkRow,
@@ -100,6 +101,7 @@ from mock_server.state.models import (
     search_terms_delta,
 )
 from mock_server.state.money import to_fils
+from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["SqliteStore"]
@@ -259,7 +261,7 @@ _MMAP_BYTES = 1 << 32
 #: ids per block of ``invoice_blocks`` (a power of two: the block of an id is ``id >> 10``)
 BLOCK_SHIFT = 10
 
-#: version 4: invoice counts per block of 1024 ids, so a page's first id is found without walking
+#: version 5: invoice counts per block of 1024 ids, so a page's first id is found without walking
 #: every row before it (``_seek``); filled from the invoices a file already has
 _BLOCKS_SCHEMA = f"""
 CREATE TABLE invoice_blocks (
@@ -299,12 +301,14 @@ END;
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, _BLOCKS_SCHEMA)
+#: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
                     "refund_totals", "checkouts", "invoice_blocks")
+
 
 
 @dataclass(frozen=True)
@@ -321,7 +325,7 @@ class _Table:
         names = ", ".join(self.columns)
         marks = ", ".join("?" * (len(self.columns) + 2))
         cur = conn.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
-                           (record.id if keep_id else None, *self.values(record), _doc(record)))
+                           (record.id if keep_id else None, *self.values(record), document(record)))
         assert cur.lastrowid is not None  # set by every successful INSERT
         return cur.lastrowid
 
@@ -330,33 +334,18 @@ class _Table:
         names = ", ".join(self.columns)
         marks = ", ".join("?" * (len(self.columns) + 2))
         conn.executemany(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
-                         [(record.id, *self.values(record), _doc(record)) for record in records])
+                         [(record.id, *self.values(record), document(record)) for record in records])
 
     def update(self, conn: sqlite3.Connection, record: Any) -> bool:
         """Replace the merchant's record with the same id; False if there is none."""
         sets = ", ".join(f"{c} = ?" for c in (*self.columns, "doc"))
         cur = conn.execute(f"UPDATE {self.name} SET {sets} WHERE id = ? AND merchant_id = ?",
-                           (*self.values(record), _doc(record), record.id, record.merchant_id))
+                           (*self.values(record), document(record), record.id, record.merchant_id))
         return cur.rowcount == 1
 
     def load(self, record_id: int, doc: str) -> Any:
         return self.from_record({**json.loads(doc), "id": record_id})
 
-
-def _doc(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout) -> str:
-    """The record's document: ``to_record()`` without the id (the row id is the one truth), as
-    JSON. Written without ``to_record``'s deep copy: json.dumps only reads the values, and meets
-    a nested record (the customer) through ``default``, so the text is the same."""
-    rec = _fields(record)
-    del rec["id"]
-    return json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_fields)
-
-
-def _fields(record: Any) -> dict[str, Any]:
-    """A record's fields by name, one level deep; anything else is not JSON (TypeError)."""
-    if not is_dataclass(record) or isinstance(record, type):
-        raise TypeError(f"{type(record).__name__} is not JSON serializable")
-    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _open_terms(item: OpenInvoice) -> str:
@@ -408,7 +397,7 @@ class _Deferring(threading.local):
     active = False
 
 
-class SqliteStore(Store):
+class SqliteStore(SqlSharedState, Store):
     """All merchants' records in one SQLite file; re-opening the file sees everything."""
 
     def __init__(self, path: str) -> None:
@@ -516,6 +505,12 @@ class SqliteStore(Store):
     def commit_deferred(self) -> None:
         with self._lock:
             self._commit()
+
+    def _shared_tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._tx()
+
+    def _shared_read(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._read()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -908,7 +903,7 @@ class SqliteStore(Store):
         sets = ", ".join(f"{c} = ?" for c in (*_REFUNDS.columns, "doc"))
         with self._tx() as conn:
             cur = conn.execute(f"UPDATE refunds SET {sets} WHERE id = ? AND merchant_id = ? AND status = ?",
-                               (*_REFUNDS.values(refund), _doc(refund), refund.id, refund.merchant_id,
+                               (*_REFUNDS.values(refund), document(refund), refund.id, refund.merchant_id,
                                 _PENDING))
             return cur.rowcount == 1
 
@@ -961,14 +956,7 @@ class SqliteStore(Store):
         """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
         digest = hashlib.sha256()
         with self._read() as conn:
-            for table, sql in (
-                ("invoices", "SELECT id, doc FROM invoices ORDER BY id"),
-                ("open_invoices", "SELECT id, doc FROM open_invoices ORDER BY id"),
-                ("bulk_rows", "SELECT id, doc FROM bulk_rows ORDER BY id"),
-                ("refunds", "SELECT id, doc FROM refunds ORDER BY id"),
-                ("tokens", "SELECT kind, token, merchant_id, expires_at FROM tokens ORDER BY kind, token"),
-                ("checkouts", "SELECT id, doc FROM checkouts ORDER BY id"),
-            ):
+            for table, sql in FINGERPRINT_QUERIES:
                 digest.update(f"\x1e{table}".encode())
                 for row in conn.execute(sql):
                     digest.update(("\x1f" + json.dumps(row, ensure_ascii=False)).encode())

@@ -105,6 +105,7 @@ class WebhookDispatcher:
                     self._release_held()
             else:
                 self._schedule(delivery, time.monotonic() + modes.delay_ms / 1000)
+            self.log.changed(delivery)
             self._ensure_worker()
             self._cond.notify_all()
             return delivery
@@ -139,6 +140,7 @@ class WebhookDispatcher:
             if delivery.state == "held":
                 delivery.state = "pending"
                 self._schedule(delivery, now)
+                self.log.changed(delivery)
         self._held.clear()
 
     # -- the worker --------------------------------------------------------------------------
@@ -203,6 +205,7 @@ class WebhookDispatcher:
                 delivery.state = "failed"
             else:
                 self._schedule(delivery, time.monotonic() + policy.delay_before_retry(number))
+            self.log.changed(delivery)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -241,6 +244,7 @@ class WebhookDispatcher:
         with self._cond:
             for delivery in [job[2] for job in self._queue] + self._held:
                 delivery.state = "abandoned"
+                self.log.changed(delivery)
             self._queue.clear()
             self._held.clear()
             self._stop.set()

@@ -87,6 +87,13 @@ class DeliveryLog:
         self._items: OrderedDict[int, Delivery] = OrderedDict()
         self._ids = itertools.count(1)
         self.dropped = 0
+        #: told of every delivery added or changed (a shared mock publishes it for every process)
+        self.on_change: Callable[[Delivery], None] | None = None
+
+    def changed(self, delivery: Delivery) -> None:
+        """A delivery was added or its state or attempts changed (called under ``lock``)."""
+        if self.on_change is not None:
+            self.on_change(delivery)
 
     def add(self, **fields: Any) -> Delivery:
         with self.lock:

@@ -32,9 +32,7 @@ __all__ = ["webhook_routes"]
 
 
 def _state_view(service: WebhookService) -> dict[str, Any]:
-    dispatcher = service.dispatcher
-    return {"modes": as_json(dispatcher.modes), "settings": as_json(dispatcher.settings),
-            "count": len(dispatcher.log), "cap": dispatcher.log.cap, "dropped": dispatcher.log.dropped}
+    return service.state()
 
 
 def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
@@ -50,7 +48,7 @@ def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 
 def clear_deliveries(mock: MockRuntime, _request: Request, _body: Any) -> Any:
-    mock.webhooks.dispatcher.clear()
+    mock.webhooks.clear()
     return {"message": "Webhook log cleared", **_state_view(mock.webhooks)}
 
 
@@ -61,7 +59,7 @@ def get_modes(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 def set_modes(mock: MockRuntime, _request: Request, body: Any) -> Any:
     dispatcher = mock.webhooks.dispatcher
     try:
-        dispatcher.set_modes(merge_json(dispatcher.modes, body))
+        mock.webhooks.set_modes(merge_json(dispatcher.modes, body))
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
     return as_json(dispatcher.modes)
@@ -74,7 +72,7 @@ def get_settings(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
     dispatcher = mock.webhooks.dispatcher
     try:
-        dispatcher.set_settings(merge_json(dispatcher.settings, body))
+        mock.webhooks.set_settings(merge_json(dispatcher.settings, body))
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
     return as_json(dispatcher.settings)
@@ -82,7 +80,7 @@ def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
 
 def flush(mock: MockRuntime, _request: Request, _body: Any) -> Any:
     """Release held out-of-order deliveries now."""
-    return {"released": mock.webhooks.dispatcher.flush()}
+    return {"released": mock.webhooks.flush()}
 
 
 def redeliver(mock: MockRuntime, request: Request, _body: Any) -> Any:
@@ -92,7 +90,7 @@ def redeliver(mock: MockRuntime, request: Request, _body: Any) -> Any:
     if again is None:
         raise ControlError(404, f"no webhook delivery with id {delivery_id} in the log")
     with mock.webhooks.dispatcher.log.lock:
-        shown = again.to_json()
+        shown = mock.webhooks.shown(again)
     return 201, {"delivery": shown}
 
 

@@ -736,10 +736,10 @@ class StoreVersusModel(RuleBasedStateMachine):
             assert self.store.invoice_counts(merchant_id) == expected_counts(self.model.values(), merchant_id)
 
 
-def test_any_history_agrees_with_the_model(make_store: StoreFactory) -> None:
+def test_any_history_agrees_with_the_model(make_store: StoreFactory, history_examples: int) -> None:
     machine = type("Machine", (StoreVersusModel,), {"open_store": staticmethod(make_store)})
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=40, stateful_step_count=25, deadline=None,
+        max_examples=history_examples, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     ))
 
@@ -792,13 +792,13 @@ class TokensVersusModel(RuleBasedStateMachine):
             assert self.store.get_token(*key) == self.model.get(key)
 
 
-def test_any_token_history_agrees_with_the_model(make_store: StoreFactory,
+def test_any_token_history_agrees_with_the_model(make_store: StoreFactory, history_examples: int,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # A tiny slack makes the memory store rebuild its expiry heap often, so that path runs too.
     monkeypatch.setattr("mock_server.state.memory._STALE_SLACK", 2)
     machine = type("Machine", (TokensVersusModel,), {"open_store": staticmethod(make_store)})
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=40, stateful_step_count=30, deadline=None,
+        max_examples=history_examples, stateful_step_count=30, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     ))
 
@@ -854,6 +854,27 @@ def test_checkouts_go_with_their_merchants_reset_and_ids_are_not_reused(store: S
     assert again.id > theirs.id
     store.reset()
     assert store.find_checkout(theirs.token) is None
+
+
+# -- text a database column may not hold ----------------------------------------------------
+@pytest.mark.parametrize("odd", ["nul\x00here", "back\\slash", "\\0", "both\\\x00"])
+def test_any_text_is_kept_and_matched_exactly(store: Store, odd: str) -> None:
+    """NUL (which PostgreSQL's text cannot hold) and backslashes in keys, references and search
+    words: stored, found by the same text only, and never confused with one another."""
+    inv = make_invoice(name=f"word{odd}", token=f"tok{odd}", access_key=f"key{odd}")
+    [stored] = store.insert_invoices([inv])
+    assert store.get_invoice_by_token(1, f"tok{odd}") == stored
+    assert store.find_invoice_by_access_key(f"key{odd}") == stored
+    # the text a NUL might be escaped to is another text: it finds nothing
+    lookalike = odd.replace("\x00", "\\0")
+    if lookalike != odd:
+        assert store.get_invoice_by_token(1, f"tok{lookalike}") is None
+    assert store.find_invoice_by_access_key("key") is None
+    checkout = store.insert_checkout(make_checkout(reference=odd, token=f"8422{odd}", session=f"s{odd}"))
+    assert store.checkouts_by_reference(1, odd) == [checkout] == [store.find_checkout(f"8422{odd}")]
+    assert store.find_checkout_by_session(f"s{odd}") == checkout
+    for term in search_terms(stored):
+        assert store.list_invoices(1, InvoiceQuery(search=(term,))).items == [stored]
 
 
 # -- SQLite only: restart, crash, pragmas, plans ---------------------------------------------

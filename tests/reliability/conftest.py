@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from relkit import BETA, AsgiClient, Seeded, make_app, open_store, seed_state
+from relkit import BETA, STORES, AsgiClient, Seeded, make_app, open_store, seed_state
 
 from mock_server.state.store import Store
-
-STORES = ("memory", "sqlite")
 
 
 @dataclass
@@ -34,6 +32,8 @@ class World:
 
 @pytest.fixture(params=STORES)
 def store_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     return str(request.param)
 
 
@@ -61,5 +61,7 @@ def world(store_kind: str, tmp_path: Path) -> Iterator[World]:
 @pytest.fixture(scope="module", params=STORES)
 def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world per module and store, for tests that must not change state (each checks it)."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     with _world(str(request.param), tmp_path_factory.mktemp(str(request.param))) as w:
         yield w

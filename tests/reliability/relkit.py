@@ -38,6 +38,7 @@ __all__ = [
     "BETA",
     "ENCRYPTED_OPS",
     "GATEWAY_OPS",
+    "STORES",
     "AsgiClient",
     "HttpMerchant",
     "Reply",
@@ -77,9 +78,23 @@ def registry() -> MerchantRegistry:
     return MerchantRegistry([Merchant.from_identity(ALPHA), Merchant.from_identity(BETA)])
 
 
+#: the store kinds the reliability tests run on
+STORES = ("memory", "sqlite", "postgres")
+
+
 def open_store(kind: str, directory: Path) -> Store:
-    """``"memory"`` or ``"sqlite"`` (a file in ``directory``)."""
-    return MemoryStore() if kind == "memory" else SqliteStore(str(directory / "mock.sqlite"))
+    """``"memory"``, ``"sqlite"`` (a file in ``directory``) or ``"postgres"`` (a schema named after
+    ``directory``, on the session's server: the test must have asked for ``postgres_url``); the same
+    directory opens the same database again."""
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "postgres":
+        from support.postgres import schema_url
+
+        from mock_server.state.postgres import PostgresStore
+
+        return PostgresStore(schema_url(str(directory)))
+    return SqliteStore(str(directory / "mock.sqlite"))
 
 
 def make_app(store: Store | None = None, settings: MockSettings | None = None) -> Any:

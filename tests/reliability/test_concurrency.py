@@ -49,8 +49,10 @@ class Model:
                 self.access_keys.append(str(row["access_key"]))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     store = open_store(str(request.param), tmp_path)
     app = make_app(store)
     try:

@@ -1,10 +1,12 @@
 """Crash safety with ``--db``: ``kill -9`` in the middle of a create storm, restart, check.
 
-``hesabe-mock --port 0 --db FILE`` runs as a child process; client threads create invoices as
-fast as they can and remember every create that was answered with success; the child is killed
-with SIGKILL mid-storm and restarted on the same file, CYCLES times. After each restart every
-answered create is present and intact (same token, amount, reference); at the end the file
-passes SQLite's integrity check and the counters, the dashboard and a full listing agree.
+``hesabe-mock --port 0 --db FILE`` (or ``--db postgresql://...``) runs as a child process; client
+threads create invoices as fast as they can and remember every create that was answered with
+success; the child is killed
+with SIGKILL mid-storm and restarted on the same database, CYCLES times (fewer on PostgreSQL, whose
+server is not the process that dies). After each restart every answered create is present and
+intact (same token, amount, reference); at the end a SQLite file passes SQLite's integrity check
+and the counters, the dashboard and a full listing agree.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from relkit import ALPHA, HttpMerchant, invoice_fields
 
 from mock_server.cli import _bind
 from mock_server.state.sqlite import SqliteStore
+from mock_server.state.store import Store
 
-CYCLES = 5
+#: kill -9 cycles per store: the PostgreSQL server outlives the killed mock, so a sample proves it
+CYCLES = {"sqlite": 5, "postgres": 2}
 THREADS = 6
 #: answered creates to wait for before pulling the plug (then the storm is still in full flow)
 KILL_AFTER = 60
@@ -38,10 +42,10 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs PO
 
 
 class Child:
-    def __init__(self, db: Path, log: Path) -> None:
+    def __init__(self, db: str, log: Path) -> None:
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_server.cli", "--port", "0", "--db", str(db)],
+            [sys.executable, "-m", "mock_server.cli", "--port", "0", "--db", db],
             stdout=subprocess.PIPE, stderr=self.log, text=True,
         )
         assert self.proc.stdout is not None
@@ -124,12 +128,31 @@ def _listing(url: str) -> tuple[dict[str, Any], int, int]:
             page += 1
 
 
-def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
-    db = tmp_path / "state.sqlite"
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """(kind, what ``--db`` is given): a file, or a fresh schema on the session's PostgreSQL."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
+        from support.postgres import schema_url
+
+        return "postgres", schema_url(str(tmp_path))
+    return "sqlite", str(tmp_path / "state.sqlite")
+
+
+def _reopen(kind: str, db: str) -> Store:
+    if kind == "postgres":
+        from mock_server.state.postgres import PostgresStore
+
+        return PostgresStore(db)
+    return SqliteStore(db)
+
+
+def test_kill_9_mid_storm_loses_no_answered_create(database: tuple[str, str], tmp_path: Path) -> None:
+    kind, db = database
     log = tmp_path / "mock.log"
     answered: list[dict[str, Any]] = []
     lock = threading.Lock()
-    for cycle in range(CYCLES):
+    for cycle in range(CYCLES[kind]):
         child = Child(db, log)
         try:
             _check_present(child.url, answered)  # everything answered before the last kill
@@ -159,12 +182,19 @@ def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
     finally:
         child.kill()
 
-    # the file itself: consistent, every record readable, counters equal to the rows
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = conn.execute("SELECT count(*) FROM invoices").fetchone()[0]
-    conn.close()
-    store = SqliteStore(str(db))
+    # the database itself: consistent, every record readable, counters equal to the rows
+    if kind == "sqlite":
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            rows = conn.execute("SELECT count(*) FROM invoices").fetchone()[0]
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(db) as pg:
+            row = pg.execute("SELECT count(*) FROM invoices").fetchone()
+            rows = row[0] if row else -1
+    store = _reopen(kind, db)
     try:
         assert len(store.fingerprint()) == 64  # reads and hashes every record
         counts = store.invoice_counts(ALPHA.merchant_id)
@@ -176,8 +206,8 @@ def test_kill_9_mid_storm_loses_no_answered_create(tmp_path: Path) -> None:
             assert inv is not None and inv.token == want["token"] and inv.amount == want["amount"]
     finally:
         store.close()
-    print(f"\ncrash safety: {CYCLES} kill -9 survived, {len(answered)} answered creates all intact, "
-          f"{rows} rows on disk")
+    print(f"\ncrash safety ({kind}): {CYCLES[kind]} kill -9 survived, {len(answered)} answered creates "
+          f"all intact, {rows} rows on disk")
 
 
 def test_cli_socket_lets_asyncio_disable_nagle() -> None:

@@ -6,7 +6,9 @@ valid payloads with arbitrary mutations (handlers: values the schema lets throug
 no 500 and no logged crash, every reply in one of the real API's shapes, and a refused request
 leaves the store exactly as it was.
 
-``make test`` runs 200 examples per property; ``make fuzz`` sets ``HESABE_FUZZ_EXAMPLES``.
+``make test`` runs 200 examples per property on the memory and SQLite stores; ``make fuzz`` sets
+``HESABE_FUZZ_EXAMPLES`` and adds PostgreSQL (whose refusals the hostile-input tests check in
+``make test``: the fuzzed stages before the store are the same code on every store).
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from relkit import ALPHA, ENCRYPTED_OPS, Reply, auth_headers, valid_payload
+from relkit import ALPHA, ENCRYPTED_OPS, STORES, Reply, auth_headers, valid_payload
 
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_response
 from hesabe_spec.wire import client_json
 
 EXAMPLES = int(os.environ.get("HESABE_FUZZ_EXAMPLES", "200"))
+pytestmark = pytest.mark.parametrize("shared_world", STORES if EXAMPLES > 200 else ("memory", "sqlite"),
+                                     indirect=True)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 200,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])

@@ -7,10 +7,10 @@ the same pending refund: exactly one of them wins.
 
 One server answers its requests one at a time on its event loop, so the single-server runs check
 what concurrent clients see. The decisive case runs two mock servers, each with its own
-SqliteStore (own connection, own lock) on one database file, the threads split between them: only
-the file's write transaction can decide, as for two ``hesabe-mock --db`` processes sharing it (a
-store that checked outside its transaction fails this case). Thread safety of one store object is
-tests/mock/test_refund_store.py's race.
+store (own connection, own lock) on one SQLite file or one PostgreSQL database, the threads split
+between them: only the database's transaction can decide, as for two ``hesabe-mock --db`` processes
+sharing it (a store that checked outside its transaction fails this case). Thread safety of one
+store object is tests/mock/test_refund_store.py's race.
 """
 
 from __future__ import annotations
@@ -24,19 +24,21 @@ from typing import Any
 import pytest
 from relkit import HttpMerchant, ServerThread, make_app, open_store
 
-from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import Store
 
 THREADS = 8
 ROUNDS = 12
 
 
-@pytest.fixture(params=["memory", "sqlite", "sqlite-two-servers"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-two-servers", "postgres-two-servers"])
 def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
     kind = str(request.param)
+    if kind.startswith("postgres"):
+        request.getfixturevalue("postgres_url")
     stores: list[Store] = [open_store(kind.split("-")[0], tmp_path)]
-    if kind == "sqlite-two-servers":
-        stores.append(SqliteStore(str(tmp_path / "mock.sqlite")))  # the same file, a second connection
+    if kind.endswith("two-servers"):
+        # the same file or database, a second connection (and lock) behind a second server
+        stores.append(open_store(kind.split("-")[0], tmp_path))
     with ExitStack() as stack:
         try:
             yield [stack.enter_context(ServerThread(make_app(store))) for store in stores]

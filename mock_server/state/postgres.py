@@ -1,0 +1,839 @@
+"""PostgreSQL store (``--db postgresql://...``): the same behaviour as the memory and SQLite stores,
+shared by every worker and every host that opens the same database.
+
+Records are JSON documents (``to_record``/``from_record``, kept as ``text`` so they come back byte
+for byte) next to the columns the queries need, as in the SQLite store.
+
+Durability. Every write is one transaction committed before the store returns; with PostgreSQL's
+defaults (``fsync=on``, ``synchronous_commit=on``) an answered write is on disk, so it survives the
+mock being killed, the database server being killed, and a power cut. The mock's process holds
+nothing the database does not.
+
+Atomicity and races. Tokens and access keys are UNIQUE; access-key uniqueness across invoices and
+open invoices is one ``access_keys`` table both insert into, so two hosts racing for one key cannot
+both win. A violation becomes :class:`KeyConflict` and nothing is stored. ``insert_refund`` takes a
+transaction-scoped advisory lock on (merchant, token) before it sums what is taken, so two
+processes can never both take the last of a payment; ``decide_refund`` / ``cancel_pending_refund``
+are one ``UPDATE``/``DELETE .. WHERE status = pending`` (PostgreSQL re-checks the condition on the
+row a concurrent writer just changed, so only one of two deciders succeeds).
+
+Ids come from sequences: they increase, are never reused (a reset deletes rows, not sequences) and
+never collide between hosts, since every host draws from the same sequence. A rolled-back insert
+may leave a gap. ``insert_with_ids`` (seeding) stores explicit ids and moves the sequence past them.
+
+Counters. ``invoice_counts`` and ``refund_totals`` are kept in the same transaction as the write
+(``INSERT .. ON CONFLICT DO UPDATE``, atomic under concurrency), so stats never count rows.
+
+Schema versions. ``mock_schema_migrations`` holds one row per applied script of
+:data:`MIGRATIONS`; opening a database applies the missing ones in one transaction, under an
+advisory lock, so two hosts starting at once migrate it once. Tables live in the first schema of the
+connection's ``search_path`` (``?options=-csearch_path%3Dname`` in the URL picks another one).
+
+Text. PostgreSQL's ``text`` cannot hold NUL characters, which a hostile request may carry: every
+column value and query parameter that can come from outside goes through :func:`_text`, an injective
+escape (``\\`` -> ``\\\\``, NUL -> ``\\0``), so equality and uniqueness still mean what they say. The
+JSON documents need none (JSON escapes control characters).
+
+Threads. One connection behind one re-entrant lock, as the SQLite store: a multi-statement read sees
+one snapshot and nothing outlives ``close()``. Several processes (``--workers``) or hosts each hold
+their own connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hesabe_spec.enums import InvoiceKind, RefundStatus
+from hesabe_spec.extras import require_extra
+from mock_server.state.documents import FINGERPRINT_QUERIES, document
+from mock_server.state.models import (
+    NO_UPPER_DATE,
+    BulkRow,
+    Checkout,
+    Invoice,
+    InvoiceQuery,
+    OpenInvoice,
+    OpenInvoiceQuery,
+    Page,
+    Refund,
+    RefundQuery,
+    open_invoice_terms,
+    refund_terms,
+    search_terms,
+    search_terms_delta,
+)
+from mock_server.state.money import to_fils
+from mock_server.state.opening import describe
+from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
+from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
+
+require_extra("postgres", "the PostgreSQL store")
+
+import psycopg  # noqa: E402 - after the extra check, which names what to install
+from psycopg import errors as pg_errors  # noqa: E402
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
+
+_V1 = """
+CREATE TABLE invoices (
+    id               BIGINT PRIMARY KEY,
+    merchant_id      BIGINT NOT NULL,
+    invoice_type     INTEGER NOT NULL,
+    invoice_status   INTEGER NOT NULL,
+    token            TEXT NOT NULL UNIQUE,
+    access_key       TEXT NOT NULL,
+    split_access_key TEXT NOT NULL,
+    created_at       TEXT COLLATE "C" NOT NULL,
+    txn_token        TEXT,
+    doc              TEXT NOT NULL
+);
+CREATE SEQUENCE invoices_id_seq OWNED BY invoices.id;
+CREATE INDEX inv_dash ON invoices (merchant_id, invoice_type, invoice_status, id);
+CREATE INDEX inv_merchant ON invoices (merchant_id, id);
+CREATE INDEX inv_date ON invoices (merchant_id, created_at, id);
+CREATE INDEX inv_split ON invoices (split_access_key, id) WHERE split_access_key <> '';
+CREATE INDEX inv_txn ON invoices (merchant_id, txn_token) WHERE txn_token IS NOT NULL;
+
+CREATE TABLE invoice_terms (
+    merchant_id BIGINT NOT NULL,
+    term        TEXT NOT NULL,
+    invoice_id  BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, term, invoice_id)
+);
+CREATE INDEX terms_invoice ON invoice_terms (invoice_id);
+
+CREATE TABLE invoice_counts (
+    merchant_id    BIGINT NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    n              BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status)
+);
+
+-- one namespace of payment-link keys for invoices and open invoices
+CREATE TABLE access_keys (
+    access_key  TEXT PRIMARY KEY,
+    merchant_id BIGINT NOT NULL
+);
+CREATE INDEX access_keys_merchant ON access_keys (merchant_id);
+
+CREATE TABLE open_invoices (
+    id           BIGINT PRIMARY KEY,
+    merchant_id  BIGINT NOT NULL,
+    access_key   TEXT NOT NULL UNIQUE,
+    created_day  TEXT COLLATE "C" NOT NULL,
+    type         INTEGER NOT NULL,
+    status       INTEGER NOT NULL,
+    paid_status  INTEGER NOT NULL,
+    expiry_day   TEXT COLLATE "C",
+    terms        TEXT[] NOT NULL,
+    doc          TEXT NOT NULL
+);
+CREATE SEQUENCE open_invoices_id_seq OWNED BY open_invoices.id;
+CREATE INDEX open_merchant ON open_invoices (merchant_id, id);
+
+CREATE TABLE bulk_rows (
+    id          BIGINT PRIMARY KEY,
+    merchant_id BIGINT NOT NULL,
+    scheduled   BOOLEAN NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE SEQUENCE bulk_rows_id_seq OWNED BY bulk_rows.id;
+CREATE INDEX bulk_merchant ON bulk_rows (merchant_id, scheduled, id);
+
+CREATE TABLE tokens (
+    kind        TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    merchant_id BIGINT NOT NULL,
+    expires_at  DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (kind, token)
+);
+CREATE INDEX tokens_merchant ON tokens (merchant_id);
+CREATE INDEX tokens_expiry ON tokens (expires_at);
+
+CREATE TABLE checkouts (
+    id              BIGINT PRIMARY KEY,
+    merchant_id     BIGINT NOT NULL,
+    token           TEXT NOT NULL UNIQUE,
+    session         TEXT NOT NULL UNIQUE,
+    order_reference TEXT,
+    doc             TEXT NOT NULL
+);
+CREATE SEQUENCE checkouts_id_seq OWNED BY checkouts.id;
+CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
+    WHERE order_reference IS NOT NULL;
+CREATE INDEX checkout_merchant ON checkouts (merchant_id, id);
+
+CREATE TABLE refunds (
+    id          BIGINT PRIMARY KEY,
+    merchant_id BIGINT NOT NULL,
+    token       TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    amount_fils BIGINT NOT NULL,
+    created_day TEXT COLLATE "C" NOT NULL,
+    terms       TEXT[] NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE SEQUENCE refunds_id_seq OWNED BY refunds.id;
+CREATE INDEX refund_txn ON refunds (merchant_id, token, status, amount_fils);
+CREATE INDEX refund_merchant ON refunds (merchant_id, status, id);
+
+CREATE TABLE refund_totals (
+    merchant_id BIGINT NOT NULL,
+    status      INTEGER NOT NULL,
+    n           BIGINT NOT NULL,
+    amount_fils BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, status)
+);
+"""
+
+#: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
+#: what the workers and hosts of one mock share, mock_server/state/shared.py)
+MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA)
+SCHEMA_VERSION = len(MIGRATIONS)
+#: the advisory lock key every host takes while it migrates (an arbitrary constant)
+_MIGRATION_LOCK = 0x4E5A_B3_19
+
+#: tables holding one merchant's data, with the column that scopes them
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "access_keys", "open_invoices",
+                    "bulk_rows", "tokens", "refunds", "refund_totals", "checkouts")
+
+_PENDING = RefundStatus.PENDING.value
+_HOLDING = (RefundStatus.PENDING.value, RefundStatus.APPROVED.value)
+
+
+def _text(value: str) -> str:
+    """An injective escape into what ``text`` can hold (no NUL): equal in, equal out."""
+    if "\\" in value or "\x00" in value:
+        return value.replace("\\", "\\\\").replace("\x00", "\\0")
+    return value
+
+
+def _texts(values: Sequence[str]) -> list[str]:
+    return [_text(v) for v in values]
+
+
+
+
+def _txn_token(inv: Invoice) -> str | None:
+    """The token of the invoice's payment (None while unpaid)."""
+    token = (inv.transaction or {}).get("token")
+    return _text(str(token)) if token else None
+
+
+def _optional(value: str | None) -> str | None:
+    return None if value is None else _text(value)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A record table: its id sequence, the columns the queries use, the document."""
+
+    name: str
+    columns: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    from_record: Callable[[dict[str, Any]], Any]
+
+    def insert(self, cur: psycopg.Cursor[Any], record: Any, keep_id: bool) -> int:
+        """Insert ``record`` under its own id or the sequence's next; return the id."""
+        names = ", ".join(self.columns)
+        marks = ", ".join(["%s"] * (len(self.columns) + 1))
+        ident = "%s" if keep_id else f"nextval('{self.name}_id_seq')"
+        params = (record.id,) if keep_id else ()
+        cur.execute(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({ident}, {marks}) RETURNING id",
+                    (*params, *self.values(record), document(record)))
+        row = cur.fetchone()
+        assert row is not None  # RETURNING always gives the row
+        return int(row[0])
+
+    def update(self, cur: psycopg.Cursor[Any], record: Any, extra: str = "",
+               extra_params: Sequence[Any] = ()) -> bool:
+        """Replace the merchant's record with the same id; False if there is none."""
+        sets = ", ".join(f"{c} = %s" for c in (*self.columns, "doc"))
+        cur.execute(f"UPDATE {self.name} SET {sets} WHERE id = %s AND merchant_id = %s{extra}",
+                    (*self.values(record), document(record), record.id, record.merchant_id, *extra_params))
+        return cur.rowcount == 1
+
+    def load(self, record_id: int, doc: str) -> Any:
+        return self.from_record({**json.loads(doc), "id": record_id})
+
+
+_INVOICES = _Table(
+    "invoices",
+    ("merchant_id", "invoice_type", "invoice_status", "token", "access_key", "split_access_key", "created_at",
+     "txn_token"),
+    lambda i: (i.merchant_id, i.invoice_type, i.invoice_status, _text(i.token), _text(i.access_key),
+               _text(i.split_access_key), _text(i.created_at), _txn_token(i)),
+    Invoice.from_record,
+)
+_OPEN_INVOICES = _Table(
+    "open_invoices",
+    ("merchant_id", "access_key", "created_day", "type", "status", "paid_status", "expiry_day", "terms"),
+    lambda o: (o.merchant_id, _text(o.access_key), _text(o.created_at[:10]), o.type, o.status, o.paid_status,
+               _text(str(o.expiry_date)[:10]) if o.expiry_date else None,
+               _texts(sorted(open_invoice_terms(o)))),
+    OpenInvoice.from_record,
+)
+_BULK_ROWS = _Table("bulk_rows", ("merchant_id", "scheduled"),
+                    lambda r: (r.merchant_id, bool(r.has_schedule)), BulkRow.from_record)
+_CHECKOUTS = _Table(
+    "checkouts", ("merchant_id", "token", "session", "order_reference"),
+    lambda c: (c.merchant_id, _text(c.token), _text(c.session), _optional(c.order_reference)),
+    Checkout.from_record,
+)
+_REFUNDS = _Table(
+    "refunds", ("merchant_id", "token", "status", "amount_fils", "created_day", "terms"),
+    lambda r: (r.merchant_id, _text(r.token), r.status, to_fils(r.amount), _text(r.created_at[:10]),
+               _texts(sorted(refund_terms(r)))),
+    Refund.from_record,
+)
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """A UNIQUE violation (token, access key, id) -> KeyConflict (the transaction rolled back)."""
+    try:
+        yield
+    except pg_errors.UniqueViolation as exc:
+        raise KeyConflict(f"already in use: {exc.diag.constraint_name or exc}") from exc
+
+
+class PostgresStore(SqlSharedState, Store):
+    """All merchants' records in one PostgreSQL database; every process that opens it sees them."""
+
+    def __init__(self, url: str, *, connect_timeout: float = 10) -> None:
+        #: the database as it may be shown (the URL may carry a password; it is not kept)
+        self.where = describe(url)
+        self._lock = threading.RLock()
+        timeout = max(1, int(connect_timeout))
+        #: opens a new connection (after the server dropped ours); keeps the URL out of ``vars()``
+        self._connect: Callable[[], psycopg.Connection[Any]] = lambda: psycopg.connect(
+            url, autocommit=True, connect_timeout=timeout)
+        self._conn = self._connect()
+        self._closed = False
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"<PostgresStore {self.where}>"
+
+    def _migrate(self) -> None:
+        with self._tx() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            cur.execute("CREATE TABLE IF NOT EXISTS mock_schema_migrations ("
+                        " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            cur.execute("SELECT coalesce(max(version), 0) FROM mock_schema_migrations")
+            row = cur.fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"store schema version {version}, newer than this mock's {SCHEMA_VERSION}")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                cur.execute(script.encode())
+                cur.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (number,))
+
+    @property
+    def schema_version(self) -> int:
+        """The highest migration applied to the database."""
+        with self._cursor() as cur:
+            cur.execute("SELECT max(version) FROM mock_schema_migrations")
+            row = cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection (call under the lock). One the server dropped (a restart, a terminated
+        backend) is replaced: the request that met the failure fails, the next one works."""
+        if self._conn.closed and not self._closed:
+            self._conn = self._connect()
+        return self._conn
+
+    @contextmanager
+    def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A cursor under the lock, outside any transaction (one statement, autocommit)."""
+        with self._lock, self._connection().cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def _tx(self) -> Iterator[psycopg.Cursor[Any]]:
+        """One transaction under the lock: all of it is committed or none of it."""
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur
+
+    def _read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
+        """Several reads that must see one snapshot."""
+        return self._tx()
+
+    _mark = "%s"
+
+    def _shared_tx(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
+        return self._tx()
+
+    def _shared_read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
+        return self._tx()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self, merchant_id: int | None = None) -> None:
+        with self._tx() as cur:
+            if merchant_id is None:
+                # TRUNCATE keeps the sequences where they are: ids are never reused
+                cur.execute(f"TRUNCATE {', '.join(_MERCHANT_TABLES)}")
+                return
+            for table in _MERCHANT_TABLES:
+                cur.execute(f"DELETE FROM {table} WHERE merchant_id = %s", (merchant_id,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._conn.close()
+
+    # -- invoices ----------------------------------------------------------------------------
+    @staticmethod
+    def _claim_key(cur: psycopg.Cursor[Any], merchant_id: int, key: str) -> None:
+        cur.execute("INSERT INTO access_keys VALUES (%s, %s)", (_text(key), merchant_id))
+
+    @staticmethod
+    def _count(cur: psycopg.Cursor[Any], merchant_id: int, kind: int, status: int, delta: int) -> None:
+        cur.execute("INSERT INTO invoice_counts VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (merchant_id, invoice_type, invoice_status)"
+                    " DO UPDATE SET n = invoice_counts.n + excluded.n",
+                    (merchant_id, kind, status, delta))
+
+    def _put_invoices(self, cur: psycopg.Cursor[Any], invoices: Sequence[Invoice],
+                      keep_id: bool) -> list[Invoice]:
+        """Insert a batch in a handful of statements (ids drawn in one query, rows sent with
+        ``executemany``, which psycopg pipelines), not a few round trips per invoice."""
+        if not invoices:
+            return []
+        if keep_id:
+            ids = [inv.id for inv in invoices]
+        else:
+            cur.execute("SELECT nextval('invoices_id_seq') FROM generate_series(1, %s)", (len(invoices),))
+            ids = sorted(int(i) for (i,) in cur.fetchall())
+        stored = [replace(inv, id=i) for inv, i in zip(invoices, ids, strict=True)]
+        cur.executemany("INSERT INTO access_keys VALUES (%s, %s)",
+                        [(_text(inv.access_key), inv.merchant_id) for inv in stored])
+        names = ", ".join(_INVOICES.columns)
+        marks = ", ".join(["%s"] * (len(_INVOICES.columns) + 2))
+        cur.executemany(f"INSERT INTO invoices (id, {names}, doc) VALUES ({marks})",
+                        [(inv.id, *_INVOICES.values(inv), document(inv)) for inv in stored])
+        cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
+                        [(inv.merchant_id, _text(term), inv.id)
+                         for inv in stored for term in search_terms(inv)])
+        buckets = Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status) for inv in stored)
+        for (merchant_id, kind, status), n in sorted(buckets.items()):
+            self._count(cur, merchant_id, kind, status, n)
+        return stored
+
+    def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        with _conflicts(), self._tx() as cur:
+            return self._put_invoices(cur, invoices, keep_id=False)
+
+    def insert_with_ids(
+        self,
+        invoices: Sequence[Invoice] = (),
+        open_invoices: Sequence[OpenInvoice] = (),
+        bulk_rows: Sequence[BulkRow] = (),
+    ) -> None:
+        """Seed records under their own ids; each sequence then continues above the highest."""
+        ids = [r.id for r in invoices] + [o.id for o in open_invoices] + [b.id for b in bulk_rows]
+        if any(not 0 < i < 2**63 for i in ids):
+            raise KeyConflict("explicit ids must be positive")
+        with _conflicts(), self._tx() as cur:
+            self._put_invoices(cur, invoices, keep_id=True)
+            for item in open_invoices:
+                self._claim_key(cur, item.merchant_id, item.access_key)
+                _OPEN_INVOICES.insert(cur, item, keep_id=True)
+            for row in bulk_rows:
+                _BULK_ROWS.insert(cur, row, keep_id=True)
+            for table, records in (("invoices", invoices), ("open_invoices", open_invoices),
+                                   ("bulk_rows", bulk_rows)):
+                if records:
+                    top = max(r.id for r in records)
+                    # past the highest given id, never back below what was handed out already
+                    cur.execute(f"SELECT setval('{table}_id_seq', greatest(%s,"
+                                f" (SELECT last_value FROM {table}_id_seq)))", (top,))
+
+    def update_invoice(self, invoice: Invoice) -> None:
+        with _conflicts(), self._tx() as cur:
+            cur.execute("SELECT doc FROM invoices WHERE id = %s AND merchant_id = %s FOR UPDATE",
+                        (invoice.id, invoice.merchant_id))
+            row = cur.fetchone()
+            if row is None:
+                raise KeyError(invoice.id)
+            old: Invoice = _INVOICES.load(invoice.id, row[0])
+            if old.access_key != invoice.access_key:
+                cur.execute("DELETE FROM access_keys WHERE access_key = %s", (_text(old.access_key),))
+                self._claim_key(cur, invoice.merchant_id, invoice.access_key)
+            _INVOICES.update(cur, invoice)
+            if (old.invoice_type, old.invoice_status) != (invoice.invoice_type, invoice.invoice_status):
+                self._count(cur, old.merchant_id, old.invoice_type, old.invoice_status, -1)
+                self._count(cur, invoice.merchant_id, invoice.invoice_type, invoice.invoice_status, 1)
+            dropped, added = search_terms_delta(old, invoice)
+            if dropped:
+                cur.execute("DELETE FROM invoice_terms WHERE merchant_id = %s AND invoice_id = %s"
+                            " AND term = ANY(%s)", (old.merchant_id, old.id, _texts(sorted(dropped))))
+            cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
+                            [(invoice.merchant_id, _text(term), invoice.id) for term in added])
+
+    def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
+        with self._cursor() as cur:
+            cur.execute(f"SELECT id, doc FROM {table.name} WHERE {where}", params)
+            rows = cur.fetchall()
+        return [table.load(i, doc) for i, doc in rows]
+
+    def _one(self, table: _Table, where: str, params: Sequence[Any]) -> Any:
+        found = self._select(table, where, params)
+        return found[0] if found else None
+
+    def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
+        if not -(2**63) <= invoice_id < 2**63:
+            return None
+        found: Invoice | None = self._one(_INVOICES, "id = %s AND merchant_id = %s",
+                                          (invoice_id, merchant_id))
+        return found
+
+    def get_invoice_by_token(self, merchant_id: int, token: str) -> Invoice | None:
+        found: Invoice | None = self._one(_INVOICES, "token = %s AND merchant_id = %s",
+                                          (_text(token), merchant_id))
+        return found
+
+    def find_invoice_by_access_key(self, access_key: str) -> Invoice | None:
+        found: Invoice | None = self._one(_INVOICES, "access_key = %s", (_text(access_key),))
+        return found
+
+    def find_split_group(self, split_access_key: str) -> list[Invoice]:
+        return self._select(_INVOICES, "split_access_key = %s AND split_access_key <> '' ORDER BY id",
+                            (_text(split_access_key),))
+
+    def list_invoices(self, merchant_id: int, query: InvoiceQuery) -> Page:
+        with self._read() as cur:
+            if query.search or query.from_date or query.to_date:
+                ids, total = self._filtered_ids(cur, merchant_id, query)
+            else:
+                ids, total = self._dashboard_ids(cur, merchant_id, query)
+            if not ids:
+                return Page([], total)
+            cur.execute("SELECT id, doc FROM invoices WHERE id = ANY(%s)", (ids,))
+            docs = dict(cur.fetchall())
+        return Page([_INVOICES.load(i, docs[i]) for i in ids], total)
+
+    @staticmethod
+    def _kind_filter(query: InvoiceQuery) -> tuple[str, list[Any]]:
+        params: list[Any]
+        if query.kinds is None:
+            sql, params = "invoice_type <> %s", [InvoiceKind.ORDER.value]
+        else:
+            sql, params = "invoice_type = ANY(%s)", [sorted(set(query.kinds))]
+        if query.status is not None:
+            sql += " AND invoice_status = %s"
+            params.append(query.status)
+        return sql, params
+
+    def _dashboard_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
+                       query: InvoiceQuery) -> tuple[list[int], int]:
+        """Type/status-only query: the total from the counters, the page from the nearer end."""
+        if query.kinds is not None and not query.kinds:
+            return [], 0
+        kind_sql, kind_params = self._kind_filter(query)
+        cur.execute(f"SELECT coalesce(sum(n), 0) FROM invoice_counts WHERE merchant_id = %s AND {kind_sql}",
+                    (merchant_id, *kind_params))
+        row = cur.fetchone()
+        total = int(row[0]) if row else 0
+        start, end = query.offset, min(query.offset + query.limit, total)
+        if query.limit <= 0 or start >= end:
+            return [], total
+        newest_first = start <= total - end
+        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
+        cur.execute(f"SELECT id FROM invoices WHERE merchant_id = %s AND {kind_sql}"
+                    f" ORDER BY id {order} LIMIT %s OFFSET %s",
+                    (merchant_id, *kind_params, end - start, skip))
+        ids = [int(i) for (i,) in cur.fetchall()]
+        return (ids if newest_first else ids[::-1]), total
+
+    def _filtered_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
+                      query: InvoiceQuery) -> tuple[list[int], int]:
+        """Search and/or date query: every term's index range, the dates, the kind; exact total."""
+        if query.kinds is not None and not query.kinds:
+            return [], 0
+        kind_sql, kind_params = self._kind_filter(query)
+        where = ["merchant_id = %s", kind_sql]
+        params: list[Any] = [merchant_id, *kind_params]
+        if query.from_date or query.to_date:
+            where.append("created_at >= %s AND created_at < %s")
+            params += [_text(query.from_date or ""), _text((query.to_date or NO_UPPER_DATE) + "\uffff")]
+        for term in dict.fromkeys(query.search):
+            where.append("id IN (SELECT invoice_id FROM invoice_terms WHERE merchant_id = %s AND term = %s)")
+            params += [merchant_id, _text(term)]
+        body = f"FROM invoices WHERE {' AND '.join(where)}"
+        cur.execute(f"SELECT count(*) {body}", params)
+        row = cur.fetchone()
+        total = int(row[0]) if row else 0
+        if query.limit <= 0 or query.offset >= total:
+            return [], total
+        cur.execute(f"SELECT id {body} ORDER BY id DESC LIMIT %s OFFSET %s",
+                    (*params, query.limit, query.offset))
+        return [int(i) for (i,) in cur.fetchall()], total
+
+    def invoice_counts(self, merchant_id: int) -> StatusCounts:
+        with self._cursor() as cur:
+            cur.execute("SELECT invoice_type, invoice_status, n FROM invoice_counts"
+                        " WHERE merchant_id = %s AND n > 0", (merchant_id,))
+            rows = cur.fetchall()
+        return {(k, s): int(n) for k, s, n in rows}
+
+    # -- open invoices -----------------------------------------------------------------------
+    def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice:
+        with _conflicts(), self._tx() as cur:
+            self._claim_key(cur, item.merchant_id, item.access_key)
+            return replace(item, id=_OPEN_INVOICES.insert(cur, item, keep_id=False))
+
+    def update_open_invoice(self, item: OpenInvoice) -> None:
+        with _conflicts(), self._tx() as cur:
+            cur.execute("SELECT access_key FROM open_invoices WHERE id = %s AND merchant_id = %s FOR UPDATE",
+                        (item.id, item.merchant_id))
+            row = cur.fetchone()
+            if row is None:
+                raise KeyError(item.id)
+            if row[0] != _text(item.access_key):
+                cur.execute("DELETE FROM access_keys WHERE access_key = %s", (row[0],))
+                self._claim_key(cur, item.merchant_id, item.access_key)
+            _OPEN_INVOICES.update(cur, item)
+
+    def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
+        if not -(2**63) <= item_id < 2**63:
+            return None
+        found: OpenInvoice | None = self._one(_OPEN_INVOICES, "id = %s AND merchant_id = %s",
+                                              (item_id, merchant_id))
+        return found
+
+    def find_open_invoice_by_access_key(self, access_key: str) -> OpenInvoice | None:
+        found: OpenInvoice | None = self._one(_OPEN_INVOICES, "access_key = %s", (_text(access_key),))
+        return found
+
+    def list_open_invoices(self, merchant_id: int, query: OpenInvoiceQuery) -> Page:
+        conditions: list[tuple[str, list[Any]]] = [
+            (f"{column} = %s", [value])
+            for column, value in (("paid_status", query.paid_status), ("type", query.type))
+            if value is not None
+        ]
+        if query.status is not None:
+            # as shown (models.open_status_as_seen): active past its expiry day reads as expired
+            conditions.append(("(CASE WHEN status = 0 AND expiry_day IS NOT NULL AND expiry_day < %s"
+                               " THEN 1 ELSE status END) = %s", [_text(query.today or ""), query.status]))
+        return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,
+                                   query.offset, query.limit, conditions)
+
+    def _filtered_page(self, table: _Table, merchant_id: int, from_day: str | None, to_day: str | None,
+                       search: Sequence[str], offset: int, limit: int,
+                       conditions: Sequence[tuple[str, Sequence[Any]]] = ()) -> Page:
+        """One page, newest first, of one merchant's rows of ``table`` (columns ``created_day`` and
+        ``terms``): inside the day range, with every search term and every condition."""
+        where: list[str] = ["merchant_id = %s"]
+        params: list[Any] = [merchant_id]
+        for op, day in ((">=", from_day), ("<=", to_day)):
+            if day:
+                where.append(f"created_day {op} %s")
+                params.append(_text(day))
+        for condition, values in conditions:
+            where.append(condition)
+            params.extend(values)
+        if search:
+            where.append("terms @> %s")
+            params.append(_texts(list(search)))
+        body = f"FROM {table.name} WHERE {' AND '.join(where)}"
+        with self._read() as cur:
+            cur.execute(f"SELECT count(*) {body}", params)
+            row = cur.fetchone()
+            total = int(row[0]) if row else 0
+            cur.execute(f"SELECT id, doc {body} ORDER BY id DESC LIMIT %s OFFSET %s",
+                        (*params, max(limit, 0), max(offset, 0)))
+            rows = cur.fetchall()
+        return Page([table.load(*r) for r in rows], total)
+
+    # -- bulk rows ---------------------------------------------------------------------------
+    def insert_bulk_rows(self, rows: Sequence[BulkRow]) -> list[BulkRow]:
+        with self._tx() as cur:
+            return [replace(row, id=_BULK_ROWS.insert(cur, row, keep_id=False)) for row in rows]
+
+    def update_bulk_row(self, row: BulkRow) -> None:
+        with self._tx() as cur:
+            if not _BULK_ROWS.update(cur, row):
+                raise KeyError(row.id)
+
+    def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool:
+        if not -(2**63) <= row_id < 2**63:
+            return False
+        with self._tx() as cur:
+            cur.execute("DELETE FROM bulk_rows WHERE id = %s AND merchant_id = %s", (row_id, merchant_id))
+            return cur.rowcount == 1
+
+    def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None:
+        if not -(2**63) <= row_id < 2**63:
+            return None
+        found: BulkRow | None = self._one(_BULK_ROWS, "id = %s AND merchant_id = %s", (row_id, merchant_id))
+        return found
+
+    def list_bulk_rows(self, merchant_id: int, scheduled: bool, offset: int, limit: int) -> Page:
+        where = "merchant_id = %s AND scheduled = %s"
+        with self._read() as cur:
+            cur.execute(f"SELECT count(*) FROM bulk_rows WHERE {where}", (merchant_id, scheduled))
+            row = cur.fetchone()
+            cur.execute(f"SELECT id, doc FROM bulk_rows WHERE {where} ORDER BY id DESC LIMIT %s OFFSET %s",
+                        (merchant_id, scheduled, max(limit, 0), max(offset, 0)))
+            rows = cur.fetchall()
+        return Page([_BULK_ROWS.load(*r) for r in rows], int(row[0]) if row else 0)
+
+    # -- checkouts ---------------------------------------------------------------------------
+    def insert_checkout(self, checkout: Checkout) -> Checkout:
+        with _conflicts(), self._tx() as cur:
+            return replace(checkout, id=_CHECKOUTS.insert(cur, checkout, keep_id=False))
+
+    def update_checkout(self, checkout: Checkout) -> None:
+        with self._tx() as cur:
+            cur.execute("SELECT token, session, order_reference FROM checkouts"
+                        " WHERE id = %s AND merchant_id = %s FOR UPDATE", (checkout.id, checkout.merchant_id))
+            row = cur.fetchone()
+            if row is None:
+                raise KeyError(checkout.id)
+            if tuple(row) != (_text(checkout.token), _text(checkout.session),
+                              _optional(checkout.order_reference)):
+                raise ValueError("a checkout's token, session and order reference never change")
+            _CHECKOUTS.update(cur, checkout)
+
+    def find_checkout(self, token: str) -> Checkout | None:
+        found: Checkout | None = self._one(_CHECKOUTS, "token = %s", (_text(token),))
+        return found
+
+    def find_checkout_by_session(self, session: str) -> Checkout | None:
+        found: Checkout | None = self._one(_CHECKOUTS, "session = %s", (_text(session),))
+        return found
+
+    def checkouts_by_reference(self, merchant_id: int, order_reference: str) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = %s AND order_reference = %s ORDER BY id",
+                            (merchant_id, _text(order_reference)))
+
+    def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id DESC LIMIT %s",
+                            (merchant_id, max(limit, 0)))
+
+    # -- refunds -----------------------------------------------------------------------------
+    def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
+        found: Invoice | None = self._one(_INVOICES, "merchant_id = %s AND txn_token = %s",
+                                          (merchant_id, _text(token)))
+        return found
+
+    @staticmethod
+    def _total(cur: psycopg.Cursor[Any], refund: Refund, n: int, sign: int) -> None:
+        cur.execute("INSERT INTO refund_totals VALUES (%s, %s, %s, %s) ON CONFLICT (merchant_id, status)"
+                    " DO UPDATE SET n = refund_totals.n + excluded.n,"
+                    " amount_fils = refund_totals.amount_fils + excluded.amount_fils",
+                    (refund.merchant_id, refund.status, n, sign * to_fils(refund.amount)))
+
+    def insert_refund(self, refund: Refund, paid: int, take_rest: bool) -> Refund:
+        with self._tx() as cur:
+            # one writer per payment at a time, across connections, processes and hosts
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (refund.merchant_id % 2**31,
+                                                                            _text(refund.token)))
+            cur.execute("SELECT coalesce(sum(amount_fils), 0) FROM refunds"
+                        " WHERE merchant_id = %s AND token = %s AND status = ANY(%s)",
+                        (refund.merchant_id, _text(refund.token), list(_HOLDING)))
+            row = cur.fetchone()
+            stored = fit_refund(refund, paid, int(row[0]) if row else 0, take_rest)
+            stored = replace(stored, id=_REFUNDS.insert(cur, stored, keep_id=False))
+            self._total(cur, stored, 1, 1)
+            return stored
+
+    def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None:
+        if not -(2**63) <= refund_id < 2**63:
+            return None
+        found: Refund | None = self._one(_REFUNDS, "id = %s AND merchant_id = %s", (refund_id, merchant_id))
+        return found
+
+    def decide_refund(self, refund: Refund) -> bool:
+        with self._tx() as cur:
+            cur.execute("SELECT doc FROM refunds WHERE id = %s AND merchant_id = %s AND status = %s"
+                        " FOR UPDATE", (refund.id, refund.merchant_id, _PENDING))
+            row = cur.fetchone()
+            if row is None:
+                return False
+            old: Refund = _REFUNDS.load(refund.id, row[0])
+            _REFUNDS.update(cur, refund)
+            self._total(cur, old, -1, -1)
+            self._total(cur, refund, 1, 1)
+            return True
+
+    def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
+        if not -(2**63) <= refund_id < 2**63:
+            return False
+        with self._tx() as cur:
+            cur.execute("DELETE FROM refunds WHERE id = %s AND merchant_id = %s AND status = %s"
+                        " RETURNING doc", (refund_id, merchant_id, _PENDING))
+            row = cur.fetchone()
+            if row is None:
+                return False
+            self._total(cur, _REFUNDS.load(refund_id, row[0]), -1, -1)
+            return True
+
+    def refunds_of_transaction(self, merchant_id: int, token: str) -> list[Refund]:
+        return self._select(_REFUNDS, "merchant_id = %s AND token = %s ORDER BY id",
+                            (merchant_id, _text(token)))
+
+    def pending_refunds(self, merchant_id: int) -> list[Refund]:
+        return self._select(_REFUNDS, "merchant_id = %s AND status = %s ORDER BY id", (merchant_id, _PENDING))
+
+    def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
+        return self._filtered_page(_REFUNDS, merchant_id, query.from_date, query.to_date, query.search,
+                                   query.offset, query.limit)
+
+    def refund_totals(self, merchant_id: int) -> RefundTotals:
+        with self._cursor() as cur:
+            cur.execute("SELECT status, n, amount_fils FROM refund_totals WHERE merchant_id = %s AND n > 0",
+                        (merchant_id,))
+            rows = cur.fetchall()
+        return {int(status): (int(n), int(fils)) for status, n, fils in rows}
+
+    # -- tokens ------------------------------------------------------------------------------
+    def put_token(self, kind: str, token: str, merchant_id: int, expires_at: float) -> None:
+        with self._cursor() as cur:
+            cur.execute("INSERT INTO tokens VALUES (%s, %s, %s, %s) ON CONFLICT (kind, token)"
+                        " DO UPDATE SET merchant_id = excluded.merchant_id, expires_at = excluded.expires_at",
+                        (_text(kind), _text(token), merchant_id, expires_at))
+
+    def get_token(self, kind: str, token: str) -> tuple[int, float] | None:
+        with self._cursor() as cur:
+            cur.execute("SELECT merchant_id, expires_at FROM tokens WHERE kind = %s AND token = %s",
+                        (_text(kind), _text(token)))
+            row = cur.fetchone()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    def revoke_token(self, kind: str, token: str) -> None:
+        with self._cursor() as cur:
+            cur.execute("DELETE FROM tokens WHERE kind = %s AND token = %s", (_text(kind), _text(token)))
+
+    def purge_expired_tokens(self, now: float) -> int:
+        with self._cursor() as cur:
+            cur.execute("DELETE FROM tokens WHERE expires_at <= %s", (now,))
+            return cur.rowcount
+
+    # -- diagnostics -------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """SHA-256 over every record in id order (a diagnostic: it reads everything once)."""
+        digest = hashlib.sha256()
+        with self._read() as cur:
+            for table, sql in FINGERPRINT_QUERIES:
+                digest.update(f"\x1e{table}".encode())
+                cur.execute(sql)
+                for row in cur:
+                    digest.update(("\x1f" + json.dumps(list(row), ensure_ascii=False)).encode())
+        return digest.hexdigest()

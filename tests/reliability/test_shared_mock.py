@@ -1,0 +1,291 @@
+"""One mock served by several processes: ``--workers N`` on one port, or hosts on one PostgreSQL.
+
+Two levels. In-process, two runtimes with ``MockSettings(shared=True)`` open one SQLite file or one
+PostgreSQL schema through two store objects (two connections, two locks): what two processes
+have, with each request sent to a chosen one, so every control-plane fact is checked on the
+process that did *not* change it. Then real processes: ``hesabe-mock --workers 2`` on one port,
+and two ``hesabe-mock`` hosts on one PostgreSQL, each with client threads creating at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from relkit import ALPHA, AsgiClient, HttpMerchant, invoice_fields, make_app, open_store, registry, seed_state
+from support.mock_process import mock_process
+from support.receiver import Receiver
+
+from hesabe_spec.operations import OPERATIONS
+from mock_server.app import create_app
+from mock_server.cli import main
+from mock_server.settings import MockSettings
+from mock_server.state.memory import MemoryStore
+
+SHARED = MockSettings(shared=True)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[AsgiClient, AsgiClient]]:
+    """Two mocks on one database, as two workers or two hosts are."""
+    kind = str(request.param)
+    if kind == "postgres":
+        request.getfixturevalue("postgres_url")
+    with ExitStack() as stack:
+        clients = []
+        for _ in range(2):
+            store = open_store(kind, tmp_path)
+            stack.callback(store.close)
+            client = AsgiClient(create_app(SHARED, store, registry()))
+            stack.callback(client.close)
+            clients.append(client)
+        yield clients[0], clients[1]
+
+
+def control(client: AsgiClient, method: str, path: str, body: Any = None) -> Any:
+    sent = json.dumps(body).encode() if body is not None else b""
+    reply = client.request(method, f"/_mock{path}", body=sent)
+    assert reply.status in (200, 201), (path, reply.body)
+    return reply.json()
+
+
+def list_total(client: AsgiClient, token: str) -> int:
+    reply = client.call(OPERATIONS["list_invoices"], {"merchantCode": ALPHA.merchant_code}, token=token)
+    env, _ = reply.envelope(ALPHA.keys)
+    return int(env["response"]["invoices"]["pagination"]["total"])
+
+
+def test_records_and_tokens_made_on_one_are_used_on_the_other(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    token, seeded = seed_state(a)  # logged in, created and paid on a
+    reply = b.call(OPERATIONS["get_invoice"], {"merchantCode": ALPHA.merchant_code}, token=token,
+                   params={"id": seeded.invoice_id})
+    env, _ = reply.envelope(ALPHA.keys)
+    assert reply.status == 200 and env["response"]["token"] == seeded.invoice_token
+    made_on_b = b.call(OPERATIONS["create_invoice"], invoice_fields(), token=token)
+    new_id = int(made_on_b.envelope(ALPHA.keys)[0]["response"]["id"])
+    assert new_id > seeded.invoice_id and list_total(a, token) == list_total(b, token)
+
+
+def test_clock_faults_auto_approval_journal_and_findings_are_one(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    control(a, "POST", "/clock", {"set": 1_800_000_000, "freeze": True})
+    assert control(b, "GET", "/clock")["epoch"] == control(a, "GET", "/clock")["epoch"]
+    control(b, "POST", "/clock", {"advance": 60})
+    assert control(a, "GET", "/clock")["epoch"] == control(b, "GET", "/clock")["epoch"]
+    token = a.login()["access_token"]  # issued at the shared mock time: valid on both
+
+    control(a, "POST", "/faults", {"kind": "error_500", "operation": "list_invoices", "times": 3})
+    statuses = [c.call(OPERATIONS["list_invoices"], {"merchantCode": ALPHA.merchant_code}, token=token).status
+                for c in (a, b, a, b, a, b)]
+    assert statuses == [500, 500, 500, 200, 200, 200]  # "times": 3 across both
+    assert [r["fired"] for r in control(b, "GET", "/faults")["rules"]] == [3]
+
+    control(b, "POST", "/refunds/auto-approve", {"seconds": 120})
+    assert control(a, "GET", "/refunds/auto-approve") == {"seconds": 120}
+
+    journal = control(b, "GET", "/journal")
+    assert [e["operation"] for e in journal["entries"]] == ["login", *["list_invoices"] * 6]
+    assert [e["seq"] for e in journal["entries"]] == list(range(1, 8)) and journal["recorded"] == 7
+    # the inspector's reads, on the process that served none of them
+    recent = b.app.state.mock.journal.recent(after=4, status="2xx")
+    assert [(r["seq"], r["status"]) for r in recent] == [(7, 200), (6, 200), (5, 200)]
+    assert b.app.state.mock.journal.entry(3)["status"] == 500
+    assert b.app.state.mock.journal.raw_wire(3) is not None
+    assert a.app.state.mock.control_token == b.app.state.mock.control_token  # one for the inspector
+    # an integration finding seen by a, summarised by b
+    a.call(OPERATIONS["create_invoice"], {**invoice_fields(), "unknownField": "x"}, token=token)
+    assert control(b, "GET", "/findings")["total"] >= 1
+
+    control(b, "POST", "/reset", {})  # one reset undoes it all, for both
+    assert control(a, "GET", "/clock")["frozen"] is False
+    assert control(a, "GET", "/faults")["rules"] == []
+    assert control(a, "GET", "/refunds/auto-approve") == {"seconds": None}
+    assert control(a, "GET", "/journal")["entries"] == [] and control(a, "GET", "/findings")["total"] == 0
+
+
+def test_a_reset_on_one_empties_both_and_ids_keep_increasing(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    token = a.login()["access_token"]
+    first = int(a.call(OPERATIONS["create_invoice"], invoice_fields(), token=token)
+                .envelope(ALPHA.keys)[0]["response"]["id"])
+    control(b, "POST", "/reset", {"merchant_code": ALPHA.merchant_code})
+    token = b.login()["access_token"]  # the merchant's tokens went with its reset
+    assert list_total(a, token) == list_total(b, token) == 0
+    again = int(b.call(OPERATIONS["create_invoice"], invoice_fields(), token=token)
+                .envelope(ALPHA.keys)[0]["response"]["id"])
+    assert again > first
+
+
+def _pattern(clients: list[AsgiClient], rolls: int) -> list[int]:
+    """Status of ``rolls`` logins sent round-robin to ``clients`` under one seeded 50% rule."""
+    control(clients[0], "POST", "/faults", {"kind": "error_500", "operation": "login", "probability": 0.5,
+                                            "seed": 1234})
+    body = json.dumps({"username": ALPHA.username, "password": ALPHA.password}).encode()
+    return [clients[i % len(clients)].request("POST", "/api/v1/login", body=body,
+                                              headers=[("content-type", "application/json")]).status
+            for i in range(rolls)]
+
+
+def test_a_seeded_rule_fires_on_the_same_requests_as_in_one_process(
+        pair: tuple[AsgiClient, AsgiClient]) -> None:
+    """The n-th request the rule sees gets the n-th draw of random.Random(seed), whichever process
+    serves it: round-robin over two processes fires exactly where one process does."""
+    alone = AsgiClient(make_app(MemoryStore()))
+    try:
+        expected = _pattern([alone], 40)
+    finally:
+        alone.close()
+    assert 5 < expected.count(500) < 35  # the rule really is a coin
+    assert _pattern(list(pair), 40) == expected
+
+
+def test_a_due_refund_is_approved_once_whoever_reads_it(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    _token, seeded = seed_state(a)  # one pending refund
+    control(a, "POST", "/refunds/auto-approve", {"seconds": 30})
+    control(b, "POST", "/clock", {"advance": 31})
+    for client in (a, b, a, b):
+        assert control(client, "GET", f"/refunds/{seeded.refund_id}")["status"] == 1
+    store = a.app.state.mock.store
+    totals = store.refund_totals(ALPHA.merchant_id)
+    assert totals.get(0, (0, 0))[0] == 0 and totals[1][0] == 1  # moved once: pending 0, approved 1
+
+
+def test_webhooks_are_sent_once_and_logged_and_steered_for_all(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    with Receiver(fail_first=1) as rx:
+        control(b, "POST", "/webhooks/settings", {"attempts": 3, "base_delay": 0.01})  # changed on b ...
+        token = a.login()["access_token"]
+        reply = a.call(OPERATIONS["create_invoice"], invoice_fields(webhook=rx.url), token=token)
+        invoice_id = int(reply.envelope(ALPHA.keys)[0]["response"]["id"])
+        control(a, "POST", f"/invoices/{invoice_id}/pay", {"outcome": "success"})  # ... paid on a
+        assert a.app.state.mock.webhooks.wait_idle(30)
+        rx.wait_for(2)
+        [delivery] = control(b, "GET", "/webhooks")["deliveries"]  # the log, read on b
+        assert delivery["state"] == "delivered" and [t["status"] for t in delivery["attempts"]] == [500, 200]
+        assert len(rx.hits) == 2  # one failure, one retry: sent by a alone
+        again = control(b, "POST", f"/webhooks/{delivery['id']}/redeliver")["delivery"]  # a's, from b
+        assert b.app.state.mock.webhooks.wait_idle(30)
+        rx.wait_for(3)
+        assert again["id"] in {d["id"] for d in control(a, "GET", "/webhooks")["deliveries"]}
+        control(a, "DELETE", "/webhooks")
+        control(b, "POST", "/webhooks/modes", {"duplicate": True})
+        reply = a.call(OPERATIONS["create_invoice"], invoice_fields(webhook=rx.url), token=token)
+        invoice_id = int(reply.envelope(ALPHA.keys)[0]["response"]["id"])
+        control(a, "POST", f"/invoices/{invoice_id}/pay", {"outcome": "success"})
+        assert a.app.state.mock.webhooks.wait_idle(30)
+        rx.wait_for(5)
+        log = control(b, "GET", "/webhooks")
+        assert [d["kind"] for d in log["deliveries"]] == ["payment", "duplicate"]  # modes set on b
+        assert log["count"] == 2 and len({d["id"] for d in log["deliveries"]}) == 2
+        control(a, "DELETE", "/webhooks")
+        assert control(b, "GET", "/webhooks")["deliveries"] == []
+
+
+def test_a_merchant_added_on_one_is_served_by_the_other(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    made = control(a, "POST", "/merchants", {"name": "Second shop"})["merchant"]
+    body = json.dumps({"username": made["username"], "password": made["password"]}).encode()
+    login = b.request("POST", "/api/v1/login", body=body, headers=[("content-type", "application/json")])
+    assert login.status == 200, login.body
+    again = control(b, "POST", "/merchants", {})["merchant"]  # b knows a's: no identifier twice
+    assert again["merchant_id"] > made["merchant_id"] and again["merchant_code"] != made["merchant_code"]
+    assert {m["merchant_code"] for m in control(a, "GET", "/merchants")["merchants"]} >= {
+        made["merchant_code"], again["merchant_code"]}
+
+
+def test_the_memory_store_cannot_serve_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--workers", "2", "--port", "0"], environ={}) == 2
+    assert "needs a store the workers can share" in capsys.readouterr().err
+    with pytest.raises(Exception, match="memory store lives in one process"):
+        create_app(SHARED, MemoryStore(), registry())
+
+
+# -- real processes -------------------------------------------------------------------------------
+def _creates(url: str, n: int, made: list[int], lock: threading.Lock, errors: list[str]) -> None:
+    try:
+        with HttpMerchant(url) as api:
+            api.login()
+            for i in range(n):
+                status, env = api.call("create_invoice", invoice_fields(referenceNumber=f"H{i}"))
+                if status != 200:
+                    errors.append(f"{status} {env}")
+                    continue
+                with lock:
+                    made.append(int(env["response"]["id"]))
+    except (requests.RequestException, ValueError, AssertionError) as exc:  # reported below
+        errors.append(repr(exc))
+
+
+def _storm(urls: list[str], threads_per_url: int, each: int) -> list[int]:
+    made: list[int] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    threads = [threading.Thread(target=_creates, args=(url, each, made, lock, errors))
+               for url in urls for _ in range(threads_per_url)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and not any(t.is_alive() for t in threads), errors[:3]
+    return made
+
+
+def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
+    with mock_process("--workers", "2", "--db", str(tmp_path / "mock.sqlite")) as mock:
+        made = _storm([mock.url], threads_per_url=4, each=10)
+        assert len(set(made)) == len(made) == 40
+        seen: set[int] = set()
+        with HttpMerchant(mock.url) as api:
+            api.control("POST", "/clock", {"set": 1_800_000_000, "freeze": True})
+        for _ in range(200):  # a fresh connection each: the kernel hands them to either worker
+            with HttpMerchant(mock.url) as api:
+                _status, index = api.control("GET", "")
+                seen.add(index["process"]["pid"])
+                assert api.control("GET", "/clock")[1]["frozen"] is True
+                api.login()
+                status, env = api.call("list_invoices", {"merchantCode": ALPHA.merchant_code})
+                assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 40
+            if len(seen) == 2:
+                break
+        assert len(seen) == 2 and mock.proc.pid not in seen, seen
+        os.kill(seen.pop(), signal.SIGKILL)  # a worker dies: the others are stopped, the program fails
+        assert mock.proc.wait(timeout=30) == 1
+        deadline = time.monotonic() + 10  # the output reader may not have drained the pipe yet
+        while "stopping the others" not in mock.output and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "stopping the others" in mock.output
+
+
+@pytest.mark.usefixtures("postgres_url")
+def test_two_hosts_on_one_postgres_are_one_mock(tmp_path: Path) -> None:
+    from support.postgres import schema_url
+
+    db = schema_url(str(tmp_path))
+    with mock_process("--db", db) as one, mock_process("--db", db) as two:
+        made = _storm([one.url, two.url], threads_per_url=3, each=10)
+        assert len(set(made)) == len(made) == 60  # ids never collide
+        with HttpMerchant(one.url) as api_one, HttpMerchant(two.url) as api_two:
+            api_one.login()
+            api_two.token = api_one.token  # a token issued by one host works on the other
+            for invoice_id in made[::7]:
+                status, env = api_two.call("get_invoice", {"merchantCode": ALPHA.merchant_code},
+                                           id=invoice_id)
+                assert status == 200 and int(env["response"]["id"]) == invoice_id
+            assert api_two.control("GET", "/journal")[1]["recorded"] >= 60 + 6  # both hosts' exchanges
+            assert api_one.control("POST", "/reset", {})[0] == 200
+            api_two.login()
+            status, env = api_two.call("list_invoices", {"merchantCode": ALPHA.merchant_code})
+            assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 0
+            status, env = api_two.call("create_invoice", invoice_fields())
+            assert int(env["response"]["id"]) > max(made)
