@@ -18,7 +18,7 @@ from support.stores import StoreFactory
 from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
 
 from mock_server.state.models import Invoice, InvoiceQuery
-from mock_server.state.sqlite import BLOCK_SHIFT, SqliteStore
+from mock_server.state.sqlite import _BLOCKS_SCHEMA, _MIGRATIONS, BLOCK_SHIFT, SqliteStore
 
 _BLOCK = 1 << BLOCK_SHIFT
 
@@ -101,9 +101,11 @@ def test_a_file_from_before_block_counts_gains_them_from_its_invoices(tmp_path: 
     store = SqliteStore(path)
     stored = [make_invoice(id=n * 7, status=STATUSES[n % 3]) for n in range(1, 400)]
     store.insert_with_ids(stored)
-    for statement in ("DROP TRIGGER inv_block_ins", "DROP TRIGGER inv_block_del",
-                      "DROP TRIGGER inv_block_upd", "DROP TABLE invoice_blocks", "PRAGMA user_version = 3"):
-        store._conn.execute(statement)
+    before = _MIGRATIONS.index(_BLOCKS_SCHEMA)  # the schema version a file had before block counts
+    for trigger in ("inv_block_ins", "inv_block_del", "inv_block_upd"):
+        store._conn.execute(f"DROP TRIGGER {trigger}")
+    store._conn.execute("DROP TABLE invoice_blocks")
+    store._conn.execute(f"PRAGMA user_version = {before}")
     store.close()
     store = SqliteStore(path)
     try:
