@@ -17,6 +17,7 @@ and the end as a second reference; ratios to it are reported too (``x GET /``).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 from bench.loadgen import Request, have_wrk, run_load
 from bench.scenarios import SCENARIOS, build_requests
-from bench.servers import UVICORN_ARGS, uvicorn_server
+from bench.servers import POSTGRES_URL_VARIABLE, UVICORN_ARGS, postgres_for, uvicorn_server
 from bench.stats import percentile
 
 __all__ = ["run_http"]
@@ -86,7 +87,7 @@ def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: 
 #: what runs with more than one worker: the create and the dashboard page
 WORKER_SCENARIOS = ("create_invoice", "list_page1")
 #: stores whose state the workers of one server can share (the memory store lives in one process)
-SHARED_STORES = ("sqlite",)
+SHARED_STORES = ("sqlite", "postgres")
 
 
 def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seconds: float, use_wrk: bool,
@@ -95,12 +96,14 @@ def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seco
     results: dict[str, dict[int, dict[str, Any]]] = {}
     label = store if workers == 1 else f"{store} x{workers}"
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "bench.sqlite") if store == "sqlite" else ""
-        if workers > 1:  # seed the shared file once, before the workers open it
+        db = {"sqlite": str(Path(tmp) / "bench.sqlite"), "memory": "",
+              "postgres": os.environ.get(POSTGRES_URL_VARIABLE, "")}[store]
+        if workers > 1:  # seed the shared store once, before the workers open it
             from bench.seed import seed_store
-            from mock_server.state.sqlite import SqliteStore
+            from mock_server.state.opening import open_store
 
-            seeding = SqliteStore(db)
+            seeding = open_store(db)
+            seeding.reset()
             seed_store(seeding, seeded)
             seeding.close()
         env = {"HESABE_BENCH_SEED": str(seeded if workers == 1 else 0), "HESABE_BENCH_DB": db}
@@ -139,6 +142,25 @@ def run_http(
         f"http: generator={'wrk' if use_wrk else 'python (wrk not found)'}, {seconds:g}s per point,"
         f" concurrencies {concurrencies}, mock seeded with {seeded} invoices, workers {list(workers)}"
     )
+    with postgres_for(stores):
+        mocks, get_ref = _all_points(concurrencies, seconds, seeded, stores, log, scenarios, workers, use_wrk)
+    return {
+        "generator": "wrk" if use_wrk else "python",
+        "seconds": seconds,
+        "rounds": rounds_for(seconds)[0],
+        "window_s": rounds_for(seconds)[1],
+        "seeded": seeded,
+        "concurrencies": concurrencies,
+        "workers": list(workers),
+        "uvicorn_args": list(UVICORN_ARGS),
+        "baseline_get": get_ref,
+        "mock": mocks,
+    }
+
+
+def _all_points(concurrencies: list[int], seconds: float, seeded: int, stores: list[str],
+                log: Callable[[str], object], scenarios: tuple[str, ...], workers: tuple[int, ...],
+                use_wrk: bool) -> tuple[dict[str, Any], dict[int, dict[str, float]]]:
     mocks: dict[str, dict[str, dict[int, dict[str, Any]]]] = {}
     get_ref: dict[int, dict[str, float]] = {}
     for count in workers:
@@ -170,15 +192,4 @@ def run_http(
             for c, r in per_c.items():
                 if c in get_ref:
                     r["ratio_get"] = r["rps"] / get_ref[c]["rps"]
-    return {
-        "generator": "wrk" if use_wrk else "python",
-        "seconds": seconds,
-        "rounds": rounds_for(seconds)[0],
-        "window_s": rounds_for(seconds)[1],
-        "seeded": seeded,
-        "concurrencies": concurrencies,
-        "workers": list(workers),
-        "uvicorn_args": list(UVICORN_ARGS),
-        "baseline_get": get_ref,
-        "mock": mocks,
-    }
+    return mocks, get_ref

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.servers import postgres_for
 from bench.stats import percentile
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import InvoiceQuery
@@ -55,9 +56,19 @@ def _open_sqlite(tmp: Path) -> Store:
     return SqliteStore(str(tmp / "scale.sqlite"))
 
 
-#: the stores ``--stores`` can name. Another store joins the table with one line here: a function
-#: opening a fresh, empty one (a PostgreSQL store: connect to a throwaway database and reset it).
-STORES: dict[str, Callable[[Path], Store]] = {"memory": _open_memory, "sqlite": _open_sqlite}
+def _open_postgres(tmp: Path) -> Store:
+    from bench.servers import POSTGRES_URL_VARIABLE
+    from mock_server.state.postgres import PostgresStore
+
+    store = PostgresStore(os.environ[POSTGRES_URL_VARIABLE])
+    store.reset()
+    return store
+
+
+#: the stores ``--stores`` can name; another store joins the table with one line here: a function
+#: opening a fresh, empty one
+STORES: dict[str, Callable[[Path], Store]] = {"memory": _open_memory, "sqlite": _open_sqlite,
+                                              "postgres": _open_postgres}
 
 
 def _rss() -> int:
@@ -145,13 +156,15 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
         in_status = store.list_invoices(MERCHANT.merchant_id,
                                         InvoiceQuery(status=int(_STATUS), limit=0)).total
         last, status_last = -(-total // per_page), -(-in_status // per_page)
+        [middle] = store.list_invoices(MERCHANT.merchant_id, InvoiceQuery(offset=total // 2, limit=1)).items
+        middle_id = middle.id
         for number in (last // 2, last):  # the pages are really there (and full but the last)
             rows = list_invoices(Call(runtime.domain, MERCHANT, {"page": number}, {}, "http://x",
                                       OPERATIONS["list_invoices"], per_page)).response["invoices"]["data"]
             if not rows:
                 raise RuntimeError(f"page {number} of {total} invoices is empty")
         timings = {
-            "get_by_id": handler("get_invoice", {}, {"id": str(size // 2)}),
+            "get_by_id": handler("get_invoice", {}, {"id": str(middle_id)}),
             "create": handler("create_invoice", CREATE_PAYLOAD),
             "page_first": page(1),
             "page_middle": page(max(1, last // 2)),
@@ -175,6 +188,11 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
 
 def run_scaling(sizes: list[int], stores: list[str], log: Callable[[str], object] = print) -> dict[str, Any]:
     log(f"scaling: sizes {sizes}, stores {stores} (each store in its own process)")
+    with postgres_for(stores):
+        return _run_scaling(sizes, stores, log)
+
+
+def _run_scaling(sizes: list[int], stores: list[str], log: Callable[[str], object]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     root = Path(__file__).resolve().parent.parent
     for store in stores:
