@@ -82,7 +82,7 @@ def test_a_declined_or_cancelled_payment_leaves_the_order_unpaid(
     assert page.locator("h1").inner_text() == "Payment not completed"
     order = _order(url, page.locator("#order").inner_text())
     assert order["status"] == "failed" and order["result_code"] == code
-    assert hesabe_mock.runtime.webhooks.wait_idle(5)
+    assert hesabe_mock.runtime.webhooks.wait_idle(10)
     assert _order(url, order["id"])["webhooks"] == []  # nothing was paid, nothing announced
 
 

@@ -33,7 +33,9 @@ INVOICE = {"invoice_type": "0", "amount": "12.500", "allocate_pay_type": "1,2", 
 @pytest.fixture(scope="module")
 def inspected() -> Iterator[tuple[str, MockRuntime]]:
     """The mock over real HTTP, its webhooks retried quickly."""
-    app = create_app(webhook_settings=DeliverySettings(attempts=3, base_delay=0.02, max_delay=0.2, timeout=2))
+    # a generous answer timeout: a receiver slowed by a loaded machine must not be retried
+    quick = DeliverySettings(attempts=3, base_delay=0.02, max_delay=0.2, timeout=10)
+    app = create_app(webhook_settings=quick)
     with serve(app) as base:
         yield base, app.state.mock
 

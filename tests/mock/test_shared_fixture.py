@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mock_server.testing import MockHandle
 
+#: (server URL, merchant code) of every test that ran so far, in whatever order they ran
 SEEN: list[tuple[str, str]] = []
 
 
-def _use(handle: MockHandle) -> None:
-    client = handle.client()
+@pytest.mark.parametrize("nth", ["one", "another"])
+def test_every_test_gets_a_fresh_merchant_on_the_one_server(
+        hesabe_mock_shared: MockHandle, hesabe_mock_session: MockHandle, nth: str) -> None:
+    client = hesabe_mock_shared.client()
     assert client.list_invoices()["stats"]["total_invoice_count"] in (0, None)  # nothing of other tests
-    handle.create_invoice(client)
+    hesabe_mock_shared.create_invoice(client)
     assert client.list_invoices()["stats"]["total_invoice_count"] == 1
-    SEEN.append((handle.url, handle.merchant_code))
-
-
-def test_first_test_gets_a_fresh_merchant(hesabe_mock_shared: MockHandle) -> None:
-    _use(hesabe_mock_shared)
-
-
-def test_second_test_same_server_another_merchant(hesabe_mock_shared: MockHandle) -> None:
-    _use(hesabe_mock_shared)
-    assert len(SEEN) == 2
-    (url_a, merchant_a), (url_b, merchant_b) = SEEN
-    assert url_a == url_b and merchant_a != merchant_b
+    assert hesabe_mock_shared.url == hesabe_mock_session.url
+    assert hesabe_mock_shared.merchant_code != hesabe_mock_session.merchant_code
+    # true in any order and alone: the same server as every earlier test, never their merchant
+    assert {url for url, _ in SEEN} <= {hesabe_mock_shared.url}
+    assert hesabe_mock_shared.merchant_code not in {code for _, code in SEEN}
+    SEEN.append((hesabe_mock_shared.url, hesabe_mock_shared.merchant_code))
 
 
 def test_the_control_plane_pays_this_merchants_invoice(hesabe_mock_shared: MockHandle) -> None:

@@ -23,6 +23,11 @@ from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 
+#: how long an impatient client waits: long enough that a loaded machine still reads its request
+#: (a server that finds the client gone before reading it does nothing), far shorter than DELAY_MS
+IMPATIENCE = 2.0
+DELAY_MS = 60_000  # the server stops waiting as soon as the client has gone
+
 INVOICE = {"amount": "15.000", "invoice_type": "0", "invoice_sub_type": "3", "expires_at": "2099-12-31",
            "reference_number": "UNHEARD-1"}
 
@@ -50,14 +55,14 @@ def test_delay_reply_needs_a_delay() -> None:
 @pytest.mark.hesabe_mock_findings("fail", ignore=["reference_retried"])
 def test_a_create_hit_by_delay_reply_times_out_yet_the_invoice_exists(
         hesabe_mock: MockHandle, quiet_log: pytest.LogCaptureFixture) -> None:
-    hesabe_mock.control.add_fault("delay_reply", operation="create_invoice", latency_ms=3000, times=1)
-    impatient = hesabe_mock.client(timeout=0.5, max_retries=0)
+    hesabe_mock.control.add_fault("delay_reply", operation="create_invoice", latency_ms=DELAY_MS, times=1)
+    impatient = hesabe_mock.client(timeout=IMPATIENCE, max_retries=0)
     impatient.tokens.bearer()  # log in first: only the create meets the short timeout
     with pytest.raises(HesabeTimeout):
         impatient.create_invoice(**INVOICE)
     client = hesabe_mock.client()
     assert len(_found(hesabe_mock, client, "UNHEARD-1")) == 1  # it happened; the client never heard
-    created = hesabe_mock.control.journal(operation="create_invoice")[-1]
+    created = _journalled(hesabe_mock.control, "create_invoice")[-1]
     assert (created["fault"], created["delivery"], created["status"]) == (
         "delay_reply", "client_disconnected", 200)
     assert created["response"]["message"] == "Invoice generated successfully"  # what was never delivered
@@ -129,29 +134,29 @@ def test_a_client_gone_before_its_body_arrived_is_journalled_as_disconnected(
     assert [(e["delivery"], e["status"]) for e in entries] == [("client_disconnected", None)]
 
 
-def _journalled(control: MockControl, operation: str) -> list[dict[str, Any]]:
+def _journalled(control: MockControl, operation: str, timeout: float = 15.0) -> list[dict[str, Any]]:
     """The journal entries of ``operation``, once there are any: the server notices a client that
     went away on its own event loop, a moment after the client did."""
-    for _ in range(500):
-        entries = control.journal(operation=operation)
-        if entries:
-            return entries
+    deadline = time.monotonic() + timeout
+    while not (entries := control.journal(operation=operation)) and time.monotonic() < deadline:
         time.sleep(0.01)
-    return []
+    return entries
 
 
 def test_the_hesabe_mock_program_logs_no_traceback_for_drops_and_disconnects() -> None:
     with mock_process("--log-level", "info") as program, requests.Session() as session:
         control = MockControl(program.url, session=session)
         control.add_fault("drop_after_processing", operation="create_invoice", times=1)
-        control.add_fault("delay_reply", operation="list_invoices", latency_ms=2000, times=1)
-        config = ClientConfig(base_url=program.url, timeout=0.5)
-        client = HesabeClient(config, transport=session, max_retries=0)
-        client.tokens.bearer()
+        control.add_fault("delay_reply", operation="list_invoices", latency_ms=DELAY_MS, times=1)
+        client = HesabeClient(ClientConfig(base_url=program.url), transport=session, max_retries=0)
         with pytest.raises(TransportError):
             client.create_invoice(**INVOICE)
+        # only the delayed call meets a short timeout; it uses the token the patient client got
+        impatient = HesabeClient(ClientConfig(base_url=program.url, timeout=IMPATIENCE), transport=session,
+                                 max_retries=0)
+        impatient.tokens.adopt(client.login(return_result=True).envelope)
         with pytest.raises(HesabeTimeout):
-            client.list_invoices()
+            impatient.list_invoices()
         listed = _journalled(control, "list_invoices")
         assert [(e["fault"], e["delivery"]) for e in listed] == [("delay_reply", "client_disconnected")]
         assert [e["delivery"] for e in control.journal(operation="create_invoice")] == ["dropped"]

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,9 +120,15 @@ def upstream() -> Iterator[MockHandle]:
         yield handle
 
 
-def _journal(url: str) -> list[str]:
-    entries = requests.get(f"{url}/_mock/journal", timeout=10).json()["entries"]
-    return [e["operation"] for e in entries]
+def _journal(url: str, count: int) -> list[str]:
+    """The upstream's journalled operations, once it holds ``count`` (or after 10 s): a server
+    journals an exchange after its reply went out, a moment after the client had it."""
+    deadline = time.monotonic() + 10
+    while True:
+        entries = requests.get(f"{url}/_mock/journal", timeout=10).json()["entries"]
+        if len(entries) >= count or time.monotonic() > deadline:
+            return [e["operation"] for e in entries]
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize(
@@ -152,7 +159,7 @@ def test_writes_are_refused_without_allow_writes(
         with pytest.raises(HesabeError) as refused:
             call(client)
     assert reason in str(refused.value) and "--allow-writes" in str(refused.value)
-    assert _journal(upstream.url) == ["login"]  # never reached the upstream
+    assert _journal(upstream.url, 1) == ["login"]  # never reached the upstream
     assert [c["operation"] for _, c in read_recording(tmp_path / "r").cassettes] == ["login"]
 
 
@@ -169,7 +176,7 @@ def test_allow_writes_forwards_them(tmp_path: Path, upstream: MockHandle) -> Non
             expires_at="2099-12-12",
         )
         client.resend_invoice(invoice["id"], mobile_number="66666666")
-    assert _journal(upstream.url) == ["login", "create_invoice", "resend_invoice"]
+    assert _journal(upstream.url, 3) == ["login", "create_invoice", "resend_invoice"]
 
 
 def test_pii_is_masked_stably_and_listed(tmp_path: Path, upstream: MockHandle) -> None:
@@ -298,7 +305,7 @@ def test_the_gateway_goes_to_its_own_upstream(tmp_path: Path, upstream: MockHand
                 )
             requests.get(f"{proxy}/payment?data=abc", timeout=10)
     assert [(s["method"], s["path"]) for s in echo.seen] == [("POST", b"/checkout"), ("GET", b"/payment")]
-    assert _journal(upstream.url) == ["login", "get_profile"]
+    assert _journal(upstream.url, 2) == ["login", "get_profile"]
     recording = read_recording(tmp_path / "r")
     assert recording.manifest["gateway_upstream"] == gateway
     assert [c["operation"] for _, c in recording.cassettes] == ["login", "get_profile", "create_checkout"]
