@@ -309,6 +309,8 @@ def _internal_error(ex: Exchange) -> bytes:
 async def _committed(op: Operation, mock: MockRuntime, ex: Exchange, body: bytes | None) -> bytes | None:
     """``body`` once the exchange's writes are durable (group commit: mock_server/group_commit.py);
     the plain 500 if the commit failed."""
+    if mock.commits is None:
+        return body  # every write is durable already
     try:
         await mock.commits.settle()
     except Exception:
@@ -350,7 +352,9 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
     ex = Exchange(op.name, inbound.method, inbound.path, inbound.client_host, inbound.headers, time.time(),
                   query=inbound.query_string)
     started = time.perf_counter()
-    mock.commits.enter()
+    commits = mock.commits
+    if commits is not None:
+        commits.enter()
     settling = False
     try:
         body = await _answer(op, mock, inbound, ex)
@@ -360,8 +364,8 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
         ex.delivery = "client_disconnected"
         raise
     finally:
-        if not settling:
-            mock.commits.leave()
+        if not settling and commits is not None:
+            commits.leave()
         ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         for hook in mock.hooks:
             try:

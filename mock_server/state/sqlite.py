@@ -491,6 +491,8 @@ class SqliteStore(SqlSharedState, Store):
                 self._conn.execute("ROLLBACK")
             raise
 
+    groups_commits = True
+
     @contextmanager
     def deferred_commit(self) -> Iterator[None]:
         self._deferring.active = True

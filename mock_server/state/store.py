@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from itertools import repeat
+from typing import ClassVar
 
 from mock_server.state.models import (
     BulkRow,
@@ -83,12 +84,14 @@ class Store(ABC):
         """Release resources (files, connections)."""
 
     # -- group commit (optional: a store whose writes are durable at once ignores it) -----------
-    @contextmanager
-    def deferred_commit(self) -> Iterator[None]:
+    #: True when :meth:`deferred_commit` can defer writes: the runtime then runs a GroupCommit
+    groups_commits: ClassVar[bool] = False
+
+    def deferred_commit(self) -> AbstractContextManager[None]:
         """Writes made by this thread inside the block may stay uncommitted, joined with other
         writes into one transaction, until :meth:`commit_deferred`. Whoever defers must call it
         before telling anyone about those writes (the pipeline does, before every reply)."""
-        yield
+        return nullcontext()
 
     def has_deferred(self) -> bool:
         """True while deferred writes wait for :meth:`commit_deferred`."""
