@@ -54,6 +54,15 @@ def _commit() -> str | None:
     return head + ("+" if dirty else "")
 
 
+def _default_stores() -> list[str]:
+    """memory and sqlite; postgres too when a server is named or one can be started here."""
+    from bench.servers import POSTGRES_URL_VARIABLE
+    from tools.pg_cluster import find_bin_dir
+
+    postgres = bool(os.environ.get(POSTGRES_URL_VARIABLE)) or find_bin_dir() is not None
+    return ["memory", "sqlite", *(["postgres"] if postgres else [])]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="CI-sized run (2s points, scaling up to 100k)")
@@ -63,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--sizes", help="stored invoices for scaling (default 1000,100000,1000000; quick up to 100000)"
     )
-    p.add_argument("--stores", default="memory,sqlite")
+    p.add_argument("--stores", default=",".join(_default_stores()),
+                   help="of memory, sqlite, postgres (default: all three when HESABE_BENCH_POSTGRES_URL"
+                        " names a server or PostgreSQL is installed, for a throwaway cluster)")
+    p.add_argument("--workers", default="1,2",
+                   help="uvicorn workers for the http section (default 1,2: more than one only for the"
+                        " stores workers can share, with create_invoice and list_page1)")
     p.add_argument("--scenarios",
                    help="http scenarios to load (default: all), e.g. create_invoice,create_checkout")
     p.add_argument("--seed", type=int, default=10000, help="invoices the loaded mock starts with")
@@ -105,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     if "http" in only:
         from bench.http_load import run_http
 
-        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios)
+        workers = tuple(int(x) for x in args.workers.split(",") if x)
+        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios, workers)
     if "scaling" in only:
         from bench.scaling import run_scaling
 

@@ -2,9 +2,10 @@
 
 * :func:`baseline_app` - a bare Starlette app answering every path with a fixed JSON body: the
   ceiling of one uvicorn worker on this machine.
-* :func:`mock_app` - the real mock (``create_app``), its store chosen by ``HESABE_BENCH_DB``
-  (empty: memory) and pre-seeded with ``HESABE_BENCH_SEED`` invoices through the Store API, so the
-  list/search scenarios page through real data.
+* :func:`mock_app` - the real mock (``create_app``), its store chosen by ``HESABE_BENCH_DB`` as
+  ``--db`` does (empty: memory; a file: SQLite; a ``postgresql://`` URL) and pre-seeded with
+  ``HESABE_BENCH_SEED`` invoices through the Store API, so the list/search scenarios page through
+  real data.
 
 Both are uvicorn factories: ``python -m uvicorn --factory bench.apps:mock_app``.
 """
@@ -36,18 +37,13 @@ def mock_app() -> Starlette:
     from bench.seed import seed_store
     from mock_server.app import create_app
     from mock_server.heap import prepare_for_serving
-    from mock_server.state.memory import MemoryStore
-    from mock_server.state.store import Store
+    from mock_server.state.opening import open_store
 
-    db = os.environ.get("HESABE_BENCH_DB", "")
-    store: Store
-    if db:
-        from mock_server.state.sqlite import SqliteStore
-
-        store = SqliteStore(db)
-    else:
-        store = MemoryStore()
-    seed_store(store, int(os.environ.get("HESABE_BENCH_SEED", "0") or 0))
+    store = open_store(os.environ.get("HESABE_BENCH_DB") or None)
+    seeded = int(os.environ.get("HESABE_BENCH_SEED", "0") or 0)
+    if seeded:
+        store.reset()  # a PostgreSQL database may hold an earlier run's records
+        seed_store(store, seeded)
     app = create_app(store=store)
     prepare_for_serving()  # as hesabe-mock does before serving
     return app

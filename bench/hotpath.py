@@ -1,6 +1,7 @@
 """Drive the mock app in-process, without sockets or threads, for profiling one scenario.
 
     python -m bench.hotpath create_invoice 5000 [--profile]   (pyinstrument, when installed)
+    python -m bench.hotpath create_invoice 5000 --db /tmp/hot.sqlite   (the SQLite store)
 
 Prints the mean cost per request; with ``--profile`` a pyinstrument tree of where it goes.
 """
@@ -18,6 +19,7 @@ from hesabe_spec.client import HesabeClient
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.state.memory import MemoryStore
+from mock_server.state.store import Store
 
 __all__ = ["main"]
 
@@ -61,8 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("n", type=int, nargs="?", default=3000)
     p.add_argument("--seed", type=int, default=10000)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--db", help="a SQLite file to keep state in (default: the memory store)")
+    p.add_argument("--concurrency", type=int, default=1,
+                   help="requests in flight at once (asyncio.gather; writes then share commits)")
     args = p.parse_args(argv)
-    store = MemoryStore()
+    store: Store
+    if args.db:
+        from mock_server.state.sqlite import SqliteStore
+
+        store = SqliteStore(args.db)
+    else:
+        store = MemoryStore()
     seed_store(store, args.seed)
     app = create_app(store=store)
     client = HesabeClient(base_url="http://mock")
@@ -95,9 +106,15 @@ def main(argv: list[str] | None = None) -> None:
 
         profiler = Profiler(interval=0.0002)
         profiler.start()
+    url = prep.url + ("?" + urlencode(dict(prep.params)) if prep.params else "")
+
+    async def together(n: int) -> None:
+        await asyncio.gather(*(_call(app, prep.method, url, dict(prep.headers), prep.body or b"")
+                               for _ in range(n)))
+
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(args.n):
-        send(prep)
+    for _ in range(args.n // args.concurrency):
+        loop.run_until_complete(together(args.concurrency))
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.stop()

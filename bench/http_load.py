@@ -17,6 +17,7 @@ and the end as a second reference; ratios to it are reported too (``x GET /``).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 from bench.loadgen import Request, have_wrk, run_load
 from bench.scenarios import SCENARIOS, build_requests
-from bench.servers import UVICORN_ARGS, uvicorn_server
+from bench.servers import POSTGRES_URL_VARIABLE, UVICORN_ARGS, postgres_for, uvicorn_server
 from bench.stats import percentile
 
 __all__ = ["run_http"]
@@ -83,15 +84,30 @@ def _get_reference(url: str, concurrencies: list[int], seconds: float, use_wrk: 
     return {c: run_load(url, _GET, c, seconds, use_wrk=use_wrk) for c in concurrencies}
 
 
+#: what runs with more than one worker: the create and the dashboard page
+WORKER_SCENARIOS = ("create_invoice", "list_page1")
+#: stores whose state the workers of one server can share (the memory store lives in one process)
+SHARED_STORES = ("sqlite", "postgres")
+
+
 def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seconds: float, use_wrk: bool,
-          log: Callable[[str], object], scenarios: tuple[str, ...]) -> dict[str, dict[int, dict[str, Any]]]:
+          log: Callable[[str], object], scenarios: tuple[str, ...],
+          workers: int = 1) -> dict[str, dict[int, dict[str, Any]]]:
     results: dict[str, dict[int, dict[str, Any]]] = {}
+    label = store if workers == 1 else f"{store} x{workers}"
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "HESABE_BENCH_SEED": str(seeded),
-            "HESABE_BENCH_DB": str(Path(tmp) / "bench.sqlite") if store == "sqlite" else "",
-        }
-        with uvicorn_server("bench.apps:mock_app", env=env, timeout=600) as url:
+        db = {"sqlite": str(Path(tmp) / "bench.sqlite"), "memory": "",
+              "postgres": os.environ.get(POSTGRES_URL_VARIABLE, "")}[store]
+        if workers > 1:  # seed the shared store once, before the workers open it
+            from bench.seed import seed_store
+            from mock_server.state.opening import open_store
+
+            seeding = open_store(db)
+            seeding.reset()
+            seed_store(seeding, seeded)
+            seeding.close()
+        env = {"HESABE_BENCH_SEED": str(seeded if workers == 1 else 0), "HESABE_BENCH_DB": db}
+        with uvicorn_server("bench.apps:mock_app", env=env, timeout=600, workers=workers) as url:
             reqs = build_requests(url, seeded)
             for name in (n for n in _ORDER if n in scenarios):
                 req = reqs[name]
@@ -102,36 +118,32 @@ def _mock(store: str, base_url: str, seeded: int, concurrencies: list[int], seco
                     r = results[name][c] = _point(base_url, url, req, c, seconds, use_wrk)
                     low, high = min(r["ratio_rounds"]), max(r["ratio_rounds"])
                     log(
-                        f"  {store:6} {name:15} c={c:<3} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
+                        f"  {label:9} {name:15} c={c:<3} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:6.2f} ms"
                         f"  p99 {r['p99_ms']:6.2f} ms  errors {r['errors']}  baseline"
                         f" {r['baseline']['rps']:.0f}  x{r['ratio']:.2f} (rounds {low:.2f}-{high:.2f})"
                     )
     return {name: results[name] for name in SCENARIOS if name in results}
 
 
+def _log_get(log: Callable[[str], object], points: dict[int, Any]) -> None:
+    log("  baseline GET / " + "  ".join(f"c={c}: {r['rps']:.0f} req/s" for c, r in points.items()))
+
+
 def run_http(
     concurrencies: list[int], seconds: float, seeded: int, stores: list[str],
     log: Callable[[str], object] = print, scenarios: tuple[str, ...] = SCENARIOS,
+    workers: tuple[int, ...] = (1,),
 ) -> dict[str, Any]:
+    """Every store under one worker; then, for each larger count in ``workers``, the stores whose
+    workers can share state (:data:`SHARED_STORES`) with :data:`WORKER_SCENARIOS`, against a
+    baseline with as many workers."""
     use_wrk = have_wrk()
     log(
         f"http: generator={'wrk' if use_wrk else 'python (wrk not found)'}, {seconds:g}s per point,"
-        f" concurrencies {concurrencies}, mock seeded with {seeded} invoices"
+        f" concurrencies {concurrencies}, mock seeded with {seeded} invoices, workers {list(workers)}"
     )
-    with uvicorn_server("bench.apps:baseline_app") as base_url:
-        first = _get_reference(base_url, concurrencies, seconds, use_wrk)
-        log("  baseline GET / " + "  ".join(f"c={c}: {first[c]['rps']:.0f} req/s" for c in concurrencies))
-        mocks = {store: _mock(store, base_url, seeded, concurrencies, seconds, use_wrk, log, scenarios)
-                 for store in stores}
-        last = _get_reference(base_url, concurrencies, seconds, use_wrk)
-        log("  baseline GET / " + "  ".join(f"c={c}: {last[c]['rps']:.0f} req/s" for c in concurrencies))
-    get_ref = {}
-    for c in concurrencies:
-        get_ref[c] = {**_mean(first[c], last[c]), "before_rps": first[c]["rps"], "after_rps": last[c]["rps"]}
-    for store in mocks.values():
-        for per_c in store.values():
-            for c, r in per_c.items():
-                r["ratio_get"] = r["rps"] / get_ref[c]["rps"]
+    with postgres_for(stores):
+        mocks, get_ref = _all_points(concurrencies, seconds, seeded, stores, log, scenarios, workers, use_wrk)
     return {
         "generator": "wrk" if use_wrk else "python",
         "seconds": seconds,
@@ -139,7 +151,45 @@ def run_http(
         "window_s": rounds_for(seconds)[1],
         "seeded": seeded,
         "concurrencies": concurrencies,
+        "workers": list(workers),
         "uvicorn_args": list(UVICORN_ARGS),
         "baseline_get": get_ref,
         "mock": mocks,
     }
+
+
+def _all_points(concurrencies: list[int], seconds: float, seeded: int, stores: list[str],
+                log: Callable[[str], object], scenarios: tuple[str, ...], workers: tuple[int, ...],
+                use_wrk: bool) -> tuple[dict[str, Any], dict[int, dict[str, float]]]:
+    mocks: dict[str, dict[str, dict[int, dict[str, Any]]]] = {}
+    get_ref: dict[int, dict[str, float]] = {}
+    for count in workers:
+        shared = [s for s in stores if count == 1 or s in SHARED_STORES]
+        skipped = sorted(set(stores) - set(shared))
+        if skipped:
+            log(f"  {count} workers: not {', '.join(skipped)} (each worker would have its own state)")
+        chosen = scenarios if count == 1 else tuple(s for s in scenarios if s in WORKER_SCENARIOS)
+        if not shared or not chosen:
+            continue
+        with uvicorn_server("bench.apps:baseline_app", workers=count) as base_url:
+            if count == 1:
+                first = _get_reference(base_url, concurrencies, seconds, use_wrk)
+                _log_get(log, first)
+            for store in shared:
+                label = store if count == 1 else f"{store} x{count}"
+                mocks[label] = _mock(store, base_url, seeded, concurrencies, seconds, use_wrk, log, chosen,
+                                     count)
+            if count == 1:
+                last = _get_reference(base_url, concurrencies, seconds, use_wrk)
+                _log_get(log, last)
+                for c in concurrencies:
+                    get_ref[c] = {**_mean(first[c], last[c]), "before_rps": first[c]["rps"],
+                                  "after_rps": last[c]["rps"]}
+    for label, store_results in mocks.items():
+        if label not in stores:  # several workers: GET / was measured on one
+            continue
+        for per_c in store_results.values():
+            for c, r in per_c.items():
+                if c in get_ref:
+                    r["ratio_get"] = r["rps"] / get_ref[c]["rps"]
+    return mocks, get_ref

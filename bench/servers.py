@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UVICORN_ARGS", "free_port", "stop", "uvicorn_server"]
+__all__ = ["POSTGRES_URL_VARIABLE", "UVICORN_ARGS", "free_port", "postgres_for", "stop", "uvicorn_server"]
+
+#: where the bench finds (or puts) the PostgreSQL server the ``postgres`` store uses
+POSTGRES_URL_VARIABLE = "HESABE_BENCH_POSTGRES_URL"
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the same for the baseline and the mock; h11/asyncio are what ``pip install`` gives the project
@@ -65,10 +68,14 @@ def _wait_http(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None
 
 
 @contextlib.contextmanager
-def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
-    """Run ``python -m uvicorn --factory FACTORY`` on a free loopback port; yield its base URL."""
+def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: float = 120,
+                   workers: int = 1) -> Iterator[str]:
+    """Run ``python -m uvicorn --factory FACTORY`` on a free loopback port (``workers`` processes
+    sharing it); yield its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), *UVICORN_ARGS]
+    args = list(UVICORN_ARGS)
+    args[args.index("--workers") + 1] = str(workers)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), *args]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -82,3 +89,21 @@ def uvicorn_server(factory: str, env: dict[str, str] | None = None, timeout: flo
             if proc.returncode not in (0, -15) and err:
                 print(err[-2000:], file=sys.stderr)
             proc.stderr.close()
+
+
+@contextlib.contextmanager
+def postgres_for(stores: list[str]) -> Iterator[None]:
+    """With ``postgres`` among ``stores``: the server :data:`POSTGRES_URL_VARIABLE` names, or a
+    throwaway cluster for the block (``tools/pg_cluster.py``: fsync off, as in the tests), its URL
+    put in that variable for the bench's subprocesses. Nothing otherwise."""
+    if "postgres" not in stores or os.environ.get(POSTGRES_URL_VARIABLE):
+        yield
+        return
+    from tools.pg_cluster import PgCluster
+
+    with PgCluster() as cluster:
+        os.environ[POSTGRES_URL_VARIABLE] = cluster.url
+        try:
+            yield
+        finally:
+            del os.environ[POSTGRES_URL_VARIABLE]

@@ -223,7 +223,8 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
             ex.request = fields
-            reply = handler.run(PlainCall(mock.domain, fields, op))
+            with mock.store.deferred_commit():  # committed before the reply goes (_committed)
+                reply = handler.run(PlainCall(mock.domain, fields, op))
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return
@@ -248,7 +249,8 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         handler = HANDLERS[op.name]
         assert isinstance(handler, MerchantHandler)  # a resolved sibling is encrypted as well
         try:
-            reply = handler.run(call)
+            with mock.store.deferred_commit():  # committed before the reply goes (_committed)
+                reply = handler.run(call)
         except GatewayRefusal as exc:
             raise gateway.failure(op, exc, merchant) from None
         except DomainError as exc:
@@ -293,10 +295,28 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
         return None
     except Exception:  # the real API answers 500 with a bare message, never a traceback
         log.exception("unhandled error in %s", op.name)
-        ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
-        ex.drop_after_processing, ex.delay_reply_ms = False, 0
-        ex.reply_json = server_json(INTERNAL_ERROR)
-        return ex.reply_json
+        return _internal_error(ex)
+
+
+def _internal_error(ex: Exchange) -> bytes:
+    """Make the exchange the real API's plain 500 (its body), whatever it was going to answer."""
+    ex.status, ex.body, ex.keys, ex.dropped, ex.reply_headers = 500, INTERNAL_ERROR, None, False, {}
+    ex.drop_after_processing, ex.delay_reply_ms = False, 0
+    ex.reply_json = server_json(INTERNAL_ERROR)
+    return ex.reply_json
+
+
+async def _committed(op: Operation, mock: MockRuntime, ex: Exchange, body: bytes | None) -> bytes | None:
+    """``body`` once the exchange's writes are durable (group commit: mock_server/group_commit.py);
+    the plain 500 if the commit failed."""
+    if mock.commits is None:
+        return body  # every write is durable already
+    try:
+        await mock.commits.settle()
+    except Exception:
+        log.exception("commit failed after %s", op.name)
+        return _internal_error(ex)
+    return body
 
 
 async def _client_left(inbound: Inbound, seconds: float) -> bool:
@@ -332,12 +352,20 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
     ex = Exchange(op.name, inbound.method, inbound.path, inbound.client_host, inbound.headers, time.time(),
                   query=inbound.query_string)
     started = time.perf_counter()
+    commits = mock.commits
+    if commits is not None:
+        commits.enter()
+    settling = False
     try:
-        await _deliver(ex, await _answer(op, mock, inbound, ex), inbound, send)
+        body = await _answer(op, mock, inbound, ex)
+        settling = True
+        await _deliver(ex, await _committed(op, mock, ex, body), inbound, send)
     except asyncio.CancelledError:  # an in-process caller stopped waiting (its timeout)
         ex.delivery = "client_disconnected"
         raise
     finally:
+        if not settling and commits is not None:
+            commits.leave()
         ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         for hook in mock.hooks:
             try:

@@ -21,6 +21,7 @@ from mock_server.exchange import PipelineHook
 from mock_server.faults import Faults, SharedFaults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
 from mock_server.findings import FindingsLog, SharedFindingsLog
+from mock_server.group_commit import GroupCommit
 from mock_server.journal import Journal, SharedJournal
 from mock_server.merchants import (
     Merchant,
@@ -134,6 +135,9 @@ class MockRuntime:
         self.on_paid: list[PaidHook] = [self.webhooks.on_paid]
         self.on_payment_failed: list[PaidHook] = [self.webhooks.on_failed]
         self.payments = PaymentService(store, self.clock, merchants, self.on_paid, self.on_payment_failed)
+        #: commits the writes of requests served together at once, before any of them is answered;
+        #: None for a store whose every write is durable at once (the memory store, PostgreSQL)
+        self.commits = GroupCommit(store) if store.groups_commits else None
         header_allowed = lambda ex: control_allowed(settings, ex.client_host)  # noqa: E731
         if self.shared is not None:
             self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity, settings.envelope)

@@ -67,11 +67,9 @@ class MemoryStore(Store):
         self._by_split_key: dict[str, list[int]] = defaultdict(list)
         #: (merchant, type, status) -> ascending ids
         self._buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        #: (merchant, term) -> ascending ids, for every invoice not in ``_unindexed``
+        #: (merchant, term) -> ascending ids, kept as invoices are written (a search never waits
+        #: for an index to be built)
         self._terms: dict[tuple[int, str], list[int]] = defaultdict(list)
-        #: ids inserted since the last search: their terms go into ``_terms`` when a search next
-        #: needs them, so a create never pays for word-splitting (an ordered set: a dict)
-        self._unindexed: dict[int, None] = {}
         #: merchant -> ascending (created_at, id)
         self._by_date: dict[int, list[tuple[str, int]]] = defaultdict(list)
         self._open: dict[int, OpenInvoice] = {}
@@ -217,7 +215,8 @@ class MemoryStore(Store):
             if _txn_token(inv):
                 self._by_txn_token[_txn_token(inv)] = inv.id
             _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
-            self._unindexed[inv.id] = None
+            for term in search_terms(inv):
+                _add_id(self._terms[(inv.merchant_id, term)], inv.id)
             dates = self._by_date[inv.merchant_id]
             entry = (inv.created_at, inv.id)
             if not dates or dates[-1] <= entry:
@@ -242,23 +241,13 @@ class MemoryStore(Store):
                 del bucket[bisect_left(bucket, old.id)]
                 insort(self._buckets[(invoice.merchant_id, invoice.invoice_type, invoice.invoice_status)],
                        invoice.id)
-            if invoice.id not in self._unindexed:  # else: indexed as it is now, when searched
-                dropped, added = search_terms_delta(old, invoice)
-                for term in dropped:
-                    ids = self._terms[(old.merchant_id, term)]
-                    del ids[bisect_left(ids, old.id)]
-                for term in added:
-                    insort(self._terms[(invoice.merchant_id, term)], invoice.id)
+            dropped, added = search_terms_delta(old, invoice)
+            for term in dropped:
+                ids = self._terms[(old.merchant_id, term)]
+                del ids[bisect_left(ids, old.id)]
+            for term in added:
+                insort(self._terms[(invoice.merchant_id, term)], invoice.id)
             self._invoices[invoice.id] = invoice
-
-    def _index_pending(self) -> None:
-        """Put the terms of every invoice inserted since the last search into ``_terms``."""
-        for invoice_id in self._unindexed:
-            inv = self._invoices.get(invoice_id)
-            if inv is not None:  # else dropped by a reset before anyone searched
-                for term in search_terms(inv):
-                    _add_id(self._terms[(inv.merchant_id, term)], invoice_id)
-        self._unindexed.clear()
 
     def _reindex_keys(self, old: Invoice, new: Invoice) -> None:
         """Move the token, access-key, split-key, transaction-token and date entries of an updated
@@ -326,8 +315,6 @@ class MemoryStore(Store):
     def _candidates(self, merchant_id: int, query: InvoiceQuery) -> list[int]:
         """Ids matching the search terms and the date range, from the smaller index first."""
         sets: list[set[int]] = []
-        if query.search and self._unindexed:
-            self._index_pending()
         for term in query.search:
             sets.append(set(self._terms.get((merchant_id, term), ())))
         if query.from_date or query.to_date:

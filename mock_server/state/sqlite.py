@@ -5,14 +5,26 @@ Records are JSON documents (``to_record``/``from_record``) next to the columns t
 Durability. The file runs in WAL mode with ``synchronous=NORMAL``: a commit appends to the WAL with
 ``write()`` and returns, so once a create has been answered its transaction is in the OS page cache
 and survives the mock process being killed (``kill -9``, a crash, Ctrl-C). Only an OS crash or a
-power cut can lose the last few commits, and even then the file stays consistent (WAL replay). FULL
-would add an fsync per answered request to protect against power loss, which a mock does not need.
+power cut can lose the commits since the last checkpoint (which syncs the WAL, about every 1000
+pages), and even then the file stays consistent (WAL replay). FULL would add an fsync per commit to
+protect against power loss, which a mock does not need.
 
-Atomicity. Every write is one ``BEGIN IMMEDIATE`` .. ``COMMIT``; any failure rolls the whole write
-back. Tokens and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across
-invoices and open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come
-from AUTOINCREMENT, whose high-water mark (``sqlite_sequence``) survives deletes and resets, so ids
-never decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
+Group commit. A commit costs more than the writes in it: every page a transaction touched goes to
+the WAL again, and concurrent creates touch mostly the same pages (the table's and indexes' last
+pages, the counters). Inside :meth:`deferred_commit` (the pipeline runs every handler in it) a write
+leaves its transaction open; writes of requests served meanwhile join it, and
+:meth:`commit_deferred` commits them all at once. The pipeline calls it (``GroupCommit``,
+mock_server/group_commit.py) before it answers any of them, so the guarantee above holds for every
+answer. A write outside it (control plane, pages, timers, another thread) commits at once, the open
+group with it.
+
+Atomicity. Every write is all or nothing: its own ``BEGIN IMMEDIATE`` .. ``COMMIT``, or, when it
+joins an open group, a ``SAVEPOINT`` rolled back on failure (the group's other writes stay). Tokens
+and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across invoices and
+open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come from
+AUTOINCREMENT's high-water mark (``sqlite_sequence``: new invoices take the ids after it, so
+``create_invoices`` builds them with their ids), which survives deletes and resets, so ids never
+decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
 (seeding) stores explicit ids, and AUTOINCREMENT then continues above the highest.
 
 Indexes (list/search/stats never scan the invoice table; ``test_sqlite_reads_never_scan_a_table``
@@ -21,9 +33,11 @@ checks every statement's EXPLAIN QUERY PLAN):
 * ``inv_dash (merchant_id, invoice_type, invoice_status, id)``: each (type, status) bucket is an
   id-ordered index range; a dashboard page merges the selected buckets newest first
   (``UNION ALL .. ORDER BY id DESC``, a streaming merge) reading only index entries, then fetches the
-  page's documents by id. The page cost is O(offset + limit) index entries and independent of table
-  size; past the middle it walks from the oldest end instead, so the last page is as cheap as the
-  first. Totals come from ``invoice_counts``.
+  page's documents by id. Where the page starts comes from ``invoice_blocks`` (:meth:`_seek`), so the
+  merge starts at the page's block: a page costs O(blocks + 1024 + limit) whatever its number, and
+  from past the middle it walks from the oldest end. Totals come from ``invoice_counts``.
+* ``invoice_blocks (merchant_id, invoice_type, invoice_status, block) -> n``: how many of a bucket's
+  ids fall in each block of 1024 ids (``id >> 10``), kept by triggers like ``invoice_counts``.
 * ``invoice_counts (merchant_id, invoice_type, invoice_status) -> n``: kept by triggers on insert,
   update and delete, so it is always in the same transaction; ``invoice_counts()`` reads it.
 * ``invoice_terms (merchant_id, term, invoice_id)``: the terms of :func:`search_terms` (whole terms,
@@ -46,7 +60,7 @@ checks every statement's EXPLAIN QUERY PLAN):
 
 Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
 an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
-the checkouts table, then the saved-card tables).
+the checkouts table, then the block counts, filled from its invoices, then the saved-card tables).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -64,7 +78,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from operator import attrgetter
+from itertools import count, groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
@@ -242,7 +257,52 @@ CREATE INDEX checkout_reference ON checkouts (merchant_id, order_reference, id)
     WHERE order_reference IS NOT NULL;
 """
 
-#: version 5: the merchant's checkouts in order (the transactions report), saved-card customers
+#: how much of the file reads may map (``PRAGMA mmap_size``)
+_MMAP_BYTES = 1 << 32
+
+#: ids per block of ``invoice_blocks`` (a power of two: the block of an id is ``id >> 10``)
+BLOCK_SHIFT = 10
+
+#: version 5: invoice counts per block of 1024 ids, so a page's first id is found without walking
+#: every row before it (``_seek``); filled from the invoices a file already has
+_BLOCKS_SCHEMA = f"""
+CREATE TABLE invoice_blocks (
+    merchant_id    INTEGER NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    block          INTEGER NOT NULL,
+    n              INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status, block)
+) WITHOUT ROWID;
+
+INSERT INTO invoice_blocks
+SELECT merchant_id, invoice_type, invoice_status, id >> {BLOCK_SHIFT}, count(*)
+FROM invoices GROUP BY 1, 2, 3, 4;
+
+CREATE TRIGGER inv_block_ins AFTER INSERT ON invoices BEGIN
+    INSERT INTO invoice_blocks
+    VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, NEW.id >> {BLOCK_SHIFT}, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER inv_block_del AFTER DELETE ON invoices BEGIN
+    UPDATE invoice_blocks SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status
+        AND block = OLD.id >> {BLOCK_SHIFT};
+END;
+CREATE TRIGGER inv_block_upd AFTER UPDATE OF id, merchant_id, invoice_type, invoice_status ON invoices
+WHEN (OLD.id, OLD.merchant_id, OLD.invoice_type, OLD.invoice_status)
+     IS NOT (NEW.id, NEW.merchant_id, NEW.invoice_type, NEW.invoice_status)
+BEGIN
+    UPDATE invoice_blocks SET n = n - 1 WHERE merchant_id = OLD.merchant_id
+        AND invoice_type = OLD.invoice_type AND invoice_status = OLD.invoice_status
+        AND block = OLD.id >> {BLOCK_SHIFT};
+    INSERT INTO invoice_blocks
+    VALUES (NEW.merchant_id, NEW.invoice_type, NEW.invoice_status, NEW.id >> {BLOCK_SHIFT}, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+"""
+
+#: version 6: the merchant's checkouts in order (the transactions report), saved-card customers
 #: and their cards (direct payment)
 _SAVED_CARDS_SCHEMA = """
 CREATE INDEX checkout_merchant ON checkouts (merchant_id, id);
@@ -263,13 +323,14 @@ CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
-#: (version 4: what several workers share, mock_server/state/shared.py; version 5: saved cards)
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _SAVED_CARDS_SCHEMA)
+#: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
+#: 6: saved cards)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
 _MERCHANT_TABLES = ("invoices", "invoice_terms", "open_invoices", "bulk_rows", "tokens", "refunds",
-                    "refund_totals", "checkouts", "card_customers", "saved_cards")
+                    "refund_totals", "checkouts", "invoice_blocks", "card_customers", "saved_cards")
 
 
 
@@ -290,6 +351,13 @@ class _Table:
                            (record.id if keep_id else None, *self.values(record), document(record)))
         assert cur.lastrowid is not None  # set by every successful INSERT
         return cur.lastrowid
+
+    def insert_many(self, conn: sqlite3.Connection, records: Sequence[Any]) -> None:
+        """Insert records under their own ids."""
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" * (len(self.columns) + 2))
+        conn.executemany(f"INSERT INTO {self.name} (id, {names}, doc) VALUES ({marks})",
+                         [(record.id, *self.values(record), document(record)) for record in records])
 
     def update(self, conn: sqlite3.Connection, record: Any) -> bool:
         """Replace the merchant's record with the same id; False if there is none."""
@@ -352,12 +420,20 @@ def _conflicts() -> Iterator[None]:
         raise
 
 
+class _Deferring(threading.local):
+    active = False
+
+
 class SqliteStore(SqlSharedState, Store):
     """All merchants' records in one SQLite file; re-opening the file sees everything."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.RLock()
+        #: a write transaction is open (BEGIN IMMEDIATE done, COMMIT not yet)
+        self._group_open = False
+        #: per thread: inside deferred_commit(), so a write leaves its transaction open
+        self._deferring = _Deferring()
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
             self._setup()
@@ -372,6 +448,12 @@ class SqliteStore(SqlSharedState, Store):
         if str(mode).lower() != "wal":
             raise RuntimeError(f"{self.path}: SQLite refused WAL journal mode (got {mode!r})")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # a savepoint's undo record (group commit) stays in memory: it never has to outlive a crash
+        conn.execute("PRAGMA temp_store = MEMORY")
+        # read the file through a memory map (SQLite caps it at its build's limit, 2 GiB here): a
+        # search touching thousands of rows reads their pages in place instead of copying each one
+        # into a 2 MB page cache it would not fit in (writes still go through the WAL)
+        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         with self._tx():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -394,15 +476,64 @@ class SqliteStore(SqlSharedState, Store):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction under the lock: all of it is committed or none of it."""
+        """One write under the lock: all of it is kept or none of it.
+
+        Normally its own ``BEGIN IMMEDIATE`` .. ``COMMIT``. Inside :meth:`deferred_commit` it is a
+        savepoint in the open group transaction instead, committed by :meth:`commit_deferred`; a
+        failed write rolls back to its savepoint, and the group's other writes stay.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            joining = self._group_open  # other writes wait in this transaction: keep them apart
+            if joining:
+                self._conn.execute("SAVEPOINT write")
+            else:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._group_open = True
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if joining:
+                    self._conn.execute("ROLLBACK TO write")
+                    self._conn.execute("RELEASE write")
+                else:
+                    self._group_open = False
+                    self._conn.execute("ROLLBACK")
+                if joining and not self._deferring.active:
+                    self._commit()  # what other threads deferred; nothing of this write
                 raise
+            if joining:
+                self._conn.execute("RELEASE write")
+            if not self._deferring.active:
+                self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction (under the lock); on failure roll all of it back."""
+        if not self._group_open:
+            return
+        self._group_open = False
+        try:
             self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+
+    groups_commits = True
+
+    @contextmanager
+    def deferred_commit(self) -> Iterator[None]:
+        self._deferring.active = True
+        try:
+            yield
+        finally:
+            self._deferring.active = False
+
+    def has_deferred(self) -> bool:
+        return self._group_open
+
+    def commit_deferred(self) -> None:
+        with self._lock:
+            self._commit()
 
     def _shared_tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._tx()
@@ -412,8 +543,11 @@ class SqliteStore(SqlSharedState, Store):
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """Several reads that must see one snapshot."""
+        """Several reads that must see one snapshot (the open group transaction's, if any)."""
         with self._lock:
+            if self._group_open:
+                yield self._conn
+                return
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
@@ -431,19 +565,36 @@ class SqliteStore(SqlSharedState, Store):
 
     def close(self) -> None:
         with self._lock:
+            self._commit()
             self._conn.close()
 
     # -- invoices ----------------------------------------------------------------------------
     @staticmethod
-    def _put_invoice(conn: sqlite3.Connection, inv: Invoice, keep_id: bool) -> Invoice:
-        new = replace(inv, id=_INVOICES.insert(conn, inv, keep_id))
+    def _put_invoices(conn: sqlite3.Connection, invoices: Sequence[Invoice]) -> list[Invoice]:
+        """Insert invoices under the ids they carry, with their search terms (one statement each
+        for all of them: seeding a million goes in batches through here)."""
+        _INVOICES.insert_many(conn, invoices)
         conn.executemany("INSERT INTO invoice_terms VALUES (?, ?, ?)",
-                         [(new.merchant_id, term, new.id) for term in search_terms(new)])
-        return new
+                         [(inv.merchant_id, term, inv.id) for inv in invoices for term in search_terms(inv)])
+        return list(invoices)
+
+    @staticmethod
+    def _next_invoice_id(conn: sqlite3.Connection) -> int:
+        """The id AUTOINCREMENT would give next: above every id the table ever held."""
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'invoices'").fetchone()
+        return (row[0] if row else 0) + 1
 
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
         with _conflicts(), self._tx() as conn:
-            return [self._put_invoice(conn, inv, keep_id=False) for inv in invoices]
+            first = self._next_invoice_id(conn)
+            return self._put_invoices(conn, [replace(inv, id=first + n) for n, inv in enumerate(invoices)])
+
+    def create_invoices(self, build: Callable[[Iterator[int]], Sequence[Invoice]]) -> list[Invoice]:
+        with _conflicts(), self._tx() as conn:
+            built = build(count(self._next_invoice_id(conn)))
+            if any(inv.id <= 0 for inv in built):
+                raise ValueError("create_invoices: build must take the ids it is given")
+            return self._put_invoices(conn, built)
 
     def insert_with_ids(
         self,
@@ -456,8 +607,7 @@ class SqliteStore(SqlSharedState, Store):
         if any(i <= 0 for i in ids):
             raise KeyConflict("explicit ids must be positive")
         with _conflicts(), self._tx() as conn:
-            for inv in invoices:
-                self._put_invoice(conn, inv, keep_id=True)
+            self._put_invoices(conn, invoices)
             for item in open_invoices:
                 _OPEN_INVOICES.insert(conn, item, keep_id=True)
             for row in bulk_rows:
@@ -546,12 +696,39 @@ class SqliteStore(SqlSharedState, Store):
             return [], total
         # Walk from whichever end of the id order is nearer to the page.
         newest_first = start <= total - end
-        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
-        arm = "SELECT id FROM invoices WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?"
+        skip = start if newest_first else total - end
+        bound, skip = self._seek(conn, merchant_id, [(k, s) for k, s, _n in buckets], skip, newest_first)
+        order, below = ("DESC", "<") if newest_first else ("ASC", ">=")
+        arm = ("SELECT id FROM invoices WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?"
+               f" AND id {below} ?")
         sql = " UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order} LIMIT ? OFFSET ?"
-        params = [p for k, s, _n in buckets for p in (merchant_id, k, s)]
+        params = [p for k, s, _n in buckets for p in (merchant_id, k, s, bound)]
         ids = [i for (i,) in conn.execute(sql, (*params, end - start, skip))]
         return (ids if newest_first else ids[::-1]), total
+
+    @staticmethod
+    def _seek(conn: sqlite3.Connection, merchant_id: int, buckets: Sequence[tuple[int, int]], skip: int,
+              newest_first: bool) -> tuple[int, int]:
+        """Where a page starts, without reading the rows before it: ``(bound, rest)`` such that the
+        page is found by skipping ``rest`` ids (fewer than a block holds) of the selected buckets
+        below ``bound`` (newest first) or from ``bound`` up (oldest first).
+
+        ``invoice_blocks`` counts each bucket's ids per block of 1024; adding those counts from the
+        walking end finds the block holding the ``skip``-th id in O(blocks) small rows, whatever
+        ``skip`` is, instead of O(skip) index entries.
+        """
+        order = "DESC" if newest_first else "ASC"
+        arm = ("SELECT block, n FROM invoice_blocks"
+               " WHERE merchant_id = ? AND invoice_type = ? AND invoice_status = ?")
+        sql = " UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order}"
+        params = [p for k, s in buckets for p in (merchant_id, k, s)]
+        walked = 0  # ids in the blocks walked past
+        for block, rows in groupby(conn.execute(sql, params), key=itemgetter(0)):
+            in_block = sum(n for _block, n in rows)
+            if walked + in_block > skip:  # the page starts in this block
+                return (block + 1 if newest_first else block) << BLOCK_SHIFT, skip - walked
+            walked += in_block
+        return (0 if newest_first else 1 << 62), 0  # past the last id: an empty page
 
     def _filtered_ids(self, conn: sqlite3.Connection, merchant_id: int,
                       query: InvoiceQuery) -> tuple[list[int], int]:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from itertools import repeat
+from typing import ClassVar
 
 from mock_server.state.models import (
     BulkRow,
@@ -82,6 +84,23 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (files, connections)."""
+
+    # -- group commit (optional: a store whose writes are durable at once ignores it) -----------
+    #: True when :meth:`deferred_commit` can defer writes: the runtime then runs a GroupCommit
+    groups_commits: ClassVar[bool] = False
+
+    def deferred_commit(self) -> AbstractContextManager[None]:
+        """Writes made by this thread inside the block may stay uncommitted, joined with other
+        writes into one transaction, until :meth:`commit_deferred`. Whoever defers must call it
+        before telling anyone about those writes (the pipeline does, before every reply)."""
+        return nullcontext()
+
+    def has_deferred(self) -> bool:
+        """True while deferred writes wait for :meth:`commit_deferred`."""
+        return False
+
+    def commit_deferred(self) -> None:  # noqa: B027 - optional hook
+        """Make every deferred write durable (one commit for all of them); nothing when none wait."""
 
     def insert_with_ids(
         self,

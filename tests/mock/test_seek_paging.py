@@ -1,0 +1,115 @@
+"""Seek paging: any page of any list equals the naive slice of the sorted matches, on every store,
+and a SQLite page deep in the list does not walk the rows before it.
+
+The stores find where a page starts without counting the rows above it (the memory store by binary
+search over sorted id lists, SQLite from per-block counts, ``invoice_blocks``); the model here is
+the plain sort-and-slice those replace. Ids are spread over several 1024-id blocks (explicit ids),
+and status changes move invoices between buckets after they were stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.stores import StoreFactory
+from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
+
+from mock_server.state.models import Invoice, InvoiceQuery
+from mock_server.state.sqlite import _BLOCKS_SCHEMA, _MIGRATIONS, BLOCK_SHIFT, SqliteStore
+
+_BLOCK = 1 << BLOCK_SHIFT
+
+#: (id, kind, status, status after an update or None, merchant)
+_Record = tuple[int, int, int, int | None, int]
+#: invoices of merchant 1 (and a few of merchant 2)
+_records = st.lists(
+    st.tuples(st.integers(1, 6 * _BLOCK), st.sampled_from(KINDS), st.sampled_from(STATUSES),
+              st.none() | st.sampled_from(STATUSES), st.sampled_from((1, 1, 1, 2))),
+    min_size=1, max_size=60, unique_by=lambda r: r[0],
+)
+_queries = st.builds(
+    InvoiceQuery,
+    kinds=st.none() | st.lists(st.sampled_from(KINDS), max_size=3, unique=True).map(tuple),
+    status=st.none() | st.sampled_from(STATUSES),
+    offset=st.integers(0, 70),
+    limit=st.integers(0, 20),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=_records, queries=st.lists(_queries, min_size=1, max_size=6))
+def test_every_page_is_the_naive_slice(make_store: StoreFactory, records: list[_Record],
+                                       queries: list[InvoiceQuery]) -> None:
+    store = make_store()
+    stored = [make_invoice(merchant, id=ident, invoice_type=kind, status=status)
+              for ident, kind, status, _later, merchant in records]
+    store.insert_with_ids(stored)
+    now: dict[int, Invoice] = {inv.id: inv for inv in stored}
+    for ident, _kind, _status, later, _merchant in records:
+        if later is not None:
+            moved = replace(now[ident], invoice_status=later)
+            store.update_invoice(moved)
+            now[ident] = moved
+    for query in queries:
+        for merchant in (1, 2):
+            assert_page(store, now.values(), merchant, query)
+
+
+def test_a_deep_sqlite_page_does_not_walk_the_rows_before_it(tmp_path: Path) -> None:
+    """SQLite virtual-machine steps for the middle page of 20,000 invoices, against reading the same
+    page with OFFSET (which steps over every index entry before it)."""
+    store = SqliteStore(str(tmp_path / "deep.sqlite"))
+    try:
+        for _batch in range(10):
+            store.insert_invoices([make_invoice(status=0) for _ in range(2_000)])
+        conn = store._conn
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        def cost(run: object) -> int:
+            nonlocal steps
+            steps = 0
+            conn.set_progress_handler(count, 100)
+            try:
+                assert callable(run)
+                run()
+            finally:
+                conn.set_progress_handler(None, 0)
+            return steps
+
+        middle = InvoiceQuery(status=0, offset=10_005, limit=15)
+        seek = cost(lambda: store.list_invoices(1, middle))
+        walk = cost(lambda: conn.execute(
+            "SELECT id FROM invoices WHERE merchant_id = 1 AND invoice_type = 1 AND invoice_status = 0"
+            " ORDER BY id DESC LIMIT 15 OFFSET 10005").fetchall())
+        page = store.list_invoices(1, middle)
+        assert [inv.id for inv in page.items] == list(range(20_000 - 10_005, 20_000 - 10_020, -1))
+        assert seek * 4 < walk, (seek, walk)
+    finally:
+        store.close()
+
+
+def test_a_file_from_before_block_counts_gains_them_from_its_invoices(tmp_path: Path) -> None:
+    path = str(tmp_path / "v3.sqlite")
+    store = SqliteStore(path)
+    stored = [make_invoice(id=n * 7, status=STATUSES[n % 3]) for n in range(1, 400)]
+    store.insert_with_ids(stored)
+    before = _MIGRATIONS.index(_BLOCKS_SCHEMA)  # the schema version a file had before block counts
+    for trigger in ("inv_block_ins", "inv_block_del", "inv_block_upd"):
+        store._conn.execute(f"DROP TRIGGER {trigger}")
+    store._conn.execute("DROP TABLE invoice_blocks")
+    store._conn.execute(f"PRAGMA user_version = {before}")
+    store.close()
+    store = SqliteStore(path)
+    try:
+        for query in (InvoiceQuery(offset=200), InvoiceQuery(status=1, offset=100), InvoiceQuery(offset=390)):
+            assert_page(store, stored, 1, query)
+    finally:
+        store.close()
