@@ -303,23 +303,24 @@ END;
 """
 
 #: version 6: the merchant's checkouts in order (the transactions report), saved-card customers
-#: and their cards (direct payment)
+#: and their cards (direct payment); IF NOT EXISTS, so a file set back to an older version (the
+#: migration tests) takes it again
 _SAVED_CARDS_SCHEMA = """
-CREATE INDEX checkout_merchant ON checkouts (merchant_id, id);
+CREATE INDEX IF NOT EXISTS checkout_merchant ON checkouts (merchant_id, id);
 
-CREATE TABLE card_customers (
+CREATE TABLE IF NOT EXISTS card_customers (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     merchant_id INTEGER NOT NULL,
     doc         TEXT NOT NULL
 );
 
-CREATE TABLE saved_cards (
+CREATE TABLE IF NOT EXISTS saved_cards (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     merchant_id INTEGER NOT NULL,
     customer_id INTEGER NOT NULL,
     doc         TEXT NOT NULL
 );
-CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
+CREATE INDEX IF NOT EXISTS saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
