@@ -15,6 +15,7 @@ from typing import Any
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.wire import parse_plaintext, php_escape
 from hesabe_spec.wire import server_json as plain_server_json
+from mock_server import fast_crypto
 
 try:
     import orjson
@@ -72,7 +73,7 @@ def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:
 
 def decrypt_request(data_hex: str, keys: CipherKeys) -> tuple[Any, bytes]:
     """:func:`decode_request_data`'s value, and the plaintext it was read from (pad removed)."""
-    plaintext = keys.decrypt(data_hex)
+    plaintext = fast_crypto.decrypt(keys, data_hex)
     return _parse(plaintext), plaintext
 
 

@@ -36,7 +36,7 @@ from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation, rou
 from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme
-from mock_server import gateway
+from mock_server import fast_crypto, gateway
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -270,7 +270,7 @@ def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
     plain = ex.reply_json = server_json(ex.body)
     if ex.keys is None:
         return plain
-    data = wrap_ciphertext(ex.keys.encrypt(plain, block_size=ex.block_size), style)
+    data = wrap_ciphertext(fast_crypto.encrypt(ex.keys, plain, block_size=ex.block_size), style)
     return data if ex.mangle is None else ex.mangle(data)
 
 

@@ -1,0 +1,56 @@
+"""The mock's AES-256-CBC on its hot path: OpenSSL's, through the ``cryptography`` package.
+
+:mod:`hesabe_spec.crypto` is the reference (pycryptodome, one ``AES.new`` per message). Setting up
+a pycryptodome cipher is Python-level work that costs about as much as encrypting a whole reply
+(bench: ``python -m bench.callgrind``: ~61k instructions per ``AES.new``, two per request), so the
+mock's request decryption and reply encryption use ``cryptography``'s CBC when the ``[speedups]``
+extra is installed, and the spec's functions otherwise. Same key, same IV, same padding, same
+bytes: ``tests/mock/test_fast_crypto.py`` checks both ways against the spec for any plaintext,
+both pad sizes and any junk, and every error comes from the spec itself (anything the fast path
+does not take, the spec decides).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from hesabe_spec.crypto import MAX_PAD, CipherKeys, pad, unpad
+
+try:  # the [speedups] extra
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+except ImportError:  # pragma: no cover - exercised by the install check's base install
+    Cipher = None  # type: ignore[assignment,misc]
+
+__all__ = ["decrypt", "encrypt"]
+
+_BLOCK = 16
+
+
+@lru_cache(maxsize=256)
+def _aes(keys: CipherKeys) -> tuple[algorithms.AES, bytes]:
+    """The AES key schedule and the IV of one merchant's keys (validated by CipherKeys itself)."""
+    return algorithms.AES(keys.secret_key.encode("utf-8")), keys.iv_key.encode("utf-8")
+
+
+def encrypt(keys: CipherKeys, plaintext: bytes, *, block_size: int = MAX_PAD) -> str:
+    """:meth:`CipherKeys.encrypt`: the same lower-case hex."""
+    if Cipher is None:
+        return keys.encrypt(plaintext, block_size=block_size)
+    aes, iv = _aes(keys)
+    encryptor = Cipher(aes, modes.CBC(iv)).encryptor()
+    return (encryptor.update(pad(plaintext, block_size)) + encryptor.finalize()).hex()
+
+
+def decrypt(keys: CipherKeys, ciphertext_hex: str) -> bytes:
+    """:meth:`CipherKeys.decrypt`: the same plaintext, or the spec's own error."""
+    if Cipher is None or not isinstance(ciphertext_hex, str):
+        return keys.decrypt(ciphertext_hex)
+    try:
+        raw = bytes.fromhex(ciphertext_hex)
+    except ValueError:
+        return keys.decrypt(ciphertext_hex)  # raises the spec's InvalidCiphertextError
+    if not raw or len(raw) % _BLOCK or len(ciphertext_hex) != 2 * len(raw):
+        return keys.decrypt(ciphertext_hex)  # empty, partial blocks, whitespace: the spec decides
+    aes, iv = _aes(keys)
+    decryptor = Cipher(aes, modes.CBC(iv)).decryptor()
+    return unpad(decryptor.update(raw) + decryptor.finalize())
