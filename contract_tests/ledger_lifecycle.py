@@ -191,7 +191,9 @@ class LedgerLifecycle(RuleBasedStateMachine):
     def charge_saved_card(self, amount: str, approve: bool) -> None:
         card = self.resources.saved_card()
         if not approve:
-            self._control("POST", "charges", {"outcome": "failure", "result_code": "DECLINED"})
+            # the decision is the run's own merchant's (a URL target may serve several runs at once)
+            self._control("POST", "charges", {"outcome": "failure", "result_code": "DECLINED",
+                                              "merchant_code": self.session.target.config.merchant_code})
         payload = {"card_id": card["card_id"], "amount": amount}
         ex = self.session.call("charge_saved_card", payload, intent="valid" if approve else "refused",
                                context={"why": "approved" if approve else "a decline queued on /_mock/"})
@@ -229,7 +231,13 @@ class LedgerLifecycle(RuleBasedStateMachine):
         self.mandates[token] = Mandate(token, made["sent"]["orderReferenceNumber"], monthly, installments,
                                        Decimal("4.500"), start, billed_until=start)
 
-    @precondition(lambda self: any(m.monthly for m in self.mandates.values()))
+    def _clock_is_ours(self) -> bool:
+        """Moving the clock by months is safe only on a mock no other run shares: a shared one's
+        other runs would see their sessions, checkouts and bearer tokens expire."""
+        target = self.session.target
+        return target.advance_clock is not None or target.own
+
+    @precondition(lambda self: any(m.monthly for m in self.mandates.values()) and self._clock_is_ours())
     @rule(days=st.sampled_from([1, 31, 62]))
     def advance_clock(self, days: int) -> None:
         """Months pass on the mock clock: monthly subscriptions bill what falls due (the enquiry
