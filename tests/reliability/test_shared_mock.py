@@ -289,3 +289,42 @@ def test_two_hosts_on_one_postgres_are_one_mock(tmp_path: Path) -> None:
             assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 0
             status, env = api_two.call("create_invoice", invoice_fields())
             assert int(env["response"]["id"]) > max(made)
+
+
+@pytest.mark.usefixtures("postgres_url")
+def test_saved_cards_and_the_report_are_one_across_hosts(tmp_path: Path) -> None:
+    """The later families on two hosts of one PostgreSQL: a card saved through one is charged
+    through the other, a decline queued on one is taken by a charge on the other (once), and
+    both hosts' reports and enquiries hold the same approved payments."""
+    from support.postgres import schema_url
+
+    db = schema_url(str(tmp_path))
+    mc = {"merchantCode": ALPHA.merchant_code}
+    with mock_process("--db", db) as one, mock_process("--db", db) as two, \
+            HttpMerchant(one.url) as api_one, HttpMerchant(two.url) as api_two:
+        api_one.login()
+        api_two.token = api_one.token
+        status, env = api_one.call("create_card_customer", {**mc, "name": "Hosts", "email": "h@example.com",
+                                                            "mobile_number": "66666666"})
+        assert status == 200, env
+        status, env = api_one.call("create_checkout", {
+            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": env["data"]["id"],
+            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
+        assert status == 200, env
+        status, body = api_one.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
+        assert status == 200 and body["card_id"], body
+        card = body["card_id"]
+        status, body = api_two.control("POST", "/charges", {"outcome": "failure", "result_code": "DECLINED"})
+        assert status == 201, body
+        answers = []
+        for n, api in enumerate((api_one, api_two, api_one)):
+            status, env = api.call("charge_saved_card", {**mc, "card_id": card, "amount": "2.500",
+                                                         "order_reference": f"HOSTS-{n}"})
+            assert status in (200, 400), env
+            answers.append((env["response"]["paymentToken"], env["status"] is True))
+        assert [ok for _token, ok in answers] == [False, True, True]  # the decline was taken once
+        approved = {token for token, ok in answers if ok}
+        for api in (api_one, api_two):
+            status, env = api.call("get_transactions_report", {**mc, "nostats": "1"})
+            assert status == 200, env
+            assert {r["token"] for r in env["response"]["transactions"]["data"]} == approved
