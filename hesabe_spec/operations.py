@@ -62,6 +62,9 @@ class Operation:
     #: may also travel inside ``data``); the mock reads them and the client's methods take them
     query_filters: tuple[str, ...] = ()
     sends_sms: bool = False
+    #: takes, returns, holds or releases a customer's money (a recorder against a real account
+    #: refuses it unless told otherwise)
+    moves_money: bool = False
     #: accepted for the trailing-slash twin of ``path`` unless another operation owns that form
     slash_twin: bool = True
     host: Host = "merchant_api"
@@ -132,9 +135,8 @@ class Operation:
         return _PARAM.sub(lambda m: str(params[m.group(1)]), self.path)
 
 
-def _op(*args: Any, **kwargs: Any) -> Operation:
-    return Operation(*args, **kwargs)
-
+#: the rows below, checked by mypy like any Operation(...) call (a short name keeps them on one line)
+_op = Operation
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
@@ -203,7 +205,7 @@ OPERATIONS: dict[str, Operation] = {
         _op("create_refund", "POST", "/api/v1/refund", "refunds", "create", "body",
             "Your refund request is waiting for approval", "guide transaction-refunds sample (medium)",
             "Ask for a refund of a paid transaction, named by its transaction token: refundMethod "
-            "\"1\" the remaining amount, \"2\" refundAmount of it."),
+            "\"1\" the remaining amount, \"2\" refundAmount of it.", moves_money=True),
         _op("list_refunds", "GET", "/api/v1/refund/", "refunds", "read", "query",
             "Refund requests", "docs get-refund-list, decrypted ciphertext (high)",
             "Refund stats and one page of refund requests.",
@@ -256,16 +258,18 @@ OPERATIONS: dict[str, Operation] = {
             query_filters=("isOrderReference",), host="gateway", extra_methods=("POST",)),
         _op("capture_authorization", "POST", "/api/capture", "checkout", "update", "body",
             "Capture successful.", "subscription-capture guide, same family (low)",
-            "Capture an authorized (MPGS) payment, the whole amount or less.", host="gateway"),
+            "Capture an authorized (MPGS) payment, the whole amount or less.", host="gateway",
+            moves_money=True),
         _op("cancel_authorization", "DELETE", "/api/cancel/{token}", "checkout", "delete", "none",
             "Authorization cancelled.", "inferred from the subscription-cancel answer (low)",
-            "Void an authorized payment that was not captured.", host="gateway"),
+            "Void an authorized payment that was not captured.", host="gateway", moves_money=True),
         _op("capture_subscription", "POST", "/api/subscription/capture", "checkout", "update", "body",
             "Capture successful.", "guide subscription-capture sample (medium)",
-            "Charge one recurrence of an on-demand subscription (recurringFrequency \"0\").", host="gateway"),
+            "Charge one recurrence of an on-demand subscription (recurringFrequency \"0\").", host="gateway",
+            moves_money=True),
         _op("cancel_subscription", "DELETE", "/api/subscription/cancel/{token}", "checkout", "delete", "none",
             "Subscription cancelled.", "guide subscription-cancel sample (medium)",
-            "Stop a subscription: no recurrence is charged after it.", host="gateway"),
+            "Stop a subscription: no recurrence is charged after it.", host="gateway", moves_money=True),
         # -- saved cards ("Direct Payment (MPGS)", hesabe-checkout-api.md §8.3) -------------------
         _op("create_card_customer", "POST", "/api/direct-payment/customer", "saved_cards", "create", "body",
             "Customer created successfully", "docs direct-payments ciphertext (high)",
@@ -276,7 +280,8 @@ OPERATIONS: dict[str, Operation] = {
             "A customer's saved cards (masked number, expiry, brand).", host="gateway"),
         _op("charge_saved_card", "POST", "/api/direct-payment/charge-card", "saved_cards", "create", "body",
             "Payment successful", "docs direct-payments ciphertext (high)",
-            "Charge a saved card without the customer: a transaction like a checkout's.", host="gateway"),
+            "Charge a saved card without the customer: a transaction like a checkout's.", host="gateway",
+            moves_money=True),
         _op("delete_saved_card", "DELETE", "/api/direct-payment/cards/{id}", "saved_cards", "delete",
             "body", "Card removed successfully", "docs direct-payments ciphertext (high)",
             "Forget a saved card.", host="gateway"),

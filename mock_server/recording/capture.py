@@ -47,14 +47,10 @@ _PII_KEYS = frozenset(
         "card_holder",
     }
 )
-#: operations that move money: refused by the recorder without ``--allow-writes``
-_MONEY = ("create_refund", "capture_authorization", "cancel_authorization")
-
-
 def writes_reason(op: Operation, payload: Any) -> str | None:
     """Why recording ``op`` with ``payload`` needs ``--allow-writes`` (it moves money or texts a
     customer), or None when it is safe against a real account."""
-    if op.name in _MONEY:
+    if op.moves_money:
         return f"{op.name} moves money"
     if op.sends_sms:
         return f"{op.name} sends an SMS"
