@@ -27,17 +27,18 @@ _BLOCK = 16
 
 
 @lru_cache(maxsize=256)
-def _aes(keys: CipherKeys) -> tuple[algorithms.AES, bytes]:
-    """The AES key schedule and the IV of one merchant's keys (validated by CipherKeys itself)."""
-    return algorithms.AES(keys.secret_key.encode("utf-8")), keys.iv_key.encode("utf-8")
+def _cipher(keys: CipherKeys) -> Cipher[modes.CBC]:
+    """AES-256-CBC under one merchant's key and IV (validated by CipherKeys itself). A ``Cipher``
+    only holds the algorithm and the mode; each message gets a fresh context from it
+    (``encryptor()`` / ``decryptor()``), so nothing carries over from one message to the next."""
+    return Cipher(algorithms.AES(keys.secret_key.encode("utf-8")), modes.CBC(keys.iv_key.encode("utf-8")))
 
 
 def encrypt(keys: CipherKeys, plaintext: bytes, *, block_size: int = MAX_PAD) -> str:
     """:meth:`CipherKeys.encrypt`: the same lower-case hex."""
     if Cipher is None:
         return keys.encrypt(plaintext, block_size=block_size)
-    aes, iv = _aes(keys)
-    encryptor = Cipher(aes, modes.CBC(iv)).encryptor()
+    encryptor = _cipher(keys).encryptor()
     return (encryptor.update(pad(plaintext, block_size)) + encryptor.finalize()).hex()
 
 
@@ -51,6 +52,5 @@ def decrypt(keys: CipherKeys, ciphertext_hex: str) -> bytes:
         return keys.decrypt(ciphertext_hex)  # raises the spec's InvalidCiphertextError
     if not raw or len(raw) % _BLOCK or len(ciphertext_hex) != 2 * len(raw):
         return keys.decrypt(ciphertext_hex)  # empty, partial blocks, whitespace: the spec decides
-    aes, iv = _aes(keys)
-    decryptor = Cipher(aes, modes.CBC(iv)).decryptor()
+    decryptor = _cipher(keys).decryptor()
     return unpad(decryptor.update(raw) + decryptor.finalize())
