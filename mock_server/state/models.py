@@ -430,11 +430,17 @@ def search_terms(inv: Invoice) -> set[str]:
     Hesabe does not document what ``search`` matches; whole-word matching on these columns is
     the mock's choice (docs/fidelity.md), and it is what keeps search on an index.
     """
-    texts = (inv.reference_number, inv.token, inv.customer.name, inv.customer.email, inv.description)
-    # One pass over all five: words never span the joining space, so these are each text's words.
-    terms = {w.casefold() for w in _WORD.findall(" ".join(texts))}
-    terms.update(text.casefold() for text in texts if text)
-    phone = inv.customer.phone_number or ""
+    customer = inv.customer
+    terms: set[str] = set()
+    for text in (inv.reference_number, inv.token, customer.name, customer.email, inv.description):
+        if not text:
+            continue
+        terms.add(text.casefold())
+        # A text of letters and digits alone (a token, most references and names) is one word,
+        # itself: str.isalnum() is exactly "every character is [^\W_]".
+        if not text.isalnum():
+            terms.update(w.casefold() for w in _WORD.findall(text))
+    phone = customer.phone_number or ""
     if phone:
         terms.add(phone)
         if phone.startswith("965"):
