@@ -30,10 +30,10 @@ class Inbound:
         self.scope = scope
         self.receive = receive
         #: lower-case names (ASGI servers send them so); of a repeated header the first wins, as
-        #: with Starlette's ``Headers``. One dict, so each look-up is one probe, not a list scan.
-        self.headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            self.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        #: with Starlette's ``Headers`` (read last to first, so the first is written last). One
+        #: dict, so each look-up is one probe, not a list scan.
+        self.headers: dict[str, str] = {name.decode("latin-1"): value.decode("latin-1")
+                                        for name, value in reversed(scope["headers"])}
         self._query: Mapping[str, str] | None = None
 
     @property

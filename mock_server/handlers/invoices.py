@@ -53,10 +53,12 @@ def _products(value: Any) -> tuple[ProductLine, ...]:
     """``itemsList``: a list of items, or the same list JSON-encoded as a string (the app's form)."""
     if isinstance(value, str):
         value = json.loads(value) if value.strip() else []
+    if not value:
+        return ()
     return tuple(
         ProductLine(title=str(item.get("itemTitle", "")), rate=format_amount(item.get("rate", 0)),
                     quantity=int(item.get("quantity", 1)), amount=format_amount(item.get("amount", 0)))
-        for item in value or []
+        for item in value
     )
 
 

@@ -127,7 +127,7 @@ class InvoiceService:
     @staticmethod
     def check_items(new: NewInvoice, field: str = "itemsList") -> None:
         """Refuse items that add up to less than the invoice amount (``field``: the error's key)."""
-        if not items_cover_amount(new.amount, (p.amount for p in new.products)):
+        if new.products and not items_cover_amount(new.amount, (p.amount for p in new.products)):
             raise Unprocessable(ITEMS_SHORT, {field: [ITEMS_SHORT]})
 
     def create(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind) -> Invoice:
