@@ -24,13 +24,19 @@ __all__ = ["validate_request"]
 
 def validate_request(operation: str, payload: Any) -> list[Violation]:
     """:func:`hesabe_spec.validation.validate_request`, valid-first."""
-    compiled = _compiled(get_operation(operation).request_schema_name)
+    compiled = _compiled_for(operation)
     try:
         if compiled is not None and compiled.is_valid(payload):
             return []
     except Exception:  # e.g. a lone surrogate it cannot encode: jsonschema judges
         pass
     return validation.validate_request(operation, payload)
+
+
+@cache
+def _compiled_for(operation: str) -> Any:
+    """The compiled validator of ``operation``'s request schema (one look-up per request)."""
+    return _compiled(get_operation(operation).request_schema_name)
 
 
 @cache

@@ -10,12 +10,13 @@ history can give: an invoice create reusing the reference number of a create min
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.exchange import Exchange, PipelineHook
-from mock_server.findings import FindingsLog, finding
+from mock_server.findings import Finding, FindingsLog, finding
 
 __all__ = ["REFERENCE_WINDOW", "FindingsRecorder", "ReferenceWatch"]
 
@@ -59,6 +60,21 @@ def _references(payload: Any) -> list[tuple[str, str]]:
     return found
 
 
+@lru_cache(maxsize=1024)
+def _reuse(reference: str, seconds_ago: int, heard: bool, pointer: str) -> Finding:
+    """The finding of a reference used again ``seconds_ago`` after a create whose reply was
+    ``heard`` or not. Cached: a client that repeats one reference repeats the same finding, many
+    times a second."""
+    ago = f"{seconds_ago} s ago"
+    if heard:
+        return finding("reference_reused", f"reference number {reference!r} was used by a create {ago}: "
+                                           "two invoices now carry it", pointer)
+    return finding("reference_retried", f"reference number {reference!r} was used by a create {ago} whose "
+                                        "reply never reached the client, and that create may have gone "
+                                        "through: look it up (search the reference) before creating again",
+                   pointer)
+
+
 class ReferenceWatch(PipelineHook):
     """``reference_reused`` / ``reference_retried``, per merchant, on the mock's clock."""
 
@@ -82,15 +98,7 @@ class ReferenceWatch(PipelineHook):
             now = self.clock.time()
             if now - earlier[0] > self.window:
                 continue
-            ago = f"{max(0, round(now - earlier[0]))} s ago"
-            if earlier[1]:
-                ex.findings.append(finding("reference_reused", f"reference number {reference!r} was used by "
-                                           f"a create {ago}: two invoices now carry it", pointer))
-            else:
-                ex.findings.append(finding("reference_retried", f"reference number {reference!r} was used by "
-                                           f"a create {ago} whose reply never reached the client, and that "
-                                           "create may have gone through: look it up (search the reference) "
-                                           "before creating again", pointer))
+            ex.findings.append(_reuse(reference, max(0, round(now - earlier[0])), earlier[1], pointer))
 
     def done(self, ex: Exchange) -> None:
         if ex.operation not in _CREATES or ex.merchant_code is None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from support.mock_process import mock_process
 
 from hesabe_spec.client import HesabeClient
@@ -20,7 +22,8 @@ from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.tolerance import RULES as LENIENCIES
 from mock_server.control.client import MockControl, MockControlError
-from mock_server.findings import CATALOG
+from mock_server.finding_hooks import _reuse
+from mock_server.findings import CATALOG, finding
 from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
@@ -219,3 +222,20 @@ def test_strict_refuses_what_would_be_a_finding_with_a_field_error() -> None:
         upload = {"isScheduled": "false", "fileType": "csv", "invoices": csv}
         assert client.call("upload_bulk_invoices", upload).ok
     assert "Traceback" not in program.output
+
+
+@given(st.text(max_size=12), st.integers(0, 700), st.booleans(),
+       st.sampled_from(["/referenceNumber", "/invoices/1/referenceNumber"]))
+def test_a_reused_references_finding_is_worded_as_written_out_in_full(
+        reference: str, seconds: int, heard: bool, pointer: str) -> None:
+    """ReferenceWatch keeps these findings in a cache; each must read exactly as the plain text."""
+    ago = f"{seconds} s ago"
+    if heard:
+        expected = finding("reference_reused", f"reference number {reference!r} was used by "
+                           f"a create {ago}: two invoices now carry it", pointer)
+    else:
+        expected = finding("reference_retried", f"reference number {reference!r} was used by "
+                           f"a create {ago} whose reply never reached the client, and that "
+                           "create may have gone through: look it up (search the reference) "
+                           "before creating again", pointer)
+    assert _reuse(reference, seconds, heard, pointer) == expected
