@@ -42,6 +42,7 @@ from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors, strict_field_errors
 from mock_server.findings import Finding, finding, from_note
+from mock_server.group_commit import GroupCommit
 from mock_server.handlers import HANDLERS, MerchantHandler, PlainHandler
 from mock_server.inbound import Inbound, send_reply
 from mock_server.json_out import decrypt_request, server_json
@@ -197,11 +198,16 @@ def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Ex
     return payload
 
 
+#: each operation's path parameters (``Operation.path_params`` reads them off its path each time)
+_PATH_PARAMS = {name: op.path_params for name, op in OPERATIONS.items()}
+
+
 def _params(op: Operation, inbound: Inbound, merchant: Merchant) -> dict[str, str]:
-    if not op.path_params:
+    names = _PATH_PARAMS[op.name]
+    if not names:
         return {}
     found = inbound.path_params
-    params = {name: str(found.get(name, "")) for name in op.path_params}
+    params = {name: str(found.get(name, "")) for name in names}
     # isdigit() alone takes "\u00b2" (int() then raises: a 500) and "\u0661" (int() reads it as 1):
     # a path id is ASCII digits or it names nothing.
     ident = params.get("id")
@@ -306,13 +312,11 @@ def _internal_error(ex: Exchange) -> bytes:
     return ex.reply_json
 
 
-async def _committed(op: Operation, mock: MockRuntime, ex: Exchange, body: bytes | None) -> bytes | None:
+async def _committed(op: Operation, commits: GroupCommit, ex: Exchange, body: bytes | None) -> bytes | None:
     """``body`` once the exchange's writes are durable (group commit: mock_server/group_commit.py);
-    the plain 500 if the commit failed."""
-    if mock.commits is None:
-        return body  # every write is durable already
+    the plain 500 if the commit failed. (A store that does not group commits is durable at once.)"""
     try:
-        await mock.commits.settle()
+        await commits.settle()
     except Exception:
         log.exception("commit failed after %s", op.name)
         return _internal_error(ex)
@@ -359,7 +363,9 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
     try:
         body = await _answer(op, mock, inbound, ex)
         settling = True
-        await _deliver(ex, await _committed(op, mock, ex, body), inbound, send)
+        if commits is not None:
+            body = await _committed(op, commits, ex, body)
+        await _deliver(ex, body, inbound, send)
     except asyncio.CancelledError:  # an in-process caller stopped waiting (its timeout)
         ex.delivery = "client_disconnected"
         raise

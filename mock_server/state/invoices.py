@@ -103,7 +103,7 @@ class InvoiceService:
                 {"id": n, "name": line.title, "amount": line.rate, "quantity": line.quantity,
                  "final_amount": line.amount}
                 for n, line in enumerate(new.products, start=1)
-            ),
+            ) if new.products else (),
             webhook=new.webhook,
             subscription_terms=None if terms is None else {
                 key: value for key, value in (("frequency", terms.frequency),
