@@ -46,7 +46,8 @@ def _pay_types(value: Any) -> tuple[str, ...] | None:
     if value is None or value == "" or value == []:
         return None
     items = value.split(",") if isinstance(value, str) else value
-    return tuple(text for text in (str(v).strip() for v in items) if text)
+    stripped = [str(v).strip() for v in items]
+    return tuple([text for text in stripped if text])
 
 
 def _products(value: Any) -> tuple[ProductLine, ...]:
@@ -72,6 +73,20 @@ def _optional(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+#: the subscription fields of a create payload, and the terms of a payload without any of them
+_TERM_FIELDS = ("frequency", "noofRecurrence", "SubscriptionType", "startDate")
+_NO_TERMS = SubscriptionTerms(frequency=None, recurrences=None, subscription_type=None, start_date=None)
+
+
+def _subscription(p: dict[str, Any]) -> SubscriptionTerms:
+    if p.keys().isdisjoint(_TERM_FIELDS):
+        return _NO_TERMS  # a single, split or installment invoice (a NamedTuple: shared as is)
+    return SubscriptionTerms(
+        frequency=_optional(p.get("frequency")), recurrences=_optional(p.get("noofRecurrence")),
+        subscription_type=_optional(p.get("SubscriptionType")), start_date=_optional(p.get("startDate")),
+    )
+
+
 def new_invoice(p: dict[str, Any]) -> NewInvoice:
     """The domain's command for one create payload (a whole single invoice or one split part)."""
     by_sms = str(p.get("invoiceType")) == _BY_SMS
@@ -91,10 +106,7 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
         products=_products(p.get("itemsList")),
         expires_at=p.get("expiresAt") or None,
         webhook=p.get("webhook") or None,
-        subscription=SubscriptionTerms(
-            frequency=_optional(p.get("frequency")), recurrences=_optional(p.get("noofRecurrence")),
-            subscription_type=_optional(p.get("SubscriptionType")), start_date=_optional(p.get("startDate")),
-        ),
+        subscription=_subscription(p),
     )
 
 

@@ -66,3 +66,29 @@ def test_bulk_commands_carry_only_what_was_sent() -> None:
     assert (changes.name, changes.amount, changes.email, changes.phone) == ("N", "3.000", None, None)
     upload = bulk_upload({"invoices": "abc", "isScheduled": "TRUE", "scheduleTime": "2030-01-01 10:00"})
     assert (upload.file_type, upload.scheduled, upload.schedule_time) == ("csv", True, "2030-01-01 10:00")
+
+
+_SENT = st.none() | st.text(max_size=4) | st.integers(-3, 12)
+_PAY_TYPES = (st.none() | st.just("") | st.text("12, ", max_size=6)
+              | st.lists(st.sampled_from([1, 2, "1", " 2", ""])))
+
+
+@given(st.fixed_dictionaries({"amount": st.just("5.000")}, optional={
+    "frequency": _SENT, "noofRecurrence": _SENT, "SubscriptionType": _SENT, "startDate": _SENT,
+    "allocatePayType": _PAY_TYPES}))
+def test_terms_and_pay_types_are_what_the_plain_reading_gives(payload: dict[str, Any]) -> None:
+    """new_invoice shares one empty SubscriptionTerms and strips pay types with list comprehensions;
+    the command is the one the field-by-field reading gives."""
+    new = new_invoice(payload)
+
+    def text(name: str) -> str | None:
+        return None if payload.get(name) is None else str(payload.get(name))
+
+    assert tuple(new.subscription) == (text("frequency"), text("noofRecurrence"), text("SubscriptionType"),
+                                       text("startDate"))
+    sent = payload.get("allocatePayType")
+    if sent is None or sent == "" or sent == []:
+        assert new.pay_types is None
+    else:
+        items = sent.split(",") if isinstance(sent, str) else sent
+        assert new.pay_types == tuple(t for t in (str(v).strip() for v in items) if t)
