@@ -12,7 +12,9 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
 * a refund is stored only if it fits what is left of its payment, decided inside the store's own
   transaction (``insert_refund``), and it is decided (approved, rejected) or cancelled only while
   pending (``decide_refund``, ``cancel_pending_refund``): two writers, even two processes on one
-  SQLite file, can never both take the last of a payment or both decide one refund.
+  SQLite file, can never both take the last of a payment or both decide one refund;
+* a subscription moves on only from the state it was read in (``claim_subscription``): of two
+  processes charging the same recurrence at once, one charges it and the other stores nothing.
 """
 
 from __future__ import annotations
@@ -221,6 +223,27 @@ class Store(ABC):
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         """Every checkout of the merchant (the hosted page's and saved-card charges), oldest
         first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
+
+    # -- subscriptions (a checkout that is a subscription's mandate) -------------------------
+    @abstractmethod
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        """The merchant's checkouts whose ``subscription_status`` is ``"ACTIVE"``, oldest first:
+        what the recurrence timer and every read of the payments walk (an index of the active
+        ones, never a scan of every checkout)."""
+
+    @abstractmethod
+    def claim_subscription(self, mandate: Checkout, after: Checkout,
+                           charge: Checkout | None = None) -> Checkout | None:
+        """Move a subscription on from ``mandate`` (as read) to ``after``, once across every writer.
+
+        In one transaction: replace the stored mandate with ``after`` if, and only if, it still
+        has ``mandate``'s ``subscription_status`` and ``recurrences`` (the recurrence ``k`` is
+        charged by ``recurrences = k + 1 WHERE recurrences = k``), and store ``charge``, the new
+        checkout of that recurrence, with it. The charge as stored (with its id), or ``after``
+        when there is no charge; None, and nothing stored, when another writer moved the
+        subscription first (charged that recurrence, cancelled it). A charge whose token or
+        session is taken raises :class:`KeyConflict` and stores nothing.
+        """
 
     # -- saved cards (direct payment) --------------------------------------------------------
     @abstractmethod
