@@ -297,14 +297,24 @@ class CheckoutService:
         """``checkout``, failed and stored as such if its session ran out while pending (under the lock)."""
         if not self.is_expired(checkout):
             return checkout
-        return self._store(checkout, replace(checkout, status=TransactionStatus.FAILED,
-                                             result_code=ResultCode.NOT_CAPTURED.value))
+        failed = self._store(checkout, replace(checkout, status=TransactionStatus.FAILED,
+                                               result_code=ResultCode.NOT_CAPTURED.value))
+        # None: another process moved it first (expired or paid it): as it is now
+        return failed or self.store.find_checkout(checkout.token) or checkout
 
-    def _store(self, before: Checkout, after: Checkout) -> Checkout:
-        """Write ``after`` (``before`` changed), then tell the hooks."""
-        self.store.update_checkout(after)
+    def _store(self, before: Checkout, after: Checkout) -> Checkout | None:
+        """Move ``before`` on to ``after`` (a claim: only from the state it was read in), then tell
+        the hooks; None, nothing stored and nobody told, when another process moved it first."""
+        if self.store.claim_checkout(before, after) is None:
+            return None
         self._told(self.merchant_of(after), after, before.status)
         return after
+
+    def _completed_elsewhere(self, token: str) -> CheckoutRefused:
+        """What a payment that lost its claim is refused with: what it would meet now."""
+        current = self.store.find_checkout(token)
+        state = current.status if current is not None else "gone"
+        return CheckoutRefused("completed", f"Checkout {token} is already {state}")
 
     def _told(self, merchant: Merchant, after: Checkout, status_before: str) -> None:
         """Run the ``on_change`` hooks for a change already stored."""
@@ -335,14 +345,17 @@ class CheckoutService:
             if outcome == "expired":
                 if result_code is not None:
                     raise CheckoutRefused("result_code", "an expired session has no result code to choose")
-                return self._store(checkout, replace(
-                    checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
-                    result_code=_DEFAULT_RESULT["expired"].value))
-            method = self._method(checkout, payment_type)
-            completed, result = self._paid(checkout, outcome, result_code, method, card, on_file)
-            if completed.save_card and result.successful and self.card_saver is not None:
-                completed = replace(completed, card_id=self.card_saver(completed, card, method))
-            return self._store(checkout, completed)
+                completed = replace(checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
+                                    result_code=_DEFAULT_RESULT["expired"].value)
+            else:
+                method = self._method(checkout, payment_type)
+                completed, result = self._paid(checkout, outcome, result_code, method, card, on_file)
+                if completed.save_card and result.successful and self.card_saver is not None:
+                    completed = replace(completed, card_id=self.card_saver(completed, card, method))
+            stored = self._store(checkout, completed)
+            if stored is None:  # paid, failed or expired by another process meanwhile
+                raise self._completed_elsewhere(token)
+            return stored
 
     def _paid(self, checkout: Checkout, outcome: str, result_code: str | None, method: int,
               card: CardEntry | None, on_file: tuple[str, str] | None) -> tuple[Checkout, ResultCode]:
@@ -436,7 +449,10 @@ class CheckoutService:
             result = ResultCode.PARTIALLY_CAPTURED if partial else ResultCode.CAPTURED
             captured = replace(checkout, status=TransactionStatus.SUCCESSFUL.value, result_code=result.value,
                                captured_amount=format_amount(amount))
-            return self._store(checkout, captured)
+            stored = self._store(checkout, captured)
+            if stored is None:  # captured or voided by another process meanwhile
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            return stored
 
     def void(self, merchant: Merchant, token: str) -> Checkout:
         """Cancel an AUTHORIZED checkout that was not captured (the reservation is released)."""
@@ -444,9 +460,12 @@ class CheckoutService:
             checkout = self.of_merchant(merchant, token)
             if checkout is None:
                 raise GatewayRefusal(400, "Invalid Token", http_status=404)
-            if checkout.status != TransactionStatus.AUTHORIZED:
+            voided = None
+            if checkout.status == TransactionStatus.AUTHORIZED:  # None: captured or voided elsewhere first
+                voided = self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+            if voided is None:
                 raise GatewayRefusal(400, "Invalid Request")
-            return self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+            return voided
 
     # -- refunds (the Merchant API's; see the module docstring) ---------------------------------
     def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:

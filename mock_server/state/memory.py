@@ -43,6 +43,11 @@ __all__ = ["MemoryStore"]
 _STALE_SLACK = 1024
 
 
+def _claimed(checkout: Checkout) -> tuple[str, str | None, int]:
+    """What :meth:`Store.claim_checkout` moves a checkout on from."""
+    return checkout.status, checkout.subscription_status, checkout.recurrences
+
+
 class MemoryStore(Store):
     """Everything in process memory; gone when the process ends."""
 
@@ -447,15 +452,14 @@ class MemoryStore(Store):
         with self._lock:
             return [self._checkouts[i] for i in sorted(self._active_subscriptions.get(merchant_id, ()))]
 
-    def claim_subscription(self, mandate: Checkout, after: Checkout,
-                           charge: Checkout | None = None) -> Checkout | None:
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
         with self._lock:
-            stored = self._checkouts.get(mandate.id)
-            if stored is None or stored.merchant_id != mandate.merchant_id or (
-                    stored.subscription_status, stored.recurrences) != (
-                    mandate.subscription_status, mandate.recurrences):
+            stored = self._checkouts.get(before.id)
+            if stored is None or stored.merchant_id != before.merchant_id or (
+                    _claimed(stored) != _claimed(before)):
                 return None
-            made = self.insert_checkout(charge) if charge is not None else after  # KeyConflict first
+            made = self.insert_checkout(new) if new is not None else after  # its KeyConflict first
             self.update_checkout(after)
             return made
 

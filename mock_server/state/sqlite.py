@@ -928,19 +928,20 @@ class SqliteStore(SqlSharedState, Store):
         return self._select(_CHECKOUTS, f"merchant_id = ? AND {_SUBSCRIPTION_STATUS} = 'ACTIVE' ORDER BY id",
                             (merchant_id,))
 
-    def claim_subscription(self, mandate: Checkout, after: Checkout,
-                           charge: Checkout | None = None) -> Checkout | None:
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
         with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
             cur = conn.execute(
                 f"UPDATE checkouts SET doc = ? WHERE id = ? AND merchant_id = ?"
-                f" AND {_SUBSCRIPTION_STATUS} IS ? AND coalesce(json_extract(doc, '$.recurrences'), 0) = ?",
-                (document(after), mandate.id, mandate.merchant_id, mandate.subscription_status,
-                 mandate.recurrences))
+                f" AND json_extract(doc, '$.status') = ? AND {_SUBSCRIPTION_STATUS} IS ?"
+                " AND coalesce(json_extract(doc, '$.recurrences'), 0) = ?",
+                (document(after), before.id, before.merchant_id, before.status, before.subscription_status,
+                 before.recurrences))
             if cur.rowcount != 1:
                 return None
-            if charge is None:
+            if new is None:
                 return after
-            return replace(charge, id=_CHECKOUTS.insert(conn, charge, keep_id=False))
+            return replace(new, id=_CHECKOUTS.insert(conn, new, keep_id=False))
 
     # -- saved cards -------------------------------------------------------------------------
     def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:

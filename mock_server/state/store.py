@@ -13,8 +13,9 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
   transaction (``insert_refund``), and it is decided (approved, rejected) or cancelled only while
   pending (``decide_refund``, ``cancel_pending_refund``): two writers, even two processes on one
   SQLite file, can never both take the last of a payment or both decide one refund;
-* a subscription moves on only from the state it was read in (``claim_subscription``): of two
-  processes charging the same recurrence at once, one charges it and the other stores nothing.
+* a checkout moves on only from the state it was read in (``claim_checkout``): of two processes
+  paying one checkout, or charging the same recurrence of a subscription, at once, one does it
+  and the other stores nothing.
 """
 
 from __future__ import annotations
@@ -224,7 +225,6 @@ class Store(ABC):
         """Every checkout of the merchant (the hosted page's and saved-card charges), oldest
         first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
 
-    # -- subscriptions (a checkout that is a subscription's mandate) -------------------------
     @abstractmethod
     def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
         """The merchant's checkouts whose ``subscription_status`` is ``"ACTIVE"``, oldest first:
@@ -232,17 +232,18 @@ class Store(ABC):
         ones, never a scan of every checkout)."""
 
     @abstractmethod
-    def claim_subscription(self, mandate: Checkout, after: Checkout,
-                           charge: Checkout | None = None) -> Checkout | None:
-        """Move a subscription on from ``mandate`` (as read) to ``after``, once across every writer.
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        """Move a checkout on from ``before`` (as it was read) to ``after``, once across every writer.
 
-        In one transaction: replace the stored mandate with ``after`` if, and only if, it still
-        has ``mandate``'s ``subscription_status`` and ``recurrences`` (the recurrence ``k`` is
-        charged by ``recurrences = k + 1 WHERE recurrences = k``), and store ``charge``, the new
-        checkout of that recurrence, with it. The charge as stored (with its id), or ``after``
-        when there is no charge; None, and nothing stored, when another writer moved the
-        subscription first (charged that recurrence, cancelled it). A charge whose token or
-        session is taken raises :class:`KeyConflict` and stores nothing.
+        In one transaction: replace the stored checkout with ``after`` if, and only if, it still
+        has ``before``'s ``status``, ``subscription_status`` and ``recurrences`` (a payment moves
+        it from PENDING once; recurrence ``k`` of a subscription is charged by ``recurrences = k + 1
+        WHERE recurrences = k``), and store ``new`` with it (the checkout of that recurrence).
+        ``new`` as stored (with its id), or ``after`` when there is none; None, and nothing
+        stored, when another writer moved the checkout first (paid or expired it, charged that
+        recurrence, cancelled the subscription). A ``new`` whose token or session is taken raises
+        :class:`KeyConflict` and stores nothing.
         """
 
     # -- saved cards (direct payment) --------------------------------------------------------

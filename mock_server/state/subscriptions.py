@@ -23,7 +23,7 @@ clock is moved; anything that reads a merchant's payments (the report, the enqui
 a cancel) settles them first too, so a read never misses one. Each is stamped with its due date.
 
 Once across processes: charging recurrence ``k`` is a claim in the store
-(:meth:`~mock_server.state.store.Store.claim_subscription`: ``recurrences = k + 1`` only where
+(:meth:`~mock_server.state.store.Store.claim_checkout`: ``recurrences = k + 1`` only where
 ``recurrences = k`` and the subscription is still ACTIVE), in the same transaction as the
 recurrence's checkout. Of two workers, or two hosts on one PostgreSQL, reaching it at once, one
 stores the charge (and sends its webhook); the other stores nothing and goes on.
@@ -113,7 +113,7 @@ class SubscriptionService:
         charge = self.checkouts.charge_once(
             merchant, new, decision.outcome, result_code=decision.result_code, parent_token=mandate.token,
             on_file=on_file, paid_on=stamp,  # billed for its due day: it reads as paid then
-            write=lambda paid: self.checkouts.store.claim_subscription(mandate, after, paid))
+            write=lambda paid: self.checkouts.store.claim_checkout(mandate, after, paid))
         if charge is None:
             self.decisions.give_back(merchant.merchant_id, decision)  # the winner took its own
             return None
@@ -149,5 +149,5 @@ class SubscriptionService:
                 if mandate.subscription_status != ACTIVE:
                     raise _refusal("Invalid Request")
                 after = replace(mandate, subscription_status=CANCELLED)
-                if self.checkouts.store.claim_subscription(mandate, after) is not None:
+                if self.checkouts.store.claim_checkout(mandate, after) is not None:
                     return after

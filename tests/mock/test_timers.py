@@ -44,18 +44,29 @@ def test_a_recurrence_is_claimed_from_the_state_it_was_read_in(store: Store) -> 
     mandate = _mandate(store)
     assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["SUB"]
     first = replace(mandate, recurrences=1)
-    charged = store.claim_subscription(mandate, first, _charge(1))
+    charged = store.claim_checkout(mandate, first, _charge(1))
     assert charged is not None and charged.id > mandate.id and store.find_checkout("R1") == charged
-    assert store.claim_subscription(mandate, first, _charge(2)) is None  # recurrence 0 is taken
+    assert store.claim_checkout(mandate, first, _charge(2)) is None  # recurrence 0 is taken
     assert store.find_checkout("R2") is None and store.find_checkout("SUB") == first
     with pytest.raises(KeyConflict):  # a taken token: nothing stored, the claim not made either
-        store.claim_subscription(first, replace(first, recurrences=2), _charge(1))
+        store.claim_checkout(first, replace(first, recurrences=2), _charge(1))
     assert store.find_checkout("SUB") == first
     cancelled = replace(first, subscription_status="CANCELLED")
-    assert store.claim_subscription(first, cancelled) == cancelled
-    assert store.claim_subscription(first, replace(first, recurrences=2), _charge(3)) is None  # not ACTIVE
+    assert store.claim_checkout(first, cancelled) == cancelled
+    assert store.claim_checkout(first, replace(first, recurrences=2), _charge(3)) is None  # not ACTIVE
     assert store.active_subscriptions(MERCHANT) == [] and store.find_checkout("R3") is None
     assert store.active_subscriptions(MERCHANT + 1) == []
+
+
+def test_a_checkout_is_paid_once_from_pending(store: Store) -> None:
+    pending = store.insert_checkout(_checkout("PAY"))
+    paid = replace(pending, status="SUCCESSFUL", result_code="CAPTURED")
+    assert store.claim_checkout(pending, paid) == paid
+    expired = replace(pending, status="FAILED", result_code="NOT CAPTURED")
+    assert store.claim_checkout(pending, expired) is None  # read PENDING, but it was paid meanwhile
+    assert store.find_checkout("PAY") == paid
+    other = replace(paid, merchant_id=MERCHANT + 1)
+    assert store.claim_checkout(other, replace(other, status="CANCELLED")) is None  # not its checkout
 
 
 def test_only_active_subscriptions_are_walked_oldest_first(store: Store) -> None:
@@ -64,7 +75,7 @@ def test_only_active_subscriptions_are_walked_oldest_first(store: Store) -> None
     first = _mandate(store, customer_name="nul\x00 and \\ quote\"")  # any text in the document
     store.update_checkout(replace(later, subscription_status="ACTIVE"))
     assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["LATER", "SUB"]
-    assert store.claim_subscription(first, replace(first, recurrences=3, subscription_status="COMPLETED"),
+    assert store.claim_checkout(first, replace(first, recurrences=3, subscription_status="COMPLETED"),
                                     _charge(1)) is not None
     assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["LATER"]
     store.reset(MERCHANT)
@@ -82,7 +93,7 @@ def test_writers_racing_for_one_recurrence_charge_it_once(make_store: StoreFacto
 
     def claim(store: Store, n: int) -> None:
         start.wait(10)
-        charged = store.claim_subscription(mandate, replace(mandate, recurrences=1), _charge(n))
+        charged = store.claim_checkout(mandate, replace(mandate, recurrences=1), _charge(n))
         if charged is not None:
             won.append(charged)
 
@@ -117,7 +128,8 @@ def test_the_timer_charges_due_recurrences_without_any_read() -> None:
         client = HesabeClient(base_url=mock.url)
         control = MockControl(mock.url)
         control.set_clock("2026-01-15T10:00:00+03:00", freeze=True)
-        session = client.checkout(0, response_url="https://shop.example/ok", payment_type=15, subscription=True,
+        session = client.checkout(0, response_url="https://shop.example/ok", payment_type=15,
+                                  subscription=True,
                                   number_of_installments=3, recurring_frequency="1", webhook_url=rx.url,
                                   recurring_start_date="2026-01-15", recurring_amount="4.5")
         control.pay_checkout(session.token)  # the customer's payment: its own webhook

@@ -60,9 +60,9 @@ def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
 def _pay_on_the_page(payment_url: str) -> None:
     card = prefill(15)
     assert card is not None
-    answer = requests.post(payment_url, data={"action": "pay", "payment_type": "15", "card_number": card.number,
-                                              "expiry": card.expiry or "12/30", "cvv": card.cvv},
-                           allow_redirects=False, timeout=10)
+    form = {"action": "pay", "payment_type": "15", "card_number": card.number,
+            "expiry": card.expiry or "12/30", "cvv": card.cvv}
+    answer = requests.post(payment_url, data=form, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:300]
 
 
@@ -87,8 +87,10 @@ def test_each_recurrence_is_charged_once_whoever_reads_or_ticks(urls: list[str])
         client = stack.enter_context(HesabeClient(base_url=urls[0]))
         control = MockControl(urls[-1])
         control.set_clock("2026-01-15T10:00:00+03:00", freeze=True)
-        session = client.checkout(0, response_url="https://shop.example/ok", payment_type=15, subscription=True,
-                                  number_of_installments=len(DUE), recurring_frequency="1", webhook_url=rx.url,
+        session = client.checkout(0, response_url="https://shop.example/ok", payment_type=15,
+                                  subscription=True,
+                                  number_of_installments=len(DUE), recurring_frequency="1",
+                                  webhook_url=rx.url,
                                   recurring_start_date=DUE[0], recurring_amount="7.25",
                                   order_reference_number=ORDER)
         _pay_on_the_page(session.payment_url)
@@ -98,7 +100,8 @@ def test_each_recurrence_is_charged_once_whoever_reads_or_ticks(urls: list[str])
         seen: list[tuple[int, int]] = []
         errors: list[str] = []
         start = threading.Barrier(len(agents) + 1)
-        readers = [threading.Thread(target=_read_until, args=(agent, 11, start, seen, errors)) for agent in agents]
+        readers = [threading.Thread(target=_read_until, args=(agent, 11, start, seen, errors))
+                   for agent in agents]
         for reader in readers:
             reader.start()
         start.wait(30)
@@ -112,7 +115,8 @@ def test_each_recurrence_is_charged_once_whoever_reads_or_ticks(urls: list[str])
         hits = rx.wait_for(1 + len(DUE), timeout=60)  # the timers charged it: its webhook came
         recurring = [h.body for h in hits[1:]]
         assert sorted(b["datetime"][:10] for b in recurring) == DUE
-        assert len({b["token"] for b in recurring}) == len(DUE) and {b["amount"] for b in recurring} == {"7.250"}
+        assert len({b["token"] for b in recurring}) == len(DUE)
+        assert {b["amount"] for b in recurring} == {"7.250"}
 
         for url in urls:  # the same four, once each, through every process
             with HesabeClient(base_url=url) as reader:
