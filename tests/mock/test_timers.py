@@ -8,6 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from support.receiver import Receiver
@@ -15,7 +16,9 @@ from support.stores import StoreFactory
 
 from hesabe_spec.client import HesabeClient
 from mock_server.control import MockControl
+from mock_server.state.decisions import ChargeDecision, ChargeDecisions
 from mock_server.state.models import Checkout
+from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import KeyConflict, Store
 from mock_server.testing import running_mock
 from mock_server.timers import Timer
@@ -109,6 +112,24 @@ def test_writers_racing_for_one_recurrence_charge_it_once(make_store: StoreFacto
 
 def _is_memory(store: Store) -> bool:
     return type(store).__name__ == "MemoryStore"
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_decision_taken_by_a_lost_claim_goes_back_to_the_head(shared: bool, tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "mock.sqlite"))
+    try:
+        decisions = ChargeDecisions(shared=store if shared else None)
+        decline, approve = ChargeDecision("failure", "DECLINED"), ChargeDecision("success")
+        decisions.queue(MERCHANT, decline)
+        decisions.queue(MERCHANT, approve)
+        taken = decisions.take(MERCHANT)
+        decisions.give_back(MERCHANT, taken)
+        assert decisions.pending(MERCHANT) == [decline, approve]
+        assert decisions.take(MERCHANT) == decline and decisions.take(MERCHANT) == approve
+        decisions.give_back(MERCHANT, decisions.take(MERCHANT))  # the default approval: nothing queued
+        assert decisions.pending(MERCHANT) == []
+    finally:
+        store.close()
 
 
 # -- the timer ------------------------------------------------------------------------------------
