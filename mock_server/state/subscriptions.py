@@ -46,6 +46,8 @@ __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "Subscrip
 
 ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
 ON_DEMAND, MONTHLY = "0", "1"
+#: claims a cancel makes before it gives up (each one lost means a recurrence was charged meanwhile)
+_CLAIM_ATTEMPTS = 64
 
 
 def _add_months(start: date, months: int) -> date:
@@ -144,10 +146,13 @@ class SubscriptionService:
         """Stop a subscription: no recurrence is charged after this."""
         self.settle(merchant.merchant_id)
         with self.checkouts._lock:
-            while True:  # until it is cancelled here, or found over (each lost claim moved it on)
+            # until it is cancelled here or found over: each lost claim means another process moved
+            # it on (charged a recurrence), at most once per installment
+            for _attempt in range(_CLAIM_ATTEMPTS):
                 mandate = self._mandate(merchant, token)
                 if mandate.subscription_status != ACTIVE:
-                    raise _refusal("Invalid Request")
+                    break
                 after = replace(mandate, subscription_status=CANCELLED)
                 if self.checkouts.store.claim_checkout(mandate, after) is not None:
                     return after
+            raise _refusal("Invalid Request")
