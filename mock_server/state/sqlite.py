@@ -64,8 +64,9 @@ checks every statement's EXPLAIN QUERY PLAN):
 Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATIONS` applied; opening
 an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
 the checkouts table, then the block counts, filled from its invoices, then the saved-card tables,
-then the search terms rebuilt with their invoices' type and status: ~30 s for a million invoices,
-once; the old table's pages stay in the file as free pages that later writes reuse).
+then the active-subscription index, then the search terms rebuilt with their invoices' type and
+status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
+that later writes reuse).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -328,11 +329,21 @@ CREATE TABLE IF NOT EXISTS saved_cards (
 CREATE INDEX IF NOT EXISTS saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
-#: version 7: each search term carries its invoice's type and status, so a search's exact total
+#: the expression ``checkout_active_subscription`` indexes (a query must name it alike to use it)
+_SUBSCRIPTION_STATUS = "json_extract(doc, '$.subscription_status')"
+
+#: version 7: the ACTIVE subscriptions, the recurrence timer walks them (a partial index: only
+#: those rows are in it)
+_SUBSCRIPTIONS_SCHEMA = f"""
+CREATE INDEX IF NOT EXISTS checkout_active_subscription ON checkouts (merchant_id, id)
+    WHERE {_SUBSCRIPTION_STATUS} = 'ACTIVE';
+"""
+
+#: version 8: each search term carries its invoice's type and status, so a search's exact total
 #: is counted from the term's index range alone (a few pages) instead of reading every matching
 #: invoice's row; filled from the invoices a file already has
 _COVERING_TERMS_SCHEMA = """
-CREATE TABLE invoice_terms_v7 (
+CREATE TABLE invoice_terms_rebuilt (
     merchant_id    INTEGER NOT NULL,
     term           TEXT NOT NULL,
     invoice_id     INTEGER NOT NULL,
@@ -341,20 +352,20 @@ CREATE TABLE invoice_terms_v7 (
     PRIMARY KEY (merchant_id, term, invoice_id)
 ) WITHOUT ROWID;
 
-INSERT INTO invoice_terms_v7
+INSERT INTO invoice_terms_rebuilt
 SELECT t.merchant_id, t.term, t.invoice_id, i.invoice_type, i.invoice_status
 FROM invoice_terms t JOIN invoices i ON i.id = t.invoice_id;
 
 DROP TABLE invoice_terms;
 
-ALTER TABLE invoice_terms_v7 RENAME TO invoice_terms;
+ALTER TABLE invoice_terms_rebuilt RENAME TO invoice_terms;
 """
 
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
 #: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
-#: 6: saved cards; 7: search terms carry type and status)
+#: 6: saved cards; 7: active subscriptions; 8: search terms carry type and status)
 _MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
-               _COVERING_TERMS_SCHEMA)
+               _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -960,6 +971,26 @@ class SqliteStore(SqlSharedState, Store):
 
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, f"merchant_id = ? AND {_SUBSCRIPTION_STATUS} = 'ACTIVE' ORDER BY id",
+                            (merchant_id,))
+
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
+            cur = conn.execute(
+                f"UPDATE checkouts SET doc = ? WHERE id = ? AND merchant_id = ?"
+                f" AND json_extract(doc, '$.status') = ? AND {_SUBSCRIPTION_STATUS} IS ?"
+                " AND coalesce(json_extract(doc, '$.recurrences'), 0) = ?",
+                (document(after), before.id, before.merchant_id, before.status, before.subscription_status,
+                 before.recurrences))
+            if cur.rowcount != 1:
+                return None
+            if new is None:
+                return after
+            return replace(new, id=_CHECKOUTS.insert(conn, new, keep_id=False))
 
     # -- saved cards -------------------------------------------------------------------------
     def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:

@@ -1,6 +1,6 @@
 """Search on every store equals a naive filter of the stored invoices (total and page), also after
 their status and kind change; SQLite's search-term index carries each invoice's type and status
-(schema version 7), so a search's exact total is counted on that index alone, and a file from
+(schema version 8), so a search's exact total is counted on that index alone, and a file from
 before it migrates.
 """
 
@@ -17,7 +17,7 @@ from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
 from mock_server.state.models import Customer, Invoice, InvoiceQuery, search_terms
 from mock_server.state.sqlite import _COVERING_TERMS_SCHEMA, _MIGRATIONS, SqliteStore
 
-#: the search-term table as files before version 7 have it
+#: the search-term table as files before version 8 have it
 _TERMS_BEFORE = """
 CREATE TABLE invoice_terms_old (
     merchant_id INTEGER NOT NULL,
@@ -100,7 +100,7 @@ def _invoices() -> list[Invoice]:
 
 
 def test_a_file_from_before_covering_terms_migrates_and_searches_alike(tmp_path: Path) -> None:
-    path = str(tmp_path / "v6.sqlite")
+    path = str(tmp_path / "v7.sqlite")
     store = SqliteStore(path)
     stored = _invoices()
     store.insert_with_ids(stored)
