@@ -80,6 +80,7 @@ require_extra("postgres", "the PostgreSQL store")
 
 import psycopg  # noqa: E402 - after the extra check, which names what to install
 from psycopg import errors as pg_errors  # noqa: E402
+from psycopg import pq  # noqa: E402
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
 
@@ -215,20 +216,54 @@ CREATE SEQUENCE saved_cards_id_seq OWNED BY saved_cards.id;
 CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
+#: ids per block of ``invoice_blocks`` (a power of two: the block of an id is ``id >> 10``)
+BLOCK_SHIFT = 10
+
+#: version 4: how many of each (merchant, type, status) bucket's ids fall in each block of 1024 ids,
+#: so a page's first id is found without reading the rows before it; filled from the invoices there
+_BLOCKS = f"""
+CREATE TABLE invoice_blocks (
+    merchant_id    BIGINT NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    block          BIGINT NOT NULL,
+    n              BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status, block)
+);
+INSERT INTO invoice_blocks
+SELECT merchant_id, invoice_type, invoice_status, id >> {BLOCK_SHIFT}, count(*)
+FROM invoices GROUP BY 1, 2, 3, 4;
+"""
+
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
-#: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved cards)
-MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS)
+#: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved cards;
+#: version 4: the block counts)
+MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _BLOCKS)
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
 
 #: tables holding one merchant's data, with the column that scopes them
-_MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "access_keys", "open_invoices",
-                    "bulk_rows", "tokens", "refunds", "refund_totals", "checkouts", "card_customers",
-                    "saved_cards")
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "invoice_blocks", "access_keys",
+                    "open_invoices", "bulk_rows", "tokens", "refunds", "refund_totals", "checkouts",
+                    "card_customers", "saved_cards")
 
 _PENDING = RefundStatus.PENDING.value
 _HOLDING = (RefundStatus.PENDING.value, RefundStatus.APPROVED.value)
+
+_BUCKET = "merchant_id, invoice_type, invoice_status"
+_BUCKET_IS = "merchant_id = %s AND invoice_type = %s AND invoice_status = %s"
+#: add n to each counter row named by parallel arrays, rows taken in the arrays' (sorted) order
+_TALLY = {
+    "invoice_counts": f"INSERT INTO invoice_counts ({_BUCKET}, n)"
+                      " SELECT m, k, s, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[])"
+                      " WITH ORDINALITY AS u (m, k, s, n, o) ORDER BY o"
+                      f" ON CONFLICT ({_BUCKET}) DO UPDATE SET n = invoice_counts.n + excluded.n",
+    "invoice_blocks": f"INSERT INTO invoice_blocks ({_BUCKET}, block, n)"
+                      " SELECT m, k, s, b, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[],"
+                      " %s::bigint[]) WITH ORDINALITY AS u (m, k, s, b, n, o) ORDER BY o"
+                      f" ON CONFLICT ({_BUCKET}, block) DO UPDATE SET n = invoice_blocks.n + excluded.n",
+}
 
 
 def _text(value: str) -> str:
@@ -396,9 +431,23 @@ class PostgresStore(SqlSharedState, Store):
             with conn.transaction(), conn.cursor() as cur:
                 yield cur
 
-    def _read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
-        """Several reads that must see one snapshot."""
-        return self._tx()
+    @contextmanager
+    def _read(self) -> Iterator[psycopg.Cursor[Any]]:
+        """Several reads that must see one snapshot, whatever other connections commit meanwhile: a
+        read-only REPEATABLE READ transaction (under READ COMMITTED each statement takes a snapshot
+        of its own, so a total and the page counted after it could disagree)."""
+        with self._lock:
+            conn = self._connection()
+            if conn.info.transaction_status != pq.TransactionStatus.IDLE:  # inside an open one: part of it
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+                return
+            conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+            finally:
+                conn.isolation_level, conn.read_only = None, None
 
     _mark = "%s"
 
@@ -429,16 +478,27 @@ class PostgresStore(SqlSharedState, Store):
         cur.execute("INSERT INTO access_keys VALUES (%s, %s)", (_text(key), merchant_id))
 
     @staticmethod
-    def _count(cur: psycopg.Cursor[Any], merchant_id: int, kind: int, status: int, delta: int) -> None:
-        cur.execute("INSERT INTO invoice_counts VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (merchant_id, invoice_type, invoice_status)"
-                    " DO UPDATE SET n = invoice_counts.n + excluded.n",
-                    (merchant_id, kind, status, delta))
+    def _tally(cur: psycopg.Cursor[Any], changes: Counter[tuple[int, int, int, int]]) -> None:
+        """Apply ``(merchant, type, status, id) -> +/-n`` to ``invoice_counts`` and ``invoice_blocks``.
+
+        Each statement is one ``INSERT .. ON CONFLICT DO UPDATE`` over the summed changes in key
+        order, counts before blocks: every writer takes these row locks in one order (and a block's
+        row only while it holds its bucket's count row), so concurrent writers queue, never deadlock.
+        """
+        counts: Counter[tuple[int, ...]] = Counter()
+        blocks: Counter[tuple[int, ...]] = Counter()
+        for (merchant_id, kind, status, ident), n in changes.items():
+            counts[merchant_id, kind, status] += n
+            blocks[merchant_id, kind, status, ident >> BLOCK_SHIFT] += n
+        for table, summed in (("invoice_counts", counts), ("invoice_blocks", blocks)):
+            keys = sorted(k for k, n in summed.items() if n)
+            if keys:
+                cur.execute(_TALLY[table], (*map(list, zip(*keys, strict=True)), [summed[k] for k in keys]))
 
     def _put_invoices(self, cur: psycopg.Cursor[Any], invoices: Sequence[Invoice],
                       keep_id: bool) -> list[Invoice]:
-        """Insert a batch in a handful of statements (ids drawn in one query, rows sent with
-        ``executemany``, which psycopg pipelines), not a few round trips per invoice."""
+        """Insert a batch in a handful of statements: ids drawn in one query, the rows of each table
+        streamed with ``COPY .. FROM STDIN`` (no statement per row), the counters in one upsert each."""
         if not invoices:
             return []
         if keep_id:
@@ -447,18 +507,18 @@ class PostgresStore(SqlSharedState, Store):
             cur.execute("SELECT nextval('invoices_id_seq') FROM generate_series(1, %s)", (len(invoices),))
             ids = sorted(int(i) for (i,) in cur.fetchall())
         stored = [replace(inv, id=i) for inv, i in zip(invoices, ids, strict=True)]
-        cur.executemany("INSERT INTO access_keys VALUES (%s, %s)",
-                        [(_text(inv.access_key), inv.merchant_id) for inv in stored])
-        names = ", ".join(_INVOICES.columns)
-        marks = ", ".join(["%s"] * (len(_INVOICES.columns) + 2))
-        cur.executemany(f"INSERT INTO invoices (id, {names}, doc) VALUES ({marks})",
-                        [(inv.id, *_INVOICES.values(inv), document(inv)) for inv in stored])
-        cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
-                        [(inv.merchant_id, _text(term), inv.id)
-                         for inv in stored for term in search_terms(inv)])
-        buckets = Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status) for inv in stored)
-        for (merchant_id, kind, status), n in sorted(buckets.items()):
-            self._count(cur, merchant_id, kind, status, n)
+        with cur.copy("COPY access_keys (access_key, merchant_id) FROM STDIN") as copy:
+            for inv in stored:
+                copy.write_row((_text(inv.access_key), inv.merchant_id))
+        with cur.copy(f"COPY invoices (id, {', '.join(_INVOICES.columns)}, doc) FROM STDIN") as copy:
+            for inv in stored:
+                copy.write_row((inv.id, *_INVOICES.values(inv), document(inv)))
+        with cur.copy("COPY invoice_terms (merchant_id, term, invoice_id) FROM STDIN") as copy:
+            for inv in stored:
+                for term in search_terms(inv):
+                    copy.write_row((inv.merchant_id, _text(term), inv.id))
+        self._tally(cur, Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status, inv.id)
+                                 for inv in stored))
         return stored
 
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
@@ -502,9 +562,10 @@ class PostgresStore(SqlSharedState, Store):
                 cur.execute("DELETE FROM access_keys WHERE access_key = %s", (_text(old.access_key),))
                 self._claim_key(cur, invoice.merchant_id, invoice.access_key)
             _INVOICES.update(cur, invoice)
-            if (old.invoice_type, old.invoice_status) != (invoice.invoice_type, invoice.invoice_status):
-                self._count(cur, old.merchant_id, old.invoice_type, old.invoice_status, -1)
-                self._count(cur, invoice.merchant_id, invoice.invoice_type, invoice.invoice_status, 1)
+            moved: Counter[tuple[int, int, int, int]] = Counter()
+            moved[old.merchant_id, old.invoice_type, old.invoice_status, old.id] -= 1
+            moved[invoice.merchant_id, invoice.invoice_type, invoice.invoice_status, invoice.id] += 1
+            self._tally(cur, moved)  # nothing when type and status stay
             dropped, added = search_terms_delta(old, invoice)
             if dropped:
                 cur.execute("DELETE FROM invoice_terms WHERE merchant_id = %s AND invoice_id = %s"
@@ -568,24 +629,53 @@ class PostgresStore(SqlSharedState, Store):
 
     def _dashboard_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
                        query: InvoiceQuery) -> tuple[list[int], int]:
-        """Type/status-only query: the total from the counters, the page from the nearer end."""
+        """Type/status-only query: the total from the counters; the page from the nearer end, a merge
+        of the selected buckets' index ranges that starts where :meth:`_seek` says."""
         if query.kinds is not None and not query.kinds:
             return [], 0
         kind_sql, kind_params = self._kind_filter(query)
-        cur.execute(f"SELECT coalesce(sum(n), 0) FROM invoice_counts WHERE merchant_id = %s AND {kind_sql}",
-                    (merchant_id, *kind_params))
-        row = cur.fetchone()
-        total = int(row[0]) if row else 0
+        cur.execute(f"SELECT invoice_type, invoice_status, n FROM invoice_counts"
+                    f" WHERE merchant_id = %s AND {kind_sql} AND n > 0", (merchant_id, *kind_params))
+        counted = cur.fetchall()
+        buckets = [(int(k), int(s)) for k, s, _n in counted]
+        total = sum(int(n) for _k, _s, n in counted)
         start, end = query.offset, min(query.offset + query.limit, total)
         if query.limit <= 0 or start >= end:
             return [], total
         newest_first = start <= total - end
-        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
-        cur.execute(f"SELECT id FROM invoices WHERE merchant_id = %s AND {kind_sql}"
-                    f" ORDER BY id {order} LIMIT %s OFFSET %s",
-                    (merchant_id, *kind_params, end - start, skip))
+        bound, rest = self._seek(cur, merchant_id, buckets, start if newest_first else total - end,
+                                 newest_first)
+        order, side = ("DESC", "<") if newest_first else ("ASC", ">=")
+        arm = f"(SELECT id FROM invoices WHERE {_BUCKET_IS} AND id {side} %s)"
+        cur.execute(" UNION ALL ".join([arm] * len(buckets)) + f" ORDER BY 1 {order} LIMIT %s OFFSET %s",
+                    (*(p for k, s in buckets for p in (merchant_id, k, s, bound)), end - start, rest))
         ids = [int(i) for (i,) in cur.fetchall()]
         return (ids if newest_first else ids[::-1]), total
+
+    @staticmethod
+    def _seek(cur: psycopg.Cursor[Any], merchant_id: int, buckets: Sequence[tuple[int, int]], skip: int,
+              newest_first: bool) -> tuple[int, int]:
+        """Where a page starts without reading the rows before it: ``(bound, rest)`` such that the
+        page is found by skipping ``rest`` ids (fewer than a block holds) of the buckets' ids below
+        ``bound`` (newest first) or from ``bound`` up (oldest first).
+
+        ``invoice_blocks`` counts each bucket's ids per block of 1024; the buckets' block rows,
+        merged in block order from the walking end and summed as they go, name the block holding the
+        ``skip``-th id: O(blocks) small index entries whatever ``skip`` is, not O(skip) rows.
+        """
+        order = "DESC" if newest_first else "ASC"
+        arm = f"(SELECT block, n FROM invoice_blocks WHERE {_BUCKET_IS})"
+        cur.execute(
+            f"SELECT block, walked FROM (SELECT block, sum(n) OVER w - n AS walked, sum(n) OVER w AS through"
+            f" FROM (SELECT block, sum(n) AS n FROM ({' UNION ALL '.join([arm] * len(buckets))}) AS arms"
+            f" GROUP BY block) AS per_block WINDOW w AS (ORDER BY block {order})) AS walk"
+            f" WHERE through > %s ORDER BY block {order} LIMIT 1",
+            (*(p for k, s in buckets for p in (merchant_id, k, s)), skip))
+        row = cur.fetchone()
+        if row is None:  # past the last id: an empty page
+            return (0 if newest_first else 1 << 62), 0
+        block, walked = int(row[0]), int(row[1])
+        return (block + 1 if newest_first else block) << BLOCK_SHIFT, skip - walked
 
     def _filtered_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
                       query: InvoiceQuery) -> tuple[list[int], int]:
