@@ -9,9 +9,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from support.postgres import schema_url
+from support.postgres import schema_name, schema_url
+from test_store_contract import STATUSES, assert_page, make_invoice
 
 from mock_server.cli import main
+from mock_server.state.models import InvoiceQuery
 from mock_server.state.opening import describe
 from mock_server.state.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresStore
 
@@ -31,6 +33,38 @@ def test_a_database_at_an_older_version_is_migrated_and_keeps_its_rows(tmp_path:
         assert store.schema_version == SCHEMA_VERSION > 1
         assert store.get_token("access", "kept") == (1, 9e9)
         assert store.change_control("clock", lambda _old: '{"offset": 5}') == '{"offset": 5}'  # version 2
+    finally:
+        store.close()
+
+
+def test_a_database_of_version_3_gains_block_counts_and_typed_terms(tmp_path: Path) -> None:
+    """Version 3 had no ``invoice_blocks`` and term rows without the invoice's type: opening such a
+    database fills both from the invoices already there, and pages and searches read them."""
+    source = PostgresStore(schema_url(f"{tmp_path}/now"))  # the rows, made by today's store
+    stored = [make_invoice(id=n * 7, status=STATUSES[n % 3], invoice_type=(1, 1, 4)[n % 3],
+                           description="blue" if n % 4 else "") for n in range(1, 400)]
+    source.insert_with_ids(stored)
+    source.close()
+    url = schema_url(f"{tmp_path}/v3")
+    old, new = schema_name(f"{tmp_path}/v3"), schema_name(f"{tmp_path}/now")
+    with psycopg.connect(url, autocommit=True) as conn:  # the database as a version-3 mock left it
+        conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
+                     " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        for version, script in enumerate(MIGRATIONS[:3], start=1):
+            conn.execute(script.encode())
+            conn.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (version,))
+        for table, columns in (("invoices", "*"), ("invoice_counts", "*"), ("access_keys", "*"),
+                               ("invoice_terms", "merchant_id, term, invoice_id")):
+            conn.execute(f'INSERT INTO "{old}".{table} SELECT {columns} FROM "{new}".{table}')
+        conn.execute(f"SELECT setval('\"{old}\".invoices_id_seq', 3000)")
+    store = PostgresStore(url)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        stored += store.insert_invoices([make_invoice(status=1, description="blue") for _ in range(30)])
+        for query in (InvoiceQuery(offset=200), InvoiceQuery(status=1, offset=100), InvoiceQuery(offset=280),
+                      InvoiceQuery(status=1, offset=5, limit=40), InvoiceQuery(search=("blue",), offset=50),
+                      InvoiceQuery(kinds=(4,), search=("blue",), limit=100)):
+            assert_page(store, stored, 1, query)
     finally:
         store.close()
 
