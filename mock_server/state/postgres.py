@@ -216,25 +216,28 @@ CREATE SEQUENCE saved_cards_id_seq OWNED BY saved_cards.id;
 CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
-#: ids per block of ``invoice_blocks`` (a power of two: the block of an id is ``id >> 10``)
-BLOCK_SHIFT = 10
+#: the block sizes of ``invoice_blocks``, coarse to fine: the block of an id at ``shift`` is
+#: ``id >> shift`` (a coarse block of 16384 ids holds 64 fine blocks of 256)
+BLOCK_SHIFTS = (14, 8)
 
-#: version 4: how many of each (merchant, type, status) bucket's ids fall in each block of 1024 ids,
-#: so a page's first id is found without reading the rows before it, filled from the invoices there;
-#: and each search term's row carries its invoice's type (immutable), so a search under the default
-#: kind filter is counted from the term index alone, without a heap fetch per match
+#: version 4: how many of each (merchant, type, status) bucket's ids fall in each block, at two block
+#: sizes, so a page's first id is found without reading the rows before it (filled from the invoices
+#: there); and each search term's row carries its invoice's type (immutable), so a search under the
+#: default kind filter is counted from the term index alone, without a heap fetch per match
 _BLOCKS = f"""
 CREATE TABLE invoice_blocks (
     merchant_id    BIGINT NOT NULL,
     invoice_type   INTEGER NOT NULL,
     invoice_status INTEGER NOT NULL,
+    shift          INTEGER NOT NULL,
     block          BIGINT NOT NULL,
     n              BIGINT NOT NULL,
-    PRIMARY KEY (merchant_id, invoice_type, invoice_status, block)
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status, shift, block)
 );
 INSERT INTO invoice_blocks
-SELECT merchant_id, invoice_type, invoice_status, id >> {BLOCK_SHIFT}, count(*)
-FROM invoices GROUP BY 1, 2, 3, 4;
+SELECT merchant_id, invoice_type, invoice_status, shift, id >> shift, count(*)
+FROM invoices CROSS JOIN (VALUES {", ".join(f"({shift})" for shift in BLOCK_SHIFTS)}) AS sizes (shift)
+GROUP BY 1, 2, 3, 4, 5;
 
 ALTER TABLE invoice_terms ADD COLUMN invoice_type INTEGER;
 UPDATE invoice_terms t SET invoice_type = i.invoice_type FROM invoices i WHERE i.id = t.invoice_id;
@@ -268,11 +271,23 @@ _TALLY = {
                       " SELECT m, k, s, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[])"
                       " WITH ORDINALITY AS u (m, k, s, n, o) ORDER BY o"
                       f" ON CONFLICT ({_BUCKET}) DO UPDATE SET n = invoice_counts.n + excluded.n",
-    "invoice_blocks": f"INSERT INTO invoice_blocks ({_BUCKET}, block, n)"
-                      " SELECT m, k, s, b, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[],"
-                      " %s::bigint[]) WITH ORDINALITY AS u (m, k, s, b, n, o) ORDER BY o"
-                      f" ON CONFLICT ({_BUCKET}, block) DO UPDATE SET n = invoice_blocks.n + excluded.n",
+    "invoice_blocks": f"INSERT INTO invoice_blocks ({_BUCKET}, shift, block, n)"
+                      " SELECT m, k, s, h, b, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[],"
+                      " %s::bigint[], %s::bigint[]) WITH ORDINALITY AS u (m, k, s, h, b, n, o) ORDER BY o"
+                      f" ON CONFLICT ({_BUCKET}, shift, block)"
+                      " DO UPDATE SET n = invoice_blocks.n + excluded.n",
 }
+
+
+def _walk_sql(arms: int, order: str) -> str:
+    """The block (and the ids before it) where a walk through ``arms`` buckets' block counts at one
+    size, inside one id range, in ``order``, passes the number of ids to skip."""
+    arm = (f"(SELECT block, n FROM invoice_blocks WHERE {_BUCKET_IS}"
+           " AND shift = %s AND block BETWEEN %s AND %s)")
+    per_block = f"SELECT block, sum(n) AS n FROM ({' UNION ALL '.join([arm] * arms)}) AS arms GROUP BY block"
+    return (f"SELECT block, walked FROM (SELECT block, sum(n) OVER w - n AS walked, sum(n) OVER w AS through"
+            f" FROM ({per_block}) AS per_block WINDOW w AS (ORDER BY block {order})) AS steps"
+            f" WHERE through > %s ORDER BY block {order} LIMIT 1")
 
 
 def _text(value: str) -> str:
@@ -506,7 +521,8 @@ class PostgresStore(SqlSharedState, Store):
         blocks: Counter[tuple[int, ...]] = Counter()
         for (merchant_id, kind, status, ident), n in changes.items():
             counts[merchant_id, kind, status] += n
-            blocks[merchant_id, kind, status, ident >> BLOCK_SHIFT] += n
+            for shift in BLOCK_SHIFTS:
+                blocks[merchant_id, kind, status, shift, ident >> shift] += n
         for table, summed in (("invoice_counts", counts), ("invoice_blocks", blocks)):
             keys = sorted(k for k, n in summed.items() if n)
             if keys:
@@ -665,11 +681,13 @@ class PostgresStore(SqlSharedState, Store):
         if query.limit <= 0 or start >= end:
             return [], total
         newest_first = start <= total - end
-        bound, rest = self._seek(cur, merchant_id, buckets, start if newest_first else total - end,
-                                 newest_first)
+        found = self._seek(cur, merchant_id, buckets, start if newest_first else total - end, newest_first)
+        if found is None:
+            return [], total
+        bound, rest = found
         # each bucket's first rest + limit ids from the bound (one index range each), then the page
-        # of their merge: a sort of at most buckets x (1024 + limit) ids
-        order, side = ("DESC", "<") if newest_first else ("ASC", ">=")
+        # of their merge: at most buckets x (256 + limit) ids
+        order, side = ("DESC", "<=") if newest_first else ("ASC", ">=")
         arm = f"(SELECT id FROM invoices WHERE {_BUCKET_IS} AND id {side} %s ORDER BY id {order} LIMIT %s)"
         cur.execute(f"SELECT id FROM ({' UNION ALL '.join([arm] * len(buckets))}) AS arms"
                     f" ORDER BY id {order} LIMIT %s OFFSET %s",
@@ -680,28 +698,29 @@ class PostgresStore(SqlSharedState, Store):
 
     @staticmethod
     def _seek(cur: psycopg.Cursor[Any], merchant_id: int, buckets: Sequence[tuple[int, int]], skip: int,
-              newest_first: bool) -> tuple[int, int]:
+              newest_first: bool) -> tuple[int, int] | None:
         """Where a page starts without reading the rows before it: ``(bound, rest)`` such that the
-        page is found by skipping ``rest`` ids (fewer than a block holds) of the buckets' ids below
-        ``bound`` (newest first) or from ``bound`` up (oldest first).
+        page is found by skipping ``rest`` ids (fewer than a fine block holds) of the buckets' ids up
+        to ``bound`` (newest first) or from ``bound`` up (oldest first); None past the last id.
 
-        ``invoice_blocks`` counts each bucket's ids per block of 1024; the buckets' block rows,
-        merged in block order from the walking end and summed as they go, name the block holding the
-        ``skip``-th id: O(blocks) small index entries whatever ``skip`` is, not O(skip) rows.
+        ``invoice_blocks`` counts each bucket's ids per block at two sizes. Summing the coarse
+        blocks from the walking end names the coarse block holding the ``skip``-th id; summing the
+        fine blocks inside it names the fine one. Each step reads the buckets' block rows in one
+        range, O(coarse blocks + 64) small index entries whatever ``skip`` is, not O(skip) rows.
         """
-        order = "DESC" if newest_first else "ASC"
-        arm = f"(SELECT block, n FROM invoice_blocks WHERE {_BUCKET_IS})"
-        cur.execute(
-            f"SELECT block, walked FROM (SELECT block, sum(n) OVER w - n AS walked, sum(n) OVER w AS through"
-            f" FROM (SELECT block, sum(n) AS n FROM ({' UNION ALL '.join([arm] * len(buckets))}) AS arms"
-            f" GROUP BY block) AS per_block WINDOW w AS (ORDER BY block {order})) AS walk"
-            f" WHERE through > %s ORDER BY block {order} LIMIT 1",
-            (*(p for k, s in buckets for p in (merchant_id, k, s)), skip))
-        row = cur.fetchone()
-        if row is None:  # past the last id: an empty page
-            return (0 if newest_first else 1 << 62), 0
-        block, walked = int(row[0]), int(row[1])
-        return (block + 1 if newest_first else block) << BLOCK_SHIFT, skip - walked
+        walk = _walk_sql(len(buckets), "DESC" if newest_first else "ASC")
+        first, last = 0, 2**63 - 1  # the ids the walk stays within
+        walked = 0
+        for shift in BLOCK_SHIFTS:
+            cur.execute(walk, (*(p for k, s in buckets for p in (merchant_id, k, s, shift, first >> shift,
+                                                                  last >> shift)), skip - walked))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            block = int(row[0])
+            walked += int(row[1])
+            first, last = block << shift, ((block + 1) << shift) - 1
+        return (last if newest_first else first), skip - walked
 
     def _filtered_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
                       query: InvoiceQuery) -> tuple[list[int], int]:

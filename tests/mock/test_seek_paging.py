@@ -3,8 +3,8 @@ and a page deep in the list does not walk the rows before it (SQLite, PostgreSQL
 
 The stores find where a page starts without counting the rows above it (the memory store by binary
 search over sorted id lists, SQLite and PostgreSQL from per-block counts, ``invoice_blocks``); the
-model here is the plain sort-and-slice those replace. Ids are spread over several 1024-id blocks
-(explicit ids), more invoices then take the store's next ids, status changes move invoices between
+model here is the plain sort-and-slice those replace. Ids are spread over several blocks (explicit
+ids), more invoices then take the store's next ids, status changes move invoices between
 buckets after they were stored, and a merchant's reset deletes its invoices.
 """
 
@@ -19,13 +19,15 @@ from support.stores import StoreFactory
 from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
 
 from mock_server.state.models import Invoice, InvoiceQuery
+from mock_server.state.postgres import BLOCK_SHIFTS
 from mock_server.state.sqlite import _BLOCKS_SCHEMA, _MIGRATIONS, BLOCK_SHIFT, SqliteStore
 
-_BLOCK = 1 << BLOCK_SHIFT
+#: ids over several of SQLite's blocks, or over several of PostgreSQL's coarse blocks
+_IDS = st.integers(1, 6 << BLOCK_SHIFT) | st.integers(1, 3 << max(BLOCK_SHIFTS))
 
 #: (id, kind, status, status after an update or None, merchant, description)
 _Record = tuple[int, int, int, int | None, int, str]
-_record = (st.integers(1, 6 * _BLOCK), st.sampled_from(KINDS), st.sampled_from(STATUSES),
+_record = (_IDS, st.sampled_from(KINDS), st.sampled_from(STATUSES),
            st.none() | st.sampled_from(STATUSES), st.sampled_from((1, 1, 1, 2, 3)),
            st.sampled_from(("", "blue", "blue sky")))
 #: invoices of merchant 1 (and a few of merchants 2 and 3) under explicit ids
