@@ -239,12 +239,19 @@ SELECT merchant_id, invoice_type, invoice_status, shift, id >> shift, count(*)
 FROM invoices CROSS JOIN (VALUES {", ".join(f"({shift})" for shift in BLOCK_SHIFTS)}) AS sizes (shift)
 GROUP BY 1, 2, 3, 4, 5;
 
-ALTER TABLE invoice_terms ADD COLUMN invoice_type INTEGER;
-UPDATE invoice_terms t SET invoice_type = i.invoice_type FROM invoices i WHERE i.id = t.invoice_id;
-ALTER TABLE invoice_terms ALTER COLUMN invoice_type SET NOT NULL;
-ALTER TABLE invoice_terms DROP CONSTRAINT invoice_terms_pkey;
+-- rebuilt rather than updated in place: one pass, one index build (no dead rows)
+CREATE TABLE invoice_terms_typed (
+    merchant_id  BIGINT NOT NULL,
+    term         TEXT NOT NULL,
+    invoice_id   BIGINT NOT NULL,
+    invoice_type INTEGER NOT NULL
+);
+INSERT INTO invoice_terms_typed
+SELECT t.merchant_id, t.term, t.invoice_id, i.invoice_type
+FROM invoice_terms t JOIN invoices i ON i.id = t.invoice_id;
+DROP TABLE invoice_terms;
+ALTER TABLE invoice_terms_typed RENAME TO invoice_terms;
 ALTER TABLE invoice_terms ADD PRIMARY KEY (merchant_id, term, invoice_id) INCLUDE (invoice_type);
-DROP INDEX terms_invoice;
 """
 
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
