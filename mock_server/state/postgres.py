@@ -21,8 +21,24 @@ Ids come from sequences: they increase, are never reused (a reset deletes rows, 
 never collide between hosts, since every host draws from the same sequence. A rolled-back insert
 may leave a gap. ``insert_with_ids`` (seeding) stores explicit ids and moves the sequence past them.
 
-Counters. ``invoice_counts`` and ``refund_totals`` are kept in the same transaction as the write
-(``INSERT .. ON CONFLICT DO UPDATE``, atomic under concurrency), so stats never count rows.
+Counters. ``invoice_counts``, ``invoice_blocks`` and ``refund_totals`` are kept in the same
+transaction as the write (``INSERT .. ON CONFLICT DO UPDATE``, atomic under concurrency), so stats
+never count rows. Invoice counters are upserted in one order (counts, then blocks, each by key), so
+two writers never hold each other's rows: they queue, they do not deadlock.
+
+Reading at scale (no list or search reads the rows before its answer):
+
+* a dashboard page: the total from ``invoice_counts``; where the page starts from ``invoice_blocks``
+  (each bucket's ids per block of 16384 and of 256 ids: :meth:`PostgresStore._seek` sums coarse
+  then fine blocks from the nearer end); then each selected bucket's ``inv_dash`` range from there,
+  at most 256 + limit ids each, merged.
+* a search: ``invoice_terms (merchant_id, term, invoice_id) INCLUDE (invoice_type)``, so a search
+  under a kind filter alone is counted (exactly) and paged from that index; with a status or a date
+  range it reads the matching invoices. Dates: ``inv_date``.
+* a read of several statements is one read-only REPEATABLE READ transaction: one snapshot, whatever
+  other connections commit meanwhile.
+* inserts stream rows with ``COPY .. FROM STDIN``; connections run with ``jit = off`` (the server
+  would compile statements it estimates as costly, ~50 ms each, before an index read of a few).
 
 Schema versions. ``mock_schema_migrations`` holds one row per applied script of
 :data:`MIGRATIONS`; opening a database applies the missing ones in one transaction, under an

@@ -54,8 +54,10 @@ def test_every_page_is_the_naive_slice(make_store: StoreFactory, records: list[_
     stored = [make_invoice(merchant, id=ident, invoice_type=kind, status=status, description=words)
               for ident, kind, status, _later, merchant, words in records]
     store.insert_with_ids(stored)
-    stored += store.insert_invoices([make_invoice(merchant, invoice_type=kind, status=status, description=words)
-                                     for _id, kind, status, _later, merchant, words in fresh])
+    stored += store.insert_invoices([
+        make_invoice(merchant, invoice_type=kind, status=status, description=words)
+        for _id, kind, status, _later, merchant, words in fresh
+    ])
     now: dict[int, Invoice] = {inv.id: inv for inv in stored}
     for inv, (_id, _kind, _status, later, _merchant, _words) in zip(stored, records + fresh, strict=True):
         if later is not None:
@@ -145,10 +147,10 @@ def test_a_deep_postgres_page_does_not_walk_the_rows_before_it(postgres_url: str
         def cost(run: object) -> int:
             """Tuples the store's tables and their indexes returned while ``run`` ran."""
             assert callable(run)
+            tables = "('invoices'::regclass, 'invoice_blocks'::regclass, 'invoice_counts'::regclass)"
             sql = ("SELECT sum(pg_stat_get_xact_tuples_returned(c.oid)) FROM pg_class c"
-                   " WHERE c.oid IN ('invoices'::regclass, 'invoice_blocks'::regclass, 'invoice_counts'::regclass)"
-                   " OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN"
-                   " ('invoices'::regclass, 'invoice_blocks'::regclass, 'invoice_counts'::regclass))")
+                   f" WHERE c.oid IN {tables}"
+                   f" OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN {tables})")
             with conn.transaction():  # the counts are this transaction's
                 before = conn.execute(sql).fetchone()
                 run()
