@@ -16,7 +16,7 @@ from test_store_contract import STATUSES, assert_page, make_invoice
 from mock_server.cli import main
 from mock_server.state.models import Invoice, InvoiceQuery
 from mock_server.state.opening import describe
-from mock_server.state.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresStore
+from mock_server.state.postgres import _BLOCKS, MIGRATIONS, SCHEMA_VERSION, PostgresStore
 
 pytestmark = pytest.mark.usefixtures("postgres_url")
 
@@ -38,20 +38,21 @@ def test_a_database_at_an_older_version_is_migrated_and_keeps_its_rows(tmp_path:
         store.close()
 
 
-def test_a_database_of_version_3_gains_block_counts_and_typed_terms(tmp_path: Path) -> None:
-    """Version 3 had no ``invoice_blocks`` and term rows without the invoice's type: opening such a
-    database fills both from the invoices already there, and pages and searches read them."""
+def test_a_database_from_before_block_counts_gains_them_and_typed_terms(tmp_path: Path) -> None:
+    """Before ``_BLOCKS`` there was no ``invoice_blocks`` and term rows had no invoice type: opening
+    such a database fills both from the invoices already there, and pages and searches read them."""
     source = PostgresStore(schema_url(f"{tmp_path}/now"))  # the rows, made by today's store
     stored = [make_invoice(id=n * 7, status=STATUSES[n % 3], invoice_type=(1, 1, 4)[n % 3],
                            description="blue" if n % 4 else "") for n in range(1, 400)]
     source.insert_with_ids(stored)
     source.close()
-    url = schema_url(f"{tmp_path}/v3")
-    old, new = schema_name(f"{tmp_path}/v3"), schema_name(f"{tmp_path}/now")
-    with psycopg.connect(url, autocommit=True) as conn:  # the database as a version-3 mock left it
+    url = schema_url(f"{tmp_path}/before")
+    old, new = schema_name(f"{tmp_path}/before"), schema_name(f"{tmp_path}/now")
+    before = MIGRATIONS.index(_BLOCKS)  # the schema version a database had before block counts
+    with psycopg.connect(url, autocommit=True) as conn:  # the database as that version's mock left it
         conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
                      " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-        for version, script in enumerate(MIGRATIONS[:3], start=1):
+        for version, script in enumerate(MIGRATIONS[:before], start=1):
             conn.execute(script.encode())
             conn.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (version,))
         for table, columns in (("invoices", "*"), ("invoice_counts", "*"), ("access_keys", "*"),
@@ -196,3 +197,39 @@ def test_two_hosts_writing_and_reading_at_once_keep_pages_exact(tmp_path: Path) 
     finally:
         for host in hosts:
             host.close()
+
+
+def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migration(tmp_path: Path) -> None:
+    """Version 4 reads a checkout's status, its subscription's status and recurrences out of the
+    documents an older mock wrote (also one holding \\u0000, which no json cast can read)."""
+    from dataclasses import replace
+
+    from mock_server.state.documents import document
+    from mock_server.state.models import Checkout
+
+    base = Checkout(merchant_id=1, token="T", session="S", amount="0.000", currency="KWD", payment_type=15,
+                    response_url="https://shop.example/ok", failure_url="", created_at="2026-01-01 10:00:00",
+                    expires_at=0.0)
+    rows = [replace(base, id=1, status="SUCCESSFUL", recurring_frequency="1", recurring_installments=5,
+                    subscription_status="ACTIVE", recurrences=2, customer_name='a "status":"PENDING" \x00'),
+            replace(base, id=2, token="T2", session="S2", notes=('"subscription_status":"ACTIVE"',))]
+    url = schema_url(str(tmp_path))
+    with psycopg.connect(url, autocommit=True) as conn:  # what a mock of schema version 3 left
+        conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
+                     " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        for number, script in enumerate(MIGRATIONS[:3], start=1):
+            conn.execute(script.encode())
+            conn.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (number,))
+        for row in rows:
+            conn.execute("INSERT INTO checkouts (id, merchant_id, token, session, doc)"
+                         " VALUES (%s, 1, %s, %s, %s)", (row.id, row.token, row.session, document(row)))
+    store = PostgresStore(url)
+    try:
+        mandate, plain = rows
+        assert store.active_subscriptions(1) == [mandate]
+        assert store.claim_checkout(replace(mandate, recurrences=1), replace(mandate, recurrences=9)) is None
+        assert store.claim_checkout(mandate, replace(mandate, recurrences=3)) is not None
+        assert store.claim_checkout(replace(plain, status="SUCCESSFUL"), plain) is None  # it is PENDING
+        assert store.claim_checkout(plain, replace(plain, status="FAILED")) is not None
+    finally:
+        store.close()
