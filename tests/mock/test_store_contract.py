@@ -711,6 +711,17 @@ class StoreVersusModel(RuleBasedStateMachine):
         self.model[new.id] = new
         self._fingerprint_changed(new != old)
 
+    @rule(data=st.data(), status=st.sampled_from(STATUSES))
+    def change_status(self, data: st.DataObject, status: int) -> None:
+        """A payment or a cancellation: the status moves, every search term stays."""
+        if not self.model:
+            return
+        old = self.model[data.draw(st.sampled_from(sorted(self.model)))]
+        new = replace(old, invoice_status=status)
+        self.store.update_invoice(new)
+        self.model[new.id] = new
+        self._fingerprint_changed(new != old)
+
     @rule(merchant_id=st.sampled_from((1, 2)))
     def reset_merchant(self, merchant_id: int) -> None:
         had = any(i.merchant_id == merchant_id for i in self.model.values())
