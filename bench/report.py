@@ -1,4 +1,4 @@
-"""Tables and the issue-7 targets, from the results dict ``python -m bench`` builds."""
+"""Tables and the targets, from the results dict ``python -m bench`` builds."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 :mod:`hesabe_spec.crypto` is the reference (pycryptodome, one ``AES.new`` per message). Setting up
 a pycryptodome cipher is Python-level work that costs about as much as encrypting a whole reply
-(bench: ``python -m bench.callgrind``: ~61k instructions per ``AES.new``, two per request), so the
+(two per request; ``python -m bench.callgrind`` counts it, docs/benchmarks.md has the figures), so the
 mock's request decryption and reply encryption use ``cryptography``'s CBC when the ``[speedups]``
 extra is installed, and the spec's functions otherwise. Same key, same IV, same padding, same
 bytes: ``tests/mock/test_fast_crypto.py`` checks both ways against the spec for any plaintext,
