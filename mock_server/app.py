@@ -64,9 +64,14 @@ class _SyncShared:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Nothing to start; at shutdown the runtime's background parts (the webhook sender) stop."""
-    yield
-    runtime_of(app).close()
+    """The timer runs while the app serves; at shutdown it and the webhook sender stop."""
+    runtime = runtime_of(app)
+    runtime.timer.start()
+    try:
+        yield
+    finally:
+        await runtime.timer.stop()
+        runtime.close()
 
 
 def create_app(

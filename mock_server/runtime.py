@@ -45,6 +45,7 @@ from mock_server.state.saved_cards import SavedCardService
 from mock_server.state.shared import SharedState
 from mock_server.state.store import Store
 from mock_server.state.subscriptions import SubscriptionService
+from mock_server.timers import Timer
 from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.service import WebhookService
 
@@ -152,6 +153,9 @@ class MockRuntime:
         #: run around every Hesabe exchange, in order (see :class:`~mock_server.exchange.PipelineHook`)
         self.hooks: list[PipelineHook] = [self.journal, self.faults, self.references,
                                           FindingsRecorder(self.findings)]
+        #: settles what falls due on the mock clock without a read (recurrences, refund
+        #: auto-approval); started and stopped with the app, woken when the clock is moved
+        self.timer = Timer(self.fire_due)
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
         self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings,
                                           self.charge_decisions.forget]
@@ -226,6 +230,15 @@ class MockRuntime:
             elif key == "refunds":
                 self.refunds.auto_approve_after = (json.loads(text)["auto_approve_after"] if text
                                                    else self.settings.refund_auto_approve_after)
+
+    def fire_due(self) -> None:
+        """Settle, for every merchant, what has come due on the mock clock: pending refunds past
+        their auto-approval, monthly recurrences (the timer's round). Each is claimed in the store,
+        so with several processes each fires once whichever gets there first."""
+        self.sync()
+        for merchant in list(self.merchants.merchants):
+            self.refunds.settle(merchant.merchant_id)
+            self.subscriptions.settle(merchant.merchant_id)
 
     def close(self) -> None:
         """Stop the background parts (the webhook sender's worker). Idempotent; the runtime stays

@@ -175,6 +175,7 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
         mock.clock.unfreeze()
     if advance:
         mock.clock.advance(float(advance))
+    mock.timer.wake()  # what the move made due happens now, read or not
     return _clock_state(mock)
 
 

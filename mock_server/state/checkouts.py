@@ -189,25 +189,51 @@ class CheckoutService:
                pos_terminal: str | None = None) -> Checkout:
         """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``),
         ``"subscription"`` for a recurrence of the subscription ``parent_token``."""
-        now = self.clock.time()
         for _attempt in range(_KEY_RETRIES):
-            checkout = Checkout(
-                merchant_id=merchant.merchant_id, token=keys.transaction_token(merchant.merchant_code, now),
-                session=keys.checkout_session(), amount=new.amount, currency=new.currency,
-                payment_type=new.payment_type, response_url=new.response_url, failure_url=new.failure_url,
-                created_at=self.clock.stamp(), expires_at=now + self.ttl, order_reference=new.order_reference,
-                version=new.version, webhook_url=new.webhook_url, variables=new.variables,
-                customer_name=new.customer_name, customer_email=new.customer_email,
-                customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
-                embedded=new.embedded, notes=new.notes, source=source, save_card=new.save_card,
-                card_customer_id=new.card_customer_id, card_id=card_id, parent_token=parent_token,
-                pos_terminal=pos_terminal,
-                **_recurring_fields(new),
-            )
+            checkout = self._draft(merchant, new, source=source, card_id=card_id, parent_token=parent_token,
+                                   pos_terminal=pos_terminal)
             try:
                 return self.store.insert_checkout(checkout)
             except KeyConflict:
                 continue
+        raise RuntimeError("could not draw a unique checkout token")  # pragma: no cover - 10^12 space
+
+    def _draft(self, merchant: Merchant, new: NewCheckout, *, source: str, card_id: int | None = None,
+               parent_token: str | None = None, pos_terminal: str | None = None) -> Checkout:
+        """A new PENDING checkout as it would be stored, with a freshly drawn token and session."""
+        now = self.clock.time()
+        return Checkout(
+            merchant_id=merchant.merchant_id, token=keys.transaction_token(merchant.merchant_code, now),
+            session=keys.checkout_session(), amount=new.amount, currency=new.currency,
+            payment_type=new.payment_type, response_url=new.response_url, failure_url=new.failure_url,
+            created_at=self.clock.stamp(), expires_at=now + self.ttl, order_reference=new.order_reference,
+            version=new.version, webhook_url=new.webhook_url, variables=new.variables,
+            customer_name=new.customer_name, customer_email=new.customer_email,
+            customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
+            embedded=new.embedded, notes=new.notes, source=source, save_card=new.save_card,
+            card_customer_id=new.card_customer_id, card_id=card_id, parent_token=parent_token,
+            pos_terminal=pos_terminal,
+            **_recurring_fields(new),
+        )
+
+    def charge_once(self, merchant: Merchant, new: NewCheckout, outcome: str, *, result_code: str | None,
+                    parent_token: str, on_file: tuple[str, str] | None, paid_on: str | None,
+                    write: Callable[[Checkout], Checkout | None]) -> Checkout | None:
+        """An off-session charge that only one writer may make: a recurrence of the subscription
+        ``parent_token``, made and paid at once (no page) and stored by ``write`` (the store's claim,
+        which stores it with the change that makes it the one). The charge as stored, its hooks
+        told; None when ``write`` stored nothing (another process made it first). ``paid_on``: the
+        stamp it reads as paid (its due day), else now."""
+        for _attempt in range(_KEY_RETRIES):
+            draft = self._draft(merchant, new, source="subscription", parent_token=parent_token)
+            paid, _result = self._paid(draft, outcome, result_code, self._method(draft, None), None, on_file)
+            try:
+                stored = write(replace(paid, paid_on=paid_on) if paid_on is not None else paid)
+            except KeyConflict:
+                continue
+            if stored is not None:
+                self._told(merchant, stored, draft.status)
+            return stored
         raise RuntimeError("could not draw a unique checkout token")  # pragma: no cover - 10^12 space
 
     # -- look-ups ----------------------------------------------------------------------------
@@ -271,19 +297,32 @@ class CheckoutService:
         """``checkout``, failed and stored as such if its session ran out while pending (under the lock)."""
         if not self.is_expired(checkout):
             return checkout
-        return self._store(checkout, replace(checkout, status=TransactionStatus.FAILED,
-                                             result_code=ResultCode.NOT_CAPTURED.value))
+        failed = self._store(checkout, replace(checkout, status=TransactionStatus.FAILED,
+                                               result_code=ResultCode.NOT_CAPTURED.value))
+        # None: another process moved it first (expired or paid it): as it is now
+        return failed or self.store.find_checkout(checkout.token) or checkout
 
-    def _store(self, before: Checkout, after: Checkout) -> Checkout:
-        """Write ``after`` (``before`` changed), then tell the hooks."""
-        self.store.update_checkout(after)
-        merchant = self.merchant_of(after)
+    def _store(self, before: Checkout, after: Checkout) -> Checkout | None:
+        """Move ``before`` on to ``after`` (a claim: only from the state it was read in), then tell
+        the hooks; None, nothing stored and nobody told, when another process moved it first."""
+        if self.store.claim_checkout(before, after) is None:
+            return None
+        self._told(self.merchant_of(after), after, before.status)
+        return after
+
+    def _completed_elsewhere(self, token: str) -> CheckoutRefused:
+        """What a payment that lost its claim is refused with: what it would meet now."""
+        current = self.store.find_checkout(token)
+        state = current.status if current is not None else "gone"
+        return CheckoutRefused("completed", f"Checkout {token} is already {state}")
+
+    def _told(self, merchant: Merchant, after: Checkout, status_before: str) -> None:
+        """Run the ``on_change`` hooks for a change already stored."""
         for hook in list(self.on_change):
             try:
-                hook(merchant, after, before.status)
+                hook(merchant, after, status_before)
             except Exception:  # a broken webhook sender must never undo or fail a payment
                 log.exception("checkout hook %r failed", hook)
-        return after
 
     # -- paying ------------------------------------------------------------------------------
     def pay(self, token: str, outcome: str = "success", *, result_code: str | None = None,
@@ -306,19 +345,29 @@ class CheckoutService:
             if outcome == "expired":
                 if result_code is not None:
                     raise CheckoutRefused("result_code", "an expired session has no result code to choose")
-                return self._store(checkout, replace(
-                    checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
-                    result_code=_DEFAULT_RESULT["expired"].value))
-            method = self._method(checkout, payment_type)
-            result = self._result(checkout, outcome, result_code, method, card)
-            completed = self._completed(checkout, method, result, card)
-            if on_file is not None:
-                completed = replace(completed, card_type=on_file[0], card_masked=on_file[1])
-            if completed.recurring_frequency is not None and result.successful:
-                completed = replace(completed, subscription_status="ACTIVE")
-            if completed.save_card and result.successful and self.card_saver is not None:
-                completed = replace(completed, card_id=self.card_saver(completed, card, method))
-            return self._store(checkout, completed)
+                completed = replace(checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
+                                    result_code=_DEFAULT_RESULT["expired"].value)
+            else:
+                method = self._method(checkout, payment_type)
+                completed, result = self._paid(checkout, outcome, result_code, method, card, on_file)
+                if completed.save_card and result.successful and self.card_saver is not None:
+                    completed = replace(completed, card_id=self.card_saver(completed, card, method))
+            stored = self._store(checkout, completed)
+            if stored is None:  # paid, failed or expired by another process meanwhile
+                raise self._completed_elsewhere(token)
+            return stored
+
+    def _paid(self, checkout: Checkout, outcome: str, result_code: str | None, method: int,
+              card: CardEntry | None, on_file: tuple[str, str] | None) -> tuple[Checkout, ResultCode]:
+        """The PENDING ``checkout`` paid with ``method`` (not stored: its result, card and ids)
+        and its result."""
+        result = self._result(checkout, outcome, result_code, method, card)
+        completed = self._completed(checkout, method, result, card)
+        if on_file is not None:
+            completed = replace(completed, card_type=on_file[0], card_masked=on_file[1])
+        if completed.recurring_frequency is not None and result.successful:
+            completed = replace(completed, subscription_status="ACTIVE")
+        return completed, result
 
     def _method(self, checkout: Checkout, payment_type: int | str | None) -> int:
         offered = methods_for(checkout.payment_type)
@@ -400,7 +449,10 @@ class CheckoutService:
             result = ResultCode.PARTIALLY_CAPTURED if partial else ResultCode.CAPTURED
             captured = replace(checkout, status=TransactionStatus.SUCCESSFUL.value, result_code=result.value,
                                captured_amount=format_amount(amount))
-            return self._store(checkout, captured)
+            stored = self._store(checkout, captured)
+            if stored is None:  # captured or voided by another process meanwhile
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            return stored
 
     def void(self, merchant: Merchant, token: str) -> Checkout:
         """Cancel an AUTHORIZED checkout that was not captured (the reservation is released)."""
@@ -408,9 +460,12 @@ class CheckoutService:
             checkout = self.of_merchant(merchant, token)
             if checkout is None:
                 raise GatewayRefusal(400, "Invalid Token", http_status=404)
-            if checkout.status != TransactionStatus.AUTHORIZED:
+            voided = None
+            if checkout.status == TransactionStatus.AUTHORIZED:  # None: captured or voided elsewhere first
+                voided = self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+            if voided is None:
                 raise GatewayRefusal(400, "Invalid Request")
-            return self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+            return voided
 
     # -- refunds (the Merchant API's; see the module docstring) ---------------------------------
     def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:

@@ -33,6 +33,7 @@ class ChargeDecision:
     result_code: str | None = None
 
 
+#: the decision of a charge when none is queued (:meth:`ChargeDecisions.take` answers this object)
 APPROVE = ChargeDecision("success")
 
 
@@ -103,6 +104,18 @@ class ChargeDecisions:
         with self._lock:
             queued = self._queues.get(merchant_id)
             return queued.popleft() if queued else APPROVE
+
+    def give_back(self, merchant_id: int, decision: ChargeDecision) -> None:
+        """Put a taken decision back at the head of the queue: the charge that took it was not
+        made (another process made it first, with a decision of its own). :data:`APPROVE` itself,
+        what :meth:`take` answers when none is queued, goes back as nothing."""
+        if decision is APPROVE:
+            return
+        if self.shared is not None:
+            self._edit(merchant_id, lambda queue: queue.insert(0, [decision.outcome, decision.result_code]))
+            return
+        with self._lock:
+            self._queues[merchant_id].appendleft(decision)
 
     def pending(self, merchant_id: int) -> list[ChargeDecision]:
         if self.shared is not None:

@@ -43,6 +43,11 @@ __all__ = ["MemoryStore"]
 _STALE_SLACK = 1024
 
 
+def _claimed(checkout: Checkout) -> tuple[str, str | None, int]:
+    """What :meth:`Store.claim_checkout` moves a checkout on from."""
+    return checkout.status, checkout.subscription_status, checkout.recurrences
+
+
 class MemoryStore(Store):
     """Everything in process memory; gone when the process ends."""
 
@@ -82,6 +87,8 @@ class MemoryStore(Store):
         self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
         #: merchant -> ascending checkout ids
         self._checkouts_of: dict[int, list[int]] = defaultdict(list)
+        #: merchant -> ids of its ACTIVE subscriptions (the recurrence timer's index)
+        self._active_subscriptions: dict[int, set[int]] = defaultdict(set)
         self._card_customers: dict[int, CardCustomer] = {}
         self._saved_cards: dict[int, SavedCard] = {}
         #: (merchant, customer) -> ascending card ids (deleted ones are skipped when read)
@@ -122,6 +129,7 @@ class MemoryStore(Store):
         for key in [k for k in self._checkout_by_reference if k[0] == merchant_id]:
             del self._checkout_by_reference[key]
         self._checkouts_of.pop(merchant_id, None)
+        self._active_subscriptions.pop(merchant_id, None)
         for cid in [k for k, v in self._card_customers.items() if v.merchant_id == merchant_id]:
             del self._card_customers[cid]
         for cid in [k for k, v in self._saved_cards.items() if v.merchant_id == merchant_id]:
@@ -419,6 +427,7 @@ class MemoryStore(Store):
             self._checkouts_of[stored.merchant_id].append(stored.id)
             if stored.order_reference:
                 self._checkout_by_reference[(stored.merchant_id, stored.order_reference)].append(stored.id)
+            self._index_subscription(stored)
             return stored
 
     def update_checkout(self, checkout: Checkout) -> None:
@@ -430,6 +439,29 @@ class MemoryStore(Store):
                     checkout.token, checkout.session, checkout.order_reference):
                 raise ValueError("a checkout's token, session and order reference never change")
             self._checkouts[checkout.id] = checkout
+            self._index_subscription(checkout)
+
+    def _index_subscription(self, checkout: Checkout) -> None:
+        active = self._active_subscriptions[checkout.merchant_id]
+        if checkout.subscription_status == "ACTIVE":
+            active.add(checkout.id)
+        else:
+            active.discard(checkout.id)
+
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        with self._lock:
+            return [self._checkouts[i] for i in sorted(self._active_subscriptions.get(merchant_id, ()))]
+
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        with self._lock:
+            stored = self._checkouts.get(before.id)
+            if stored is None or stored.merchant_id != before.merchant_id or (
+                    _claimed(stored) != _claimed(before)):
+                return None
+            made = self.insert_checkout(new) if new is not None else after  # its KeyConflict first
+            self.update_checkout(after)
+            return made
 
     def find_checkout(self, token: str) -> Checkout | None:
         checkout_id = self._checkout_by_token.get(token)

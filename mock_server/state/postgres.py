@@ -215,9 +215,27 @@ CREATE SEQUENCE saved_cards_id_seq OWNED BY saved_cards.id;
 CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
+#: version 4: a checkout's status, its subscription's status and charged recurrences as columns
+#: (what a claim moves a checkout on from; a document holding ``\u0000`` cannot be cast to json),
+#: filled from the compact documents (a key is never matched inside a string, where its quotes
+#: are escaped), and the ACTIVE subscriptions, which the recurrence timer walks (a partial
+#: index: only those rows are in it)
+_SUBSCRIPTIONS = """
+ALTER TABLE checkouts ADD COLUMN status TEXT NOT NULL DEFAULT 'PENDING';
+UPDATE checkouts SET status = substring(doc from '"status":"([A-Z_]+)"');
+ALTER TABLE checkouts ADD COLUMN subscription_status TEXT;
+ALTER TABLE checkouts ADD COLUMN recurrences BIGINT NOT NULL DEFAULT 0;
+UPDATE checkouts SET subscription_status = substring(doc from '"subscription_status":"([A-Z]+)"'),
+                     recurrences = coalesce(substring(doc from '"recurrences":([0-9]+)')::bigint, 0)
+    WHERE strpos(doc, '"subscription_status":"') > 0;
+CREATE INDEX checkout_active_subscription ON checkouts (merchant_id, id)
+    WHERE subscription_status = 'ACTIVE';
+"""
+
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
-#: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved cards)
-MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS)
+#: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved
+#: cards; version 4: active subscriptions)
+MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
@@ -306,8 +324,10 @@ _OPEN_INVOICES = _Table(
 _BULK_ROWS = _Table("bulk_rows", ("merchant_id", "scheduled"),
                     lambda r: (r.merchant_id, bool(r.has_schedule)), BulkRow.from_record)
 _CHECKOUTS = _Table(
-    "checkouts", ("merchant_id", "token", "session", "order_reference"),
-    lambda c: (c.merchant_id, _text(c.token), _text(c.session), _optional(c.order_reference)),
+    "checkouts", ("merchant_id", "token", "session", "order_reference", "status", "subscription_status",
+                  "recurrences"),
+    lambda c: (c.merchant_id, _text(c.token), _text(c.session), _optional(c.order_reference), _text(c.status),
+               _optional(c.subscription_status), c.recurrences),
     Checkout.from_record,
 )
 _CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
@@ -752,6 +772,25 @@ class PostgresStore(SqlSharedState, Store):
     def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id DESC LIMIT %s",
                             (merchant_id, max(limit, 0)))
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = %s AND subscription_status = 'ACTIVE' ORDER BY id",
+                            (merchant_id,))
+
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        # READ COMMITTED: a writer that finds the row locked by another claim waits for its
+        # commit, then checks the condition again on the row as that claim left it
+        with _conflicts(), self._tx() as cur:
+            if not _CHECKOUTS.update(cur, after, " AND status = %s AND recurrences = %s"
+                                     " AND subscription_status IS NOT DISTINCT FROM %s",
+                                     (_text(before.status), before.recurrences,
+                                      _optional(before.subscription_status))):
+                return None
+            if new is None:
+                return after
+            return replace(new, id=_CHECKOUTS.insert(cur, new, keep_id=False))
 
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id", (merchant_id,))

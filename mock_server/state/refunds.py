@@ -10,9 +10,11 @@ deleted). Approved and rejected are final. Rules:
   insert (``Store.insert_refund``), so concurrent requests cannot both take the last of it;
 * a rejected or cancelled refund gives its amount back;
 * Hesabe decides a refund (the control plane here), or it is approved automatically once
-  ``auto_approve_after`` seconds of the mock's clock have passed since it was asked for. Refunds
-  fall due lazily: every read settles the merchant's due ones first, stamped with the moment they
-  fell due, so a test moves the clock instead of sleeping.
+  ``auto_approve_after`` seconds of the mock's clock have passed since it was asked for. Due
+  ones are settled by the serving process's timer (:mod:`mock_server.timers`) and by every read
+  first, stamped with the moment they fell due, so a test moves the clock instead of sleeping;
+  ``decide_refund`` applies only while a refund is pending, so each is approved once across
+  processes.
 """
 
 from __future__ import annotations

@@ -323,10 +323,21 @@ CREATE TABLE IF NOT EXISTS saved_cards (
 CREATE INDEX IF NOT EXISTS saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
+#: the expression ``checkout_active_subscription`` indexes (a query must name it alike to use it)
+_SUBSCRIPTION_STATUS = "json_extract(doc, '$.subscription_status')"
+
+#: version 7: the ACTIVE subscriptions, the recurrence timer walks them (a partial index: only
+#: those rows are in it)
+_SUBSCRIPTIONS_SCHEMA = f"""
+CREATE INDEX IF NOT EXISTS checkout_active_subscription ON checkouts (merchant_id, id)
+    WHERE {_SUBSCRIPTION_STATUS} = 'ACTIVE';
+"""
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
 #: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
-#: 6: saved cards)
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA)
+#: 6: saved cards; 7: active subscriptions)
+_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
+               _SUBSCRIPTIONS_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -911,6 +922,26 @@ class SqliteStore(SqlSharedState, Store):
 
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        return self._select(_CHECKOUTS, f"merchant_id = ? AND {_SUBSCRIPTION_STATUS} = 'ACTIVE' ORDER BY id",
+                            (merchant_id,))
+
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
+            cur = conn.execute(
+                f"UPDATE checkouts SET doc = ? WHERE id = ? AND merchant_id = ?"
+                f" AND json_extract(doc, '$.status') = ? AND {_SUBSCRIPTION_STATUS} IS ?"
+                " AND coalesce(json_extract(doc, '$.recurrences'), 0) = ?",
+                (document(after), before.id, before.merchant_id, before.status, before.subscription_status,
+                 before.recurrences))
+            if cur.rowcount != 1:
+                return None
+            if new is None:
+                return after
+            return replace(new, id=_CHECKOUTS.insert(conn, new, keep_id=False))
 
     # -- saved cards -------------------------------------------------------------------------
     def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:

@@ -12,7 +12,10 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
 * a refund is stored only if it fits what is left of its payment, decided inside the store's own
   transaction (``insert_refund``), and it is decided (approved, rejected) or cancelled only while
   pending (``decide_refund``, ``cancel_pending_refund``): two writers, even two processes on one
-  SQLite file, can never both take the last of a payment or both decide one refund.
+  SQLite file, can never both take the last of a payment or both decide one refund;
+* a checkout moves on only from the state it was read in (``claim_checkout``): of two processes
+  paying one checkout, or charging the same recurrence of a subscription, at once, one does it
+  and the other stores nothing.
 """
 
 from __future__ import annotations
@@ -221,6 +224,27 @@ class Store(ABC):
     def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
         """Every checkout of the merchant (the hosted page's and saved-card charges), oldest
         first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
+
+    @abstractmethod
+    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+        """The merchant's checkouts whose ``subscription_status`` is ``"ACTIVE"``, oldest first:
+        what the recurrence timer and every read of the payments walk (an index of the active
+        ones, never a scan of every checkout)."""
+
+    @abstractmethod
+    def claim_checkout(self, before: Checkout, after: Checkout,
+                       new: Checkout | None = None) -> Checkout | None:
+        """Move a checkout on from ``before`` (as it was read) to ``after``, once across every writer.
+
+        In one transaction: replace the stored checkout with ``after`` if, and only if, it still
+        has ``before``'s ``status``, ``subscription_status`` and ``recurrences`` (a payment moves
+        it from PENDING once; recurrence ``k`` of a subscription is charged by ``recurrences = k + 1
+        WHERE recurrences = k``), and store ``new`` with it (the checkout of that recurrence).
+        ``new`` as stored (with its id), or ``after`` when there is none; None, and nothing
+        stored, when another writer moved the checkout first (paid or expired it, charged that
+        recurrence, cancelled the subscription). A ``new`` whose token or session is taken raises
+        :class:`KeyConflict` and stores nothing.
+        """
 
     # -- saved cards (direct payment) --------------------------------------------------------
     @abstractmethod

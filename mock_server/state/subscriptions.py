@@ -15,8 +15,18 @@ Every recurrence is a checkout of its own (``source`` ``"subscription"``, the su
 order reference, ``parent_token`` its token), paid at once like a saved card's charge: the same
 enquiry, webhook, refunds and transactions-report row. Whether it is approved is the control
 plane's to say (:mod:`mock_server.state.decisions`); a declined recurrence still uses up its
-installment. Billing is lazy: a merchant's due recurrences are charged when anything reads its
-payments (the report, the enquiry, a capture or a cancel), each on the stamp of its due date.
+installment.
+
+When a monthly recurrence is charged: as soon as its day has come on the mock clock. Every serving
+process's timer (:mod:`mock_server.timers`) settles what is due every second and at once when the
+clock is moved; anything that reads a merchant's payments (the report, the enquiry, a capture or
+a cancel) settles them first too, so a read never misses one. Each is stamped with its due date.
+
+Once across processes: charging recurrence ``k`` is a claim in the store
+(:meth:`~mock_server.state.store.Store.claim_checkout`: ``recurrences = k + 1`` only where
+``recurrences = k`` and the subscription is still ACTIVE), in the same transaction as the
+recurrence's checkout. Of two workers, or two hosts on one PostgreSQL, reaching it at once, one
+stores the charge (and sends its webhook); the other stores nothing and goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +46,8 @@ __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "Subscrip
 
 ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
 ON_DEMAND, MONTHLY = "0", "1"
+#: claims a cancel makes before it gives up (each one lost means a recurrence was charged meanwhile)
+_CLAIM_ATTEMPTS = 64
 
 
 def _add_months(start: date, months: int) -> date:
@@ -65,21 +77,28 @@ class SubscriptionService:
 
     # -- billing -----------------------------------------------------------------------------
     def settle(self, merchant_id: int) -> None:
-        """Charge every monthly recurrence of the merchant that is due on the mock clock."""
+        """Charge every monthly recurrence of the merchant that is due on the mock clock (those
+        another process has not charged first)."""
         today = self.checkouts.clock.today()
         with self.checkouts._lock:
-            for mandate in self.checkouts.store.checkouts_of_merchant(merchant_id):
-                if mandate.subscription_status != ACTIVE or mandate.recurring_frequency != MONTHLY:
+            for mandate in self.checkouts.store.active_subscriptions(merchant_id):
+                if mandate.recurring_frequency != MONTHLY:
                     continue
                 days = due_dates(mandate.recurring_start or today, mandate.recurring_installments)
-                due = [d for d in days if d <= today]
-                for day in due[mandate.recurrences:]:
+                for day in days[mandate.recurrences:]:
+                    if day > today:
+                        break
                     amount = mandate.recurring_amount or mandate.amount
-                    mandate, _charge = self._recur(mandate, amount, f"{day} 00:00:00")
+                    recurred = self._recur(mandate, amount, f"{day} 00:00:00")
+                    if recurred is None:  # another process charged it (and goes on with the rest)
+                        break
+                    mandate = recurred[0]
 
-    def _recur(self, mandate: Checkout, amount: str, stamp: str | None = None) -> tuple[Checkout, Checkout]:
-        """One recurrence of ``mandate`` (under the checkouts' lock): the mandate as now stored and
-        the recurrence's checkout."""
+    def _recur(self, mandate: Checkout, amount: str,
+               stamp: str | None = None) -> tuple[Checkout, Checkout] | None:
+        """Recurrence ``mandate.recurrences`` of ``mandate`` (under the checkouts' lock), claimed in
+        the store: the mandate as now stored and the recurrence's checkout, or None when another
+        process charged that recurrence (or cancelled the subscription) first."""
         merchant = self.checkouts.merchant_of(mandate)
         new = NewCheckout(
             amount=amount, currency=mandate.currency, payment_type=mandate.paid_type or mandate.payment_type,
@@ -88,19 +107,19 @@ class SubscriptionService:
             customer_email=mandate.customer_email, customer_mobile=mandate.customer_mobile, authorize=False,
             channel=None, embedded=False,
         )
-        decision = self.decisions.take(merchant.merchant_id)
-        charge = self.checkouts.create(merchant, new, source="subscription", parent_token=mandate.token)
-        on_file = (mandate.card_type or "", mandate.card_masked) if mandate.card_masked else None
-        paid = self.checkouts.pay(charge.token, decision.outcome, result_code=decision.result_code,
-                                  on_file=on_file)
-        if stamp is not None:  # billed for its due day: it reads as paid then
-            paid = replace(paid, paid_on=stamp)
-            self.checkouts.store.update_checkout(paid)
         count = mandate.recurrences + 1
         status = COMPLETED if count >= mandate.recurring_installments else ACTIVE
         after = replace(mandate, recurrences=count, subscription_status=status)
-        self.checkouts.store.update_checkout(after)
-        return after, paid
+        decision = self.decisions.take(merchant.merchant_id)
+        on_file = (mandate.card_type or "", mandate.card_masked) if mandate.card_masked else None
+        charge = self.checkouts.charge_once(
+            merchant, new, decision.outcome, result_code=decision.result_code, parent_token=mandate.token,
+            on_file=on_file, paid_on=stamp,  # billed for its due day: it reads as paid then
+            write=lambda paid: self.checkouts.store.claim_checkout(mandate, after, paid))
+        if charge is None:
+            self.decisions.give_back(merchant.merchant_id, decision)  # the winner took its own
+            return None
+        return after, charge
 
     # -- the merchant's calls ----------------------------------------------------------------
     def _mandate(self, merchant: Merchant, token: str) -> Checkout:
@@ -118,15 +137,22 @@ class SubscriptionService:
             mandate = self._mandate(merchant, token)
             if mandate.subscription_status != ACTIVE or mandate.recurring_frequency != ON_DEMAND:
                 raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
-            return self._recur(mandate, amount)[1]
+            recurred = self._recur(mandate, amount)
+            if recurred is None:  # another process took the last installment or cancelled it meanwhile
+                raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
+            return recurred[1]
 
     def cancel(self, merchant: Merchant, token: str) -> Checkout:
         """Stop a subscription: no recurrence is charged after this."""
         self.settle(merchant.merchant_id)
         with self.checkouts._lock:
-            mandate = self._mandate(merchant, token)
-            if mandate.subscription_status != ACTIVE:
-                raise _refusal("Invalid Request")
-            after = replace(mandate, subscription_status=CANCELLED)
-            self.checkouts.store.update_checkout(after)
-            return after
+            # until it is cancelled here or found over: each lost claim means another process moved
+            # it on (charged a recurrence), at most once per installment
+            for _attempt in range(_CLAIM_ATTEMPTS):
+                mandate = self._mandate(merchant, token)
+                if mandate.subscription_status != ACTIVE:
+                    break
+                after = replace(mandate, subscription_status=CANCELLED)
+                if self.checkouts.store.claim_checkout(mandate, after) is not None:
+                    return after
+            raise _refusal("Invalid Request")

@@ -100,3 +100,39 @@ def test_a_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
         assert store.get_token("access", "t") == (1, 9e9)  # the next one reconnects
     finally:
         store.close()
+
+
+def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migration(tmp_path: Path) -> None:
+    """Version 4 reads a checkout's status, its subscription's status and recurrences out of the
+    documents an older mock wrote (also one holding \\u0000, which no json cast can read)."""
+    from dataclasses import replace
+
+    from mock_server.state.documents import document
+    from mock_server.state.models import Checkout
+
+    base = Checkout(merchant_id=1, token="T", session="S", amount="0.000", currency="KWD", payment_type=15,
+                    response_url="https://shop.example/ok", failure_url="", created_at="2026-01-01 10:00:00",
+                    expires_at=0.0)
+    rows = [replace(base, id=1, status="SUCCESSFUL", recurring_frequency="1", recurring_installments=5,
+                    subscription_status="ACTIVE", recurrences=2, customer_name='a "status":"PENDING" \x00'),
+            replace(base, id=2, token="T2", session="S2", notes=('"subscription_status":"ACTIVE"',))]
+    url = schema_url(str(tmp_path))
+    with psycopg.connect(url, autocommit=True) as conn:  # what a mock of schema version 3 left
+        conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
+                     " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        for number, script in enumerate(MIGRATIONS[:3], start=1):
+            conn.execute(script.encode())
+            conn.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (number,))
+        for row in rows:
+            conn.execute("INSERT INTO checkouts (id, merchant_id, token, session, doc)"
+                         " VALUES (%s, 1, %s, %s, %s)", (row.id, row.token, row.session, document(row)))
+    store = PostgresStore(url)
+    try:
+        mandate, plain = rows
+        assert store.active_subscriptions(1) == [mandate]
+        assert store.claim_checkout(replace(mandate, recurrences=1), replace(mandate, recurrences=9)) is None
+        assert store.claim_checkout(mandate, replace(mandate, recurrences=3)) is not None
+        assert store.claim_checkout(replace(plain, status="SUCCESSFUL"), plain) is None  # it is PENDING
+        assert store.claim_checkout(plain, replace(plain, status="FAILED")) is not None
+    finally:
+        store.close()
