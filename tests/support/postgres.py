@@ -1,5 +1,6 @@
 """PostgreSQL for the tests: one throwaway cluster per session (``tools/pg_cluster.py``), one schema
-per store a test opens.
+per store a test opens. Under pytest-xdist (``make test``) each worker is a session of its own: its
+own cluster on its own port, so workers never share a schema or a server.
 
 ``HESABE_TEST_POSTGRES_URL`` points the tests at an existing server instead (they create schemas
 named ``hesabe_t_*`` in it and drop them at the end). Without either, the PostgreSQL cases skip
