@@ -21,7 +21,9 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
 At teardown each fixture looks at the integration findings of the test's exchanges (what the
 real server would accept but is probably a mistake: an unknown field, an empty value, a create
 retried with the reference of one never answered...). An error-severity finding fails the test,
-naming it. ``--hesabe-mock-findings=fail|warn|off`` (or ``HESABE_MOCK_FINDINGS``, or the
+naming it. Over HTTP the check first waits (up to 30 s) for the requests the server is still
+answering, since a reply reaches the client before the mock records that exchange's findings
+(:class:`InFlight` counts them). ``--hesabe-mock-findings=fail|warn|off`` (or ``HESABE_MOCK_FINDINGS``, or the
 ``hesabe_mock_findings`` ini option) changes that for a run, and
 ``@pytest.mark.hesabe_mock_findings("warn", ignore=["unknown_field"])`` for one test.
 
@@ -55,6 +57,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "FINDINGS_MODES",
     "HesabeFindingsWarning",
+    "InFlight",
     "MockHandle",
     "browser_missing",
     "hesabe_browser",
@@ -69,6 +72,8 @@ __all__ = [
 ]
 
 _START_TIMEOUT = 10.0
+#: the longest a findings check waits for the server to finish the requests it is answering
+_IDLE_TIMEOUT = 30.0
 #: the in-process base URL; any host works, this one says what it is
 _INPROCESS_URL = "http://hesabe-mock.inprocess"
 
@@ -87,10 +92,13 @@ class MockHandle:
     """One running mock: where it is, its state, its control plane and clients for it."""
 
     def __init__(self, url: str, app: Any, transport: Any = None,
-                 identity: dict[str, str] | None = None) -> None:
+                 identity: dict[str, str] | None = None, answering: InFlight | None = None) -> None:
         self.url = url
         self.app = app
         self._transport = transport
+        #: the server's requests still being answered (over HTTP: a reply reaches the client before
+        #: the pipeline's last steps, the findings log among them, have run)
+        self._answering = answering
         #: the merchant ``client()`` uses (config fields); empty: the sandbox identity
         self.identity = dict(identity or {})
         self.control = MockControl(url, session=transport)
@@ -140,6 +148,8 @@ class MockHandle:
     def error_findings(self, ignore: Iterable[str] = ()) -> list[str]:
         """The error-severity integration findings so far, one line each (``ignore``: rule names);
         with an ``identity``, only those of its merchant (a shared mock serves many)."""
+        if self._answering is not None:
+            self._answering.wait_idle()
         skipped = set(ignore)
         merchant = self.merchant_code if self.identity else None
         return [f.describe() for f in self.runtime.findings.recent(ERROR, merchant)
@@ -177,9 +187,50 @@ def _free_socket(host: str) -> socket.socket:
     return sock
 
 
+class InFlight:
+    """An ASGI app counting the HTTP requests it has not finished answering.
+
+    A server sends its reply before the app returns: the mock's pipeline records the exchange's
+    findings (and journal entry) after the client already has its answer. :meth:`wait_idle` waits
+    until every request that started has finished, so what the app records for the requests a
+    test made is there to read.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._count = 0
+        self._idle = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self._idle:
+            self._count += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._idle:
+                self._count -= 1
+                if not self._count:
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = _IDLE_TIMEOUT) -> bool:
+        """Block until no request is being answered (True), or ``timeout`` seconds passed (False: a
+        reply held on purpose, such as a ``delay_reply`` fault, may outlast its client)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._count, timeout)
+
+
 @contextlib.contextmanager
 def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve any ASGI ``app`` with uvicorn in a daemon thread; yield its base URL until the block ends."""
+    with _serve(app, host) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serve(app: Any, host: str) -> Iterator[str]:
     import uvicorn
 
     from mock_server.serving import uvicorn_config
@@ -208,8 +259,9 @@ def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
 def running_mock(host: str = "127.0.0.1", **app_options: Any) -> Iterator[MockHandle]:
     """Serve ``create_app(**app_options)`` over real HTTP until the block ends."""
     app = create_app(**app_options)
-    with serve_app(app, host) as url:
-        handle = MockHandle(url, app)
+    answering = InFlight(app)
+    with _serve(answering, host) as url:
+        handle = MockHandle(url, app, answering=answering)
         try:
             yield handle
         finally:
@@ -349,7 +401,8 @@ def hesabe_mock_shared(hesabe_mock_session: MockHandle,
     """The session's mock, as a merchant made for this test alone (its own keys and records)."""
     made = hesabe_mock_session.control.create_merchant()
     identity = {name: str(made["merchant"][name]) for name in _IDENTITY}
-    handle = MockHandle(hesabe_mock_session.url, hesabe_mock_session.app, identity=identity)
+    handle = MockHandle(hesabe_mock_session.url, hesabe_mock_session.app, identity=identity,
+                        answering=hesabe_mock_session._answering)
     try:
         yield handle
         handle.check_findings(*findings_policy(request))  # this test's merchant's findings only

@@ -21,8 +21,24 @@ Ids come from sequences: they increase, are never reused (a reset deletes rows, 
 never collide between hosts, since every host draws from the same sequence. A rolled-back insert
 may leave a gap. ``insert_with_ids`` (seeding) stores explicit ids and moves the sequence past them.
 
-Counters. ``invoice_counts`` and ``refund_totals`` are kept in the same transaction as the write
-(``INSERT .. ON CONFLICT DO UPDATE``, atomic under concurrency), so stats never count rows.
+Counters. ``invoice_counts``, ``invoice_blocks`` and ``refund_totals`` are kept in the same
+transaction as the write (``INSERT .. ON CONFLICT DO UPDATE``, atomic under concurrency), so stats
+never count rows. Invoice counters are upserted in one order (counts, then blocks, each by key), so
+two writers never hold each other's rows: they queue, they do not deadlock.
+
+Reading at scale (no list or search reads the rows before its answer):
+
+* a dashboard page: the total from ``invoice_counts``; where the page starts from ``invoice_blocks``
+  (each bucket's ids per block of 16384 and of 256 ids: :meth:`PostgresStore._seek` sums coarse
+  then fine blocks from the nearer end); then each selected bucket's ``inv_dash`` range from there,
+  at most 256 + limit ids each, merged.
+* a search: ``invoice_terms (merchant_id, term, invoice_id) INCLUDE (invoice_type)``, so a search
+  under a kind filter alone is counted (exactly) and paged from that index; with a status or a date
+  range it reads the matching invoices. Dates: ``inv_date``.
+* a read of several statements is one read-only REPEATABLE READ transaction: one snapshot, whatever
+  other connections commit meanwhile.
+* inserts stream rows with ``COPY .. FROM STDIN``; connections run with ``jit = off`` (the server
+  would compile statements it estimates as costly, ~50 ms each, before an index read of a few).
 
 Schema versions. ``mock_schema_migrations`` holds one row per applied script of
 :data:`MIGRATIONS`; opening a database applies the missing ones in one transaction, under an
@@ -80,6 +96,7 @@ require_extra("postgres", "the PostgreSQL store")
 
 import psycopg  # noqa: E402 - after the extra check, which names what to install
 from psycopg import errors as pg_errors  # noqa: E402
+from psycopg import pq  # noqa: E402
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
 
@@ -232,21 +249,90 @@ CREATE INDEX checkout_active_subscription ON checkouts (merchant_id, id)
     WHERE subscription_status = 'ACTIVE';
 """
 
+#: the block sizes of ``invoice_blocks``, coarse to fine: the block of an id at ``shift`` is
+#: ``id >> shift`` (a coarse block of 16384 ids holds 64 fine blocks of 256)
+BLOCK_SHIFTS = (14, 8)
+
+#: version 5: how many of each (merchant, type, status) bucket's ids fall in each block, at two block
+#: sizes, so a page's first id is found without reading the rows before it (filled from the invoices
+#: there); and each search term's row carries its invoice's type (immutable), so a search under the
+#: default kind filter is counted from the term index alone, without a heap fetch per match
+_BLOCKS = f"""
+CREATE TABLE invoice_blocks (
+    merchant_id    BIGINT NOT NULL,
+    invoice_type   INTEGER NOT NULL,
+    invoice_status INTEGER NOT NULL,
+    shift          INTEGER NOT NULL,
+    block          BIGINT NOT NULL,
+    n              BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, invoice_type, invoice_status, shift, block)
+);
+INSERT INTO invoice_blocks
+SELECT merchant_id, invoice_type, invoice_status, shift, id >> shift, count(*)
+FROM invoices CROSS JOIN (VALUES {", ".join(f"({shift})" for shift in BLOCK_SHIFTS)}) AS sizes (shift)
+GROUP BY 1, 2, 3, 4, 5;
+
+-- rebuilt rather than updated in place: one pass, one index build (no dead rows)
+CREATE TABLE invoice_terms_typed (
+    merchant_id  BIGINT NOT NULL,
+    term         TEXT NOT NULL,
+    invoice_id   BIGINT NOT NULL,
+    invoice_type INTEGER NOT NULL
+);
+INSERT INTO invoice_terms_typed
+SELECT t.merchant_id, t.term, t.invoice_id, i.invoice_type
+FROM invoice_terms t JOIN invoices i ON i.id = t.invoice_id;
+DROP TABLE invoice_terms;
+ALTER TABLE invoice_terms_typed RENAME TO invoice_terms;
+ALTER TABLE invoice_terms ADD PRIMARY KEY (merchant_id, term, invoice_id) INCLUDE (invoice_type);
+
+-- vacuumed after every 1% of new rows (the server's default waits for 20%): until a page is vacuumed,
+-- an index-only scan must read the table row of each entry it meets there
+ALTER TABLE invoices SET (autovacuum_vacuum_insert_scale_factor = 0.01);
+ALTER TABLE invoice_terms SET (autovacuum_vacuum_insert_scale_factor = 0.01);
+"""
+
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
 #: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved
-#: cards; version 4: active subscriptions)
-MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS)
+#: cards; version 4: active subscriptions; version 5: the block counts and typed search terms)
+MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS, _BLOCKS)
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
 
 #: tables holding one merchant's data, with the column that scopes them
-_MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "access_keys", "open_invoices",
-                    "bulk_rows", "tokens", "refunds", "refund_totals", "checkouts", "card_customers",
-                    "saved_cards")
+_MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "invoice_blocks", "access_keys",
+                    "open_invoices", "bulk_rows", "tokens", "refunds", "refund_totals", "checkouts",
+                    "card_customers", "saved_cards")
 
 _PENDING = RefundStatus.PENDING.value
 _HOLDING = (RefundStatus.PENDING.value, RefundStatus.APPROVED.value)
+
+_BUCKET = "merchant_id, invoice_type, invoice_status"
+_BUCKET_IS = "merchant_id = %s AND invoice_type = %s AND invoice_status = %s"
+#: add n to each counter row named by parallel arrays, rows taken in the arrays' (sorted) order
+_TALLY = {
+    "invoice_counts": f"INSERT INTO invoice_counts ({_BUCKET}, n)"
+                      " SELECT m, k, s, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[])"
+                      " WITH ORDINALITY AS u (m, k, s, n, o) ORDER BY o"
+                      f" ON CONFLICT ({_BUCKET}) DO UPDATE SET n = invoice_counts.n + excluded.n",
+    "invoice_blocks": f"INSERT INTO invoice_blocks ({_BUCKET}, shift, block, n)"
+                      " SELECT m, k, s, h, b, n FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[],"
+                      " %s::bigint[], %s::bigint[]) WITH ORDINALITY AS u (m, k, s, h, b, n, o) ORDER BY o"
+                      f" ON CONFLICT ({_BUCKET}, shift, block)"
+                      " DO UPDATE SET n = invoice_blocks.n + excluded.n",
+}
+
+
+def _walk_sql(arms: int, order: str) -> str:
+    """The block (and the ids before it) where a walk through ``arms`` buckets' block counts at one
+    size, inside one id range, in ``order``, passes the number of ids to skip."""
+    arm = (f"(SELECT block, n FROM invoice_blocks WHERE {_BUCKET_IS}"
+           " AND shift = %s AND block BETWEEN %s AND %s)")
+    per_block = f"SELECT block, sum(n) AS n FROM ({' UNION ALL '.join([arm] * arms)}) AS arms GROUP BY block"
+    return (f"SELECT block, walked FROM (SELECT block, sum(n) OVER w - n AS walked, sum(n) OVER w AS through"
+            f" FROM ({per_block}) AS per_block WINDOW w AS (ORDER BY block {order})) AS steps"
+            f" WHERE through > %s ORDER BY block {order} LIMIT 1")
 
 
 def _text(value: str) -> str:
@@ -342,6 +428,14 @@ _REFUNDS = _Table(
 )
 
 
+def _session(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    """A new connection as the store uses it: no JIT compilation (the server's default compiles any
+    statement it estimates as costly, tens of milliseconds spent before the store's short reads run;
+    every statement here reads an index range)."""
+    conn.execute("SET jit = off")
+    return conn
+
+
 @contextmanager
 def _conflicts() -> Iterator[None]:
     """A UNIQUE violation (token, access key, id) -> KeyConflict (the transaction rolled back)."""
@@ -360,8 +454,8 @@ class PostgresStore(SqlSharedState, Store):
         self._lock = threading.RLock()
         timeout = max(1, int(connect_timeout))
         #: opens a new connection (after the server dropped ours); keeps the URL out of ``vars()``
-        self._connect: Callable[[], psycopg.Connection[Any]] = lambda: psycopg.connect(
-            url, autocommit=True, connect_timeout=timeout)
+        self._connect: Callable[[], psycopg.Connection[Any]] = lambda: _session(psycopg.connect(
+            url, autocommit=True, connect_timeout=timeout))
         self._conn = self._connect()
         self._closed = False
         try:
@@ -416,9 +510,23 @@ class PostgresStore(SqlSharedState, Store):
             with conn.transaction(), conn.cursor() as cur:
                 yield cur
 
-    def _read(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
-        """Several reads that must see one snapshot."""
-        return self._tx()
+    @contextmanager
+    def _read(self) -> Iterator[psycopg.Cursor[Any]]:
+        """Several reads that must see one snapshot, whatever other connections commit meanwhile: a
+        read-only REPEATABLE READ transaction (under READ COMMITTED each statement takes a snapshot
+        of its own, so a total and the page counted after it could disagree)."""
+        with self._lock:
+            conn = self._connection()
+            if conn.info.transaction_status != pq.TransactionStatus.IDLE:  # inside an open one: part of it
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+                return
+            conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield cur
+            finally:
+                conn.isolation_level, conn.read_only = None, None
 
     _mark = "%s"
 
@@ -449,16 +557,28 @@ class PostgresStore(SqlSharedState, Store):
         cur.execute("INSERT INTO access_keys VALUES (%s, %s)", (_text(key), merchant_id))
 
     @staticmethod
-    def _count(cur: psycopg.Cursor[Any], merchant_id: int, kind: int, status: int, delta: int) -> None:
-        cur.execute("INSERT INTO invoice_counts VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (merchant_id, invoice_type, invoice_status)"
-                    " DO UPDATE SET n = invoice_counts.n + excluded.n",
-                    (merchant_id, kind, status, delta))
+    def _tally(cur: psycopg.Cursor[Any], changes: Counter[tuple[int, int, int, int]]) -> None:
+        """Apply ``(merchant, type, status, id) -> +/-n`` to ``invoice_counts`` and ``invoice_blocks``.
+
+        Each statement is one ``INSERT .. ON CONFLICT DO UPDATE`` over the summed changes in key
+        order, counts before blocks: every writer takes these row locks in one order (and a block's
+        row only while it holds its bucket's count row), so concurrent writers queue, never deadlock.
+        """
+        counts: Counter[tuple[int, ...]] = Counter()
+        blocks: Counter[tuple[int, ...]] = Counter()
+        for (merchant_id, kind, status, ident), n in changes.items():
+            counts[merchant_id, kind, status] += n
+            for shift in BLOCK_SHIFTS:
+                blocks[merchant_id, kind, status, shift, ident >> shift] += n
+        for table, summed in (("invoice_counts", counts), ("invoice_blocks", blocks)):
+            keys = sorted(k for k, n in summed.items() if n)
+            if keys:
+                cur.execute(_TALLY[table], (*map(list, zip(*keys, strict=True)), [summed[k] for k in keys]))
 
     def _put_invoices(self, cur: psycopg.Cursor[Any], invoices: Sequence[Invoice],
                       keep_id: bool) -> list[Invoice]:
-        """Insert a batch in a handful of statements (ids drawn in one query, rows sent with
-        ``executemany``, which psycopg pipelines), not a few round trips per invoice."""
+        """Insert a batch in a handful of statements: ids drawn in one query, the rows of each table
+        streamed with ``COPY .. FROM STDIN`` (no statement per row), the counters in one upsert each."""
         if not invoices:
             return []
         if keep_id:
@@ -467,18 +587,18 @@ class PostgresStore(SqlSharedState, Store):
             cur.execute("SELECT nextval('invoices_id_seq') FROM generate_series(1, %s)", (len(invoices),))
             ids = sorted(int(i) for (i,) in cur.fetchall())
         stored = [replace(inv, id=i) for inv, i in zip(invoices, ids, strict=True)]
-        cur.executemany("INSERT INTO access_keys VALUES (%s, %s)",
-                        [(_text(inv.access_key), inv.merchant_id) for inv in stored])
-        names = ", ".join(_INVOICES.columns)
-        marks = ", ".join(["%s"] * (len(_INVOICES.columns) + 2))
-        cur.executemany(f"INSERT INTO invoices (id, {names}, doc) VALUES ({marks})",
-                        [(inv.id, *_INVOICES.values(inv), document(inv)) for inv in stored])
-        cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
-                        [(inv.merchant_id, _text(term), inv.id)
-                         for inv in stored for term in search_terms(inv)])
-        buckets = Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status) for inv in stored)
-        for (merchant_id, kind, status), n in sorted(buckets.items()):
-            self._count(cur, merchant_id, kind, status, n)
+        with cur.copy("COPY access_keys (access_key, merchant_id) FROM STDIN") as copy:
+            for inv in stored:
+                copy.write_row((_text(inv.access_key), inv.merchant_id))
+        with cur.copy(f"COPY invoices (id, {', '.join(_INVOICES.columns)}, doc) FROM STDIN") as copy:
+            for inv in stored:
+                copy.write_row((inv.id, *_INVOICES.values(inv), document(inv)))
+        with cur.copy("COPY invoice_terms (merchant_id, term, invoice_id, invoice_type) FROM STDIN") as copy:
+            for inv in stored:
+                for term in search_terms(inv):
+                    copy.write_row((inv.merchant_id, _text(term), inv.id, inv.invoice_type))
+        self._tally(cur, Counter((inv.merchant_id, inv.invoice_type, inv.invoice_status, inv.id)
+                                 for inv in stored))
         return stored
 
     def insert_invoices(self, invoices: Sequence[Invoice]) -> list[Invoice]:
@@ -522,15 +642,21 @@ class PostgresStore(SqlSharedState, Store):
                 cur.execute("DELETE FROM access_keys WHERE access_key = %s", (_text(old.access_key),))
                 self._claim_key(cur, invoice.merchant_id, invoice.access_key)
             _INVOICES.update(cur, invoice)
-            if (old.invoice_type, old.invoice_status) != (invoice.invoice_type, invoice.invoice_status):
-                self._count(cur, old.merchant_id, old.invoice_type, old.invoice_status, -1)
-                self._count(cur, invoice.merchant_id, invoice.invoice_type, invoice.invoice_status, 1)
-            dropped, added = search_terms_delta(old, invoice)
+            moved: Counter[tuple[int, int, int, int]] = Counter()
+            moved[old.merchant_id, old.invoice_type, old.invoice_status, old.id] -= 1
+            moved[invoice.merchant_id, invoice.invoice_type, invoice.invoice_status, invoice.id] += 1
+            self._tally(cur, moved)  # nothing when type and status stay
+            if old.invoice_type == invoice.invoice_type:
+                dropped, added = search_terms_delta(old, invoice)
+            else:  # every term row carries the type
+                dropped, added = search_terms(old), search_terms(invoice)
             if dropped:
                 cur.execute("DELETE FROM invoice_terms WHERE merchant_id = %s AND invoice_id = %s"
                             " AND term = ANY(%s)", (old.merchant_id, old.id, _texts(sorted(dropped))))
-            cur.executemany("INSERT INTO invoice_terms VALUES (%s, %s, %s)",
-                            [(invoice.merchant_id, _text(term), invoice.id) for term in added])
+            cur.executemany("INSERT INTO invoice_terms (merchant_id, term, invoice_id, invoice_type)"
+                            " VALUES (%s, %s, %s, %s)",
+                            [(invoice.merchant_id, _text(term), invoice.id, invoice.invoice_type)
+                             for term in added])
 
     def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
         with self._cursor() as cur:
@@ -588,46 +714,95 @@ class PostgresStore(SqlSharedState, Store):
 
     def _dashboard_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
                        query: InvoiceQuery) -> tuple[list[int], int]:
-        """Type/status-only query: the total from the counters, the page from the nearer end."""
+        """Type/status-only query: the total from the counters; the page from the nearer end, a merge
+        of the selected buckets' index ranges that starts where :meth:`_seek` says."""
         if query.kinds is not None and not query.kinds:
             return [], 0
         kind_sql, kind_params = self._kind_filter(query)
-        cur.execute(f"SELECT coalesce(sum(n), 0) FROM invoice_counts WHERE merchant_id = %s AND {kind_sql}",
-                    (merchant_id, *kind_params))
-        row = cur.fetchone()
-        total = int(row[0]) if row else 0
+        cur.execute(f"SELECT invoice_type, invoice_status, n FROM invoice_counts"
+                    f" WHERE merchant_id = %s AND {kind_sql} AND n > 0", (merchant_id, *kind_params))
+        counted = cur.fetchall()
+        buckets = [(int(k), int(s)) for k, s, _n in counted]
+        total = sum(int(n) for _k, _s, n in counted)
         start, end = query.offset, min(query.offset + query.limit, total)
         if query.limit <= 0 or start >= end:
             return [], total
         newest_first = start <= total - end
-        skip, order = (start, "DESC") if newest_first else (total - end, "ASC")
-        cur.execute(f"SELECT id FROM invoices WHERE merchant_id = %s AND {kind_sql}"
+        found = self._seek(cur, merchant_id, buckets, start if newest_first else total - end, newest_first)
+        if found is None:
+            return [], total
+        bound, rest = found
+        # each bucket's first rest + limit ids from the bound (one index range each), then the page
+        # of their merge: at most buckets x (256 + limit) ids
+        order, side = ("DESC", "<=") if newest_first else ("ASC", ">=")
+        arm = f"(SELECT id FROM invoices WHERE {_BUCKET_IS} AND id {side} %s ORDER BY id {order} LIMIT %s)"
+        cur.execute(f"SELECT id FROM ({' UNION ALL '.join([arm] * len(buckets))}) AS arms"
                     f" ORDER BY id {order} LIMIT %s OFFSET %s",
-                    (merchant_id, *kind_params, end - start, skip))
+                    (*(p for k, s in buckets for p in (merchant_id, k, s, bound, rest + end - start)),
+                     end - start, rest))
         ids = [int(i) for (i,) in cur.fetchall()]
         return (ids if newest_first else ids[::-1]), total
 
+    @staticmethod
+    def _seek(cur: psycopg.Cursor[Any], merchant_id: int, buckets: Sequence[tuple[int, int]], skip: int,
+              newest_first: bool) -> tuple[int, int] | None:
+        """Where a page starts without reading the rows before it: ``(bound, rest)`` such that the
+        page is found by skipping ``rest`` ids (fewer than a fine block holds) of the buckets' ids up
+        to ``bound`` (newest first) or from ``bound`` up (oldest first); None past the last id.
+
+        ``invoice_blocks`` counts each bucket's ids per block at two sizes. Summing the coarse
+        blocks from the walking end names the coarse block holding the ``skip``-th id; summing the
+        fine blocks inside it names the fine one. Each step reads the buckets' block rows in one
+        range, O(coarse blocks + 64) small index entries whatever ``skip`` is, not O(skip) rows.
+        """
+        walk = _walk_sql(len(buckets), "DESC" if newest_first else "ASC")
+        first, last = 0, 2**63 - 1  # the ids the walk stays within
+        walked = 0
+        for shift in BLOCK_SHIFTS:
+            cur.execute(walk, (*(p for k, s in buckets for p in (merchant_id, k, s, shift, first >> shift,
+                                                                  last >> shift)), skip - walked))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            block = int(row[0])
+            walked += int(row[1])
+            first, last = block << shift, ((block + 1) << shift) - 1
+        return (last if newest_first else first), skip - walked
+
     def _filtered_ids(self, cur: psycopg.Cursor[Any], merchant_id: int,
                       query: InvoiceQuery) -> tuple[list[int], int]:
-        """Search and/or date query: every term's index range, the dates, the kind; exact total."""
+        """Search and/or date query, exact total. A search filtered by kind alone is answered by
+        the term index (each entry carries its invoice's type: no invoice row is read to count);
+        a status or date filter reads the matching invoices' rows."""
         if query.kinds is not None and not query.kinds:
             return [], 0
         kind_sql, kind_params = self._kind_filter(query)
-        where = ["merchant_id = %s", kind_sql]
-        params: list[Any] = [merchant_id, *kind_params]
-        if query.from_date or query.to_date:
-            where.append("created_at >= %s AND created_at < %s")
-            params += [_text(query.from_date or ""), _text((query.to_date or NO_UPPER_DATE) + "\uffff")]
-        for term in dict.fromkeys(query.search):
-            where.append("id IN (SELECT invoice_id FROM invoice_terms WHERE merchant_id = %s AND term = %s)")
-            params += [merchant_id, _text(term)]
-        body = f"FROM invoices WHERE {' AND '.join(where)}"
+        terms = [_text(term) for term in dict.fromkeys(query.search)]
+        dated = bool(query.from_date or query.to_date)
+        if terms and query.status is None and not dated:
+            source, column = "invoice_terms", "invoice_id"
+            where = ["merchant_id = %s AND term = %s", kind_sql]
+            params: list[Any] = [merchant_id, terms[0], *kind_params]
+            rest = terms[1:]
+        else:
+            source, column = "invoices", "id"
+            where = ["merchant_id = %s", kind_sql]
+            params = [merchant_id, *kind_params]
+            if dated:
+                where.append("created_at >= %s AND created_at < %s")
+                params += [_text(query.from_date or ""), _text((query.to_date or NO_UPPER_DATE) + "\uffff")]
+            rest = terms
+        for term in rest:
+            where.append(f"{column} IN (SELECT invoice_id FROM invoice_terms"
+                         " WHERE merchant_id = %s AND term = %s)")
+            params += [merchant_id, term]
+        body = f"FROM {source} WHERE {' AND '.join(where)}"
         cur.execute(f"SELECT count(*) {body}", params)
         row = cur.fetchone()
         total = int(row[0]) if row else 0
         if query.limit <= 0 or query.offset >= total:
             return [], total
-        cur.execute(f"SELECT id {body} ORDER BY id DESC LIMIT %s OFFSET %s",
+        cur.execute(f"SELECT {column} {body} ORDER BY {column} DESC LIMIT %s OFFSET %s",
                     (*params, query.limit, query.offset))
         return [int(i) for (i,) in cur.fetchall()], total
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.tolerance import RULES as LENIENCIES
 from mock_server.control.client import MockControl, MockControlError
+from mock_server.exchange import Exchange, PipelineHook
 from mock_server.finding_hooks import _reuse
 from mock_server.findings import CATALOG, finding
-from mock_server.testing import MockHandle
+from mock_server.testing import MockHandle, running_mock
 
 pytest_plugins = ["mock_server.testing"]
 
@@ -197,6 +199,37 @@ def test_the_fixture_mode_is_configurable(tmp_path: Path, how: tuple[str, ...], 
 def test_the_fixture_mode_comes_from_the_environment_too(tmp_path: Path) -> None:
     run = _child_pytest(tmp_path, env={"HESABE_MOCK_FINDINGS": "off"})
     assert run.returncode == 0 and "6 passed" in run.stdout, run.stdout[-3000:]
+
+
+class _HeldAfterReply(PipelineHook):
+    """Holds the server after a create_invoice reply has gone out, before the findings log records it."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def done(self, ex: Exchange) -> None:
+        if ex.operation == "create_invoice":
+            self.release.wait(30)
+
+
+def test_a_findings_check_waits_for_the_requests_the_server_is_still_answering() -> None:
+    # Over HTTP the client has its reply before the pipeline's done hooks (the findings log among
+    # them) ran; the fixtures' teardown check must still see the finding of the test's last call.
+    with running_mock() as mock:
+        held = _HeldAfterReply()
+        mock.runtime.hooks.insert(0, held)
+        try:
+            unknown_field = {**INVOICE, "customer_name": "Ali"}  # the real server ignores it: a finding
+            assert mock.client(validate=False).call("create_invoice", unknown_field).ok
+            seen: list[list[str]] = []
+            reader = threading.Thread(target=lambda: seen.append(mock.error_findings()))
+            reader.start()
+            reader.join(1.0)
+            assert not seen  # still waiting: the reply is out, its findings are not recorded yet
+        finally:
+            held.release.set()
+        reader.join(30)
+        assert len(seen) == 1 and [line for line in seen[0] if "customer_name" in line], seen
 
 
 # -- hesabe-mock --strict --------------------------------------------------------------------------

@@ -5,15 +5,18 @@ is the store contract (test_store_contract.py, test_refund_store.py, run on ever
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
-from support.postgres import schema_url
+from support.postgres import schema_name, schema_url
+from test_store_contract import STATUSES, assert_page, make_invoice
 
 from mock_server.cli import main
+from mock_server.state.models import Invoice, InvoiceQuery
 from mock_server.state.opening import describe
-from mock_server.state.postgres import MIGRATIONS, SCHEMA_VERSION, PostgresStore
+from mock_server.state.postgres import _BLOCKS, MIGRATIONS, SCHEMA_VERSION, PostgresStore
 
 pytestmark = pytest.mark.usefixtures("postgres_url")
 
@@ -31,6 +34,39 @@ def test_a_database_at_an_older_version_is_migrated_and_keeps_its_rows(tmp_path:
         assert store.schema_version == SCHEMA_VERSION > 1
         assert store.get_token("access", "kept") == (1, 9e9)
         assert store.change_control("clock", lambda _old: '{"offset": 5}') == '{"offset": 5}'  # version 2
+    finally:
+        store.close()
+
+
+def test_a_database_from_before_block_counts_gains_them_and_typed_terms(tmp_path: Path) -> None:
+    """Before ``_BLOCKS`` there was no ``invoice_blocks`` and term rows had no invoice type: opening
+    such a database fills both from the invoices already there, and pages and searches read them."""
+    source = PostgresStore(schema_url(f"{tmp_path}/now"))  # the rows, made by today's store
+    stored = [make_invoice(id=n * 7, status=STATUSES[n % 3], invoice_type=(1, 1, 4)[n % 3],
+                           description="blue" if n % 4 else "") for n in range(1, 400)]
+    source.insert_with_ids(stored)
+    source.close()
+    url = schema_url(f"{tmp_path}/before")
+    old, new = schema_name(f"{tmp_path}/before"), schema_name(f"{tmp_path}/now")
+    before = MIGRATIONS.index(_BLOCKS)  # the schema version a database had before block counts
+    with psycopg.connect(url, autocommit=True) as conn:  # the database as that version's mock left it
+        conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
+                     " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        for version, script in enumerate(MIGRATIONS[:before], start=1):
+            conn.execute(script.encode())
+            conn.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (version,))
+        for table, columns in (("invoices", "*"), ("invoice_counts", "*"), ("access_keys", "*"),
+                               ("invoice_terms", "merchant_id, term, invoice_id")):
+            conn.execute(f'INSERT INTO "{old}".{table} SELECT {columns} FROM "{new}".{table}')
+        conn.execute(f"SELECT setval('\"{old}\".invoices_id_seq', 3000)")
+    store = PostgresStore(url)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        stored += store.insert_invoices([make_invoice(status=1, description="blue") for _ in range(30)])
+        for query in (InvoiceQuery(offset=200), InvoiceQuery(status=1, offset=100), InvoiceQuery(offset=280),
+                      InvoiceQuery(status=1, offset=5, limit=40), InvoiceQuery(search=("blue",), offset=50),
+                      InvoiceQuery(kinds=(4,), search=("blue",), limit=100)):
+            assert_page(store, stored, 1, query)
     finally:
         store.close()
 
@@ -100,6 +136,67 @@ def test_a_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
         assert store.get_token("access", "t") == (1, 9e9)  # the next one reconnects
     finally:
         store.close()
+
+
+def test_two_hosts_writing_and_reading_at_once_keep_pages_exact(tmp_path: Path) -> None:
+    """Two stores on one database (two hosts), each with writers moving their own invoices between
+    two statuses in opposite directions while they create more, and readers paging meanwhile.
+
+    Counter rows are taken in one order by every writer, so none deadlocks (PostgreSQL would abort
+    one of two writers that took the two buckets' rows in opposite orders); a page read mid-storm is
+    one snapshot (its rows have the status asked for, and as many as its total leaves for it); at
+    the end every page is the naive slice of what the writers did."""
+    url = schema_url(str(tmp_path))
+    hosts = [PostgresStore(url), PostgresStore(url)]
+    moves = 40
+    errors: list[BaseException] = []
+    final: dict[int, Invoice] = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def writer(store: PostgresStore, start: int, to: int) -> None:
+        try:
+            mine = store.insert_invoices([make_invoice(status=start) for _ in range(moves)])
+            for n, inv in enumerate(mine):
+                moved = replace(inv, invoice_status=to)
+                store.update_invoice(moved)
+                made = store.insert_invoices([make_invoice(status=(start, to)[n % 2])])
+                with lock:
+                    final[moved.id] = moved
+                    final.update((i.id, i) for i in made)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def reader(store: PostgresStore) -> None:
+        try:
+            while not done.is_set():
+                for status, offset in ((0, 0), (1, 7), (0, 30)):
+                    page = store.list_invoices(1, InvoiceQuery(status=status, offset=offset, limit=15))
+                    assert all(inv.invoice_status == status for inv in page.items), status
+                    assert len(page.items) == max(0, min(15, page.total - offset)), (page.total, offset)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer, args=(host, start, 1 - start))
+               for host in hosts for start in (0, 1)]
+    readers = [threading.Thread(target=reader, args=(host,)) for host in hosts]
+    try:
+        for t in readers + writers:
+            t.start()
+        for t in writers:
+            t.join(timeout=120)
+        done.set()
+        for t in readers:
+            t.join(timeout=60)
+        assert not errors, errors
+        assert len(final) == 4 * 2 * moves
+        for query in (InvoiceQuery(), InvoiceQuery(offset=150), InvoiceQuery(offset=305),
+                      InvoiceQuery(status=0, offset=70), InvoiceQuery(status=1, limit=200)):
+            for host in hosts:
+                assert_page(host, final.values(), 1, query)
+    finally:
+        for host in hosts:
+            host.close()
 
 
 def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migration(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """PostgreSQL for the tests: one throwaway cluster per session (``tools/pg_cluster.py``), one schema
-per store a test opens.
+per store a test opens. Under pytest-xdist (``make test``) each worker is a session of its own: its
+own cluster on its own port, so workers never share a schema or a server.
 
 ``HESABE_TEST_POSTGRES_URL`` points the tests at an existing server instead (they create schemas
 named ``hesabe_t_*`` in it and drop them at the end). Without either, the PostgreSQL cases skip
@@ -18,7 +19,7 @@ import psycopg
 
 from tools.pg_cluster import ClusterError, PgCluster
 
-__all__ = ["SCHEMA_PREFIX", "postgres_server", "schema_url"]
+__all__ = ["SCHEMA_PREFIX", "postgres_server", "schema_name", "schema_url"]
 
 SCHEMA_PREFIX = "hesabe_t_"
 #: the running server's URL, set by the session fixture (``postgres_url`` in tests/conftest.py)
@@ -64,12 +65,17 @@ def _drop_schemas(url: str) -> None:
             conn.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
+def schema_name(key: str) -> str:
+    """The schema :func:`schema_url` puts ``key``'s tables in."""
+    return SCHEMA_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
 def schema_url(key: str) -> str:
     """A URL whose tables live in a schema of their own, named after ``key``: the same key gives the
     same schema (re-opening a store), a new key an empty one."""
     if not _server:
         raise ClusterError("no PostgreSQL server in this session (request the postgres_url fixture)")
-    name = SCHEMA_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
+    name = schema_name(key)
     if not _admin or _admin[0].closed:
         _admin[:] = [psycopg.connect(_server[0], autocommit=True)]
     _admin[0].execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
