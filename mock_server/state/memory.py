@@ -237,11 +237,13 @@ class MemoryStore(Store):
                 insort(dates, entry)
         return stored
 
-    def update_invoice(self, invoice: Invoice) -> None:
+    def update_invoice(self, invoice: Invoice, expected: Invoice | None = None) -> bool:
         with self._lock:
             old = self._invoices.get(invoice.id)
             if old is None or old.merchant_id != invoice.merchant_id:
                 raise KeyError(invoice.id)
+            if expected is not None and old != expected:
+                return False
             if (invoice.token != old.token and invoice.token in self._by_token) or (
                 invoice.access_key != old.access_key
                 and (invoice.access_key in self._by_access_key or invoice.access_key in self._open_by_key)
@@ -260,6 +262,7 @@ class MemoryStore(Store):
             for term in added:
                 insort(self._terms[(invoice.merchant_id, term)], invoice.id)
             self._invoices[invoice.id] = invoice
+            return True
 
     def _reindex_keys(self, old: Invoice, new: Invoice) -> None:
         """Move the token, access-key, split-key, transaction-token and date entries of an updated

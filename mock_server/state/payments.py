@@ -64,7 +64,7 @@ _RESULT_CODE = {"success": "CAPTURED", "failure": "NOT CAPTURED", "cancelled": "
 class PaymentRefused(Refused):
     """The payment cannot be made at all (nothing is recorded). ``reason`` is machine-readable:
     ``expired``, ``cancelled``, ``already_paid``, ``inactive``, ``payment_type``, ``amount``,
-    ``outcome``."""
+    ``outcome``, ``busy`` (other writers kept changing the invoice)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -98,6 +98,10 @@ def _number(value: Decimal) -> int | float:
 
 def _digits(n: int) -> str:
     return "".join(secrets.choice(string.digits) for _ in range(n))
+
+
+#: how many times a payment reads again after another writer changed the invoice first
+_CLAIM_ATTEMPTS = 64
 
 
 def payment_type_name(code: int) -> str:
@@ -193,26 +197,34 @@ class PaymentService:
         """Pay (or fail to pay) one invoice; ``invoice`` may be the record or its id."""
         outcome = _parse_outcome(outcome)
         code = _parse_type(payment_type)
-        with self._lock:
-            # Re-read under the lock: the page and the control plane may pay the same invoice.
-            inv_id = invoice if isinstance(invoice, int) else invoice.id
-            current = self.find_invoice(inv_id)
-            self.check_payable(current)
-            if str(code) not in current.payment_method:
-                allowed = ", ".join(current.payment_method) or "none"
-                raise PaymentRefused("payment_type", f"Payment type {code} is not allocated to invoice "
-                                                     f"{inv_id} (allowed: {allowed})")
-            amount = Decimal(current.amount)
-            merchant = self.merchant_of(current)
-            now = self.clock.stamp()
-            if outcome == "success":
-                txn = self._transaction(merchant, code, amount, ServiceType.SMS_INVOICE, now,
-                                        current.admin_charge)
-                stored = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn, updated_at=now)
-            else:
-                txn = self._attempt(code, amount, outcome, now)
-                stored = replace(current, payment_attempts=(*current.payment_attempts, txn), updated_at=now)
-            self.store.update_invoice(stored)
+        inv_id = invoice if isinstance(invoice, int) else invoice.id
+        for _attempt in range(_CLAIM_ATTEMPTS):
+            with self._lock:
+                # Re-read, then write only if nobody wrote in between (the store's claim): the page
+                # and the control plane, in this process or another sharing the store, may pay the
+                # same invoice at once. The loser reads again and finds it paid.
+                current = self.find_invoice(inv_id)
+                self.check_payable(current)
+                if str(code) not in current.payment_method:
+                    allowed = ", ".join(current.payment_method) or "none"
+                    raise PaymentRefused("payment_type", f"Payment type {code} is not allocated to invoice "
+                                                         f"{inv_id} (allowed: {allowed})")
+                amount = Decimal(current.amount)
+                merchant = self.merchant_of(current)
+                now = self.clock.stamp()
+                if outcome == "success":
+                    txn = self._transaction(merchant, code, amount, ServiceType.SMS_INVOICE, now,
+                                            current.admin_charge)
+                    stored = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn,
+                                     updated_at=now)
+                else:
+                    txn = self._attempt(code, amount, outcome, now)
+                    stored = replace(current, payment_attempts=(*current.payment_attempts, txn),
+                                     updated_at=now)
+                if self.store.update_invoice(stored, expected=current):
+                    break
+        else:
+            raise PaymentRefused("busy", f"Invoice {inv_id} kept changing while it was being paid")
         self._notify(merchant, stored, txn, outcome)
         return PaymentResult(outcome, stored, txn)
 

@@ -630,7 +630,7 @@ class PostgresStore(SqlSharedState, Store):
                     cur.execute(f"SELECT setval('{table}_id_seq', greatest(%s,"
                                 f" (SELECT last_value FROM {table}_id_seq)))", (top,))
 
-    def update_invoice(self, invoice: Invoice) -> None:
+    def update_invoice(self, invoice: Invoice, expected: Invoice | None = None) -> bool:
         with _conflicts(), self._tx() as cur:
             cur.execute("SELECT doc FROM invoices WHERE id = %s AND merchant_id = %s FOR UPDATE",
                         (invoice.id, invoice.merchant_id))
@@ -638,6 +638,8 @@ class PostgresStore(SqlSharedState, Store):
             if row is None:
                 raise KeyError(invoice.id)
             old: Invoice = _INVOICES.load(invoice.id, row[0])
+            if expected is not None and old != expected:
+                return False
             if old.access_key != invoice.access_key:
                 cur.execute("DELETE FROM access_keys WHERE access_key = %s", (_text(old.access_key),))
                 self._claim_key(cur, invoice.merchant_id, invoice.access_key)
@@ -657,6 +659,7 @@ class PostgresStore(SqlSharedState, Store):
                             " VALUES (%s, %s, %s, %s)",
                             [(invoice.merchant_id, _text(term), invoice.id, invoice.invoice_type)
                              for term in added])
+            return True
 
     def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
         with self._cursor() as cur:

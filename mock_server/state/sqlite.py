@@ -673,13 +673,15 @@ class SqliteStore(SqlSharedState, Store):
             for row in bulk_rows:
                 _BULK_ROWS.insert(conn, row, keep_id=True)
 
-    def update_invoice(self, invoice: Invoice) -> None:
-        with _conflicts(), self._tx() as conn:
+    def update_invoice(self, invoice: Invoice, expected: Invoice | None = None) -> bool:
+        with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
             row = conn.execute("SELECT doc FROM invoices WHERE id = ? AND merchant_id = ?",
                                (invoice.id, invoice.merchant_id)).fetchone()
             if row is None:
                 raise KeyError(invoice.id)
             old: Invoice = _INVOICES.load(invoice.id, row[0])
+            if expected is not None and old != expected:
+                return False
             _INVOICES.update(conn, invoice)
             if (old.invoice_type, old.invoice_status) == (invoice.invoice_type, invoice.invoice_status):
                 dropped, added = search_terms_delta(old, invoice)
@@ -690,6 +692,7 @@ class SqliteStore(SqlSharedState, Store):
                 [(old.merchant_id, term, old.id) for term in dropped],
             )
             _insert_terms(conn, [(invoice, added)])
+            return True
 
     def _select(self, table: _Table, where: str, params: Sequence[Any]) -> list[Any]:
         with self._lock:

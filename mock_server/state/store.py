@@ -135,8 +135,13 @@ class Store(ABC):
         return self.insert_invoices(build(repeat(0)))
 
     @abstractmethod
-    def update_invoice(self, invoice: Invoice) -> None:
-        """Replace a stored invoice (same id) and keep indexes and counters right."""
+    def update_invoice(self, invoice: Invoice, expected: Invoice | None = None) -> bool:
+        """Replace a stored invoice (same id) and keep indexes and counters right: True.
+
+        With ``expected`` the replacement is a claim: it is written only if the stored invoice
+        still equals ``expected`` (as read before deciding), else nothing is written and the
+        answer is False. Two processes sharing the store (``--workers``, hosts on one
+        PostgreSQL) paying one invoice at once: the first write wins, the other reads again."""
 
     @abstractmethod
     def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None: ...
