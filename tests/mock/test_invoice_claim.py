@@ -4,10 +4,9 @@ workers or two hosts sharing one database pay one invoice once)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
-from support.stores import StoreFactory
+from support.stores import StoreFactory, race
 from test_store_contract import make_invoice
 
 from hesabe_spec.enums import InvoiceStatus
@@ -35,19 +34,13 @@ def test_writers_racing_to_pay_one_invoice_pay_it_once(make_store: StoreFactory)
     [unpaid] = first.insert_invoices([make_invoice(reference_number="RACE-1")])
     stores = [first] + [first if _is_memory(first) else make_store(name="pay-race") for _ in range(7)]
     won: list[int] = []
-    start = threading.Barrier(len(stores))
 
     def pay(store: Store, n: int) -> None:
-        start.wait(10)
         mine = replace(unpaid, invoice_status=InvoiceStatus.PAID, description=f"paid by {n}")
         if store.update_invoice(mine, expected=unpaid):
             won.append(n)
 
-    threads = [threading.Thread(target=pay, args=(s, n)) for n, s in enumerate(stores)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    race(stores, pay)
     assert len(won) == 1
     stored = first.get_invoice(unpaid.merchant_id, unpaid.id)
     assert stored is not None and stored.description == f"paid by {won[0]}"

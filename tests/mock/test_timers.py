@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.receiver import Receiver
-from support.stores import StoreFactory
+from support.stores import StoreFactory, race
 
 from hesabe_spec.client import HesabeClient
 from mock_server.control import MockControl
@@ -92,19 +92,13 @@ def test_writers_racing_for_one_recurrence_charge_it_once(make_store: StoreFacto
     mandate = _mandate(first)
     stores = [first] + [make_store(name="race") if not _is_memory(first) else first for _ in range(7)]
     won: list[Checkout] = []
-    start = threading.Barrier(len(stores))
 
     def claim(store: Store, n: int) -> None:
-        start.wait(10)
         charged = store.claim_checkout(mandate, replace(mandate, recurrences=1), _charge(n))
         if charged is not None:
             won.append(charged)
 
-    threads = [threading.Thread(target=claim, args=(s, n)) for n, s in enumerate(stores)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    race(stores, claim)
     assert len(won) == 1
     stored = [c for c in (first.find_checkout(f"R{n}") for n in range(len(stores))) if c is not None]
     assert stored == won and first.find_checkout("SUB") == replace(mandate, recurrences=1)
