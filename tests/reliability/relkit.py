@@ -462,6 +462,21 @@ class HttpMerchant:
         r = self.session.request(method, f"{self.base_url}/_mock{path}", json=body, timeout=self.timeout)
         return r.status_code, r.json()
 
+    def save_card(self, name: str, email: str) -> int:
+        """A saved card of this merchant (logged in): a customer, then a VERIFY checkout that saves
+        the card, paid through the control plane; the card's id."""
+        mc = {"merchantCode": self.who.merchant_code}
+        status, env = self.call("create_card_customer", {**mc, "name": name, "email": email,
+                                                         "mobile_number": "66666666"})
+        assert status == 200, env
+        status, env = self.call("create_checkout", {
+            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": env["data"]["id"],
+            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
+        assert status == 200, env
+        status, body = self.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
+        assert status == 200 and body["card_id"], body
+        return int(body["card_id"])
+
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:

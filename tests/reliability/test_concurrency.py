@@ -242,17 +242,7 @@ def test_racing_charges_of_one_saved_card(server: tuple[str, Any]) -> None:
     mc = {"merchantCode": ALPHA.merchant_code}
     with HttpMerchant(url) as api:
         api.login()
-        status, env = api.call("create_card_customer", {**mc, "name": "Race", "email": "race@example.com",
-                                                        "mobile_number": "66666666"})
-        assert status == 200, env
-        customer = env["data"]["id"]
-        status, env = api.call("create_checkout", {
-            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": customer,
-            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
-        assert status == 200, env
-        status, body = api.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
-        assert status == 200 and body["card_id"], body
-        card = body["card_id"]
+        card = api.save_card("Race", "race@example.com")
         for _ in range(DECLINES):
             status, body = api.control("POST", "/charges", {"outcome": "failure",
                                                                        "result_code": "DECLINED"})

@@ -74,19 +74,9 @@ class Child:
 
 def _saved_card(url: str) -> int:
     """A saved card of the sandbox merchant: a customer, a VERIFY checkout paid through /_mock/."""
-    mc = {"merchantCode": ALPHA.merchant_code}
     with HttpMerchant(url) as api:
         api.login()
-        status, env = api.call("create_card_customer", {**mc, "name": "Crash", "email": "crash@example.com",
-                                                        "mobile_number": "66666666"})
-        assert status == 200, env
-        status, env = api.call("create_checkout", {
-            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": env["data"]["id"],
-            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
-        assert status == 200, env
-        status, body = api.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
-        assert status == 200, body
-        return int(body["card_id"])
+        return api.save_card("Crash", "crash@example.com")
 
 
 def _charges(url: str, stop: threading.Event, charged: list[dict[str, Any]], lock: threading.Lock,

@@ -304,16 +304,7 @@ def test_saved_cards_and_the_report_are_one_across_hosts(tmp_path: Path) -> None
             HttpMerchant(one.url) as api_one, HttpMerchant(two.url) as api_two:
         api_one.login()
         api_two.token = api_one.token
-        status, env = api_one.call("create_card_customer", {**mc, "name": "Hosts", "email": "h@example.com",
-                                                            "mobile_number": "66666666"})
-        assert status == 200, env
-        status, env = api_one.call("create_checkout", {
-            **mc, "amount": "0.000", "paymentType": "2", "saveCard": True, "customer_id": env["data"]["id"],
-            "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/no"})
-        assert status == 200, env
-        status, body = api_one.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
-        assert status == 200 and body["card_id"], body
-        card = body["card_id"]
+        card = api_one.save_card("Hosts", "h@example.com")
         status, body = api_two.control("POST", "/charges", {"outcome": "failure", "result_code": "DECLINED"})
         assert status == 201, body
         answers = []
