@@ -55,8 +55,9 @@ checks every statement's EXPLAIN QUERY PLAN):
   reference, through ``(merchant_id, order_reference, id)``.
 * Refunds: ``refund_txn (merchant_id, token, status, amount_fils)`` answers "how much of this
   payment is taken" from the index alone; ``refund_totals`` is kept by triggers like
-  ``invoice_counts``; ``inv_txn`` indexes the paying transaction's token inside each invoice's
-  document (an expression index, so a paid invoice is found by it without a column of its own).
+  ``invoice_counts``; ``inv_txn (merchant_id, txn_token)`` finds a paid invoice by its payment's
+  token (a partial index: unpaid invoices, whose ``txn_token`` is NULL, have no entry, so a create
+  adds nothing to it).
   ``insert_refund`` sums and inserts in one ``BEGIN IMMEDIATE`` transaction, and SQLite admits one
   writer at a time per file, so the check holds across connections and processes, not only
   across this store's threads.
@@ -66,7 +67,8 @@ an older file applies the rest in one transaction (a version-1 file gains the re
 the checkouts table, then the block counts, filled from its invoices, then the saved-card tables,
 then the active-subscription index, then the search terms rebuilt with their invoices' type and
 status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
-that later writes reuse).
+that later writes reuse; then the payment token as a column of its own, read from the documents
+of the paid invoices).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -361,11 +363,26 @@ DROP TABLE invoice_terms;
 ALTER TABLE invoice_terms_rebuilt RENAME TO invoice_terms;
 """
 
+#: version 9: the payment's token in a column (``txn_token``) instead of an index on an expression
+#: of the document, which made every insert parse its whole document twice; filled from the
+#: documents of the invoices already paid (found through the old index)
+_TXN_COLUMN_SCHEMA = """
+ALTER TABLE invoices ADD COLUMN txn_token TEXT;
+
+UPDATE invoices SET txn_token = CAST(json_extract(doc, '$.transaction.token') AS TEXT)
+WHERE json_extract(doc, '$.transaction.token') IS NOT NULL;
+
+DROP INDEX inv_txn;
+
+CREATE INDEX inv_txn ON invoices (merchant_id, txn_token) WHERE txn_token IS NOT NULL;
+"""
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
 #: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
-#: 6: saved cards; 7: active subscriptions; 8: search terms carry type and status)
+#: 6: saved cards; 7: active subscriptions; 8: search terms carry type and status; 9: the
+#: payment's token as a column)
 _MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
-               _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA)
+               _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -416,9 +433,9 @@ def _open_terms(item: OpenInvoice) -> str:
                       ensure_ascii=False)
 
 
-#: record fields stored as columns of the same names
+#: record fields stored as columns of the same names, and the payment's token (``txn_token``)
 _INVOICE_COLUMNS = ("merchant_id", "invoice_type", "invoice_status", "token", "access_key",
-                    "split_access_key", "created_at")
+                    "split_access_key", "created_at", "txn_token")
 
 
 def _invoice_values(inv: Invoice) -> tuple[Any, ...]:
@@ -426,7 +443,14 @@ def _invoice_values(inv: Invoice) -> tuple[Any, ...]:
     the sqlite3 module binds only after its adapter lookup fails (an exception raised and cleared,
     ~1 us a value); as plain ints they bind at once."""
     return (inv.merchant_id, int(inv.invoice_type), int(inv.invoice_status), inv.token, inv.access_key,
-            inv.split_access_key, inv.created_at)
+            inv.split_access_key, inv.created_at, _txn_token(inv))
+
+
+def _txn_token(inv: Invoice) -> str | None:
+    """The token of the invoice's payment, as the version-9 migration reads it from a document
+    (None while unpaid)."""
+    token = (inv.transaction or {}).get("token")
+    return None if token is None else str(token)
 
 
 _INVOICES = _Table("invoices", _INVOICE_COLUMNS, _invoice_values, Invoice.from_record)
@@ -453,8 +477,6 @@ _REFUNDS = _Table(
                json.dumps(sorted(refund_terms(r)), ensure_ascii=False)),
     Refund.from_record,
 )
-#: the expression ``inv_txn`` indexes: the token of the invoice's payment (NULL while unpaid)
-_TXN_TOKEN = "json_extract(doc, '$.transaction.token')"
 _PENDING = RefundStatus.PENDING
 _HOLDING = f"({RefundStatus.PENDING.value}, {RefundStatus.APPROVED.value})"
 
@@ -1024,7 +1046,7 @@ class SqliteStore(SqlSharedState, Store):
 
     # -- refunds -----------------------------------------------------------------------------
     def find_invoice_by_transaction_token(self, merchant_id: int, token: str) -> Invoice | None:
-        found = self._invoice_where(f"merchant_id = ? AND {_TXN_TOKEN} = ?", (merchant_id, token))
+        found = self._invoice_where("merchant_id = ? AND txn_token = ?", (merchant_id, token))
         return found[0] if found else None
 
     def insert_refund(self, refund: Refund, paid: int, take_rest: bool) -> Refund:

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from support.stores import StoreFactory
+from support.stores import StoreFactory, set_back_to_version_8
 
 from hesabe_spec.enums import RefundStatus
 from mock_server.state import sqlite as sqlite_store
@@ -280,8 +280,8 @@ def test_a_version_1_file_gains_the_refund_tables(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(sqlite_store, "_MIGRATIONS", sqlite_store._MIGRATIONS[:1])
     monkeypatch.setattr(sqlite_store, "SCHEMA_VERSION", 1)
     old = SqliteStore(path)
-    with old._tx() as conn:  # the row as version 1 has it (the search terms' table has changed since)
-        sqlite_store._INVOICES.insert_many(conn, [replace(paid_invoice(txn_token="TXN-OLD"), id=1)])
+    with old._tx() as conn:  # the row as version 1 has it (the token of its payment in its document only)
+        _insert_as_before_version_9(conn, [replace(paid_invoice(txn_token="TXN-OLD"), id=1)])
     old.close()
     monkeypatch.undo()
     store = SqliteStore(path)
@@ -296,6 +296,49 @@ def test_a_version_1_file_gains_the_refund_tables(tmp_path: Path, monkeypatch: p
     newer.close()
     with pytest.raises(RuntimeError, match="newer"):
         SqliteStore(path)
+
+
+def _insert_as_before_version_9(conn: sqlite3.Connection, invoices: list[Invoice]) -> None:
+    """Invoice rows as files before version 9 have them: no ``txn_token`` column."""
+    columns = [c for c in sqlite_store._INVOICE_COLUMNS if c != "txn_token"]
+    marks = ", ".join("?" * (len(columns) + 2))
+    conn.executemany(
+        f"INSERT INTO invoices (id, {', '.join(columns)}, doc) VALUES ({marks})",
+        [(inv.id, *sqlite_store._invoice_values(inv)[:len(columns)], sqlite_store.document(inv))
+         for inv in invoices])
+
+
+def test_a_version_8_file_finds_paid_invoices_by_the_new_token_column(tmp_path: Path) -> None:
+    """Version 9 moves the payment's token from an index on the document into a column: a file
+    from before finds its paid invoices by token as before, and new payments join them."""
+    path = str(tmp_path / "v8.sqlite")
+    paid = [replace(paid_invoice(txn_token=f"TXN-V8-{n}"), id=n) for n in range(1, 4)]
+    unpaid = replace(paid_invoice(), id=4, transaction=None, invoice_status=0)
+    store = SqliteStore(path)
+    conn = store._conn
+    with store._tx():  # the file as version 8 left it
+        set_back_to_version_8(conn)
+        _insert_as_before_version_9(conn, [*paid, unpaid])
+        conn.execute("PRAGMA user_version = 8")
+    store.close()
+    store = SqliteStore(path)
+    try:
+        conn = store._conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_store.SCHEMA_VERSION == 9
+        assert dict(conn.execute("SELECT id, txn_token FROM invoices").fetchall()) == {
+            1: "TXN-V8-1", 2: "TXN-V8-2", 3: "TXN-V8-3", 4: None}
+        index_sql = conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'inv_txn'").fetchone()[0]
+        assert "json_extract" not in index_sql and "txn_token" in index_sql
+        for inv in paid:
+            assert store.find_invoice_by_transaction_token(1, inv.transaction["token"]) == inv
+        assert store.find_invoice_by_transaction_token(2, "TXN-V8-1") is None
+        # paying the unpaid one afterwards indexes it like the others
+        now_paid = replace(unpaid, invoice_status=1, transaction={"token": "TXN-V8-4", "amount": 10})
+        assert store.update_invoice(now_paid, expected=unpaid)
+        assert store.find_invoice_by_transaction_token(1, "TXN-V8-4") == now_paid
+        assert store.insert_refund(make_refund("TXN-V8-2"), 10_000, take_rest=True).amount == "10.000"
+    finally:
+        store.close()
 
 
 def test_sqlite_refund_reads_never_scan_a_table(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.stores import StoreFactory
+from support.stores import StoreFactory, set_back_to_version_8
 from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
 
 from mock_server.state.models import Customer, Invoice, InvoiceQuery, search_terms
@@ -109,6 +109,7 @@ def test_a_file_from_before_covering_terms_migrates_and_searches_alike(tmp_path:
     conn.execute("INSERT INTO invoice_terms_old SELECT merchant_id, term, invoice_id FROM invoice_terms")
     conn.execute("DROP TABLE invoice_terms")
     conn.execute("ALTER TABLE invoice_terms_old RENAME TO invoice_terms")
+    set_back_to_version_8(conn)
     conn.execute(f"PRAGMA user_version = {_MIGRATIONS.index(_COVERING_TERMS_SCHEMA)}")
     store.close()
     store = SqliteStore(path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.stores import StoreFactory
+from support.stores import StoreFactory, set_back_to_version_8
 from test_store_contract import KINDS, STATUSES, assert_page, make_invoice
 
 from mock_server.state.models import Invoice, InvoiceQuery
@@ -119,6 +119,7 @@ def test_a_file_from_before_block_counts_gains_them_from_its_invoices(tmp_path: 
     for trigger in ("inv_block_ins", "inv_block_del", "inv_block_upd"):
         store._conn.execute(f"DROP TRIGGER {trigger}")
     store._conn.execute("DROP TABLE invoice_blocks")
+    set_back_to_version_8(store._conn)
     store._conn.execute(f"PRAGMA user_version = {before}")
     store.close()
     store = SqliteStore(path)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 
 from mock_server.state.store import Store
 
-__all__ = ["StoreFactory", "race"]
+__all__ = ["StoreFactory", "race", "set_back_to_version_8"]
 
 #: opens a fresh store of the test's kind; ``name=`` re-opens a SQLite file by name
 StoreFactory = Callable[..., Store]
@@ -27,3 +28,13 @@ def race(stores: Sequence[Store], write: Callable[[Store, int], None]) -> None:
         t.start()
     for t in threads:
         t.join(30)
+
+
+def set_back_to_version_8(conn: sqlite3.Connection) -> None:
+    """Give a SQLite store's file the payment-token index version 8 had (an index on an expression
+    of the document, no ``txn_token`` column), so that opening it migrates to version 9 again;
+    run inside a transaction, before setting ``PRAGMA user_version`` to 8 or below."""
+    conn.execute("DROP INDEX inv_txn")
+    conn.execute("ALTER TABLE invoices DROP COLUMN txn_token")
+    conn.execute("CREATE INDEX inv_txn ON invoices (merchant_id, json_extract(doc, '$.transaction.token'))"
+                 " WHERE json_extract(doc, '$.transaction.token') IS NOT NULL")
