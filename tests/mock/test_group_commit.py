@@ -9,16 +9,19 @@ each, with fewer commits than creates.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from test_store_contract import make_invoice
 
 from hesabe_spec.sandbox import SANDBOX
+from mock_server.state import sqlite as sqlite_store
 from mock_server.state.memory import MemoryStore
-from mock_server.state.models import InvoiceQuery
+from mock_server.state.models import Invoice, InvoiceQuery
 from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import KeyConflict
 from mock_server.testing import running_mock
@@ -58,6 +61,90 @@ def test_a_refused_write_in_a_group_takes_nothing_else_with_it(tmp_path: Path) -
         store = SqliteStore(path)
         assert [i.id for i in store.list_invoices(1, InvoiceQuery()).items] == [after.id, kept.id]
         assert store.invoice_counts(1) == {(1, 0): 2}
+    finally:
+        store.close()
+
+
+def _create(store: SqliteStore, *invoices: Invoice) -> list[Invoice]:
+    """``create_invoices`` as the service calls it: the store hands out the ids."""
+    return store.create_invoices(lambda ids: [replace(inv, id=next(ids)) for inv in invoices])
+
+
+def test_a_refused_create_in_a_group_takes_nothing_else_with_it(tmp_path: Path) -> None:
+    """A create joins the group without a savepoint: its rows go in one statement, which SQLite
+    undoes whole when a key is refused, and nothing else of the group goes with it."""
+    path = str(tmp_path / "group.sqlite")
+    store = SqliteStore(path)
+    try:
+        with store.deferred_commit():
+            [kept] = _create(store, make_invoice(description="kept"))
+            for clash in (make_invoice(token=kept.token), make_invoice(access_key=kept.access_key)):
+                with pytest.raises(KeyConflict):
+                    _create(store, make_invoice(description="first"), clash)  # a split: none of it
+            [after] = _create(store, make_invoice(description="after"))
+        store.commit_deferred()
+        store.close()
+        store = SqliteStore(path)
+        assert [i.id for i in store.list_invoices(1, InvoiceQuery()).items] == [after.id, kept.id]
+        assert store.list_invoices(1, InvoiceQuery(search=("first",))).total == 0
+        assert store.invoice_counts(1) == {(1, 0): 2}
+    finally:
+        store.close()
+
+
+def test_a_create_failing_half_way_rolls_back_its_group_and_tells_every_writer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should SQLite itself fail between a create's rows and its search terms (a full disk, an I/O
+    error), there is no savepoint to undo the create alone: the group is rolled back, and each
+    thread that wrote in it hears so from commit_deferred (its replies become errors), so nothing
+    is answered as stored that is not."""
+    path = str(tmp_path / "group.sqlite")
+    store = SqliteStore(path)
+    try:
+        [before] = _create(store, make_invoice())
+        joined, told = threading.Event(), threading.Event()
+        heard: list[BaseException] = []
+
+        def other_thread() -> None:
+            with store.deferred_commit():
+                store.insert_invoices([make_invoice(description="other")])
+            joined.set()
+            told.wait(60)
+            try:
+                store.commit_deferred()
+            except RuntimeError as exc:
+                heard.append(exc)
+
+        other = threading.Thread(target=other_thread)
+        other.start()
+        assert joined.wait(60)
+
+        def failing_terms(*args: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        with store.deferred_commit():
+            _create(store, make_invoice(description="mine"))
+            monkeypatch.setattr(sqlite_store, "_insert_terms", failing_terms)
+            with pytest.raises(sqlite3.OperationalError):
+                _create(store, make_invoice(description="half"))
+            monkeypatch.undo()
+            with pytest.raises(RuntimeError):  # refused until this thread has heard
+                _create(store, make_invoice(description="late"))
+        assert store.has_deferred()
+        with pytest.raises(RuntimeError, match="rolled back"):
+            store.commit_deferred()
+        told.set()
+        other.join(60)
+        assert len(heard) == 1
+        # nothing of the group is stored, and the store goes on
+        with store.deferred_commit():
+            [after] = _create(store, make_invoice())
+        store.commit_deferred()
+        assert not store.has_deferred()
+        assert [i.id for i in store.list_invoices(1, InvoiceQuery()).items] == [after.id, before.id]
+        assert store.invoice_counts(1) == {(1, 0): 2}
+        for word in ("other", "mine", "half", "late"):
+            assert store.list_invoices(1, InvoiceQuery(search=(word,))).total == 0
     finally:
         store.close()
 
