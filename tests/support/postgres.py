@@ -42,7 +42,9 @@ def postgres_server() -> Iterator[str]:
             _drop_schemas(given)
             _server.clear()
         return
-    with PgCluster() as cluster:
+    # an xdist worker's cluster goes when the run's main process does, even if the worker lingers
+    main_process = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else None
+    with PgCluster(watch=main_process) as cluster:
         _server[:] = [cluster.url]
         try:
             yield cluster.url
