@@ -22,7 +22,7 @@ from tools.pg_cluster import ClusterError, PgCluster
 __all__ = ["SCHEMA_PREFIX", "postgres_server", "schema_name", "schema_url"]
 
 SCHEMA_PREFIX = "hesabe_t_"
-#: the running server's URL, set by the session fixture (``postgres_url`` in tests/conftest.py)
+#: the running server's URL, set by the session fixture (``postgres_url``, tests/support/pg_session.py)
 _server: list[str] = []
 #: one connection that creates the schemas (opening one per store would double the cost)
 _admin: list[psycopg.Connection[tuple[object, ...]]] = []
