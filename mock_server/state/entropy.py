@@ -13,7 +13,7 @@ import os
 import threading
 from functools import cache
 
-__all__ = ["random_string", "token_bytes", "token_hex"]
+__all__ = ["randbelow", "random_string", "token_bytes", "token_hex"]
 
 _BLOCK = 4096
 
@@ -51,6 +51,24 @@ def token_bytes(n: int) -> bytes:
 def token_hex(n: int) -> str:
     """``n`` random bytes as ``2n`` lower-case hex digits (as ``secrets.token_hex``)."""
     return _POOL.take(n).hex()
+
+
+#: ``randbelow`` draws this many bytes for a number (so it takes any ``n`` up to 2**64)
+_DRAW_BYTES = 8
+
+
+def randbelow(n: int) -> int:
+    """A uniform integer in ``[0, n)`` (as ``secrets.randbelow``) for ``1 <= n <= 2**64``: eight
+    random bytes as a number, drawn again in the rare case it falls in the incomplete last run of
+    ``n`` values below 2**64 (which would make the low results likelier)."""
+    span = 1 << (8 * _DRAW_BYTES)
+    if not 1 <= n <= span:
+        raise ValueError(f"randbelow takes 1 <= n <= 2**64, not {n}")
+    limit = span - span % n
+    while True:
+        drawn = int.from_bytes(_POOL.take(_DRAW_BYTES), "big")
+        if drawn < limit:
+            return drawn % n
 
 
 @cache

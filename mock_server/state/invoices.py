@@ -75,7 +75,8 @@ class InvoiceService:
         gateway accepted its text."""
         now = self.clock.stamp()
         texts = new.by_sms and kind in (InvoiceKind.SINGLE, InvoiceKind.SUBSCRIPTION)
-        words = {"name": new.customer_name, "amount": new.amount, "ref": new.reference_number}
+        words = ({"name": new.customer_name, "amount": new.amount, "ref": new.reference_number}
+                 if texts else {})
         terms = new.subscription if kind == InvoiceKind.SUBSCRIPTION else None
         return Invoice(
             id=invoice_id,

@@ -45,13 +45,11 @@ TOKEN_SUFFIX_DIGITS = range(6, 11)
 
 
 def invoice_token(merchant_id: int, epoch: float) -> str:
-    """Merchant id, epoch seconds, then 6-10 random digits (no leading zero, as an integer prints)."""
-    drawn = entropy.random_string(string.digits, 11)
-    while drawn[0] == "0":  # drawn again: the first digit is uniform over 1-9, the rest over 0-9
-        drawn = entropy.random_string(string.digits, 11)
-    # the last digit picks the length (10 digits over 5 lengths: uniform), the first ones fill it
-    size = TOKEN_SUFFIX_DIGITS[int(drawn[-1]) % len(TOKEN_SUFFIX_DIGITS)]
-    return f"{merchant_id}{int(epoch)}{drawn[:size]}"
+    """Merchant id, epoch seconds, then 6-10 random digits with no leading zero (as an integer
+    prints): every length equally likely, then every number of that length."""
+    size = TOKEN_SUFFIX_DIGITS[entropy.randbelow(len(TOKEN_SUFFIX_DIGITS))]
+    lowest = 10 ** (size - 1)
+    return f"{merchant_id}{int(epoch)}{lowest + entropy.randbelow(9 * lowest)}"
 
 
 def access_key() -> str:

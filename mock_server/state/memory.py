@@ -72,9 +72,9 @@ class MemoryStore(Store):
         self._by_split_key: dict[str, list[int]] = defaultdict(list)
         #: (merchant, type, status) -> ascending ids
         self._buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        #: (merchant, term) -> ascending ids, kept as invoices are written (a search never waits
+        #: merchant -> term -> ascending ids, kept as invoices are written (a search never waits
         #: for an index to be built)
-        self._terms: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self._terms: dict[int, dict[str, list[int]]] = defaultdict(dict)
         #: merchant -> ascending (created_at, id)
         self._by_date: dict[int, list[tuple[str, int]]] = defaultdict(list)
         self._open: dict[int, OpenInvoice] = {}
@@ -115,8 +115,7 @@ class MemoryStore(Store):
             self._by_txn_token.pop(_txn_token(inv), None)
         for bucket in [k for k in self._buckets if k[0] == merchant_id]:
             del self._buckets[bucket]
-        for term in [k for k in self._terms if k[0] == merchant_id]:
-            del self._terms[term]
+        self._terms.pop(merchant_id, None)
         self._by_date.pop(merchant_id, None)
         for oid in [k for k, v in self._open.items() if v.merchant_id == merchant_id]:
             self._open_by_key.pop(self._open.pop(oid).access_key, None)
@@ -223,9 +222,12 @@ class MemoryStore(Store):
             if _txn_token(inv):
                 self._by_txn_token[_txn_token(inv)] = inv.id
             _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
+            terms = self._terms[inv.merchant_id]
             for term in search_terms(inv):
-                ids = self._terms[(inv.merchant_id, term)]
-                if not ids or ids[-1] < inv.id:  # _add_id, inline: ~10 terms per invoice
+                ids = terms.get(term)
+                if ids is None:
+                    terms[term] = [inv.id]
+                elif not ids or ids[-1] < inv.id:  # _add_id, inline: ~10 terms per invoice
                     ids.append(inv.id)
                 else:
                     insort(ids, inv.id)
@@ -256,11 +258,12 @@ class MemoryStore(Store):
                 insort(self._buckets[(invoice.merchant_id, invoice.invoice_type, invoice.invoice_status)],
                        invoice.id)
             dropped, added = search_terms_delta(old, invoice)
+            terms = self._terms[invoice.merchant_id]  # update keeps the merchant (checked above)
             for term in dropped:
-                ids = self._terms[(old.merchant_id, term)]
+                ids = terms[term]
                 del ids[bisect_left(ids, old.id)]
             for term in added:
-                insort(self._terms[(invoice.merchant_id, term)], invoice.id)
+                insort(terms.setdefault(term, []), invoice.id)
             self._invoices[invoice.id] = invoice
             return True
 
@@ -331,7 +334,7 @@ class MemoryStore(Store):
         """Ids matching the search terms and the date range, from the smaller index first."""
         sets: list[set[int]] = []
         for term in query.search:
-            sets.append(set(self._terms.get((merchant_id, term), ())))
+            sets.append(set(self._terms.get(merchant_id, {}).get(term, ())))
         if query.from_date or query.to_date:
             dates = self._by_date.get(merchant_id, [])
             lo = bisect_left(dates, (query.from_date or "",))

@@ -1,5 +1,5 @@
 """Invoice tokens: merchant id, epoch seconds, then 6-10 digits with no leading zero, every length
-and every digit equally likely."""
+and every digit equally likely; and the uniform draw they are made from."""
 
 from __future__ import annotations
 
@@ -16,16 +16,27 @@ from mock_server.state import entropy, keys
 _SHAPE = re.compile(r"84(1759657093)([1-9][0-9]{5,9})")
 
 
-@given(st.lists(st.text("0123456789", min_size=11, max_size=11), min_size=1, max_size=4).filter(
-    lambda draws: draws[-1][0] != "0"))
-def test_the_suffix_is_the_first_draw_without_a_leading_zero_cut_by_its_last_digit(draws: list[str]) -> None:
-    handed = iter(draws)
+_SPAN = 1 << 64
+
+
+@given(st.integers(1, _SPAN), st.lists(st.binary(min_size=8, max_size=8), max_size=4))
+def test_randbelow_keeps_the_first_draw_below_the_last_whole_run_of_n(n: int, draws: list[bytes]) -> None:
+    """Rejection sampling: a draw in the incomplete last run of n values is drawn again, so each
+    result in [0, n) comes from equally many draws."""
+    handed = [*draws, bytes(8)]  # a zero draw always counts
+    remaining = iter(handed)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(entropy, "random_string", lambda alphabet, length: next(handed))
-        token = keys.invoice_token(84, 1759657093.9)
-    kept = next(d for d in draws if d[0] != "0")
-    size = keys.TOKEN_SUFFIX_DIGITS[int(kept[-1]) % 5]
-    assert token == "841759657093" + kept[:size]
+        patch.setattr(entropy._POOL, "take", lambda size: next(remaining))
+        result = entropy.randbelow(n)
+    limit = _SPAN - _SPAN % n
+    kept = next(v for v in (int.from_bytes(d, "big") for d in handed) if v < limit)
+    assert result == kept % n and 0 <= result < n
+
+
+@pytest.mark.parametrize("n", [0, -1, _SPAN + 1])
+def test_randbelow_refuses_what_it_cannot_draw_uniformly(n: int) -> None:
+    with pytest.raises(ValueError):
+        entropy.randbelow(n)
 
 
 def test_lengths_and_digits_are_uniform(monkeypatch: pytest.MonkeyPatch) -> None:
