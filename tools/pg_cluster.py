@@ -27,6 +27,7 @@ worker is still busy. A server this module did not start is never touched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import select
@@ -132,7 +133,8 @@ class PgCluster:
         passed = [read_end]
         try:
             if self._watch is not None and hasattr(os, "pidfd_open"):  # Linux; elsewhere the pipe alone
-                passed.append(os.pidfd_open(self._watch))
+                with contextlib.suppress(OSError):  # a kernel without pidfds: the pipe alone too
+                    passed.append(os.pidfd_open(self._watch))
             self._guard = subprocess.Popen(
                 [sys.executable, "-I", str(Path(__file__).resolve()), "--guard", ",".join(map(str, passed)),
                  str(directory), str(self.bin_dir)],
