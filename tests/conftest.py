@@ -4,10 +4,10 @@ starts from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import HealthCheck, settings
+from support.pg_session import postgres_url
+
+__all__ = ["postgres_url"]
 
 pytest_plugins = ["mock_server.testing"]
 
@@ -15,22 +15,3 @@ pytest_plugins = ["mock_server.testing"]
 # too-slow health check, both of which a loaded machine (CI's two shared cores) trips at random.
 settings.register_profile("project-tests", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("project-tests")
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server for the whole session (a throwaway cluster unless
-    ``HESABE_TEST_POSTGRES_URL`` names one); skips the test when PostgreSQL is not installed."""
-    from support.postgres import postgres_server
-
-    from tools.pg_cluster import ClusterError
-
-    try:
-        server = postgres_server()
-        url = server.__enter__()
-    except ClusterError as exc:
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-    try:
-        yield url
-    finally:
-        server.__exit__(None, None, None)

@@ -363,17 +363,20 @@ class MemoryStore(Store):
         self._open_by_key[stored.access_key] = stored.id
         return stored
 
-    def update_open_invoice(self, item: OpenInvoice) -> None:
+    def update_open_invoice(self, item: OpenInvoice, expected: OpenInvoice | None = None) -> bool:
         with self._lock:
             old = self.get_open_invoice(item.merchant_id, item.id)
             if old is None:
                 raise KeyError(item.id)
+            if expected is not None and old != expected:
+                return False
             if item.access_key != old.access_key:
                 if item.access_key in self._open_by_key or item.access_key in self._by_access_key:
                     raise KeyConflict("access key already in use")
                 del self._open_by_key[old.access_key]
                 self._open_by_key[item.access_key] = item.id
             self._open[item.id] = item
+            return True
 
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
         item = self._open.get(item_id)

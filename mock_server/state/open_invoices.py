@@ -7,6 +7,7 @@ shown or filtered, as Hesabe's app reads its list filter (``status`` "1": expire
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from hesabe_spec.amounts import amount_range_ordered
@@ -16,7 +17,7 @@ from mock_server.state import keys
 from mock_server.state.commands import NewOpenInvoice
 from mock_server.state.errors import NotFound, Refused, Unprocessable
 from mock_server.state.models import OpenInvoice, OpenInvoiceQuery, Page, open_status_as_seen
-from mock_server.state.store import KeyConflict, Store
+from mock_server.state.store import KeyConflict, Store, claim
 
 __all__ = ["OPEN_NOT_FOUND", "OpenInvoiceService"]
 
@@ -75,19 +76,28 @@ class OpenInvoiceService:
         found = self.store.list_open_invoices(merchant.merchant_id, replace(query, today=self.clock.today()))
         return Page([self.as_seen(item) for item in found.items], found.total)
 
+    def _rewrite(self, merchant: Merchant, item_id: int,
+                 change: Callable[[OpenInvoice], OpenInvoice]) -> OpenInvoice:
+        """Write ``change(stored)`` over the stored open invoice, never over payments made meanwhile
+        (a payment through another process lands first: the change is decided again on it)."""
+        updated, _ = claim(lambda: self._stored(merchant, item_id), lambda item: (change(item), None),
+                           lambda new, old: self.store.update_open_invoice(new, expected=old),
+                           lambda: Refused(f"Open invoice {item_id} kept changing; try again"))
+        return updated
+
     def update_expiry(self, merchant: Merchant, item_id: int, expiry_date: str) -> OpenInvoice:
-        item = self._stored(merchant, item_id)
-        if item.status == CANCELLED:
-            raise Refused("Open invoice has been cancelled")
-        status = ACTIVE if expiry_date >= self.clock.today() else item.status
-        updated = replace(item, expiry_date=expiry_date, status=status, updated_at=self.clock.stamp())
-        self.store.update_open_invoice(updated)
-        return self.as_seen(updated)
+        def change(item: OpenInvoice) -> OpenInvoice:
+            if item.status == CANCELLED:
+                raise Refused("Open invoice has been cancelled")
+            status = ACTIVE if expiry_date >= self.clock.today() else item.status
+            return replace(item, expiry_date=expiry_date, status=status, updated_at=self.clock.stamp())
+
+        return self.as_seen(self._rewrite(merchant, item_id, change))
 
     def cancel(self, merchant: Merchant, item_id: int) -> OpenInvoice:
-        item = self._stored(merchant, item_id)
-        if item.status == CANCELLED:
-            raise Refused("Open invoice has already been cancelled")
-        cancelled = replace(item, status=CANCELLED, updated_at=self.clock.stamp())
-        self.store.update_open_invoice(cancelled)
-        return cancelled
+        def change(item: OpenInvoice) -> OpenInvoice:
+            if item.status == CANCELLED:
+                raise Refused("Open invoice has already been cancelled")
+            return replace(item, status=CANCELLED, updated_at=self.clock.stamp())
+
+        return self._rewrite(merchant, item_id, change)

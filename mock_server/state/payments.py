@@ -34,7 +34,7 @@ from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Invoice, OpenInvoice
-from mock_server.state.store import Store
+from mock_server.state.store import Store, claim
 
 __all__ = [
     "OUTCOMES",
@@ -64,7 +64,7 @@ _RESULT_CODE = {"success": "CAPTURED", "failure": "NOT CAPTURED", "cancelled": "
 class PaymentRefused(Refused):
     """The payment cannot be made at all (nothing is recorded). ``reason`` is machine-readable:
     ``expired``, ``cancelled``, ``already_paid``, ``inactive``, ``payment_type``, ``amount``,
-    ``outcome``, ``busy`` (other writers kept changing the invoice)."""
+    ``outcome``, ``busy`` (other writers kept changing the invoice or open invoice)."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -98,10 +98,6 @@ def _number(value: Decimal) -> int | float:
 
 def _digits(n: int) -> str:
     return "".join(secrets.choice(string.digits) for _ in range(n))
-
-
-#: how many times a payment reads again after another writer changed the invoice first
-_CLAIM_ATTEMPTS = 64
 
 
 def payment_type_name(code: int) -> str:
@@ -198,34 +194,32 @@ class PaymentService:
         outcome = _parse_outcome(outcome)
         code = _parse_type(payment_type)
         inv_id = invoice if isinstance(invoice, int) else invoice.id
-        for _attempt in range(_CLAIM_ATTEMPTS):
-            with self._lock:
-                # Re-read, then write only if nobody wrote in between (the store's claim): the page
-                # and the control plane, in this process or another sharing the store, may pay the
-                # same invoice at once. The loser reads again and finds it paid.
-                current = self.find_invoice(inv_id)
-                self.check_payable(current)
-                if str(code) not in current.payment_method:
-                    allowed = ", ".join(current.payment_method) or "none"
-                    raise PaymentRefused("payment_type", f"Payment type {code} is not allocated to invoice "
-                                                         f"{inv_id} (allowed: {allowed})")
-                amount = Decimal(current.amount)
-                merchant = self.merchant_of(current)
-                now = self.clock.stamp()
-                if outcome == "success":
-                    txn = self._transaction(merchant, code, amount, ServiceType.SMS_INVOICE, now,
-                                            current.admin_charge)
-                    stored = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn,
-                                     updated_at=now)
-                else:
-                    txn = self._attempt(code, amount, outcome, now)
-                    stored = replace(current, payment_attempts=(*current.payment_attempts, txn),
-                                     updated_at=now)
-                if self.store.update_invoice(stored, expected=current):
-                    break
-        else:
-            raise PaymentRefused("busy", f"Invoice {inv_id} kept changing while it was being paid")
-        self._notify(merchant, stored, txn, outcome)
+
+        def decide(current: Invoice) -> tuple[Invoice, dict[str, Any]]:
+            self.check_payable(current)
+            if str(code) not in current.payment_method:
+                allowed = ", ".join(current.payment_method) or "none"
+                raise PaymentRefused("payment_type", f"Payment type {code} is not allocated to invoice "
+                                                     f"{inv_id} (allowed: {allowed})")
+            amount = Decimal(current.amount)
+            now = self.clock.stamp()
+            if outcome == "success":
+                txn = self._transaction(self.merchant_of(current), code, amount, ServiceType.SMS_INVOICE, now,
+                                        current.admin_charge)
+                paid = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn, updated_at=now)
+                return paid, txn
+            txn = self._attempt(code, amount, outcome, now)
+            return replace(current, payment_attempts=(*current.payment_attempts, txn), updated_at=now), txn
+
+        with self._lock:
+            # The page and the control plane, in this process or another sharing the store, may pay
+            # the same invoice at once: the store's claim writes the first, the loser reads again and
+            # finds it paid.
+            stored, txn = claim(lambda: self.find_invoice(inv_id), decide,
+                                lambda new, old: self.store.update_invoice(new, expected=old),
+                                lambda: PaymentRefused("busy", f"Invoice {inv_id} kept changing while it was"
+                                                               " being paid"))
+        self._notify(self.merchant_of(stored), stored, txn, outcome)
         return PaymentResult(outcome, stored, txn)
 
     # -- open invoices ----------------------------------------------------------------------
@@ -256,24 +250,31 @@ class PaymentService:
         code = _parse_type(payment_type)
         if code not in PaymentType._value2member_map_:
             raise PaymentRefused("payment_type", f"Unknown payment type {code}")
-        with self._lock:
-            item_id = item if isinstance(item, int) else item.id
-            current = self.find_open_invoice(item_id)
+        item_id = item if isinstance(item, int) else item.id
+
+        def decide(current: OpenInvoice) -> tuple[OpenInvoice, dict[str, Any]]:
             self.check_open_payable(current)
             value = _parse_amount(current.fixed_amount if amount is None and current.type == 0 else amount)
             self._check_open_amount(current, value)
-            merchant = self.merchant_of(current)
             now = self.clock.stamp()
             if outcome == "success":
-                txn = self._transaction(merchant, code, value, ServiceType.OPEN_INVOICE, now, "0.000")
+                txn = self._transaction(self.merchant_of(current), code, value, ServiceType.OPEN_INVOICE, now,
+                                        "0.000")
             else:
                 txn = self._attempt(code, value, outcome, now)
             record = {**txn, "outcome": outcome, "amount": format_amount(value),
                       "customer": dict(customer or {})}
-            stored = replace(current, payments=(*current.payments, record), updated_at=now,
-                             paid_status=1 if outcome == "success" else current.paid_status)
-            self.store.update_open_invoice(stored)
-        self._notify(merchant, stored, txn, outcome)
+            return replace(current, payments=(*current.payments, record), updated_at=now,
+                           paid_status=1 if outcome == "success" else current.paid_status), txn
+
+        with self._lock:
+            # Many customers pay one open invoice, through any process sharing the store: each
+            # payment is appended to the payments the store holds, never to a stale copy of them.
+            stored, txn = claim(lambda: self.find_open_invoice(item_id), decide,
+                                lambda new, old: self.store.update_open_invoice(new, expected=old),
+                                lambda: PaymentRefused("busy", f"Open invoice {item_id} kept changing while"
+                                                               " it was being paid"))
+        self._notify(self.merchant_of(stored), stored, txn, outcome)
         return PaymentResult(outcome, stored, txn)
 
     # -- shapes -----------------------------------------------------------------------------

@@ -822,17 +822,21 @@ class PostgresStore(SqlSharedState, Store):
             self._claim_key(cur, item.merchant_id, item.access_key)
             return replace(item, id=_OPEN_INVOICES.insert(cur, item, keep_id=False))
 
-    def update_open_invoice(self, item: OpenInvoice) -> None:
+    def update_open_invoice(self, item: OpenInvoice, expected: OpenInvoice | None = None) -> bool:
         with _conflicts(), self._tx() as cur:
-            cur.execute("SELECT access_key FROM open_invoices WHERE id = %s AND merchant_id = %s FOR UPDATE",
-                        (item.id, item.merchant_id))
+            # the row lock: a concurrent claim waits here and then reads what this one committed
+            cur.execute("SELECT access_key, doc FROM open_invoices WHERE id = %s AND merchant_id = %s"
+                        " FOR UPDATE", (item.id, item.merchant_id))
             row = cur.fetchone()
             if row is None:
                 raise KeyError(item.id)
+            if expected is not None and _OPEN_INVOICES.load(item.id, row[1]) != expected:
+                return False
             if row[0] != _text(item.access_key):
                 cur.execute("DELETE FROM access_keys WHERE access_key = %s", (row[0],))
                 self._claim_key(cur, item.merchant_id, item.access_key)
             _OPEN_INVOICES.update(cur, item)
+            return True
 
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
         if not -(2**63) <= item_id < 2**63:

@@ -1016,10 +1016,16 @@ class SqliteStore(SqlSharedState, Store):
         with _conflicts(), self._tx() as conn:
             return replace(item, id=_OPEN_INVOICES.insert(conn, item, keep_id=False))
 
-    def update_open_invoice(self, item: OpenInvoice) -> None:
-        with _conflicts(), self._tx() as conn:
+    def update_open_invoice(self, item: OpenInvoice, expected: OpenInvoice | None = None) -> bool:
+        with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
+            if expected is not None:
+                row = conn.execute("SELECT doc FROM open_invoices WHERE id = ? AND merchant_id = ?",
+                                   (item.id, item.merchant_id)).fetchone()
+                if row is not None and _OPEN_INVOICES.load(item.id, row[0]) != expected:
+                    return False
             if not _OPEN_INVOICES.update(conn, item):
                 raise KeyError(item.id)
+            return True
 
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
         found = self._select(_OPEN_INVOICES, "id = ? AND merchant_id = ?", (item_id, merchant_id))

@@ -15,7 +15,10 @@ Contract shared by all stores (tests/mock/test_store_contract.py runs it against
   SQLite file, can never both take the last of a payment or both decide one refund;
 * a checkout moves on only from the state it was read in (``claim_checkout``): of two processes
   paying one checkout, or charging the same recurrence of a subscription, at once, one does it
-  and the other stores nothing.
+  and the other stores nothing;
+* an invoice or open invoice is rewritten over what was read (``update_invoice`` /
+  ``update_open_invoice`` with ``expected``): a change decided on a stale read writes nothing,
+  and :func:`claim` reads again and decides again.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from itertools import repeat
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from mock_server.state.models import (
     BulkRow,
@@ -42,12 +45,34 @@ from mock_server.state.models import (
 )
 from mock_server.state.money import from_fils, to_fils
 
-__all__ = ["KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store", "fit_refund"]
+__all__ = ["CLAIM_ATTEMPTS", "KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store", "claim",
+           "fit_refund"]
 
 #: {(invoice_type, invoice_status): count} for one merchant
 StatusCounts = dict[tuple[int, int], int]
 #: {refund status: (count, amount in fils)} for one merchant
 RefundTotals = dict[int, tuple[int, int]]
+
+#: how many times :func:`claim` reads again after another writer changed the record first
+CLAIM_ATTEMPTS = 64
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+def claim(read: Callable[[], R], decide: Callable[[R], tuple[R, T]], write: Callable[[R, R], bool],
+          busy: Callable[[], Exception]) -> tuple[R, T]:
+    """Read a record, decide its new value (and what goes with it), and ``write(new, read)``,
+    which stores ``new`` only if the record is still what was read. When another writer came
+    first (another thread, worker or host on the same store), read again and decide again, so
+    every writer's change lands on the one before it: none lost, none twice. ``decide`` raises
+    to refuse; after :data:`CLAIM_ATTEMPTS` lost claims ``busy()`` is raised."""
+    for _attempt in range(CLAIM_ATTEMPTS):
+        current = read()
+        new, extra = decide(current)
+        if write(new, current):
+            return new, extra
+    raise busy()
 
 
 class KeyConflict(Exception):
@@ -170,7 +195,13 @@ class Store(ABC):
     def insert_open_invoice(self, item: OpenInvoice) -> OpenInvoice: ...
 
     @abstractmethod
-    def update_open_invoice(self, item: OpenInvoice) -> None: ...
+    def update_open_invoice(self, item: OpenInvoice, expected: OpenInvoice | None = None) -> bool:
+        """Replace a stored open invoice (same id): True.
+
+        With ``expected`` the replacement is a claim, as for ``update_invoice``: written only if
+        the stored open invoice still equals ``expected``, else nothing is written and the answer
+        is False. Customers paying one open invoice at once through several processes: each
+        payment is appended to what the previous one stored, never over it."""
 
     @abstractmethod
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None: ...

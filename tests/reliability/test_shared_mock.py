@@ -241,10 +241,53 @@ def _storm(urls: list[str], threads_per_url: int, each: int) -> list[int]:
     return made
 
 
+def _pay_open(url: str, item_id: int, n: int, made: list[str], lock: threading.Lock,
+              errors: list[str]) -> None:
+    """``n`` customers' payments on one connection (the kernel hands each to either worker)."""
+    try:
+        with requests.Session() as session:
+            for i in range(n):
+                reply = session.post(f"{url}/_mock/open-invoices/{item_id}/pay", timeout=30,
+                                     json={"amount": f"{i + 1}.000", "customer": {"name": f"customer {i}"}})
+                if reply.status_code != 200:
+                    errors.append(f"{reply.status_code} {reply.text}")
+                    continue
+                with lock:
+                    made.append(reply.json()["transaction"]["payment_id"])
+    except (requests.RequestException, ValueError) as exc:  # reported below
+        errors.append(repr(exc))
+
+
+def _open_invoice_storm(url: str, threads: int, each: int) -> None:
+    """Customers paying one open invoice at once through every worker: all recorded, each once."""
+    with HttpMerchant(url) as api:
+        api.login()
+        status, env = api.call("create_open_invoice", {
+            "merchantCode": ALPHA.merchant_code, "title": "Donations", "amountType": "1",
+            "minAmount": "1.000", "maxAmount": "50.000", "expiryDate": "2099-12-31"})
+        assert status == 200, env
+        item_id = int(env["response"]["id"])
+        made: list[str] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        payers = [threading.Thread(target=_pay_open, args=(url, item_id, each, made, lock, errors))
+                  for _ in range(threads)]
+        for t in payers:
+            t.start()
+        for t in payers:
+            t.join(timeout=120)
+        assert not errors and not any(t.is_alive() for t in payers), errors[:3]
+        status, item = api.control("GET", f"/open-invoices/{item_id}")
+        assert status == 200, item
+    recorded = [p["payment_id"] for p in item["payments"]]
+    assert len(made) == threads * each and sorted(recorded) == sorted(made)  # none lost, none twice
+
+
 def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
     with mock_process("--workers", "2", "--db", str(tmp_path / "mock.sqlite")) as mock:
         made = _storm([mock.url], threads_per_url=4, each=10)
         assert len(set(made)) == len(made) == 40
+        _open_invoice_storm(mock.url, threads=8, each=12)
         seen: set[int] = set()
         with HttpMerchant(mock.url) as api:
             api.control("POST", "/clock", {"set": 1_800_000_000, "freeze": True})

@@ -22,7 +22,7 @@ from tools.pg_cluster import ClusterError, PgCluster
 __all__ = ["SCHEMA_PREFIX", "postgres_server", "schema_name", "schema_url"]
 
 SCHEMA_PREFIX = "hesabe_t_"
-#: the running server's URL, set by the session fixture (``postgres_url`` in tests/conftest.py)
+#: the running server's URL, set by the session fixture (``postgres_url``, tests/support/pg_session.py)
 _server: list[str] = []
 #: one connection that creates the schemas (opening one per store would double the cost)
 _admin: list[psycopg.Connection[tuple[object, ...]]] = []
@@ -42,7 +42,9 @@ def postgres_server() -> Iterator[str]:
             _drop_schemas(given)
             _server.clear()
         return
-    with PgCluster() as cluster:
+    # an xdist worker's cluster goes when the run's main process does, even if the worker lingers
+    main_process = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else None
+    with PgCluster(watch=main_process) as cluster:
         _server[:] = [cluster.url]
         try:
             yield cluster.url
