@@ -225,12 +225,6 @@ class InFlight:
 @contextlib.contextmanager
 def serve_app(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve any ASGI ``app`` with uvicorn in a daemon thread; yield its base URL until the block ends."""
-    with _serve(app, host) as url:
-        yield url
-
-
-@contextlib.contextmanager
-def _serve(app: Any, host: str) -> Iterator[str]:
     import uvicorn
 
     from mock_server.serving import uvicorn_config
@@ -260,7 +254,7 @@ def running_mock(host: str = "127.0.0.1", **app_options: Any) -> Iterator[MockHa
     """Serve ``create_app(**app_options)`` over real HTTP until the block ends."""
     app = create_app(**app_options)
     answering = InFlight(app)
-    with _serve(answering, host) as url:
+    with serve_app(answering, host) as url:
         handle = MockHandle(url, app, answering=answering)
         try:
             yield handle

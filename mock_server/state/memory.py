@@ -112,7 +112,7 @@ class MemoryStore(Store):
             self._by_token.pop(inv.token, None)
             self._by_access_key.pop(inv.access_key, None)
             self._by_split_key.pop(inv.split_access_key, None)
-            self._by_txn_token.pop(_txn_token(inv), None)
+            self._by_txn_token.pop(inv.payment_token or "", None)
         for bucket in [k for k in self._buckets if k[0] == merchant_id]:
             del self._buckets[bucket]
         self._terms.pop(merchant_id, None)
@@ -219,8 +219,8 @@ class MemoryStore(Store):
             self._by_access_key[inv.access_key] = inv.id
             if inv.split_access_key:
                 _add_id(self._by_split_key[inv.split_access_key], inv.id)
-            if _txn_token(inv):
-                self._by_txn_token[_txn_token(inv)] = inv.id
+            if inv.payment_token:
+                self._by_txn_token[inv.payment_token] = inv.id
             _add_id(self._buckets[(inv.merchant_id, inv.invoice_type, inv.invoice_status)], inv.id)
             terms = self._terms[inv.merchant_id]
             for term in search_terms(inv):
@@ -270,10 +270,10 @@ class MemoryStore(Store):
     def _reindex_keys(self, old: Invoice, new: Invoice) -> None:
         """Move the token, access-key, split-key, transaction-token and date entries of an updated
         invoice."""
-        if _txn_token(new) != _txn_token(old):
-            self._by_txn_token.pop(_txn_token(old), None)
-            if _txn_token(new):
-                self._by_txn_token[_txn_token(new)] = new.id
+        if new.payment_token != old.payment_token:
+            self._by_txn_token.pop(old.payment_token or "", None)
+            if new.payment_token:
+                self._by_txn_token[new.payment_token] = new.id
         if new.token != old.token:
             del self._by_token[old.token]
             self._by_token[new.token] = new.id
@@ -665,11 +665,6 @@ def _fields_or_str(value: Any) -> Any:
 _PENDING = RefundStatus.PENDING
 #: the refund statuses that hold part of a payment (a rejected refund gives its amount back)
 _HOLDING = (RefundStatus.PENDING, RefundStatus.APPROVED)
-
-
-def _txn_token(inv: Invoice) -> str:
-    """The token of the invoice's payment, "" while unpaid."""
-    return str((inv.transaction or {}).get("token") or "")
 
 
 def _refund_matches(r: Refund, q: RefundQuery) -> bool:

@@ -84,6 +84,13 @@ class Invoice:
     #: type: "3" stays a string); None when the request sent none
     sent_sub_type: Any = None
 
+    @property
+    def payment_token(self) -> str | None:
+        """The token of the transaction that paid it (None while unpaid): what a refund and the
+        payment enquiry find the invoice by, and what every store indexes it under."""
+        token = (self.transaction or {}).get("token")
+        return str(token) if token else None
+
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -348,12 +348,6 @@ def _texts(values: Sequence[str]) -> list[str]:
 
 
 
-def _txn_token(inv: Invoice) -> str | None:
-    """The token of the invoice's payment (None while unpaid)."""
-    token = (inv.transaction or {}).get("token")
-    return _text(str(token)) if token else None
-
-
 def _optional(value: str | None) -> str | None:
     return None if value is None else _text(value)
 
@@ -396,7 +390,7 @@ _INVOICES = _Table(
     ("merchant_id", "invoice_type", "invoice_status", "token", "access_key", "split_access_key", "created_at",
      "txn_token"),
     lambda i: (i.merchant_id, i.invoice_type, i.invoice_status, _text(i.token), _text(i.access_key),
-               _text(i.split_access_key), _text(i.created_at), _txn_token(i)),
+               _text(i.split_access_key), _text(i.created_at), _optional(i.payment_token)),
     Invoice.from_record,
 )
 _OPEN_INVOICES = _Table(

@@ -464,14 +464,7 @@ def _invoice_values(inv: Invoice) -> tuple[Any, ...]:
     the sqlite3 module binds only after its adapter lookup fails (an exception raised and cleared,
     ~1 us a value); as plain ints they bind at once."""
     return (inv.merchant_id, int(inv.invoice_type), int(inv.invoice_status), inv.token, inv.access_key,
-            inv.split_access_key, inv.created_at, _txn_token(inv))
-
-
-def _txn_token(inv: Invoice) -> str | None:
-    """The token of the invoice's payment, as the version-9 migration reads it from a document
-    (None while unpaid)."""
-    token = (inv.transaction or {}).get("token")
-    return None if token is None else str(token)
+            inv.split_access_key, inv.created_at, inv.payment_token)
 
 
 _INVOICES = _Table("invoices", _INVOICE_COLUMNS, _invoice_values, Invoice.from_record)

@@ -41,13 +41,12 @@ from mock_server.state.checkouts import CheckoutService, GatewayRefusal
 from mock_server.state.commands import NewCheckout
 from mock_server.state.decisions import ChargeDecisions
 from mock_server.state.models import Checkout
+from mock_server.state.store import claim
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService", "due_dates"]
 
 ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
 ON_DEMAND, MONTHLY = "0", "1"
-#: claims a cancel makes before it gives up (each one lost means a recurrence was charged meanwhile)
-_CLAIM_ATTEMPTS = 64
 
 
 def _add_months(start: date, months: int) -> date:
@@ -145,14 +144,15 @@ class SubscriptionService:
     def cancel(self, merchant: Merchant, token: str) -> Checkout:
         """Stop a subscription: no recurrence is charged after this."""
         self.settle(merchant.merchant_id)
+        def cancelled(mandate: Checkout) -> tuple[Checkout, None]:
+            if mandate.subscription_status != ACTIVE:
+                raise _refusal("Invalid Request")
+            return replace(mandate, subscription_status=CANCELLED), None
+
         with self.checkouts._lock:
             # until it is cancelled here or found over: each lost claim means another process moved
             # it on (charged a recurrence), at most once per installment
-            for _attempt in range(_CLAIM_ATTEMPTS):
-                mandate = self._mandate(merchant, token)
-                if mandate.subscription_status != ACTIVE:
-                    break
-                after = replace(mandate, subscription_status=CANCELLED)
-                if self.checkouts.store.claim_checkout(mandate, after) is not None:
-                    return after
-            raise _refusal("Invalid Request")
+            after, _ = claim(lambda: self._mandate(merchant, token), cancelled,
+                             lambda new, old: self.checkouts.store.claim_checkout(old, new) is not None,
+                             lambda: _refusal("Invalid Request"))
+        return after
