@@ -191,11 +191,13 @@ def parse_header(value: str) -> FaultRule:
         params.pop()
         try:
             data["patch"] = json.loads(patch_text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FaultError("X-Mock-Fault: patch= must be a JSON array (RFC 6902 JSON Patch)") from None
     for param in params:
         key, sep, raw = param.partition("=")
-        if not sep or not raw.strip().isdigit():
+        raw = raw.strip()
+        # ASCII digits only: int() refuses "\u00b2" and reads "\u0661"; 18 digits pass every range
+        if not sep or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
             raise FaultError(f"bad X-Mock-Fault parameter {param!r} (expected key=integer)")
         data[key.strip()] = int(raw)
     if kind in _TIMED and "latency_ms" not in data:

@@ -11,6 +11,7 @@ appends a new key at the end, as PHP's arrays do; ``replace`` keeps the key wher
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 __all__ = ["PatchError", "apply_patch", "check_patch", "parse_pointer"]
@@ -54,9 +55,26 @@ def check_patch(patch: Any) -> list[dict[str, Any]]:
         parse_pointer(op.get("path"))
         if name in ("add", "replace", "test") and "value" not in op:
             raise PatchError(f"patch[{n}] ({name}) needs a value")
+        if not _finite("value", op):
+            raise PatchError(f"patch[{n}].value holds NaN or Infinity, which no JSON reply can carry")
         if name in ("move", "copy"):
             parse_pointer(op.get("from"))
     return patch
+
+
+def _finite(key: str, holder: dict[str, Any]) -> bool:
+    """Whether ``holder[key]`` (when present) holds only finite numbers, however deep (a loop, not
+    recursion: a value as deep as the JSON parser allows is still checked)."""
+    pending = [holder.get(key)]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return True
 
 
 def _index(container: list[Any], token: str, *, append: bool) -> int:

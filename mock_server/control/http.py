@@ -28,7 +28,8 @@ from mock_server.state.checkouts import CheckoutRefused
 from mock_server.state.errors import NotFound
 from mock_server.state.payments import PaymentRefused
 
-__all__ = ["MAX_BODY", "ControlError", "Handler", "control_endpoint", "int_param", "table_routes"]
+__all__ = ["MAX_BODY", "ControlError", "ControlJSON", "Handler", "control_endpoint", "digits", "int_param",
+           "table_routes"]
 
 log = logging.getLogger("hesabe_mock.control")
 
@@ -45,8 +46,26 @@ class ControlError(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
+class ControlJSON(JSONResponse):
+    """The control plane's JSON, valid whatever a request sent: a number JSON cannot carry (the
+    journal keeps a payload's NaN as it was decrypted) is written as the string ``"NaN"``,
+    ``"Infinity"`` or ``"-Infinity"``, and text UTF-8 cannot carry (a lone surrogate, from a
+    ``"\\ud800"`` escape) as ``\\u`` escapes."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        except ValueError:  # NaN or an infinity somewhere: the same value with those as strings
+            content = json.loads(json.dumps(content, allow_nan=True), parse_constant=str)
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def error_response(status: int, message: str, **extra: Any) -> Response:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+    return ControlJSON({"error": message, **extra}, status_code=status)
 
 
 async def _json_body(request: Request) -> Any:
@@ -59,13 +78,20 @@ async def _json_body(request: Request) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ControlError(400, f"request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ControlError(400, "request body is not valid JSON: nested too deeply") from None
+
+
+def digits(raw: str, name: str, what: str = "a positive integer") -> int:
+    """``raw`` as a number when it is 1 to 18 ASCII digits; a 400 naming ``name`` otherwise.
+    (``str.isdigit`` alone takes "\u00b2", which ``int`` refuses, and "\u0661", which it reads.)"""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise ControlError(400, f"{name} must be {what}, got {raw!r}")
+    return int(raw)
 
 
 def int_param(request: Request, name: str) -> int:
-    raw = str(request.path_params.get(name, ""))
-    if not raw.isdigit() or len(raw) > 18:
-        raise ControlError(400, f"{name} must be a positive integer, got {raw!r}")
-    return int(raw)
+    return digits(str(request.path_params.get(name, "")), name)
 
 
 def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -98,7 +124,7 @@ def control_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response
         if isinstance(result, Response):
             return result
         status, data = result if isinstance(result, tuple) else (200, result)
-        return JSONResponse(data, status_code=status)
+        return ControlJSON(data, status_code=status)
 
     endpoint.__name__ = getattr(handler, "__name__", "control")
     endpoint.__doc__ = handler.__doc__

@@ -7,7 +7,9 @@ Plain JSON in and out, never encrypted, loopback-only unless ``control_open`` (s
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.clock import KUWAIT
-from mock_server.control.http import ControlError, Handler, control_endpoint, int_param, table_routes
+from mock_server.control.http import ControlError, Handler, control_endpoint, digits, int_param, table_routes
 from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
@@ -102,9 +104,9 @@ def add_merchant(mock: MockRuntime, _request: Request, body: Any) -> Any:
 def journal(mock: MockRuntime, request: Request, _body: Any) -> Any:
     """The last ``limit`` exchanges (oldest first), optionally of one ``operation``."""
     raw = request.query_params.get("limit")
-    if raw is not None and (not raw.isdigit() or int(raw) < 1):
+    limit = None if raw is None else digits(raw, "limit")
+    if limit is not None and limit < 1:
         raise ControlError(400, f"limit must be a positive integer, got {raw!r}")
-    limit = int(raw) if raw else None
     entries = mock.journal.entries(limit, request.query_params.get("operation") or None,
                                    request.query_params.get("merchant_code") or None)
     return {"capacity": mock.journal.capacity, "recorded": mock.journal.recorded, "entries": entries}
@@ -139,9 +141,17 @@ def _clock_state(mock: MockRuntime) -> dict[str, Any]:
             "today": mock.clock.today(), "frozen": mock.clock.frozen}
 
 
+#: the instants the clock may show: from the epoch to 9000-01-01 (Kuwait), so every date the mock
+#: writes, and every horizon it adds to one (expiries, monthly recurrences), has four digits
+CLOCK_RANGE = (0.0, datetime(9000, 1, 1, tzinfo=KUWAIT).timestamp())
+
+
 def _instant(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer past any float
+            pass
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip())
@@ -150,6 +160,18 @@ def _instant(value: Any) -> float:
         else:  # a time without an offset is Kuwait time, like every timestamp the mock writes
             return (moment if moment.tzinfo else moment.replace(tzinfo=KUWAIT)).timestamp()
     raise ControlError(400, f"set must be epoch seconds or an ISO 8601 time, got {value!r}")
+
+
+def _check_landing(mock: MockRuntime, reset: bool, at: float | None, advance: float) -> None:
+    """Refuse a move that would leave the clock outside :data:`CLOCK_RANGE` (NaN included)
+    before anything moves."""
+    start = at if at is not None else (time.time() if reset else mock.clock.time())
+    landing = start + advance
+    low, high = CLOCK_RANGE
+    if not low <= landing < high:  # False for NaN too
+        where = f"epoch second {landing:.0f}" if math.isfinite(landing) else "no time at all"
+        raise ControlError(400, f"the clock must stay from 1970-01-01T03:00:00+03:00 to before "
+                                f"9000-01-01T00:00:00+03:00; this move would take it to {where}")
 
 
 def get_clock(mock: MockRuntime, _request: Request, _body: Any) -> Any:
@@ -164,7 +186,12 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
         raise ControlError(400, f"freeze must be true or false, got {freeze!r}")
     if isinstance(advance, bool) or not isinstance(advance, (int, float)):
         raise ControlError(400, f"advance must be a number of seconds, got {advance!r}")
+    try:
+        advance = float(advance)
+    except OverflowError:  # an integer past any float
+        advance = float("inf")
     at = _instant(doc["set"]) if "set" in doc else None
+    _check_landing(mock, bool(doc.get("reset")), at, advance)
     if doc.get("reset"):
         mock.clock.reset()
     if at is not None:
@@ -174,7 +201,7 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
     elif freeze is False:
         mock.clock.unfreeze()
     if advance:
-        mock.clock.advance(float(advance))
+        mock.clock.advance(advance)
     mock.timer.wake()  # what the move made due happens now, read or not
     return _clock_state(mock)
 

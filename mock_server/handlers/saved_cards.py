@@ -18,8 +18,8 @@ DECLINED = "Payment declined"
 
 
 def _number(value: Any) -> int:
-    """A validated id (a number or its digits)."""
-    return int(str(value).strip())
+    """A validated id (a number or its digits; ``5.0`` is the integer the schema let through)."""
+    return int(value) if isinstance(value, float) else int(str(value).strip())
 
 
 def _text(value: Any) -> str:

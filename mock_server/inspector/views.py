@@ -24,11 +24,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute
 
 from hesabe_spec.operations import OPERATIONS
-from mock_server.control.http import ControlError, Handler, int_param, table_routes
+from mock_server.control.http import ControlError, ControlJSON, Handler, digits, int_param, table_routes
 from mock_server.faults import KINDS
 from mock_server.findings import CATALOG
 from mock_server.inspector.families import FAMILIES, Action
@@ -173,11 +173,9 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
     """``?after=<seq>`` (+ the page's filters): the newer rows as HTML, and the next cursor."""
-    raw = request.query_params.get("after", "0")
-    if not raw.isdigit() or len(raw) > 18:
-        raise ControlError(400, f"after must be a sequence number, got {raw!r}")
-    cursor, found = _since(mock, int(raw), _filters(request))
-    return JSONResponse({"cursor": cursor, "count": len(found), "rows": "".join(_row(s) for s in found)},
+    after = digits(request.query_params.get("after", "0"), "after", "a sequence number")
+    cursor, found = _since(mock, after, _filters(request))
+    return ControlJSON({"cursor": cursor, "count": len(found), "rows": "".join(_row(s) for s in found)},
                         headers={"Cache-Control": "no-store"})
 
 

@@ -40,7 +40,11 @@ def esc(value: Any) -> str:
     """HTML-escape any value (quotes included, so it is safe inside attributes too)."""
     if isinstance(value, Safe):
         return value
-    return html.escape("" if value is None else str(value), quote=True)
+    text = html.escape("" if value is None else str(value), quote=True)
+    if not text.isascii():
+        # a lone surrogate (JSON's "\ud800" decodes to one) has no UTF-8: it shows as U+FFFD
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 @cache

@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 
 __all__ = ["DeliverySettings", "WebhookModes", "as_json", "is_http_url", "merge_json"]
 
+#: the longest wait (seconds) a delivery setting may name
+DAY = 86_400.0
+
 
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
@@ -34,8 +37,10 @@ class DeliverySettings:
     def check(self) -> DeliverySettings:
         if self.attempts < 1 or self.attempts > 20:
             raise ValueError("attempts must be between 1 and 20")
-        if self.base_delay < 0 or self.max_delay < 0 or self.timeout <= 0:
-            raise ValueError("base_delay and max_delay must be >= 0 and timeout > 0")
+        # written as "not within" so that NaN fails too; a day is past any wait a test means
+        if not (0 <= self.base_delay <= DAY and 0 <= self.max_delay <= DAY and 0 < self.timeout <= DAY):
+            raise ValueError(f"base_delay and max_delay must be from 0 to {DAY:.0f} seconds and timeout "
+                             f"more than 0 and at most {DAY:.0f}")
         if self.fallback_url is not None and not is_http_url(self.fallback_url):
             raise ValueError("fallback_url must be an http:// or https:// URL (or null)")
         return self
@@ -95,7 +100,10 @@ def merge_json(current: Any, body: Any) -> Any:
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{name} must be a number")
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer past any float: out of every range
+                raise ValueError(f"{name} is out of range") from None
         changes[name] = value
     return replace(current, **changes).check()
 

@@ -22,7 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-from mock_server.control.http import ControlError, Handler, int_param, table_routes
+from mock_server.control.http import ControlError, Handler, digits, int_param, table_routes
 from mock_server.runtime import MockRuntime
 from mock_server.webhooks.config import as_json, merge_json
 from mock_server.webhooks.log import STATES
@@ -41,9 +41,8 @@ def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
     if state is not None and state not in STATES:
         raise ControlError(400, f"state must be one of {', '.join(STATES)}")
     limit_text = request.query_params.get("limit")
-    if limit_text is not None and not limit_text.isdigit():
-        raise ControlError(400, "limit must be a non-negative integer")
-    found = mock.webhooks.deliveries(state=state, limit=int(limit_text) if limit_text else None)
+    limit = digits(limit_text, "limit", "a non-negative integer") if limit_text else None
+    found = mock.webhooks.deliveries(state=state, limit=limit)
     return {**_state_view(mock.webhooks), "deliveries": found}
 
 
