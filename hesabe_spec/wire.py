@@ -34,6 +34,7 @@ __all__ = [
     "decode_response",
     "encode_request",
     "encode_response",
+    "has_lone_surrogate",
     "looks_like_hex",
     "parse_plaintext",
     "php_escape",
@@ -93,12 +94,40 @@ def encode_request(payload: Any, keys: CipherKeys, *, block_size: int = 16) -> s
     return keys.encrypt(client_json(payload), block_size=block_size)
 
 
+#: a UTF-16 surrogate on its own: JSON's ``\u`` escapes can spell one, UTF-8 cannot
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_plaintext(plaintext: bytes) -> Any:
-    """The JSON value of a decrypted payload; :class:`EnvelopeError` when it is not UTF-8 JSON."""
+    """The JSON value of a decrypted payload; :class:`EnvelopeError` when it is not UTF-8 JSON.
+
+    A string holding a lone surrogate (``"\\ud800"`` with no low half after it) is refused as
+    well: PHP's ``json_decode`` reads no such text (JSON_ERROR_UTF16), and no UTF-8 can hold it.
+    """
     try:
-        return json.loads(plaintext.decode("utf-8"))
+        value = json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise EnvelopeError("decrypted data is not UTF-8 JSON") from None
+    if has_lone_surrogate(value):
+        raise EnvelopeError("decrypted data holds a lone UTF-16 surrogate")
+    return value
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether any string of a JSON value (object keys too) holds a lone surrogate. A loop over the
+    value, not recursion: a value as deep as the parser allows is still looked at."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def decode_request_data(data_hex: str, keys: CipherKeys) -> Any:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hesabe_spec.wire import has_lone_surrogate
 from mock_server.access import browser_refusal, control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
@@ -75,11 +76,14 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ControlError(400, f"request body is not valid JSON: {exc}") from None
     except RecursionError:
         raise ControlError(400, "request body is not valid JSON: nested too deeply") from None
+    if has_lone_surrogate(body):  # no store can keep such text, and no API request carries it
+        raise ControlError(400, "request body is not valid JSON: a lone UTF-16 surrogate (\\ud800-\\udfff)")
+    return body
 
 
 def digits(raw: str, name: str, what: str = "a positive integer") -> int:

@@ -16,6 +16,7 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
+from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
 from mock_server.state.checkout_shapes import checkout_answer, transaction_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
@@ -79,7 +80,7 @@ def new_checkout(p: dict[str, Any]) -> NewCheckout:
     return NewCheckout(
         amount=amount,
         currency=str(p.get("currency") or "KWD").upper(),
-        payment_type=int(str(p["paymentType"])),
+        payment_type=whole_number(p["paymentType"]),
         response_url=str(p["responseUrl"]),
         failure_url=str(p["failureUrl"]),
         order_reference=None if reference in (None, "") else str(reference),
@@ -104,7 +105,7 @@ def _recurring(p: dict[str, Any]) -> RecurringTerms | None:
     if str(p.get("subscription", "0")) != "1":
         return None
     return RecurringTerms(frequency=str(p["recurringFrequency"]),
-                          installments=int(str(p["numberOfInstallments"])),
+                          installments=whole_number(p["numberOfInstallments"]),
                           start_date=str(p["recurringStartDate"]),
                           amount=gateway_amount(p["recurringAmount"]))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from mock_server.handlers.values import whole_number
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state.models import Checkout
@@ -38,7 +39,7 @@ def create_pos_invoice(call: Call) -> Reply:
 
 
 def resend_pos_invoice(call: Call) -> Reply:
-    return Reply(pos_invoice(call.domain.pos.resend(call.merchant, int(str(call.payload["invoice_id"])))))
+    return Reply(pos_invoice(call.domain.pos.resend(call.merchant, whole_number(call.payload["invoice_id"]))))
 
 
 def list_pos_invoices(call: Call) -> Reply:

@@ -7,6 +7,7 @@ from typing import Any
 
 from hesabe_spec.enums import TransactionStatus
 from mock_server.handlers.checkout import gateway_amount
+from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize_ledger as shapes
 from mock_server.state.commands import CardCharge, NewCardCustomer
@@ -15,11 +16,6 @@ __all__ = ["charge_saved_card", "create_card_customer", "delete_saved_card", "li
 
 #: a declined charge's message (a third-party SDK finds declines by "declined" in it; low)
 DECLINED = "Payment declined"
-
-
-def _number(value: Any) -> int:
-    """A validated id (a number or its digits; ``5.0`` is the integer the schema let through)."""
-    return int(value) if isinstance(value, float) else int(str(value).strip())
 
 
 def _text(value: Any) -> str:
@@ -36,7 +32,7 @@ def create_card_customer(call: Call) -> Reply:
 
 
 def list_saved_cards(call: Call) -> Reply:
-    cards = call.domain.saved_cards.cards(call.merchant, _number(call.payload["customer_id"]))
+    cards = call.domain.saved_cards.cards(call.merchant, whole_number(call.payload["customer_id"]))
     return Reply(body={"status": True, "message": call.operation.success_message,
                        "response": {"cards": [shapes.card(c) for c in cards]}})
 
@@ -45,8 +41,8 @@ def charge_saved_card(call: Call) -> Reply:
     p = call.payload
     customer = p.get("customer_id")
     reference = p.get("order_reference")
-    ask = CardCharge(card_id=_number(p["card_id"]), amount=gateway_amount(p["amount"]),
-                     customer_id=None if customer in (None, "") else _number(customer),
+    ask = CardCharge(card_id=whole_number(p["card_id"]), amount=gateway_amount(p["amount"]),
+                     customer_id=None if customer in (None, "") else whole_number(customer),
                      order_reference=None if reference in (None, "") else str(reference))
     checkout = call.domain.saved_cards.charge(call.merchant, ask)
     if checkout.status == TransactionStatus.SUCCESSFUL:

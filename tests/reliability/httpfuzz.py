@@ -199,8 +199,8 @@ JUNK_STRINGS = [
 ]
 junk_text = st.sampled_from(JUNK_STRINGS) | st.sampled_from(JUNK_STRINGS) | st.text(max_size=24)
 #: JSON numbers Python reads as floats or big ints: NaN and the infinities are json.dumps'
-numbers = st.sampled_from([0, 1, -1, 2**31, 2**63, 2**70, -(2**70), 10**400, 0.5, -0.0, 1e308, 1e-308,
-                           float("nan"), float("inf"), float("-inf")]) | st.integers() | st.floats()
+numbers = st.sampled_from([0, 1, -1, 5.0, 1e300, 2**31, 2**63, 2**70, -(2**70), 10**400, 0.5, -0.0, 1e308,
+                           1e-308, float("nan"), float("inf"), float("-inf")]) | st.integers() | st.floats()
 scalars = st.none() | st.booleans() | numbers | junk_text
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(junk_text, inner, max_size=3), max_leaves=8)
