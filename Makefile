@@ -90,8 +90,9 @@ FUZZ_EXAMPLES ?= 5000
 SOAK_SECONDS  ?= 60
 .PHONY: fuzz soak
 
-fuzz: install  ## long Hypothesis run over decrypt/parse/validate/handle ($(FUZZ_EXAMPLES) examples per property)
-	HESABE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/reliability/test_fuzz_pipeline.py
+fuzz: install  ## long Hypothesis runs: decrypt/parse/validate/handle, and hostile HTTP over every route ($(FUZZ_EXAMPLES) examples each)
+	HESABE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/reliability/test_fuzz_pipeline.py \
+	  tests/reliability/test_fuzz_http.py
 
 soak: install  ## $(SOAK_SECONDS) s of mixed load on a loopback hesabe-mock: RSS table, fails if memory keeps growing
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)

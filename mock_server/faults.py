@@ -152,7 +152,7 @@ def rule_from_json(data: Any) -> FaultRule:
     if kind not in KINDS:
         raise FaultError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     operation = data.get("operation", "*")
-    if operation != "*" and operation not in OPERATIONS:
+    if operation != "*" and (not isinstance(operation, str) or operation not in OPERATIONS):
         raise FaultError(f"unknown operation {operation!r} (use an operation name or \"*\")")
     probability = data.get("probability", 1.0)
     number = isinstance(probability, (int, float)) and not isinstance(probability, bool)
