@@ -46,6 +46,12 @@ _INTS = frozenset({"invoice_type", "invoice_sub_type", "invoice_status", "sms_st
                    "created_by", "has_schedule", "id"})
 
 
+#: the record fields that hold text (a number or list there would reach the search index, the pages)
+_TEXT = frozenset({"str", "str | None"})
+#: what a SQL store keeps in an INTEGER column
+_SQL_INTEGERS = (-(2**63), 2**63 - 1)
+
+
 class SeedError(ValueError):
     """The seed document is malformed; the message names the record and the field."""
 
@@ -96,6 +102,7 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
     unknown = sorted(set(rec) - names - _WIRE_ONLY)
     if unknown:
         raise SeedError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    kinds = {f.name: f.type for f in dataclasses.fields(cls)}
     out: dict[str, Any] = {}
     for key, value in rec.items():
         if key not in names or key == "merchant_id":
@@ -107,7 +114,16 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
                 value = int(value)
         except (ArithmeticError, TypeError, ValueError, RequestValidationError):
             raise SeedError(f"{where}: {key} must be a number, got {value!r}") from None
+        if key in _INTS and value is not None and not _SQL_INTEGERS[0] <= value <= _SQL_INTEGERS[1]:
+            raise SeedError(f"{where}: {key} must be a 64-bit integer, got {value!r}")
+        if kinds[key] in _TEXT and value is not None and not isinstance(value, str):
+            raise SeedError(f"{where}: {key} must be a string, got {value!r}")
+        if kinds[key] == "str" and value is None:
+            continue  # absent: the default a new record has
         out[key] = value
+    if isinstance(out.get("customer"), dict) and not all(
+            isinstance(v, str) or (k == "phone_number" and v is None) for k, v in out["customer"].items()):
+        raise SeedError(f"{where}: customer's name, email and phone_number must be strings")
     return out
 
 

@@ -96,6 +96,26 @@ def test_a_lone_surrogate_in_a_paying_customer_is_refused(shared_world: Any) -> 
     _refused_by_the_control_plane(shared_world, reply, before, "lone UTF-16 surrogate")
 
 
+#: seed records the store could not take: ids past 64 bits (SQLite's OverflowError), text fields
+#: holding other JSON (the search index's casefold raised on them)
+BAD_SEEDS = {
+    "invoice-id-2**63": {"invoices": [{"id": 2**63}]},
+    "open-invoice-id-2**70": {"open_invoices": [{"id": 2**70}]},
+    "bulk-row-id-2**63": {"bulk_rows": [{"id": 2**63}]},
+    "description-an-object": {"invoices": [{"description": {"a": 1}}]},
+    "token-a-number": {"invoices": [{"token": 5}]},
+    "customer-name-a-list": {"invoices": [{"customer": {"name": []}}]},
+}
+
+
+@both_stores
+@pytest.mark.parametrize("case", list(BAD_SEEDS))
+def test_seed_records_a_store_cannot_keep_are_400s(shared_world: Any, case: str) -> None:
+    before = _control_state(shared_world)
+    reply = shared_world.client.request("POST", "/_mock/seed", body=json.dumps(BAD_SEEDS[case]).encode())
+    _refused_by_the_control_plane(shared_world, reply, before, "must be")
+
+
 @memory_only
 def test_the_journal_of_a_nan_payload_is_valid_json(shared_world: Any) -> None:
     """A refused request whose payload held NaN is journalled as decrypted; the journal's JSON
