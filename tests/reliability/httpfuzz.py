@@ -338,8 +338,10 @@ def api_attacks(draw: st.DrawFn, ctx: Context) -> Attack:
         return Attack("api", method, path, (*headers, ("Content-Type", content_type.encode())), body,
                       fault=_faulting(headers))
     payload: Any = valid_payload(op.name, ctx.seeded)
-    shape = draw(st.sampled_from(["mutated", "mutated", "mutated", "any", "junk-hex", "nothing"]))
-    if shape == "mutated" and isinstance(payload, dict):
+    shape = draw(st.sampled_from(["one", "one", "mutated", "mutated", "any", "junk-hex", "nothing"]))
+    if shape == "one" and isinstance(payload, dict) and payload:  # one field wrong: gets further more often
+        payload[draw(st.sampled_from(sorted(payload)))] = draw(scalars | json_values)
+    elif shape == "mutated" and isinstance(payload, dict):
         for key in list(payload):
             action = draw(st.sampled_from(["keep", "keep", "drop", "junk", "scalar"]))
             if action == "drop":
@@ -493,6 +495,11 @@ def control_attacks(draw: st.DrawFn, ctx: Context) -> Attack:
         method = draw(st.sampled_from(METHODS))
     query = draw(queries(CONTROL_QUERY)) if method in ("GET", "DELETE", "HEAD") or draw(st.booleans()) else ""
     body, content_type = draw(bodies(fields)) if method in ("POST", "PUT", "PATCH") else (b"", "")
+    if path == "/_mock/seed" and draw(st.booleans()):
+        section = draw(st.sampled_from(sorted(SEED_FIELDS)))
+        record = st.dictionaries(st.sampled_from(SEED_FIELDS[section]), json_values, max_size=4)
+        records = draw(st.lists(record, min_size=1, max_size=2))
+        body = _json_bytes({section: records})
     if path == "/_mock/reset":
         body = _json_bytes({"merchant_code": draw(junk_text.filter(lambda s: s not in ALL_CODES)),
                             **({"x": draw(json_values)} if draw(st.booleans()) else {})})
@@ -501,6 +508,15 @@ def control_attacks(draw: st.DrawFn, ctx: Context) -> Attack:
 
 
 ALL_CODES = {ALPHA.merchant_code, "900017"}
+#: a seed document's record fields (the models' own names)
+SEED_FIELDS = {
+    "invoices": ["id", "amount", "token", "access_key", "reference_number", "description", "invoice_type",
+                 "invoice_status", "expires_at", "created_at", "payment_method", "customer", "language",
+                 "products", "payment_attempts", "split_access_key", "merchant_code"],
+    "open_invoices": ["id", "title", "type", "fixed_amount", "min_amount", "max_amount", "expiry_date",
+                      "status", "payments", "access_key", "merchant_code"],
+    "bulk_rows": ["id", "name", "phone", "email", "amount", "reference_number", "description"],
+}
 
 
 @st.composite
