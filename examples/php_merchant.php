@@ -85,7 +85,8 @@ function http(string $method, string $url, array $headers = [], ?string $body = 
     }
     $text = @file_get_contents($url, false, stream_context_create(['http' => $options]));
     if ($text === false) {
-        throw new RuntimeException("$method $url: no answer (" . (error_get_last()['message'] ?? 'unknown error') . ')');
+        $why = preg_replace('{^.*?: }', '', error_get_last()['message'] ?? 'unknown error');
+        throw new RuntimeException("$method $url: no answer ($why): is the mock running there? (make mock)");
     }
     $lines = function_exists('http_get_last_response_headers') ? http_get_last_response_headers() : $http_response_header;
     if (!preg_match('{^HTTP/\S+ (\d{3})}', $lines[0] ?? '', $status)) {
@@ -182,6 +183,17 @@ function find_form(string $html, string $field, string $value): array
     throw new UnexpectedValueException("the page has no form with $field=$value");
 }
 
+/** An encrypted answer, decrypted; what was asked when it does not decrypt. */
+function decrypt_answer(HesabeCrypt $crypt, string $hex, string $asked): array
+{
+    try {
+        return $crypt->decryptJson($hex);
+    } catch (UnexpectedValueException | JsonException $error) {
+        throw new UnexpectedValueException("$asked: the answer does not decrypt with these keys ({$error->getMessage()}): "
+            . 'check HESABE_SECRET_KEY and HESABE_IV_KEY against the merchant the server knows');
+    }
+}
+
 /** The `data` a redirect to $url carries, and the URL without it. */
 function callback_data(string $location): array
 {
@@ -196,6 +208,12 @@ function main(array $argv): array
     $env = static fn (string $name, string $default): string => (getenv($name) ?: $default);
     $api = rtrim($argv[1] ?? $env('HESABE_MERCHANT_API_URL', 'http://127.0.0.1:8000'), '/');
     $gateway = rtrim($env('HESABE_GATEWAY_URL', $api), '/');
+    foreach ([$api, $gateway] as $base) {
+        if (!preg_match('{^https?://[^/]+$}', $base)) {
+            throw new InvalidArgumentException("not a server's base URL: $base\n"
+                . 'usage: php examples/php_merchant.php http://127.0.0.1:8000   (scheme, host and port; no path)');
+        }
+    }
     $merchantCode = $env('HESABE_MERCHANT_CODE', '842217');
     $accessCode = $env('HESABE_ACCESS_CODE', 'c333729b-d060-4b74-a49d-7686a8353481');
     $crypt = new HesabeCrypt($env('HESABE_SECRET_KEY', 'PkW64zMe5NVdrlPVNnjo2Jy9nOb7v1Xg'), $env('HESABE_IV_KEY', '5NVdrlPVNnjo2Jy9'));
@@ -223,7 +241,7 @@ function main(array $argv): array
         if (!is_string($hex) || !ctype_xdigit(trim($hex))) {
             throw new UnexpectedValueException("$method $path: HTTP {$answer['status']} " . $answer['body']);
         }
-        return ['http' => $answer['status']] + $crypt->decryptJson($hex);
+        return ['http' => $answer['status']] + decrypt_answer($crypt, $hex, "$method $path: HTTP {$answer['status']}");
     };
 
     $reference = "PHP-INV-$run";
@@ -269,7 +287,7 @@ function main(array $argv): array
         if ($answer['status'] !== 200 || !ctype_xdigit(trim($answer['body']))) {
             throw new UnexpectedValueException("checkout refused: HTTP {$answer['status']} {$answer['body']}");
         }
-        return $crypt->decryptJson($answer['body']); // bare hex
+        return decrypt_answer($crypt, $answer['body'], 'POST /checkout'); // bare hex
     };
     $enquire = static function (string $id, bool $byReference = false) use ($gateway, $accessCode): array {
         $url = "$gateway/api/transaction/" . rawurlencode($id) . ($byReference ? '?isOrderReference=1' : '');
