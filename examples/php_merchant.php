@@ -183,6 +183,14 @@ function find_form(string $html, string $field, string $value): array
     throw new UnexpectedValueException("the page has no form with $field=$value");
 }
 
+/** The hex of an encrypted answer: bare (the gateway, Hesabe's app) or {"response": hex} (the docs). */
+function answer_hex(string $body): ?string
+{
+    $outer = json_decode($body, true);
+    $hex = is_array($outer) ? ($outer['response'] ?? null) : trim($body);
+    return is_string($hex) && $hex !== '' && ctype_xdigit($hex) ? $hex : null;
+}
+
 /** An encrypted answer, decrypted; what was asked when it does not decrypt. */
 function decrypt_answer(HesabeCrypt $crypt, string $hex, string $asked): array
 {
@@ -236,9 +244,8 @@ function main(array $argv): array
         } else {
             $answer = http($method, "$api$path", array_merge($auth, ['Content-Type: application/json']), json_encode(['data' => $data]));
         }
-        $outer = json_decode($answer['body'], true);
-        $hex = is_array($outer) ? ($outer['response'] ?? '') : $answer['body'];
-        if (!is_string($hex) || !ctype_xdigit(trim($hex))) {
+        $hex = answer_hex($answer['body']);
+        if ($hex === null) {
             throw new UnexpectedValueException("$method $path: HTTP {$answer['status']} " . $answer['body']);
         }
         return ['http' => $answer['status']] + decrypt_answer($crypt, $hex, "$method $path: HTTP {$answer['status']}");
@@ -284,10 +291,11 @@ function main(array $argv): array
             . "\r\n--$boundary--\r\n";
         $answer = http('POST', "$gateway/checkout", ["accessCode: $accessCode", 'Accept: application/json',
             "Content-Type: multipart/form-data; boundary=$boundary"], $body);
-        if ($answer['status'] !== 200 || !ctype_xdigit(trim($answer['body']))) {
+        $hex = answer_hex($answer['body']);
+        if ($answer['status'] !== 200 || $hex === null) {
             throw new UnexpectedValueException("checkout refused: HTTP {$answer['status']} {$answer['body']}");
         }
-        return decrypt_answer($crypt, $answer['body'], 'POST /checkout'); // bare hex
+        return decrypt_answer($crypt, $hex, 'POST /checkout');
     };
     $enquire = static function (string $id, bool $byReference = false) use ($gateway, $accessCode): array {
         $url = "$gateway/api/transaction/" . rawurlencode($id) . ($byReference ? '?isOrderReference=1' : '');
