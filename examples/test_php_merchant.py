@@ -23,7 +23,8 @@ pytest_plugins = ["mock_server.testing"]
 SCRIPT = Path(__file__).with_name("php_merchant.php")
 
 #: the encrypted requests the script makes, and how many of each
-ENCRYPTED = {"create_invoice": 1, "get_invoice": 1, "list_invoices": 1, "create_checkout": 2, "create_refund": 1}
+ENCRYPTED = {"create_invoice": 1, "get_invoice": 1, "list_invoices": 1, "create_checkout": 2,
+             "create_refund": 1}
 
 
 def _run(mock: MockHandle) -> dict[str, Any]:
@@ -75,8 +76,9 @@ def test_the_php_kit_wire_format_is_read_as_meant(hesabe_mock: MockHandle) -> No
         assert wire["padding"]["consistent"] and wire["padding"]["scheme"] in ("server-32", "either"), entry
         assert wire["hex_case"] == "lower"
         plaintext = wire["plaintext"]
-        if entry["operation"] == "create_invoice":  # json_encode(..., JSON_UNESCAPED_UNICODE): Arabic as UTF-8
-            assert plaintext["json"]["escapes"]["raw_non_ascii"] and plaintext["bytes"] > plaintext["characters"]
+        if entry["operation"] == "create_invoice":  # JSON_UNESCAPED_UNICODE: the Arabic name as UTF-8
+            assert plaintext["json"]["escapes"]["raw_non_ascii"]
+            assert plaintext["bytes"] > plaintext["characters"]
         else:  # json_encode's defaults: the server's own style
             assert plaintext["json"]["style"] == "php", entry
     checkout = next(e for e in journal if e["operation"] == "create_checkout")
