@@ -236,7 +236,7 @@ function main(array $argv): array
     check($login['status'] === 200 && ($token['token_type'] ?? '') === 'Bearer', 'login: a Bearer token (plain JSON both ways)', $login['body']);
     $auth = ["Authorization: Bearer {$token['access_token']}", "accessCode: $accessCode", 'Accept: application/json'];
 
-    // Every Merchant API call: the payload encrypted in `data`, the answer {"response": "<hex>"}.
+    // Every Merchant API call: the payload encrypted in `data`; the answer {"response": "<hex>"} (or bare hex).
     $call = static function (string $method, string $path, array $payload, array $query = []) use ($api, $auth, $crypt, $merchantCode): array {
         $data = $crypt->encrypt(json_encode(['merchantCode' => $merchantCode] + $payload, JSON_UNESCAPED_UNICODE));
         if ($method === 'GET') {
