@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install mock mock-pg pg-deps test contract bench bench-deps lint clean browser-deps install-check \
+.PHONY: install mock mock-pg pg-deps php-deps test contract bench bench-deps lint clean browser-deps install-check \
 	screenshots
 
 # `make test` runs tests/ and examples/ on TEST_WORKERS pytest-xdist processes (0: in pytest's own
@@ -44,6 +44,8 @@ test: install  ## lint, the project's tests, a fast contract run, then the insta
 	  echo "make test: PostgreSQL unavailable; the PostgreSQL tests will be skipped")
 	@$(call timed,browser-deps,$(MAKE) --no-print-directory browser-deps || \
 	  echo "make test: chromium/playwright unavailable; browser tests will be skipped")
+	@$(call timed,php-deps,$(MAKE) --no-print-directory php-deps || \
+	  echo "make test: php unavailable; the PHP merchant example will be skipped")
 	@$(call timed,tests and examples,$(BIN)/python -m pytest -q $(XDIST) tests examples)
 	@$(call timed,contract suite (ci profile),HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -q contract_tests \
 	  --hesabe-mock=inprocess)
@@ -80,6 +82,14 @@ pg-deps: install  ## install Debian's postgresql (initdb, pg_ctl) when it is mis
 	@$(BIN)/python -c "from tools.pg_cluster import find_bin_dir; raise SystemExit(find_bin_dir() is None)" \
 	  2>/dev/null || { $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# PHP: examples/php_merchant.php (a PHP merchant's integration, run against the mock by
+# examples/test_php_merchant.py) needs the php command only, from Debian's php-cli, installed here
+# only when missing (its openssl and json are built in; the script uses no curl).
+php-deps:  ## install Debian's php-cli when php is missing (the PHP merchant example)
+	@command -v php >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends php-cli; }
+	@php -r 'echo "php ", PHP_VERSION, " (openssl: ", extension_loaded("openssl") ? "yes" : "NO", ")\n";'
 
 mock-pg: install pg-deps  ## serve the mock on a throwaway local PostgreSQL (WORKERS=2 for two workers)
 	$(BIN)/python -m tools.pg_cluster -- $(BIN)/hesabe-mock --host $(HOST) --port $(PORT) \

@@ -338,9 +338,9 @@ def _style_words(facts: JsonFacts) -> str:
     escapes = facts["escapes"]
     differences = []
     if escapes["raw_slashes"]:
-        differences.append("'/' unescaped (PHP writes \\/)")
+        differences.append("'/' unescaped (PHP writes \\/ unless JSON_UNESCAPED_SLASHES)")
     if escapes["raw_non_ascii"]:
-        differences.append("non-ASCII characters as UTF-8 (PHP writes \\uXXXX)")
+        differences.append("non-ASCII characters as UTF-8 (PHP writes \\uXXXX unless JSON_UNESCAPED_UNICODE)")
     if escapes["unicode_escape_case"] in ("upper", "mixed"):
         differences.append("upper-case \\u escapes (PHP writes lower case)")
     style = facts["style"]
@@ -349,8 +349,8 @@ def _style_words(facts: JsonFacts) -> str:
     elif style == "pretty":
         differences.append("pretty-printed")
     said = "; ".join(differences) or "written differently"
-    return (f"the JSON is not what PHP's json_encode writes ({said}): normal for a request from a "
-            "JavaScript or Python client, never seen in a Hesabe reply")
+    return (f"the JSON is not what PHP's json_encode writes by default ({said}): normal for a request "
+            "from a JavaScript or Python client or PHP with those flags, never seen in a Hesabe reply")
 
 
 def _json_style(text: str, value: Any, plaintext: bytes) -> JsonStyle:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.wire import EnvelopeStyle
 from mock_server.findings import Finding
 
 __all__ = ["Delivery", "Exchange", "PipelineHook"]
@@ -46,6 +47,8 @@ class Exchange:
     reply_headers: dict[str, str] = field(default_factory=dict)
     #: PKCS#7 block size of the encrypted reply (Hesabe: 32; a fault may pick 16)
     block_size: int = 32
+    #: the outer body of an encrypted reply: ``{"response": hex}`` or bare hex (each host's setting)
+    envelope: EnvelopeStyle = "response"
     #: byte-level change applied after encryption (a fault corrupting the ciphertext)
     mangle: Any = None
     #: change to the plaintext reply once the handler ran: callable(Exchange) (``mutate_reply``)

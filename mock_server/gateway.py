@@ -25,6 +25,7 @@ from typing import Any
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation
+from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
 from mock_server.inbound import Inbound
@@ -81,8 +82,10 @@ def _plain_parameters(op: Operation, inbound: Inbound, body: bytes) -> dict[str,
     return found
 
 
-def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant) -> dict[str, Any]:
-    """The decrypted payload (or, for an operation without one, its plain parameters)."""
+def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant,
+                ex: Exchange) -> dict[str, Any]:
+    """The decrypted payload (or, for an operation without one, its plain parameters); the
+    ``data`` as it arrived goes on ``ex`` (the journal's wire facts, the diagnosis of a 506)."""
     if not op.encrypted:
         return _plain_parameters(op, inbound, body)
     data = read_data_field(inbound.headers.get("content-type", ""), body)
@@ -90,6 +93,7 @@ def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant
         data = inbound.query_data()
     if not isinstance(data, str) or not data:
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
+    ex.request_hex = data
     try:
         payload = decode_request_data(data, merchant.keys)
     except (CryptoError, EnvelopeError):

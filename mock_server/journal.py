@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import wrap_ciphertext
+from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
@@ -77,6 +77,7 @@ class _Record:
     request_hex: str | None
     keys: CipherKeys | None
     block_size: int
+    envelope: EnvelopeStyle
     mangle: Any
 
     @classmethod
@@ -86,9 +87,9 @@ class _Record:
         return cls(seq, ex.started, ex.method, ex.path, ex.query, ex.operation, ex.routed_as,
                    ex.merchant_code, ex.client_host, ex.status or None, ex.keys is not None, ex.fault,
                    ex.request, text, reply, ex.duration_ms, ex.findings, ex.delivery, ex.request_hex, ex.keys,
-                   ex.block_size, ex.mangle)
+                   ex.block_size, ex.envelope, ex.mangle)
 
-    def entry(self, style: str) -> dict[str, Any]:
+    def entry(self) -> dict[str, Any]:
         reply = json.loads(self.reply_json) if self.reply_json is not None else self.reply
         entry = {
             "seq": self.seq,
@@ -107,7 +108,7 @@ class _Record:
             "request": redact(self.request),
             "response": redact(reply),
             "findings": [f.to_json() for f in self.findings],
-            "wire": {"request": self._request_facts(), "response": self._response_facts(style)},
+            "wire": {"request": self._request_facts(), "response": self._response_facts()},
             "duration_ms": self.duration_ms,
         }
         if isinstance(reply, dict) and reply.get("code") == 506:
@@ -139,7 +140,7 @@ class _Record:
             found = faults + found
         return found
 
-    def raw_wire(self, style: str) -> dict[str, str | None]:
+    def raw_wire(self) -> dict[str, str | None]:
         """The request's hex and the reply body as they travelled, each None when nothing encrypted
         travelled or when its plaintext holds a value the journal redacts (the hex would carry it)."""
         request = self.request_hex.strip() if self.request_hex is not None else None
@@ -149,16 +150,15 @@ class _Record:
         if self.reply_json is not None and self.keys is not None:
             reply = json.loads(self.reply_json)
             if redact(reply) == reply:
-                body = self._response_body(style)
+                body = self._response_body()
                 response = body.decode("latin-1") if isinstance(body, bytes) else str(body)
         query = "&".join(part for part in self.query.split("&") if part and not part.startswith("data="))
         return {"request": request, "response": response, "query": query}
 
-    def _response_body(self, style: str) -> Any:
+    def _response_body(self) -> Any:
         assert self.reply_json is not None and self.keys is not None
         # The reply is encrypted again as it was sent (a fixed IV: the same bytes), rather than kept.
-        body = wrap_ciphertext(self.keys.encrypt(self.reply_json, block_size=self.block_size),
-                               "bare" if style == "bare" else "response")
+        body = wrap_ciphertext(self.keys.encrypt(self.reply_json, block_size=self.block_size), self.envelope)
         return body if self.mangle is None else self.mangle(body)
 
     def _request_facts(self) -> WireFacts | None:
@@ -166,10 +166,10 @@ class _Record:
             return None
         return describe_ciphertext(self.request_hex.strip(), self.keys, envelope="data")
 
-    def _response_facts(self, style: str) -> WireFacts | None:
+    def _response_facts(self) -> WireFacts | None:
         if self.reply_json is None or self.keys is None:
             return None
-        return describe_body(self._response_body(style), self.keys)
+        return describe_body(self._response_body(), self.keys)
 
 
 def summary_matches(summary: dict[str, Any], operation: str | None, status: str | None,
@@ -191,10 +191,9 @@ def summary_matches(summary: dict[str, Any], operation: str | None, status: str 
 class Journal(PipelineHook):
     """Thread-safe ring buffer of exchange records, oldest dropped first."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY, envelope: str = "response") -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
             raise ValueError("journal capacity must be at least 1")
-        self._envelope = envelope
         self._lock = threading.Lock()
         self._entries: deque[_Record] = deque(maxlen=capacity)
         self._seq = 0
@@ -222,7 +221,7 @@ class Journal(PipelineHook):
             items = [r for r in items if r.operation == operation]
         if merchant_code:
             items = [r for r in items if r.merchant_code == merchant_code]
-        return [r.entry(self._envelope) for r in (items[-limit:] if limit else items)]
+        return [r.entry() for r in (items[-limit:] if limit else items)]
 
     def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
                status: str | None = None, merchant_code: str | None = None,
@@ -251,12 +250,12 @@ class Journal(PipelineHook):
     def entry(self, seq: int) -> dict[str, Any] | None:
         """One exchange in full (as :meth:`entries` shows it), or None once it was pushed out."""
         record = self._find(seq)
-        return None if record is None else record.entry(self._envelope)
+        return None if record is None else record.entry()
 
     def raw_wire(self, seq: int) -> dict[str, str | None] | None:
         """The hex one exchange carried (see ``_Record.raw_wire``), or None once it was pushed out."""
         record = self._find(seq)
-        return None if record is None else record.raw_wire(self._envelope)
+        return None if record is None else record.raw_wire()
 
     def clear(self, merchant_code: str | None = None) -> None:
         with self._lock:
@@ -275,9 +274,8 @@ class SharedJournal(Journal):
     numbered in the order they were recorded. Rendering at write time costs what a read would; only
     a shared mock pays it."""
 
-    def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY,
-                 envelope: str = "response") -> None:
-        super().__init__(capacity, envelope)
+    def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(capacity)
         self._shared = shared
 
     @property
@@ -286,8 +284,7 @@ class SharedJournal(Journal):
 
     def done(self, ex: Exchange) -> None:
         record = _Record.of(0, ex)
-        body = {"entry": record.entry(self._envelope), "summary": record.summary(),
-                "raw": record.raw_wire(self._envelope)}
+        body = {"entry": record.entry(), "summary": record.summary(), "raw": record.raw_wire()}
         self._shared.append_event(_STREAM, ex.merchant_code, ex.operation, json.dumps(body, default=str),
                                   self.capacity)
 

@@ -34,7 +34,7 @@ from hesabe_spec.crypto import MAX_PAD
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation, route_siblings
 from hesabe_spec.tolerance import Note, tolerate, tolerate_query
-from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
+from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme
 from mock_server import fast_crypto, gateway
 from mock_server.connection import drop_connection
@@ -239,7 +239,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         if on_gateway:
             merchant = gateway.merchant_for(mock, inbound)
             ex.merchant_code = merchant.merchant_code
-            payload = ex.request = gateway.payload_for(op, inbound, body, merchant)
+            payload = ex.request = gateway.payload_for(op, inbound, body, merchant, ex)
         else:
             merchant = _merchant_for(mock, inbound, ex)
             ex.merchant_code = merchant.merchant_code
@@ -271,12 +271,12 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
 
 
-def _render(ex: Exchange, style: EnvelopeStyle) -> bytes:
+def _render(ex: Exchange) -> bytes:
     """The reply body on the wire: the encrypted envelope, or plain JSON when no keys apply."""
     plain = ex.reply_json = server_json(ex.body)
     if ex.keys is None:
         return plain
-    data = wrap_ciphertext(fast_crypto.encrypt(ex.keys, plain, block_size=ex.block_size), style)
+    data = wrap_ciphertext(fast_crypto.encrypt(ex.keys, plain, block_size=ex.block_size), ex.envelope)
     return data if ex.mangle is None else ex.mangle(data)
 
 
@@ -293,8 +293,8 @@ async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchan
             hook.after(ex)
         if ex.dropped and not ex.status:
             return None  # dropped before anything ran: there is no reply at all
-        style = mock.settings.gateway_envelope if op.host == "gateway" else mock.settings.envelope
-        rendered = _render(ex, style)  # kept by the journal even when never sent
+        ex.envelope = mock.settings.gateway_envelope if op.host == "gateway" else mock.settings.envelope
+        rendered = _render(ex)  # kept by the journal even when never sent
         return None if ex.dropped or ex.drop_after_processing else rendered
     except ClientDisconnect:  # gone before its request was read: nobody to answer, nothing done
         ex.delivery = "client_disconnected"

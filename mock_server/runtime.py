@@ -141,12 +141,12 @@ class MockRuntime:
         self.commits = GroupCommit(store) if store.groups_commits else None
         header_allowed = lambda ex: control_allowed(settings, ex.client_host)  # noqa: E731
         if self.shared is not None:
-            self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity, settings.envelope)
+            self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity)
             self.faults: Faults = SharedFaults(self.shared, header_allowed=header_allowed)
             #: integration findings since the last reset (``/_mock/findings``, the pytest fixtures)
             self.findings: FindingsLog = SharedFindingsLog(self.shared)
         else:
-            self.journal = Journal(settings.journal_capacity, settings.envelope)
+            self.journal = Journal(settings.journal_capacity)
             self.faults = Faults(header_allowed=header_allowed)
             self.findings = FindingsLog()
         self.references = ReferenceWatch(self.clock)

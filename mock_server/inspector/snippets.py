@@ -14,13 +14,13 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from hesabe_spec.operations import OPERATIONS, Operation
+from hesabe_spec.operations import OPERATIONS, Host, Operation
 from mock_server.journal import REDACTED
 
 __all__ = ["curl_snippet", "python_snippet"]
 
 #: the base URL variable of each host (the names ClientConfig reads)
-_BASE = {"merchant_api": "HESABE_MERCHANT_API_URL", "payment_gateway": "HESABE_GATEWAY_URL"}
+_BASE: dict[Host, str] = {"merchant_api": "HESABE_MERCHANT_API_URL", "gateway": "HESABE_GATEWAY_URL"}
 #: a redacted payload field -> the variable that holds its value
 _SECRET_VARS = {"password": "HESABE_MERCHANT_PASSWORD", "refresh_token": "HESABE_REFRESH_TOKEN",
                 "refreshtoken": "HESABE_REFRESH_TOKEN", "access_token": "HESABE_TOKEN"}
@@ -74,7 +74,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     op = OPERATIONS.get(str(entry.get("operation")))
     if op is None:
         return None
-    base = "$" + _BASE.get(op.host, "HESABE_MERCHANT_API_URL")
+    base = "$" + _BASE[op.host]
     path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
     payload = _placeholders(entry.get("request"))
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

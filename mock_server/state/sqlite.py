@@ -558,7 +558,9 @@ class _Checkpointer:
             self._dirty.set()
 
     def _run(self) -> None:
-        while True:
+        # close() sets stop, then dirty: a close that lands between the delay's end and the clear
+        # below leaves dirty clear, but stop already set, and this test sees it.
+        while not self._stop.is_set():
             self._dirty.wait()
             if self._stop.wait(self.delay):
                 return

@@ -178,6 +178,17 @@ def test_copy_as_curl_reproduces_the_call_with_the_projects_tools(site: Any, cli
     assert created["reference_number"] == "CURL-1"
 
 
+def test_copy_as_curl_of_a_checkout_goes_to_the_gateway(site: Any, client: HesabeClient) -> None:
+    base, mock = site
+    client.checkout("2.500", response_url="https://shop.example/ok", order_reference_number="CURL-GW-1")
+    snippet = _snippet(base, _last_seq(mock, "create_checkout"), "curl")
+    assert '"$HESABE_GATEWAY_URL/checkout"' in snippet and "HESABE_TOKEN" not in snippet
+    env = {**_env(base), "HESABE_MERCHANT_API_URL": "http://127.0.0.1:9"}  # nothing listens there
+    run = subprocess.run(["bash", "-c", snippet.replace("CURL-GW-1", "CURL-GW-2")], env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0 and '"status": true' in run.stdout, run.stdout + run.stderr
+
+
 def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
     base, mock = site
     sandbox = ClientConfig()

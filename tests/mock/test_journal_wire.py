@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from hesabe_spec.crypto import CipherKeys
@@ -52,3 +55,42 @@ def test_every_506_says_why(hesabe_mock_inprocess: MockHandle, data: str, cause:
     assert entry["response"]["code"] == 506
     assert cause in [d["code"] for d in entry["diagnosis"]], entry["diagnosis"]
     assert entry["diagnosis"][0]["kind"] == "fault"
+
+
+def _checkout(mock: MockHandle, data: str) -> Any:
+    """POST /checkout as Hesabe's PHP kit does: ``data`` a multipart form field, accessCode alone."""
+    body = f'--b0\r\nContent-Disposition: form-data; name="data"\r\n\r\n{data}\r\n--b0--\r\n'
+    headers = {"accessCode": SANDBOX.access_code, "Accept": "application/json",
+               "Content-Type": "multipart/form-data; boundary=b0"}
+    return mock.control.session.request("POST", f"{mock.url}/checkout", data=body.encode(), headers=headers,
+                                        timeout=10)
+
+
+_ORDER = {"merchantCode": SANDBOX.merchant_code, "amount": "7.500", "paymentType": "0",
+          "responseUrl": "https://shop.example/ok", "failureUrl": "https://shop.example/failed"}
+
+
+def test_a_gateway_entry_describes_the_ciphertexts_it_carried(hesabe_mock_inprocess: MockHandle) -> None:
+    # the PHP kit's way: 32-byte pad counted in bytes, json_encode's escaped slashes
+    sent = SANDBOX.keys.encrypt(json.dumps(_ORDER).replace("/", "\\/").replace(" ", "").encode())
+    answer = _checkout(hesabe_mock_inprocess, sent)
+    assert answer.status_code == 200 and answer.text == answer.text.strip().lower()  # bare hex
+    entry = hesabe_mock_inprocess.control.journal(operation="create_checkout")[-1]
+    request, response = entry["wire"]["request"], entry["wire"]["response"]
+    assert request is not None, "the gateway's request ciphertext is described like the Merchant API's"
+    assert request["padding"] == {"length": request["padding"]["length"], "consistent": True,
+                                  "scheme": request["padding"]["scheme"]}
+    assert request["padding"]["scheme"] in ("server-32", "either")
+    assert request["plaintext"]["json"]["style"] == "php"
+    # the gateway answers bare hex (--gateway-envelope), whatever the Merchant API's envelope is
+    assert response["envelope"] == "bare" and response["padding"]["scheme"] in ("server-32", "either")
+    raw = hesabe_mock_inprocess.runtime.journal.raw_wire(entry["seq"])
+    assert raw is not None and raw["response"] == answer.text and raw["request"] == sent
+
+
+def test_a_gateway_506_says_why(hesabe_mock_inprocess: MockHandle) -> None:
+    wrong_key = CipherKeys("K" * 32, SANDBOX.iv_key).encrypt(json.dumps(_ORDER).encode())
+    assert _checkout(hesabe_mock_inprocess, wrong_key).status_code == 400
+    entry = hesabe_mock_inprocess.control.journal(operation="create_checkout")[-1]
+    assert entry["response"]["code"] == 506
+    assert [d["code"] for d in entry["diagnosis"]][:1] == ["wrong_key"], entry["diagnosis"]

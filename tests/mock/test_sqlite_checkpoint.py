@@ -111,3 +111,28 @@ def test_closing_stops_the_checkpointer_and_removes_the_wal(tmp_path: Path) -> N
         assert reopened.list_invoices(1, sqlite_store.InvoiceQuery()).total == 1
     finally:
         reopened.close()
+
+
+def test_a_close_that_lands_as_the_delay_ends_still_stops_the_thread(tmp_path: Path) -> None:
+    """close() sets stop and then dirty; the thread may have seen its delay run out just before and
+    clear dirty just after. It must still end (it used to wait for the next commit forever, and the
+    test session with it)."""
+    checkpointer = sqlite_store._Checkpointer(str(tmp_path / "race.sqlite"), delay=0)
+    plain_wait = checkpointer._stop.wait
+    raced: list[bool] = []
+
+    def delay_ends_as_close_begins(timeout: float | None = None) -> bool:
+        if not raced:
+            raced.append(True)
+            checkpointer._stop.set()  # close() runs here, between the timeout and the clear
+            checkpointer._dirty.set()
+            return False  # the delay's timeout had already won
+        return plain_wait(timeout)
+
+    checkpointer._stop.wait = delay_ends_as_close_begins  # type: ignore[method-assign]
+    checkpointer.wake()
+    checkpointer._thread.join(timeout=30)
+    stuck = checkpointer._thread.is_alive()
+    checkpointer._dirty.set()  # lets a stuck thread go, so a failure leaves nothing behind
+    checkpointer.close()
+    assert raced and not stuck
