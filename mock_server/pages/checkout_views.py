@@ -137,7 +137,9 @@ async def pay_checkout(request: Request) -> Response:
             raise BadForm("Choose Pay, Decline or Cancel.")
         outcome = _ACTIONS[action]
         method_text = (fields.get("payment_type") or "").strip()
-        method = int(method_text) if method_text.isascii() and method_text.isdigit() else None
+        # a method code is a few ASCII digits; anything else (5 000 digits: int() raises) is none
+        numeric = method_text.isascii() and method_text.isdigit() and len(method_text) <= 9
+        method = int(method_text) if numeric else None
         if method is None and outcome == "success":
             raise BadForm("Choose a payment method.")
         card = _card(fields, method) if outcome == "success" and method is not None else None

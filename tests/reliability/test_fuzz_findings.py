@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import pytest
 from relkit import ALPHA, AsgiClient, Reply, auth_headers, valid_payload
 
 from hesabe_spec.operations import OPERATIONS
+from mock_server.state.checkout_shapes import page_session
 from mock_server.webhooks.config import as_json
 
 #: refusals decided before any store is read run on the memory store only
@@ -189,3 +190,18 @@ def test_an_integral_float_id_is_read_as_its_integer(world: Any, op_name: str, f
     whole = client.call(OPERATIONS[op_name], as_int, token=world.token, params=params)
     floating = client.call(OPERATIONS[op_name], as_float, token=world.token, params=params)
     assert floating.status == whole.status != 500, (floating.status, floating.body[:200])
+
+
+@memory_only
+def test_a_checkout_form_with_a_5000_digit_method_is_a_400_page(shared_world: Any) -> None:
+    """The hosted page read ``payment_type`` with int() after isdigit(): 5 000 digits raised."""
+    world = shared_world
+    mock = world.app.state.mock
+    session = page_session(mock.checkouts.find(world.seeded.checkout_token))
+    before = world.fingerprint()
+    form = urlencode({"action": "pay", "payment_type": "9" * 5000}).encode()
+    reply = world.client.request("POST", "/payment", query=urlencode({"data": session}), body=form,
+                                 headers=[("content-type", "application/x-www-form-urlencoded")])
+    assert reply.status == 400, (reply.status, reply.body[:200])
+    assert b"<html" in reply.body and b"Traceback" not in reply.body
+    assert world.fingerprint() == before
