@@ -4,8 +4,8 @@ loopback over a memory store and a SQLite file.
 The property, for every request: never a 500 (unless it asked for one with ``X-Mock-Fault``), no
 traceback in the body, nothing logged at ERROR, an answer within the timeout (the server keeps
 answering), and a refused request (4xx) leaves the store and the control plane's state exactly as
-they were. An accepted control request (a payment, a clock move, a fault rule) is undone after its
-example, so every example starts from the seeded state's shape.
+they were. What an accepted control request changes outside the store (the clock, fault rules,
+webhook settings and modes, auto-approval, queued charge decisions) is undone after its example.
 
 ``make test`` runs 400 derandomized examples per store; ``make fuzz`` sets ``HESABE_FUZZ_EXAMPLES`` for a
 long campaign with fresh randomness.
