@@ -48,6 +48,8 @@ _INTS = frozenset({"invoice_type", "invoice_sub_type", "invoice_status", "sms_st
 
 #: the record fields that hold text (a number or list there would reach the search index, the pages)
 _TEXT = frozenset({"str", "str | None"})
+#: the record fields that hold a list of objects (payments, attempts, items)
+_OBJECTS = frozenset({"tuple[dict[str, Any], ...]"})
 #: what a SQL store keeps in an INTEGER column
 _SQL_INTEGERS = (-(2**63), 2**63 - 1)
 
@@ -118,8 +120,13 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
             raise SeedError(f"{where}: {key} must be a 64-bit integer, got {value!r}")
         if kinds[key] in _TEXT and value is not None and not isinstance(value, str):
             raise SeedError(f"{where}: {key} must be a string, got {value!r}")
-        if kinds[key] == "str" and value is None:
-            continue  # absent: the default a new record has
+        if kinds[key] in _OBJECTS and value is not None and not (
+                isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+            raise SeedError(f"{where}: {key} must be a list of objects, got {value!r}")
+        if kinds[key].startswith("dict[") and value is not None and not isinstance(value, dict):
+            raise SeedError(f"{where}: {key} must be an object, got {value!r}")
+        if value is None and "None" not in kinds[key] and kinds[key] != "Any":
+            continue  # a field that cannot be null: absent, the default a new record has
         out[key] = value
     if isinstance(out.get("customer"), dict) and not all(
             isinstance(v, str) or (k == "phone_number" and v is None) for k, v in out["customer"].items()):

@@ -106,6 +106,8 @@ BAD_SEEDS = {
     "description-an-object": {"invoices": [{"description": {"a": 1}}]},
     "token-a-number": {"invoices": [{"token": 5}]},
     "customer-name-a-list": {"invoices": [{"customer": {"name": []}}]},
+    "payments-not-objects": {"open_invoices": [{"payments": [{"amount": "1.000"}, None]}]},
+    "transaction-a-number": {"invoices": [{"transaction": 5}]},
 }
 
 
@@ -115,6 +117,16 @@ def test_seed_records_a_store_cannot_keep_are_400s(shared_world: Any, case: str)
     before = _control_state(shared_world)
     reply = shared_world.client.request("POST", "/_mock/seed", body=json.dumps(BAD_SEEDS[case]).encode())
     _refused_by_the_control_plane(shared_world, reply, before, "must be")
+
+
+@both_stores
+def test_a_seed_record_with_null_for_a_field_that_cannot_be_null_takes_the_default(shared_world: Any) -> None:
+    """``"status": null`` on an open invoice was a NOT NULL violation on SQLite and PostgreSQL."""
+    reply = shared_world.client.request("POST", "/_mock/seed", body=b'{"open_invoices": [{"status": null}]}')
+    assert reply.status == 201, reply.body[:300]
+    (new_id,) = json.loads(reply.body)["seeded"]["open_invoices"]
+    shown = shared_world.client.request("GET", f"/_mock/open-invoices/{new_id}")
+    assert shown.status == 200 and json.loads(shown.body)["status"] == 0, shown.body[:300]
 
 
 @memory_only

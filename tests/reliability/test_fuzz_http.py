@@ -8,7 +8,7 @@ they were. What an accepted control request changes outside the store (the clock
 webhook settings and modes, auto-approval, queued charge decisions) is undone after its example.
 
 ``make test`` runs 400 derandomized examples per store; ``make fuzz`` sets ``HESABE_FUZZ_EXAMPLES`` for a
-long campaign with fresh randomness.
+long campaign with fresh randomness, PostgreSQL included.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from httpfuzz import Attack, Context, Snapshot, attacks, send_raw, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from relkit import AsgiClient, ServerThread, make_app, open_store, seed_state
+from relkit import STORES, AsgiClient, ServerThread, make_app, open_store, seed_state
 
 from mock_server.runtime import MockRuntime
 
@@ -65,8 +65,10 @@ class Target:
             mock.charge_decisions.forget(merchant.merchant_id)
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite"])
+@pytest.fixture(scope="module", params=STORES if EXAMPLES > 400 else ("memory", "sqlite"))
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     store = open_store(str(request.param), tmp_path_factory.mktemp(f"httpfuzz-{request.param}"))
     app = make_app(store)
     seeding = AsgiClient(app)
