@@ -14,10 +14,12 @@ redirect and keeps no session, and the mock needs no HTTP client library for it.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import http.client
 import itertools
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,11 +30,13 @@ from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
 
-__all__ = ["USER_AGENT", "WebhookDispatcher"]
+__all__ = ["MAX_ANSWER", "USER_AGENT", "WebhookDispatcher"]
 
 log = logging.getLogger("hesabe_mock.webhooks")
 
 USER_AGENT = "hesabe-mock-webhook/1"
+#: the most of an answer's body the sender reads (the status is all it needs)
+MAX_ANSWER = 64 * 1024
 
 
 _CONNECTIONS: dict[str, type[http.client.HTTPConnection]] = {
@@ -41,21 +45,47 @@ _CONNECTIONS: dict[str, type[http.client.HTTPConnection]] = {
 
 def post(url: str, body: bytes, timeout: float) -> int:
     """POST ``body`` as JSON to an http(s) ``url`` on a new connection; the status (no redirect
-    is followed). Raises OSError / HTTPException when no answer comes, ValueError for a bad URL."""
+    is followed). Raises OSError / HTTPException when no answer comes, ValueError for a bad URL.
+
+    The whole attempt ends ``timeout`` seconds after it began: ``timeout`` bounds each wait for a
+    byte, and an endpoint that sends its answer a byte at a time would otherwise hold the one
+    sender thread (and every delivery queued behind it) for as long as it liked. Of the answer's
+    body, at most :data:`MAX_ANSWER` bytes are read: only the status counts."""
     parts = urlsplit(url)
     connection_type = _CONNECTIONS.get(parts.scheme)
     if connection_type is None or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url!r}")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = connection_type(parts.hostname, parts.port, timeout=timeout)
+    cut = threading.Event()
+    watchdog = threading.Timer(timeout, _cut, (connection, cut))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target, body=body,
                            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT})
         response = connection.getresponse()
-        response.read()
+        response.read(MAX_ANSWER)
+    except (OSError, http.client.HTTPException) as exc:
+        if cut.is_set():
+            raise TimeoutError(f"no whole answer within {timeout:g} s") from exc
+        raise
+    else:
+        if cut.is_set():  # what was read ends where the connection was shut: not an answer
+            raise TimeoutError(f"no whole answer within {timeout:g} s")
         return response.status
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """End an attempt that outlived its timeout: a blocked read sees the connection shut."""
+    sock = connection.sock
+    if sock is not None:
+        cut.set()
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class WebhookDispatcher:

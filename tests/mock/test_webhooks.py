@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -422,3 +425,45 @@ def test_forged_mode_sends_a_success_for_a_declined_checkout(mock: MockRuntime, 
     body = rx.wait_for(1)[0].body
     assert body["status"] == "SUCCESSFUL" and body["token"] != token
     assert mock.checkouts.find(token).status == "FAILED"  # what an enquiry would say
+
+
+class _Trickler:
+    """A merchant endpoint that answers a status line, then one header byte every 0.1 s for up to
+    60 s: every byte inside the sender's per-read timeout, the answer never whole."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hook"
+        self.ran_out = threading.Event()  # it trickled all 60 s without the sender giving up
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            conn, _addr = self.server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(600):
+                    time.sleep(0.1)
+                    conn.sendall(b"a")
+                self.ran_out.set()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_an_endpoint_that_trickles_its_answer_fails_the_attempt_at_the_timeout(mock: MockRuntime) -> None:
+    """The one sender thread is not held by a merchant that never finishes answering: the attempt
+    ends ``timeout`` after it began, a failure like any other (it used to wait for the last byte)."""
+    hooks(mock).dispatcher.set_settings(merge_json(FAST, {"attempts": 1, "timeout": 0.5}))
+    slow = _Trickler()
+    try:
+        mock.payments.pay_invoice(invoice(mock, slow.url).id, "1")
+        assert hooks(mock).wait_idle(30)
+        assert not slow.ran_out.is_set()
+    finally:
+        slow.close()
+    (delivery,) = hooks(mock).deliveries()
+    assert delivery["state"] == "failed", delivery
+    assert "no whole answer within 0.5 s" in delivery["attempts"][0]["error"]
