@@ -44,7 +44,7 @@ from typing import Any
 from hesabe_spec.operations import OPERATIONS
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.json_patch import PatchError, apply_patch, check_patch
-from mock_server.protocol import INTERNAL_ERROR
+from mock_server.protocol import INTERNAL_ERROR, ascii_number
 from mock_server.state.shared import SharedState
 
 __all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "SharedFaults", "choose",
@@ -195,11 +195,10 @@ def parse_header(value: str) -> FaultRule:
             raise FaultError("X-Mock-Fault: patch= must be a JSON array (RFC 6902 JSON Patch)") from None
     for param in params:
         key, sep, raw = param.partition("=")
-        raw = raw.strip()
-        # ASCII digits only: int() refuses "\u00b2" and reads "\u0661"; 18 digits pass every range
-        if not sep or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        number = ascii_number(raw.strip())
+        if not sep or number is None:
             raise FaultError(f"bad X-Mock-Fault parameter {param!r} (expected key=integer)")
-        data[key.strip()] = int(raw)
+        data[key.strip()] = number
     if kind in _TIMED and "latency_ms" not in data:
         raise FaultError(f"X-Mock-Fault: {kind} needs a latency_ms=N parameter")
     return rule_from_json(data)

@@ -52,6 +52,7 @@ from mock_server.protocol import (
     NO_DATA,
     BodyTooLarge,
     Failure,
+    ascii_number,
     envelope,
     read_data_field,
     read_plain_fields,
@@ -208,10 +209,8 @@ def _params(op: Operation, inbound: Inbound, merchant: Merchant) -> dict[str, st
         return {}
     found = inbound.path_params
     params = {name: str(found.get(name, "")) for name in names}
-    # isdigit() alone takes "\u00b2" (int() then raises: a 500) and "\u0661" (int() reads it as 1):
-    # a path id is ASCII digits or it names nothing.
     ident = params.get("id")
-    if ident is not None and not (ident.isascii() and ident.isdigit() and len(ident) <= 18):
+    if ident is not None and ascii_number(ident) is None:  # a path id is ASCII digits or names nothing
         raise Failure(404, envelope(False, NOT_FOUND_MESSAGE), keys=merchant.keys)
     return params
 

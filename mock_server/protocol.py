@@ -20,6 +20,7 @@ __all__ = [
     "INTERNAL_ERROR",
     "NO_DATA",
     "Failure",
+    "ascii_number",
     "envelope",
     "plain_reply",
     "read_data_field",
@@ -28,6 +29,15 @@ __all__ = [
 
 INTERNAL_ERROR = {"message": "Internal server error occurred"}
 _JSON = "application/json"
+
+
+def ascii_number(text: str, most_digits: int = 18) -> int | None:
+    """``text`` as a number when it is 1 to ``most_digits`` ASCII digits (ids, limits, codes in a
+    path, a query or a header); None otherwise. ``str.isdigit`` alone also takes "\u00b2", which
+    ``int`` refuses (a 500), and "\u0661", which ``int`` reads as 1; 18 digits fit every id."""
+    if not (text.isascii() and text.isdigit()) or len(text) > most_digits:
+        return None
+    return int(text)
 
 
 def envelope(status: bool, message: str, response: Any = None, code: int | None = None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from hesabe_spec.wire import has_lone_surrogate
 from mock_server.access import browser_refusal, control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
+from mock_server.protocol import ascii_number
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.checkouts import CheckoutRefused
 from mock_server.state.errors import NotFound
@@ -87,11 +88,11 @@ async def _json_body(request: Request) -> Any:
 
 
 def digits(raw: str, name: str, what: str = "a positive integer") -> int:
-    """``raw`` as a number when it is 1 to 18 ASCII digits; a 400 naming ``name`` otherwise.
-    (``str.isdigit`` alone takes "\u00b2", which ``int`` refuses, and "\u0661", which it reads.)"""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    """``raw`` as a number (:func:`~mock_server.protocol.ascii_number`); a 400 naming ``name`` otherwise."""
+    number = ascii_number(raw)
+    if number is None:
         raise ControlError(400, f"{name} must be {what}, got {raw!r}")
-    return int(raw)
+    return number
 
 
 def int_param(request: Request, name: str) -> int:

@@ -38,6 +38,7 @@ from mock_server.pages.views import (
     read_form,
     self_url,
 )
+from mock_server.protocol import ascii_number
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.cards import CARD_METHODS, CardEntry
 from mock_server.state.checkout_shapes import callback_url, session_of
@@ -137,9 +138,7 @@ async def pay_checkout(request: Request) -> Response:
             raise BadForm("Choose Pay, Decline or Cancel.")
         outcome = _ACTIONS[action]
         method_text = (fields.get("payment_type") or "").strip()
-        # a method code is a few ASCII digits; anything else (5 000 digits: int() raises) is none
-        numeric = method_text.isascii() and method_text.isdigit() and len(method_text) <= 9
-        method = int(method_text) if numeric else None
+        method = ascii_number(method_text, most_digits=9)  # a method code is a few digits
         if method is None and outcome == "success":
             raise BadForm("Choose a payment method.")
         card = _card(fields, method) if outcome == "success" and method is not None else None

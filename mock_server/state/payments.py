@@ -54,10 +54,10 @@ OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled")
 PaidHook = Callable[[Merchant, Any, dict[str, Any]], None]
 
 _OPEN_ACTIVE, _OPEN_EXPIRED, _OPEN_CANCELLED = 0, 1, 3
+#: money is below 10**9 (hesabe_spec/schemas/defs.json: nine digits before the point)
+_MONEY_LIMIT = Decimal(10**9)
 #: KNET charges a flat fee, card schemes a percentage (typical Kuwaiti PSP pricing; Hesabe's
 #: real rates are per merchant contract and not public, so these are the mock's choice)
-#: money is below 10**9 (hesabe_spec/schemas/defs.json: at most 999999999.999)
-_MONEY_LIMIT = Decimal(10**9)
 _KNET_FEE = Decimal("0.100")
 _CARD_RATE = Decimal("0.025")
 _RESULT_CODE = {"success": "CAPTURED", "failure": "NOT CAPTURED", "cancelled": "CANCELED"}
@@ -132,7 +132,8 @@ def _parse_amount(value: Any) -> Decimal:
     if not amount.is_finite() or amount <= 0:
         raise PaymentRefused("amount", f"amount must be a positive number, got {value!r}")
     if amount >= _MONEY_LIMIT:  # the schemas' bound on money; quantize would overflow long before 1e308
-        raise PaymentRefused("amount", f"amount must be at most 999999999.999, got {value!r}")
+        most = _MONEY_LIMIT - Decimal("0.001")
+        raise PaymentRefused("amount", f"amount must be at most {most}, got {value!r}")
     return amount.quantize(Decimal("0.001"))
 
 

@@ -34,9 +34,9 @@ def _machine_rules(app: Any, **steps: int) -> set[str]:
     return run_machine(session, refund_machine(session, res), **{**STEPS, **steps})
 
 
-def _after_an_approved_refund(app: Any, then: Callable[[Any], None]) -> set[str]:
+def _after_an_approved_refund(app: Any, then: Callable[[Any, int], None]) -> set[str]:
     """The machine's own steps, in the order that shows an approved refund: pay, ask the rest,
-    approve, then ``then(machine)``; the rules that caught something. (Which steps a run of the
+    approve, then ``then(machine, refund_id)``; the rules that caught something. (Which steps a run of the
     machine draws depends on the constants of every loaded module, so a change anywhere in the
     repository may leave an approval out of the few examples a test can afford.)"""
     session, res = session_for(app)
@@ -45,7 +45,7 @@ def _after_an_approved_refund(app: Any, then: Callable[[Any], None]) -> set[str]
     refund_id = machine.ask_rest(token)
     with catching() as rules:
         machine.decide(refund_id, approve=True)
-        then(machine)
+        then(machine, refund_id)
     return rules
 
 
@@ -101,15 +101,8 @@ def test_cancelling_a_decided_refund_is_caught() -> None:
         return refund if refund.status != RefundStatus.PENDING else real_cancel(merchant, refund_id)
 
     service.cancel = accept_any_cancel  # a decided refund "cancelled": answered true, nothing done
-    # The machine's own cancel rule, on a refund asked for and decided: the three steps the machine
-    # reaches only in some runs (what Hypothesis draws depends on the constants of the loaded modules)
-    session, res = session_for(app)
-    machine = refund_machine(session, res)()
-    token = machine.pay(5000)
-    refund_id = machine.ask_rest(token)
-    with catching() as rules:
-        machine.decide(refund_id, approve=True)
-        machine.cancel(refund_id)
+    # the machine's own cancel rule, on a refund asked for and decided
+    rules = _after_an_approved_refund(app, lambda machine, refund_id: machine.cancel(refund_id))
     assert rules == {"refusal_honoured"}
 
 
@@ -122,7 +115,7 @@ def test_stats_that_drift_are_caught() -> None:
                 stats["approved_total_refund_request_amount"] = f"{int(whole) + 1}.{frac}"
         return env
 
-    def read_stats(machine: Any) -> None:
+    def read_stats(machine: Any, _refund_id: int) -> None:
         machine.stats_match()
 
     app = Tamper(create_app(), one_dinar_more_approved)
@@ -140,7 +133,7 @@ def test_approved_refunds_missing_from_the_invoice_are_caught() -> None:
             txn["refund"] = []
         return env
 
-    def end_checks(machine: Any) -> None:
+    def end_checks(machine: Any, _refund_id: int) -> None:
         machine.teardown()
 
     app = Tamper(create_app(), no_refunds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ __all__ = [
     "GATEWAY_OPS",
     "STORES",
     "AsgiClient",
+    "ErrorLog",
     "HttpMerchant",
     "Reply",
     "Seeded",
@@ -72,6 +74,17 @@ ENCRYPTED_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.encrypt
 API_OPS: list[Operation] = [op for op in ENCRYPTED_OPS if op.host == "merchant_api"]
 #: the payment gateway's operations (accessCode alone; enquiry and void carry no payload)
 GATEWAY_OPS: list[Operation] = [op for op in OPERATIONS.values() if op.host == "gateway"]
+
+
+class ErrorLog(logging.Handler):
+    """Keeps every record logged at ERROR or above (a crash the server answered anyway)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def registry() -> MerchantRegistry:

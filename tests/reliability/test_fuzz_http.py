@@ -22,7 +22,7 @@ import pytest
 from httpfuzz import Attack, Context, Snapshot, attacks, send_raw, snapshot
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from relkit import STORES, AsgiClient, ServerThread, make_app, open_store, seed_state
+from relkit import STORES, AsgiClient, ErrorLog, ServerThread, make_app, open_store, seed_state
 
 from mock_server.runtime import MockRuntime
 
@@ -32,19 +32,10 @@ CAMPAIGN = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <
                                            HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 
 
-class _Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 class Target:
     """A seeded mock served by uvicorn on loopback."""
 
-    def __init__(self, mock: MockRuntime, port: int, ctx: Context, errors: _Errors) -> None:
+    def __init__(self, mock: MockRuntime, port: int, ctx: Context, errors: ErrorLog) -> None:
         self.mock, self.port, self.ctx, self.errors = mock, port, ctx, errors
         self.baseline = self._control_baseline()
 
@@ -77,7 +68,7 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     finally:
         seeding.close()
     mock: MockRuntime = app.state.mock
-    errors = _Errors()
+    errors = ErrorLog()
     watched = [logging.getLogger(), logging.getLogger("uvicorn"), logging.getLogger("uvicorn.error")]
     with ServerThread(app) as url:
         for logger in watched:

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from relkit import ALPHA, ENCRYPTED_OPS, STORES, Reply, auth_headers, valid_payload
+from relkit import ALPHA, ENCRYPTED_OPS, STORES, ErrorLog, Reply, auth_headers, valid_payload
 
 from hesabe_spec.operations import Operation
 from hesabe_spec.validation import validate_response
@@ -37,18 +37,9 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 20
                                        HealthCheck.function_scoped_fixture])
 
 
-class _Crashes(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def crashes() -> Iterator[_Crashes]:
-    handler = _Crashes()
+def crashes() -> Iterator[ErrorLog]:
+    handler = ErrorLog()
     root = logging.getLogger()
     root.addHandler(handler)
     try:
@@ -122,7 +113,7 @@ def _send(world: Any, op: Operation, data: str, path: str) -> Reply:
                                 headers=[*headers, ("content-type", "application/json")])
 
 
-def _check(world: Any, op: Operation, reply: Reply, before: str, crashes: _Crashes) -> None:
+def _check(world: Any, op: Operation, reply: Reply, before: str, crashes: ErrorLog) -> None:
     event(f"HTTP {reply.status}")
     assert reply.status != 500 and reply.status < 600, (op.name, reply.status, reply.body[:200])
     assert not crashes.records, [r.getMessage() for r in crashes.records]
@@ -142,7 +133,7 @@ def _check(world: Any, op: Operation, reply: Reply, before: str, crashes: _Crash
 
 @FUZZ
 @given(op=ops, raw=st.binary(max_size=200), cut=st.integers(0, 3))
-def test_arbitrary_ciphertext(shared_world: Any, crashes: _Crashes, op: Operation, raw: bytes,
+def test_arbitrary_ciphertext(shared_world: Any, crashes: ErrorLog, op: Operation, raw: bytes,
                               cut: int) -> None:
     world = shared_world
     before = world.fingerprint()
@@ -155,7 +146,7 @@ def test_arbitrary_ciphertext(shared_world: Any, crashes: _Crashes, op: Operatio
 
 @FUZZ
 @given(op=ops, plaintext=st.binary(max_size=300), block=st.sampled_from([16, 32]))
-def test_arbitrary_plaintext_under_the_right_key(shared_world: Any, crashes: _Crashes, op: Operation,
+def test_arbitrary_plaintext_under_the_right_key(shared_world: Any, crashes: ErrorLog, op: Operation,
                                                  plaintext: bytes, block: int) -> None:
     world = shared_world
     before = world.fingerprint()
@@ -165,7 +156,7 @@ def test_arbitrary_plaintext_under_the_right_key(shared_world: Any, crashes: _Cr
 
 @FUZZ
 @given(op=ops, value=json_values, as_object=st.booleans())
-def test_arbitrary_json_under_the_right_key(shared_world: Any, crashes: _Crashes, op: Operation, value: Any,
+def test_arbitrary_json_under_the_right_key(shared_world: Any, crashes: ErrorLog, op: Operation, value: Any,
                                             as_object: bool) -> None:
     world = shared_world
     payload = {"merchantCode": ALPHA.merchant_code, "x": value} if as_object else value
@@ -181,7 +172,7 @@ def test_arbitrary_json_under_the_right_key(shared_world: Any, crashes: _Crashes
 @FUZZ
 # an empty path parameter would turn /open-invoice/{id} into the list route: another operation
 @given(data=st.data(), op=ops, param=st.none() | (st.text(max_size=24) | near.map(str)).filter(bool))
-def test_mutated_valid_payloads_reach_the_handlers(shared_world: Any, crashes: _Crashes, data: st.DataObject,
+def test_mutated_valid_payloads_reach_the_handlers(shared_world: Any, crashes: ErrorLog, data: st.DataObject,
                                                    op: Operation, param: str | None) -> None:
     world = shared_world
     payload = data.draw(mutated_payloads(op, world.seeded))
@@ -196,7 +187,7 @@ def test_mutated_valid_payloads_reach_the_handlers(shared_world: Any, crashes: _
        body=st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()),
        content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded",
                                      "multipart/form-data; boundary=b", "text/plain", ""]))
-def test_arbitrary_login_and_refresh_bodies(shared_world: Any, crashes: _Crashes, path: str, body: bytes,
+def test_arbitrary_login_and_refresh_bodies(shared_world: Any, crashes: ErrorLog, path: str, body: bytes,
                                             content_type: str) -> None:
     world = shared_world
     before = world.fingerprint()
