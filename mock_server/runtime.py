@@ -39,6 +39,7 @@ from mock_server.state.ledger import Ledger
 from mock_server.state.open_invoices import OpenInvoiceService
 from mock_server.state.payments import PaidHook, PaymentService
 from mock_server.state.pos import PosService
+from mock_server.state.record import record
 from mock_server.state.refundable import invoice_payments
 from mock_server.state.refunds import RefundService
 from mock_server.state.saved_cards import SavedCardService
@@ -255,7 +256,7 @@ def runtime_of(app: Any) -> MockRuntime:
     return mock
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     """One authenticated, decrypted, validated request, ready for a handler."""
 
@@ -274,7 +275,7 @@ class Call:
         return self.base_url + self.operation.path.rstrip("/")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlainCall:
     """A request of an unauthenticated, unencrypted operation (login, refresh): its plain fields
     (a JSON value or form fields; None when the body was unreadable)."""
@@ -284,7 +285,7 @@ class PlainCall:
     operation: Operation
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reply:
     """What a handler answers: the envelope's ``response`` and, rarely, another message/status.
 

@@ -1,15 +1,18 @@
 """The mock's domain records: invoices, open invoices, bulk rows, checkouts, refunds, tokens. No
 HTTP here.
 
-Records are frozen, slotted dataclasses: a change is ``dataclasses.replace`` plus
-``store.update_*``, so a store can never be mutated behind its indexes' back.
+Every class here is a :func:`~mock_server.state.record.record`: read-only to the type checker,
+so a change is ``dataclasses.replace`` plus ``store.update_*`` and a store is never changed behind
+its indexes' back.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
+
+from mock_server.state.record import record
 
 __all__ = [
     "BulkRow",
@@ -32,14 +35,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Customer:
     name: str = ""
     email: str = ""
     phone_number: str | None = None  # country code + number, no "+", as the server stores it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Invoice:
     """One invoice as the server stores it (wire shapes are produced by ``serialize``)."""
 
@@ -104,7 +107,7 @@ class Invoice:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenInvoice:
     merchant_id: int
     title: str
@@ -134,7 +137,7 @@ class OpenInvoice:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BulkRow:
     merchant_id: int
     reference_number: str
@@ -160,7 +163,7 @@ class BulkRow:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Checkout:
     """One payment-gateway checkout: the session the customer pays through and the transaction it
     becomes (one checkout, one attempt; a retry is a new checkout with the same order reference).
@@ -252,7 +255,7 @@ class Checkout:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CardCustomer:
     """A saved-card ("Direct Payment") customer: ``id`` is the number requests name as
     ``customer_id``; ``customer_id`` the string Hesabe shows beside it (the merchant's own id when
@@ -274,7 +277,7 @@ class CardCustomer:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SavedCard:
     """A card saved by a save-card checkout (VERIFY), charged later without the customer."""
 
@@ -298,7 +301,7 @@ class SavedCard:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Refund:
     """One refund request. ``status``: 0 pending, 1 approved, 2 rejected (``RefundStatus``).
 
@@ -339,7 +342,7 @@ class Refund:
         return cls(**rec)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RefundQuery:
     """Refund list filters: dates on ``created_at`` (inclusive), whole-word search terms."""
 
@@ -350,7 +353,7 @@ class RefundQuery:
     limit: int = 15
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InvoiceQuery:
     """Dashboard filters. ``kinds`` None = every kind except orders (4)."""
 
@@ -363,7 +366,7 @@ class InvoiceQuery:
     limit: int = 15
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenInvoiceQuery:
     from_date: str | None = None
     to_date: str | None = None
@@ -378,7 +381,7 @@ class OpenInvoiceQuery:
     today: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """One page of results and the total number of matches."""
 
