@@ -10,6 +10,7 @@ history can give: an invoice create reusing the reference number of a create min
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -82,8 +83,10 @@ class ReferenceWatch(PipelineHook):
         self.clock = clock
         self.window = window
         self._lock = threading.Lock()
-        #: (merchant code, reference) -> last use, oldest first (a dict keeps insertion order)
-        self._seen: dict[tuple[str, str], _Use] = {}
+        #: (merchant code, reference) -> last use, oldest first. An OrderedDict, not a dict: it
+        #: drops its oldest entry in constant time, where a dict's first key is found by skipping
+        #: the slots its earlier deletions left (~5 us a create once full, with unique references)
+        self._seen: OrderedDict[tuple[str, str], _Use] = OrderedDict()
 
     def after(self, ex: Exchange) -> None:
         if ex.status != 200 or ex.operation not in _CREATES or ex.merchant_code is None:
@@ -114,10 +117,10 @@ class ReferenceWatch(PipelineHook):
             seen = self._seen
             for _pointer, reference in references:
                 key = (ex.merchant_code, reference)
-                seen.pop(key, None)  # re-inserted last: the dict stays oldest first
                 seen[key] = use
+                seen.move_to_end(key)  # the newest use last: the dict stays oldest first
             while len(seen) > _CAPACITY:
-                del seen[next(iter(seen))]
+                seen.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

@@ -22,9 +22,10 @@ from hesabe_spec.client import HesabeClient
 from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.tolerance import RULES as LENIENCIES
+from mock_server.clock import Clock
 from mock_server.control.client import MockControl, MockControlError
 from mock_server.exchange import Exchange, PipelineHook
-from mock_server.finding_hooks import _reuse
+from mock_server.finding_hooks import _CAPACITY, REFERENCE_WINDOW, ReferenceWatch, _reuse
 from mock_server.findings import CATALOG, finding
 from mock_server.testing import MockHandle, running_mock
 
@@ -272,3 +273,44 @@ def test_a_reused_references_finding_is_worded_as_written_out_in_full(
                            "create may have gone through: look it up (search the reference) "
                            "before creating again", pointer)
     assert _reuse(reference, seconds, heard, pointer) == expected
+
+
+def _created(reference: str, *, status: int = 200, delivery: str = "sent") -> Exchange:
+    ex = Exchange("create_invoice", "POST", "/api/v1/invoice", "127.0.0.1", {}, 0.0)
+    ex.request, ex.status, ex.merchant_code = {"referenceNumber": reference}, status, "842217"
+    ex.delivery = delivery  # type: ignore[assignment]
+    return ex
+
+
+def _reused(watch: ReferenceWatch, reference: str) -> list[str]:
+    ex = _created(reference)
+    watch.after(ex)
+    watch.done(ex)
+    return [f.rule for f in ex.findings]
+
+
+def test_the_reference_watch_forgets_its_oldest_references_first() -> None:
+    """Full, it drops the least recently used reference; using one again makes it the newest."""
+    clock = Clock()
+    clock.freeze()
+    watch = ReferenceWatch(clock)
+    for n in range(_CAPACITY):
+        assert _reused(watch, f"R-{n}") == []
+    assert _reused(watch, "R-0") == ["reference_reused"]  # R-0 is now the newest
+    assert _reused(watch, "R-new") == []  # over capacity: R-1, the oldest, is forgotten
+    assert _reused(watch, "R-1") == []
+    assert _reused(watch, "R-0") == ["reference_reused"]
+    assert _reused(watch, f"R-{_CAPACITY - 1}") == ["reference_reused"]
+
+
+def test_a_reference_after_an_unanswered_create_is_an_error() -> None:
+    clock = Clock()
+    clock.freeze()
+    watch = ReferenceWatch(clock)
+    lost = _created("R-9", delivery="dropped")
+    watch.after(lost)
+    watch.done(lost)
+    assert _reused(watch, "R-9") == ["reference_retried"]
+    assert _reused(watch, "R-9") == ["reference_reused"]
+    clock.advance(REFERENCE_WINDOW + 1)
+    assert _reused(watch, "R-9") == []
