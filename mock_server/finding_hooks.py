@@ -85,7 +85,8 @@ class ReferenceWatch(PipelineHook):
         self._lock = threading.Lock()
         #: (merchant code, reference) -> last use, oldest first. An OrderedDict, not a dict: it
         #: drops its oldest entry in constant time, where a dict's first key is found by skipping
-        #: the slots its earlier deletions left (~5 us a create once full, with unique references)
+        #: every slot its earlier deletions left (once full, with the unique references of a real
+        #: integration, that walk grew with every create until the next resize)
         self._seen: OrderedDict[tuple[str, str], _Use] = OrderedDict()
 
     def after(self, ex: Exchange) -> None:
