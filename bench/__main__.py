@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import report
 
-SECTIONS = ("http", "scaling", "inprocess", "coldstart", "contract", "inspector")
+SECTIONS = ("http", "scaling", "timers", "inprocess", "coldstart", "contract", "inspector")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.scaling import run_scaling
 
         results["scaling"] = run_scaling(sizes, stores, log)
+    if "timers" in only:
+        from bench.timers import run_timers
+
+        subscriptions = [1000, 10000] if args.quick else [1000, 10000, 100000]
+        results["timers"] = run_timers(subscriptions, stores, 20 if args.quick else 50, log)
     if "inprocess" in only:
         from bench.inprocess import run_inprocess
 

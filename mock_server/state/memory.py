@@ -41,6 +41,8 @@ __all__ = ["MemoryStore"]
 
 #: stale expiry entries (revoked or re-put tokens) tolerated before the heap is rebuilt
 _STALE_SLACK = 1024
+#: above every id: ``(day, _LAST_ID)`` sorts after every (day, id) entry of that day
+_LAST_ID = 2**63
 
 
 def _claimed(checkout: Checkout) -> tuple[str, str | None, int]:
@@ -87,8 +89,10 @@ class MemoryStore(Store):
         self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
         #: merchant -> ascending checkout ids
         self._checkouts_of: dict[int, list[int]] = defaultdict(list)
-        #: merchant -> ids of its ACTIVE subscriptions (the recurrence timer's index)
-        self._active_subscriptions: dict[int, set[int]] = defaultdict(set)
+        #: merchant -> (next billing day, id) of its monthly subscriptions with a recurrence to
+        #: bill, in order (the recurrence timer's index); id -> that day
+        self._billing: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self._billing_day: dict[int, str] = {}
         self._card_customers: dict[int, CardCustomer] = {}
         self._saved_cards: dict[int, SavedCard] = {}
         #: (merchant, customer) -> ascending card ids (deleted ones are skipped when read)
@@ -128,7 +132,8 @@ class MemoryStore(Store):
         for key in [k for k in self._checkout_by_reference if k[0] == merchant_id]:
             del self._checkout_by_reference[key]
         self._checkouts_of.pop(merchant_id, None)
-        self._active_subscriptions.pop(merchant_id, None)
+        for _day, cid in self._billing.pop(merchant_id, ()):
+            self._billing_day.pop(cid, None)
         for cid in [k for k, v in self._card_customers.items() if v.merchant_id == merchant_id]:
             del self._card_customers[cid]
         for cid in [k for k, v in self._saved_cards.items() if v.merchant_id == merchant_id]:
@@ -455,15 +460,20 @@ class MemoryStore(Store):
             self._index_subscription(checkout)
 
     def _index_subscription(self, checkout: Checkout) -> None:
-        active = self._active_subscriptions[checkout.merchant_id]
-        if checkout.subscription_status == "ACTIVE":
-            active.add(checkout.id)
-        else:
-            active.discard(checkout.id)
+        billing = self._billing[checkout.merchant_id]
+        old = self._billing_day.pop(checkout.id, None)
+        if old is not None:
+            del billing[bisect_left(billing, (old, checkout.id))]
+        day = checkout.next_billing_day
+        if day is not None:
+            insort(billing, (day, checkout.id))
+            self._billing_day[checkout.id] = day
 
-    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
+    def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:
         with self._lock:
-            return [self._checkouts[i] for i in sorted(self._active_subscriptions.get(merchant_id, ()))]
+            billing = self._billing.get(merchant_id, [])
+            due = billing[:bisect_right(billing, (today, _LAST_ID))]
+            return [self._checkouts[i] for i in sorted(cid for _day, cid in due)]
 
     def claim_checkout(self, before: Checkout, after: Checkout,
                        new: Checkout | None = None) -> Checkout | None:

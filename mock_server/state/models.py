@@ -8,13 +8,16 @@ its indexes' back.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import asdict, field
+from datetime import date
 from typing import Any
 
 from mock_server.state.record import record
 
 __all__ = [
+    "MONTHLY_FREQUENCY",
     "BulkRow",
     "CardCustomer",
     "Checkout",
@@ -27,6 +30,7 @@ __all__ = [
     "Refund",
     "RefundQuery",
     "SavedCard",
+    "add_months",
     "open_status_as_seen",
     "refund_terms",
     "search_terms",
@@ -244,6 +248,18 @@ class Checkout:
     #: a Smart POS invoice: the terminal it was sent to
     pos_terminal: str | None = None
 
+    @property
+    def next_billing_day(self) -> str | None:
+        """The day (YYYY-MM-DD) the mock clock bills this monthly subscription's next recurrence:
+        the start date plus as many months as were charged; None for anything it never bills (not
+        a monthly subscription, not ACTIVE, every installment charged). A subscription without a
+        start date bills from the day it was created. What the stores index the timer's work by."""
+        if (self.recurring_frequency != MONTHLY_FREQUENCY or self.subscription_status != "ACTIVE"
+                or self.recurrences >= self.recurring_installments):
+            return None
+        start = date.fromisoformat(self.recurring_start or self.created_at[:10])
+        return add_months(start, self.recurrences).isoformat()
+
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -456,3 +472,14 @@ def search_terms(inv: Invoice) -> set[str]:
         if phone.startswith("965"):
             terms.add(phone[3:])
     return terms
+
+
+#: ``recurringFrequency`` of a subscription the mock clock bills every month ("0": on demand)
+MONTHLY_FREQUENCY = "1"
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus whole months, the day kept or clamped to the month's last (31 Jan -> 28 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))

@@ -64,6 +64,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from hesabe_spec.enums import InvoiceKind, RefundStatus
@@ -292,10 +293,33 @@ ALTER TABLE invoices SET (autovacuum_vacuum_insert_scale_factor = 0.01);
 ALTER TABLE invoice_terms SET (autovacuum_vacuum_insert_scale_factor = 0.01);
 """
 
+#: version 6: the day each monthly subscription bills its next recurrence, as a column with a
+#: partial index (only subscriptions with one to bill are in it), so the recurrence timer reads the
+#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`)
+_BILLING = """
+ALTER TABLE checkouts ADD COLUMN next_billing DATE;
+CREATE INDEX checkout_billing ON checkouts (merchant_id, next_billing, id) WHERE next_billing IS NOT NULL;
+"""
+
+
+def _fill_billing(cur: psycopg.Cursor[Any]) -> None:
+    """Version 6's column for the subscriptions a database already has (the day is worked out in
+    Python: ``Checkout.next_billing_day``)."""
+    cur.execute("SELECT id, doc FROM checkouts WHERE subscription_status = 'ACTIVE'")
+    days = [(_day(_CHECKOUTS.load(ident, doc).next_billing_day), ident) for ident, doc in cur.fetchall()]
+    cur.executemany("UPDATE checkouts SET next_billing = %s WHERE id = %s", [d for d in days if d[0]])
+
+
+#: a schema version: its script, or its script and a function of the open cursor run after it
+#: (data a script cannot compute)
+Migration = str | tuple[str, Callable[[psycopg.Cursor[Any]], None]]
+
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
 #: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved
-#: cards; version 4: active subscriptions; version 5: the block counts and typed search terms)
-MIGRATIONS: tuple[str, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS, _BLOCKS)
+#: cards; version 4: active subscriptions; version 5: the block counts and typed search terms;
+#: version 6: each subscription's next billing day)
+MIGRATIONS: tuple[Migration, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS, _BLOCKS,
+                                     (_BILLING, _fill_billing))
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
@@ -346,6 +370,9 @@ def _texts(values: Sequence[str]) -> list[str]:
     return [_text(v) for v in values]
 
 
+def _day(value: str | None) -> date | None:
+    """A YYYY-MM-DD day as a DATE parameter."""
+    return None if value is None else date.fromisoformat(value)
 
 
 def _optional(value: str | None) -> str | None:
@@ -405,9 +432,9 @@ _BULK_ROWS = _Table("bulk_rows", ("merchant_id", "scheduled"),
                     lambda r: (r.merchant_id, bool(r.has_schedule)), BulkRow.from_record)
 _CHECKOUTS = _Table(
     "checkouts", ("merchant_id", "token", "session", "order_reference", "status", "subscription_status",
-                  "recurrences"),
+                  "recurrences", "next_billing"),
     lambda c: (c.merchant_id, _text(c.token), _text(c.session), _optional(c.order_reference), _text(c.status),
-               _optional(c.subscription_status), c.recurrences),
+               _optional(c.subscription_status), c.recurrences, _day(c.next_billing_day)),
     Checkout.from_record,
 )
 _CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
@@ -471,8 +498,11 @@ class PostgresStore(SqlSharedState, Store):
             version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"store schema version {version}, newer than this mock's {SCHEMA_VERSION}")
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                script, fill = (step, None) if isinstance(step, str) else step
                 cur.execute(script.encode())
+                if fill is not None:
+                    fill(cur)
                 cur.execute("INSERT INTO mock_schema_migrations (version) VALUES (%s)", (number,))
 
     @property
@@ -950,9 +980,9 @@ class PostgresStore(SqlSharedState, Store):
                             (merchant_id, max(limit, 0)))
 
     # -- subscriptions -----------------------------------------------------------------------
-    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
-        return self._select(_CHECKOUTS, "merchant_id = %s AND subscription_status = 'ACTIVE' ORDER BY id",
-                            (merchant_id,))
+    def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = %s AND next_billing <= %s ORDER BY id",
+                            (merchant_id, date.fromisoformat(today)))
 
     def claim_checkout(self, before: Checkout, after: Checkout,
                        new: Checkout | None = None) -> Checkout | None:

@@ -81,7 +81,8 @@ the checkouts table, then the block counts, filled from its invoices, then the s
 then the active-subscription index, then the search terms rebuilt with their invoices' type and
 status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
 that later writes reuse; then the payment token as a column of its own, read from the documents
-of the paid invoices).
+of the paid invoices; then each monthly subscription's next billing day, worked out from the
+documents of the active ones).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -391,12 +392,35 @@ DROP INDEX inv_txn;
 CREATE INDEX inv_txn ON invoices (merchant_id, txn_token) WHERE txn_token IS NOT NULL;
 """
 
+#: version 10: the day each monthly subscription bills its next recurrence, as a column with a
+#: partial index (only subscriptions with one to bill are in it), so the recurrence timer reads the
+#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`)
+_BILLING_SCHEMA = """
+ALTER TABLE checkouts ADD COLUMN next_billing TEXT;
+
+CREATE INDEX checkout_billing ON checkouts (merchant_id, next_billing, id) WHERE next_billing IS NOT NULL;
+"""
+
+
+def _fill_billing(conn: sqlite3.Connection) -> None:
+    """Version 10's column for the subscriptions a file already has (the day is worked out in
+    Python: ``Checkout.next_billing_day``)."""
+    rows = conn.execute(f"SELECT id, doc FROM checkouts WHERE {_SUBSCRIPTION_STATUS} = 'ACTIVE'").fetchall()
+    days = [(_CHECKOUTS.load(ident, doc).next_billing_day, ident) for ident, doc in rows]
+    conn.executemany("UPDATE checkouts SET next_billing = ? WHERE id = ?", [d for d in days if d[0]])
+
+
+#: a schema version: its script, or its script and a function of the open connection run after it
+#: (data a script cannot compute)
+_Step = str | tuple[str, Callable[[sqlite3.Connection], None]]
+
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
 #: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
 #: 6: saved cards; 7: active subscriptions; 8: search terms carry type and status; 9: the
-#: payment's token as a column)
-_MIGRATIONS = (_SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
-               _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA)
+#: payment's token as a column; 10: each subscription's next billing day)
+_MIGRATIONS: tuple[_Step, ...] = (
+    _SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
+    _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA, (_BILLING_SCHEMA, _fill_billing))
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -479,8 +503,10 @@ _BULK_ROWS = _Table(
     "bulk_rows", ("merchant_id", "scheduled"), lambda r: (r.merchant_id, 1 if r.has_schedule else 0),
     BulkRow.from_record,
 )
-_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference")
-_CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS, attrgetter(*_CHECKOUT_COLUMNS), Checkout.from_record)
+_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference", "next_billing")
+_CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS,
+                    lambda c: (c.merchant_id, c.token, c.session, c.order_reference, c.next_billing_day),
+                    Checkout.from_record)
 _CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
                          CardCustomer.from_record)
 _SAVED_CARDS = _Table("saved_cards", ("merchant_id", "customer_id"), attrgetter("merchant_id", "customer_id"),
@@ -629,8 +655,11 @@ class SqliteStore(SqlSharedState, Store):
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path}: store schema version {version}, newer than this mock's "
                                    f"{SCHEMA_VERSION}")
-            for script in _MIGRATIONS[version:]:
+            for step in _MIGRATIONS[version:]:
+                script, fill = (step, None) if isinstance(step, str) else step
                 self._exec_script(script)
+                if fill is not None:
+                    fill(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _exec_script(self, script: str) -> None:
@@ -1139,19 +1168,19 @@ class SqliteStore(SqlSharedState, Store):
         return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
 
     # -- subscriptions -----------------------------------------------------------------------
-    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
-        return self._select(_CHECKOUTS, f"merchant_id = ? AND {_SUBSCRIPTION_STATUS} = 'ACTIVE' ORDER BY id",
-                            (merchant_id,))
+    def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:
+        return self._select(_CHECKOUTS, "merchant_id = ? AND next_billing <= ? ORDER BY id",
+                            (merchant_id, today))
 
     def claim_checkout(self, before: Checkout, after: Checkout,
                        new: Checkout | None = None) -> Checkout | None:
         with _conflicts(), self._tx() as conn:  # BEGIN IMMEDIATE: one writer of the file at a time
             cur = conn.execute(
-                f"UPDATE checkouts SET doc = ? WHERE id = ? AND merchant_id = ?"
+                f"UPDATE checkouts SET doc = ?, next_billing = ? WHERE id = ? AND merchant_id = ?"
                 f" AND json_extract(doc, '$.status') = ? AND {_SUBSCRIPTION_STATUS} IS ?"
                 " AND coalesce(json_extract(doc, '$.recurrences'), 0) = ?",
-                (document(after), before.id, before.merchant_id, before.status, before.subscription_status,
-                 before.recurrences))
+                (document(after), after.next_billing_day, before.id, before.merchant_id, before.status,
+                 before.subscription_status, before.recurrences))
             if cur.rowcount != 1:
                 return None
             if new is None:

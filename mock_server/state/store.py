@@ -262,10 +262,12 @@ class Store(ABC):
         first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
 
     @abstractmethod
-    def active_subscriptions(self, merchant_id: int) -> list[Checkout]:
-        """The merchant's checkouts whose ``subscription_status`` is ``"ACTIVE"``, oldest first:
-        what the recurrence timer and every read of the payments walk (an index of the active
-        ones, never a scan of every checkout)."""
+    def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:
+        """The merchant's monthly subscriptions with a recurrence to bill on or before ``today``
+        (YYYY-MM-DD: their :attr:`~mock_server.state.models.Checkout.next_billing_day`), oldest
+        first: what the recurrence timer and every read of the payments settle. Read from an index
+        of the next billing day, so its cost is that of the ones due, never a walk of every
+        subscription."""
 
     @abstractmethod
     def claim_checkout(self, before: Checkout, after: Checkout,

@@ -31,35 +31,20 @@ stores the charge (and sends its webhook); the other stores nothing and goes on.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, replace
-from datetime import date
 
 from hesabe_spec.enums import GatewayErrorCode
 from mock_server.merchants import Merchant
 from mock_server.state.checkouts import CheckoutService, GatewayRefusal
 from mock_server.state.commands import NewCheckout
 from mock_server.state.decisions import ChargeDecisions
-from mock_server.state.models import Checkout
+from mock_server.state.models import MONTHLY_FREQUENCY, Checkout
 from mock_server.state.store import claim
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService", "due_dates"]
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService"]
 
 ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
-ON_DEMAND, MONTHLY = "0", "1"
-
-
-def _add_months(start: date, months: int) -> date:
-    """``start`` plus whole months, the day kept or clamped to the month's last (31 Jan -> 28 Feb)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def due_dates(start: str, installments: int) -> list[str]:
-    """The billing days of a monthly subscription, YYYY-MM-DD."""
-    first = date.fromisoformat(start)
-    return [_add_months(first, n).isoformat() for n in range(installments)]
+ON_DEMAND, MONTHLY = "0", MONTHLY_FREQUENCY
 
 
 def _refusal(message: str, http_status: int = 400) -> GatewayRefusal:
@@ -80,18 +65,15 @@ class SubscriptionService:
         another process has not charged first)."""
         today = self.checkouts.clock.today()
         with self.checkouts._lock:
-            for mandate in self.checkouts.store.active_subscriptions(merchant_id):
-                if mandate.recurring_frequency != MONTHLY:
-                    continue
-                days = due_dates(mandate.recurring_start or today, mandate.recurring_installments)
-                for day in days[mandate.recurrences:]:
-                    if day > today:
-                        break
+            for mandate in self.checkouts.store.due_subscriptions(merchant_id, today):
+                day = mandate.next_billing_day
+                while day is not None and day <= today:
                     amount = mandate.recurring_amount or mandate.amount
                     recurred = self._recur(mandate, amount, f"{day} 00:00:00")
                     if recurred is None:  # another process charged it (and goes on with the rest)
                         break
                     mandate = recurred[0]
+                    day = mandate.next_billing_day
 
     def _recur(self, mandate: Checkout, amount: str,
                stamp: str | None = None) -> tuple[Checkout, Checkout] | None:

@@ -226,7 +226,10 @@ def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migratio
     store = PostgresStore(url)
     try:
         mandate, plain = rows
-        assert store.active_subscriptions(1) == [mandate]
+        # version 6 filled the next billing day: recurrence 2 of a subscription billed from its
+        # creation day
+        assert store.due_subscriptions(1, "2026-02-28") == []
+        assert store.due_subscriptions(1, "2026-03-01") == [mandate]
         assert store.claim_checkout(replace(mandate, recurrences=1), replace(mandate, recurrences=9)) is None
         assert store.claim_checkout(mandate, replace(mandate, recurrences=3)) is not None
         assert store.claim_checkout(replace(plain, status="SUCCESSFUL"), plain) is None  # it is PENDING

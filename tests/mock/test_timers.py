@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.receiver import Receiver
-from support.stores import StoreFactory, race
+from support.stores import StoreFactory, race, set_back_to_version_9
 
 from hesabe_spec.client import HesabeClient
 from mock_server.control import MockControl
@@ -43,9 +43,13 @@ def _charge(n: int) -> Checkout:
     return _checkout(f"R{n}", status="SUCCESSFUL", source="subscription", parent_token="SUB")
 
 
+#: a day after every billing day of the mandates here
+LATER = "2030-01-01"
+
+
 def test_a_recurrence_is_claimed_from_the_state_it_was_read_in(store: Store) -> None:
     mandate = _mandate(store)
-    assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["SUB"]
+    assert [c.token for c in store.due_subscriptions(MERCHANT, LATER)] == ["SUB"]
     first = replace(mandate, recurrences=1)
     charged = store.claim_checkout(mandate, first, _charge(1))
     assert charged is not None and charged.id > mandate.id and store.find_checkout("R1") == charged
@@ -57,8 +61,8 @@ def test_a_recurrence_is_claimed_from_the_state_it_was_read_in(store: Store) -> 
     cancelled = replace(first, subscription_status="CANCELLED")
     assert store.claim_checkout(first, cancelled) == cancelled
     assert store.claim_checkout(first, replace(first, recurrences=2), _charge(3)) is None  # not ACTIVE
-    assert store.active_subscriptions(MERCHANT) == [] and store.find_checkout("R3") is None
-    assert store.active_subscriptions(MERCHANT + 1) == []
+    assert store.due_subscriptions(MERCHANT, LATER) == [] and store.find_checkout("R3") is None
+    assert store.due_subscriptions(MERCHANT + 1, LATER) == []
 
 
 def test_a_checkout_is_paid_once_from_pending(store: Store) -> None:
@@ -72,17 +76,31 @@ def test_a_checkout_is_paid_once_from_pending(store: Store) -> None:
     assert store.claim_checkout(other, replace(other, status="CANCELLED")) is None  # not its checkout
 
 
-def test_only_active_subscriptions_are_walked_oldest_first(store: Store) -> None:
+def test_only_subscriptions_with_a_recurrence_due_are_read_oldest_first(store: Store) -> None:
     store.insert_checkout(_checkout("PLAIN"))
-    later = store.insert_checkout(_checkout("LATER", recurring_frequency="1"))  # unpaid: not active yet
+    later = store.insert_checkout(_checkout("LATER", recurring_frequency="1", recurring_installments=2,
+                                            recurring_start="2026-01-31"))  # unpaid: not active yet
+    store.insert_checkout(_checkout("DEMAND", status="SUCCESSFUL", recurring_frequency="0",  # on demand
+                                    recurring_installments=3, subscription_status="ACTIVE"))
     first = _mandate(store, customer_name="nul\x00 and \\ quote\"")  # any text in the document
+    assert store.due_subscriptions(MERCHANT, LATER) == [first]
     store.update_checkout(replace(later, subscription_status="ACTIVE"))
-    assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["LATER", "SUB"]
-    assert store.claim_checkout(first, replace(first, recurrences=3, subscription_status="COMPLETED"),
-                                    _charge(1)) is not None
-    assert [c.token for c in store.active_subscriptions(MERCHANT)] == ["LATER"]
+    assert [c.token for c in store.due_subscriptions(MERCHANT, LATER)] == ["LATER", "SUB"]
+    assert store.due_subscriptions(MERCHANT, "2025-12-31") == []  # SUB bills from 2026-01-01
+    assert [c.token for c in store.due_subscriptions(MERCHANT, "2026-01-30")] == ["SUB"]
+    assert [c.token for c in store.due_subscriptions(MERCHANT, "2026-01-31")] == ["LATER", "SUB"]
+    charged = replace(first, recurrences=1)  # next: 2026-02-01
+    assert store.claim_checkout(first, charged, _charge(1)) is not None
+    assert [c.token for c in store.due_subscriptions(MERCHANT, "2026-01-31")] == ["LATER"]
+    assert store.due_subscriptions(MERCHANT, "2026-02-01") == [store.find_checkout("LATER"), charged]
+    store.update_checkout(replace(store.find_checkout("LATER"), recurrences=1))  # next: 2026-02-28
+    assert store.due_subscriptions(MERCHANT, "2026-02-27") == [charged]
+    assert store.claim_checkout(charged, replace(charged, recurrences=3, subscription_status="COMPLETED"),
+                                _charge(2)) is not None
+    assert [c.token for c in store.due_subscriptions(MERCHANT, "2026-02-28")] == ["LATER"]
+    assert store.due_subscriptions(MERCHANT + 1, LATER) == []
     store.reset(MERCHANT)
-    assert store.active_subscriptions(MERCHANT) == []
+    assert store.due_subscriptions(MERCHANT, LATER) == []
 
 
 def test_writers_racing_for_one_recurrence_charge_it_once(make_store: StoreFactory) -> None:
@@ -190,3 +208,50 @@ def test_the_timer_survives_its_errors_and_stops_cleanly() -> None:
 
     timer = asyncio.run(scenario())
     assert len(calls) == 2 and timer.rounds == 2
+
+
+def test_a_file_from_before_billing_days_bills_its_subscriptions(tmp_path: Path) -> None:
+    """Version 10 fills the next billing day of the subscriptions a file already has."""
+    path = str(tmp_path / "v9.sqlite")
+    store = SqliteStore(path)
+    mandate = _mandate(store, recurring_start="2026-03-31", recurrences=1)  # next: 2026-04-30
+    ended = store.insert_checkout(_checkout("DONE", status="SUCCESSFUL", recurring_frequency="1",
+                                            recurring_installments=2, recurrences=2,
+                                            subscription_status="ACTIVE"))  # every installment charged
+    with store._tx() as conn:
+        set_back_to_version_9(conn)
+        conn.execute("PRAGMA user_version = 9")
+    store.close()
+    store = SqliteStore(path)
+    try:
+        assert store.due_subscriptions(MERCHANT, "2026-04-29") == []
+        assert store.due_subscriptions(MERCHANT, "2026-04-30") == [mandate]
+        assert store.find_checkout("DONE") == ended
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("start", "charged", "day"), [
+    ("2026-01-31", 0, "2026-01-31"), ("2026-01-31", 1, "2026-02-28"), ("2028-01-31", 1, "2028-02-29"),
+    ("2026-01-31", 2, "2026-03-31"), ("2026-11-30", 3, "2027-02-28"), ("2026-05-15", 2, "2026-07-15"),
+    (None, 1, "2026-02-01"),  # no start date: billed from the day it was created
+])
+def test_the_next_billing_day_keeps_the_start_day_or_the_month_s_last(start: str | None, charged: int,
+                                                                       day: str) -> None:
+    mandate = _checkout("SUB", status="SUCCESSFUL", recurring_frequency="1", recurring_installments=4,
+                        subscription_status="ACTIVE", recurring_start=start, recurrences=charged,
+                        created_at="2026-01-01 10:00:00")
+    assert mandate.next_billing_day == day
+
+
+@pytest.mark.parametrize("change", [
+    {"recurrences": 4},  # every installment charged
+    {"subscription_status": "CANCELLED"}, {"subscription_status": None},  # not (or no longer) active
+    {"recurring_frequency": "0"}, {"recurring_frequency": None},  # on demand; not a subscription
+])
+def test_nothing_is_billed_but_an_active_monthly_subscription_with_installments_left(
+        change: dict[str, object]) -> None:
+    mandate = _checkout("SUB", status="SUCCESSFUL", recurring_frequency="1", recurring_installments=4,
+                        subscription_status="ACTIVE", recurring_start="2026-01-31")
+    assert mandate.next_billing_day == "2026-01-31"
+    assert replace(mandate, **change).next_billing_day is None  # type: ignore[arg-type]
