@@ -7,7 +7,7 @@ copy any of them; it reads them, so there is nothing to keep in step:
 
 * the transactions report lists :meth:`Ledger.entries` (filters, pages, stats);
 * the transaction enquiry answers a token that is not a checkout's from :meth:`Ledger.find`
-  (an invoice's or an open invoice's payment);
+  (an invoice's or an open invoice's payment), which reads only the records that can hold it;
 * refunds find an open invoice's payment through :meth:`Ledger.find_paid` (invoices and checkouts
   have lookups of their own, :mod:`mock_server.state.refundable`);
 * whether a payment reads REFUNDED comes from the refunds, the one record of what was given back.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
-from mock_server.state.models import Checkout, InvoiceQuery, OpenInvoiceQuery
+from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery
 from mock_server.state.money import to_fils
 from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService
@@ -73,10 +73,24 @@ class Ledger:
         return [self._entry(p, name) for p, name in paid]
 
     def find(self, merchant_id: int, key: str, by_reference: bool = False) -> list[LedgerEntry]:
-        """The payments with this token (or, ``by_reference``, this order reference), oldest first."""
+        """The payments with this token (or, ``by_reference``, this order reference), oldest first.
+
+        By token, only the records that can hold it are read: the invoice and the checkout the
+        store finds by that token (an index each) and the open invoices' payments; by order
+        reference, every payment (:meth:`entries`)."""
         if by_reference:
             return [e for e in self.entries(merchant_id) if e.paid.order_reference == key]
-        return [e for e in self.entries(merchant_id) if e.token == key]
+        for settle in self.settle:
+            settle(merchant_id)
+        paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == key]
+        inv = self.store.find_invoice_by_transaction_token(merchant_id, key)
+        if inv is not None:
+            paid += [p for p in self._invoice_paid([inv]) if p[0].token == key]
+        checkout = self.store.find_checkout(key)
+        if checkout is not None and checkout.merchant_id == merchant_id:
+            paid += self._checkouts_paid([checkout])
+        paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
+        return [self._entry(p, name) for p, name in paid]
 
     def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:
         """An open invoice's payment by its transaction token, as a refund needs it (a
@@ -93,13 +107,18 @@ class Ledger:
         kinds = tuple(range(0, 16))  # every invoice kind, orders included
         page = self.store.list_invoices(merchant_id, InvoiceQuery(kinds=kinds, status=InvoiceStatus.PAID,
                                                                   limit=_ALL))
+        return self._invoice_paid(page.items)
+
+    @staticmethod
+    def _invoice_paid(invoices: list[Invoice]) -> list[tuple[PaidTransaction, str | None]]:
+        """The payments of those of ``invoices`` that are paid, with a transaction token."""
         found = []
-        for inv in page.items:
+        for inv in invoices:
             txn = inv.transaction or {}
-            if not txn.get("token"):
+            if inv.invoice_status != InvoiceStatus.PAID or not txn.get("token"):
                 continue
             found.append((PaidTransaction(
-                merchant_id=merchant_id, token=str(txn["token"]), amount=inv.amount, kind="invoice",
+                merchant_id=inv.merchant_id, token=str(txn["token"]), amount=inv.amount, kind="invoice",
                 record_id=inv.id, order_reference=inv.reference_number,
                 paid_at=txn.get("created_at") or inv.updated_at,
                 payment_type_id=int(txn.get("payment_type_id") or 0),
@@ -125,7 +144,12 @@ class Ledger:
         return found
 
     def _checkout_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
-        return [(checkout_paid(c), c.customer_name) for c in self.store.checkouts_of_merchant(merchant_id)
+        return self._checkouts_paid(self.store.checkouts_of_merchant(merchant_id))
+
+    @staticmethod
+    def _checkouts_paid(checkouts: list[Checkout]) -> list[tuple[PaidTransaction, str | None]]:
+        """The payments among ``checkouts``: captured, and a payment (not a card verification)."""
+        return [(checkout_paid(c), c.customer_name) for c in checkouts
                 if c.status == TransactionStatus.SUCCESSFUL and is_payment(c)]
 
 

@@ -1,0 +1,79 @@
+"""The one ledger's enquiry by token reads only the records that can hold the token, and finds
+exactly what the whole ledger holds under it, on every store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mock_server.app import create_app
+from mock_server.runtime import runtime_of
+from mock_server.state.models import Checkout, Customer, Invoice, OpenInvoice
+from mock_server.state.store import Store
+
+MERCHANT = 84
+OTHER = 85
+
+
+def _invoice(n: int, status: int, token: str | None, merchant: int = MERCHANT) -> Invoice:
+    txn = None if token is None else {"token": token, "created_at": f"2026-01-0{n % 9 + 1} 10:00:00",
+                                      "payment_type_id": 1, "service_type_id": 2}
+    return Invoice(merchant, 1, 3, f"INV-TOKEN-{merchant}-{n}", f"9QKEY{merchant}{n:03d}", f"REF-{n}",
+                   "5.000", "2026-01-01 09:00:00", "2026-01-01 09:00:00", invoice_status=status,
+                   transaction=txn, customer=Customer(f"Customer {n}"))
+
+
+def _checkout(token: str, merchant: int = MERCHANT, **fields: object) -> Checkout:
+    base = Checkout(merchant_id=merchant, token=token, session=f"S-{token}", amount="3.000", currency="KWD",
+                    payment_type=1, response_url="https://shop.example/ok", failure_url="",
+                    created_at="2026-01-02 10:00:00", expires_at=0.0, status="SUCCESSFUL",
+                    paid_on="2026-01-02 10:00:05", result_code="CAPTURED", customer_name="Checkout payer")
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def _fill(store: Store) -> list[str]:
+    """Payments of every family, and records that hold a token without being a payment; the
+    tokens to look up."""
+    store.insert_invoices([
+        _invoice(1, 1, "TXN-PAID-1"), _invoice(2, 1, "TXN-PAID-2"),
+        _invoice(3, 0, None),  # unpaid
+        _invoice(4, 3, "TXN-CANCELLED"),  # a token, but not paid (cancelled)
+        _invoice(5, 1, "TXN-OTHER", merchant=OTHER),
+    ])
+    store.insert_with_ids(open_invoices=[OpenInvoice(
+        MERCHANT, "Donation", "OPEN-REF", 1, "0.000", "1.000", "100.000", "9QOPENKEY", "2026-01-01",
+        "2026-01-01", id=1, payments=(
+            {"outcome": "success", "token": "TXN-OPEN-1", "amount": "7.000",
+             "created_at": "2026-01-03 10:00:00", "customer": {"name": "Donor"}},
+            {"outcome": "failed", "token": "TXN-OPEN-FAILED", "amount": "7.000",
+             "created_at": "2026-01-03 11:00:00"},
+            {"outcome": "success", "token": "TXN-PAID-2", "amount": "2.000",  # a token two records hold
+             "created_at": "2026-01-04 10:00:00"},
+        ))])
+    for checkout in (_checkout("CHK-PAID"),
+                     _checkout("CHK-FAILED", status="FAILED", result_code="NOT CAPTURED"),
+                     _checkout("CHK-VERIFY", amount="0.000", save_card=True),
+                     _checkout("CHK-OTHER", merchant=OTHER), _checkout("TXN-OPEN-1", session="S-dup")):
+        store.insert_checkout(checkout)
+    return ["TXN-PAID-1", "TXN-PAID-2", "TXN-CANCELLED", "TXN-OTHER", "TXN-OPEN-1", "TXN-OPEN-FAILED",
+            "CHK-PAID", "CHK-FAILED", "CHK-VERIFY", "CHK-OTHER", "REF-1", "nothing-has-this"]
+
+
+def test_an_enquiry_by_token_finds_what_the_whole_ledger_holds_under_it(store: Store) -> None:
+    ledger = runtime_of(create_app(store=store)).ledger
+    tokens = _fill(store)
+    everything = ledger.entries(MERCHANT)
+    assert {e.token for e in everything} == {"TXN-PAID-1", "TXN-PAID-2", "TXN-OPEN-1", "CHK-PAID"}
+    for token in tokens:
+        assert ledger.find(MERCHANT, token) == [e for e in everything if e.token == token], token
+    assert [e.paid.kind for e in ledger.find(MERCHANT, "TXN-PAID-2")] == ["invoice", "open_invoice"]
+    assert [e.paid.kind for e in ledger.find(MERCHANT, "TXN-OPEN-1")] == ["checkout", "open_invoice"]
+    assert [e.token for e in ledger.find(OTHER, "TXN-OTHER")] == ["TXN-OTHER"]
+    assert ledger.find(OTHER, "TXN-PAID-1") == []
+
+
+def test_an_enquiry_by_order_reference_reads_the_whole_ledger(store: Store) -> None:
+    ledger = runtime_of(create_app(store=store)).ledger
+    _fill(store)
+    assert [e.token for e in ledger.find(MERCHANT, "REF-1", by_reference=True)] == ["TXN-PAID-1"]
+    found = ledger.find(MERCHANT, "OPEN-REF", by_reference=True)
+    assert [e.token for e in found] == ["TXN-OPEN-1", "TXN-PAID-2"]
