@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import report
 
-SECTIONS = ("http", "scaling", "timers", "inprocess", "coldstart", "contract", "inspector")
+SECTIONS = ("http", "scaling", "held", "inprocess", "coldstart", "contract", "inspector")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -125,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.scaling import run_scaling
 
         results["scaling"] = run_scaling(sizes, stores, log)
-    if "timers" in only:
-        from bench.timers import run_timers
+    if "held" in only:
+        from bench.held import run_held
 
         subscriptions = [1000, 10000] if args.quick else [1000, 10000, 100000]
-        results["timers"] = run_timers(subscriptions, stores, 20 if args.quick else 50, log)
+        results["held"] = run_held(subscriptions, stores, 5 if args.quick else 11, log)
     if "inprocess" in only:
         from bench.inprocess import run_inprocess
 
