@@ -8,6 +8,7 @@ checkouts whose next billing day is still to come: the usual state, each bills o
   merchant's payments runs first;
 * **enquiry**: the ledger's answer for a token no checkout holds (``Ledger.find``: what
   ``GET /api/transaction/{token}`` asks when the token is an invoice's payment, or nobody's);
+* **by reference**: the same for an order reference (``isOrderReference``);
 * **report**: the whole ledger (``Ledger.entries``), what the transactions report pages through;
   it reads every payment (its stats are over all of them), so it grows with them, and is shown
   for that.
@@ -51,6 +52,7 @@ def _subscription(merchant_id: int, n: int) -> Checkout:
 READS: dict[str, Callable[[MockRuntime], object]] = {
     "timer round": lambda rt: rt.fire_due(),
     "enquiry": lambda rt: rt.ledger.find(SANDBOX.merchant_id, "NOBODY-HAS-THIS-TOKEN"),
+    "by reference": lambda rt: rt.ledger.find(SANDBOX.merchant_id, "NO-SUCH-ORDER", by_reference=True),
     "report": lambda rt: rt.ledger.entries(SANDBOX.merchant_id),
 }
 

@@ -7,7 +7,8 @@ copy any of them; it reads them, so there is nothing to keep in step:
 
 * the transactions report lists :meth:`Ledger.entries` (filters, pages, stats);
 * the transaction enquiry answers a token that is not a checkout's from :meth:`Ledger.find`
-  (an invoice's or an open invoice's payment), which reads only the records that can hold it;
+  (an invoice's or an open invoice's payment), which reads only the records that can hold it
+  (by token or by order reference);
 * refunds find an open invoice's payment through :meth:`Ledger.find_paid` (invoices and checkouts
   have lookups of their own, :mod:`mock_server.state.refundable`);
 * whether a payment reads REFUNDED comes from the refunds, the one record of what was given back.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
-from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery
+from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, split_search
 from mock_server.state.money import to_fils
 from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService
@@ -75,20 +76,33 @@ class Ledger:
     def find(self, merchant_id: int, key: str, by_reference: bool = False) -> list[LedgerEntry]:
         """The payments with this token (or, ``by_reference``, this order reference), oldest first.
 
-        By token, only the records that can hold it are read: the invoice and the checkout the
-        store finds by that token (an index each) and the open invoices' payments; by order
-        reference, every payment (:meth:`entries`)."""
-        if by_reference:
+        Only the records that can hold the key are read, from the store's indexes: by token, the
+        invoice and the checkout the store finds by it; by order reference, the paid invoices
+        whose search terms hold its words and the checkouts with it. The open invoices' payments
+        are read whole (they live inside their open invoice)."""
+        if by_reference and not key:  # a checkout without one reads as "": any payment may
             return [e for e in self.entries(merchant_id) if e.paid.order_reference == key]
         for settle in self.settle:
             settle(merchant_id)
-        paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == key]
-        inv = self.store.find_invoice_by_transaction_token(merchant_id, key)
-        if inv is not None:
-            paid += [p for p in self._invoice_paid([inv]) if p[0].token == key]
-        checkout = self.store.find_checkout(key)
-        if checkout is not None and checkout.merchant_id == merchant_id:
-            paid += self._checkouts_paid([checkout])
+        if by_reference:
+            paid = self._open_invoice_payments(merchant_id)
+            words = split_search(key)
+            if words:  # the invoices carrying every word of it: those whose reference it may be
+                kinds = tuple(range(0, 16))
+                paid += self._invoice_paid(self.store.list_invoices(merchant_id, InvoiceQuery(
+                    kinds=kinds, status=InvoiceStatus.PAID, search=words, limit=_ALL)).items)
+            else:
+                paid += self._invoice_payments(merchant_id)
+            paid += self._checkouts_paid(self.store.checkouts_by_reference(merchant_id, key))
+            paid = [p for p in paid if p[0].order_reference == key]
+        else:
+            paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == key]
+            inv = self.store.find_invoice_by_transaction_token(merchant_id, key)
+            if inv is not None:
+                paid += [p for p in self._invoice_paid([inv]) if p[0].token == key]
+            checkout = self.store.find_checkout(key)
+            if checkout is not None and checkout.merchant_id == merchant_id:
+                paid += self._checkouts_paid([checkout])
         paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
         return [self._entry(p, name) for p, name in paid]
 

@@ -37,6 +37,8 @@ def _fill(store: Store) -> list[str]:
         _invoice(1, 1, "TXN-PAID-1"), _invoice(2, 1, "TXN-PAID-2"),
         _invoice(3, 0, None),  # unpaid
         _invoice(4, 3, "TXN-CANCELLED"),  # a token, but not paid (cancelled)
+        replace(_invoice(6, 1, "TXN-WORDS"), reference_number="Order 7 of REF-1"),  # REF-1's words too
+        replace(_invoice(7, 1, "TXN-SAME-REF"), reference_number="ORDER-9"),
         _invoice(5, 1, "TXN-OTHER", merchant=OTHER),
     ])
     store.insert_with_ids(open_invoices=[OpenInvoice(
@@ -52,7 +54,9 @@ def _fill(store: Store) -> list[str]:
     for checkout in (_checkout("CHK-PAID"),
                      _checkout("CHK-FAILED", status="FAILED", result_code="NOT CAPTURED"),
                      _checkout("CHK-VERIFY", amount="0.000", save_card=True),
-                     _checkout("CHK-OTHER", merchant=OTHER), _checkout("TXN-OPEN-1", session="S-dup")):
+                     _checkout("CHK-OTHER", merchant=OTHER), _checkout("TXN-OPEN-1", session="S-dup"),
+                     _checkout("CHK-REF", order_reference="ORDER-9"),
+                     _checkout("CHK-REF-FAILED", order_reference="ORDER-9", status="FAILED")):
         store.insert_checkout(checkout)
     return ["TXN-PAID-1", "TXN-PAID-2", "TXN-CANCELLED", "TXN-OTHER", "TXN-OPEN-1", "TXN-OPEN-FAILED",
             "CHK-PAID", "CHK-FAILED", "CHK-VERIFY", "CHK-OTHER", "REF-1", "nothing-has-this"]
@@ -62,7 +66,8 @@ def test_an_enquiry_by_token_finds_what_the_whole_ledger_holds_under_it(store: S
     ledger = runtime_of(create_app(store=store)).ledger
     tokens = _fill(store)
     everything = ledger.entries(MERCHANT)
-    assert {e.token for e in everything} == {"TXN-PAID-1", "TXN-PAID-2", "TXN-OPEN-1", "CHK-PAID"}
+    assert {e.token for e in everything} == {"TXN-PAID-1", "TXN-PAID-2", "TXN-OPEN-1", "CHK-PAID",
+                                             "TXN-WORDS", "TXN-SAME-REF", "CHK-REF"}
     for token in tokens:
         assert ledger.find(MERCHANT, token) == [e for e in everything if e.token == token], token
     assert [e.paid.kind for e in ledger.find(MERCHANT, "TXN-PAID-2")] == ["invoice", "open_invoice"]
@@ -71,9 +76,16 @@ def test_an_enquiry_by_token_finds_what_the_whole_ledger_holds_under_it(store: S
     assert ledger.find(OTHER, "TXN-PAID-1") == []
 
 
-def test_an_enquiry_by_order_reference_reads_the_whole_ledger(store: Store) -> None:
+def test_an_enquiry_by_order_reference_finds_what_the_whole_ledger_holds_under_it(store: Store) -> None:
     ledger = runtime_of(create_app(store=store)).ledger
     _fill(store)
+    everything = ledger.entries(MERCHANT)
+    for reference in ("REF-1", "REF-2", "OPEN-REF", "ORDER-9", "Order 7 of REF-1", "order-9", "7", "REF",
+                      "", "--", "nothing"):
+        found = ledger.find(MERCHANT, reference, by_reference=True)
+        assert found == [e for e in everything if e.paid.order_reference == reference], reference
     assert [e.token for e in ledger.find(MERCHANT, "REF-1", by_reference=True)] == ["TXN-PAID-1"]
     found = ledger.find(MERCHANT, "OPEN-REF", by_reference=True)
     assert [e.token for e in found] == ["TXN-OPEN-1", "TXN-PAID-2"]
+    found = ledger.find(MERCHANT, "ORDER-9", by_reference=True)
+    assert [e.paid.kind for e in found] == ["checkout", "invoice"]  # paid 2026-01-02, 2026-01-08
