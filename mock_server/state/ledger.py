@@ -36,6 +36,8 @@ __all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
 Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
 #: every page of a merchant's records at once (the stores cap nothing)
 _ALL = 2**31
+#: every invoice kind, orders included (an invoice query's ``kinds``)
+_EVERY_KIND = tuple(range(0, 16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,27 +86,30 @@ class Ledger:
             return [e for e in self.entries(merchant_id) if e.paid.order_reference == key]
         for settle in self.settle:
             settle(merchant_id)
-        if by_reference:
-            paid = self._open_invoice_payments(merchant_id)
-            words = split_search(key)
-            if words:  # the invoices carrying every word of it: those whose reference it may be
-                kinds = tuple(range(0, 16))
-                paid += self._invoice_paid(self.store.list_invoices(merchant_id, InvoiceQuery(
-                    kinds=kinds, status=InvoiceStatus.PAID, search=words, limit=_ALL)).items)
-            else:
-                paid += self._invoice_payments(merchant_id)
-            paid += self._checkouts_paid(self.store.checkouts_by_reference(merchant_id, key))
-            paid = [p for p in paid if p[0].order_reference == key]
-        else:
-            paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == key]
-            inv = self.store.find_invoice_by_transaction_token(merchant_id, key)
-            if inv is not None:
-                paid += [p for p in self._invoice_paid([inv]) if p[0].token == key]
-            checkout = self.store.find_checkout(key)
-            if checkout is not None and checkout.merchant_id == merchant_id:
-                paid += self._checkouts_paid([checkout])
+        paid = self._by_reference(merchant_id, key) if by_reference else self._by_token(merchant_id, key)
         paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
         return [self._entry(p, name) for p, name in paid]
+
+    def _by_token(self, merchant_id: int, token: str) -> list[tuple[PaidTransaction, str | None]]:
+        paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == token]
+        inv = self.store.find_invoice_by_transaction_token(merchant_id, token)
+        if inv is not None:
+            paid += [p for p in self._invoice_paid([inv]) if p[0].token == token]
+        checkout = self.store.find_checkout(token)
+        if checkout is not None and checkout.merchant_id == merchant_id:
+            paid += self._checkouts_paid([checkout])
+        return paid
+
+    def _by_reference(self, merchant_id: int, reference: str) -> list[tuple[PaidTransaction, str | None]]:
+        paid = self._open_invoice_payments(merchant_id)
+        words = split_search(reference)
+        if words:  # the paid invoices carrying every word of it: those whose reference it may be
+            query = InvoiceQuery(kinds=_EVERY_KIND, status=InvoiceStatus.PAID, search=words, limit=_ALL)
+            paid += self._invoice_paid(self.store.list_invoices(merchant_id, query).items)
+        else:
+            paid += self._invoice_payments(merchant_id)
+        paid += self._checkouts_paid(self.store.checkouts_by_reference(merchant_id, reference))
+        return [p for p in paid if p[0].order_reference == reference]
 
     def find_paid(self, merchant_id: int, token: str) -> PaidTransaction | None:
         """An open invoice's payment by its transaction token, as a refund needs it (a
@@ -118,10 +123,8 @@ class Ledger:
 
     # -- the families' records ---------------------------------------------------------------
     def _invoice_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
-        kinds = tuple(range(0, 16))  # every invoice kind, orders included
-        page = self.store.list_invoices(merchant_id, InvoiceQuery(kinds=kinds, status=InvoiceStatus.PAID,
-                                                                  limit=_ALL))
-        return self._invoice_paid(page.items)
+        query = InvoiceQuery(kinds=_EVERY_KIND, status=InvoiceStatus.PAID, limit=_ALL)
+        return self._invoice_paid(self.store.list_invoices(merchant_id, query).items)
 
     @staticmethod
     def _invoice_paid(invoices: list[Invoice]) -> list[tuple[PaidTransaction, str | None]]:
