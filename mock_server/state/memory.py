@@ -103,6 +103,8 @@ class MemoryStore(Store):
         #: merchant -> ascending refund ids; (merchant, transaction token) -> ascending refund ids
         self._refunds_of: dict[int, list[int]] = defaultdict(list)
         self._refunds_by_txn: dict[tuple[int, str], list[int]] = defaultdict(list)
+        #: merchant -> ascending ids of its PENDING refunds (what the timer's round reads)
+        self._pending_refunds: dict[int, list[int]] = defaultdict(list)
         #: (merchant, status) -> [count, fils]
         self._refund_totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         self._tokens: dict[tuple[str, str], tuple[int, float]] = {}
@@ -144,6 +146,7 @@ class MemoryStore(Store):
             del self._tokens[token]
         for refund_id in self._refunds_of.pop(merchant_id, []):
             del self._refunds[refund_id]
+        self._pending_refunds.pop(merchant_id, None)
         for txn in [k for k in self._refunds_by_txn if k[0] == merchant_id]:
             del self._refunds_by_txn[txn]
         for totals in [k for k in self._refund_totals if k[0] == merchant_id]:
@@ -557,6 +560,8 @@ class MemoryStore(Store):
             self._refunds[stored.id] = stored
             _add_id(self._refunds_of[stored.merchant_id], stored.id)
             _add_id(self._refunds_by_txn[(stored.merchant_id, stored.token)], stored.id)
+            if stored.status == _PENDING:
+                _add_id(self._pending_refunds[stored.merchant_id], stored.id)
             self._count_refund(stored, +1)
             return stored
 
@@ -580,6 +585,9 @@ class MemoryStore(Store):
             self._count_refund(old, -1)
             self._count_refund(refund, +1)
             self._refunds[refund.id] = refund
+            if refund.status != _PENDING:
+                pending = self._pending_refunds[refund.merchant_id]
+                del pending[bisect_left(pending, refund.id)]
             return True
 
     def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
@@ -592,6 +600,8 @@ class MemoryStore(Store):
             del ids[bisect_left(ids, refund_id)]
             ids = self._refunds_by_txn[(merchant_id, old.token)]
             del ids[bisect_left(ids, refund_id)]
+            ids = self._pending_refunds[merchant_id]
+            del ids[bisect_left(ids, refund_id)]
             self._count_refund(old, -1)
             return True
 
@@ -601,10 +611,7 @@ class MemoryStore(Store):
 
     def pending_refunds(self, merchant_id: int) -> list[Refund]:
         with self._lock:
-            if not self._refund_totals.get((merchant_id, _PENDING), (0, 0))[0]:
-                return []
-            return [r for r in (self._refunds[i] for i in self._refunds_of.get(merchant_id, ()))
-                    if r.status == _PENDING]
+            return [self._refunds[i] for i in self._pending_refunds.get(merchant_id, ())]
 
     def list_refunds(self, merchant_id: int, query: RefundQuery) -> Page:
         with self._lock:

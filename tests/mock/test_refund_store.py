@@ -114,6 +114,21 @@ def test_cancelling_a_pending_refund_deletes_it_and_frees_its_amount(store: Stor
     assert store.insert_refund(make_refund(amount="10.000"), 10_000, take_rest=False).id > refund.id
 
 
+def test_the_pending_refunds_are_those_neither_decided_cancelled_nor_reset(store: Store) -> None:
+    """What the timer's round reads (an index of the pending ones on every store)."""
+    first, second, third, other = (
+        store.insert_refund(make_refund(f"TXN-{n}", merchant_id=merchant), 10_000, take_rest=False)
+        for n, merchant in ((1, 1), (2, 1), (3, 1), (4, 2)))
+    assert store.pending_refunds(1) == [first, second, third] and store.pending_refunds(2) == [other]
+    assert store.decide_refund(replace(second, status=APPROVED, refund_at="2024-03-06"))
+    assert store.cancel_pending_refund(1, first.id)
+    assert store.pending_refunds(1) == [third]
+    store.reset(1)
+    assert store.pending_refunds(1) == [] and store.pending_refunds(2) == [other]
+    fourth = store.insert_refund(make_refund("TXN-5"), 10_000, take_rest=False)
+    assert store.pending_refunds(1) == [fourth]
+
+
 # -- reads ------------------------------------------------------------------------------------
 def test_list_filters_and_pages(store: Store) -> None:
     made = [store.insert_refund(make_refund(f"T{n}", "1.000", day=1 + n % 3, reference=f"Order {n}"),
