@@ -236,8 +236,8 @@ CREATE INDEX saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 #: version 4: a checkout's status, its subscription's status and charged recurrences as columns
 #: (what a claim moves a checkout on from; a document holding ``\u0000`` cannot be cast to json),
 #: filled from the compact documents (a key is never matched inside a string, where its quotes
-#: are escaped), and the ACTIVE subscriptions, which the recurrence timer walks (a partial
-#: index: only those rows are in it)
+#: are escaped), and the ACTIVE subscriptions, which the recurrence timer walked (a partial
+#: index: only those rows are in it; version 6 drops it for the billing-day index)
 _SUBSCRIPTIONS = """
 ALTER TABLE checkouts ADD COLUMN status TEXT NOT NULL DEFAULT 'PENDING';
 UPDATE checkouts SET status = substring(doc from '"status":"([A-Z_]+)"');
@@ -295,10 +295,12 @@ ALTER TABLE invoice_terms SET (autovacuum_vacuum_insert_scale_factor = 0.01);
 
 #: version 6: the day each monthly subscription bills its next recurrence, as a column with a
 #: partial index (only subscriptions with one to bill are in it), so the recurrence timer reads the
-#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`)
+#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`).
+#: Version 4's index of the active ones, which nothing reads any more, goes
 _BILLING = """
 ALTER TABLE checkouts ADD COLUMN next_billing DATE;
 CREATE INDEX checkout_billing ON checkouts (merchant_id, next_billing, id) WHERE next_billing IS NOT NULL;
+DROP INDEX IF EXISTS checkout_active_subscription;
 """
 
 

@@ -82,7 +82,7 @@ then the active-subscription index, then the search terms rebuilt with their inv
 status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
 that later writes reuse; then the payment token as a column of its own, read from the documents
 of the paid invoices; then each monthly subscription's next billing day, worked out from the
-documents of the active ones).
+documents of the active ones, in place of the active-subscription index).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -346,11 +346,11 @@ CREATE TABLE IF NOT EXISTS saved_cards (
 CREATE INDEX IF NOT EXISTS saved_card_customer ON saved_cards (merchant_id, customer_id, id);
 """
 
-#: the expression ``checkout_active_subscription`` indexes (a query must name it alike to use it)
+#: a checkout's subscription status, read from its document
 _SUBSCRIPTION_STATUS = "json_extract(doc, '$.subscription_status')"
 
-#: version 7: the ACTIVE subscriptions, the recurrence timer walks them (a partial index: only
-#: those rows are in it)
+#: version 7: the ACTIVE subscriptions, which the recurrence timer walked (a partial index: only
+#: those rows are in it; version 10 drops it for the billing-day index)
 _SUBSCRIPTIONS_SCHEMA = f"""
 CREATE INDEX IF NOT EXISTS checkout_active_subscription ON checkouts (merchant_id, id)
     WHERE {_SUBSCRIPTION_STATUS} = 'ACTIVE';
@@ -394,11 +394,14 @@ CREATE INDEX inv_txn ON invoices (merchant_id, txn_token) WHERE txn_token IS NOT
 
 #: version 10: the day each monthly subscription bills its next recurrence, as a column with a
 #: partial index (only subscriptions with one to bill are in it), so the recurrence timer reads the
-#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`)
+#: ones due instead of every active subscription; filled from the documents (:func:`_fill_billing`).
+#: Version 7's index of the active ones, which nothing reads any more, goes
 _BILLING_SCHEMA = """
 ALTER TABLE checkouts ADD COLUMN next_billing TEXT;
 
 CREATE INDEX checkout_billing ON checkouts (merchant_id, next_billing, id) WHERE next_billing IS NOT NULL;
+
+DROP INDEX IF EXISTS checkout_active_subscription;
 """
 
 
