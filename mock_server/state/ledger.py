@@ -14,21 +14,21 @@ copy any of them; it reads them, so there is nothing to keep in step:
 * whether a payment reads REFUNDED comes from the refunds, the one record of what was given back.
 
 Each entry is a :class:`~mock_server.state.refundable.PaidTransaction` (what a refund needs to
-know of a payment) with the status it reads now. A report costs O(the merchant's records): it is a
-back-office read, not the hot path.
+know of a payment) with the status it reads now. A report costs O(the merchant's records): it
+reads the merchant's payments and refunds once each (a back-office read, not the hot path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
-from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, split_search
+from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, Refund, split_search
 from mock_server.state.money import to_fils
 from mock_server.state.refundable import PaidTransaction
-from mock_server.state.refunds import RefundService
+from mock_server.state.refunds import RefundService, balance_of
 from mock_server.state.store import Store
 
 __all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
@@ -73,7 +73,8 @@ class Ledger:
         paid = [*self._invoice_payments(merchant_id), *self._open_invoice_payments(merchant_id),
                 *self._checkout_payments(merchant_id)]
         paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
-        return [self._entry(p, name) for p, name in paid]
+        refunds = self.refunds.by_transaction(merchant_id)
+        return [self._entry(p, name, refunds.get(p.token, [])) for p, name in paid]
 
     def find(self, merchant_id: int, key: str, by_reference: bool = False) -> list[LedgerEntry]:
         """The payments with this token (or, ``by_reference``, this order reference), oldest first.
@@ -88,7 +89,7 @@ class Ledger:
             settle(merchant_id)
         paid = self._by_reference(merchant_id, key) if by_reference else self._by_token(merchant_id, key)
         paid.sort(key=lambda e: (e[0].paid_at or "", e[0].token))
-        return [self._entry(p, name) for p, name in paid]
+        return [self._entry(p, name, self.refunds.of_transaction(merchant_id, p.token)) for p, name in paid]
 
     def _by_token(self, merchant_id: int, token: str) -> list[tuple[PaidTransaction, str | None]]:
         paid = [p for p in self._open_invoice_payments(merchant_id) if p[0].token == token]
@@ -116,8 +117,10 @@ class Ledger:
         :data:`~mock_server.state.refundable.PaidLookup`; the other families have their own)."""
         return next((p for p, _name in self._open_invoice_payments(merchant_id) if p.token == token), None)
 
-    def _entry(self, paid: PaidTransaction, name: str | None) -> LedgerEntry:
-        balance = self.refunds.balance(paid.merchant_id, paid.token, paid.amount)
+    @staticmethod
+    def _entry(paid: PaidTransaction, name: str | None, refunds: Sequence[Refund]) -> LedgerEntry:
+        """The payment as the ledger shows it, given its refunds."""
+        balance = balance_of(paid.amount, refunds)
         status = TransactionStatus.REFUNDED if balance.fully_refunded else TransactionStatus.SUCCESSFUL
         return LedgerEntry(paid, status.value, balance.approved, name)
 

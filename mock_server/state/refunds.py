@@ -33,7 +33,7 @@ from mock_server.state.money import from_fils, to_fils
 from mock_server.state.refundable import PaidLookup, PaidTransaction
 from mock_server.state.store import OverRefund, RefundTotals, Store
 
-__all__ = ["APPROVER", "AUTO_APPROVED", "RefundBalance", "RefundService"]
+__all__ = ["APPROVER", "AUTO_APPROVED", "RefundBalance", "RefundService", "balance_of"]
 
 #: who decides refunds, and the remarks of an automatic approval (the sandbox's details sample)
 APPROVER = "Admin"
@@ -43,6 +43,8 @@ REJECTED = "Refund Rejected"
 #: Laravel's wording for an ``exists`` rule and a ``max`` rule (the app shows ``response.<field>[0]``)
 _UNKNOWN_TOKEN = "The selected token is invalid."
 _NOT_CANCELLABLE = "Only a pending refund request can be cancelled."
+#: every refund of a merchant in one page (the stores cap nothing)
+_EVERY = 2**31
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,16 @@ class RefundService:
 
     def balance(self, merchant_id: int, token: str, paid_amount: str) -> RefundBalance:
         return balance_of(paid_amount, self.of_transaction(merchant_id, token))
+
+    def by_transaction(self, merchant_id: int) -> dict[str, builtins.list[Refund]]:
+        """Every refund of the merchant by its payment's token, oldest first, due ones settled:
+        one read for a whole ledger, where :meth:`of_transaction` is one read per payment."""
+        self.settle(merchant_id)
+        every = self.store.list_refunds(merchant_id, RefundQuery(limit=_EVERY)).items
+        found: dict[str, builtins.list[Refund]] = {}
+        for refund in reversed(every):  # the list is newest first
+            found.setdefault(refund.token, []).append(refund)
+        return found
 
     # -- decisions ---------------------------------------------------------------------------
     def cancel(self, merchant: Merchant, refund_id: int) -> Refund:

@@ -1,5 +1,6 @@
 """The one ledger's enquiry by token reads only the records that can hold the token, and finds
-exactly what the whole ledger holds under it, on every store."""
+exactly what the whole ledger holds under it, on every store; the whole ledger reads each
+payment's refunds as the enquiry does, with one read of the refunds for all of them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import replace
 
 from mock_server.app import create_app
 from mock_server.runtime import runtime_of
-from mock_server.state.models import Checkout, Customer, Invoice, OpenInvoice
+from mock_server.state.models import Checkout, Customer, Invoice, OpenInvoice, Refund
 from mock_server.state.store import Store
 
 MERCHANT = 84
@@ -60,6 +61,48 @@ def _fill(store: Store) -> list[str]:
         store.insert_checkout(checkout)
     return ["TXN-PAID-1", "TXN-PAID-2", "TXN-CANCELLED", "TXN-OTHER", "TXN-OPEN-1", "TXN-OPEN-FAILED",
             "CHK-PAID", "CHK-FAILED", "CHK-VERIFY", "CHK-OTHER", "REF-1", "nothing-has-this"]
+
+
+def _refund(token: str, amount: str, merchant: int = MERCHANT) -> Refund:
+    return Refund(merchant, token, amount, "2", "2026-02-01 10:00:00", "2026-02-01 10:00:00", 0.0,
+                  "invoice", 1, amount, "REF", "2026-01-01 10:00:00", 1, 2)
+
+
+def test_the_whole_ledger_reads_refunds_as_each_enquiry_does_in_one_read(store: Store) -> None:
+    ledger = runtime_of(create_app(store=store)).ledger
+    tokens = _fill(store)
+
+    def refunded(token: str, amount: str, paid: int, status: int | None, merchant: int = MERCHANT) -> None:
+        made = store.insert_refund(_refund(token, amount, merchant), paid, take_rest=False)
+        if status is not None:
+            assert store.decide_refund(replace(made, status=status))
+
+    refunded("TXN-PAID-1", "5.000", 5000, 1)  # all of it approved: REFUNDED
+    refunded("CHK-PAID", "1.000", 3000, 1)  # part approved, part pending: still SUCCESSFUL
+    refunded("CHK-PAID", "0.500", 3000, None)
+    refunded("TXN-OPEN-1", "7.000", 7000, 2)  # rejected: gives nothing back
+    refunded("TXN-PAID-2", "2.000", 5000, 1)  # a token two records hold: both read its refunds
+    refunded("TXN-OTHER", "5.000", 5000, 1, merchant=OTHER)  # another merchant's
+    reads: list[str] = []
+    per_payment = store.refunds_of_transaction
+
+    def counted(merchant_id: int, token: str) -> list[Refund]:
+        reads.append(token)
+        return per_payment(merchant_id, token)
+
+    store.refunds_of_transaction = counted  # type: ignore[method-assign]
+    everything = ledger.entries(MERCHANT)
+    assert reads == []  # the whole ledger read the refunds once, not once per payment
+    shown = {(e.token, e.paid.kind): (e.status, e.refunded_fils) for e in everything}
+    assert shown[("TXN-PAID-1", "invoice")] == ("REFUNDED", 5000)
+    assert shown[("CHK-PAID", "checkout")] == ("SUCCESSFUL", 1000)
+    assert shown[("TXN-OPEN-1", "open_invoice")] == ("SUCCESSFUL", 0)
+    assert shown[("TXN-PAID-2", "invoice")] == ("SUCCESSFUL", 2000)
+    assert shown[("TXN-PAID-2", "open_invoice")] == ("REFUNDED", 2000)
+    assert shown[("TXN-WORDS", "invoice")] == ("SUCCESSFUL", 0)
+    for token in tokens:
+        assert ledger.find(MERCHANT, token) == [e for e in everything if e.token == token], token
+    assert ledger.find(OTHER, "TXN-OTHER")[0].status == "REFUNDED"
 
 
 def test_an_enquiry_by_token_finds_what_the_whole_ledger_holds_under_it(store: Store) -> None:
