@@ -112,7 +112,10 @@ class Target:
             status, _ = self.control("POST", "clock", {"advance": seconds})
             if 200 <= status < 300:
                 return
-        raise CapabilityMissing("this target offers no clock to move (needs the mock's /_mock/clock)")
+        if not self.own:
+            raise CapabilityMissing("the suite never moves the clock of a server it did not start (a "
+                                    "--url target may be shared); --hesabe-mock=process starts one it may")
+        raise CapabilityMissing("this mock offers no clock to move (needs the mock's /_mock/clock)")
 
     def adopt_fresh_merchant(self) -> bool:
         """Switch to a new merchant made by the mock's ``POST /_mock/merchants``.
