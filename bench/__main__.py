@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenarios",
                    help="http scenarios to load (default: all), e.g. create_invoice,create_checkout")
     p.add_argument("--seed", type=int, default=10000, help="invoices the loaded mock starts with")
+    p.add_argument("--runs", type=int, default=1,
+                   help="times the http section runs, each with fresh servers; a point's x baseline is"
+                        " then the median over the runs (the floors: --runs 3)")
     args = p.parse_args(argv)
     only = [s for s in args.only.split(",") if s]
     unknown = set(only) - set(SECTIONS)
@@ -117,10 +120,19 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, flush=True)
 
     if "http" in only:
-        from bench.http_load import run_http
+        from bench.http_load import combine_runs, run_http
 
         workers = tuple(int(x) for x in args.workers.split(",") if x)
-        results["http"] = run_http(concurrencies, seconds, args.seed, stores, log, scenarios, workers)
+        if args.runs < 1:
+            p.error("--runs must be at least 1")
+        runs = []
+        for n in range(args.runs):
+            if args.runs > 1:
+                log(f"http: run {n + 1} of {args.runs}")
+            runs.append(run_http(concurrencies, seconds, args.seed, stores, log, scenarios, workers))
+        results["http"] = runs[0] if len(runs) == 1 else combine_runs(runs)
+        if len(runs) > 1:
+            results["http_runs"] = runs
     if "scaling" in only:
         from bench.scaling import run_scaling
 

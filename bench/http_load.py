@@ -28,7 +28,7 @@ from bench.scenarios import SCENARIOS, build_requests
 from bench.servers import POSTGRES_URL_VARIABLE, UVICORN_ARGS, postgres_for, uvicorn_server
 from bench.stats import percentile
 
-__all__ = ["run_http"]
+__all__ = ["combine_runs", "run_http"]
 
 _GET = Request("GET", "/", {"Accept": "application/json"})
 #: reads before writes, so list/search page through the seeded data, not the bench's own creates
@@ -193,3 +193,24 @@ def _all_points(concurrencies: list[int], seconds: float, seeded: int, stores: l
                 if c in get_ref:
                     r["ratio_get"] = r["rps"] / get_ref[c]["rps"]
     return mocks, get_ref
+
+
+def combine_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several whole runs of the section (each with fresh servers) as one result: every point's
+    ratio is the **median of the runs' ratios** (each itself the median of its rounds), kept as
+    ``ratio_runs`` beside it; req/s and latencies are the median run's figures, by ratio. Runs
+    differ by more than the rounds of one run, since each starts its processes afresh; the floors
+    are read this way (docs/benchmarks.md)."""
+    combined = dict(runs[-1], runs=len(runs))
+    combined["mock"] = {}
+    for label, scenarios in runs[-1]["mock"].items():
+        combined["mock"][label] = {}
+        for name, points in scenarios.items():
+            combined["mock"][label][name] = {}
+            for c in points:
+                each = [run["mock"][label][name][c] for run in runs]
+                ratio = _median([r["ratio"] for r in each])
+                middle = min(each, key=lambda r: abs(r["ratio"] - ratio))  # the run the median is
+                ratios = [r["ratio"] for r in each]
+                combined["mock"][label][name][c] = dict(middle, ratio=ratio, ratio_runs=ratios)
+    return combined

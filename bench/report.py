@@ -33,6 +33,13 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def _spread(point: dict[str, Any]) -> str:
+    """Each run's ratio when the point is the median of several runs, else each round's."""
+    if "ratio_runs" in point:
+        return "runs " + " ".join(f"{x:.3f}" for x in point["ratio_runs"])
+    return "rounds " + " ".join(f"{x:.2f}" for x in point.get("ratio_rounds", []))
+
+
 def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target that this run measured: name, measured value, limit, holds."""
     out: list[dict[str, Any]] = []
@@ -52,7 +59,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                             "value": round(r["ratio"], 3),
                             "limit": f">= {limits[store]}",
                             "holds": r["ratio"] >= limits[store],
-                            "spread": "rounds " + " ".join(f"{x:.2f}" for x in r.get("ratio_rounds", [])),
+                            "spread": _spread(r),
                         }
                     )
     scaling = res.get("scaling")
@@ -145,7 +152,9 @@ def render(res: dict[str, Any]) -> str:
             f"HTTP on loopback ({http['generator']}, one uvicorn worker, mock seeded with"
             f" {http['seeded']:,} invoices; baseline = bare Starlette sent the same request; each point"
             f" {http.get('rounds', 1)} mock windows of {http.get('window_s', http['seconds']):g}s, each"
-            " between two baseline windows; x baseline = median of the rounds' ratios)\n"
+            " between two baseline windows; x baseline = median of the rounds' ratios"
+            + (f", then the median of {http['runs']} fresh-server runs" if http.get("runs") else "")
+            + ")\n"
             + _table(["scenario", "conc", "req/s", "p50 ms", "p99 ms", "baseline req/s", "x baseline",
                       "x GET /"], rows)
         )
