@@ -89,6 +89,8 @@ class MemoryStore(Store):
         self._checkout_by_reference: dict[tuple[int, str], list[int]] = defaultdict(list)
         #: merchant -> ascending checkout ids
         self._checkouts_of: dict[int, list[int]] = defaultdict(list)
+        #: (merchant, source) -> ascending checkout ids
+        self._checkouts_by_source: dict[tuple[int, str], list[int]] = defaultdict(list)
         #: merchant -> (next billing day, id) of its monthly subscriptions with a recurrence to
         #: bill, in order (the recurrence timer's index); id -> that day
         self._billing: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -134,6 +136,8 @@ class MemoryStore(Store):
         for key in [k for k in self._checkout_by_reference if k[0] == merchant_id]:
             del self._checkout_by_reference[key]
         self._checkouts_of.pop(merchant_id, None)
+        for key in [k for k in self._checkouts_by_source if k[0] == merchant_id]:
+            del self._checkouts_by_source[key]
         for _day, cid in self._billing.pop(merchant_id, ()):
             self._billing_day.pop(cid, None)
         for cid in [k for k, v in self._card_customers.items() if v.merchant_id == merchant_id]:
@@ -446,6 +450,7 @@ class MemoryStore(Store):
             self._checkout_by_token[stored.token] = stored.id
             self._checkout_by_session[stored.session] = stored.id
             self._checkouts_of[stored.merchant_id].append(stored.id)
+            self._checkouts_by_source[(stored.merchant_id, stored.source)].append(stored.id)
             if stored.order_reference:
                 self._checkout_by_reference[(stored.merchant_id, stored.order_reference)].append(stored.id)
             self._index_subscription(stored)
@@ -459,6 +464,10 @@ class MemoryStore(Store):
             if (old.token, old.session, old.order_reference) != (
                     checkout.token, checkout.session, checkout.order_reference):
                 raise ValueError("a checkout's token, session and order reference never change")
+            if old.source != checkout.source:
+                moved_from = self._checkouts_by_source[(old.merchant_id, old.source)]
+                del moved_from[bisect_left(moved_from, old.id)]
+                insort(self._checkouts_by_source[(checkout.merchant_id, checkout.source)], checkout.id)
             self._checkouts[checkout.id] = checkout
             self._index_subscription(checkout)
 
@@ -508,9 +517,11 @@ class MemoryStore(Store):
             return [self._checkouts[i] for i in reversed(ids)]
 
     # -- refunds -----------------------------------------------------------------------------
-    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
+    def checkouts_of_merchant(self, merchant_id: int, source: str | None = None) -> list[Checkout]:
         with self._lock:
-            return [self._checkouts[i] for i in self._checkouts_of.get(merchant_id, ())]
+            ids = (self._checkouts_of.get(merchant_id, ()) if source is None
+                   else self._checkouts_by_source.get((merchant_id, source), ()))
+            return [self._checkouts[i] for i in ids]
 
     # -- saved cards -------------------------------------------------------------------------
     def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:

@@ -61,8 +61,7 @@ class PosService:
 
     def invoices(self, merchant: Merchant) -> list[Checkout]:
         """The merchant's POS invoices, newest first."""
-        mine = self.checkouts.store.checkouts_of_merchant(merchant.merchant_id)
-        found = [c for c in mine if c.source == "pos"]
+        found = self.checkouts.store.checkouts_of_merchant(merchant.merchant_id, source="pos")
         return [self.checkouts.reported(self.checkouts.of_merchant(merchant, c.token) or c)
                 for c in reversed(found)]
 

@@ -312,6 +312,17 @@ def _fill_billing(cur: psycopg.Cursor[Any]) -> None:
     cur.executemany("UPDATE checkouts SET next_billing = %s WHERE id = %s", [d for d in days if d[0]])
 
 
+#: version 7: each checkout's source as a column with an index, so a list of one source (the Smart
+#: POS invoices) reads only those, whatever else the merchant has; filled from the compact documents
+#: as version 4 does (no cast to json, which a ``\u0000`` in any string refuses)
+_SOURCE = """
+ALTER TABLE checkouts ADD COLUMN source TEXT;
+UPDATE checkouts SET source = coalesce(substring(doc from '"source":"([a-z_]+)"'), 'checkout');
+ALTER TABLE checkouts ALTER COLUMN source SET NOT NULL;
+CREATE INDEX checkout_source ON checkouts (merchant_id, source, id);
+"""
+
+
 #: a schema version: its script, or its script and a function of the open cursor run after it
 #: (data a script cannot compute)
 Migration = str | tuple[str, Callable[[psycopg.Cursor[Any]], None]]
@@ -319,9 +330,9 @@ Migration = str | tuple[str, Callable[[psycopg.Cursor[Any]], None]]
 #: the schema scripts in order; ``mock_schema_migrations`` has a row per script applied (version 2:
 #: what the workers and hosts of one mock share, mock_server/state/shared.py; version 3: saved
 #: cards; version 4: active subscriptions; version 5: the block counts and typed search terms;
-#: version 6: each subscription's next billing day)
+#: version 6: each subscription's next billing day; version 7: each checkout's source)
 MIGRATIONS: tuple[Migration, ...] = (_V1, SHARED_SCHEMA, _SAVED_CARDS, _SUBSCRIPTIONS, _BLOCKS,
-                                     (_BILLING, _fill_billing))
+                                     (_BILLING, _fill_billing), _SOURCE)
 SCHEMA_VERSION = len(MIGRATIONS)
 #: the advisory lock key every host takes while it migrates (an arbitrary constant)
 _MIGRATION_LOCK = 0x4E5A_B3_19
@@ -434,9 +445,9 @@ _BULK_ROWS = _Table("bulk_rows", ("merchant_id", "scheduled"),
                     lambda r: (r.merchant_id, bool(r.has_schedule)), BulkRow.from_record)
 _CHECKOUTS = _Table(
     "checkouts", ("merchant_id", "token", "session", "order_reference", "status", "subscription_status",
-                  "recurrences", "next_billing"),
+                  "recurrences", "next_billing", "source"),
     lambda c: (c.merchant_id, _text(c.token), _text(c.session), _optional(c.order_reference), _text(c.status),
-               _optional(c.subscription_status), c.recurrences, _day(c.next_billing_day)),
+               _optional(c.subscription_status), c.recurrences, _day(c.next_billing_day), _text(c.source)),
     Checkout.from_record,
 )
 _CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
@@ -1000,8 +1011,10 @@ class PostgresStore(SqlSharedState, Store):
                 return after
             return replace(new, id=_CHECKOUTS.insert(cur, new, keep_id=False))
 
-    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
-        return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id", (merchant_id,))
+    def checkouts_of_merchant(self, merchant_id: int, source: str | None = None) -> list[Checkout]:
+        if source is None:
+            return self._select(_CHECKOUTS, "merchant_id = %s ORDER BY id", (merchant_id,))
+        return self._select(_CHECKOUTS, "merchant_id = %s AND source = %s ORDER BY id", (merchant_id, source))
 
     # -- saved cards -------------------------------------------------------------------------
     def insert_card_customer(self, customer: CardCustomer) -> CardCustomer:

@@ -82,7 +82,8 @@ then the active-subscription index, then the search terms rebuilt with their inv
 status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
 that later writes reuse; then the payment token as a column of its own, read from the documents
 of the paid invoices; then each monthly subscription's next billing day, worked out from the
-documents of the active ones, in place of the active-subscription index).
+documents of the active ones, in place of the active-subscription index; then each checkout's
+source, read from its document).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
 writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
@@ -413,6 +414,17 @@ def _fill_billing(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE checkouts SET next_billing = ? WHERE id = ?", [d for d in days if d[0]])
 
 
+#: version 11: each checkout's source as a column with an index, so a list of one source (the Smart
+#: POS invoices) reads only those, whatever else the merchant has; filled from the documents
+_SOURCE_SCHEMA = """
+ALTER TABLE checkouts ADD COLUMN source TEXT;
+
+UPDATE checkouts SET source = coalesce(json_extract(doc, '$.source'), 'checkout');
+
+CREATE INDEX checkout_source ON checkouts (merchant_id, source, id);
+"""
+
+
 #: a schema version: its script, or its script and a function of the open connection run after it
 #: (data a script cannot compute)
 _Step = str | tuple[str, Callable[[sqlite3.Connection], None]]
@@ -423,7 +435,8 @@ _Step = str | tuple[str, Callable[[sqlite3.Connection], None]]
 #: payment's token as a column; 10: each subscription's next billing day)
 _MIGRATIONS: tuple[_Step, ...] = (
     _SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
-    _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA, (_BILLING_SCHEMA, _fill_billing))
+    _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA, (_BILLING_SCHEMA, _fill_billing),
+    _SOURCE_SCHEMA)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 #: tables holding one merchant's data, with the column that scopes them
@@ -506,9 +519,10 @@ _BULK_ROWS = _Table(
     "bulk_rows", ("merchant_id", "scheduled"), lambda r: (r.merchant_id, 1 if r.has_schedule else 0),
     BulkRow.from_record,
 )
-_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference", "next_billing")
+_CHECKOUT_COLUMNS = ("merchant_id", "token", "session", "order_reference", "next_billing", "source")
 _CHECKOUTS = _Table("checkouts", _CHECKOUT_COLUMNS,
-                    lambda c: (c.merchant_id, c.token, c.session, c.order_reference, c.next_billing_day),
+                    lambda c: (c.merchant_id, c.token, c.session, c.order_reference, c.next_billing_day,
+                               c.source),
                     Checkout.from_record)
 _CARD_CUSTOMERS = _Table("card_customers", ("merchant_id",), lambda c: (c.merchant_id,),
                          CardCustomer.from_record)
@@ -1167,8 +1181,10 @@ class SqliteStore(SqlSharedState, Store):
     def recent_checkouts(self, merchant_id: int, limit: int) -> list[Checkout]:
         return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id DESC LIMIT ?", (merchant_id, limit))
 
-    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
-        return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
+    def checkouts_of_merchant(self, merchant_id: int, source: str | None = None) -> list[Checkout]:
+        if source is None:
+            return self._select(_CHECKOUTS, "merchant_id = ? ORDER BY id", (merchant_id,))
+        return self._select(_CHECKOUTS, "merchant_id = ? AND source = ? ORDER BY id", (merchant_id, source))
 
     # -- subscriptions -----------------------------------------------------------------------
     def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:

@@ -257,9 +257,11 @@ class Store(ABC):
         raise NotImplementedError(f"{type(self).__name__} cannot list checkouts")
 
     @abstractmethod
-    def checkouts_of_merchant(self, merchant_id: int) -> list[Checkout]:
+    def checkouts_of_merchant(self, merchant_id: int, source: str | None = None) -> list[Checkout]:
         """Every checkout of the merchant (the hosted page's and saved-card charges), oldest
-        first: the transactions report reads the paid ones (an index by merchant, never a scan)."""
+        first: the transactions report reads the paid ones (an index by merchant, never a scan).
+        With ``source`` (``Checkout.source``), only those, through an index: the Smart POS list
+        reads its own, whatever else the merchant has."""
 
     @abstractmethod
     def due_subscriptions(self, merchant_id: int, today: str) -> list[Checkout]:

@@ -212,7 +212,8 @@ def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migratio
                     expires_at=0.0)
     rows = [replace(base, id=1, status="SUCCESSFUL", recurring_frequency="1", recurring_installments=5,
                     subscription_status="ACTIVE", recurrences=2, customer_name='a "status":"PENDING" \x00'),
-            replace(base, id=2, token="T2", session="S2", notes=('"subscription_status":"ACTIVE"',))]
+            replace(base, id=2, token="T2", session="S2", notes=('"subscription_status":"ACTIVE"',)),
+            replace(base, id=3, token="T3", session="S3", source="pos", customer_name='"source":"x" \x00')]
     url = schema_url(str(tmp_path))
     with psycopg.connect(url, autocommit=True) as conn:  # what a mock of schema version 3 left
         conn.execute("CREATE TABLE mock_schema_migrations (version INTEGER PRIMARY KEY,"
@@ -225,7 +226,10 @@ def test_checkouts_of_an_older_version_are_claimed_and_walked_after_the_migratio
                          " VALUES (%s, 1, %s, %s, %s)", (row.id, row.token, row.session, document(row)))
     store = PostgresStore(url)
     try:
-        mandate, plain = rows
+        mandate, plain, pos = rows
+        # version 7 filled each checkout's source from its document
+        assert store.checkouts_of_merchant(1, source="pos") == [pos]
+        assert store.checkouts_of_merchant(1, source="checkout") == [mandate, plain]
         # version 6 filled the next billing day: recurrence 2 of a subscription billed from its
         # creation day
         assert store.due_subscriptions(1, "2026-02-28") == []

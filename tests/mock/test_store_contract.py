@@ -882,6 +882,23 @@ def test_checkouts_of_a_merchant_come_oldest_first(store: Store) -> None:
     assert store.checkouts_of_merchant(2) == [theirs] and store.checkouts_of_merchant(3) == []
 
 
+def test_checkouts_of_one_source_come_from_an_index_oldest_first(store: Store) -> None:
+    page = store.insert_checkout(make_checkout())
+    pos = [store.insert_checkout(make_checkout(reference=f"POS-{n}", source="pos")) for n in range(3)]
+    store.insert_checkout(make_checkout(2, reference="THEIRS", source="pos"))
+    assert store.checkouts_of_merchant(1, source="pos") == pos
+    assert store.checkouts_of_merchant(1, source="checkout") == [page]
+    assert store.checkouts_of_merchant(1, source="saved_card") == []
+    assert store.checkouts_of_merchant(3, source="pos") == []
+    moved = replace(page, source="saved_card")  # an update that changes it moves it
+    store.update_checkout(moved)
+    assert store.checkouts_of_merchant(1, source="saved_card") == [moved]
+    assert store.checkouts_of_merchant(1, source="checkout") == []
+    store.reset(1)
+    assert store.checkouts_of_merchant(1, source="pos") == []
+    assert len(store.checkouts_of_merchant(2, source="pos")) == 1
+
+
 # -- saved cards -----------------------------------------------------------------------------
 def make_card_customer(merchant_id: int = 1, **over: Any) -> CardCustomer:
     base: dict[str, Any] = dict(merchant_id=merchant_id, customer_id="", name="سارة Ali",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.receiver import Receiver
-from support.stores import StoreFactory, race, set_back_to_version_9
+from support.stores import StoreFactory, race, set_back_to_version_9, set_back_to_version_10
 
 from hesabe_spec.client import HesabeClient
 from mock_server.control import MockControl
@@ -227,6 +227,26 @@ def test_a_file_from_before_billing_days_bills_its_subscriptions(tmp_path: Path)
         assert store.due_subscriptions(MERCHANT, "2026-04-29") == []
         assert store.due_subscriptions(MERCHANT, "2026-04-30") == [mandate]
         assert store.find_checkout("DONE") == ended
+    finally:
+        store.close()
+
+
+def test_a_file_from_before_checkout_sources_lists_its_pos_invoices(tmp_path: Path) -> None:
+    """Version 11 fills each checkout's source from its document."""
+    path = str(tmp_path / "v10.sqlite")
+    store = SqliteStore(path)
+    page = store.insert_checkout(_checkout("PAGE"))
+    pos = store.insert_checkout(_checkout("POS", source="pos", customer_name='"source":"x" \x00'))
+    with store._tx() as conn:
+        set_back_to_version_10(conn)
+        conn.execute("PRAGMA user_version = 10")
+    store.close()
+    store = SqliteStore(path)
+    try:
+        assert store.checkouts_of_merchant(MERCHANT, source="pos") == [pos]
+        assert store.checkouts_of_merchant(MERCHANT, source="checkout") == [page]
+        later = store.insert_checkout(_checkout("POS-2", source="pos"))
+        assert store.checkouts_of_merchant(MERCHANT, source="pos") == [pos, later]
     finally:
         store.close()
 

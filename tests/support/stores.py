@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from mock_server.state.store import Store
 
-__all__ = ["StoreFactory", "race", "set_back_to_version_8", "set_back_to_version_9"]
+__all__ = ["StoreFactory", "race", "set_back_to_version_8", "set_back_to_version_9", "set_back_to_version_10"]
 
 #: opens a fresh store of the test's kind; ``name=`` re-opens a SQLite file by name
 StoreFactory = Callable[..., Store]
@@ -30,10 +30,19 @@ def race(stores: Sequence[Store], write: Callable[[Store, int], None]) -> None:
         t.join(30)
 
 
+def set_back_to_version_10(conn: sqlite3.Connection) -> None:
+    """Take version 11's checkout-source column off a SQLite store's file, so that opening it
+    migrates to version 11 again; run inside a transaction, before setting ``PRAGMA user_version``
+    to 10 or below."""
+    conn.execute("DROP INDEX checkout_source")
+    conn.execute("ALTER TABLE checkouts DROP COLUMN source")
+
+
 def set_back_to_version_9(conn: sqlite3.Connection) -> None:
     """Take version 10's billing-day column off a SQLite store's file, so that opening it migrates
     to version 10 again; run inside a transaction, before setting ``PRAGMA user_version`` to 9 or
     below."""
+    set_back_to_version_10(conn)
     conn.execute("DROP INDEX checkout_billing")
     conn.execute("ALTER TABLE checkouts DROP COLUMN next_billing")
 
