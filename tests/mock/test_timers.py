@@ -5,6 +5,7 @@ timer that settles due recurrences in a served mock, stops cleanly and survives 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -210,6 +211,16 @@ def test_the_timer_survives_its_errors_and_stops_cleanly() -> None:
     assert len(calls) == 2 and timer.rounds == 2
 
 
+def _reopened_at(store: SqliteStore, version: int,
+                 set_back: Callable[[sqlite3.Connection], None]) -> SqliteStore:
+    """The store's file taken back to schema ``version`` and opened again (which migrates it)."""
+    with store._tx() as conn:
+        set_back(conn)
+        conn.execute(f"PRAGMA user_version = {version}")
+    store.close()
+    return SqliteStore(store.path)
+
+
 def test_a_file_from_before_billing_days_bills_its_subscriptions(tmp_path: Path) -> None:
     """Version 10 fills the next billing day of the subscriptions a file already has."""
     path = str(tmp_path / "v9.sqlite")
@@ -218,11 +229,7 @@ def test_a_file_from_before_billing_days_bills_its_subscriptions(tmp_path: Path)
     ended = store.insert_checkout(_checkout("DONE", status="SUCCESSFUL", recurring_frequency="1",
                                             recurring_installments=2, recurrences=2,
                                             subscription_status="ACTIVE"))  # every installment charged
-    with store._tx() as conn:
-        set_back_to_version_9(conn)
-        conn.execute("PRAGMA user_version = 9")
-    store.close()
-    store = SqliteStore(path)
+    store = _reopened_at(store, 9, set_back_to_version_9)
     try:
         assert store.due_subscriptions(MERCHANT, "2026-04-29") == []
         assert store.due_subscriptions(MERCHANT, "2026-04-30") == [mandate]
@@ -237,11 +244,7 @@ def test_a_file_from_before_checkout_sources_lists_its_pos_invoices(tmp_path: Pa
     store = SqliteStore(path)
     page = store.insert_checkout(_checkout("PAGE"))
     pos = store.insert_checkout(_checkout("POS", source="pos", customer_name='"source":"x" \x00'))
-    with store._tx() as conn:
-        set_back_to_version_10(conn)
-        conn.execute("PRAGMA user_version = 10")
-    store.close()
-    store = SqliteStore(path)
+    store = _reopened_at(store, 10, set_back_to_version_10)
     try:
         assert store.checkouts_of_merchant(MERCHANT, source="pos") == [pos]
         assert store.checkouts_of_merchant(MERCHANT, source="checkout") == [page]
