@@ -31,7 +31,7 @@ from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
 from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "REDACTED", "Journal", "SharedJournal", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal", "redact"]
 
 DEFAULT_CAPACITY = 1000
 REDACTED = "[redacted]"
@@ -42,12 +42,22 @@ _SECRET_KEYS = frozenset({
 })
 
 
-def redact(value: Any) -> Any:
-    """A deep copy of ``value`` with every secret-named key's value replaced."""
+#: how deep a journal entry shows a payload: real ones nest a few levels, and a hostile one may nest
+#: as deep as the JSON parser took (hundreds), deeper than a copy or an encoder can recurse
+SHOWN_DEPTH = 32
+NOT_SHOWN = f"[nested deeper than {SHOWN_DEPTH} levels: not shown]"
+
+
+def redact(value: Any, depth: int = 0) -> Any:
+    """A deep copy of ``value`` with every secret-named key's value replaced, and whatever is nested
+    deeper than :data:`SHOWN_DEPTH` replaced by :data:`NOT_SHOWN`."""
+    if isinstance(value, dict | list) and depth >= SHOWN_DEPTH:
+        return NOT_SHOWN
     if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in _SECRET_KEYS else redact(v) for k, v in value.items()}
+        return {k: REDACTED if str(k).lower() in _SECRET_KEYS else redact(v, depth + 1)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, depth + 1) for v in value]
     return value
 
 

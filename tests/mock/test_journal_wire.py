@@ -94,3 +94,24 @@ def test_a_gateway_506_says_why(hesabe_mock_inprocess: MockHandle) -> None:
     entry = hesabe_mock_inprocess.control.journal(operation="create_checkout")[-1]
     assert entry["response"]["code"] == 506
     assert [d["code"] for d in entry["diagnosis"]][:1] == ["wrong_key"], entry["diagnosis"]
+
+
+@pytest.mark.parametrize("depth", [40, 490, 900])
+def test_a_payload_nested_hundreds_deep_is_journaled_and_shown_cut(hesabe_mock_inprocess: MockHandle,
+                                                                   depth: int) -> None:
+    """A hostile payload the parser took (it refuses from ~1000 levels) must not break the journal,
+    its inspector page or the entry's wire facts: what is deeper than SHOWN_DEPTH is not shown."""
+    from mock_server.journal import NOT_SHOWN, SHOWN_DEPTH
+
+    nested = "[" * depth + "]" * depth
+    data = SANDBOX.keys.encrypt(f'{{"merchantCode":"842217","page":{nested}}}'.encode())
+    assert _send_data(hesabe_mock_inprocess, data) == 200  # an unusable page reads as page 1
+    entry = hesabe_mock_inprocess.control.journal(operation="list_invoices")[-1]
+    shown = entry["request"]["page"]
+    for _level in range(SHOWN_DEPTH - 1):  # the payload is level 0, "page" level 1
+        assert isinstance(shown, list)
+        shown = shown[0] if shown else shown
+    assert shown == ([] if depth < SHOWN_DEPTH else NOT_SHOWN)
+    page = hesabe_mock_inprocess.control.session.request(
+        "GET", hesabe_mock_inprocess.control.base_url + f"/_mock/ui/exchanges/{entry['seq']}", timeout=10)
+    assert page.status_code == 200
