@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -15,12 +16,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
+from mock_server.control.http import error_response
+from mock_server.control.routes import PREFIX as CONTROL_PREFIX
 from mock_server.control.routes import control_routes
 from mock_server.inspector import inspector_routes
 from mock_server.merchants import MerchantRegistry
 from mock_server.pages.checkout_views import checkout_routes
 from mock_server.pages.views import page_routes
-from mock_server.protocol import envelope, plain_reply
+from mock_server.protocol import INTERNAL_ERROR, envelope, plain_reply
 from mock_server.routing import OperationRoutes
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.settings import MockSettings
@@ -31,6 +34,8 @@ from mock_server.webhooks.config import DeliverySettings
 from mock_server.webhooks.routes import webhook_routes
 
 __all__ = ["api_routes", "create_app"]
+
+log = logging.getLogger("hesabe_mock")
 
 
 def api_routes() -> list[BaseRoute]:
@@ -50,7 +55,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 class _SyncShared:
-    """ASGI middleware of a mock several processes serve: :meth:`MockRuntime.sync` before each request."""
+    """ASGI middleware of a mock several processes serve: :meth:`MockRuntime.sync` before each request.
+
+    When the shared store cannot be read (its server restarted, or dropped the connection), the
+    request is answered as the real API answers a failure, its plain 500 (on ``/_mock/``, the
+    control plane's JSON error), with one line in the log; the store reconnects on the next one.
+    """
 
     def __init__(self, app: ASGIApp, runtime: MockRuntime) -> None:
         self.app = app
@@ -58,8 +68,23 @@ class _SyncShared:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            self.runtime.sync()
+            try:
+                self.runtime.sync()
+            except Exception as exc:  # the store's driver errors: sqlite3.Error, psycopg.Error, OSError
+                path = str(scope.get("path", ""))
+                first_line = (str(exc).strip().splitlines() or [""])[0]
+                log.error("the shared store could not be read before %s %s: %s: %s", scope.get("method"),
+                          path, type(exc).__name__, first_line)
+                await _store_failure(path)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+
+def _store_failure(path: str) -> Response:
+    if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+        return error_response(500, "the shared store could not be read (its server restarted or dropped the "
+                                   "connection); the next request reconnects")
+    return plain_reply(INTERNAL_ERROR, 500)
 
 
 @contextlib.asynccontextmanager

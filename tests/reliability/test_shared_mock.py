@@ -204,6 +204,38 @@ def test_a_merchant_added_on_one_is_served_by_the_other(pair: tuple[AsgiClient, 
         made["merchant_code"], again["merchant_code"]}
 
 
+def test_a_connection_the_database_dropped_is_the_api_s_500_then_replaced(
+        tmp_path: Path, postgres_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A host whose PostgreSQL connection the server dropped (a restart, an administrator) answers
+    the request that meets it with the real API's plain 500 (the control plane: its JSON error),
+    logs one line, and reconnects on the next."""
+    import psycopg
+    from support.postgres import schema_url
+
+    store = open_store("postgres", tmp_path)
+    client = AsgiClient(create_app(SHARED, store, registry()))
+    try:
+        login = json.dumps({"username": ALPHA.username, "password": ALPHA.password}).encode()
+        for path, body in (("/api/v1/login", login), ("/_mock/clock", b"")):
+            with psycopg.connect(schema_url(str(tmp_path)), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (store._conn.info.backend_pid,))
+            method = "POST" if body else "GET"
+            headers = [("content-type", "application/json")]
+            failed = client.request(method, path, body=body, headers=headers)
+            assert failed.status == 500
+            if path.startswith("/_mock"):
+                assert "could not be read" in failed.json()["error"]
+            else:
+                assert failed.json() == {"message": "Internal server error occurred"}
+            again = client.request(method, path, body=body, headers=headers)
+            assert again.status == 200, again.body
+        lines = [r for r in caplog.records if "shared store could not be read" in r.getMessage()]
+        assert len(lines) == 2 and all(r.exc_info is None for r in lines)  # one line each, no traceback
+    finally:
+        client.close()
+        store.close()
+
+
 def test_the_memory_store_cannot_serve_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--workers", "2", "--port", "0"], environ={}) == 2
     assert "needs a store the workers can share" in capsys.readouterr().err
