@@ -17,7 +17,12 @@ breaks some kits):
 code                    kind      meaning
 ======================  ========  ==============================================================
 not_hex                 fault     empty, odd length or characters other than 0-9 a-f A-F
+base64_hex              fault     the hex spells base64 text that is the ciphertext: PHP's
+                                  openssl_encrypt answers base64 unless OPENSSL_RAW_DATA is set
 not_whole_blocks        fault     not a multiple of 16 bytes: truncated or damaged in transit
+zero_padding            fault     padded with NUL bytes (mcrypt's habit, or a hand-made pad of
+                                  "\0"): Hesabe's pad bytes hold the pad's length
+space_padding           fault     padded with spaces: the same mistake with 0x20
 wrong_key               fault     the pad is garbage: another secret key (or not Hesabe's cipher)
 wrong_iv                fault     the pad checks out and all but the first 16 bytes read as text:
                                   another IV key
@@ -42,6 +47,7 @@ pad_of_32_with_space    fragile   a pad of 32 is the byte 0x20, a space: kits th
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any, Literal, TypedDict
@@ -139,6 +145,7 @@ class WireFacts(TypedDict):
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -189,6 +196,10 @@ def describe_ciphertext(hex_text: str, keys: CipherKeys, *, envelope: Envelope =
     facts["ciphertext_bytes"] = size
     facts["aes_blocks"] = size // AES.block_size
     facts["whole_blocks"] = size % AES.block_size == 0
+    wrapped = _base64_inside(bytes.fromhex(hex_text), keys)
+    if wrapped is not None:
+        found.append(wrapped)
+        return facts
     if not facts["whole_blocks"]:
         found.append(_diag("not_whole_blocks", "fault",
                            f"{size} bytes is not a whole number of 16-byte AES blocks: the hex was "
@@ -204,6 +215,14 @@ def describe_ciphertext(hex_text: str, keys: CipherKeys, *, envelope: Envelope =
     plaintext = raw[:-pad] if consistent else raw
     if not consistent:
         facts["padding"] = {"length": pad, "consistent": False, "scheme": "unknown"}
+        for filler, code, name in ((b"\0", "zero_padding", "NUL"), (b" ", "space_padding", "space")):
+            kept = raw.rstrip(filler)
+            count = len(raw) - len(kept)
+            if 0 < count <= MAX_PAD and _readable(kept):
+                found.append(_diag(code, "fault", f"the text ends in {count} {name} bytes: it was padded "
+                                   f"with {name}s, but a Hesabe pad is n bytes each holding n (the server "
+                                   "reads the last byte as the pad's length, so it cannot read this)"))
+                return facts
         claim = f"the last byte claims a pad of {pad}" if pad else "the last byte is 0"
         # With the wrong IV only the first block is garbage (CBC) and the pad, in the last block,
         # still checks out; a garbage pad means the secret key (or the whole ciphertext) is wrong.
@@ -219,6 +238,24 @@ def describe_ciphertext(hex_text: str, keys: CipherKeys, *, envelope: Envelope =
     found.extend(_padding_diagnosis(scheme, pad, plaintext))
     found.extend(_plaintext_diagnosis(plaintext, plain))
     return facts
+
+
+def _base64_inside(text: bytes, keys: CipherKeys) -> Diagnosis | None:
+    """The ``base64_hex`` diagnosis when ``text`` (the hex's bytes) is base64 of a ciphertext that
+    ``keys`` decrypt to a consistently padded text; None otherwise."""
+    if len(text) % 4 or not _BASE64.fullmatch(text):
+        return None
+    inner = base64.b64decode(text)
+    if not inner or len(inner) % AES.block_size:
+        return None
+    raw = keys.decrypt_blocks(inner.hex())
+    pad = raw[-1]
+    if not (1 <= pad <= MAX_PAD and raw[-pad:] == bytes([pad]) * pad and _readable(raw[:-pad])):
+        return None
+    return _diag("base64_hex", "fault",
+                 "the hex spells base64 text, and that base64 is the ciphertext: openssl_encrypt answers "
+                 "base64 unless OPENSSL_RAW_DATA is set; hex-encode the raw bytes (bin2hex of "
+                 "openssl_encrypt(..., OPENSSL_RAW_DATA | OPENSSL_ZERO_PADDING, ...))")
 
 
 def pad_scheme(plaintext: bytes, pad: int) -> PadScheme:

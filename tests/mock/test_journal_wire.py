@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pytest
+from Crypto.Cipher import AES
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.sandbox import SANDBOX
@@ -48,6 +50,10 @@ def test_a_fault_that_changes_the_reply_shows_in_its_wire_facts(hesabe_mock_inpr
     (CipherKeys(SANDBOX.secret_key, "V" * 16).encrypt(b'{"merchantCode":"842217","page":1}'), "wrong_iv"),
     (SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')[:-2], "not_whole_blocks"),
     (SANDBOX.keys.encrypt(b"merchantCode=842217"), "not_json"),
+    (AES.new(SANDBOX.secret_key.encode(), AES.MODE_CBC, SANDBOX.iv_key.encode()).encrypt(
+        b'{"merchantCode":"842217"}' + b"\0" * 7).hex(), "zero_padding"),  # 25 bytes, NUL-padded to 32
+    (base64.b64encode(bytes.fromhex(SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}', block_size=16))).hex(),
+     "base64_hex"),
 ])
 def test_every_506_says_why(hesabe_mock_inprocess: MockHandle, data: str, cause: str) -> None:
     assert _send_data(hesabe_mock_inprocess, data) == 400

@@ -38,7 +38,8 @@ def test_the_set_covers_the_lengths_and_texts_kits_get_wrong() -> None:
     assert any("\u0600" <= ch <= "\u06ff" for ch in texts) and any(ord(ch) > 0xFFFF for ch in texts)
     assert {b["diagnosis"] for b in BROKEN} >= {"wrong_key", "wrong_iv", "pkcs7_16", "pad_by_utf16",
                                                 "pad_by_characters", "not_whole_blocks", "uppercase_hex",
-                                                "not_json", "double_padding", "pad_of_32_with_space"}
+                                                "not_json", "double_padding", "pad_of_32_with_space",
+                                                "zero_padding", "space_padding", "base64_hex"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_names(CASES))

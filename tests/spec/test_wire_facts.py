@@ -3,6 +3,7 @@ bug class on a crafted example."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, get_type_hints
 
@@ -111,6 +112,11 @@ def _crafted() -> dict[str, str]:
         "not_php_json": _aes(pad(b'{"merchantCode": "842217", "url": "https://x/y"}')),  # Python's defaults
         "double_padding": _aes(pad(pad(plain), 16)),
         "not_hex": "0e78zz",
+        # PHP's usual mistakes: mcrypt's NUL pad, a pad of spaces, and bin2hex of openssl_encrypt's
+        # default answer (base64 of the PKCS#7-padded ciphertext)
+        "zero_padding": _aes(plain + b"\0" * (32 - len(plain) % 32)),
+        "space_padding": _aes(plain + b" " * (32 - len(plain) % 32)),
+        "base64_hex": base64.b64encode(bytes.fromhex(_aes(pad(plain, 16)))).hex(),
     }
 
 
@@ -145,3 +151,14 @@ def test_diagnose_takes_other_keys(capsys: pytest.CaptureFixture[str]) -> None:
     hex_text = other.encrypt(b'{"merchantCode":"1"}')
     assert main(["diagnose", hex_text]) == 1 and "wrong_key" in capsys.readouterr().out
     assert main(["diagnose", hex_text, "--secret-key", "S" * 32, "--iv-key", "I" * 16]) == 0
+
+
+@pytest.mark.parametrize("size", [1, 16, 40, 200])
+def test_hex_of_openssl_s_base64_is_named_whatever_its_length(size: int) -> None:
+    """bin2hex(openssl_encrypt(...)) without OPENSSL_RAW_DATA: the base64 text's length is rarely whole
+    AES blocks, and when it is, it decrypts to garbage; either way the cause is named."""
+    plain = json.dumps({"merchantCode": "842217", "x": "y" * size}).encode()
+    hex_text = base64.b64encode(bytes.fromhex(_aes(pad(plain, 16)))).hex()
+    codes = [d["code"] for d in describe_ciphertext(hex_text, KEYS)["diagnosis"]]
+    assert codes == ["base64_hex"]
+    assert "base64_hex" not in [d["code"] for d in describe_ciphertext(_aes(pad(plain)), KEYS)["diagnosis"]]
