@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mock_server.state.store import Store
 
@@ -20,7 +20,8 @@ def is_postgres_url(db: str | None) -> bool:
 
 
 def describe(db: str | None) -> str:
-    """``--db`` as it may be shown: a PostgreSQL URL without its password."""
+    """``--db`` as it may be shown: a PostgreSQL URL without its password (in the authority or as a
+    ``password`` parameter); its other parameters stay (``options`` may pick the schema)."""
     if not db:
         return "memory"
     if not is_postgres_url(db):
@@ -29,7 +30,9 @@ def describe(db: str | None) -> str:
     host = parts.hostname or "localhost"
     user = f"{parts.username}@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
-    return f"postgresql://{user}{host}{port}{parts.path}"
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"]
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f"postgresql://{user}{host}{port}{parts.path}{query}"
 
 
 def open_store(db: str | None) -> Store:

@@ -115,6 +115,9 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     assert err.startswith("hesabe-mock: cannot open the database postgresql://someone@127.0.0.1:1/nothing")
     assert "s3cret" not in err and "Traceback" not in err and err.count("\n") == 1
     assert describe(url) == "postgresql://someone@127.0.0.1:1/nothing"
+    given = "postgresql://u:pw@db/mock?options=-csearch_path%3Dteam&password=pw2&sslmode=require"
+    shown = "postgresql://u@db/mock?options=-csearch_path%3Dteam&sslmode=require"  # the schema, no password
+    assert describe(given) == shown
     # the throwaway cluster trusts loopback, so a password in the URL is accepted: never shown
     store = PostgresStore(schema_url(str(tmp_path)).replace("postgres@", "postgres:s3cret-pw@", 1))
     try:
