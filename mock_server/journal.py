@@ -18,6 +18,7 @@ also keeps a thousand dashboard pages out of the garbage collector's way.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ class _Record:
     block_size: int
     envelope: EnvelopeStyle
     mangle: Any
+    #: the process that answered (a shared mock's workers and hosts are several)
+    pid: int
 
     @classmethod
     def of(cls, seq: int, ex: Exchange) -> _Record:
@@ -97,7 +100,7 @@ class _Record:
         return cls(seq, ex.started, ex.method, ex.path, ex.query, ex.operation, ex.routed_as,
                    ex.merchant_code, ex.client_host, ex.status or None, ex.keys is not None, ex.fault,
                    ex.request, text, reply, ex.duration_ms, ex.findings, ex.delivery, ex.request_hex, ex.keys,
-                   ex.block_size, ex.envelope, ex.mangle)
+                   ex.block_size, ex.envelope, ex.mangle, os.getpid())
 
     def entry(self) -> dict[str, Any]:
         reply = json.loads(self.reply_json) if self.reply_json is not None else self.reply
@@ -120,6 +123,7 @@ class _Record:
             "findings": [f.to_json() for f in self.findings],
             "wire": {"request": self._request_facts(), "response": self._response_facts()},
             "duration_ms": self.duration_ms,
+            "pid": self.pid,
         }
         if isinstance(reply, dict) and reply.get("code") == 506:
             entry["diagnosis"] = self._diagnosis(entry["wire"]["request"])
@@ -132,7 +136,7 @@ class _Record:
                 "operation": self.operation, "merchant_code": self.merchant_code, "status": self.status,
                 "fault": self.fault, "findings": len(self.findings),
                 "severity": "error" if "error" in severities else ("warning" if severities else None),
-                "delivery": self.delivery, "duration_ms": self.duration_ms}
+                "delivery": self.delivery, "duration_ms": self.duration_ms, "pid": self.pid}
 
     def matches(self, operation: str | None, status: str | None, merchant_code: str | None,
                 with_findings: bool) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from typing import Any
 
 import pytest
@@ -33,6 +34,7 @@ def test_every_entry_describes_both_ciphertexts(hesabe_mock_inprocess: MockHandl
     assert response["envelope"] == "response" and response["padding"]["scheme"] in ("server-32", "either")
     assert response["plaintext"]["json"]["style"] == "php"
     assert "diagnosis" not in entry  # only a 506 carries one
+    assert entry["pid"] == os.getpid()  # the process that answered (in-process: this one)
     login = hesabe_mock_inprocess.control.journal(operation="login")[-1]
     assert login["wire"] == {"request": None, "response": None}  # plain JSON both ways
 

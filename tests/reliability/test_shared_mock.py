@@ -334,6 +334,10 @@ def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
             if len(seen) == 2:
                 break
         assert len(seen) == 2 and mock.proc.pid not in seen, seen
+        with HttpMerchant(mock.url) as api:  # each exchange names the worker that answered it
+            _status, journal = api.control("GET", "/journal?operation=list_invoices")
+        answered = {entry["pid"] for entry in journal["entries"]}
+        assert answered and answered <= seen, (answered, seen)
         os.kill(seen.pop(), signal.SIGKILL)  # a worker dies: the others are stopped, the program fails
         assert mock.proc.wait(timeout=30) == 1
         deadline = time.monotonic() + 10  # the output reader may not have drained the pipe yet
