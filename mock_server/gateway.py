@@ -100,6 +100,7 @@ def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA) from None
     if not isinstance(payload, dict):
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
+    ex.request = payload  # the journal shows it also when the merchant code is refused below
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_MERCHANT)

@@ -22,6 +22,7 @@ from mock_server.state.checkout_shapes import checkout_answer, transaction_recor
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout, RecurringTerms
 from mock_server.state.serialize_ledger import enquiry_record
+from mock_server.webhooks.config import is_http_url
 
 __all__ = [
     "NOT_FOUND",
@@ -69,6 +70,9 @@ def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
             notes.append(f"{name} omitted (the docs send {hint})")
     if p.get("orderReferenceNumber") in (None, ""):
         notes.append("no orderReferenceNumber: an enquiry by order reference cannot find this checkout")
+    hook = p.get("webhookUrl")
+    if hook not in (None, "") and not is_http_url(hook):
+        notes.append(f"webhookUrl {hook!r} is not an http(s) URL: no webhook will be sent for this checkout")
     notes += [f"unknown field {name!r} ignored" for name in p if name not in _DOCUMENTED]
     return tuple(notes)
 

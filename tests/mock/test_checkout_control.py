@@ -124,3 +124,11 @@ def test_state_shows_the_page_and_the_notes(hesabe_mock: MockHandle) -> None:
     assert state["payment_url"].startswith(f"{hesabe_mock.url}/payment?data=")
     assert state["merchant_code"] == "842217" and "callback_url" not in state
     assert any("amount sent as '3'" in note for note in state["notes"])
+
+
+def test_a_webhook_url_nothing_can_be_sent_to_is_noted(hesabe_mock: MockHandle) -> None:
+    """The checkout is taken (as the server takes it), but the note says no webhook will come."""
+    cases = (("not a url", True), ("ftp://shop.example/hook", True), ("https://shop.example/hook", False))
+    for url, noted in cases:
+        notes = hesabe_mock.control.checkout(_checkout(hesabe_mock, webhookUrl=url))["notes"]
+        assert any("no webhook will be sent" in note for note in notes) is noted, (url, notes)

@@ -104,6 +104,17 @@ def test_a_gateway_506_says_why(hesabe_mock_inprocess: MockHandle) -> None:
     assert [d["code"] for d in entry["diagnosis"]][:1] == ["wrong_key"], entry["diagnosis"]
 
 
+def test_a_checkout_for_another_merchant_code_is_journaled_with_its_payload(
+        hesabe_mock_inprocess: MockHandle) -> None:
+    """Refused (501, the code is not the accessCode's merchant's), but it was decrypted: the journal
+    shows what was sent, so the wrong code can be seen."""
+    order = {**_ORDER, "merchantCode": "999999"}
+    sent = SANDBOX.keys.encrypt(json.dumps(order).encode())
+    assert _checkout(hesabe_mock_inprocess, sent).status_code == 401
+    entry = hesabe_mock_inprocess.control.journal(operation="create_checkout")[-1]
+    assert entry["response"]["code"] == 501 and entry["request"]["merchantCode"] == "999999"
+
+
 @pytest.mark.parametrize("depth", [40, 490, 900])
 def test_a_payload_nested_hundreds_deep_is_journaled_and_shown_cut(hesabe_mock_inprocess: MockHandle,
                                                                    depth: int) -> None:
