@@ -68,6 +68,10 @@ def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
     for name, hint in (("version", '"2.0"'), ("currency", '"KWD"')):
         if name not in p:
             notes.append(f"{name} omitted (the docs send {hint})")
+    currency = p.get("currency")
+    if currency not in (None, "") and str(currency).upper() != "KWD":
+        notes.append(f"currency {currency!r}: Hesabe converts other currencies to KWD (an answer's "
+                     "baseAmount); the mock converts nothing and charges the amount as sent")
     if p.get("orderReferenceNumber") in (None, ""):
         notes.append("no orderReferenceNumber: an enquiry by order reference cannot find this checkout")
     hook = p.get("webhookUrl")

@@ -132,3 +132,9 @@ def test_a_webhook_url_nothing_can_be_sent_to_is_noted(hesabe_mock: MockHandle) 
     for url, noted in cases:
         notes = hesabe_mock.control.checkout(_checkout(hesabe_mock, webhookUrl=url))["notes"]
         assert any("no webhook will be sent" in note for note in notes) is noted, (url, notes)
+
+
+def test_a_currency_other_than_kwd_is_noted_as_not_converted(hesabe_mock: MockHandle) -> None:
+    for currency, noted in (("usd", True), ("KWD", False), ("kwd", False)):
+        state = hesabe_mock.control.checkout(_checkout(hesabe_mock, currency=currency))
+        assert any("converts nothing" in note for note in state["notes"]) is noted, (currency, state["notes"])
