@@ -70,14 +70,20 @@ class _SyncShared:
         if scope["type"] == "http":
             try:
                 self.runtime.sync()
-            except Exception as exc:  # the store's driver errors: sqlite3.Error, psycopg.Error, OSError
+            except Exception as exc:  # never Starlette's text 500: the API's own, whatever failed
                 path = str(scope.get("path", ""))
                 first_line = (str(exc).strip().splitlines() or [""])[0]
                 log.error("the shared store could not be read before %s %s: %s: %s", scope.get("method"),
-                          path, type(exc).__name__, first_line)
+                          path, type(exc).__name__, first_line,
+                          exc_info=None if _from_the_database(exc) else exc)  # a bug's traceback stays
                 await _store_failure(path)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _from_the_database(exc: Exception) -> bool:
+    """An error of the store's driver (its server went away): one line says it all."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg")
 
 
 def _store_failure(path: str) -> Response:

@@ -65,7 +65,8 @@ checks every statement's EXPLAIN QUERY PLAN):
   the memory store. Open invoices and bulk rows are read through ``(merchant_id, id)`` /
   ``(merchant_id, scheduled, id)``; open-invoice filters apply to that merchant's rows (few).
 * Checkouts are read by their UNIQUE ``token`` and ``session`` and, for the enquiry by order
-  reference, through ``(merchant_id, order_reference, id)``.
+  reference, through ``(merchant_id, order_reference, id)``; one source's (the Smart POS list)
+  through ``checkout_source (merchant_id, source, id)``.
 * Refunds: ``refund_txn (merchant_id, token, status, amount_fils)`` answers "how much of this
   payment is taken" from the index alone; ``refund_totals`` is kept by triggers like
   ``invoice_counts``; ``inv_txn (merchant_id, txn_token)`` finds a paid invoice by its payment's
@@ -432,7 +433,7 @@ _Step = str | tuple[str, Callable[[sqlite3.Connection], None]]
 #: the schema scripts in order; ``PRAGMA user_version`` = how many a file has had applied
 #: (version 4: what several workers share, mock_server/state/shared.py; 5: the block counts;
 #: 6: saved cards; 7: active subscriptions; 8: search terms carry type and status; 9: the
-#: payment's token as a column; 10: each subscription's next billing day)
+#: payment's token as a column; 10: each subscription's next billing day; 11: each checkout's source)
 _MIGRATIONS: tuple[_Step, ...] = (
     _SCHEMA, _REFUND_SCHEMA, _CHECKOUTS_SCHEMA, SHARED_SCHEMA, _BLOCKS_SCHEMA, _SAVED_CARDS_SCHEMA,
     _SUBSCRIPTIONS_SCHEMA, _COVERING_TERMS_SCHEMA, _TXN_COLUMN_SCHEMA, (_BILLING_SCHEMA, _fill_billing),
