@@ -32,7 +32,8 @@ from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
 from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal",
+           "is_secret_key", "redact"]
 
 DEFAULT_CAPACITY = 1000
 REDACTED = "[redacted]"
@@ -49,13 +50,18 @@ SHOWN_DEPTH = 32
 NOT_SHOWN = f"[nested deeper than {SHOWN_DEPTH} levels: not shown]"
 
 
+def is_secret_key(name: str) -> bool:
+    """Whether a value under this key is a secret the journal and cassettes never show."""
+    return name.lower() in _SECRET_KEYS
+
+
 def redact(value: Any, depth: int = 0) -> Any:
     """A deep copy of ``value`` with every secret-named key's value replaced, and whatever is nested
     deeper than :data:`SHOWN_DEPTH` replaced by :data:`NOT_SHOWN`."""
     if isinstance(value, dict | list) and depth >= SHOWN_DEPTH:
         return NOT_SHOWN
     if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in _SECRET_KEYS else redact(v, depth + 1)
+        return {k: REDACTED if is_secret_key(str(k)) else redact(v, depth + 1)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, depth + 1) for v in value]

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from hesabe_spec.cassettes import Gap
 from hesabe_spec.wire_facts import WireFacts
-from mock_server.journal import REDACTED
+from mock_server.journal import REDACTED, is_secret_key, redact
 
 __all__ = ["TRANSFORMERS", "Difference", "Transformer", "compare_bodies", "compare_wire", "json_type"]
 
@@ -181,6 +181,12 @@ class Difference:
     #: the cassette's documented gap that explains it (None: unexplained)
     gap: Gap | None = None
 
+    def __post_init__(self) -> None:
+        # a report shows no secret the cassettes never hold: the mock's answer has real ones (a
+        # type difference holds the two types' names, and its detail is made of shown values)
+        if self.kind != "type":
+            self.recorded, self.mock = _shown(self.recorded, self.pointer), _shown(self.mock, self.pointer)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind,
@@ -281,6 +287,13 @@ def compare_wire(
         )
 
 
+def _shown(value: Any, pointer: str) -> Any:
+    """``value`` as a report may show it: under a secret's key, or inside it, ``[redacted]``."""
+    if value is not None and is_secret_key(pointer.rsplit("/", 1)[-1]):
+        return REDACTED
+    return redact(value)
+
+
 def _transformer(key: str | None, parent: str | None) -> Transformer | None:
     if key is None:
         return None
@@ -303,7 +316,8 @@ def compare_bodies(
     rec_type, mock_type = json_type(recorded), json_type(mock)
     if rec_type != mock_type:
         out.differences.append(
-            Difference("type", pointer, rec_type, mock_type, f"{recorded!r} vs {mock!r}"[:200])
+            Difference("type", pointer, rec_type, mock_type,
+                       f"{_shown(recorded, pointer)!r} vs {_shown(mock, pointer)!r}"[:200])
         )
         return
     transformer = _transformer(key, parent) if rec_type not in ("object", "array") else None
