@@ -208,6 +208,9 @@ class Comparison:
     transformed: dict[str, int] = field(default_factory=dict)
     #: recorded id / token / key -> the mock's
     ids: dict[str, Any] = field(default_factory=dict)
+    #: recorded record id too short to map anywhere (``"5"`` may be a page number) -> the mock's,
+    #: mapped only where a record id stands: a segment of a later request's path
+    path_ids: dict[str, Any] = field(default_factory=dict)
 
 
 def json_type(value: Any) -> str:
@@ -333,8 +336,11 @@ def compare_bodies(
             return
         out.transformed[transformer.name] = out.transformed.get(transformer.name, 0) + 1
         # short values ("1", "12") could be anything else in a later request: only real-sized ids map
+        # everywhere; a short record id maps in a path (``/invoice/5``), where only an id stands
         if transformer.maps_ids and recorded is not None and len(str(recorded)) >= 4:
             out.ids[str(recorded)] = mock
+        elif transformer.name == "ids" and recorded is not None:
+            out.path_ids[str(recorded)] = mock
         return
     if rec_type == "object":
         _compare_objects(recorded, mock, out, pointer, key)

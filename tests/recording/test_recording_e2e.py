@@ -128,3 +128,28 @@ def test_parity_flags_exactly_what_the_faults_changed(tmp_path: Path) -> None:
     raw = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     for secret in (SANDBOX.secret_key, SANDBOX.iv_key, SANDBOX.access_code, SANDBOX.password, "eyJ0eXAi"):
         assert secret not in raw
+
+
+def test_parity_follows_the_mock_s_own_short_ids_in_later_paths(tmp_path: Path) -> None:
+    """Recorded against a server that numbers its invoices differently from a fresh mock (here: one
+    that already holds three), a later ``/invoice/{id}`` asks the replaying mock for its own id."""
+    out = tmp_path / "recording"
+    fields = {"amount": "5", "customer_name": "TEST", "invoice_type": "0", "invoice_sub_type": "3",
+              "allocate_pay_type": [1], "expires_at": "2099-12-12"}
+    with running_mock() as upstream:
+        for n in range(3):  # numbered 1-3 upstream, before the recording starts
+            HesabeClient(base_url=upstream.url).create_invoice(reference_number=f"OLD-{n}", **fields)
+        recorder = Recorder(out, SANDBOX.keys, upstream=upstream.url, label="synthetic", recorded_by="tests",
+                            merchant_code=SANDBOX.merchant_code)
+        with serve_app(RecordingProxy(upstream.url, recorder)) as proxy:
+            client = HesabeClient(base_url=proxy)
+            invoice = client.create_invoice(reference_number="NEW-1", **fields)
+            assert invoice["id"] == 4  # a fresh mock will call it 1
+            client.get_invoice(invoice["id"])
+            client.cancel_invoice(invoice["token"])
+            client.get_invoice(invoice["id"])
+    report = run_parity(out)
+    verdicts = [(r.operation, r.verdict) for r in report.results]
+    assert verdicts == [("login", "matched"), ("create_invoice", "matched"), ("get_invoice", "matched"),
+                        ("cancel_invoice", "matched"), ("get_invoice", "matched")], [
+        (r.operation, [(d.kind, d.pointer) for d in r.differences]) for r in report.results]
