@@ -162,6 +162,18 @@ def test_copy_as_python_reproduces_the_call(site: Any, client: HesabeClient) -> 
     assert run.stdout.startswith("200 {") and "'status': True" in run.stdout
 
 
+def test_copy_as_python_sends_even_what_the_client_would_refuse(site: Any, client: HesabeClient) -> None:
+    """An exchange worth copying is often one with findings: the snippet sends its payload as it was."""
+    base, mock = site
+    client.call("list_invoices", {"page": "1", "per_page_typo": 5}, validate=False, raise_errors=False)
+    snippet = _snippet(base, _last_seq(mock, "list_invoices"), "python")
+    run = subprocess.run([sys.executable, "-c", snippet], env=_env(base), capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    sent = mock.journal.entries(limit=1, operation="list_invoices")[-1]["request"]
+    assert sent.get("per_page_typo") == 5  # the unknown field went as journaled
+
+
 def test_copy_as_curl_reproduces_the_call_with_the_projects_tools(site: Any, client: HesabeClient) -> None:
     base, mock = site
     created = client.create_invoice(invoice_type="0", amount="12.500", allocate_pay_type="1",
