@@ -58,7 +58,12 @@
          body ? JSON.parse(body) : {})
       .then(function () { return refreshMain(); })
       .then(function () { settle(button.textContent + ": done."); })
-      .catch(function (err) { settle(button.textContent + ": refused: " + err.message, true); button.disabled = false; });
+      .catch(function (err) {
+        // refused, often because the record moved on meanwhile (paid elsewhere): say so, then show it as it is
+        settle(button.textContent + ": refused: " + err.message, true);
+        button.disabled = false;
+        refreshMain().catch(function () {});
+      });
   }
 
   function formJson(form) {

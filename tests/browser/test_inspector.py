@@ -126,6 +126,21 @@ def test_the_pay_button_pays_the_invoice(tab: Any, inspected: Any, client: Hesab
     assert client.get_invoice(invoice["id"])["invoice_status"] == 1  # and through the API
 
 
+def test_a_refused_button_shows_why_and_the_record_as_it_now_is(tab: Any, inspected: Any,
+                                                               client: HesabeClient) -> None:
+    """Paid elsewhere after the page was drawn: Pay is refused, and the row then reads paid."""
+    base, _ = inspected
+    invoice = client.create_invoice(reference_number="PAY-STALE-1", **INVOICE)
+    tab.goto(f"{base}/_mock/ui/records")
+    row = tab.locator(f'tr[data-record="invoice-{invoice["id"]}"]')
+    assert row.locator('td[data-col="status"]').inner_text() == "unpaid"
+    MockControl(base).pay_invoice(invoice["id"])  # meanwhile, by another hand
+    row.get_by_role("button", name="Pay", exact=True).click()
+    _expect()(tab.locator("#flash")).to_contain_text("refused", timeout=WAIT_MS)
+    _expect()(tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] td[data-col="status"]')).to_have_text(
+        "paid", timeout=WAIT_MS)
+
+
 def test_the_redeliver_button_sends_the_webhook_again(tab: Any, inspected: Any, client: HesabeClient) -> None:
     base, mock = inspected
     with Receiver() as rx, MockControl(base) as control:
