@@ -120,6 +120,9 @@
       var row = link.closest("tr");
       if (row) row.setAttribute("aria-selected", "true");
       pane.focus({preventScroll: true});
+      // beside the list it is in view (sticky); below it (a narrow window) it is brought into view
+      var box = pane.getBoundingClientRect();
+      if (box.top > window.innerHeight || box.bottom < 0) pane.scrollIntoView({block: "start"});
     }).catch(function (err) { say("Could not open it: " + err.message, true); });
   }
 

@@ -90,6 +90,32 @@ def test_a_call_appears_decrypted_without_a_reload_and_opens_by_keyboard(
     assert "curl -s -X POST" in tab.locator("#detail pre[id^=curl]").inner_text()
 
 
+@pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 800), (390, 844)])
+def test_an_opened_exchange_is_in_view_and_hides_no_column(tab: Any, inspected: Any, client: HesabeClient,
+                                                           width: int, height: int) -> None:
+    """Beside the list, the detail never covers a column of it; below it (a narrow window), a
+    click brings it into view; and the page itself never scrolls sideways."""
+    base, _ = inspected
+    for n in range(12):  # enough rows that the detail of the first one starts below the fold when stacked
+        client.create_invoice(reference_number=f"VIEW-{width}-{n}", **INVOICE)
+    tab.set_viewport_size({"width": width, "height": height})
+    tab.goto(f"{base}/_mock/ui")
+    row = tab.locator('#traffic tbody tr[data-operation="create_invoice"]').first
+    row.wait_for(timeout=WAIT_MS)
+    row.locator("a[data-detail]").click()
+    tab.locator("#detail article.exchange").wait_for(timeout=WAIT_MS)
+    box = tab.locator("#detail").bounding_box()
+    assert box is not None and box["y"] < height and box["y"] + box["height"] > 0, box  # in view
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    covered = tab.evaluate("""() => Array.from(document.querySelectorAll('#traffic tbody tr:first-child td'))
+        .map(td => td.getBoundingClientRect())
+        .filter(r => r.width > 0 && r.right > 0 && r.left < window.innerWidth
+                     && r.top >= 0 && r.top < window.innerHeight)
+        .some(r => document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+                   ?.closest('#detail'))""")
+    assert covered is False
+
+
 def test_a_finding_is_highlighted_with_its_explanation(tab: Any, inspected: Any,
                                                        client: HesabeClient) -> None:
     base, _ = inspected
