@@ -57,7 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "json_style": "JSON text",
         "escapes": "JSON escapes",
         "diagnosis": "Diagnosis",
-        "raw_hex": "Raw hex",
+        "raw_hex": "As sent (raw)",
         "hex_hidden": "not shown: the plaintext holds a value the journal redacts",
         "not_encrypted": "nothing encrypted travelled",
         "no_findings": "No integration findings.",
