@@ -57,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "json_style": "JSON text",
         "escapes": "JSON escapes",
         "diagnosis": "Diagnosis",
+        "why_refused": "Why it was Invalid Request Data (506)",
         "raw_hex": "As sent (raw)",
         "hex_hidden": "not shown: the plaintext holds a value the journal redacts",
         "not_encrypted": "nothing encrypted travelled",

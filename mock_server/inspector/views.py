@@ -270,10 +270,14 @@ def exchange_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
              if entry["fault"] else "")
     query = raw.get("query") or ""
     wire = entry["wire"]
+    why = "".join(f'<li class="diag {esc(d["kind"])}"><code>{esc(d["code"])}</code> {esc(d["message"])}</li>'
+                  for d in entry.get("diagnosis") or [])  # a 506's: the wire's fault, or the payload rule
+    why_html = (f'<section class="why"><h3>{_t("why_refused")}</h3><ul class="diagnosis">{why}</ul>'
+                '</section>' if why else "")
     main = (
         f'<article class="exchange" data-seq="{seq}"><h2 id="exchange-title">{_t("exchange")} #{seq}: '
         f'{esc(entry["method"])} {esc(entry["path"])} → <span class="status">{esc(status)}</span></h2>'
-        f'<dl class="facts">{dl}</dl>{fault}'
+        f'<dl class="facts">{dl}</dl>{fault}{why_html}'
         f'<section class="findings-box"><h3>{_t("findings")}</h3>'
         f'{_findings_html(entry["findings"])}</section>'
         f'<div class="pair"><section><h3>{_t("request")}</h3>'

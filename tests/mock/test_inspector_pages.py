@@ -241,3 +241,15 @@ def test_the_fault_applied_is_shown(site: Any, client: HesabeClient) -> None:
     assert re.search(r'class="fault-applied"[^>]*><strong>Fault:</strong> error_500', page)
     rows = requests.get(f"{base}/_mock/ui/traffic?after={seq - 1}&status=5xx", timeout=10).json()["rows"]
     assert '<span class="badge fault">error_500</span>' in rows
+
+
+def test_a_506_says_why_at_the_top_also_when_the_wire_is_fine(site: Any, client: HesabeClient) -> None:
+    """An amount with float drift: the ciphertext is sound, the payload rule is why (amount_precision)."""
+    base, mock = site
+    client.call("create_invoice", {"amount": 10.0000001, "invoiceType": "0", "expiresAt": "2099-12-12"},
+                validate=False, raise_errors=False)
+    seq = _last_seq(mock, "create_invoice")
+    assert mock.journal.entry(seq)["diagnosis"][0]["code"] == "amount_precision"  # type: ignore[index]
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
+    why = re.search(r'<section class="why">(.*?)</section>', page, re.S)
+    assert why and "amount_precision" in why.group(1) and "Invalid Request Data" in why.group(1)
