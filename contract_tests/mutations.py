@@ -150,6 +150,14 @@ def _walk(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root
             yield from _walk(item_parts, value[0], [*tokens, 0], root)
 
 
+def _decimal_text(value: Any) -> bool:
+    """Whether ``value`` is a plain decimal string (digits, at most one point) a float holds exactly
+    enough to print back the same amount."""
+    if not isinstance(value, str) or not 0 < len(value) <= 15 or value.count(".") > 1:
+        return False
+    return value.replace(".", "", 1).isdigit() and not value.startswith(".") and not value.endswith(".")
+
+
 def _leaf(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root: Any) -> Iterator[Mutation]:
     where = _pointer(tokens)
 
@@ -157,7 +165,12 @@ def _leaf(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root
         return Mutation(kind, where, why, _set(root, tokens, new))
 
     allowed = types_of(parts)
-    for bad in _WRONG_TYPES:
+    wrong_types = _WRONG_TYPES
+    if any(p.get("pattern") in money_patterns() for p in parts) and _decimal_text(value):
+        # a money string as a JSON number of the same value ("12.500" -> 12.5): the server may read
+        # it, and then the same amount meets the same rules (12345 could be more than the payment)
+        wrong_types = [float(value) if "." in value else int(value), *_WRONG_TYPES]
+    for bad in wrong_types:
         kind = json_type(bad)
         if kind not in allowed and not (kind == "integer" and "number" in allowed):
             yield make("type", bad, f"{json_type(value)} replaced by {kind} {bad!r}")

@@ -4,6 +4,7 @@ the safety restrictions hold, and an unknown schema keyword fails loudly."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -85,3 +86,22 @@ def test_unknown_schema_keywords_fail_loudly() -> None:
         check_keywords({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}})
     with pytest.raises(UnsupportedSchema, match="format"):
         check_keywords({"type": "string", "format": "uuid"})
+
+
+@pytest.mark.parametrize(("operation", "payload", "pointer"), [
+    ("create_refund", {"merchantCode": "842217", "token": "84217598367559", "refundMethod": "2",
+                       "refundAmount": "2.500"}, "/refundAmount"),
+    ("create_invoice", {"merchantCode": "842217", "amount": "12.000", "invoiceType": "0",
+                        "expiresAt": "2099-12-12"}, "/amount"),
+])
+def test_a_money_string_s_wrong_type_is_the_same_amount_as_a_number(operation: str, payload: dict[str, Any],
+                                                                      pointer: str) -> None:
+    """The type break of an amount keeps its value (12345 could be more than the payment, and a
+    refusal for that would look like a refusal of the number's form)."""
+    from contract_tests.mutations import mutations
+    from hesabe_spec.tolerance import tolerate
+
+    [typed] = [m for m in mutations(operation, payload) if m.kind == "type" and m.pointer == pointer]
+    field = pointer.lstrip("/")
+    assert isinstance(typed.payload[field], (int, float)) and not isinstance(typed.payload[field], bool)
+    assert tolerate(operation, typed.payload).payload[field] == payload[field]  # read back as sent
