@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Exchange
+from contract_tests.exchange import Exchange, without_secrets
 from contract_tests.findings import Finding
 
 __all__ = ["OperationTally", "Recorder", "ViolationRecord"]
@@ -71,7 +71,7 @@ class Recorder:
             tally.violations += 1
             for f in findings:
                 self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
-                    test, f, exchange.request_view(), exchange.status, exchange.envelope
+                    test, f, exchange.request_view(), exchange.status, without_secrets(exchange.envelope)
                 )
 
     def record_findings(self, findings: list[Finding], request: dict[str, Any], test: str = "") -> None:

@@ -27,6 +27,7 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import EnvelopeError
 
 __all__ = [
+    "SECRET_FIELDS",
     "DecodedBody",
     "EnvelopeStyle",
     "client_json",
@@ -41,6 +42,13 @@ __all__ = [
     "server_json",
     "wrap_ciphertext",
 ]
+
+#: field names (any case) whose values are secrets wherever they stand, in a payload, a reply or a
+#: header: what journals, cassettes and reports show as ``[redacted]``
+SECRET_FIELDS = frozenset({
+    "password", "access_token", "refresh_token", "refreshtoken", "token_secret", "secret_key",
+    "secretkey", "iv_key", "ivkey", "accesscode", "access_code", "authorization",
+})
 
 EnvelopeStyle = Literal["response", "bare"]
 

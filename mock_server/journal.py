@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import EnvelopeStyle, wrap_ciphertext
+from hesabe_spec.wire import SECRET_FIELDS, EnvelopeStyle, wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
@@ -37,11 +37,6 @@ __all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal"
 
 DEFAULT_CAPACITY = 1000
 REDACTED = "[redacted]"
-#: keys whose values are secrets wherever they appear (request or reply, any depth)
-_SECRET_KEYS = frozenset({
-    "password", "access_token", "refresh_token", "refreshtoken", "token_secret", "secret_key",
-    "secretkey", "iv_key", "ivkey", "accesscode", "access_code", "authorization",
-})
 
 
 #: how deep a journal entry shows a payload: real ones nest a few levels, and a hostile one may nest
@@ -52,7 +47,7 @@ NOT_SHOWN = f"[nested deeper than {SHOWN_DEPTH} levels: not shown]"
 
 def is_secret_key(name: str) -> bool:
     """Whether a value under this key is a secret the journal and cassettes never show."""
-    return name.lower() in _SECRET_KEYS
+    return name.lower() in SECRET_FIELDS
 
 
 def redact(value: Any, depth: int = 0) -> Any:
