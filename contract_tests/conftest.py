@@ -10,12 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from contract_tests.errors import TargetUnavailable
 from contract_tests.plugin import FRESH_MERCHANT_KEY, LIVE_KEY, RECORDER_KEY
 from contract_tests.profiles import THROTTLE, active_profile
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from contract_tests.strategies import context_for
 from contract_tests.target import Target, resolve_target
+from hesabe_spec.errors import ConfigurationError
 
 
 def _run_prefix(config: pytest.Config) -> str:
@@ -35,7 +37,14 @@ def hesabe_target(pytestconfig: pytest.Config) -> Iterator[Target]:
             "the contract suite's plugin is not loaded: run it with `hesabe-contract` or "
             "`pytest -p contract_tests.plugin ...`"
         )
-    target = resolve_target(pytestconfig.getoption("hesabe_url"), pytestconfig.getoption("hesabe_mock"))
+    try:
+        target = resolve_target(pytestconfig.getoption("hesabe_url"), pytestconfig.getoption("hesabe_mock"))
+    except (TargetUnavailable, ConfigurationError) as exc:  # one line, not one traceback per test
+        pytest.exit(f"hesabe contract suite: {exc}", returncode=2)
+    problem = target.probe() if target.live else None
+    if problem is not None:
+        target.close()
+        pytest.exit(f"hesabe contract suite: {problem}", returncode=2)
     if target.live != pytestconfig.stash[LIVE_KEY]:  # pragma: no cover - both read the same inputs
         raise pytest.UsageError("target resolution disagrees with the plugin's live/mock decision")
     if target.live and pytestconfig.stash[FRESH_MERCHANT_KEY]:

@@ -36,6 +36,7 @@ import requests
 
 from contract_tests.errors import CapabilityMissing, TargetUnavailable
 from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.sandbox import SANDBOX
 
 __all__ = ["Target", "TargetKind", "resolve_target", "start_inprocess_mock", "start_process_mock"]
@@ -138,6 +139,31 @@ class Target:
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
+
+    def probe(self) -> str | None:
+        """Why this target cannot be tested, in one line, or None: one login, before any test, so
+        that a URL where nothing listens, a server that is not Hesabe's or credentials it refuses
+        stop the run at once instead of failing every test in turn."""
+        url = self.config.base_url.rstrip("/") + OPERATIONS["login"].path
+        try:
+            resp = self.transport.request("POST", url, json={"username": self.config.username,
+                                                             "password": self.config.password},
+                                          headers={"Accept": "application/json"}, timeout=self.config.timeout)
+        except requests.RequestException as exc:
+            return f"nothing answers at {self.base_url}: {type(exc).__name__}"
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or ("status" not in body and "message" not in body):
+            kind = resp.headers.get("content-type", "no content type").split(";")[0]
+            return (f"{self.base_url} does not answer like Hesabe: HTTP {resp.status_code} {kind} "
+                    f"to POST {OPERATIONS['login'].path}")
+        if resp.status_code >= 400 or body.get("status") is False:
+            said = body.get("message")
+            return (f"{self.base_url} refused the login of {self.config.username!r} "
+                    f"(HESABE_MERCHANT_USERNAME / _PASSWORD): HTTP {resp.status_code} {said!r}")
+        return None
 
 
 def resolve_target(url: str | None, mock_mode: str | None, environ: dict[str, str] | None = None) -> Target:

@@ -64,3 +64,19 @@ def test_plugin_is_inert_outside_the_contract_suite(args: tuple[str, ...]) -> No
     run = _pytest(*args)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "Hesabe contract report" not in run.stdout
+
+
+def test_a_target_that_cannot_be_tested_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    """Nothing listening, or credentials the server refuses: one line and exit 2, before any test
+    (not every test failing in turn, each with its traceback)."""
+    from mock_server.testing import running_mock
+
+    nothing = _pytest("contract_tests/test_auth.py", "--hesabe-url", "http://127.0.0.1:9",
+                      env={"HYPOTHESIS_PROFILE": "ci"})
+    assert nothing.returncode == 2 and "nothing answers at http://127.0.0.1:9" in nothing.stdout
+    assert "Traceback" not in nothing.stdout and "passed" not in nothing.stdout
+    with running_mock() as mock:
+        refused = _pytest("contract_tests/test_auth.py", "--hesabe-url", mock.url,
+                          env={"HYPOTHESIS_PROFILE": "ci", "HESABE_MERCHANT_PASSWORD": "not-it"})
+    assert refused.returncode == 2 and "refused the login" in refused.stdout, refused.stdout[-2000:]
+    assert "not-it" not in refused.stdout  # the password is never shown
