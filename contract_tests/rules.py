@@ -181,6 +181,16 @@ def success_message(ex: Exchange) -> list[Finding]:
 
 
 @register
+def success_status(ex: Exchange) -> list[Finding]:
+    """A success (``status`` true) comes with HTTP 200: every Hesabe success does, and a client may
+    check the status line before the body."""
+    env = ex.envelope
+    if isinstance(env, dict) and env.get("status") is True and ex.status != 200:
+        return [_finding(ex, "success_status", "/status", "HTTP 200 (a success)", f"HTTP {ex.status}")]
+    return []
+
+
+@register
 def valid_accepted(ex: Exchange) -> list[Finding]:
     """A schema-valid payload on an existing resource is accepted (HTTP < 400, status true)."""
     if ex.intent != "valid" or ex.accepted:

@@ -86,6 +86,16 @@ def test_wrong_message_is_caught_by_success_message() -> None:
     assert run_property(lambda d: check_valid(session, res, "cancel_invoice", d)) == {"success_message"}
 
 
+def test_202_for_a_success_is_caught_by_success_status() -> None:
+    from mock_server.faults import rule_from_json
+
+    app = create_app()
+    app.state.mock.faults.add(rule_from_json({"kind": "mutate_reply", "operation": "get_profile",
+                                              "http_status": 202}))
+    session, res = session_for(app)
+    assert run_property(lambda d: check_valid(session, res, "get_profile", d)) == {"success_status"}
+
+
 def test_16_byte_padding_is_caught_by_response_padding() -> None:
     session, res = session_for(Tamper(create_app(), block_size=16))
     assert "response_padding" in run_property(lambda d: check_valid(session, res, "list_invoices", d))
