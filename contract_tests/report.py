@@ -74,6 +74,18 @@ class Recorder:
                     test, f, exchange.request_view(), exchange.status, without_secrets(exchange.envelope)
                 )
 
+    def record_unanswered(self, operation: str, findings: list[Finding], request: dict[str, Any],
+                          test: str = "") -> None:
+        """A call that got no answer (dropped, timed out): run, and violating."""
+        test = test or self.current_test
+        with self._lock:
+            tally = self.tallies.setdefault(operation, OperationTally())
+            tally.run += 1
+            tally.violations += 1
+            for f in findings:
+                key = (test, f.operation, f.rule, f.pointer)
+                self.violations[key] = ViolationRecord(test, f, request, 0, None)
+
     def record_findings(self, findings: list[Finding], request: dict[str, Any], test: str = "") -> None:
         """Findings of a lifecycle check (not tied to one exchange)."""
         test = test or self.current_test

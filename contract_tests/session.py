@@ -11,9 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+import requests
 
 from contract_tests.errors import ContractViolation
-from contract_tests.exchange import Exchange, Intent
+from contract_tests.exchange import Exchange, Intent, without_secrets
 from contract_tests.findings import Finding
 from contract_tests.mutations import Mutation
 from contract_tests.report import Recorder
@@ -106,15 +109,23 @@ class ContractSession:
         if access_code is not None:
             config = config.with_changes(access_code=access_code)
         prepared = build_request(op, payload, config, bearer=bearer, path_params=path_params, query=query)
-        resp = self.target.transport.request(
-            prepared.method,
-            prepared.url,
-            headers=dict(prepared.headers),
-            data=prepared.body,
-            params=dict(prepared.params) if prepared.params else None,
-            timeout=self.target.config.timeout,
-            allow_redirects=False,
-        )
+        try:
+            resp = self.target.transport.request(
+                prepared.method,
+                prepared.url,
+                headers=dict(prepared.headers),
+                data=prepared.body,
+                params=dict(prepared.params) if prepared.params else None,
+                timeout=self.target.config.timeout,
+                allow_redirects=False,
+            )
+        except (requests.RequestException, ConnectionError) as exc:  # dropped, reset, timed out
+            within = f"an HTTP answer within {self.target.config.timeout:g} s"
+            findings = [Finding(op.name, "answered", "", within, f"none: {_no_answer(exc)}", "response")]
+            request = {"method": prepared.method, "path": urlsplit(prepared.url).path,
+                       "payload": without_secrets(payload)}
+            self.recorder.record_unanswered(op.name, findings, request, self.test_name)
+            raise ContractViolation(findings, request) from None
         body = bytes(resp.content or b"")
         envelope, shape, error = None, None, None
         try:
@@ -242,3 +253,13 @@ class ContractSession:
             if not ex.accepted:
                 left.append(f"bulk row {row}")
         return left
+
+
+def _no_answer(exc: Exception) -> str:
+    """What came instead of an answer, in a few words (an in-process transport raises the
+    built-in ConnectionError where a socket's would be requests')."""
+    if isinstance(exc, requests.Timeout):
+        return "the server took longer than the client waits (timed out)"
+    if isinstance(exc, (requests.ConnectionError, ConnectionError)):
+        return "the connection was closed or refused before an answer came"
+    return type(exc).__name__

@@ -96,6 +96,19 @@ def test_202_for_a_success_is_caught_by_success_status() -> None:
     assert run_property(lambda d: check_valid(session, res, "get_profile", d)) == {"success_status"}
 
 
+def test_a_dropped_connection_is_caught_by_answered() -> None:
+    """No answer at all (the connection closed): a violation named like the others, in the report."""
+    from mock_server.faults import rule_from_json
+
+    app = create_app()
+    app.state.mock.faults.add(rule_from_json({"kind": "drop_connection", "operation": "get_profile"}))
+    session, res = session_for(app)
+    assert run_property(lambda d: check_valid(session, res, "get_profile", d)) == {"answered"}
+    [record] = [v for v in session.recorder.violations.values() if v.finding.operation == "get_profile"]
+    assert record.finding.rule == "answered" and "closed" in record.finding.actual
+    assert session.recorder.tallies["get_profile"].violations >= 1
+
+
 def test_16_byte_padding_is_caught_by_response_padding() -> None:
     session, res = session_for(Tamper(create_app(), block_size=16))
     assert "response_padding" in run_property(lambda d: check_valid(session, res, "list_invoices", d))
