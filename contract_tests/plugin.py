@@ -111,7 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[LIVE_KEY] = live
     profile = choose_profile(live)
     set_active(profile)
-    config.stash[RECORDER_KEY] = Recorder(profile=profile)
+    asked = os.environ.get("HYPOTHESIS_PROFILE", "")
+    # an unknown name may be another suite's: not an error, but the report says it was not used
+    shown = f"{profile} (HYPOTHESIS_PROFILE={asked!r} is not dev, ci or live)" if asked and asked != profile \
+        else profile
+    config.stash[RECORDER_KEY] = Recorder(profile=shown)
     config.stash[FRESH_MERCHANT_KEY] = bool(config.getoption("hesabe_fresh_merchant")) or _is_worker(config)
 
 
