@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import SECRET_FIELDS
+from hesabe_spec.wire import REDACTED, SECRET_FIELDS
 
 if TYPE_CHECKING:
     from contract_tests.mutations import Mutation
@@ -81,7 +81,7 @@ def without_secrets(value: Any) -> Any:
     """A copy of ``value`` with the value of every secret-named field (``SECRET_FIELDS``, any depth)
     as ``[redacted]``: what a report, shared with others, shows of a request or an answer."""
     if isinstance(value, dict):
-        return {k: "[redacted]" if str(k).lower() in SECRET_FIELDS else without_secrets(v)
+        return {k: REDACTED if str(k).lower() in SECRET_FIELDS else without_secrets(v)
                 for k, v in value.items()}
     if isinstance(value, list):
         return [without_secrets(v) for v in value]

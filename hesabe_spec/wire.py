@@ -27,6 +27,7 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import EnvelopeError
 
 __all__ = [
+    "REDACTED",
     "SECRET_FIELDS",
     "DecodedBody",
     "EnvelopeStyle",
@@ -49,6 +50,8 @@ SECRET_FIELDS = frozenset({
     "password", "access_token", "refresh_token", "refreshtoken", "token_secret", "secret_key",
     "secretkey", "iv_key", "ivkey", "accesscode", "access_code", "authorization",
 })
+#: what stands in for a secret's value wherever one would be shown
+REDACTED = "[redacted]"
 
 EnvelopeStyle = Literal["response", "bare"]
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import SECRET_FIELDS, EnvelopeStyle, wrap_ciphertext
+from hesabe_spec.wire import REDACTED, SECRET_FIELDS, EnvelopeStyle, wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
@@ -36,7 +36,6 @@ __all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal"
            "is_secret_key", "redact"]
 
 DEFAULT_CAPACITY = 1000
-REDACTED = "[redacted]"
 
 
 #: how deep a journal entry shows a payload: real ones nest a few levels, and a hostile one may nest
