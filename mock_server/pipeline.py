@@ -217,6 +217,7 @@ def _params(op: Operation, inbound: Inbound, merchant: Merchant) -> dict[str, st
 
 async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchange) -> None:
     """Run the operation, leaving the plaintext reply (and the keys to encrypt it) on ``ex``."""
+    body = b""
     try:
         try:
             body = await inbound.body(mock.settings.max_body_bytes)
@@ -268,6 +269,19 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.body = envelope(True, reply.message or op.success_message, reply.response)
     except Failure as failure:
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
+        if ex.request_hex is None and failure.status == 401:
+            ex.request_hex = _sent_data(inbound, body)  # refused before its keys were known: kept as sent
+
+
+def _sent_data(inbound: Inbound, body: bytes) -> str | None:
+    """The ``data`` a request carried, for the journal of a request refused before reading it."""
+    try:
+        data = read_data_field(inbound.headers.get("content-type", ""), body)
+        if data is NO_DATA:
+            data = inbound.query_data()
+    except (ValueError, UnicodeError):
+        return None
+    return data if isinstance(data, str) and data else None
 
 
 def _render(ex: Exchange) -> bytes:

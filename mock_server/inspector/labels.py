@@ -61,6 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
         "raw_hex": "As sent (raw)",
         "hex_hidden": "not shown: the plaintext holds a value the journal redacts",
         "not_encrypted": "nothing encrypted travelled",
+        "not_decrypted": "not decrypted: refused (401) before the merchant, and so its keys, were known",
         "no_findings": "No integration findings.",
         "copy_curl": "Copy as curl",
         "copy_python": "Copy as Python",

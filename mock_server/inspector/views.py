@@ -204,6 +204,9 @@ def _json_block(value: Any, element_id: str, marks: dict[str, str] | None = None
 
 
 def _facts_table(facts: dict[str, Any] | None, raw: str | None, side: str) -> str:
+    if facts is None and raw and side == "request":  # sent, but refused before its keys were known
+        return (f'<p class="muted">{_t("not_decrypted")}</p><details><summary>{_t("raw_hex")}</summary>'
+                f'<pre class="hex" id="hex-{side}">{esc(raw)}</pre></details>')
     if facts is None:
         return f'<p class="muted">{_t("not_encrypted")}</p>'
     pad = facts.get("padding") or {}

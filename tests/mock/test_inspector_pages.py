@@ -253,3 +253,19 @@ def test_a_506_says_why_at_the_top_also_when_the_wire_is_fine(site: Any, client:
     page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
     why = re.search(r'<section class="why">(.*?)</section>', page, re.S)
     assert why and "amount_precision" in why.group(1) and "Invalid Request Data" in why.group(1)
+
+
+def test_a_request_refused_before_its_keys_were_known_shows_what_it_sent(site: Any,
+                                                                         client: HesabeClient) -> None:
+    """A 401 (a bearer the server never issued): the data was sent, only not decrypted."""
+    base, mock = site
+    prepared = client.prepare("list_invoices", bearer="not-a-token")
+    sent = dict(prepared.params or {})["data"]
+    answer = requests.request(prepared.method, prepared.url, headers=dict(prepared.headers),
+                              params=dict(prepared.params or {}), timeout=10)
+    assert answer.status_code == 401
+    seq = _last_seq(mock, "list_invoices")
+    assert mock.journal.raw_wire(seq)["request"] == sent  # type: ignore[index]
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
+    assert "not decrypted: refused (401)" in page and sent in page
+    assert page.count("nothing encrypted travelled") == 1  # the answer's side only: a plain 401
