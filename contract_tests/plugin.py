@@ -141,6 +141,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _check_confirmations(config, items)
     if config.getoption("hesabe_replay"):
         # offline: only the replay runs, nothing needs a server
+        recorder = config.stash.get(RECORDER_KEY, None)
+        if recorder is not None:
+            recorder.target = f"recorded answers in {config.getoption('hesabe_replay')} (no server)"
         kept = [item for item in items if item.get_closest_marker("hesabe_replay")]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept

@@ -132,7 +132,8 @@ class Recorder:
             t = self.tallies[name]
             out.append(f"{name:<{width}}  {t.run:>6}  {t.passed:>6}  {t.violations:>10}")
         if self.violations:
-            out += ["", f"{len(self.violations)} violation(s):"]
+            out += ["", f"{len(self.violations)} violation(s), one per test, operation, rule and pointer "
+                        "(the table counts every violating call):"]
             for v in self.violations.values():
                 f = v.finding
                 out.append(f"* {f.operation} [{f.rule}] {f.where} {f.pointer or '(body)'}")

@@ -80,3 +80,9 @@ def test_a_target_that_cannot_be_tested_stops_the_run_in_one_line(tmp_path: Path
                           env={"HYPOTHESIS_PROFILE": "ci", "HESABE_MERCHANT_PASSWORD": "not-it"})
     assert refused.returncode == 2 and "refused the login" in refused.stdout, refused.stdout[-2000:]
     assert "not-it" not in refused.stdout  # the password is never shown
+
+
+def test_a_replay_report_names_the_recording_it_judged() -> None:
+    run = _pytest("contract_tests", "--hesabe-replay", "fixtures/cassettes/seed-pages")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "target: recorded answers in fixtures/cassettes/seed-pages (no server)" in run.stdout
