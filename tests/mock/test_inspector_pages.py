@@ -71,6 +71,18 @@ def _journaled(mock: MockRuntime, count: int) -> None:
         time.sleep(0.005)
 
 
+def _entries_where(mock: MockRuntime, operation: str, wanted: Callable[[dict[str, Any]], bool],
+                   count: int = 1) -> list[dict[str, Any]]:
+    """The journal's entries of ``operation`` that ``wanted`` accepts, once there are ``count`` (10 s
+    at most: the journal records an exchange just after its reply went)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [e for e in mock.journal.entries(limit=50, operation=operation) if wanted(e)]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
+
+
 def _last_seq(mock: MockRuntime, operation: str) -> int:
     """The newest exchange of ``operation``, waiting for the journal to record it."""
     deadline = time.monotonic() + 10
@@ -165,13 +177,19 @@ def test_copy_as_python_reproduces_the_call(site: Any, client: HesabeClient) -> 
 def test_copy_as_python_sends_even_what_the_client_would_refuse(site: Any, client: HesabeClient) -> None:
     """An exchange worth copying is often one with findings: the snippet sends its payload as it was."""
     base, mock = site
+
+    def typos(count: int) -> list[dict[str, Any]]:
+        def has_it(entry: dict[str, Any]) -> bool:
+            return isinstance(entry["request"], dict) and entry["request"].get("per_page_typo") == 5
+
+        return _entries_where(mock, "list_invoices", has_it, count)
+
     client.call("list_invoices", {"page": "1", "per_page_typo": 5}, validate=False, raise_errors=False)
-    snippet = _snippet(base, _last_seq(mock, "list_invoices"), "python")
+    snippet = _snippet(base, typos(1)[-1]["seq"], "python")
     run = subprocess.run([sys.executable, "-c", snippet], env=_env(base), capture_output=True, text=True,
                          timeout=60, check=False)
     assert run.returncode == 0, run.stderr
-    sent = mock.journal.entries(limit=1, operation="list_invoices")[-1]["request"]
-    assert sent.get("per_page_typo") == 5  # the unknown field went as journaled
+    assert len(typos(2)) == 2  # the snippet sent the unknown field again, as journaled
 
 
 def test_copy_as_curl_reproduces_the_call_with_the_projects_tools(site: Any, client: HesabeClient) -> None:
@@ -248,8 +266,9 @@ def test_a_506_says_why_at_the_top_also_when_the_wire_is_fine(site: Any, client:
     base, mock = site
     client.call("create_invoice", {"amount": 10.0000001, "invoiceType": "0", "expiresAt": "2099-12-12"},
                 validate=False, raise_errors=False)
-    seq = _last_seq(mock, "create_invoice")
-    assert mock.journal.entry(seq)["diagnosis"][0]["code"] == "amount_precision"  # type: ignore[index]
+    [entry] = _entries_where(mock, "create_invoice", lambda e: "diagnosis" in e)[-1:]
+    seq = entry["seq"]
+    assert entry["diagnosis"][0]["code"] == "amount_precision"
     page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
     why = re.search(r'<section class="why">(.*?)</section>', page, re.S)
     assert why and "amount_precision" in why.group(1) and "Invalid Request Data" in why.group(1)
@@ -264,7 +283,8 @@ def test_a_request_refused_before_its_keys_were_known_shows_what_it_sent(site: A
     answer = requests.request(prepared.method, prepared.url, headers=dict(prepared.headers),
                               params=dict(prepared.params or {}), timeout=10)
     assert answer.status_code == 401
-    seq = _last_seq(mock, "list_invoices")
+    [entry] = _entries_where(mock, "list_invoices", lambda e: e["status"] == 401)[-1:]
+    seq = entry["seq"]
     assert mock.journal.raw_wire(seq)["request"] == sent  # type: ignore[index]
     page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
     assert "not decrypted: refused (401)" in page and sent in page
