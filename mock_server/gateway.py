@@ -31,7 +31,7 @@ from mock_server.field_errors import field_errors
 from mock_server.inbound import Inbound
 from mock_server.json_out import decode_request_data
 from mock_server.merchants import Merchant
-from mock_server.protocol import NO_DATA, Failure, read_data_field, read_plain_fields
+from mock_server.protocol import Failure, read_plain_fields
 from mock_server.runtime import MockRuntime
 from mock_server.state.checkouts import GatewayRefusal
 
@@ -88,9 +88,7 @@ def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant
     ``data`` as it arrived goes on ``ex`` (the journal's wire facts, the diagnosis of a 506)."""
     if not op.encrypted:
         return _plain_parameters(op, inbound, body)
-    data = read_data_field(inbound.headers.get("content-type", ""), body)
-    if data is NO_DATA:
-        data = inbound.query_data()
+    data = inbound.data(body)
     if not isinstance(data, str) or not data:
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     ex.request_hex = data

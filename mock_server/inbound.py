@@ -14,7 +14,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 
-from mock_server.protocol import BodyTooLarge
+from mock_server.protocol import NO_DATA, BodyTooLarge, read_data_field
 
 __all__ = ["Inbound", "send_reply"]
 
@@ -61,6 +61,12 @@ class Inbound:
     def query_data(self) -> str | None:
         """The query's ``data`` field."""
         return self.query_params.get("data")
+
+    def data(self, body: bytes) -> Any:
+        """The request's ``data``: from the body (JSON, form or multipart field), else from the
+        query; None when neither has one."""
+        found = read_data_field(self.headers.get("content-type", ""), body)
+        return self.query_data() if found is NO_DATA else found
 
     @property
     def client_host(self) -> str | None:

@@ -49,12 +49,10 @@ from mock_server.json_out import decrypt_request, server_json
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
     INTERNAL_ERROR,
-    NO_DATA,
     BodyTooLarge,
     Failure,
     ascii_number,
     envelope,
-    read_data_field,
     read_plain_fields,
 )
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
@@ -93,9 +91,7 @@ def _merchant_for(mock: MockRuntime, inbound: Inbound, ex: Exchange) -> Merchant
 def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, ex: Exchange,
              notes: list[Note]) -> dict[str, Any]:
     keys = merchant.keys
-    data = read_data_field(inbound.headers.get("content-type", ""), body)
-    if data is NO_DATA:
-        data = inbound.query_data()
+    data = inbound.data(body)
     if data is None or data == "":
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
@@ -269,19 +265,9 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.body = envelope(True, reply.message or op.success_message, reply.response)
     except Failure as failure:
         ex.status, ex.body, ex.keys = failure.status, failure.body, failure.keys
-        if ex.request_hex is None and failure.status == 401:
-            ex.request_hex = _sent_data(inbound, body)  # refused before its keys were known: kept as sent
-
-
-def _sent_data(inbound: Inbound, body: bytes) -> str | None:
-    """The ``data`` a request carried, for the journal of a request refused before reading it."""
-    try:
-        data = read_data_field(inbound.headers.get("content-type", ""), body)
-        if data is NO_DATA:
-            data = inbound.query_data()
-    except (ValueError, UnicodeError):
-        return None
-    return data if isinstance(data, str) and data else None
+        if ex.request_hex is None and failure.status == 401:  # refused before its keys were known
+            sent = inbound.data(body)
+            ex.request_hex = sent if isinstance(sent, str) and sent else None  # kept as sent
 
 
 def _render(ex: Exchange) -> bytes:
