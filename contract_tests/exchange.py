@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import REDACTED, SECRET_FIELDS
+from hesabe_spec.wire import redact
 
 if TYPE_CHECKING:
     from contract_tests.mutations import Mutation
 
-__all__ = ["Exchange", "Intent", "without_secrets"]
+__all__ = ["Exchange", "Intent"]
 
 #: what the caller expects of the call; rules read it to know what "right" means
 #:
@@ -69,20 +69,10 @@ class Exchange:
         """The request as a person reads it: method, path, plain filters, decrypted payload (its
         secrets, a login's password, as ``[redacted]``: reports are shared)."""
         view: dict[str, Any] = {"method": self.method, "path": self.path,
-                                "payload": without_secrets(self.payload)}
+                                "payload": redact(self.payload)}
         if self.params:
             view["query"] = dict(self.params)
         if self.mutation is not None:
             view["broken"] = self.mutation.describe()
         return view
 
-
-def without_secrets(value: Any) -> Any:
-    """A copy of ``value`` with the value of every secret-named field (``SECRET_FIELDS``, any depth)
-    as ``[redacted]``: what a report, shared with others, shows of a request or an answer."""
-    if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in SECRET_FIELDS else without_secrets(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_secrets(v) for v in value]
-    return value

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_tests.exchange import Exchange, without_secrets
+from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
+from hesabe_spec.wire import redact
 
 __all__ = ["OperationTally", "Recorder", "ViolationRecord"]
 
@@ -71,7 +72,7 @@ class Recorder:
             tally.violations += 1
             for f in findings:
                 self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
-                    test, f, exchange.request_view(), exchange.status, without_secrets(exchange.envelope)
+                    test, f, exchange.request_view(), exchange.status, redact(exchange.envelope)
                 )
 
     def record_unanswered(self, operation: str, findings: list[Finding], request: dict[str, Any],

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from contract_tests.errors import ContractViolation
-from contract_tests.exchange import Exchange, Intent, without_secrets
+from contract_tests.exchange import Exchange, Intent
 from contract_tests.findings import Finding
 from contract_tests.mutations import Mutation
 from contract_tests.report import Recorder
@@ -28,7 +28,7 @@ from hesabe_spec.client import HesabeClient, build_request
 from hesabe_spec.enums import InvoiceStatus
 from hesabe_spec.errors import ProtocolError
 from hesabe_spec.operations import resolve_operation
-from hesabe_spec.wire import decode_response
+from hesabe_spec.wire import decode_response, redact
 
 __all__ = ["SESSION_BEARER", "ContractSession"]
 
@@ -123,7 +123,7 @@ class ContractSession:
             within = f"an HTTP answer within {self.target.config.timeout:g} s"
             findings = [Finding(op.name, "answered", "", within, f"none: {_no_answer(exc)}", "response")]
             request = {"method": prepared.method, "path": urlsplit(prepared.url).path,
-                       "payload": without_secrets(payload)}
+                       "payload": redact(payload)}
             self.recorder.record_unanswered(op.name, findings, request, self.test_name)
             raise ContractViolation(findings, request) from None
         body = bytes(resp.content or b"")

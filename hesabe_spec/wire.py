@@ -27,8 +27,10 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import EnvelopeError
 
 __all__ = [
+    "NOT_SHOWN",
     "REDACTED",
     "SECRET_FIELDS",
+    "SHOWN_DEPTH",
     "DecodedBody",
     "EnvelopeStyle",
     "client_json",
@@ -37,9 +39,11 @@ __all__ = [
     "encode_request",
     "encode_response",
     "has_lone_surrogate",
+    "is_secret_field",
     "looks_like_hex",
     "parse_plaintext",
     "php_escape",
+    "redact",
     "server_json",
     "wrap_ciphertext",
 ]
@@ -52,6 +56,28 @@ SECRET_FIELDS = frozenset({
 })
 #: what stands in for a secret's value wherever one would be shown
 REDACTED = "[redacted]"
+#: how deep a shown payload goes: real ones nest a few levels, a hostile one as deep as a JSON parser
+#: takes (hundreds), deeper than a copy or an encoder can recurse
+SHOWN_DEPTH = 32
+NOT_SHOWN = f"[nested deeper than {SHOWN_DEPTH} levels: not shown]"
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether a value under this field name is a secret (:data:`SECRET_FIELDS`, any case)."""
+    return name.lower() in SECRET_FIELDS
+
+
+def redact(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` to show (a journal, a cassette, a report): every secret field's value
+    :data:`REDACTED`, at any depth, and whatever is nested deeper than :data:`SHOWN_DEPTH`
+    :data:`NOT_SHOWN`."""
+    if isinstance(value, dict | list) and depth >= SHOWN_DEPTH:
+        return NOT_SHOWN
+    if isinstance(value, dict):
+        return {k: REDACTED if is_secret_field(str(k)) else redact(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, depth + 1) for v in value]
+    return value
 
 EnvelopeStyle = Literal["response", "bare"]
 

@@ -26,40 +26,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import REDACTED, SECRET_FIELDS, EnvelopeStyle, wrap_ciphertext
+from hesabe_spec.wire import NOT_SHOWN, REDACTED, SHOWN_DEPTH, EnvelopeStyle, redact, wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
 from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal",
-           "is_secret_key", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal", "redact"]
 
 DEFAULT_CAPACITY = 1000
-
-
-#: how deep a journal entry shows a payload: real ones nest a few levels, and a hostile one may nest
-#: as deep as the JSON parser took (hundreds), deeper than a copy or an encoder can recurse
-SHOWN_DEPTH = 32
-NOT_SHOWN = f"[nested deeper than {SHOWN_DEPTH} levels: not shown]"
-
-
-def is_secret_key(name: str) -> bool:
-    """Whether a value under this key is a secret the journal and cassettes never show."""
-    return name.lower() in SECRET_FIELDS
-
-
-def redact(value: Any, depth: int = 0) -> Any:
-    """A deep copy of ``value`` with every secret-named key's value replaced, and whatever is nested
-    deeper than :data:`SHOWN_DEPTH` replaced by :data:`NOT_SHOWN`."""
-    if isinstance(value, dict | list) and depth >= SHOWN_DEPTH:
-        return NOT_SHOWN
-    if isinstance(value, dict):
-        return {k: REDACTED if is_secret_key(str(k)) else redact(v, depth + 1)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, depth + 1) for v in value]
-    return value
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and a frozen init is slower

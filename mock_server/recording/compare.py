@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from hesabe_spec.cassettes import Gap
+from hesabe_spec.wire import REDACTED, is_secret_field, redact
 from hesabe_spec.wire_facts import WireFacts
-from mock_server.journal import REDACTED, is_secret_key, redact
 
 __all__ = ["TRANSFORMERS", "Difference", "Transformer", "compare_bodies", "compare_wire", "json_type"]
 
@@ -292,7 +292,7 @@ def compare_wire(
 
 def _shown(value: Any, pointer: str) -> Any:
     """``value`` as a report may show it: under a secret's key, or inside it, ``[redacted]``."""
-    if value is not None and is_secret_key(pointer.rsplit("/", 1)[-1]):
+    if value is not None and is_secret_field(pointer.rsplit("/", 1)[-1]):
         return REDACTED
     return redact(value)
 
