@@ -31,6 +31,8 @@ import os
 import signal
 import socket
 import sys
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -197,7 +199,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from mock_server.control.seed import SeedError, fixture_names, load_seed, read_seed_file, seed_fixture
     from mock_server.merchants import env_merchant, load_merchants, registry_of
     from mock_server.settings import MockSettings
-    from mock_server.state.opening import StoreOpenError, describe, is_postgres_url, open_store
+    from mock_server.state.opening import (
+        StoreOpenError,
+        claim_sqlite_file,
+        describe,
+        is_postgres_url,
+        open_store,
+    )
 
     if args.workers > 1 and args.replay:
         print("hesabe-mock: --replay plays its cassettes in order in one process; it cannot be shared by "
@@ -207,10 +215,15 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"hesabe-mock: --workers {args.workers} needs a store the workers can share: --db FILE "
               "(SQLite) or --db postgresql://... (the memory store lives in one process)", file=sys.stderr)
         return 2
+    # another worker or host may serve the same database: share the control plane
+    shared = args.workers > 1 or is_postgres_url(args.db)
     try:
         from_env = env_merchant(env)
         extra = [from_env] if from_env is not None else []
         merchants = load_merchants(args.merchants, extra=extra) if args.merchants else registry_of(extra)
+        on_file = bool(args.db) and not is_postgres_url(args.db)
+        # held (and inherited by the workers) until this process ends
+        claim = claim_sqlite_file(args.db, shared=shared) if on_file else None
         store = open_store(args.db)
     except ConfigurationError as exc:
         print(f"hesabe-mock: {exc}", file=sys.stderr)
@@ -227,8 +240,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                             refund_auto_approve_after=args.refund_auto_approve,
                             checkout_ttl=args.checkout_ttl, callback_nesting=args.callback_nesting,
                             gateway_envelope=args.gateway_envelope, strict=args.strict,
-                            # another worker or host may serve the same database: share the control plane
-                            shared=args.workers > 1 or is_postgres_url(args.db))
+                            shared=shared)
     app = create_app(settings, store, merchants)
     counts = ""
     if args.seed:
@@ -278,24 +290,31 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     if recording is not None:
         print(f"  replaying {len(recording.cassettes)} cassette(s) from {args.replay}; the rest goes to "
               "the mock", flush=True)
-    if args.workers == 1:
-        return _serve(app, served(app), sock, args.log_level)
-    # each worker opens its own connection: none is carried across fork()
-    app.state.mock.close()
-    store.close()
-    sys.stdout.flush()
-    pids = []
-    for _ in range(args.workers):
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the worker (tests run it as a real process)
-            code = 1
-            try:
-                worker_app = create_app(settings, open_store(args.db), merchants)
-                code = _serve(worker_app, served(worker_app), sock, args.log_level)
-            finally:
-                os._exit(code)
-        pids.append(pid)
-    return _supervise(pids)
+    try:
+        if args.workers == 1:
+            return _serve(app, served(app), sock, args.log_level)
+        # each worker opens its own connection: none is carried across fork()
+        app.state.mock.close()
+        store.close()
+        sys.stdout.flush()
+
+        def spawn() -> int:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the worker (tests run it as a real process)
+                code = 1
+                try:
+                    for signum in (signal.SIGTERM, signal.SIGINT):  # uvicorn sets its own
+                        signal.signal(signum, signal.SIG_DFL)
+                    worker_app = create_app(settings, open_store(args.db), merchants)
+                    code = _serve(worker_app, served(worker_app), sock, args.log_level)
+                finally:
+                    os._exit(code)
+            return pid
+
+        return _supervise(spawn, args.workers)
+    finally:
+        if claim is not None:
+            claim.close()
 
 
 def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
@@ -317,10 +336,19 @@ def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
     return 0
 
 
-def _supervise(pids: list[int]) -> int:
-    """Wait for the workers; pass SIGTERM / SIGINT on to them; if one dies, stop the others."""
-    running = set(pids)
+#: a worker that dies is replaced, unless this many died within ``RESTART_WINDOW_S``: then it
+#: cannot run (a broken database, no memory) and the mock stops
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+
+
+def _supervise(spawn: Callable[[], int], workers: int) -> int:
+    """Start ``workers`` workers and wait for them; pass SIGTERM / SIGINT on to them. A worker that
+    dies meanwhile is replaced (its in-flight requests are lost; what it acknowledged is in the
+    store); if workers keep dying, stop them all and fail."""
+    running = {spawn() for _ in range(workers)}
     stopping: list[int] = []
+    deaths: deque[float] = deque()
 
     def forward(signum: int, _frame: Any) -> None:
         stopping.append(signum)
@@ -335,13 +363,25 @@ def _supervise(pids: list[int]) -> int:
         pid, status = os.wait()
         running.discard(pid)
         exited = os.waitstatus_to_exitcode(status)
-        # uvicorn re-raises the signal that stopped it: a worker we stopped ends "killed by" it
-        if exited != 0 and not (stopping and exited in (0, -signal.SIGTERM, -signal.SIGINT)):
+        if stopping:
+            # uvicorn re-raises the signal that stopped it: a worker we stopped ends "killed by" it
+            failed = failed or exited not in (0, -signal.SIGTERM, -signal.SIGINT)
+            continue
+        now = time.monotonic()
+        deaths.append(now)
+        while deaths[0] < now - RESTART_WINDOW_S:
+            deaths.popleft()
+        if len(deaths) > MAX_RESTARTS:
+            print(f"hesabe-mock: worker {pid} exited ({exited}): {len(deaths)} workers died in "
+                  f"{RESTART_WINDOW_S:g} s; stopping the others", file=sys.stderr, flush=True)
             failed = True
-            if running:
-                print(f"hesabe-mock: worker {pid} exited ({exited}); stopping the others", file=sys.stderr,
-                      flush=True)
-                forward(signal.SIGTERM, None)
+            forward(signal.SIGTERM, None)
+            continue
+        print(f"hesabe-mock: worker {pid} exited ({exited}); starting another", file=sys.stderr, flush=True)
+        replacement = spawn()
+        running.add(replacement)
+        if stopping:  # a signal came while it was starting
+            forward(stopping[-1], None)
     return 1 if failed else 0
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from typing import TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mock_server.state.store import Store
 
-__all__ = ["StoreOpenError", "describe", "is_postgres_url", "open_store"]
+__all__ = ["StoreOpenError", "claim_sqlite_file", "describe", "is_postgres_url", "open_store"]
 
 
 class StoreOpenError(Exception):
@@ -66,3 +68,42 @@ def open_store(db: str | None) -> Store:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def claim_sqlite_file(path: str, *, shared: bool) -> TextIO | None:
+    """Hold the SQLite file ``path`` for this ``hesabe-mock`` while the returned handle stays open
+    (the kernel lets go when the process ends, ``kill -9`` included); StoreOpenError when another
+    ``hesabe-mock`` holds it in a way that excludes this one.
+
+    A mock of one process keeps its clock, faults and journal in memory, so a second process on
+    its file would share the records but nothing else: it holds the file alone (an exclusive
+    ``flock`` on ``PATH-lock``). A shared mock (``--workers N``) keeps everything in the file, so
+    another shared one may join it, as hosts join one PostgreSQL database (a shared lock). None
+    where ``flock`` does not exist (not POSIX): nothing is checked there.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    lock_path = f"{path}-lock"
+    try:
+        handle = open(lock_path, "a+", encoding="ascii")  # noqa: SIM115 - held until the process ends
+    except OSError as exc:
+        raise StoreOpenError(f"cannot open {lock_path!r}: {exc.strerror} "
+                             "(does its directory exist and is it writable?)") from None
+    try:
+        fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise StoreOpenError(
+            f"{path} is served by another hesabe-mock (pid {holder}): a second process on the file "
+            "would share its records but not its clock, faults or journal. Serve one file from one "
+            "hesabe-mock (--workers N for several processes), or use PostgreSQL for several hosts"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle

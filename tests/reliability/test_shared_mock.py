@@ -9,6 +9,7 @@ and two ``hesabe-mock`` hosts on one PostgreSQL, each with client threads creati
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -27,7 +28,7 @@ from support.receiver import Receiver
 
 from hesabe_spec.operations import OPERATIONS
 from mock_server.app import create_app
-from mock_server.cli import main
+from mock_server.cli import RESTART_WINDOW_S, main
 from mock_server.settings import MockSettings
 from mock_server.state.memory import MemoryStore
 
@@ -315,6 +316,30 @@ def _open_invoice_storm(url: str, threads: int, each: int) -> None:
     assert len(made) == threads * each and sorted(recorded) == sorted(made)  # none lost, none twice
 
 
+def test_a_sqlite_file_is_served_by_one_mock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-process mock holds its file alone (its clock, faults and journal are its own); shared
+    mocks (``--workers``) may join each other, as hosts join one PostgreSQL database."""
+    db = str(tmp_path / "mock.sqlite")
+    with mock_process("--db", db) as single:
+        for extra in ([], ["--workers", "2"]):
+            assert main([*extra, "--port", "0", "--db", db], environ={}) == 2
+            assert f"served by another hesabe-mock (pid {single.proc.pid})" in capsys.readouterr().err
+        with HttpMerchant(single.url) as api:  # refused before it touched anything: still serving
+            api.login()
+            assert api.call("create_invoice", invoice_fields())[0] == 200
+    # gone (the kernel let go of its hold): shared mocks may take the file, and share it
+    with mock_process("--workers", "2", "--db", db) as one, mock_process("--workers", "2", "--db", db) as two:
+        assert main(["--port", "0", "--db", db], environ={}) == 2
+        assert "served by another hesabe-mock" in capsys.readouterr().err
+        with HttpMerchant(one.url) as api:
+            api.login()
+            assert api.call("create_invoice", invoice_fields())[0] == 200
+        with HttpMerchant(two.url) as api:
+            api.login()
+            status, env = api.call("list_invoices", {"merchantCode": ALPHA.merchant_code})
+            assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 2
+
+
 def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
     with mock_process("--workers", "2", "--db", str(tmp_path / "mock.sqlite")) as mock:
         made = _storm([mock.url], threads_per_url=4, each=10)
@@ -338,12 +363,46 @@ def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
             _status, journal = api.control("GET", "/journal?operation=list_invoices")
         answered = {entry["pid"] for entry in journal["entries"]}
         assert answered and answered <= seen, (answered, seen)
-        os.kill(seen.pop(), signal.SIGKILL)  # a worker dies: the others are stopped, the program fails
-        assert mock.proc.wait(timeout=30) == 1
-        deadline = time.monotonic() + 10  # the output reader may not have drained the pipe yet
-        while "stopping the others" not in mock.output and time.monotonic() < deadline:
+        killed = seen.pop()
+        os.kill(killed, signal.SIGKILL)  # a worker dies: another takes its place, on the same port
+        _wait_for_output(mock, f"worker {killed} exited (-9); starting another")
+        now: set[int] = set()
+        for _ in range(200):
+            with HttpMerchant(mock.url) as api:
+                now.add(api.control("GET", "")[1]["process"]["pid"])
+                api.login()  # the new worker serves the same store and control plane
+                status, env = api.call("list_invoices", {"merchantCode": ALPHA.merchant_code})
+                assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 40
+                assert api.control("GET", "/clock")[1]["frozen"] is True
+            if len(now) == 2:
+                break
+        assert len(now) == 2 and killed not in now and now & seen, (now, seen)
+        assert mock.proc.poll() is None
+
+
+def _wait_for_output(mock: Any, text: str) -> None:
+    deadline = time.monotonic() + 10  # the output reader may not have drained the pipe yet
+    while text not in mock.output and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert text in mock.output, mock.output[-2000:]
+
+
+def _workers_of(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return {int(p) for p in children.read().split()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children in /proc")
+def test_workers_that_keep_dying_stop_the_mock(tmp_path: Path) -> None:
+    with mock_process("--workers", "2", "--db", str(tmp_path / "mock.sqlite")) as mock:
+        deadline = time.monotonic() + 60
+        while mock.proc.poll() is None and time.monotonic() < deadline:
+            for pid in _workers_of(mock.proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.05)
-        assert "stopping the others" in mock.output
+        assert mock.proc.wait(timeout=30) == 1
+        _wait_for_output(mock, f"workers died in {RESTART_WINDOW_S:g} s; stopping the others")
 
 
 @pytest.mark.usefixtures("postgres_url")
