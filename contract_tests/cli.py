@@ -53,9 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
-    """The pytest command line for ``args`` (paths made absolute: pytest runs from the suite)."""
-    out = [str(SUITE), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE), "--confcutdir", str(SUITE),
-           "-p", "contract_tests.plugin"]
+    """The pytest command line for ``args`` (paths made absolute: pytest runs from the suite).
+
+    Tests named in ``passthrough`` as the report's re-run lines name them (``test_auth.py::test_x``,
+    relative to the suite) run alone; otherwise the whole suite runs."""
+    selected = [_in_suite(arg) for arg in passthrough if _names_tests(arg)]
+    passthrough = [arg for arg in passthrough if not _names_tests(arg)]
+    out = [*(selected or [str(SUITE)]), "-c", str(SUITE / "suite.ini"), "--rootdir", str(SUITE),
+           "--confcutdir", str(SUITE), "-p", "contract_tests.plugin"]
     if args.url:
         out += ["--hesabe-url", args.url]
     if args.mock:
@@ -75,6 +80,20 @@ def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
     if args.fresh_merchant:
         out.append("--hesabe-fresh-merchant")
     return out + passthrough
+
+
+def _names_tests(arg: str) -> bool:
+    """Is ``arg`` a test file or a test's id (``test_auth.py``, ``test_auth.py::test_login[x]``)?"""
+    return not arg.startswith("-") and (arg.partition("::")[0].endswith(".py"))
+
+
+def _in_suite(arg: str) -> str:
+    """A test id relative to the suite (as the report's re-run lines give them) made absolute; a
+    path that exists from here is kept as it is."""
+    path, sep, rest = arg.partition("::")
+    if Path(path).exists():
+        return arg
+    return str(SUITE / path) + sep + rest
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ import pytest
 from contract_tests.errors import TargetUnavailable
 from contract_tests.plugin import FRESH_MERCHANT_KEY, LIVE_KEY, RECORDER_KEY
 from contract_tests.profiles import THROTTLE, active_profile
+from contract_tests.report import CLEANUP_TEST
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from contract_tests.strategies import context_for
@@ -81,6 +82,7 @@ def contract(pytestconfig: pytest.Config, hesabe_target: Target) -> Iterator[Con
     try:
         yield session
     finally:
+        session.test_name = CLEANUP_TEST  # not the last test's: it ran and finished
         left = session.cleanup()
         if left:
             warnings.warn(f"contract run {prefix}: could not cancel {', '.join(left)}", stacklevel=1)

@@ -17,6 +17,7 @@ judged offline: :mod:`contract_tests.replay`).
 from __future__ import annotations
 
 import os
+import shlex
 from typing import Any
 
 import pytest
@@ -115,8 +116,22 @@ def pytest_configure(config: pytest.Config) -> None:
     # an unknown name may be another suite's: not an error, but the report says it was not used
     shown = f"{profile} (HYPOTHESIS_PROFILE={asked!r} is not dev, ci or live)" if asked and asked != profile \
         else profile
-    config.stash[RECORDER_KEY] = Recorder(profile=shown)
+    config.stash[RECORDER_KEY] = Recorder(profile=shown, rerun=_rerun_command(config, profile))
     config.stash[FRESH_MERCHANT_KEY] = bool(config.getoption("hesabe_fresh_merchant")) or _is_worker(config)
+
+
+def _rerun_command(config: pytest.Config, profile: str) -> str:
+    """``hesabe-contract`` with the options that pick this run's target and profile: a failing
+    test's re-run line adds the test (Hypothesis replays its failing example first)."""
+    words = ["hesabe-contract"]
+    if config.getoption("hesabe_url"):
+        words += ["--url", str(config.getoption("hesabe_url"))]
+    elif config.getoption("hesabe_mock"):
+        words += ["--mock", str(config.getoption("hesabe_mock"))]
+    words += ["--profile", profile]
+    if config.getoption("hesabe_fresh_merchant"):
+        words.append("--fresh-merchant")
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def _is_worker(config: pytest.Config) -> bool:

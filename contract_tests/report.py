@@ -9,6 +9,7 @@ should read.
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,23 @@ from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from hesabe_spec.wire import redact
 
-__all__ = ["OperationTally", "Recorder", "ViolationRecord"]
+__all__ = ["CLEANUP_TEST", "OperationTally", "Recorder", "ViolationRecord", "suite_node_id"]
+
+#: what violations found while the run cleans up after itself are filed under (no test ran them)
+CLEANUP_TEST = "(end of the run: cancelling what it created)"
+
+
+def suite_node_id(node_id: str) -> str | None:
+    """A test's id as ``hesabe-contract`` selects it (relative to the suite: ``test_auth.py::...``),
+    or None for a test outside the suite (another project's tests using the plugin)."""
+    path, sep, rest = node_id.partition("::")
+    if not sep:
+        return None
+    parts = path.split("/")
+    if "contract_tests" in parts[:-1]:
+        parts = parts[len(parts) - 1 - parts[::-1].index("contract_tests"):]
+        return "/".join(parts[1:]) + sep + rest
+    return node_id if len(parts) == 1 and parts[0].startswith("test_") else None
 
 
 @dataclass
@@ -59,6 +76,11 @@ class Recorder:
     violations: dict[tuple[str, str, str, str], ViolationRecord] = field(default_factory=dict)
     #: how many pytest-xdist workers' reports were merged into this one (0: not a parallel run)
     workers: int = 0
+    #: calls answered HTTP 429 and sent again, and the seconds waited before sending them
+    throttled: int = 0
+    throttled_wait_s: float = 0.0
+    #: ``hesabe-contract`` and the options that pick this run's target and profile (re-run lines)
+    rerun: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, exchange: Exchange, findings: list[Finding], test: str = "") -> None:
@@ -87,6 +109,12 @@ class Recorder:
                 key = (test, f.operation, f.rule, f.pointer)
                 self.violations[key] = ViolationRecord(test, f, request, 0, None)
 
+    def note_throttled(self, waited: float) -> None:
+        """A call was throttled (HTTP 429) and is sent again after ``waited`` seconds."""
+        with self._lock:
+            self.throttled += 1
+            self.throttled_wait_s += waited
+
     def record_findings(self, findings: list[Finding], request: dict[str, Any], test: str = "") -> None:
         """Findings of a lifecycle check (not tied to one exchange)."""
         test = test or self.current_test
@@ -100,11 +128,14 @@ class Recorder:
         """Add another recorder's :meth:`as_dict` (a pytest-xdist worker's) to this one."""
         with self._lock:
             self.workers += 1
+            self.rerun = self.rerun or str(report.get("rerun") or "")
             for name in ("target", "profile", "run_prefix"):
                 seen = [part for part in getattr(self, name).split("; ") if part]
                 theirs = str(report.get(name) or "")
                 if theirs and theirs not in seen:
                     setattr(self, name, "; ".join([*seen, theirs]))
+            self.throttled += int(report.get("throttled") or 0)
+            self.throttled_wait_s += float(report.get("throttled_wait_s") or 0)
             for name, counts in (report.get("operations") or {}).items():
                 tally = self.tallies.setdefault(name, OperationTally())
                 tally.run += int(counts.get("run", 0))
@@ -125,6 +156,9 @@ class Recorder:
         out = [f"target: {self.target}   hypothesis profile: {self.profile}   run prefix: {self.run_prefix}"]
         if self.workers:
             out.append(f"merged from {self.workers} pytest-xdist workers")
+        if self.throttled:
+            out.append(f"throttled: {self.throttled} call(s) answered HTTP 429 and were sent again "
+                       f"({self.throttled_wait_s:.1f} s waited, as Retry-After said)")
         out.append("")
         width = max([len(n) for n in self.tallies] + [len("operation")])
         out.append(f"{'operation':<{width}}  {'run':>6}  {'passed':>6}  {'violations':>10}")
@@ -144,6 +178,9 @@ class Recorder:
                 out.append(f"    request (decrypted, shrunk): {shown[:600]}")
                 if v.test:
                     out.append(f"    test: {v.test}")
+                selector = suite_node_id(v.test) if self.rerun else None
+                if selector is not None:
+                    out.append(f"    re-run: {self.rerun} {shlex.quote(selector)}")
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -152,6 +189,9 @@ class Recorder:
             "profile": self.profile,
             "run_prefix": self.run_prefix,
             "workers": self.workers,
+            "rerun": self.rerun,
+            "throttled": self.throttled,
+            "throttled_wait_s": round(self.throttled_wait_s, 3),
             "operations": {n: vars(t) for n, t in sorted(self.tallies.items())},
             "violations": [v.as_dict() for v in self.violations.values()],
         }

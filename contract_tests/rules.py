@@ -62,9 +62,10 @@ def _finding(
     return Finding(ex.name, rule, pointer, expected, shown, where)
 
 
-def _is_plain_auth_refusal(ex: Exchange) -> bool:
-    # Hesabe answers auth failures in plain JSON ({"message": "Unauthenticated."}), not encrypted.
-    return ex.status in (401, 403) and ex.shape == "plain" and isinstance(ex.envelope, dict)
+def _is_plain_refusal(ex: Exchange) -> bool:
+    # Hesabe answers auth failures in plain JSON ({"message": "Unauthenticated."}), not encrypted;
+    # so does Laravel's throttle ({"message": "Too Many Attempts."}), before any keys are known.
+    return ex.status in (401, 403, 429) and ex.shape == "plain" and isinstance(ex.envelope, dict)
 
 
 def _hex_of(ex: Exchange) -> str | None:
@@ -111,7 +112,7 @@ def envelope_shape(ex: Exchange) -> list[Finding]:
             )
         ]
     found: list[Finding] = []
-    if ex.operation.encrypted and not _is_plain_auth_refusal(ex):
+    if ex.operation.encrypted and not _is_plain_refusal(ex):
         if ex.shape not in ("response", "bare"):
             found.append(
                 _finding(
@@ -123,7 +124,7 @@ def envelope_shape(ex: Exchange) -> list[Finding]:
     env = ex.envelope
     if not isinstance(env, dict):
         return [*found, _finding(ex, rule, "", "a JSON object", env)]
-    if _is_plain_auth_refusal(ex) or set(env) == {"message"}:
+    if _is_plain_refusal(ex) or set(env) == {"message"}:
         return found  # the documented bare {"message": ...} refusal
     wanted = _GATEWAY_KEYS if ex.operation.host == "gateway" else _ENVELOPE_KEYS
     if not set(env) >= wanted or not isinstance(env.get("status"), bool):

@@ -3,7 +3,9 @@
 :class:`ContractSession` is the only way the suite talks to the target's Hesabe API. It uses
 the reference client's request builder, transport and token manager (``hesabe_spec``), never
 its validation or retries: the suite must see exactly what the server answers to exactly what
-was sent, wrong payloads included.
+was sent, wrong payloads included. The one answer it does not judge is HTTP 429 (throttled, which
+says nothing of the operation): it waits as ``Retry-After`` says and sends the same request again,
+:data:`THROTTLE_RETRIES` times at most; still throttled, the call is a ``throttled`` violation.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from hesabe_spec.errors import ProtocolError
 from hesabe_spec.operations import resolve_operation
 from hesabe_spec.wire import decode_response, redact
 
-__all__ = ["SESSION_BEARER", "ContractSession"]
+__all__ = ["MAX_RETRY_AFTER_S", "SESSION_BEARER", "THROTTLE_RETRIES", "ContractSession", "retry_after"]
+
+#: a throttled call (HTTP 429) is sent again this many times at most
+THROTTLE_RETRIES = 2
+#: the longest the suite waits before sending a throttled call again, whatever ``Retry-After`` says
+MAX_RETRY_AFTER_S = 10.0
 
 #: sentinel: use the session's own (auto-renewed) access token
 SESSION_BEARER = object()
@@ -109,23 +116,36 @@ class ContractSession:
         if access_code is not None:
             config = config.with_changes(access_code=access_code)
         prepared = build_request(op, payload, config, bearer=bearer, path_params=path_params, query=query)
-        try:
-            resp = self.target.transport.request(
-                prepared.method,
-                prepared.url,
-                headers=dict(prepared.headers),
-                data=prepared.body,
-                params=dict(prepared.params) if prepared.params else None,
-                timeout=self.target.config.timeout,
-                allow_redirects=False,
-            )
-        except (requests.RequestException, ConnectionError) as exc:  # dropped, reset, timed out
-            within = f"an HTTP answer within {self.target.config.timeout:g} s"
-            findings = [Finding(op.name, "answered", "", within, f"none: {_no_answer(exc)}", "response")]
-            request = {"method": prepared.method, "path": urlsplit(prepared.url).path,
-                       "payload": redact(payload)}
+        request = {"method": prepared.method, "path": urlsplit(prepared.url).path, "payload": redact(payload)}
+        for attempt in range(THROTTLE_RETRIES + 1):
+            try:
+                resp = self.target.transport.request(
+                    prepared.method,
+                    prepared.url,
+                    headers=dict(prepared.headers),
+                    data=prepared.body,
+                    params=dict(prepared.params) if prepared.params else None,
+                    timeout=self.target.config.timeout,
+                    allow_redirects=False,
+                )
+            except (requests.RequestException, ConnectionError) as exc:  # dropped, reset, timed out
+                within = f"an HTTP answer within {self.target.config.timeout:g} s"
+                findings = [Finding(op.name, "answered", "", within, f"none: {_no_answer(exc)}", "response")]
+                self.recorder.record_unanswered(op.name, findings, request, self.test_name)
+                raise ContractViolation(findings, request) from None
+            if resp.status_code != 429 or attempt == THROTTLE_RETRIES:
+                break
+            wait = retry_after(resp.headers.get("Retry-After"), attempt)
+            self.recorder.note_throttled(wait)
+            time.sleep(wait)
+        if resp.status_code == 429:
+            shown = resp.headers.get("Retry-After")
+            actual = f"HTTP 429 {THROTTLE_RETRIES + 1} times in a row"
+            actual += f" (Retry-After: {shown})" if shown else ""
+            expected = "an answer to judge: the target is throttling this run (the live profile paces it)"
+            findings = [Finding(op.name, "throttled", "", expected, actual, "response")]
             self.recorder.record_unanswered(op.name, findings, request, self.test_name)
-            raise ContractViolation(findings, request) from None
+            raise ContractViolation(findings, request)
         body = bytes(resp.content or b"")
         envelope, shape, error = None, None, None
         try:
@@ -253,6 +273,19 @@ class ContractSession:
             if not ex.accepted:
                 left.append(f"bulk row {row}")
         return left
+
+
+def retry_after(header: str | None, attempt: int) -> float:
+    """Seconds to wait before sending a throttled call again: ``Retry-After`` in seconds (its
+    HTTP-date form and junk count as absent), else 1, 2, 4 ... by attempt; never over
+    :data:`MAX_RETRY_AFTER_S`."""
+    try:
+        seconds = float(header) if header is not None else float(2**attempt)
+    except ValueError:
+        seconds = float(2**attempt)
+    if not seconds >= 0:  # NaN
+        seconds = float(2**attempt)
+    return min(seconds, MAX_RETRY_AFTER_S)
 
 
 def _no_answer(exc: Exception) -> str:

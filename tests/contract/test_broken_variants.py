@@ -109,6 +109,48 @@ def test_a_dropped_connection_is_caught_by_answered() -> None:
     assert session.recorder.tallies["get_profile"].violations >= 1
 
 
+def test_a_throttled_call_is_sent_again_as_retry_after_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP 429 says nothing of the operation: the call goes again after Retry-After, and is judged
+    on the answer it then gets; the report says how often and how long."""
+    import contract_tests.session as session_module
+    from mock_server.faults import rule_from_json
+
+    waits: list[float] = []
+    monkeypatch.setattr(session_module.time, "sleep", waits.append)
+    app = create_app()
+    app.state.mock.faults.add(rule_from_json({"kind": "rate_limit", "operation": "get_profile", "times": 2,
+                                              "retry_after": 3}))
+    session, _res = session_for(app)
+    ex = session.call("get_profile", {})
+    assert ex.status == 200 and ex.accepted
+    assert waits == [3.0, 3.0] and session.recorder.throttled == 2 and not session.recorder.violations
+    assert any("2 call(s) answered HTTP 429" in line for line in session.recorder.lines())
+
+
+def test_a_target_that_keeps_throttling_is_a_throttled_violation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contract_tests.session as session_module
+    from mock_server.faults import rule_from_json
+
+    monkeypatch.setattr(session_module.time, "sleep", lambda _s: None)
+    app = create_app()
+    app.state.mock.faults.add(rule_from_json({"kind": "rate_limit", "operation": "get_profile",
+                                              "retry_after": 60}))
+    session, res = session_for(app)
+    assert run_property(lambda d: check_valid(session, res, "get_profile", d)) == {"throttled"}
+    [record] = [v for v in session.recorder.violations.values() if v.finding.operation == "get_profile"]
+    assert record.finding.actual == "HTTP 429 3 times in a row (Retry-After: 60)"
+
+
+@pytest.mark.parametrize(("header", "attempt", "seconds"), [
+    ("3", 0, 3.0), ("0", 1, 0.0), ("2.5", 0, 2.5), (None, 0, 1.0), (None, 2, 4.0), ("3600", 0, 10.0),
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 1, 2.0), ("nan", 0, 1.0), ("-5", 0, 1.0),
+])
+def test_retry_after_is_read_in_seconds_and_capped(header: str | None, attempt: int, seconds: float) -> None:
+    from contract_tests.session import retry_after
+
+    assert retry_after(header, attempt) == seconds
+
+
 def test_16_byte_padding_is_caught_by_response_padding() -> None:
     session, res = session_for(Tamper(create_app(), block_size=16))
     assert "response_padding" in run_property(lambda d: check_valid(session, res, "list_invoices", d))

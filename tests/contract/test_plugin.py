@@ -86,3 +86,28 @@ def test_a_replay_report_names_the_recording_it_judged() -> None:
     run = _pytest("contract_tests", "--hesabe-replay", "fixtures/cassettes/seed-pages")
     assert run.returncode == 0, run.stdout[-2000:]
     assert "target: recorded answers in fixtures/cassettes/seed-pages (no server)" in run.stdout
+
+
+@pytest.mark.parametrize(("node_id", "selector"), [
+    ("test_auth.py::test_login", "test_auth.py::test_login"),  # hesabe-contract's rootdir is the suite
+    ("contract_tests/test_operations.py::test_x[get_profile]", "test_operations.py::test_x[get_profile]"),
+    ("/abs/site-packages/contract_tests/test_auth.py::T::test_y", "test_auth.py::T::test_y"),
+    ("tests/test_mine.py::test_z", None),  # a project's own test using the plugin
+    ("(end of the run: cancelling what it created)", None),
+])
+def test_a_test_is_named_as_hesabe_contract_selects_it(node_id: str, selector: str | None) -> None:
+    from contract_tests.report import suite_node_id
+
+    assert suite_node_id(node_id) == selector
+
+
+def test_hesabe_contract_runs_the_tests_it_is_given_alone() -> None:
+    from contract_tests.cli import SUITE, build_parser, pytest_args
+
+    chosen = ["--profile", "ci", "-x", "test_auth.py::test_login", "-k", "a"]
+    args, rest = build_parser().parse_known_args(chosen)
+    line = pytest_args(args, rest)
+    assert line[0] == f"{SUITE / 'test_auth.py'}::test_login" and str(SUITE) not in line[1:2]
+    assert line[-3:] == ["-x", "-k", "a"]
+    args, rest = build_parser().parse_known_args(["-k", "refresh"])
+    assert pytest_args(args, rest)[0] == str(SUITE)

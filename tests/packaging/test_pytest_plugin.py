@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,31 @@ def test_hesabe_contract_help_and_version() -> None:
         assert option in done.stdout
     version = _run([str(BIN / "hesabe-contract"), "--version"], ROOT)
     assert version.stdout.startswith("hesabe-contract ")
+
+
+def test_a_violation_comes_with_the_command_that_runs_its_test_again(tmp_path: Path) -> None:
+    """Each violation of a suite test gives the hesabe-contract line that runs that test alone, on
+    the same target and profile; what the run's own cleanup found is filed under the cleanup."""
+    from mock_server.faults import rule_from_json
+
+    app = create_app()
+    faults = app.state.mock.faults
+    faults.add(rule_from_json({"kind": "mutate_reply", "operation": "get_profile",
+                               "patch": [{"op": "replace", "path": "/status", "value": "yes"}]}))
+    faults.add(rule_from_json({"kind": "error_500", "operation": "cancel_invoice"}))
+    with serve_app(app) as url:
+        run = _run([str(BIN / "hesabe-contract"), "--url", url, "--profile", "ci", "--report", "report.json",
+                    "-k", "test_valid_payload_accepted and (get_profile or create_invoice)"], tmp_path)
+        out = run.stdout + run.stderr
+        assert run.returncode == 1, out[-3000:]
+        reruns = {line.split("re-run: ", 1)[1] for line in run.stdout.splitlines() if "re-run: " in line}
+        assert reruns == {f"hesabe-contract --url {url} --profile ci "
+                          "'test_operations.py::test_valid_payload_accepted[get_profile]'"}, out[-3000:]
+        cleanup = [v for v in json.loads((tmp_path / "report.json").read_text())["violations"]
+                   if v["operation"] == "cancel_invoice"]
+        assert cleanup and {v["test"] for v in cleanup} == {"(end of the run: cancelling what it created)"}
+        [line] = reruns
+        words = shlex.split(line)
+        again = _run([str(BIN / words[0]), *words[1:]], tmp_path)
+    assert again.returncode == 1 and "1 failed in" in again.stdout, again.stdout[-2000:]
+    assert "test_valid_payload_accepted[get_profile]" in again.stdout
