@@ -159,7 +159,10 @@ def _resolve(op: Operation, payload: dict[str, Any], mock: MockRuntime, ex: Exch
     resolved = resolve_operation(op, payload)
     if resolved is op:
         return op
-    ex.operation, ex.routed_as = resolved.name, op.name
+    ex.operation = resolved.name
+    if resolved.path == op.path:
+        return resolved  # the docs give both one path (POS create and resend): nothing to point out
+    ex.routed_as = op.name
     marks = [name for name in resolved.selected_by if name in payload]
     why = f"it carries {', '.join(marks)}" if marks else "it carries no subscription field"
     ex.findings.append(finding("routed_by_payload", f"posted to {op.path} ({op.name}), but {why}: "

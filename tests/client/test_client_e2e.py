@@ -181,6 +181,8 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     terminal = client.list_pos_terminals()["terminals"][0]["terminal_id"]
     pos = client.create_pos_invoice("6.5", terminal, reference_number="E2E-POS")
     assert client.resend_pos_invoice(pos["id"])["status"] == "PENDING"
+    [resent] = control.journal(limit=1, operation="resend_pos_invoice")  # the docs' one path for both
+    assert resent["routed_as"] is None and "routed_by_payload" not in {f["rule"] for f in resent["findings"]}
     control.pay_checkout(pos["token"])
     assert client.get_pos_invoice(pos["id"])["status"] == "SUCCESSFUL"
     assert [p["id"] for p in client.list_pos_invoices(page=1)["data"]] == [pos["id"]]
