@@ -82,7 +82,21 @@ __all__ = [
 
 
 class HesabeError(Exception):
-    """Root of every error raised on purpose by the toolkit."""
+    """Root of every error raised on purpose by the toolkit.
+
+    Every one pickles and copies with its attributes (a task queue or a process pool carries it
+    to another process), though their constructors take keyword-only arguments.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt, (type(self), self.args), self.__dict__
+
+
+def _rebuilt(cls: type[HesabeError], args: tuple[Any, ...]) -> HesabeError:
+    """A :class:`HesabeError` of ``cls`` with ``args``, its attributes restored by pickle next."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class ConfigurationError(HesabeError):

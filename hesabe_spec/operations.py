@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 __all__ = [
     "GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "get_operation", "operation_names",
@@ -128,11 +128,13 @@ class Operation:
         return tuple(forms)
 
     def format_path(self, **params: Any) -> str:
-        """The canonical path with its parameters filled in (values are str()-ed)."""
+        """The canonical path with its parameters filled in, each ``str()``-ed and percent-encoded
+        as one path segment (``INV#12`` -> ``INV%2312``; a ``/`` becomes ``%2F``, which Laravel
+        decodes before it matches a route, so no such value can name a record)."""
         missing = [p for p in self.path_params if p not in params]
         if missing:
             raise TypeError(f"{self.name} needs path parameter(s): {', '.join(missing)}")
-        return _PARAM.sub(lambda m: str(params[m.group(1)]), self.path)
+        return _PARAM.sub(lambda m: quote(str(params[m.group(1)]), safe=""), self.path)
 
 
 #: the rows below, checked by mypy like any Operation(...) call (a short name keeps them on one line)

@@ -107,6 +107,21 @@ def test_curl_examples_run_five_years_from_now(page: str, future_mock: str, tmp_
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
 
 
+def test_python_examples_type_check_strictly(tmp_path: Path) -> None:
+    """A reader's ``mypy --strict`` accepts what the pages show: an example that indexes an optional
+    answer or passes a maybe-None token would be code that breaks a reader's type check."""
+    files = []
+    for page in PAGES:
+        code = "\n\n".join(blocks(page, "python"))
+        if code:
+            files.append(tmp_path / f"{Path(page).stem.replace('-', '_')}_examples.py")
+            files[-1].write_text(code)
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+                           "--cache-dir", str(tmp_path / "cache"), *map(str, files)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
 def test_the_readme_has_no_relative_links() -> None:
     """On a package index page a relative link leads nowhere. The screenshots `make screenshots`
     writes are the exception: an image's alt text says what it shows where the picture is missing."""

@@ -46,6 +46,25 @@ ENV_VARS: dict[str, str] = {
 
 _SECRET = "***"
 
+#: settings that belong to one merchant and come together, or not at all (then the sandbox's)
+_TOGETHER = (("merchant_code", "access_code", "secret_key", "iv_key"), ("username", "password"))
+
+
+def _named(names: list[str]) -> list[str]:
+    """Settings by the environment variable that sets them (an argument has the same name)."""
+    return [f"{ENV_VARS[name]} ({name}=)" for name in names]
+
+
+def _sandbox_credentials(config: ClientConfig) -> list[tuple[str, bool]]:
+    """Each credential, and whether it is the public sandbox's."""
+    return [("merchant code", config.merchant_code == SANDBOX.merchant_code),
+            ("access code", config.access_code == SANDBOX.access_code),
+            ("secret key", config.secret_key == SANDBOX.secret_key),
+            ("IV", config.iv_key == SANDBOX.iv_key),
+            ("username", config.username == SANDBOX.username),
+            ("password", config.password == SANDBOX.password)]
+
+
 #: the gateway that goes with each of Hesabe's Merchant API hosts
 _PAIRED_GATEWAY = {SANDBOX_URL: SANDBOX_GATEWAY_URL, PRODUCTION_URL: PRODUCTION_GATEWAY_URL}
 
@@ -54,7 +73,8 @@ _PAIRED_GATEWAY = {SANDBOX_URL: SANDBOX_GATEWAY_URL, PRODUCTION_URL: PRODUCTION_
 class ClientConfig:
     """Everything the client needs to reach one merchant account.
 
-    ``repr`` shows the URLs and the public identifiers, never the secret key, IV or password.
+    ``repr`` shows the URLs, the merchant code and the username, never the access code (on the
+    gateway it authorises a call by itself), the secret key, the IV or the password.
     ``request_block_size`` is the pad block for requests: 16 (PKCS#7, like Hesabe's own samples
     and apps) by default, 32 to pad like the server does.
     """
@@ -92,12 +112,21 @@ class ClientConfig:
         if self.request_block_size not in (16, 32):
             raise ConfigurationError(f"request_block_size must be 16 or 32, got {self.request_block_size!r}")
         self.keys  # noqa: B018 - validates the key lengths now rather than on the first request
+        sandbox_values = [name for name, value in _sandbox_credentials(self) if value]
+        on_production = {self.base_url, self.gateway} & {PRODUCTION_URL, PRODUCTION_GATEWAY_URL}
+        if on_production and sandbox_values:
+            raise ConfigurationError(
+                f"{' and '.join(sorted(on_production))} {'is' if len(on_production) == 1 else 'are'} "
+                "Hesabe's production, but the "
+                f"{', '.join(sandbox_values)} {'is' if len(sandbox_values) == 1 else 'are'} the public "
+                "sandbox's: set your merchant's own (HESABE_MERCHANT_CODE, HESABE_ACCESS_CODE, "
+                "HESABE_SECRET_KEY, HESABE_IV_KEY, HESABE_MERCHANT_USERNAME, HESABE_MERCHANT_PASSWORD)")
 
     def __repr__(self) -> str:
         return (
             f"ClientConfig(base_url={self.base_url!r}, gateway={self.gateway!r}, "
             f"merchant_code={self.merchant_code!r}, "
-            f"access_code={self.access_code!r}, secret_key={_SECRET}, iv_key={_SECRET}, "
+            f"access_code={_SECRET}, secret_key={_SECRET}, iv_key={_SECRET}, "
             f"username={self.username!r}, password={_SECRET}, timeout={self.timeout!r})"
         )
 
@@ -133,6 +162,14 @@ class ClientConfig:
             if env.get(var):
                 values[name] = env[var]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for group in _TOGETHER:
+            given = [name for name in group if name in values]
+            missing = [name for name in group if name not in values]
+            if given and missing:
+                raise ConfigurationError(
+                    f"{', '.join(_named(given))} {'is' if len(given) == 1 else 'are'} set but "
+                    f"{', '.join(_named(missing))} {'is' if len(missing) == 1 else 'are'} not: the "
+                    "public sandbox's would stand in, and they belong to another merchant")
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> ClientConfig:

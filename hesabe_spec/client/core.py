@@ -10,11 +10,15 @@ Layers, bottom up, each usable on its own:
 
 Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
 
-* Only reads (``Operation.replay_safe``) are retried after a transport failure or a 5xx, and
-  only reads are replayed after a 401 (once, with a renewed token). A create, resend, bulk send,
-  cancel or delete that timed out may have happened; sending it again could bill or text a
-  customer twice, so the error goes to the caller instead. A checkout is a create: a replay
-  would open a second payment session for the same order.
+* Only reads (``Operation.replay_safe``) are retried after a transport failure or a 5xx. A
+  create, resend, bulk send, cancel or delete that timed out may have happened; sending it again
+  could bill or text a customer twice, so the error goes to the caller instead. A checkout is a
+  create: a replay would open a second payment session for the same order.
+* Every call is sent once more after a 401 with a renewed token: Hesabe refuses a bearer or a
+  signature before it does anything, so a create is as safe to resend as a read. A login or
+  refresh the client makes on its own that fails (no answer, a 5xx) is retried for every call
+  too: nothing of the call itself has gone out yet. Its error, when retries run out, is the
+  login's (``operation`` ``"login"``).
 * A 429 *with* ``Retry-After`` is retried for every operation: the server says it refused the
   request unprocessed and names when to come back, so a retry cannot duplicate anything. A 429
   without it is retried for reads only. A Retry-After above ``max_retry_after`` is not waited for.
@@ -22,7 +26,9 @@ Safety rules, in one place (see :meth:`HesabeClient._should_retry`):
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -49,7 +55,7 @@ from hesabe_spec.errors import (
 )
 from hesabe_spec.errors import HesabeTimeoutError as HesabeTimeout
 from hesabe_spec.operations import Operation, get_operation
-from hesabe_spec.validation import validate_request
+from hesabe_spec.validation import Violation, validate_request
 
 __all__ = ["HesabeClient", "log"]
 
@@ -157,7 +163,7 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
         op = _operation(operation)
         payload = self._with_merchant_code(op, payload, add_merchant_code)
         if self.validate if validate is None else validate:
-            _check(op, _as_validated(op, payload, query))
+            _check(op, _as_validated(op, payload, query), path_params)
         return self._execute(op, payload, path_params, query, raise_errors)
 
     # -- internals ---------------------------------------------------------------------------
@@ -176,7 +182,19 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
         attempts = retries = 0
         replayed_401 = False
         while True:
-            bearer = self.tokens.bearer() if op.auth == "bearer" else None
+            try:
+                bearer = self.tokens.bearer() if op.auth == "bearer" else None
+            except (TransportError, ServerError) as exc:
+                # The automatic login or refresh failed on the way, before this call went out:
+                # whatever the call, logging in again is safe, so it is retried like a read.
+                if retries >= self.max_retries:
+                    raise
+                backoff = self._delay(retries)
+                log.info("%s: retry %d of %d in %.2f s after the login failed (%s)", op.name, retries + 1,
+                         self.max_retries, backoff, type(exc).__name__)
+                self._sleep(backoff)
+                retries += 1
+                continue
             prepared = build_request(
                 op, payload, self.config, bearer=bearer, path_params=path_params, query=query
             )
@@ -194,7 +212,8 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
                 raise
             error = result.error
             if isinstance(error, AuthenticationError) and error.status == 401 and bearer is not None:
-                if op.replay_safe and not replayed_401:
+                # A 401 comes before the server does anything: a create is as safe to send again.
+                if not replayed_401:
                     replayed_401 = True
                     log.info("%s: HTTP 401, renewing the token and sending it once more", op.name)
                     self.tokens.reauthenticate(bearer)
@@ -240,12 +259,13 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
         except (requests.exceptions.Timeout, TimeoutError) as exc:
             log.warning("%s %s %s: no answer within %.1f s (attempt %d)", name, prepared.method, path,
                         self.config.timeout, attempts)
-            message = f"{name}: no answer within {self.config.timeout}s ({exc})"
-            raise HesabeTimeout(message, operation=name) from exc
+            message = f"{name}: no answer within {self.config.timeout}s ({_without_queries(exc)})"
+            raise HesabeTimeout(message, operation=name) from None
         except (requests.exceptions.RequestException, OSError) as exc:
             log.warning("%s %s %s: %s after %.1f ms (attempt %d)", name, prepared.method, path,
                         type(exc).__name__, (time.perf_counter() - started) * 1000, attempts)
-            raise TransportError(f"{name}: {type(exc).__name__}: {exc}", operation=name) from exc
+            message = f"{name}: {type(exc).__name__}: {_without_queries(exc)}"
+            raise TransportError(message, operation=name) from None
         status = int(response.status_code)
         log.debug("%s %s %s -> HTTP %d in %.1f ms (attempt %d)", name, prepared.method, path, status,
                   (time.perf_counter() - started) * 1000, attempts)
@@ -291,10 +311,42 @@ def _as_validated(op: Operation, payload: Any, query: Mapping[str, Any] | None) 
     return {**payload, **text_params(query)}
 
 
-def _check(op: Operation, payload: Any) -> None:
-    """Run ``validate_request``; violations raise before anything is sent."""
-    violations = list(validate_request(op.name, payload))
+#: a URL's query in an error text: everything from ``?`` to the next space, quote or parenthesis
+_QUERY = re.compile(r"\?[^\s'\")]*")
+
+
+def _without_queries(exc: BaseException) -> str:
+    """``exc``'s text without URL queries: a GET's ``data`` hex and plain filters (a ``search`` for
+    a customer's name or phone) stay out of messages, as they stay out of the log. The error is
+    raised ``from None`` for the same reason: the library's own carries the whole URL."""
+    return _QUERY.sub("?…", str(exc))
+
+
+def _path_violations(op: Operation, path_params: Mapping[str, Any]) -> list[Violation]:
+    """Path parameters that cannot name a record: empty (the path then names another route), a
+    dot segment (normalised away on the way), or holding a ``/`` (Laravel decodes ``%2F`` before
+    matching, so the segment splits in two: an order reference with a ``/`` is never found)."""
+    found: list[Violation] = []
+    for name in op.path_params:
+        if name not in path_params:
+            continue  # format_path names what is missing
+        value = str(path_params[name])
+        if value not in ("", ".", "..") and "/" not in value:
+            continue
+        why = "is empty" if value == "" else "contains '/'" if "/" in value else "is a dot segment"
+        found.append(Violation(
+            operation=op.name, direction="request", rule="path", pointer=f"/{name}", field=name,
+            expected="one path segment: not empty, no '/', not '.' or '..'", actual=json.dumps(value),
+            message=f"path parameter {name} {why}: the server could not match it to a record",
+            keyword="path", schema_path="",
+        ))
+    return found
+
+
+def _check(op: Operation, payload: Any, path_params: Mapping[str, Any] | None = None) -> None:
+    """Run ``validate_request`` and check the path parameters; violations raise before anything
+    is sent."""
+    violations = [*_path_violations(op, path_params or {}), *validate_request(op.name, payload)]
     if violations:
-        first = getattr(violations[0], "message", str(violations[0]))
-        message = f"{len(violations)} request violation(s), first: {first}"
+        message = f"{len(violations)} request violation(s)"
         raise RequestValidationError(message, violations=violations, operation=op.name)

@@ -14,7 +14,7 @@ from typing import Any
 from hesabe_spec.client.config import ClientConfig
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import client_json, encode_request
+from hesabe_spec.wire import client_json, encode_request, redact
 
 __all__ = ["PreparedRequest", "Result", "build_request"]
 
@@ -59,6 +59,12 @@ class Result:
     request: PreparedRequest = field(repr=False)
     attempts: int = 1
     error: HesabeError | None = None
+
+    def __repr__(self) -> str:
+        # a login's or refresh's envelope carries the tokens: shown redacted, like the journal's
+        return (f"Result(operation={self.operation!r}, status={self.status!r}, "
+                f"envelope={redact(self.envelope)!r}, shape={self.shape!r}, attempts={self.attempts!r}, "
+                f"error={self.error!r})")
 
     @property
     def ok(self) -> bool:

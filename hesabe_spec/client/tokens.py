@@ -46,20 +46,23 @@ class Token:
         return self.obtained_at + self.expires_in
 
     def fresh(self, now: float, margin: float = REFRESH_MARGIN) -> bool:
-        """True while more than ``margin`` seconds of life remain."""
-        return now < self.expires_at - margin
+        """True while more than ``margin`` seconds of life remain, or a quarter of its lifetime when
+        that is shorter (a token of 60 s is used for 45, not refreshed before every call)."""
+        return now < self.expires_at - min(margin, self.expires_in / 4)
 
 
 def parse_token(envelope: Any, obtained_at: float) -> Token:
     """Read a login/refresh answer; tolerant of where the token object sits.
 
-    Hesabe sends ``{"response": {"token": {...}}}``; ``{"response": {...}}`` and a top-level
-    token object are accepted too. ``expires_in`` may be a string (Hesabe's app types it so).
+    Hesabe sends ``{"response": {"token": {...}}}``; its ``response`` (``{"token": {...}}``, what
+    ``client.login()`` returns), ``{"response": {...}}`` and a bare token object are accepted too.
+    ``expires_in`` may be a string (Hesabe's app types it so).
     """
     candidates = [envelope]
     if isinstance(envelope, Mapping):
         response = envelope.get("response")
-        candidates = [response.get("token") if isinstance(response, Mapping) else None, response, envelope]
+        candidates = [response.get("token") if isinstance(response, Mapping) else None, response,
+                      envelope.get("token"), envelope]
     for obj in candidates:
         if isinstance(obj, Mapping) and isinstance(obj.get("access_token"), str) and obj["access_token"]:
             try:
@@ -129,7 +132,8 @@ class TokenManager:
             return self._renew(token).access_token
 
     def adopt(self, envelope: Any) -> Token:
-        """Take the token from a login/refresh answer obtained elsewhere (e.g. ``client.login()``)."""
+        """Take the token from a login/refresh answer obtained elsewhere: its envelope, or what
+        ``client.login()`` returns (another process's login, say: see :func:`parse_token`)."""
         with self._lock:
             self._token = parse_token(envelope, self._clock())
             return self._token

@@ -72,8 +72,13 @@ def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
     if currency not in (None, "") and str(currency).upper() != "KWD":
         notes.append(f"currency {currency!r}: Hesabe converts other currencies to KWD (an answer's "
                      "baseAmount); the mock converts nothing and charges the amount as sent")
-    if p.get("orderReferenceNumber") in (None, ""):
+    reference = p.get("orderReferenceNumber")
+    if reference in (None, ""):
         notes.append("no orderReferenceNumber: an enquiry by order reference cannot find this checkout")
+    elif "/" in str(reference):
+        notes.append(f"orderReferenceNumber {reference!r} holds '/': the enquiry by order reference puts "
+                     "it in the path, and Hesabe's router decodes %2F before it matches, so it is never "
+                     "found that way (by the payment token it is)")
     hook = p.get("webhookUrl")
     if hook not in (None, "") and not is_http_url(hook):
         notes.append(f"webhookUrl {hook!r} is not an http(s) URL: no webhook will be sent for this checkout")

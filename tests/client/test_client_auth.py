@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+import requests
 from client_fakes import FakeClock, FakeResponse, FakeSession, Sent, encrypted, plain, token_reply
 
 from hesabe_spec.client import HesabeClient
@@ -133,16 +135,21 @@ def test_a_second_401_on_a_read_is_raised(client: HesabeClient, session: FakeSes
         lambda c: c.cancel_open_invoice(1),
     ],
 )
-def test_401_on_a_write_is_not_replayed_but_the_token_is_dropped(
+def test_401_on_a_write_is_sent_once_more_with_a_renewed_token(
     call: Callable[[HesabeClient], object], client: HesabeClient, session: FakeSession
 ) -> None:
-    session.reply(plain({"message": "Unauthenticated."}, http=401))
+    """Hesabe refuses a bearer before it does anything: the write did not happen, so it goes again
+    (once) with a renewed token; a second 401 is the caller's."""
+    session.reply(plain({"message": "Unauthenticated."}, http=401), token_reply("a2", "r2"), encrypted({}))
+    call(client)
+    first, renewal, again = session.sent[-3:]
+    assert renewal.path == "/api/v1/token-refresh" and again.path == first.path
+    assert again.headers["Authorization"] == "Bearer a2" != first.headers["Authorization"]
+    session.reply(plain({"message": "Unauthenticated."}, http=401), token_reply("a3", "r3"),
+                  plain({"message": "Unauthenticated."}, http=401))
     with pytest.raises(AuthenticationError):
         call(client)
-    assert len(session.sent) == 1
-    session.reply(token_reply("a2", "r2"), encrypted({}))
-    client.get_invoice(1)  # the next call renews instead of reusing the rejected token
-    assert _paths(session)[1:] == ["/api/v1/token-refresh", "/api/v1/invoice/1"]
+    assert [s.path for s in session.sent[-3:]] == [first.path, "/api/v1/token-refresh", first.path]
 
 
 def test_one_login_at_a_time_under_threads(make_client: MakeClient, session: FakeSession) -> None:
@@ -189,7 +196,32 @@ def test_refresh_transport_failure_falls_back_to_login(clock: FakeClock) -> None
 
     manager = TokenManager(lambda: {"access_token": "fresh", "refresh_token": "r"}, refresh, clock=clock)
     manager.adopt({"access_token": "old", "refresh_token": "r0", "expires_in": 1})
+    clock.now += 1
     assert manager.bearer() == "fresh"
+
+
+@pytest.mark.parametrize(("ttl", "used_until"), [(900, 840), (240, 180), (120, 90), (60, 45), (8, 6)])
+def test_a_token_is_renewed_60_s_or_a_quarter_of_its_life_before_it_expires(
+        clock: FakeClock, ttl: int, used_until: int) -> None:
+    logins: list[float] = []
+
+    def login() -> object:
+        logins.append(clock.now)
+        return {"access_token": f"t{len(logins)}", "refresh_token": None, "expires_in": ttl}
+
+    manager = TokenManager(login, lambda _r: None, clock=clock)
+    start = clock.now
+    assert manager.bearer() == "t1"
+    clock.now = start + used_until - 0.01
+    assert manager.bearer() == "t1"
+    clock.now = start + used_until
+    assert manager.bearer() == "t2" and logins == [start, start + used_until]
+
+
+def test_adopt_takes_what_client_login_returns(clock: FakeClock) -> None:
+    manager = TokenManager(lambda: None, lambda _r: None, clock=clock)
+    manager.adopt({"token": {"access_token": "shared", "refresh_token": "r", "expires_in": "900"}})
+    assert manager.bearer() == "shared"
 
 
 def test_token_repr_hides_secrets() -> None:
@@ -198,3 +230,20 @@ def test_token_repr_hides_secrets() -> None:
     manager.adopt({"access_token": "access-secret", "refresh_token": "refresh-secret"})
     for text in (repr(token), repr(manager)):
         assert "access-secret" not in text and "refresh-secret" not in text
+
+
+@pytest.mark.parametrize("failure", [
+    requests.ConnectionError("refused"), plain({"message": "Internal server error occurred"}, http=500),
+])
+def test_a_failed_automatic_login_is_retried_for_a_create_too(
+        make_client: MakeClient, session: FakeSession, sleeps: list[float], failure: Any) -> None:
+    """The call itself has not gone out when the login before it fails: retrying the login is safe."""
+    client = make_client(max_retries=2)
+    session.reply(failure, token_reply(), encrypted({"id": 1}))
+    client.create_invoice(amount=1)
+    assert _paths(session) == ["/api/v1/login", "/api/v1/login", "/api/v1/invoice"] and len(sleeps) == 1
+    again = make_client(max_retries=1)
+    session.reply(failure, failure)
+    with pytest.raises(HesabeError) as caught:
+        again.create_invoice(amount=1)
+    assert getattr(caught.value, "operation", None) == "login" and not session.api_calls[1:]

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import pickle
 import types
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from client_fakes import FakeSession, encrypted
+import requests
+from client_fakes import BASE, FakeSession, encrypted, plain, token_reply
 
 from hesabe_spec import SANDBOX
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.client import ClientConfig, HesabeClient, core
-from hesabe_spec.errors import ConfigurationError, RequestValidationError
+from hesabe_spec.errors import (
+    ConfigurationError,
+    HesabeError,
+    HesabeTimeoutError,
+    RateLimitError,
+    RequestValidationError,
+    TransportError,
+)
 from hesabe_spec.sandbox import SANDBOX_URL
 
 MakeClient = Callable[..., HesabeClient]
@@ -121,11 +132,11 @@ def test_environment_then_arguments() -> None:
 
 
 def test_client_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HESABE_MERCHANT_CODE", "999")
-    monkeypatch.setenv("HESABE_SECRET_KEY", "")  # empty counts as unset
+    monkeypatch.setenv("HESABE_MERCHANT_API_URL", "http://127.0.0.1:8000")
+    monkeypatch.setenv("HESABE_MERCHANT_PASSWORD", "")  # empty counts as unset
     client = HesabeClient(timeout=5)
-    assert client.config.merchant_code == "999" and client.config.timeout == 5.0
-    assert client.config.secret_key == SANDBOX.secret_key
+    assert client.config.base_url == "http://127.0.0.1:8000" and client.config.timeout == 5.0
+    assert client.config.password == SANDBOX.password
     client.close()
 
 
@@ -196,3 +207,89 @@ def test_validation_can_be_switched_off_per_call(
     session.reply(encrypted({}))
     client.call("get_invoice", {"merchantCode": None}, path_params={"id": 1}, validate=False)
     assert seen == [] and len(session.sent) == 1
+
+
+def test_a_login_result_and_the_config_show_no_token_and_no_access_code(
+        client: HesabeClient, session: FakeSession) -> None:
+    session.reply(token_reply("tok-secret", "ref-secret"))
+    shown = repr(client.login(return_result=True)) + repr(client) + repr(client.config)
+    for secret in ("tok-secret", "ref-secret", SANDBOX.access_code):
+        assert secret not in shown, shown
+    assert "[redacted]" in shown and SANDBOX.merchant_code in shown
+
+
+def test_a_transport_error_names_no_query(client: HesabeClient, session: FakeSession) -> None:
+    """A GET's data hex and plain filters (a customer's name in ``search``) stay out of the message
+    and out of the exception chain, which error trackers report too."""
+    url = f"{BASE}/api/v1/invoice-dashboard?data=abcdef&search=Sara+Ali+96566666666"
+    refused = requests.ConnectionError(f"Max retries exceeded with url: {url} (Caused by refused)")
+    session.reply(refused, refused, refused)  # a read: tried three times
+    with pytest.raises(TransportError) as caught:
+        client.list_invoices(search="Sara Ali 96566666666")
+    text = str(caught.value)
+    assert "Sara" not in text and "abcdef" not in text and "/api/v1/invoice-dashboard?…" in text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+@pytest.mark.parametrize("error", [
+    RequestValidationError("2 request violation(s)", violations=["a", "b"], operation="create_invoice"),
+    RateLimitError("Too Many Attempts.", retry_after=3.0, status=429, operation="get_invoice"),
+    HesabeTimeoutError("no answer", operation="list_invoices"),
+])
+def test_every_error_pickles_and_copies_with_its_attributes(error: HesabeError) -> None:
+    for twin in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(twin) is type(error) and str(twin) == str(error) and vars(twin) == vars(error)
+
+
+@pytest.mark.parametrize(("reference", "sent"), [
+    ("INV#12", "INV%2312"), ("R?x=1", "R%3Fx%3D1"), ("50%off", "50%25off"), ("A B", "A%20B"),
+    ("طلب", "%D8%B7%D9%84%D8%A8"),
+])
+def test_a_path_parameter_is_sent_as_one_segment(client: HesabeClient, session: FakeSession,
+                                                 reference: str, sent: str) -> None:
+    session.reply(plain({"status": True, "message": "Transaction found", "response": {}}))
+    with contextlib.suppress(HesabeError):  # an empty answer: only what was sent matters here
+        client.get_transaction(reference, by_order_reference=True)
+    assert session.api_calls[0].url.split("?")[0].endswith(f"/api/transaction/{sent}")
+
+
+@pytest.mark.parametrize(("reference", "why"), [("ORD/2024/1", "contains '/'"), ("", "is empty"),
+                                                ("..", "is a dot segment")])
+def test_a_path_parameter_no_record_can_have_is_refused_before_sending(
+        make_client: Callable[..., HesabeClient], session: FakeSession, reference: str, why: str) -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        make_client(validate=True).get_transaction(reference, by_order_reference=True)
+    assert why in str(caught.value) and caught.value.field_errors.keys() == {"reference"}
+    assert not session.sent
+
+
+@pytest.mark.parametrize(("environ", "missing"), [
+    ({"HESABE_MERCHANT_CODE": "123456"}, "HESABE_ACCESS_CODE"),
+    ({"HESABE_SECRET_KEY": "k" * 32, "HESABE_IV_KEY": "i" * 16, "HESABE_MERCHANT_CODE": "1",
+      "HESABE_ACCESS_CODE": ""}, "HESABE_ACCESS_CODE"),
+    ({"HESABE_MERCHANT_USERNAME": "shop"}, "HESABE_MERCHANT_PASSWORD"),
+])
+def test_a_partly_configured_merchant_does_not_borrow_the_sandbox_credentials(
+        environ: dict[str, str], missing: str) -> None:
+    """One missing or misspelt variable would pair the merchant's settings with the public sandbox's
+    (a signature Hesabe refuses, or the sandbox password sent elsewhere): refused, naming them."""
+    with pytest.raises(ConfigurationError, match=r"set but .* not") as caught:
+        ClientConfig.from_env(environ)
+    assert missing in str(caught.value).split("set but", 1)[1]
+
+
+@pytest.mark.parametrize("settings", [{"base_url": "https://merchantapi.hesabe.com"},
+                                      {"gateway_url": "https://api.hesabe.com"}])
+def test_the_sandbox_credentials_are_refused_on_production(settings: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError, match="Hesabe's production, but the merchant code"):
+        ClientConfig(**settings)
+
+
+def test_a_whole_merchant_from_the_environment_is_taken() -> None:
+    mine = {"HESABE_MERCHANT_API_URL": "https://merchantapi.hesabe.com", "HESABE_MERCHANT_CODE": "1234",
+            "HESABE_ACCESS_CODE": "a-b-c", "HESABE_SECRET_KEY": "k" * 32, "HESABE_IV_KEY": "i" * 16,
+            "HESABE_MERCHANT_USERNAME": "shop", "HESABE_MERCHANT_PASSWORD": "pw"}
+    config = ClientConfig.from_env(mine)
+    assert (config.merchant_code, config.gateway) == ("1234", "https://api.hesabe.com")
+    assert ClientConfig.from_env({"HESABE_MERCHANT_API_URL": "http://127.0.0.1:8000"}).merchant_code == \
+        SANDBOX.merchant_code  # the sandbox identity, whole, anywhere but production

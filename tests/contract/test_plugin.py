@@ -77,7 +77,8 @@ def test_a_target_that_cannot_be_tested_stops_the_run_in_one_line(tmp_path: Path
     assert "Traceback" not in nothing.stdout and "passed" not in nothing.stdout
     with running_mock() as mock:
         refused = _pytest("contract_tests/test_auth.py", "--hesabe-url", mock.url,
-                          env={"HYPOTHESIS_PROFILE": "ci", "HESABE_MERCHANT_PASSWORD": "not-it"})
+                          env={"HYPOTHESIS_PROFILE": "ci", "HESABE_MERCHANT_USERNAME": "Test",
+                               "HESABE_MERCHANT_PASSWORD": "not-it"})
     assert refused.returncode == 2 and "refused the login" in refused.stdout, refused.stdout[-2000:]
     assert "not-it" not in refused.stdout  # the password is never shown
 

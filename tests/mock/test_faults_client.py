@@ -95,10 +95,13 @@ def test_expired_token_relogs_in_and_replays_reads(hesabe_mock: MockHandle, clie
     assert [op for op, _s, _f in trail[1:-1]] in (["login"], ["refresh_token"])
 
 
-def test_expired_token_on_a_write_is_raised_and_the_next_call_renews(
+def test_expired_token_on_a_write_renews_it_and_sends_the_write_once_more(
         hesabe_mock: MockHandle, client: HesabeClient, invoice: dict[str, Any]) -> None:
     hesabe_mock.control.add_fault("expired_token", operation="create_invoice", times=1)
-    with pytest.raises(AuthenticationError):
-        hesabe_mock.create_invoice(client)
     assert hesabe_mock.create_invoice(client)["id"] > invoice["id"]
+    creates = hesabe_mock.control.journal(operation="create_invoice")
+    assert [e["status"] for e in creates[-2:]] == [401, 200]
     assert client.list_invoices()["stats"]["total_invoice_count"] == 2  # the refused write stored nothing
+    hesabe_mock.control.add_fault("expired_token", operation="create_invoice", times=2)
+    with pytest.raises(AuthenticationError):  # refused again after the renewal: the caller's
+        hesabe_mock.create_invoice(client)
