@@ -189,11 +189,8 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
                 # whatever the call, logging in again is safe, so it is retried like a read.
                 if retries >= self.max_retries:
                     raise
-                backoff = self._delay(retries)
-                log.info("%s: retry %d of %d in %.2f s after the login failed (%s)", op.name, retries + 1,
-                         self.max_retries, backoff, type(exc).__name__)
-                self._sleep(backoff)
-                retries += 1
+                why = f"the login failed ({type(exc).__name__})"
+                retries = self._wait(op, retries, self._delay(retries), why)
                 continue
             prepared = build_request(
                 op, payload, self.config, bearer=bearer, path_params=path_params, query=query
@@ -203,11 +200,7 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
                 result = self._exchange(prepared, attempts)
             except TransportError as exc:
                 if op.replay_safe and retries < self.max_retries:
-                    backoff = self._delay(retries)
-                    log.info("%s: retry %d of %d in %.2f s after %s", op.name, retries + 1,
-                             self.max_retries, backoff, type(exc).__name__)
-                    self._sleep(backoff)
-                    retries += 1
+                    retries = self._wait(op, retries, self._delay(retries), type(exc).__name__)
                     continue
                 raise
             error = result.error
@@ -222,14 +215,18 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
                 self.tokens.expire(bearer)
             delay = self._should_retry(op, error, retries)
             if delay is not None:
-                log.info("%s: retry %d of %d in %.2f s after HTTP %d (%s)", op.name, retries + 1,
-                         self.max_retries, delay, result.status, type(error).__name__)
-                self._sleep(delay)
-                retries += 1
+                retries = self._wait(op, retries, delay, f"HTTP {result.status} ({type(error).__name__})")
                 continue
             if error is not None and raise_errors:
                 raise error
             return result
+
+    def _wait(self, op: Operation, retries: int, seconds: float, after: str) -> int:
+        """Sleep before retry ``retries + 1`` (logged, with why); the retries made then."""
+        log.info("%s: retry %d of %d in %.2f s after %s", op.name, retries + 1, self.max_retries, seconds,
+                 after)
+        self._sleep(seconds)
+        return retries + 1
 
     def _should_retry(self, op: Operation, error: HesabeError | None, retries: int) -> float | None:
         """Seconds to wait before retrying, or ``None`` to stop (see the module docstring)."""
