@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 
 __all__ = [
+    "KNET_RAILS",
     "AmountType",
     "BulkListType",
     "CallbackMethod",
@@ -99,6 +100,11 @@ class PaymentType(IntEnum):
         docs' samples show them (checkout §5, §6); the display name for the rest."""
         return "MPGS" if self == PaymentType.MPGS else self.display_name
 
+
+#: the payment types paid on the KNET rails: KNET's ids (``PaymentID``, ``TrackID``, ``Terminal``)
+#: and the callback's ``method`` 1
+KNET_RAILS = frozenset({PaymentType.KNET, PaymentType.KNET_DEBIT_APPLE_PAY, PaymentType.KNET_CREDIT_APPLE_PAY,
+                        PaymentType.KNET_APPLE_PAY_INTL})
 
 _PAYMENT_DISPLAY = {
     PaymentType.KNET: "KNET",

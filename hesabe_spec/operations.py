@@ -257,7 +257,8 @@ OPERATIONS: dict[str, Operation] = {
         _op("transaction_enquiry", "GET", "/api/transaction/{reference}", "checkout", "read", "none",
             "Transaction found", "docs transaction-enquiry sample (high)",
             "A transaction by its token, or every attempt for an order reference (isOrderReference=1).",
-            query_filters=("isOrderReference",), host="gateway", extra_methods=("POST",)),
+            query_filters=("isOrderReference",), host="gateway", extra_methods=("POST",),
+            aliases=("/api/transaction/enquire/{reference}",)),
         _op("capture_authorization", "POST", "/api/capture", "checkout", "update", "body",
             "Capture successful.", "subscription-capture guide, same family (low)",
             "Capture an authorized (MPGS) payment, the whole amount or less.", host="gateway",
@@ -300,6 +301,12 @@ class GatewayPage:
     #: the query parameter carrying the checkout session (``response.data`` of the checkout answer)
     param: str
     summary: str
+    #: older paths the same page answers at
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
 
     def url(self, base_url: str, session: str) -> str:
         """The page for one session, ``session`` URL-encoded as Hesabe's kits do."""
@@ -310,7 +317,7 @@ GATEWAY_PAGES: dict[str, GatewayPage] = {
     page.name: page
     for page in (
         GatewayPage("payment_page", "/payment", "data",
-                    "The hosted payment page (redirect the customer here)."),
+                    "The hosted payment page (redirect the customer here).", aliases=("/api/payment",)),
         GatewayPage("webview_page", "/pay/webview", "data",
                     "The same page for a mobile WebView (channel \"mobile\")."),
         GatewayPage("apple_pay_script", "/applepay", "data",

@@ -21,6 +21,9 @@ Rules (``Note.rule``):
 * ``amount_precision``: an amount with more than 3 decimals (float drift, ``"20.100000001"``)
   makes the whole request "Invalid Request Data" (code 506), as the third-party SDK documents
   from the live API.
+* ``number_as_text``: a JSON integer where the field is one of a list of digit strings
+  (``"refundMethod": 2`` for ``"2"``) is read as its text: Laravel's ``in:`` rule compares the
+  value as a string, and the guide's own refund sample sends ``refundMethod`` as a number.
 * ``page_unusable``: a ``page`` that is not a positive integer (``"abc"``, ``0``, ``-1``) is page 1.
 * ``empty_filter``: an empty plain query parameter (:func:`tolerate_query`) is absent.
 
@@ -52,6 +55,7 @@ RULES: dict[str, str] = {
     "empty_list": "an empty list the field cannot hold: the server treats it as absent",
     "amount_format": "an amount with 0-2 decimals or as a JSON number: normalised to 3 decimals",
     "amount_precision": "an amount with more than 3 decimals: the request is Invalid Request Data (506)",
+    "number_as_text": "a number where the field is one of a list of digit strings: read as its text",
     "page_unusable": "a page that is not a positive integer: page 1",
     "empty_filter": "an empty plain query parameter: the server treats it as absent",
 }
@@ -263,6 +267,11 @@ class _Walker:
             return _ABSENT
         if any(_is_def(schema, _MONEY_DEFS) for schema, _cond in parts):
             return self.amount(base, name, value, pointer)
+        if _is_integer(value) and _digit_choices(base) and not _accepts(base, value) \
+                and _accepts(base, str(value)):
+            self.note("number_as_text", pointer, f"{name} {value} is a JSON number; the docs send "
+                                                 f"the string {str(value)!r}: read as that")
+            return str(value)
         return self.value(tuple(parts), value, pointer)
 
     def amount(self, base: list[dict[str, Any]], name: str, value: Any, pointer: str) -> Any:
@@ -292,6 +301,16 @@ class _Walker:
 
 #: a member dropped by a leniency
 _ABSENT: Any = object()
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _digit_choices(parts: list[dict[str, Any]]) -> bool:
+    """Whether a field is one of a list of digit strings (what Laravel checks with ``in:1,2``)."""
+    return any(isinstance(part.get("enum"), list) and part["enum"]
+               and all(isinstance(v, str) and v.isdigit() for v in part["enum"]) for part in parts)
 
 
 def _closest(name: str, known: list[str]) -> str | None:

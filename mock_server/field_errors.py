@@ -69,6 +69,8 @@ def _strict_sentence(note: Note) -> str:
         return f"The {name} must be a positive integer."
     if note.rule == "amount_format":
         return f"The {name} must be a string with 3 decimals."
+    if note.rule == "number_as_text":
+        return f"The {name} must be a string."
     return f"The {name} format is invalid."
 
 

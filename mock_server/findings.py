@@ -74,6 +74,8 @@ CATALOG: dict[str, FindingRule] = _rules(
     FindingRule("empty_list", WARNING, "an empty list the field cannot hold: the server treats it as absent"),
     FindingRule("amount_format", WARNING, "an amount with 0-2 decimals or as a JSON number: the server "
                                           "reads it, the docs ask for a 3-decimal string"),
+    FindingRule("number_as_text", WARNING, "a number where the docs send one of a list of digit strings "
+                                           "(refundMethod 2 for \"2\"): the server reads it as text"),
     FindingRule("page_unusable", WARNING, "a page that is not a positive integer: the server shows page 1"),
     FindingRule("empty_filter", WARNING, "an empty plain query parameter: the server treats it as absent"),
     FindingRule("routed_by_payload", WARNING, "single vs subscription invoice was decided by the payload, "

@@ -27,6 +27,9 @@ from mock_server.pipeline import OperationEndpoint
 
 __all__ = ["OperationRoutes"]
 
+#: the scope key of the methods a path answers, when the request's is not one of them
+_ALLOWED = "hesabe.allowed_methods"
+
 
 @dataclass(frozen=True, slots=True)
 class _Form:
@@ -79,12 +82,15 @@ class OperationRoutes(BaseRoute):
         for form in candidates:
             if method in form.endpoint.methods:
                 return Match.FULL, form.child_scope(path, scope)
-        return Match.PARTIAL, candidates[0].child_scope(path, scope)
+        # a 405, whose Allow names every method the path answers (Symfony's, under Laravel)
+        allowed = frozenset().union(*(form.endpoint.methods for form in candidates))
+        return Match.PARTIAL, {**candidates[0].child_scope(path, scope), _ALLOWED: allowed}
 
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint: OperationEndpoint = scope["endpoint"]
         if scope["method"] not in endpoint.methods:
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(endpoint.methods))})
+            allowed = scope.get(_ALLOWED) or endpoint.methods
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
         await endpoint(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:

@@ -7,6 +7,7 @@ turns a validated create payload into the domain's :class:`~mock_server.state.co
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
@@ -150,16 +151,29 @@ def create_installment_invoice(call: Call) -> Reply:
     return _group(call, InvoiceKind.INSTALLMENT)
 
 
+def _dates(p: dict[str, Any], today: str) -> tuple[str | None, str | None]:
+    """The days listed: those Hesabe's app's ``timeline`` names ("1" today, "2" the last 7 days,
+    today included, on the Kuwait calendar), else ``fromDate``/``toDate`` ("3" is the app's custom
+    range: the dates it sends)."""
+    timeline = str(p.get("timeline") or "")
+    if timeline == "1":
+        return today, today
+    if timeline == "2":
+        return (date.fromisoformat(today) - timedelta(days=6)).isoformat(), today
+    return p.get("fromDate") or None, p.get("toDate") or None
+
+
 def list_invoices(call: Call) -> Reply:
     p = call.payload
     page = page_number(p.get("page", 1))
     kind = str(p.get("invoiceType", "")).strip()
     status = str(p.get("status", "")).strip()
+    from_date, to_date = _dates(p, call.domain.invoices.clock.today())
     query = InvoiceQuery(
         kinds=_LIST_KINDS.get(kind),
         status=int(status) if status.isdigit() else None,
-        from_date=p.get("fromDate") or None,
-        to_date=p.get("toDate") or None,
+        from_date=from_date,
+        to_date=to_date,
         search=split_search(str(p.get("search") or "")),
         offset=(page - 1) * call.per_page,
         limit=call.per_page,

@@ -174,9 +174,10 @@ def checkout_routes() -> list[BaseRoute]:
     """The gateway's pages, at the paths of :data:`hesabe_spec.operations.GATEWAY_PAGES`."""
     routes: list[BaseRoute] = []
     for name in ("payment_page", "webview_page"):
-        path = GATEWAY_PAGES[name].path
-        routes += [Route(path, show_checkout, methods=["GET"], name=name),
-                   Route(path, pay_checkout, methods=["POST"], name=f"{name}_pay")]
+        for n, path in enumerate(GATEWAY_PAGES[name].paths):
+            suffix = f"_alias{n}" if n else ""
+            routes += [Route(path, show_checkout, methods=["GET"], name=f"{name}{suffix}"),
+                       Route(path, pay_checkout, methods=["POST"], name=f"{name}_pay{suffix}")]
     routes.append(Route(GATEWAY_PAGES["apple_pay_script"].path, apple_pay_script, methods=["GET"],
                         name="apple_pay_script"))
     return routes

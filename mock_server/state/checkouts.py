@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import (
+    KNET_RAILS,
     CallbackMethod,
     GatewayErrorCode,
     PaymentType,
@@ -91,8 +92,6 @@ CAPTURE_WINDOW = 7 * 24 * 3600
 #: what the hosted page offers for ``paymentType`` 0 (the customer chooses; mock's choice)
 HOSTED_METHODS: tuple[int, ...] = (PaymentType.KNET, PaymentType.MPGS, PaymentType.APPLE_PAY)
 #: the payment types that go through KNET (the callback's ``method`` 1); the rest are MPGS (2)
-_KNET_TYPES = frozenset({PaymentType.KNET, PaymentType.KNET_DEBIT_APPLE_PAY,
-                         PaymentType.KNET_CREDIT_APPLE_PAY, PaymentType.KNET_APPLE_PAY_INTL})
 _DEFAULT_RESULT = {"success": ResultCode.CAPTURED, "failure": ResultCode.NOT_CAPTURED,
                    "cancelled": ResultCode.CANCELED, "expired": ResultCode.NOT_CAPTURED}
 #: the attempts that settled an order: money taken, reserved, or taken and given back
@@ -160,7 +159,7 @@ def methods_for(payment_type: int) -> tuple[int, ...]:
 
 def callback_method(payment_type: int | None) -> int:
     """The callback's ``method``: 1 for the KNET rails, 2 (MPGS) for everything else."""
-    return CallbackMethod.KNET if payment_type in _KNET_TYPES else CallbackMethod.MPGS
+    return CallbackMethod.KNET if payment_type in KNET_RAILS else CallbackMethod.MPGS
 
 
 def _magic_result(name: str | None) -> ResultCode | None:
@@ -421,8 +420,8 @@ class CheckoutService:
         return replace(
             checkout, status=status.value, result_code=result.value, paid_type=method,
             paid_on=self.clock.stamp(),
-            payment_id=("100" + keys.digits(15)) if knet else keys.digits(12),
-            transaction_id=keys.digits(15) if knet else keys.digits(12),
+            payment_id=keys.knet_payment_id(self.clock.stamp()) if knet else keys.digits(12),
+            transaction_id=keys.knet_transaction_id(self.clock.stamp()) if knet else keys.digits(12),
             track_id=keys.digits(8) if knet else None, terminal=keys.digits(6) if knet else None,
             auth_code=keys.digits(6) if result.successful else None,
             card_type=brand(number, method) if number or knet else None,

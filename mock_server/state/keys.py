@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import string
+from datetime import date
 from functools import lru_cache
 
 from mock_server.state import entropy
@@ -60,6 +61,24 @@ def access_key() -> str:
 def digits(n: int) -> str:
     """``n`` random decimal digits (KNET payment ids, track ids, ...)."""
     return entropy.random_string(string.digits, n)
+
+
+def _day(stamp: str) -> str:
+    """The year's last digit and the day of the year of a ``YYYY-MM-DD...`` Kuwait-local stamp."""
+    day = date.fromisoformat(stamp[:10])
+    return f"{day.year % 10}{day.timetuple().tm_yday:03d}"
+
+
+def knet_payment_id(stamp: str) -> str:
+    """KNET's ``PaymentID`` on the day of ``stamp``: ``100``, the year's last digit, the day of the
+    year and 11 digits (``100424210000015649`` was paid on day 242 of 2024)."""
+    return f"100{_day(stamp)}{digits(11)}"
+
+
+def knet_transaction_id(stamp: str) -> str:
+    """KNET's ``TransactionID`` on the day of ``stamp``: the year's last digit, the day of the year
+    and 11 digits (``424210001296274``)."""
+    return f"{_day(stamp)}{digits(11)}"
 
 
 def transaction_token(merchant_code: str, epoch: float) -> str:

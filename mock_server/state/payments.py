@@ -29,9 +29,10 @@ from itertools import count
 from typing import Any, Literal
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import InvoiceStatus, PaymentType, ServiceType
+from hesabe_spec.enums import KNET_RAILS, InvoiceStatus, PaymentType, ServiceType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.state import keys
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Invoice, OpenInvoice
 from mock_server.state.store import Store, claim
@@ -286,8 +287,12 @@ class PaymentService:
     def _transaction(self, merchant: Merchant, code: int, amount: Decimal, service: int, now: str,
                      admin_charge: str) -> dict[str, Any]:
         fee = commission_for(code, amount)
-        token = f"{merchant.merchant_code}{int(self.clock.time())}{_digits(13)}"
-        payment_id, track_id, txn_id, ref = "100" + _digits(15), _digits(8), _digits(15), _digits(12)
+        token = keys.transaction_token(merchant.merchant_code, self.clock.time())
+        if code in KNET_RAILS:
+            payment_id, txn_id = keys.knet_payment_id(now), keys.knet_transaction_id(now)
+        else:
+            payment_id, txn_id = keys.digits(12), keys.digits(12)
+        track_id, ref = _digits(8), _digits(12)
         auth = _digits(6)
         name = payment_type_name(code)
         return {
@@ -302,6 +307,8 @@ class PaymentService:
             "payment_transfer_status": 2,  # 2 = not yet transferred to the merchant (sample value)
             "payment_status": 1,
             "auth_status": 0,
+            # the docs' sample is cut off right after auth_status at "refu..."; the app reads refund[]
+            "refund": [],
             "transaction_id": txn_id,
             "transaction_payment_id": payment_id,
             "payment_id": payment_id,
@@ -315,7 +322,6 @@ class PaymentService:
             "reconciliation": None,
             "payment_transfer": None,
             "payment_transfer_document_number": None,
-            "refund": [],
             "created_at": now,
             "updated_at": now,
             # no top-level "paid_on": the schema tells the dashboard shape from this one by it
@@ -331,7 +337,7 @@ class PaymentService:
     def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
         return {"outcome": outcome, "payment_type_id": code, "payment_type": payment_type_name(code),
                 "amount": format_amount(amount), "result_code": _RESULT_CODE[outcome], "at": now,
-                "payment_id": "100" + _digits(15)}
+                "payment_id": keys.knet_payment_id(now) if code in KNET_RAILS else keys.digits(12)}
 
     def _notify(self, merchant: Merchant, record: Any, txn: dict[str, Any], outcome: str) -> None:
         hooks = self.on_paid if outcome == "success" else self.on_failed

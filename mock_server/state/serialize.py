@@ -5,7 +5,7 @@ Hesabe returns one invoice in three shapes (all decrypted from real ciphertexts)
 * ``details``  - get, resend (seed 000): types re-read from the database (merchant_id "84").
 * ``created``  - the create response (seed 001): the freshly built model, so request values are
   echoed with their wire types (invoice_sub_type "3"), merchant_id is an int and columns the
-  database fills later (invoice_status, url_status, visited_count) are null.
+  database fills later (invoice_status, visited_count; url_status of an SMS invoice) are null.
 * ``listed``   - a dashboard row (seed 003): other key order, ``order_drop_id``, ``admin_charge``,
   ``rentperiod`` and a ``transaction`` object whose fields are all null until paid.
 """

@@ -20,9 +20,13 @@ DAY = 86_400.0
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
     """How hard the sender tries: ``attempts`` in all, waiting ``base_delay * 2**(n-1)`` seconds
-    (capped at ``max_delay``) before retry ``n``. A non-2xx answer or a network error is a failure."""
+    (capped at ``max_delay``) before retry ``n``. A non-2xx answer or a network error is a failure.
 
-    attempts: int = 5
+    One attempt by default: Hesabe documents no retry (hesabe-checkout-api.md §5, §11), so an
+    endpoint that fails once must not pass against the mock by a retry the real server may never
+    make; the merchant confirms by enquiry. More attempts are a setting."""
+
+    attempts: int = 1
     base_delay: float = 0.5
     max_delay: float = 30.0
     #: seconds to wait for the merchant's endpoint to answer one POST

@@ -202,6 +202,21 @@ def test_webview_page_is_the_same_page(site: Site) -> None:
     assert _callback(site.submit(checkout, fields, "/pay/webview")).successful
 
 
+def test_the_2019_payment_path_is_the_same_page(site: Site) -> None:
+    """``/api/payment?data=`` (the 2019 kits' form of ``/payment``) still opens and pays the session."""
+    checkout = site.checkout()
+    page = site.page(checkout, "/api/payment")
+    assert page.status_code == 200 and 'action="/api/payment?data=' in page.text
+    paid = site.submit(checkout, {"action": "pay", "payment_type": "1", **CARD}, "/api/payment")
+    assert _callback(paid).successful
+    headers = {"accessCode": SANDBOX.access_code, "Accept": "application/json"}
+    legacy = f"{site.base}/api/transaction/enquire"  # the deprecated enquiry
+    enquire = site.http.get(f"{legacy}/{checkout.token}", headers=headers, timeout=10)
+    assert enquire.status_code == 200 and enquire.json()["data"]["token"] == checkout.token
+    gone = site.http.get(f"{legacy}/NO-SUCH", headers=headers, timeout=10)
+    assert gone.status_code == 404 and gone.json()["message"] == "Transaction not found"
+
+
 def test_embedded_session_data_opens_the_page(site: Site) -> None:
     from mock_server.state.checkout_shapes import page_session
 

@@ -8,6 +8,7 @@ what an integration really sends, including what the reference client would refu
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -275,9 +276,13 @@ def test_11_wrong_access_code_with_a_valid_bearer_is_plain_invalid_signature(ser
 
 
 # 12 -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("method", "path", "allow"), [("GET", "/api/v1/login", "POST"),
-                                                      ("DELETE", "/api/v1/invoice/12", "GET, HEAD"),
-                                                      ("POST", "/api/v1/invoice-dashboard", "GET, HEAD")])
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("GET", "/api/v1/login", "POST"),
+    # every method the path answers, of every route
+    ("DELETE", "/api/v1/invoice/12", "GET, HEAD, PUT"),
+    ("PATCH", "/api/v1/open-invoice/926", "DELETE, GET, HEAD, PUT"),
+    ("POST", "/api/v1/invoice-dashboard", "GET, HEAD"),
+])
 def test_12_405_carries_allow(server: Server, method: str, path: str, allow: str) -> None:
     res = server.raw(method, path)
     assert res.status_code == 405 and res.headers["Allow"] == allow
@@ -292,6 +297,18 @@ def test_13_a_paid_transaction_carries_the_fields_the_merchant_app_reads(server:
         assert key in txn and txn[key] is None
     assert txn["refund"] == [] and txn["payment_card_detail"] is None
     assert txn["payment_type"]["display_name"] == "KNET" and txn["transaction_reference_number"]
+    # the docs' sample, cut off at "refu...": the keys in its order, then refund[]
+    assert list(txn)[:12] == ["id", "amount", "net_amount", "commission", "admin_charge", "token",
+                              "payment_type_id", "service_type_id", "payment_transfer_status",
+                              "payment_status", "auth_status", "refund"]
+    # checkout §4.5: <merchantCode><epoch><13 digits, the first a 9>; KNET's ids carry the day
+    epoch = server.control.clock()["epoch"]
+    match = re.fullmatch(r"842217(\d{10})9\d{12}", txn["token"])
+    assert match and abs(int(match.group(1)) - epoch) < 60, txn["token"]
+    day = time.gmtime(epoch + 3 * 3600)  # Kuwait
+    stamp = f"{day.tm_year % 10}{day.tm_yday:03d}"
+    assert re.fullmatch(rf"100{stamp}\d{{11}}", txn["payment_id"]), txn["payment_id"]
+    assert re.fullmatch(rf"{stamp}\d{{11}}", txn["transaction_id"]), txn["transaction_id"]
 
 
 # 14 -----------------------------------------------------------------------------------------------
@@ -316,3 +333,24 @@ def test_15_usernames_match_in_any_case_passwords_do_not(server: Server, usernam
                                                          ok: bool) -> None:
     result = server.call("login", {"username": username, "password": password})
     assert result.ok is ok and (result.status == 200 if ok else result.status == 404)
+
+
+# 16 -----------------------------------------------------------------------------------------------
+def test_16_the_apps_timeline_filter_names_days(server: Server) -> None:
+    """Hesabe's app filters the dashboard by ``timeline``: "1" today, "2" the last 7 days (Kuwait
+    calendar); "3" is its custom range, the dates it sends."""
+    server.control.freeze("2026-03-01T10:00:00+03:00")
+    made = {}
+    for days_ago in (10, 6, 1, 0):
+        server.control.freeze(f"2026-03-{11 - days_ago:02}T10:00:00+03:00")
+        made[days_ago] = server.create(referenceNumber=f"TL-{days_ago}")["id"]
+    server.control.freeze("2026-03-11T23:30:00+03:00")
+
+    def listed(**filters: str) -> set[int]:
+        rows = server.call("list_invoices", filters).response["invoices"]["data"]
+        return {row["id"] for row in rows} & set(made.values())
+
+    assert listed(timeline="1") == {made[0]}
+    assert listed(timeline="2") == {made[0], made[1], made[6]}
+    assert listed(timeline="3", fromDate="2026-03-01", toDate="2026-03-04") == {made[10]}
+    assert listed() == set(made.values())

@@ -136,7 +136,12 @@ def test_refund_amounts_are_read_as_the_server_reads_amounts(mock: MockHandle) -
     assert mock.runtime.store.fingerprint() == before
     number = _call(client, "create_refund", {"token": token, "refundMethod": "2", "refundAmount": 1})
     assert number.ok and number.response["amount"] == "1.000"
-    mock.runtime.findings.clear()  # both were provoked on purpose
+    # the guide's sample sends refundMethod as a number too: Laravel's in:1,2 compares it as text
+    sample = _call(client, "create_refund", {"token": token, "refundMethod": 2, "refundAmount": 1.0})
+    assert sample.ok and sample.response["amount"] == "1.000"
+    noted = {f.finding.rule: f.finding.pointer for f in mock.runtime.findings.recent()[-2:]}
+    assert noted == {"number_as_text": "/refundMethod", "amount_format": "/refundAmount"}
+    mock.runtime.findings.clear()  # all were provoked on purpose
 
 
 def test_nothing_unpaid_cancelled_or_of_another_merchant_is_refunded(mock: MockHandle) -> None:
