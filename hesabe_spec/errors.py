@@ -60,6 +60,7 @@ __all__ = [
     "HesabeError",
     "HesabeTimeoutError",
     "InvalidCiphertextError",
+    "InvalidCredentialsError",
     "InvalidInputError",
     "InvalidMerchantError",
     "InvalidPaddingError",
@@ -123,6 +124,9 @@ class ProtocolError(HesabeError):
         self.body = body
         self.status = status
         self.operation = operation
+
+    def __str__(self) -> str:
+        return f"{self.operation}: {self.message}" if self.operation else self.message
 
 
 class CryptoError(ProtocolError):
@@ -190,6 +194,7 @@ class APIError(HesabeError):
         body: bytes | str | None = None,
         field_errors: dict[str, list[str]] | None = None,
         operation: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -199,6 +204,8 @@ class APIError(HesabeError):
         self.body = body
         self.field_errors = field_errors or {}
         self.operation = operation
+        #: what the server's terse answer usually means, and what to check (the client's words)
+        self.hint = hint
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -209,6 +216,8 @@ class APIError(HesabeError):
         if self.field_errors:
             fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(self.field_errors.items()))
             parts.append(f"[{fields}]")
+        if self.hint:
+            parts.append(f"- {self.hint}")
         return " ".join(parts)
 
 
@@ -237,6 +246,11 @@ class RequestValidationError(ValidationError):
 
 class NotFoundError(APIError):
     """The invoice / resource does not exist (for this merchant)."""
+
+
+class InvalidCredentialsError(AuthenticationError, NotFoundError):
+    """The login was refused: Hesabe answers a wrong username or password with HTTP 404 "User details
+    not found, Please verify the login credentials", so this is a :class:`NotFoundError` as well."""
 
 
 class RateLimitError(APIError):

@@ -1,8 +1,9 @@
 """The optional parts of hesabe-harness and the extra that installs each.
 
-The base install is this package: the spec and the reference client. ``mock_server`` needs the
-``[mock]`` extra, ``contract_tests`` the ``[contract]`` extra; each checks on import and names the
-extra to install instead of failing on some third-party import deep inside.
+The base install is this package: the spec and the reference client. The mock
+(``mock_server.app``) needs the ``[mock]`` extra, ``contract_tests`` the ``[contract]`` extra;
+each checks on import and names the extra to install instead of failing on some third-party
+import deep inside. ``mock_server.control.MockControl`` (an HTTP client) needs neither.
 """
 
 from __future__ import annotations

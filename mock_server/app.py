@@ -6,6 +6,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from hesabe_spec.extras import require_extra
+
+require_extra("mock", "the Hesabe mock (mock_server)")
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware

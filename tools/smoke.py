@@ -71,7 +71,10 @@ def base() -> None:
     with HesabeClient(base_url="http://127.0.0.1:9") as client:
         prepared = client.prepare("get_invoice", path_params={"id": 1})
     check(prepared.url == "http://127.0.0.1:9/api/v1/invoice/1", "the client builds requests")
-    for module, extra in (("mock_server", "mock"), ("contract_tests", "contract")):
+    from mock_server.control import MockControl  # an HTTP client: the base install drives a mock elsewhere
+
+    check(MockControl("http://127.0.0.1:9").base_url == "http://127.0.0.1:9", "MockControl without [mock]")
+    for module, extra in (("mock_server.app", "mock"), ("contract_tests", "contract")):
         try:
             __import__(module)
         except ModuleNotFoundError as exc:

@@ -27,6 +27,7 @@ from hesabe_spec.errors import (
     APIError,
     AuthenticationError,
     HesabeError,
+    InvalidCredentialsError,
     NotFoundError,
     ProtocolError,
     RateLimitError,
@@ -117,6 +118,16 @@ def _pick_class(status: int, code: int | None, message: str, fields: dict[str, l
     return APIError
 
 
+def _hint(cls: type[APIError], message: str, gateway: bool) -> str | None:
+    """What a terse refusal usually means, in the client's words (the server says no more)."""
+    if cls is InvalidCredentialsError:
+        return "check the username and password (HESABE_MERCHANT_USERNAME, HESABE_MERCHANT_PASSWORD)"
+    if not gateway and message.lower().startswith("invalid signature"):
+        return ("the accessCode header or the payload's merchantCode is not this merchant's: check "
+                "HESABE_ACCESS_CODE and HESABE_MERCHANT_CODE")
+    return None
+
+
 def error_for(
     operation: str,
     status: int,
@@ -149,8 +160,11 @@ def error_for(
     gateway = op is not None and op.host == "gateway"
     cls = GATEWAY_ERRORS.get(code) if gateway and code is not None else None
     cls = cls or _pick_class(status, code, message, fields)
+    if cls is NotFoundError and operation == "login":
+        cls = InvalidCredentialsError
     kwargs: dict[str, Any] = dict(
-        status=status, code=code, envelope=envelope, body=body, field_errors=fields, operation=operation
+        status=status, code=code, envelope=envelope, body=body, field_errors=fields, operation=operation,
+        hint=_hint(cls, message, gateway),
     )
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after_of(headers), **kwargs)

@@ -13,7 +13,14 @@ from client_fakes import FakeClock, FakeResponse, FakeSession, Sent, encrypted, 
 
 from hesabe_spec.client import HesabeClient
 from hesabe_spec.client.tokens import Token, TokenManager, parse_token
-from hesabe_spec.errors import AuthenticationError, EnvelopeError, HesabeError
+from hesabe_spec.errors import (
+    AuthenticationError,
+    EnvelopeError,
+    HesabeError,
+    InvalidCredentialsError,
+    NotFoundError,
+    ProtocolError,
+)
 
 MakeClient = Callable[..., HesabeClient]
 
@@ -247,3 +254,34 @@ def test_a_failed_automatic_login_is_retried_for_a_create_too(
     with pytest.raises(HesabeError) as caught:
         again.create_invoice(amount=1)
     assert getattr(caught.value, "operation", None) == "login" and not session.api_calls[1:]
+
+
+def test_a_wrong_password_is_an_authentication_error_and_the_404_hesabe_sends(
+        make_client: MakeClient, session: FakeSession) -> None:
+    """Hesabe answers a bad login with 404 "User details not found ...": the error is both kinds,
+    so code catching either (the documented NotFoundError, or any AuthenticationError) sees it."""
+    session.reply(plain({"status": False, "message": "User details not found, Please verify the login "
+                                                     "credentials", "response": None}, http=404))
+    with pytest.raises(InvalidCredentialsError) as info:
+        make_client().login()
+    assert isinstance(info.value, NotFoundError) and isinstance(info.value, AuthenticationError)
+    assert "HESABE_MERCHANT_PASSWORD" in str(info.value)
+
+
+def test_invalid_signature_says_which_settings_to_check(client: HesabeClient, session: FakeSession) -> None:
+    session.reply(plain({"status": False, "message": "Invalid Signature.", "response": None}, http=401),
+                  token_reply("a2", "r2"), plain({"status": False, "message": "Invalid Signature.",
+                                                  "response": None}, http=401))
+    with pytest.raises(AuthenticationError) as info:
+        client.get_invoice(1)
+    text = str(info.value)
+    assert text.startswith("get_invoice: Invalid Signature. (HTTP 401)") and "HESABE_ACCESS_CODE" in text
+    assert info.value.message == "Invalid Signature."  # the server's words, as sent
+
+
+def test_a_protocol_error_names_its_operation(client: HesabeClient, session: FakeSession) -> None:
+    session.reply(FakeResponse(200, b"not hex at all", {}), FakeResponse(200, b"not hex at all", {}),
+                  FakeResponse(200, b"not hex at all", {}))
+    with pytest.raises(ProtocolError) as info:
+        client.get_invoice(1)
+    assert str(info.value).startswith("get_invoice: ")
