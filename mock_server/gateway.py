@@ -28,6 +28,7 @@ from hesabe_spec.operations import Operation
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
+from mock_server.findings import finding
 from mock_server.inbound import Inbound
 from mock_server.json_out import decode_request_data
 from mock_server.merchants import Merchant
@@ -113,11 +114,18 @@ def _over_precise(value: Any) -> bool:
     return isinstance(value, str) and bool(_OVER_PRECISE.fullmatch(value.strip()))
 
 
-def validate(op: Operation, payload: dict[str, Any], merchant: Merchant) -> None:
+def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange) -> None:
+    """Refuse a payload the schemas refuse, with the gateway's codes: 506 for an amount with float
+    drift (said on the exchange: the 506 itself names nothing), else 422 with the fields."""
     violations = validate_request(op.name, payload)
+    amount = payload.get("amount")
+    # a float the schemas take (20.100000001) as well as a string they refuse ("1.2345")
+    if _over_precise(amount) and all(v.pointer == "/amount" for v in violations):
+        ex.findings.append(finding("amount_precision", f"amount {amount!r} has more than 3 decimals (float "
+                                   "drift?): the gateway refuses the request as Invalid Request Data (506); "
+                                   "send 3 decimals", "/amount"))
+        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     if not violations:
         return
-    if all(v.pointer == "/amount" for v in violations) and _over_precise(payload.get("amount")):
-        raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     refusal = GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors=field_errors(violations))
     raise failure(op, refusal, merchant)

@@ -65,6 +65,27 @@ def _path_params(op: Operation, path: str) -> dict[str, str]:
     return found.groupdict() if found else {}
 
 
+def _redacted(value: Any, key: str = "") -> list[str]:
+    """The fields whose value the journal redacted, in order."""
+    if isinstance(value, dict):
+        return [name for k, v in value.items() for name in _redacted(v, str(k))]
+    if isinstance(value, list):
+        return [name for v in value for name in _redacted(v, key)]
+    return [key] if value == REDACTED else []
+
+
+def _stand_in_note(entry: dict[str, Any]) -> list[str]:
+    """A comment when a refused request's secret is replaced by a variable: the snippet then sends
+    the configured value, not the one that was refused (a wrong password logs in)."""
+    status = entry.get("status")
+    names = _redacted(entry.get("request"))
+    if not names or not isinstance(status, int) or status < 400:
+        return []
+    shown = ", ".join(dict.fromkeys(names))
+    return [f"# {shown}: redacted in the journal, so this sends your configured value instead; it",
+            f"# may not be refused as the original was (HTTP {status})"]
+
+
 def _filters(query: str) -> dict[str, str]:
     return {k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"}
 
@@ -80,7 +101,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     quoted = text.replace("'", "'\\''")
     shell_json = "'" + _MARKED.sub(lambda m: "\"'\"$" + m.group(1) + "\"'\"", quoted) + "'"
-    lines: list[str] = []
+    lines: list[str] = _stand_in_note(entry)
     if op.auth == "bearer":
         lines.append("# HESABE_TOKEN: an access token from login (POST /api/v1/login)")
     filters = _filters(query)
@@ -134,6 +155,7 @@ def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
              "# HESABE_MERCHANT_API_URL, HESABE_GATEWAY_URL, HESABE_MERCHANT_CODE, HESABE_ACCESS_CODE,",
              "# HESABE_SECRET_KEY, HESABE_IV_KEY, HESABE_MERCHANT_USERNAME / _PASSWORD: from the environment",
              "client = HesabeClient()",
+             *_stand_in_note(entry),
              "# validate=False: the payload goes as the journal shows it, even what the client would refuse",
              f"result = client.call({', '.join(args)}, validate=False, raise_errors=False)",
              "print(result.status, result.envelope)"]

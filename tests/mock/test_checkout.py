@@ -187,6 +187,8 @@ def test_missing_or_undecryptable_data_is_506(gw: Gateway, body: bytes) -> None:
 def test_more_than_three_decimals_is_506(gw: Gateway, amount: Any) -> None:
     status, answer = _refusal(gw.checkout_raw({**ORDER, "amount": amount}))
     assert (status, answer.envelope["code"]) == (400, 506)
+    [entry] = gw.mock.journal.entries(limit=1)  # the 506 names nothing: the journal says why
+    assert [(f["rule"], f["pointer"]) for f in entry["findings"]] == [("amount_precision", "/amount")]
 
 
 @pytest.mark.parametrize(("field", "value"), [

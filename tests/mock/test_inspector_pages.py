@@ -228,6 +228,20 @@ def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
     for kind in ("curl", "python"):
         text = _snippet(base, seq, kind)
         assert sandbox.password not in text and "HESABE_MERCHANT_PASSWORD" in text
+        assert "not be refused as the original was" not in text  # it was not refused
+
+
+def test_snippets_of_a_refused_login_say_they_send_the_configured_password(site: Any) -> None:
+    """The wrong password was redacted: run as is, the snippet would log in. It says so."""
+    base, mock = site
+    wrong = {"username": "Test", "password": "not-the-password"}
+    requests.post(f"{base}/api/v1/login", json=wrong, timeout=10)
+    [refused] = _entries_where(mock, "login", lambda entry: entry["status"] == 404)[-1:]
+    seq = int(refused["seq"])
+    for kind in ("curl", "python"):
+        text = _snippet(base, seq, kind)
+        assert "not-the-password" not in text
+        assert "# password: redacted in the journal" in text and "(HTTP 404)" in text
 
 
 def test_merchant_text_is_escaped_everywhere(site: Any, client: HesabeClient) -> None:
