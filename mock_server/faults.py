@@ -17,7 +17,8 @@ Kinds, by when they act:
   16-byte blocks instead of 32), both on encrypted operations; ``mutate_reply`` (a JSON Patch,
   RFC 6902, applied to the decrypted reply of any operation, and ``http_status`` to change its
   HTTP status: an API that changed a type, a message or a status, or dropped a key; a patch that
-  does not apply to a reply leaves it as it was and the journal's ``fault`` says why);
+  does not apply to a reply leaves it as it was, the journal's ``fault`` says why, and it does not
+  count as fired);
 * "it happened, but you never heard": ``delay_reply`` (the operation runs and commits, the
   reply waits ``latency_ms``; a client that gives up first is journalled as disconnected) and
   ``drop_after_processing`` (the operation runs and commits, then the connection is closed with
@@ -118,16 +119,18 @@ class FaultRule:
             data.pop("http_status")
         return data
 
-    def rewrite(self, ex: Exchange) -> None:
-        """Apply ``patch`` and ``http_status`` to the reply (``mutate_reply``)."""
+    def rewrite(self, ex: Exchange) -> bool:
+        """Apply ``patch`` and ``http_status`` to the reply (``mutate_reply``); False when the patch
+        does not fit this reply, which is then left as it was."""
         if self.patch is not None and ex.body is not None:
             try:
                 ex.body = apply_patch(ex.body, self.patch)
             except PatchError as exc:
                 ex.fault = f"mutate_reply (not applied: {exc})"
-                return
+                return False
         if self.http_status is not None:
             ex.status = self.http_status
+        return True
 
 
 def _int(data: dict[str, Any], key: str, default: int | None, low: int, high: int) -> int | None:
@@ -304,6 +307,20 @@ class Faults(PipelineHook):
         if ex.rewrite is not None:
             ex.rewrite(ex)
 
+    def _rewriting(self, rule: FaultRule) -> Any:
+        """``rule``'s rewrite of a reply; a patch that does not fit the reply gives its firing back,
+        so ``fired`` and ``times`` count the replies it changed."""
+        def rewrite(ex: Exchange) -> None:
+            if not rule.rewrite(ex) and rule.id:
+                self._unfire(rule.id)
+        return rewrite
+
+    def _unfire(self, rule_id: int) -> None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.id == rule_id and rule.fired:
+                    rule.fired -= 1
+
     async def before(self, ex: Exchange) -> None:
         try:
             rule, latency = self._pick(ex)
@@ -328,7 +345,7 @@ class Faults(PipelineHook):
         elif rule.kind == "padding_16":
             ex.block_size = 16
         elif rule.kind == "mutate_reply":
-            ex.rewrite = rule.rewrite
+            ex.rewrite = self._rewriting(rule)
         elif rule.kind == "malformed_ciphertext":
             ex.mangle = _corrupt
         elif rule.kind == "delay_reply":
@@ -422,6 +439,15 @@ class SharedFaults(Faults):
 
     def clear(self) -> None:
         self._edit(lambda next_id, _rules: (next_id, [], None))
+
+    def _unfire(self, rule_id: int) -> None:
+        def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], None]:
+            for rule in rules:
+                if rule.id == rule_id and rule.fired:
+                    rule.fired -= 1
+            return next_id, rules, None
+
+        self._edit(edit)
 
     def _choose(self, operation: str, encrypted: bool, bearer: bool) -> tuple[FaultRule | None, int]:
         def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], Any]:

@@ -133,3 +133,4 @@ def test_mutate_reply_over_http(hesabe_mock: MockHandle) -> None:
     assert untouched.status == 200 and untouched.envelope["message"] == "Profile details"
     entry = hesabe_mock.control.journal(limit=1)[-1]
     assert entry["fault"].startswith("mutate_reply (not applied: patch[0] (remove /response/nope): no member")
+    assert [r["fired"] for r in hesabe_mock.control.faults()] == [0]  # it changed nothing

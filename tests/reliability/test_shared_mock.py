@@ -65,6 +65,21 @@ def list_total(client: AsgiClient, token: str) -> int:
     return int(env["response"]["invoices"]["pagination"]["total"])
 
 
+def test_a_patch_that_fits_no_reply_is_not_used_up_on_either(pair: tuple[AsgiClient, AsgiClient]) -> None:
+    a, b = pair
+    token = a.login()["access_token"]
+    control(a, "POST", "/faults", {"kind": "mutate_reply", "operation": "get_invoice", "times": 1,
+                                   "patch": [{"op": "replace", "path": "/response/amount", "value": 1}]})
+    missing = b.call(OPERATIONS["get_invoice"], {"merchantCode": ALPHA.merchant_code}, token=token,
+                     params={"id": "999999"})  # a 404: no response.amount to replace
+    assert missing.status == 404 and [r["fired"] for r in control(a, "GET", "/faults")["rules"]] == [0]
+    made = a.call(OPERATIONS["create_invoice"], invoice_fields(), token=token).envelope(ALPHA.keys)[0]
+    found = b.call(OPERATIONS["get_invoice"], {"merchantCode": ALPHA.merchant_code}, token=token,
+                   params={"id": made["response"]["id"]})
+    assert found.envelope(ALPHA.keys)[0]["response"]["amount"] == 1  # the one that fitted
+    assert [r["fired"] for r in control(b, "GET", "/faults")["rules"]] == [1]
+
+
 def test_records_and_tokens_made_on_one_are_used_on_the_other(pair: tuple[AsgiClient, AsgiClient]) -> None:
     a, b = pair
     token, seeded = seed_state(a)  # logged in, created and paid on a
