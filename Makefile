@@ -60,7 +60,7 @@ test: install  ## lint, the project's tests, a fast contract run, then the insta
 install-check: install  ## build and install the package outside the tree; smoke-test it (STEPS=build,base,...)
 	$(BIN)/python -m tools.install_check $(if $(STEPS),--only $(STEPS))
 
-contract: install  ## the contract suite against an in-process mock (HESABE_MERCHANT_API_URL to retarget)
+contract: install  ## the contract suite: an in-process mock, or HESABE_MERCHANT_API_URL when it is set
 	$(BIN)/python -m pytest -q contract_tests
 
 bench: install bench-deps  ## benchmarks: prints tables, writes bench/results/*.json (BENCH_ARGS=--quick)

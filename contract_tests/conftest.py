@@ -63,7 +63,7 @@ def contract(pytestconfig: pytest.Config, hesabe_target: Target) -> Iterator[Con
     mobile = pytestconfig.getoption("hesabe_sms_mobile")
     if hesabe_target.live and allow_sms and not mobile:
         raise pytest.UsageError(
-            "--hesabe-allow-sms on a live target needs --hesabe-sms-mobile NUMBER "
+            "--hesabe-allow-sms on a URL target needs --hesabe-sms-mobile NUMBER "
             "(the only number the suite may text)"
         )
     recorder = pytestconfig.stash[RECORDER_KEY]

@@ -165,7 +165,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if not config.stash.get(LIVE_KEY, False) or config.getoption("hesabe_allow_sms"):
         return
-    skip = pytest.mark.skip(reason="sends SMS on a live target: pass --hesabe-allow-sms to run it")
+    skip = pytest.mark.skip(reason="texts a customer on a URL target (it may be a real server): pass "
+                                   "--hesabe-allow-sms --hesabe-sms-mobile NUMBER to run it")
     for item in items:
         if item.get_closest_marker("hesabe_sms"):
             item.add_marker(skip)

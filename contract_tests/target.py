@@ -68,6 +68,8 @@ class Target:
     advance_clock: Callable[[float], None] | None = None
     #: set when the suite runs as a merchant the target created for it (``POST /_mock/merchants``)
     own_merchant: bool = False
+    #: where a URL target's address came from (an option, or HESABE_MERCHANT_API_URL)
+    origin: str = ""
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
@@ -150,7 +152,11 @@ class Target:
                                                              "password": self.config.password},
                                           headers={"Accept": "application/json"}, timeout=self.config.timeout)
         except requests.RequestException as exc:
-            return f"nothing answers at {self.base_url}: {type(exc).__name__}"
+            told = ""
+            if self.origin == _ENV_URL:
+                told = (f" (the URL is {_ENV_URL}'s: unset it, or pass --hesabe-mock inprocess, to test "
+                        "a mock the suite starts)")
+            return f"nothing answers at {self.base_url}: {type(exc).__name__}{told}"
         try:
             body = resp.json()
         except ValueError:
@@ -166,6 +172,10 @@ class Target:
         return None
 
 
+#: the variable a URL target may come from (the reference client's own)
+_ENV_URL = "HESABE_MERCHANT_API_URL"
+
+
 def resolve_target(url: str | None, mock_mode: str | None, environ: dict[str, str] | None = None) -> Target:
     """Pick and start the target by the precedence in the module docstring."""
     env = dict(os.environ if environ is None else environ)
@@ -173,15 +183,15 @@ def resolve_target(url: str | None, mock_mode: str | None, environ: dict[str, st
         return url_target(url, env)
     if mock_mode:
         return start_process_mock() if mock_mode == "process" else start_inprocess_mock()
-    if env.get("HESABE_MERCHANT_API_URL"):
-        return url_target(env["HESABE_MERCHANT_API_URL"], env)
+    if env.get(_ENV_URL):
+        return url_target(env[_ENV_URL], env, origin=_ENV_URL)
     return start_inprocess_mock()
 
 
-def url_target(url: str, environ: dict[str, str]) -> Target:
+def url_target(url: str, environ: dict[str, str], origin: str = "--hesabe-url") -> Target:
     config = ClientConfig.from_env(environ, base_url=url)
     session = requests.Session()
-    target = Target("url", config.base_url, config, session)
+    target = Target("url", config.base_url, config, session, origin=origin)
     target._closers.append(session.close)
     return target
 

@@ -1,6 +1,7 @@
 // A Node merchant's whole checkout against the Hesabe mock, with nothing but Node's own modules.
 //
-//   HESABE_GATEWAY_URL=http://127.0.0.1:8000 node examples/node_checkout.mjs
+//   node examples/node_checkout.mjs http://127.0.0.1:8000
+//   HESABE_GATEWAY_URL=http://127.0.0.1:8000 node examples/node_checkout.mjs   (the same)
 //
 // 1. encrypt the order and POST it to /checkout (accessCode header, data as a form field)
 // 2. (the customer pays on the page; here the mock's control plane plays the customer)
@@ -9,7 +10,7 @@
 // The keys are the public sandbox's; use your merchant's with the real gateway.
 import crypto from "node:crypto";
 
-const GATEWAY = process.env.HESABE_GATEWAY_URL ?? "http://127.0.0.1:8000";
+const GATEWAY = (process.argv[2] ?? process.env.HESABE_GATEWAY_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
 const MERCHANT_CODE = process.env.HESABE_MERCHANT_CODE ?? "842217";
 const ACCESS_CODE = process.env.HESABE_ACCESS_CODE ?? "c333729b-d060-4b74-a49d-7686a8353481";
 const KEY = Buffer.from(process.env.HESABE_SECRET_KEY ?? "PkW64zMe5NVdrlPVNnjo2Jy9nOb7v1Xg", "utf8");

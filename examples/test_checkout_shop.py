@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
 from examples.checkout_shop import Shop, create_shop
-from mock_server.testing import MockHandle, serve_app
+
+if TYPE_CHECKING:  # annotations only: imported before pytest loads it as a plugin, the module's
+    # asserts could not be rewritten (PytestAssertRewriteWarning)
+    from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 
@@ -28,6 +31,8 @@ pytest_plugins = ["mock_server.testing"]
 @pytest.fixture
 def shop(hesabe_mock: MockHandle) -> Iterator[tuple[str, Shop]]:
     """The shop on its own port, paying through the mock (a fresh one per test)."""
+    from mock_server.testing import serve_app  # here: pytest loads the module as a plugin first
+
     shop = Shop(hesabe_mock.client(), "http://127.0.0.1")
     with serve_app(create_shop(shop)) as url:
         shop.base_url = url  # where the customer's browser reaches the shop

@@ -10,11 +10,13 @@ import json
 import queue
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from mock_server.testing import MockHandle
+if TYPE_CHECKING:  # annotations only: imported before pytest loads it as a plugin, the module's
+    # asserts could not be rewritten (PytestAssertRewriteWarning)
+    from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 

@@ -12,11 +12,13 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mock_server.testing import MockHandle
+if TYPE_CHECKING:  # annotations only: imported before pytest loads it as a plugin, the module's
+    # asserts could not be rewritten (PytestAssertRewriteWarning)
+    from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
 

@@ -117,7 +117,9 @@ def _hosts(text: str) -> tuple[str, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     about = "Serve a stateful mock of Hesabe's Merchant API and payment gateway."
-    p = argparse.ArgumentParser(prog="hesabe-mock", description=about)
+    more = ("hesabe-mock record --upstream URL --out DIR records a real server's exchanges as cassettes "
+            "(hesabe-mock record --help); hesabe-parity compares the mock with them.")
+    p = argparse.ArgumentParser(prog="hesabe-mock", description=about, epilog=more)
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
     p.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (default 8000)")
     p.add_argument("--db", metavar="PATH|URL",

@@ -35,6 +35,7 @@ optional ``; latency_ms=200`` / ``; retry_after=3`` parameters; ``mutate_reply``
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import random
 import threading
@@ -156,7 +157,10 @@ def rule_from_json(data: Any) -> FaultRule:
         raise FaultError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     operation = data.get("operation", "*")
     if operation != "*" and (not isinstance(operation, str) or operation not in OPERATIONS):
-        raise FaultError(f"unknown operation {operation!r} (use an operation name or \"*\")")
+        close = difflib.get_close_matches(str(operation), list(OPERATIONS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise FaultError(f"unknown operation {operation!r} ({hint}an operation name of GET /_mock, "
+                         "or \"*\")")
     probability = data.get("probability", 1.0)
     number = isinstance(probability, (int, float)) and not isinstance(probability, bool)
     if not number or not 0 <= probability <= 1:

@@ -164,7 +164,7 @@ class MockHandle:
             return
         message = (f"the Hesabe mock reported {len(found)} error-severity integration finding(s): the real "
                    "server would accept these requests, but not as meant:\n  " + "\n  ".join(found)
-                   + f"\n(GET {self.url}/_mock/findings lists them; "
+                   + "\n(each names the request's field; docs/findings.md says what each rule means; "
                    f"@pytest.mark.{_FINDINGS_MARKER}(\"warn\") or --hesabe-mock-findings=warn|off to let "
                    "them pass)")
         if mode == "warn":

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from hesabe_spec.errors import ConfigurationError
-from hesabe_spec.operations import GATEWAY_PAGES
+from hesabe_spec.operations import GATEWAY_PAGES, OPERATIONS
 from mock_server.clock import KUWAIT
 from mock_server.control.http import ControlError, Handler, control_endpoint, digits, int_param, table_routes
 from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
@@ -460,15 +460,18 @@ _TABLE: list[tuple[str, str, Handler]] = [
 
 
 def index(mock: MockRuntime, request: Request, _body: Any) -> Any:
-    """Every control endpoint served by this app (also those other modules add, e.g. webhooks), and
-    which process answered (``--workers``: any of them may)."""
+    """Every control endpoint served by this app (also those other modules add, e.g. webhooks), the
+    Hesabe operations it serves (the names fault rules and journal filters take: method and path
+    each), and which process answered (``--workers``: any of them may)."""
     listed = [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]
     for route in request.app.routes:
         path = getattr(route, "path", "")
         if path.startswith(PREFIX + "/") and "{rest" not in path and not any(path == PREFIX + p for p, _m, _h
                                                                             in _TABLE):
             listed += [f"{m} {path}" for m in sorted((getattr(route, "methods", None) or set()) - {"HEAD"})]
-    return {"endpoints": listed, "process": {"pid": os.getpid(), "shared": mock.shared is not None}}
+    operations = {name: f"{op.method} {op.path}" for name, op in OPERATIONS.items()}
+    return {"endpoints": listed, "operations": operations,
+            "process": {"pid": os.getpid(), "shared": mock.shared is not None}}
 
 
 def unknown(_mock: MockRuntime, request: Request, _body: Any) -> Any:

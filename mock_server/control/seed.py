@@ -76,7 +76,8 @@ def read_seed_file(path: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SeedError(f"cannot read seed file {path}: {exc.strerror or exc}") from None
+        raise SeedError(f"cannot read seed file {path}: {exc.strerror or exc} (a shipped fixture is named "
+                        f"instead: {', '.join(fixture_names())})") from None
     except ValueError as exc:
         raise SeedError(f"seed file {path} is not valid JSON: {exc}") from None
 

@@ -75,6 +75,10 @@ def test_a_target_that_cannot_be_tested_stops_the_run_in_one_line(tmp_path: Path
                       env={"HYPOTHESIS_PROFILE": "ci"})
     assert nothing.returncode == 2 and "nothing answers at http://127.0.0.1:9" in nothing.stdout
     assert "Traceback" not in nothing.stdout and "passed" not in nothing.stdout
+    assert "HESABE_MERCHANT_API_URL" not in nothing.stdout  # the option named it
+    exported = _pytest("contract_tests/test_auth.py", env={"HYPOTHESIS_PROFILE": "ci",
+                                                           "HESABE_MERCHANT_API_URL": "http://127.0.0.1:9"})
+    assert exported.returncode == 2 and "the URL is HESABE_MERCHANT_API_URL's: unset it" in exported.stdout
     with running_mock() as mock:
         refused = _pytest("contract_tests/test_auth.py", "--hesabe-url", mock.url,
                           env={"HYPOTHESIS_PROFILE": "ci", "HESABE_MERCHANT_USERNAME": "Test",

@@ -33,6 +33,14 @@ def test_index_lists_every_endpoint(hesabe_mock: MockHandle) -> None:
     assert "GET /_mock/webhooks" in listed and "POST /_mock/webhooks/modes" in listed
 
 
+def test_index_names_the_operations_and_a_misspelt_one_is_suggested(hesabe_mock: MockHandle) -> None:
+    operations = _raw(hesabe_mock, "GET", "/_mock").json()["operations"]
+    assert operations["get_invoice"] == "GET /api/v1/invoice/{id}" and "create_checkout" in operations
+    misspelt = b'{"kind": "error_500", "operation": "get_invoices"}'
+    res = _raw(hesabe_mock, "POST", "/_mock/faults", data=misspelt)
+    assert res.status_code == 400 and "did you mean 'get_invoice'?" in res.json()["error"]
+
+
 def test_a_misspelt_payment_field_is_refused_and_pays_nothing(hesabe_mock: MockHandle) -> None:
     inv = hesabe_mock.create_invoice()
     for body in (b'{"outcom": "failure"}', b'{"payment_typ": 1}'):
