@@ -11,8 +11,8 @@ What it does, in the order a real shop must do it:
    browser to the payment page (303).
 2. ``GET /hesabe/return`` and ``GET /hesabe/failed``: Hesabe sends the browser back with
    ``?data=<encrypted result>``. Decrypt it (``parse_callback_url``), then **confirm it by enquiry**
-   (``get_transaction``): the callback is unsigned, so only what the enquiry says decides whether
-   the order is paid, and only if its token, order reference and amount are this order's.
+   (``confirm_payment``: the order's own reference and amount): the callback is unsigned, so only
+   what the enquiry says decides whether the order is paid, and only for this order's amount.
 3. ``POST /hesabe/webhook``: the webhook is unsigned plain JSON too; it is recorded, and it only
    ever moves an order after the same enquiry.
 
@@ -38,7 +38,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from hesabe_spec.client import CallbackResult, CheckoutSession, HesabeClient
-from hesabe_spec.errors import HesabeError
+from hesabe_spec.errors import HesabeError, PaymentNotConfirmedError
 
 __all__ = ["Order", "Shop", "create_shop"]
 
@@ -85,15 +85,17 @@ class Shop:
         order.token = session.token
         return session.payment_url
 
-    def settle(self, order: Order, token: str) -> None:
-        """Move the order by what the enquiry says about ``token`` (only if it is this order's)."""
-        found = self.client.get_transaction(token).transaction
-        if found.reference_number != order.id or found.amount != Decimal(order.amount):
-            return  # not this order's payment: a forged or mixed-up callback changes nothing
-        if found.paid:
-            order.status = "paid"
-        elif found.status == "FAILED" and order.status == "new":
-            order.status = "failed"
+    def settle(self, order: Order) -> None:
+        """Move the order by what Hesabe's enquiry says about it: the callback and the webhook only
+        say when to ask (they are unsigned; a forged or mixed-up one changes nothing)."""
+        try:
+            self.client.confirm_payment(order.id, order.amount)  # paid, for this amount
+        except PaymentNotConfirmedError as exc:
+            seen = exc.transaction
+            if seen is not None and seen.status == "FAILED" and order.status == "new":
+                order.status = "failed"
+            return
+        order.status = "paid"
 
     def on_callback(self, url: str) -> tuple[Order | None, CallbackResult | None]:
         try:
@@ -105,7 +107,7 @@ class Shop:
             return None, result
         order.callbacks.append({"result_code": result.result_code, "token": result.payment_token})
         order.result_code = result.result_code
-        self.settle(order, result.payment_token)
+        self.settle(order)
         return order, result
 
     def on_webhook(self, body: bytes) -> bool:
@@ -117,8 +119,8 @@ class Shop:
         if order is None:
             return False
         order.webhooks.append({"token": event.token, "status": event.status, "amount": str(event.amount)})
-        with contextlib.suppress(HesabeError):  # e.g. a forged token the enquiry does not know
-            self.settle(order, event.token)
+        with contextlib.suppress(HesabeError):  # the enquiry could not be asked: a later event will
+            self.settle(order)
         return True
 
 

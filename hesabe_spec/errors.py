@@ -71,6 +71,7 @@ __all__ = [
     "MerchantLoginError",
     "MerchantServiceError",
     "NotFoundError",
+    "PaymentNotConfirmedError",
     "ProtocolError",
     "RateLimitError",
     "RedirectError",
@@ -151,6 +152,19 @@ class RedirectError(ProtocolError):
     def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.location = location
+
+
+class PaymentNotConfirmedError(HesabeError):
+    """Hesabe's enquiry does not show the order paid as expected: no transaction for the order
+    reference, not paid, or another amount (``reason`` says which; ``transaction`` is what the
+    enquiry showed, None when nothing). Raised by ``confirm_payment``: ship nothing."""
+
+    def __init__(self, message: str, *, reason: str, order_reference: str, transaction: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.order_reference = order_reference
+        self.transaction = transaction
 
 
 class TransportError(HesabeError):

@@ -23,11 +23,12 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 from urllib.parse import parse_qs, urlsplit
 
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.client.fields import CHECKOUT_FIELDS, map_fields, text
 from hesabe_spec.client.params import Amount, CheckoutFields
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
-from hesabe_spec.errors import EnvelopeError
+from hesabe_spec.errors import EnvelopeError, NotFoundError, PaymentNotConfirmedError
 from hesabe_spec.operations import GATEWAY_PAGES
 from hesabe_spec.wire import parse_plaintext
 
@@ -404,6 +405,30 @@ class GatewayMethods:
         """Stop a subscription: no recurrence is charged after it."""
         result = self.call("cancel_subscription", {}, path_params={"token": text(token)})
         return result if return_result else None
+
+    def confirm_payment(self, order_reference: str, amount: Amount) -> Transaction:
+        """What a shop does before it ships, whatever told it the customer paid (a callback, a
+        webhook: both unsigned, so what they carry decides nothing): ask Hesabe. The enquiry by
+        the shop's own ``order_reference`` must show it paid, for exactly ``amount``; the settling
+        transaction comes back. Otherwise :class:`~hesabe_spec.errors.PaymentNotConfirmedError`
+        says why (``reason``: ``not_found``, ``not_paid``, ``amount``, ``reference``)."""
+        expected = _money(format_amount(amount), "amount")
+
+        def refuse(reason: str, why: str, transaction: Transaction | None = None) -> PaymentNotConfirmedError:
+            return PaymentNotConfirmedError(f"order {order_reference!r}: {why}", reason=reason,
+                                            order_reference=order_reference, transaction=transaction)
+
+        try:
+            found = self.get_transaction(order_reference, by_order_reference=True).transaction
+        except NotFoundError:
+            raise refuse("not_found", "Hesabe has no transaction for this order reference") from None
+        if found.reference_number != order_reference:
+            raise refuse("reference", f"the enquiry answered for {found.reference_number!r}", found)
+        if not found.paid:
+            raise refuse("not_paid", f"not paid: the transaction is {found.status}", found)
+        if found.amount != expected:
+            raise refuse("amount", f"paid {found.amount}, not the {expected} expected", found)
+        return found
 
     def parse_callback(self, data: str | bytes) -> CallbackResult:
         """:func:`parse_callback` with this merchant's keys."""

@@ -24,6 +24,7 @@ from hesabe_spec.errors import (
     EnvelopeError,
     InvalidMerchantError,
     NotFoundError,
+    PaymentNotConfirmedError,
     RequestValidationError,
     ServerError,
     ValidationError,
@@ -284,3 +285,34 @@ def test_webhook_from_bytes_text_or_a_dict() -> None:
     for bad in (b"{not json", b"[1]", {"status": "SUCCESSFUL"}, {"token": "1", "status": 1}):
         with pytest.raises(EnvelopeError):
             parse_webhook(bad)
+
+
+# -- confirming a payment -------------------------------------------------------------------------------
+def test_confirm_payment_asks_hesabe_and_checks_order_status_and_amount(
+        gateway: tuple[HesabeClient, MockControl]) -> None:
+    client, control = gateway
+    session = client.checkout("12.5", response_url=OK, order_reference_number="SHOP-1")
+    with pytest.raises(PaymentNotConfirmedError) as unpaid:
+        client.confirm_payment("SHOP-1", "12.500")
+    assert unpaid.value.reason == "not_paid" and unpaid.value.transaction is not None
+    control.pay_checkout(session.token)
+    confirmed = client.confirm_payment("SHOP-1", Decimal("12.5"))
+    assert confirmed.paid and confirmed.token == session.token and confirmed.amount == Decimal("12.5")
+    with pytest.raises(PaymentNotConfirmedError) as other_amount:  # a cart changed after checkout
+        client.confirm_payment("SHOP-1", "13")
+    assert other_amount.value.reason == "amount" and "not the 13.000 expected" in str(other_amount.value)
+    with pytest.raises(PaymentNotConfirmedError) as unknown:
+        client.confirm_payment("SHOP-404", "12.500")
+    assert unknown.value.reason == "not_found" and unknown.value.transaction is None
+
+
+def test_a_forged_callback_is_not_confirmed(gateway: tuple[HesabeClient, MockControl]) -> None:
+    """A callback that decrypts and says CAPTURED (anyone holding the keys can make one): the
+    enquiry by the shop's own order reference decides, and says not paid."""
+    client, _control = gateway
+    client.checkout("7", response_url=OK, order_reference_number="SHOP-2")
+    forged = client.parse_callback(_encrypted_callback({"status": True, "response": {
+        **FIELDS, "orderReferenceNumber": "SHOP-2", "resultCode": "CAPTURED", "amount": 7}}))
+    assert forged.successful
+    with pytest.raises(PaymentNotConfirmedError, match="not paid"):
+        client.confirm_payment(forged.order_reference_number or "", forged.amount)
