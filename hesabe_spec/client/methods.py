@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, Unpack, overload
 
 from hesabe_spec.amounts import format_amount
@@ -57,6 +57,7 @@ from hesabe_spec.client.responses import (
     GetProfileResponse,
     GetRefundResponse,
     GetTransactionsReportResponse,
+    Invoice,
     ListBulkInvoicesResponse,
     ListInvoicesResponse,
     ListOpenInvoiceCustomersResponse,
@@ -294,6 +295,25 @@ class OperationMethods:
         """The dashboard: stats, order_stats and a page of invoices. Filters: from_date, to_date,
         page, search, invoice_type (InvoiceKind / "1", "0", "6", "7"), status."""
         return self._list("list_invoices", filters, filters_in, extra, return_result)
+
+    def iter_invoices(self, **filters: Unpack[InvoiceFilters]) -> Iterator[Invoice]:
+        """Every invoice the dashboard lists for ``filters``, newest first, page after page (from
+        ``page``, default 1), one call per page as it is needed. The list moves while it is read (a
+        new invoice pushes the others one place down): each invoice comes once (by id), and one
+        created after the first page was read may be missed."""
+        seen: set[int] = set()
+        wanted = filters.copy()
+        page = int(str(wanted.get("page") or 1))
+        while True:
+            wanted["page"] = page
+            block = self.list_invoices(**wanted)["invoices"]
+            for row in block["data"]:
+                if row["id"] not in seen:
+                    seen.add(row["id"])
+                    yield row
+            if not block["data"] or page >= int(block["pagination"]["total_pages"]):
+                return
+            page += 1
 
     @overload
     def get_invoice(

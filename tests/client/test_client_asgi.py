@@ -256,3 +256,28 @@ def test_query_encoding_matches_urlencode(params: dict[str, Any]) -> None:
 
     expected = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
     assert _urlencode(params) == expected
+
+
+def test_iter_invoices_reads_every_page_once_while_the_list_moves() -> None:
+    from mock_server.app import create_app
+
+    with ASGITransport(create_app()) as transport:
+        client = HesabeClient(base_url="http://mock", transport=transport)
+        made = [client.create_invoice(amount="1", invoice_type="0", expires_at="2099-01-01",
+                                      reference_number=f"IT-{n}")["id"] for n in range(40)]
+        pages: list[int] = []
+        seen_calls = client.list_invoices
+
+        def counting(**filters: Any) -> Any:
+            pages.append(int(filters["page"]))
+            return seen_calls(**filters)
+
+        client.list_invoices = counting  # type: ignore[method-assign]
+        rows = client.iter_invoices()
+        first = [next(rows)["id"] for _ in range(15)]  # the whole first page
+        newer = client.create_invoice(amount="1", invoice_type="0", expires_at="2099-01-01")["id"]
+        rest = [row["id"] for row in rows]  # the list moved one place down meanwhile
+        ids = first + rest
+        assert ids == sorted(made, reverse=True) and newer not in ids and len(set(ids)) == len(ids)
+        assert pages == [1, 2, 3]  # 41 invoices by then, 15 a page
+        assert [r["reference_number"] for r in client.iter_invoices(search="IT-7")] == ["IT-7"]
