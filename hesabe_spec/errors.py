@@ -251,8 +251,11 @@ class RequestValidationError(ValidationError):
 
     def __init__(self, message: str, *, violations: list[Any], operation: str | None = None) -> None:
         field_errors: dict[str, list[str]] = {}
+        required = {getattr(v, "field", None) for v in violations if getattr(v, "rule", None) == "required"}
         for v in violations:
             field = getattr(v, "field", None) or getattr(v, "pointer", "") or "/"
+            if getattr(v, "rule", None) == "if-then" and field in required:
+                continue  # "required when ..." says less than the plain "required" beside it
             field_errors.setdefault(field, []).append(getattr(v, "message", str(v)))
         super().__init__(message, field_errors=field_errors, operation=operation)
         self.violations = violations

@@ -38,6 +38,7 @@ from requests.structures import CaseInsensitiveDict
 
 from hesabe_spec.client.classify import decode_body, error_for
 from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.client.fields import keyword_of
 from hesabe_spec.client.gateway import GatewayMethods
 from hesabe_spec.client.methods import OperationMethods
 from hesabe_spec.client.request import PreparedRequest, Result, build_request, text_params
@@ -346,4 +347,8 @@ def _check(op: Operation, payload: Any, path_params: Mapping[str, Any] | None = 
     violations = [*_path_violations(op, path_params or {}), *validate_request(op.name, payload)]
     if violations:
         message = f"{len(violations)} request violation(s)"
+        fields = dict.fromkeys(v.field for v in violations if v.field)
+        spelled = [f"{field} is {keyword}=" for field in fields if (keyword := keyword_of(field))]
+        if spelled:
+            message += f" (as the methods' keywords: {', '.join(spelled)})"
         raise RequestValidationError(message, violations=violations, operation=op.name)

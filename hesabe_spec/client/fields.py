@@ -21,6 +21,7 @@ __all__ = [
     "INVOICE_FIELDS",
     "OPEN_INVOICE_FIELDS",
     "SUBSCRIPTION_FIELDS",
+    "keyword_of",
     "map_fields",
     "map_invoice_item",
     "text",
@@ -152,6 +153,17 @@ BULK_ROW_FIELDS: dict[str, tuple[str, Converter]] = {
     "phone": ("phone", text),
     "reference_number": ("reference_number", text),
 }
+
+
+def keyword_of(wire: str) -> str | None:
+    """The keyword argument the client's methods take for the wire field ``wire``, when it is
+    spelled otherwise (``SubscriptionType`` -> ``subscription_type``); None when it is the same or
+    no table has it."""
+    for table in (INVOICE_FIELDS, SUBSCRIPTION_FIELDS, OPEN_INVOICE_FIELDS, CHECKOUT_FIELDS, _ITEM_FIELDS):
+        for keyword, (name, _convert) in table.items():
+            if name == wire and keyword != wire:
+                return keyword
+    return None
 
 
 def map_fields(

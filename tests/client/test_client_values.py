@@ -293,3 +293,16 @@ def test_a_whole_merchant_from_the_environment_is_taken() -> None:
     assert (config.merchant_code, config.gateway) == ("1234", "https://api.hesabe.com")
     assert ClientConfig.from_env({"HESABE_MERCHANT_API_URL": "http://127.0.0.1:8000"}).merchant_code == \
         SANDBOX.merchant_code  # the sandbox identity, whole, anywhere but production
+
+
+def test_a_missing_subscription_field_is_said_once_with_the_keyword_to_pass(
+        make_client: Callable[..., HesabeClient], session: FakeSession) -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        make_client(validate=True).create_subscription_invoice(
+            amount="5", invoice_type="0", expires_at="2099-01-01", start_date="2099-01-01")
+    errors = caught.value.field_errors
+    assert errors["SubscriptionType"] == ["'SubscriptionType' is required"]  # not twice
+    assert "SubscriptionType is subscription_type=" in str(caught.value)
+    text = str(caught.value)
+    assert "noofRecurrence is no_of_recurrence=" in text and "frequency is" not in text  # same spelling
+    assert len(caught.value.violations) == 6 and not session.sent  # every violation kept, nothing sent
