@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
 from contract_tests.control import ControlPlane
+from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.session import ContractSession
 from contract_tests.strategies import valid_payloads
@@ -37,6 +38,9 @@ from hesabe_spec.validation import validate_outbound
 from hesabe_spec.wire import parse_plaintext
 
 __all__ = ["ALLOWED_MOVES", "CHECKOUT_RULES", "CheckoutLifecycle", "checkout_machine"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 CHECKOUT_RULES = {
     "callback_matches_enquiry": "the callback decrypts, goes to responseUrl iff paid, and agrees with the "

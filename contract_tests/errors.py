@@ -26,6 +26,7 @@ __all__ = [
     "ContractViolation",
     "TargetUnavailable",
     "UnsupportedSchema",
+    "hides_violations",
 ]
 
 
@@ -74,3 +75,12 @@ class TargetUnavailable(ContractSuiteError):
 
 class CapabilityMissing(ContractSuiteError):
     """The target lacks something a check needs (control plane, clock); the test is skipped."""
+
+
+def hides_violations(excinfo: Any) -> bool:
+    """pytest's ``__tracebackhide__`` of the suite's own modules: their frames are left out of the
+    traceback of a :class:`ContractViolation`, whose message already says everything (the report's
+    finding, the decrypted and redacted request). Shown, they would print each frame's arguments:
+    the live bearer token, a login's password, into the terminal and JUnit XML. Any other error
+    (a bug of the suite) keeps its whole traceback."""
+    return bool(excinfo.errisinstance(ContractViolation))

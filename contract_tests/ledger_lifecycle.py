@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from contract_tests.control import ControlPlane
+from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
@@ -40,6 +41,9 @@ from hesabe_spec.enums import RefundMethod
 from hesabe_spec.enums import TransactionStatus as Status
 
 __all__ = ["LEDGER_RULES", "LedgerLifecycle", "ledger_machine"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 LEDGER_RULES = {
     "report_is_the_ledger": "the transactions report lists every payment once (amount, source, status) and "

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 
 from contract_tests import lifecycle_checks as checks
 from contract_tests.control import ControlPlane
+from contract_tests.errors import hides_violations
 from contract_tests.exchange import Intent
 from contract_tests.findings import Finding
 from contract_tests.lifecycle_checks import Model, ModelInvoice
@@ -36,6 +37,9 @@ from contract_tests.strategies import valid_payloads
 from hesabe_spec.enums import InvoiceKind, InvoiceStatus, PaymentType
 
 __all__ = ["InvoiceLifecycle", "lifecycle_machine"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 _KINDS = {
     "create_invoice": InvoiceKind.SINGLE,

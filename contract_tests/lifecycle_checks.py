@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.session import ContractSession
 from hesabe_spec.enums import InvoiceKind, InvoiceStatus, PaymentType
@@ -25,6 +26,9 @@ __all__ = [
     "read_stats",
     "stats_numbers",
 ]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 #: the multi-call rules, by name (documented with the per-call registry in the report)
 LIFECYCLE_RULES = {

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from contract_tests.errors import hides_violations
 from contract_tests.exchange import Exchange
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from contract_tests.strategies import invalid_payloads, valid_payloads
 
 __all__ = ["check_invalid", "check_valid"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 
 def check_valid(

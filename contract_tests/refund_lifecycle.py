@@ -32,12 +32,16 @@ from hypothesis.stateful import (
 )
 
 from contract_tests.control import ControlPlane
+from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from hesabe_spec.enums import InvoiceStatus, RefundMethod, RefundStatus
 
 __all__ = ["REFUND_RULES", "RefundLifecycle", "RefundModel", "refund_machine"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 #: the multi-call rules of this machine, by name (documented with the per-call registry)
 REFUND_RULES = {

@@ -23,13 +23,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from contract_tests.errors import CapabilityMissing, ContractSuiteError
+from contract_tests.errors import CapabilityMissing, ContractSuiteError, hides_violations
 from contract_tests.session import ContractSession
 from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType, RefundMethod
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.validation import validate_request
 
 __all__ = ["Resources"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 
 class Resources:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from contract_tests.errors import ContractViolation
+from contract_tests.errors import ContractViolation, hides_violations
 from contract_tests.exchange import Exchange, Intent
 from contract_tests.findings import Finding
 from contract_tests.mutations import Mutation
@@ -33,6 +33,9 @@ from hesabe_spec.operations import resolve_operation
 from hesabe_spec.wire import decode_response, redact
 
 __all__ = ["MAX_RETRY_AFTER_S", "SESSION_BEARER", "THROTTLE_RETRIES", "ContractSession", "retry_after"]
+
+#: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
+__tracebackhide__ = hides_violations
 
 #: a throttled call (HTTP 429) is sent again this many times at most
 THROTTLE_RETRIES = 2

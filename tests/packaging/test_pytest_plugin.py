@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import _hesabe_harness_pytest as entry
+from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.testing import serve_app
 
@@ -152,10 +153,19 @@ def test_a_violation_comes_with_the_command_that_runs_its_test_again(tmp_path: P
                                "patch": [{"op": "replace", "path": "/status", "value": "yes"}]}))
     faults.add(rule_from_json({"kind": "error_500", "operation": "cancel_invoice"}))
     with serve_app(app) as url:
+        chosen = "test_valid_payload_accepted and (get_profile or create_invoice)"
         run = _run([str(BIN / "hesabe-contract"), "--url", url, "--profile", "ci", "--report", "report.json",
-                    "-k", "test_valid_payload_accepted and (get_profile or create_invoice)"], tmp_path)
+                    "--junit-xml", "junit.xml", "-k", chosen], tmp_path)
         out = run.stdout + run.stderr
         assert run.returncode == 1, out[-3000:]
+        # the suite's frames stay out of a violation's traceback: none prints its arguments (the
+        # live bearer token), neither in the terminal nor in the JUnit XML a CI keeps
+        from mock_server.state.keys import _JWT_HEADER  # how every access token the mock issues starts
+
+        junit = (tmp_path / "junit.xml").read_text()
+        assert "test_valid_payload_accepted" in junit and "session.py" not in junit
+        for secret in (_JWT_HEADER, SANDBOX.password):
+            assert secret not in junit and secret not in out
         reruns = {line.split("re-run: ", 1)[1] for line in run.stdout.splitlines() if "re-run: " in line}
         assert reruns == {f"hesabe-contract --url {url} --profile ci "
                           "'test_operations.py::test_valid_payload_accepted[get_profile]'"}, out[-3000:]
