@@ -19,14 +19,13 @@ __all__ = ["ControlPlane"]
 
 
 def _absent(status: int, body: Any) -> bool:
-    """Does this answer mean "there is no control plane here"?"""
+    """Does this answer mean "there is no control plane here"? A 404, 405 or 501 that is not the
+    control plane's own refusal (every ``/_mock/`` refusal is JSON ``{"error": ...}``), whatever
+    the server's not-found looks like: Hesabe's "Request not found ...", Laravel's "The route ...
+    could not be found.", an HTML page."""
     if status not in (404, 405, 501):
         return False
-    if not isinstance(body, dict):
-        return True
-    message = str(body.get("message", ""))
-    # Hesabe's (and the mock's API router's) own not-found / wrong-method answers.
-    return message.startswith("Request not found") or "method is not supported" in message
+    return not (isinstance(body, dict) and "error" in body)
 
 
 class ControlPlane:

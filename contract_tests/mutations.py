@@ -4,9 +4,11 @@ From a valid payload and its operation's request schema, :func:`mutations` lists
 change that makes the payload invalid at exactly one place: remove a required member, break an
 active ``if``/``then`` requirement, give a member the wrong JSON type, a value outside its enum or
 const, a string that misses its pattern or format, too short, too long, an empty array below
-``minItems``, a number below ``minimum``, and an amount with float drift (``drift``: more than 3
-decimals, which the real server refuses as a whole with 506). Each candidate is re-validated with
-``hesabe_spec.validate_request`` and kept only when every violation sits at the mutated pointer,
+``minItems``, a number below ``minimum``, an amount with float drift (``drift``: more than 3
+decimals, which the real server refuses as a whole with 506), and a member the schema does not
+define (``unknown``: a documented field in snake_case, which the real server ignores). Each
+candidate is re-validated with ``hesabe_spec.validate_request`` and kept only when every violation
+sits at the mutated pointer,
 so "exactly one rule broken" is checked, not assumed.
 
 ``merchantCode`` is never mutated: a wrong merchant code is an identity failure ("Invalid
@@ -144,10 +146,23 @@ def _walk(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root
         for name, sub in shape.properties.items():
             if name in value and name not in IDENTITY_FIELDS:
                 yield from _walk(sub + extra.get(name, []), value[name], [*tokens, name], root)
+        if shape.closed and not tokens:
+            # the commonest real mistake: a documented field in snake_case (customer_name), which
+            # the server ignores (hesabe_spec.tolerance: unknown_field)
+            known = [n for n in shape.properties if n in value and n not in IDENTITY_FIELDS]
+            meant = next((n for n in known if _snake(n) != n and _snake(n) not in shape.properties), None)
+            typo = _snake(meant) if meant else "unknownField"
+            why = f"unknown member {typo!r} added (ignored by the server)"
+            yield Mutation("unknown", _pointer([typo]), why, {**value, typo: value[meant] if meant else "x"})
     elif isinstance(value, list) and value:
         item_parts = [s for p in parts if "items" in p for s in flatten(p["items"])]
         if item_parts:
             yield from _walk(item_parts, value[0], [*tokens, 0], root)
+
+
+def _snake(name: str) -> str:
+    """``customerName`` -> ``customer_name``."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 def _decimal_text(value: Any) -> bool:

@@ -64,8 +64,10 @@ def _finding(
 
 def _is_plain_refusal(ex: Exchange) -> bool:
     # Hesabe answers auth failures in plain JSON ({"message": "Unauthenticated."}), not encrypted;
-    # so does Laravel's throttle ({"message": "Too Many Attempts."}), before any keys are known.
-    return ex.status in (401, 403, 429) and ex.shape == "plain" and isinstance(ex.envelope, dict)
+    # so do Laravel's throttle ({"message": "Too Many Attempts."}) and its router for a path or a
+    # method it does not serve (404, 405), before any keys are known. Whether that refusal was
+    # right is the other rules' question (valid_accepted, unauthenticated_rejected ...), asked once.
+    return ex.status in (401, 403, 404, 405, 429) and ex.shape == "plain" and isinstance(ex.envelope, dict)
 
 
 def _hex_of(ex: Exchange) -> str | None:
@@ -234,6 +236,13 @@ def invalid_rejected(ex: Exchange) -> list[Finding]:
             return _invalid_data_expected(ex)
         if tolerated.notes and not validate_request(ex.name, tolerated.payload):
             return _tolerance_expected(ex)
+    elif m.kind == "unknown":
+        # the gateway ignores a member it does not define too (a checkout notes it); a URL target
+        # may answer either way
+        if ex.accepted or "mock_findings" not in ex.context:
+            return []
+        expected = f"acceptance: the gateway ignores it ({m.describe()})"
+        return [_finding(ex, "invalid_rejected", m.pointer, expected, {"http": ex.status}, where="request")]
     if ex.accepted:
         return [
             _finding(

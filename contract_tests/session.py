@@ -161,8 +161,9 @@ class ContractSession:
         if intent == "invalid" and self.target.own:
             context["mock_findings"] = self._last_findings()
         exchange = Exchange(
-            # judged as what the payload makes it (single vs subscription invoice), wherever it went
-            resolve_operation(op, payload),
+            # judged as what the payload makes it (single vs subscription invoice), wherever it went;
+            # a call refused before its payload is read (no bearer) is the operation it named
+            op if intent == "unauthenticated" else resolve_operation(op, payload),
             intent,
             prepared.method,
             prepared.url,

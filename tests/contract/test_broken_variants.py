@@ -17,6 +17,7 @@ from contract_tests.lifecycle_checks import Model, ModelInvoice, check_details_m
 from contract_tests.mutations import Mutation, mutations
 from contract_tests.operation_checks import check_invalid, check_valid
 from contract_tests.rules import RULES
+from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.exchange import PipelineHook
 
@@ -442,3 +443,43 @@ def test_refunding_a_declined_checkout_is_caught() -> None:
     session, _res = session_for(app)
     assert "refusal_honoured" in run_machine(session, checkout_machine(session), stateful_step_count=30,
                                              max_examples=60)
+
+
+def test_an_unauthenticated_call_is_judged_as_the_operation_it_named() -> None:
+    """Refused before its payload is read, a call to the subscription route with a payload that
+    names no subscription field is still the subscription invoice's (not create_invoice's)."""
+    from mock_server.faults import rule_from_json
+
+    app = create_app()
+    app.state.mock.faults.add(rule_from_json({"kind": "mutate_reply", "http_status": 404,
+                                              "operation": "create_subscription_invoice"}))
+    session, _res = session_for(app)
+    with catching() as rules:
+        session.call("create_subscription_invoice", {}, intent="unauthenticated", bearer="not-a-token")
+    assert rules == {"unauthenticated_rejected"}
+    [record] = session.recorder.violations.values()
+    assert record.finding.operation == "create_subscription_invoice"
+
+
+def test_a_500_on_an_unknown_field_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hesabe ignores a member it does not define; a server that fails on one (a PHP trial's own
+    server did) is a no_server_error: the invalid payloads include a documented field in snake_case."""
+    import mock_server.pipeline as pipeline
+
+    real = pipeline.tolerate
+
+    def crashing(operation: str, payload: Any) -> Any:
+        tolerated = real(operation, payload)
+        if any(note.rule == "unknown_field" for note in tolerated.notes):
+            raise RuntimeError("unexpected key")
+        return tolerated
+
+    monkeypatch.setattr(pipeline, "tolerate", crashing)
+    session, _res = session_for(create_app())
+    valid = {"merchantCode": SANDBOX.merchant_code, "amount": "5.000", "customerName": "Huda",
+             "invoiceType": "0", "expiresAt": "2099-01-01"}
+    [unknown] = [m for m in mutations("create_invoice", valid) if m.kind == "unknown"]
+    assert unknown.pointer == "/customer_name" and unknown.payload["customer_name"] == "Huda"
+    with catching() as rules:
+        session.call("create_invoice", unknown.payload, intent="invalid", mutation=unknown)
+    assert "no_server_error" in rules

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,19 @@ def test_hesabe_contract_runs_the_tests_it_is_given_alone() -> None:
     assert line[-3:] == ["-x", "-k", "a"]
     args, rest = build_parser().parse_known_args(["-k", "refresh"])
     assert pytest_args(args, rest)[0] == str(SUITE)
+
+
+@pytest.mark.parametrize(("status", "body", "absent"), [
+    (404, {"message": "Request not found, Please verify the request data"}, True),  # Hesabe's
+    (404, {"message": "The route _mock/invoices/1/pay could not be found."}, True),  # Laravel's default
+    (404, "<html>Not Found</html>", True),
+    (405, {"message": "The POST method is not supported for this route."}, True),
+    (404, {"error": "no invoice 1 of merchant 842217"}, False),  # the control plane, refusing
+    (409, {"error": "already paid"}, False),
+    (200, {"paid": True}, False),
+])
+def test_a_server_without_the_control_plane_is_told_apart_from_its_refusals(
+        status: int, body: Any, absent: bool) -> None:
+    from contract_tests.control import _absent
+
+    assert _absent(status, body) is absent
