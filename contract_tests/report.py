@@ -1,17 +1,19 @@
 """The run's report: per operation, examples run / passed / violations, and each violation in full.
 
 A :class:`Recorder` lives in the pytest config's stash (one per run, so a pytester run inside a
-run never mixes with it). For each (test, operation, rule, pointer) only the *last* violating call
-is kept: Hypothesis replays the shrunk example last, so that is the minimal request a person
-should read.
+run never mixes with it). For each (operation, rule, place: the pointer with its array indexes
+folded) only the *last* violating call is kept: Hypothesis replays the shrunk example last, so that
+is the minimal request a person should read; the tests and pointers that broke it are listed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from hesabe_spec.wire import redact
 
-__all__ = ["CLEANUP_TEST", "OperationTally", "Recorder", "ViolationRecord", "suite_node_id"]
+__all__ = ["CLEANUP_TEST", "OperationTally", "Recorder", "ViolationRecord", "place", "suite_node_id"]
 
 #: what violations found while the run cleans up after itself are filed under (no test ran them)
 CLEANUP_TEST = "(end of the run: cancelling what it created)"
@@ -47,11 +49,16 @@ class OperationTally:
 
 @dataclass(frozen=True, slots=True)
 class ViolationRecord:
+    """The last call that broke one rule at one place of one operation's answers or requests
+    (``test``, ``finding``, ``request``: its own), and every test and pointer that broke it."""
+
     test: str
     finding: Finding
     request: dict[str, Any]
     status: int
     envelope: Any
+    tests: tuple[str, ...] = ()
+    pointers: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,7 +67,22 @@ class ViolationRecord:
             "http_status": self.status,
             "request": self.request,
             "response": self.envelope,
+            "tests": list(self.tests or (self.test,)),
+            "pointers": list(self.pointers or (self.finding.pointer,)),
         }
+
+
+#: a JSON pointer's array indexes: ``/data/3/discount`` and ``/data/7/discount`` are one place
+_INDEX = re.compile(r"/\d+(?=/|$)")
+
+
+def place(pointer: str) -> str:
+    """Where a violation is, its array indexes folded (``/response/invoices/data/*/discount``)."""
+    return _INDEX.sub("/*", pointer)
+
+
+def _union(seen: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*seen, *(m for m in more if m)]))
 
 
 @dataclass
@@ -73,7 +95,8 @@ class Recorder:
     current_test: str = ""
     run_prefix: str = ""
     tallies: dict[str, OperationTally] = field(default_factory=dict)
-    violations: dict[tuple[str, str, str, str], ViolationRecord] = field(default_factory=dict)
+    #: (operation, rule, place) -> the violation: one entry however many tests and rows broke it
+    violations: dict[tuple[str, str, str], ViolationRecord] = field(default_factory=dict)
     #: how many pytest-xdist workers' reports were merged into this one (0: not a parallel run)
     workers: int = 0
     #: calls answered HTTP 429 and sent again, and the seconds waited before sending them
@@ -93,9 +116,18 @@ class Recorder:
                 return
             tally.violations += 1
             for f in findings:
-                self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
-                    test, f, exchange.request_view(), exchange.status, redact(exchange.envelope)
-                )
+                self._keep(ViolationRecord(test, f, exchange.request_view(), exchange.status,
+                                           redact(exchange.envelope)))
+
+    def _keep(self, record: ViolationRecord) -> None:
+        """File ``record`` under its operation, rule and place: the latest call is the one shown
+        (Hypothesis replays the shrunk example last), every test and pointer is remembered."""
+        f = record.finding
+        key = (f.operation, f.rule, place(f.pointer))
+        before = self.violations.get(key)
+        tests = _union(before.tests if before else (), record.tests or (record.test,))
+        pointers = _union(before.pointers if before else (), record.pointers or (f.pointer,))
+        self.violations[key] = replace(record, tests=tests, pointers=pointers)
 
     def record_unanswered(self, operation: str, findings: list[Finding], request: dict[str, Any],
                           test: str = "") -> None:
@@ -106,8 +138,7 @@ class Recorder:
             tally.run += 1
             tally.violations += 1
             for f in findings:
-                key = (test, f.operation, f.rule, f.pointer)
-                self.violations[key] = ViolationRecord(test, f, request, 0, None)
+                self._keep(ViolationRecord(test, f, request, 0, None))
 
     def note_throttled(self, waited: float) -> None:
         """A call was throttled (HTTP 429) and is sent again after ``waited`` seconds."""
@@ -120,9 +151,7 @@ class Recorder:
         test = test or self.current_test
         with self._lock:
             for f in findings:
-                self.violations[(test, f.operation, f.rule, f.pointer)] = ViolationRecord(
-                    test, f, request, 0, None
-                )
+                self._keep(ViolationRecord(test, f, request, 0, None))
 
     def merge(self, report: dict[str, Any]) -> None:
         """Add another recorder's :meth:`as_dict` (a pytest-xdist worker's) to this one."""
@@ -143,9 +172,9 @@ class Recorder:
                 tally.violations += int(counts.get("violations", 0))
             for item in report.get("violations") or []:
                 finding = Finding(**{k: item[k] for k in Finding.__dataclass_fields__ if k in item})
-                record = ViolationRecord(str(item.get("test", "")), finding, item.get("request") or {},
-                                         int(item.get("http_status") or 0), item.get("response"))
-                self.violations[(record.test, finding.operation, finding.rule, finding.pointer)] = record
+                self._keep(ViolationRecord(str(item.get("test", "")), finding, item.get("request") or {},
+                                           int(item.get("http_status") or 0), item.get("response"),
+                                           tuple(item.get("tests") or ()), tuple(item.get("pointers") or ())))
 
     @property
     def empty(self) -> bool:
@@ -167,17 +196,24 @@ class Recorder:
             t = self.tallies[name]
             out.append(f"{name:<{width}}  {t.run:>6}  {t.passed:>6}  {t.violations:>10}")
         if self.violations:
-            out += ["", f"{len(self.violations)} violation(s), one per test, operation, rule and pointer "
-                        "(the table counts every violating call):"]
+            out += ["", f"{len(self.violations)} violation(s), one per operation, rule and place (array "
+                        "indexes folded; the table counts every violating call):"]
             for v in self.violations.values():
                 f = v.finding
-                out.append(f"* {f.operation} [{f.rule}] {f.where} {f.pointer or '(body)'}")
+                where = place(f.pointer) if len(v.pointers) > 1 else f.pointer
+                many = f" ({len(v.pointers)} places, e.g. {f.pointer})" if len(v.pointers) > 1 else ""
+                out.append(f"* {f.operation} [{f.rule}] {f.where} {where or '(body)'}{many}")
                 out.append(f"    expected: {f.expected}")
                 out.append(f"    found:    {f.actual}")
                 shown = json.dumps(v.request, ensure_ascii=False, default=repr)
                 out.append(f"    request (decrypted, shrunk): {shown[:600]}")
                 if v.test:
                     out.append(f"    test: {v.test}")
+                others = [t for t in v.tests if t and t != v.test]
+                if others:
+                    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+                    listed = ", ".join(others[:3]) + more
+                    out.append(f"    also in {len(others)} other test(s): {listed}")
                 selector = suite_node_id(v.test) if self.rerun else None
                 if selector is not None:
                     out.append(f"    re-run: {self.rerun} {shlex.quote(selector)}")

@@ -1,0 +1,53 @@
+"""One broken place is one entry of the report, however many rows and tests met it."""
+
+from __future__ import annotations
+
+from contract_tests.exchange import Exchange
+from contract_tests.findings import Finding
+from contract_tests.report import Recorder, place
+from hesabe_spec.operations import OPERATIONS
+from hesabe_spec.sandbox import SANDBOX
+
+
+def _dashboard(n: int) -> Exchange:
+    return Exchange(OPERATIONS["list_invoices"], "valid", "GET", "http://mock/api/v1/invoice-dashboard",
+                    {"page": str(n)}, {}, 200, {}, b"", {"status": True}, "response", SANDBOX.keys)
+
+
+def _discount(row: int) -> Finding:
+    return Finding("list_invoices", "response_schema", f"/response/invoices/data/{row}/discount",
+                   "format Money3", '"1000000000.000"')
+
+
+def test_rows_and_tests_that_break_one_place_are_one_entry() -> None:
+    recorder = Recorder(target="http://mock", rerun="hesabe-contract --url http://mock --profile ci")
+    recorder.record(_dashboard(1), [_discount(0), _discount(1), _discount(2)], test="test_a.py::test_one")
+    recorder.record(_dashboard(2), [_discount(0)], test="test_b.py::test_two")
+    message = Finding("list_invoices", "success_message", "/message", '"Invoice Dashboard"', '"Dashboard"')
+    recorder.record(_dashboard(3), [message], test="test_b.py::test_two")
+    assert len(recorder.violations) == 2
+    [entry] = [v for v in recorder.violations.values() if v.finding.rule == "response_schema"]
+    assert entry.tests == ("test_a.py::test_one", "test_b.py::test_two")
+    assert entry.test == "test_b.py::test_two"
+    assert len(entry.pointers) == 3 and entry.request["payload"] == {"page": "2"}  # the last call's
+    shown = "\n".join(recorder.lines())
+    assert "/response/invoices/data/*/discount (3 places, e.g. /response/invoices/data/0/discount)" in shown
+    assert "also in 1 other test(s): test_a.py::test_one" in shown
+    assert "re-run: hesabe-contract --url http://mock --profile ci test_b.py::test_two" in shown
+
+
+def test_workers_reports_fold_the_same_way() -> None:
+    one, two = Recorder(), Recorder()
+    one.record(_dashboard(1), [_discount(0)], test="test_a.py::test_one")
+    two.record(_dashboard(1), [_discount(5)], test="test_c.py::test_three")
+    merged = Recorder()
+    merged.merge(one.as_dict())
+    merged.merge(two.as_dict())
+    [entry] = merged.violations.values()
+    assert set(entry.tests) == {"test_a.py::test_one", "test_c.py::test_three"}
+    assert set(entry.pointers) == {"/response/invoices/data/0/discount", "/response/invoices/data/5/discount"}
+
+
+def test_a_place_folds_array_indexes_only() -> None:
+    assert place("/invoices/12/itemsList/0/amount") == "/invoices/*/itemsList/*/amount"
+    assert place("/response/v2/amount") == "/response/v2/amount" and place("") == ""
