@@ -178,6 +178,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         recorder.current_test = item.nodeid
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each test's outcome (its call, or a setup that did not pass) for the report's test tally."""
+    report = yield
+    recorder = item.config.stash.get(RECORDER_KEY, None)
+    if recorder is not None and (report.when == "call" or (report.when == "setup" and not report.passed)):
+        recorder.note_outcome(item.nodeid, report.outcome)
+    return report
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """On an xdist worker: hand this worker's report to the controller."""
     config = session.config

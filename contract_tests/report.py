@@ -104,6 +104,9 @@ class Recorder:
     throttled_wait_s: float = 0.0
     #: ``hesabe-contract`` and the options that pick this run's target and profile (re-run lines)
     rerun: str = ""
+    #: tests by outcome (passed, failed, skipped), and the ids of those that failed
+    outcomes: dict[str, int] = field(default_factory=dict)
+    failed_tests: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, exchange: Exchange, findings: list[Finding], test: str = "") -> None:
@@ -140,6 +143,13 @@ class Recorder:
             for f in findings:
                 self._keep(ViolationRecord(test, f, request, 0, None))
 
+    def note_outcome(self, test: str, outcome: str) -> None:
+        """A test ended ``passed``, ``failed`` or ``skipped``."""
+        with self._lock:
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+            if outcome == "failed":
+                self.failed_tests.append(test)
+
     def note_throttled(self, waited: float) -> None:
         """A call was throttled (HTTP 429) and is sent again after ``waited`` seconds."""
         with self._lock:
@@ -163,6 +173,9 @@ class Recorder:
                 theirs = str(report.get(name) or "")
                 if theirs and theirs not in seen:
                     setattr(self, name, "; ".join([*seen, theirs]))
+            for outcome, n in (report.get("test_outcomes") or {}).items():
+                self.outcomes[outcome] = self.outcomes.get(outcome, 0) + int(n)
+            self.failed_tests += [str(t) for t in report.get("failed_tests") or []]
             self.throttled += int(report.get("throttled") or 0)
             self.throttled_wait_s += float(report.get("throttled_wait_s") or 0)
             for name, counts in (report.get("operations") or {}).items():
@@ -185,6 +198,9 @@ class Recorder:
         out = [f"target: {self.target}   hypothesis profile: {self.profile}   run prefix: {self.run_prefix}"]
         if self.workers:
             out.append(f"merged from {self.workers} pytest-xdist workers")
+        if self.outcomes:
+            counted = sorted(self.outcomes.items())
+            out.append("tests: " + ", ".join(f"{n} {outcome}" for outcome, n in counted))
         if self.throttled:
             out.append(f"throttled: {self.throttled} call(s) answered HTTP 429 and were sent again "
                        f"({self.throttled_wait_s:.1f} s waited, as Retry-After said)")
@@ -226,6 +242,8 @@ class Recorder:
             "run_prefix": self.run_prefix,
             "workers": self.workers,
             "rerun": self.rerun,
+            "test_outcomes": dict(sorted(self.outcomes.items())),
+            "failed_tests": list(self.failed_tests),
             "throttled": self.throttled,
             "throttled_wait_s": round(self.throttled_wait_s, 3),
             "operations": {n: vars(t) for n, t in sorted(self.tallies.items())},

@@ -23,6 +23,7 @@ from hesabe_spec.errors import HesabeError
 from hesabe_spec.tolerance import tolerate
 from hesabe_spec.validation import validate_request, validate_response
 from hesabe_spec.wire import looks_like_hex
+from hesabe_spec.wire_facts import pad_scheme
 
 __all__ = ["RULES", "Rule", "register", "run_rules"]
 
@@ -143,21 +144,32 @@ def response_padding(ex: Exchange) -> list[Finding]:
         return []
     size = len(hex_text) // 2
     try:
-        plain_size = len(ex.keys.decrypt(hex_text))
+        plaintext = ex.keys.decrypt(hex_text)
     except HesabeError:
         return []  # envelope_shape reports undecryptable bodies
-    pad = size - plain_size
+    pad = size - len(plaintext)
     if size % MAX_PAD or not 1 <= pad <= MAX_PAD:  # the server's block is the largest pad
+        how = _PAD_SCHEMES.get(pad_scheme(plaintext, pad), "")
         return [
             _finding(
                 ex,
                 "response_padding",
                 "",
                 "32-byte block padding (ciphertext length a multiple of 32)",
-                f"{size}-byte ciphertext, pad {pad}",
+                f"{size}-byte ciphertext, pad {pad}" + (f": {how}" if how else ""),
             )
         ]
     return []
+
+
+#: what a wrong pad of an answer is, in words (hesabe_spec.wire_facts.pad_scheme)
+_PAD_SCHEMES = {
+    "pkcs7-16": "standard 16-byte PKCS#7 (most libraries' default), not Hesabe's 32-byte blocks",
+    "utf16-16": "16-byte blocks counted in UTF-16 units, not bytes",
+    "utf16-32": "32-byte blocks counted in UTF-16 units, not bytes",
+    "characters-16": "16-byte blocks counted in characters, not bytes",
+    "characters-32": "32-byte blocks counted in characters, not bytes",
+}
 
 
 @register
@@ -456,7 +468,9 @@ def page_counts_consistent(ex: Exchange) -> list[Finding]:
     if pages != pages_expected and not (total == 0 and pages == 1):
         problems.append(("total_pages", f"ceil(total / per_page) = {pages_expected}", pages))
     if count != expected:
-        problems.append(("count", f"{expected} (page {page} of {total} at {per_page} a page)", count))
+        # one answer cannot say which of the two is wrong: the rows counted or the total
+        problems.append(("count", f"{expected} (page {page} of {total} at {per_page} a page; or the total "
+                                  "is what is off)", count))
     if (p.get("next_page_url") is None) != (page >= pages):
         problems.append(("next_page_url", "a link exactly when a later page exists", p.get("next_page_url")))
     if (p.get("previous_page_url") is None) != (page <= 1):

@@ -155,6 +155,9 @@ def test_retry_after_is_read_in_seconds_and_capped(header: str | None, attempt: 
 def test_16_byte_padding_is_caught_by_response_padding() -> None:
     session, res = session_for(Tamper(create_app(), block_size=16))
     assert "response_padding" in run_property(lambda d: check_valid(session, res, "list_invoices", d))
+    [padded] = [v for v in session.recorder.violations.values() if v.finding.rule == "response_padding"]
+    assert padded.finding.actual.endswith("standard 16-byte PKCS#7 (most libraries' default), not Hesabe's "
+                                          "32-byte blocks")  # says what the server did
 
 
 def test_200_instead_of_401_is_caught_by_unauthenticated_rejected() -> None:

@@ -169,8 +169,11 @@ def test_a_violation_comes_with_the_command_that_runs_its_test_again(tmp_path: P
         reruns = {line.split("re-run: ", 1)[1] for line in run.stdout.splitlines() if "re-run: " in line}
         assert reruns == {f"hesabe-contract --url {url} --profile ci "
                           "'test_operations.py::test_valid_payload_accepted[get_profile]'"}, out[-3000:]
-        cleanup = [v for v in json.loads((tmp_path / "report.json").read_text())["violations"]
-                   if v["operation"] == "cancel_invoice"]
+        data = json.loads((tmp_path / "report.json").read_text())
+        assert data["failed_tests"] == ["test_operations.py::test_valid_payload_accepted[get_profile]"]
+        assert data["test_outcomes"]["failed"] == 1 and data["test_outcomes"]["passed"] >= 1
+        assert f"tests: {data['test_outcomes']['failed']} failed" in run.stdout
+        cleanup = [v for v in data["violations"] if v["operation"] == "cancel_invoice"]
         assert cleanup and {v["test"] for v in cleanup} == {"(end of the run: cancelling what it created)"}
         [line] = reruns
         words = shlex.split(line)
