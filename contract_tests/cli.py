@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="on a URL, also run operations that text customers (needs --sms-mobile)")
     p.add_argument("--sms-mobile", metavar="NUMBER", help="the only mobile number SMS may go to")
     p.add_argument("--run-prefix", metavar="PREFIX", help="prefix of every reference number created")
+    p.add_argument("--operations", metavar="NAME,...",
+                   help="the operations the server serves (a partial implementation): the tests of the "
+                   "others are left out, and a test calling one is skipped, saying which")
     p.add_argument("--fresh-merchant", action="store_true",
                    help="on a URL, run as a new merchant from the server's POST /_mock/merchants")
     p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
@@ -79,6 +82,8 @@ def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
         out += ["--hesabe-run-prefix", args.run_prefix]
     if args.fresh_merchant:
         out.append("--hesabe-fresh-merchant")
+    if args.operations:
+        out += ["--hesabe-operations", args.operations]
     return out + passthrough
 
 

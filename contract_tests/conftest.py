@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from contract_tests.errors import TargetUnavailable
-from contract_tests.plugin import FRESH_MERCHANT_KEY, LIVE_KEY, RECORDER_KEY
+from contract_tests.plugin import FRESH_MERCHANT_KEY, LIVE_KEY, OPERATIONS_KEY, RECORDER_KEY
 from contract_tests.profiles import THROTTLE, active_profile
 from contract_tests.report import CLEANUP_TEST
 from contract_tests.resources import Resources
@@ -77,7 +77,8 @@ def contract(pytestconfig: pytest.Config, hesabe_target: Target) -> Iterator[Con
         sms_mobile=mobile if hesabe_target.live else None,
     )
     session = ContractSession(
-        hesabe_target, recorder, gen=gen, throttle=THROTTLE[active_profile()], sms_allowed=allow_sms
+        hesabe_target, recorder, gen=gen, throttle=THROTTLE[active_profile()], sms_allowed=allow_sms,
+        served=pytestconfig.stash.get(OPERATIONS_KEY, None),
     )
     try:
         yield session

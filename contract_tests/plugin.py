@@ -16,13 +16,15 @@ judged offline: :mod:`contract_tests.replay`).
 
 from __future__ import annotations
 
+import difflib
 import os
 import shlex
 from typing import Any
 
 import pytest
 
-__all__ = ["FRESH_MERCHANT_KEY", "MARKERS", "RECORDER_KEY", "WORKER_REPORT"]
+__all__ = ["FRESH_MERCHANT_KEY", "MARKERS", "OPERATIONS_KEY", "RECORDER_KEY", "WORKER_REPORT",
+           "served_operations"]
 
 MARKERS = {
     "hesabe_readonly": "contract test that only reads (safe anywhere)",
@@ -38,6 +40,8 @@ RECORDER_KEY: pytest.StashKey[Any] = pytest.StashKey()
 LIVE_KEY: pytest.StashKey[bool] = pytest.StashKey()
 #: should this run (this xdist worker) ask a URL target for a merchant of its own?
 FRESH_MERCHANT_KEY: pytest.StashKey[bool] = pytest.StashKey()
+#: the operations the target serves (--hesabe-operations); None: all of them
+OPERATIONS_KEY: pytest.StashKey[frozenset[str] | None] = pytest.StashKey()
 #: the key of a worker's report in pytest-xdist's ``workeroutput``
 WORKER_REPORT = "hesabe_contract_report"
 
@@ -87,6 +91,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "offline; the rest of the suite is left out",
     )
     group.addoption(
+        "--hesabe-operations",
+        metavar="NAME,...",
+        default=None,
+        help="the operations the target serves (e.g. login,create_invoice,get_invoice): the tests of "
+        "others are deselected, and a test that calls one is skipped, saying which (a server that "
+        "implements part of the API)",
+    )
+    group.addoption(
         "--hesabe-fresh-merchant",
         action="store_true",
         default=False,
@@ -118,6 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
         else profile
     config.stash[RECORDER_KEY] = Recorder(profile=shown, rerun=_rerun_command(config, profile))
     config.stash[FRESH_MERCHANT_KEY] = bool(config.getoption("hesabe_fresh_merchant")) or _is_worker(config)
+    config.stash[OPERATIONS_KEY] = served_operations(config.getoption("hesabe_operations"))
 
 
 def _rerun_command(config: pytest.Config, profile: str) -> str:
@@ -131,6 +144,8 @@ def _rerun_command(config: pytest.Config, profile: str) -> str:
     words += ["--profile", profile]
     if config.getoption("hesabe_fresh_merchant"):
         words.append("--fresh-merchant")
+    if config.getoption("hesabe_operations"):
+        words += ["--operations", str(config.getoption("hesabe_operations"))]
     return " ".join(shlex.quote(word) for word in words)
 
 
@@ -152,8 +167,41 @@ def _check_confirmations(config: pytest.Config, items: list[pytest.Item]) -> Non
                 raise pytest.UsageError(f"{item.nodeid}: hesabe_confirmed_live: {problem}")
 
 
+def served_operations(text: str | None) -> frozenset[str] | None:
+    """``--hesabe-operations``'s names (None: every operation); an unknown one is a usage error."""
+    if not text:
+        return None
+    from hesabe_spec.operations import OPERATIONS
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in OPERATIONS]
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, list(OPERATIONS), 1)
+            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        raise pytest.UsageError(f"--hesabe-operations: unknown operation(s): {', '.join(hints)}")
+    return frozenset(names)
+
+
+def _keep_served(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the tests of an operation the target does not serve (--hesabe-operations)."""
+    served = config.stash.get(OPERATIONS_KEY, None)
+    if served is None:
+        return
+    def named(item: pytest.Item) -> str | None:
+        callspec = getattr(item, "callspec", None)
+        return callspec.params.get("operation") if callspec is not None else None
+
+    left_out = [item for item in items if (name := named(item)) is not None and name not in served]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _check_confirmations(config, items)
+    _keep_served(config, items)
     if config.getoption("hesabe_replay"):
         # offline: only the replay runs, nothing needs a server
         recorder = config.stash.get(RECORDER_KEY, None)

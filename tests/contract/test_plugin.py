@@ -133,3 +133,21 @@ def test_a_server_without_the_control_plane_is_told_apart_from_its_refusals(
     from contract_tests.control import _absent
 
     assert _absent(status, body) is absent
+
+
+def test_a_server_serving_part_of_the_api_is_tested_on_that_part(tmp_path: Path) -> None:
+    """--hesabe-operations: the tests of the other operations are left out, and a test that calls
+    one is skipped, saying which; nothing calls an operation outside the list."""
+    report = tmp_path / "report.json"
+    served = {"login", "refresh_token", "create_invoice", "get_invoice", "list_invoices", "cancel_invoice"}
+    ci = {"HYPOTHESIS_PROFILE": "ci"}
+    run = _pytest("contract_tests", "-rs", "--hesabe-operations", ",".join(sorted(served)),
+                  "--hesabe-report", str(report), env=ci)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert " deselected" in run.stdout
+    assert "calls create_subscription_invoice, which --hesabe-operations leaves out" in run.stdout
+    called = set(json.loads(report.read_text())["operations"])
+    assert called and called <= served, called - served
+    wrong = _pytest("contract_tests", "--hesabe-operations", "login,get_invoices", env=ci)
+    assert wrong.returncode == 4
+    assert "unknown operation(s): get_invoices (did you mean get_invoice?)" in wrong.stderr
