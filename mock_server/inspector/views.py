@@ -77,6 +77,7 @@ def _page(mock: MockRuntime, request: Request, view: str, main: str) -> Response
         f'<meta name="robots" content="noindex"><meta name="mock-token" content="{esc(mock.control_token)}">'
         f'<title>{_t(view)} · {_t("title")}</title>'
         f'<link rel="stylesheet" href="{PREFIX}/inspector.css">'
+        f'<link rel="icon" href="{PREFIX}/icon.svg" type="image/svg+xml">'
         f'<script src="{PREFIX}/inspector.js" defer></script></head>'
         f'<body data-view="{esc(view)}"><header><strong>{_t("title")}</strong>'
         f'<nav aria-label="{_t("nav")}">{nav}</nav></header>'
@@ -416,6 +417,15 @@ def stylesheet(_mock: MockRuntime, _request: Request, _body: Any) -> Any:
     return Response(_asset("inspector.css"), media_type="text/css; charset=utf-8", headers=HEADERS)
 
 
+#: the tab's icon (the page names it, so the browser does not ask the API for /favicon.ico)
+_ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
+         'fill="#0b5"/><path d="M4 4v8M12 4v8M4 8h8" stroke="#fff" stroke-width="2"/></svg>')
+
+
+def icon(_mock: MockRuntime, _request: Request, _body: Any) -> Any:
+    return Response(_ICON, media_type="image/svg+xml", headers=HEADERS)
+
+
 _TABLE: list[tuple[str, str, Handler]] = [
     ("", "GET", traffic_page),
     ("/traffic", "GET", traffic_since),
@@ -424,6 +434,7 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("/state", "GET", state_page),
     ("/inspector.js", "GET", script),
     ("/inspector.css", "GET", stylesheet),
+    ("/icon.svg", "GET", icon),
 ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -289,3 +290,15 @@ def test_clock_faults_and_expiry_by_moving_the_clock(tab: Any, inspected: Any,
     finally:
         mock.clock.reset()
         mock.faults.clear()
+
+
+def test_the_tab_has_its_own_icon_and_asks_the_api_for_none(tab: Any, inspected: Any) -> None:
+    """Without one the browser asks for /favicon.ico: the API's JSON 404, an error in the console."""
+    base, _ = inspected
+    answered: list[tuple[int, str]] = []
+    tab.on("response", lambda response: answered.append((response.status, response.url)))
+    tab.goto(f"{base}/_mock/ui")
+    tab.wait_for_load_state("networkidle")
+    assert [url for status, url in answered if status >= 400] == []
+    icon = tab.evaluate("document.querySelector('link[rel=icon]').href")
+    assert icon.endswith("/_mock/ui/icon.svg") and requests.get(icon, timeout=10).status_code == 200
