@@ -486,3 +486,28 @@ def test_a_500_on_an_unknown_field_is_caught(monkeypatch: pytest.MonkeyPatch) ->
     with catching() as rules:
         session.call("create_invoice", unknown.payload, intent="invalid", mutation=unknown)
     assert "no_server_error" in rules
+
+
+
+def test_the_lifecycle_on_a_server_serving_part_of_the_api_still_finds_a_second_cancel(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PHP trial's server: six operations, and a cancel that accepts a cancelled invoice again.
+    Restricted to what it serves (--hesabe-operations), the lifecycle calls nothing else and still
+    finds it."""
+    from mock_server.state.errors import Refused
+    from mock_server.state.invoices import InvoiceService
+
+    cancel = InvoiceService.cancel
+
+    def cancel_again(self: InvoiceService, merchant: Any, token: str) -> Any:
+        try:
+            return cancel(self, merchant, token)
+        except Refused:  # already cancelled: "Invoice status update successful" all the same
+            return None
+
+    monkeypatch.setattr(InvoiceService, "cancel", cancel_again)
+    session, _res = session_for(create_app())
+    session.served = frozenset({"login", "refresh_token", "create_invoice", "get_invoice", "list_invoices",
+                                "cancel_invoice"})
+    assert "refusal_honoured" in run_machine(session, stateful_step_count=20, max_examples=30)
+    assert set(session.recorder.tallies) <= session.served

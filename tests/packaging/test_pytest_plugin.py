@@ -180,3 +180,4 @@ def test_a_violation_comes_with_the_command_that_runs_its_test_again(tmp_path: P
         again = _run([str(BIN / words[0]), *words[1:]], tmp_path)
     assert again.returncode == 1 and "1 failed in" in again.stdout, again.stdout[-2000:]
     assert "test_valid_payload_accepted[get_profile]" in again.stdout
+
