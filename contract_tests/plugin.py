@@ -16,7 +16,6 @@ judged offline: :mod:`contract_tests.replay`).
 
 from __future__ import annotations
 
-import difflib
 import os
 import shlex
 from typing import Any
@@ -171,15 +170,15 @@ def served_operations(text: str | None) -> frozenset[str] | None:
     """``--hesabe-operations``'s names (None: every operation); an unknown one is a usage error."""
     if not text:
         return None
-    from hesabe_spec.operations import OPERATIONS
+    from hesabe_spec.operations import OPERATIONS, closest_operation
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in OPERATIONS]
     if unknown:
         hints = []
         for name in unknown:
-            close = difflib.get_close_matches(name, list(OPERATIONS), 1)
-            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            close = closest_operation(name)
+            hints.append(f"{name} (did you mean {close}?)" if close else name)
         raise pytest.UsageError(f"--hesabe-operations: unknown operation(s): {', '.join(hints)}")
     return frozenset(names)
 

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import requests
 
 from contract_tests.errors import CapabilityMissing, TargetUnavailable
-from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.client.config import ENV_VARS, ClientConfig
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.sandbox import SANDBOX
 
@@ -173,7 +173,7 @@ class Target:
 
 
 #: the variable a URL target may come from (the reference client's own)
-_ENV_URL = "HESABE_MERCHANT_API_URL"
+_ENV_URL = ENV_VARS["base_url"]
 
 
 def resolve_target(url: str | None, mock_mode: str | None, environ: dict[str, str] | None = None) -> Target:

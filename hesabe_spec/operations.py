@@ -24,14 +24,15 @@ variants): they are not API operations, but their paths are facts of the same ki
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 __all__ = [
-    "GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "get_operation", "operation_names",
-    "resolve_operation", "route_siblings",
+    "GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "closest_operation", "get_operation",
+    "operation_names", "resolve_operation", "route_siblings",
 ]
 
 PayloadIn = Literal["plain", "body", "query", "none"]
@@ -367,6 +368,12 @@ def resolve_operation(operation: Operation, payload: Any) -> Operation:
         if op.selected_by and not fields.isdisjoint(op.selected_by):
             return op
     return next((op for op in candidates if not op.selected_by), operation)
+
+
+def closest_operation(name: str) -> str | None:
+    """The operation name ``name`` was probably meant to be (a misspelling), or None."""
+    close = difflib.get_close_matches(name, list(OPERATIONS), n=1)
+    return close[0] if close else None
 
 
 def get_operation(name: str) -> Operation:

@@ -248,9 +248,11 @@ def _base64_inside(text: bytes, keys: CipherKeys) -> Diagnosis | None:
     inner = base64.b64decode(text)
     if not inner or len(inner) % AES.block_size:
         return None
-    raw = keys.decrypt_blocks(inner.hex())
-    pad = raw[-1]
-    if not (1 <= pad <= MAX_PAD and raw[-pad:] == bytes([pad]) * pad and _readable(raw[:-pad])):
+    try:
+        plaintext = keys.decrypt(inner.hex())  # a consistent pad, or InvalidPaddingError
+    except HesabeError:
+        return None
+    if not _readable(plaintext):
         return None
     return _diag("base64_hex", "fault",
                  "the hex spells base64 text, and that base64 is the ciphertext: openssl_encrypt answers "

@@ -35,7 +35,6 @@ optional ``; latency_ms=200`` / ``; retry_after=3`` parameters; ``mutate_reply``
 from __future__ import annotations
 
 import asyncio
-import difflib
 import json
 import random
 import threading
@@ -43,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
-from hesabe_spec.operations import OPERATIONS
+from hesabe_spec.operations import OPERATIONS, closest_operation
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.json_patch import PatchError, apply_patch, check_patch
 from mock_server.protocol import INTERNAL_ERROR, ascii_number
@@ -157,8 +156,8 @@ def rule_from_json(data: Any) -> FaultRule:
         raise FaultError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     operation = data.get("operation", "*")
     if operation != "*" and (not isinstance(operation, str) or operation not in OPERATIONS):
-        close = difflib.get_close_matches(str(operation), list(OPERATIONS), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = closest_operation(str(operation))
+        hint = f"did you mean {close!r}? " if close else ""
         raise FaultError(f"unknown operation {operation!r} ({hint}an operation name of GET /_mock, "
                          "or \"*\")")
     probability = data.get("probability", 1.0)
@@ -248,6 +247,13 @@ def choose(rules: list[FaultRule], operation: str, encrypted: bool,
     return chosen, latency
 
 
+def _give_back(rules: list[FaultRule], rule_id: int) -> None:
+    """Take back one firing of rule ``rule_id`` (its patch fitted no reply)."""
+    for rule in rules:
+        if rule.id == rule_id and rule.fired:
+            rule.fired -= 1
+
+
 class Faults(PipelineHook):
     """The rule set of one mock server, applied in ``before`` to every Hesabe exchange."""
 
@@ -321,9 +327,7 @@ class Faults(PipelineHook):
 
     def _unfire(self, rule_id: int) -> None:
         with self._lock:
-            for rule in self._rules:
-                if rule.id == rule_id and rule.fired:
-                    rule.fired -= 1
+            _give_back(self._rules, rule_id)
 
     async def before(self, ex: Exchange) -> None:
         try:
@@ -446,9 +450,7 @@ class SharedFaults(Faults):
 
     def _unfire(self, rule_id: int) -> None:
         def edit(next_id: int, rules: list[FaultRule]) -> tuple[int, list[FaultRule], None]:
-            for rule in rules:
-                if rule.id == rule_id and rule.fired:
-                    rule.fired -= 1
+            _give_back(rules, rule_id)
             return next_id, rules, None
 
         self._edit(edit)

@@ -115,12 +115,12 @@ class ClientConfig:
         sandbox_values = [name for name, value in _sandbox_credentials(self) if value]
         on_production = {self.base_url, self.gateway} & {PRODUCTION_URL, PRODUCTION_GATEWAY_URL}
         if on_production and sandbox_values:
+            variables = ", ".join(ENV_VARS[name] for group in _TOGETHER for name in group)
             raise ConfigurationError(
                 f"{' and '.join(sorted(on_production))} {'is' if len(on_production) == 1 else 'are'} "
                 "Hesabe's production, but the "
                 f"{', '.join(sandbox_values)} {'is' if len(sandbox_values) == 1 else 'are'} the public "
-                "sandbox's: set your merchant's own (HESABE_MERCHANT_CODE, HESABE_ACCESS_CODE, "
-                "HESABE_SECRET_KEY, HESABE_IV_KEY, HESABE_MERCHANT_USERNAME, HESABE_MERCHANT_PASSWORD)")
+                f"sandbox's: set your merchant's own ({variables})")
 
     def __repr__(self) -> str:
         return (

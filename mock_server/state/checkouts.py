@@ -417,11 +417,11 @@ class CheckoutService:
         else:
             status = TransactionStatus.SUCCESSFUL if result.successful else TransactionStatus.FAILED
         number = card.number if card is not None and method in CARD_METHODS else ""
+        now = self.clock.stamp()
+        payment_id, transaction_id = keys.payment_ids(now, knet)
         return replace(
             checkout, status=status.value, result_code=result.value, paid_type=method,
-            paid_on=self.clock.stamp(),
-            payment_id=keys.knet_payment_id(self.clock.stamp()) if knet else keys.digits(12),
-            transaction_id=keys.knet_transaction_id(self.clock.stamp()) if knet else keys.digits(12),
+            paid_on=now, payment_id=payment_id, transaction_id=transaction_id,
             track_id=keys.digits(8) if knet else None, terminal=keys.digits(6) if knet else None,
             auth_code=keys.digits(6) if result.successful else None,
             card_type=brand(number, method) if number or knet else None,

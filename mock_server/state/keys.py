@@ -69,16 +69,14 @@ def _day(stamp: str) -> str:
     return f"{day.year % 10}{day.timetuple().tm_yday:03d}"
 
 
-def knet_payment_id(stamp: str) -> str:
-    """KNET's ``PaymentID`` on the day of ``stamp``: ``100``, the year's last digit, the day of the
-    year and 11 digits (``100424210000015649`` was paid on day 242 of 2024)."""
-    return f"100{_day(stamp)}{digits(11)}"
-
-
-def knet_transaction_id(stamp: str) -> str:
-    """KNET's ``TransactionID`` on the day of ``stamp``: the year's last digit, the day of the year
-    and 11 digits (``424210001296274``)."""
-    return f"{_day(stamp)}{digits(11)}"
+def payment_ids(stamp: str, knet: bool) -> tuple[str, str]:
+    """A payment's ``(PaymentID, TransactionID)`` on the day of ``stamp``. KNET's carry the year's
+    last digit and the day of the year: ``100`` + them + 11 digits (``100424210000015649`` was paid
+    on day 242 of 2024), and them + 11 digits (``424210001296274``). Other rails: 12 digits each."""
+    if not knet:
+        return digits(12), digits(12)
+    day = _day(stamp)
+    return f"100{day}{digits(11)}", f"{day}{digits(11)}"
 
 
 def transaction_token(merchant_code: str, epoch: float) -> str:

@@ -19,8 +19,6 @@ transaction)``; after a failure or decline ``on_failed`` runs the same way with 
 from __future__ import annotations
 
 import logging
-import secrets
-import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -97,10 +95,6 @@ def commission_for(payment_type: int, amount: Decimal) -> Decimal:
 def _number(value: Decimal) -> int | float:
     """A JSON number as PHP writes it: ``15`` for a whole amount, ``14.9`` otherwise."""
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _digits(n: int) -> str:
-    return "".join(secrets.choice(string.digits) for _ in range(n))
 
 
 def payment_type_name(code: int) -> str:
@@ -288,12 +282,8 @@ class PaymentService:
                      admin_charge: str) -> dict[str, Any]:
         fee = commission_for(code, amount)
         token = keys.transaction_token(merchant.merchant_code, self.clock.time())
-        if code in KNET_RAILS:
-            payment_id, txn_id = keys.knet_payment_id(now), keys.knet_transaction_id(now)
-        else:
-            payment_id, txn_id = keys.digits(12), keys.digits(12)
-        track_id, ref = _digits(8), _digits(12)
-        auth = _digits(6)
+        payment_id, txn_id = keys.payment_ids(now, code in KNET_RAILS)
+        track_id, ref, auth = keys.digits(8), keys.digits(12), keys.digits(6)
         name = payment_type_name(code)
         return {
             "id": next(self._ids),
@@ -337,7 +327,7 @@ class PaymentService:
     def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
         return {"outcome": outcome, "payment_type_id": code, "payment_type": payment_type_name(code),
                 "amount": format_amount(amount), "result_code": _RESULT_CODE[outcome], "at": now,
-                "payment_id": keys.knet_payment_id(now) if code in KNET_RAILS else keys.digits(12)}
+                "payment_id": keys.payment_ids(now, code in KNET_RAILS)[0]}
 
     def _notify(self, merchant: Merchant, record: Any, txn: dict[str, Any], outcome: str) -> None:
         hooks = self.on_paid if outcome == "success" else self.on_failed
