@@ -12,7 +12,9 @@ status); a transaction's status never moves backwards; an order with no paid att
 reported paid, and a declined attempt is never captured; the enquiry by reference lists every
 attempt, oldest first; only a captured checkout can be refunded, and once refunded in full it
 reads REFUNDED. On a target without the control plane (a live gateway) only opening and
-enquiring run, and every checkout must stay PENDING.
+enquiring run, and every checkout must stay PENDING. On a server serving part of the API
+(``--hesabe-operations``) each rule runs only when its operation is served: with
+``create_checkout`` and ``transaction_enquiry`` alone it opens and enquires.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
         self._orders += 1
         return f"{self.session.gen.reference_prefix}o{self._tag}{self._orders:03d}"
 
+    @precondition(lambda self: self.session.serves("create_checkout"))
     @rule(target=checkouts, order=orders, authorize=st.booleans(), data=st.data())
     def open_checkout(self, order: str, authorize: bool, data: st.DataObject) -> str:
         return self._open(data, order, authorize)
@@ -189,7 +192,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
         if Decimal(str(fields.get("amount"))) != checkout.amount:
             problems.append(f"amount {fields.get('amount')!r} for {checkout.amount}")
         record = self._enquire_token(checkout)
-        if Decimal(str(record.get("amount"))) != checkout.amount:
+        if record is not None and Decimal(str(record.get("amount"))) != checkout.amount:
             problems.append(f"the enquiry's amount {record.get('amount')!r} for {checkout.amount}")
         if problems:
             raise self._violation("checkout_callback", "callback_matches_enquiry", "a callback that matches",
@@ -197,6 +200,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
 
     # -- after the payment -----------------------------------------------------------------------
 
+    @precondition(lambda self: self.session.serves("capture_authorization"))
     @rule(token=checkouts)
     def capture(self, token: str) -> None:
         checkout = self.model[token]
@@ -209,6 +213,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
                               context={"why": f"the checkout is {checkout.status}, not AUTHORIZED"})
         self._enquire_token(checkout)
 
+    @precondition(lambda self: self.session.serves("cancel_authorization"))
     @rule(token=checkouts)
     def void(self, token: str) -> None:
         checkout = self.model[token]
@@ -220,7 +225,8 @@ class CheckoutLifecycle(RuleBasedStateMachine):
                               context={"why": f"the checkout is {checkout.status}, not AUTHORIZED"})
         self._enquire_token(checkout)
 
-    @precondition(lambda self: any(c.status != Status.PENDING for c in self.model.values()))
+    @precondition(lambda self: self.session.serves("create_refund")
+                  and any(c.status != Status.PENDING for c in self.model.values()))
     @rule(data=st.data())
     def refund(self, data: st.DataObject) -> None:
         """A full refund of a completed transaction (the Merchant API's ``create_refund``):
@@ -245,7 +251,11 @@ class CheckoutLifecycle(RuleBasedStateMachine):
 
     # -- the enquiry -----------------------------------------------------------------------------
 
-    def _enquire_token(self, checkout: ModelCheckout) -> dict[str, Any]:
+    def _enquire_token(self, checkout: ModelCheckout) -> dict[str, Any] | None:
+        """The enquiry's record of ``checkout``, checked against the model; None when the target
+        does not serve the enquiry (``--hesabe-operations``)."""
+        if not self.session.serves("transaction_enquiry"):
+            return None
         ex = self.session.call("transaction_enquiry", {}, path_params={"reference": checkout.token})
         record = ex.envelope["data"]
         self._saw(checkout, str(record.get("status")))
@@ -264,10 +274,12 @@ class CheckoutLifecycle(RuleBasedStateMachine):
                 "callback_matches_enquiry"
             raise self._violation("transaction_enquiry", rule, checkout.status, status, checkout.token)
 
+    @precondition(lambda self: self.session.serves("transaction_enquiry"))
     @rule(token=checkouts)
     def enquire_token(self, token: str) -> None:
         self._enquire_token(self.model[token])
 
+    @precondition(lambda self: self.session.serves("transaction_enquiry"))
     @rule(order=orders)
     def enquire_order(self, order: str) -> None:
         attempts = [c for c in self.model.values() if c.reference == order]
