@@ -7,18 +7,21 @@ Key order and types as hesabe-checkout-api.md shows them (§3.1 answer, §4.2 ca
   documented ``response.data`` nesting is one setting away (``callback_nesting="nested"``);
 * a callback's ``amount`` is a JSON number (the docs' sample), ``administrativeCharge`` "0";
 * a failed payment's callback reads ``{"status": false, "code": 0, "message": "Transaction Failed"}``;
-* ``data`` is appended to a URL that already has a query with ``&``, before any ``#fragment``.
+* ``data`` is appended to a URL that already has a query with ``&``, before any ``#fragment``;
+* the callback tells the completion's outcome, whatever came after (a capture, a void, a refund):
+  the redirect happened once, at completion, and a page opened again links to that same one.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.enums import PaymentType, ServiceType, TransactionStatus
+from hesabe_spec.enums import PaymentType, ResultCode, ServiceType, TransactionStatus
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.json_out import server_json
 from mock_server.state.checkouts import callback_method
@@ -26,6 +29,7 @@ from mock_server.state.models import Checkout
 
 __all__ = [
     "CallbackNesting",
+    "as_completed",
     "callback_body",
     "callback_url",
     "checkout_answer",
@@ -43,6 +47,9 @@ _SUCCESS = {"code": 1, "message": "Transaction Success"}
 _FAILURE = {"code": 0, "message": "Transaction Failed"}
 #: statuses whose callback goes to ``responseUrl``; every other one goes to ``failureUrl``
 _PAID = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED})
+#: where an authorization goes afterwards: captured (SUCCESSFUL, REFUNDED once given back) or voided
+_AFTER_AUTHORIZATION = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.REFUNDED,
+                                  TransactionStatus.CANCELLED})
 
 
 def payment_type_name(code: int | None) -> str | None:
@@ -114,8 +121,23 @@ def transaction_record(checkout: Checkout) -> dict[str, Any]:
     }
 
 
+def as_completed(checkout: Checkout) -> Checkout:
+    """``checkout`` as the customer's completion of the page left it, which is what its callback
+    tells however the transaction moved since: an authorization captured or voided later was
+    AUTHORIZED then, for the amount authorized; a refunded payment was a success (the enquiry, not
+    the redirect, reports what came after)."""
+    if checkout.authorize and checkout.status in _AFTER_AUTHORIZATION:
+        return replace(checkout, status=TransactionStatus.AUTHORIZED.value,
+                       result_code=ResultCode.AUTHORIZED.value)
+    if checkout.status == TransactionStatus.REFUNDED:
+        return replace(checkout, status=TransactionStatus.SUCCESSFUL.value)
+    return checkout
+
+
 def callback_body(checkout: Checkout, nesting: CallbackNesting = "flat") -> dict[str, Any]:
-    """What the ``data`` of the redirect decrypts to, once the customer completed the page."""
+    """What the ``data`` of the redirect decrypts to, once the customer completed the page (the
+    completion's outcome: :func:`as_completed`)."""
+    checkout = as_completed(checkout)
     v1, v2, v3, v4, v5 = checkout.variables
     fields = {
         "resultCode": checkout.result_code,
@@ -145,5 +167,6 @@ def with_data(url: str, data: str) -> str:
 def callback_url(checkout: Checkout, keys: CipherKeys, nesting: CallbackNesting = "flat") -> str:
     """Where the browser goes once the customer completed the page: ``responseUrl`` after a
     success, ``failureUrl`` otherwise, with the encrypted callback as ``data``."""
+    checkout = as_completed(checkout)
     target = checkout.response_url if checkout.status in _PAID else checkout.failure_url
     return with_data(target, keys.encrypt(server_json(callback_body(checkout, nesting))))

@@ -382,6 +382,43 @@ def test_void_releases_an_authorization_once(gw: Gateway) -> None:
     assert _capture(gw, token, "1.000")[1]["code"] == 507  # a voided authorization cannot be captured
 
 
+def _redirect(gw: Gateway, token: str) -> tuple[str, dict[str, Any]]:
+    """The redirect the control plane reports for a completed checkout: its URL and its callback."""
+    state = gw.send("GET", f"/_mock/checkouts/{token}").json()
+    return state["callback_url"], state["callback"]
+
+
+@pytest.mark.parametrize("after", ["partial capture", "capture", "void", "refund"])
+def test_the_callback_stays_the_completions_whatever_comes_after(gw: Gateway, after: str) -> None:
+    """The redirect happened once, when the customer completed the page: a capture, a void or a
+    refund later moves the enquiry, never the callback (a page opened again links to the same one),
+    so a voided authorization's never reads ``status: false`` beside ``resultCode`` AUTHORIZED."""
+    if after == "refund":
+        token = gw.checkout(amount="10.000", paymentType="1")["token"]
+        gw.mock.checkouts.pay(token, "success")
+    else:
+        token = _authorized(gw)
+    url, body = _redirect(gw, token)
+    assert url.startswith(ORDER["responseUrl"] + "?data=") and body["status"] is True
+    if after == "partial capture":
+        assert _capture(gw, token, "4.000")[0] == 200
+    elif after == "capture":
+        assert _capture(gw, token, "10.000")[0] == 200
+    elif after == "void":
+        assert gw.send("DELETE", f"/api/cancel/{token}").status_code == 200
+    else:
+        client = HesabeClient(base_url=BASE, transport=gw.transport)
+        merchant_id = gw.mock.merchants.merchants[0].merchant_id
+        gw.mock.refunds.approve(merchant_id, client.create_refund(token)["id"])
+    moved = {"partial capture": "SUCCESSFUL", "capture": "SUCCESSFUL", "void": "CANCELLED",
+             "refund": "REFUNDED"}[after]
+    assert gw.enquire(token)[1]["data"]["status"] == moved
+    assert _redirect(gw, token) == (url, body)
+    page_url = gw.send("GET", f"/_mock/checkouts/{token}").json()["payment_url"]
+    page = gw.send("GET", page_url.removeprefix(BASE))
+    assert url in page.text.replace("&amp;", "&")
+
+
 # -- refunds (the Merchant API's, on the same port) ------------------------------------------------
 def test_a_captured_checkout_is_refunded_by_its_token_then_reads_refunded(gw: Gateway) -> None:
     client = HesabeClient(base_url=BASE, transport=gw.transport)

@@ -36,6 +36,7 @@ def test_the_response_types_are_generated_from_the_current_schemas() -> None:
         (params.InvoiceFilters, filter_fields("list_invoices"), None),
         (params.OpenInvoiceFilters, filter_fields("list_open_invoices"), None),
         (params.RefundFilters, filter_fields("list_refunds"), None),
+        (params.TransactionReportFilters, filter_fields("get_transactions_report"), None),
     ],
 )
 def test_keyword_types_match_the_field_tables_and_the_required_fields(
