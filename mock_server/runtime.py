@@ -30,7 +30,7 @@ from mock_server.merchants import (
     merchant_from_fields,
     new_merchant,
 )
-from mock_server.settings import MockSettings
+from mock_server.settings import MockSettings, answer_settings
 from mock_server.state.bulk import BulkService
 from mock_server.state.checkouts import CheckoutService
 from mock_server.state.decisions import ChargeDecisions
@@ -91,6 +91,9 @@ class MockRuntime:
         #: where the control plane's state lives when several processes serve this mock
         #: (``settings.shared``); None: in this process
         self.shared: SharedState | None = None
+        #: the answer-shaping settings in which this mock differs from the last one started on its
+        #: shared store, as ``name: this vs that`` (``hesabe-mock`` warns of them)
+        self.settings_differ: list[str] = []
         if settings.shared:
             if not isinstance(store, SharedState):
                 raise ConfigurationError(
@@ -100,6 +103,7 @@ class MockRuntime:
             # one token for every process: the inspector's page served by one posts to any other
             self.control_token = store.change_control(
                 "control_token", lambda current: current or self.control_token) or self.control_token
+            self.settings_differ = self._compare_settings(store)
         #: the control documents' versions this process applied last (see :meth:`sync`)
         self._synced: dict[str, int] = {}
         self.clock = clock or (SharedClock(self.shared) if self.shared is not None else Clock())
@@ -160,6 +164,27 @@ class MockRuntime:
         #: run after the control plane reset state (the webhook sender forgets its deliveries)
         self.on_reset: list[ResetHook] = [self.webhooks.reset, self._reset_refund_settings,
                                           self.charge_decisions.forget]
+
+    def _compare_settings(self, store: SharedState) -> list[str]:
+        """Record this mock's answer-shaping settings on the shared store; the ones in which the
+        mock started before it on the store differs (whichever host answers decides the answer)."""
+        mine = json.dumps(answer_settings(self.settings), sort_keys=True, default=list)
+        before: list[str | None] = []
+
+        def replace_with_mine(current: str | None) -> str:
+            before[:] = [current]
+            return mine
+
+        store.change_control("answer_settings", replace_with_mine)
+        if not before or before[0] in (None, "", mine):
+            return []
+        try:
+            theirs = json.loads(str(before[0]))
+        except ValueError:
+            return []
+        ours = json.loads(mine)
+        return [f"{name}: {ours.get(name)!r} here, {theirs.get(name)!r} there"
+                for name in sorted(set(ours) | set(theirs)) if ours.get(name) != theirs.get(name)]
 
     def reset(self, merchant: Merchant | None = None) -> None:
         """Forget one merchant's records, or everything (store, journal, faults, clock, webhooks)."""

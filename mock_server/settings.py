@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 __all__ = ["DEFAULT_MAX_BODY", "MockSettings"]
@@ -51,3 +51,15 @@ class MockSettings:
     #: control plane changes (clock, faults, journal, findings, refund auto-approval, webhook modes)
     #: in the store, which must be SQLite or PostgreSQL, and read it at the start of every request
     shared: bool = False
+
+
+#: settings that belong to one host of a shared mock (how it is reached and guarded), not to what
+#: it answers
+_PER_HOST = frozenset({"public_base_url", "control_plane", "control_open", "allowed_hosts", "shared"})
+
+
+def answer_settings(settings: MockSettings) -> dict[str, object]:
+    """The settings that shape a shared mock's answers, by name: hosts on one database should
+    agree on every one of them, or the answer depends on which host a request reaches."""
+    return {name: value for name, value in asdict(settings).items() if name not in _PER_HOST}
+

@@ -11,7 +11,10 @@ that serves requests, so it never runs beside a handler), which calls ``fire`` e
 seconds and at once when :meth:`Timer.wake` is called (the control plane moved the clock). Several
 processes (``--workers``, hosts on one PostgreSQL) each run theirs; what keeps a due event to one
 firing is the store's claim each event is made through, never the timer (docs/sharing.md). An
-error in ``fire`` is logged and the next tick tries again: the timer never ends its worker.
+error in ``fire`` is logged and the next tick tries again: the timer never ends its worker. A
+failure that repeats (a shared store that is down) is logged once with its traceback, then once a
+minute as one line, and its end is logged too: an outage of minutes is a few lines, not one
+traceback a second.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ log = logging.getLogger("hesabe_mock.timers")
 
 #: seconds between two rounds: the finest step anyone moves the mock clock in is a day
 INTERVAL = 1.0
+#: seconds between two reminders that the same failure goes on
+REMIND_EVERY = 60.0
 
 
 class Timer:
@@ -39,6 +44,10 @@ class Timer:
         self.rounds = 0
         self._task: asyncio.Task[None] | None = None
         self._woken: asyncio.Event | None = None
+        #: the failure going on (its type and message), the rounds it lasted, when it was last told
+        self._failing: str | None = None
+        self._failed_rounds = 0
+        self._told_at = 0.0
 
     @property
     def running(self) -> bool:
@@ -72,6 +81,22 @@ class Timer:
             woken.clear()
             try:
                 self.fire()
-            except Exception:  # a store that went away, a bug: logged, and the next round tries again
-                log.exception("the mock's timer failed; it tries again in %s s", self.interval)
+            except Exception as exc:  # a store that went away, a bug: logged, the next round tries again
+                self._failed(exc)
+            else:
+                if self._failing is not None:
+                    log.warning("the mock's timer works again after %d failed rounds", self._failed_rounds)
+                    self._failing, self._failed_rounds = None, 0
             self.rounds += 1
+
+    def _failed(self, exc: Exception) -> None:
+        what = f"{type(exc).__name__}: {exc}".strip()
+        now = asyncio.get_running_loop().time()
+        self._failed_rounds += 1
+        if what != self._failing:  # a new failure: the whole story once
+            self._failing, self._told_at = what, now
+            log.error("the mock's timer failed; it tries again every %s s", self.interval, exc_info=exc)
+        elif now - self._told_at >= REMIND_EVERY:
+            self._told_at = now
+            first_line = what.splitlines()[0]
+            log.error("the mock's timer still fails (%d rounds): %s", self._failed_rounds, first_line)

@@ -213,7 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.print_url or not args.command:
             return 0
         env = {**os.environ, "HESABE_MOCK_DB": cluster.url}
-        child = subprocess.Popen(args.command, env=env)
+        try:
+            child = subprocess.Popen(args.command, env=env)
+        except OSError as exc:  # not found, not executable: say so (the cluster is removed all the same)
+            print(f"pg_cluster: cannot run {args.command[0]!r}: {exc.strerror} (not on PATH? "
+                  "give its path, e.g. .venv/bin/hesabe-mock)", file=sys.stderr)
+            return 2
 
         def forward(signum: int, _frame: object) -> None:  # stop the command, then the cluster
             child.send_signal(signum)

@@ -194,10 +194,13 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
     _check_landing(mock, bool(doc.get("reset")), at, advance)
     if doc.get("reset"):
         mock.clock.reset()
-    if at is not None:
+    if at is not None and freeze is True:
+        mock.clock.freeze(at)  # frozen at exactly the instant asked for, in one change
+    elif at is not None:
         mock.clock.set(at)
     if freeze is True:
-        mock.clock.freeze()
+        if at is None:
+            mock.clock.freeze()
     elif freeze is False:
         mock.clock.unfreeze()
     if advance:

@@ -234,8 +234,10 @@ def load_seed(doc: Any, store: Store, merchants: MerchantRegistry, clock: Clock)
             "open_invoices": [store.insert_open_invoice(o) for o in fresh["open_invoices"]],
             "bulk_rows": store.insert_bulk_rows(fresh["bulk_rows"]) if fresh["bulk_rows"] else [],
         }
-    except KeyConflict as exc:
-        raise SeedError(f"conflict with stored records: {exc}") from None
+    except KeyConflict:  # the same words whichever store refused (their details name constraints)
+        raise SeedError("conflict with stored records: an id, token or access key of the seed is in use "
+                        "already (seeded before? POST /_mock/reset first; a shared database is seeded "
+                        "from one host, once: start the others, and restarts, without --seed)") from None
     except NotImplementedError as exc:
         raise SeedError(str(exc)) from None
     return {k: sorted([r.id for r in explicit[k]] + [r.id for r in stored[k]]) for k in _BUILDERS}

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mock_server.state.store import Store
 
-__all__ = ["StoreOpenError", "claim_sqlite_file", "describe", "is_postgres_url", "open_store"]
+__all__ = ["StoreOpenError", "claim_sqlite_file", "describe", "is_postgres_url", "open_store",
+           "refuse_unknown_url"]
 
 
 class StoreOpenError(Exception):
@@ -21,24 +22,45 @@ def is_postgres_url(db: str | None) -> bool:
     return bool(db) and str(db).startswith(("postgresql://", "postgres://"))
 
 
+def _is_url(db: str) -> bool:
+    """Whether ``--db`` is written as a URL (``scheme://...``) rather than a file path."""
+    scheme, sep, _rest = db.partition("://")
+    return bool(sep) and bool(scheme) and all(ch.isalnum() or ch in "+-." for ch in scheme)
+
+
 def describe(db: str | None) -> str:
-    """``--db`` as it may be shown: a PostgreSQL URL without its password (in the authority or as a
+    """``--db`` as it may be shown: a URL without its password (in the authority or as a
     ``password`` parameter); its other parameters stay (``options`` may pick the schema)."""
     if not db:
         return "memory"
-    if not is_postgres_url(db):
+    if not _is_url(db):
         return db
-    parts = urlsplit(db)
+    try:
+        parts = urlsplit(db)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not even a URL's shape: show only its scheme
+        return f"{db.partition('://')[0]}://..."
     host = parts.hostname or "localhost"
     user = f"{parts.username}@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"]
     query = f"?{urlencode(kept)}" if kept else ""
-    return f"postgresql://{user}{host}{port}{parts.path}{query}"
+    scheme = "postgresql" if is_postgres_url(db) else parts.scheme
+    return f"{scheme}://{user}{host}{port}{parts.path}{query}"
+
+
+def refuse_unknown_url(db: str | None) -> None:
+    """StoreOpenError for a ``--db`` written as a URL that is not PostgreSQL's (the SQLAlchemy
+    ``postgresql+psycopg://``, a typo): it would otherwise be taken for a SQLite file's path."""
+    if db and _is_url(db) and not is_postgres_url(db):
+        scheme = db.partition("://")[0]
+        raise StoreOpenError(
+            f"--db {describe(db)}: unknown scheme {scheme!r}: a PostgreSQL database is "
+            "postgresql://USER@HOST:PORT/NAME (or postgres://); a SQLite file is a path")
 
 
 def open_store(db: str | None) -> Store:
     """The store ``--db`` names; :class:`StoreOpenError` when it cannot be opened."""
+    refuse_unknown_url(db)
     if not db:
         from mock_server.state.memory import MemoryStore
 
@@ -81,11 +103,13 @@ def claim_sqlite_file(path: str, *, shared: bool) -> TextIO | None:
     another shared one may join it, as hosts join one PostgreSQL database (a shared lock). None
     where ``flock`` does not exist (not POSIX): nothing is checked there.
     """
+    refuse_unknown_url(path)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         return None
-    lock_path = f"{path}-lock"
+    # the file's real path: a symbolic link to a served file names the same file, and its lock
+    lock_path = f"{os.path.realpath(path)}-lock"
     try:
         handle = open(lock_path, "a+", encoding="ascii")  # noqa: SIM115 - held until the process ends
     except OSError as exc:

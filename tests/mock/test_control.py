@@ -124,6 +124,7 @@ def test_seed_body_with_and_without_ids_and_conflicts(hesabe_mock: MockHandle) -
     with pytest.raises(MockControlError) as caught:
         control.seed({"invoices": [{"id": 500, "amount": "1"}]})
     assert caught.value.status == 400 and "conflict" in caught.value.body["error"]
+    assert "in use already (seeded before? POST /_mock/reset first" in caught.value.body["error"]
     with pytest.raises(MockControlError, match="unknown field"):
         control.seed({"invoices": [{"amout": "1"}]})
     with pytest.raises(MockControlError, match="cannot read seed file"):

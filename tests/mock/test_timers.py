@@ -5,6 +5,7 @@ timer that settles due recurrences in a served mock, stops cleanly and survives 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -209,6 +210,34 @@ def test_the_timer_survives_its_errors_and_stops_cleanly() -> None:
 
     timer = asyncio.run(scenario())
     assert len(calls) == 2 and timer.rounds == 2
+
+
+def test_a_failure_that_repeats_is_logged_once_then_its_end(caplog: pytest.LogCaptureFixture) -> None:
+    """A shared store that is down fails every round: one traceback, not one a round; a different
+    failure is told again, and so is the recovery."""
+    failures = [RuntimeError("connection refused")] * 30 + [ValueError("bad row")] * 3
+
+    def fire() -> None:
+        if failures:
+            raise failures.pop(0)
+
+    async def scenario() -> None:
+        timer = Timer(fire, interval=60)
+        timer.start()
+        for n in range(1, 35):
+            timer.wake()
+            while timer.rounds < n:
+                await asyncio.sleep(0)
+        await timer.stop()
+
+    with caplog.at_level(logging.WARNING, logger="hesabe_mock.timers"):
+        asyncio.run(scenario())
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["the mock's timer failed; it tries again every 60 s",
+                        "the mock's timer failed; it tries again every 60 s",
+                        "the mock's timer works again after 33 failed rounds"]
+    assert [type(r.exc_info[1]).__name__ for r in caplog.records[:2] if r.exc_info] == ["RuntimeError",
+                                                                                          "ValueError"]
 
 
 def _reopened_at(store: SqliteStore, version: int,

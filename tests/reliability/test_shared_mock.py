@@ -52,6 +52,25 @@ def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[AsgiC
         yield clients[0], clients[1]
 
 
+def test_a_host_with_other_answer_settings_is_told_so(tmp_path: Path) -> None:
+    """Hosts on one database answer alike only with the same settings: a mock started with another
+    token lifetime or envelope learns which, and how (hesabe-mock prints it as a warning); how a
+    host is reached (its public URL, its control-plane access) is its own."""
+    with ExitStack() as stack:
+        def started(settings: MockSettings) -> list[str]:
+            store = open_store("sqlite", tmp_path)
+            stack.callback(store.close)
+            runtime = create_app(settings, store, registry()).state.mock
+            stack.callback(runtime.close)
+            return list(runtime.settings_differ)
+
+        assert started(SHARED) == []
+        assert started(MockSettings(shared=True, public_base_url="https://mock.example")) == []
+        assert started(MockSettings(shared=True, token_ttl=60, envelope="bare")) == [
+            "envelope: 'bare' here, 'response' there", "token_ttl: 60 here, 900 there"]
+        assert started(MockSettings(shared=True, token_ttl=60, envelope="bare")) == []
+
+
 def control(client: AsgiClient, method: str, path: str, body: Any = None) -> Any:
     sent = json.dumps(body).encode() if body is not None else b""
     reply = client.request(method, f"/_mock{path}", body=sent)
@@ -336,8 +355,10 @@ def test_a_sqlite_file_is_served_by_one_mock(tmp_path: Path, capsys: pytest.Capt
     mocks (``--workers``) may join each other, as hosts join one PostgreSQL database."""
     db = str(tmp_path / "mock.sqlite")
     with mock_process("--db", db) as single:
-        for extra in ([], ["--workers", "2"]):
-            assert main([*extra, "--port", "0", "--db", db], environ={}) == 2
+        link = tmp_path / "link.sqlite"  # the same file under another name is the same file
+        link.symlink_to(db)
+        for extra, path in (([], db), (["--workers", "2"], db), ([], str(link))):
+            assert main([*extra, "--port", "0", "--db", path], environ={}) == 2
             assert f"served by another hesabe-mock (pid {single.proc.pid})" in capsys.readouterr().err
         with HttpMerchant(single.url) as api:  # refused before it touched anything: still serving
             api.login()
@@ -353,6 +374,20 @@ def test_a_sqlite_file_is_served_by_one_mock(tmp_path: Path, capsys: pytest.Capt
             api.login()
             status, env = api.call("list_invoices", {"merchantCode": ALPHA.merchant_code})
             assert status == 200 and env["response"]["invoices"]["pagination"]["total"] == 2
+
+
+def test_a_url_that_is_not_postgresqls_is_refused_not_taken_for_a_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SQLAlchemy spelling of an operator's environment, or a typo, names no SQLite file: it is
+    refused with the scheme named and the password left out (it was a 'cannot open ...-lock' error
+    that printed the password)."""
+    monkeypatch.chdir(tmp_path)
+    for url in ("postgresql+psycopg://ops:s3cret@127.0.0.1:5432/mock", "postgresq://ops:s3cret@db/mock"):
+        assert main(["--port", "0", "--db", url], environ={}) == 2
+        err = capsys.readouterr().err
+        assert "unknown scheme" in err and "postgresql://USER@HOST:PORT/NAME" in err, err
+        assert "s3cret" not in err
+    assert list(tmp_path.iterdir()) == []  # no file made for it
 
 
 def test_workers_on_one_port_answer_alike(tmp_path: Path) -> None:
