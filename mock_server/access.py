@@ -35,6 +35,7 @@ from mock_server.settings import MockSettings
 
 __all__ = [
     "TOKEN_HEADER",
+    "WEBHOOK_USER_AGENT",
     "browser_refusal",
     "control_allowed",
     "host_trusted",
@@ -44,6 +45,9 @@ __all__ = [
 
 #: the header carrying the per-process control token (the inspector's scripts send it)
 TOKEN_HEADER = "x-mock-token"
+#: the ``User-Agent`` of the mock's own webhook sender, which the control plane never obeys: a
+#: ``webhookUrl`` anyone may give must not turn the sender, a loopback client, into a way in
+WEBHOOK_USER_AGENT = "hesabe-mock-webhook/1"
 #: in-process test clients (Starlette's TestClient) never come from a network
 _IN_PROCESS = frozenset({"testclient"})
 #: suffixes no public DNS name can end in (RFC 6761, RFC 6762, ICANN's .internal, home.arpa),
@@ -115,10 +119,14 @@ def sent_by_browser(headers: Mapping[str, str]) -> bool:
 
 def browser_refusal(settings: MockSettings, method: str, headers: Mapping[str, str],
                     token: str) -> str | None:
-    """Why a control-plane request is refused as possibly driven by another web page, or None.
+    """Why a control-plane request is refused as possibly driven by another web page (or by a
+    ``webhookUrl`` pointing at the control plane), or None.
 
     ``headers`` has lower-case names (Starlette's ``Headers`` does); ``token`` is the process's
     control token."""
+    if headers.get("user-agent") == WEBHOOK_USER_AGENT:
+        return ("the mock's own webhook sender does not drive the control plane: a webhookUrl points at "
+                "/_mock/ (give your shop's endpoint instead)")
     host = headers.get("host")
     if not host_trusted(settings, host):
         return (f"the control plane does not answer the Host {host!r}: a name that is not loopback or "

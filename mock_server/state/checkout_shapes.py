@@ -67,7 +67,7 @@ def page_session(checkout: Checkout) -> str:
     session wrapped as base64 JSON ``{"data": ...}`` (what the embedded SDK is handed)."""
     if not checkout.embedded:
         return checkout.session
-    return base64.b64encode(json.dumps({"data": checkout.session}).encode()).decode("ascii")
+    return base64.b64encode(server_json({"data": checkout.session})).decode("ascii")  # compact, as PHP writes
 
 
 def session_of(data: str) -> str:

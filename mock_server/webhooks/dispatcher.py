@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from mock_server.access import WEBHOOK_USER_AGENT
 from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
@@ -34,7 +35,8 @@ __all__ = ["MAX_ANSWER", "USER_AGENT", "WebhookDispatcher"]
 
 log = logging.getLogger("hesabe_mock.webhooks")
 
-USER_AGENT = "hesabe-mock-webhook/1"
+#: the sender's ``User-Agent`` (the control plane refuses requests carrying it)
+USER_AGENT = WEBHOOK_USER_AGENT
 #: the most of an answer's body the sender reads (the status is all it needs)
 MAX_ANSWER = 64 * 1024
 

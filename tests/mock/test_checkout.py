@@ -155,8 +155,10 @@ def test_embedded_session_is_base64_json_holding_the_session(gw: Gateway) -> Non
     import base64
 
     env = gw.checkout(embeddedPayment=True, version="3.0")
-    inner = json.loads(base64.b64decode(env["response"]["data"]))
-    assert inner == {"data": gw.mock.checkouts.find(env["token"]).session}
+    raw = base64.b64decode(env["response"]["data"])
+    session = gw.mock.checkouts.find(env["token"]).session
+    assert json.loads(raw) == {"data": session}
+    assert raw == server_json({"data": session})  # compact, as the server writes JSON (no spaces)
 
 
 # -- refusals ------------------------------------------------------------------------------------------

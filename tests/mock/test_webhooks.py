@@ -24,6 +24,7 @@ from mock_server.settings import MockSettings
 from mock_server.state.commands import RefundRequest
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import Invoice
+from mock_server.testing import MockHandle
 from mock_server.webhooks import DeliverySettings, WebhookModes, WebhookService
 from mock_server.webhooks.config import merge_json
 from mock_server.webhooks.payload import webhook_body
@@ -467,3 +468,15 @@ def test_an_endpoint_that_trickles_its_answer_fails_the_attempt_at_the_timeout(m
     (delivery,) = hooks(mock).deliveries()
     assert delivery["state"] == "failed", delivery
     assert "no whole answer within 0.5 s" in delivery["attempts"][0]["error"]
+
+
+def test_a_webhook_url_pointing_at_the_control_plane_is_refused(hesabe_mock: MockHandle) -> None:
+    """Anyone who may open a checkout names its webhookUrl; the mock's own sender is a loopback
+    client, so a URL at ``/_mock/`` would let it drive the mock for them. The control plane refuses
+    the sender's requests (a flush answered it 200)."""
+    runtime: MockRuntime = hesabe_mock.app.state.mock
+    token = checkout(runtime, f"{hesabe_mock.url}/_mock/webhooks/flush")
+    runtime.checkouts.pay(token, "success", payment_type=1)
+    assert hooks(runtime).wait_idle(10)
+    attempts = hooks(runtime).deliveries()[0]["attempts"]
+    assert attempts and all(a["status"] == 403 for a in attempts), attempts
