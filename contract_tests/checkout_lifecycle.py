@@ -6,14 +6,14 @@ the mock's control plane, which answers the redirect a browser would follow; cap
 authorization; refund a captured one in full through the Merchant API (approved through the
 control plane); enquire by transaction token and by order reference.
 
-What must hold (:data:`CHECKOUT_RULES`): the callback decrypts with the merchant's keys, goes to
-``responseUrl`` exactly when the payment succeeded, and matches the enquiry (token, amount,
-status); a transaction's status never moves backwards; an order with no paid attempt is never
-reported paid, and a declined attempt is never captured; the enquiry by reference lists every
-attempt, oldest first; only a captured checkout can be refunded, and once refunded in full it
-reads REFUNDED. On a target without the control plane (a live gateway) only opening and
-enquiring run, and every checkout must stay PENDING. On a server serving part of the API
-(``--hesabe-operations``) each rule runs only when its operation is served: with
+What must hold (each rule is named in docs/contract-suite.md): the callback decrypts with the
+merchant's keys, goes to ``responseUrl`` exactly when the payment succeeded, and matches the
+enquiry (token, amount, status); a transaction's status never moves backwards; an order with no
+paid attempt is never reported paid, and a declined attempt is never captured; the enquiry by
+reference lists every attempt, oldest first; only a captured checkout can be refunded, and once
+refunded in full it reads REFUNDED. On a target without the control plane (a live gateway) only
+opening and enquiring run, and every checkout must stay PENDING. On a server serving part of the
+API (``--hesabe-operations``) each rule runs only when its operation is served: with
 ``create_checkout`` and ``transaction_enquiry`` alone it opens and enquires.
 """
 
@@ -39,20 +39,10 @@ from hesabe_spec.errors import HesabeError
 from hesabe_spec.validation import validate_outbound
 from hesabe_spec.wire import parse_plaintext
 
-__all__ = ["ALLOWED_MOVES", "CHECKOUT_RULES", "CheckoutLifecycle", "checkout_machine"]
+__all__ = ["ALLOWED_MOVES", "CheckoutLifecycle", "checkout_machine"]
 
 #: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
 __tracebackhide__ = hides_violations
-
-CHECKOUT_RULES = {
-    "callback_matches_enquiry": "the callback decrypts, goes to responseUrl iff paid, and agrees with the "
-                                "enquiry",
-    "status_never_backwards": "a transaction's status only moves along the lifecycle",
-    "declined_never_captured": "an order with no paid attempt is never reported paid; a declined one never "
-                               "captured",
-    "enquiry_lists_attempts": "the enquiry by order reference lists every attempt, oldest first",
-    "refunded_in_enquiry": "only a captured checkout can be refunded; refunded in full, it reads REFUNDED",
-}
 
 #: status -> the statuses it may be seen in next (itself included)
 ALLOWED_MOVES: dict[str, frozenset[str]] = {

@@ -7,7 +7,8 @@ subscribe (monthly: months pass on the mock clock and bill it; on demand: captur
 cancel a subscription, and refund any payment in full (approved through the control plane). The
 machine keeps the model of every payment made, whatever made it.
 
-What must hold (:data:`LEDGER_RULES`), checked by the ``audit`` rule and at the end of every run:
+What must hold (docs/contract-suite.md names each rule), checked by the ``audit`` rule and at the
+end of every run:
 
 * the transactions report lists exactly the model's payments, each once, with its amount, source
   and status, and its stats are their count and sums; nothing declined is in it;
@@ -40,20 +41,10 @@ from contract_tests.session import ContractSession
 from hesabe_spec.enums import RefundMethod
 from hesabe_spec.enums import TransactionStatus as Status
 
-__all__ = ["LEDGER_RULES", "LedgerLifecycle", "ledger_machine"]
+__all__ = ["LedgerLifecycle", "ledger_machine"]
 
 #: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
 __tracebackhide__ = hides_violations
-
-LEDGER_RULES = {
-    "report_is_the_ledger": "the transactions report lists every payment once (amount, source, status) and "
-                            "its stats add them up; nothing declined is in it",
-    "enquiry_is_the_ledger": "the enquiry finds every payment by its token, with its amount and status",
-    "refund_eligibility": "a payment can be refunded once in full, a declined one never; refunded, it reads "
-                          "REFUNDED everywhere",
-    "records_count_their_payments": "invoice and open-invoice payments show in their records and the "
-                                    "dashboard's counters",
-}
 
 _AMOUNTS = st.sampled_from(["0.500", "1.250", "7.000", "12.345", "250.000"])
 

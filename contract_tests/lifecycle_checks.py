@@ -16,7 +16,6 @@ from contract_tests.session import ContractSession
 from hesabe_spec.enums import InvoiceKind, InvoiceStatus, PaymentType
 
 __all__ = [
-    "LIFECYCLE_RULES",
     "Model",
     "ModelInvoice",
     "check_details_match_rows",
@@ -29,20 +28,6 @@ __all__ = [
 
 #: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
 __tracebackhide__ = hides_violations
-
-#: the multi-call rules, by name (documented with the per-call registry in the report)
-LIFECYCLE_RULES = {
-    "stats_match_model": "dashboard stats minus the baseline equal the model's counts",
-    "found_by_get": "every created invoice is returned by get_invoice with the model's status",
-    "found_by_search": "every created invoice is found by searching its reference number",
-    "found_on_a_page": "every created invoice appears on some list page",
-    "pages_consistent": "pages do not overlap, count = rows, the walk covers pagination.total",
-    "ids_tokens_unique": "no two created invoices share an id or a token",
-    "cancelled_never_paid": "a cancelled invoice never becomes paid",
-    "paid_not_cancellable": "a paid invoice cannot be cancelled",
-    "details_match_row": "an invoice's details agree with its list row on id, token, amount, status and "
-    "reference",
-}
 
 #: what the details and the dashboard row of one invoice share by design (hesabe-api.md 4.6 lists
 #: where the two shapes differ: merchant_id, invoice_sub_type and transaction types)

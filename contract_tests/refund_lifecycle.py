@@ -38,19 +38,11 @@ from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
 from hesabe_spec.enums import InvoiceStatus, RefundMethod, RefundStatus
 
-__all__ = ["REFUND_RULES", "RefundLifecycle", "RefundModel", "refund_machine"]
+__all__ = ["RefundLifecycle", "RefundModel", "refund_machine"]
 
 #: their frames stay out of a ContractViolation's traceback (contract_tests.errors.hides_violations)
 __tracebackhide__ = hides_violations
 
-#: the multi-call rules of this machine, by name (documented with the per-call registry)
-REFUND_RULES = {
-    "refund_stats_match_model": "refund stats minus the baseline equal the model's count and amounts",
-    "refunds_within_paid": "a payment's pending + approved refunds never exceed what was paid",
-    "refund_stats_are_records": "the stats equal the sum of every listed refund request",
-    "approved_in_transaction": "a paid invoice's transaction.refund lists exactly its approved refunds",
-    "refund_status_kept": "a refund read back has the model's status and amount; a cancelled one is gone",
-}
 _STATS = ("count", "total", "pending", "approved", "rejected")
 #: the statuses that hold part of a payment
 _HOLDING = (RefundStatus.PENDING, RefundStatus.APPROVED)

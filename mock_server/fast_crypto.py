@@ -1,7 +1,7 @@
 """The mock's AES-256-CBC on its hot path: OpenSSL's, through the ``cryptography`` package.
 
 :mod:`hesabe_spec.crypto` is the reference (pycryptodome, one ``AES.new`` per message). Setting up
-a pycryptodome cipher is Python-level work that costs about as much as encrypting a whole reply
+a pycryptodome cipher is Python-level work paid for every message, on top of the encryption itself
 (two per request; ``python -m bench.callgrind`` counts it, docs/benchmarks.md has the figures), so the
 mock's request decryption and reply encryption use ``cryptography``'s CBC when the ``[speedups]``
 extra is installed, and the spec's functions otherwise. Same key, same IV, same padding, same

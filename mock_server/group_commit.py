@@ -10,8 +10,8 @@ inside :meth:`Store.deferred_commit` and, before it sends the reply, awaits :met
 * the commit happens as soon as every request inside the pipeline is waiting for it (they all
   wrote, or read what others wrote), or after ``max_wait`` seconds at most (a request still reading
   a slow body does not hold the others up longer than that);
-* one request alone waits three turns of the event loop (microseconds when nothing else is
-  ready): requests that arrived meanwhile on other connections only get to run after it has
+* one request alone waits three turns of the event loop (brief when nothing else is ready):
+  requests that arrived meanwhile on other connections only get to run after it has
   finished its own work, so that is how long it takes to know it is alone.
 
 Everything runs on the event loop's thread; a store that commits every write at once (the memory

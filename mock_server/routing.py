@@ -1,7 +1,8 @@
 """The Hesabe API's routes: every path form of every operation, matched by one dictionary probe.
 
-Starlette matches a request by trying each route's regex in turn; with ~40 operation paths in
-front of the pages and the control plane, a dashboard read used to try a dozen before its own.
+Starlette matches a request by trying each route's regex in turn, and the operation paths stand
+in front of the pages and the control plane, so one route per path form would cost every request
+a series of regex matches before its own.
 :class:`OperationRoutes` is one Starlette route standing for all of them, built from the operation
 table: a literal path is a dictionary key, and only paths with a parameter (``/invoice/{id}``) are
 matched by regex. The answer is the one Starlette's route list gave, in the same order of

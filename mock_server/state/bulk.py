@@ -23,9 +23,8 @@ from mock_server.state.models import BulkRow, Page
 from mock_server.state.open_invoices import OPEN_NOT_FOUND
 from mock_server.state.store import Store
 
-__all__ = ["CSV_COLUMNS", "MAX_ROWS", "BulkService"]
+__all__ = ["MAX_ROWS", "BulkService"]
 
-CSV_COLUMNS = ("name", "phone", "email", "amount", "reference_number", "description")
 MAX_ROWS = 1000
 #: a positive KWD amount as a spreadsheet writes it ("8.999", "8", "8.5"), within the schema's bound;
 #: Decimal() alone also takes "NaN", "-5" and "1e5", which the CSV used to store as such

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import (
@@ -78,7 +78,6 @@ __all__ = [
 
 log = logging.getLogger("hesabe_mock.checkouts")
 
-Outcome = Literal["success", "failure", "cancelled", "expired"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled", "expired")
 #: ``(merchant, checkout as now stored, its status before)`` after every change
 CheckoutHook = Callable[[Merchant, Checkout, str], None]

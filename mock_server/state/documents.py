@@ -42,12 +42,12 @@ def document(record: Invoice | OpenInvoice | BulkRow | Refund | Checkout | CardC
 def document_json(rec: dict[str, Any]) -> str:
     """Sorted compact JSON of a record's fields, by orjson when it is installed and takes them.
 
-    :func:`plain_document_json` (the json module) is the reference; orjson takes a sixth of its
-    time, which was a fifth of a SQLite create's Python work. The json module writes whatever orjson
-    refuses (integers beyond 64 bits, non-string keys, lone surrogates). Both read back as the same
-    values but for NaN and the infinities, which orjson writes as null, as the mock's replies do
-    (json_out.server_json); the texts differ only there and in the notation of some floats
-    (``1e-07`` / ``1e-7``). Property-tested in tests/mock/test_documents.py.
+    :func:`plain_document_json` (the json module) is the reference; orjson writes the same
+    documents in less time, and every SQLite create writes one. The json module writes whatever
+    orjson refuses (integers beyond 64 bits, non-string keys, lone surrogates). Both read back as
+    the same values but for NaN and the infinities, which orjson writes as null, as the mock's
+    replies do (json_out.server_json); the texts differ only there and in the notation of some
+    floats (``1e-07`` / ``1e-7``). Property-tested in tests/mock/test_documents.py.
     """
     if orjson is not None:
         with contextlib.suppress(TypeError):  # orjson.JSONEncodeError is a TypeError

@@ -8,8 +8,8 @@ split_access_key = "SP" + the first invoice's access key; access token = an RS25
 Passport); refresh token = "def50200" + a long hex string. Payment gateway (checkout §4.5):
 transaction token = merchant code + epoch seconds + 13 digits, the first a 9 in every sample; the
 checkout session is opaque (the mock's: 48 random bytes as hex). All randomness comes from the kernel's
-CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login draws ~540 bytes, a create
-~25).
+CSPRNG through the buffered :mod:`~mock_server.state.entropy` (a login and a create each draw
+many small amounts, which one buffered read from the kernel serves).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import count
-from typing import Any, Literal
+from typing import Any
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import KNET_RAILS, InvoiceStatus, PaymentType, ServiceType
@@ -47,7 +47,6 @@ __all__ = [
 
 log = logging.getLogger("hesabe_mock.payments")
 
-Outcome = Literal["success", "failure", "cancelled"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled")
 #: ``(merchant, invoice or open invoice, transaction or attempt)``
 PaidHook = Callable[[Merchant, Any, dict[str, Any]], None]

@@ -38,7 +38,8 @@ Reading at scale (no list or search reads the rows before its answer):
 * a read of several statements is one read-only REPEATABLE READ transaction: one snapshot, whatever
   other connections commit meanwhile.
 * inserts stream rows with ``COPY .. FROM STDIN``; connections run with ``jit = off`` (the server
-  would compile statements it estimates as costly, ~50 ms each, before an index read of a few).
+  would compile statements it estimates as costly, and the compilation outweighs the short index
+  reads the store runs).
 
 Schema versions. ``mock_schema_migrations`` holds one row per applied script of
 :data:`MIGRATIONS`; opening a database applies the missing ones in one transaction, under an
@@ -464,8 +465,8 @@ _REFUNDS = _Table(
 
 def _session(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
     """A new connection as the store uses it: no JIT compilation (the server's default compiles any
-    statement it estimates as costly, tens of milliseconds spent before the store's short reads run;
-    every statement here reads an index range)."""
+    statement it estimates as costly, work that outweighs the store's short reads; every statement
+    here reads an index range)."""
     conn.execute("SET jit = off")
     return conn
 

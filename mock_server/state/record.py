@@ -10,9 +10,9 @@ checks ``replace(...)`` against the fields, and knows every constructor's signat
 At run time a record is ``@dataclass(slots=True, unsafe_hash=True)``: the same fields, equality,
 hash (of all fields, as a frozen dataclass's), ``replace``, ``asdict`` and slots, without
 ``frozen=True``'s run-time guard: that guard's generated ``__init__`` sets every field through
-``object.__setattr__``, which makes building an invoice (every create builds one) several times
-slower (docs/benchmarks.md has the figures). tests/mock/test_records.py checks both halves: the run-time
-shape, and that mypy refuses an assignment to a record's field.
+``object.__setattr__``, a slow path for every field of every record built, and every create
+builds an invoice (docs/benchmarks.md has the figures). tests/mock/test_records.py checks both
+halves: the run-time shape, and that mypy refuses an assignment to a record's field.
 
 Configuration made once (settings, merchants, operations) stays ``@dataclass(frozen=True)``.
 """

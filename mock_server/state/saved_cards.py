@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from hesabe_spec.enums import GatewayErrorCode, PaymentType
+from hesabe_spec.enums import GatewayErrorCode
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state.cards import CardEntry, brand, normal_expiry, prefill
@@ -32,9 +32,6 @@ from mock_server.state.models import CardCustomer, Checkout, SavedCard
 from mock_server.state.store import Store
 
 __all__ = ["SavedCardService", "card_number"]
-
-#: saved-card payments run on the MPGS rails (the feature is "Direct Payment (MPGS)")
-SAVED_CARD_TYPE = PaymentType.MPGS
 
 
 def card_number(number: str) -> str:

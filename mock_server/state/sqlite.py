@@ -15,8 +15,8 @@ with its own connection (:class:`_Checkpointer`) runs a PASSIVE checkpoint, whic
 writer, :data:`CHECKPOINT_DELAY_S` (0.2 s) after a commit, so a power cut loses at most the commits
 of about the last quarter of a second, however few there were. A WAL that a steady stream of
 commits never lets a checkpoint finish is restarted at :data:`WAL_LIMIT_PAGES` by a RESTART
-checkpoint, which holds the next write back while it copies the rest (a few ms, once per 32 MB of
-WAL).
+checkpoint, which holds the next write back while it copies the rest (once per 32 MB of WAL, so
+the pause is short and rare).
 
 Group commit. A commit costs more than the writes in it: every page a transaction touched goes to
 the WAL again, and concurrent creates touch mostly the same pages (the table's and indexes' last
@@ -29,12 +29,12 @@ group with it.
 
 Atomicity. Every write is all or nothing: its own ``BEGIN IMMEDIATE`` .. ``COMMIT``, or, when it
 joins an open group, a ``SAVEPOINT`` rolled back on failure (the group's other writes stay). A
-create joins without one (copying the pages it touches for the savepoint was ~8% of a create): its
-rows go in one statement, which SQLite undoes whole when a key is refused, and its search terms
-cannot be refused; if SQLite itself fails in between (a full disk, an I/O error), the group is
-rolled back and every request in it is answered with an error. Tokens
-and access keys are UNIQUE in the schema; triggers extend access-key uniqueness across invoices and
-open invoices. A violation becomes :class:`KeyConflict` and nothing is stored. Ids come from
+create joins without one (a savepoint copies every page the create touches, work the create does
+not need): its rows go in one statement, which SQLite undoes whole when a key is refused, and its
+search terms cannot be refused; if SQLite itself fails in between (a full disk, an I/O error), the
+group is rolled back and every request in it is answered with an error. Tokens and access keys
+are UNIQUE in the schema; triggers extend access-key uniqueness across invoices and open invoices.
+A violation becomes :class:`KeyConflict` and nothing is stored. Ids come from
 AUTOINCREMENT's high-water mark (``sqlite_sequence``: new invoices take the ids after it, so
 ``create_invoices`` builds them with their ids), which survives deletes and resets, so ids never
 decrease and are never reused; a rolled-back insert does not consume ids. ``insert_with_ids``
@@ -80,18 +80,18 @@ Schema versions. ``PRAGMA user_version`` counts the scripts of :data:`_MIGRATION
 an older file applies the rest in one transaction (a version-1 file gains the refund tables, then
 the checkouts table, then the block counts, filled from its invoices, then the saved-card tables,
 then the active-subscription index, then the search terms rebuilt with their invoices' type and
-status: ~30 s for a million invoices, once; the old table's pages stay in the file as free pages
+status: a full pass over the invoices, once; the old table's pages stay in the file as free pages
 that later writes reuse; then the payment token as a column of its own, read from the documents
 of the paid invoices; then each monthly subscription's next billing day, worked out from the
 documents of the active ones, in place of the active-subscription index; then each checkout's
 source, read from its document).
 
 Threads. One connection (``check_same_thread=False``) behind one re-entrant lock. SQLite admits one
-writer at a time anyway and every operation here takes well under a millisecond, so a lock costs
-nothing measurable; in exchange there is no ``SQLITE_BUSY`` between our own connections, a
-multi-statement read sees one snapshot, and ``close()`` really closes everything (per-thread
-connections would outlive the threads that opened them). The checkpointer's connection only ever
-runs ``PRAGMA wal_checkpoint``; ``close()`` stops its thread first.
+writer at a time anyway and every operation here is a short index read or write, so serialising
+them behind a lock gives up little; in exchange there is no ``SQLITE_BUSY`` between our own
+connections, a multi-statement read sees one snapshot, and ``close()`` really closes everything
+(per-thread connections would outlive the threads that opened them). The checkpointer's
+connection only ever runs ``PRAGMA wal_checkpoint``; ``close()`` stops its thread first.
 """
 
 from __future__ import annotations
@@ -502,8 +502,8 @@ _INVOICE_COLUMNS = ("merchant_id", "invoice_type", "invoice_status", "token", "a
 
 def _invoice_values(inv: Invoice) -> tuple[Any, ...]:
     """The values of ``_INVOICE_COLUMNS``. Type and status are often enum members (IntEnum), which
-    the sqlite3 module binds only after its adapter lookup fails (an exception raised and cleared,
-    ~1 us a value); as plain ints they bind at once."""
+    the sqlite3 module binds only after its adapter lookup fails (an exception raised and cleared
+    for every value); as plain ints they bind at once."""
     return (inv.merchant_id, int(inv.invoice_type), int(inv.invoice_status), inv.token, inv.access_key,
             inv.split_access_key, inv.created_at, inv.payment_token)
 
@@ -582,7 +582,7 @@ class _Checkpointer:
     later, which never blocks the writer. The writer starts the WAL over from its beginning at a
     transaction that finds it all copied; if a steady stream of commits never lets that happen, a
     WAL of ``limit`` pages is restarted by a RESTART checkpoint, which waits for the writer's
-    transaction and holds the next one back while it copies what is left (a few ms, once per
+    transaction and holds the next one back while it copies what is left (a short pause, once per
     ``limit`` pages).
     """
 
@@ -700,11 +700,12 @@ class SqliteStore(SqlSharedState, Store):
         failed write rolls back to its savepoint, and the group's other writes stay.
 
         ``savepoint=False`` is for a write that is all or nothing without one (a savepoint copies
-        every page the write touches, ~8% of a create): everything that can be refused happens in
-        its first changing statement, which SQLite undoes whole when it fails, and it calls
-        :meth:`_changed` after it. Should a later statement fail all the same (SQLite itself
-        failing: a full disk, an I/O error), the whole group is rolled back and every thread that
-        wrote in it gets the error from :meth:`commit_deferred`, so no reply says stored.
+        every page the write touches, which a create would otherwise pay for on every call):
+        everything that can be refused happens in its first changing statement, which SQLite
+        undoes whole when it fails, and it calls :meth:`_changed` after it. Should a later
+        statement fail all the same (SQLite itself failing: a full disk, an I/O error), the whole
+        group is rolled back and every thread that wrote in it gets the error from
+        :meth:`commit_deferred`, so no reply says stored.
         """
         with self._lock:
             if self._deferring.active:

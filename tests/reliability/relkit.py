@@ -13,8 +13,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -489,12 +488,6 @@ class HttpMerchant:
         status, body = self.control("POST", f"/checkouts/{env['token']}/pay", {"outcome": "success"})
         assert status == 200 and body["card_id"], body
         return int(body["card_id"])
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    with ServerThread(app) as url:
-        yield url
 
 
 # ------------------------------------------------------------------------------------ refusals

@@ -20,15 +20,10 @@ from hesabe_spec.wire import client_json, server_json
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext, pad_scheme
 
 KEYS = SANDBOX.keys
-REQUEST = b'{"merchantCode":"842217","customerName":"https://x/\xd9\x85"}'
 
 
 def _aes(data: bytes, key: bytes = KEYS.secret_key.encode(), iv: bytes = KEYS.iv_key.encode()) -> str:
     return AES.new(key, AES.MODE_CBC, iv).encrypt(data).hex()
-
-
-def _codes(hex_text: str) -> list[str]:
-    return [d["code"] for d in describe_ciphertext(hex_text, KEYS)["diagnosis"]]
 
 
 def _by_units(text: str, units: int) -> bytes:
