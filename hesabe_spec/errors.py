@@ -5,6 +5,7 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
 
     HesabeError
     ├── ConfigurationError          bad key length, missing credential, bad setting
+    ├── PaymentNotConfirmedError    confirm_payment: the enquiry does not show the order paid
     ├── ProtocolError               the bytes on the wire are not what Hesabe sends
     │   ├── CryptoError             ciphertext cannot be decrypted
     │   │   ├── InvalidCiphertextError   not hex, odd length, not whole AES blocks, empty
@@ -15,6 +16,7 @@ client) derives from :class:`HesabeError`, so ``except HesabeError`` is always e
     │   └── HesabeTimeoutError      ... because it took too long (also a builtin TimeoutError)
     └── APIError                    Hesabe answered and said no (status:false or HTTP >= 400)
         ├── AuthenticationError     401/403, "Invalid Signature.", bad login
+        │   ├── InvalidCredentialsError      a refused login (HTTP 404): also a NotFoundError
         │   ├── InvalidMerchantError         gateway code 501 "Invalid Merchant"
         │   └── MerchantLoginError           gateway code 504 "Invalid Merchant Login Credentials"
         ├── ValidationError         per-field errors, or 506 "Invalid Request Data"

@@ -23,7 +23,7 @@ DISTRIBUTION = "hesabe-harness"
 EXTRAS: dict[str, tuple[str, ...]] = {
     "mock": ("starlette", "uvicorn"),
     "contract": ("pytest", "hypothesis"),
-    "speedups": ("orjson", "jsonschema_rs"),
+    "speedups": ("orjson", "jsonschema_rs", "cryptography"),
     "postgres": ("psycopg",),
 }
 

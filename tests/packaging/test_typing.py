@@ -114,3 +114,4 @@ def test_a_user_script_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Pat
     assert 'No overload variant of "create_open_invoice"' in bad.stdout  # title is required
     assert 'Incompatible return value type (got "int", expected "str")' in bad.stdout  # id is an int
     assert 'Unexpected keyword argument "order_refrence_number"' in bad.stdout  # checkout's fields too
+
