@@ -1,9 +1,11 @@
-"""The webhook sender: a single background worker that POSTs, retries with backoff, and logs.
+"""The webhook sender: a few background workers that POST, retry with backoff, and log.
 
-Why one worker thread and a due-time queue rather than a thread per delivery: delays, backoff and
-out-of-order batches are all just "send this at time T", so one ordered queue serves them all, the
-order of deliveries is deterministic (tests can assert it), and shutdown joins exactly one thread.
-A payment never waits for the network: :meth:`WebhookDispatcher.submit` only queues.
+Delays, backoff and out-of-order batches are all just "send this at time T", so one due-time queue
+serves them all. :data:`SENDERS` workers take from it, each the earliest due delivery whose
+destination (scheme, host and port) no other worker is sending to: deliveries to one merchant's
+server go one at a time, in queue order (tests can assert it), while an endpoint that is slow to
+answer holds back only its own deliveries, not every other merchant's. A payment never waits for
+the network: :meth:`WebhookDispatcher.submit` only queues.
 
 Times here are real (``time.monotonic``), not the mock clock: a frozen mock clock must not stop
 retries, and backoff is about the merchant's real server.
@@ -31,7 +33,7 @@ from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
 
-__all__ = ["MAX_ANSWER", "USER_AGENT", "WebhookDispatcher"]
+__all__ = ["MAX_ANSWER", "SENDERS", "USER_AGENT", "WebhookDispatcher", "destination"]
 
 log = logging.getLogger("hesabe_mock.webhooks")
 
@@ -39,6 +41,14 @@ log = logging.getLogger("hesabe_mock.webhooks")
 USER_AGENT = WEBHOOK_USER_AGENT
 #: the most of an answer's body the sender reads (the status is all it needs)
 MAX_ANSWER = 64 * 1024
+#: worker threads sending at once, each to a destination of its own
+SENDERS = 4
+
+
+def destination(url: str) -> str:
+    """Where ``url`` is sent: its scheme, host and port (deliveries there go one at a time)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 _CONNECTIONS: dict[str, type[http.client.HTTPConnection]] = {
@@ -111,8 +121,10 @@ class WebhookDispatcher:
         self._held: list[Delivery] = []
         self._held_since = 0.0
         self._in_flight = 0
-        #: the running worker and the event that stops it (a new pair after each close)
-        self._thread: threading.Thread | None = None
+        #: the destinations a worker is sending to now (no second worker sends there meanwhile)
+        self._busy: set[str] = set()
+        #: the running workers and the event that stops them (new ones after each close)
+        self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
 
     # -- producing ---------------------------------------------------------------------------
@@ -175,28 +187,37 @@ class WebhookDispatcher:
                 self.log.changed(delivery)
         self._held.clear()
 
-    # -- the worker --------------------------------------------------------------------------
+    # -- the workers -------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
         # started lazily: a mock that never sends a webhook never owns a thread; after close()
-        # (app shutdown) the next delivery starts a new one, so a restarted app still sends
-        if self._thread is None:
+        # (app shutdown) the next delivery starts new ones, so a restarted app still sends
+        if not self._threads:
             self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._run, args=(self._stop,), name="hesabe-mock-webhooks",
-                                            daemon=True)
-            self._thread.start()
+            self._threads = [threading.Thread(target=self._run, args=(self._stop,),
+                                              name=f"hesabe-mock-webhooks-{n}", daemon=True)
+                             for n in range(SENDERS)]
+            for thread in self._threads:
+                thread.start()
 
     def _next_job(self, stop: threading.Event) -> Delivery | None:
-        """Block until a delivery is due (None once ``stop`` is set)."""
+        """Block until a delivery is due for a destination no other worker is sending to (None once
+        ``stop`` is set); that destination is then this worker's until :meth:`_run` gives it back."""
         with self._cond:
             while not stop.is_set():
                 now = time.monotonic()
                 window = self.modes.batch_window_ms / 1000
                 if self._held and now >= self._held_since + window:
                     self._release_held()
-                if self._queue and self._queue[0][0] <= now:
+                free = [job for job in sorted(self._queue) if destination(job[2].url) not in self._busy]
+                if free and free[0][0] <= now:
+                    self._queue.remove(free[0])
+                    heapq.heapify(self._queue)
+                    delivery = free[0][2]
+                    self._busy.add(destination(delivery.url))
                     self._in_flight += 1
-                    return heapq.heappop(self._queue)[2]
-                waits = [self._queue[0][0] - now] if self._queue else []
+                    return delivery
+                # the next free delivery's time; a busy destination's wakes this when it is done
+                waits = [free[0][0] - now] if free else []
                 if self._held:
                     waits.append(self._held_since + window - now)
                 self._cond.wait(timeout=max(0.0, min(waits)) if waits else None)
@@ -210,6 +231,7 @@ class WebhookDispatcher:
                 log.exception("webhook delivery %s crashed", delivery.id)
             finally:
                 with self._cond:
+                    self._busy.discard(destination(delivery.url))
                     self._in_flight -= 1
                     self._cond.notify_all()
 
@@ -242,8 +264,13 @@ class WebhookDispatcher:
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def worker(self) -> threading.Thread | None:
-        """The running worker thread, if any (tests check it ends on shutdown)."""
-        return self._thread
+        """The first running worker thread, if any (tests check the workers end on shutdown)."""
+        return self._threads[0] if self._threads else None
+
+    @property
+    def workers(self) -> list[threading.Thread]:
+        """The running worker threads (none before the first delivery and after :meth:`close`)."""
+        return list(self._threads)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is queued, held or in flight. False on timeout (tests use this)."""
@@ -271,8 +298,8 @@ class WebhookDispatcher:
             self._cond.notify_all()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker (waiting at most ``timeout`` for a POST in flight); unsent deliveries
-        are marked abandoned. Safe to call twice; a later delivery starts a new worker."""
+        """Stop the workers (waiting at most ``timeout`` for the POSTs in flight); unsent deliveries
+        are marked abandoned. Safe to call twice; a later delivery starts new workers."""
         with self._cond:
             for delivery in [job[2] for job in self._queue] + self._held:
                 delivery.state = "abandoned"
@@ -281,6 +308,7 @@ class WebhookDispatcher:
             self._held.clear()
             self._stop.set()
             self._cond.notify_all()
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
+            threads, self._threads = self._threads, []
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -332,8 +332,30 @@ def test_close_stops_the_worker_abandons_the_queue_and_can_restart(rx: Receiver)
     assert rx.wait_for(1)[0].body == {"after": True}
     second = service.dispatcher.worker
     assert second is not None and second is not worker
+    workers = service.dispatcher.workers
     service.close()
-    assert not second.is_alive()
+    assert not any(w.is_alive() for w in workers)
+
+
+def test_a_slow_endpoint_holds_back_only_its_own_deliveries(rx: Receiver) -> None:
+    """A merchant whose server takes long to answer delays its own webhooks, not other merchants':
+    each destination is sent to by one worker at a time, in queue order."""
+    from mock_server.clock import Clock
+
+    service = WebhookService(Clock(), FAST)
+    with Receiver(hold=True) as slow:
+        service.submit(slow.url, {"slow": 1})
+        service.submit(slow.url, {"slow": 2})
+        service.submit(rx.url, {"fast": 1})
+        service.submit(rx.url, {"fast": 2})
+        assert [h.body for h in rx.wait_for(2)] == [{"fast": 1}, {"fast": 2}]
+        assert [h.body for h in slow.wait_for(1)] == [{"slow": 1}]  # held: the second waits its turn
+        time.sleep(0.2)
+        assert len(slow.hits) == 1
+        slow.release()
+        assert [h.body for h in slow.wait_for(2)] == [{"slow": 1}, {"slow": 2}]
+    assert service.dispatcher.wait_idle(10)
+    service.close()
 
 
 def test_a_sender_that_never_sent_owns_no_thread() -> None:
