@@ -58,7 +58,8 @@ _PAID = frozenset({Status.SUCCESSFUL, Status.AUTHORIZED, Status.REFUNDED})
 #: success first, the simplest draw, so that runs reach capture, void and refund
 _OUTCOMES = {"success": Status.SUCCESSFUL, "failure": Status.FAILED, "cancelled": Status.FAILED,
              "expired": Status.FAILED}
-_FAILURE_CODES = [None, *(code.value for code in ResultCode if not code.successful and code != "CANCELED")]
+_FAILURE_CODES = [None, *(code.value for code in ResultCode
+                          if not code.successful and code != ResultCode.CANCELED)]
 
 
 @dataclass

@@ -38,7 +38,7 @@ from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
-from hesabe_spec.enums import RefundMethod
+from hesabe_spec.enums import PaymentType, RefundMethod, ResultCode
 from hesabe_spec.enums import TransactionStatus as Status
 
 __all__ = ["LedgerLifecycle", "ledger_machine"]
@@ -187,7 +187,7 @@ class LedgerLifecycle(RuleBasedStateMachine):
         card = self.resources.saved_card()
         if not approve:
             # the decision is the run's own merchant's (a URL target may serve several runs at once)
-            self._control("POST", "charges", {"outcome": "failure", "result_code": "DECLINED",
+            self._control("POST", "charges", {"outcome": "failure", "result_code": ResultCode.DECLINED.value,
                                               "merchant_code": self.session.target.config.merchant_code})
         payload = {"card_id": card["card_id"], "amount": amount}
         ex = self.session.call("charge_saved_card", payload, intent="valid" if approve else "refused",
@@ -219,7 +219,8 @@ class LedgerLifecycle(RuleBasedStateMachine):
         """A subscription (paymentType 15) paid once at 0.000: its recurrences are the payments."""
         start = self._today()
         made = self.resources.fresh_checkout(
-            amount="0.000", paymentType="15", subscription="1", numberOfInstallments=str(installments),
+            amount="0.000", paymentType=str(PaymentType.CYBERSOURCE_SUBSCRIPTION.value), subscription="1",
+            numberOfInstallments=str(installments),
             recurringFrequency="1" if monthly else "0", recurringStartDate=start, recurringAmount="4.500")
         token = str(made["token"])
         self._control("POST", f"checkouts/{token}/pay", {"outcome": "success"})

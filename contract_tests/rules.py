@@ -18,7 +18,7 @@ from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from contract_tests.mutations import Mutation
 from hesabe_spec.crypto import MAX_PAD
-from hesabe_spec.enums import RefundStatus
+from hesabe_spec.enums import GatewayErrorCode, RefundStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.tolerance import tolerate
 from hesabe_spec.validation import validate_request, validate_response
@@ -292,7 +292,7 @@ def _names_field(keys: list[str], m: Mutation) -> bool:
 
 def _invalid_data_expected(ex: Exchange) -> list[Finding]:
     env = ex.envelope if isinstance(ex.envelope, dict) else {}
-    if not ex.accepted and env.get("code") == 506:
+    if not ex.accepted and env.get("code") == GatewayErrorCode.INVALID_REQUEST_DATA:
         return []
     assert ex.mutation is not None
     got = {"http": ex.status, "status": env.get("status"), "code": env.get("code"),
@@ -309,7 +309,7 @@ def _tolerance_expected(ex: Exchange) -> list[Finding]:
     m = ex.mutation
     if not ex.accepted:
         env = ex.envelope if isinstance(ex.envelope, dict) else {}
-        if not _names_field(_error_keys(env), m) and env.get("code") != 506:
+        if not _names_field(_error_keys(env), m) and env.get("code") != GatewayErrorCode.INVALID_REQUEST_DATA:
             return []  # refused by a rule of the data (items short of the new amount ...), not this value
         return [_finding(ex, "invalid_rejected", m.pointer,
                          f"acceptance: the real server tolerates this ({m.describe()})",
@@ -348,7 +348,7 @@ def unauthenticated_rejected(ex: Exchange) -> list[Finding]:
     if ex.status != 401:
         return [_finding(ex, "unauthenticated_rejected", "", f"HTTP 401 ({why})", f"HTTP {ex.status}")]
     code = ex.envelope.get("code") if isinstance(ex.envelope, dict) else None
-    if ex.operation.host == "gateway" and code != 501:
+    if ex.operation.host == "gateway" and code != GatewayErrorCode.INVALID_MERCHANT:
         return [_finding(ex, "unauthenticated_rejected", "/code", f"501 ({why})", code)]
     return []
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from hesabe_spec.errors import RequestValidationError
 
-__all__ = ["LocalViolation", "amount_range_ordered", "format_amount", "items_cover_amount"]
+__all__ = ["FILS", "LocalViolation", "amount_range_ordered", "format_amount", "items_cover_amount"]
 
-_QUANTUM = Decimal("0.001")
+#: one fils, the smallest amount of Kuwaiti dinars (amounts carry 3 decimals)
+FILS = Decimal("0.001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def format_amount(value: Any, *, field: str = "amount", operation: str | None = 
     if value_dec < 0:
         raise _reject(value, field, operation, "must not be negative")
     try:
-        quantised = value_dec.quantize(_QUANTUM)
+        quantised = value_dec.quantize(FILS)
     except InvalidOperation:
         raise _reject(value, field, operation, "is too large") from None
     if quantised != value_dec:

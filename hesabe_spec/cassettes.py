@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
-from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.crypto import MAX_PAD, PKCS7_BLOCK, CipherKeys
 from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation
 from hesabe_spec.wire import EnvelopeStyle, server_json, wrap_ciphertext
 from hesabe_spec.wire_facts import WireFacts
@@ -220,7 +220,7 @@ def match_operation(method: str, path: str, payload: Any = None) -> tuple[Operat
 def _block_size(wire: WireFacts) -> int:
     """The block size the recorded reply was padded to (32 unless only PKCS#7's 16 explains it)."""
     padding = wire.get("padding")
-    return 16 if padding is not None and padding["scheme"] == "pkcs7-16" else 32
+    return PKCS7_BLOCK if padding is not None and padding["scheme"] == "pkcs7-16" else MAX_PAD
 
 
 def reencode_response(response: CassetteResponse, keys: CipherKeys) -> bytes:
@@ -234,7 +234,7 @@ def reencode_response(response: CassetteResponse, keys: CipherKeys) -> bytes:
     if not response["encrypted"]:
         return plain
     style: EnvelopeStyle = "bare" if wire is not None and wire["envelope"] == "bare" else "response"
-    return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire) if wire else 32), style)
+    return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire) if wire else MAX_PAD), style)
 
 
 def confirmation_problem(date: str, cassette: str | Path, root: str | Path = ".") -> str | None:

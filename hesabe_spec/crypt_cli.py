@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.crypto import MAX_PAD, PAD_BLOCKS, CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.extras import installed_version
 from hesabe_spec.sandbox import SANDBOX
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     dec.add_argument("--raw", action="store_true", help="print the plaintext even when it is not JSON")
     enc = sub.add_parser("encrypt", parents=[keys], help="JSON -> hex")
     enc.add_argument("plaintext", nargs="?", help="the JSON text to encrypt; stdin if omitted")
-    enc.add_argument("--block-size", type=int, choices=(16, 32), default=32,
+    enc.add_argument("--block-size", type=int, choices=sorted(PAD_BLOCKS), default=MAX_PAD,
                      help="32: the server's padding (default); 16: PKCS#7 like Hesabe's request samples")
     diag = sub.add_parser("diagnose", parents=[keys],
                           help="hex (or a {data|response: hex} body) -> what the wire shows, what is wrong")

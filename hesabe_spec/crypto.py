@@ -21,10 +21,15 @@ from Crypto.Cipher import AES
 
 from hesabe_spec.errors import ConfigurationError, InvalidCiphertextError, InvalidPaddingError
 
-__all__ = ["MAX_PAD", "CipherKeys", "decrypt", "decrypt_blocks", "encrypt", "pad", "unpad"]
+__all__ = ["MAX_PAD", "PAD_BLOCKS", "PKCS7_BLOCK", "CipherKeys", "decrypt", "decrypt_blocks", "encrypt",
+           "pad", "unpad"]
 
-#: The server's pad block and the largest pad the decryptor accepts (16 is PKCS#7's, AES.block_size).
+#: The server's pad block and the largest pad the decryptor accepts.
 MAX_PAD = 32
+#: Standard PKCS#7's pad block (AES's block size), what Hesabe's own request samples use.
+PKCS7_BLOCK = AES.block_size
+#: The two pad blocks a request may be padded to: the server's, then PKCS#7's.
+PAD_BLOCKS = (MAX_PAD, PKCS7_BLOCK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ def pad(data: bytes, block_size: int = MAX_PAD) -> bytes:
 
     ``block_size=32`` is the server's scheme; ``block_size=16`` is standard PKCS#7.
     """
-    if block_size not in (AES.block_size, MAX_PAD):
+    if block_size not in PAD_BLOCKS:
         raise ConfigurationError(f"block_size must be 16 or 32, got {block_size!r}")
     n = block_size - len(data) % block_size
     return data + bytes([n]) * n

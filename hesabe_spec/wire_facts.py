@@ -54,7 +54,7 @@ from typing import Any, Literal, TypedDict
 
 from Crypto.Cipher import AES
 
-from hesabe_spec.crypto import MAX_PAD, CipherKeys
+from hesabe_spec.crypto import MAX_PAD, PAD_BLOCKS, PKCS7_BLOCK, CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.wire import server_json
 
@@ -270,7 +270,7 @@ def pad_scheme(plaintext: bytes, pad: int) -> PadScheme:
     def fits(length: int, block: int) -> bool:
         return pad == block - length % block
 
-    by_32, by_16 = fits(len(plaintext), 32), fits(len(plaintext), 16)
+    by_32, by_16 = fits(len(plaintext), MAX_PAD), fits(len(plaintext), PKCS7_BLOCK)
     if by_32 and by_16:
         return "either"
     if by_32:
@@ -283,7 +283,7 @@ def pad_scheme(plaintext: bytes, pad: int) -> PadScheme:
         return "unknown"
     units = len(text.encode("utf-16-le")) // 2
     for length, name in ((units, "utf16"), (len(text), "characters")):
-        for block in (32, 16):
+        for block in PAD_BLOCKS:
             if fits(length, block):
                 return f"{name}-{block}"  # type: ignore[return-value]
     return "unknown"

@@ -31,6 +31,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 
 from hesabe_spec.crypto import MAX_PAD
+from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation, route_siblings
 from hesabe_spec.tolerance import Note, tolerate, tolerate_query
@@ -66,6 +67,8 @@ log = logging.getLogger("hesabe_mock")
 UNAUTHENTICATED = {"message": "Unauthenticated."}
 INVALID_SIGNATURE = "Invalid Signature."
 INVALID_DATA = "Invalid Request Data"
+#: the ``code`` of that answer: the same 506 the payment gateway gives
+_INVALID_DATA_CODE = GatewayErrorCode.INVALID_REQUEST_DATA.value
 
 
 def base_url(mock: MockRuntime, inbound: Inbound) -> str:
@@ -95,14 +98,14 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, e
     if data is None or data == "":
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
     if not isinstance(data, str):
-        raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys)
+        raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys)
     ex.request_hex = data
     try:
         payload, plaintext = decrypt_request(data, keys)
     except (CryptoError, EnvelopeError):
-        raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys) from None
+        raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys) from None
     if not isinstance(payload, dict):
-        raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=keys)
+        raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys)
     _wire_findings(ex, data, plaintext)
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
@@ -188,7 +191,7 @@ def _validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Ex
             violations = validate_request(op.name, payload)
     ex.findings.extend(from_note(n) for n in found)
     if invalid_data:
-        raise Failure(400, envelope(False, INVALID_DATA, code=506), keys=merchant.keys)
+        raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=merchant.keys)
     if strict and found:
         errors = strict_field_errors(found)
         raise Failure(400, envelope(False, next(iter(errors.values()))[0], errors), keys=merchant.keys)

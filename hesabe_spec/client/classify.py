@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import (
     GATEWAY_ERRORS,
     APIError,
@@ -103,9 +104,10 @@ def _code_of(envelope: Any) -> int | None:
 
 def _pick_class(status: int, code: int | None, message: str, fields: dict[str, list[str]]) -> type[APIError]:
     lowered = message.lower()
-    if code == 506:
+    if code == GatewayErrorCode.INVALID_REQUEST_DATA:
         return ValidationError
-    if code == 501 or status in (401, 403) or lowered.startswith("invalid signature"):
+    if (code == GatewayErrorCode.INVALID_MERCHANT or status in (401, 403)
+            or lowered.startswith("invalid signature")):
         return AuthenticationError
     if status == 429:
         return RateLimitError

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.crypto import PAD_BLOCKS, CipherKeys
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import Host
 from hesabe_spec.sandbox import (
@@ -109,7 +109,7 @@ class ClientConfig:
         if not timeout > 0:
             raise ConfigurationError(f"timeout must be positive, got {self.timeout!r}")
         object.__setattr__(self, "timeout", timeout)
-        if self.request_block_size not in (16, 32):
+        if self.request_block_size not in PAD_BLOCKS:
             raise ConfigurationError(f"request_block_size must be 16 or 32, got {self.request_block_size!r}")
         self.keys  # noqa: B018 - validates the key lengths now rather than on the first request
         sandbox_values = [name for name, value in _sandbox_credentials(self) if value]

@@ -73,7 +73,7 @@ from hesabe_spec.client.responses import (
     UpdateOpenInvoiceResponse,
     UploadBulkInvoicesResponse,
 )
-from hesabe_spec.enums import BulkListType, RefundMethod
+from hesabe_spec.enums import BulkListType, InvoiceStatus, RefundMethod
 from hesabe_spec.operations import get_operation
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ Extra: TypeAlias = Mapping[str, Any] | None
 
 #: a filter's Python name where it is not the wire name in snake_case (``type`` is a builtin)
 _FILTER_NAMES = {"type": "list_type"}
+#: ``cancel_invoice``'s default ``statusId``: the invoice's new status
+_CANCELLED = str(InvoiceStatus.CANCELLED.value)
 
 
 def filter_fields(operation: str) -> FieldTable:
@@ -382,14 +384,15 @@ class OperationMethods:
 
     @overload
     def cancel_invoice(
-        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: Literal[False] = False
+        self, token: str, *, status_id: Text = _CANCELLED, extra: Extra = None,
+        return_result: Literal[False] = False,
     ) -> None: ...
     @overload
     def cancel_invoice(
-        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: Literal[True]
+        self, token: str, *, status_id: Text = _CANCELLED, extra: Extra = None, return_result: Literal[True]
     ) -> Result: ...
     def cancel_invoice(
-        self, token: str, *, status_id: Text = "3", extra: Extra = None, return_result: bool = False
+        self, token: str, *, status_id: Text = _CANCELLED, extra: Extra = None, return_result: bool = False
     ) -> Result | None:
         """Cancel an invoice by its ``token`` (not its id)."""
         payload = {"statusId": text(status_id)}

@@ -16,6 +16,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from hesabe_spec.enums import TransactionStatus
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import GATEWAY_PAGES, OPERATIONS
 from mock_server.clock import KUWAIT
@@ -267,7 +268,7 @@ def _checkout_state(mock: MockRuntime, request: Request, checkout: Checkout) -> 
     base = (mock.settings.public_base_url or Inbound(request.scope, request.receive).base_url()).rstrip("/")
     state: dict[str, Any] = {**checkout.to_record(), "merchant_code": merchant.merchant_code,
                              "payment_url": GATEWAY_PAGES["payment_page"].url(base, page_session(checkout))}
-    if checkout.paid_on is not None or checkout.status != "PENDING":
+    if checkout.paid_on is not None or checkout.status != TransactionStatus.PENDING:
         nesting = mock.settings.callback_nesting
         state["callback"] = callback_body(checkout, nesting)
         state["callback_url"] = callback_url(checkout, merchant.keys, nesting)

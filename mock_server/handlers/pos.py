@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import TransactionStatus
 from mock_server.handlers.values import whole_number
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
@@ -23,7 +24,7 @@ def pos_invoice(c: Checkout) -> dict[str, Any]:
     return {"id": c.id, "token": c.token, "terminal_id": c.pos_terminal or "", "amount": c.amount,
             "reference_number": c.order_reference, "status": c.status, "customer_name": c.customer_name,
             "mobile_number": c.customer_mobile, "created_at": c.created_at,
-            "paid_at": c.paid_on if c.status != "PENDING" else None}
+            "paid_at": c.paid_on if c.status != TransactionStatus.PENDING else None}
 
 
 def _text(value: Any) -> str | None:

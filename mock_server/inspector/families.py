@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from hesabe_spec.enums import InvoiceStatus, RefundStatus
+from hesabe_spec.enums import InvoiceStatus, RefundStatus, TransactionStatus
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.runtime import MockRuntime
@@ -135,7 +135,7 @@ def _checkouts(mock: MockRuntime, merchant: Merchant) -> list[Row]:
         checkout: Checkout = mock.checkouts.reported(stored)
         expired = mock.checkouts.is_expired(checkout)
         pay = f"/checkouts/{checkout.token}/pay"
-        actions = () if checkout.status != "PENDING" or expired else (
+        actions = () if checkout.status != TransactionStatus.PENDING or expired else (
             Action("pay", pay, {"outcome": "success"}), Action("decline", pay, {"outcome": "failure"}),
             Action("cancel", pay, {"outcome": "cancelled"}),
             Action("expire", "/clock", {"set": checkout.expires_at + 1}))

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from hesabe_spec.enums import PaymentType
+from hesabe_spec.enums import PaymentType, TransactionStatus
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.pages.checkout_bodies import checkout_page, finished_page
 from mock_server.pages.render import PageText, message_page
@@ -109,7 +109,7 @@ async def show_checkout(request: Request) -> Response:
         return _session_not_found(text)
     here, switch = _urls(request)
     name = _merchant_name(mock, checkout)
-    if checkout.status != "PENDING":
+    if checkout.status != TransactionStatus.PENDING:
         expired = checkout.paid_on is None
         page = finished_page(text, name, checkout, expired, _callback(mock, checkout), switch)
         return html_response(page, 200, _policy(checkout))

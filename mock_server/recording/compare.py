@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from hesabe_spec.cassettes import Gap
+from hesabe_spec.crypto import MAX_PAD, PKCS7_BLOCK
 from hesabe_spec.wire import REDACTED, is_secret_field, redact
 from hesabe_spec.wire_facts import WireFacts
 
@@ -239,7 +240,7 @@ def _pad_label(wire: WireFacts) -> str:
     if padding is None or plain is None:
         return "unknown"
     size, pad = plain["bytes"], padding["length"]
-    by_32, by_16 = pad == 32 - size % 32, pad == 16 - size % 16
+    by_32, by_16 = pad == MAX_PAD - size % MAX_PAD, pad == PKCS7_BLOCK - size % PKCS7_BLOCK
     return "either" if by_32 and by_16 else "32" if by_32 else "16" if by_16 else padding["scheme"]
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from hesabe_spec.cassettes import Cassette, Gap, Recording, read_recording
-from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.crypto import MAX_PAD, PKCS7_BLOCK, CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.wire import decode_response
@@ -280,7 +280,8 @@ class Replayer:
             body = json.dumps(self._plain_payload(op, payload)).encode()
         elif op.encrypted and payload is not None:
             wire: WireFacts | None = request["wire"]
-            block = 16 if wire and wire["padding"] and wire["padding"]["scheme"] == "pkcs7-16" else 32
+            pkcs7 = bool(wire and wire["padding"] and wire["padding"]["scheme"] == "pkcs7-16")
+            block = PKCS7_BLOCK if pkcs7 else MAX_PAD
             code = self.identity.merchant_code
             if isinstance(payload, dict) and "merchantCode" in payload:
                 payload = {**payload, "merchantCode": code}

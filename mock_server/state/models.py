@@ -14,6 +14,7 @@ from dataclasses import asdict, field
 from datetime import date
 from typing import Any
 
+from hesabe_spec.enums import TransactionStatus
 from mock_server.state.record import record
 
 __all__ = [
@@ -205,7 +206,7 @@ class Checkout:
     authorize: bool = False
     channel: str | None = None
     embedded: bool = False
-    status: str = "PENDING"
+    status: str = TransactionStatus.PENDING.value
     result_code: str | None = None
     #: the payment type the customer actually used (differs from ``payment_type`` 0)
     paid_type: int | None = None

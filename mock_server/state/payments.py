@@ -26,8 +26,8 @@ from decimal import Decimal, InvalidOperation
 from itertools import count
 from typing import Any
 
-from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import KNET_RAILS, InvoiceStatus, PaymentType, ServiceType
+from hesabe_spec.amounts import FILS, format_amount
+from hesabe_spec.enums import KNET_RAILS, InvoiceStatus, PaymentStatus, PaymentType, ResultCode, ServiceType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
@@ -58,7 +58,8 @@ _MONEY_LIMIT = Decimal(10**9)
 #: real rates are per merchant contract and not public, so these are the mock's choice)
 _KNET_FEE = Decimal("0.100")
 _CARD_RATE = Decimal("0.025")
-_RESULT_CODE = {"success": "CAPTURED", "failure": "NOT CAPTURED", "cancelled": "CANCELED"}
+_RESULT_CODE = {"success": ResultCode.CAPTURED.value, "failure": ResultCode.NOT_CAPTURED.value,
+                "cancelled": ResultCode.CANCELED.value}
 
 
 class PaymentRefused(Refused):
@@ -88,7 +89,7 @@ def commission_for(payment_type: int, amount: Decimal) -> Decimal:
     """The mock's gateway fee: flat for KNET, a percentage for everything else."""
     if payment_type == PaymentType.KNET:
         return min(_KNET_FEE, amount)
-    return (amount * _CARD_RATE).quantize(Decimal("0.001"))
+    return (amount * _CARD_RATE).quantize(FILS)
 
 
 def _number(value: Decimal) -> int | float:
@@ -128,7 +129,9 @@ def _parse_amount(value: Any) -> Decimal:
     if amount >= _MONEY_LIMIT:  # the schemas' bound on money; quantize would overflow long before 1e308
         most = _MONEY_LIMIT - Decimal("0.001")
         raise PaymentRefused("amount", f"amount must be at most {most}, got {value!r}")
-    return amount.quantize(Decimal("0.001"))
+    if amount != amount.quantize(FILS):  # refused, never rounded, as the API's amounts are
+        raise PaymentRefused("amount", f"amount has more than 3 decimals, got {value!r}")
+    return amount.quantize(FILS)
 
 
 @dataclass
@@ -294,7 +297,7 @@ class PaymentService:
             "payment_type_id": code,
             "service_type_id": int(service),
             "payment_transfer_status": 2,  # 2 = not yet transferred to the merchant (sample value)
-            "payment_status": 1,
+            "payment_status": int(PaymentStatus.SUCCESS),
             "auth_status": 0,
             # the docs' sample is cut off right after auth_status at "refu..."; the app reads refund[]
             "refund": [],

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hesabe_spec.enums import PaymentType
+from hesabe_spec.enums import PaymentType, TransactionStatus
 from mock_server.merchants import Merchant
 from mock_server.state.checkouts import CheckoutService
 from mock_server.state.commands import NewCheckout
@@ -76,6 +76,6 @@ class PosService:
         found = next((c for c in self.invoices(merchant) if c.id == invoice_id), None)
         if found is None:
             raise _invalid("invoice_id", "The selected invoice id is invalid.")
-        if found.status != "PENDING":
+        if found.status != TransactionStatus.PENDING:
             raise Refused("Only a pending POS invoice can be resent.")
         return found

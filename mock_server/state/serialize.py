@@ -12,8 +12,10 @@ Hesabe returns one invoice in three shapes (all decrypted from real ciphertexts)
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from hesabe_spec.amounts import format_amount
 from mock_server.state.models import BulkRow, Invoice, OpenInvoice
 
 __all__ = ["bulk_row", "invoice_created", "invoice_details", "invoice_listed", "open_invoice"]
@@ -149,7 +151,7 @@ def invoice_listed(inv: Invoice, base_url: str, merchant_name: str) -> dict[str,
 
 def open_invoice(item: OpenInvoice, base_url: str) -> dict[str, Any]:
     paid = [p for p in item.payments if p.get("outcome") == "success"]
-    total = sum(float(p["amount"]) for p in paid)
+    total = sum((Decimal(str(p["amount"])) for p in paid), Decimal(0))  # money in fils, never floats
     return {
         "id": item.id,
         "merchant_id": item.merchant_id,
@@ -167,7 +169,7 @@ def open_invoice(item: OpenInvoice, base_url: str) -> dict[str, Any]:
         "updated_at": item.updated_at,
         "expiry_date": item.expiry_date,
         "total_customer_paid_count": len(paid),
-        "total_amount_customer_paid": f"{total:.3f}",
+        "total_amount_customer_paid": format_amount(total),
         "url": f"{base_url}/s/{item.access_key}",
     }
 
