@@ -3,8 +3,8 @@
 A POS invoice asks the customer at a terminal to pay an amount. It is a transaction like a
 checkout (``source`` ``"pos"``, service type 6 POS): the terminal completes it as the hosted page
 completes a checkout, so ``POST /_mock/checkouts/{token}/pay`` pays or declines it, and the enquiry,
-refunds, webhooks and the transactions report see it. It is not an invoice: the invoice dashboard
-never counts it.
+refunds and the transactions report see it (no webhook: a POS invoice names no ``webhookUrl``). It
+is not an invoice: the invoice dashboard never counts it.
 
 The sources print no field of these calls (a third-party SDK's wrappers and the docs' page names
 only): the fields, the terminals and the answers are the mock's, recorded in docs/fidelity.md.

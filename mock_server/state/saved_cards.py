@@ -8,7 +8,8 @@ The life of a saved card::
 
 A charge is a checkout (``source`` ``"saved_card"``) paid at once through
 :meth:`~mock_server.state.checkouts.CheckoutService.pay`: the same transaction token, enquiry,
-webhook, refunds and transactions-report row as a payment on the hosted page. Whether it is
+refunds and transactions-report row as a payment on the hosted page (no webhook: a charge names no
+``webhookUrl``). Whether it is
 approved is the control plane's to say (:mod:`mock_server.state.decisions`: the next charges of a
 merchant are declined, or approved, with a chosen result code); by default it is approved.
 

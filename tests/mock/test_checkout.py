@@ -218,6 +218,29 @@ def test_authorize_is_for_mpgs_only(gw: Gateway) -> None:
     assert gw.checkout(authorize="1", paymentType="2")["status"] is True
 
 
+SUBSCRIPTION = {"subscription": "1", "numberOfInstallments": "3", "recurringFrequency": "1",
+                "recurringStartDate": "2026-02-01", "recurringAmount": "4.500", "amount": "0.000"}
+SAVE_CARD = {"saveCard": True, "amount": "0.000", "version": "3.0"}
+
+
+@pytest.mark.parametrize(("fields", "types"), [(SUBSCRIPTION, ("15", "19")), (SAVE_CARD, ("2",))],
+                         ids=["subscription", "saved card"])
+def test_subscriptions_and_saved_cards_go_with_their_payment_types(
+        gw: Gateway, fields: dict[str, Any], types: tuple[str, ...]) -> None:
+    """A subscription is paymentType 15 (Cybersource; 19, MPGS's, in Hesabe's Python SDK), a saved
+    card Direct Payment (MPGS, 2): hesabe-checkout-api.md §2.3, §8.2, §8.3. Another type is a field
+    error on paymentType, as an authorization's is."""
+    if "saveCard" in fields:
+        client = HesabeClient(base_url=BASE, transport=gw.transport)
+        customer = client.create_card_customer("Sara", "s@example.com", "66666666")
+        fields = {**fields, "customer_id": customer["id"]}
+    for other in ("0", "1"):
+        _status, answer = _refusal(gw.checkout_raw({**ORDER, **fields, "paymentType": other}))
+        assert answer.envelope["code"] == 422 and list(answer.envelope["data"]) == ["paymentType"], other
+    for allowed in types:
+        assert gw.checkout(**fields, paymentType=allowed)["status"] is True
+
+
 @pytest.mark.parametrize("code", list(GatewayErrorCode))
 def test_magic_amounts_give_each_error_code(gw: Gateway, code: GatewayErrorCode) -> None:
     before = gw.mock.store.fingerprint()
