@@ -17,7 +17,10 @@ from mock_server.pages.render import PageText, banner, esc, facts, layout, money
 from mock_server.state.cards import CARD_METHODS, prefill
 from mock_server.state.models import Checkout
 
-__all__ = ["checkout_page", "finished_page", "method_name"]
+__all__ = ["ANY_EXPIRY", "checkout_page", "finished_page", "method_name"]
+
+#: what the expiry field starts with for a test card that has no printed expiry (any approves)
+ANY_EXPIRY = "12/30"
 
 
 def method_name(code: int) -> str:
@@ -52,9 +55,12 @@ def _method_form(text: PageText, action_url: str, method: int, verify: bool = Fa
     if card is not None:
         secret = t["pin"] if method == PaymentType.KNET else t["cvv"]
         fields = (_field("card_number", t["card_number"], card.number, scope, "cc-number")
-                  + _field("expiry", t["expiry"], card.expiry or "", scope, "cc-exp")
+                  + _field("expiry", t["expiry"], card.expiry or ANY_EXPIRY, scope, "cc-exp")
                   + _field("cvv", secret, card.cvv, scope, "cc-csc"))
-        hint = t["test_card_hint"].format(scheme=card.scheme, expiry=card.expiry or "-")
+        if card.expiry is None:  # a card any expiry approves: one click pays with this one
+            hint = t["test_card_hint_any_expiry"].format(scheme=card.scheme)
+        else:
+            hint = t["test_card_hint"].format(scheme=card.scheme, expiry=card.expiry)
         body = f'<fieldset class="card">{fields}</fieldset><p class="hint">{esc(hint)}</p>'
     else:
         body = f'<p class="hint">{esc(t["wallet_hint"])}</p>'

@@ -68,6 +68,7 @@ _EN: Labels = {
     "pin": "PIN",
     "test_card_hint": "Hesabe sandbox test card ({scheme}, expiry {expiry}); "
                       "another expiry or code declines.",
+    "test_card_hint_any_expiry": "Hesabe sandbox test card ({scheme}, any expiry); another code declines.",
     "wallet_hint": "No wallet is contacted: the mock stands in for it.",
     "save_card_note": "Your card will be saved with the merchant for later payments.",
     "verify_note": "Nothing is charged: the card is verified and saved with the merchant.",
@@ -138,6 +139,8 @@ _AR: Labels = {
     "pin": "الرقم السري",
     "test_card_hint": "بطاقة اختبار من بيئة حسابي التجريبية ({scheme}، تنتهي {expiry})؛ "
                       "أي تاريخ أو رمز آخر يُرفض.",
+    "test_card_hint_any_expiry": "بطاقة اختبار من بيئة حسابي التجريبية ({scheme}، بأي تاريخ انتهاء)؛ "
+                                 "أي رمز آخر يُرفض.",
     "wallet_hint": "لا يتم الاتصال بأي محفظة: المحاكي يقوم مقامها.",
     "save_card_note": "سيتم حفظ بطاقتك لدى التاجر للدفعات اللاحقة.",
     "verify_note": "لن يتم خصم أي مبلغ: سيتم التحقق من البطاقة وحفظها لدى التاجر.",
