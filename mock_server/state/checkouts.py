@@ -186,7 +186,12 @@ class CheckoutService:
                card_id: int | None = None, parent_token: str | None = None,
                pos_terminal: str | None = None) -> Checkout:
         """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``),
-        ``"subscription"`` for a recurrence of the subscription ``parent_token``."""
+        ``"subscription"`` for a recurrence of the subscription ``parent_token``. A subscription
+        cannot start before today (Laravel's ``after_or_equal:today``): its first recurrences would be
+        dated before it existed."""
+        if new.recurring is not None and new.recurring.start_date < self.clock.today():
+            raise GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors={
+                "recurringStartDate": ["The recurring start date must be a date after or equal to today."]})
         for _attempt in range(_KEY_RETRIES):
             checkout = self._draft(merchant, new, source=source, card_id=card_id, parent_token=parent_token,
                                    pos_terminal=pos_terminal)

@@ -241,6 +241,18 @@ def test_subscriptions_and_saved_cards_go_with_their_payment_types(
         assert gw.checkout(**fields, paymentType=allowed)["status"] is True
 
 
+def test_a_subscription_cannot_start_before_today(gw: Gateway) -> None:
+    """Its first recurrences would be charged and dated before it existed (a start in 2020 billed
+    every installment at once, dated 2020): refused as Laravel's after_or_equal:today words it."""
+    before = gw.mock.store.fingerprint()
+    _status, answer = _refusal(gw.checkout_raw({**ORDER, **SUBSCRIPTION, "paymentType": "15",
+                                                "recurringStartDate": "2025-12-31"}))
+    assert answer.envelope["code"] == 422 and answer.envelope["data"] == {
+        "recurringStartDate": ["The recurring start date must be a date after or equal to today."]}
+    assert gw.mock.store.fingerprint() == before
+    assert gw.checkout(**{**SUBSCRIPTION, "recurringStartDate": "2026-01-01"}, paymentType="15")["status"]
+
+
 @pytest.mark.parametrize("code", list(GatewayErrorCode))
 def test_magic_amounts_give_each_error_code(gw: Gateway, code: GatewayErrorCode) -> None:
     before = gw.mock.store.fingerprint()

@@ -50,7 +50,8 @@ CONTROL_CASES: dict[str, tuple[str, str, bytes, str]] = {
     "journal-limit-5000-digits": ("GET", "/_mock/journal?limit=" + "9" * 5000, b"", "limit must be"),
     "webhooks-limit-superscript": ("GET", "/_mock/webhooks?limit=%C2%B2", b"", "limit must be"),
     "inspector-after-superscript": ("GET", "/_mock/ui/traffic?after=%C2%B2", b"", "after must be"),
-    "body-nested-too-deep": ("POST", "/_mock/clock", b"[" * 5000, "nested too deeply"),
+    # deeper than any recursion limit the process may run under at that moment
+    "body-nested-too-deep": ("POST", "/_mock/clock", b"[" * 100_000, "nested too deeply"),
     "body-lone-surrogate-key": ("POST", "/_mock/charges", b'{"\\ud800": 1}', "lone UTF-16 surrogate"),
     "clock-advance-nan": ("POST", "/_mock/clock", b'{"advance": NaN}', "the clock must stay"),
     "clock-advance-1e308": ("POST", "/_mock/clock", b'{"advance": 1e308}', "the clock must stay"),
