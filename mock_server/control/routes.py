@@ -269,9 +269,11 @@ def _checkout_state(mock: MockRuntime, request: Request, checkout: Checkout) -> 
     state: dict[str, Any] = {**checkout.to_record(), "merchant_code": merchant.merchant_code,
                              "payment_url": GATEWAY_PAGES["payment_page"].url(base, page_session(checkout))}
     if checkout.paid_on is not None or checkout.status != TransactionStatus.PENDING:
+        # no page, no redirect: a POS sale, a saved card's charge, a recurrence name no URL
+        redirected = bool(checkout.response_url or checkout.failure_url)
         nesting = mock.settings.callback_nesting
-        state["callback"] = callback_body(checkout, nesting)
-        state["callback_url"] = callback_url(checkout, merchant.keys, nesting)
+        state["callback"] = callback_body(checkout, nesting) if redirected else None
+        state["callback_url"] = callback_url(checkout, merchant.keys, nesting) if redirected else None
     return state
 
 

@@ -15,6 +15,9 @@ from mock_server.runtime import Call, Reply
 from mock_server.state.models import Checkout
 from mock_server.state.pos import terminals
 
+#: the statuses of a sale the customer paid (a refunded one was paid too)
+_PAID = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.REFUNDED})
+
 __all__ = ["create_pos_invoice", "get_pos_invoice", "list_pos_invoices", "list_pos_terminals",
            "pos_invoice", "resend_pos_invoice"]
 
@@ -24,7 +27,7 @@ def pos_invoice(c: Checkout) -> dict[str, Any]:
     return {"id": c.id, "token": c.token, "terminal_id": c.pos_terminal or "", "amount": c.amount,
             "reference_number": c.order_reference, "status": c.status, "customer_name": c.customer_name,
             "mobile_number": c.customer_mobile, "created_at": c.created_at,
-            "paid_at": c.paid_on if c.status != TransactionStatus.PENDING else None}
+            "paid_at": c.paid_on if c.status in _PAID else None}  # a declined sale was never paid
 
 
 def _text(value: Any) -> str | None:

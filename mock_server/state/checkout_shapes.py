@@ -21,10 +21,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.enums import PaymentType, ResultCode, ServiceType, TransactionStatus
+from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.json_out import server_json
 from mock_server.state.checkouts import callback_method
+from mock_server.state.ledger import service_type_of
 from mock_server.state.models import Checkout
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
 
 CallbackNesting = Literal["flat", "nested"]
 
-SERVICE_TYPE = ServiceType.PAYMENT_GATEWAY.display_name
 _SUCCESS = {"code": 1, "message": "Transaction Success"}
 _FAILURE = {"code": 0, "message": "Transaction Failed"}
 #: statuses whose callback goes to ``responseUrl``; every other one goes to ``failureUrl``
@@ -108,10 +108,10 @@ def transaction_record(checkout: Checkout) -> dict[str, Any]:
         "TransactionID": checkout.transaction_id,
         "Id": checkout.id,
         "PaymentID": checkout.payment_id,
-        "Terminal": checkout.terminal,
+        "Terminal": checkout.pos_terminal or checkout.terminal,  # a POS sale's is its terminal
         "TrackID": checkout.track_id,
         "payment_type": payment_type_name(checkout.paid_type),
-        "service_type": SERVICE_TYPE,
+        "service_type": service_type_of(checkout).display_name,
         "customerName": checkout.customer_name,
         "customerEmail": checkout.customer_email,
         "customerMobile": checkout.customer_mobile,

@@ -31,7 +31,7 @@ from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService, balance_of
 from mock_server.state.store import Store
 
-__all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment"]
+__all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment", "service_type_of"]
 
 Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
 #: every page of a merchant's records at once (the stores cap nothing)
@@ -183,6 +183,11 @@ def is_payment(checkout: Checkout) -> bool:
     return to_fils(checkout.captured_amount or checkout.amount) > 0
 
 
+def service_type_of(checkout: Checkout) -> ServiceType:
+    """The service a transaction went through: POS for a Smart POS invoice, else the gateway."""
+    return ServiceType.POS if checkout.source == "pos" else ServiceType.PAYMENT_GATEWAY
+
+
 def checkout_paid(checkout: Checkout) -> PaidTransaction:
     """A captured checkout (the hosted page's or a saved card's charge) as a payment."""
     return PaidTransaction(
@@ -191,5 +196,5 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
         kind=_KINDS.get(checkout.source, "checkout"), record_id=checkout.id,
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
-        service_type_id=(ServiceType.POS if checkout.source == "pos" else ServiceType.PAYMENT_GATEWAY).value,
+        service_type_id=service_type_of(checkout).value,
     )

@@ -183,10 +183,18 @@ def test_every_operation_against_the_mock(client: HesabeClient) -> None:
     assert client.resend_pos_invoice(pos["id"])["status"] == "PENDING"
     [resent] = control.journal(limit=1, operation="resend_pos_invoice")  # the docs' one path for both
     assert resent["routed_as"] is None and "routed_by_payload" not in {f["rule"] for f in resent["findings"]}
-    control.pay_checkout(pos["token"])
+    sold = control.pay_checkout(pos["token"])
+    assert sold["callback_url"] is None  # a terminal sale redirects no browser
     assert client.get_pos_invoice(pos["id"])["status"] == "SUCCESSFUL"
     assert [p["id"] for p in client.list_pos_invoices(page=1)["data"]] == [pos["id"]]
-    assert client.get_transactions_report(search="E2E-POS")["transactions"]["data"][0]["source"] == "pos"
+    row = client.get_transactions_report(search="E2E-POS")["transactions"]["data"][0]
+    assert row["source"] == "pos"
+    enquired = client.get_transaction(pos["token"]).envelope["data"]  # the enquiry agrees with the report
+    assert (enquired["service_type"], enquired["Terminal"]) == (row["service_type"], terminal)
+    assert row["service_type"] == "POS"
+    unpaid = client.create_pos_invoice("2", terminal, reference_number="E2E-POS-2")
+    control.pay_checkout(unpaid["token"], "failure")
+    assert client.get_pos_invoice(unpaid["id"])["paid_at"] is None  # declined at the terminal: never paid
 
     payer_link = client.create_open_invoice(title="P", amount_type="0", fix_amount=3,
                                             expiry_date="2030-12-05")
