@@ -144,7 +144,8 @@ class MockRuntime:
         #: commits the writes of requests served together at once, before any of them is answered;
         #: None for a store whose every write is durable at once (the memory store, PostgreSQL)
         self.commits = GroupCommit(store) if store.groups_commits else None
-        header_allowed = lambda ex: control_allowed(settings, ex.client_host)  # noqa: E731
+        # the X-Mock-Fault header is a control-plane action: off with the control plane, loopback only
+        header_allowed = lambda ex: settings.control_plane and control_allowed(settings, ex.client_host)  # noqa: E731
         if self.shared is not None:
             self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity)
             self.faults: Faults = SharedFaults(self.shared, header_allowed=header_allowed)

@@ -24,7 +24,8 @@ from hesabe_spec.wire import has_lone_surrogate
 from mock_server.access import browser_refusal, control_allowed
 from mock_server.control.seed import SeedError
 from mock_server.faults import FaultError
-from mock_server.protocol import ascii_number
+from mock_server.inbound import Inbound
+from mock_server.protocol import BodyTooLarge, ascii_number
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.checkouts import CheckoutRefused
 from mock_server.state.errors import NotFound
@@ -71,9 +72,10 @@ def error_response(status: int, message: str, **extra: Any) -> Response:
 
 
 async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ControlError(413, f"control request body over {MAX_BODY} bytes")
+    try:  # read no further than the limit: a body over it is refused before it is all in memory
+        raw = await Inbound(request.scope, request.receive).body(MAX_BODY)
+    except BodyTooLarge:
+        raise ControlError(413, f"control request body over {MAX_BODY} bytes") from None
     if not raw.strip():
         return {}
     try:

@@ -469,6 +469,8 @@ def index(mock: MockRuntime, request: Request, _body: Any) -> Any:
     """Every control endpoint served by this app (also those other modules add, e.g. webhooks), the
     Hesabe operations it serves (the names fault rules and journal filters take: method and path
     each), and which process answered (``--workers``: any of them may)."""
+    if request.method not in ("GET", "HEAD"):
+        raise ControlError(405, f"{PREFIX} answers GET, not {request.method}", allowed=["GET"])
     listed = [f"{method} {PREFIX}{path}" for path, method, _h in _TABLE]
     for route in request.app.routes:
         path = getattr(route, "path", "")
@@ -496,7 +498,8 @@ def _same_shape(pattern: str, path: str) -> bool:
 def control_routes() -> list[BaseRoute]:
     """The routes, grouped by path so one path answers several methods; a catch-all last."""
     return [
-        Route(PREFIX, control_endpoint(index), methods=["GET"]),
+        # every method, so another is refused behind the guard and in its words (a 405), not Starlette's
+        Route(PREFIX, control_endpoint(index), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *table_routes(PREFIX, _TABLE, unknown),
         Route(PREFIX + "/{rest:path}", control_endpoint(unknown),
               methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -62,6 +62,8 @@ def test_a_misspelt_payment_field_is_refused_and_pays_nothing(hesabe_mock: MockH
     ("GET", "/_mock/journal?limit=0", b"", 400, "limit"),
     ("GET", "/_mock/nothing-here", b"", 404, "no control endpoint"),
     ("PUT", "/_mock/reset", b"", 405, "answers POST"),
+    ("DELETE", "/_mock", b"", 405, "answers GET"),
+    ("POST", "/_mock", b"", 405, "answers GET"),
     ("POST", "/_mock/reset", b'{"merchant_code": "000000"}', 404, "no merchant"),
     ("POST", "/_mock/reset", b'{"merchant": "842217"}', 400, "unknown reset field"),
     ("POST", "/_mock/open-invoices/1/pay", b'{"amout": "5"}', 400, "unknown payment field"),

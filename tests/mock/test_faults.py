@@ -18,6 +18,7 @@ from hesabe_spec.wire import decode_response
 from mock_server.app import create_app
 from mock_server.control import MockControlError
 from mock_server.faults import parse_header, rule_from_json
+from mock_server.settings import MockSettings
 from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
@@ -164,9 +165,15 @@ def test_header_forces_one_fault_for_one_request(raw: Raw, header: str, status: 
     assert raw.get().status_code == 200
 
 
-def test_header_from_a_non_loopback_client_is_ignored() -> None:
-    app = create_app()
-    transport = ASGITransport(app, client=("203.0.113.9", 40000))
+@pytest.mark.parametrize(("settings", "client_host"), [(MockSettings(), "203.0.113.9"),
+                                                     (MockSettings(control_plane=False), "127.0.0.1")],
+                         ids=["a non-loopback client", "the control plane off"])
+def test_the_header_is_ignored_where_the_control_plane_does_not_answer(settings: MockSettings,
+                                                                       client_host: str) -> None:
+    """The header is a control-plane action on the API's routes: taken from loopback clients, and
+    only while the control plane is on."""
+    app = create_app(settings)
+    transport = ASGITransport(app, client=(client_host, 40000))
     try:
         client = HesabeClient(base_url="http://mock", transport=transport)
         invoice_id = client.create_invoice(amount="1.000", customer_name="A", mobile_number="66666666",
