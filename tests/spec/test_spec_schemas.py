@@ -183,3 +183,13 @@ def test_request_and_response_schema_helpers_and_unknown_names() -> None:
         validate_request("no_such_operation", {})
     with pytest.raises(KeyError):
         validate_outbound("create_checkout", {})
+
+
+@pytest.mark.parametrize(("mobile", "valid"), [
+    ("66666666", True), ("1234567890", True), ("+96566666666", True), ("96566666666", True),
+    ("12345678901", False), ("6666666", False), ("+1234567890123", False), ("6666 6666", False),
+])
+def test_a_card_customers_mobile_is_8_to_10_digits_after_an_optional_965(mobile: str, valid: bool) -> None:
+    """hesabe-checkout-api.md §8.3: "8-10 digits"; the guide's own sample writes +965 before them."""
+    payload = {"merchantCode": "842217", "name": "Sara", "email": "s@example.com", "mobile_number": mobile}
+    assert (validate_request("create_card_customer", payload) == []) is valid
