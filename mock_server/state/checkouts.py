@@ -202,14 +202,18 @@ class CheckoutService:
         raise RuntimeError("could not draw a unique checkout token")  # pragma: no cover - 10^12 space
 
     def _draft(self, merchant: Merchant, new: NewCheckout, *, source: str, card_id: int | None = None,
-               parent_token: str | None = None, pos_terminal: str | None = None) -> Checkout:
-        """A new PENDING checkout as it would be stored, with a freshly drawn token and session."""
-        now = self.clock.time()
+               parent_token: str | None = None, pos_terminal: str | None = None,
+               at: float | None = None) -> Checkout:
+        """A new PENDING checkout as it would be stored, with a freshly drawn token and session, made
+        now or ``at`` (epoch seconds: a recurrence billed for its due day); its token carries the
+        same instant as its stamp (hesabe-checkout-api.md §4.5)."""
+        now = self.clock.time() if at is None else at
         return Checkout(
             merchant_id=merchant.merchant_id, token=keys.transaction_token(merchant.merchant_code, now),
             session=keys.checkout_session(), amount=new.amount, currency=new.currency,
             payment_type=new.payment_type, response_url=new.response_url, failure_url=new.failure_url,
-            created_at=self.clock.stamp(), expires_at=now + self.ttl, order_reference=new.order_reference,
+            created_at=self.clock.stamp() if at is None else self.clock.stamp_at(at),
+            expires_at=now + self.ttl, order_reference=new.order_reference,
             version=new.version, webhook_url=new.webhook_url, variables=new.variables,
             customer_name=new.customer_name, customer_email=new.customer_email,
             customer_mobile=new.customer_mobile, authorize=new.authorize, channel=new.channel,
@@ -228,7 +232,8 @@ class CheckoutService:
         told; None when ``write`` stored nothing (another process made it first). ``paid_on``: the
         stamp it reads as paid (its due day), else now."""
         for _attempt in range(_KEY_RETRIES):
-            draft = self._draft(merchant, new, source="subscription", parent_token=parent_token)
+            draft = self._draft(merchant, new, source="subscription", parent_token=parent_token,
+                                at=self._epoch(paid_on) if paid_on is not None else None)
             paid, _result = self._paid(draft, outcome, result_code, self._method(draft, None), None, on_file)
             try:
                 stored = write(replace(paid, paid_on=paid_on) if paid_on is not None else paid)

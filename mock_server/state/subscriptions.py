@@ -69,7 +69,10 @@ class SubscriptionService:
                 day = mandate.next_billing_day
                 while day is not None and day <= today:
                     amount = mandate.recurring_amount or mandate.amount
-                    recurred = self._recur(mandate, amount, f"{day} 00:00:00")
+                    # billed at the start of its due day, or when the customer signed up if that
+                    # was later the same day: never before the subscription existed
+                    stamp = max(f"{day} 00:00:00", mandate.paid_on or "")
+                    recurred = self._recur(mandate, amount, stamp)
                     if recurred is None:  # another process charged it (and goes on with the rest)
                         break
                     mandate = recurred[0]

@@ -6,6 +6,7 @@ of the one ledger (report, enquiry, refund)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from hesabe_spec.client import ASGITransport, HesabeClient
 from hesabe_spec.errors import APIError, TransactionError
 from mock_server.app import create_app
+from mock_server.clock import KUWAIT
 from mock_server.control import MockControl
 from mock_server.control.client import MockControlError
 from mock_server.state.decisions import APPROVE, ChargeDecision, ChargeDecisions
@@ -52,6 +54,14 @@ def test_a_monthly_subscription_bills_on_the_clock_and_a_decline_takes_one_recur
     attempts = client.get_transaction("SUB-M", by_order_reference=True).attempts
     assert [(a.status, str(a.amount)) for a in attempts] == [
         ("SUCCESSFUL", "0.000"), ("SUCCESSFUL", "9.500"), ("FAILED", "9.500")]
+    # each recurrence's token carries the instant of its datetime (§4.5): the first, due on the day
+    # the customer signed up (10:00), at the sign-up, not at that day's start; the next at 28 Feb's
+    records = client.get_transaction("SUB-M", by_order_reference=True).envelope["results"]
+    stamps = [r["datetime"] for r in records[1:]]
+    assert stamps == ["2026-01-31 10:00:00", "2026-02-28 00:00:00"]
+    for record in records[1:]:
+        moment = datetime.strptime(record["datetime"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=KUWAIT)
+        assert record["token"][len("842217"):][:10] == str(int(moment.timestamp())), record
     assert control.request("GET", "/charges")["queued"] == []  # the decline was taken once
     control.advance(31 * DAY)
     assert _report(client)[-1] == ("2026-03-31", "subscription", "SUCCESSFUL")
