@@ -22,6 +22,9 @@ __all__ = [
     "InvoiceStatus",
     "InvoiceSubType",
     "Language",
+    "OpenInvoiceStatus",
+    "OpenInvoiceType",
+    "PaidStatus",
     "PaymentStatus",
     "PaymentType",
     "RefundMethod",
@@ -156,6 +159,28 @@ class AmountType(StrEnum):
 
     FIXED = "0"
     OPEN = "1"  # min/max
+
+
+class OpenInvoiceType(IntEnum):
+    """An open invoice's ``type`` in its answers: what ``amountType`` asked for, as a number."""
+
+    FIXED = 0
+    OPEN = 1  # any amount from min_amount to max_amount
+
+
+class OpenInvoiceStatus(IntEnum):
+    """An open invoice's ``status`` (Hesabe's app filters on these: "1" expired, "3" cancelled)."""
+
+    ACTIVE = 0
+    EXPIRED = 1
+    CANCELLED = 3
+
+
+class PaidStatus(IntEnum):
+    """An open invoice's ``paid_status``: 1 once anybody paid it."""
+
+    UNPAID = 0
+    PAID = 1
 
 
 class BulkListType(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import AmountType, OpenInvoiceType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize, serialize_ledger
@@ -27,7 +28,7 @@ def _int_or_none(value: object) -> int | None:
 
 
 #: ``amountType`` of an open invoice that takes any amount between ``minAmount`` and ``maxAmount``
-_OPEN_AMOUNT = "1"
+_OPEN_AMOUNT = AmountType.OPEN.value
 _ZERO = format_amount(0)
 
 
@@ -60,7 +61,7 @@ def list_open_invoices(call: Call) -> Reply:
         search=split_search(str(p.get("search") or "")),
         paid_status=_int_or_none(p.get("paidStatus")),
         status=_int_or_none(p.get("status")),
-        type=kind if kind in (0, 1) else None,  # the app sends "2" for "all"
+        type=kind if kind in tuple(OpenInvoiceType) else None,  # the app sends "2" for "all"
         offset=(page - 1) * call.per_page,
         limit=call.per_page,
     )

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from hesabe_spec.enums import InvoiceStatus, RefundStatus, TransactionStatus
+from hesabe_spec.enums import (
+    InvoiceStatus,
+    OpenInvoiceStatus,
+    OpenInvoiceType,
+    RefundStatus,
+    TransactionStatus,
+)
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.runtime import MockRuntime
@@ -82,9 +88,10 @@ def _invoices(mock: MockRuntime, merchant: Merchant) -> list[Row]:
     for inv in page.items:
         assert isinstance(inv, Invoice)
         expired = mock.payments.is_expired(inv)
-        status = InvoiceStatus(inv.invoice_status).name.lower() if inv.invoice_status in (0, 1, 3) \
-            else str(inv.invoice_status)
-        open_ = inv.invoice_status == InvoiceStatus.UNPAID and not expired
+        known = inv.invoice_status in tuple(InvoiceStatus)
+        status = InvoiceStatus(inv.invoice_status).name.lower() if known else str(inv.invoice_status)
+        unpaid = inv.invoice_status == InvoiceStatus.UNPAID
+        open_ = unpaid and not expired
         pay = f"/invoices/{inv.id}/pay"
         actions = _actions(
             Action("pay", pay, {"outcome": "success"}), Action("decline", pay, {"outcome": "cancelled"}),
@@ -92,12 +99,13 @@ def _invoices(mock: MockRuntime, merchant: Merchant) -> list[Row]:
         ) if open_ else ()
         rows.append(Row(f"invoice-{inv.id}", {
             "id": str(inv.id), "reference": inv.reference_number, "amount": inv.amount,
-            "status": status + (" (expired)" if expired and inv.invoice_status == 0 else ""),
+            "status": status + (" (expired)" if expired and unpaid else ""),
             "expires": inv.expires_at or ""}, actions))
     return rows
 
 
-_OPEN_STATUS = {0: "active", 1: "expired", 3: "cancelled"}
+_OPEN_STATUS: dict[int, str] = {OpenInvoiceStatus.ACTIVE: "active", OpenInvoiceStatus.EXPIRED: "expired",
+                                 OpenInvoiceStatus.CANCELLED: "cancelled"}
 
 
 def _open_invoices(mock: MockRuntime, merchant: Merchant) -> list[Row]:
@@ -108,11 +116,11 @@ def _open_invoices(mock: MockRuntime, merchant: Merchant) -> list[Row]:
         assert isinstance(item, OpenInvoice)
         expired = bool(item.expiry_date) and str(item.expiry_date)[:10] < today
         status = _OPEN_STATUS.get(item.status, str(item.status))
-        status = "expired" if expired and item.status == 0 else status
-        fixed = item.type == 0
+        status = "expired" if expired and item.status == OpenInvoiceStatus.ACTIVE else status
+        fixed = item.type == OpenInvoiceType.FIXED
         amount = item.fixed_amount if fixed else f"{item.min_amount}-{item.max_amount}"
         pay = f"/open-invoices/{item.id}/pay"
-        payable = item.status == 0 and not expired
+        payable = item.status == OpenInvoiceStatus.ACTIVE and not expired
         actions = _actions(
             Action("pay", pay, {"outcome": "success", **({} if fixed else {"amount": item.min_amount})}),
             Action("fail", pay, {"outcome": "failure", **({} if fixed else {"amount": item.min_amount})}),
@@ -154,7 +162,8 @@ def _refunds(mock: MockRuntime, merchant: Merchant) -> list[Row]:
         pending = refund.status == RefundStatus.PENDING
         actions = (Action("approve", f"/refunds/{refund.id}/approve"),
                    Action("reject", f"/refunds/{refund.id}/reject")) if pending else ()
-        status = RefundStatus(refund.status).name.lower() if refund.status in (0, 1, 2) else "rejected"
+        known = refund.status in tuple(RefundStatus)
+        status = RefundStatus(refund.status).name.lower() if known else "rejected"
         rows.append(Row(f"refund-{refund.id}", {
             "id": str(refund.id), "token": refund.token, "reference": refund.order_reference_number,
             "amount": refund.amount, "status": status}, actions))

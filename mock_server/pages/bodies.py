@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hesabe_spec.enums import PaymentType
+from hesabe_spec.enums import OpenInvoiceType, PaymentType
 from mock_server.pages.render import (
     PageText,
     banner,
@@ -96,7 +96,7 @@ def invoice_page(text: PageText, merchant_name: str, inv: Invoice, state: str, a
 def open_invoice_page(text: PageText, merchant_name: str, item: OpenInvoice, state: str, action_url: str,
                       result: str | None) -> str:
     t = text.t
-    fixed = item.type == 0
+    fixed = item.type == OpenInvoiceType.FIXED
     body = _header(text, merchant_name, t["open_invoice"]) + _result_banner(text, result)
     body += f'<h1 class="title">{esc(item.title)}</h1>'
     if fixed:

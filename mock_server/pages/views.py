@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from hesabe_spec.enums import InvoiceStatus
+from hesabe_spec.enums import InvoiceStatus, OpenInvoiceStatus, OpenInvoiceType
 from mock_server.inbound import Inbound
 from mock_server.pages.bodies import OPEN_INVOICE_METHODS, invoice_page, open_invoice_page, split_page
 from mock_server.pages.i18n import pick_language
@@ -134,10 +134,10 @@ def invoice_state(mock: MockRuntime, inv: Invoice) -> str:
 
 
 def open_invoice_state(mock: MockRuntime, item: OpenInvoice) -> str:
-    if item.status == 3:
+    if item.status == OpenInvoiceStatus.CANCELLED:
         return "cancelled"
     expired = bool(item.expiry_date) and str(item.expiry_date)[:10] < mock.clock.today()
-    return "expired" if item.status != 0 or expired else "active"
+    return "expired" if item.status != OpenInvoiceStatus.ACTIVE or expired else "active"
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -212,7 +212,7 @@ async def pay_invoice(request: Request) -> Response:
         outcome = _outcome(fields)
         if isinstance(record, OpenInvoice):
             code = _payment_type(fields, OPEN_INVOICE_METHODS, outcome)
-            amount = fields.get("amount", "").strip() if record.type == 1 else None
+            amount = fields.get("amount", "").strip() if record.type == OpenInvoiceType.OPEN else None
             if amount == "":
                 raise BadForm("Enter the amount to pay.")
             mock.payments.pay_open_invoice(record.id, amount, code, outcome)

@@ -14,7 +14,7 @@ from dataclasses import asdict, field
 from datetime import date
 from typing import Any
 
-from hesabe_spec.enums import TransactionStatus
+from hesabe_spec.enums import OpenInvoiceStatus, TransactionStatus
 from mock_server.state.record import record
 
 __all__ = [
@@ -420,8 +420,9 @@ NO_UPPER_DATE = "9999-12-31"
 
 def open_status_as_seen(item: OpenInvoice, today: str | None) -> int:
     """An open invoice's status as shown on ``today``: active past its expiry date is expired (1)."""
-    if today and item.status == 0 and item.expiry_date and str(item.expiry_date)[:10] < today:
-        return 1
+    if (today and item.status == OpenInvoiceStatus.ACTIVE and item.expiry_date
+            and str(item.expiry_date)[:10] < today):
+        return OpenInvoiceStatus.EXPIRED
     return item.status
 
 

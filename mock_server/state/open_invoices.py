@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from hesabe_spec.amounts import amount_range_ordered
+from hesabe_spec.enums import OpenInvoiceStatus, OpenInvoiceType
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
@@ -22,7 +23,7 @@ from mock_server.state.store import KeyConflict, Store, claim
 __all__ = ["OPEN_NOT_FOUND", "OpenInvoiceService"]
 
 OPEN_NOT_FOUND = "Invoice details not found."
-ACTIVE, CANCELLED = 0, 3
+ACTIVE, CANCELLED = OpenInvoiceStatus.ACTIVE, OpenInvoiceStatus.CANCELLED
 #: Laravel's ``gte`` rule, worded as its validator words it
 MAX_BELOW_MIN = "The max amount must be greater than or equal to the min amount."
 
@@ -46,7 +47,7 @@ class OpenInvoiceService:
                 merchant_id=merchant.merchant_id,
                 title=new.title,
                 reference_number=keys.invoice_token(merchant.merchant_id, self.clock.time()),
-                type=1 if new.open_amount else 0,
+                type=OpenInvoiceType.OPEN if new.open_amount else OpenInvoiceType.FIXED,
                 fixed_amount=new.fixed_amount,
                 min_amount=new.min_amount,
                 max_amount=new.max_amount,

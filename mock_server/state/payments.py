@@ -27,7 +27,16 @@ from itertools import count
 from typing import Any
 
 from hesabe_spec.amounts import FILS, format_amount
-from hesabe_spec.enums import KNET_RAILS, InvoiceStatus, PaymentStatus, PaymentType, ResultCode, ServiceType
+from hesabe_spec.enums import (
+    KNET_RAILS,
+    InvoiceStatus,
+    OpenInvoiceType,
+    PaidStatus,
+    PaymentStatus,
+    PaymentType,
+    ResultCode,
+    ServiceType,
+)
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
@@ -235,7 +244,7 @@ class PaymentService:
             raise PaymentRefused("inactive", f"Open invoice {item.id} is not active (status {item.status})")
 
     def _check_open_amount(self, item: OpenInvoice, amount: Decimal) -> None:
-        if item.type == 0:
+        if item.type == OpenInvoiceType.FIXED:
             if amount != Decimal(item.fixed_amount):
                 raise PaymentRefused("amount",
                                      f"Open invoice {item.id} takes exactly {item.fixed_amount} KWD")
@@ -256,7 +265,8 @@ class PaymentService:
 
         def decide(current: OpenInvoice) -> tuple[OpenInvoice, dict[str, Any]]:
             self.check_open_payable(current)
-            value = _parse_amount(current.fixed_amount if amount is None and current.type == 0 else amount)
+            fixed = amount is None and current.type == OpenInvoiceType.FIXED
+            value = _parse_amount(current.fixed_amount if fixed else amount)
             self._check_open_amount(current, value)
             now = self.clock.stamp()
             if outcome == "success":
@@ -267,7 +277,7 @@ class PaymentService:
             record = {**txn, "outcome": outcome, "amount": format_amount(value),
                       "customer": dict(customer or {})}
             return replace(current, payments=(*current.payments, record), updated_at=now,
-                           paid_status=1 if outcome == "success" else current.paid_status), txn
+                           paid_status=PaidStatus.PAID if outcome == "success" else current.paid_status), txn
 
         with self._lock:
             # Many customers pay one open invoice, through any process sharing the store: each
