@@ -10,11 +10,8 @@ when the invoice can no longer be paid (paid, cancelled or expired since the pag
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -110,21 +107,6 @@ def _lookup(mock: MockRuntime, key: str) -> Invoice | OpenInvoice | None:
     return mock.store.find_invoice_by_access_key(key) or mock.store.find_open_invoice_by_access_key(key)
 
 
-def _payment_lock(mock: MockRuntime) -> Any:
-    # The payment service re-reads and writes under its lock; a visit is also read-modify-write,
-    # so it takes the same lock, or a visit racing a payment could write the invoice back unpaid.
-    return getattr(mock.payments, "_lock", None) or contextlib.nullcontext()
-
-
-def _count_visit(mock: MockRuntime, inv: Invoice) -> Invoice:
-    """``visited_count`` + 1 (the real field the details response reports); nothing else changes."""
-    with _payment_lock(mock):
-        current = mock.store.get_invoice(inv.merchant_id, inv.id) or inv
-        seen = replace(current, visited_count=current.visited_count + 1)
-        mock.store.update_invoice(seen)
-    return seen
-
-
 def invoice_state(mock: MockRuntime, inv: Invoice) -> str:
     if inv.invoice_status == InvoiceStatus.PAID:
         return "paid"
@@ -179,7 +161,7 @@ async def show_invoice(request: Request) -> Response:
         text = page_text(request)
         return html_response(open_invoice_page(text, _merchant_name(mock, record), record,
                                                open_invoice_state(mock, record), url, _result(request)))
-    record = _count_visit(mock, record)
+    record = mock.payments.count_visit(record)
     text = page_text(request, record.language)
     return html_response(invoice_page(text, _merchant_name(mock, record), record, invoice_state(mock, record),
                                       url, _result(request)))
@@ -235,7 +217,7 @@ async def show_split(request: Request) -> Response:
     if not parts:
         return not_found(request)
     # opening the group link shows every part, so it counts as a visit of each
-    parts = [_count_visit(mock, inv) for inv in parts]
+    parts = [mock.payments.count_visit(inv) for inv in parts]
     text = page_text(request, parts[0].language)
     url = self_url(request.url.path, lang_query(request))
     shown = [(inv, invoice_state(mock, inv)) for inv in parts]

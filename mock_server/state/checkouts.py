@@ -179,7 +179,8 @@ class CheckoutService:
     refunds: RefundService | None = None
     #: saves the card of a paid save-card checkout (saved cards plug in here)
     card_saver: CardSaver | None = None
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    #: every change of a checkout is made under it (re-entrant: subscriptions bill under it too)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- create ------------------------------------------------------------------------------
     def create(self, merchant: Merchant, new: NewCheckout, *, source: str = "checkout",
@@ -253,7 +254,7 @@ class CheckoutService:
 
     def find(self, token: str) -> Checkout:
         """Any merchant's checkout by its transaction token (the control plane), else NotFound."""
-        with self._lock:
+        with self.lock:
             found = self.store.find_checkout(token)
             if found is None:
                 raise NotFound(f"No checkout with token {token}")
@@ -261,13 +262,13 @@ class CheckoutService:
 
     def by_session(self, session: str) -> Checkout | None:
         """The checkout a payment page is for (any merchant: the page is public)."""
-        with self._lock:
+        with self.lock:
             found = self.store.find_checkout_by_session(session)
             return None if found is None else self._settled(found)
 
     def of_merchant(self, merchant: Merchant, token: str) -> Checkout | None:
         """The merchant's checkout with this token; None for another merchant's or an unknown one."""
-        with self._lock:
+        with self.lock:
             found = self.store.find_checkout(token)
             if found is None or found.merchant_id != merchant.merchant_id:
                 return None
@@ -275,7 +276,7 @@ class CheckoutService:
 
     def attempts(self, merchant: Merchant, order_reference: str) -> list[Checkout]:
         """Every checkout of the merchant for an order reference, oldest first."""
-        with self._lock:
+        with self.lock:
             return [self._settled(c) for c in self.store.checkouts_by_reference(merchant.merchant_id,
                                                                                 order_reference)]
 
@@ -346,7 +347,7 @@ class CheckoutService:
         """
         if outcome not in OUTCOMES:
             raise CheckoutRefused("outcome", f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
-        with self._lock:
+        with self.lock:
             checkout = self.find(token)
             if checkout.status != TransactionStatus.PENDING:
                 raise CheckoutRefused("completed", f"Checkout {token} is already {checkout.status}")
@@ -441,7 +442,7 @@ class CheckoutService:
     # -- after the payment -------------------------------------------------------------------
     def capture(self, merchant: Merchant, token: str, amount: str) -> Checkout:
         """Take ``amount`` (at most what was authorized) of an AUTHORIZED checkout."""
-        with self._lock:
+        with self.lock:
             checkout = self.of_merchant(merchant, token)
             if checkout is None:
                 raise GatewayRefusal(GatewayErrorCode.INVALID_PAYMENT_TOKEN)
@@ -464,7 +465,7 @@ class CheckoutService:
 
     def void(self, merchant: Merchant, token: str) -> Checkout:
         """Cancel an AUTHORIZED checkout that was not captured (the reservation is released)."""
-        with self._lock:
+        with self.lock:
             checkout = self.of_merchant(merchant, token)
             if checkout is None:
                 raise GatewayRefusal(400, "Invalid Token", http_status=404)
@@ -480,7 +481,7 @@ class CheckoutService:
         """The merchant's captured (SUCCESSFUL) checkout by its transaction token, as a refund
         needs it; None for anything else (unknown, another merchant's, pending, failed,
         authorized only, voided). A :data:`~mock_server.state.refundable.PaidLookup`."""
-        with self._lock:
+        with self.lock:
             found = self.store.find_checkout(token)
             if found is None or found.merchant_id != merchant_id:
                 return None

@@ -186,6 +186,16 @@ class PaymentService:
         return merchant
 
     # -- invoices ---------------------------------------------------------------------------
+    def count_visit(self, inv: Invoice) -> Invoice:
+        """``visited_count`` + 1 (the real field the details response reports), nothing else. Under
+        the payments' lock: a visit is a read-modify-write too, and one racing a payment must not
+        write the invoice back unpaid."""
+        with self._lock:
+            current = self.store.get_invoice(inv.merchant_id, inv.id) or inv
+            seen = replace(current, visited_count=current.visited_count + 1)
+            self.store.update_invoice(seen)
+        return seen
+
     def is_expired(self, inv: Invoice) -> bool:
         return bool(inv.expires_at) and str(inv.expires_at)[:10] < self.clock.today()
 

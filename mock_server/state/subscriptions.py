@@ -64,7 +64,7 @@ class SubscriptionService:
         """Charge every monthly recurrence of the merchant that is due on the mock clock (those
         another process has not charged first)."""
         today = self.checkouts.clock.today()
-        with self.checkouts._lock:
+        with self.checkouts.lock:
             for mandate in self.checkouts.store.due_subscriptions(merchant_id, today):
                 day = mandate.next_billing_day
                 while day is not None and day <= today:
@@ -117,7 +117,7 @@ class SubscriptionService:
     def capture(self, merchant: Merchant, token: str, amount: str) -> Checkout:
         """Charge one recurrence of an on-demand subscription now: the recurrence's checkout."""
         self.settle(merchant.merchant_id)
-        with self.checkouts._lock:
+        with self.checkouts.lock:
             mandate = self._mandate(merchant, token)
             if mandate.subscription_status != ACTIVE or mandate.recurring_frequency != ON_DEMAND:
                 raise GatewayRefusal(GatewayErrorCode.TRANSACTION_ERROR)
@@ -134,7 +134,7 @@ class SubscriptionService:
                 raise _refusal("Invalid Request")
             return replace(mandate, subscription_status=CANCELLED), None
 
-        with self.checkouts._lock:
+        with self.checkouts.lock:
             # until it is cancelled here or found over: each lost claim means another process moved
             # it on (charged a recurrence), at most once per installment
             after, _ = claim(lambda: self._mandate(merchant, token), cancelled,

@@ -262,10 +262,11 @@ class WebhookService:
 
     def shown(self, delivery: Delivery) -> dict[str, Any]:
         """A delivery as ``/_mock/webhooks`` shows it (a shared mock: under its id in the shared
-        log). Call under the log's lock."""
-        shown = delivery.to_json()
-        if self._shared is not None:
-            shown["id"] = self._first_seq.get(delivery.id, delivery.id)
+        log), read under the log's lock (the sender changes it as it goes)."""
+        with self.dispatcher.log.lock:
+            shown = delivery.to_json()
+            if self._shared is not None:
+                shown["id"] = self._first_seq.get(delivery.id, delivery.id)
         return shown
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
