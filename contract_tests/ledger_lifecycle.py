@@ -38,7 +38,7 @@ from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
-from hesabe_spec.enums import PaymentType, RefundMethod, ResultCode
+from hesabe_spec.enums import PaymentType, RecurringFrequency, RefundMethod, ResultCode
 from hesabe_spec.enums import TransactionStatus as Status
 
 __all__ = ["LedgerLifecycle", "ledger_machine"]
@@ -221,7 +221,8 @@ class LedgerLifecycle(RuleBasedStateMachine):
         made = self.resources.fresh_checkout(
             amount="0.000", paymentType=str(PaymentType.CYBERSOURCE_SUBSCRIPTION.value), subscription="1",
             numberOfInstallments=str(installments),
-            recurringFrequency="1" if monthly else "0", recurringStartDate=start, recurringAmount="4.500")
+            recurringFrequency=str(RecurringFrequency.MONTHLY if monthly else RecurringFrequency.ON_DEMAND),
+            recurringStartDate=start, recurringAmount="4.500")
         token = str(made["token"])
         self._control("POST", f"checkouts/{token}/pay", {"outcome": "success"})
         self.mandates[token] = Mandate(token, made["sent"]["orderReferenceNumber"], monthly, installments,

@@ -25,7 +25,14 @@ from typing import Any
 
 from contract_tests.errors import CapabilityMissing, ContractSuiteError, hides_violations
 from contract_tests.session import ContractSession
-from hesabe_spec.enums import AmountType, CreateInvoiceType, InvoiceSubType, PaymentType, RefundMethod
+from hesabe_spec.enums import (
+    AmountType,
+    CreateInvoiceType,
+    InvoiceSubType,
+    PaymentType,
+    RecurringFrequency,
+    RefundMethod,
+)
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.validation import validate_request
 
@@ -196,7 +203,7 @@ class Resources:
         plane): its checkout answer plus the payload (``"sent"``)."""
         made = self.fresh_checkout(
             amount="0.000", paymentType=str(PaymentType.CYBERSOURCE_SUBSCRIPTION.value), subscription="1",
-            numberOfInstallments="999", recurringFrequency="0",
+            numberOfInstallments="999", recurringFrequency=RecurringFrequency.ON_DEMAND.value,
             recurringStartDate=self.session.gen.today.isoformat(), recurringAmount="2.000")
         status, _body = self.session.target.control("POST", f"checkouts/{made['token']}/pay",
                                                     {"outcome": "success"})

@@ -27,6 +27,7 @@ __all__ = [
     "PaidStatus",
     "PaymentStatus",
     "PaymentType",
+    "RecurringFrequency",
     "RefundMethod",
     "RefundStatus",
     "ResultCode",
@@ -181,6 +182,13 @@ class PaidStatus(IntEnum):
 
     UNPAID = 0
     PAID = 1
+
+
+class RecurringFrequency(StrEnum):
+    """``recurringFrequency`` of a subscription checkout (hesabe-checkout-api.md §8.2)."""
+
+    ON_DEMAND = "0"  # the merchant captures each recurrence
+    MONTHLY = "1"  # Hesabe bills it every month
 
 
 class BulkListType(StrEnum):

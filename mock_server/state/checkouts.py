@@ -55,7 +55,7 @@ from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result,
 from mock_server.state.commands import NewCheckout
 from mock_server.state.errors import DomainError, NotFound
 from mock_server.state.ledger import checkout_paid, is_payment
-from mock_server.state.models import Checkout
+from mock_server.state.models import Checkout, SubscriptionState
 from mock_server.state.payments import PaymentRefused
 from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService
@@ -375,7 +375,7 @@ class CheckoutService:
         if on_file is not None:
             completed = replace(completed, card_type=on_file[0], card_masked=on_file[1])
         if completed.recurring_frequency is not None and result.successful:
-            completed = replace(completed, subscription_status="ACTIVE")
+            completed = replace(completed, subscription_status=SubscriptionState.ACTIVE)
         return completed, result
 
     def _method(self, checkout: Checkout, payment_type: int | str | None) -> int:

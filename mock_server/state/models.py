@@ -12,13 +12,13 @@ import calendar
 import re
 from dataclasses import asdict, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from hesabe_spec.enums import OpenInvoiceStatus, TransactionStatus
+from hesabe_spec.enums import OpenInvoiceStatus, RecurringFrequency, TransactionStatus
 from mock_server.state.record import record
 
 __all__ = [
-    "MONTHLY_FREQUENCY",
     "BulkRow",
     "CardCustomer",
     "Checkout",
@@ -31,6 +31,7 @@ __all__ = [
     "Refund",
     "RefundQuery",
     "SavedCard",
+    "SubscriptionState",
     "add_months",
     "open_status_as_seen",
     "refund_terms",
@@ -255,7 +256,8 @@ class Checkout:
         the start date plus as many months as were charged; None for anything it never bills (not
         a monthly subscription, not ACTIVE, every installment charged). A subscription without a
         start date bills from the day it was created. What the stores index the timer's work by."""
-        if (self.recurring_frequency != MONTHLY_FREQUENCY or self.subscription_status != "ACTIVE"
+        if (self.recurring_frequency != RecurringFrequency.MONTHLY
+                or self.subscription_status != SubscriptionState.ACTIVE
                 or self.recurrences >= self.recurring_installments):
             return None
         start = date.fromisoformat(self.recurring_start or self.created_at[:10])
@@ -476,8 +478,12 @@ def search_terms(inv: Invoice) -> set[str]:
     return terms
 
 
-#: ``recurringFrequency`` of a subscription the mock clock bills every month ("0": on demand)
-MONTHLY_FREQUENCY = "1"
+class SubscriptionState(StrEnum):
+    """A subscription's ``subscription_status`` (the mock's own record: Hesabe's is not documented)."""
+
+    ACTIVE = "ACTIVE"
+    CANCELLED = "CANCELLED"  # by the merchant
+    COMPLETED = "COMPLETED"  # every installment charged
 
 
 def add_months(start: date, months: int) -> date:

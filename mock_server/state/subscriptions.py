@@ -33,18 +33,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from hesabe_spec.enums import GatewayErrorCode
+from hesabe_spec.enums import GatewayErrorCode, RecurringFrequency
 from mock_server.merchants import Merchant
 from mock_server.state.checkouts import CheckoutService, GatewayRefusal
 from mock_server.state.commands import NewCheckout
 from mock_server.state.decisions import ChargeDecisions
-from mock_server.state.models import MONTHLY_FREQUENCY, Checkout
+from mock_server.state.models import Checkout, SubscriptionState
 from mock_server.state.store import claim
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService"]
 
-ACTIVE, CANCELLED, COMPLETED = "ACTIVE", "CANCELLED", "COMPLETED"
-ON_DEMAND, MONTHLY = "0", MONTHLY_FREQUENCY
+ACTIVE, CANCELLED, COMPLETED = (SubscriptionState.ACTIVE, SubscriptionState.CANCELLED,
+                                SubscriptionState.COMPLETED)
+ON_DEMAND, MONTHLY = RecurringFrequency.ON_DEMAND, RecurringFrequency.MONTHLY
 
 
 def _refusal(message: str, http_status: int = 400) -> GatewayRefusal:
