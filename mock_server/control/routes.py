@@ -16,7 +16,7 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from hesabe_spec.enums import TransactionStatus
+from hesabe_spec.enums import PaymentType, TransactionStatus
 from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import GATEWAY_PAGES, OPERATIONS
 from mock_server.clock import KUWAIT
@@ -247,8 +247,8 @@ def pay_open_invoice(mock: MockRuntime, request: Request, body: Any) -> Any:
     if customer is not None and not isinstance(customer, dict):
         raise ControlError(400, "customer must be an object")
     result = mock.payments.pay_open_invoice(int_param(request, "id"), doc.get("amount"),
-                                            doc.get("payment_type", 1), doc.get("outcome", "success"),
-                                            customer)
+                                            doc.get("payment_type", int(PaymentType.KNET)),
+                                            doc.get("outcome", "success"), customer)
     return {"outcome": result.outcome, "paid": result.paid, "transaction": result.transaction,
             "open_invoice": _open_state(mock, cast(OpenInvoice, result.record))}
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import InvoiceKind, InvoiceSubType, OpenInvoiceType, PaymentType
 from hesabe_spec.errors import RequestValidationError
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
@@ -141,13 +142,13 @@ def _invoice(rec: dict[str, Any], merchant: Merchant, clock: Clock, where: str) 
     customer = f.pop("customer", None) or {}
     if not isinstance(customer, dict):
         raise SeedError(f"{where}: customer must be an object")
-    methods = f.pop("payment_method", ("1", "2"))
+    methods = f.pop("payment_method", (str(PaymentType.KNET.value), str(PaymentType.MPGS.value)))
     methods = methods.split(",") if isinstance(methods, str) else methods
     f.setdefault("amount", "0.000")
     return Invoice(
         merchant_id=merchant.merchant_id,
-        invoice_type=f.pop("invoice_type", 1),
-        invoice_sub_type=f.pop("invoice_sub_type", 3),
+        invoice_type=f.pop("invoice_type", int(InvoiceKind.SINGLE)),
+        invoice_sub_type=f.pop("invoice_sub_type", int(InvoiceSubType.URL)),
         token=f.pop("token", None) or keys.invoice_token(merchant.merchant_id, clock.time()),
         access_key=f.pop("access_key", None) or keys.access_key(),
         reference_number=str(f.pop("reference_number", "") or ""),
@@ -170,7 +171,7 @@ def _open_invoice(rec: dict[str, Any], merchant: Merchant, clock: Clock, where: 
         title=str(f.pop("title", "")),
         reference_number=(f.pop("reference_number", None)
                           or keys.invoice_token(merchant.merchant_id, clock.time())),
-        type=f.pop("type", 0),
+        type=f.pop("type", int(OpenInvoiceType.FIXED)),
         fixed_amount=f.pop("fixed_amount", "0.000"),
         min_amount=f.pop("min_amount", "0.000"),
         max_amount=f.pop("max_amount", "0.000"),

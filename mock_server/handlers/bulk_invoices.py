@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import BulkListType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize
@@ -40,7 +41,7 @@ def upload_bulk_invoices(call: Call) -> Reply:
 
 def list_bulk_invoices(call: Call) -> Reply:
     page = page_number(call.payload.get("page", 1))
-    scheduled = str(call.payload.get("type", "0")) == "1"
+    scheduled = str(call.payload.get("type", BulkListType.BULK)) == BulkListType.SCHEDULED
     found = call.domain.bulk.list(call.merchant, scheduled, (page - 1) * call.per_page, call.per_page)
     rows = [serialize.bulk_row(r) for r in found.items]
     return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import InvoiceKind
+from hesabe_spec.enums import CreateInvoiceType, InvoiceKind, InvoiceSubType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.state import serialize, serialize_refunds
@@ -34,8 +34,8 @@ __all__ = [
 
 #: dashboard ``invoiceType`` filter -> invoice_type values
 _LIST_KINDS = {str(kind.value): (kind.value,) for kind in InvoiceKind}
-#: ``invoiceType`` of an invoice texted to the customer (2: a link the merchant shares)
-_BY_SMS = "1"
+#: ``invoiceType`` of an invoice texted to the customer (the other: a link the merchant shares)
+_BY_SMS = CreateInvoiceType.SMS.value
 
 
 def _text(value: Any) -> str:
@@ -101,7 +101,7 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
         language=p.get("language") or None,
         by_sms=by_sms,
         # no sub-type sent: 0 for an SMS invoice, 3 for a link (what the server stores)
-        sub_type=int(p.get("invoiceSubType", "0" if by_sms else "3")),
+        sub_type=int(p.get("invoiceSubType", InvoiceSubType.SMS if by_sms else InvoiceSubType.URL)),
         sub_type_as_sent=p.get("invoiceSubType"),
         pay_types=_pay_types(p.get("allocatePayType")),
         products=_products(p.get("itemsList")),

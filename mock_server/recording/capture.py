@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from hesabe_spec.cassettes import FORMAT, Cassette, CassetteRequest, CassetteResponse
 from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.enums import CreateInvoiceType
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.wire import decode_request_data, decode_response
@@ -57,7 +58,7 @@ def writes_reason(op: Operation, payload: Any) -> str | None:
     items = [payload] if isinstance(payload, dict) else []
     if isinstance(payload, dict) and isinstance(payload.get("invoices"), list):
         items += [i for i in payload["invoices"] if isinstance(i, dict)]
-    if op.kind == "create" and any(str(i.get("invoiceType")) == "1" for i in items):
+    if op.kind == "create" and any(str(i.get("invoiceType")) == CreateInvoiceType.SMS for i in items):
         return f'{op.name} with invoiceType "1" texts the customer'
     return None
 
