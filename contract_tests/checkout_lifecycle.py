@@ -33,6 +33,7 @@ from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.session import ContractSession
 from contract_tests.strategies import valid_payloads
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import PaymentType, RefundMethod, ResultCode
 from hesabe_spec.enums import TransactionStatus as Status
 from hesabe_spec.errors import HesabeError
@@ -195,7 +196,7 @@ class CheckoutLifecycle(RuleBasedStateMachine):
     @rule(token=checkouts)
     def capture(self, token: str) -> None:
         checkout = self.model[token]
-        payload = {"amount": f"{checkout.amount:.3f}", "paymentToken": token}
+        payload = {"amount": format_amount(checkout.amount), "paymentToken": token}
         if checkout.status == Status.AUTHORIZED:
             self.session.call("capture_authorization", payload)
             checkout.status = Status.SUCCESSFUL

@@ -38,6 +38,7 @@ from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import PaymentType, RecurringFrequency, RefundMethod, ResultCode
 from hesabe_spec.enums import TransactionStatus as Status
 
@@ -252,7 +253,7 @@ class LedgerLifecycle(RuleBasedStateMachine):
     def capture_recurrence(self, data: st.DataObject) -> None:
         mandate = data.draw(st.sampled_from([m for m in self.mandates.values() if not m.monthly]),
                             label="subscription")
-        payload = {"amount": f"{mandate.amount:.3f}", "paymentToken": mandate.token,
+        payload = {"amount": format_amount(mandate.amount), "paymentToken": mandate.token,
                    "orderReferenceNumber": mandate.reference}
         if not mandate.active():
             self.session.call("capture_subscription", payload, intent="refused",

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.sandbox import SANDBOX
 
 __all__ = [
@@ -84,7 +85,7 @@ def kwd_amounts(*, positive: bool = True) -> st.SearchStrategy[str]:
     low = 1 if positive else 0
     fils = st.integers(min_value=low, max_value=99_999_999)
     edges = st.sampled_from(["0.001", "0.100", "1.000", "20.000", "999.999", "12345.678"])
-    drawn = fils.map(lambda n: f"{Decimal(n) / 1000:.3f}")
+    drawn = fils.map(lambda n: format_amount(Decimal(n) / 1000))
     return st.one_of(edges, drawn) if positive else st.one_of(st.just("0.000"), edges, drawn)
 
 
