@@ -45,6 +45,7 @@ __all__ = [
     "Manifest",
     "Recording",
     "RecordingError",
+    "block_size_of",
     "cassette_name",
     "confirmation_problem",
     "dumps",
@@ -217,9 +218,10 @@ def match_operation(method: str, path: str, payload: Any = None) -> tuple[Operat
     return None
 
 
-def _block_size(wire: WireFacts) -> int:
-    """The block size the recorded reply was padded to (32 unless only PKCS#7's 16 explains it)."""
-    padding = wire.get("padding")
+def block_size_of(wire: WireFacts | None) -> int:
+    """The block size a recorded message was padded to: 32 (the server's) unless only PKCS#7's 16
+    explains its pad; 32 when its wire facts were not recorded."""
+    padding = wire.get("padding") if wire is not None else None
     return PKCS7_BLOCK if padding is not None and padding["scheme"] == "pkcs7-16" else MAX_PAD
 
 
@@ -234,7 +236,7 @@ def reencode_response(response: CassetteResponse, keys: CipherKeys) -> bytes:
     if not response["encrypted"]:
         return plain
     style: EnvelopeStyle = "bare" if wire is not None and wire["envelope"] == "bare" else "response"
-    return wrap_ciphertext(keys.encrypt(plain, block_size=_block_size(wire) if wire else MAX_PAD), style)
+    return wrap_ciphertext(keys.encrypt(plain, block_size=block_size_of(wire)), style)
 
 
 def confirmation_problem(date: str, cassette: str | Path, root: str | Path = ".") -> str | None:

@@ -17,7 +17,7 @@ from hesabe_spec.operations import Operation
 from mock_server.access import control_allowed
 from mock_server.auth import TokenService
 from mock_server.clock import Clock, SharedClock
-from mock_server.exchange import PipelineHook
+from mock_server.exchange import Exchange, PipelineHook
 from mock_server.faults import Faults, SharedFaults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
 from mock_server.findings import FindingsLog, SharedFindingsLog
@@ -144,8 +144,10 @@ class MockRuntime:
         #: commits the writes of requests served together at once, before any of them is answered;
         #: None for a store whose every write is durable at once (the memory store, PostgreSQL)
         self.commits = GroupCommit(store) if store.groups_commits else None
-        # the X-Mock-Fault header is a control-plane action: off with the control plane, loopback only
-        header_allowed = lambda ex: settings.control_plane and control_allowed(settings, ex.client_host)  # noqa: E731
+        def header_allowed(ex: Exchange) -> bool:
+            """The X-Mock-Fault header is a control-plane action: off with it, from loopback only."""
+            return settings.control_plane and control_allowed(settings, ex.client_host)
+
         if self.shared is not None:
             self.journal: Journal = SharedJournal(self.shared, settings.journal_capacity)
             self.faults: Faults = SharedFaults(self.shared, header_allowed=header_allowed)

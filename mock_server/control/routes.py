@@ -197,13 +197,13 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
         mock.clock.reset()
     if at is not None and freeze is True:
         mock.clock.freeze(at)  # frozen at exactly the instant asked for, in one change
-    elif at is not None:
-        mock.clock.set(at)
-    if freeze is True:
-        if at is None:
+    else:
+        if at is not None:
+            mock.clock.set(at)
+        if freeze is True:
             mock.clock.freeze()
-    elif freeze is False:
-        mock.clock.unfreeze()
+        elif freeze is False:
+            mock.clock.unfreeze()
     if advance:
         mock.clock.advance(advance)
     mock.timer.wake()  # what the move made due happens now, read or not

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
-from hesabe_spec.cassettes import Cassette, Gap, Recording, read_recording
-from hesabe_spec.crypto import MAX_PAD, PKCS7_BLOCK, CipherKeys
+from hesabe_spec.cassettes import Cassette, Gap, Recording, block_size_of, read_recording
+from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.wire import decode_response
@@ -280,8 +280,7 @@ class Replayer:
             body = json.dumps(self._plain_payload(op, payload)).encode()
         elif op.encrypted and payload is not None:
             wire: WireFacts | None = request["wire"]
-            pkcs7 = bool(wire and wire["padding"] and wire["padding"]["scheme"] == "pkcs7-16")
-            block = PKCS7_BLOCK if pkcs7 else MAX_PAD
+            block = block_size_of(wire)
             code = self.identity.merchant_code
             if isinstance(payload, dict) and "merchantCode" in payload:
                 payload = {**payload, "merchantCode": code}

@@ -137,7 +137,11 @@ def as_completed(checkout: Checkout) -> Checkout:
 def callback_body(checkout: Checkout, nesting: CallbackNesting = "flat") -> dict[str, Any]:
     """What the ``data`` of the redirect decrypts to, once the customer completed the page (the
     completion's outcome: :func:`as_completed`)."""
-    checkout = as_completed(checkout)
+    return _body(as_completed(checkout), nesting)
+
+
+def _body(checkout: Checkout, nesting: CallbackNesting) -> dict[str, Any]:
+    """:func:`callback_body` of a checkout already :func:`as_completed`."""
     v1, v2, v3, v4, v5 = checkout.variables
     fields = {
         "resultCode": checkout.result_code,
@@ -169,4 +173,4 @@ def callback_url(checkout: Checkout, keys: CipherKeys, nesting: CallbackNesting 
     success, ``failureUrl`` otherwise, with the encrypted callback as ``data``."""
     checkout = as_completed(checkout)
     target = checkout.response_url if checkout.status in _PAID else checkout.failure_url
-    return with_data(target, keys.encrypt(server_json(callback_body(checkout, nesting))))
+    return with_data(target, keys.encrypt(server_json(_body(checkout, nesting))))

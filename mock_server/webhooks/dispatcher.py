@@ -33,12 +33,10 @@ from mock_server.json_out import server_json
 from mock_server.webhooks.config import DeliverySettings, WebhookModes
 from mock_server.webhooks.log import DEFAULT_LOG_CAP, Attempt, Delivery, DeliveryLog
 
-__all__ = ["MAX_ANSWER", "SENDERS", "USER_AGENT", "WebhookDispatcher", "destination"]
+__all__ = ["MAX_ANSWER", "SENDERS", "WebhookDispatcher", "destination"]
 
 log = logging.getLogger("hesabe_mock.webhooks")
 
-#: the sender's ``User-Agent`` (the control plane refuses requests carrying it)
-USER_AGENT = WEBHOOK_USER_AGENT
 #: the most of an answer's body the sender reads (the status is all it needs)
 MAX_ANSWER = 64 * 1024
 #: worker threads sending at once, each to a destination of its own
@@ -75,7 +73,7 @@ def post(url: str, body: bytes, timeout: float) -> int:
     watchdog.start()
     try:
         connection.request("POST", target, body=body,
-                           headers={"Content-Type": "application/json", "User-Agent": USER_AGENT})
+                           headers={"Content-Type": "application/json", "User-Agent": WEBHOOK_USER_AGENT})
         response = connection.getresponse()
         response.read(MAX_ANSWER)
     except (OSError, http.client.HTTPException) as exc:
