@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
 from contract_tests.mutations import Mutation
+from hesabe_spec.amounts import format_amount
 from hesabe_spec.crypto import MAX_PAD
 from hesabe_spec.enums import GatewayErrorCode, RefundStatus
 from hesabe_spec.errors import HesabeError
@@ -533,6 +535,6 @@ def refund_stats_add_up(ex: Exchange) -> list[Finding]:
     for key, value in by_status.items():
         if value != parts[key]:
             found.append(_finding(ex, rule, f"{base}{key}_total_refund_request_amount",
-                                  f"{value / 1000:.3f} (the {key} rows' amounts)",
+                                  f"{format_amount(Decimal(value).scaleb(-3))} (the {key} rows' amounts)",
                                   stats.get(f"{key}_total_refund_request_amount")))
     return found

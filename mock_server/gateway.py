@@ -52,10 +52,12 @@ def gateway_error(code: int, message: str | None = None,
     return body
 
 
-def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None) -> Failure:
-    """The answer to a refusal: encrypted for a known merchant on an encrypted operation."""
+def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None,
+            errors: dict[str, list[str]] | None = None) -> Failure:
+    """The answer to a refusal: encrypted for a known merchant on an encrypted operation.
+    ``errors``: the refusal's field errors under their wire names, when the domain named them."""
     keys = merchant.keys if merchant is not None and op.encrypted and not refusal.plain else None
-    body = gateway_error(refusal.code, refusal.message, refusal.field_errors)
+    body = gateway_error(refusal.code, refusal.message, refusal.field_errors if errors is None else errors)
     return Failure(refusal.http_status, body, keys=keys)
 
 

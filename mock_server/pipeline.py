@@ -260,9 +260,9 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             with mock.store.deferred_commit():  # committed before the reply goes (_committed)
                 reply = handler.run(call)
         except GatewayRefusal as exc:
-            raise gateway.failure(op, exc, merchant) from None
+            raise gateway.failure(op, exc, merchant, handler.field_errors(exc)) from None
         except DomainError as exc:
-            raise Failure(exc.http_status, envelope(False, exc.message, exc.field_errors),
+            raise Failure(exc.http_status, envelope(False, exc.message, handler.field_errors(exc)),
                           keys=merchant.keys) from None
         ex.status, ex.keys = reply.status, merchant.keys if op.encrypted else None
         if reply.body is not None:

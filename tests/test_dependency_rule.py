@@ -10,6 +10,7 @@ client. In ``mock_server`` only the pytest fixtures (``testing.py``) use the cli
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -102,4 +103,55 @@ def test_only_the_mock_fixtures_use_the_client_or_requests() -> None:
         for node in ast.parse(path.read_text(encoding="utf-8")).body
         for name in _imported_names(node) if _names_client(name) or name in lazy_names
     ]
+    assert offences == []
+
+
+#: what the domain (``mock_server/state``) may import from the rest of the mock
+_DOMAIN_MAY_IMPORT = {"mock_server.state", "mock_server.clock", "mock_server.merchants"}
+
+
+def test_the_domain_imports_neither_the_wire_layer_nor_http() -> None:
+    """``mock_server/state`` is commands in, records out: it never imports the handlers, the wire
+    shapes (``mock_server.shapes``), the pipeline or Starlette, not even lazily."""
+    offences = []
+    for path in sorted((ROOT / "mock_server" / "state").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for name in _imported_names(node):
+                top = name.split(".")[0]
+                inside = ".".join(name.split(".")[:2])
+                if top == "starlette" or (top == "mock_server" and inside not in _DOMAIN_MAY_IMPORT
+                                          and name not in _DOMAIN_MAY_IMPORT):
+                    offences.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert offences == []
+
+
+#: a wire name in Hesabe's camelCase (``customerName``, ``itemsList``) or PascalCase-with-a-hump
+#: (``SubscriptionType``, ``TransactionID``) spelling
+_CAMEL_CASE = re.compile(r"[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def test_the_domain_spells_no_wire_name() -> None:
+    """No string of the domain is a camelCase wire name: payloads become commands in the handlers,
+    refusals name the command's attributes (the registry renames them), and the wire shapes live in
+    ``mock_server.shapes``. Docstrings may cite the wire; ``__all__`` lists Python names."""
+    offences = []
+    for path in sorted((ROOT / "mock_server" / "state").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+                skip.update(id(n) for n in ast.walk(node.value))
+        offences += [f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}" for node in ast.walk(tree)
+                     if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                     and id(node) not in skip and _CAMEL_CASE.fullmatch(node.value)]
     assert offences == []

@@ -26,8 +26,8 @@ from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
 from mock_server.merchants import ENV_MERCHANT_VARS, Merchant, identity_fields
 from mock_server.runtime import MockRuntime
+from mock_server.shapes.checkout import callback_body, callback_url, page_session
 from mock_server.state.cards import CardEntry
-from mock_server.state.checkout_shapes import callback_body, callback_url, page_session
 from mock_server.state.decisions import ChargeDecision
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Checkout, Invoice, OpenInvoice, Refund

@@ -9,8 +9,8 @@ operations of the table, each with the kind its ``auth`` needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from mock_server.handlers import (
     auth,
@@ -25,6 +25,7 @@ from mock_server.handlers import (
     saved_cards,
 )
 from mock_server.runtime import Call, PlainCall, Reply
+from mock_server.state.errors import DomainError
 
 __all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
 
@@ -38,9 +39,24 @@ class PlainHandler:
 
 @dataclass(frozen=True, slots=True)
 class MerchantHandler:
-    """Handles an authenticated, decrypted (where encrypted) and validated request of one merchant."""
+    """Handles an authenticated, decrypted (where encrypted) and validated request of one merchant.
+
+    ``wire_names``: the wire name of each command attribute a domain refusal may name, where the
+    two are spelled differently (``products`` is ``itemsList``); ``parts``: the wire list a group
+    command's parts come from (``invoices``), which prefixes a part's fields (``invoices.1.itemsList``).
+    """
 
     run: Callable[[Call], Reply]
+    wire_names: Mapping[str, str] = field(default_factory=dict)
+    parts: str | None = None
+
+    def field_errors(self, refusal: DomainError) -> dict[str, list[str]] | None:
+        """The refusal's field errors under their wire names."""
+        if not refusal.field_errors:
+            return refusal.field_errors
+        prefix = f"{self.parts}.{refusal.part}." if self.parts and refusal.part is not None else ""
+        return {prefix + self.wire_names.get(name, name): messages
+                for name, messages in refusal.field_errors.items()}
 
 
 Handler = PlainHandler | MerchantHandler
@@ -48,16 +64,20 @@ Handler = PlainHandler | MerchantHandler
 HANDLERS: dict[str, Handler] = {
     "login": PlainHandler(auth.login),
     "refresh_token": PlainHandler(auth.refresh_token),
-    "create_invoice": MerchantHandler(invoices.create_invoice),
-    "create_subscription_invoice": MerchantHandler(invoices.create_subscription_invoice),
-    "create_split_invoice": MerchantHandler(invoices.create_split_invoice),
-    "create_installment_invoice": MerchantHandler(invoices.create_installment_invoice),
+    "create_invoice": MerchantHandler(invoices.create_invoice, invoices.NEW_INVOICE_NAMES),
+    "create_subscription_invoice": MerchantHandler(invoices.create_subscription_invoice,
+                                                   invoices.NEW_INVOICE_NAMES),
+    "create_split_invoice": MerchantHandler(invoices.create_split_invoice, invoices.NEW_INVOICE_NAMES,
+                                            parts="invoices"),
+    "create_installment_invoice": MerchantHandler(invoices.create_installment_invoice,
+                                                  invoices.NEW_INVOICE_NAMES, parts="invoices"),
     "list_invoices": MerchantHandler(invoices.list_invoices),
     "get_invoice": MerchantHandler(invoices.get_invoice),
     "resend_invoice": MerchantHandler(invoices.resend_invoice),
     "send_bulk_invoices": MerchantHandler(invoices.send_bulk_invoices),
     "cancel_invoice": MerchantHandler(invoices.cancel_invoice),
-    "create_open_invoice": MerchantHandler(open_invoices.create_open_invoice),
+    "create_open_invoice": MerchantHandler(open_invoices.create_open_invoice,
+                                           open_invoices.NEW_OPEN_INVOICE_NAMES),
     "list_open_invoices": MerchantHandler(open_invoices.list_open_invoices),
     "get_open_invoice": MerchantHandler(open_invoices.get_open_invoice),
     "update_open_invoice": MerchantHandler(open_invoices.update_open_invoice),
@@ -66,12 +86,12 @@ HANDLERS: dict[str, Handler] = {
     "list_bulk_invoices": MerchantHandler(bulk_invoices.list_bulk_invoices),
     "update_bulk_invoice": MerchantHandler(bulk_invoices.update_bulk_invoice),
     "delete_bulk_invoice": MerchantHandler(bulk_invoices.delete_bulk_invoice),
-    "create_refund": MerchantHandler(refunds.create_refund),
+    "create_refund": MerchantHandler(refunds.create_refund, refunds.REFUND_REQUEST_NAMES),
     "list_refunds": MerchantHandler(refunds.list_refunds),
     "get_refund": MerchantHandler(refunds.get_refund),
     "cancel_refund": MerchantHandler(refunds.cancel_refund),
     "get_profile": MerchantHandler(profile.get_profile),
-    "create_checkout": MerchantHandler(checkout.create_checkout),
+    "create_checkout": MerchantHandler(checkout.create_checkout, checkout.NEW_CHECKOUT_NAMES),
     "transaction_enquiry": MerchantHandler(checkout.transaction_enquiry),
     "capture_authorization": MerchantHandler(checkout.capture_authorization),
     "cancel_authorization": MerchantHandler(checkout.cancel_authorization),

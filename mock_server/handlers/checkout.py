@@ -18,13 +18,14 @@ from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
-from mock_server.state.checkout_shapes import checkout_answer, transaction_record
+from mock_server.shapes.checkout import checkout_answer, transaction_record
+from mock_server.shapes.ledger import enquiry_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout, RecurringTerms
-from mock_server.state.serialize_ledger import enquiry_record
 from mock_server.webhooks.config import is_http_url
 
 __all__ = [
+    "NEW_CHECKOUT_NAMES",
     "NOT_FOUND",
     "cancel_authorization",
     "cancel_subscription",
@@ -39,6 +40,8 @@ __all__ = [
 #: the enquiry's answer when nothing matches (deprecated route's text; 2.0 page: data null)
 NOT_FOUND = {"status": False, "message": "Transaction not found", "data": None}
 _TRUE = ("1", "true")
+#: the wire name of each NewCheckout attribute a refusal may name (see MerchantHandler)
+NEW_CHECKOUT_NAMES = {"recurring.start_date": "recurringStartDate"}
 #: ``authorize`` values that ask for an authorization (the request schema's: "1", 1, true, "true")
 _AUTHORIZE = frozenset(load_schema("create_checkout.request", inline=True)["allOf"][0]["if"]["properties"]
                        ["authorize"]["enum"])

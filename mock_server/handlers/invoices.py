@@ -14,13 +14,15 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import CreateInvoiceType, InvoiceKind, InvoiceSubType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize, serialize_refunds
+from mock_server.shapes import invoices as invoice_shapes
+from mock_server.shapes import refunds as refund_shapes
 from mock_server.state.commands import NewInvoice, ProductLine, SubscriptionTerms
 from mock_server.state.errors import Unprocessable
 from mock_server.state.invoices import stats_block
 from mock_server.state.models import Invoice, InvoiceQuery, split_search
 
 __all__ = [
+    "NEW_INVOICE_NAMES",
     "cancel_invoice",
     "create_installment_invoice",
     "create_invoice",
@@ -36,6 +38,8 @@ __all__ = [
 _LIST_KINDS = {str(kind.value): (kind.value,) for kind in InvoiceKind}
 #: ``invoiceType`` of an invoice texted to the customer (the other: a link the merchant shares)
 _BY_SMS = CreateInvoiceType.SMS.value
+#: the wire name of each NewInvoice attribute a refusal may name (see MerchantHandler)
+NEW_INVOICE_NAMES = {"products": "itemsList"}
 
 
 def _text(value: Any) -> str:
@@ -113,7 +117,7 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
 
 def _created(call: Call, kind: InvoiceKind) -> Reply:
     inv = call.domain.invoices.create(call.merchant, new_invoice(call.payload), kind)
-    return Reply(serialize.invoice_created(inv, call.base_url, call.merchant.name))
+    return Reply(invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name))
 
 
 def create_invoice(call: Call) -> Reply:
@@ -138,8 +142,8 @@ def _group(call: Call, kind: InvoiceKind) -> Reply:
     parts = [new_invoice(part) for part in _own_parts(call)]
     group = call.domain.invoices.create_group(call.merchant, parts, kind)
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
-    shaped = [serialize.invoice_details(group[0], call.base_url, call.merchant.name)]
-    shaped += [serialize.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
+    shaped = [invoice_shapes.invoice_details(group[0], call.base_url, call.merchant.name)]
+    shaped += [invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
     return Reply(shaped)
 
 
@@ -168,7 +172,7 @@ def list_invoices(call: Call) -> Reply:
     page = page_number(p.get("page", 1))
     kind = str(p.get("invoiceType", "")).strip()
     status = str(p.get("status", "")).strip()
-    from_date, to_date = _dates(p, call.domain.invoices.clock.today())
+    from_date, to_date = _dates(p, call.domain.invoices.today())
     query = InvoiceQuery(
         kinds=_LIST_KINDS.get(kind),
         status=int(status) if status.isdigit() else None,
@@ -179,7 +183,7 @@ def list_invoices(call: Call) -> Reply:
         limit=call.per_page,
     )
     found, counts = call.domain.invoices.list(call.merchant, query)
-    rows = [serialize.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
+    rows = [invoice_shapes.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
     return Reply({
         "stats": stats_block(counts, orders=False),
         "order_stats": stats_block(counts, orders=True),
@@ -190,12 +194,12 @@ def list_invoices(call: Call) -> Reply:
 
 def _details(call: Call, inv: Invoice) -> dict[str, Any]:
     """The details shape, with the payment's approved refunds in ``transaction.refund``."""
-    body = serialize.invoice_details(inv, call.base_url, call.merchant.name)
+    body = invoice_shapes.invoice_details(inv, call.base_url, call.merchant.name)
     token = (inv.transaction or {}).get("token")
     if not token:
         return body
     refunds = call.domain.refunds.of_transaction(inv.merchant_id, str(token))
-    return serialize_refunds.with_refunds(body, refunds, inv.amount)
+    return refund_shapes.with_refunds(body, refunds, inv.amount)
 
 
 def get_invoice(call: Call) -> Reply:

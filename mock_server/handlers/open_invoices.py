@@ -8,11 +8,13 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import AmountType, OpenInvoiceType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize, serialize_ledger
+from mock_server.shapes import invoices as invoice_shapes
+from mock_server.shapes import ledger as ledger_shapes
 from mock_server.state.commands import NewOpenInvoice
 from mock_server.state.models import OpenInvoiceQuery, split_search
 
 __all__ = [
+    "NEW_OPEN_INVOICE_NAMES",
     "cancel_open_invoice",
     "create_open_invoice",
     "get_open_invoice",
@@ -30,6 +32,8 @@ def _int_or_none(value: object) -> int | None:
 #: ``amountType`` of an open invoice that takes any amount between ``minAmount`` and ``maxAmount``
 _OPEN_AMOUNT = AmountType.OPEN.value
 _ZERO = format_amount(0)
+#: the wire name of each NewOpenInvoice attribute a refusal may name (see MerchantHandler)
+NEW_OPEN_INVOICE_NAMES = {"max_amount": "maxAmount"}
 
 
 def new_open_invoice(p: dict[str, Any]) -> NewOpenInvoice:
@@ -48,7 +52,7 @@ def new_open_invoice(p: dict[str, Any]) -> NewOpenInvoice:
 
 def create_open_invoice(call: Call) -> Reply:
     item = call.domain.open_invoices.create(call.merchant, new_open_invoice(call.payload))
-    return Reply(serialize.open_invoice(item, call.base_url))
+    return Reply(invoice_shapes.open_invoice(item, call.base_url))
 
 
 def list_open_invoices(call: Call) -> Reply:
@@ -66,21 +70,21 @@ def list_open_invoices(call: Call) -> Reply:
         limit=call.per_page,
     )
     found = call.domain.open_invoices.list(call.merchant, query)
-    rows = [serialize.open_invoice(o, call.base_url) for o in found.items]
+    rows = [invoice_shapes.open_invoice(o, call.base_url) for o in found.items]
     return Reply({"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                           len(rows))})
 
 
 def get_open_invoice(call: Call) -> Reply:
     item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
-    return Reply(serialize.open_invoice(item, call.base_url))
+    return Reply(invoice_shapes.open_invoice(item, call.base_url))
 
 
 def list_open_invoice_customers(call: Call) -> Reply:
     """Who paid an open invoice: its successful payments, newest first, a page at a time."""
     item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
     page = page_number(call.payload.get("page", 1))
-    paid = [serialize_ledger.payer(p) for p in reversed(item.payments)
+    paid = [ledger_shapes.payer(p) for p in reversed(item.payments)
             if p.get("outcome") == "success" and p.get("token")]
     rows = paid[(page - 1) * call.per_page: page * call.per_page]
     url = call.base_url + call.operation.format_path(id=item.id)
@@ -91,7 +95,7 @@ def list_open_invoice_customers(call: Call) -> Reply:
 def update_open_invoice(call: Call) -> Reply:
     item = call.domain.open_invoices.update_expiry(call.merchant, int(call.params["id"]),
                                                  str(call.payload["expiryDate"]))
-    return Reply(serialize.open_invoice(item, call.base_url))
+    return Reply(invoice_shapes.open_invoice(item, call.base_url))
 
 
 def cancel_open_invoice(call: Call) -> Reply:

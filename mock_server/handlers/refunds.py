@@ -8,11 +8,14 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import RefundMethod
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize_refunds as shapes
+from mock_server.shapes import refunds as shapes
 from mock_server.state.commands import RefundRequest
 from mock_server.state.models import RefundQuery, split_search
 
-__all__ = ["cancel_refund", "create_refund", "get_refund", "list_refunds"]
+__all__ = ["REFUND_REQUEST_NAMES", "cancel_refund", "create_refund", "get_refund", "list_refunds"]
+
+#: the wire name of each RefundRequest attribute a refusal may name (see MerchantHandler)
+REFUND_REQUEST_NAMES = {"amount": "refundAmount"}
 
 
 def refund_request(p: dict[str, Any]) -> RefundRequest:

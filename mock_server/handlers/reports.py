@@ -12,7 +12,7 @@ from typing import Any
 
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize_ledger as shapes
+from mock_server.shapes import ledger as shapes
 from mock_server.state.ledger import LedgerEntry
 from mock_server.state.models import NO_UPPER_DATE, split_search
 

@@ -9,7 +9,7 @@ from hesabe_spec.enums import TransactionStatus
 from mock_server.handlers.checkout import gateway_amount
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
-from mock_server.state import serialize_ledger as shapes
+from mock_server.shapes import ledger as shapes
 from mock_server.state.commands import CardCharge, NewCardCustomer
 
 __all__ = ["charge_saved_card", "create_card_customer", "delete_saved_card", "list_saved_cards"]

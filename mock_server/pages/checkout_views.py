@@ -40,8 +40,8 @@ from mock_server.pages.views import (
 )
 from mock_server.protocol import ascii_number
 from mock_server.runtime import MockRuntime, runtime_of
+from mock_server.shapes.checkout import callback_url, session_of
 from mock_server.state.cards import CARD_METHODS, CardEntry
-from mock_server.state.checkout_shapes import callback_url, session_of
 from mock_server.state.checkouts import CheckoutRefused, methods_for
 from mock_server.state.models import Checkout
 

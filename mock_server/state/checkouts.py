@@ -192,7 +192,7 @@ class CheckoutService:
         dated before it existed."""
         if new.recurring is not None and new.recurring.start_date < self.clock.today():
             raise GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors={
-                "recurringStartDate": ["The recurring start date must be a date after or equal to today."]})
+                "recurring.start_date": ["The recurring start date must be a date after or equal to today."]})
         for _attempt in range(_KEY_RETRIES):
             checkout = self._draft(merchant, new, source=source, card_id=card_id, parent_token=parent_token,
                                    pos_terminal=pos_terminal)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 __all__ = [
+    "BulkLine",
     "BulkRowChanges",
     "BulkUpload",
     "CardCharge",
@@ -82,11 +83,21 @@ class NewOpenInvoice(NamedTuple):
     expiry_date: str | None
 
 
-class BulkUpload(NamedTuple):
-    """Upload a base64 CSV of invoice rows."""
+class BulkLine(NamedTuple):
+    """One invoice row of an uploaded file (the amount already in 3 decimals)."""
 
-    file_type: str
-    csv_base64: str
+    name: str
+    phone: str
+    email: str
+    amount: str
+    reference_number: str
+    description: str
+
+
+class BulkUpload(NamedTuple):
+    """Keep the rows of an uploaded file, to be sent now or at ``schedule_time``."""
+
+    lines: tuple[BulkLine, ...]
     scheduled: bool
     schedule_time: str | None
 

@@ -107,10 +107,7 @@ class InvoiceService:
             ) if new.products else (),
             webhook=new.webhook,
             subscription_terms=None if terms is None else {
-                key: value for key, value in (("frequency", terms.frequency),
-                                              ("noofRecurrence", terms.recurrences),
-                                              ("SubscriptionType", terms.subscription_type),
-                                              ("startDate", terms.start_date)) if value is not None
+                key: value for key, value in terms._asdict().items() if value is not None
             },
             sent_sub_type=new.sub_type_as_sent,
             sms_status=1 if texted else 0,
@@ -126,16 +123,16 @@ class InvoiceService:
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
 
     @staticmethod
-    def check_items(new: NewInvoice, field: str = "itemsList") -> None:
-        """Refuse items that add up to less than the invoice amount (``field``: the error's key)."""
+    def check_items(new: NewInvoice, part: int | None = None) -> None:
+        """Refuse items that add up to less than the invoice amount (``part``: of a group)."""
         if new.products and not items_cover_amount(new.amount, (p.amount for p in new.products)):
-            raise Unprocessable(ITEMS_SHORT, {field: [ITEMS_SHORT]})
+            raise Unprocessable(ITEMS_SHORT, {"products": [ITEMS_SHORT]}, part=part)
 
     def create(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind) -> Invoice:
         """Single or subscription. SMS invoices are texted right after.
 
         The text goes out in the same store write as the invoice (one transaction, not two);
-        the create response still shows the unsent state (``serialize.invoice_created``).
+        the create response still shows the unsent state (``shapes.invoices.invoice_created``).
         """
         self.check_items(new)
 
@@ -150,7 +147,7 @@ class InvoiceService:
         its first invoice's key, seed 004); installments do not: no source shows them one, and each
         has its own due date, paid on its own link."""
         for n, part in enumerate(parts):
-            self.check_items(part, f"invoices.{n}.itemsList")
+            self.check_items(part, n)
 
         def build(ids: Iterator[int]) -> list[Invoice]:
             if kind != InvoiceKind.SPLIT:
@@ -178,6 +175,10 @@ class InvoiceService:
         if inv is None:
             raise NotFound()
         return inv
+
+    def today(self) -> str:
+        """The mock clock's day in Kuwait (``YYYY-MM-DD``): what "today" means to a list's timeline."""
+        return self.clock.today()
 
     def list(self, merchant: Merchant, query: InvoiceQuery) -> tuple[Page, StatusCounts]:
         return self.store.list_invoices(merchant.merchant_id, query), self.store.invoice_counts(

@@ -50,7 +50,7 @@ class Customer:
 
 @record
 class Invoice:
-    """One invoice as the server stores it (wire shapes are produced by ``serialize``)."""
+    """One invoice as the server stores it (its wire shapes are made by ``mock_server.shapes.invoices``)."""
 
     merchant_id: int
     invoice_type: int  # InvoiceKind: 1 single, 0 subscription, 6 split, 7 installment
@@ -85,7 +85,7 @@ class Invoice:
     products: tuple[dict[str, Any], ...] = ()
     transaction: dict[str, Any] | None = None
     webhook: str | None = None
-    #: subscription terms (frequency, noofRecurrence, SubscriptionType, startDate) as sent
+    #: the subscription terms as sent (SubscriptionTerms' fields that were given, as text)
     subscription_terms: dict[str, str] | None = None
     #: failed / declined payment attempts, oldest first (control plane)
     payment_attempts: tuple[dict[str, Any], ...] = ()

@@ -40,7 +40,7 @@ class OpenInvoiceService:
 
     def create(self, merchant: Merchant, new: NewOpenInvoice) -> OpenInvoice:
         if new.open_amount and not amount_range_ordered(new.min_amount, new.max_amount):
-            raise Unprocessable(MAX_BELOW_MIN, {"maxAmount": [MAX_BELOW_MIN]})
+            raise Unprocessable(MAX_BELOW_MIN, {"max_amount": [MAX_BELOW_MIN]})
         now = self.clock.stamp()
         for _attempt in range(8):
             item = OpenInvoice(

@@ -30,6 +30,7 @@ from hesabe_spec.amounts import FILS, format_amount
 from hesabe_spec.enums import (
     KNET_RAILS,
     InvoiceStatus,
+    OpenInvoiceStatus,
     OpenInvoiceType,
     PaidStatus,
     PaymentStatus,
@@ -58,9 +59,8 @@ log = logging.getLogger("hesabe_mock.payments")
 
 OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled")
 #: ``(merchant, invoice or open invoice, transaction or attempt)``
-PaidHook = Callable[[Merchant, Any, dict[str, Any]], None]
+PaidHook = Callable[[Merchant, Invoice | OpenInvoice, dict[str, Any]], None]
 
-_OPEN_ACTIVE, _OPEN_EXPIRED, _OPEN_CANCELLED = 0, 1, 3
 #: money is below 10**9 (hesabe_spec/schemas/defs.json: nine digits before the point)
 _MONEY_LIMIT = Decimal(10**9)
 #: KNET charges a flat fee, card schemes a percentage (typical Kuwaiti PSP pricing; Hesabe's
@@ -245,12 +245,12 @@ class PaymentService:
 
     # -- open invoices ----------------------------------------------------------------------
     def check_open_payable(self, item: OpenInvoice) -> None:
-        if item.status == _OPEN_CANCELLED:
+        if item.status == OpenInvoiceStatus.CANCELLED:
             raise PaymentRefused("cancelled", f"Open invoice {item.id} has been cancelled")
         expired = bool(item.expiry_date) and str(item.expiry_date)[:10] < self.clock.today()
-        if item.status == _OPEN_EXPIRED or expired:
+        if item.status == OpenInvoiceStatus.EXPIRED or expired:
             raise PaymentRefused("expired", f"Open invoice {item.id} expired on {item.expiry_date}")
-        if item.status != _OPEN_ACTIVE:
+        if item.status != OpenInvoiceStatus.ACTIVE:
             raise PaymentRefused("inactive", f"Open invoice {item.id} is not active (status {item.status})")
 
     def _check_open_amount(self, item: OpenInvoice, amount: Decimal) -> None:

@@ -68,7 +68,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from hesabe_spec.enums import InvoiceKind, RefundStatus
+from hesabe_spec.enums import InvoiceKind, OpenInvoiceStatus, RefundStatus
 from hesabe_spec.extras import require_extra
 from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
@@ -344,6 +344,8 @@ _MERCHANT_TABLES = ("invoices", "invoice_terms", "invoice_counts", "invoice_bloc
                     "card_customers", "saved_cards")
 
 _PENDING = RefundStatus.PENDING.value
+#: an open invoice's stored status, as plain ints in SQL (active past its expiry reads as expired)
+_OPEN_ACTIVE, _OPEN_EXPIRED = int(OpenInvoiceStatus.ACTIVE), int(OpenInvoiceStatus.EXPIRED)
 _HOLDING = (RefundStatus.PENDING.value, RefundStatus.APPROVED.value)
 
 _BUCKET = "merchant_id, invoice_type, invoice_status"
@@ -895,8 +897,9 @@ class PostgresStore(SqlSharedState, Store):
         ]
         if query.status is not None:
             # as shown (models.open_status_as_seen): active past its expiry day reads as expired
-            conditions.append(("(CASE WHEN status = 0 AND expiry_day IS NOT NULL AND expiry_day < %s"
-                               " THEN 1 ELSE status END) = %s", [_text(query.today or ""), query.status]))
+            shown = (f"(CASE WHEN status = {_OPEN_ACTIVE} AND expiry_day IS NOT NULL AND expiry_day < %s"
+                     f" THEN {_OPEN_EXPIRED} ELSE status END) = %s")
+            conditions.append((shown, [_text(query.today or ""), query.status]))
         return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,
                                    query.offset, query.limit, conditions)
 

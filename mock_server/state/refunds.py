@@ -73,7 +73,7 @@ def balance_of(paid_amount: str, refunds: Sequence[Refund]) -> RefundBalance:
 
 
 def _amount_error(message: str) -> Refused:
-    return Refused(message, {"refundAmount": [message]})
+    return Refused(message, {"amount": [message]})
 
 
 @dataclass

@@ -107,7 +107,7 @@ from itertools import count, groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from hesabe_spec.enums import InvoiceKind, RefundStatus
+from hesabe_spec.enums import InvoiceKind, OpenInvoiceStatus, RefundStatus
 from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
     NO_UPPER_DATE,
@@ -536,6 +536,8 @@ _REFUNDS = _Table(
     Refund.from_record,
 )
 _PENDING = RefundStatus.PENDING
+#: an open invoice's stored status, as plain ints in SQL (active past its expiry reads as expired)
+_OPEN_ACTIVE, _OPEN_EXPIRED = int(OpenInvoiceStatus.ACTIVE), int(OpenInvoiceStatus.EXPIRED)
 _HOLDING = f"({RefundStatus.PENDING.value}, {RefundStatus.APPROVED.value})"
 
 
@@ -1085,9 +1087,9 @@ class SqliteStore(SqlSharedState, Store):
             # as shown (models.open_status_as_seen): active past its expiry date reads as expired
             # (an empty or null expiry date compares as not before any day)
             expiry = "json_extract(doc, '$.expiry_date')"
-            conditions.append((f"(CASE WHEN status = 0 AND coalesce(substr({expiry}, 1, 10), '9999') < ?"
-                               f" AND {expiry} <> '' THEN 1 ELSE status END) = ?",
-                               [query.today or "", query.status]))
+            shown = (f"(CASE WHEN status = {_OPEN_ACTIVE} AND coalesce(substr({expiry}, 1, 10), '9999') < ?"
+                     f" AND {expiry} <> '' THEN {_OPEN_EXPIRED} ELSE status END) = ?")
+            conditions.append((shown, [query.today or "", query.status]))
         return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,
                                    [(column, value) for column, value in equal if value is not None],
                                    query.offset, query.limit, conditions)

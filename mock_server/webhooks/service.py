@@ -20,7 +20,7 @@ from typing import Any
 from hesabe_spec.enums import ServiceType, TransactionStatus
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
-from mock_server.state.checkout_shapes import payment_type_name
+from mock_server.shapes.checkout import payment_type_name
 from mock_server.state.models import Checkout, Invoice, OpenInvoice
 from mock_server.state.shared import SharedState
 from mock_server.webhooks.config import DeliverySettings, WebhookModes, as_json, is_http_url, merge_json

@@ -235,7 +235,7 @@ def test_the_2019_payment_path_is_the_same_page(site: Site) -> None:
 
 
 def test_embedded_session_data_opens_the_page(site: Site) -> None:
-    from mock_server.state.checkout_shapes import page_session
+    from mock_server.shapes.checkout import page_session
 
     checkout = site.checkout(embeddedPayment=True)
     page = site.http.get(f"{site.base}/payment", params={"data": page_session(checkout)}, timeout=10)

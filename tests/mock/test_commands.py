@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server.handlers.bulk_invoices import bulk_row_changes, bulk_upload
 from mock_server.handlers.invoices import new_invoice
 from mock_server.handlers.open_invoices import new_open_invoice
+from mock_server.state.commands import BulkLine
+from mock_server.state.errors import Unprocessable
 
 _ITEM = {"itemTitle": "Widget", "rate": "24.500", "quantity": "2", "amount": "49.000"}
 
@@ -64,8 +68,18 @@ def test_open_invoice_amounts_follow_the_amount_type() -> None:
 def test_bulk_commands_carry_only_what_was_sent() -> None:
     changes = bulk_row_changes({"name": "N", "amount": "3"})
     assert (changes.name, changes.amount, changes.email, changes.phone) == ("N", "3.000", None, None)
-    upload = bulk_upload({"invoices": "abc", "isScheduled": "TRUE", "scheduleTime": "2030-01-01 10:00"})
-    assert (upload.file_type, upload.scheduled, upload.schedule_time) == ("csv", True, "2030-01-01 10:00")
+    csv = base64.b64encode(b"\xef\xbb\xbfphone, name ,amount,extra\n96566666666,Ali,8.5,x\n").decode()
+    upload = bulk_upload({"invoices": csv, "isScheduled": "TRUE", "scheduleTime": "2030-01-01 10:00"})
+    assert (upload.scheduled, upload.schedule_time) == (True, "2030-01-01 10:00")
+    # header names trimmed, columns in any order, extras dropped, the amount in 3 decimals
+    assert upload.lines == (BulkLine(name="Ali", phone="96566666666", email="", amount="8.500",
+                                     reference_number="", description=""),)
+
+
+def test_a_file_type_other_than_csv_is_refused_before_the_file_is_read() -> None:
+    with pytest.raises(Unprocessable) as refused:
+        bulk_upload({"invoices": "not base64", "fileType": "XLSX"})
+    assert list(refused.value.field_errors or {}) == ["fileType"]
 
 
 _SENT = st.none() | st.text(max_size=4) | st.integers(-3, 12)

@@ -13,7 +13,7 @@ from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.merchants import MerchantRegistry
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
-from mock_server.state import serialize
+from mock_server.shapes import invoices as invoice_shapes
 from mock_server.state.errors import NotFound
 from mock_server.state.memory import MemoryStore
 from mock_server.state.models import Invoice
@@ -61,10 +61,10 @@ def test_success_marks_paid_and_attaches_a_46_shaped_transaction(mock: MockRunti
 def test_details_hide_the_list_subdict_and_the_dashboard_row_shows_it(mock: MockRuntime) -> None:
     inv = mock.payments.pay_invoice(_invoice(mock), 2, "success").record
     assert isinstance(inv, Invoice)
-    details = serialize.invoice_details(inv, BASE, "test")
+    details = invoice_shapes.invoice_details(inv, BASE, "test")
     assert "list" not in details["transaction"]
     assert details["transaction"]["payment_type_id"] == 2
-    row = serialize.invoice_listed(inv, BASE, "test")["transaction"]
+    row = invoice_shapes.invoice_listed(inv, BASE, "test")["transaction"]
     assert row["payment_type_id"] == 2 and row["Amount"] == "15.000" and row["result_code"] == "CAPTURED"
     assert row["transaction_id"] == inv.transaction["transaction_id"]  # type: ignore[index]
     envelope = {"status": True, "message": "Invoice details", "response": details}
@@ -168,7 +168,7 @@ def test_open_invoice_takes_several_payments_within_range(mock: MockRuntime) -> 
     mock.payments.pay_open_invoice(item.id, "10")
     stored = mock.store.get_open_invoice(item.merchant_id, item.id)
     assert stored is not None and stored.paid_status == 1
-    shaped = serialize.open_invoice(stored, BASE)
+    shaped = invoice_shapes.open_invoice(stored, BASE)
     assert shaped["total_customer_paid_count"] == 2 and shaped["total_amount_customer_paid"] == "15.000"
     for bad in ("4.999", "10.001", "-1", "abc"):
         with pytest.raises(PaymentRefused) as caught:

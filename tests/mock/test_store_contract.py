@@ -109,7 +109,7 @@ def rich_invoice(merchant_id: int = 1) -> Invoice:
         products=({"name": "Gym", "price": "10.000", "quantity": 2},),
         transaction={"payment_id": 123, "amount": 10.5, "paid": True, "meta": None},
         webhook="https://example.com/hook",
-        subscription_terms={"frequency": "1", "noofRecurrence": "3"},
+        subscription_terms={"frequency": "1", "recurrences": "3"},
         payment_attempts=({"result": "CANCELED", "at": "2024-03-05 10:01:00"},),
         sent_sub_type="3",
         customer=Customer(name="سارة Ali", email="s@example.com", phone_number="96512345678"),

@@ -31,7 +31,7 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.operations import GATEWAY_PAGES, OPERATIONS, Operation
 from hesabe_spec.wire import encode_request
 from mock_server.runtime import MockRuntime
-from mock_server.state.checkout_shapes import page_session
+from mock_server.shapes.checkout import page_session
 from mock_server.webhooks.config import as_json
 
 __all__ = ["Attack", "Context", "RawReply", "Snapshot", "attacks", "send_raw", "snapshot"]

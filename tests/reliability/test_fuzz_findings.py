@@ -16,7 +16,7 @@ import pytest
 from relkit import ALPHA, AsgiClient, Reply, auth_headers, valid_payload
 
 from hesabe_spec.operations import OPERATIONS
-from mock_server.state.checkout_shapes import page_session
+from mock_server.shapes.checkout import page_session
 from mock_server.webhooks.config import as_json
 
 #: refusals decided before any store is read run on the memory store only

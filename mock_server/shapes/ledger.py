@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hesabe_spec.enums import ServiceType
-from mock_server.state.checkout_shapes import payment_type_name
+from mock_server.shapes.checkout import payment_type_name
 from mock_server.state.ledger import LedgerEntry
 from mock_server.state.models import CardCustomer, Checkout, SavedCard
 from mock_server.state.money import from_fils, to_fils
