@@ -102,7 +102,7 @@ def _worker(store_kind: str, sizes: list[int]) -> dict[str, Any]:
     from mock_server.merchants import MerchantRegistry
     from mock_server.runtime import Call, MockRuntime
     from mock_server.settings import MockSettings
-    from mock_server.state.invoices import stats_block
+    from mock_server.shapes.invoices import stats_block
 
     tmp = tempfile.TemporaryDirectory()
     store = STORES[store_kind](Path(tmp.name))

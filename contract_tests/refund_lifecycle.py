@@ -36,6 +36,7 @@ from contract_tests.errors import hides_violations
 from contract_tests.findings import Finding
 from contract_tests.resources import Resources
 from contract_tests.session import ContractSession
+from hesabe_spec.amounts import from_fils
 from hesabe_spec.enums import InvoiceStatus, RefundMethod, RefundStatus
 
 __all__ = ["RefundLifecycle", "RefundModel", "refund_machine"]
@@ -57,10 +58,6 @@ def _fils(text: Any) -> int:
 
 def _state(refund: ModelRefund) -> str:
     return "cancelled" if refund.status is None else refund.status.name.lower()
-
-
-def _money(fils: int) -> str:
-    return f"{fils // 1000}.{fils % 1000:03d}"
 
 
 @dataclass
@@ -141,7 +138,7 @@ class RefundLifecycle(RuleBasedStateMachine):
 
     @rule(target=payments, fils=st.integers(1, 60_000))
     def pay(self, fils: int) -> str:
-        paid = self.resources.paid_transaction(_money(fils))
+        paid = self.resources.paid_transaction(from_fils(fils))
         self.model.paid[paid["token"]] = fils
         self.model.invoice_of[paid["token"]] = int(paid["invoice_id"])
         return str(paid["token"])
@@ -162,7 +159,7 @@ class RefundLifecycle(RuleBasedStateMachine):
 
     def _asked(self, token: str, payload: dict[str, Any], amount: int, fits: bool) -> Any:
         left, paid = max(self.model.left(token), 0), self.model.paid[token]
-        why = f"{_money(amount)} asked, {_money(left)} left of {_money(paid)}"
+        why = f"{from_fils(amount)} asked, {from_fils(left)} left of {from_fils(paid)}"
         ex = self.session.call("create_refund", {"token": token, **payload},
                                intent="valid" if fits else "refused", context={"why": why})
         if not fits:
@@ -170,7 +167,7 @@ class RefundLifecycle(RuleBasedStateMachine):
         got = _fils(ex.response.get("amount")) if isinstance(ex.response, dict) else None
         if got != amount:
             _fail(self.session, [_finding("create_refund", "refunds_within_paid", "/response/amount",
-                                          _money(amount), ex.response.get("amount") if isinstance(
+                                          from_fils(amount), ex.response.get("amount") if isinstance(
                                               ex.response, dict) else ex.response)], why)
         refund_id = self._id_of(ex.response, token, amount)
         self.model.refunds[refund_id] = ModelRefund(refund_id, token, amount)
@@ -189,7 +186,7 @@ class RefundLifecycle(RuleBasedStateMachine):
     def ask_part(self, token: str, data: st.DataObject) -> Any:
         amount = data.draw(st.integers(1, self.model.paid[token]), label="fils")
         fits = amount <= self.model.left(token)
-        payload = {"refundMethod": RefundMethod.PARTIAL.value, "refundAmount": _money(amount)}
+        payload = {"refundMethod": RefundMethod.PARTIAL.value, "refundAmount": from_fils(amount)}
         return self._asked(token, payload, amount, fits)
 
     @rule(target=refunds, token=payments)
@@ -229,7 +226,7 @@ class RefundLifecycle(RuleBasedStateMachine):
         refund = self.model.refunds[refund_id]
         ex = self.session.call("get_refund", {}, path_params={"id": refund.id}, intent="observe")
         got = ex.response if ex.accepted and isinstance(ex.response, dict) else None
-        want = None if refund.status is None else (int(refund.status), _money(refund.amount))
+        want = None if refund.status is None else (int(refund.status), from_fils(refund.amount))
         have = None if got is None else (got.get("status"), got.get("amount"))
         if have != want:
             _fail(self.session, [_finding("get_refund", "refund_status_kept", "/response/status",
@@ -284,7 +281,8 @@ def check_records(session: ContractSession, model: RefundModel) -> None:
                    if r.get("token") == token and r.get("status") in _HOLDING)
         if held > paid:
             findings.append(_finding("list_refunds", "refunds_within_paid", "/response/refund_request_list",
-                                     f"at most {_money(paid)} pending + approved for {token}", _money(held)))
+                                     f"at most {from_fils(paid)} pending + approved for {token}",
+                                     from_fils(held)))
         details = session.call("get_invoice", {}, path_params={"id": model.invoice_of[token]}).response
         listed = ((details or {}).get("transaction") or {}).get("refund") or []
         have = sorted(_fils(e.get("amount")) for e in listed if isinstance(e, dict))
@@ -292,7 +290,7 @@ def check_records(session: ContractSession, model: RefundModel) -> None:
                       if r.token == token and r.status == RefundStatus.APPROVED)
         if have != want:
             findings.append(_finding("get_invoice", "approved_in_transaction", "/response/transaction/refund",
-                                     str([_money(a) for a in want]), [_money(a) for a in have]))
+                                     str([from_fils(a) for a in want]), [from_fils(a) for a in have]))
     _fail(session, findings, f"{len(rows)} refund request(s) over {len(model.paid)} payment(s)")
 
 

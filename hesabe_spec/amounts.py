@@ -14,7 +14,8 @@ from typing import Any
 
 from hesabe_spec.errors import RequestValidationError
 
-__all__ = ["FILS", "LocalViolation", "amount_range_ordered", "format_amount", "items_cover_amount"]
+__all__ = ["FILS", "LocalViolation", "amount_range_ordered", "format_amount", "from_fils",
+           "items_cover_amount", "to_fils"]
 
 #: one fils, the smallest amount of Kuwaiti dinars (amounts carry 3 decimals)
 FILS = Decimal("0.001")
@@ -91,3 +92,13 @@ def items_cover_amount(amount: Any, item_amounts: Iterable[Any]) -> bool:
 def amount_range_ordered(minimum: Any, maximum: Any) -> bool:
     """Whether an open invoice's ``minAmount`` is not above its ``maxAmount`` (wire amounts)."""
     return Decimal(str(minimum)) <= Decimal(str(maximum))
+
+
+def to_fils(amount: str) -> int:
+    """A 3-decimal amount as whole fils, for exact sums: ``"10.500"`` -> ``10500``."""
+    return int(Decimal(amount).scaleb(3))
+
+
+def from_fils(fils: int) -> str:
+    """Whole fils as the wire's 3-decimal amount: ``10500`` -> ``"10.500"``."""
+    return format_amount(Decimal(fils).scaleb(-3))

@@ -13,6 +13,7 @@ from enum import IntEnum, StrEnum
 
 __all__ = [
     "KNET_RAILS",
+    "KUWAIT_CALLING_CODE",
     "AmountType",
     "BulkListType",
     "CallbackMethod",
@@ -104,6 +105,19 @@ class PaymentType(IntEnum):
         docs' samples show them (checkout §5, §6); the display name for the rest."""
         return "MPGS" if self == PaymentType.MPGS else self.display_name
 
+    @classmethod
+    def display_name_of(cls, code: int) -> str:
+        """:attr:`display_name` of a code; "Payment type N" for a code this table does not know."""
+        return cls(code).display_name if code in cls._value2member_map_ else f"Payment type {code}"
+
+    @classmethod
+    def gateway_name_of(cls, code: int) -> str:
+        """:attr:`gateway_name` of a code; "Payment type N" for a code this table does not know."""
+        return cls(code).gateway_name if code in cls._value2member_map_ else f"Payment type {code}"
+
+
+#: ``countryCode`` when a request names none: Kuwait's, as the server assumes (seed 001)
+KUWAIT_CALLING_CODE = "965"
 
 #: the payment types paid on the KNET rails: KNET's ids (``PaymentID``, ``TrackID``, ``Terminal``)
 #: and the callback's ``method`` 1
@@ -133,6 +147,11 @@ class ServiceType(IntEnum):
         """The name webhooks, refunds and the app show ("Payment Gateway" is documented; the others
         are the merchant app's names)."""
         return _SERVICE_DISPLAY[self]
+
+    @classmethod
+    def display_name_of(cls, code: int) -> str:
+        """:attr:`display_name` of a code; "Service type N" for a code this table does not know."""
+        return cls(code).display_name if code in cls._value2member_map_ else f"Service type {code}"
 
 
 _SERVICE_DISPLAY = {

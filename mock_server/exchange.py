@@ -6,11 +6,11 @@ too, instead of a special case inside the pipeline or an operation's handler.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.crypto import MAX_PAD, CipherKeys
 from hesabe_spec.wire import EnvelopeStyle
 from mock_server.findings import Finding
 
@@ -46,13 +46,13 @@ class Exchange:
     keys: CipherKeys | None = None
     reply_headers: dict[str, str] = field(default_factory=dict)
     #: PKCS#7 block size of the encrypted reply (Hesabe: 32; a fault may pick 16)
-    block_size: int = 32
+    block_size: int = MAX_PAD
     #: the outer body of an encrypted reply: ``{"response": hex}`` or bare hex (each host's setting)
     envelope: EnvelopeStyle = "response"
     #: byte-level change applied after encryption (a fault corrupting the ciphertext)
-    mangle: Any = None
+    mangle: Callable[[bytes], bytes] | None = None
     #: change to the plaintext reply once the handler ran: callable(Exchange) (``mutate_reply``)
-    rewrite: Any = None
+    rewrite: Callable[[Exchange], None] | None = None
     #: close the connection without any reply
     dropped: bool = False
     fault: str | None = None

@@ -42,11 +42,13 @@ from dataclasses import asdict, dataclass, field
 from itertools import count
 from typing import Any
 
+from hesabe_spec.crypto import PKCS7_BLOCK
 from hesabe_spec.operations import OPERATIONS, closest_operation
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.json_patch import PatchError, apply_patch, check_patch
 from mock_server.protocol import INTERNAL_ERROR, ascii_number
 from mock_server.state.shared import SharedState
+from mock_server.state.store import BIGINT_MAX, BIGINT_MIN
 
 __all__ = ["FAULT_HEADER", "KINDS", "FaultError", "FaultRule", "Faults", "SharedFaults", "choose",
            "parse_header", "rule_from_json"]
@@ -180,7 +182,7 @@ def rule_from_json(data: Any) -> FaultRule:
                 raise FaultError(str(exc)) from None
     return FaultRule(
         kind=kind, operation=operation, probability=float(probability),
-        seed=_int(data, "seed", None, -(2**63), 2**63 - 1), times=_int(data, "times", None, 1, 10**9),
+        seed=_int(data, "seed", None, BIGINT_MIN, BIGINT_MAX), times=_int(data, "times", None, 1, 10**9),
         latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400) or 0,
         patch=patch, http_status=http_status,
     )
@@ -351,7 +353,7 @@ class Faults(PipelineHook):
         elif rule.kind == "expired_token":
             ex.status, ex.body = 401, dict(_UNAUTHENTICATED)
         elif rule.kind == "padding_16":
-            ex.block_size = 16
+            ex.block_size = PKCS7_BLOCK
         elif rule.kind == "mutate_reply":
             ex.rewrite = self._rewriting(rule)
         elif rule.kind == "malformed_ciphertext":

@@ -55,9 +55,9 @@ def gateway_error(code: int, message: str | None = None,
 def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None,
             errors: dict[str, list[str]] | None = None) -> Failure:
     """The answer to a refusal: encrypted for a known merchant on an encrypted operation.
-    ``errors``: the refusal's field errors under their wire names, when the domain named them."""
+    ``errors``: its field errors under their wire names (the handler's, for a domain refusal)."""
     keys = merchant.keys if merchant is not None and op.encrypted and not refusal.plain else None
-    body = gateway_error(refusal.code, refusal.message, refusal.field_errors if errors is None else errors)
+    body = gateway_error(refusal.code, refusal.message, errors)
     return Failure(refusal.http_status, body, keys=keys)
 
 
@@ -131,5 +131,4 @@ def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exc
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     if not violations:
         return
-    refusal = GatewayRefusal(GatewayErrorCode.INVALID_INPUT, field_errors=field_errors(violations))
-    raise failure(op, refusal, merchant)
+    raise failure(op, GatewayRefusal(GatewayErrorCode.INVALID_INPUT), merchant, field_errors(violations))

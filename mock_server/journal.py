@@ -21,6 +21,7 @@ import json
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +65,7 @@ class _Record:
     keys: CipherKeys | None
     block_size: int
     envelope: EnvelopeStyle
-    mangle: Any
+    mangle: Callable[[bytes], bytes] | None
     #: the process that answered (a shared mock's workers and hosts are several)
     pid: int
 

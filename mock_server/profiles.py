@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hesabe_spec.enums import PaymentType, ServiceType
+from hesabe_spec.enums import KUWAIT_CALLING_CODE, PaymentType, ServiceType
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.merchants import Merchant
 
@@ -59,7 +59,7 @@ _PAYMENT_TYPES = (PaymentType.KNET, PaymentType.MPGS)
 def _app_fields() -> dict[str, Any]:
     """The fields Hesabe's merchant app reads that the reference does not print (mock values)."""
     return {
-        "countries": [{"id": 1, "name": "Kuwait", "code": "965"}],
+        "countries": [{"id": 1, "name": "Kuwait", "code": KUWAIT_CALLING_CODE}],
         "service_type": [{"id": s.value, "name": s.display_name} for s in _SERVICES],
         "payment_type": [{"id": p.value, "name": p.name, "display_name": p.display_name}
                          for p in _PAYMENT_TYPES],

@@ -73,7 +73,7 @@ from hesabe_spec.client.responses import (
     UpdateOpenInvoiceResponse,
     UploadBulkInvoicesResponse,
 )
-from hesabe_spec.enums import BulkListType, InvoiceStatus, RefundMethod
+from hesabe_spec.enums import KUWAIT_CALLING_CODE, BulkListType, InvoiceStatus, RefundMethod
 from hesabe_spec.operations import get_operation
 
 if TYPE_CHECKING:
@@ -337,7 +337,7 @@ class OperationMethods:
         invoice_id: int | str,
         *,
         mobile_number: Text,
-        country_code: Text = "965",
+        country_code: Text = KUWAIT_CALLING_CODE,
         extra: Extra = None,
         return_result: Literal[False] = False,
     ) -> ResendInvoiceResponse: ...
@@ -347,7 +347,7 @@ class OperationMethods:
         invoice_id: int | str,
         *,
         mobile_number: Text,
-        country_code: Text = "965",
+        country_code: Text = KUWAIT_CALLING_CODE,
         extra: Extra = None,
         return_result: Literal[True],
     ) -> Result: ...
@@ -356,7 +356,7 @@ class OperationMethods:
         invoice_id: int | str,
         *,
         mobile_number: Text,
-        country_code: Text = "965",
+        country_code: Text = KUWAIT_CALLING_CODE,
         extra: Extra = None,
         return_result: bool = False,
     ) -> ResendInvoiceResponse | Result:

@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import InvoiceKind, InvoiceSubType, OpenInvoiceType, PaymentType
+from hesabe_spec.enums import InvoiceKind, InvoiceSubType, OpenInvoiceType
 from hesabe_spec.errors import RequestValidationError
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
+from mock_server.state.invoices import DEFAULT_PAY_TYPES
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
-from mock_server.state.store import KeyConflict, Store
+from mock_server.state.store import BIGINT_MAX, BIGINT_MIN, KeyConflict, Store
 
 __all__ = ["SeedError", "fixture_names", "load_seed", "read_seed_file", "seed_fixture"]
 
@@ -52,7 +53,7 @@ _TEXT = frozenset({"str", "str | None"})
 #: the record fields that hold a list of objects (payments, attempts, items)
 _OBJECTS = frozenset({"tuple[dict[str, Any], ...]"})
 #: what a SQL store keeps in an INTEGER column
-_SQL_INTEGERS = (-(2**63), 2**63 - 1)
+_SQL_INTEGERS = (BIGINT_MIN, BIGINT_MAX)
 
 
 class SeedError(ValueError):
@@ -142,7 +143,7 @@ def _invoice(rec: dict[str, Any], merchant: Merchant, clock: Clock, where: str) 
     customer = f.pop("customer", None) or {}
     if not isinstance(customer, dict):
         raise SeedError(f"{where}: customer must be an object")
-    methods = f.pop("payment_method", (str(PaymentType.KNET.value), str(PaymentType.MPGS.value)))
+    methods = f.pop("payment_method", DEFAULT_PAY_TYPES)
     methods = methods.split(",") if isinstance(methods, str) else methods
     f.setdefault("amount", "0.000")
     return Invoice(

@@ -25,7 +25,7 @@ from mock_server.handlers import (
     saved_cards,
 )
 from mock_server.runtime import Call, PlainCall, Reply
-from mock_server.state.errors import DomainError
+from mock_server.state.errors import DomainError, FieldRef
 
 __all__ = ["HANDLERS", "Handler", "MerchantHandler", "PlainHandler"]
 
@@ -52,11 +52,16 @@ class MerchantHandler:
 
     def field_errors(self, refusal: DomainError) -> dict[str, list[str]] | None:
         """The refusal's field errors under their wire names."""
-        if not refusal.field_errors:
-            return refusal.field_errors
-        prefix = f"{self.parts}.{refusal.part}." if self.parts and refusal.part is not None else ""
-        return {prefix + self.wire_names.get(name, name): messages
-                for name, messages in refusal.field_errors.items()}
+        if refusal.field_errors is None:
+            return None
+        return {self.wire_name(field): messages for field, messages in refusal.field_errors.items()}
+
+    def wire_name(self, field: FieldRef) -> str:
+        """``products`` -> ``itemsList``; ``(1, "products")`` -> ``invoices.1.itemsList``."""
+        if isinstance(field, str):
+            return self.wire_names.get(field, field)
+        part, name = field
+        return f"{self.parts or 'parts'}.{part}.{self.wire_names.get(name, name)}"
 
 
 Handler = PlainHandler | MerchantHandler

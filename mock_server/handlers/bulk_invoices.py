@@ -1,9 +1,10 @@
 """Bulk-upload handlers: upload a CSV, list, edit and delete its rows.
 
 The file travels base64-encoded in ``invoices``; it is read here, so the domain gets its lines.
-Its header row names the row fields: name,phone,email,amount,reference_number,description (column
-order free, extra columns ignored; name, phone and amount required). ``fileType`` xlsx is refused
-with a field error until supported.
+Its header row names the row fields: name,phone,email,amount,reference_number,description (in any
+case and order, extra columns ignored; name, phone and amount required). UTF-8, with or without a
+byte-order mark; quoted fields as spreadsheets write them (a quote left open is refused).
+``fileType`` xlsx is refused with a field error until supported.
 """
 
 from __future__ import annotations
@@ -37,34 +38,43 @@ def _invalid(message: str) -> Unprocessable:
     return Unprocessable(message, {"invoices": [message]})
 
 
+def _amount_fault(amount: str) -> str:
+    """What is wrong with a CSV amount ``_CSV_AMOUNT`` refused."""
+    whole, dot, fraction = amount.partition(".")
+    if dot and len(fraction) > 3 and fraction.isdigit() and whole.isdigit():
+        return "has more than 3 decimals"
+    return "is not a positive amount of at most 9 digits and 3 decimals"
+
+
 def read_csv(encoded: str) -> tuple[BulkLine, ...]:
     """The lines of a base64 CSV upload, or the refusal naming ``invoices``."""
     try:
         text = base64.b64decode(encoded, validate=True).decode("utf-8-sig")
     except (binascii.Error, ValueError):
         raise _invalid("The invoices file must be base64-encoded UTF-8 CSV.") from None
-    reader = csv.DictReader(io.StringIO(text))
+    # strict: a quote left open is an error, not a field running to the end of the file
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
         return _lines(reader)
-    except csv.Error:  # a field over csv.field_size_limit(), a bare CR inside a field ...
-        raise _invalid(f"The invoices file is not valid CSV (line {reader.line_num}).") from None
+    except csv.Error as exc:  # a quote left open, a field over csv.field_size_limit() ...
+        raise _invalid(f"The invoices file is not valid CSV (after line {reader.line_num}: {exc}).") from None
 
 
 def _lines(reader: csv.DictReader[str]) -> tuple[BulkLine, ...]:
-    header = [h.strip() for h in reader.fieldnames or []]
+    header = [h.strip().casefold() for h in reader.fieldnames or []]
     missing = [c for c in ("name", "phone", "amount") if c not in header]
     if missing:
         raise _invalid(f"The invoices file header is missing: {', '.join(missing)}.")
     lines: list[BulkLine] = []
     for n, raw in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if isinstance(k, str) and k}
+        row = {k.strip().casefold(): (v or "").strip() for k, v in raw.items() if isinstance(k, str) and k}
         amount = row.get("amount", "")
         try:
             if not _CSV_AMOUNT.fullmatch(amount) or not Decimal(amount):
                 raise ValueError(amount)
             amount = format_amount(amount)
         except (InvalidOperation, ValueError):
-            raise _invalid(f"Line {n}: amount {amount!r} is not a positive amount.") from None
+            raise _invalid(f"Line {n}: amount {amount!r} {_amount_fault(amount)}.") from None
         if not row.get("name") or not row.get("phone"):
             raise _invalid(f"Line {n}: name and phone are required.")
         lines.append(BulkLine(name=row["name"], phone=row["phone"], email=row.get("email", ""), amount=amount,

@@ -22,6 +22,7 @@ from mock_server.shapes.checkout import checkout_answer, transaction_record
 from mock_server.shapes.ledger import enquiry_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout, RecurringTerms
+from mock_server.state.store import is_record_id
 from mock_server.webhooks.config import is_http_url
 
 __all__ = [
@@ -129,7 +130,7 @@ def _recurring(p: dict[str, Any]) -> RecurringTerms | None:
 def _customer_id(value: Any) -> int:
     """A save-card session's ``customer_id``: a number or its digits (422 otherwise)."""
     text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+    if not (text.isascii() and text.isdigit()) or not is_record_id(int(text)):
         raise GatewayRefusal(GatewayErrorCode.INVALID_INPUT,
                              field_errors={"customer_id": ["The selected customer id is invalid."]})
     return int(text)

@@ -11,14 +11,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import CreateInvoiceType, InvoiceKind, InvoiceSubType
+from hesabe_spec.enums import KUWAIT_CALLING_CODE, CreateInvoiceType, InvoiceKind, InvoiceSubType
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.shapes import invoices as invoice_shapes
 from mock_server.shapes import refunds as refund_shapes
 from mock_server.state.commands import NewInvoice, ProductLine, SubscriptionTerms
 from mock_server.state.errors import Unprocessable
-from mock_server.state.invoices import stats_block
 from mock_server.state.models import Invoice, InvoiceQuery, split_search
 
 __all__ = [
@@ -71,7 +70,7 @@ def _products(value: Any) -> tuple[ProductLine, ...]:
 def _phone(country_code: Any, mobile: Any) -> str | None:
     if not mobile:
         return None
-    return f"{str(country_code or '965').lstrip('+')}{mobile}"
+    return f"{str(country_code or KUWAIT_CALLING_CODE).lstrip('+')}{mobile}"
 
 
 def _optional(value: Any) -> str | None:
@@ -185,8 +184,8 @@ def list_invoices(call: Call) -> Reply:
     found, counts = call.domain.invoices.list(call.merchant, query)
     rows = [invoice_shapes.invoice_listed(inv, call.base_url, call.merchant.name) for inv in found.items]
     return Reply({
-        "stats": stats_block(counts, orders=False),
-        "order_stats": stats_block(counts, orders=True),
+        "stats": invoice_shapes.stats_block(counts, orders=False),
+        "order_stats": invoice_shapes.stats_block(counts, orders=True),
         "invoices": {"data": rows, "pagination": pagination(call.page_url, page, call.per_page, found.total,
                                                              len(rows))},
     })
@@ -195,10 +194,10 @@ def list_invoices(call: Call) -> Reply:
 def _details(call: Call, inv: Invoice) -> dict[str, Any]:
     """The details shape, with the payment's approved refunds in ``transaction.refund``."""
     body = invoice_shapes.invoice_details(inv, call.base_url, call.merchant.name)
-    token = (inv.transaction or {}).get("token")
-    if not token:
+    token = inv.payment_token
+    if token is None:
         return body
-    refunds = call.domain.refunds.of_transaction(inv.merchant_id, str(token))
+    refunds = call.domain.refunds.of_transaction(inv.merchant_id, token)
     return refund_shapes.with_refunds(body, refunds, inv.amount)
 
 

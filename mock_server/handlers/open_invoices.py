@@ -84,8 +84,7 @@ def list_open_invoice_customers(call: Call) -> Reply:
     """Who paid an open invoice: its successful payments, newest first, a page at a time."""
     item = call.domain.open_invoices.get(call.merchant, int(call.params["id"]))
     page = page_number(call.payload.get("page", 1))
-    paid = [ledger_shapes.payer(p) for p in reversed(item.payments)
-            if p.get("outcome") == "success" and p.get("token")]
+    paid = [ledger_shapes.payer(p) for p in reversed(item.paid_payments) if p.get("token")]
     rows = paid[(page - 1) * call.per_page: page * call.per_page]
     url = call.base_url + call.operation.format_path(id=item.id)
     block = pagination(url, page, call.per_page, len(paid), len(rows))

@@ -8,26 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import TransactionStatus
 from mock_server.handlers.values import whole_number
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
-from mock_server.state.models import Checkout
+from mock_server.shapes.pos import pos_invoice, terminal
 from mock_server.state.pos import terminals
 
-#: the statuses of a sale the customer paid (a refunded one was paid too)
-_PAID = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.REFUNDED})
-
 __all__ = ["create_pos_invoice", "get_pos_invoice", "list_pos_invoices", "list_pos_terminals",
-           "pos_invoice", "resend_pos_invoice"]
-
-
-def pos_invoice(c: Checkout) -> dict[str, Any]:
-    """A POS invoice on the wire (the mock's shape: no source prints one)."""
-    return {"id": c.id, "token": c.token, "terminal_id": c.pos_terminal or "", "amount": c.amount,
-            "reference_number": c.order_reference, "status": c.status, "customer_name": c.customer_name,
-            "mobile_number": c.customer_mobile, "created_at": c.created_at,
-            "paid_at": c.paid_on if c.status in _PAID else None}  # a declined sale was never paid
+           "resend_pos_invoice"]
 
 
 def _text(value: Any) -> str | None:
@@ -59,5 +47,4 @@ def get_pos_invoice(call: Call) -> Reply:
 
 
 def list_pos_terminals(call: Call) -> Reply:
-    return Reply({"terminals": [{"id": t.id, "terminal_id": t.terminal_id, "name": t.name, "status": t.status}
-                                for t in terminals(call.merchant)]})
+    return Reply({"terminals": [terminal(t) for t in terminals(call.merchant)]})

@@ -18,7 +18,7 @@ from mock_server.state.models import NO_UPPER_DATE, split_search
 
 __all__ = ["get_transactions_report"]
 
-_TRUE = ("1", "true", "True")
+_TRUE = ("1", "true")
 
 
 def _matches(entry: LedgerEntry, low: str, high: str, terms: tuple[str, ...]) -> bool:
@@ -41,7 +41,7 @@ def get_transactions_report(call: Call) -> Reply:
              if _matches(e, low, high, terms)]
     rows = [shapes.report_row(e) for e in found[(page - 1) * call.per_page: page * call.per_page]]
     response: dict[str, Any] = {}
-    if str(p.get("nostats", "0")) not in _TRUE:
+    if str(p.get("nostats", "0")).lower() not in _TRUE:
         response["stats"] = shapes.report_stats(found)
     response["transactions"] = {"data": rows, "pagination": pagination(call.page_url, page, call.per_page,
                                                                        len(found), len(rows))}

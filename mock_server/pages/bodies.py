@@ -17,12 +17,13 @@ from mock_server.pages.render import (
     pay_form,
     status_badge,
 )
+from mock_server.state.invoices import DEFAULT_PAY_TYPES
 from mock_server.state.models import Invoice, OpenInvoice
 
 __all__ = ["OPEN_INVOICE_METHODS", "invoice_page", "method_choices", "open_invoice_page", "split_page"]
 
 #: open invoices carry no allocation; the page offers the two methods every merchant has (mock choice)
-OPEN_INVOICE_METHODS = ("1", "2")
+OPEN_INVOICE_METHODS = DEFAULT_PAY_TYPES
 
 
 def method_choices(codes: Sequence[str]) -> list[tuple[str, str]]:

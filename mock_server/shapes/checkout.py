@@ -54,12 +54,7 @@ _AFTER_AUTHORIZATION = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatu
 
 def payment_type_name(code: int | None) -> str | None:
     """``payment_type`` text of the enquiry and the webhook ("KNET", "MPGS", ...)."""
-    if code is None:
-        return None
-    try:
-        return PaymentType(code).gateway_name
-    except ValueError:
-        return f"Payment type {code}"
+    return None if code is None else PaymentType.gateway_name_of(code)
 
 
 def page_session(checkout: Checkout) -> str:

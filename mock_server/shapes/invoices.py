@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
+from hesabe_spec.enums import InvoiceKind, InvoiceStatus
 from mock_server.state.models import BulkRow, Invoice, OpenInvoice
+from mock_server.state.store import StatusCounts
 
-__all__ = ["bulk_row", "invoice_created", "invoice_details", "invoice_listed", "open_invoice"]
+__all__ = ["bulk_row", "invoice_created", "invoice_details", "invoice_listed", "open_invoice", "stats_block"]
 
 _LIST_TRANSACTION_KEYS = (
     "payment_type_id", "payment_id", "post_date", "result_code", "track_id", "transaction_id",
@@ -150,8 +152,8 @@ def invoice_listed(inv: Invoice, base_url: str, merchant_name: str) -> dict[str,
 
 
 def open_invoice(item: OpenInvoice, base_url: str) -> dict[str, Any]:
-    paid = [p for p in item.payments if p.get("outcome") == "success"]
-    total = sum((Decimal(str(p["amount"])) for p in paid), Decimal(0))  # money in fils, never floats
+    paid = item.paid_payments
+    total = sum((Decimal(str(p["amount"])) for p in paid), Decimal(0))  # exact decimals, never floats
     return {
         "id": item.id,
         "merchant_id": item.merchant_id,
@@ -189,4 +191,23 @@ def bulk_row(row: BulkRow) -> dict[str, Any]:
         "schedule_time": row.schedule_time,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+    }
+
+
+def stats_block(counts: StatusCounts, orders: bool) -> dict[str, Any]:
+    """``stats`` / ``order_stats``: int total, counters as strings, null when there are none."""
+    picked: dict[int, int] = {}
+    for (kind, status), n in counts.items():
+        if (kind == InvoiceKind.ORDER) == orders:
+            picked[status] = picked.get(status, 0) + n
+    total = sum(picked.values())
+
+    def counter(status: int) -> str | None:
+        return str(picked.get(status, 0)) if total else None
+
+    return {
+        "total_invoice_count": total,
+        "invoice_paid": counter(InvoiceStatus.PAID),
+        "invoice_not_paid": counter(InvoiceStatus.UNPAID),
+        "invoice_cancelled": counter(InvoiceStatus.CANCELLED),
     }

@@ -11,20 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hesabe_spec.amounts import from_fils, to_fils
 from hesabe_spec.enums import ServiceType
 from mock_server.shapes.checkout import payment_type_name
 from mock_server.state.ledger import LedgerEntry
 from mock_server.state.models import CardCustomer, Checkout, SavedCard
-from mock_server.state.money import from_fils, to_fils
 
 __all__ = ["card", "charge_result", "customer", "enquiry_record", "payer", "report_row", "report_stats"]
-
-
-def _service_name(code: int) -> str:
-    try:
-        return ServiceType(code).display_name
-    except ValueError:
-        return f"Service type {code}"
 
 
 def report_row(entry: LedgerEntry) -> dict[str, Any]:
@@ -40,7 +33,7 @@ def report_row(entry: LedgerEntry) -> dict[str, Any]:
         "payment_type_id": paid.payment_type_id,
         "payment_type": payment_type_name(paid.payment_type_id) or "",
         "service_type_id": paid.service_type_id,
-        "service_type": _service_name(paid.service_type_id),
+        "service_type": ServiceType.display_name_of(paid.service_type_id),
         "customer_name": entry.customer_name,
         "datetime": paid.paid_at,
     }
@@ -62,7 +55,8 @@ def enquiry_record(entry: LedgerEntry) -> dict[str, Any]:
         "token": paid.token, "amount": paid.amount, "reference_number": paid.order_reference,
         "status": entry.status, "TransactionID": None, "Id": paid.record_id, "PaymentID": None,
         "Terminal": None, "TrackID": None, "payment_type": payment_type_name(paid.payment_type_id),
-        "service_type": _service_name(paid.service_type_id), "customerName": entry.customer_name,
+        "service_type": ServiceType.display_name_of(paid.service_type_id),
+        "customerName": entry.customer_name,
         "customerEmail": None, "customerMobile": None, "customerCardType": None, "customerCard": None,
         "datetime": paid.paid_at,
     }

@@ -16,25 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hesabe_spec.enums import PaymentStatus, RefundStatus, ServiceType
+from hesabe_spec.amounts import from_fils, to_fils
+from hesabe_spec.enums import PaymentStatus, PaymentType, RefundStatus, ServiceType, TransactionStatus
 from mock_server.state.models import Refund
-from mock_server.state.money import from_fils, to_fils
-from mock_server.state.payments import payment_type_name
 from mock_server.state.refunds import RefundBalance
 from mock_server.state.store import RefundTotals
 
 __all__ = ["details", "in_transaction", "listed", "requested", "stats", "with_refunds"]
 
 #: the enquiry status of a captured transaction, and the state words of the request's answer
-_CAPTURED = "SUCCESSFUL"
+_CAPTURED = TransactionStatus.SUCCESSFUL.value
 _STATE_WORDS = {RefundStatus.PENDING: "PENDING", RefundStatus.APPROVED: "APPROVED"}
-
-
-def _service_type(code: int) -> str:
-    try:
-        return ServiceType(code).display_name
-    except ValueError:
-        return f"Service type {code}"
 
 
 def requested(r: Refund) -> dict[str, Any]:
@@ -44,8 +36,8 @@ def requested(r: Refund) -> dict[str, Any]:
         "order_reference_number": r.order_reference_number,
         "transaction_status": _CAPTURED,
         "refund_status": _STATE_WORDS.get(RefundStatus(r.status), "REJECTED"),
-        "payment_type": payment_type_name(r.payment_type_id),
-        "service_type": _service_type(r.service_type_id),
+        "payment_type": PaymentType.display_name_of(r.payment_type_id),
+        "service_type": ServiceType.display_name_of(r.service_type_id),
         "transaction_datetime": r.transaction_date,
         "refund_requested_at": r.created_at,
         "id": r.id,
@@ -88,7 +80,7 @@ def listed(r: Refund) -> dict[str, Any]:
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "transaction": {"service_id": r.service_type_id, "payment_id": r.payment_type_id,
-                        "display_name": payment_type_name(r.payment_type_id)},
+                        "display_name": PaymentType.display_name_of(r.payment_type_id)},
     }
 
 

@@ -53,9 +53,9 @@ from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
 from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, masked
 from mock_server.state.commands import NewCheckout
-from mock_server.state.errors import DomainError, NotFound
+from mock_server.state.errors import DomainError, FieldErrors, NotFound
 from mock_server.state.ledger import checkout_paid, is_payment
-from mock_server.state.models import Checkout, SubscriptionState
+from mock_server.state.models import Checkout, Outcome, SubscriptionState
 from mock_server.state.payments import PaymentRefused
 from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService
@@ -78,7 +78,7 @@ __all__ = [
 
 log = logging.getLogger("hesabe_mock.checkouts")
 
-OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled", "expired")
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 #: ``(merchant, checkout as now stored, its status before)`` after every change
 CheckoutHook = Callable[[Merchant, Checkout, str], None]
 #: ``(save-card checkout just paid, the card typed or None, payment type) -> saved card_id or None``
@@ -90,9 +90,6 @@ DEFAULT_TTL = 30 * 60
 CAPTURE_WINDOW = 7 * 24 * 3600
 #: what the hosted page offers for ``paymentType`` 0 (the customer chooses; mock's choice)
 HOSTED_METHODS: tuple[int, ...] = (PaymentType.KNET, PaymentType.MPGS, PaymentType.APPLE_PAY)
-#: the payment types that go through KNET (the callback's ``method`` 1); the rest are MPGS (2)
-_DEFAULT_RESULT = {"success": ResultCode.CAPTURED, "failure": ResultCode.NOT_CAPTURED,
-                   "cancelled": ResultCode.CANCELED, "expired": ResultCode.NOT_CAPTURED}
 #: the attempts that settled an order: money taken, reserved, or taken and given back
 _SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED})
 _MAGIC_WHOLE = Decimal(999)
@@ -107,7 +104,7 @@ class GatewayRefusal(DomainError):
     """
 
     def __init__(self, code: int, message: str | None = None,
-                 field_errors: dict[str, list[str]] | None = None, *, http_status: int | None = None,
+                 field_errors: FieldErrors | None = None, *, http_status: int | None = None,
                  plain: bool = False) -> None:
         text = message or (GatewayErrorCode(code).text if code in GatewayErrorCode._value2member_map_ else "")
         super().__init__(text, field_errors)
@@ -145,7 +142,7 @@ def magic_error(amount: str) -> GatewayRefusal | None:
     if code not in GatewayErrorCode._value2member_map_:
         return None
     if code == GatewayErrorCode.INVALID_INPUT:
-        errors = {"amount": ["The amount is invalid (magic amount 999.422)."]}
+        errors: FieldErrors = {"amount": ["The amount is invalid (magic amount 999.422)."]}
         return GatewayRefusal(code, field_errors=errors)
     # an unknown merchant cannot be answered encrypted: 501 comes back in plain JSON, as the real one
     return GatewayRefusal(code, plain=code == GatewayErrorCode.INVALID_MERCHANT)
@@ -334,7 +331,7 @@ class CheckoutService:
                 log.exception("checkout hook %r failed", hook)
 
     # -- paying ------------------------------------------------------------------------------
-    def pay(self, token: str, outcome: str = "success", *, result_code: str | None = None,
+    def pay(self, token: str, outcome: str = Outcome.SUCCESS, *, result_code: str | None = None,
             payment_type: int | str | None = None, card: CardEntry | None = None,
             on_file: tuple[str, str] | None = None) -> Checkout:
         """The customer completes the page: ``success``, ``failure`` (declined by the bank),
@@ -351,11 +348,11 @@ class CheckoutService:
             checkout = self.find(token)
             if checkout.status != TransactionStatus.PENDING:
                 raise CheckoutRefused("completed", f"Checkout {token} is already {checkout.status}")
-            if outcome == "expired":
+            if outcome == Outcome.EXPIRED:
                 if result_code is not None:
                     raise CheckoutRefused("result_code", "an expired session has no result code to choose")
                 completed = replace(checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
-                                    result_code=_DEFAULT_RESULT["expired"].value)
+                                    result_code=Outcome.EXPIRED.result_code.value)
             else:
                 method = self._method(checkout, payment_type)
                 completed, result = self._paid(checkout, outcome, result_code, method, card, on_file)
@@ -402,12 +399,12 @@ class CheckoutService:
                 known = ", ".join(code.value for code in ResultCode)
                 why = f"unknown result_code {result_code!r}; known: {known}"
                 raise CheckoutRefused("result_code", why) from None
-            if chosen.successful != (outcome == "success"):
+            if chosen.successful != (outcome == Outcome.SUCCESS):
                 why = f"result_code {chosen.value} does not fit outcome {outcome}"
                 raise CheckoutRefused("result_code", why)
             return self._authorized(checkout, chosen)
-        if outcome != "success":
-            return _DEFAULT_RESULT[outcome]
+        if outcome != Outcome.SUCCESS:
+            return Outcome(outcome).result_code
         if card is not None and method in CARD_METHODS:
             from_card = card_result(method, card)
             if not from_card.successful:

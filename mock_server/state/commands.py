@@ -2,7 +2,8 @@
 
 Handlers turn a decrypted Hesabe payload (``customerName``, ``allocatePayType``, ...) into one of
 these commands; the lifecycle services and the stores never see a wire name. Money is already
-the 3-decimal string the mock stores; optional text is ``""`` when absent.
+the 3-decimal string the mock stores; an optional value the request left out is ``None`` (``""``
+for the texts an invoice always shows, such as its description).
 
 Commands are typed NamedTuples: immutable like the records, and built once per request for the
 price of a tuple (a frozen dataclass sets each field through ``object.__setattr__``).
@@ -58,7 +59,7 @@ class NewInvoice(NamedTuple):
     description: str
     #: "en" / "ar"; None for the merchant's default
     language: str | None
-    #: sent by SMS (invoice type 1) rather than shared as a link (type 2)
+    #: sent by SMS (``invoiceType`` "1") rather than shared as a link ("0")
     by_sms: bool
     sub_type: int
     #: the sub-type exactly as sent (its JSON type is echoed on the create response), None if not sent

@@ -15,26 +15,30 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hesabe_spec.enums import ResultCode
 from mock_server.state.checkouts import CheckoutRefused
+from mock_server.state.models import Outcome
 from mock_server.state.shared import SharedState
 
 __all__ = ["APPROVE", "ChargeDecision", "ChargeDecisions"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeDecision:
     """What the control plane decided for one off-session charge."""
 
-    outcome: str  # "success" | "failure"
+    outcome: str  # Outcome.SUCCESS or Outcome.FAILURE
     result_code: str | None = None
 
 
 #: the decision of a charge when none is queued (:meth:`ChargeDecisions.take` answers this object)
-APPROVE = ChargeDecision("success")
+APPROVE = ChargeDecision(Outcome.SUCCESS)
 
 
 @dataclass
@@ -46,11 +50,11 @@ class ChargeDecisions:
     #: where the queues live when several processes serve the mock (None: in this process)
     shared: SharedState | None = None
 
-    def _edit(self, merchant_id: int, edit: Any) -> Any:
+    def _edit(self, merchant_id: int, edit: Callable[[list[list[Any]]], T]) -> T:
         """``edit(queue) -> result`` on the merchant's shared queue (a list of [outcome, code]),
         in one transaction."""
         assert self.shared is not None
-        out: list[Any] = []
+        out: list[T] = []
 
         def change(text: str | None) -> str:
             doc = json.loads(text) if text else {}
@@ -74,13 +78,13 @@ class ChargeDecisions:
     def queue(self, merchant_id: int, decision: ChargeDecision) -> int:
         """Queue a decision (checked first); how many are queued now. :class:`CheckoutRefused`
         for an outcome or result code that cannot be."""
-        if decision.outcome not in ("success", "failure"):
+        if decision.outcome not in (Outcome.SUCCESS, Outcome.FAILURE):
             raise CheckoutRefused("outcome", f"outcome must be success or failure, got {decision.outcome!r}")
         if decision.result_code is not None:
             code = next((c for c in ResultCode if c.value == decision.result_code), None)
             if code is None:
                 raise CheckoutRefused("result_code", f"unknown result_code {decision.result_code!r}")
-            if code.successful != (decision.outcome == "success") or code == ResultCode.AUTHORIZED:
+            if code.successful != (decision.outcome == Outcome.SUCCESS) or code == ResultCode.AUTHORIZED:
                 raise CheckoutRefused("result_code", f"result_code {code.value} does not fit outcome "
                                                      f"{decision.outcome}")
         if self.shared is not None:

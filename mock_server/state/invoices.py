@@ -1,4 +1,5 @@
-"""Invoice lifecycle: create (each kind), read, list, resend, bulk send, cancel, pay.
+"""Invoice lifecycle: create (each kind), read, list, resend, bulk send, cancel (paying one is
+mock_server/state/payments.py).
 
 States: unpaid (0) -> paid (1) | cancelled (3). Paid and cancelled are final. "Expired" is not a
 status code in any source: an unpaid invoice whose ``expires_at`` is before the mock's today
@@ -10,19 +11,25 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from hesabe_spec.amounts import items_cover_amount
-from hesabe_spec.enums import InvoiceKind, InvoiceStatus
+from hesabe_spec.enums import (
+    KUWAIT_CALLING_CODE,
+    InvoiceKind,
+    InvoiceStatus,
+    InvoiceSubType,
+    Language,
+    PaymentType,
+)
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
 from mock_server.state.commands import NewInvoice
-from mock_server.state.errors import NotFound, Refused, Unprocessable
+from mock_server.state.errors import FieldErrors, NotFound, Refused, Unprocessable
 from mock_server.state.models import BulkRow, Customer, Invoice, InvoiceQuery, Page
-from mock_server.state.store import KeyConflict, StatusCounts, Store
+from mock_server.state.store import KeyConflict, StatusCounts, Store, is_record_id
 
-__all__ = ["InvoiceService", "stats_block"]
+__all__ = ["InvoiceService"]
 
 _EN_SMS = "Hi {name} , \r\nYour transaction amount is KD {amount} with the ref no : {ref} . Review and pay at"
 _AR_SMS = (
@@ -34,33 +41,16 @@ _AR_SMS = (
 #: what the SMS gateway answered, as the server stores it (compact JSON)
 _SMS_REPLY = '{{"requestError":0,"messageId":"{message_id}","isOK":true,"result":"0","smS_Cost":3200}}'
 #: the merchant's default when ``language`` is omitted (seed 001 sends none and gets "ar")
-DEFAULT_LANGUAGE = "ar"
-DEFAULT_PAY_TYPES = ("1", "2")
+DEFAULT_LANGUAGE = Language.AR.value
+#: the payment methods of an invoice created without ``allocatePayType`` (an open invoice's page
+#: offers the same two)
+DEFAULT_PAY_TYPES = (str(PaymentType.KNET.value), str(PaymentType.MPGS.value))
 _KEY_RETRIES = 8
 #: why resend and bulk send refuse an invoice, by status
 _NOT_SENDABLE: dict[int, str] = {InvoiceStatus.CANCELLED: "Invoice has been cancelled",
                  InvoiceStatus.PAID: "Invoice has already been paid"}
 #: seed 001's field table: "products total amount should not be less than total invoice amount"
 ITEMS_SHORT = "The products total amount should not be less than the total invoice amount."
-
-
-def stats_block(counts: StatusCounts, orders: bool) -> dict[str, Any]:
-    """``stats`` / ``order_stats``: int total, counters as strings, null when there are none."""
-    picked: dict[int, int] = {}
-    for (kind, status), n in counts.items():
-        if (kind == InvoiceKind.ORDER) == orders:
-            picked[status] = picked.get(status, 0) + n
-    total = sum(picked.values())
-
-    def counter(status: int) -> str | None:
-        return str(picked.get(status, 0)) if total else None
-
-    return {
-        "total_invoice_count": total,
-        "invoice_paid": counter(InvoiceStatus.PAID),
-        "invoice_not_paid": counter(InvoiceStatus.UNPAID),
-        "invoice_cancelled": counter(InvoiceStatus.CANCELLED),
-    }
 
 
 @dataclass
@@ -123,10 +113,9 @@ class InvoiceService:
         raise RuntimeError("could not draw unique invoice keys")  # pragma: no cover - 36^8 space
 
     @staticmethod
-    def check_items(new: NewInvoice, part: int | None = None) -> None:
-        """Refuse items that add up to less than the invoice amount (``part``: of a group)."""
-        if new.products and not items_cover_amount(new.amount, (p.amount for p in new.products)):
-            raise Unprocessable(ITEMS_SHORT, {"products": [ITEMS_SHORT]}, part=part)
+    def items_short(new: NewInvoice) -> bool:
+        """Whether the items add up to less than the invoice amount."""
+        return bool(new.products) and not items_cover_amount(new.amount, (p.amount for p in new.products))
 
     def create(self, merchant: Merchant, new: NewInvoice, kind: InvoiceKind) -> Invoice:
         """Single or subscription. SMS invoices are texted right after.
@@ -134,7 +123,8 @@ class InvoiceService:
         The text goes out in the same store write as the invoice (one transaction, not two);
         the create response still shows the unsent state (``shapes.invoices.invoice_created``).
         """
-        self.check_items(new)
+        if self.items_short(new):
+            raise Unprocessable(ITEMS_SHORT, {"products": [ITEMS_SHORT]})
 
         def build(ids: Iterator[int]) -> list[Invoice]:
             return [self._build(merchant, new, kind, next(ids), texted=new.by_sms)]
@@ -146,8 +136,10 @@ class InvoiceService:
         """Split or installment, created together. A split shares one ``split_access_key`` ("SP" +
         its first invoice's key, seed 004); installments do not: no source shows them one, and each
         has its own due date, paid on its own link."""
-        for n, part in enumerate(parts):
-            self.check_items(part, n)
+        short: FieldErrors = {(n, "products"): [ITEMS_SHORT]
+                              for n, part in enumerate(parts) if self.items_short(part)}
+        if short:  # every short part, as a validator names every field it refuses
+            raise Unprocessable(ITEMS_SHORT, short)
 
         def build(ids: Iterator[int]) -> list[Invoice]:
             if kind != InvoiceKind.SPLIT:
@@ -163,7 +155,7 @@ class InvoiceService:
     def get(self, merchant: Merchant, invoice_id: int) -> Invoice:
         # resendId / ids[] are digit strings of any length; SQLite ids are 64-bit (a larger int is
         # an OverflowError there), and such an id names no invoice in any store.
-        if not 0 < invoice_id < 2**63:
+        if not is_record_id(invoice_id):
             raise NotFound()
         inv = self.store.get_invoice(merchant.merchant_id, invoice_id)
         if inv is None:
@@ -229,7 +221,7 @@ class InvoiceService:
         return sent
 
     def _bulk_target(self, merchant: Merchant, ident: int) -> Invoice | BulkRow:
-        if 0 < ident < 2**63:
+        if is_record_id(ident):
             inv = self.store.get_invoice(merchant.merchant_id, ident)
             if inv is not None:
                 return inv
@@ -248,8 +240,9 @@ class InvoiceService:
         new = NewInvoice(
             amount=row.amount, customer_name=row.name, customer_email=row.email or "",
             # a local number gets Kuwait's code, as the create handler gives one without countryCode
-            customer_phone=phone if len(phone) > 8 else "965" + phone, reference_number=row.reference_number,
-            description=row.description or "", language=None, by_sms=True, sub_type=0,
+            customer_phone=phone if len(phone) > 8 else KUWAIT_CALLING_CODE + phone,
+            reference_number=row.reference_number,
+            description=row.description or "", language=None, by_sms=True, sub_type=int(InvoiceSubType.SMS),
             sub_type_as_sent=None, pay_types=None, products=(), expires_at=None, webhook=None,
         )
         inv = self._insert(lambda ids: [self._build(merchant, new, InvoiceKind.SINGLE, next(ids))])[0]

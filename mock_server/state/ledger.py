@@ -22,18 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
+from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
 from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, Refund, split_search
-from mock_server.state.money import to_fils
-from mock_server.state.refundable import PaidTransaction
+from mock_server.state.refundable import PaidTransaction, Source, invoice_paid
 from mock_server.state.refunds import RefundService, balance_of
 from mock_server.state.store import Store
 
-__all__ = ["Ledger", "LedgerEntry", "Source", "checkout_paid", "is_payment", "service_type_of"]
+__all__ = ["Ledger", "LedgerEntry", "checkout_paid", "is_payment", "service_type_of"]
 
-Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
 #: every page of a merchant's records at once (the stores cap nothing)
 _ALL = 2**31
 #: every invoice kind, orders included (an invoice query's ``kinds``)
@@ -134,24 +132,17 @@ class Ledger:
         """The payments of those of ``invoices`` that are paid, with a transaction token."""
         found = []
         for inv in invoices:
-            txn = inv.transaction or {}
-            if inv.invoice_status != InvoiceStatus.PAID or not txn.get("token"):
-                continue
-            found.append((PaidTransaction(
-                merchant_id=inv.merchant_id, token=str(txn["token"]), amount=inv.amount, kind="invoice",
-                record_id=inv.id, order_reference=inv.reference_number,
-                paid_at=txn.get("created_at") or inv.updated_at,
-                payment_type_id=int(txn.get("payment_type_id") or 0),
-                service_type_id=int(txn.get("service_type_id") or ServiceType.SMS_INVOICE),
-            ), inv.customer.name or None))
+            paid = invoice_paid(inv)
+            if paid is not None:
+                found.append((paid, inv.customer.name or None))
         return found
 
     def _open_invoice_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
         page = self.store.list_open_invoices(merchant_id, OpenInvoiceQuery(limit=_ALL))
         found = []
         for item in page.items:
-            for payment in item.payments:
-                if payment.get("outcome") != "success" or not payment.get("token"):
+            for payment in item.paid_payments:
+                if not payment.get("token"):
                     continue
                 customer = payment.get("customer") or {}
                 found.append((PaidTransaction(

@@ -13,6 +13,7 @@ from heapq import heapify, heappop, heappush
 from itertools import count
 from typing import Any
 
+from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceKind, RefundStatus
 from mock_server.state.models import (
     NO_UPPER_DATE,
@@ -33,16 +34,15 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.money import to_fils
 from mock_server.state.paging import page_from_sorted_lists
-from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
+from mock_server.state.store import BIGINT_MAX, KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
 __all__ = ["MemoryStore"]
 
 #: stale expiry entries (revoked or re-put tokens) tolerated before the heap is rebuilt
 _STALE_SLACK = 1024
-#: above every id: ``(day, _LAST_ID)`` sorts after every (day, id) entry of that day
-_LAST_ID = 2**63
+#: the last possible id: ``(day, _LAST_ID)`` sorts at or after every (day, id) entry of that day
+_LAST_ID = BIGINT_MAX
 
 
 def _claimed(checkout: Checkout) -> tuple[str, str | None, int]:

@@ -15,7 +15,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from hesabe_spec.enums import OpenInvoiceStatus, RecurringFrequency, TransactionStatus
+from hesabe_spec.enums import (
+    KUWAIT_CALLING_CODE,
+    OpenInvoiceStatus,
+    RecurringFrequency,
+    ResultCode,
+    TransactionStatus,
+)
 from mock_server.state.record import record
 
 __all__ = [
@@ -132,6 +138,11 @@ class OpenInvoice:
     status: int = 0  # 0 active; 1 expired; 3 cancelled
     created_by: int = 84
     payments: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def paid_payments(self) -> tuple[dict[str, Any], ...]:
+        """Its successful payments, oldest first (``payments`` keeps the failed attempts too)."""
+        return tuple(p for p in self.payments if p.get("outcome") == Outcome.SUCCESS)
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -337,7 +348,8 @@ class Refund:
     updated_at: str
     #: epoch seconds on the mock clock when asked for: auto-approval counts from here
     requested_at: float
-    #: what was paid: "invoice" or "checkout", its record id, amount, reference and payment facts
+    #: what was paid (a PaidTransaction's ``kind``: "invoice", "open_invoice", "checkout", ...), its
+    #: record id, amount, reference and payment facts
     source: str
     source_id: int
     paid_amount: str
@@ -473,9 +485,27 @@ def search_terms(inv: Invoice) -> set[str]:
     phone = customer.phone_number or ""
     if phone:
         terms.add(phone)
-        if phone.startswith("965"):
-            terms.add(phone[3:])
+        if phone.startswith(KUWAIT_CALLING_CODE):
+            terms.add(phone.removeprefix(KUWAIT_CALLING_CODE))
     return terms
+
+
+class Outcome(StrEnum):
+    """How a payment attempt ended, as the control plane, the pages and the journal name it."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    CANCELLED = "cancelled"  # by the customer on the page
+    EXPIRED = "expired"  # a checkout's session ran out (checkouts only)
+
+    @property
+    def result_code(self) -> ResultCode:
+        """The result code a payment that ended so reports unless told another."""
+        return _OUTCOME_RESULT[self]
+
+
+_OUTCOME_RESULT = {Outcome.SUCCESS: ResultCode.CAPTURED, Outcome.FAILURE: ResultCode.NOT_CAPTURED,
+                   Outcome.CANCELLED: ResultCode.CANCELED, Outcome.EXPIRED: ResultCode.NOT_CAPTURED}
 
 
 class SubscriptionState(StrEnum):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import count
@@ -35,14 +35,13 @@ from hesabe_spec.enums import (
     PaidStatus,
     PaymentStatus,
     PaymentType,
-    ResultCode,
     ServiceType,
 )
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
 from mock_server.state.errors import NotFound, Refused
-from mock_server.state.models import Invoice, OpenInvoice
+from mock_server.state.models import Invoice, OpenInvoice, Outcome
 from mock_server.state.store import Store, claim
 
 __all__ = [
@@ -52,12 +51,12 @@ __all__ = [
     "PaymentResult",
     "PaymentService",
     "commission_for",
-    "payment_type_name",
 ]
 
 log = logging.getLogger("hesabe_mock.payments")
 
-OUTCOMES: tuple[str, ...] = ("success", "failure", "cancelled")
+#: how an invoice payment can end (a session expiring is a checkout's)
+OUTCOMES: tuple[Outcome, ...] = (Outcome.SUCCESS, Outcome.FAILURE, Outcome.CANCELLED)
 #: ``(merchant, invoice or open invoice, transaction or attempt)``
 PaidHook = Callable[[Merchant, Invoice | OpenInvoice, dict[str, Any]], None]
 
@@ -67,8 +66,6 @@ _MONEY_LIMIT = Decimal(10**9)
 #: real rates are per merchant contract and not public, so these are the mock's choice)
 _KNET_FEE = Decimal("0.100")
 _CARD_RATE = Decimal("0.025")
-_RESULT_CODE = {"success": ResultCode.CAPTURED.value, "failure": ResultCode.NOT_CAPTURED.value,
-                "cancelled": ResultCode.CANCELED.value}
 
 
 class PaymentRefused(Refused):
@@ -91,7 +88,7 @@ class PaymentResult:
 
     @property
     def paid(self) -> bool:
-        return self.outcome == "success"
+        return self.outcome == Outcome.SUCCESS
 
 
 def commission_for(payment_type: int, amount: Decimal) -> Decimal:
@@ -106,14 +103,6 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def payment_type_name(code: int) -> str:
-    """A payment type's display name ("KNET", "Visa/MasterCard"); a neutral name for an unknown code."""
-    try:
-        return PaymentType(code).display_name
-    except ValueError:
-        return f"Payment type {code}"
-
-
 def _parse_type(value: Any) -> int:
     try:
         code = int(str(value).strip())
@@ -122,10 +111,10 @@ def _parse_type(value: Any) -> int:
     return code
 
 
-def _parse_outcome(value: Any) -> str:
+def _parse_outcome(value: Any) -> Outcome:
     if value not in OUTCOMES:
         raise PaymentRefused("outcome", f"outcome must be one of {', '.join(OUTCOMES)}, got {value!r}")
-    return str(value)
+    return Outcome(value)
 
 
 def _parse_amount(value: Any) -> Decimal:
@@ -153,7 +142,7 @@ class PaymentService:
     on_paid: list[PaidHook] = field(default_factory=list)
     on_failed: list[PaidHook] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _ids: Any = field(default_factory=lambda: count(1190281), repr=False)
+    _ids: Iterator[int] = field(default_factory=lambda: count(1190281), repr=False)
 
     # -- look-ups (the control plane addresses records by id without a merchant) --------------
     def find_invoice(self, invoice_id: int, merchant_code: str | None = None) -> Invoice:
@@ -210,7 +199,7 @@ class PaymentService:
                 "expired", f"Invoice {inv.id} expired on {inv.expires_at} (mock date {self.clock.today()})")
 
     def pay_invoice(self, invoice: Invoice | int, payment_type: Any,
-                    outcome: Any = "success") -> PaymentResult:
+                    outcome: Any = Outcome.SUCCESS) -> PaymentResult:
         """Pay (or fail to pay) one invoice; ``invoice`` may be the record or its id."""
         outcome = _parse_outcome(outcome)
         code = _parse_type(payment_type)
@@ -224,7 +213,7 @@ class PaymentService:
                                                      f"{inv_id} (allowed: {allowed})")
             amount = Decimal(current.amount)
             now = self.clock.stamp()
-            if outcome == "success":
+            if outcome == Outcome.SUCCESS:
                 txn = self._transaction(self.merchant_of(current), code, amount, ServiceType.SMS_INVOICE, now,
                                         current.admin_charge)
                 paid = replace(current, invoice_status=InvoiceStatus.PAID, transaction=txn, updated_at=now)
@@ -265,7 +254,8 @@ class PaymentService:
                 "amount", f"Amount {format_amount(amount)} is outside {item.min_amount}..{item.max_amount}")
 
     def pay_open_invoice(self, item: OpenInvoice | int, amount: Any = None, payment_type: Any = 1,
-                         outcome: Any = "success", customer: dict[str, Any] | None = None) -> PaymentResult:
+                         outcome: Any = Outcome.SUCCESS,
+                         customer: dict[str, Any] | None = None) -> PaymentResult:
         """One customer's payment on an open invoice (``amount`` defaults to the fixed amount)."""
         outcome = _parse_outcome(outcome)
         code = _parse_type(payment_type)
@@ -279,15 +269,16 @@ class PaymentService:
             value = _parse_amount(current.fixed_amount if fixed else amount)
             self._check_open_amount(current, value)
             now = self.clock.stamp()
-            if outcome == "success":
+            if outcome == Outcome.SUCCESS:
                 txn = self._transaction(self.merchant_of(current), code, value, ServiceType.OPEN_INVOICE, now,
                                         "0.000")
             else:
                 txn = self._attempt(code, value, outcome, now)
             record = {**txn, "outcome": outcome, "amount": format_amount(value),
                       "customer": dict(customer or {})}
+            paid_status = PaidStatus.PAID if outcome == Outcome.SUCCESS else current.paid_status
             return replace(current, payments=(*current.payments, record), updated_at=now,
-                           paid_status=PaidStatus.PAID if outcome == "success" else current.paid_status), txn
+                           paid_status=paid_status), txn
 
         with self._lock:
             # Many customers pay one open invoice, through any process sharing the store: each
@@ -306,7 +297,7 @@ class PaymentService:
         token = keys.transaction_token(merchant.merchant_code, self.clock.time())
         payment_id, txn_id = keys.payment_ids(now, code in KNET_RAILS)
         track_id, ref, auth = keys.digits(8), keys.digits(12), keys.digits(6)
-        name = payment_type_name(code)
+        name = PaymentType.display_name_of(code)
         return {
             "id": next(self._ids),
             "amount": _number(amount),
@@ -339,7 +330,8 @@ class PaymentService:
             # no top-level "paid_on": the schema tells the dashboard shape from this one by it
             "list": {
                 "payment_type_id": code, "payment_id": payment_id, "post_date": now[:10],
-                "result_code": _RESULT_CODE["success"], "track_id": track_id, "transaction_id": txn_id,
+                "result_code": Outcome.SUCCESS.result_code.value, "track_id": track_id,
+                "transaction_id": txn_id,
                 "reference_number": ref, "payment_type": name, "paid_on": now, "Auth": auth,
                 "Amount": format_amount(amount), "admin_charge": format_amount(admin_charge),
             },
@@ -347,12 +339,14 @@ class PaymentService:
 
     @staticmethod
     def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
-        return {"outcome": outcome, "payment_type_id": code, "payment_type": payment_type_name(code),
-                "amount": format_amount(amount), "result_code": _RESULT_CODE[outcome], "at": now,
+        return {"outcome": outcome, "payment_type_id": code,
+                "payment_type": PaymentType.display_name_of(code), "amount": format_amount(amount),
+                "result_code": Outcome(outcome).result_code.value, "at": now,
                 "payment_id": keys.payment_ids(now, code in KNET_RAILS)[0]}
 
-    def _notify(self, merchant: Merchant, record: Any, txn: dict[str, Any], outcome: str) -> None:
-        hooks = self.on_paid if outcome == "success" else self.on_failed
+    def _notify(self, merchant: Merchant, record: Invoice | OpenInvoice, txn: dict[str, Any],
+                outcome: str) -> None:
+        hooks = self.on_paid if outcome == Outcome.SUCCESS else self.on_failed
         for hook in list(hooks):
             try:
                 hook(merchant, record, txn)

@@ -68,6 +68,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceKind, OpenInvoiceStatus, RefundStatus
 from hesabe_spec.extras import require_extra
 from mock_server.state.documents import FINGERPRINT_QUERIES, document
@@ -89,10 +90,18 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.money import to_fils
 from mock_server.state.opening import describe
 from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
-from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
+from mock_server.state.store import (
+    BIGINT_MAX,
+    KeyConflict,
+    RefundTotals,
+    StatusCounts,
+    Store,
+    fit_refund,
+    fits_bigint,
+    is_record_id,
+)
 
 require_extra("postgres", "the PostgreSQL store")
 
@@ -653,7 +662,7 @@ class PostgresStore(SqlSharedState, Store):
     ) -> None:
         """Seed records under their own ids; each sequence then continues above the highest."""
         ids = [r.id for r in invoices] + [o.id for o in open_invoices] + [b.id for b in bulk_rows]
-        if any(not 0 < i < 2**63 for i in ids):
+        if not all(is_record_id(i) for i in ids):
             raise KeyConflict("explicit ids must be positive")
         with _conflicts(), self._tx() as cur:
             self._put_invoices(cur, invoices, keep_id=True)
@@ -712,7 +721,7 @@ class PostgresStore(SqlSharedState, Store):
         return found[0] if found else None
 
     def get_invoice(self, merchant_id: int, invoice_id: int) -> Invoice | None:
-        if not -(2**63) <= invoice_id < 2**63:
+        if not fits_bigint(invoice_id):
             return None
         found: Invoice | None = self._one(_INVOICES, "id = %s AND merchant_id = %s",
                                           (invoice_id, merchant_id))
@@ -799,7 +808,7 @@ class PostgresStore(SqlSharedState, Store):
         range, O(coarse blocks + 64) small index entries whatever ``skip`` is, not O(skip) rows.
         """
         walk = _walk_sql(len(buckets), "DESC" if newest_first else "ASC")
-        first, last = 0, 2**63 - 1  # the ids the walk stays within
+        first, last = 0, BIGINT_MAX  # the ids the walk stays within
         walked = 0
         for shift in BLOCK_SHIFTS:
             cur.execute(walk, (*(p for k, s in buckets for p in (merchant_id, k, s, shift, first >> shift,
@@ -879,7 +888,7 @@ class PostgresStore(SqlSharedState, Store):
             return True
 
     def get_open_invoice(self, merchant_id: int, item_id: int) -> OpenInvoice | None:
-        if not -(2**63) <= item_id < 2**63:
+        if not fits_bigint(item_id):
             return None
         found: OpenInvoice | None = self._one(_OPEN_INVOICES, "id = %s AND merchant_id = %s",
                                               (item_id, merchant_id))
@@ -941,14 +950,14 @@ class PostgresStore(SqlSharedState, Store):
                 raise KeyError(row.id)
 
     def delete_bulk_row(self, merchant_id: int, row_id: int) -> bool:
-        if not -(2**63) <= row_id < 2**63:
+        if not fits_bigint(row_id):
             return False
         with self._tx() as cur:
             cur.execute("DELETE FROM bulk_rows WHERE id = %s AND merchant_id = %s", (row_id, merchant_id))
             return cur.rowcount == 1
 
     def get_bulk_row(self, merchant_id: int, row_id: int) -> BulkRow | None:
-        if not -(2**63) <= row_id < 2**63:
+        if not fits_bigint(row_id):
             return None
         found: BulkRow | None = self._one(_BULK_ROWS, "id = %s AND merchant_id = %s", (row_id, merchant_id))
         return found
@@ -1026,7 +1035,7 @@ class PostgresStore(SqlSharedState, Store):
             return replace(customer, id=_CARD_CUSTOMERS.insert(cur, customer, keep_id=False))
 
     def get_card_customer(self, merchant_id: int, customer_id: int) -> CardCustomer | None:
-        if not -(2**63) <= customer_id < 2**63:
+        if not fits_bigint(customer_id):
             return None
         found: CardCustomer | None = self._one(_CARD_CUSTOMERS, "id = %s AND merchant_id = %s",
                                                (customer_id, merchant_id))
@@ -1037,20 +1046,20 @@ class PostgresStore(SqlSharedState, Store):
             return replace(card, id=_SAVED_CARDS_TABLE.insert(cur, card, keep_id=False))
 
     def get_saved_card(self, merchant_id: int, card_id: int) -> SavedCard | None:
-        if not -(2**63) <= card_id < 2**63:
+        if not fits_bigint(card_id):
             return None
         found: SavedCard | None = self._one(_SAVED_CARDS_TABLE, "id = %s AND merchant_id = %s",
                                             (card_id, merchant_id))
         return found
 
     def saved_cards(self, merchant_id: int, customer_id: int) -> list[SavedCard]:
-        if not -(2**63) <= customer_id < 2**63:
+        if not fits_bigint(customer_id):
             return []
         return self._select(_SAVED_CARDS_TABLE, "merchant_id = %s AND customer_id = %s ORDER BY id",
                             (merchant_id, customer_id))
 
     def delete_saved_card(self, merchant_id: int, card_id: int) -> bool:
-        if not -(2**63) <= card_id < 2**63:
+        if not fits_bigint(card_id):
             return False
         with self._tx() as cur:
             cur.execute("DELETE FROM saved_cards WHERE id = %s AND merchant_id = %s", (card_id, merchant_id))
@@ -1084,7 +1093,7 @@ class PostgresStore(SqlSharedState, Store):
             return stored
 
     def get_refund(self, merchant_id: int, refund_id: int) -> Refund | None:
-        if not -(2**63) <= refund_id < 2**63:
+        if not fits_bigint(refund_id):
             return None
         found: Refund | None = self._one(_REFUNDS, "id = %s AND merchant_id = %s", (refund_id, merchant_id))
         return found
@@ -1103,7 +1112,7 @@ class PostgresStore(SqlSharedState, Store):
             return True
 
     def cancel_pending_refund(self, merchant_id: int, refund_id: int) -> bool:
-        if not -(2**63) <= refund_id < 2**63:
+        if not fits_bigint(refund_id):
             return False
         with self._tx() as cur:
             cur.execute("DELETE FROM refunds WHERE id = %s AND merchant_id = %s AND status = %s"

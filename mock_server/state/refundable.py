@@ -21,10 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from hesabe_spec.enums import InvoiceStatus
+from hesabe_spec.enums import InvoiceStatus, ServiceType
+from mock_server.state.models import Invoice
 from mock_server.state.store import Store
 
-__all__ = ["PaidLookup", "PaidTransaction", "invoice_payments"]
+__all__ = ["PaidLookup", "PaidTransaction", "Source", "invoice_paid", "invoice_payments"]
+
+#: the family that took a payment: what a refund, the ledger and the report tell them by
+Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,7 @@ class PaidTransaction:
     #: what was captured, a 3-decimal string
     amount: str
     #: which family took the payment, and the id of its record there
-    kind: Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
+    kind: Source
     record_id: int
     #: the merchant's order reference (an invoice's reference number)
     order_reference: str
@@ -56,19 +60,25 @@ def invoice_payments(store: Store) -> PaidLookup:
 
     def lookup(merchant_id: int, token: str) -> PaidTransaction | None:
         inv = store.find_invoice_by_transaction_token(merchant_id, token)
-        txn = inv.transaction if inv is not None else None
-        if inv is None or txn is None or inv.invoice_status != InvoiceStatus.PAID:
-            return None
-        return PaidTransaction(
-            merchant_id=inv.merchant_id,
-            token=token,
-            amount=inv.amount,
-            kind="invoice",
-            record_id=inv.id,
-            order_reference=inv.reference_number,
-            paid_at=txn.get("created_at") or inv.updated_at,
-            payment_type_id=int(txn.get("payment_type_id") or 0),
-            service_type_id=int(txn.get("service_type_id") or 0),
-        )
+        return invoice_paid(inv) if inv is not None else None
 
     return lookup
+
+
+def invoice_paid(inv: Invoice) -> PaidTransaction | None:
+    """The payment of a paid invoice (None while it is not paid, or has no transaction token)."""
+    txn = inv.transaction or {}
+    token = inv.payment_token
+    if inv.invoice_status != InvoiceStatus.PAID or token is None:
+        return None
+    return PaidTransaction(
+        merchant_id=inv.merchant_id,
+        token=token,
+        amount=inv.amount,
+        kind="invoice",
+        record_id=inv.id,
+        order_reference=inv.reference_number,
+        paid_at=txn.get("created_at") or inv.updated_at,
+        payment_type_id=int(txn.get("payment_type_id") or 0),
+        service_type_id=int(txn.get("service_type_id") or ServiceType.SMS_INVOICE),
+    )

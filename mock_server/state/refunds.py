@@ -23,15 +23,15 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from hesabe_spec.amounts import from_fils, to_fils
 from hesabe_spec.enums import RefundMethod, RefundStatus
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state.commands import RefundRequest
 from mock_server.state.errors import NotFound, Refused
 from mock_server.state.models import Page, Refund, RefundQuery
-from mock_server.state.money import from_fils, to_fils
 from mock_server.state.refundable import PaidLookup, PaidTransaction
-from mock_server.state.store import OverRefund, RefundTotals, Store
+from mock_server.state.store import OverRefund, RefundTotals, Store, is_record_id
 
 __all__ = ["APPROVER", "AUTO_APPROVED", "RefundBalance", "RefundService", "balance_of"]
 
@@ -133,7 +133,7 @@ class RefundService:
                 self.store.refund_totals(merchant.merchant_id))
 
     def get(self, merchant_id: int, refund_id: int) -> Refund:
-        if not 0 < refund_id < 2**63:
+        if not is_record_id(refund_id):
             raise NotFound()
         self.settle(merchant_id)
         refund = self.store.get_refund(merchant_id, refund_id)

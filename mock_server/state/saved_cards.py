@@ -30,7 +30,7 @@ from mock_server.state.commands import CardCharge, NewCardCustomer, NewCheckout
 from mock_server.state.decisions import ChargeDecisions
 from mock_server.state.errors import NotFound
 from mock_server.state.models import CardCustomer, Checkout, SavedCard
-from mock_server.state.store import Store
+from mock_server.state.store import Store, is_record_id
 
 __all__ = ["SavedCardService", "card_number"]
 
@@ -66,7 +66,7 @@ class SavedCardService:
 
     def customer(self, merchant: Merchant, customer_id: int) -> CardCustomer:
         found = None
-        if 0 < customer_id < 2**63:
+        if is_record_id(customer_id):
             found = self.store.get_card_customer(merchant.merchant_id, customer_id)
         if found is None:
             raise _invalid("customer_id", "The selected customer id is invalid.")
@@ -78,13 +78,13 @@ class SavedCardService:
         return self.store.saved_cards(merchant.merchant_id, customer_id)
 
     def card(self, merchant: Merchant, card_id: int) -> SavedCard:
-        found = self.store.get_saved_card(merchant.merchant_id, card_id) if 0 < card_id < 2**63 else None
+        found = self.store.get_saved_card(merchant.merchant_id, card_id) if is_record_id(card_id) else None
         if found is None:
             raise _invalid("card_id", "The selected card id is invalid.")
         return found
 
     def delete(self, merchant: Merchant, card_id: int) -> None:
-        if not (0 < card_id < 2**63) or not self.store.delete_saved_card(merchant.merchant_id, card_id):
+        if not (is_record_id(card_id)) or not self.store.delete_saved_card(merchant.merchant_id, card_id):
             raise NotFound("Card not found")
 
     def save_verified(self, checkout: Checkout, entry: CardEntry | None, method: int) -> int | None:

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from mock_server.state.store import is_record_id
+
 __all__ = ["SHARED_SCHEMA", "ControlChange", "SharedState", "SqlSharedState"]
 
 #: new document text from the current one (None: there is none yet / delete it)
@@ -156,7 +158,7 @@ class SqlSharedState(SharedState):
         return [(int(seq), body) for seq, body in reversed(self._rows(sql, params))]
 
     def event(self, stream: str, seq: int) -> str | None:
-        if not 0 < seq < 2**63:
+        if not is_record_id(seq):
             return None
         rows = self._rows("SELECT body FROM mock_events WHERE stream = ? AND seq = ?", (stream, seq))
         return str(rows[0][0]) if rows else None

@@ -107,6 +107,7 @@ from itertools import count, groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceKind, OpenInvoiceStatus, RefundStatus
 from mock_server.state.documents import FINGERPRINT_QUERIES, document
 from mock_server.state.models import (
@@ -127,7 +128,6 @@ from mock_server.state.models import (
     search_terms,
     search_terms_delta,
 )
-from mock_server.state.money import to_fils
 from mock_server.state.shared import SHARED_SCHEMA, SqlSharedState
 from mock_server.state.store import KeyConflict, RefundTotals, StatusCounts, Store, fit_refund
 
@@ -1085,9 +1085,9 @@ class SqliteStore(SqlSharedState, Store):
         conditions: list[tuple[str, list[Any]]] = []
         if query.status is not None:
             # as shown (models.open_status_as_seen): active past its expiry date reads as expired
-            # (an empty or null expiry date compares as not before any day)
+            # (a null expiry date compares as null, and an empty one is left out: never expired)
             expiry = "json_extract(doc, '$.expiry_date')"
-            shown = (f"(CASE WHEN status = {_OPEN_ACTIVE} AND coalesce(substr({expiry}, 1, 10), '9999') < ?"
+            shown = (f"(CASE WHEN status = {_OPEN_ACTIVE} AND substr({expiry}, 1, 10) < ?"
                      f" AND {expiry} <> '' THEN {_OPEN_EXPIRED} ELSE status END) = ?")
             conditions.append((shown, [query.today or "", query.status]))
         return self._filtered_page(_OPEN_INVOICES, merchant_id, query.from_date, query.to_date, query.search,

@@ -30,6 +30,7 @@ from dataclasses import replace
 from itertools import repeat
 from typing import ClassVar, TypeVar
 
+from hesabe_spec.amounts import from_fils, to_fils
 from mock_server.state.models import (
     BulkRow,
     CardCustomer,
@@ -43,10 +44,23 @@ from mock_server.state.models import (
     RefundQuery,
     SavedCard,
 )
-from mock_server.state.money import from_fils, to_fils
 
-__all__ = ["CLAIM_ATTEMPTS", "KeyConflict", "OverRefund", "RefundTotals", "StatusCounts", "Store", "claim",
-           "fit_refund"]
+__all__ = ["BIGINT_MAX", "BIGINT_MIN", "CLAIM_ATTEMPTS", "KeyConflict", "OverRefund", "RefundTotals",
+           "StatusCounts", "Store", "claim", "fit_refund", "fits_bigint", "is_record_id"]
+
+#: the SQL stores' BIGINT (SQLite's INTEGER holds the same): every id and count fits in it
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def fits_bigint(n: int) -> bool:
+    """Whether a SQL store can bind ``n`` (a larger int is an overflow there, and names nothing)."""
+    return BIGINT_MIN <= n <= BIGINT_MAX
+
+
+def is_record_id(n: int) -> bool:
+    """Whether ``n`` can name a stored record: ids are positive and fit a BIGINT."""
+    return 0 < n <= BIGINT_MAX
+
 
 #: {(invoice_type, invoice_status): count} for one merchant
 StatusCounts = dict[tuple[int, int], int]

@@ -41,7 +41,7 @@ from mock_server.state.decisions import ChargeDecisions
 from mock_server.state.models import Checkout, SubscriptionState
 from mock_server.state.store import claim
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "MONTHLY", "ON_DEMAND", "SubscriptionService"]
+__all__ = ["SubscriptionService"]
 
 ACTIVE, CANCELLED, COMPLETED = (SubscriptionState.ACTIVE, SubscriptionState.CANCELLED,
                                 SubscriptionState.COMPLETED)

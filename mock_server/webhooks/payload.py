@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from hesabe_spec.amounts import format_amount
-from hesabe_spec.enums import PaymentType, ServiceType
+from hesabe_spec.enums import PaymentType, ServiceType, TransactionStatus
 
 __all__ = ["SUCCESSFUL", "blocks_for", "payment_type_name", "webhook_body"]
 
-SUCCESSFUL = "SUCCESSFUL"
+SUCCESSFUL = TransactionStatus.SUCCESSFUL.value
 
 
 def _short_amount(amount: str) -> str:

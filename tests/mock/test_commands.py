@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.handlers.bulk_invoices import bulk_row_changes, bulk_upload
+from mock_server.handlers.bulk_invoices import bulk_row_changes, bulk_upload, read_csv
 from mock_server.handlers.invoices import new_invoice
 from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.state.commands import BulkLine
@@ -106,3 +106,25 @@ def test_terms_and_pay_types_are_what_the_plain_reading_gives(payload: dict[str,
     else:
         items = sent.split(",") if isinstance(sent, str) else sent
         assert new.pay_types == tuple(t for t in (str(v).strip() for v in items) if t)
+
+
+def _refusal(csv: bytes) -> str:
+    with pytest.raises(Unprocessable) as refused:
+        read_csv(base64.b64encode(csv).decode())
+    assert list(refused.value.field_errors or {}) == ["invoices"]
+    return refused.value.message
+
+
+def test_a_spreadsheet_csv_is_read_whatever_the_header_case() -> None:
+    excel = b'\xef\xbb\xbfName,PHONE,Amount,Notes\r\n"Ali, Jr.",96566666666,8.5,"say ""hi"""\r\n'
+    assert read_csv(base64.b64encode(excel).decode()) == (
+        BulkLine(name="Ali, Jr.", phone="96566666666", email="", amount="8.500", reference_number="",
+                 description=""),)
+
+
+def test_a_bad_csv_is_refused_saying_what_is_wrong() -> None:
+    assert "after line 1: unexpected end of data" in _refusal(b'name,phone,amount\n"Ali,6666,8\n')
+    decimals = _refusal(b"name,phone,amount\nAli,6666,1.0005\n")
+    assert decimals == "Line 2: amount '1.0005' has more than 3 decimals."
+    assert "is not a positive amount" in _refusal(b"name,phone,amount\nAli,6666,-1\n")
+    assert _refusal(b"name,amount\nAli,1\n") == "The invoices file header is missing: phone."

@@ -27,10 +27,10 @@ from hypothesis.stateful import (
 )
 from support.stores import StoreFactory, set_back_to_version_8
 
+from hesabe_spec.amounts import from_fils, to_fils
 from hesabe_spec.enums import RefundStatus
 from mock_server.state import sqlite as sqlite_store
 from mock_server.state.models import Customer, Invoice, Refund, RefundQuery
-from mock_server.state.money import from_fils, to_fils
 from mock_server.state.sqlite import SqliteStore
 from mock_server.state.store import OverRefund, Store
 

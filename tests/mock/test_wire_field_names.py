@@ -17,7 +17,7 @@ import pytest
 from hesabe_spec.client import Result
 from hesabe_spec.schema_store import request_schema
 from hesabe_spec.validation import validate_response
-from mock_server.handlers import HANDLERS, MerchantHandler
+from mock_server.handlers import HANDLERS, MerchantHandler, invoices
 from mock_server.state.errors import Unprocessable
 from mock_server.testing import MockHandle, inprocess_mock
 
@@ -48,13 +48,15 @@ def _fields(result: Result) -> list[str]:
 
 
 @pytest.mark.parametrize("operation", ["create_split_invoice", "create_installment_invoice"])
-def test_a_group_part_is_named_by_its_place_in_invoices(mock: MockHandle, operation: str) -> None:
+@pytest.mark.parametrize("short", [(1,), (0, 2)])
+def test_every_short_part_is_named_by_its_place_in_invoices(mock: MockHandle, operation: str,
+                                                            short: tuple[int, ...]) -> None:
     code = mock.default_client.config.merchant_code
-    parts = [{**INVOICE, "merchantCode": code, "itemsList": ENOUGH_ITEMS},
-             {**INVOICE, "merchantCode": code, "itemsList": SHORT_ITEMS}]
+    parts = [{**INVOICE, "merchantCode": code, "itemsList": SHORT_ITEMS if n in short else ENOUGH_ITEMS}
+             for n in range(3)]
     result = _refused(mock, operation, {"invoices": parts})
-    assert _fields(result) == ["invoices.1.itemsList"]
-    assert result.envelope["message"] == result.envelope["response"]["invoices.1.itemsList"][0]
+    assert _fields(result) == [f"invoices.{n}.itemsList" for n in short]  # every one, as Laravel's validator
+    assert result.envelope["message"] == result.envelope["response"][f"invoices.{short[0]}.itemsList"][0]
 
 
 def test_a_single_invoice_names_items_list(mock: MockHandle) -> None:
@@ -78,12 +80,11 @@ def test_an_open_invoice_names_max_amount(mock: MockHandle) -> None:
 
 
 def test_field_errors_take_the_wire_name_and_the_part_prefix() -> None:
-    handler = MerchantHandler(lambda call: None, {"products": "itemsList"}, parts="invoices")  # type: ignore[arg-type, return-value]
+    handler = MerchantHandler(invoices.create_split_invoice, {"products": "itemsList"}, parts="invoices")
     whole = Unprocessable("short", {"products": ["short"], "amount": ["bad"]})
     assert handler.field_errors(whole) == {"itemsList": ["short"], "amount": ["bad"]}
-    part = Unprocessable("short", {"products": ["short"]}, part=2)
-    assert handler.field_errors(part) == {"invoices.2.itemsList": ["short"]}
-    assert MerchantHandler(lambda call: None).field_errors(part) == {"products": ["short"]}  # type: ignore[arg-type, return-value]
+    parts = Unprocessable("short", {(2, "products"): ["short"], (0, "amount"): ["bad"]})
+    assert handler.field_errors(parts) == {"invoices.2.itemsList": ["short"], "invoices.0.amount": ["bad"]}
     assert handler.field_errors(Unprocessable("no field")) is None
 
 
