@@ -6,6 +6,7 @@ from typing import Any
 
 from mock_server.protocol import Failure, envelope
 from mock_server.runtime import PlainCall, Reply
+from mock_server.state.errors import NOT_FOUND_MESSAGE
 
 __all__ = ["login", "refresh_token"]
 
@@ -15,7 +16,7 @@ REFRESH_FAILED = "Not found, Please verify the token credentials"
 
 def _required(fields: Any, names: tuple[str, ...]) -> dict[str, str]:
     if not isinstance(fields, dict):
-        raise Failure(400, envelope(False, "Request not found, Please verify the request data"))
+        raise Failure(400, envelope(False, NOT_FOUND_MESSAGE))
     errors = {n: [f"The {n} field is required."] for n in names
               if not isinstance(fields.get(n), str) or not fields.get(n)}
     if errors:

@@ -16,9 +16,10 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
+from mock_server.gateway import gateway_error
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
-from mock_server.shapes.checkout import checkout_answer, transaction_record
+from mock_server.shapes.checkout import checkout_answer, gateway_ok, transaction_record
 from mock_server.shapes.ledger import enquiry_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout, RecurringTerms
@@ -170,8 +171,7 @@ def capture_authorization(call: Call) -> Reply:
     p = call.payload
     amount = gateway_amount(p["amount"])
     checkout = call.domain.checkouts.capture(call.merchant, str(p["paymentToken"]), amount)
-    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
-                       "response": transaction_record(checkout)})
+    return Reply(body=gateway_ok(call.operation.success_message, response=transaction_record(checkout)))
 
 
 def capture_subscription(call: Call) -> Reply:
@@ -180,17 +180,15 @@ def capture_subscription(call: Call) -> Reply:
     charge = call.domain.subscriptions.capture(call.merchant, str(p["paymentToken"]), amount)
     record = transaction_record(call.domain.checkouts.reported(charge))
     if charge.status != TransactionStatus.SUCCESSFUL:  # the control plane declined this recurrence
-        return Reply(status=400, body={"status": False, "code": int(GatewayErrorCode.TRANSACTION_ERROR),
-                                       "message": GatewayErrorCode.TRANSACTION_ERROR.text})
-    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message,
-                       "response": record})
+        return Reply(status=400, body=gateway_error(GatewayErrorCode.TRANSACTION_ERROR))
+    return Reply(body=gateway_ok(call.operation.success_message, response=record))
 
 
 def cancel_subscription(call: Call) -> Reply:
     call.domain.subscriptions.cancel(call.merchant, call.params["token"])
-    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message})
+    return Reply(body=gateway_ok(call.operation.success_message))
 
 
 def cancel_authorization(call: Call) -> Reply:
     call.domain.checkouts.void(call.merchant, call.params["token"])
-    return Reply(body={"status": True, "code": 200, "message": call.operation.success_message})
+    return Reply(body=gateway_ok(call.operation.success_message))

@@ -34,6 +34,7 @@ __all__ = [
     "callback_body",
     "callback_url",
     "checkout_answer",
+    "gateway_ok",
     "page_session",
     "payment_type_name",
     "session_of",
@@ -78,11 +79,16 @@ def session_of(data: str) -> str:
     return text
 
 
+def gateway_ok(message: str, **fields: Any) -> dict[str, Any]:
+    """The payment gateway's success answer: ``{"status": true, "code": 200, "message": ...}``, then
+    ``fields`` (the gateway's errors: :func:`mock_server.gateway.gateway_error`)."""
+    return {"status": True, "code": 200, "message": message, **fields}
+
+
 def checkout_answer(checkout: Checkout, gateway_url: str, message: str) -> dict[str, Any]:
     """The decrypted answer of ``POST /checkout``."""
     data = page_session(checkout)
-    body: dict[str, Any] = {"status": True, "code": 200, "message": message, "token": checkout.token,
-                            "response": {"data": data}}
+    body = gateway_ok(message, token=checkout.token, response={"data": data})
     if checkout.channel == "mobile":
         body["webviewUrl"] = GATEWAY_PAGES["webview_page"].url(gateway_url, data)
     return body
