@@ -48,8 +48,8 @@ def context_for(
     merchant_code: str, reference_prefix: str, *, sms_allowed: bool = True, sms_mobile: str | None = None
 ) -> GenContext:
     """The generation context for a run. Without SMS permission no payload can make Hesabe text anyone."""
-    # xlsx is valid by the schema but the mock answers "not supported yet" (hesabe-api §C), and
-    # the suite cannot build a real workbook; valid uploads are CSV.
+    # xlsx is valid by the schema, but a generated file is CSV text: an upload said to be xlsx
+    # would be refused for its content (tests/mock/test_bulk_xlsx.py sends real workbooks).
     restrict: dict[str, frozenset[str]] = {"fileType": frozenset({"csv"})}
     if not sms_allowed:
         restrict.update(SMS_FIELDS)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.handlers.bulk_invoices import bulk_row_changes, bulk_upload, read_csv
+from mock_server.handlers.bulk_files import read_csv
+from mock_server.handlers.bulk_invoices import bulk_row_changes, bulk_upload
 from mock_server.handlers.invoices import new_invoice
 from mock_server.handlers.open_invoices import new_open_invoice
 from mock_server.state.commands import BulkLine
@@ -76,9 +77,9 @@ def test_bulk_commands_carry_only_what_was_sent() -> None:
                                      reference_number="", description=""),)
 
 
-def test_a_file_type_other_than_csv_is_refused_before_the_file_is_read() -> None:
+def test_a_file_type_neither_csv_nor_xlsx_is_refused_before_the_file_is_read() -> None:
     with pytest.raises(Unprocessable) as refused:
-        bulk_upload({"invoices": "not base64", "fileType": "XLSX"})
+        bulk_upload({"invoices": "not base64", "fileType": "xls"})
     assert list(refused.value.field_errors or {}) == ["fileType"]
 
 
@@ -123,7 +124,7 @@ def test_a_spreadsheet_csv_is_read_whatever_the_header_case() -> None:
 
 
 def test_a_bad_csv_is_refused_saying_what_is_wrong() -> None:
-    assert "after line 1: unexpected end of data" in _refusal(b'name,phone,amount\n"Ali,6666,8\n')
+    assert "after line 2: unexpected end of data" in _refusal(b'name,phone,amount\n"Ali,6666,8\n')
     decimals = _refusal(b"name,phone,amount\nAli,6666,1.0005\n")
     assert decimals == "Line 2: amount '1.0005' has more than 3 decimals."
     assert "is not a positive amount" in _refusal(b"name,phone,amount\nAli,6666,-1\n")

@@ -64,7 +64,7 @@ def test_a_single_invoice_names_items_list(mock: MockHandle) -> None:
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"fileType": "xlsx"}, "fileType"),
+    ({"fileType": "xlsx"}, "invoices"),  # a CSV is not a workbook
     ({"invoices": "not base64!"}, "invoices"),
     ({"invoices": base64.b64encode(b"name,phone,email,amount\n").decode()}, "invoices"),  # no rows
 ])

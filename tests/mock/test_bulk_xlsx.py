@@ -1,0 +1,210 @@
+"""Bulk upload of an xlsx workbook: read like the same table as CSV, and every broken file refused.
+
+The workbooks are written here part by part (an xlsx file is a zip of XML parts), as Excel and
+LibreOffice write them: shared strings, inline strings, rich-text runs, numbers at double
+precision, sparse cells.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_server.handlers import bulk_files
+from mock_server.handlers.bulk_files import read_csv, read_xlsx
+from mock_server.state.commands import BulkLine
+from mock_server.state.errors import Unprocessable
+from mock_server.testing import MockHandle, inprocess_mock
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+Cell = str | int | float | None
+
+
+def _column(n: int) -> str:
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def workbook(rows: Sequence[Sequence[Cell]], *, shared: bool = True,
+             sheet_target: str = "worksheets/sheet1.xml", parts: dict[str, str] | None = None) -> str:
+    """A base64 xlsx of ``rows``: text cells shared (or inline), numbers as numbers, None left out."""
+    strings: list[str] = []
+    xml_rows = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row):
+            ref = f"{_column(c)}{r}"
+            if value is None:
+                continue
+            if isinstance(value, (int, float)):
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+            elif shared:
+                strings.append(value)
+                cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+        xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    files = {
+        "[Content_Types].xml": "<Types/>",
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+                           f'<sheet name="Invoices" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" '
+                                      f'Type="{REL}/worksheet" Target="{sheet_target}"/></Relationships>',
+        "xl/" + sheet_target.lstrip("/").removeprefix("xl/"):
+            f'<worksheet xmlns="{MAIN}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>',
+    }
+    if strings:
+        items = "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)
+        files["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}">{items}</sst>'
+    files.update(parts or {})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in files.items():
+            book.writestr(name, text)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _csv(rows: Sequence[Sequence[Cell]]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows([["" if v is None else str(v) for v in row] for row in rows])
+    return base64.b64encode(out.getvalue().encode()).decode()
+
+
+def _refused(encoded: str) -> str:
+    with pytest.raises(Unprocessable) as refused:
+        read_xlsx(encoded)
+    assert list(refused.value.field_errors or {}) == ["invoices"]
+    return refused.value.message
+
+
+def test_a_workbook_as_excel_writes_it() -> None:
+    rows: list[list[Cell]] = [
+        ["Name", "PHONE", "email", "Amount", "reference_number", "Description", "notes"],
+        ["Ali, Jr.", 96566666666, None, 8.5, "R-1", "Rent \"April\"", "ignored"],
+        ["فاطمة", "96555555555", "f@example.com", 12.345000000000001, None, None],
+        [None, None, None, None],  # an empty row, left out
+        ["Sara", 96544444444, "", 3],
+    ]
+    assert read_xlsx(workbook(rows)) == (
+        BulkLine(name="Ali, Jr.", phone="96566666666", email="", amount="8.500", reference_number="R-1",
+                 description='Rent "April"'),
+        BulkLine(name="فاطمة", phone="96555555555", email="f@example.com", amount="12.345",
+                 reference_number="", description=""),
+        BulkLine(name="Sara", phone="96544444444", email="", amount="3.000", reference_number="",
+                 description=""),
+    )
+
+
+def test_inline_strings_rich_text_and_a_sheet_elsewhere() -> None:
+    rich = (f'<sst xmlns="{MAIN}"><si><r><t>na</t></r><r><rPr/><t>me</t></r><rPh><t>ignored</t></rPh></si>'
+            f"</sst>")
+    sheet = (f'<worksheet xmlns="{MAIN}"><sheetData>'
+             '<row><c t="s"><v>0</v></c><c t="inlineStr"><is><t>phone</t></is></c>'
+             '<c t="inlineStr"><is><t>amount</t></is></c></row>'
+             '<row><c t="inlineStr"><is><t>Ali</t></is></c><c><v>96566666666</v></c><c><v>1E1</v></c></row>'
+             "</sheetData></worksheet>")
+    encoded = workbook([], sheet_target="/xl/sheets/data.xml",
+                       parts={"xl/sharedStrings.xml": rich, "xl/sheets/data.xml": sheet})
+    assert read_xlsx(encoded) == (BulkLine(name="Ali", phone="96566666666", email="", amount="10.000",
+                                           reference_number="", description=""),)
+
+
+#: text a cell can hold (XML 1.0 has no control characters, surrogates or U+FFFE/U+FFFF)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn")), max_size=12)
+_LINE = st.tuples(st.from_regex(r"[A-Za-z][A-Za-z ]{0,10}", fullmatch=True),
+                  st.from_regex(r"965[0-9]{8}", fullmatch=True), _TEXT,
+                  st.decimals(min_value="0.001", max_value="99999", places=3).map(str), _TEXT)
+
+
+@given(st.lists(_LINE, min_size=1, max_size=8), st.booleans())
+def test_a_table_reads_the_same_as_xlsx_and_as_csv(lines: list[tuple[str, ...]], shared: bool) -> None:
+    rows: list[list[Cell]] = [["name", "phone", "email", "amount", "description"], *map(list, lines)]
+    assert read_xlsx(workbook(rows, shared=shared)) == read_csv(_csv(rows))
+
+
+def _zip(files: dict[str, str | bytes]) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        for name, data in files.items():
+            book.writestr(name, data)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+GOOD = [["name", "phone", "amount"], ["Ali", 96566666666, 5]]
+
+
+@pytest.mark.parametrize(("encoded", "says"), [
+    (base64.b64encode(b"name,phone,amount\nAli,1,2\n").decode(), "not an xlsx workbook"),
+    ("not base64!", "must be base64-encoded xlsx"),
+    (_zip({"xl/worksheets/sheet1.xml": "<worksheet/>"}), "this mock can read"),  # no workbook part
+    (workbook(GOOD, parts={"xl/workbook.xml": "<workbook"}), "this mock can read"),  # not XML
+    (workbook(GOOD, parts={"xl/sharedStrings.xml": f'<sst xmlns="{MAIN}"/>'}), "this mock can read"),  # index
+    (workbook(GOOD, parts={"xl/worksheets/sheet1.xml":
+                           f'<worksheet xmlns="{MAIN}"><sheetData><row><c><v>x</v></c></row></sheetData>'
+                           f"</worksheet>"}), "this mock can read"),  # a number that is not one
+    (workbook(GOOD, parts={"xl/sharedStrings.xml": '<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa">]>'
+                                                   f'<sst xmlns="{MAIN}"><si><t>&a;</t></si></sst>'}),
+     "document type"),
+    (workbook([["name", "phone"], ["Ali", 1]]), "header is missing: amount"),
+    (workbook([["name", "phone", "amount"]]), "no rows"),
+    (workbook([["name", "phone", "amount"], ["Ali", 1, 1.0005]]), "Line 2: amount '1.0005' has more than 3"),
+])
+def test_a_broken_workbook_is_refused_saying_why(encoded: str, says: str) -> None:
+    assert says in _refused(encoded)
+
+
+def test_a_part_over_the_limit_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_files, "MAX_PART_BYTES", 200)
+    big = workbook([["name", "phone", "amount"], *([["Ali", 96566666666, 5]] * 20)])
+    assert "is over 200 bytes" in _refused(big)
+
+
+def test_more_rows_than_allowed_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_files, "MAX_ROWS", 3)
+    assert "more than 3 rows" in _refused(workbook([["name", "phone", "amount"], *([["Ali", 1, 5]] * 4)]))
+
+
+@pytest.fixture
+def mock() -> Iterator[MockHandle]:
+    with inprocess_mock() as handle:
+        yield handle
+
+
+def _upload(mock: MockHandle, file_type: str, encoded: str) -> Any:
+    return mock.default_client.call("upload_bulk_invoices", {"isScheduled": "false", "fileType": file_type,
+                                                              "invoices": encoded},
+                                     validate=False, raise_errors=False)
+
+
+def test_an_xlsx_upload_over_the_wire_keeps_its_rows(mock: MockHandle) -> None:
+    rows: list[list[Cell]] = [["name", "phone", "amount", "description"], ["Ali", 96566666666, 8.5, "Fee"],
+                              ["Sara", 96544444444, 2, ""]]
+    uploaded = _upload(mock, "xlsx", workbook(rows))
+    assert uploaded.ok, uploaded.envelope
+    assert [(r["name"], r["phone"], r["amount"]) for r in uploaded.response] == [
+        ("Ali", "96566666666", "8.500"), ("Sara", "96544444444", "2.000")]
+    listed = mock.default_client.call("list_bulk_invoices", {}, raise_errors=False)
+    assert [r["name"] for r in listed.response["data"]][:2] in (["Ali", "Sara"], ["Sara", "Ali"])
+
+
+def test_a_csv_sent_as_xlsx_is_refused_and_stores_nothing(mock: MockHandle) -> None:
+    mock.default_client.list_invoices()  # logged in before the fingerprint
+    before = mock.runtime.store.fingerprint()
+    refused = _upload(mock, "xlsx", _csv(GOOD))
+    assert refused.status == 400 and list(refused.envelope["response"]) == ["invoices"]
+    assert mock.runtime.store.fingerprint() == before
