@@ -9,8 +9,11 @@ required. A bad file is refused whole, the message under ``invoices`` naming the
 * **xlsx** (``fileType`` "xlsx"): the workbook's first sheet, read with the standard library
   (an xlsx file is a zip of XML parts: the sheet, and the strings its cells share). A number cell
   is read at Excel's 15 significant digits, so ``8.5`` is "8.5" and a phone number stays whole.
-  Each part is read up to :data:`MAX_PART_BYTES`; a part with a document type declaration (never
-  in a real workbook) is refused, so no entity is ever expanded.
+  A part is read only if it is stored or deflated (as every spreadsheet writes them), up to
+  :data:`MAX_PART_BYTES`, UTF-8 (as every spreadsheet writes them) and without a document type or
+  entity declaration, so no entity is ever expanded.
+
+A line's number in a refusal is its line in the CSV, its row number in the sheet.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from decimal import Context, Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
@@ -45,6 +49,12 @@ _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 #: Excel keeps 15 significant digits of a number
 _EXCEL_DIGITS = Context(prec=15)
+#: a number written out in full only within this many digits of the point (1E+999990 stays as
+#: written: a megabyte of zeros helps nobody)
+_WRITTEN_OUT = 30
+_WORKBOOK = "xl/workbook.xml"
+#: where Excel puts the shared strings
+_STRINGS = "xl/sharedStrings.xml"
 
 
 def _invalid(message: str) -> Unprocessable:
@@ -67,15 +77,20 @@ def _amount_fault(amount: str) -> str:
     return "is not a positive amount of at most 9 digits and 3 decimals"
 
 
-def _lines(table: Iterable[Sequence[str]]) -> tuple[BulkLine, ...]:
-    """A table's rows as lines: its first row names the columns; empty rows are skipped."""
-    rows = (row for row in table if any(cell.strip() for cell in row))
-    header = [name.strip().casefold() for name in next(rows, [])]
+def _filled(row: Sequence[str]) -> bool:
+    return any(cell.strip() for cell in row)
+
+
+def _lines(table: Iterable[tuple[int, Sequence[str]]]) -> tuple[BulkLine, ...]:
+    """A table's ``(line number, cells)`` as lines: its first row names the columns; empty rows
+    are skipped."""
+    rows = ((n, row) for n, row in table if _filled(row))
+    header = [name.strip().casefold() for name in next(rows, (0, []))[1]]
     missing = [name for name in _REQUIRED if name not in header]
     if missing:
         raise _invalid(f"The invoices file header is missing: {', '.join(missing)}.")
     lines: list[BulkLine] = []
-    for n, cells in enumerate(rows, start=2):
+    for n, cells in rows:
         row = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
         amount = row.get("amount", "")
         try:
@@ -106,7 +121,7 @@ def read_csv(encoded: str) -> tuple[BulkLine, ...]:
     # strict: a quote left open is an error, not a field running to the end of the file
     reader = csv.reader(io.StringIO(text), strict=True)
     try:
-        return _lines(reader)
+        return _lines((reader.line_num, row) for row in reader)
     except csv.Error as exc:  # a quote left open, a field over csv.field_size_limit() ...
         raise _invalid(f"The invoices file is not valid CSV (after line {reader.line_num}: {exc}).") from None
 
@@ -120,47 +135,54 @@ def read_xlsx(encoded: str) -> tuple[BulkLine, ...]:
         raise _invalid("The invoices file is not an xlsx workbook.") from None
     with book:
         try:
-            strings = _shared_strings(book)
-            table = _rows(_part(book, _first_sheet(book)), strings)
-        except (KeyError, IndexError, ValueError, ArithmeticError, EOFError, NotImplementedError,
-                RuntimeError, zipfile.BadZipFile, ElementTree.ParseError):
-            # a part missing or damaged, a cell naming a string that is not there, an encrypted
-            # or oddly compressed part
+            sheet, strings_part = _parts_of(book)
+            strings = _shared_strings(book, strings_part)
+            table = _rows(_part(book, sheet), strings)
+        except (KeyError, IndexError, ValueError, ArithmeticError, EOFError, RuntimeError, zlib.error,
+                zipfile.BadZipFile, ElementTree.ParseError):
+            # a part missing or damaged (its deflate stream too), a cell naming a string that is
+            # not there, an encrypted part
             raise _invalid("The invoices file is not an xlsx workbook this mock can read.") from None
     return _lines(table)
 
 
 def _part(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
-    """One XML part, at most MAX_PART_BYTES, without a document type (KeyError: not there)."""
+    """One XML part (KeyError: not there): stored or deflated, at most MAX_PART_BYTES, UTF-8, and
+    without a document type or entity declaration."""
+    if book.getinfo(name).compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"{name}: compression {book.getinfo(name).compress_type}")
     with book.open(name) as part:
         data = part.read(MAX_PART_BYTES + 1)
     if len(data) > MAX_PART_BYTES:
         raise _invalid(f"The invoices file's {name} is over {MAX_PART_BYTES} bytes.")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    text = data.decode("utf-8")  # ValueError otherwise: a UTF-16 part could hide a declaration
+    if "\x00" in text or "<!DOCTYPE" in text or "<!ENTITY" in text:  # NUL: no XML text has one
         raise _invalid("The invoices file declares a document type, which a workbook never does.")
     return ElementTree.fromstring(data)
 
 
-def _first_sheet(book: zipfile.ZipFile) -> str:
-    """The path of the workbook's first sheet (``xl/worksheets/sheet1.xml`` as Excel writes it)."""
-    workbook = _part(book, "xl/workbook.xml")
-    sheet = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
+def _parts_of(book: zipfile.ZipFile) -> tuple[str, str | None]:
+    """The paths of the workbook's first sheet (in tab order) and of its shared strings (None: it
+    has none), found through the workbook's relationships as every writer records them."""
+    sheet = _part(book, _WORKBOOK).find(f"{_MAIN}sheets/{_MAIN}sheet")
     if sheet is None:
         raise ValueError("no sheet")
-    rel_id = sheet.get(f"{_DOC_REL}id")
+    targets: dict[str, str] = {}
+    strings = None
     for rel in _part(book, "xl/_rels/workbook.xml.rels").iter(f"{_PACKAGE_REL}Relationship"):
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else normpath(join(dirname("xl/workbook.xml"),
-                                                                                   target))
-    raise ValueError("the first sheet has no part")
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else normpath(join(dirname(_WORKBOOK), target))
+        targets[rel.get("Id", "")] = path
+        if rel.get("Type", "").endswith("/sharedStrings"):
+            strings = path
+    if strings is None and _STRINGS in book.namelist():  # a writer that left the relationship out
+        strings = _STRINGS
+    return targets[sheet.get(f"{_DOC_REL}id", "")], strings
 
 
-def _shared_strings(book: zipfile.ZipFile) -> list[str]:
+def _shared_strings(book: zipfile.ZipFile, part: str | None) -> list[str]:
     """The strings cells refer to by index (a workbook without text has none)."""
-    if "xl/sharedStrings.xml" not in book.namelist():
-        return []
-    return [_text(item) for item in _part(book, "xl/sharedStrings.xml").iter(f"{_MAIN}si")]
+    return [] if part is None else [_text(item) for item in _part(book, part).iter(f"{_MAIN}si")]
 
 
 def _text(node: ElementTree.Element) -> str:
@@ -190,7 +212,10 @@ def _cell(cell: ElementTree.Element, strings: Sequence[str]) -> str:
         return _text(inline) if inline is not None else ""
     value = cell.findtext(f"{_MAIN}v") or ""
     if kind == "s":
-        return strings[int(value)]
+        index = int(value)
+        if not 0 <= index < len(strings):
+            raise IndexError(index)
+        return strings[index]
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
     if kind == "n" and value:
@@ -201,20 +226,27 @@ def _cell(cell: ElementTree.Element, strings: Sequence[str]) -> str:
 def _number(value: str) -> str:
     """A number cell as text, at Excel's 15 significant digits: "8.5", "96566666666"."""
     number = _EXCEL_DIGITS.create_decimal(value)
-    return format(number.normalize(), "f") if number.is_finite() else value
+    if not number.is_finite() or abs(number.adjusted()) > _WRITTEN_OUT:
+        return value
+    return format(number.normalize(), "f")
 
 
-def _rows(sheet: ElementTree.Element, strings: Sequence[str]) -> list[list[str]]:
-    """The sheet's rows as lists of cell texts (missing cells empty), in the order they appear."""
-    table: list[list[str]] = []
+def _rows(sheet: ElementTree.Element, strings: Sequence[str]) -> list[tuple[int, list[str]]]:
+    """The sheet's rows as ``(row number, cell texts)`` (missing cells empty), in the order they
+    appear; empty rows (Excel writes a formatted one) are read but not kept."""
+    table: list[tuple[int, list[str]]] = []
+    number = 0
     for row in sheet.iter(f"{_MAIN}row"):
+        number = int(row.get("r") or number + 1)
         cells: dict[int, str] = {}
         for cell in row.iter(f"{_MAIN}c"):
             column = _column(cell.get("r"), max(cells, default=-1) + 1)
             if column > 16383:  # past Excel's last column, XFD
                 raise ValueError(f"column {column}")
             cells[column] = _cell(cell, strings)
-        table.append([cells.get(i, "") for i in range(max(cells, default=-1) + 1)])
-        if len(table) > MAX_ROWS + 1:  # the header and the rows allowed, then one too many
-            break
+        texts = [cells.get(i, "") for i in range(max(cells, default=-1) + 1)]
+        if _filled(texts):
+            table.append((number, texts))
+            if len(table) > MAX_ROWS + 1:  # the header and the rows allowed, then one too many
+                break
     return table

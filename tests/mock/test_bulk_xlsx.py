@@ -64,7 +64,10 @@ def workbook(rows: Sequence[Sequence[Cell]], *, shared: bool = True,
         "xl/workbook.xml": f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
                            f'<sheet name="Invoices" sheetId="1" r:id="rId1"/></sheets></workbook>',
         "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" '
-                                      f'Type="{REL}/worksheet" Target="{sheet_target}"/></Relationships>',
+                                      f'Type="{REL}/worksheet" Target="{sheet_target}"/>'
+                                      + (f'<Relationship Id="rId2" Type="{REL}/sharedStrings" '
+                                         'Target="sharedStrings.xml"/>' if strings else "")
+                                      + "</Relationships>",
         "xl/" + sheet_target.lstrip("/").removeprefix("xl/"):
             f'<worksheet xmlns="{MAIN}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>',
     }
@@ -208,3 +211,93 @@ def test_a_csv_sent_as_xlsx_is_refused_and_stores_nothing(mock: MockHandle) -> N
     refused = _upload(mock, "xlsx", _csv(GOOD))
     assert refused.status == 400 and list(refused.envelope["response"]) == ["invoices"]
     assert mock.runtime.store.fingerprint() == before
+
+
+def _rewritten(encoded: str, name: str, data: bytes | None = None,
+               compression: int = zipfile.ZIP_DEFLATED) -> str:
+    """The workbook with part ``name`` written again (``data``, or as it was) with ``compression``."""
+    source = zipfile.ZipFile(io.BytesIO(base64.b64decode(encoded)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == name:
+                book.writestr(item.filename, content if data is None else data, compress_type=compression)
+            else:
+                book.writestr(item.filename, content, compress_type=zipfile.ZIP_DEFLATED)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _corrupt_deflate(encoded: str, name: str) -> str:
+    """The workbook with the first bytes of part ``name``'s deflate stream overwritten."""
+    raw = bytearray(base64.b64decode(encoded))
+    info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(name)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start:start + 4] = b"\xff\xff\xff\xff"
+    return base64.b64encode(bytes(raw)).decode()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.mark.parametrize("damage", [
+    lambda e: _corrupt_deflate(e, SHEET),  # zlib.error while reading
+    lambda e: _rewritten(e, SHEET, compression=zipfile.ZIP_LZMA),  # no spreadsheet writes LZMA
+    lambda e: _rewritten(e, SHEET, compression=zipfile.ZIP_BZIP2),
+    lambda e: _rewritten(e, "xl/sharedStrings.xml",
+                         f'<sst xmlns="{MAIN}"><si><t>x</t></si></sst>'.encode()),  # strings too few
+])
+def test_a_damaged_part_is_a_refusal_not_an_error(damage: Any) -> None:
+    assert "this mock can read" in _refused(damage(workbook(GOOD)))
+
+
+def test_a_utf16_part_cannot_smuggle_an_entity() -> None:
+    sheet = (f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w [<!ENTITY x "EXPANDED">]>'
+             f'<worksheet xmlns="{MAIN}"><sheetData><row><c t="inlineStr"><is><t>name</t></is></c>'
+             '<c t="inlineStr"><is><t>phone</t></is></c><c t="inlineStr"><is><t>amount</t></is></c></row>'
+             '<row><c t="inlineStr"><is><t>&x;</t></is></c><c><v>1</v></c><c><v>1</v></c></row>'
+             "</sheetData></worksheet>")
+    for data in (sheet.encode("utf-16"), sheet.encode("utf-16-le")):
+        assert _refused(_rewritten(workbook(GOOD), SHEET, data))
+
+
+def test_a_negative_string_index_is_refused() -> None:
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row><c t="s"><v>-1</v></c></row></sheetData></worksheet>'
+    assert "this mock can read" in _refused(_rewritten(workbook(GOOD), SHEET, sheet.encode()))
+
+
+def _sheet_rows(rows: str) -> str:
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'
+    return _rewritten(workbook(GOOD), SHEET, sheet.encode())
+
+
+HEADER_ROW = ('<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+              '<c r="B1" t="inlineStr"><is><t>phone</t></is></c>'
+              '<c r="C1" t="inlineStr"><is><t>amount</t></is></c></row>')
+
+
+def _data_row(n: int, amount: str = "5") -> str:
+    return (f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Ali</t></is></c>'
+            f'<c r="B{n}"><v>96566666666</v></c><c r="C{n}"><v>{amount}</v></c></row>')
+
+
+def test_formatted_empty_rows_count_neither_as_lines_nor_against_the_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_files, "MAX_ROWS", 5)
+    blanks = "".join(f'<row r="{n}"><c r="A{n}" s="1"/></row>' for n in range(2, 12))
+    five = "".join(_data_row(n) for n in range(12, 17))
+    assert len(read_xlsx(_sheet_rows(HEADER_ROW + blanks + five))) == 5
+    assert "more than 5 rows" in _refused(_sheet_rows(HEADER_ROW + blanks + five + _data_row(17)))
+
+
+def test_a_refusal_names_the_sheet_row() -> None:
+    rows = HEADER_ROW + '<row r="3"><c r="A3" s="1"/></row>' + _data_row(4) + _data_row(7, "1.0005")
+    assert _refused(_sheet_rows(rows)) == "Line 7: amount '1.0005' has more than 3 decimals."
+
+
+def test_a_huge_exponent_is_kept_as_written_not_expanded() -> None:
+    row = _data_row(2)[:-len("</row>")] + '<c r="D2"><v>1E+999990</v></c></row>'
+    header = HEADER_ROW[:-len("</row>")] + '<c r="D1" t="inlineStr"><is><t>description</t></is></c></row>'
+    (line,) = read_xlsx(_sheet_rows(header + row))
+    assert line.description == "1E+999990"
+    assert "is not a positive amount" in _refused(_sheet_rows(HEADER_ROW + _data_row(2, "1E+999990")))
