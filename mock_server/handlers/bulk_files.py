@@ -8,7 +8,9 @@ required. A bad file is refused whole, the message under ``invoices`` naming the
   spreadsheets write them (a quote left open is refused).
 * **xlsx** (``fileType`` "xlsx"): the workbook's first sheet, read with the standard library
   (an xlsx file is a zip of XML parts: the sheet, and the strings its cells share). A number cell
-  is read at Excel's 15 significant digits, so ``8.5`` is "8.5" and a phone number stays whole.
+  is read at Excel's 15 significant digits, so ``8.5`` is "8.5" and a phone number stays whole;
+  one formatted as a date or a time is that date ("2024-03-01", "2024-03-01 09:30:00"), so a date
+  typed in the amount column is refused as the amount it is not.
   A part is read only if it is stored or deflated (as every spreadsheet writes them), up to
   :data:`MAX_PART_BYTES`, UTF-8 (as every spreadsheet writes them) and without a document type or
   entity declaration, so no entity is ever expanded.
@@ -26,8 +28,10 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from hesabe_spec.amounts import format_amount
@@ -53,6 +57,17 @@ _EXCEL_DIGITS = Context(prec=15)
 #: written: a megabyte of zeros helps nobody)
 _WRITTEN_OUT = 30
 _WORKBOOK = "xl/workbook.xml"
+#: the built-in number formats that show a date or a time (ECMA-376 §18.8.30; 27-36 and 50-58 are
+#: the East Asian dates)
+_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
+#: what a format code shows literally: quoted text, [colour] / [$-locale] / [h] brackets, escapes,
+#: padding and fill characters
+_LITERAL = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+#: day 0 of the 1900 date system (Excel counts a 29 February 1900 that never was: from March 1900
+#: on, days are counted from here) and of the 1904 one
+_EPOCH_1900, _EPOCH_1904 = datetime(1899, 12, 30), datetime(1904, 1, 1)
+#: the last day Excel has, 9999-12-31
+_LAST_SERIAL = 2958466
 #: where Excel puts the shared strings
 _STRINGS = "xl/sharedStrings.xml"
 
@@ -135,9 +150,10 @@ def read_xlsx(encoded: str) -> tuple[BulkLine, ...]:
         raise _invalid("The invoices file is not an xlsx workbook.") from None
     with book:
         try:
-            sheet, strings_part = _parts_of(book)
-            strings = _shared_strings(book, strings_part)
-            table = _rows(_part(book, sheet), strings)
+            parts = _parts_of(book)
+            reading = _Reading(_shared_strings(book, parts.strings), _date_styles(book, parts.styles),
+                               _EPOCH_1904 if parts.date1904 else _EPOCH_1900)
+            table = _rows(_part(book, parts.sheet), reading)
         except (KeyError, IndexError, ValueError, ArithmeticError, EOFError, RuntimeError, zlib.error,
                 zipfile.BadZipFile, ElementTree.ParseError):
             # a part missing or damaged (its deflate stream too), a cell naming a string that is
@@ -161,23 +177,62 @@ def _part(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
     return ElementTree.fromstring(data)
 
 
-def _parts_of(book: zipfile.ZipFile) -> tuple[str, str | None]:
-    """The paths of the workbook's first sheet (in tab order) and of its shared strings (None: it
-    has none), found through the workbook's relationships as every writer records them."""
-    sheet = _part(book, _WORKBOOK).find(f"{_MAIN}sheets/{_MAIN}sheet")
+class _Parts(NamedTuple):
+    sheet: str
+    #: None: the workbook has no such part
+    strings: str | None
+    styles: str | None
+    #: the workbook counts days from 1904 (old Mac workbooks)
+    date1904: bool
+
+
+class _Reading(NamedTuple):
+    """What reading a cell needs from the rest of the workbook."""
+
+    strings: Sequence[str]
+    #: the cell styles (a cell's ``s``) whose number format shows a date or a time
+    dates: frozenset[int]
+    epoch: datetime
+
+
+def _parts_of(book: zipfile.ZipFile) -> _Parts:
+    """The workbook's first sheet (in tab order), its shared strings and its styles, found through
+    the workbook's relationships as every writer records them."""
+    workbook = _part(book, _WORKBOOK)
+    sheet = workbook.find(f"{_MAIN}sheets/{_MAIN}sheet")
     if sheet is None:
         raise ValueError("no sheet")
+    properties = workbook.find(f"{_MAIN}workbookPr")
+    date1904 = properties is not None and properties.get("date1904", "") in ("1", "true")
     targets: dict[str, str] = {}
-    strings = None
+    found: dict[str, str] = {}
     for rel in _part(book, "xl/_rels/workbook.xml.rels").iter(f"{_PACKAGE_REL}Relationship"):
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else normpath(join(dirname(_WORKBOOK), target))
         targets[rel.get("Id", "")] = path
-        if rel.get("Type", "").endswith("/sharedStrings"):
-            strings = path
+        found[rel.get("Type", "").rpartition("/")[2]] = path
+    strings = found.get("sharedStrings")
     if strings is None and _STRINGS in book.namelist():  # a writer that left the relationship out
         strings = _STRINGS
-    return targets[sheet.get(f"{_DOC_REL}id", "")], strings
+    return _Parts(targets[sheet.get(f"{_DOC_REL}id", "")], strings, found.get("styles"), date1904)
+
+
+def _date_styles(book: zipfile.ZipFile, part: str | None) -> frozenset[int]:
+    """The cell styles whose number format shows a date or a time."""
+    if part is None:
+        return frozenset()
+    styles = _part(book, part)
+    codes = {int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
+             for fmt in styles.iter(f"{_MAIN}numFmt")}
+    cell_styles = styles.find(f"{_MAIN}cellXfs")
+    formats = [int(xf.get("numFmtId", "0")) for xf in (cell_styles if cell_styles is not None else [])]
+    return frozenset(n for n, fmt in enumerate(formats)
+                     if fmt in _DATE_FORMATS or (fmt in codes and _shows_date(codes[fmt])))
+
+
+def _shows_date(code: str) -> bool:
+    """Whether a custom number format shows a day, month, year, hour or second."""
+    return any(ch in "dmyhs" for ch in _LITERAL.sub("", code).lower())
 
 
 def _shared_strings(book: zipfile.ZipFile, part: str | None) -> list[str]:
@@ -205,7 +260,8 @@ def _column(reference: str | None, default: int) -> int:
     return index - 1
 
 
-def _cell(cell: ElementTree.Element, strings: Sequence[str]) -> str:
+def _cell(cell: ElementTree.Element, reading: _Reading) -> str:
+    strings = reading.strings
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{_MAIN}is")
@@ -219,8 +275,19 @@ def _cell(cell: ElementTree.Element, strings: Sequence[str]) -> str:
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
     if kind == "n" and value:
+        if int(cell.get("s") or 0) in reading.dates:
+            return _date(value, reading.epoch)
         return _number(value)
     return value  # "str" (a formula's text), "e" (an error such as #N/A)
+
+
+def _date(value: str, epoch: datetime) -> str:
+    """A date cell's serial day number as the date it shows; a number no date has, as written."""
+    serial = Decimal(value)
+    if not 0 <= serial < _LAST_SERIAL:
+        return value
+    moment = epoch + timedelta(seconds=round(serial * 86400))
+    return moment.strftime("%Y-%m-%d" if moment.time() == datetime.min.time() else "%Y-%m-%d %H:%M:%S")
 
 
 def _number(value: str) -> str:
@@ -231,7 +298,7 @@ def _number(value: str) -> str:
     return format(number.normalize(), "f")
 
 
-def _rows(sheet: ElementTree.Element, strings: Sequence[str]) -> list[tuple[int, list[str]]]:
+def _rows(sheet: ElementTree.Element, reading: _Reading) -> list[tuple[int, list[str]]]:
     """The sheet's rows as ``(row number, cell texts)`` (missing cells empty), in the order they
     appear; empty rows (Excel writes a formatted one) are read but not kept."""
     table: list[tuple[int, list[str]]] = []
@@ -243,7 +310,7 @@ def _rows(sheet: ElementTree.Element, strings: Sequence[str]) -> list[tuple[int,
             column = _column(cell.get("r"), max(cells, default=-1) + 1)
             if column > 16383:  # past Excel's last column, XFD
                 raise ValueError(f"column {column}")
-            cells[column] = _cell(cell, strings)
+            cells[column] = _cell(cell, reading)
         texts = [cells.get(i, "") for i in range(max(cells, default=-1) + 1)]
         if _filled(texts):
             table.append((number, texts))

@@ -301,3 +301,52 @@ def test_a_huge_exponent_is_kept_as_written_not_expanded() -> None:
     (line,) = read_xlsx(_sheet_rows(header + row))
     assert line.description == "1E+999990"
     assert "is not a positive amount" in _refused(_sheet_rows(HEADER_ROW + _data_row(2, "1E+999990")))
+
+
+def _styled(rows: str, formats: Sequence[tuple[int, str | None]], *, date1904: bool = False) -> str:
+    """A sheet of ``rows`` whose cell styles 1.. use ``formats`` (numFmtId, custom code or None)."""
+    custom = "".join(f'<numFmt numFmtId="{n}" formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
+                     for n, code in formats if code is not None)
+    xfs = '<xf numFmtId="0"/>' + "".join(f'<xf numFmtId="{n}" applyNumberFormat="1"/>' for n, _ in formats)
+    styles = f'<styleSheet xmlns="{MAIN}"><numFmts>{custom}</numFmts><cellXfs>{xfs}</cellXfs></styleSheet>'
+    book = (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}">' + ('<workbookPr date1904="1"/>' if date1904 else "")
+            + '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    rels = (f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" Type="{REL}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId3" Type="{REL}/styles" '
+            f'Target="styles.xml"/></Relationships>')
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'
+    return _zip({"xl/workbook.xml": book, "xl/_rels/workbook.xml.rels": rels, "xl/styles.xml": styles,
+                 SHEET: sheet})
+
+
+DESCRIBED = HEADER_ROW[:-len("</row>")] + '<c r="D1" t="inlineStr"><is><t>description</t></is></c></row>'
+
+
+def _described(style: int, value: str, amount_style: int = 0, amount: str = "5") -> str:
+    return (f'<row r="2"><c r="A2" t="inlineStr"><is><t>Ali</t></is></c><c r="B2"><v>96566666666</v></c>'
+            f'<c r="C2" s="{amount_style}"><v>{amount}</v></c><c r="D2" s="{style}"><v>{value}</v></c></row>')
+
+
+@pytest.mark.parametrize(("fmt", "value", "shown"), [
+    ((14, None), "45352", "2024-03-01"),  # built-in m/d/yyyy
+    ((164, "yyyy-mm-dd"), "45352", "2024-03-01"),
+    ((165, "dd/mm/yyyy hh:mm"), "45352.395833333336", "2024-03-01 09:30:00"),
+    ((166, "[$-409]mmm d, yyyy;@"), "45352", "2024-03-01"),
+    ((167, '#,##0.000 "KWD"'), "8.5", "8.5"),  # a currency format is no date
+    ((168, "[$KWD-3401] #,##0.000"), "8.5", "8.5"),
+    ((4, None), "1234.5", "1234.5"),  # built-in #,##0.00
+])
+def test_a_date_formatted_number_reads_as_its_date(fmt: tuple[int, str | None], value: str,
+                                                   shown: str) -> None:
+    (line,) = read_xlsx(_styled(DESCRIBED + _described(1, value), [fmt]))
+    assert line.description == shown
+
+
+def test_a_1904_workbook_counts_from_1904() -> None:
+    (line,) = read_xlsx(_styled(DESCRIBED + _described(1, "43890"), [(14, None)], date1904=True))
+    assert line.description == "2024-03-01"
+
+
+def test_a_date_in_the_amount_column_is_refused_as_no_amount() -> None:
+    refusal = _refused(_styled(DESCRIBED + _described(0, "1", amount_style=1, amount="45352"), [(14, None)]))
+    assert refusal.startswith("Line 2: amount '2024-03-01' is not a positive amount")
