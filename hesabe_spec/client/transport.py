@@ -36,15 +36,20 @@ ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 class HTTPResponse(Protocol):
     """What the client reads from a transport's answer (``requests.Response`` fits)."""
 
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
 
 
 class Transport(Protocol):
     """What the client calls on a transport (``requests.Session`` fits)."""
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+    def request(self, method: str, url: str, **kwargs: Any) -> HTTPResponse: ...
 
 
 @dataclass(frozen=True, slots=True)
