@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.scaling import STORES
 from bench.servers import postgres_for
+from hesabe_spec.enums import TransactionStatus
 from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.runtime import MockRuntime, runtime_of
@@ -43,7 +44,7 @@ def _subscription(merchant_id: int, n: int) -> Checkout:
     return Checkout(merchant_id=merchant_id, token=f"BENCH-SUB-{n}", session=f"bench-session-{n}",
                     amount="10.000", currency="KWD", payment_type=15, response_url="https://shop.example/ok",
                     failure_url="https://shop.example/failed", created_at="2026-01-01 10:00:00",
-                    expires_at=0.0, status="SUCCESSFUL", paid_on="2026-01-01 10:00:05",
+                    expires_at=0.0, status=TransactionStatus.SUCCESSFUL, paid_on="2026-01-01 10:00:05",
                     result_code="CAPTURED", recurring_frequency="1", recurring_installments=12,
                     recurring_start=_FUTURE, subscription_status="ACTIVE")
 

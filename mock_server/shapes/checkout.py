@@ -128,10 +128,10 @@ def as_completed(checkout: Checkout) -> Checkout:
     AUTHORIZED then, for the amount authorized; a refunded payment was a success (the enquiry, not
     the redirect, reports what came after)."""
     if checkout.authorize and checkout.status in _AFTER_AUTHORIZATION:
-        return replace(checkout, status=TransactionStatus.AUTHORIZED.value,
+        return replace(checkout, status=TransactionStatus.AUTHORIZED,
                        result_code=ResultCode.AUTHORIZED.value)
     if checkout.status == TransactionStatus.REFUNDED:
-        return replace(checkout, status=TransactionStatus.SUCCESSFUL.value)
+        return replace(checkout, status=TransactionStatus.SUCCESSFUL)
     return checkout
 
 

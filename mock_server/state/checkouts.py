@@ -55,7 +55,7 @@ from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result,
 from mock_server.state.commands import NewCheckout
 from mock_server.state.errors import DomainError, FieldErrors, NotFound
 from mock_server.state.ledger import checkout_paid, is_payment
-from mock_server.state.models import Checkout, Outcome, SubscriptionState
+from mock_server.state.models import Checkout, CheckoutSource, Outcome, SubscriptionState
 from mock_server.state.payments import PaymentRefused
 from mock_server.state.refundable import PaidTransaction
 from mock_server.state.refunds import RefundService
@@ -180,7 +180,7 @@ class CheckoutService:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- create ------------------------------------------------------------------------------
-    def create(self, merchant: Merchant, new: NewCheckout, *, source: str = "checkout",
+    def create(self, merchant: Merchant, new: NewCheckout, *, source: CheckoutSource = "checkout",
                card_id: int | None = None, parent_token: str | None = None,
                pos_terminal: str | None = None) -> Checkout:
         """A new PENDING checkout; ``source`` ``"saved_card"`` for a saved card's charge (``card_id``),
@@ -199,8 +199,8 @@ class CheckoutService:
                 continue
         raise RuntimeError("could not draw a unique checkout token")  # pragma: no cover - 10^12 space
 
-    def _draft(self, merchant: Merchant, new: NewCheckout, *, source: str, card_id: int | None = None,
-               parent_token: str | None = None, pos_terminal: str | None = None,
+    def _draft(self, merchant: Merchant, new: NewCheckout, *, source: CheckoutSource,
+               card_id: int | None = None, parent_token: str | None = None, pos_terminal: str | None = None,
                at: float | None = None) -> Checkout:
         """A new PENDING checkout as it would be stored, with a freshly drawn token and session, made
         now or ``at`` (epoch seconds: a recurrence billed for its due day); its token carries the
@@ -427,7 +427,7 @@ class CheckoutService:
         now = self.clock.stamp()
         payment_id, transaction_id = keys.payment_ids(now, knet)
         return replace(
-            checkout, status=status.value, result_code=result.value, paid_type=method,
+            checkout, status=status, result_code=result.value, paid_type=method,
             paid_on=now, payment_id=payment_id, transaction_id=transaction_id,
             track_id=keys.digits(8) if knet else None, terminal=keys.digits(6) if knet else None,
             auth_code=keys.digits(6) if result.successful else None,
@@ -453,7 +453,7 @@ class CheckoutService:
                     "amount": [f"The amount may not be greater than the authorized {checkout.amount}."]})
             partial = Decimal(amount) < Decimal(checkout.amount)
             result = ResultCode.PARTIALLY_CAPTURED if partial else ResultCode.CAPTURED
-            captured = replace(checkout, status=TransactionStatus.SUCCESSFUL.value, result_code=result.value,
+            captured = replace(checkout, status=TransactionStatus.SUCCESSFUL, result_code=result.value,
                                captured_amount=format_amount(amount))
             stored = self._store(checkout, captured)
             if stored is None:  # captured or voided by another process meanwhile
@@ -468,7 +468,7 @@ class CheckoutService:
                 raise GatewayRefusal(400, "Invalid Token", http_status=404)
             voided = None
             if checkout.status == TransactionStatus.AUTHORIZED:  # None: captured or voided elsewhere first
-                voided = self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED.value))
+                voided = self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED))
             if voided is None:
                 raise GatewayRefusal(400, "Invalid Request")
             return voided
@@ -497,7 +497,7 @@ class CheckoutService:
         captured = checkout.captured_amount or checkout.amount
         if not self.refunds.balance(checkout.merchant_id, checkout.token, captured).fully_refunded:
             return checkout
-        return replace(checkout, status=TransactionStatus.REFUNDED.value)
+        return replace(checkout, status=TransactionStatus.REFUNDED)
 
     @staticmethod
     def _epoch(stamp: str | None) -> float | None:

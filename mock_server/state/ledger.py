@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
 from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, Refund, split_search
-from mock_server.state.refundable import PaidTransaction, Source, invoice_paid
+from mock_server.state.refundable import PaidTransaction, invoice_paid
 from mock_server.state.refunds import RefundService, balance_of
 from mock_server.state.store import Store
 
@@ -44,7 +44,7 @@ class LedgerEntry:
 
     paid: PaidTransaction
     #: SUCCESSFUL, or REFUNDED once approved refunds cover it
-    status: str
+    status: TransactionStatus
     #: what approved refunds gave back, in fils
     refunded_fils: int
     #: the customer's name where the record keeps one
@@ -120,7 +120,7 @@ class Ledger:
         """The payment as the ledger shows it, given its refunds."""
         balance = balance_of(paid.amount, refunds)
         status = TransactionStatus.REFUNDED if balance.fully_refunded else TransactionStatus.SUCCESSFUL
-        return LedgerEntry(paid, status.value, balance.approved, name)
+        return LedgerEntry(paid, status, balance.approved, name)
 
     # -- the families' records ---------------------------------------------------------------
     def _invoice_payments(self, merchant_id: int) -> list[tuple[PaidTransaction, str | None]]:
@@ -165,10 +165,6 @@ class Ledger:
 
 
 #: a checkout's ``source`` -> the ledger's
-_KINDS: dict[str, Source] = {"checkout": "checkout", "saved_card": "saved_card",
-                             "subscription": "subscription", "pos": "pos"}
-
-
 def is_payment(checkout: Checkout) -> bool:
     """False for a save-card session at 0.000 (VERIFY): it saved a card and took no money."""
     return to_fils(checkout.captured_amount or checkout.amount) > 0
@@ -184,7 +180,7 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
     return PaidTransaction(
         merchant_id=checkout.merchant_id, token=checkout.token,
         amount=checkout.captured_amount or checkout.amount,
-        kind=_KINDS.get(checkout.source, "checkout"), record_id=checkout.id,
+        kind=checkout.source, record_id=checkout.id,
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
         service_type_id=service_type_of(checkout).value,

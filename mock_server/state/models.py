@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from hesabe_spec.enums import (
     KUWAIT_CALLING_CODE,
@@ -28,6 +28,7 @@ __all__ = [
     "BulkRow",
     "CardCustomer",
     "Checkout",
+    "CheckoutSource",
     "Customer",
     "Invoice",
     "InvoiceQuery",
@@ -37,6 +38,7 @@ __all__ = [
     "Refund",
     "RefundQuery",
     "SavedCard",
+    "Source",
     "SubscriptionState",
     "add_months",
     "open_status_as_seen",
@@ -45,6 +47,13 @@ __all__ = [
     "search_terms_delta",
     "split_search",
 ]
+
+#: what opened a checkout: POST /checkout (and the hosted page), a saved card's charge, a
+#: subscription's recurrence, a Smart POS invoice
+CheckoutSource = Literal["checkout", "saved_card", "subscription", "pos"]
+#: the family that took a payment: what a refund, the ledger and the report tell them by
+Source = Literal["invoice", "open_invoice"] | CheckoutSource
+_CHECKOUT_SOURCES: frozenset[str] = frozenset(get_args(CheckoutSource))
 
 
 @record
@@ -218,7 +227,7 @@ class Checkout:
     authorize: bool = False
     channel: str | None = None
     embedded: bool = False
-    status: str = TransactionStatus.PENDING.value
+    status: TransactionStatus = TransactionStatus.PENDING
     result_code: str | None = None
     #: the payment type the customer actually used (differs from ``payment_type`` 0)
     paid_type: int | None = None
@@ -238,7 +247,7 @@ class Checkout:
     #: charge of a saved card, POST /api/direct-payment/charge-card), ``"subscription"`` (a
     #: subscription's recurrence, billed by the mock clock or captured) or ``"pos"`` (a Smart POS
     #: invoice, paid at its terminal)
-    source: str = "checkout"
+    source: CheckoutSource = "checkout"
     #: ``saveCard``: a successful payment saves the card for ``card_customer_id`` (VERIFY when the
     #: amount is 0.000)
     save_card: bool = False
@@ -282,6 +291,11 @@ class Checkout:
         rec = dict(rec)
         rec["variables"] = tuple(rec.get("variables") or (None,) * 5)
         rec["notes"] = tuple(rec.get("notes") or ())
+        rec["status"] = TransactionStatus(rec.get("status", TransactionStatus.PENDING))
+        source = rec.get("source", "checkout")
+        if source not in _CHECKOUT_SOURCES:
+            raise ValueError(f"unknown checkout source {source!r}")
+        rec["source"] = cast(CheckoutSource, source)
         return cls(**rec)
 
 
@@ -348,9 +362,8 @@ class Refund:
     updated_at: str
     #: epoch seconds on the mock clock when asked for: auto-approval counts from here
     requested_at: float
-    #: what was paid (a PaidTransaction's ``kind``: "invoice", "open_invoice", "checkout", ...), its
-    #: record id, amount, reference and payment facts
-    source: str
+    #: what was paid (a PaidTransaction's ``kind``), its record id, amount, reference and payment facts
+    source: Source
     source_id: int
     paid_amount: str
     order_reference_number: str

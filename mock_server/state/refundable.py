@@ -19,16 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType
-from mock_server.state.models import Invoice
+from mock_server.state.models import Invoice, Source
 from mock_server.state.store import Store
 
-__all__ = ["PaidLookup", "PaidTransaction", "Source", "invoice_paid", "invoice_payments"]
-
-#: the family that took a payment: what a refund, the ledger and the report tell them by
-Source = Literal["invoice", "open_invoice", "checkout", "saved_card", "subscription", "pos"]
+__all__ = ["PaidLookup", "PaidTransaction", "invoice_paid", "invoice_payments"]
 
 
 @dataclass(frozen=True, slots=True)
