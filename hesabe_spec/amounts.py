@@ -14,11 +14,13 @@ from typing import Any
 
 from hesabe_spec.errors import RequestValidationError
 
-__all__ = ["FILS", "LocalViolation", "amount_range_ordered", "format_amount", "from_fils",
+__all__ = ["FILS", "MAX_AMOUNT", "LocalViolation", "amount_range_ordered", "format_amount", "from_fils",
            "items_cover_amount", "to_fils"]
 
 #: one fils, the smallest amount of Kuwaiti dinars (amounts carry 3 decimals)
 FILS = Decimal("0.001")
+#: the largest amount the schemas take (``Money3`` in schemas/defs.json: nine digits before the point)
+MAX_AMOUNT = Decimal("999999999.999")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from posixpath import dirname, join, normpath
 from typing import NamedTuple
 from xml.etree import ElementTree
 
-from hesabe_spec.amounts import format_amount
+from hesabe_spec.amounts import MAX_AMOUNT, format_amount
 from mock_server.state.commands import BulkLine
 from mock_server.state.errors import Unprocessable
 
@@ -43,9 +43,9 @@ __all__ = ["MAX_PART_BYTES", "MAX_ROWS", "read_csv", "read_xlsx"]
 MAX_ROWS = 1000
 #: the most of one xlsx part (the sheet, the shared strings) read: a thousand rows take far less
 MAX_PART_BYTES = 8 * 1024 * 1024
-#: a positive KWD amount as a spreadsheet writes it ("8.999", "8", "8.5"), within the schema's bound;
-#: Decimal() alone also takes "NaN", "-5" and "1e5"
-_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})(\.[0-9]{1,3})?")
+#: a positive KWD amount as a spreadsheet writes it ("8.999", "8", "8.5"), within the schema's bound
+#: (MAX_AMOUNT's whole digits); Decimal() alone also takes "NaN", "-5" and "1e5"
+_AMOUNT = re.compile(rf"(0|[1-9][0-9]{{0,{len(str(int(MAX_AMOUNT))) - 1}}})(\.[0-9]{{1,3}})?")
 _REQUIRED = ("name", "phone", "amount")
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import count
 from typing import Any
 
-from hesabe_spec.amounts import FILS, format_amount
+from hesabe_spec.amounts import FILS, MAX_AMOUNT, format_amount
 from hesabe_spec.enums import (
     KNET_RAILS,
     InvoiceStatus,
@@ -60,8 +60,6 @@ OUTCOMES: tuple[Outcome, ...] = (Outcome.SUCCESS, Outcome.FAILURE, Outcome.CANCE
 #: ``(merchant, invoice or open invoice, transaction or attempt)``
 PaidHook = Callable[[Merchant, Invoice | OpenInvoice, dict[str, Any]], None]
 
-#: money is below 10**9 (hesabe_spec/schemas/defs.json: nine digits before the point)
-_MONEY_LIMIT = Decimal(10**9)
 #: KNET charges a flat fee, card schemes a percentage (typical Kuwaiti PSP pricing; Hesabe's
 #: real rates are per merchant contract and not public, so these are the mock's choice)
 _KNET_FEE = Decimal("0.100")
@@ -124,9 +122,8 @@ def _parse_amount(value: Any) -> Decimal:
         raise PaymentRefused("amount", f"amount must be a decimal number, got {value!r}") from None
     if not amount.is_finite() or amount <= 0:
         raise PaymentRefused("amount", f"amount must be a positive number, got {value!r}")
-    if amount >= _MONEY_LIMIT:  # the schemas' bound on money; quantize would overflow long before 1e308
-        most = _MONEY_LIMIT - Decimal("0.001")
-        raise PaymentRefused("amount", f"amount must be at most {most}, got {value!r}")
+    if amount > MAX_AMOUNT:  # the schemas' bound on money; quantize would overflow long before 1e308
+        raise PaymentRefused("amount", f"amount must be at most {MAX_AMOUNT}, got {value!r}")
     if amount != amount.quantize(FILS):  # refused, never rounded, as the API's amounts are
         raise PaymentRefused("amount", f"amount has more than 3 decimals, got {value!r}")
     return amount.quantize(FILS)

@@ -193,3 +193,19 @@ def test_a_card_customers_mobile_is_8_to_10_digits_after_an_optional_965(mobile:
     """hesabe-checkout-api.md §8.3: "8-10 digits"; the guide's own sample writes +965 before them."""
     payload = {"merchantCode": "842217", "name": "Sara", "email": "s@example.com", "mobile_number": mobile}
     assert (validate_request("create_card_customer", payload) == []) is valid
+
+
+@pytest.mark.parametrize(("operation", "payload", "field"), [
+    ("create_invoice", {"invoiceType": "0", "customerName": "A"}, "amount"),
+    ("create_open_invoice", {"title": "T", "amountType": "1", "minAmount": "1.000"}, "maxAmount"),
+])
+def test_max_amount_is_the_schemas_bound_on_money(operation: str, payload: dict[str, Any],
+                                                  field: str) -> None:
+    """MAX_AMOUNT is the largest amount the schemas take; one fils more is refused at that field."""
+    from hesabe_spec.amounts import FILS, MAX_AMOUNT, format_amount
+
+    def refused(amount: Any) -> bool:
+        return any(v.pointer == f"/{field}" for v in validate_request(operation, {**payload, field: amount}))
+
+    assert not refused(format_amount(MAX_AMOUNT))
+    assert refused(f"{MAX_AMOUNT + FILS:.3f}")
