@@ -132,3 +132,16 @@ def test_an_enquiry_by_order_reference_finds_what_the_whole_ledger_holds_under_i
     assert [e.token for e in found] == ["TXN-OPEN-1", "TXN-PAID-2"]
     found = ledger.find(MERCHANT, "ORDER-9", by_reference=True)
     assert [e.paid.kind for e in found] == ["checkout", "invoice"]  # paid 2026-01-02, 2026-01-08
+
+
+def test_the_ledger_holds_paid_invoices_of_every_kind(store: Store) -> None:
+    """Orders (kind 4) and kinds no enum names (a seeded 20) are payments too: the report and the
+    enquiry by reference find them, as they find a single invoice."""
+    ledger = runtime_of(create_app(store=store)).ledger
+    kinds = {1: "TXN-SINGLE", 4: "TXN-ORDER", 20: "TXN-KIND-20"}
+    store.insert_with_ids(invoices=[replace(_invoice(n, 1, token), id=n, invoice_type=kind,
+                                            reference_number=f"ORDER-{kind}")
+                                    for n, (kind, token) in enumerate(kinds.items(), start=1)])
+    assert {e.token for e in ledger.entries(MERCHANT)} == set(kinds.values())
+    for kind, token in kinds.items():
+        assert [e.token for e in ledger.find(MERCHANT, f"ORDER-{kind}", by_reference=True)] == [token]
