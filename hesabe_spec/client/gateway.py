@@ -17,6 +17,7 @@ Hesabe's own plugins read them, or under ``response.data``, as the docs show the
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -47,6 +48,8 @@ __all__ = [
     "parse_callback_url",
     "parse_webhook",
 ]
+
+log = logging.getLogger("hesabe.client")
 
 #: what the client sends as ``version``: 3.0 where the docs require it (mobile, embedded)
 _VERSION, _VERSION_3 = "2.0", "3.0"
@@ -411,7 +414,10 @@ class GatewayMethods:
         webhook: both unsigned, so what they carry decides nothing): ask Hesabe. The enquiry by
         the shop's own ``order_reference`` must show it paid, for exactly ``amount``; the settling
         transaction comes back. Otherwise :class:`~hesabe_spec.errors.PaymentNotConfirmedError`
-        says why (``reason``: ``not_found``, ``not_paid``, ``amount``, ``reference``)."""
+        says why (``reason``: ``not_found``, ``not_paid``, ``amount``, ``reference``). An order
+        the customer paid more than once (two checkouts under one reference, both paid) is
+        confirmed, and the ``hesabe.client`` logger warns with the tokens: ship once, refund the
+        rest."""
         expected = _money(format_amount(amount), "amount")
 
         def refuse(reason: str, why: str, transaction: Transaction | None = None) -> PaymentNotConfirmedError:
@@ -419,15 +425,20 @@ class GatewayMethods:
                                             order_reference=order_reference, transaction=transaction)
 
         try:
-            found = self.get_transaction(order_reference, by_order_reference=True).transaction
+            enquiry = self.get_transaction(order_reference, by_order_reference=True)
         except NotFoundError:
             raise refuse("not_found", "Hesabe has no transaction for this order reference") from None
+        found = enquiry.transaction
         if found.reference_number != order_reference:
             raise refuse("reference", f"the enquiry answered for {found.reference_number!r}", found)
         if not found.paid:
             raise refuse("not_paid", f"not paid: the transaction is {found.status}", found)
         if found.amount != expected:
             raise refuse("amount", f"paid {found.amount}, not the {expected} expected", found)
+        paid = sorted({t.token for t in (found, *enquiry.attempts) if t.paid})
+        if len(paid) > 1:
+            log.warning("order %r was paid %d times (%s): ship it once and refund the rest", order_reference,
+                        len(paid), ", ".join(paid))
         return found
 
     def parse_callback(self, data: str | bytes) -> CallbackResult:

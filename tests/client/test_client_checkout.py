@@ -6,6 +6,7 @@ the exact request or a failure does.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -304,6 +305,24 @@ def test_confirm_payment_asks_hesabe_and_checks_order_status_and_amount(
     with pytest.raises(PaymentNotConfirmedError) as unknown:
         client.confirm_payment("SHOP-404", "12.500")
     assert unknown.value.reason == "not_found" and unknown.value.transaction is None
+
+
+def test_an_order_paid_twice_is_confirmed_with_a_warning(gateway: tuple[HesabeClient, MockControl],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """Two checkouts under one order reference, both paid: it is paid (ship it), and the client
+    says so loudly, naming both tokens, so that the second payment is refunded."""
+    client, control = gateway
+    first = client.checkout("5", response_url=OK, order_reference_number="SHOP-3")
+    control.pay_checkout(first.token)
+    with caplog.at_level(logging.WARNING, logger="hesabe.client"):
+        client.confirm_payment("SHOP-3", "5")
+    assert not [r for r in caplog.records if "paid 2 times" in r.getMessage()]
+    second = client.checkout("5", response_url=OK, order_reference_number="SHOP-3")
+    control.pay_checkout(second.token)
+    with caplog.at_level(logging.WARNING, logger="hesabe.client"):
+        assert client.confirm_payment("SHOP-3", "5").paid
+    warned = [r.getMessage() for r in caplog.records if "paid 2 times" in r.getMessage()]
+    assert len(warned) == 1 and first.token in warned[0] and second.token in warned[0]
 
 
 def test_a_forged_callback_is_not_confirmed(gateway: tuple[HesabeClient, MockControl]) -> None:
