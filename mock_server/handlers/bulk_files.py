@@ -165,8 +165,9 @@ def read_xlsx(encoded: str) -> tuple[BulkLine, ...]:
 def _part(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
     """One XML part (KeyError: not there): stored or deflated, at most MAX_PART_BYTES, UTF-8, and
     without a document type or entity declaration."""
-    if book.getinfo(name).compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ValueError(f"{name}: compression {book.getinfo(name).compress_type}")
+    compression = book.getinfo(name).compress_type
+    if compression not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"{name}: compression {compression}")
     with book.open(name) as part:
         data = part.read(MAX_PART_BYTES + 1)
     if len(data) > MAX_PART_BYTES:
@@ -306,8 +307,9 @@ def _rows(sheet: ElementTree.Element, reading: _Reading) -> list[tuple[int, list
     for row in sheet.iter(f"{_MAIN}row"):
         number = int(row.get("r") or number + 1)
         cells: dict[int, str] = {}
+        column = -1
         for cell in row.iter(f"{_MAIN}c"):
-            column = _column(cell.get("r"), max(cells, default=-1) + 1)
+            column = _column(cell.get("r"), column + 1)
             if column > 16383:  # past Excel's last column, XFD
                 raise ValueError(f"column {column}")
             cells[column] = _cell(cell, reading)
