@@ -108,12 +108,18 @@ class PaymentType(IntEnum):
     @classmethod
     def display_name_of(cls, code: int) -> str:
         """:attr:`display_name` of a code; "Payment type N" for a code this table does not know."""
-        return cls(code).display_name if code in cls._value2member_map_ else f"Payment type {code}"
+        try:
+            return cls(code).display_name
+        except ValueError:
+            return f"Payment type {code}"
 
     @classmethod
     def gateway_name_of(cls, code: int) -> str:
         """:attr:`gateway_name` of a code; "Payment type N" for a code this table does not know."""
-        return cls(code).gateway_name if code in cls._value2member_map_ else f"Payment type {code}"
+        try:
+            return cls(code).gateway_name
+        except ValueError:
+            return f"Payment type {code}"
 
 
 #: ``countryCode`` when a request names none: Kuwait's, as the server assumes (seed 001)
@@ -151,7 +157,10 @@ class ServiceType(IntEnum):
     @classmethod
     def display_name_of(cls, code: int) -> str:
         """:attr:`display_name` of a code; "Service type N" for a code this table does not know."""
-        return cls(code).display_name if code in cls._value2member_map_ else f"Service type {code}"
+        try:
+            return cls(code).display_name
+        except ValueError:
+            return f"Service type {code}"
 
 
 _SERVICE_DISPLAY = {

@@ -34,22 +34,13 @@ from mock_server.json_out import decode_request_data
 from mock_server.merchants import Merchant
 from mock_server.protocol import Failure, read_plain_fields
 from mock_server.runtime import MockRuntime
+from mock_server.shapes.checkout import gateway_error
 from mock_server.state.checkouts import GatewayRefusal
 
-__all__ = ["failure", "gateway_error", "merchant_for", "payload_for", "validate"]
+__all__ = ["failure", "merchant_for", "payload_for", "validate"]
 
 #: digits, then more than three decimals: the amount the server refuses with 506, not 422
 _OVER_PRECISE = re.compile(r"[0-9]+\.[0-9]{4,}")
-
-
-def gateway_error(code: int, message: str | None = None,
-                  errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """``{"status": false, "code": ..., "message": ...}`` (+ ``data`` field errors)."""
-    text = message or GatewayErrorCode(code).text
-    body: dict[str, Any] = {"status": False, "code": code, "message": text}
-    if errors:
-        body["data"] = errors
-    return body
 
 
 def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None,

@@ -16,10 +16,9 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
-from mock_server.gateway import gateway_error
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
-from mock_server.shapes.checkout import checkout_answer, gateway_ok, transaction_record
+from mock_server.shapes.checkout import checkout_answer, gateway_error, gateway_ok, transaction_record
 from mock_server.shapes.ledger import enquiry_record
 from mock_server.state.checkouts import GatewayRefusal, magic_error
 from mock_server.state.commands import NewCheckout, RecurringTerms

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
+from hesabe_spec.enums import GatewayErrorCode, PaymentType, ResultCode, TransactionStatus
 from hesabe_spec.operations import GATEWAY_PAGES
 from mock_server.json_out import server_json
 from mock_server.state.checkouts import callback_method
@@ -34,6 +34,7 @@ __all__ = [
     "callback_body",
     "callback_url",
     "checkout_answer",
+    "gateway_error",
     "gateway_ok",
     "page_session",
     "payment_type_name",
@@ -79,9 +80,19 @@ def session_of(data: str) -> str:
     return text
 
 
+def gateway_error(code: int, message: str | None = None,
+                  errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """``{"status": false, "code": ..., "message": ...}`` (+ ``data`` field errors)."""
+    text = message or GatewayErrorCode(code).text
+    body: dict[str, Any] = {"status": False, "code": code, "message": text}
+    if errors:
+        body["data"] = errors
+    return body
+
+
 def gateway_ok(message: str, **fields: Any) -> dict[str, Any]:
     """The payment gateway's success answer: ``{"status": true, "code": 200, "message": ...}``, then
-    ``fields`` (the gateway's errors: :func:`mock_server.gateway.gateway_error`)."""
+    ``fields``."""
     return {"status": True, "code": 200, "message": message, **fields}
 
 

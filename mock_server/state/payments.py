@@ -80,7 +80,7 @@ class PaymentRefused(Refused):
 class PaymentResult:
     """What a payment did: the record as now stored and the transaction or failed attempt."""
 
-    outcome: str
+    outcome: Outcome
     record: Invoice | OpenInvoice
     transaction: dict[str, Any]
 
@@ -335,14 +335,14 @@ class PaymentService:
         }
 
     @staticmethod
-    def _attempt(code: int, amount: Decimal, outcome: str, now: str) -> dict[str, Any]:
+    def _attempt(code: int, amount: Decimal, outcome: Outcome, now: str) -> dict[str, Any]:
         return {"outcome": outcome, "payment_type_id": code,
                 "payment_type": PaymentType.display_name_of(code), "amount": format_amount(amount),
-                "result_code": Outcome(outcome).result_code.value, "at": now,
+                "result_code": outcome.result_code.value, "at": now,
                 "payment_id": keys.payment_ids(now, code in KNET_RAILS)[0]}
 
     def _notify(self, merchant: Merchant, record: Invoice | OpenInvoice, txn: dict[str, Any],
-                outcome: str) -> None:
+                outcome: Outcome) -> None:
         hooks = self.on_paid if outcome == Outcome.SUCCESS else self.on_failed
         for hook in list(hooks):
             try:
