@@ -31,7 +31,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -97,8 +97,7 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
             config = config.with_changes(**{k: v for k, v in settings.items() if v is not None})
         self.config = config
         self._owns_transport = transport is None
-        # requests.Session's signature is narrower than the Protocol's **kwargs, hence the cast.
-        self.transport: Transport = cast(Transport, requests.Session()) if transport is None else transport
+        self.transport: Transport = requests.Session() if transport is None else transport
         self.validate = validate
         self.max_retries = max_retries
         self.backoff = backoff

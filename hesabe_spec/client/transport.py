@@ -47,9 +47,13 @@ class HTTPResponse(Protocol):
 
 
 class Transport(Protocol):
-    """What the client calls on a transport (``requests.Session`` fits)."""
+    """What the client calls on a transport: the keywords it passes, no others. A
+    ``requests.Session`` fits as it is (``client = HesabeClient(..., transport=session)`` type-checks
+    without a cast), and so do :class:`ASGITransport` and a test double with this signature."""
 
-    def request(self, method: str, url: str, **kwargs: Any) -> HTTPResponse: ...
+    def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+                data: bytes | None = None, params: Mapping[str, str] | None = None,
+                timeout: float | None = None, allow_redirects: bool = True) -> HTTPResponse: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from hesabe_spec.cassettes import Cassette, Gap, Recording, block_size_of, read_recording
@@ -334,8 +334,7 @@ def _target(against: str | None, environ: Mapping[str, str]) -> Iterator[tuple[T
 
         with requests.Session() as session:
             session.trust_env = False
-            transport = cast("Transport", session)
-            yield transport, against, against
+            yield session, against, against
         return
     from mock_server.app import create_app
     from mock_server.merchants import env_merchant, registry_of
