@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 
 __all__ = [
+    "GATEWAY_BAD_REQUEST",
     "KNET_RAILS",
     "KUWAIT_CALLING_CODE",
     "AmountType",
@@ -340,6 +341,12 @@ _GATEWAY_ERROR_TEXT = {
     GatewayErrorCode.INVALID_REQUEST_DATA: "Invalid Request Data",
     GatewayErrorCode.TRANSACTION_ERROR: "Transaction Error",
 }
+
+
+#: ``code`` of the cancel (void) and subscription endpoints' refusals, outside the table above: the
+#: guide's ``{"status":false,"code":400,"message":...}``, whose message names the case ("Invalid
+#: Token", "Subscription Not Found", "Invalid Request"; checkout §8.1-8.2)
+GATEWAY_BAD_REQUEST = 400
 
 
 class CallbackMethod(IntEnum):

@@ -41,6 +41,7 @@ from typing import Any
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import (
+    GATEWAY_BAD_REQUEST,
     KNET_RAILS,
     CallbackMethod,
     GatewayErrorCode,
@@ -465,12 +466,12 @@ class CheckoutService:
         with self.lock:
             checkout = self.of_merchant(merchant, token)
             if checkout is None:
-                raise GatewayRefusal(400, "Invalid Token", http_status=404)
+                raise GatewayRefusal(GATEWAY_BAD_REQUEST, "Invalid Token", http_status=404)
             voided = None
             if checkout.status == TransactionStatus.AUTHORIZED:  # None: captured or voided elsewhere first
                 voided = self._store(checkout, replace(checkout, status=TransactionStatus.CANCELLED))
             if voided is None:
-                raise GatewayRefusal(400, "Invalid Request")
+                raise GatewayRefusal(GATEWAY_BAD_REQUEST, "Invalid Request")
             return voided
 
     # -- refunds (the Merchant API's; see the module docstring) ---------------------------------

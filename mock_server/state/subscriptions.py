@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from hesabe_spec.enums import GatewayErrorCode, RecurringFrequency
+from hesabe_spec.enums import GATEWAY_BAD_REQUEST, GatewayErrorCode, RecurringFrequency
 from mock_server.merchants import Merchant
 from mock_server.state.checkouts import CheckoutService, GatewayRefusal
 from mock_server.state.commands import NewCheckout
@@ -50,7 +50,7 @@ ON_DEMAND, MONTHLY = RecurringFrequency.ON_DEMAND, RecurringFrequency.MONTHLY
 
 def _refusal(message: str, http_status: int = 400) -> GatewayRefusal:
     """The subscription endpoints' ``{"status":false,"code":400,"message":...}`` (the guide's)."""
-    return GatewayRefusal(400, message, http_status=http_status)
+    return GatewayRefusal(GATEWAY_BAD_REQUEST, message, http_status=http_status)
 
 
 @dataclass
