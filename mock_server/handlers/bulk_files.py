@@ -261,6 +261,16 @@ def _column(reference: str | None, default: int) -> int:
     return index - 1
 
 
+def _column_name(index: int) -> str:
+    """0 -> ``"A"``, 27 -> ``"AB"``: the inverse of :func:`_column`."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
 def _cell(cell: ElementTree.Element, reading: _Reading) -> str:
     strings = reading.strings
     kind = cell.get("t", "n")
@@ -312,6 +322,11 @@ def _rows(sheet: ElementTree.Element, reading: _Reading) -> list[tuple[int, list
             column = _column(cell.get("r"), column + 1)
             if column > 16383:  # past Excel's last column, XFD
                 raise ValueError(f"column {column}")
+            if cell.find(f"{_MAIN}f") is not None and not cell.findtext(f"{_MAIN}v"):
+                raise _invalid(f"The invoices file's cell {_column_name(column)}{number} holds a formula "
+                               "without a saved value (written by a library, never calculated by a "
+                               "spreadsheet app): save the workbook from a spreadsheet app, or write the "
+                               "value itself.")
             cells[column] = _cell(cell, reading)
         texts = [cells.get(i, "") for i in range(max(cells, default=-1) + 1)]
         if _filled(texts):

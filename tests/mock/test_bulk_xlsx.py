@@ -350,3 +350,18 @@ def test_a_1904_workbook_counts_from_1904() -> None:
 def test_a_date_in_the_amount_column_is_refused_as_no_amount() -> None:
     refusal = _refused(_styled(DESCRIBED + _described(0, "1", amount_style=1, amount="45352"), [(14, None)]))
     assert refusal.startswith("Line 2: amount '2024-03-01' is not a positive amount")
+
+
+def test_a_formula_without_a_saved_value_is_refused_by_its_cell() -> None:
+    calculated = (f'<row r="2"><c r="A2" t="inlineStr"><is><t>Ali</t></is></c><c r="B2"><v>96566666666</v></c>'
+                  '<c r="C2"><f>2+3</f><v>5</v></c></row>')
+    (line,) = read_xlsx(_sheet_rows(HEADER_ROW + calculated))
+    assert line.amount == "5.000"  # a spreadsheet app saved the formula's value: it is read
+    never_calculated = calculated.replace("<v>5</v>", "").replace('r="2"', 'r="9"').replace("2\"", "9\"")
+    message = _refused(_sheet_rows(HEADER_ROW + never_calculated))
+    assert message.startswith("The invoices file's cell C9 holds a formula without a saved value")
+
+
+@pytest.mark.parametrize("index", [0, 25, 26, 701, 702, 16383])
+def test_column_names_and_indexes_agree(index: int) -> None:
+    assert bulk_files._column(bulk_files._column_name(index) + "1", -1) == index
