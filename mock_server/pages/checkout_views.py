@@ -50,20 +50,26 @@ __all__ = ["checkout_routes"]
 #: form ``action`` -> checkout outcome
 _ACTIONS = {"pay": "success", "decline": "failure", "cancel": "cancelled"}
 _SESSION = re.compile(r"[A-Za-z0-9+/=_-]{16,512}")
-#: a merchant origin is only ever named in the policy when it is plainly a host (and port)
-_ORIGIN_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+#: a host (and port) as CSP's host-source grammar writes one: letters, digits, dots and hyphens
+_ORIGIN_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def _policy(checkout: Checkout | None) -> dict[str, str]:
     """The page's headers. ``form-action`` also names the merchant's two origins: Chromium applies
-    it to the redirect that follows a form submission, so without them the way back is blocked."""
+    it to the redirect that follows a form submission, so without them the way back is blocked.
+
+    An origin CSP cannot name (a docker-compose service such as ``shop_web``, an IPv6 literal,
+    a URL with user info) is allowed by its scheme instead (``http:``), so the customer still
+    gets back to the shop; nothing from the URL but its scheme is then written into the policy."""
     origins: list[str] = []
     for url in (checkout.response_url, checkout.failure_url) if checkout else ():
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if parts.scheme in ("http",
-                            "https") and _ORIGIN_HOST.fullmatch(parts.netloc) and origin not in origins:
-            origins.append(origin)
+        if parts.scheme not in ("http", "https"):
+            continue
+        expressible = _ORIGIN_HOST.fullmatch(parts.netloc)
+        source = f"{parts.scheme}://{parts.netloc}" if expressible else f"{parts.scheme}:"
+        if source not in origins:
+            origins.append(source)
     policy = PAGE_HEADERS["Content-Security-Policy"].replace(
         "form-action 'self'", " ".join(["form-action 'self'", *origins]))
     return {**PAGE_HEADERS, "Content-Security-Policy": policy}

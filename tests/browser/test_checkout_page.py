@@ -7,6 +7,7 @@ across origins, which the page's Content-Security-Policy must allow (``form-acti
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from hesabe_spec.client import HesabeClient
 from mock_server.app import create_app
 from mock_server.runtime import MockRuntime
+from mock_server.testing import CHROMIUM_ARGS
 from mock_server.testing import serve_app as serve
 
 pytestmark = pytest.mark.browser
@@ -74,6 +76,27 @@ def test_one_click_pays_with_the_prefilled_test_card(page: Any, shop: Shop, scre
     assert page.locator("#token").inner_text() == session.token
     assert page.locator("#order").inner_text() == "42"  # the merchant's own query survives
     assert shop.client.get_transaction(session.token).transaction.status == "SUCCESSFUL"
+
+
+def test_a_shop_whose_host_csp_cannot_name_still_gets_its_customer_back(browser: Any, shop: Shop) -> None:
+    """A docker-compose service name (``shop_web``) is not a host CSP can write: the page allows
+    the way back by scheme. This browser resolves ``shop_web`` to the shop's loopback address."""
+    port = shop.url.rsplit(":", 1)[1]
+    own = browser.browser_type.launch(
+        executable_path=os.environ.get("HESABE_CHROMIUM", "/usr/bin/chromium"), headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP shop_web 127.0.0.1"])
+    try:
+        page = own.new_page()
+        page.set_default_timeout(10_000)
+        session = shop.client.checkout("24.750", response_url=f"http://shop_web:{port}/thanks?order=7",
+                                       failure_url=f"http://shop_web:{port}/failed")
+        page.goto(session.payment_url)
+        page.get_by_role("button", name="Pay with KNET").click()
+        page.wait_for_url(f"http://shop_web:{port}/thanks?order=7&data=*")
+        assert page.locator("#outcome").inner_text() == "paid"
+        assert page.locator("#token").inner_text() == session.token
+    finally:
+        own.close()
 
 
 def test_decline_and_cancel_go_to_the_failure_url(page: Any, shop: Shop) -> None:

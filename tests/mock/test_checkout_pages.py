@@ -93,6 +93,17 @@ def test_a_merchant_url_cannot_write_into_the_policy(site: Site) -> None:
     assert "script-src" not in policy and "evil" not in policy
 
 
+@pytest.mark.parametrize(("url", "source"), [
+    ("http://shop_web:3000/hesabe/return", "http:"),  # a docker-compose service name
+    ("http://[::1]:8733/return", "http:"),  # Chromium refuses an IPv6 literal as a source
+    ("https://user:pw@shop.example/return", "https:"),
+    ("http://Shop-1.example:8080/r?x=1#f", "http://Shop-1.example:8080"),
+])
+def test_an_origin_csp_cannot_name_is_allowed_by_its_scheme(site: Site, url: str, source: str) -> None:
+    policy = site.page(site.checkout(responseUrl=url, failureUrl=url)).headers["content-security-policy"]
+    assert f"form-action 'self' {source};" in policy
+
+
 def test_merchant_text_is_escaped(site: Site) -> None:
     html = site.page(site.checkout(name="<script>alert(1)</script>", orderReferenceNumber='"><b>x')).text
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "&quot;&gt;&lt;b&gt;x" in html
