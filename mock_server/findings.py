@@ -84,6 +84,9 @@ CATALOG: dict[str, FindingRule] = _rules(
                                              "minutes before"),
     FindingRule("expired_token", WARNING, "a bearer token used after it expired: refresh it before "
                                           "expires_in runs out"),
+    FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
+                                                     "cannot carry ('/', '.', '..'): confirm the order "
+                                                     "by its payment token"),
     FindingRule("padding_16", WARNING, "16-byte PKCS#7 padding: accepted, the server pads its own "
                                        "replies to 32"),
     FindingRule("hex_uppercase", WARNING, "upper-case hex: accepted, the server writes lower case"),

@@ -107,6 +107,26 @@ def _over_precise(value: Any) -> bool:
     return isinstance(value, str) and bool(_OVER_PRECISE.fullmatch(value.strip()))
 
 
+#: the field of each create that becomes the order reference the enquiry looks payments up by
+_ORDER_REFERENCE = {"create_checkout": "orderReferenceNumber", "charge_saved_card": "order_reference"}
+
+
+def _reference_not_enquirable(op: Operation, payload: dict[str, Any], ex: Exchange) -> None:
+    """Say so when the order reference cannot travel in ``GET /api/transaction/{reference}``: a
+    ``/`` splits the path (``%2F`` is decoded before routing, by Laravel as by the mock), and HTTP
+    clients remove a ``.`` or ``..`` segment. The create is accepted, as the server does."""
+    field = _ORDER_REFERENCE.get(op.name)
+    reference = payload.get(field) if field else None
+    if not isinstance(reference, str) or not ("/" in reference or reference in (".", "..")):
+        return
+    ex.findings.append(finding("reference_not_enquirable",
+                               f"order reference {reference!r} cannot be looked up by the transaction "
+                               "enquiry (GET /api/transaction/{reference}?isOrderReference=1): "
+                               + ("its '/' splits the path, encoded or not" if "/" in reference
+                                  else "clients remove a '.' or '..' path segment")
+                               + "; confirm this order by its payment token", f"/{field}"))
+
+
 def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange) -> None:
     """Refuse a payload the schemas refuse, with the gateway's codes: 506 for an amount with float
     drift (said on the exchange: the 506 itself names nothing), else 422 with the fields."""
@@ -121,5 +141,6 @@ def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exc
                                    "send 3 decimals", "/amount"))
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     if not violations:
+        _reference_not_enquirable(op, payload, ex)
         return
     raise failure(op, GatewayRefusal(GatewayErrorCode.INVALID_INPUT), merchant, field_errors(violations))

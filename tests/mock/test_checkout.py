@@ -193,6 +193,26 @@ def test_more_than_three_decimals_is_506(gw: Gateway, amount: Any) -> None:
     assert [(f["rule"], f["pointer"]) for f in entry["findings"]] == [("amount_precision", "/amount")]
 
 
+@pytest.mark.parametrize("reference", ["INV/2026/001", "..", "."])
+def test_a_reference_the_enquiry_cannot_carry_is_taken_and_said(gw: Gateway, reference: str) -> None:
+    env = gw.checkout(orderReferenceNumber=reference)
+    [entry] = gw.mock.journal.entries(limit=1)
+    assert [(f["rule"], f["pointer"]) for f in entry["findings"]] == [
+        ("reference_not_enquirable", "/orderReferenceNumber")]
+    assert gw.mock.checkouts.find(env["token"]).order_reference == reference  # taken as sent
+    if "/" in reference:  # why it is said: by reference, encoded or not, the enquiry cannot find it
+        response = gw.send("GET", "/api/transaction/" + reference.replace("/", "%2F"),
+                           params={"isOrderReference": "1"})
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("reference", ["INV-2026-001", "a.b", "..x", "INV 7"])
+def test_an_enquirable_reference_is_not_said(gw: Gateway, reference: str) -> None:
+    gw.checkout(orderReferenceNumber=reference)
+    [entry] = gw.mock.journal.entries(limit=1)
+    assert entry["findings"] == []
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("amount", "0.000"), ("amount", -1), ("amount", "abc"), ("paymentType", "3"),
     ("responseUrl", "not a url"), ("failureUrl", None), ("orderReferenceNumber", "x" * 101),
