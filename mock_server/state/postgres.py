@@ -578,6 +578,7 @@ class PostgresStore(SqlSharedState, Store):
                 conn.isolation_level, conn.read_only = None, None
 
     _mark = "%s"
+    _key = staticmethod(_text)
 
     def _shared_tx(self) -> AbstractContextManager[psycopg.Cursor[Any]]:
         return self._tx()

@@ -106,6 +106,12 @@ class SqlSharedState(SharedState):
     def _sql(self, text: str) -> str:
         return text.replace("?", self._mark)
 
+    @staticmethod
+    def _key(value: str) -> str:
+        """A merchant code or tag as the database keeps it; PostgreSQL's store escapes what its
+        ``text`` cannot hold (a NUL a control-plane filter may carry)."""
+        return value
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._shared_read() as cur:
             return list(_execute(cur, self._sql(sql), params).fetchall())
@@ -138,8 +144,9 @@ class SqlSharedState(SharedState):
                      (stream,))
             seq = int(_execute(cur, self._sql("SELECT recorded FROM mock_streams WHERE stream = ?"),
                                (stream,)).fetchone()[0])
+            code = None if merchant_code is None else self._key(merchant_code)
             _execute(cur, self._sql("INSERT INTO mock_events VALUES (?, ?, ?, ?, ?)"),
-                     (stream, seq, merchant_code, tag, body))
+                     (stream, seq, code, self._key(tag), body))
             if seq > keep and seq % 16 == 0:  # trim now and then: reads keep to the newest ``keep``
                 _execute(cur, self._sql("DELETE FROM mock_events WHERE stream = ? AND seq <= ?"),
                          (stream, seq - keep))
@@ -151,7 +158,7 @@ class SqlSharedState(SharedState):
         for column, value in (("merchant_code", merchant_code), ("tag", tag)):
             if value is not None:
                 where.append(f"{column} = ?")
-                params.append(value)
+                params.append(self._key(value))
         sql = f"SELECT seq, body FROM mock_events WHERE {' AND '.join(where)} ORDER BY seq DESC"
         if limit is not None:
             sql += f" LIMIT {max(int(limit), 0)}"
@@ -172,7 +179,7 @@ class SqlSharedState(SharedState):
         for column, value in (("stream", stream), ("merchant_code", merchant_code)):
             if value is not None:
                 where.append(f"{column} = ?")
-                params.append(value)
+                params.append(self._key(value))
         with self._shared_tx() as cur:
             condition = f" WHERE {' AND '.join(where)}" if where else ""
             _execute(cur, self._sql("DELETE FROM mock_events" + condition), params)

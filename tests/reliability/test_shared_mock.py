@@ -148,6 +148,22 @@ def test_clock_faults_auto_approval_journal_and_findings_are_one(pair: tuple[Asg
     assert control(a, "GET", "/journal")["entries"] == [] and control(a, "GET", "/findings")["total"] == 0
 
 
+def test_a_nul_in_a_control_plane_filter_matches_nothing_and_breaks_nothing(
+        pair: tuple[AsgiClient, AsgiClient]) -> None:
+    """PostgreSQL's text cannot hold a NUL: a filter carrying one is escaped like the store's keys
+    (it matches nothing), never a 500."""
+    a, b = pair
+    a.login()
+    for query in ("operation=log%00in", "merchant_code=%00", f"merchant_code={ALPHA.merchant_code}%00"):
+        reply = b.request("GET", "/_mock/journal", query=query)
+        assert (reply.status, reply.json()["entries"]) == (200, []), query
+    assert [e["operation"] for e in control(b, "GET", "/journal")["entries"]] == ["login"]
+    assert b.app.state.mock.journal.recent(operation="log\x00in") == []
+    reply = b.request("POST", "/_mock/reset", body=json.dumps({"merchant_code": "\x00"}).encode())
+    assert reply.status < 500, reply.body
+    assert [e["operation"] for e in control(a, "GET", "/journal")["entries"]] == ["login"]
+
+
 def test_a_reset_on_one_empties_both_and_ids_keep_increasing(pair: tuple[AsgiClient, AsgiClient]) -> None:
     a, b = pair
     token = a.login()["access_token"]
