@@ -35,7 +35,7 @@ from mock_server.state.invoices import DEFAULT_PAY_TYPES
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
 from mock_server.state.store import BIGINT_MAX, BIGINT_MIN, KeyConflict, Store
 
-__all__ = ["SeedError", "fixture_names", "load_seed", "read_seed_file", "seed_fixture"]
+__all__ = ["MAX_SEED_ID", "SeedError", "fixture_names", "load_seed", "read_seed_file", "seed_fixture"]
 
 #: keys the API shows that are derived, not stored: accepted and ignored
 _WIRE_ONLY = frozenset({"url", "spliturl", "created_by_merchant", "merchant_id", "merchant_code",
@@ -54,6 +54,11 @@ _TEXT = frozenset({"str", "str | None"})
 _OBJECTS = frozenset({"tuple[dict[str, Any], ...]"})
 #: what a SQL store keeps in an INTEGER column
 _SQL_INTEGERS = (BIGINT_MIN, BIGINT_MAX)
+#: the largest id a seed may give: 2^53 - 1, the largest integer a JavaScript client reads exactly.
+#: Every id above it is left for the records the mock creates after the seed, so a seed can never
+#: use up an id sequence (at BIGINT_MAX, every create on a shared database would fail until the
+#: sequence was set back by hand, and a reset keeps sequences: ids are never reused)
+MAX_SEED_ID = 2**53 - 1
 
 
 class SeedError(ValueError):
@@ -121,6 +126,9 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
             raise SeedError(f"{where}: {key} must be a number, got {value!r}") from None
         if key in _INTS and value is not None and not _SQL_INTEGERS[0] <= value <= _SQL_INTEGERS[1]:
             raise SeedError(f"{where}: {key} must be a 64-bit integer, got {value!r}")
+        if key == "id" and value is not None and not 0 < value <= MAX_SEED_ID:
+            raise SeedError(f"{where}: id must be from 1 to {MAX_SEED_ID} (2^53 - 1: the largest a "
+                            f"JavaScript client reads exactly; the ids above are the mock's own), got {value!r}")
         if kinds[key] in _TEXT and value is not None and not isinstance(value, str):
             raise SeedError(f"{where}: {key} must be a string, got {value!r}")
         if kinds[key] in _OBJECTS and value is not None and not (
