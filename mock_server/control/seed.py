@@ -128,7 +128,8 @@ def _fields(cls: type, rec: dict[str, Any], where: str) -> dict[str, Any]:
             raise SeedError(f"{where}: {key} must be a 64-bit integer, got {value!r}")
         if key == "id" and value is not None and not 0 < value <= MAX_SEED_ID:
             raise SeedError(f"{where}: id must be from 1 to {MAX_SEED_ID} (2^53 - 1: the largest a "
-                            f"JavaScript client reads exactly; the ids above are the mock's own), got {value!r}")
+                            "JavaScript client reads exactly; the ids above are the mock's own), "
+                            f"got {value!r}")
         if kinds[key] in _TEXT and value is not None and not isinstance(value, str):
             raise SeedError(f"{where}: {key} must be a string, got {value!r}")
         if kinds[key] in _OBJECTS and value is not None and not (

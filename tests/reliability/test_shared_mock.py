@@ -183,8 +183,8 @@ def test_no_seed_can_use_up_the_ids_of_a_shared_mock(pair: tuple[AsgiClient, Asg
     2^63 - 1 every later create on the database failed, and no reset set the sequence back.)"""
     a, b = pair
     for refused in (2**63 - 1, MAX_SEED_ID + 1, 0, -5):
-        reply = a.request("POST", "/_mock/seed", body=json.dumps({"invoices": [{"id": refused, "amount": "1"}]})
-                          .encode())
+        document = {"invoices": [{"id": refused, "amount": "1"}]}
+        reply = a.request("POST", "/_mock/seed", body=json.dumps(document).encode())
         assert reply.status == 400 and "id must be from 1 to 9007199254740991" in reply.json()["error"]
     control(a, "POST", "/seed", {"invoices": [{"id": MAX_SEED_ID, "amount": "1"}]})
     token = b.login()["access_token"]
