@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from typing import TextIO
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from mock_server.state.store import Store
 
@@ -58,6 +59,37 @@ def refuse_unknown_url(db: str | None) -> None:
             "postgresql://USER@HOST:PORT/NAME (or postgres://); a SQLite file is a path")
 
 
+#: what a URL's password may not hold as typed: a ``%`` that starts no escape, white space, or a
+#: character that ends the user info (``@``, ``/``, ``?``, ``#``) or opens a host (``[``, ``]``)
+_UNENCODED = re.compile(r"%(?![0-9A-Fa-f]{2})|[\s@/?#\[\]]")
+_URL_FORM = ("a PostgreSQL database is postgresql://USER:PASSWORD@HOST:PORT/NAME, with an @, /, ?, #, "
+             "% or space in the password written as %40, %2F, %3F, %23, %25 or %20")
+
+
+def _check_postgres_url(db: str) -> None:
+    """StoreOpenError for a URL libpq would read otherwise than it looks, before libpq sees it:
+    libpq's own message for such a URL quotes the part it choked on, and that part may be the
+    password (``unexpected spaces found in "..."``, a host taken from after an ``@`` in it)."""
+    try:
+        parts = urlsplit(db)
+        _ = parts.port  # reading it checks it
+    except ValueError:  # its message may quote a piece of the password (as a "port"): not shown
+        raise StoreOpenError(f"--db {describe(db)}: not a URL libpq reads as written: {_URL_FORM}") from None
+    userinfo = parts.netloc.rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    if "@" in userinfo or _UNENCODED.search(password) or any(ch.isspace() for ch in parts.netloc):
+        raise StoreOpenError(f"--db {describe(db)}: the user or password has a character a URL must "
+                             f"percent-encode: {_URL_FORM}")
+
+
+def _without_password(text: str, db: str) -> str:
+    """``text`` (a driver's message) with the URL's password, as typed and decoded, blanked out."""
+    password = urlsplit(db).netloc.rpartition("@")[0].partition(":")[2]
+    for secret in {password, unquote(password)} - {""}:
+        text = text.replace(secret, "***")
+    return text
+
+
 def open_store(db: str | None) -> Store:
     """The store ``--db`` names; :class:`StoreOpenError` when it cannot be opened."""
     refuse_unknown_url(db)
@@ -74,10 +106,12 @@ def open_store(db: str | None) -> Store:
             raise StoreOpenError(str(exc)) from None
         import psycopg
 
+        _check_postgres_url(db)
         try:
             return PostgresStore(db)
         except (psycopg.Error, RuntimeError) as exc:
-            raise StoreOpenError(f"cannot open the database {describe(db)}: {_first_line(exc)}") from None
+            reason = _without_password(_first_line(exc), db)
+            raise StoreOpenError(f"cannot open the database {describe(db)}: {reason}") from None
     from mock_server.state.sqlite import SqliteStore
 
     try:

@@ -126,6 +126,32 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
         store.close()
 
 
+@pytest.mark.parametrize("url", [
+    "postgresql://mockpw:S3cretPw@[::1:56039/x",  # a bracket never closed
+    "postgresql://mockpw:S3cret%zzPw@127.0.0.1:1/x",  # a % that starts no escape
+    "postgresql://mockpw:S3cret Pw@127.0.0.1:1/x",  # a space
+    "postgresql://mockpw:S3cret@Pw@127.0.0.1:1/x",  # an @ libpq would take for the host's start
+    "postgresql://mockpw:S3cret/Pw@127.0.0.1:1/x",  # a / that ends the authority early
+    "postgresql://mockpw:S3cret#Pw@127.0.0.1:1/x",
+])
+def test_a_malformed_url_is_refused_without_a_piece_of_its_password(
+        url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """libpq's message for such a URL quotes the piece it choked on, which may be the password:
+    the mock refuses it first, saying how to write it."""
+    assert main(["--db", url, "--port", "0"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert "S3cret" not in err and "Pw" not in err and "Traceback" not in err and err.count("\n") == 1
+    assert "postgresql://USER:PASSWORD@HOST:PORT/NAME" in err and "%40" in err
+
+
+def test_a_percent_encoded_password_is_read_and_never_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "postgresql://someone:S3cret%40Pw%20x@127.0.0.1:1/nothing"
+    assert main(["--db", url, "--port", "0"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hesabe-mock: cannot open the database postgresql://someone@127.0.0.1:1/nothing:")
+    assert "S3cret" not in err and "Pw" not in err
+
+
 def test_a_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
     url = schema_url(str(tmp_path))
     store = PostgresStore(url)
