@@ -356,20 +356,38 @@ async def _deliver(ex: Exchange, body: bytes | None, inbound: Inbound, send: Any
     await send_reply(send, ex.status, body, ex.reply_headers or None)
 
 
+def _record(mock: MockRuntime, ex: Exchange, started: float) -> None:
+    """Hand the finished exchange to every hook's ``done`` (the journal, the findings)."""
+    ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    for hook in mock.hooks:
+        try:
+            hook.done(ex)
+        except Exception:  # an observer must never turn an answer into an error
+            log.exception("pipeline hook %r failed", hook)
+
+
 async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) -> None:
-    """One exchange, from the request to the finished record every hook's ``done`` sees."""
+    """One exchange, from the request to the finished record every hook's ``done`` sees.
+
+    A reply sent at once is recorded before it goes: whoever reads the journal or the findings
+    after the reply (the test that sent it, through another worker or host of a shared mock)
+    finds the exchange there. A reply held back or dropped by a fault is recorded after, with
+    what became of it."""
     ex = Exchange(op.name, inbound.method, inbound.path, inbound.client_host, inbound.headers, time.time(),
                   query=inbound.query_string)
     started = time.perf_counter()
     commits = mock.commits
     if commits is not None:
         commits.enter()
-    settling = False
+    settling = recorded = False
     try:
         body = await _answer(op, mock, inbound, ex)
         settling = True
         if commits is not None:
             body = await _committed(op, commits, ex, body)
+        if body is not None and not ex.delay_reply_ms:
+            recorded = True
+            _record(mock, ex, started)
         await _deliver(ex, body, inbound, send)
     except asyncio.CancelledError:  # an in-process caller stopped waiting (its timeout)
         ex.delivery = "client_disconnected"
@@ -377,12 +395,8 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
     finally:
         if not settling and commits is not None:
             commits.leave()
-        ex.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        for hook in mock.hooks:
-            try:
-                hook.done(ex)
-            except Exception:  # an observer must never turn an answer into an error
-                log.exception("pipeline hook %r failed", hook)
+        if not recorded:
+            _record(mock, ex, started)
 
 
 class OperationEndpoint:

@@ -21,9 +21,10 @@ Enable it with ``pytest_plugins = ["mock_server.testing"]`` in a root ``conftest
 At teardown each fixture looks at the integration findings of the test's exchanges (what the
 real server would accept but is probably a mistake: an unknown field, an empty value, a create
 retried with the reference of one never answered...). An error-severity finding fails the test,
-naming it. Over HTTP the check first waits (up to 30 s) for the requests the server is still
-answering, since a reply reaches the client before the mock records that exchange's findings
-(:class:`InFlight` counts them). ``--hesabe-mock-findings=fail|warn|off`` (or ``HESABE_MOCK_FINDINGS``, or the
+naming it. A reply sent at once goes only after its findings are recorded; a reply a fault
+held back or dropped is recorded after, so over HTTP the check first waits (up to 30 s) for the
+requests the server is still answering (:class:`InFlight` counts them).
+``--hesabe-mock-findings=fail|warn|off`` (or ``HESABE_MOCK_FINDINGS``, or the
 ``hesabe_mock_findings`` ini option) changes that for a run, and
 ``@pytest.mark.hesabe_mock_findings("warn", ignore=["unknown_field"])`` for one test.
 

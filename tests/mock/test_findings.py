@@ -20,6 +20,7 @@ from support.mock_process import mock_process
 
 from hesabe_spec.client import HesabeClient
 from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.errors import HesabeError
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.tolerance import RULES as LENIENCIES
 from mock_server.clock import Clock
@@ -213,20 +214,45 @@ class _HeldAfterReply(PipelineHook):
             self.release.wait(30)
 
 
-def test_a_findings_check_waits_for_the_requests_the_server_is_still_answering() -> None:
-    # Over HTTP the client has its reply before the pipeline's done hooks (the findings log among
-    # them) ran; the fixtures' teardown check must still see the finding of the test's last call.
+def test_a_reply_sent_at_once_goes_only_once_its_findings_are_recorded() -> None:
+    # A test (or another worker of a shared mock) that reads the findings or the journal right
+    # after its reply finds the exchange there: the reply waits for the done hooks.
     with running_mock() as mock:
         held = _HeldAfterReply()
         mock.runtime.hooks.insert(0, held)
+        answers: list[bool] = []
+        unknown_field = {**INVOICE, "customer_name": "Ali"}  # the real server ignores it: a finding
+        client = mock.client(validate=False)
+        caller = threading.Thread(
+            target=lambda: answers.append(client.call("create_invoice", unknown_field).ok))
         try:
-            unknown_field = {**INVOICE, "customer_name": "Ali"}  # the real server ignores it: a finding
-            assert mock.client(validate=False).call("create_invoice", unknown_field).ok
+            caller.start()
+            caller.join(1.0)
+            assert answers == []  # the done hooks are held: so is the reply
+        finally:
+            held.release.set()
+        caller.join(30)
+        assert answers == [True]
+        assert [f for f in mock.runtime.findings.recent() if f.finding.rule == "unknown_field"]  # no wait
+
+
+def test_a_findings_check_waits_for_a_reply_a_fault_dropped() -> None:
+    # A dropped reply is recorded after the connection closed (with what became of it): the client
+    # has its error before the findings log has the exchange, and the teardown check waits for it.
+    with running_mock() as mock:
+        mock.control.add_fault("drop_after_processing", "create_invoice", times=1)
+        held = _HeldAfterReply()
+        mock.runtime.hooks.insert(0, held)
+        try:
+            unknown_field = {**INVOICE, "customer_name": "Ali"}
+            client = mock.client(validate=False, max_retries=0)
+            with pytest.raises(HesabeError):
+                client.call("create_invoice", unknown_field)
             seen: list[list[str]] = []
             reader = threading.Thread(target=lambda: seen.append(mock.error_findings()))
             reader.start()
             reader.join(1.0)
-            assert not seen  # still waiting: the reply is out, its findings are not recorded yet
+            assert not seen  # still waiting: the connection is closed, its findings not recorded yet
         finally:
             held.release.set()
         reader.join(30)
