@@ -270,9 +270,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(f"  workers: {args.workers}, control plane shared through the store", flush=True)
         differ = app.state.mock.settings_differ
         if differ:
-            print("hesabe-mock: warning: the mock started before this one on the same database answers "
-                  f"with other settings ({'; '.join(differ)}): what a request gets depends on which one "
-                  "it reaches; start every host with the same settings", file=sys.stderr, flush=True)
+            print("hesabe-mock: warning: the last mock started on this database (it may have stopped "
+                  f"since) had other settings ({'; '.join(differ)}): while both run, what a request gets "
+                  "depends on which one it reaches; start every host with the same settings",
+                  file=sys.stderr, flush=True)
     if counts:
         print(f"  seeded {args.seed}: {counts}", flush=True)
     print(f"  serves the Merchant API and the payment gateway on this one port "

@@ -170,7 +170,8 @@ class MockRuntime:
 
     def _compare_settings(self, store: SharedState) -> list[str]:
         """Record this mock's answer-shaping settings on the shared store; the ones in which the
-        mock started before it on the store differs (whichever host answers decides the answer)."""
+        last mock started on the store differs (whichever host answers decides the answer). That
+        mock may have stopped since: the store keeps no record of which hosts still run."""
         mine = json.dumps(answer_settings(self.settings), sort_keys=True, default=list)
         before: list[str | None] = []
 
