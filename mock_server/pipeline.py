@@ -233,6 +233,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             ex.request = fields
             with mock.store.deferred_commit():  # committed before the reply goes (_committed)
                 reply = handler.run(PlainCall(mock.domain, fields, op))
+            ex.merchant_code = reply.merchant_code
             ex.status, ex.body = reply.status, envelope(True, reply.message or op.success_message,
                                                         reply.response)
             return

@@ -326,3 +326,6 @@ class Reply:
     message: str | None = None
     status: int = 200
     body: Any = None
+    #: a plain call's merchant, once it is known (login, refresh): the journal files the exchange
+    #: under it, so a one-merchant reset or filter takes it along
+    merchant_code: str | None = None

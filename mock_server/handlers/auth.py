@@ -30,7 +30,7 @@ def login(call: PlainCall) -> Reply:
     merchant = call.domain.tokens.check_password(creds["username"], creds["password"])
     if merchant is None:
         raise Failure(404, envelope(False, LOGIN_FAILED))
-    return Reply({"token": call.domain.tokens.issue(merchant)})
+    return Reply({"token": call.domain.tokens.issue(merchant)}, merchant_code=merchant.merchant_code)
 
 
 def refresh_token(call: PlainCall) -> Reply:
@@ -38,4 +38,5 @@ def refresh_token(call: PlainCall) -> Reply:
     token = call.domain.tokens.refresh(given["refreshToken"])
     if token is None:
         raise Failure(404, envelope(False, REFRESH_FAILED))
-    return Reply({"token": token})
+    merchant = call.domain.tokens.authenticate(token["access_token"])
+    return Reply({"token": token}, merchant_code=merchant.merchant_code if merchant else None)

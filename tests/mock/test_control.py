@@ -155,6 +155,30 @@ def test_reset_all_and_one_merchant(tmp_path: Path) -> None:
         assert control.faults() == [] and control.clock()["frozen"] is False
 
 
+def test_a_login_and_a_refresh_are_filed_under_their_merchant(tmp_path: Path) -> None:
+    """So a one-merchant reset takes them along with the rest of the merchant's journal; a failed
+    login names no merchant, and stays."""
+    identities = [{"merchant_code": f"90000{n}", "access_code": str(n) * 36, "secret_key": "k" * 32,
+                   "iv_key": "v" * 16, "username": f"shop{n}", "password": "pw", "merchant_id": 90 + n}
+                  for n in (1, 2)]
+    path = tmp_path / "merchants.json"
+    path.write_text(json.dumps(identities))
+    with running_mock(merchants=load_merchants(path)) as mock:
+        one, two = ({k: str(v) for k, v in identity.items() if k != "merchant_id"} for identity in identities)
+        first = mock.client(**one)
+        first.login()
+        first.refresh_token()
+        mock.client(**two).login()
+        mock.client(**{**two, "password": "wrong"}, max_retries=0).call("login", {"username": "shop2",
+                                                                                  "password": "wrong"},
+                                                                         raise_errors=False)
+        filed = [(e["operation"], e["merchant_code"], e["status"]) for e in mock.control.journal()]
+        assert filed == [("login", "900001", 200), ("refresh_token", "900001", 200),
+                         ("login", "900002", 200), ("login", None, 404)]
+        mock.control.reset("900001")
+        assert [e["merchant_code"] for e in mock.control.journal()] == ["900002", None]
+
+
 def test_fixtures_start_and_stop_cleanly_without_leaking_threads() -> None:
     import threading
 
