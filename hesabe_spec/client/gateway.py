@@ -432,6 +432,11 @@ class GatewayMethods:
         if found.reference_number != order_reference:
             raise refuse("reference", f"the enquiry answered for {found.reference_number!r}", found)
         if not found.paid:
+            # ``data`` is one attempt of the order, chosen by the server (a refunded duplicate, on a
+            # server that names the latest): a payment of the order among the others confirms it
+            found = next((t for t in reversed(enquiry.attempts)
+                          if t.paid and t.reference_number == order_reference), found)
+        if not found.paid:
             raise refuse("not_paid", f"not paid: the transaction is {found.status}", found)
         if found.amount != expected:
             raise refuse("amount", f"paid {found.amount}, not the {expected} expected", found)

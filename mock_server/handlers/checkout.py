@@ -20,7 +20,7 @@ from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
 from mock_server.shapes.checkout import checkout_answer, gateway_error, gateway_ok, transaction_record
 from mock_server.shapes.ledger import enquiry_record
-from mock_server.state.checkouts import GatewayRefusal, magic_error
+from mock_server.state.checkouts import GatewayRefusal, magic_error, settling
 from mock_server.state.commands import NewCheckout, RecurringTerms
 from mock_server.state.store import is_record_id
 from mock_server.webhooks.config import is_http_url
@@ -159,7 +159,7 @@ def transaction_enquiry(call: Call) -> Reply:
             return Reply(status=404, body=dict(NOT_FOUND))
         records = [enquiry_record(e) for e in paid]
         return Reply(body={"status": True, "message": call.operation.success_message,
-                           "data": records[-1], "results": records})
+                           "data": enquiry_record(settling(paid)), "results": records})
     named, attempts = found
     records = [transaction_record(c) for c in attempts]
     return Reply(body={"status": True, "message": call.operation.success_message,

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import (
@@ -75,6 +75,7 @@ __all__ = [
     "callback_method",
     "magic_error",
     "methods_for",
+    "settling",
 ]
 
 log = logging.getLogger("hesabe_mock.checkouts")
@@ -91,8 +92,8 @@ DEFAULT_TTL = 30 * 60
 CAPTURE_WINDOW = 7 * 24 * 3600
 #: what the hosted page offers for ``paymentType`` 0 (the customer chooses; mock's choice)
 HOSTED_METHODS: tuple[int, ...] = (PaymentType.KNET, PaymentType.MPGS, PaymentType.APPLE_PAY)
-#: the attempts that settled an order: money taken, reserved, or taken and given back
-_SETTLED = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED, TransactionStatus.REFUNDED})
+#: the attempts that hold an order's money: taken, or reserved
+_HOLDING = frozenset({TransactionStatus.SUCCESSFUL, TransactionStatus.AUTHORIZED})
 _MAGIC_WHOLE = Decimal(999)
 _KEY_RETRIES = 8
 
@@ -132,6 +133,27 @@ def _recurring_fields(new: NewCheckout) -> dict[str, Any]:
         return {}
     return {"recurring_frequency": terms.frequency, "recurring_installments": terms.installments,
             "recurring_start": terms.start_date, "recurring_amount": terms.amount}
+
+
+class _Attempt(Protocol):
+    @property
+    def status(self) -> TransactionStatus: ...
+
+
+_A = TypeVar("_A", bound=_Attempt)
+
+
+def settling(attempts: Sequence[_A]) -> _A:
+    """The attempt an enquiry by order reference answers with (``data``), of an order's
+    attempts (checkouts, or an invoice's payments in the ledger) oldest first: the latest that
+    holds the order's money (paid or reserved); else, when every payment of it was refunded, the
+    latest refunded; else the latest attempt. An order paid twice whose second payment was
+    refunded still reads as paid: its money is still held."""
+    for wanted in (_HOLDING, {TransactionStatus.REFUNDED}):
+        held = [c for c in attempts if c.status in wanted]
+        if held:
+            return held[-1]
+    return attempts[-1]
 
 
 def magic_error(amount: str) -> GatewayRefusal | None:
@@ -281,14 +303,13 @@ class CheckoutService:
     def enquire(self, merchant: Merchant, key: str,
                 by_reference: bool) -> tuple[Checkout, list[Checkout]] | None:
         """The enquiry: the transaction named and every attempt of its order reference (oldest
-        first); by reference, the one that settled the order (money taken, reserved or refunded;
-        the latest such), else the latest attempt. None when nothing matches."""
+        first); by reference, the one that settled the order (:func:`settling`). None when
+        nothing matches."""
         if by_reference:
             found = [self.reported(c) for c in self.attempts(merchant, key)]
             if not found:
                 return None
-            settled = [c for c in found if c.status in _SETTLED]
-            return (settled or found)[-1], found
+            return settling(found), found
         checkout = self.of_merchant(merchant, key)
         if checkout is None:
             return None

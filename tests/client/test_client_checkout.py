@@ -325,6 +325,24 @@ def test_an_order_paid_twice_is_confirmed_with_a_warning(gateway: tuple[HesabeCl
     assert len(warned) == 1 and first.token in warned[0] and second.token in warned[0]
 
 
+def test_an_order_is_confirmed_by_its_paid_attempt_whichever_one_data_names(
+        gateway: tuple[HesabeClient, MockControl]) -> None:
+    """Which attempt ``data`` is, when an order has several, is the server's choice (the mock
+    names the one that holds the money; another server may name the latest, a refunded
+    duplicate): the client confirms from the paid attempt among them."""
+    client, control = gateway
+    first = client.checkout("5", response_url=OK, order_reference_number="SHOP-4")
+    control.pay_checkout(first.token)
+    second = client.checkout("5", response_url=OK, order_reference_number="SHOP-4")
+    control.pay_checkout(second.token)
+    control.add_fault("mutate_reply", "transaction_enquiry", patch=[
+        {"op": "replace", "path": "/data/token", "value": second.token},
+        {"op": "replace", "path": "/data/status", "value": "REFUNDED"},
+        {"op": "replace", "path": "/results/1/status", "value": "REFUNDED"}])
+    confirmed = client.confirm_payment("SHOP-4", "5")
+    assert (confirmed.token, confirmed.paid) == (first.token, True)
+
+
 def test_a_forged_callback_is_not_confirmed(gateway: tuple[HesabeClient, MockControl]) -> None:
     """A callback that decrypts and says CAPTURED (anyone holding the keys can make one): the
     enquiry by the shop's own order reference decides, and says not paid."""

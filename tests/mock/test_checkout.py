@@ -507,6 +507,26 @@ def test_a_captured_checkout_is_refunded_by_its_token_then_reads_refunded(gw: Ga
         client.create_refund(token, "0.001")  # nothing left
 
 
+def test_an_order_paid_twice_reads_paid_by_reference_until_every_payment_is_refunded(gw: Gateway) -> None:
+    """The shop that refunds the duplicate payment of an order still sees the order paid."""
+    client = HesabeClient(base_url=BASE, transport=gw.transport)
+    merchant_id = gw.mock.merchants.merchants[0].merchant_id
+    first, declined, duplicate = (gw.checkout(amount="20.000")["token"] for _ in range(3))
+    gw.mock.checkouts.pay(first, "success", payment_type=1)
+    gw.mock.checkouts.pay(declined, "failure")
+    gw.mock.checkouts.pay(duplicate, "success", payment_type=1)
+
+    def by_reference() -> tuple[str, str, list[str]]:
+        env = gw.enquire("ORD-7", isOrderReference="1")[1]
+        return env["data"]["token"], env["data"]["status"], [r["status"] for r in env["results"]]
+
+    assert by_reference() == (duplicate, "SUCCESSFUL", ["SUCCESSFUL", "FAILED", "SUCCESSFUL"])
+    gw.mock.refunds.approve(merchant_id, client.create_refund(duplicate)["id"])
+    assert by_reference() == (first, "SUCCESSFUL", ["SUCCESSFUL", "FAILED", "REFUNDED"])
+    gw.mock.refunds.approve(merchant_id, client.create_refund(first)["id"])
+    assert by_reference() == (duplicate, "REFUNDED", ["REFUNDED", "FAILED", "REFUNDED"])
+
+
 @pytest.mark.parametrize("outcome", ["failure", "cancelled", "expired", "authorized"])
 def test_only_a_captured_checkout_can_be_refunded(gw: Gateway, outcome: str) -> None:
     client = HesabeClient(base_url=BASE, transport=gw.transport)
