@@ -43,6 +43,11 @@ def _sentence(v: Any) -> str:
         return f"The selected {field} is invalid."
     if rule in ("additionalProperties", "unevaluatedProperties"):
         return f"The {field} field is not allowed."
+    if rule in ("maxLength", "minLength"):  # Laravel's max:n / min:n on a string
+        limit = str(getattr(v, "expected", "")).rpartition(" ")[2]
+        if limit.isdigit():
+            return (f"The {field} must not be greater than {limit} characters." if rule == "maxLength"
+                    else f"The {field} must be at least {limit} characters.")
     return f"The {field} format is invalid."
 
 

@@ -226,6 +226,12 @@ def test_bad_fields_are_422_with_field_errors_under_data(gw: Gateway, field: str
     assert gw.mock.store.fingerprint() == before  # a refusal never changes state
 
 
+def test_a_value_too_long_is_named_with_its_limit(gw: Gateway) -> None:
+    _status, answer = _refusal(gw.checkout_raw({**ORDER, "variable1": "x" * 101, "variable2": "x" * 100}))
+    message = "The variable1 must not be greater than 100 characters."
+    assert answer.envelope["data"] == {"variable1": [message]}
+
+
 def test_a_required_field_missing_is_named(gw: Gateway) -> None:
     payload = {k: v for k, v in ORDER.items() if k != "responseUrl"}
     _status, answer = _refusal(gw.checkout_raw(payload))
