@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support.json_texts import ANY_TEXT, JSON_TEXTS, utf8
+from support.json_texts import ANY_TEXT, JSON_TEXTS, UNICODE_TEXT, utf8
 
 from hesabe_spec.errors import EnvelopeError, HesabeError
 from hesabe_spec.sandbox import SANDBOX
@@ -86,7 +86,7 @@ def test_server_json_writes_del_raw_and_refuses_what_php_refuses() -> None:
             server_json(bad)
 
 
-@given(value=st.recursive(st.none() | st.booleans() | st.integers() | ANY_TEXT,
+@given(value=st.recursive(st.none() | st.booleans() | st.integers() | UNICODE_TEXT,
                           lambda inner: st.lists(inner, max_size=3)
                           | st.dictionaries(st.text(), inner, max_size=3),
                           max_leaves=10),

@@ -7,10 +7,12 @@ import json
 from hypothesis import assume
 from hypothesis import strategies as st
 
-__all__ = ["ANY_TEXT", "JSON_TEXTS", "utf8"]
+__all__ = ["ANY_TEXT", "JSON_TEXTS", "UNICODE_TEXT", "utf8"]
 
 #: any string, lone surrogates included
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+#: any string UTF-8 can hold (no lone surrogate): what a PHP server can write
+UNICODE_TEXT = st.text(st.characters(codec=None, exclude_categories=("Cs",)), max_size=12)
 
 #: JSON texts as clients write them (ASCII-escaped, UTF-8, indented), and the cases where parsers
 #: part ways: duplicate keys, huge and negative-zero numbers, NaN, 64-bit edges, long digit runs,
