@@ -4,8 +4,9 @@ From a valid payload and its operation's request schema, :func:`mutations` lists
 change that makes the payload invalid at exactly one place: remove a required member, break an
 active ``if``/``then`` requirement, give a member the wrong JSON type, a value outside its enum or
 const, a string that misses its pattern or format, too short, too long, an empty array below
-``minItems``, a number below ``minimum``, an amount with float drift (``drift``: more than 3
-decimals, which the real server refuses as a whole with 506), and a member the schema does not
+``minItems``, a number below ``minimum`` or above ``maximum``, an amount with float drift
+(``drift``: more than 3 decimals, which the real server refuses as a whole with 506), and a
+member the schema does not
 define (``unknown``: a documented field in snake_case, which the real server ignores). Each
 candidate is re-validated with ``hesabe_spec.validate_request`` and kept only when every violation
 sits at the mutated pointer,
@@ -213,3 +214,5 @@ def _leaf(parts: list[dict[str, Any]], value: Any, tokens: list[str | int], root
             yield make("minItems", [], f"empty, minItems is {p['minItems']}")
         if "minimum" in p and isinstance(value, int) and not isinstance(value, bool):
             yield make("minimum", p["minimum"] - 1, f"below the minimum {p['minimum']}")
+        if "maximum" in p and isinstance(value, int | float) and not isinstance(value, bool):
+            yield make("maximum", p["maximum"] + 1, f"above the maximum {p['maximum']}")

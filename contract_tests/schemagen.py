@@ -2,7 +2,7 @@
 
 Supported: ``type`` (one or a list), ``properties``, ``required``, ``additionalProperties``
 (``false``), ``enum``, ``const``, ``pattern``, ``minLength``, ``maxLength``, ``minimum``,
-``minItems``, ``items``, ``format`` (``date``, ``date-or-empty``, ``email``, ``json-items``,
+``maximum``, ``minItems``, ``items``, ``format`` (``date``, ``date-or-empty``, ``email``, ``json-items``,
 ``base64``), ``allOf`` and ``if``/``then`` conditionals; annotations are ignored. Anything else
 raises :class:`~contract_tests.errors.UnsupportedSchema` up front, so a schema change the
 generators do not understand fails the run loudly instead of generating wrong data quietly.
@@ -44,6 +44,7 @@ SUPPORTED = frozenset(
         "minLength",
         "maxLength",
         "minimum",
+        "maximum",
         "minItems",
         "items",
         "format",

@@ -198,6 +198,10 @@ def test_a_card_customers_mobile_is_8_to_10_digits_after_an_optional_965(mobile:
 @pytest.mark.parametrize(("operation", "payload", "field"), [
     ("create_invoice", {"invoiceType": "0", "customerName": "A"}, "amount"),
     ("create_open_invoice", {"title": "T", "amountType": "1", "minAmount": "1.000"}, "maxAmount"),
+    ("create_checkout", {"merchantCode": "842217", "paymentType": "1", "responseUrl": "https://s.example/ok",
+                         "failureUrl": "https://s.example/no"}, "amount"),
+    ("capture_authorization", {"merchantCode": "842217", "paymentToken": "84221717965911829375634487452"},
+     "amount"),
 ])
 def test_max_amount_is_the_schemas_bound_on_money(operation: str, payload: dict[str, Any],
                                                   field: str) -> None:
@@ -209,3 +213,5 @@ def test_max_amount_is_the_schemas_bound_on_money(operation: str, payload: dict[
 
     assert not refused(format_amount(MAX_AMOUNT))
     assert refused(f"{MAX_AMOUNT + FILS:.3f}")
+    if operation in ("create_checkout", "capture_authorization"):  # a JSON number is money there too
+        assert not refused(float(MAX_AMOUNT)) and refused(1e21) and refused(float(MAX_AMOUNT + 1))
