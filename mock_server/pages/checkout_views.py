@@ -150,12 +150,12 @@ async def pay_checkout(request: Request) -> Response:
         card = _card(fields, method) if outcome == "success" and method is not None else None
         paid = mock.checkouts.pay(checkout.token, outcome, payment_type=method, card=card)
     except BadForm as exc:
-        return html_response(message_page(text, text.t["bad_request_title"], str(exc), here), 400,
-                             _policy(checkout))
+        page = message_page(text, text.t["bad_request_title"], str(exc), here, "back_to_payment")
+        return html_response(page, 400, _policy(checkout))
     except CheckoutRefused as exc:
         if exc.reason not in ("completed", "expired"):
-            return html_response(message_page(text, text.t["bad_request_title"], exc.message, here), 400,
-                                 _policy(checkout))
+            page = message_page(text, text.t["bad_request_title"], exc.message, here, "back_to_payment")
+            return html_response(page, 400, _policy(checkout))
         return RedirectResponse(here, status_code=303)  # the page now says how it ended
     return RedirectResponse(_callback(mock, paid), status_code=302)
 

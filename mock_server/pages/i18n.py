@@ -57,6 +57,7 @@ _EN: Labels = {
     "bad_request_title": "The payment request was not valid",
     "conflict_title": "This payment cannot be made",
     "back": "Back to the invoice",
+    "back_to_payment": "Back to the payment",
     "mock_notice": "Hesabe mock payment page: no real money moves.",
     # the payment gateway's page (/payment, /pay/webview)
     "checkout_title": "Secure payment",
@@ -129,6 +130,7 @@ _AR: Labels = {
     "bad_request_title": "طلب الدفع غير صالح",
     "conflict_title": "لا يمكن إتمام هذا الدفع",
     "back": "العودة إلى الفاتورة",
+    "back_to_payment": "العودة إلى الدفع",
     "mock_notice": "صفحة دفع تجريبية من محاكي حسابي: لا يتم تحويل أي أموال حقيقية.",
     "checkout_title": "دفع آمن",
     "order_reference": "رقم الطلب",

@@ -156,8 +156,10 @@ def pay_form(
     )
 
 
-def message_page(text: PageText, title: str, message: str, back_url: str | None = None) -> str:
-    """A small page for 404 / 400 / 409: a title, a sentence and a way back."""
-    back = f'<p><a href="{esc(back_url)}">{esc(text.t["back"])}</a></p>' if back_url else ""
+def message_page(text: PageText, title: str, message: str, back_url: str | None = None,
+                 back_label: str = "back") -> str:
+    """A small page for 404 / 400 / 409: a title, a sentence and a way back (``back_label``: the
+    text's key for the link: back to the invoice, or to the payment)."""
+    back = f'<p><a href="{esc(back_url)}">{esc(text.t[back_label])}</a></p>' if back_url else ""
     body = f'<h1>{esc(title)}</h1>{banner("error", message)}{back}'
     return layout(text, title, body)

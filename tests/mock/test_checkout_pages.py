@@ -176,6 +176,7 @@ def test_forms_that_cannot_be_acted_on_are_400_and_change_nothing(site: Site, fi
     before = site.mock.store.fingerprint()
     answer = site.submit(checkout, fields)
     assert answer.status_code == 400 and "<h1>" in answer.text
+    assert "Back to the payment</a>" in answer.text and "invoice" not in answer.text  # a checkout has none
     assert site.mock.store.fingerprint() == before and site.state(checkout).status == "PENDING"
 
 
