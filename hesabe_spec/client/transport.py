@@ -187,9 +187,11 @@ class ASGITransport:
                 asyncio.run_coroutine_threadsafe(_wait_for(task), loop).result(10)
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(10)
+        # on the loop's own thread: the caller's may be running an event loop of its own
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(loop.shutdown_asyncgens(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
-        loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
     @staticmethod

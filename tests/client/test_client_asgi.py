@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 from collections.abc import Iterator
@@ -145,6 +146,20 @@ def test_works_when_called_from_inside_a_running_event_loop(transport: ASGITrans
         return client.get_invoice(3)  # sync call from async code: the app runs on the transport's loop
 
     assert asyncio.run(main())["id"] == 3
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+def test_a_transport_opened_and_closed_inside_async_code_closes_cleanly() -> None:
+    """An async test or a FastAPI lifespan owning the transport: its loop moved to a thread, and
+    closing it must not run anything on the caller's loop (which is running)."""
+    async def main() -> Any:
+        with ASGITransport(mini_hesabe) as owned:
+            found = HesabeClient(transport=owned, base_url="http://mock", validate=False).get_invoice(3)
+        assert owned._loop is None
+        return found
+
+    assert asyncio.run(main())["id"] == 3
+    gc.collect()  # an unclosed loop would warn here
 
 
 def test_redirect_is_returned_not_followed(transport: ASGITransport) -> None:
