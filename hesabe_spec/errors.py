@@ -48,7 +48,7 @@ IV or password.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from hesabe_spec.enums import GatewayErrorCode
 
@@ -72,6 +72,7 @@ __all__ = [
     "InvalidTokenError",
     "MerchantLoginError",
     "MerchantServiceError",
+    "NotConfirmedReason",
     "NotFoundError",
     "PaymentNotConfirmedError",
     "ProtocolError",
@@ -156,12 +157,20 @@ class RedirectError(ProtocolError):
         self.location = location
 
 
-class PaymentNotConfirmedError(HesabeError):
-    """Hesabe's enquiry does not show the order paid as expected: no transaction for the order
-    reference, not paid, or another amount (``reason`` says which; ``transaction`` is what the
-    enquiry showed, None when nothing). Raised by ``confirm_payment``: ship nothing."""
+#: why ``confirm_payment`` did not confirm an order (:class:`PaymentNotConfirmedError`)
+NotConfirmedReason = Literal["not_found", "not_paid", "amount", "reference", "not_enquirable"]
 
-    def __init__(self, message: str, *, reason: str, order_reference: str, transaction: Any = None) -> None:
+
+class PaymentNotConfirmedError(HesabeError):
+    """Hesabe's enquiry does not show the order paid as expected (``reason``): no transaction
+    for the order reference (``not_found``), not paid (``not_paid``), another amount
+    (``amount``), the enquiry answered for another reference (``reference``), or the reference
+    cannot travel in the enquiry's path at all (``not_enquirable``: a ``/``, ``.`` or ``..``;
+    confirm such an order by its payment token). ``transaction`` is what the enquiry showed (the
+    client's ``Transaction``), None when nothing. Raised by ``confirm_payment``: ship nothing."""
+
+    def __init__(self, message: str, *, reason: NotConfirmedReason, order_reference: str,
+                 transaction: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason

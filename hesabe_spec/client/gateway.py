@@ -29,7 +29,13 @@ from hesabe_spec.client.fields import CHECKOUT_FIELDS, map_fields, text
 from hesabe_spec.client.params import Amount, CheckoutFields
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
-from hesabe_spec.errors import EnvelopeError, NotFoundError, PaymentNotConfirmedError
+from hesabe_spec.errors import (
+    EnvelopeError,
+    NotConfirmedReason,
+    NotFoundError,
+    PaymentNotConfirmedError,
+    RequestValidationError,
+)
 from hesabe_spec.operations import GATEWAY_PAGES
 from hesabe_spec.wire import parse_plaintext
 
@@ -420,7 +426,8 @@ class GatewayMethods:
         rest."""
         expected = _money(format_amount(amount), "amount")
 
-        def refuse(reason: str, why: str, transaction: Transaction | None = None) -> PaymentNotConfirmedError:
+        def refuse(reason: NotConfirmedReason, why: str,
+                   transaction: Transaction | None = None) -> PaymentNotConfirmedError:
             return PaymentNotConfirmedError(f"order {order_reference!r}: {why}", reason=reason,
                                             order_reference=order_reference, transaction=transaction)
 
@@ -428,6 +435,10 @@ class GatewayMethods:
             enquiry = self.get_transaction(order_reference, by_order_reference=True)
         except NotFoundError:
             raise refuse("not_found", "Hesabe has no transaction for this order reference") from None
+        except RequestValidationError:  # a '/' or a dot segment: no enquiry path can carry it
+            raise refuse("not_enquirable", "the enquiry by reference cannot carry this reference (a '/', "
+                         "'.' or '..' in a path): confirm the order by its payment token "
+                         "(get_transaction(token))") from None
         found = enquiry.transaction
         if found.reference_number != order_reference:
             raise refuse("reference", f"the enquiry answered for {found.reference_number!r}", found)

@@ -3,7 +3,9 @@
 Each one has exactly the Python names of a table in :mod:`hesabe_spec.client.fields`, and marks
 ``Required`` exactly the fields the operation's request schema requires (merchantCode aside: the
 client adds it); a test holds both to that. Values take what the converters take: enum members
-(``PaymentType.KNET`` is an int, ``CreateInvoiceType.URL`` a str), ints, dates, Decimals.
+(``PaymentType.KNET`` is an int, ``CreateInvoiceType.URL`` a str), ints, dates, Decimals. An
+optional field may also be None, which leaves it out as if it were not given (so
+``webhook_url=settings.webhook_url or None`` needs no second call without it).
 """
 
 # No ``from __future__ import annotations`` here: ``Required`` must be evaluated at class creation
@@ -50,22 +52,22 @@ class InvoiceFields(TypedDict, total=False):
     """``create_invoice`` (and each split / installment entry)."""
 
     amount: Required[Amount]
-    customer_name: str
-    mobile_number: Text
-    country_code: Text
-    customer_email: str
-    reference_number: str
-    description: str
+    customer_name: str | None
+    mobile_number: Text | None
+    country_code: Text | None
+    customer_email: str | None
+    reference_number: str | None
+    description: str | None
     expires_at: Required[DateText]
     invoice_type: Required[Text]
-    invoice_sub_type: Text
+    invoice_sub_type: Text | None
     #: [1, 2], [PaymentType.KNET], or "1,2"
-    allocate_pay_type: str | Iterable[Text]
-    language: str
-    webhook: str
+    allocate_pay_type: str | Iterable[Text] | None
+    language: str | None
+    webhook: str | None
     #: item dicts, or a pre-encoded JSON string (what Hesabe's app sends)
-    items_list: str | Iterable[ItemFields]
-    subscription: Text
+    items_list: str | Iterable[ItemFields] | None
+    subscription: Text | None
 
 
 class SubscriptionFields(InvoiceFields, total=False):
@@ -82,11 +84,11 @@ class OpenInvoiceFields(TypedDict, total=False):
 
     title: Required[str]
     amount_type: Required[Text]
-    fix_amount: Amount
-    min_amount: Amount
-    max_amount: Amount
-    expiry_date: DateText
-    description: str
+    fix_amount: Amount | None
+    min_amount: Amount | None
+    max_amount: Amount | None
+    expiry_date: DateText | None
+    description: str | None
 
 
 class BulkRowFields(TypedDict, total=False):
@@ -94,7 +96,7 @@ class BulkRowFields(TypedDict, total=False):
 
     amount: Required[Amount]
     name: Required[str]
-    email: str
+    email: str | None
     phone: Required[Text]
     reference_number: Required[str]
 
@@ -102,73 +104,75 @@ class BulkRowFields(TypedDict, total=False):
 class InvoiceFilters(TypedDict, total=False):
     """``list_invoices`` filters."""
 
-    from_date: DateText
-    to_date: DateText
-    page: Text
-    search: str
-    invoice_type: Text
-    status: Text
+    from_date: DateText | None
+    to_date: DateText | None
+    page: Text | None
+    search: str | None
+    invoice_type: Text | None
+    status: Text | None
 
 
 class OpenInvoiceFilters(TypedDict, total=False):
     """``list_open_invoices`` filters."""
 
-    from_date: DateText
-    to_date: DateText
-    page: Text
-    search: str
-    paid_status: Text
-    status: Text
-    open_invoice_type: Text
+    from_date: DateText | None
+    to_date: DateText | None
+    page: Text | None
+    search: str | None
+    paid_status: Text | None
+    status: Text | None
+    open_invoice_type: Text | None
 
 
 class CheckoutFields(TypedDict, total=False):
     """``checkout``'s optional fields (amount, response_url, failure_url and payment_type are its
     own parameters)."""
 
-    order_reference_number: Text
+    order_reference_number: Text | None
     #: "KWD" unless given
-    currency: str
+    currency: str | None
     #: "2.0", or "3.0" with channel or embedded, unless given
-    version: Text
-    name: str
-    email: str
-    mobile_number: Text
-    webhook_url: str
-    variable1: str
-    variable2: str
-    variable3: str
-    variable4: str
-    variable5: str
+    version: Text | None
+    name: str | None
+    email: str | None
+    mobile_number: Text | None
+    webhook_url: str | None
+    variable1: str | None
+    variable2: str | None
+    variable3: str | None
+    variable4: str | None
+    variable5: str | None
     #: True (sent "1"): authorize only, capture later (MPGS, payment_type 2)
-    authorize: bool | Text
+    authorize: bool | Text | None
     #: "mobile": the answer adds webview_url
-    channel: str
-    embedded: bool
-    save_card: bool
-    customer_id: Text
+    channel: str | None
+    embedded: bool | None
+    save_card: bool | None
+    customer_id: Text | None
     #: True (sent "1"): a subscription (payment_type 15), with the four recurring fields
-    subscription: bool | Text
-    number_of_installments: Text
+    subscription: bool | Text | None
+    number_of_installments: Text | None
     #: "0" on demand (capture_subscription each recurrence), "1" monthly (billed by Hesabe)
-    recurring_frequency: Text
-    recurring_start_date: DateText
-    recurring_amount: Amount
+    recurring_frequency: Text | None
+    recurring_start_date: DateText | None
+    recurring_amount: Amount | None
+
+
 class RefundFilters(TypedDict, total=False):
     """``list_refunds`` filters."""
 
-    from_date: DateText
-    to_date: DateText
-    page: Text
-    search: str
+    from_date: DateText | None
+    to_date: DateText | None
+    page: Text | None
+    search: str | None
 
 
 class TransactionReportFilters(TypedDict, total=False):
     """``get_transactions_report`` filters."""
 
-    from_date: DateText
-    to_date: DateText
-    page: Text
+    from_date: DateText | None
+    to_date: DateText | None
+    page: Text | None
     #: True ("1"): leave the stats out
-    nostats: bool | Text
-    search: str
+    nostats: bool | Text | None
+    search: str | None

@@ -288,6 +288,25 @@ def test_webhook_from_bytes_text_or_a_dict() -> None:
             parse_webhook(bad)
 
 
+def test_an_optional_field_given_none_is_left_out(gateway: tuple[HesabeClient, MockControl]) -> None:
+    """``webhook_url=settings.webhook_url or None`` and the like: None sends what leaving the
+    field out sends (the TypedDicts allow it, so one call serves both cases)."""
+    client, control = gateway
+    client.checkout("5", response_url=OK, order_reference_number="N-1")
+    without = control.journal(limit=1)[0]["request"]
+    client.checkout("5", response_url=OK, order_reference_number="N-1", webhook_url=None, name=None,
+                    channel=None, embedded=None, authorize=None, subscription=None, variable1=None)
+    assert control.journal(limit=1)[0]["request"] == without
+    invoice = {"amount": "5", "invoice_type": "0", "expires_at": "2099-01-01", "customer_name": "A"}
+    client.create_invoice(**invoice)
+    plain_invoice = control.journal(limit=1)[0]["request"]
+    client.create_invoice(**invoice, webhook=None, items_list=None, allocate_pay_type=None, language=None,
+                          mobile_number=None, country_code=None, reference_number=None)
+    assert control.journal(limit=1)[0]["request"] == plain_invoice
+    client.list_invoices(search=None, page=None, status=None)
+    assert control.journal(limit=1)[0]["status"] == 200
+
+
 # -- confirming a payment -------------------------------------------------------------------------------
 def test_confirm_payment_asks_hesabe_and_checks_order_status_and_amount(
         gateway: tuple[HesabeClient, MockControl]) -> None:
@@ -341,6 +360,18 @@ def test_an_order_is_confirmed_by_its_paid_attempt_whichever_one_data_names(
         {"op": "replace", "path": "/results/1/status", "value": "REFUNDED"}])
     confirmed = client.confirm_payment("SHOP-4", "5")
     assert (confirmed.token, confirmed.paid) == (first.token, True)
+
+
+@pytest.mark.parametrize("reference", ["ORD/2024/1", ".."])
+def test_an_order_reference_the_enquiry_cannot_carry_is_not_confirmed_saying_so(
+        gateway: tuple[HesabeClient, MockControl], reference: str) -> None:
+    client, control = gateway
+    session = client.checkout("10", response_url=OK, order_reference_number=reference)
+    control.pay_checkout(session.token)
+    with pytest.raises(PaymentNotConfirmedError) as caught:
+        client.confirm_payment(reference, "10")
+    assert caught.value.reason == "not_enquirable" and "get_transaction(token)" in str(caught.value)
+    assert client.get_transaction(session.token).transaction.paid  # what it points to instead
 
 
 def test_a_forged_callback_is_not_confirmed(gateway: tuple[HesabeClient, MockControl]) -> None:
