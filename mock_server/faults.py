@@ -83,7 +83,8 @@ class FaultRule:
     seed: int | None = None
     times: int | None = None
     latency_ms: int = 0
-    retry_after: int = 1
+    #: ``rate_limit``: the Retry-After header's seconds; None sends no Retry-After at all
+    retry_after: int | None = 1
     #: ``mutate_reply``: the JSON patch and the HTTP status to answer with instead (None: keep it)
     patch: list[dict[str, Any]] | None = None
     http_status: int | None = None
@@ -183,7 +184,7 @@ def rule_from_json(data: Any) -> FaultRule:
     return FaultRule(
         kind=kind, operation=operation, probability=float(probability),
         seed=_int(data, "seed", None, BIGINT_MIN, BIGINT_MAX), times=_int(data, "times", None, 1, 10**9),
-        latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400) or 0,
+        latency_ms=latency, retry_after=_int(data, "retry_after", 1, 0, 86_400),
         patch=patch, http_status=http_status,
     )
 
@@ -347,7 +348,8 @@ class Faults(PipelineHook):
             ex.status, ex.body = 500, dict(INTERNAL_ERROR)
         elif rule.kind == "rate_limit":
             ex.status, ex.body = 429, {"message": "Too Many Attempts."}
-            ex.reply_headers["Retry-After"] = str(rule.retry_after)
+            if rule.retry_after is not None:
+                ex.reply_headers["Retry-After"] = str(rule.retry_after)
         elif rule.kind == "drop_connection":
             ex.dropped = True
         elif rule.kind == "expired_token":

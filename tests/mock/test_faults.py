@@ -62,6 +62,10 @@ def test_rate_limit_sends_retry_after(raw: Raw) -> None:
     raw.mock.control.add_fault("rate_limit", retry_after=7)
     res = raw.get()
     assert res.status_code == 429 and res.headers["Retry-After"] == "7"
+    raw.mock.control.clear_faults()
+    raw.mock.control.add_fault("rate_limit", retry_after=None)  # a 429 that does not say when
+    res = raw.get()
+    assert res.status_code == 429 and "Retry-After" not in res.headers
 
 
 def test_drop_connection_closes_without_an_answer(raw: Raw) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hesabe_spec.client import HesabeClient
-from hesabe_spec.errors import AuthenticationError, CryptoError, ServerError, TransportError
+from hesabe_spec.errors import AuthenticationError, CryptoError, RateLimitError, ServerError, TransportError
 from mock_server.testing import MockHandle
 
 pytest_plugins = ["mock_server.testing"]
@@ -40,6 +40,19 @@ def test_rate_limit_with_retry_after_is_waited_for_and_retried(
     assert client.get_invoice(invoice["id"])["id"] == invoice["id"]
     assert sleeps == [3.0]
     assert _trail(hesabe_mock) == [("get_invoice", 429, "rate_limit"), ("get_invoice", 200, None)]
+
+
+def test_rate_limit_without_retry_after_retries_a_read_but_never_a_create(
+        hesabe_mock: MockHandle, client: HesabeClient, invoice: dict[str, Any], sleeps: list[float]) -> None:
+    for operation in ("get_invoice", "create_invoice"):
+        hesabe_mock.control.add_fault("rate_limit", operation=operation, times=1, retry_after=None)
+    assert client.get_invoice(invoice["id"])["id"] == invoice["id"]  # a read: retried after a backoff
+    assert len(sleeps) == 1
+    with pytest.raises(RateLimitError) as caught:
+        hesabe_mock.create_invoice(client)
+    assert caught.value.retry_after is None and len(sleeps) == 1  # a create: not repeated
+    assert _trail(hesabe_mock) == [("get_invoice", 429, "rate_limit"), ("get_invoice", 200, None),
+                                   ("create_invoice", 429, "rate_limit")]
 
 
 def test_server_error_retries_reads_then_raises_server_error(
