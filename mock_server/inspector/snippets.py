@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from hesabe_spec.operations import OPERATIONS, Host, Operation
+from hesabe_spec.wire import is_secret_field
 from mock_server.journal import REDACTED
 
 __all__ = ["curl_snippet", "python_snippet"]
@@ -24,34 +27,55 @@ _BASE: dict[Host, str] = {"merchant_api": "HESABE_MERCHANT_API_URL", "gateway": 
 #: a redacted payload field -> the variable that holds its value
 _SECRET_VARS = {"password": "HESABE_MERCHANT_PASSWORD", "refresh_token": "HESABE_REFRESH_TOKEN",
                 "refreshtoken": "HESABE_REFRESH_TOKEN", "access_token": "HESABE_TOKEN"}
-_MARK = "\x00ENV:"
-_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r"([A-Z_]+)\"")
+
+
+@dataclass(frozen=True, slots=True)
+class _Env:
+    """A value the snippet reads from the environment variable ``name``. Its own type, so no text
+    a request carried can pass for one (a request's strings are written as the strings they are)."""
+
+    name: str
 
 
 def _placeholders(value: Any, key: str = "") -> Any:
-    """``value`` with redacted values and the merchant code as markers naming their variable."""
+    """``value`` with the values the journal redacted (a secret field's) and the merchant code as
+    :class:`_Env`; everything else as it is."""
     if isinstance(value, dict):
         return {k: _placeholders(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders(v) for v in value]
-    if value == REDACTED:
-        return _MARK + _SECRET_VARS.get(key.lower(), "HESABE_" + re.sub(r"\W", "_", key).upper())
+    if value == REDACTED and is_secret_field(key):
+        return _Env(_SECRET_VARS.get(key.lower(), "HESABE_" + key.upper()))
     if key == "merchantCode":
-        return _MARK + "HESABE_MERCHANT_CODE"
+        return _Env("HESABE_MERCHANT_CODE")
     return value
 
 
 def _literal(value: Any, depth: int) -> str:
-    """``value`` as Python source, markers as ``os.environ[...]``, one key per line."""
+    """``value`` as Python source, :class:`_Env` as ``os.environ[...]``, one key per line."""
     pad, inner = "    " * (depth - 1), "    " * depth
     if isinstance(value, dict) and value:
         items = [f"{inner}{k!r}: {_literal(v, depth + 1)}," for k, v in value.items()]
         return "{\n" + "\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list) and value:
         return "[\n" + "\n".join(f"{inner}{_literal(v, depth + 1)}," for v in value) + f"\n{pad}]"
-    if isinstance(value, str) and value.startswith(_MARK):
-        return f'os.environ["{value[len(_MARK):]}"]'
+    if isinstance(value, _Env):
+        return f"os.environ[{value.name!r}]"
     return repr(value)
+
+
+def _shell_json(payload: Any) -> str:
+    """``payload`` as compact JSON in single quotes for a shell, each :class:`_Env` spliced in as
+    its ``$VARIABLE``. The variables go through JSON as a marker holding a random nonce the text
+    does not contain, so no string of the request can be taken for one."""
+    nonce = secrets.token_hex(8)
+    while nonce in json.dumps(payload, ensure_ascii=False, default=lambda env: env.name):
+        nonce = secrets.token_hex(8)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                      default=lambda env: f"{nonce}{env.name}")
+    quoted = text.replace("'", "'\\''")
+    marked = re.compile(f'"{nonce}([A-Z_]+)"')
+    return "'" + marked.sub(lambda m: "\"'\"$" + m.group(1) + "\"'\"", quoted) + "'"
 
 
 def _path_params(op: Operation, path: str) -> dict[str, str]:
@@ -97,10 +121,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
         return None
     base = "$" + _BASE[op.host]
     path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
-    payload = _placeholders(entry.get("request"))
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    quoted = text.replace("'", "'\\''")
-    shell_json = "'" + _MARKED.sub(lambda m: "\"'\"$" + m.group(1) + "\"'\"", quoted) + "'"
+    shell_json = _shell_json(_placeholders(entry.get("request")))
     lines: list[str] = _stand_in_note(entry)
     if op.auth == "bearer":
         lines.append("# HESABE_TOKEN: an access token from login (POST /api/v1/login)")

@@ -219,6 +219,29 @@ def test_copy_as_curl_of_a_checkout_goes_to_the_gateway(site: Any, client: Hesab
     assert run.returncode == 0 and '"status": true' in run.stdout, run.stdout + run.stderr
 
 
+def test_no_value_a_request_carries_becomes_code_or_a_variable_in_a_snippet(
+        site: Any, client: HesabeClient, tmp_path: Path) -> None:
+    """Anyone who can send a request writes into the journal: a value shaped like the snippets'
+    own placeholder, or the text the journal shows for a redacted one, is sent as the text it is."""
+    base, mock = site
+    planted = tmp_path / "planted"
+    code = f'\x00ENV:HOME"] + str(__import__("pathlib").Path("{planted}").touch()) + os.environ["HOME'
+    client.call("list_invoices", {"page": "1", "search": code, "description": "\x00ENV:HESABE_SECRET_KEY",
+                                  "note": "[redacted]"}, validate=False, raise_errors=False)
+    seq = _last_seq(mock, "list_invoices")
+    python = _snippet(base, seq, "python")
+    run = subprocess.run([sys.executable, "-c", python], env=_env(base), capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert not planted.exists()
+    sent = mock.journal.entries(limit=1)[0]["request"]
+    assert (sent["search"], sent["note"]) == (code, "[redacted]")
+    assert sent["description"] == "\x00ENV:HESABE_SECRET_KEY"
+    curl = _snippet(base, seq, "curl")
+    assert "$HESABE_SECRET_KEY" not in curl.split("DATA=", 1)[1].split("\n", 1)[0]
+    assert "$HESABE_NOTE" not in curl and "HESABE_NOTE" not in python
+
+
 def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
     base, mock = site
     sandbox = ClientConfig()
