@@ -122,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     live = targets_live(config)
     config.stash[LIVE_KEY] = live
     profile = choose_profile(live)
-    set_active(profile)
+    set_active(profile, remote=live)
     asked = os.environ.get("HYPOTHESIS_PROFILE", "")
     # an unknown name may be another suite's: not an error, but the report says it was not used
     shown = f"{profile} (HYPOTHESIS_PROFILE={asked!r} is not dev, ci or live)" if asked and asked != profile \

@@ -39,7 +39,7 @@ PROFILES: dict[str, settings] = {
         deadline=None,
         database=None,
         suppress_health_check=_QUIET,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.explain],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.explain],  # no shrink
     ),
 }
 
@@ -47,6 +47,10 @@ PROFILES: dict[str, settings] = {
 THROTTLE: dict[str, float] = {"dev": 0.0, "ci": 0.0, "live": 1.0}
 
 _active = "dev"
+#: whether the run's target is a URL: every shrinking step would then be real calls to it
+_remote = False
+#: every phase but shrinking
+_NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.explain]
 
 
 def choose_profile(live: bool, environ: dict[str, str] | None = None) -> str:
@@ -60,9 +64,12 @@ def choose_profile(live: bool, environ: dict[str, str] | None = None) -> str:
     return name if name in PROFILES else ("live" if live else "dev")
 
 
-def set_active(name: str) -> None:
-    global _active
-    _active = name
+def set_active(name: str, *, remote: bool = False) -> None:
+    """Use profile ``name``; ``remote``: the target is a URL, so no profile shrinks a failure
+    (each step of a shrink is real calls: one broken field cost a ``ci`` run against a URL six
+    minutes of shrinking, where the failure found first says the same)."""
+    global _active, _remote
+    _active, _remote = name, remote
 
 
 def active_profile() -> str:
@@ -70,5 +77,8 @@ def active_profile() -> str:
 
 
 def contract_settings(**overrides: object) -> settings:
-    """The active profile's settings (with ``overrides``), for ``@contract_settings()`` or state machines."""
+    """The active profile's settings (with ``overrides``), for ``@contract_settings()`` or state
+    machines; without the shrinking phase against a URL."""
+    if _remote and "phases" not in overrides:
+        overrides["phases"] = [p for p in PROFILES[_active].phases if p in _NO_SHRINK]
     return settings(PROFILES[_active], **overrides)  # type: ignore[arg-type]

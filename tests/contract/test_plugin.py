@@ -152,3 +152,22 @@ def test_a_server_serving_part_of_the_api_is_tested_on_that_part(tmp_path: Path)
     wrong = _pytest("contract_tests", "--hesabe-operations", "login,get_invoices", env=ci)
     assert wrong.returncode == 4
     assert "unknown operation(s): get_invoices (did you mean get_invoice?)" in wrong.stderr
+
+
+@pytest.mark.parametrize("profile", ["dev", "ci", "live"])
+def test_no_profile_shrinks_against_a_url(profile: str) -> None:
+    """Shrinking a failure is more calls to the target: against a URL a broken field cost a ci
+    run six minutes of them. A mock the suite starts shrinks as its profile says."""
+    from hypothesis import Phase
+
+    from contract_tests import profiles
+
+    before = profiles.active_profile()
+    try:
+        profiles.set_active(profile, remote=True)
+        assert Phase.shrink not in profiles.contract_settings().phases
+        assert Phase.generate in profiles.contract_settings().phases
+        profiles.set_active(profile, remote=False)
+        assert (Phase.shrink in profiles.contract_settings().phases) == (profile != "live")
+    finally:
+        profiles.set_active(before)
