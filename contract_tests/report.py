@@ -123,14 +123,17 @@ class Recorder:
                                            redact(exchange.envelope)))
 
     def _keep(self, record: ViolationRecord) -> None:
-        """File ``record`` under its operation, rule and place: the latest call is the one shown
-        (Hypothesis replays the shrunk example last), every test and pointer is remembered."""
+        """File ``record`` under its operation, rule and place, every test and pointer remembered.
+        The call shown is the first test's that broke it (the test of the operation itself runs
+        before the lifecycles that merely read it on their way), and within that test its latest
+        call (Hypothesis replays the shrunk example last)."""
         f = record.finding
         key = (f.operation, f.rule, place(f.pointer))
         before = self.violations.get(key)
         tests = _union(before.tests if before else (), record.tests or (record.test,))
         pointers = _union(before.pointers if before else (), record.pointers or (f.pointer,))
-        self.violations[key] = replace(record, tests=tests, pointers=pointers)
+        shown = record if before is None or before.test == record.test else before
+        self.violations[key] = replace(shown, tests=tests, pointers=pointers)
 
     def record_unanswered(self, operation: str, findings: list[Finding], request: dict[str, Any],
                           test: str = "") -> None:
@@ -222,7 +225,7 @@ class Recorder:
                 out.append(f"    expected: {f.expected}")
                 out.append(f"    found:    {f.actual}")
                 shown = json.dumps(v.request, ensure_ascii=False, default=repr)
-                out.append(f"    request (decrypted, shrunk): {shown[:600]}")
+                out.append(f"    request (decrypted): {shown[:600]}")
                 if v.test:
                     out.append(f"    test: {v.test}")
                 others = [t for t in v.tests if t and t != v.test]

@@ -28,12 +28,17 @@ def test_rows_and_tests_that_break_one_place_are_one_entry() -> None:
     assert len(recorder.violations) == 2
     [entry] = [v for v in recorder.violations.values() if v.finding.rule == "response_schema"]
     assert entry.tests == ("test_a.py::test_one", "test_b.py::test_two")
-    assert entry.test == "test_b.py::test_two"
-    assert len(entry.pointers) == 3 and entry.request["payload"] == {"page": "2"}  # the last call's
+    # the first test that broke it is shown (an operation's own test runs before the lifecycles
+    # that only read it on their way), with that test's latest call (a shrunk example comes last)
+    assert entry.test == "test_a.py::test_one"
+    assert len(entry.pointers) == 3 and entry.request["payload"] == {"page": "1"}
     shown = "\n".join(recorder.lines())
-    assert "/response/invoices/data/*/discount (3 places, e.g. /response/invoices/data/0/discount)" in shown
-    assert "also in 1 other test(s): test_a.py::test_one" in shown
-    assert "re-run: hesabe-contract --url http://mock --profile ci test_b.py::test_two" in shown
+    assert "/response/invoices/data/*/discount (3 places, e.g. /response/invoices/data/2/discount)" in shown
+    assert "also in 1 other test(s): test_b.py::test_two" in shown
+    assert "re-run: hesabe-contract --url http://mock --profile ci test_a.py::test_one" in shown
+    recorder.record(_dashboard(4), [_discount(0)], test="test_a.py::test_one")  # the same test again
+    [entry] = [v for v in recorder.violations.values() if v.finding.rule == "response_schema"]
+    assert entry.request["payload"] == {"page": "4"}
 
 
 def test_workers_reports_fold_the_same_way() -> None:
