@@ -182,6 +182,33 @@ def test_validation_switched_off_is_caught_by_invalid_rejected(monkeypatch: pyte
     assert "invalid_rejected" in rules
 
 
+class _StoresWhatItRefuses(PipelineHook):
+    """A server that refuses a create's field and stores an invoice with its reference anyway."""
+
+    def __init__(self, mock: Any) -> None:
+        self.mock = mock
+
+    def after(self, ex: Any) -> None:
+        from hesabe_spec.enums import InvoiceKind
+        from mock_server.handlers.invoices import new_invoice
+
+        reference = ex.request.get("referenceNumber") if isinstance(ex.request, dict) else None
+        if ex.operation == "create_invoice" and ex.status == 400 and isinstance(reference, str) and reference:
+            command = new_invoice({"amount": "5", "invoiceType": "0", "expiresAt": "2099-01-01",
+                                   "referenceNumber": reference})
+            self.mock.domain.invoices.create(self.mock.merchants.merchants[0], command, InvoiceKind.SINGLE)
+
+
+def test_a_refusal_that_stores_an_invoice_is_caught_by_refusal_changes_nothing() -> None:
+    app = create_app()
+    session, res = session_for(app)
+    assert "refusal_changes_nothing" not in run_property(
+        lambda d: check_invalid(session, res, "create_invoice", d), max_examples=30)
+    app.state.mock.hooks.append(_StoresWhatItRefuses(app.state.mock))
+    rules = run_property(lambda d: check_invalid(session, res, "create_invoice", d), max_examples=30)
+    assert "refusal_changes_nothing" in rules
+
+
 def test_invoice_lost_after_create_is_caught_by_the_lifecycle_model() -> None:
     app = create_app()
     store = app.state.mock.store
