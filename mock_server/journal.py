@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -187,6 +188,9 @@ class Journal(PipelineHook):
         self._lock = threading.Lock()
         self._entries: deque[_Record] = deque(maxlen=capacity)
         self._seq = 0
+        #: which numbering ``seq`` belongs to: a restarted mock counts from 1 again, so a reader
+        #: holding a cursor (the inspector's open tab) compares this and starts over when it differs
+        self.epoch = secrets.token_hex(4)
 
     @property
     def capacity(self) -> int:
@@ -267,6 +271,7 @@ class SharedJournal(Journal):
     def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(capacity)
         self._shared = shared
+        self.epoch = "shared"  # the store numbers the stream: every process and restart goes on from it
 
     @property
     def recorded(self) -> int:

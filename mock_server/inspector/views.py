@@ -164,20 +164,24 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
             f'{_t("has_findings")}</label><button type="submit">{_t("apply")}</button></form>')
     head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status", "merchant",
                                                   "findings", "duration"))
-    table = (f'<table id="traffic" data-cursor="{cursor}" data-filters="{esc(_query_of(filters))}" '
-             f'data-max="{_MAX_ROWS}"><caption>{_t("live")}</caption><thead><tr>{head}</tr></thead>'
-             f'<tbody>{empty}{rows}</tbody></table>')
+    table = (f'<table id="traffic" data-cursor="{cursor}" data-epoch="{esc(mock.journal.epoch)}" '
+             f'data-filters="{esc(_query_of(filters))}" data-max="{_MAX_ROWS}">'
+             f'<caption>{_t("live")}</caption><thead><tr>{head}</tr></thead><tbody>{empty}{rows}</tbody></table>')
     main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{table}</section>'
             f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
     return _page(mock, request, "traffic", main)
 
 
 def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
-    """``?after=<seq>`` (+ the page's filters): the newer rows as HTML, and the next cursor."""
+    """``?after=<seq>&epoch=<the journal's>`` (+ the page's filters): the newer rows as HTML, and
+    the next cursor. A cursor of another epoch (the mock restarted and numbers from 1 again) is
+    answered from the start with ``"reset": true``: the page drops the rows it holds."""
     after = digits(request.query_params.get("after", "0"), "after", "a sequence number")
-    cursor, found = _since(mock, after, _filters(request))
-    return ControlJSON({"cursor": cursor, "count": len(found), "rows": "".join(_row(s) for s in found)},
-                        headers={"Cache-Control": "no-store"})
+    epoch = request.query_params.get("epoch")
+    reset = epoch is not None and epoch != mock.journal.epoch
+    cursor, found = _since(mock, 0 if reset else after, _filters(request))
+    return ControlJSON({"cursor": cursor, "epoch": mock.journal.epoch, "reset": reset, "count": len(found),
+                        "rows": "".join(_row(s) for s in found)}, headers={"Cache-Control": "no-store"})
 
 
 # -- one exchange --------------------------------------------------------------------------------

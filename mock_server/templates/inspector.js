@@ -140,15 +140,21 @@
   if (table) {
     var body = table.tBodies[0];
     var cursor = table.getAttribute("data-cursor") || "0";
+    var epoch = table.getAttribute("data-epoch") || "";
     var filters = table.getAttribute("data-filters") || "";
     var max = Number(table.getAttribute("data-max") || "200");
     var poll = function () {
       if (document.hidden) { setTimeout(poll, POLL_MS); return; }
-      var url = "/_mock/ui/traffic?after=" + encodeURIComponent(cursor) + (filters ? "&" + filters : "");
+      var url = "/_mock/ui/traffic?after=" + encodeURIComponent(cursor) + "&epoch=" +
+        encodeURIComponent(epoch) + (filters ? "&" + filters : "");
       fetch(url, {credentials: "same-origin"})
         .then(function (res) { if (!res.ok) throw new Error("HTTP " + res.status); return res.json(); })
         .then(function (data) {
           cursor = String(data.cursor);
+          epoch = String(data.epoch);
+          if (data.reset) {  // the mock restarted: its numbers start over, the rows held are another run's
+            while (body.rows.length) body.deleteRow(0);
+          }
           if (data.count) {
             var empty = body.querySelector("tr.empty");
             if (empty) empty.remove();

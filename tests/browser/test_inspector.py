@@ -91,6 +91,39 @@ def test_a_call_appears_decrypted_without_a_reload_and_opens_by_keyboard(
     assert "curl -s -X POST" in tab.locator("#detail pre[id^=curl]").inner_text()
 
 
+def test_a_tab_open_across_a_restart_drops_the_old_rows_and_shows_the_new(tab: Any) -> None:
+    """A restarted mock numbers its exchanges from 1 again: the open tab must not keep the old
+    run's rows (their numbers now name other exchanges) nor wait for the new run to pass its old
+    cursor. The restart is a new app behind the same address."""
+    first, second = create_app(), create_app()
+    serving = [first]
+
+    async def front(scope: Any, receive: Any, send: Any) -> None:
+        await (first if scope["type"] == "lifespan" else serving[0])(scope, receive, send)
+
+    def shown() -> list[str]:
+        return [str(s) for s in tab.locator("#traffic tbody tr[data-seq]").evaluate_all(
+            "rows => rows.map(r => r.dataset.seq)")]
+
+    try:
+        with serve(front) as base:
+            with HesabeClient(ClientConfig(base_url=base)) as old_run:
+                for n in range(6):
+                    old_run.list_invoices(page=n + 1)
+            tab.goto(f"{base}/_mock/ui")
+            assert len(shown()) == first.state.mock.journal.recorded == 7  # a login and six lists
+            serving[0] = second
+            with HesabeClient(ClientConfig(base_url=base)) as new_run:
+                new_run.create_invoice(reference_number="AFTER-RESTART", **INVOICE)
+            expected = [str(n) for n in range(second.state.mock.journal.recorded, 0, -1)]
+            deadline = time.monotonic() + WAIT_MS / 1000
+            while shown() != expected and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert shown() == expected
+    finally:
+        second.state.mock.close()
+
+
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 800), (390, 844)])
 def test_an_opened_exchange_is_in_view_and_hides_no_column(tab: Any, inspected: Any, client: HesabeClient,
                                                            width: int, height: int) -> None:

@@ -139,7 +139,7 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     base, mock = site
     cursor = mock.journal.recorded
     quiet = requests.get(f"{base}/_mock/ui/traffic?after={cursor}", timeout=10).json()
-    assert quiet == {"cursor": cursor, "count": 0, "rows": ""}
+    assert quiet == {"cursor": cursor, "epoch": mock.journal.epoch, "reset": False, "count": 0, "rows": ""}
     client.list_invoices()
     client.call("get_invoice", path_params={"id": 99999999}, raise_errors=False)
     _journaled(mock, cursor + 2)
@@ -153,6 +153,23 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     _journaled(mock, cursor + 262)
     capped = requests.get(f"{base}/_mock/ui/traffic?after=0", timeout=10).json()
     assert capped["count"] == 200
+
+
+def test_a_cursor_of_an_earlier_run_of_the_mock_starts_over(site: Any, client: HesabeClient) -> None:
+    """A tab left open across a restart holds a cursor of the old numbering (the new run counts
+    from 1 again): the answer starts from the beginning and says so, and the page drops its rows."""
+    base, mock = site
+    client.list_invoices()
+    _journaled(mock, mock.journal.recorded)
+    page = requests.get(f"{base}/_mock/ui", timeout=10).text
+    assert f'data-epoch="{mock.journal.epoch}"' in page
+    same = requests.get(f"{base}/_mock/ui/traffic", params={"after": 10**6, "epoch": mock.journal.epoch},
+                        timeout=10).json()
+    assert (same["reset"], same["count"]) == (False, 0)
+    other = requests.get(f"{base}/_mock/ui/traffic", params={"after": 10**6, "epoch": "an-old-run"},
+                         timeout=10).json()
+    assert other["reset"] is True and other["epoch"] == mock.journal.epoch and other["count"] >= 1
+    assert other["cursor"] == mock.journal.recorded
 
 
 def test_an_exchange_pushed_out_of_the_journal_says_so(site: Any, fill: Callable[[int], None]) -> None:
