@@ -45,6 +45,7 @@ __all__ = [
     "php_escape",
     "redact",
     "server_json",
+    "without_url_password",
     "wrap_ciphertext",
 ]
 
@@ -67,16 +68,30 @@ def is_secret_field(name: str) -> bool:
     return name.lower() in SECRET_FIELDS
 
 
+#: a URL's password: ``scheme://user:PASSWORD@`` (the user info ends at the last ``@`` before the host)
+_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#:@]*:)([^/?#]*)(@[^@/?#]*)(?=[/?#]|$)")
+
+
+def without_url_password(text: str) -> str:
+    """``text`` with the password of the URL it is (a webhook's ``https://user:pw@host/...``)
+    replaced by :data:`REDACTED`; any other text as it is."""
+    if "@" not in text or "://" not in text:
+        return text
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + m.group(3), text, count=1)
+
+
 def redact(value: Any, depth: int = 0) -> Any:
     """A copy of ``value`` to show (a journal, a cassette, a report): every secret field's value
-    :data:`REDACTED`, at any depth, and whatever is nested deeper than :data:`SHOWN_DEPTH`
-    :data:`NOT_SHOWN`."""
+    :data:`REDACTED`, at any depth, the password of any URL too (:func:`without_url_password`),
+    and whatever is nested deeper than :data:`SHOWN_DEPTH` :data:`NOT_SHOWN`."""
     if isinstance(value, dict | list) and depth >= SHOWN_DEPTH:
         return NOT_SHOWN
     if isinstance(value, dict):
         return {k: REDACTED if is_secret_field(str(k)) else redact(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, depth + 1) for v in value]
+    if isinstance(value, str):
+        return without_url_password(value)
     return value
 
 EnvelopeStyle = Literal["response", "bare"]

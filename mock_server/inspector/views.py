@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute
 
 from hesabe_spec.operations import OPERATIONS
+from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, ControlJSON, Handler, digits, int_param, table_routes
 from mock_server.faults import KINDS
 from mock_server.findings import CATALOG
@@ -398,8 +399,9 @@ def _webhooks_html(mock: MockRuntime) -> str:
         again = d["source"].get("redelivery_of")
         redeliver = "/webhooks/{}/redeliver".format(d["id"])
         kind = f'{d["kind"]} of #{again}' if again else d["kind"]
+        url = without_url_password(d["url"])
         rows.append(f'<tr data-delivery="{d["id"]}" data-state="{esc(d["state"])}"><td>{d["id"]}</td>'
-                    f'<td>{esc(kind)}</td><td>{esc(d["state"])}</td><td class="url">{esc(d["url"])}</td>'
+                    f'<td>{esc(kind)}</td><td>{esc(d["state"])}</td><td class="url">{esc(url)}</td>'
                     f'<td><ol class="attempts">{attempts}</ol></td>'
                     f'<td>{_button(Action("redeliver", redeliver))}</td></tr>')
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else \

@@ -22,6 +22,7 @@ from hesabe_spec import HesabeClient
 from hesabe_spec.client import ASGITransport
 from hesabe_spec.client.config import ClientConfig
 from mock_server.app import create_app
+from mock_server.control.client import MockControl
 from mock_server.faults import rule_from_json
 from mock_server.inspector.views import HEADERS
 from mock_server.runtime import MockRuntime
@@ -257,6 +258,23 @@ def test_no_value_a_request_carries_becomes_code_or_a_variable_in_a_snippet(
     curl = _snippet(base, seq, "curl")
     assert "$HESABE_SECRET_KEY" not in curl.split("DATA=", 1)[1].split("\n", 1)[0]
     assert "$HESABE_NOTE" not in curl and "HESABE_NOTE" not in python
+
+
+def test_a_password_in_a_webhook_url_is_never_shown(site: Any, client: HesabeClient) -> None:
+    """Webhooks are unsigned, so a merchant may guard its receiver with credentials in the URL:
+    the journal, the exchange's page and the webhook log's page show the URL without them."""
+    base, mock = site
+    hook = "http://hookuser:W3bh00kPw@127.0.0.1:9/hesabe"  # nothing listens: the delivery fails, logged
+    created = client.create_invoice(reference_number="HOOK-PW", webhook=hook, invoice_type="0", amount="3",
+                                    expires_at="2030-12-31")
+    MockControl(base).pay_invoice(created["id"])
+    seq = _last_seq(mock, "create_invoice")
+    entry = mock.journal.entry(seq)
+    assert entry is not None and entry["request"]["webhook"] == "http://hookuser:[redacted]@127.0.0.1:9/hesabe"
+    for path in (f"/_mock/ui/exchanges/{seq}", "/_mock/ui/state", "/_mock/journal?limit=50"):
+        text = requests.get(base + path, timeout=10).text
+        assert "W3bh00kPw" not in text, path
+    assert mock.journal.raw_wire(seq)["request"] is None  # the hex would carry it
 
 
 def test_snippets_of_a_login_hold_no_password(site: Any) -> None:

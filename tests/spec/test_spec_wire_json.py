@@ -143,3 +143,18 @@ def test_request_data_that_is_not_utf8_json_is_an_envelope_error(plaintext: byte
     keys = SANDBOX.keys
     with pytest.raises(EnvelopeError):
         decode_request_data(keys.encrypt(plaintext), keys)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("http://hookuser:S3cret@127.0.0.1:9/h?k=1", "http://hookuser:[redacted]@127.0.0.1:9/h?k=1"),
+    ("https://u:p%40ss@shop.example", "https://u:[redacted]@shop.example"),
+    ("https://u:a@b@shop.example/x", "https://u:[redacted]@shop.example/x"),
+    ("https://shop.example/a@b", "https://shop.example/a@b"),  # an @ in the path is no user info
+    ("http://user@shop.example/x", "http://user@shop.example/x"),  # a user without a password
+    ("mailto:sara@example.com", "mailto:sara@example.com"),
+    ("Sara said http://u:pw@h", "Sara said http://u:pw@h"),  # text, not a URL
+])
+def test_redact_hides_a_urls_password_and_nothing_else(text: str, shown: str) -> None:
+    from hesabe_spec.wire import redact
+
+    assert redact({"webhook": text, "items": [text]}) == {"webhook": shown, "items": [shown]}
