@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_traffic": "No exchanges yet: call the mock's API and they show up here.",
         "exchange": "Exchange",
         "gone": "This exchange is no longer in the journal (it keeps the newest ones only).",
+        "never": "No exchange has this number: the journal has not recorded it.",
         "routed_as": "Routed as",
         "client": "Client",
         "delivery": "Delivery",

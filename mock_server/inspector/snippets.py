@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -20,13 +21,27 @@ from hesabe_spec.operations import OPERATIONS, Host, Operation
 from hesabe_spec.wire import is_secret_field
 from mock_server.journal import REDACTED
 
-__all__ = ["curl_snippet", "python_snippet"]
+__all__ = ["curl_snippet", "python_snippet", "visible"]
 
 #: the base URL variable of each host (the names ClientConfig reads)
 _BASE: dict[Host, str] = {"merchant_api": "HESABE_MERCHANT_API_URL", "gateway": "HESABE_GATEWAY_URL"}
 #: a redacted payload field -> the variable that holds its value
 _SECRET_VARS = {"password": "HESABE_MERCHANT_PASSWORD", "refresh_token": "HESABE_REFRESH_TOKEN",
                 "refreshtoken": "HESABE_REFRESH_TOKEN", "access_token": "HESABE_TOKEN"}
+
+
+#: characters that show as nothing or move the text around them (bidi controls, zero widths, the
+#: byte-order mark, C1 controls, line separators)
+_INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp"))
+
+
+def visible(json_text: str) -> str:
+    """JSON text with every such character inside it written as its ``\\u`` escape: the same
+    JSON value, and what one reads is what was sent (JSON itself escapes only the C0 controls)."""
+    if json_text.isascii():
+        return json_text
+    return "".join(f"\\u{ord(ch):04x}" if ch != "\n" and unicodedata.category(ch) in _INVISIBLE else ch
+                   for ch in json_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +86,8 @@ def _shell_json(payload: Any) -> str:
     nonce = secrets.token_hex(8)
     while nonce in json.dumps(payload, ensure_ascii=False, default=lambda env: env.name):
         nonce = secrets.token_hex(8)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
-                      default=lambda env: f"{nonce}{env.name}")
+    text = visible(json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                              default=lambda env: f"{nonce}{env.name}"))
     quoted = text.replace("'", "'\\''")
     marked = re.compile(f'"{nonce}([A-Z_]+)"')
     return "'" + marked.sub(lambda m: "\"'\"$" + m.group(1) + "\"'\"", quoted) + "'"
@@ -114,11 +129,24 @@ def _filters(query: str) -> dict[str, str]:
     return {k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"}
 
 
+#: what a snippet says of a request whose payload the mock never read
+_UNREAD = ("# This request's data was never decrypted (the keys or the access code did not fit, or it\n"
+           "# was not Hesabe's ciphertext): there is no payload to send again. The journal's wire facts\n"
+           "# and its diagnosis say what the mock received.")
+
+
+def _unread(op: Operation, entry: dict[str, Any]) -> bool:
+    """An encrypted operation's request the mock refused before it had a payload."""
+    return op.encrypted and op.payload_in != "none" and entry.get("request") is None
+
+
 def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     """A shell snippet sending the exchange's request again (None for a request no operation took)."""
     op = OPERATIONS.get(str(entry.get("operation")))
     if op is None:
         return None
+    if _unread(op, entry):
+        return _UNREAD
     base = "$" + _BASE[op.host]
     path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
     shell_json = _shell_json(_placeholders(entry.get("request")))
@@ -158,6 +186,8 @@ def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     op = OPERATIONS.get(str(entry.get("operation")))
     if op is None:
         return None
+    if _unread(op, entry):
+        return _UNREAD
     payload = entry.get("request")
     if isinstance(payload, dict):
         payload = {k: v for k, v in payload.items() if k != "merchantCode"}  # the client adds its own

@@ -34,7 +34,7 @@ from mock_server.faults import KINDS
 from mock_server.findings import CATALOG
 from mock_server.inspector.families import FAMILIES, Action
 from mock_server.inspector.labels import DIRECTION, label
-from mock_server.inspector.snippets import curl_snippet, python_snippet
+from mock_server.inspector.snippets import curl_snippet, python_snippet, visible
 from mock_server.merchants import Merchant
 from mock_server.pages.render import esc
 from mock_server.runtime import MockRuntime
@@ -65,9 +65,9 @@ def _asset(name: str) -> str:
     return resources.files("mock_server").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def _page(mock: MockRuntime, request: Request, view: str, main: str) -> Response:
+def _page(mock: MockRuntime, request: Request, view: str, main: str, status: int = 200) -> Response:
     if request.query_params.get("part") == "1":
-        return HTMLResponse(main, headers=HEADERS)
+        return HTMLResponse(main, status, headers=HEADERS)
     current = ' aria-current="page"'
     nav = "".join(
         f'<a href="{PREFIX}{path}"{current if key == view else ""}>{_t(key)}</a>'
@@ -84,7 +84,7 @@ def _page(mock: MockRuntime, request: Request, view: str, main: str) -> Response
         f'<nav aria-label="{_t("nav")}">{nav}</nav></header>'
         f'<p id="flash" role="status" aria-live="polite" tabindex="-1"></p>'
         f'<main id="main">{main}</main></body></html>')
-    return HTMLResponse(document, headers=HEADERS)
+    return HTMLResponse(document, status, headers=HEADERS)
 
 
 def _select(name: str, options: list[tuple[str, str]], chosen: str | None, label_key: str) -> str:
@@ -196,13 +196,27 @@ def _pointer_keys(findings: list[dict[str, Any]]) -> dict[str, str]:
     return marks
 
 
+def _top_level_key(line: str) -> str | None:
+    """The key a line of indent-2 JSON names at the top level, decoded (escapes and all)."""
+    if not line.startswith('  "') or line.startswith("   "):
+        return None
+    try:
+        key, _end = _DECODER.raw_decode(line, 2)
+    except ValueError:
+        return None
+    return key if isinstance(key, str) else None
+
+
+_DECODER = json.JSONDecoder()
+
+
 def _json_block(value: Any, element_id: str, marks: dict[str, str] | None = None) -> str:
     if value is None:
         return f'<pre class="json" id="{element_id}">—</pre>'
     lines = []
     for line in json.dumps(value, ensure_ascii=False, indent=2).split("\n"):
-        shown = esc(line)
-        key = line[3:].split('"', 1)[0] if line.startswith('  "') and not line.startswith('   ') else None
+        shown = esc(visible(line))
+        key = _top_level_key(line) if marks else None
         if marks and key in marks:
             shown = f'<mark class="finding-at" title="{esc(marks[key])}">{shown}</mark>'
         lines.append(shown)
@@ -268,8 +282,10 @@ def exchange_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
     entry = mock.journal.entry(seq)
     raw = mock.journal.raw_wire(seq)
     if entry is None or raw is None:
-        main = f'<article class="exchange" data-seq="{seq}"><h2>#{seq}</h2><p>{_t("gone")}</p></article>'
-        return _page(mock, request, "traffic", main)
+        never = not 0 < seq <= mock.journal.recorded  # else recorded once, and pushed out since
+        main = (f'<article class="exchange" data-seq="{seq}"><h2>#{seq}</h2>'
+                f'<p>{_t("never" if never else "gone")}</p></article>')
+        return _page(mock, request, "traffic", main, 404 if never else 200)
     status = entry["status"] if entry["status"] is not None else entry["delivery"]
     facts = [("operation", entry["operation"]), ("routed_as", entry["routed_as"]),
              ("merchant", entry["merchant_code"]), ("client", entry["client"]), ("at", entry["at"]),

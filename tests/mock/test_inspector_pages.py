@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ import requests
 from hesabe_spec import HesabeClient
 from hesabe_spec.client import ASGITransport
 from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.control.client import MockControl
 from mock_server.faults import rule_from_json
@@ -275,6 +277,37 @@ def test_a_password_in_a_webhook_url_is_never_shown(site: Any, client: HesabeCli
         text = requests.get(base + path, timeout=10).text
         assert "W3bh00kPw" not in text, path
     assert mock.journal.raw_wire(seq)["request"] is None  # the hex would carry it
+
+
+def test_an_exchange_shows_invisible_characters_and_marks_any_key(site: Any, client: HesabeClient) -> None:
+    """A right-to-left override or a zero-width space shows as its escape: what one reads is what
+    was sent. A finding's key is marked whatever characters it holds."""
+    base, mock = site
+    odd_key = 'custo"mer\\name'
+    client.call("list_invoices", {"page": "1", "search": "\u202eevil\u200b", odd_key: "x"}, validate=False,
+                raise_errors=False)
+    seq = _last_seq(mock, "list_invoices")
+    page = requests.get(f"{base}/_mock/ui/exchanges/{seq}?part=1", timeout=10).text
+    assert "\\u202eevil\\u200b" in page and "\u202e" not in page and "\u200b" not in page
+    marked = re.findall(r'<mark class="finding-at"[^>]*>(.*?)</mark>', page)
+    assert any(html.unescape(m).strip().startswith(json.dumps(odd_key)) for m in marked), marked
+
+
+def test_a_request_never_decrypted_gets_a_note_not_a_snippet(site: Any) -> None:
+    base, mock = site
+    requests.post(f"{base}/api/v1/invoice", json={"data": "00" * 32}, timeout=10,
+                  headers={"accessCode": SANDBOX.access_code, "Authorization": "Bearer nobody"})
+    seq = _last_seq(mock, "create_invoice")
+    for kind in ("curl", "python"):
+        text = _snippet(base, seq, kind)
+        assert text.startswith("# This request's data was never decrypted") and "encrypt" not in text
+
+
+def test_an_exchange_number_never_recorded_is_404(site: Any) -> None:
+    base, mock = site
+    for seq in (0, mock.journal.recorded + 1000):
+        res = requests.get(f"{base}/_mock/ui/exchanges/{seq}", timeout=10)
+        assert res.status_code == 404 and "has not recorded it" in res.text
 
 
 def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
