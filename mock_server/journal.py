@@ -219,15 +219,17 @@ class Journal(PipelineHook):
 
     def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
                status: str | None = None, merchant_code: str | None = None,
-               with_findings: bool = False) -> list[dict[str, Any]]:
-        """Summaries of the newest ``limit`` matching exchanges recorded after ``after`` (a ``seq``),
-        newest first. Walks back from the newest and stops at ``after``: a poll that finds nothing
-        new costs one comparison."""
+               with_findings: bool = False, before: int | None = None) -> list[dict[str, Any]]:
+        """Summaries of the newest ``limit`` matching exchanges recorded after ``after`` (a ``seq``)
+        and before ``before`` (the older pages of the traffic list), newest first. Walks back from
+        the newest and stops at ``after``: a poll that finds nothing new costs one comparison."""
         picked: list[_Record] = []
         with self._lock:
             for record in reversed(self._entries):
                 if record.seq <= after or len(picked) >= limit:
                     break
+                if before is not None and record.seq >= before:
+                    continue
                 if record.matches(operation, status, merchant_code, with_findings):
                     picked.append(record)
         return [r.summary() for r in picked]
@@ -291,9 +293,9 @@ class SharedJournal(Journal):
 
     def recent(self, after: int = 0, limit: int = 100, *, operation: str | None = None,
                status: str | None = None, merchant_code: str | None = None,
-               with_findings: bool = False) -> list[dict[str, Any]]:
+               with_findings: bool = False, before: int | None = None) -> list[dict[str, Any]]:
         found = self._shared.events(_STREAM, self.capacity, merchant_code or None, operation or None,
-                                    after=after)
+                                    after=after, before=before)
         picked: list[dict[str, Any]] = []
         for seq, body in reversed(found):
             summary = {**json.loads(body)["summary"], "seq": seq}

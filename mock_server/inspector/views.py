@@ -147,9 +147,32 @@ def _since(mock: MockRuntime, after: int, filters: dict[str, Any]) -> tuple[int,
     return max(recorded, after, found[0]["seq"] if found else 0), found
 
 
+def _older_link(found: list[dict[str, Any]], filters: dict[str, Any]) -> str:
+    """A link to the exchanges older than the oldest row shown, when the list was cut."""
+    if len(found) < _MAX_ROWS or found[-1]["seq"] <= 1:
+        return ""
+    query = "&".join(part for part in (f"before={found[-1]['seq']}", _query_of(filters)) if part)
+    return f'<p class="older"><a id="older" href="{PREFIX}?{esc(query)}">{_t("older")}</a></p>'
+
+
 def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
-    """The traffic list (server-rendered once; the script then polls for newer rows)."""
+    """The traffic list (server-rendered once; the script then polls for newer rows), or with
+    ``?before=<seq>`` the exchanges older than that, a still page that links to older ones yet."""
     filters = _filters(request)
+    before_text = request.query_params.get("before")
+    if before_text is not None:
+        before = digits(before_text, "before", "a sequence number")
+        found = mock.journal.recent(0, _MAX_ROWS, before=before, **filters)
+        rows = "".join(_row(s) for s in found) or f'<tr class="empty"><td colspan="8">{_t("none")}</td></tr>'
+        head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status",
+                                                      "merchant", "findings", "duration"))
+        back = f'<p><a href="{PREFIX}?{esc(_query_of(filters))}">{_t("newest")}</a></p>'
+        table = (f'<table id="traffic-older"><caption>{_t("older_than")} #{before}</caption>'
+                 f'<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+        main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{back}{table}'
+                f'{_older_link(found, filters)}</section>'
+                f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
+        return _page(mock, request, "traffic", main)
     cursor, found = _since(mock, 0, filters)
     rows = "".join(_row(s) for s in found)
     empty = f'<tr class="empty"><td colspan="8">{_t("no_traffic")}</td></tr>' if not rows else ""
@@ -166,9 +189,11 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
     head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status", "merchant",
                                                   "findings", "duration"))
     table = (f'<table id="traffic" data-cursor="{cursor}" data-epoch="{esc(mock.journal.epoch)}" '
+             f'data-skipped="{esc(_t("skipped"))}" '
              f'data-filters="{esc(_query_of(filters))}" data-max="{_MAX_ROWS}">'
              f'<caption>{_t("live")}</caption><thead><tr>{head}</tr></thead><tbody>{empty}{rows}</tbody></table>')
-    main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{table}</section>'
+    main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{table}'
+            f'{_older_link(found, filters)}</section>'
             f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
     return _page(mock, request, "traffic", main)
 
@@ -181,7 +206,11 @@ def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
     epoch = request.query_params.get("epoch")
     reset = epoch is not None and epoch != mock.journal.epoch
     cursor, found = _since(mock, 0 if reset else after, _filters(request))
+    # cut: more matched than one answer carries; the rows older than "oldest" down to the cursor
+    # were not sent (the page links to them: ?before=oldest)
+    cut = len(found) >= _MAX_ROWS and found[-1]["seq"] > (0 if reset else after) + 1
     return ControlJSON({"cursor": cursor, "epoch": mock.journal.epoch, "reset": reset, "count": len(found),
+                        "cut": cut, "oldest": found[-1]["seq"] if found else None,
                         "rows": "".join(_row(s) for s in found)}, headers={"Cache-Control": "no-store"})
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from mock_server.state.store import is_record_id
+from mock_server.state.store import BIGINT_MAX, is_record_id
 
 __all__ = ["SHARED_SCHEMA", "ControlChange", "SharedState", "SqlSharedState"]
 
@@ -72,8 +72,9 @@ class SharedState(ABC):
 
     @abstractmethod
     def events(self, stream: str, limit: int | None = None, merchant_code: str | None = None,
-               tag: str | None = None, *, after: int = 0) -> list[tuple[int, str]]:
-        """The newest ``limit`` matching events numbered above ``after`` as (number, body), oldest first."""
+               tag: str | None = None, *, after: int = 0, before: int | None = None) -> list[tuple[int, str]]:
+        """The newest ``limit`` matching events numbered above ``after`` (and below ``before``) as
+        (number, body), oldest first."""
 
     @abstractmethod
     def event(self, stream: str, seq: int) -> str | None:
@@ -153,8 +154,11 @@ class SqlSharedState(SharedState):
             return seq
 
     def events(self, stream: str, limit: int | None = None, merchant_code: str | None = None,
-               tag: str | None = None, *, after: int = 0) -> list[tuple[int, str]]:
+               tag: str | None = None, *, after: int = 0, before: int | None = None) -> list[tuple[int, str]]:
         where, params = ["stream = ? AND seq > ?"], [stream, after]
+        if before is not None:
+            where.append("seq < ?")
+            params.append(min(before, BIGINT_MAX))
         for column, value in (("merchant_code", merchant_code), ("tag", tag)):
             if value is not None:
                 where.append(f"{column} = ?")

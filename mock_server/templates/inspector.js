@@ -160,6 +160,18 @@
             if (empty) empty.remove();
             body.insertAdjacentHTML("afterbegin", data.rows);
             while (body.rows.length > max) body.deleteRow(body.rows.length - 1);
+            if (data.cut) {  // more arrived than one answer carries: say so where they would be
+              var gap = document.createElement("tr"), cell = document.createElement("td");
+              var link = document.createElement("a");
+              gap.className = "gap";
+              cell.colSpan = 8;
+              link.href = "/_mock/ui?before=" + encodeURIComponent(data.oldest) + (filters ? "&" + filters : "");
+              link.textContent = table.getAttribute("data-skipped") || "older";
+              cell.appendChild(link);
+              gap.appendChild(cell);
+              var afterBatch = body.rows[data.count] || null;
+              body.insertBefore(gap, afterBatch);
+            }
           }
         })
         .catch(function () { /* the mock restarted or went away: keep trying */ })

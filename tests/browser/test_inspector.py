@@ -124,6 +124,31 @@ def test_a_tab_open_across_a_restart_drops_the_old_rows_and_shows_the_new(tab: A
         second.state.mock.close()
 
 
+def test_exchanges_arriving_faster_than_the_list_shows_are_one_click_away(tab: Any, inspected: Any) -> None:
+    """More than one poll's 200 rows arrive within a second: the list marks the gap with a link
+    to the exchanges it left out, a still page of them, which links to older ones in turn."""
+    from hesabe_spec.client import ASGITransport
+
+    base, mock = inspected
+    tab.clock.install()  # the page's timers run when the test says: one poll after all 260 arrived
+    tab.goto(f"{base}/_mock/ui")
+    front = create_app()
+    front.state.mock = mock  # the served runtime behind an in-process door: 260 calls in well under a second
+    with ASGITransport(front) as transport, HesabeClient(ClientConfig(base_url="http://in.process"),
+                                                         transport=transport) as fast:
+        for n in range(260):
+            fast.list_invoices(page=n + 1)
+    tab.clock.run_for(1500)
+    gap = tab.locator("#traffic tbody tr.gap a")
+    gap.wait_for(timeout=WAIT_MS)
+    gap.click()
+    tab.wait_for_url(re.compile(r".*/_mock/ui\?before=\d+"))
+    before = int(tab.url.split("before=")[1].split("&")[0])
+    shown = [int(n) for n in tab.locator("#traffic-older tbody tr[data-seq]").evaluate_all(
+        "rows => rows.map(r => r.dataset.seq)")]
+    assert shown and shown[0] == before - 1 and shown == sorted(shown, reverse=True)
+
+
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 800), (390, 844)])
 def test_an_opened_exchange_is_in_view_and_hides_no_column(tab: Any, inspected: Any, client: HesabeClient,
                                                            width: int, height: int) -> None:

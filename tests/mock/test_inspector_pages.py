@@ -142,7 +142,8 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     base, mock = site
     cursor = mock.journal.recorded
     quiet = requests.get(f"{base}/_mock/ui/traffic?after={cursor}", timeout=10).json()
-    assert quiet == {"cursor": cursor, "epoch": mock.journal.epoch, "reset": False, "count": 0, "rows": ""}
+    assert quiet == {"cursor": cursor, "epoch": mock.journal.epoch, "reset": False, "count": 0, "cut": False,
+                     "oldest": None, "rows": ""}
     client.list_invoices()
     client.call("get_invoice", path_params={"id": 99999999}, raise_errors=False)
     _journaled(mock, cursor + 2)
@@ -155,7 +156,15 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     fill(260)  # more than one answer may carry, fewer than the journal keeps
     _journaled(mock, cursor + 262)
     capped = requests.get(f"{base}/_mock/ui/traffic?after=0", timeout=10).json()
-    assert capped["count"] == 200
+    assert capped["count"] == 200 and capped["cut"] is True  # the page marks where the rest would be
+    assert capped["oldest"] == min(int(n) for n in re.findall(r'data-seq="(\d+)"', capped["rows"]))
+    # what the answer left out is one link away: ?before=<oldest> shows the 200 before it, and so on
+    older = requests.get(f"{base}/_mock/ui", params={"before": capped["oldest"]}, timeout=10).text
+    shown = [int(n) for n in re.findall(r'<tr data-seq="(\d+)"', older)]
+    assert shown and max(shown) == capped["oldest"] - 1 and shown == sorted(shown, reverse=True)
+    assert 'id="traffic-older"' in older and 'id="traffic"' not in older  # a still page: nothing polls
+    if len(shown) == 200:
+        assert f'href="/_mock/ui?before={shown[-1]}"' in older
 
 
 def test_a_cursor_of_an_earlier_run_of_the_mock_starts_over(site: Any, client: HesabeClient) -> None:
