@@ -326,9 +326,17 @@ def _tolerance_expected(ex: Exchange) -> list[Finding]:
 
 @register
 def refusal_honoured(ex: Exchange) -> list[Finding]:
-    """What the lifecycle forbids (cancel a paid invoice, reuse a rotated refresh token) is refused."""
-    if ex.intent != "refused" or not ex.accepted:
+    """What the lifecycle forbids (cancel a paid invoice, reuse a rotated refresh token) is refused,
+    with the operation's verified refusal message where it has one (``Operation.refused_message``)."""
+    if ex.intent != "refused":
         return []
+    if not ex.accepted:
+        wanted = ex.operation.refused_message
+        said = ex.envelope.get("message") if isinstance(ex.envelope, dict) else None
+        if wanted is None or said == wanted:
+            return []
+        return [_finding(ex, "refusal_honoured", "/message", json.dumps(wanted),
+                         f"{json.dumps(said)} (HTTP {ex.status}): {ex.context.get('why', '')}".rstrip(": "))]
     return [
         _finding(
             ex,

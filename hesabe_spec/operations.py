@@ -77,6 +77,9 @@ class Operation:
     #: arrived on: Laravel does not route on a trailing slash, so the payload decides (see
     #: :func:`resolve_operation`)
     selected_by: tuple[str, ...] = ()
+    #: the message of its refusal of a call the state forbids, where the real one is verified
+    #: (a cancel of an invoice that is no longer unpaid)
+    refused_message: str | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -175,7 +178,8 @@ OPERATIONS: dict[str, Operation] = {
             "Send several invoices by SMS (ids[]).", sends_sms=True),
         _op("cancel_invoice", "PUT", "/api/v1/invoice/{token}", "invoices", "update", "body",
             "Invoice status update successful", "docs put-quick-invoice-cancel ciphertext (verified)",
-            "Cancel an invoice by its token (statusId \"3\")."),
+            "Cancel an invoice by its token (statusId \"3\").",
+            refused_message="Invoice status update failed"),
         _op("create_open_invoice", "POST", "/api/v1/open-invoice", "open_invoices", "create", "body",
             "Open invoice created successfully", "not published; chosen (low)",
             "Create an open (payment link) invoice, fixed or min/max amount."),

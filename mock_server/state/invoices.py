@@ -21,6 +21,7 @@ from hesabe_spec.enums import (
     Language,
     PaymentType,
 )
+from hesabe_spec.operations import OPERATIONS
 from mock_server.clock import Clock
 from mock_server.merchants import Merchant
 from mock_server.state import keys
@@ -46,6 +47,8 @@ DEFAULT_LANGUAGE = Language.AR.value
 #: offers the same two)
 DEFAULT_PAY_TYPES = (str(PaymentType.KNET.value), str(PaymentType.MPGS.value))
 _KEY_RETRIES = 8
+#: a cancel's refusal when the invoice is no longer unpaid (the operation table's verified text)
+_CANCEL_REFUSED = OPERATIONS["cancel_invoice"].refused_message or ""
 #: why resend and bulk send refuse an invoice, by status
 _NOT_SENDABLE: dict[int, str] = {InvoiceStatus.CANCELLED: "Invoice has been cancelled",
                  InvoiceStatus.PAID: "Invoice has already been paid"}
@@ -252,7 +255,7 @@ class InvoiceService:
     def cancel(self, merchant: Merchant, token: str) -> Invoice:
         inv = self.by_token(merchant, token)
         if inv.invoice_status != InvoiceStatus.UNPAID:
-            raise Refused("Invoice status update failed")
+            raise Refused(_CANCEL_REFUSED)
         cancelled = replace(inv, invoice_status=InvoiceStatus.CANCELLED, updated_at=self.clock.stamp())
         self.store.update_invoice(cancelled)
         return cancelled

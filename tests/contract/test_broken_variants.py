@@ -209,6 +209,33 @@ def test_a_refusal_that_stores_an_invoice_is_caught_by_refusal_changes_nothing()
     assert "refusal_changes_nothing" in rules
 
 
+class _Reworded(PipelineHook):
+    """A server refusing a cancel of a cancelled invoice in words other than Hesabe's."""
+
+    def after(self, ex: Any) -> None:
+        if ex.operation == "cancel_invoice" and ex.status == 400 and isinstance(ex.body, dict):
+            ex.body = {**ex.body, "message": "Invoice could not be updated"}
+
+
+def test_a_refusal_in_other_words_is_caught_by_refusal_honoured() -> None:
+    from hesabe_spec.client import ASGITransport, HesabeClient
+
+    app = create_app()
+    with ASGITransport(app) as transport:
+        client = HesabeClient(base_url="http://in.process", transport=transport)
+        token = client.create_invoice(amount="5", invoice_type="0", expires_at="2099-01-01")["token"]
+        client.cancel_invoice(token)
+    session, _res = session_for(app)
+    cancel = {"merchantCode": SANDBOX.merchant_code, "statusId": "3"}
+    with catching() as rules:
+        session.call("cancel_invoice", dict(cancel), path_params={"token": token}, intent="refused")
+    assert rules == set()  # the verified words: nothing to report
+    app.state.mock.hooks.append(_Reworded())
+    with catching() as rules:
+        session.call("cancel_invoice", dict(cancel), path_params={"token": token}, intent="refused")
+    assert rules == {"refusal_honoured"}
+
+
 def test_invoice_lost_after_create_is_caught_by_the_lifecycle_model() -> None:
     app = create_app()
     store = app.state.mock.store
