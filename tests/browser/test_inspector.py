@@ -149,6 +149,20 @@ def test_exchanges_arriving_faster_than_the_list_shows_are_one_click_away(tab: A
     assert shown and shown[0] == before - 1 and shown == sorted(shown, reverse=True)
 
 
+def test_with_nothing_open_the_list_takes_the_whole_width(tab: Any, inspected: Any,
+                                                          client: HesabeClient) -> None:
+    base, _ = inspected
+    client.list_invoices()
+    tab.set_viewport_size({"width": 1400, "height": 900})
+    tab.goto(f"{base}/_mock/ui")
+    split = tab.locator(".split").bounding_box()
+    listed = tab.locator(".split > .list").bounding_box()
+    assert listed["width"] > 0.95 * split["width"]  # not half of it, beside an empty column
+    tab.locator("#traffic tbody tr a[data-detail]").first.click()
+    tab.locator("#detail article.exchange").wait_for(timeout=WAIT_MS)
+    assert tab.locator(".split > .list").bounding_box()["width"] < 0.6 * split["width"]  # side by side
+
+
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 800), (390, 844)])
 def test_an_opened_exchange_is_in_view_and_hides_no_column(tab: Any, inspected: Any, client: HesabeClient,
                                                            width: int, height: int) -> None:
