@@ -29,13 +29,7 @@ from hesabe_spec.client.fields import CHECKOUT_FIELDS, map_fields, text
 from hesabe_spec.client.params import Amount, CheckoutFields
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
-from hesabe_spec.errors import (
-    EnvelopeError,
-    NotConfirmedReason,
-    NotFoundError,
-    PaymentNotConfirmedError,
-    RequestValidationError,
-)
+from hesabe_spec.errors import EnvelopeError, NotConfirmedReason, NotFoundError, PaymentNotConfirmedError
 from hesabe_spec.operations import GATEWAY_PAGES
 from hesabe_spec.wire import parse_plaintext
 
@@ -431,14 +425,16 @@ class GatewayMethods:
             return PaymentNotConfirmedError(f"order {order_reference!r}: {why}", reason=reason,
                                             order_reference=order_reference, transaction=transaction)
 
+        if not order_reference or "/" in order_reference or order_reference in (".", ".."):
+            # the enquiry's path cannot carry it: a '/' splits it (encoded or not), clients drop a
+            # dot segment, an empty one names no transaction; checked here, validation or not
+            raise refuse("not_enquirable", "the enquiry by reference cannot carry this reference (empty, "
+                         "a '/', '.' or '..'): confirm the order by its payment token "
+                         "(get_transaction(token))")
         try:
             enquiry = self.get_transaction(order_reference, by_order_reference=True)
         except NotFoundError:
             raise refuse("not_found", "Hesabe has no transaction for this order reference") from None
-        except RequestValidationError:  # a '/' or a dot segment: no enquiry path can carry it
-            raise refuse("not_enquirable", "the enquiry by reference cannot carry this reference (a '/', "
-                         "'.' or '..' in a path): confirm the order by its payment token "
-                         "(get_transaction(token))") from None
         found = enquiry.transaction
         if found.reference_number != order_reference:
             raise refuse("reference", f"the enquiry answered for {found.reference_number!r}", found)

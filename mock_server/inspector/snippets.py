@@ -40,7 +40,8 @@ def visible(json_text: str) -> str:
     JSON value, and what one reads is what was sent (JSON itself escapes only the C0 controls)."""
     if json_text.isascii():
         return json_text
-    return "".join(f"\\u{ord(ch):04x}" if ch != "\n" and unicodedata.category(ch) in _INVISIBLE else ch
+    # json.dumps writes a character beyond U+FFFF as its UTF-16 pair (\\udb40\\udc41), as JSON must
+    return "".join(json.dumps(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in _INVISIBLE else ch
                    for ch in json_text)
 
 

@@ -356,6 +356,14 @@ def test_a_formula_without_a_saved_value_is_refused_by_its_cell() -> None:
     assert message.startswith("The invoices file's cell C9 holds a formula without a saved value")
 
 
+def test_a_formula_saved_empty_reads_as_empty() -> None:
+    """A template row (=IF(A3="","",B3*2)) that a spreadsheet app saved as empty text is a blank
+    row, as before: only a formula with no saved value at all is refused."""
+    blank = '<row r="3"><c r="C3" t="str"><f>IF(A3="","",B3*2)</f><v></v></c></row>'
+    (line,) = read_xlsx(_sheet_rows(HEADER_ROW + _data_row(2) + blank))
+    assert line.name == "Ali"
+
+
 @pytest.mark.parametrize("index", [0, 25, 26, 701, 702, 16383])
 def test_column_names_and_indexes_agree(index: int) -> None:
     assert bulk_files._column(bulk_files._column_name(index) + "1", -1) == index

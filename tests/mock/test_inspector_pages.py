@@ -12,12 +12,15 @@ import re
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hesabe_spec import HesabeClient
 from hesabe_spec.client import ASGITransport
@@ -26,6 +29,7 @@ from hesabe_spec.sandbox import SANDBOX
 from mock_server.app import create_app
 from mock_server.control.client import MockControl
 from mock_server.faults import rule_from_json
+from mock_server.inspector.snippets import visible
 from mock_server.inspector.views import HEADERS
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
@@ -300,6 +304,15 @@ def test_an_exchange_shows_invisible_characters_and_marks_any_key(site: Any, cli
     assert "\\u202eevil\\u200b" in page and "\u202e" not in page and "\u200b" not in page
     marked = re.findall(r'<mark class="finding-at"[^>]*>(.*?)</mark>', page)
     assert any(html.unescape(m).strip().startswith(json.dumps(odd_key)) for m in marked), marked
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=20))
+def test_visible_writes_the_same_json_value(text: str) -> None:
+    """Whatever it escapes (a bidi control, a tag character beyond U+FFFF), the JSON reads back
+    as the value it was: the curl snippet sends what was sent."""
+    written = json.dumps({"v": text}, ensure_ascii=False)
+    assert json.loads(visible(written)) == {"v": text}
+    assert all(unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp") for ch in visible(written))
 
 
 def test_a_request_never_decrypted_gets_a_note_not_a_snippet(site: Any) -> None:
