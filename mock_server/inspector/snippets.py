@@ -4,7 +4,9 @@ Both use the project's own tools: curl with ``hesabe-crypt`` to encrypt the payl
 the answer, Python with :class:`hesabe_spec.HesabeClient`. Neither holds a key, a token or a
 password: they read ``$HESABE_*`` variables (``HESABE_SECRET_KEY`` / ``HESABE_IV_KEY`` for the
 cipher, ``HESABE_ACCESS_CODE``, ``HESABE_MERCHANT_CODE``, ``HESABE_TOKEN`` for a bearer token from
-``login``), and every value the journal redacts becomes such a variable too.
+``login``); the secret fields of an operation's own request (login's password, a refresh token)
+become such variables too. Any other value the journal redacted is sent as the text it shows,
+and no value a request carried becomes a variable or code.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from hesabe_spec.operations import OPERATIONS, Host, Operation
-from hesabe_spec.wire import is_secret_field
 from mock_server.journal import REDACTED
 
 __all__ = ["curl_snippet", "python_snippet", "visible"]
@@ -26,8 +27,11 @@ __all__ = ["curl_snippet", "python_snippet", "visible"]
 #: the base URL variable of each host (the names ClientConfig reads)
 _BASE: dict[Host, str] = {"merchant_api": "HESABE_MERCHANT_API_URL", "gateway": "HESABE_GATEWAY_URL"}
 #: a redacted payload field -> the variable that holds its value
-_SECRET_VARS = {"password": "HESABE_MERCHANT_PASSWORD", "refresh_token": "HESABE_REFRESH_TOKEN",
-                "refreshtoken": "HESABE_REFRESH_TOKEN", "access_token": "HESABE_TOKEN"}
+#: the secret fields an operation's own request carries -> the variable that holds the value. Only
+#: these become variables: the keys of a request are its sender's to choose, and a variable
+#: read for a key someone else planted would send that secret where the snippet sends the rest
+_SECRET_VARS: dict[tuple[str, str], str] = {("login", "password"): "HESABE_MERCHANT_PASSWORD",
+                                            ("refresh_token", "refreshToken"): "HESABE_REFRESH_TOKEN"}
 
 
 #: characters that show as nothing or move the text around them (bidi controls, zero widths, the
@@ -53,15 +57,17 @@ class _Env:
     name: str
 
 
-def _placeholders(value: Any, key: str = "") -> Any:
-    """``value`` with the values the journal redacted (a secret field's) and the merchant code as
-    :class:`_Env`; everything else as it is."""
+def _placeholders(value: Any, operation: str, key: str = "") -> Any:
+    """``value`` with the operation's own secret fields (redacted in the journal) and the merchant
+    code as :class:`_Env`; everything else as it is (another redacted value stays the text the
+    journal shows: nobody's secret is sent for it)."""
     if isinstance(value, dict):
-        return {k: _placeholders(v, str(k)) for k, v in value.items()}
+        return {k: _placeholders(v, operation, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_placeholders(v) for v in value]
-    if value == REDACTED and is_secret_field(key):
-        return _Env(_SECRET_VARS.get(key.lower(), "HESABE_" + key.upper()))
+        return [_placeholders(v, operation) for v in value]
+    variable = _SECRET_VARS.get((operation, key))
+    if value == REDACTED and variable is not None:
+        return _Env(variable)
     if key == "merchantCode":
         return _Env("HESABE_MERCHANT_CODE")
     return value
@@ -122,8 +128,8 @@ def _stand_in_note(entry: dict[str, Any]) -> list[str]:
     if not names or not isinstance(status, int) or status < 400:
         return []
     shown = ", ".join(dict.fromkeys(names))
-    return [f"# {shown}: redacted in the journal, so this sends your configured value instead; it",
-            f"# may not be refused as the original was (HTTP {status})"]
+    return [f"# {shown}: redacted in the journal, so this sends your configured value (or the text",
+            f"# [redacted]) instead; it may not be refused as the original was (HTTP {status})"]
 
 
 def _filters(query: str) -> dict[str, str]:
@@ -150,7 +156,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
         return _UNREAD
     base = "$" + _BASE[op.host]
     path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
-    shell_json = _shell_json(_placeholders(entry.get("request")))
+    shell_json = _shell_json(_placeholders(entry.get("request"), op.name))
     lines: list[str] = _stand_in_note(entry)
     if op.auth == "bearer":
         lines.append("# HESABE_TOKEN: an access token from login (POST /api/v1/login)")
@@ -192,7 +198,7 @@ def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     payload = entry.get("request")
     if isinstance(payload, dict):
         payload = {k: v for k, v in payload.items() if k != "merchantCode"}  # the client adds its own
-    text = _literal(_placeholders(payload), 1)
+    text = _literal(_placeholders(payload, op.name), 1)
     args = [repr(op.name)]
     if op.payload_in != "none" and payload not in (None, {}):
         args.append(f"payload={text}")

@@ -260,7 +260,8 @@ def test_no_value_a_request_carries_becomes_code_or_a_variable_in_a_snippet(
     planted = tmp_path / "planted"
     code = f'\x00ENV:HOME"] + str(__import__("pathlib").Path("{planted}").touch()) + os.environ["HOME'
     client.call("list_invoices", {"page": "1", "search": code, "description": "\x00ENV:HESABE_SECRET_KEY",
-                                  "note": "[redacted]"}, validate=False, raise_errors=False)
+                                  "note": "[redacted]", "secret_key": "planted", "password": "planted"},
+                validate=False, raise_errors=False)
     seq = _last_seq(mock, "list_invoices")
     python = _snippet(base, seq, "python")
     run = subprocess.run([sys.executable, "-c", python], env=_env(base), capture_output=True, text=True,
@@ -270,9 +271,11 @@ def test_no_value_a_request_carries_becomes_code_or_a_variable_in_a_snippet(
     sent = mock.journal.entries(limit=1)[0]["request"]
     assert (sent["search"], sent["note"]) == (code, "[redacted]")
     assert sent["description"] == "\x00ENV:HESABE_SECRET_KEY"
+    assert (sent["secret_key"], sent["password"]) == ("[redacted]", "[redacted]")  # the journal's text
     curl = _snippet(base, seq, "curl")
-    assert "$HESABE_SECRET_KEY" not in curl.split("DATA=", 1)[1].split("\n", 1)[0]
-    assert "$HESABE_NOTE" not in curl and "HESABE_NOTE" not in python
+    payload_line = curl.split("DATA=", 1)[1].split("\n", 1)[0]
+    assert "$HESABE" not in payload_line.replace("$HESABE_MERCHANT_CODE", "") and "HESABE_NOTE" not in python
+    assert python.count("os.environ[") == code.count("os.environ[")  # the planted text's own, in quotes
 
 
 def test_a_password_in_a_webhook_url_is_never_shown(site: Any, client: HesabeClient) -> None:
