@@ -68,16 +68,25 @@ def is_secret_field(name: str) -> bool:
     return name.lower() in SECRET_FIELDS
 
 
-#: a URL's password: ``scheme://user:PASSWORD@`` (the user info ends at the last ``@`` before the host)
-_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#:@]*:)([^/?#]*)(@[^@/?#]*)(?=[/?#]|$)")
+#: a URL's scheme and authority: ``scheme://`` then everything up to the path, query or fragment
+_URL_AUTHORITY = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)")
 
 
 def without_url_password(text: str) -> str:
     """``text`` with the password of the URL it is (a webhook's ``https://user:pw@host/...``)
-    replaced by :data:`REDACTED`; any other text as it is."""
+    replaced by :data:`REDACTED`; any other text as it is. The user info is everything before
+    the last ``@`` of the authority (a user name may hold an ``@``), the password what follows
+    its first ``:``."""
     if "@" not in text or "://" not in text:
         return text
-    return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + m.group(3), text, count=1)
+    found = _URL_AUTHORITY.match(text)
+    if found is None:
+        return text
+    userinfo, at, host = found.group(2).rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon or not password:
+        return text
+    return f"{found.group(1)}{user}:{REDACTED}@{host}{text[found.end():]}"
 
 
 def redact(value: Any, depth: int = 0) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, Handler, digits, int_param, table_routes
 from mock_server.runtime import MockRuntime
 from mock_server.webhooks.config import as_json, merge_json
@@ -43,7 +44,9 @@ def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
     limit_text = request.query_params.get("limit")
     limit = digits(limit_text, "limit", "a non-negative integer") if limit_text else None
     found = mock.webhooks.deliveries(state=state, limit=limit)
-    return {**_state_view(mock.webhooks), "deliveries": found}
+    # shown without a URL's password (deliveries and redeliveries still go to the URL as given)
+    shown = [{**d, "url": without_url_password(d["url"])} for d in found]
+    return {**_state_view(mock.webhooks), "deliveries": shown}
 
 
 def clear_deliveries(mock: MockRuntime, _request: Request, _body: Any) -> Any:

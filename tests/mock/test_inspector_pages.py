@@ -282,14 +282,15 @@ def test_a_password_in_a_webhook_url_is_never_shown(site: Any, client: HesabeCli
     """Webhooks are unsigned, so a merchant may guard its receiver with credentials in the URL:
     the journal, the exchange's page and the webhook log's page show the URL without them."""
     base, mock = site
-    hook = "http://hookuser:W3bh00kPw@127.0.0.1:9/hesabe"  # nothing listens: the delivery fails, logged
+    hook = "http://hook@user:W3bh00kPw@127.0.0.1:9/hesabe"  # nothing listens: the delivery fails, logged
     created = client.create_invoice(reference_number="HOOK-PW", webhook=hook, invoice_type="0", amount="3",
                                     expires_at="2030-12-31")
     MockControl(base).pay_invoice(created["id"])
     seq = _last_seq(mock, "create_invoice")
     entry = mock.journal.entry(seq)
-    assert entry is not None and entry["request"]["webhook"] == "http://hookuser:[redacted]@127.0.0.1:9/hesabe"
-    for path in (f"/_mock/ui/exchanges/{seq}", "/_mock/ui/state", "/_mock/journal?limit=50"):
+    assert entry is not None and entry["request"]["webhook"] == "http://hook@user:[redacted]@127.0.0.1:9/hesabe"
+    for path in (f"/_mock/ui/exchanges/{seq}", "/_mock/ui/state", "/_mock/journal?limit=50",
+                 "/_mock/webhooks"):
         text = requests.get(base + path, timeout=10).text
         assert "W3bh00kPw" not in text, path
     assert mock.journal.raw_wire(seq)["request"] is None  # the hex would carry it
