@@ -66,27 +66,47 @@ _URL_FORM = ("a PostgreSQL database is postgresql://USER:PASSWORD@HOST:PORT/NAME
              "% or space in the password written as %40, %2F, %3F, %23, %25 or %20")
 
 
+#: one host of the authority: a name or address and an optional port (libpq takes a comma list)
+_HOST = re.compile(r"(\[[0-9A-Za-z:.%]*\]|[^:\[\]]*)(:[0-9]*)?")
+#: a query parameter ``password=...`` as typed
+_QUERY_PASSWORD = re.compile(r"(?:^|&)password=([^&]*)", re.IGNORECASE)
+#: what a password parameter may not hold as typed: a ``%`` that starts no escape, white space
+_UNENCODED_QUERY = re.compile(r"%(?![0-9A-Fa-f]{2})|\s")
+
+
+def _passwords(db: str) -> list[str]:
+    """The password of the URL's user info and of its ``password`` parameters, as typed."""
+    rest = db.partition("://")[2]
+    authority, _, tail = rest.partition("/")
+    userinfo = authority.rpartition("@")[0]
+    query = tail.partition("?")[2] if tail else rest.partition("?")[2]
+    return [p for p in (userinfo.partition(":")[2], *_QUERY_PASSWORD.findall(query)) if p]
+
+
 def _check_postgres_url(db: str) -> None:
     """StoreOpenError for a URL libpq would read otherwise than it looks, before libpq sees it:
     libpq's own message for such a URL quotes the part it choked on, and that part may be the
-    password (``unexpected spaces found in "..."``, a host taken from after an ``@`` in it)."""
-    try:
-        parts = urlsplit(db)
-        _ = parts.port  # reading it checks it
-    except ValueError:  # its message may quote a piece of the password (as a "port"): not shown
-        raise StoreOpenError(f"--db {describe(db)}: not a URL libpq reads as written: {_URL_FORM}") from None
-    userinfo = parts.netloc.rpartition("@")[0]
+    password (``unexpected spaces found in "..."``, a host taken from after an ``@`` in it, a
+    ``password=`` parameter with a stray ``%``). Several hosts (``h1:5432,h2:5433``), a socket
+    directory and IPv6 addresses are libpq's own forms, and pass."""
+    authority = re.split(r"[/?#]", db.partition("://")[2], maxsplit=1)[0]
+    userinfo, _, hosts = authority.rpartition("@")
     password = userinfo.partition(":")[2]
-    if "@" in userinfo or _UNENCODED.search(password) or any(ch.isspace() for ch in parts.netloc):
-        raise StoreOpenError(f"--db {describe(db)}: the user or password has a character a URL must "
+    if ("@" in userinfo or _UNENCODED.search(password) or any(ch.isspace() for ch in authority)
+            or not all(_HOST.fullmatch(host) for host in hosts.split(","))):
+        raise StoreOpenError(f"--db {describe(db)}: the user, password or host has a character a URL must "
                              f"percent-encode: {_URL_FORM}")
+    query = db.partition("?")[2]
+    if any(_UNENCODED_QUERY.search(value) for value in _QUERY_PASSWORD.findall(query)):
+        raise StoreOpenError(f"--db {describe(db)}: the password parameter has a character a URL must "
+                             "percent-encode (% as %25, a space as %20)")
 
 
 def _without_password(text: str, db: str) -> str:
-    """``text`` (a driver's message) with the URL's password, as typed and decoded, blanked out."""
-    password = urlsplit(db).netloc.rpartition("@")[0].partition(":")[2]
-    for secret in {password, unquote(password)} - {""}:
-        text = text.replace(secret, "***")
+    """``text`` (a driver's message) with the URL's passwords, as typed and decoded, blanked out."""
+    for password in _passwords(db):
+        for secret in {password, unquote(password)} - {""}:
+            text = text.replace(secret, "***")
     return text
 
 

@@ -133,6 +133,8 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     "postgresql://mockpw:S3cret@Pw@127.0.0.1:1/x",  # an @ libpq would take for the host's start
     "postgresql://mockpw:S3cret/Pw@127.0.0.1:1/x",  # a / that ends the authority early
     "postgresql://mockpw:S3cret#Pw@127.0.0.1:1/x",
+    "postgresql://mockpw@127.0.0.1:1/x?password=S3cret Pw",  # the password as a parameter
+    "postgresql://mockpw@127.0.0.1:1/x?sslmode=disable&password=S3cret%zzPw",
 ])
 def test_a_malformed_url_is_refused_without_a_piece_of_its_password(
         url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +143,20 @@ def test_a_malformed_url_is_refused_without_a_piece_of_its_password(
     assert main(["--db", url, "--port", "0"], environ={}) == 2
     err = capsys.readouterr().err
     assert "S3cret" not in err and "Pw" not in err and "Traceback" not in err and err.count("\n") == 1
-    assert "postgresql://USER:PASSWORD@HOST:PORT/NAME" in err and "%40" in err
+    assert "percent-encode" in err
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://someone:S3cretPw@127.0.0.1:1,127.0.0.1:2/nothing",  # libpq's several hosts
+    "postgresql://someone@127.0.0.1:1/nothing?password=S3cret%20Pw",
+    "postgresql://someone:S3cret:Pw@[::1]:1/nothing",
+])
+def test_libpqs_own_url_forms_go_to_libpq_and_never_show_the_password(
+        url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", url, "--port", "0"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hesabe-mock: cannot open the database") and "percent-encode" not in err
+    assert "S3cret" not in err and "Pw" not in err
 
 
 def test_a_percent_encoded_password_is_read_and_never_shown(capsys: pytest.CaptureFixture[str]) -> None:
