@@ -94,6 +94,8 @@ def test_post_merchants_makes_a_working_merchant_with_its_own_records(hesabe_moc
         ({"merchant_code": SANDBOX.merchant_code}, "already has this merchant_code"),
         ({"username": SANDBOX.username}, "already has this username"),
         ({"colour": "red"}, "'colour' was unexpected"),
+        # every later merchant added without an id gets the next one: it must fit the stores
+        ({"merchant_id": 2**63 - 1}, "/merchant_id: 9223372036854775807 is greater than the maximum"),
     ],
 )
 def test_post_merchants_refuses_bad_fields_and_changes_nothing(
