@@ -72,6 +72,13 @@ class ViolationRecord:
         }
 
 
+def _names(test: str, operation: str) -> bool:
+    """Whether a test id is a test of ``operation`` (its parameters name it: ``[get_invoice]``,
+    ``[get_invoice-no bearer]``)."""
+    params = test.partition("[")[2].rstrip("]")
+    return operation in params.split("-")
+
+
 #: a JSON pointer's array indexes: ``/data/3/discount`` and ``/data/7/discount`` are one place
 _INDEX = re.compile(r"/\d+(?=/|$)")
 
@@ -124,15 +131,20 @@ class Recorder:
 
     def _keep(self, record: ViolationRecord) -> None:
         """File ``record`` under its operation, rule and place, every test and pointer remembered.
-        The call shown is the first test's that broke it (the test of the operation itself runs
-        before the lifecycles that merely read it on their way), and within that test its latest
-        call (Hypothesis replays the shrunk example last)."""
+        The call shown is that of a test of the operation itself where one met it (its id names
+        the operation, ``test_valid_payload_accepted[get_invoice]``), not of a test that only
+        passed through it (a lifecycle, another operation's auth test); else the first test's;
+        within the test shown, its latest call (Hypothesis replays the shrunk example last)."""
         f = record.finding
         key = (f.operation, f.rule, place(f.pointer))
         before = self.violations.get(key)
         tests = _union(before.tests if before else (), record.tests or (record.test,))
         pointers = _union(before.pointers if before else (), record.pointers or (f.pointer,))
-        shown = record if before is None or before.test == record.test else before
+        if before is None or before.test == record.test:
+            shown = record
+        else:  # another test: the operation's own wins over one that passed through it
+            own_now, own_before = _names(record.test, f.operation), _names(before.test, f.operation)
+            shown = record if own_now and not own_before else before
         self.violations[key] = replace(shown, tests=tests, pointers=pointers)
 
     def record_unanswered(self, operation: str, findings: list[Finding], request: dict[str, Any],

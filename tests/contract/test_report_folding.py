@@ -41,6 +41,18 @@ def test_rows_and_tests_that_break_one_place_are_one_entry() -> None:
     assert entry.request["payload"] == {"page": "4"}
 
 
+def test_the_operations_own_test_is_shown_over_one_that_passed_through() -> None:
+    recorder = Recorder()
+    auth = "test_auth.py::test_missing_bearer_is_401[get_refund-none]"
+    own = "test_operations.py::test_valid_payload_accepted[list_invoices]"
+    recorder.record(_dashboard(1), [_discount(0)], test=auth)
+    recorder.record(_dashboard(2), [_discount(0)], test=own)
+    recorder.record(_dashboard(3), [_discount(0)], test="test_lifecycle.py::test_invoice_lifecycle")
+    [entry] = recorder.violations.values()
+    assert entry.test == own
+    assert entry.request["payload"] == {"page": "2"} and len(entry.tests) == 3
+
+
 def test_workers_reports_fold_the_same_way() -> None:
     one, two = Recorder(), Recorder()
     one.record(_dashboard(1), [_discount(0)], test="test_a.py::test_one")
