@@ -273,7 +273,10 @@ class SharedJournal(Journal):
     def __init__(self, shared: SharedState, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(capacity)
         self._shared = shared
-        self.epoch = "shared"  # the store numbers the stream: every process and restart goes on from it
+        # one epoch per database, as its numbering: every process and restart on it goes on from
+        # the same stream, and a new database (a fresh throwaway cluster) numbers from 1 again
+        mine = self.epoch
+        self.epoch = shared.change_control("journal_epoch", lambda current: current or mine) or mine
 
     @property
     def recorded(self) -> int:

@@ -165,6 +165,23 @@ def test_a_nul_in_a_control_plane_filter_matches_nothing_and_breaks_nothing(
     assert [e["operation"] for e in control(a, "GET", "/journal")["entries"]] == ["login"]
 
 
+def test_the_journal_numbering_is_one_per_database(pair: tuple[AsgiClient, AsgiClient],
+                                                    tmp_path: Path) -> None:
+    """The inspector's cursor belongs to a numbering: every process on one database shares it, a
+    new database (a fresh throwaway cluster, a new file) starts another."""
+    a, b = pair
+    epoch = a.app.state.mock.journal.epoch
+    assert epoch == b.app.state.mock.journal.epoch
+    (tmp_path / "another").mkdir()
+    store = open_store("sqlite", tmp_path / "another")
+    try:
+        other = create_app(SHARED, store, registry()).state.mock
+        assert other.journal.epoch != epoch
+        other.close()
+    finally:
+        store.close()
+
+
 def test_a_reset_on_one_empties_both_and_ids_keep_increasing(pair: tuple[AsgiClient, AsgiClient]) -> None:
     a, b = pair
     token = a.login()["access_token"]
