@@ -139,17 +139,20 @@ def _merchant_options(mock: MockRuntime) -> list[tuple[str, str]]:
     return [(m.merchant_code, f"{m.merchant_code} {m.name}") for m in mock.merchants.merchants]
 
 
-def _since(mock: MockRuntime, after: int, filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
-    """The matching summaries after ``after`` and the cursor for the next poll: what was recorded
-    before looking, or the newest row shown if one arrived meanwhile (never a row twice or lost)."""
+def _since(mock: MockRuntime, after: int, filters: dict[str, Any]) -> tuple[int, list[dict[str, Any]], bool]:
+    """The matching summaries after ``after`` (at most one answer's), the cursor for the next poll
+    (what was recorded before looking, or the newest row shown if one arrived meanwhile: never a
+    row twice), and whether more matched than the answer carries (its rows are then one link away)."""
     recorded = mock.journal.recorded
-    found = mock.journal.recent(after, _MAX_ROWS, **filters)
-    return max(recorded, after, found[0]["seq"] if found else 0), found
+    found = mock.journal.recent(after, _MAX_ROWS + 1, **filters)
+    cut = len(found) > _MAX_ROWS
+    found = found[:_MAX_ROWS]
+    return max(recorded, after, found[0]["seq"] if found else 0), found, cut
 
 
-def _older_link(found: list[dict[str, Any]], filters: dict[str, Any]) -> str:
+def _older_link(found: list[dict[str, Any]], filters: dict[str, Any], cut: bool) -> str:
     """A link to the exchanges older than the oldest row shown, when the list was cut."""
-    if len(found) < _MAX_ROWS or found[-1]["seq"] <= 1:
+    if not cut or not found:
         return ""
     query = "&".join(part for part in (f"before={found[-1]['seq']}", _query_of(filters)) if part)
     return f'<p class="older"><a id="older" href="{PREFIX}?{esc(query)}">{_t("older")}</a></p>'
@@ -162,7 +165,8 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
     before_text = request.query_params.get("before")
     if before_text is not None:
         before = digits(before_text, "before", "a sequence number")
-        found = mock.journal.recent(0, _MAX_ROWS, before=before, **filters)
+        found = mock.journal.recent(0, _MAX_ROWS + 1, before=before, **filters)
+        older, found = len(found) > _MAX_ROWS, found[:_MAX_ROWS]
         rows = "".join(_row(s) for s in found) or f'<tr class="empty"><td colspan="8">{_t("none")}</td></tr>'
         head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status",
                                                       "merchant", "findings", "duration"))
@@ -170,10 +174,10 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
         table = (f'<table id="traffic-older"><caption>{_t("older_than")} #{before}</caption>'
                  f'<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
         main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{back}{table}'
-                f'{_older_link(found, filters)}</section>'
+                f'{_older_link(found, filters, older)}</section>'
                 f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
         return _page(mock, request, "traffic", main)
-    cursor, found = _since(mock, 0, filters)
+    cursor, found, cut = _since(mock, 0, filters)
     rows = "".join(_row(s) for s in found)
     empty = f'<tr class="empty"><td colspan="8">{_t("no_traffic")}</td></tr>' if not rows else ""
     ops = [("", label(_LANG, "any")), *((name, name) for name in OPERATIONS)]
@@ -193,7 +197,7 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
              f'data-filters="{esc(_query_of(filters))}" data-max="{_MAX_ROWS}">'
              f'<caption>{_t("live")}</caption><thead><tr>{head}</tr></thead><tbody>{empty}{rows}</tbody></table>')
     main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{table}'
-            f'{_older_link(found, filters)}</section>'
+            f'{_older_link(found, filters, cut)}</section>'
             f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
     return _page(mock, request, "traffic", main)
 
@@ -205,10 +209,9 @@ def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
     after = digits(request.query_params.get("after", "0"), "after", "a sequence number")
     epoch = request.query_params.get("epoch")
     reset = epoch is not None and epoch != mock.journal.epoch
-    cursor, found = _since(mock, 0 if reset else after, _filters(request))
-    # cut: more matched than one answer carries; the rows older than "oldest" down to the cursor
-    # were not sent (the page links to them: ?before=oldest)
-    cut = len(found) >= _MAX_ROWS and found[-1]["seq"] > (0 if reset else after) + 1
+    # cut: more matched than one answer carries; the matching rows older than "oldest" down to
+    # the cursor were not sent (the page links to them: ?before=oldest)
+    cursor, found, cut = _since(mock, 0 if reset else after, _filters(request))
     return ControlJSON({"cursor": cursor, "epoch": mock.journal.epoch, "reset": reset, "count": len(found),
                         "cut": cut, "oldest": found[-1]["seq"] if found else None,
                         "rows": "".join(_row(s) for s in found)}, headers={"Cache-Control": "no-store"})

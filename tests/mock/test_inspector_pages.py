@@ -169,6 +169,12 @@ def test_the_cursor_returns_only_newer_matching_exchanges_capped(site: Any, clie
     assert 'id="traffic-older"' in older and 'id="traffic"' not in older  # a still page: nothing polls
     if len(shown) == 200:
         assert f'href="/_mock/ui?before={shown[-1]}"' in older
+    # exactly one answer's worth left out nothing: no gap is claimed
+    last = mock.journal.recorded
+    exact = requests.get(f"{base}/_mock/ui/traffic", params={"after": last - 200}, timeout=10).json()
+    assert (exact["count"], exact["cut"]) == (200, False)
+    one_more = requests.get(f"{base}/_mock/ui/traffic", params={"after": last - 201}, timeout=10).json()
+    assert (one_more["count"], one_more["cut"]) == (200, True)
 
 
 def test_a_cursor_of_an_earlier_run_of_the_mock_starts_over(site: Any, client: HesabeClient) -> None:
