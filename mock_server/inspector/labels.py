@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gone": "This exchange is no longer in the journal (it keeps the newest ones only).",
         "never": "No exchange has this number: the journal has not recorded it.",
         "older": "Older exchanges",
+        "details": "Details",
         "older_than": "Exchanges older than",
         "newest": "Back to the newest (live)",
         "skipped": "exchanges arrived faster than the list shows: see them",

@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute
 from hesabe_spec.operations import OPERATIONS
 from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, ControlJSON, Handler, digits, int_param, table_routes
-from mock_server.faults import KINDS
+from mock_server.faults import KINDS, FaultRule
 from mock_server.findings import CATALOG
 from mock_server.inspector.families import FAMILIES, Action
 from mock_server.inspector.labels import DIRECTION, label
@@ -406,13 +406,25 @@ def _clock_html(mock: MockRuntime) -> str:
             f'{_button(Action("reset_clock", "/clock", {"reset": True}))}</div>{form}</section>')
 
 
+def _fault_details(rule: FaultRule) -> str:
+    """What tells two rules of one kind apart: their options, the patch as compact JSON."""
+    parts = [f"latency_ms={rule.latency_ms}" if rule.latency_ms else "",
+             f"retry_after={rule.retry_after}" if rule.kind == "rate_limit" else "",
+             f"seed={rule.seed}" if rule.seed is not None else "",
+             f"http_status={rule.http_status}" if rule.http_status is not None else "",
+             "patch=" + json.dumps(rule.patch, ensure_ascii=False, separators=(",", ":"))
+             if rule.patch is not None else ""]
+    return "; ".join(p for p in parts if p)
+
+
 def _faults_html(mock: MockRuntime) -> str:
     rules = mock.faults.rules()
-    cols = ("id", "kind", "operation", "probability", "times", "fired")
+    cols = ("id", "kind", "operation", "probability", "times", "fired", "details")
     head = "".join(f"<th>{_t(c)}</th>" for c in cols) + f"<th>{_t('actions')}</th>"
     body = "".join(
         f'<tr data-rule="{r.id}">' + "".join(f"<td>{esc(v)}</td>" for v in (
             r.id, r.kind, r.operation, r.probability, "∞" if r.times is None else r.times, r.fired))
+        + f'<td class="details"><code>{esc(visible(_fault_details(r)))}</code></td>'
         + f'<td>{_button(Action("remove", f"/faults/{r.id}", method="DELETE"))}</td></tr>' for r in rules)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rules else \
         f'<p class="muted">{_t("none")}</p>'

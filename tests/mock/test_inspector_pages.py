@@ -342,6 +342,22 @@ def test_an_exchange_number_never_recorded_is_404(site: Any) -> None:
         assert res.status_code == 404 and "has not recorded it" in res.text
 
 
+def test_two_rules_of_one_kind_are_told_apart_on_the_state_page(site: Any) -> None:
+    base, _mock = site
+    control = MockControl(base)
+    control.add_fault("mutate_reply", "get_profile", patch=[{"op": "remove", "path": "/message"}])
+    control.add_fault("mutate_reply", "get_profile", patch=[{"op": "replace", "path": "/status", "value": 0}],
+                      http_status=500)
+    control.add_fault("rate_limit", "list_invoices", retry_after=None, latency_ms=5)
+    try:
+        page = html.unescape(requests.get(f"{base}/_mock/ui/state", timeout=10).text)
+        assert 'patch=[{"op":"remove","path":"/message"}]' in page
+        assert 'http_status=500; patch=[{"op":"replace","path":"/status","value":0}]' in page
+        assert "latency_ms=5; retry_after=None" in page
+    finally:
+        control.clear_faults()
+
+
 def test_snippets_of_a_login_hold_no_password(site: Any) -> None:
     base, mock = site
     sandbox = ClientConfig()
