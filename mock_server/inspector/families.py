@@ -47,6 +47,9 @@ class Action:
     path: str
     body: dict[str, Any] = field(default_factory=dict)
     method: str = "POST"
+    #: asked before the request is sent (the page's confirm dialog), for an action that changes
+    #: more than its record: moving the whole mock's clock
+    confirm: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,11 @@ class Family:
     rows: Callable[[MockRuntime, Merchant], Sequence[Row]]
 
 
+def _moving_the_clock(to: str) -> str:
+    return (f"Move the whole mock's clock to {to} (Kuwait time)? Every invoice, checkout and token "
+            "that expires before then expires too, for every merchant.")
+
+
 def _expire_at_day_end(day: str | None, clock: Clock) -> Action | None:
     """"Expire": the clock moved to the first second after ``day`` (Kuwait), if it is not past yet."""
     if not day:
@@ -75,7 +83,8 @@ def _expire_at_day_end(day: str | None, clock: Clock) -> Action | None:
         return None
     if after.isoformat() <= clock.today():
         return None
-    return Action("expire", "/clock", {"set": f"{after.isoformat()}T00:00:00"})
+    return Action("expire", "/clock", {"set": f"{after.isoformat()}T00:00:00"},
+                  confirm=_moving_the_clock(f"{after.isoformat()} 00:00"))
 
 
 def _actions(*found: Action | None) -> tuple[Action, ...]:
@@ -146,7 +155,8 @@ def _checkouts(mock: MockRuntime, merchant: Merchant) -> list[Row]:
         actions = () if checkout.status != TransactionStatus.PENDING or expired else (
             Action("pay", pay, {"outcome": "success"}), Action("decline", pay, {"outcome": "failure"}),
             Action("cancel", pay, {"outcome": "cancelled"}),
-            Action("expire", "/clock", {"set": checkout.expires_at + 1}))
+            Action("expire", "/clock", {"set": checkout.expires_at + 1},
+                   confirm=_moving_the_clock(Clock.stamp_at(checkout.expires_at + 1))))
         rows.append(Row(f"checkout-{checkout.token}", {
             "token": checkout.token, "reference": checkout.order_reference or "", "amount": checkout.amount,
             "status": checkout.status + (" (expired)" if expired else ""),

@@ -353,8 +353,9 @@ def exchange_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
 def _button(action: Action) -> str:
     body = json.dumps(action.body, separators=(",", ":"))
     method = f' data-method="{esc(action.method)}"' if action.method != "POST" else ""
-    return (f'<button type="button" data-post="/_mock{esc(action.path)}" data-body="{esc(body)}"{method} '
-            f'data-action="{esc(action.label)}">{_t(action.label)}</button>')
+    confirm = f' data-confirm="{esc(action.confirm)}"' if action.confirm else ""
+    return (f'<button type="button" data-post="/_mock{esc(action.path)}" data-body="{esc(body)}"{method}'
+            f'{confirm} data-action="{esc(action.label)}">{_t(action.label)}</button>')
 
 
 def _merchant(mock: MockRuntime, request: Request) -> Merchant:

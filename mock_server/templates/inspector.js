@@ -52,6 +52,8 @@
 
   // -- buttons and forms that call the control plane ------------------------------------------
   function act(button) {
+    var question = button.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;  // moves more than this record: ask first
     var body = button.getAttribute("data-body");
     button.disabled = true;
     send(button.getAttribute("data-method") || "POST", button.getAttribute("data-post"),

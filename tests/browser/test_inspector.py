@@ -355,6 +355,13 @@ def test_clock_faults_and_expiry_by_moving_the_clock(tab: Any, inspected: Any,
                                   order_reference_number="EXPIRE-1")
         tab.goto(f"{base}/_mock/ui/records")
         row = tab.locator(f'tr[data-record="checkout-{session.token}"]')
+        asked: list[str] = []
+        tab.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        moved_to = mock.clock.time()
+        row.get_by_role("button", name="Expire (move the clock)").click()
+        tab.wait_for_timeout(300)
+        assert asked and "whole mock's clock" in asked[0] and mock.clock.time() - moved_to < 60  # declined
+        tab.once("dialog", lambda dialog: dialog.accept())
         row.get_by_role("button", name="Expire (move the clock)").click()
         status = tab.locator(f'tr[data-record="checkout-{session.token}"] td[data-col="status"]')
         _expect()(status).to_have_text("PENDING (expired)", timeout=WAIT_MS)
