@@ -43,6 +43,8 @@ LABELS: dict[str, dict[str, str]] = {
         "never": "No exchange has this number: the journal has not recorded it.",
         "older": "Older exchanges",
         "details": "Details",
+        "pause": "Pause the live list",
+        "resume": "Resume the live list",
         "older_than": "Exchanges older than",
         "newest": "Back to the newest (live)",
         "skipped": "exchanges arrived faster than the list shows: see them",

@@ -196,7 +196,9 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
              f'data-skipped="{esc(_t("skipped"))}" '
              f'data-filters="{esc(_query_of(filters))}" data-max="{_MAX_ROWS}">'
              f'<caption>{_t("live")}</caption><thead><tr>{head}</tr></thead><tbody>{empty}{rows}</tbody></table>')
-    main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{table}'
+    pause = (f'<button type="button" id="pause" aria-pressed="false" data-pause="{esc(_t("pause"))}" '
+             f'data-resume="{esc(_t("resume"))}">{_t("pause")}</button>')
+    main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{pause}{table}'
             f'{_older_link(found, filters, cut)}</section>'
             f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
     return _page(mock, request, "traffic", main)

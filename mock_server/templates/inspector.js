@@ -128,6 +128,22 @@
     }).catch(function (err) { say("Could not open it: " + err.message, true); });
   }
 
+  function closeDetail() {
+    var pane = document.getElementById("detail");
+    if (!pane || !pane.innerHTML) return;
+    pane.innerHTML = "";
+    var row = document.querySelector("#traffic tr[aria-selected]");
+    if (row) {
+      row.removeAttribute("aria-selected");
+      var link = row.querySelector("a[data-detail]");
+      if (link) link.focus();  // back where the keyboard user was
+    }
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") closeDetail();
+  });
+
   document.addEventListener("click", function (ev) {
     var el = ev.target.closest("button[data-post]");
     if (el) { ev.preventDefault(); act(el); return; }
@@ -145,8 +161,17 @@
     var epoch = table.getAttribute("data-epoch") || "";
     var filters = table.getAttribute("data-filters") || "";
     var max = Number(table.getAttribute("data-max") || "200");
+    var paused = false;
+    var pause = document.getElementById("pause");
+    if (pause) {
+      pause.addEventListener("click", function () {
+        paused = !paused;  // rows stop moving under the pointer; the cursor keeps its place
+        pause.setAttribute("aria-pressed", paused ? "true" : "false");
+        pause.textContent = pause.getAttribute(paused ? "data-resume" : "data-pause");
+      });
+    }
     var poll = function () {
-      if (document.hidden) { setTimeout(poll, POLL_MS); return; }
+      if (document.hidden || paused) { setTimeout(poll, POLL_MS); return; }
       var url = "/_mock/ui/traffic?after=" + encodeURIComponent(cursor) + "&epoch=" +
         encodeURIComponent(epoch) + (filters ? "&" + filters : "");
       fetch(url, {credentials: "same-origin"})

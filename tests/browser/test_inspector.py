@@ -163,6 +163,34 @@ def test_with_nothing_open_the_list_takes_the_whole_width(tab: Any, inspected: A
     assert tab.locator(".split > .list").bounding_box()["width"] < 0.6 * split["width"]  # side by side
 
 
+def test_the_live_list_pauses_and_escape_closes_the_exchange(tab: Any, inspected: Any,
+                                                             client: HesabeClient) -> None:
+    base, mock = inspected
+    client.list_invoices()
+    tab.clock.install()  # the page's polls run when the test says
+    tab.goto(f"{base}/_mock/ui")
+    rows = tab.locator("#traffic tbody tr[data-seq]")
+    held = rows.first.get_attribute("data-seq")
+    pause = tab.locator("#pause")
+    assert pause.inner_text() == "Pause the live list"
+    pause.click()
+    assert pause.get_attribute("aria-pressed") == "true" and pause.inner_text() == "Resume the live list"
+    client.list_invoices(page=2)
+    tab.clock.run_for(3000)
+    tab.wait_for_timeout(200)
+    assert rows.first.get_attribute("data-seq") == held  # paused: nothing moves under the pointer
+    pause.click()
+    tab.clock.run_for(1500)
+    _expect()(rows.first).to_have_attribute("data-seq", str(mock.journal.recorded), timeout=WAIT_MS)
+    link = rows.first.locator("a[data-detail]")
+    link.focus()
+    tab.keyboard.press("Enter")
+    tab.locator("#detail article.exchange").wait_for(timeout=WAIT_MS)
+    tab.keyboard.press("Escape")
+    _expect()(tab.locator("#detail article.exchange")).to_have_count(0, timeout=WAIT_MS)
+    assert tab.evaluate("document.activeElement.hasAttribute('data-detail')")  # focus back on the row
+
+
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (1024, 800), (390, 844)])
 def test_an_opened_exchange_is_in_view_and_hides_no_column(tab: Any, inspected: Any, client: HesabeClient,
                                                            width: int, height: int) -> None:
