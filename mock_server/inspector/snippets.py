@@ -42,7 +42,7 @@ _INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp"))
 def visible(json_text: str) -> str:
     """JSON text with every such character inside it written as its ``\\u`` escape: the same
     JSON value, and what one reads is what was sent (JSON itself escapes only the C0 controls)."""
-    if json_text.isascii():
+    if json_text.isascii() and "\x7f" not in json_text:  # DEL: the one ASCII control JSON leaves raw
         return json_text
     # json.dumps writes a character beyond U+FFFF as its UTF-16 pair (\\udb40\\udc41), as JSON must
     return "".join(json.dumps(ch)[1:-1] if ch != "\n" and unicodedata.category(ch) in _INVISIBLE else ch

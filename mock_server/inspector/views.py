@@ -32,7 +32,7 @@ from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, ControlJSON, Handler, digits, int_param, table_routes
 from mock_server.faults import KINDS, FaultRule
 from mock_server.findings import CATALOG
-from mock_server.inspector.families import FAMILIES, Action
+from mock_server.inspector.families import FAMILIES, Action, Family, Row
 from mock_server.inspector.labels import DIRECTION, label
 from mock_server.inspector.snippets import curl_snippet, python_snippet, visible
 from mock_server.merchants import Merchant
@@ -127,7 +127,9 @@ def _row(s: dict[str, Any]) -> str:
     fault = f'<span class="badge fault">{esc(s["fault"])}</span>' if s["fault"] else ""
     status = s["status"] if s["status"] is not None else s["delivery"]
     return (f'<tr data-seq="{s["seq"]}" data-operation="{esc(s["operation"])}"{css}>'
-            f'<td><a href="{PREFIX}/exchanges/{s["seq"]}" data-detail>#{s["seq"]}</a></td>'
+            f'<td><a href="{PREFIX}/exchanges/{s["seq"]}" data-detail '
+            f'aria-label="{_t("exchange")} #{s["seq"]}: {esc(s["method"])} {esc(s["operation"])}, '
+            f'{esc(status)}">#{s["seq"]}</a></td>'
             f'<td>{esc(_stamp(s["started"]))}</td><td>{esc(s["method"])}</td>'
             f'<td class="op">{esc(s["operation"])}<br><small>{esc(s["path"])}</small></td>'
             f'<td class="status s{str(status)[:1]}">{esc(status)}</td>'
@@ -352,12 +354,20 @@ def exchange_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
 
 
 # -- records -------------------------------------------------------------------------------------
-def _button(action: Action) -> str:
+def _subject(family: Family, row: Row) -> str:
+    """The record a row's buttons act on, as a screen reader names it: "invoices 14697"."""
+    return f"{_t(family.name)} {row.cells.get(family.columns[0], row.key)}"
+
+
+def _button(action: Action, subject: str | None = None) -> str:
+    """An action's button; ``subject`` (the record it acts on) goes into its accessible name, so a
+    screen reader tells fifty "Pay" buttons apart."""
     body = json.dumps(action.body, separators=(",", ":"))
     method = f' data-method="{esc(action.method)}"' if action.method != "POST" else ""
     confirm = f' data-confirm="{esc(action.confirm)}"' if action.confirm else ""
+    named = f' aria-label="{esc(_t(action.label))}: {esc(subject)}"' if subject else ""
     return (f'<button type="button" data-post="/_mock{esc(action.path)}" data-body="{esc(body)}"{method}'
-            f'{confirm} data-action="{esc(action.label)}">{_t(action.label)}</button>')
+            f'{confirm}{named} data-action="{esc(action.label)}">{_t(action.label)}</button>')
 
 
 def _merchant(mock: MockRuntime, request: Request) -> Merchant:
@@ -384,7 +394,8 @@ def records_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
         body = "".join(
             f'<tr data-record="{esc(r.key)}">'
             + "".join(f'<td data-col="{esc(c)}">{esc(r.cells.get(c, ""))}</td>' for c in family.columns)
-            + f'<td class="actions">{"".join(_button(a) for a in r.actions)}</td></tr>' for r in rows)
+            + f'<td class="actions">{"".join(_button(a, _subject(family, r)) for a in r.actions)}</td></tr>'
+            for r in rows)
         table = (f'<table data-family="{esc(family.name)}"><thead><tr>{head}</tr></thead>'
                  f'<tbody>{body}</tbody></table>' if rows else f'<p class="muted">{_t("none")}</p>')
         sections.append(f'<section id="{esc(family.name)}"><h2>{_t(family.name)}</h2>{table}</section>')
@@ -428,7 +439,8 @@ def _faults_html(mock: MockRuntime) -> str:
         f'<tr data-rule="{r.id}">' + "".join(f"<td>{esc(v)}</td>" for v in (
             r.id, r.kind, r.operation, r.probability, "∞" if r.times is None else r.times, r.fired))
         + f'<td class="details"><code>{esc(visible(_fault_details(r)))}</code></td>'
-        + f'<td>{_button(Action("remove", f"/faults/{r.id}", method="DELETE"))}</td></tr>' for r in rules)
+        + f'<td>{_button(Action("remove", f"/faults/{r.id}", method="DELETE"), f"rule {r.id} ({r.kind})")}'
+        + '</td></tr>' for r in rules)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if rules else \
         f'<p class="muted">{_t("none")}</p>'
     kinds = [(k, k) for k in KINDS]
@@ -466,7 +478,7 @@ def _webhooks_html(mock: MockRuntime) -> str:
         rows.append(f'<tr data-delivery="{d["id"]}" data-state="{esc(d["state"])}"><td>{d["id"]}</td>'
                     f'<td>{esc(kind)}</td><td>{esc(d["state"])}</td><td class="url">{esc(url)}</td>'
                     f'<td><ol class="attempts">{attempts}</ol></td>'
-                    f'<td>{_button(Action("redeliver", redeliver))}</td></tr>')
+                    f'<td>{_button(Action("redeliver", redeliver), "delivery " + str(d["id"]))}</td></tr>')
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else \
         f'<p class="muted">{_t("none")}</p>'
     return f'<section id="webhooks"><h2>{_t("webhooks")}</h2>{table}</section>'

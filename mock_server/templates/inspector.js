@@ -117,10 +117,10 @@
     if (!pane) { location.href = link.href; return; }
     partOf(link.href).then(function (html) {
       pane.innerHTML = html;
-      var rows = document.querySelectorAll("#traffic tr[aria-selected]");
-      Array.prototype.forEach.call(rows, function (r) { r.removeAttribute("aria-selected"); });
+      var rows = document.querySelectorAll("#traffic tr[aria-current]");
+      Array.prototype.forEach.call(rows, function (r) { r.removeAttribute("aria-current"); });
       var row = link.closest("tr");
-      if (row) row.setAttribute("aria-selected", "true");
+      if (row) row.setAttribute("aria-current", "true");
       pane.focus({preventScroll: true});
       // beside the list it is in view (sticky); below it (a narrow window) it is brought into view
       var box = pane.getBoundingClientRect();
@@ -132,9 +132,9 @@
     var pane = document.getElementById("detail");
     if (!pane || !pane.innerHTML) return;
     pane.innerHTML = "";
-    var row = document.querySelector("#traffic tr[aria-selected]");
+    var row = document.querySelector("#traffic tr[aria-current]");
     if (row) {
-      row.removeAttribute("aria-selected");
+      row.removeAttribute("aria-current");
       var link = row.querySelector("a[data-detail]");
       if (link) link.focus();  // back where the keyboard user was
     }

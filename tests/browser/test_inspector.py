@@ -243,7 +243,8 @@ def test_the_pay_button_pays_the_invoice(tab: Any, inspected: Any, client: Hesab
     tab.goto(f"{base}/_mock/ui/records")
     row = tab.locator(f'tr[data-record="invoice-{invoice["id"]}"]')
     assert row.locator('td[data-col="status"]').inner_text() == "unpaid"
-    row.get_by_role("button", name="Pay", exact=True).focus()
+    # named for its record: a screen reader tells the records' buttons apart
+    row.get_by_role("button", name=f"Pay: Invoices {invoice['id']}", exact=True).focus()
     tab.keyboard.press("Enter")  # buttons are plain <button>s: the keyboard works them
     _expect()(tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] td[data-col="status"]')).to_have_text(
         "paid", timeout=WAIT_MS)
@@ -262,7 +263,7 @@ def test_a_refused_button_shows_why_and_the_record_as_it_now_is(tab: Any, inspec
     row = tab.locator(f'tr[data-record="invoice-{invoice["id"]}"]')
     assert row.locator('td[data-col="status"]').inner_text() == "unpaid"
     MockControl(base).pay_invoice(invoice["id"])  # meanwhile, by another hand
-    row.get_by_role("button", name="Pay", exact=True).click()
+    row.get_by_role("button", name=f"Pay: Invoices {invoice['id']}", exact=True).click()
     _expect()(tab.locator("#flash")).to_contain_text("refused", timeout=WAIT_MS)
     _expect()(tab.locator(f'tr[data-record="invoice-{invoice["id"]}"] td[data-col="status"]')).to_have_text(
         "paid", timeout=WAIT_MS)
