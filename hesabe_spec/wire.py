@@ -69,24 +69,31 @@ def is_secret_field(name: str) -> bool:
 
 
 #: a URL's scheme and authority: ``scheme://`` then everything up to the path, query or fragment
-_URL_AUTHORITY = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)")
+_URL_AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)")
+#: what URL parsers drop before reading a URL (the WHATWG rules, and Python's urlsplit): leading C0
+#: controls and spaces, and tabs and line breaks anywhere
+_LEADING = "".join(map(chr, range(0x21)))
+_DROPPED = str.maketrans("", "", "\t\r\n")
 
 
 def without_url_password(text: str) -> str:
     """``text`` with the password of the URL it is (a webhook's ``https://user:pw@host/...``)
-    replaced by :data:`REDACTED`; any other text as it is. The user info is everything before
-    the last ``@`` of the authority (a user name may hold an ``@``), the password what follows
-    its first ``:``."""
-    if "@" not in text or "://" not in text:
+    replaced by :data:`REDACTED`; any other text as it is. The URL is read as a client reads it
+    (leading controls and spaces, and tabs and line breaks, dropped); the user info is everything
+    before the last ``@`` of the authority (a user name may hold an ``@``), the password what
+    follows its first ``:``."""
+    if "@" not in text or ":" not in text:
         return text
-    found = _URL_AUTHORITY.match(text)
+    stripped = text.lstrip(_LEADING)
+    lead = text[:len(text) - len(stripped)]
+    found = _URL_AUTHORITY.match(stripped.translate(_DROPPED))
     if found is None:
         return text
     userinfo, at, host = found.group(2).rpartition("@")
     user, colon, password = userinfo.partition(":")
     if not at or not colon or not password:
         return text
-    return f"{found.group(1)}{user}:{REDACTED}@{host}{text[found.end():]}"
+    return f"{lead}{found.group(1)}{user}:{REDACTED}@{host}{stripped.translate(_DROPPED)[found.end():]}"
 
 
 def redact(value: Any, depth: int = 0) -> Any:

@@ -15,6 +15,7 @@ Each merchant has its own keys, tokens and data; nothing is shared between them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import string
@@ -239,6 +240,18 @@ def _token(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+#: the largest merchant id (the merchants schema's maximum: the largest a JavaScript client reads
+#: exactly)
+MAX_MERCHANT_ID = 2**53 - 1
+
+
+def _next_merchant_id(registry: MerchantRegistry) -> int:
+    """One above the largest id, or the smallest free one once that would pass the maximum."""
+    taken = {m.merchant_id for m in registry.merchants}
+    above = max(taken, default=0) + 1
+    return above if above <= MAX_MERCHANT_ID else next(i for i in itertools.count(1) if i not in taken)
+
+
 def new_merchant(registry: MerchantRegistry, fields: Mapping[str, Any] | None = None) -> Merchant:
     """A fresh merchant with every field not in ``fields`` generated, added to ``registry``."""
     given = merchant_fields(dict(fields or {}), "merchant", partial=True)
@@ -253,7 +266,7 @@ def new_merchant(registry: MerchantRegistry, fields: Mapping[str, Any] | None = 
         "iv_key": _token(alnum, 16),
         "username": f"merchant-{code}",
         "password": _token(alnum, 16),
-        "merchant_id": max(m.merchant_id for m in registry.merchants) + 1,
+        "merchant_id": _next_merchant_id(registry),
         **given,
     }
     return registry.add(_from_fields(values, "merchant"))

@@ -322,7 +322,9 @@ def _rows(sheet: ElementTree.Element, reading: _Reading) -> list[tuple[int, list
             column = _column(cell.get("r"), column + 1)
             if column > 16383:  # past Excel's last column, XFD
                 raise ValueError(f"column {column}")
-            if cell.find(f"{_MAIN}f") is not None and cell.find(f"{_MAIN}v") is None:  # <v></v>: saved empty
+            # a value saved with it: <v> (<v></v>: saved empty), or an inline string's <is>
+            saved = cell.find(f"{_MAIN}v") is not None or cell.find(f"{_MAIN}is") is not None
+            if cell.find(f"{_MAIN}f") is not None and not saved:
                 raise _invalid(f"The invoices file's cell {_column_name(column)}{number} holds a formula "
                                "without a saved value (written by a library, never calculated by a "
                                "spreadsheet app): save the workbook from a spreadsheet app, or write the "

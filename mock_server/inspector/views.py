@@ -28,7 +28,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute
 
 from hesabe_spec.operations import OPERATIONS
-from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, ControlJSON, Handler, digits, int_param, table_routes
 from mock_server.faults import KINDS, FaultRule
 from mock_server.findings import CATALOG
@@ -38,6 +37,7 @@ from mock_server.inspector.snippets import curl_snippet, python_snippet, visible
 from mock_server.merchants import Merchant
 from mock_server.pages.render import esc
 from mock_server.runtime import MockRuntime
+from mock_server.webhooks.log import without_secrets
 
 __all__ = ["HEADERS", "PREFIX", "inspector_routes"]
 
@@ -468,13 +468,13 @@ def _webhooks_html(mock: MockRuntime) -> str:
     cols = ("id", "kind", "state_col", "url", "attempts")
     head = "".join(f"<th>{_t(c)}</th>" for c in cols) + f"<th>{_t('actions')}</th>"
     rows = []
-    for d in deliveries:
+    for d in map(without_secrets, deliveries):
         attempts = "".join(f'<li>#{a["attempt"]} {esc(a["at"][11:23])}: {esc(a["status"] or "")} '
                            f'{esc(a["error"] or "")} ({a["duration_ms"]} ms)</li>' for a in d["attempts"])
         again = d["source"].get("redelivery_of")
         redeliver = "/webhooks/{}/redeliver".format(d["id"])
         kind = f'{d["kind"]} of #{again}' if again else d["kind"]
-        url = without_url_password(d["url"])
+        url = d["url"]
         rows.append(f'<tr data-delivery="{d["id"]}" data-state="{esc(d["state"])}"><td>{d["id"]}</td>'
                     f'<td>{esc(kind)}</td><td>{esc(d["state"])}</td><td class="url">{esc(url)}</td>'
                     f'<td><ol class="attempts">{attempts}</ol></td>'

@@ -68,19 +68,27 @@ _URL_FORM = ("a PostgreSQL database is postgresql://USER:PASSWORD@HOST:PORT/NAME
 
 #: one host of the authority: a name or address and an optional port (libpq takes a comma list)
 _HOST = re.compile(r"(\[[0-9A-Za-z:.%]*\]|[^:\[\]]*)(:[0-9]*)?")
-#: a query parameter ``password=...`` as typed
-_QUERY_PASSWORD = re.compile(r"(?:^|&)password=([^&]*)", re.IGNORECASE)
 #: what a password parameter may not hold as typed: a ``%`` that starts no escape, white space
 _UNENCODED_QUERY = re.compile(r"%(?![0-9A-Fa-f]{2})|\s")
+
+
+def _password_parameters(db: str) -> list[str]:
+    """The values of the URL's ``password`` parameters as typed (libpq decodes a parameter's name
+    too: ``pass%77ord`` is one)."""
+    query = db.partition("?")[2].partition("#")[0]
+    values = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if unquote(name).lower() == "password":
+            values.append(value)
+    return values
 
 
 def _passwords(db: str) -> list[str]:
     """The password of the URL's user info and of its ``password`` parameters, as typed."""
     rest = db.partition("://")[2]
-    authority, _, tail = rest.partition("/")
-    userinfo = authority.rpartition("@")[0]
-    query = tail.partition("?")[2] if tail else rest.partition("?")[2]
-    return [p for p in (userinfo.partition(":")[2], *_QUERY_PASSWORD.findall(query)) if p]
+    userinfo = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[0]
+    return [p for p in (userinfo.partition(":")[2], *_password_parameters(db)) if p]
 
 
 def _check_postgres_url(db: str) -> None:
@@ -89,15 +97,21 @@ def _check_postgres_url(db: str) -> None:
     password (``unexpected spaces found in "..."``, a host taken from after an ``@`` in it, a
     ``password=`` parameter with a stray ``%``). Several hosts (``h1:5432,h2:5433``), a socket
     directory and IPv6 addresses are libpq's own forms, and pass."""
-    authority = re.split(r"[/?#]", db.partition("://")[2], maxsplit=1)[0]
+    rest = db.partition("://")[2]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in rest.partition("/")[0] and "@" not in authority:
+        # libpq looks for the user info up to the first "/": without a database path, an @ in
+        # the parameters (?password=a@b) would make it read another user and host
+        raise StoreOpenError(f"--db {describe(db)}: libpq would read the user info up to an @ that is not "
+                             "its end (one after a #, or in the parameters of a URL without a database "
+                             "path): percent-encode it (%40), or add the path (/postgres)")
     userinfo, _, hosts = authority.rpartition("@")
     password = userinfo.partition(":")[2]
     if ("@" in userinfo or _UNENCODED.search(password) or any(ch.isspace() for ch in authority)
             or not all(_HOST.fullmatch(host) for host in hosts.split(","))):
         raise StoreOpenError(f"--db {describe(db)}: the user, password or host has a character a URL must "
                              f"percent-encode: {_URL_FORM}")
-    query = db.partition("?")[2]
-    if any(_UNENCODED_QUERY.search(value) for value in _QUERY_PASSWORD.findall(query)):
+    if any(_UNENCODED_QUERY.search(value) for value in _password_parameters(db)):
         raise StoreOpenError(f"--db {describe(db)}: the password parameter has a character a URL must "
                              "percent-encode (% as %25, a space as %20)")
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["DEFAULT_LOG_CAP", "Attempt", "Delivery", "DeliveryLog"]
+from hesabe_spec.wire import without_url_password
+
+__all__ = ["DEFAULT_LOG_CAP", "Attempt", "Delivery", "DeliveryLog", "without_secrets"]
 
 DEFAULT_LOG_CAP = 1000
 
@@ -131,3 +133,16 @@ class DeliveryLog:
     def __len__(self) -> int:
         with self.lock:
             return len(self._items)
+
+
+def without_secrets(delivery: dict[str, Any]) -> dict[str, Any]:
+    """A delivery (its ``to_json``) as it is shown, in the control plane's answers and the
+    inspector: its URL without a password, there and in every attempt's error that quotes it.
+    What is stored and sent keeps the URL as given."""
+    raw = str(delivery.get("url") or "")
+    shown = without_url_password(raw)
+    if shown == raw:
+        return delivery
+    attempts = [{**a, "error": a["error"].replace(raw, shown)} if isinstance(a.get("error"), str) else a
+                for a in delivery.get("attempts") or []]
+    return {**delivery, "url": shown, "attempts": attempts}

@@ -26,14 +26,23 @@ from hesabe_spec.wire import without_url_password
 from mock_server.control.http import ControlError, Handler, digits, int_param, table_routes
 from mock_server.runtime import MockRuntime
 from mock_server.webhooks.config import as_json, merge_json
-from mock_server.webhooks.log import STATES
+from mock_server.webhooks.log import STATES, without_secrets
 from mock_server.webhooks.service import WebhookService
 
 __all__ = ["webhook_routes"]
 
 
+def _settings_shown(settings: dict[str, Any]) -> dict[str, Any]:
+    """The sender's settings as shown: a fallback URL without its password."""
+    fallback = settings.get("fallback_url")
+    if not isinstance(fallback, str):
+        return settings
+    return {**settings, "fallback_url": without_url_password(fallback)}
+
+
 def _state_view(service: WebhookService) -> dict[str, Any]:
-    return service.state()
+    state = service.state()
+    return {**state, "settings": _settings_shown(state["settings"])}
 
 
 def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
@@ -45,8 +54,7 @@ def deliveries(mock: MockRuntime, request: Request, _body: Any) -> Any:
     limit = digits(limit_text, "limit", "a non-negative integer") if limit_text else None
     found = mock.webhooks.deliveries(state=state, limit=limit)
     # shown without a URL's password (deliveries and redeliveries still go to the URL as given)
-    shown = [{**d, "url": without_url_password(d["url"])} for d in found]
-    return {**_state_view(mock.webhooks), "deliveries": shown}
+    return {**_state_view(mock.webhooks), "deliveries": [without_secrets(d) for d in found]}
 
 
 def clear_deliveries(mock: MockRuntime, _request: Request, _body: Any) -> Any:
@@ -68,7 +76,7 @@ def set_modes(mock: MockRuntime, _request: Request, body: Any) -> Any:
 
 
 def get_settings(mock: MockRuntime, _request: Request, _body: Any) -> Any:
-    return as_json(mock.webhooks.dispatcher.settings)
+    return _settings_shown(as_json(mock.webhooks.dispatcher.settings))
 
 
 def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
@@ -77,7 +85,7 @@ def set_settings(mock: MockRuntime, _request: Request, body: Any) -> Any:
         mock.webhooks.set_settings(merge_json(dispatcher.settings, body))
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
-    return as_json(dispatcher.settings)
+    return _settings_shown(as_json(dispatcher.settings))
 
 
 def flush(mock: MockRuntime, _request: Request, _body: Any) -> Any:
@@ -91,7 +99,7 @@ def redeliver(mock: MockRuntime, request: Request, _body: Any) -> Any:
     again = mock.webhooks.redeliver(delivery_id)
     if again is None:
         raise ControlError(404, f"no webhook delivery with id {delivery_id} in the log")
-    return 201, {"delivery": mock.webhooks.shown(again)}
+    return 201, {"delivery": without_secrets(mock.webhooks.shown(again))}
 
 
 _TABLE: list[tuple[str, str, Handler]] = [

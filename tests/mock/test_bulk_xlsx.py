@@ -362,6 +362,10 @@ def test_a_formula_saved_empty_reads_as_empty() -> None:
     blank = '<row r="3"><c r="C3" t="str"><f>IF(A3="","",B3*2)</f><v></v></c></row>'
     (line,) = read_xlsx(_sheet_rows(HEADER_ROW + _data_row(2) + blank))
     assert line.name == "Ali"
+    inline = ('<row r="3"><c r="A3" t="inlineStr"><f>A2</f><is><t>Sara</t></is></c>'
+              '<c r="B3"><v>96566666667</v></c><c r="C3"><v>7</v></c></row>')
+    lines = read_xlsx(_sheet_rows(HEADER_ROW + _data_row(2) + inline))
+    assert [line.name for line in lines] == ["Ali", "Sara"]
 
 
 @pytest.mark.parametrize("index", [0, 25, 26, 701, 702, 16383])

@@ -300,6 +300,22 @@ def test_a_password_in_a_webhook_url_is_never_shown(site: Any, client: HesabeCli
         text = requests.get(base + path, timeout=10).text
         assert "W3bh00kPw" not in text, path
     assert mock.journal.raw_wire(seq)["request"] is None  # the hex would carry it
+    # a URL the sender cannot use: its error quotes it, shown the same way; a redelivery's answer
+    # and a fallback URL in the settings as well
+    broken = client.create_invoice(reference_number="HOOK-PW2", webhook="http://hook:W3bh00kPw@/x",
+                                   invoice_type="0", amount="3", expires_at="2030-12-31")
+    control = MockControl(base)
+    control.pay_invoice(broken["id"])
+    control.request("POST", "/webhooks/settings", {"fallback_url": "http://fb:W3bh00kPw@127.0.0.1:9/f"})
+    try:
+        delivery_id = control.request("GET", "/webhooks")["deliveries"][-1]["id"]
+        again = requests.post(f"{base}/_mock/webhooks/{delivery_id}/redeliver", timeout=10).text
+        for text in (again, requests.get(f"{base}/_mock/webhooks", timeout=10).text,
+                     requests.get(f"{base}/_mock/webhooks/settings", timeout=10).text,
+                     requests.get(f"{base}/_mock/ui/state", timeout=10).text):
+            assert "W3bh00kPw" not in text
+    finally:
+        control.request("POST", "/webhooks/settings", {"fallback_url": None})
 
 
 def test_an_exchange_shows_invisible_characters_and_marks_any_key(site: Any, client: HesabeClient) -> None:

@@ -87,6 +87,12 @@ def test_post_merchants_makes_a_working_merchant_with_its_own_records(hesabe_moc
     assert "secret_key" not in json.dumps(listed) and "password" not in json.dumps(listed)
 
 
+def test_merchant_ids_made_for_new_merchants_stay_within_the_bound(hesabe_mock: MockHandle) -> None:
+    top = hesabe_mock.control.create_merchant(merchant_id=2**53 - 1)["merchant"]["merchant_id"]
+    made = hesabe_mock.control.create_merchant(name="next")["merchant"]["merchant_id"]
+    assert top == 2**53 - 1 and 0 < made < top  # the smallest free id, not one past the maximum
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

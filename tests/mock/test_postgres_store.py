@@ -135,6 +135,8 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     "postgresql://mockpw:S3cret#Pw@127.0.0.1:1/x",
     "postgresql://mockpw@127.0.0.1:1/x?password=S3cret Pw",  # the password as a parameter
     "postgresql://mockpw@127.0.0.1:1/x?sslmode=disable&password=S3cret%zzPw",
+    "postgresql://mockpw@127.0.0.1:1/x?pass%77ord=S3cret%zzPw",  # libpq decodes the name too
+    "postgresql://127.0.0.1:1?password=S3cret@Pw",  # no path: libpq would read user info up to the @
 ])
 def test_a_malformed_url_is_refused_without_a_piece_of_its_password(
         url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -155,6 +155,8 @@ def test_request_data_that_is_not_utf8_json_is_an_envelope_error(plaintext: byte
     ("Sara said http://u:pw@h", "Sara said http://u:pw@h"),  # text, not a URL
     ("http://us@er:PwAT@127.0.0.1:9/x", "http://us@er:[redacted]@127.0.0.1:9/x"),  # an @ in the user
     (" https://u:pw@h/x", " https://u:[redacted]@h/x"),  # a leading space the field did not refuse
+    ("\x01http://u:pw@h/x", "\x01http://u:[redacted]@h/x"),  # what a client drops before reading it
+    ("ht\ttp://u:pw@h/x", "http://u:[redacted]@h/x"),
 ])
 def test_redact_hides_a_urls_password_and_nothing_else(text: str, shown: str) -> None:
     from hesabe_spec.wire import redact
