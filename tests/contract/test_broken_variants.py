@@ -7,6 +7,7 @@ Every variant is the real mock with one defect added, either by a response-editi
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
@@ -215,6 +216,34 @@ class _Reworded(PipelineHook):
     def after(self, ex: Any) -> None:
         if ex.operation == "cancel_invoice" and ex.status == 400 and isinstance(ex.body, dict):
             ex.body = {**ex.body, "message": "Invoice could not be updated"}
+
+
+class _BusyNeighbour(PipelineHook):
+    """Another worker of the same run on the same merchant: between this worker's two searches
+    it creates an invoice with a reference its own draws produce (prefix and eight digits)."""
+
+    def __init__(self, mock: Any) -> None:
+        self.mock = mock
+
+    def after(self, ex: Any) -> None:
+        from hesabe_spec.enums import InvoiceKind
+        from mock_server.handlers.invoices import new_invoice
+
+        search = ex.request.get("search") if isinstance(ex.request, dict) else None
+        drawn = isinstance(search, str) and re.fullmatch(r"ctproof\d{8}", search)
+        if ex.operation == "list_invoices" and drawn:
+            command = new_invoice({"amount": "5", "invoiceType": "0", "expiresAt": "2099-01-01",
+                                   "referenceNumber": search})
+            self.mock.domain.invoices.create(self.mock.merchants.merchants[0], command, InvoiceKind.SINGLE)
+
+
+def test_other_workers_creates_are_not_taken_for_a_refusals() -> None:
+    """refusal_changes_nothing searches for a reference the refused call alone carries."""
+    app = create_app()
+    app.state.mock.hooks.append(_BusyNeighbour(app.state.mock))
+    session, res = session_for(app)
+    rules = run_property(lambda d: check_invalid(session, res, "create_invoice", d), max_examples=30)
+    assert "refusal_changes_nothing" not in rules
 
 
 def test_a_refusal_in_other_words_is_caught_by_refusal_honoured() -> None:
