@@ -32,7 +32,7 @@ from urllib.parse import quote, urlencode
 
 __all__ = [
     "GATEWAY_PAGES", "OPERATIONS", "GatewayPage", "Operation", "closest_operation", "get_operation",
-    "operation_names", "resolve_operation", "route_siblings",
+    "operation_names", "path_segment_problem", "resolve_operation", "route_siblings",
 ]
 
 PayloadIn = Literal["plain", "body", "query", "none"]
@@ -139,6 +139,20 @@ class Operation:
         if missing:
             raise TypeError(f"{self.name} needs path parameter(s): {', '.join(missing)}")
         return _PARAM.sub(lambda m: quote(str(params[m.group(1)]), safe=""), self.path)
+
+
+def path_segment_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a record as one path parameter (``{token}``, ``{reference}``), or
+    None: empty (the path then names another route), holding a ``/`` (the server decodes ``%2F``
+    before it matches a route, so the segment splits in two), or a dot segment (normalised away
+    on the way)."""
+    if value == "":
+        return "is empty"
+    if "/" in value:
+        return "contains '/'"
+    if value in (".", ".."):
+        return "is a dot segment"
+    return None
 
 
 #: the rows below, checked by mypy like any Operation(...) call (a short name keeps them on one line)

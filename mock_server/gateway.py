@@ -24,7 +24,7 @@ from typing import Any
 
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
-from hesabe_spec.operations import Operation
+from hesabe_spec.operations import Operation, path_segment_problem
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
@@ -117,7 +117,9 @@ def _reference_not_enquirable(op: Operation, payload: dict[str, Any], ex: Exchan
     clients remove a ``.`` or ``..`` segment. The create is accepted, as the server does."""
     field = _ORDER_REFERENCE.get(op.name)
     reference = payload.get(field) if field else None
-    if not isinstance(reference, str) or not ("/" in reference or reference in (".", "..")):
+    if not isinstance(reference, str) or not reference:
+        return  # no reference: nothing is looked up by it
+    if path_segment_problem(reference) is None:
         return
     ex.findings.append(finding("reference_not_enquirable",
                                f"order reference {reference!r} cannot be looked up by the transaction "

@@ -34,6 +34,7 @@ from hesabe_spec.sandbox import SANDBOX, MerchantIdentity
 
 __all__ = [
     "ENV_MERCHANT_VARS",
+    "MAX_GIVEN_ID",
     "Merchant",
     "MerchantRegistry",
     "env_merchant",
@@ -240,16 +241,17 @@ def _token(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-#: the largest merchant id (the merchants schema's maximum: the largest a JavaScript client reads
-#: exactly)
-MAX_MERCHANT_ID = 2**53 - 1
+#: the largest id the mock takes from outside, a merchant's (the merchants schema's maximum) or a
+#: seeded record's: 2^53 - 1, the largest integer a JavaScript client reads exactly. The ids above
+#: stay free for the ones the mock makes itself, so none can be used up from outside
+MAX_GIVEN_ID = 2**53 - 1
 
 
 def _next_merchant_id(registry: MerchantRegistry) -> int:
     """One above the largest id, or the smallest free one once that would pass the maximum."""
     taken = {m.merchant_id for m in registry.merchants}
     above = max(taken, default=0) + 1
-    return above if above <= MAX_MERCHANT_ID else next(i for i in itertools.count(1) if i not in taken)
+    return above if above <= MAX_GIVEN_ID else next(i for i in itertools.count(1) if i not in taken)
 
 
 def new_merchant(registry: MerchantRegistry, fields: Mapping[str, Any] | None = None) -> Merchant:

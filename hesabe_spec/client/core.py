@@ -55,7 +55,7 @@ from hesabe_spec.errors import (
     TransportError,
 )
 from hesabe_spec.errors import HesabeTimeoutError as HesabeTimeout
-from hesabe_spec.operations import Operation, get_operation
+from hesabe_spec.operations import Operation, get_operation, path_segment_problem
 from hesabe_spec.validation import Violation, validate_request
 
 __all__ = ["HesabeClient", "log"]
@@ -328,9 +328,9 @@ def _path_violations(op: Operation, path_params: Mapping[str, Any]) -> list[Viol
         if name not in path_params:
             continue  # format_path names what is missing
         value = str(path_params[name])
-        if value not in ("", ".", "..") and "/" not in value:
+        why = path_segment_problem(value)
+        if why is None:
             continue
-        why = "is empty" if value == "" else "contains '/'" if "/" in value else "is a dot segment"
         found.append(Violation(
             operation=op.name, direction="request", rule="path", pointer=f"/{name}", field=name,
             expected="one path segment: not empty, no '/', not '.' or '..'", actual=json.dumps(value),

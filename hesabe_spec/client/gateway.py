@@ -30,7 +30,7 @@ from hesabe_spec.client.params import Amount, CheckoutFields
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import PaymentType, ResultCode, TransactionStatus
 from hesabe_spec.errors import EnvelopeError, NotConfirmedReason, NotFoundError, PaymentNotConfirmedError
-from hesabe_spec.operations import GATEWAY_PAGES
+from hesabe_spec.operations import GATEWAY_PAGES, path_segment_problem
 from hesabe_spec.wire import parse_plaintext
 
 if TYPE_CHECKING:
@@ -425,9 +425,7 @@ class GatewayMethods:
             return PaymentNotConfirmedError(f"order {order_reference!r}: {why}", reason=reason,
                                             order_reference=order_reference, transaction=transaction)
 
-        if not order_reference or "/" in order_reference or order_reference in (".", ".."):
-            # the enquiry's path cannot carry it: a '/' splits it (encoded or not), clients drop a
-            # dot segment, an empty one names no transaction; checked here, validation or not
+        if path_segment_problem(order_reference) is not None:  # checked here, validation or not
             raise refuse("not_enquirable", "the enquiry by reference cannot carry this reference (empty, "
                          "a '/', '.' or '..'): confirm the order by its payment token "
                          "(get_transaction(token))")

@@ -29,7 +29,7 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import InvoiceKind, InvoiceSubType, OpenInvoiceType
 from hesabe_spec.errors import RequestValidationError
 from mock_server.clock import Clock
-from mock_server.merchants import Merchant, MerchantRegistry
+from mock_server.merchants import MAX_GIVEN_ID, Merchant, MerchantRegistry
 from mock_server.state import keys
 from mock_server.state.invoices import DEFAULT_PAY_TYPES
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
@@ -54,11 +54,10 @@ _TEXT = frozenset({"str", "str | None"})
 _OBJECTS = frozenset({"tuple[dict[str, Any], ...]"})
 #: what a SQL store keeps in an INTEGER column
 _SQL_INTEGERS = (BIGINT_MIN, BIGINT_MAX)
-#: the largest id a seed may give: 2^53 - 1, the largest integer a JavaScript client reads exactly.
-#: Every id above it is left for the records the mock creates after the seed, so a seed can never
-#: use up an id sequence (at BIGINT_MAX, every create on a shared database would fail until the
-#: sequence was set back by hand, and a reset keeps sequences: ids are never reused)
-MAX_SEED_ID = 2**53 - 1
+#: the largest id a seed may give (MAX_GIVEN_ID): a seed can never use up an id sequence (at
+#: BIGINT_MAX, every create on a shared database would fail until the sequence was set back by
+#: hand, and a reset keeps sequences: ids are never reused)
+MAX_SEED_ID = MAX_GIVEN_ID
 
 
 class SeedError(ValueError):

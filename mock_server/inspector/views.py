@@ -170,15 +170,11 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
         found = mock.journal.recent(0, _MAX_ROWS + 1, before=before, **filters)
         older, found = len(found) > _MAX_ROWS, found[:_MAX_ROWS]
         rows = "".join(_row(s) for s in found) or f'<tr class="empty"><td colspan="8">{_t("none")}</td></tr>'
-        head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status",
-                                                      "merchant", "findings", "duration"))
         back = f'<p><a href="{PREFIX}?{esc(_query_of(filters))}">{_t("newest")}</a></p>'
         table = (f'<table id="traffic-older"><caption>{_t("older_than")} #{before}</caption>'
-                 f'<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
-        main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{back}{table}'
-                f'{_older_link(found, filters, older)}</section>'
-                f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
-        return _page(mock, request, "traffic", main)
+                 f'<thead><tr>{_traffic_head()}</tr></thead><tbody>{rows}</tbody></table>')
+        listing = back + table + _older_link(found, filters, older)
+        return _page(mock, request, "traffic", _traffic_split(listing))
     cursor, found, cut = _since(mock, 0, filters)
     rows = "".join(_row(s) for s in found)
     empty = f'<tr class="empty"><td colspan="8">{_t("no_traffic")}</td></tr>' if not rows else ""
@@ -192,18 +188,26 @@ def traffic_page(mock: MockRuntime, request: Request, _body: Any) -> Any:
             f'{_select("merchant", merchants, filters["merchant_code"] or "", "merchant")}'
             f'<label class="check"><input type="checkbox" name="findings" value="1"{checked}> '
             f'{_t("has_findings")}</label><button type="submit">{_t("apply")}</button></form>')
-    head = "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status", "merchant",
-                                                  "findings", "duration"))
     table = (f'<table id="traffic" data-cursor="{cursor}" data-epoch="{esc(mock.journal.epoch)}" '
              f'data-skipped="{esc(_t("skipped"))}" '
              f'data-filters="{esc(_query_of(filters))}" data-max="{_MAX_ROWS}">'
-             f'<caption>{_t("live")}</caption><thead><tr>{head}</tr></thead><tbody>{empty}{rows}</tbody></table>')
+             f'<caption>{_t("live")}</caption><thead><tr>{_traffic_head()}</tr></thead>'
+             f'<tbody>{empty}{rows}</tbody></table>')
     pause = (f'<button type="button" id="pause" aria-pressed="false" data-pause="{esc(_t("pause"))}" '
              f'data-resume="{esc(_t("resume"))}">{_t("pause")}</button>')
-    main = (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{form}{pause}{table}'
-            f'{_older_link(found, filters, cut)}</section>'
+    listing = form + pause + table + _older_link(found, filters, cut)
+    return _page(mock, request, "traffic", _traffic_split(listing))
+
+
+def _traffic_head() -> str:
+    return "".join(f"<th>{_t(k)}</th>" for k in ("seq", "time", "method", "operation", "status", "merchant",
+                                                  "findings", "duration"))
+
+
+def _traffic_split(listing: str) -> str:
+    """The traffic view: the list and, beside it, the pane an opened exchange goes into."""
+    return (f'<div class="split"><section class="list"><h1>{_t("traffic")}</h1>{listing}</section>'
             f'<section id="detail" class="detail" aria-live="polite" tabindex="-1"></section></div>')
-    return _page(mock, request, "traffic", main)
 
 
 def traffic_since(mock: MockRuntime, request: Request, _body: Any) -> Any:
