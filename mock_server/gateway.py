@@ -36,6 +36,7 @@ from mock_server.protocol import Failure, read_plain_fields
 from mock_server.runtime import MockRuntime
 from mock_server.shapes.checkout import gateway_error
 from mock_server.state.checkouts import GatewayRefusal
+from mock_server.transport import unread_data
 
 __all__ = ["failure", "merchant_for", "payload_for", "validate"]
 
@@ -84,6 +85,7 @@ def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant
         return _plain_parameters(op, inbound, body)
     data = inbound.data(body)
     if not isinstance(data, str) or not data:
+        ex.findings.append(unread_data(inbound.headers.get("content-type", ""), body, inbound.method, data))
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     ex.request_hex = data
     try:

@@ -37,6 +37,9 @@ from mock_server.state.shared import SharedState
 __all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal", "redact"]
 
 DEFAULT_CAPACITY = 1000
+#: the findings that explain a 506 when the wire facts do not (no ciphertext was read, or it
+#: decrypted to an amount the server refuses)
+_REFUSING_RULES = frozenset({"amount_precision", "data_unreadable"})
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and a frozen init is slower
@@ -127,7 +130,7 @@ class _Record:
         faults = [d for d in found if d["kind"] == "fault"]
         if not faults:
             faults = [{"code": f.rule, "kind": "fault", "message": f.message}
-                      for f in self.findings if f.rule == "amount_precision"]
+                      for f in self.findings if f.rule in _REFUSING_RULES]
             found = faults + found
         return found
 

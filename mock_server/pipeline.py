@@ -59,6 +59,7 @@ from mock_server.protocol import (
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
 from mock_server.state.checkouts import GatewayRefusal
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
+from mock_server.transport import shown_plain_fields, unread_data
 
 __all__ = ["UNAUTHENTICATED", "OperationEndpoint"]
 
@@ -95,9 +96,10 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, e
              notes: list[Note]) -> dict[str, Any]:
     keys = merchant.keys
     data = inbound.data(body)
-    if data is None or data == "":
-        raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
-    if not isinstance(data, str):
+    if not isinstance(data, str) or not data:
+        ex.findings.append(unread_data(inbound.headers.get("content-type", ""), body, inbound.method, data))
+        if data is None or data == "":
+            raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
         raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys)
     ex.request_hex = data
     try:
@@ -230,7 +232,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         handler = HANDLERS[op.name]
         if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
-            ex.request = fields
+            ex.request = shown_plain_fields(op, fields)
             with mock.store.deferred_commit():  # committed before the reply goes (_committed)
                 reply = handler.run(PlainCall(mock.domain, fields, op))
             ex.merchant_code = reply.merchant_code

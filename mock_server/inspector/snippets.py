@@ -142,6 +142,15 @@ _UNREAD = ("# This request's data was never decrypted (the keys or the access co
            "# and its diagnosis say what the mock received.")
 
 
+def _unread_note(entry: dict[str, Any]) -> str:
+    """What a snippet says instead of a request that had no payload: why, when the mock knows."""
+    for found in entry.get("findings") or ():
+        if isinstance(found, dict) and found.get("rule") == "data_unreadable":
+            return ("# No data was read from this request, so there is no payload to send again:\n# "
+                    + visible(str(found.get("message", ""))).replace("\n", " "))
+    return _UNREAD
+
+
 def _unread(op: Operation, entry: dict[str, Any]) -> bool:
     """An encrypted operation's request the mock refused before it had a payload."""
     return op.encrypted and op.payload_in != "none" and entry.get("request") is None
@@ -153,7 +162,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     if op is None:
         return None
     if _unread(op, entry):
-        return _UNREAD
+        return _unread_note(entry)
     base = "$" + _BASE[op.host]
     path = op.format_path(**_path_params(op, str(entry.get("path", ""))))
     shell_json = _shell_json(_placeholders(entry.get("request"), op.name))
@@ -194,7 +203,7 @@ def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     if op is None:
         return None
     if _unread(op, entry):
-        return _UNREAD
+        return _unread_note(entry)
     payload = entry.get("request")
     if isinstance(payload, dict):
         payload = {k: v for k, v in payload.items() if k != "merchantCode"}  # the client adds its own

@@ -1,0 +1,126 @@
+"""How a body arrived: no secret of a plain body is shown, and a request without readable ``data``
+says why (the ``data_unreadable`` finding), on both hosts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from hesabe_spec.sandbox import SANDBOX
+from mock_server.testing import MockHandle
+
+pytest_plugins = ["mock_server.testing"]
+
+FORM = "application/x-www-form-urlencoded"
+PASSWORD = SANDBOX.password
+
+
+def _post(mock: MockHandle, path: str, body: bytes, headers: dict[str, str]) -> Any:
+    return mock.control.session.request("POST", mock.url + path, data=body, headers=headers, timeout=10)
+
+
+def _shown_anywhere(mock: MockHandle, seq: int) -> str:
+    """Everything the journal, the exchange page and its copy snippets show of exchange ``seq``."""
+    entry = next(e for e in mock.control.journal() if e["seq"] == seq)
+    page = mock.control.session.request("GET", f"{mock.url}/_mock/ui/exchanges/{seq}", timeout=10).text
+    return json.dumps(entry, ensure_ascii=False) + page
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    (FORM, json.dumps({"username": SANDBOX.username, "password": PASSWORD}).encode()),  # JSON as a form
+    ("application/json", json.dumps({"user": SANDBOX.username, "pass": PASSWORD}).encode()),  # misspelt
+    ("application/json", json.dumps(PASSWORD).encode()),  # not an object
+    (FORM, f"username={SANDBOX.username}&pwd={PASSWORD}".encode()),
+])
+def test_no_login_body_shows_its_password(hesabe_mock_inprocess: MockHandle, content_type: str,
+                                          body: bytes) -> None:
+    mock = hesabe_mock_inprocess
+    res = _post(mock, "/api/v1/login", body, {"Content-Type": content_type, "Accept": "application/json"})
+    assert res.status_code == 400  # refused as the server refuses it (a field error)
+    seq = mock.control.journal(operation="login")[-1]["seq"]
+    shown = _shown_anywhere(mock, seq)
+    assert PASSWORD not in shown
+    assert json.dumps(PASSWORD)[1:-1] not in shown and PASSWORD.replace("@", "%40") not in shown
+
+
+def test_a_login_keeps_its_own_fields_to_show(hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    body = json.dumps({"username": SANDBOX.username, "password": PASSWORD, "remember": "yes"}).encode()
+    _post(mock, "/api/v1/login", body, {"Content-Type": "application/json"})
+    entry = mock.control.journal(operation="login")[-1]
+    assert entry["request"] == {"username": SANDBOX.username, "password": "[redacted]",
+                                "remember": "[redacted]"}
+
+
+def test_a_refresh_token_sent_as_a_form_field_name_is_not_shown(hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    creds = json.dumps({"username": SANDBOX.username, "password": PASSWORD}).encode()
+    login = _post(mock, "/api/v1/login", creds, {"Content-Type": "application/json"})
+    refresh = json.loads(login.content)["response"]["token"]["refresh_token"]
+    body = json.dumps({"refreshToken": refresh}).encode()
+    res = _post(mock, "/api/v1/token-refresh", body, {"Content-Type": FORM})
+    assert res.status_code != 200
+    seq = mock.control.journal(operation="refresh_token")[-1]["seq"]
+    assert refresh not in _shown_anywhere(mock, seq)
+
+
+def _create_invoice(mock: MockHandle, body: bytes, content_type: str | None) -> Any:
+    client = mock.client()
+    headers = {"Authorization": f"Bearer {client.tokens.bearer()}", "accessCode": SANDBOX.access_code}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return _post(mock, "/api/v1/invoice", body, headers)
+
+
+_HEX = SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')
+
+
+@pytest.mark.parametrize(("content_type", "body", "said"), [
+    (FORM, json.dumps({"data": _HEX}).encode(), "the body is JSON but its Content-Type is " + FORM),
+    ("application/json", f"data={_HEX}".encode(), "urlencoded form (data=...) but its Content-Type is "
+                                                   "application/json"),
+    (None, f"data={_HEX}".encode(), "urlencoded form (data=...) but it has no Content-Type"),
+    ("application/json", _HEX.encode(), "the bare hex ciphertext"),
+    ("application/json", b'{"merchantCode":"842217","amount":"1.000"}', "(its fields: merchantCode, amount)"),
+    ("application/json", b"", "empty body"),
+    ("application/json", b'{"data":null}', "data was null"),
+    ("application/json", b'["data"]', "JSON but not an object"),
+    (FORM, b"amount=1.000", "the form has no data field"),
+])
+def test_a_merchant_api_request_without_data_says_why(
+        hesabe_mock_inprocess: MockHandle, content_type: str | None, body: bytes, said: str) -> None:
+    mock = hesabe_mock_inprocess
+    res = _create_invoice(mock, body, content_type)
+    assert res.status_code == 400  # the server's answer is unchanged: Request not found
+    entry = mock.control.journal(operation="create_invoice")[-1]
+    found = [f for f in entry["findings"] if f["rule"] == "data_unreadable"]
+    assert len(found) == 1 and said in found[0]["message"] and found[0]["severity"] == "warning"
+
+
+def test_data_that_is_not_text_says_what_it_was(hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    _create_invoice(mock, b'{"data":{"hex":"00"}}', "application/json")
+    entry = mock.control.journal(operation="create_invoice")[-1]
+    assert [f["message"] for f in entry["findings"]] == [
+        "data was an object in JSON: it must be the ciphertext as a hex string"]
+
+
+def test_a_read_request_carries_no_such_finding(hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    mock.client().list_invoices()
+    assert mock.control.journal(operation="list_invoices")[-1]["findings"] == []
+
+
+def test_a_gateway_506_without_data_is_diagnosed(hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    body = json.dumps({"data": SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')}).encode()
+    res = _post(mock, "/checkout", body, {"accessCode": SANDBOX.access_code, "Content-Type": FORM})
+    entry = mock.control.journal(operation="create_checkout")[-1]
+    assert res.status_code == 400 and entry["response"]["code"] == 506  # Invalid Request Data
+    assert [d["code"] for d in entry["diagnosis"]] == ["data_unreadable"]
+    assert "Content-Type: application/json" in entry["diagnosis"][0]["message"]
+    snippet = mock.control.session.request("GET", f"{mock.url}/_mock/ui/exchanges/{entry['seq']}",
+                                           timeout=10).text
+    assert "the keys or the access code did not fit" not in snippet
