@@ -38,8 +38,13 @@ PREFIX = "/_mock"
 
 
 def _object(body: Any) -> dict[str, Any]:
+    """The body's fields. ``[]`` is PHP's ``json_encode([])`` (an empty array is how PHP writes
+    an empty map), so it is read as ``{}``."""
+    if body == []:
+        return {}
     if not isinstance(body, dict):
-        raise ControlError(400, "request body must be a JSON object")
+        raise ControlError(400, "request body must be a JSON object ({} for none; PHP: json_encode(new "
+                                "stdClass()) or (object) [])")
     return body
 
 

@@ -75,6 +75,13 @@ def test_malformed_requests_get_clear_json_errors(hesabe_mock: MockHandle, metho
     assert fragment in res.json()["error"]
 
 
+@pytest.mark.parametrize("path", ["/_mock/reset", "/_mock/clock"])
+def test_php_empty_array_is_an_empty_body(hesabe_mock: MockHandle, path: str) -> None:
+    """PHP's json_encode([]) writes [] for "no fields": read as {}, not refused."""
+    res = _raw(hesabe_mock, "POST", path, data=b"[]", headers={"Content-Type": "application/json"})
+    assert res.status_code == 200, res.text
+
+
 def test_non_loopback_clients_get_403_unless_opened() -> None:
     closed = create_app()
     transport = ASGITransport(closed, client=("10.1.2.3", 40000))
