@@ -208,10 +208,11 @@ class InvoiceService:
 
     # builtins.list: inside this class ``list`` names the method above
     def send_bulk(self, merchant: Merchant, ids: Sequence[int]) -> builtins.list[Invoice]:
-        """Text each invoice named; all or nothing. An id is an invoice's, or else an uploaded bulk
-        row's (hesabe-api.md 4.9: the docs' ids fall in the bulk rows' range), whose invoice is
-        then created (once) and texted. An unknown id, or a paid or cancelled invoice among them,
-        refuses the whole call, as resend refuses that invoice."""
+        """Text each invoice named; all or nothing. An id is an uploaded bulk row's (hesabe-api.md
+        4.9: the docs' ids fall in the bulk rows' range, and the bulk list is where a merchant's
+        app takes them from), whose invoice is created on its first send and texted again after;
+        or else an invoice's. An unknown id, or a paid or cancelled invoice among them, refuses the
+        whole call, as resend refuses that invoice."""
         targets = [self._bulk_target(merchant, i) for i in ids]
         for target in targets:
             if isinstance(target, Invoice):
@@ -225,9 +226,6 @@ class InvoiceService:
 
     def _bulk_target(self, merchant: Merchant, ident: int) -> Invoice | BulkRow:
         if is_record_id(ident):
-            inv = self.store.get_invoice(merchant.merchant_id, ident)
-            if inv is not None:
-                return inv
             row = self.store.get_bulk_row(merchant.merchant_id, ident)
             if row is not None:
                 if row.invoice_id is not None:
@@ -235,6 +233,9 @@ class InvoiceService:
                     if sent is not None:
                         return sent
                 return row
+            inv = self.store.get_invoice(merchant.merchant_id, ident)
+            if inv is not None:
+                return inv
         raise NotFound()
 
     def _invoice_of_row(self, merchant: Merchant, row: BulkRow) -> Invoice:

@@ -200,6 +200,24 @@ def test_5_bulk_send_accepts_uploaded_bulk_rows(server: Server) -> None:
     assert [(r["amount"], r["customer"]["name"], r["sms_status"]) for r in listed] == [("8.500", "Ali", 1)]
 
 
+def test_5_a_bulk_row_id_that_an_invoice_also_has_sends_the_row(server: Server) -> None:
+    """Both counters start at 1: upload, list, send the listed ids must send the rows."""
+    import base64
+
+    csv = "name,phone,email,amount,reference_number,description\nBo,96566666666,b@example.com,9.5,BR-2,Fee\n"
+    row_id = server.call("upload_bulk_invoices", {"isScheduled": "false", "fileType": "csv",
+                                                  "invoices": base64.b64encode(csv.encode()).decode()}
+                         ).response[0]["id"]
+    while (created := server.call("create_invoice", dict(INVOICE))).response["id"] < row_id:
+        pass  # on a fresh mock an invoice gets the row's id (a reset keeps the counters)
+    twin = created.response if created.response["id"] == row_id else None
+    assert server.call("send_bulk_invoices", {"ids": [str(row_id)]}).ok
+    listed = server.call("list_invoices", {"search": "BR-2"}).response["invoices"]["data"]
+    assert [(r["amount"], r["customer"]["name"], r["sms_status"]) for r in listed] == [("9.500", "Bo", 1)]
+    if server.kind == "inprocess":
+        assert twin is not None and server.control.invoice(row_id)["sms_status"] == twin["sms_status"]
+
+
 # 6 ------------------------------------------------------------------------------------------------
 def test_6_single_or_subscription_is_decided_by_the_payload(server: Server) -> None:
     sub = server.call("create_invoice", {**INVOICE, **SUBSCRIPTION})  # POST /api/v1/invoice
