@@ -27,6 +27,22 @@ def _human_condition(condition: str) -> str:
     return f"{human(name)}{sep}{rest}"
 
 
+#: Laravel's message of each type rule, by the JSON type the schema wants
+_TYPE_WORDS = {"string": "must be a string", "integer": "must be an integer", "number": "must be a number",
+               "array": "must be an array", "object": "must be an array",
+               "boolean": "field must be true or false"}
+
+
+def _type_sentence(field: str, expected: str) -> str:
+    """``type string`` -> "The x must be a string." (Laravel's wording of its string, integer,
+    numeric, array and boolean rules); a field taking text or a number reads as ``numeric``."""
+    types = expected.removeprefix("type ").split(" or ")
+    if "string" in types and ("number" in types or "integer" in types):
+        types = ["number"]
+    words = _TYPE_WORDS.get(types[0])
+    return f"The {field} {words}." if words else f"The {field} format is invalid."
+
+
 def _sentence(v: Any) -> str:
     field = human(str(getattr(v, "field", "") or "payload"))
     rule = str(getattr(v, "rule", ""))
@@ -38,7 +54,7 @@ def _sentence(v: Any) -> str:
         return f"The {field} field is required when {_human_condition(condition)}." if when else (
             f"The {field} field is required.")
     if rule == "type":
-        return f"The {field} must be {getattr(v, 'expected', 'of another type')}."
+        return _type_sentence(field, str(getattr(v, "expected", "")))
     if rule == "enum":
         return f"The selected {field} is invalid."
     if rule in ("additionalProperties", "unevaluatedProperties"):

@@ -49,12 +49,14 @@ def report_stats(entries: Sequence[LedgerEntry]) -> dict[str, Any]:
 
 def enquiry_record(entry: LedgerEntry) -> dict[str, Any]:
     """An invoice's or open invoice's payment as the transaction enquiry lists it (the checkout's
-    record shape; what only a gateway session has is null)."""
+    record shape, with the ids its invoice details show; what only a gateway session has, the
+    terminal, the customer's contact and card, is null)."""
     paid = entry.paid
     return {
         "token": paid.token, "amount": paid.amount, "reference_number": paid.order_reference,
-        "status": entry.status, "TransactionID": None, "Id": paid.record_id, "PaymentID": None,
-        "Terminal": None, "TrackID": None, "payment_type": payment_type_name(paid.payment_type_id),
+        "status": entry.status, "TransactionID": paid.transaction_id, "Id": paid.record_id,
+        "PaymentID": paid.payment_id, "Terminal": None, "TrackID": paid.track_id,
+        "payment_type": payment_type_name(paid.payment_type_id),
         "service_type": ServiceType.display_name_of(paid.service_type_id),
         "customerName": entry.customer_name,
         "customerEmail": None, "customerMobile": None, "customerCardType": None, "customerCard": None,

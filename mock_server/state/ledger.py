@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from hesabe_spec.amounts import to_fils
 from hesabe_spec.enums import InvoiceStatus, ServiceType, TransactionStatus
 from mock_server.state.models import Checkout, Invoice, InvoiceQuery, OpenInvoiceQuery, Refund, split_search
-from mock_server.state.refundable import PaidTransaction, invoice_paid
+from mock_server.state.refundable import PaidTransaction, gateway_ids, invoice_paid
 from mock_server.state.refunds import RefundService, balance_of
 from mock_server.state.store import Store
 
@@ -156,7 +156,7 @@ class Ledger:
                     kind="open_invoice", record_id=item.id, order_reference=item.reference_number,
                     paid_at=payment.get("created_at"),
                     payment_type_id=int(payment.get("payment_type_id") or 0),
-                    service_type_id=ServiceType.OPEN_INVOICE.value,
+                    service_type_id=ServiceType.OPEN_INVOICE.value, **gateway_ids(payment),
                 ), customer.get("name") or None))
         return found
 
@@ -190,4 +190,5 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
         service_type_id=service_type_of(checkout).value,
+        payment_id=checkout.payment_id, transaction_id=checkout.transaction_id, track_id=checkout.track_id,
     )

@@ -17,14 +17,15 @@ payment, a token of another merchant) cannot be refunded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType
 from mock_server.state.models import Invoice, Source
 from mock_server.state.store import Store
 
-__all__ = ["PaidLookup", "PaidTransaction", "invoice_paid", "invoice_payments"]
+__all__ = ["PaidLookup", "PaidTransaction", "gateway_ids", "invoice_paid", "invoice_payments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,23 @@ class PaidTransaction:
     paid_at: str | None
     payment_type_id: int
     service_type_id: int
+    #: the payment's gateway ids, where its record keeps them (the enquiry lists them)
+    payment_id: str | None = None
+    transaction_id: str | None = None
+    track_id: str | None = None
+
+
+def gateway_ids(txn: Mapping[str, Any]) -> dict[str, str | None]:
+    """``payment_id``, ``transaction_id`` and ``track_id`` of an invoice's or open invoice's
+    payment record (its ``transaction``): the same ids its invoice details show."""
+    listed = txn.get("list")
+    track = listed.get("track_id") if isinstance(listed, Mapping) else None
+
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return {"payment_id": text(txn.get("payment_id")), "transaction_id": text(txn.get("transaction_id")),
+            "track_id": text(track)}
 
 
 #: ``(merchant_id, transaction token) -> the captured payment, or None``
@@ -77,4 +95,5 @@ def invoice_paid(inv: Invoice) -> PaidTransaction | None:
         paid_at=txn.get("created_at") or inv.updated_at,
         payment_type_id=int(txn.get("payment_type_id") or 0),
         service_type_id=int(txn.get("service_type_id") or ServiceType.SMS_INVOICE),
+        **gateway_ids(txn),
     )

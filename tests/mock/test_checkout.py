@@ -232,6 +232,16 @@ def test_a_value_too_long_is_named_with_its_limit(gw: Gateway) -> None:
     assert answer.envelope["data"] == {"variable1": [message]}
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("name", 5, "The name must be a string."),
+    ("email", ["a@b.c"], "The email must be a string."),
+])
+def test_a_value_of_the_wrong_type_is_named_as_laravel_does(gw: Gateway, field: str, value: Any,
+                                                           message: str) -> None:
+    _status, answer = _refusal(gw.checkout_raw({**ORDER, field: value}))
+    assert answer.envelope["data"] == {field: [message]}
+
+
 def test_a_required_field_missing_is_named(gw: Gateway) -> None:
     payload = {k: v for k, v in ORDER.items() if k != "responseUrl"}
     _status, answer = _refusal(gw.checkout_raw(payload))
@@ -321,6 +331,29 @@ def test_enquiry_by_token_shows_pending_then_the_payment(gw: Gateway) -> None:
     assert paid["status"] == "SUCCESSFUL" and paid["payment_type"] == "KNET"
     assert paid["PaymentID"].startswith("100") and len(paid["PaymentID"]) == 18
     assert paid["service_type"] == "Payment Gateway" and paid["datetime"] == "2026-01-01 00:00:00"
+
+
+@pytest.mark.parametrize("paid_through", ["invoice", "open_invoice"])
+def test_enquiry_of_an_invoice_payment_carries_its_ids(gw: Gateway, paid_through: str) -> None:
+    """PaymentID, TransactionID and TrackID are the ones the invoice's own records show."""
+    from hesabe_spec.enums import InvoiceKind
+    from mock_server.handlers.invoices import new_invoice
+    from mock_server.handlers.open_invoices import new_open_invoice
+
+    merchant = gw.mock.merchants.merchants[0]
+    if paid_through == "invoice":
+        inv = gw.mock.invoices.create(merchant, new_invoice(
+            {"invoiceType": "0", "invoiceSubType": "3", "amount": "15.000", "referenceNumber": "ID-1"}),
+            InvoiceKind.SINGLE)
+        txn = gw.mock.payments.pay_invoice(inv, 1, "success").transaction
+    else:
+        item = gw.mock.open_invoices.create(merchant, new_open_invoice(
+            {"title": "T", "openInvoiceType": "0", "fixAmount": "3.000", "expiryDate": "2030-12-05"}))
+        txn = gw.mock.payments.pay_open_invoice(item, None, 1, "success").transaction
+    _status, env = gw.enquire(txn["token"])
+    record = env["data"]
+    assert record["PaymentID"] == txn["payment_id"] and record["PaymentID"].startswith("100")
+    assert record["TransactionID"] == txn["transaction_id"] and record["TrackID"] == txn["list"]["track_id"]
 
 
 def test_enquiry_by_reference_lists_every_attempt_and_names_the_one_that_paid(gw: Gateway) -> None:
