@@ -61,6 +61,13 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+#: ``version`` as the kits send each (text, or a number: 2.0 in [DJ])
+_VERSION_2 = ("2.0", "2", "2.00")
+_VERSION_3 = ("3.0", "3", "3.00")
+#: the fields of a session the docs say needs version "3.0" (hesabe-checkout-api.md 2.3)
+_NEED_VERSION_3 = ("saveCard", "channel", "embeddedPayment")
+
+
 def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
     """Where the payload departs from the docs' style (accepted, as the real server does)."""
     notes = []
@@ -72,6 +79,14 @@ def _notes(p: dict[str, Any], amount: str) -> tuple[str, ...]:
     for name, hint in (("version", '"2.0"'), ("currency", '"KWD"')):
         if name not in p:
             notes.append(f"{name} omitted (the docs send {hint})")
+    version = p.get("version")
+    needs_3 = [name for name in _NEED_VERSION_3 if p.get(name) not in (None, "", False)]
+    if needs_3 and version is not None and str(version) not in _VERSION_3:
+        notes.append(f"version {version!r} with {', '.join(needs_3)}: the docs say these need version "
+                     "\"3.0\" (\"Must be 3.0\"); the mock takes the session as sent")
+    elif version is not None and str(version) not in (*_VERSION_2, *_VERSION_3):
+        notes.append(f"version {version!r}: the docs send \"2.0\" (\"3.0\" for embedded, mobile and "
+                     "saved-card sessions)")
     currency = p.get("currency")
     if currency not in (None, "") and str(currency).upper() != "KWD":
         notes.append(f"currency {currency!r}: Hesabe converts other currencies to KWD (an answer's "

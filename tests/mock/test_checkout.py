@@ -134,6 +134,21 @@ def test_omitted_version_currency_and_reference_are_accepted_and_noted(gw: Gatew
         assert word in notes
 
 
+@pytest.mark.parametrize(("fields", "noted"), [
+    ({"channel": "mobile", "version": "2.0"}, "need version \"3.0\""),
+    ({"channel": "mobile", "version": "3.0"}, None),
+    ({"version": "4.0"}, "version '4.0': the docs send"),
+    ({"version": 2.0}, None),
+])
+def test_a_version_unlike_the_docs_is_noted(gw: Gateway, fields: dict[str, Any], noted: str | None) -> None:
+    token = gw.checkout(**fields)["token"]
+    notes = [note for note in gw.mock.checkouts.find(token).notes if "version" in note]
+    if noted is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and noted in notes[0]
+
+
 def test_unknown_fields_are_ignored_and_noted(gw: Gateway) -> None:
     token = gw.checkout(responseURL="https://typo.example")["token"]
     assert "unknown field 'responseURL' ignored" in gw.mock.checkouts.find(token).notes
