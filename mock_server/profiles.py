@@ -1,11 +1,11 @@
 """What ``GET /api/v1/profile`` answers for each merchant.
 
 The public sandbox merchant gets the profile the reference prints (hesabe-api.md §6: the inner
-object, cut inside ``commission`` after ``service_charges``; its elided ``company_logo`` is a
-small real JPEG here). Any other merchant gets a profile derived from its identity (id, name,
-merchant code), with the fields its merchants-file entry gives under ``profile`` on top. Both end
-with the fields Hesabe's merchant app reads besides (countries, service and payment types,
-capture settings): the mock's values, low confidence.
+object, cut inside ``commission`` at a key after ``service_charges`` whose name is cut; its
+elided ``company_logo`` is a small real JPEG here). Any other merchant gets a profile derived from
+its identity (id, name, merchant code), with the fields its merchants-file entry gives under
+``profile`` on top. Both end with the fields Hesabe's merchant app reads besides (countries,
+service and payment types, capture settings): the mock's values, low confidence.
 """
 
 from __future__ import annotations
