@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_server.field_errors import human
 from mock_server.protocol import Failure, envelope
 from mock_server.runtime import PlainCall, Reply
 from mock_server.state.errors import NOT_FOUND_MESSAGE
@@ -17,7 +18,7 @@ REFRESH_FAILED = "Not found, Please verify the token credentials"
 def _required(fields: Any, names: tuple[str, ...]) -> dict[str, str]:
     if not isinstance(fields, dict):
         raise Failure(400, envelope(False, NOT_FOUND_MESSAGE))
-    errors = {n: [f"The {n} field is required."] for n in names
+    errors = {n: [f"The {human(n)} field is required."] for n in names
               if not isinstance(fields.get(n), str) or not fields.get(n)}
     if errors:
         first = next(iter(errors.values()))[0]

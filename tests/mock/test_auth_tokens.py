@@ -18,3 +18,13 @@ def test_expired_tokens_are_swept_after_enough_logins(hesabe_mock_inprocess: Moc
     assert runtime.store.get_token("access", first["access_token"]) is None
     assert runtime.store.get_token("refresh", first["refresh_token"]) is None
     assert runtime.tokens.authenticate(latest["access_token"]) == merchant  # live ones stay
+
+
+def test_a_missing_field_is_named_as_laravel_names_it(hesabe_mock_inprocess: MockHandle) -> None:
+    """camelCase becomes words ("refresh token"), as in every other field error."""
+    session = hesabe_mock_inprocess.control.session
+    url = hesabe_mock_inprocess.url
+    res = session.request("POST", f"{url}/api/v1/token-refresh", data=b"{}",
+                          headers={"Content-Type": "application/json"})
+    assert res.status_code == 400
+    assert res.json()["response"] == {"refreshToken": ["The refresh token field is required."]}
