@@ -84,6 +84,8 @@ CATALOG: dict[str, FindingRule] = _rules(
                                              "minutes before"),
     FindingRule("expired_token", WARNING, "a bearer token used after it expired: refresh it before "
                                           "expires_in runs out"),
+    FindingRule("expired_on_create", WARNING, "an invoice created with an expiry date before today (Kuwait "
+                                              "time): it can never be paid"),
     FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),

@@ -268,6 +268,8 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             raise Failure(exc.http_status, envelope(False, exc.message, handler.field_errors(exc)),
                           keys=merchant.keys) from None
         ex.status, ex.keys = reply.status, merchant.keys if op.encrypted else None
+        if reply.findings:
+            ex.findings.extend(reply.findings)
         if reply.body is not None:
             ex.body = reply.body
         else:

@@ -20,7 +20,7 @@ from mock_server.clock import Clock, SharedClock
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.faults import Faults, SharedFaults
 from mock_server.finding_hooks import FindingsRecorder, ReferenceWatch
-from mock_server.findings import FindingsLog, SharedFindingsLog
+from mock_server.findings import Finding, FindingsLog, SharedFindingsLog
 from mock_server.group_commit import GroupCommit
 from mock_server.journal import Journal, SharedJournal
 from mock_server.merchants import (
@@ -329,3 +329,5 @@ class Reply:
     #: a plain call's merchant, once it is known (login, refresh): the journal files the exchange
     #: under it, so a one-merchant reset or filter takes it along
     merchant_code: str | None = None
+    #: integration findings only the handler can see (it knows the mock's clock and records)
+    findings: tuple[Finding, ...] = ()

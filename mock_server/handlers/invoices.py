@@ -12,6 +12,7 @@ from typing import Any
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import KUWAIT_CALLING_CODE, CreateInvoiceType, InvoiceKind, InvoiceSubType
+from mock_server.findings import Finding, finding
 from mock_server.pagination import page_number, pagination
 from mock_server.runtime import Call, Reply
 from mock_server.shapes import invoices as invoice_shapes
@@ -114,9 +115,24 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
     )
 
 
+def _expired_on_arrival(call: Call, created: list[Invoice], pointer: str) -> tuple[Finding, ...]:
+    """An ``expired_on_create`` finding for each invoice created already past its expiry date (the
+    mock clock's today in Kuwait: a client writing today's date in UTC is a day behind until
+    03:00 there). ``pointer``: the JSON pointer of the n-th invoice's ``expiresAt``."""
+    found = []
+    for n, inv in enumerate(created):
+        if call.domain.invoices.is_expired(inv):
+            today = call.domain.invoices.today()
+            found.append(finding("expired_on_create", f"expiresAt {inv.expires_at} is before today ({today}, "
+                                 "Kuwait time): the invoice was created expired and can never be paid",
+                                 pointer.format(n=n)))
+    return tuple(found)
+
+
 def _created(call: Call, kind: InvoiceKind) -> Reply:
     inv = call.domain.invoices.create(call.merchant, new_invoice(call.payload), kind)
-    return Reply(invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name))
+    return Reply(invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name),
+                 findings=_expired_on_arrival(call, [inv], "/expiresAt"))
 
 
 def create_invoice(call: Call) -> Reply:
@@ -143,7 +159,7 @@ def _group(call: Call, kind: InvoiceKind) -> Reply:
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
     shaped = [invoice_shapes.invoice_details(group[0], call.base_url, call.merchant.name)]
     shaped += [invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
-    return Reply(shaped)
+    return Reply(shaped, findings=_expired_on_arrival(call, list(group), "/invoices/{n}/expiresAt"))
 
 
 def create_split_invoice(call: Call) -> Reply:

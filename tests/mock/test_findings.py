@@ -80,6 +80,23 @@ def test_a_reference_reused_within_minutes_is_a_warning(hesabe_mock_inprocess: M
     assert control.journal(1)[-1]["findings"] == []
 
 
+def test_an_invoice_created_already_expired_is_a_warning(hesabe_mock_inprocess: MockHandle) -> None:
+    """Kuwait is UTC+3: at 01:00 there, a client's UTC "today" is yesterday."""
+    client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
+    control.freeze("2026-12-07T01:00:00+03:00")
+    assert client.call("create_invoice", {**INVOICE, "expiresAt": "2026-12-06"}).ok  # taken, as the server is
+    [found] = control.journal(1)[-1]["findings"]
+    assert (found["rule"], found["severity"]) == ("expired_on_create", "warning")
+    assert found["pointer"] == "/expiresAt"
+    assert "2026-12-06 is before today (2026-12-07" in found["message"]
+    client.call("create_invoice", {**INVOICE, "expiresAt": "2026-12-07", "referenceNumber": "F-2"})
+    assert control.journal(1)[-1]["findings"] == []
+    part = {**INVOICE, "merchantCode": SANDBOX.merchant_code, "invoiceType": "0", "customerName": "A"}
+    client.call("create_split_invoice", {"invoices": [
+        {**part, "referenceNumber": "F-3"}, {**part, "referenceNumber": "F-4", "expiresAt": "2026-12-01"}]})
+    assert [f["pointer"] for f in control.journal(1)[-1]["findings"]] == ["/invoices/1/expiresAt"]
+
+
 def test_a_token_used_after_it_expired_is_a_warning(hesabe_mock_inprocess: MockHandle) -> None:
     client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
     control.freeze()
