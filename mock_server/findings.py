@@ -90,7 +90,7 @@ CATALOG: dict[str, FindingRule] = _rules(
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),
     FindingRule("data_unreadable", WARNING, "no ciphertext could be read from the request (no data field, "
-                                            "the wrong Content-Type, data not a hex string): the server "
+                                            "the wrong Content-Type, data not text): the server "
                                             "refuses it (400 on the Merchant API, 506 on the gateway)"),
     FindingRule("padding_16", WARNING, "16-byte PKCS#7 padding: accepted, the server pads its own "
                                        "replies to 32"),

@@ -25,6 +25,7 @@ from typing import Any
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation, path_segment_problem
+from mock_server.arrival import unread_data
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors
@@ -36,7 +37,6 @@ from mock_server.protocol import Failure, read_plain_fields
 from mock_server.runtime import MockRuntime
 from mock_server.shapes.checkout import gateway_error
 from mock_server.state.checkouts import GatewayRefusal
-from mock_server.transport import unread_data
 
 __all__ = ["failure", "merchant_for", "payload_for", "validate"]
 
@@ -85,7 +85,7 @@ def payload_for(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant
         return _plain_parameters(op, inbound, body)
     data = inbound.data(body)
     if not isinstance(data, str) or not data:
-        ex.findings.append(unread_data(inbound.headers.get("content-type", ""), body, inbound.method, data))
+        ex.findings.append(unread_data(inbound, body, data))
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
     ex.request_hex = data
     try:

@@ -4,7 +4,9 @@ It is a :class:`~mock_server.runtime.PipelineHook` that only watches (``done``).
 decrypted request payload and the plaintext reply envelope, never the wire ciphertext, the
 secret key, the IV, the bearer token or a password: login passwords and issued/refreshed tokens
 are replaced by ``"[redacted]"`` in every entry handed out, so a journal can be pasted into a
-bug report as is. What the wire showed is described instead, by
+bug report as is; of a login or token refresh, whose password may be anywhere in its body or
+query, the pipeline hands over only what :mod:`mock_server.arrival` lets it show. What the wire
+showed is described instead, by
 :func:`hesabe_spec.wire_facts.describe_ciphertext` (``"wire"``: pad, blocks, hex case, JSON
 style; a 506 also gets its ``"diagnosis"``), next to the exchange's integration ``"findings"``
 and its ``"delivery"`` (sent, dropped, or the client gone first).

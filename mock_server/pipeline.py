@@ -38,6 +38,7 @@ from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme
 from mock_server import fast_crypto, gateway
+from mock_server.arrival import shown_plain_fields, shown_plain_query, unread_data
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -59,7 +60,6 @@ from mock_server.protocol import (
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
 from mock_server.state.checkouts import GatewayRefusal
 from mock_server.state.errors import NOT_FOUND_MESSAGE, DomainError
-from mock_server.transport import shown_plain_fields, unread_data
 
 __all__ = ["UNAUTHENTICATED", "OperationEndpoint"]
 
@@ -97,7 +97,7 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, e
     keys = merchant.keys
     data = inbound.data(body)
     if not isinstance(data, str) or not data:
-        ex.findings.append(unread_data(inbound.headers.get("content-type", ""), body, inbound.method, data))
+        ex.findings.append(unread_data(inbound, body, data))
         if data is None or data == "":
             raise Failure(400, envelope(False, NOT_FOUND_MESSAGE), keys=keys)
         raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys)
@@ -232,7 +232,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         handler = HANDLERS[op.name]
         if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
-            ex.request = shown_plain_fields(op, fields)
+            ex.request, ex.query = shown_plain_fields(op, fields), shown_plain_query(op, ex.query)
             with mock.store.deferred_commit():  # committed before the reply goes (_committed)
                 reply = handler.run(PlainCall(mock.domain, fields, op))
             ex.merchant_code = reply.merchant_code

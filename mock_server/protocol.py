@@ -17,11 +17,14 @@ from hesabe_spec.crypto import CipherKeys
 from mock_server.json_out import server_json
 
 __all__ = [
+    "FORM",
     "INTERNAL_ERROR",
+    "MULTIPART",
     "NO_DATA",
     "Failure",
     "ascii_number",
     "envelope",
+    "media_type",
     "plain_reply",
     "read_data_field",
     "read_plain_fields",
@@ -67,15 +70,24 @@ class BodyTooLarge(Exception):
     pass
 
 
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type, lower case, without its parameters (PHP reads a form
+    whatever the case of its Content-Type, as the mock does)."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
-    """Text fields of a urlencoded or multipart body (files are ignored)."""
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        try:
-            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-        except UnicodeDecodeError:
-            return {}
+    """Text fields of a urlencoded or multipart body (files are ignored). A byte that is not
+    UTF-8 in one field spoils only that field (PHP reads the others, ``data`` among them)."""
+    kind = media_type(content_type)
+    if kind == FORM:
+        parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         return {k: v[-1] for k, v in parsed.items()}
-    if content_type.startswith("multipart/form-data"):
+    if kind == MULTIPART:
         return _multipart_fields(content_type, body)
     return {}
 
@@ -100,12 +112,9 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
     return fields
 
 
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
 def read_plain_fields(content_type: str, body: bytes) -> Any:
     """Login/refresh input: a JSON value, or form fields as a dict. None when unreadable."""
-    if content_type.startswith(_FORM_TYPES):
+    if media_type(content_type) in (FORM, MULTIPART):
         return _form_fields(content_type, body)
     try:
         return json.loads(body.decode("utf-8")) if body.strip() else {}
@@ -127,7 +136,7 @@ def read_data_field(content_type: str, body: bytes) -> Any:
         # quotes means no escape, quote or control character, so the JSON parser would return
         # exactly these characters; anything else is parsed in full below.
         inner = body[len(_DATA_OPEN):-len(_DATA_CLOSE)]
-        if inner.isalnum() and not content_type.startswith(_FORM_TYPES):
+        if inner.isalnum() and media_type(content_type) not in (FORM, MULTIPART):
             return inner.decode("ascii")
     if body.strip():
         fields = read_plain_fields(content_type, body)

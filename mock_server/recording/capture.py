@@ -23,6 +23,7 @@ from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
 from hesabe_spec.wire import decode_request_data, decode_response
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
+from mock_server.arrival import shown_plain_fields
 from mock_server.journal import redact
 from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
 
@@ -171,10 +172,13 @@ def cassette_of(
         pass
     if encrypted:
         response_wire = describe_body(response_body, keys)
+    query_fields: Any = {k: v for k, v in query if k != "data"}
+    if op.payload_in == "plain":  # a login's password can be anywhere in its body or query
+        payload, query_fields = shown_plain_fields(op, payload), shown_plain_fields(op, query_fields)
     request: CassetteRequest = {
         "method": method,
         "path": path,
-        "query": {k: v for k, v in query if k != "data"},
+        "query": redact(query_fields),
         "headers": _headers(request_headers),
         "payload": redact(payload),
         "data_in": data_in,

@@ -1,5 +1,5 @@
-"""How a body arrived: no secret of a plain body is shown, and a request without readable ``data``
-says why (the ``data_unreadable`` finding), on both hosts."""
+"""How a body arrived (mock_server/arrival.py): no secret of a plain body is shown, and a request
+without readable ``data`` says why (the ``data_unreadable`` finding), on both hosts."""
 
 from __future__ import annotations
 
@@ -33,16 +33,41 @@ def _shown_anywhere(mock: MockHandle, seq: int) -> str:
     ("application/json", json.dumps({"user": SANDBOX.username, "pass": PASSWORD}).encode()),  # misspelt
     ("application/json", json.dumps(PASSWORD).encode()),  # not an object
     (FORM, f"username={SANDBOX.username}&pwd={PASSWORD}".encode()),
+    (FORM, f"username={SANDBOX.username}&password=Te&st@1234".encode()),  # an unencoded & splits it
+    ("application/json", json.dumps({"username": {"pass": PASSWORD}}).encode()),  # nested in its own field
 ])
 def test_no_login_body_shows_its_password(hesabe_mock_inprocess: MockHandle, content_type: str,
                                           body: bytes) -> None:
     mock = hesabe_mock_inprocess
     res = _post(mock, "/api/v1/login", body, {"Content-Type": content_type, "Accept": "application/json"})
-    assert res.status_code == 400  # refused as the server refuses it (a field error)
+    assert res.status_code in (400, 404)  # refused: a field error, or (a split password) wrong ones
     seq = mock.control.journal(operation="login")[-1]["seq"]
     shown = _shown_anywhere(mock, seq)
-    assert PASSWORD not in shown
+    for secret in (PASSWORD, "st@1234", "st%401234"):
+        assert secret not in shown
     assert json.dumps(PASSWORD)[1:-1] not in shown and PASSWORD.replace("@", "%40") not in shown
+
+
+def test_a_password_in_the_query_is_not_shown(hesabe_mock_inprocess: MockHandle) -> None:
+    """The server reads a login's fields from its query too."""
+    mock = hesabe_mock_inprocess
+    _post(mock, f"/api/v1/login?username={SANDBOX.username}&password=Test%401234", b"", {})
+    seq = mock.control.journal(operation="login")[-1]["seq"]
+    shown = _shown_anywhere(mock, seq)
+    assert PASSWORD not in shown and "Test%401234" not in shown
+
+
+def test_a_recorded_login_keeps_no_password() -> None:
+    from hesabe_spec.operations import OPERATIONS
+    from mock_server.recording.capture import cassette_of
+
+    body = json.dumps({"username": SANDBOX.username, "password": PASSWORD}).encode()
+    cassette = cassette_of(1, OPERATIONS["login"], method="POST", path="/api/v1/login",
+                           query_string="password=Q%401", request_headers={"Content-Type": FORM},
+                           request_body=body, status=400, response_headers={},
+                           response_body=b'{"status":false}', keys=SANDBOX.keys, started=0.0, duration_ms=1.0)
+    written = json.dumps(cassette)
+    assert PASSWORD not in written and "Q@1" not in written
 
 
 def test_a_login_keeps_its_own_fields_to_show(hesabe_mock_inprocess: MockHandle) -> None:
@@ -51,7 +76,7 @@ def test_a_login_keeps_its_own_fields_to_show(hesabe_mock_inprocess: MockHandle)
     _post(mock, "/api/v1/login", body, {"Content-Type": "application/json"})
     entry = mock.control.journal(operation="login")[-1]
     assert entry["request"] == {"username": SANDBOX.username, "password": "[redacted]",
-                                "remember": "[redacted]"}
+                                "[redacted] field 1": "[redacted]"}  # a name may hold a secret too
 
 
 def test_a_refresh_token_sent_as_a_form_field_name_is_not_shown(hesabe_mock_inprocess: MockHandle) -> None:
@@ -88,6 +113,9 @@ _HEX = SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')
     ("application/json", b'{"data":null}', "data was null"),
     ("application/json", b'["data"]', "JSON but not an object"),
     (FORM, b"amount=1.000", "the form has no data field"),
+    ("application/json", b"{'data': 'ab12'}", "not valid JSON"),
+    ("application/json", b'{"data":"ab12",}', "not valid JSON"),
+    ("application/json", b'\xef\xbb\xbf{"data":"ab12"}', "byte-order mark"),
 ])
 def test_a_merchant_api_request_without_data_says_why(
         hesabe_mock_inprocess: MockHandle, content_type: str | None, body: bytes, said: str) -> None:
@@ -97,6 +125,20 @@ def test_a_merchant_api_request_without_data_says_why(
     entry = mock.control.journal(operation="create_invoice")[-1]
     found = [f for f in entry["findings"] if f["rule"] == "data_unreadable"]
     assert len(found) == 1 and said in found[0]["message"] and found[0]["severity"] == "warning"
+
+
+@pytest.mark.parametrize("content_type", ["Application/X-WWW-Form-Urlencoded", FORM + "; charset=UTF-8"])
+def test_a_form_is_read_whatever_the_case_of_its_content_type(hesabe_mock_inprocess: MockHandle,
+                                                                content_type: str) -> None:
+    """PHP reads such a form (it lower-cases the media type), so the server finds data in it."""
+    mock = hesabe_mock_inprocess
+    client = mock.client()
+    payload = {"amount": "2.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-01-01"}
+    prepared = client.prepare("create_invoice", payload, bearer=client.tokens.bearer())
+    hex_data = json.loads(prepared.body)["data"]
+    body = f"data={hex_data}&junk=".encode() + b"\xff"  # a byte that is not UTF-8 spoils only its field
+    res = _post(mock, "/api/v1/invoice", body, {**dict(prepared.headers), "Content-Type": content_type})
+    assert res.status_code == 200, res.content
 
 
 def test_data_that_is_not_text_says_what_it_was(hesabe_mock_inprocess: MockHandle) -> None:
