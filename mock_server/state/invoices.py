@@ -218,9 +218,12 @@ class InvoiceService:
             if isinstance(target, Invoice):
                 self._check_sendable(target)
         sent = []
+        made: dict[int, Invoice] = {}  # a row named twice gets one invoice, texted twice
         for target in targets:
             if isinstance(target, BulkRow):
-                target = self._invoice_of_row(merchant, target)
+                if target.id not in made:
+                    made[target.id] = self._invoice_of_row(merchant, target)
+                target = made[target.id]
             sent.append(self._record_sms(target))
         return sent
 

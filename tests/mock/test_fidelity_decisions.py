@@ -218,6 +218,18 @@ def test_5_a_bulk_row_id_that_an_invoice_also_has_sends_the_row(server: Server) 
         assert twin is not None and server.control.invoice(row_id)["sms_status"] == twin["sms_status"]
 
 
+def test_5_a_bulk_row_named_twice_becomes_one_invoice(server: Server) -> None:
+    import base64
+
+    csv = "name,phone,email,amount,reference_number,description\nCy,96566666666,c@example.com,7,BR-3,Fee\n"
+    row_id = server.call("upload_bulk_invoices", {"isScheduled": "false", "fileType": "csv",
+                                                  "invoices": base64.b64encode(csv.encode()).decode()}
+                         ).response[0]["id"]
+    assert server.call("send_bulk_invoices", {"ids": [str(row_id), str(row_id)]}).ok
+    listed = server.call("list_invoices", {"search": "BR-3"}).response["invoices"]["data"]
+    assert len(listed) == 1
+
+
 # 6 ------------------------------------------------------------------------------------------------
 def test_6_single_or_subscription_is_decided_by_the_payload(server: Server) -> None:
     sub = server.call("create_invoice", {**INVOICE, **SUBSCRIPTION})  # POST /api/v1/invoice

@@ -287,7 +287,8 @@ def valid_payload(op_name: str, seeded: Seeded, who: MerchantIdentity = ALPHA) -
         "get_invoice": mc,
         "resend_invoice": {**mc, "resendId": str(seeded.invoice_id), "mobileNumber": "66666666",
                            "countryCode": "965"},
-        "send_bulk_invoices": {**mc, "ids": [str(seeded.invoice_id)]},
+        # an uploaded bulk row (an id naming a row and an invoice is the row's: fidelity.md)
+        "send_bulk_invoices": {**mc, "ids": [str(seeded.bulk_id)]},
         "cancel_invoice": {**mc, "statusId": "3"},
         "create_open_invoice": {**mc, "title": "Open link", "amountType": "0", "fixAmount": "5.000",
                                 "expiryDate": "2030-12-12", "description": "open"},
