@@ -35,9 +35,10 @@ _TYPE_WORDS = {"string": "must be a string", "integer": "must be an integer", "n
 
 def _type_sentence(field: str, expected: str) -> str:
     """``type string`` -> "The x must be a string." (Laravel's wording of its string, integer,
-    numeric, array and boolean rules); a field taking text or a number reads as ``numeric``."""
+    numeric, array and boolean rules); a field taking text or any number reads as ``numeric``,
+    else the first type it takes names the rule."""
     types = expected.removeprefix("type ").split(" or ")
-    if "string" in types and ("number" in types or "integer" in types):
+    if "string" in types and "number" in types:
         types = ["number"]
     words = _TYPE_WORDS.get(types[0])
     return f"The {field} {words}." if words else f"The {field} format is invalid."

@@ -54,8 +54,8 @@ def enquiry_record(entry: LedgerEntry) -> dict[str, Any]:
     paid = entry.paid
     return {
         "token": paid.token, "amount": paid.amount, "reference_number": paid.order_reference,
-        "status": entry.status, "TransactionID": paid.transaction_id, "Id": paid.record_id,
-        "PaymentID": paid.payment_id, "Terminal": None, "TrackID": paid.track_id,
+        "status": entry.status, "TransactionID": paid.ids.transaction_id, "Id": paid.record_id,
+        "PaymentID": paid.ids.payment_id, "Terminal": None, "TrackID": paid.ids.track_id,
         "payment_type": payment_type_name(paid.payment_type_id),
         "service_type": ServiceType.display_name_of(paid.service_type_id),
         "customerName": entry.customer_name,

@@ -156,7 +156,7 @@ class Ledger:
                     kind="open_invoice", record_id=item.id, order_reference=item.reference_number,
                     paid_at=payment.get("created_at"),
                     payment_type_id=int(payment.get("payment_type_id") or 0),
-                    service_type_id=ServiceType.OPEN_INVOICE.value, **gateway_ids(payment),
+                    service_type_id=ServiceType.OPEN_INVOICE.value, ids=gateway_ids(payment),
                 ), customer.get("name") or None))
         return found
 
@@ -190,5 +190,4 @@ def checkout_paid(checkout: Checkout) -> PaidTransaction:
         order_reference=checkout.order_reference or "", paid_at=checkout.paid_on,
         payment_type_id=checkout.paid_type or checkout.payment_type,
         service_type_id=service_type_of(checkout).value,
-        payment_id=checkout.payment_id, transaction_id=checkout.transaction_id, track_id=checkout.track_id,
     )

@@ -19,13 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hesabe_spec.enums import InvoiceStatus, ServiceType
 from mock_server.state.models import Invoice, Source
 from mock_server.state.store import Store
 
-__all__ = ["PaidLookup", "PaidTransaction", "gateway_ids", "invoice_paid", "invoice_payments"]
+__all__ = ["NO_IDS", "GatewayIds", "PaidLookup", "PaidTransaction", "gateway_ids", "invoice_paid",
+           "invoice_payments"]
+
+
+class GatewayIds(NamedTuple):
+    """A payment's ids at the payment gateway, as the transaction enquiry lists them."""
+
+    payment_id: str | None
+    transaction_id: str | None
+    track_id: str | None
+
+
+NO_IDS = GatewayIds(None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +59,19 @@ class PaidTransaction:
     payment_type_id: int
     service_type_id: int
     #: the payment's gateway ids, where its record keeps them (the enquiry lists them)
-    payment_id: str | None = None
-    transaction_id: str | None = None
-    track_id: str | None = None
+    ids: GatewayIds = NO_IDS
 
 
-def gateway_ids(txn: Mapping[str, Any]) -> dict[str, str | None]:
-    """``payment_id``, ``transaction_id`` and ``track_id`` of an invoice's or open invoice's
-    payment record (its ``transaction``): the same ids its invoice details show."""
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def gateway_ids(txn: Mapping[str, Any]) -> GatewayIds:
+    """The ids of an invoice's or open invoice's payment record (its ``transaction``): the same
+    ones its invoice details show."""
     listed = txn.get("list")
     track = listed.get("track_id") if isinstance(listed, Mapping) else None
-
-    def text(value: Any) -> str | None:
-        return None if value is None else str(value)
-
-    return {"payment_id": text(txn.get("payment_id")), "transaction_id": text(txn.get("transaction_id")),
-            "track_id": text(track)}
+    return GatewayIds(_text(txn.get("payment_id")), _text(txn.get("transaction_id")), _text(track))
 
 
 #: ``(merchant_id, transaction token) -> the captured payment, or None``
@@ -95,5 +104,5 @@ def invoice_paid(inv: Invoice) -> PaidTransaction | None:
         paid_at=txn.get("created_at") or inv.updated_at,
         payment_type_id=int(txn.get("payment_type_id") or 0),
         service_type_id=int(txn.get("service_type_id") or ServiceType.SMS_INVOICE),
-        **gateway_ids(txn),
+        ids=gateway_ids(txn),
     )

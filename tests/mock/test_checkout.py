@@ -250,6 +250,9 @@ def test_a_value_too_long_is_named_with_its_limit(gw: Gateway) -> None:
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("name", 5, "The name must be a string."),
     ("email", ["a@b.c"], "The email must be a string."),
+    ("orderReferenceNumber", 1.5, "The order reference number must be a string."),  # string or integer
+    ("amount", [1], "The amount must be a number."),  # text or a number: numeric
+    ("saveCard", "yes", "The save card field must be true or false."),
 ])
 def test_a_value_of_the_wrong_type_is_named_as_laravel_does(gw: Gateway, field: str, value: Any,
                                                            message: str) -> None:
