@@ -68,6 +68,7 @@ __all__ = [
     "describe_body",
     "describe_ciphertext",
     "pad_scheme",
+    "pad_unit",
 ]
 
 #: how the hex travelled: ``data`` (request ``{"data": hex}`` or ``?data=``), ``response``
@@ -289,6 +290,16 @@ def pad_scheme(plaintext: bytes, pad: int) -> PadScheme:
     return "unknown"
 
 
+def pad_unit(scheme: PadScheme, plaintext: bytes) -> str:
+    """What a ``utf16-*`` or ``characters-*`` pad was counted in, in words. Text without characters
+    beyond U+FFFF has as many UTF-16 units as characters (PHP's ``mb_strlen`` and JavaScript's
+    ``length`` agree on it), so then both are named."""
+    text = plaintext.decode("utf-8", errors="replace")
+    if len(text) == len(text.encode("utf-16-le")) // 2:
+        return "characters (or UTF-16 units: the same count for this text)"
+    return "UTF-16 units" if scheme.startswith("utf16") else "characters"
+
+
 def _case(hex_text: str) -> HexCase:
     lower, upper = hex_text != hex_text.upper(), hex_text != hex_text.lower()
     if lower and upper:
@@ -311,7 +322,7 @@ def _padding_diagnosis(scheme: PadScheme, pad: int, plaintext: bytes) -> list[Di
                            f"16-byte PKCS#7 padding (pad {pad}): the server accepts it (Hesabe's samples and "
                            "app send it); the server pads its own replies to 32 bytes"))
     elif scheme.startswith(("utf16", "characters")):
-        unit = "UTF-16 units" if scheme.startswith("utf16") else "characters"
+        unit = pad_unit(scheme, plaintext)
         code = "pad_by_utf16" if scheme.startswith("utf16") else "pad_by_characters"
         found.append(_diag(code, "fault",
                            f"the pad ({pad}) was counted in {unit}, not bytes: it happens to make whole "

@@ -36,7 +36,7 @@ from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import OPERATIONS, Operation, resolve_operation, route_siblings
 from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import wrap_ciphertext
-from hesabe_spec.wire_facts import pad_scheme
+from hesabe_spec.wire_facts import pad_scheme, pad_unit
 from mock_server import fast_crypto, gateway
 from mock_server.arrival import shown_plain_fields, shown_plain_query, unread_data
 from mock_server.connection import drop_connection
@@ -138,7 +138,7 @@ def _wire_findings(ex: Exchange, data: str, plaintext: bytes) -> None:
     else:
         scheme = pad_scheme(plaintext, pad)
         if scheme.startswith(("utf16", "characters")):
-            unit = "UTF-16 units" if scheme.startswith("utf16") else "characters"
+            unit = pad_unit(scheme, plaintext)
             ex.findings.append(finding("padding_by_characters",
                                        f"the pad ({pad}) was counted in {unit}, not bytes: it made whole "
                                        "blocks this time; the same kit fails on other non-ASCII text"))

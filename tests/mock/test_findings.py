@@ -149,6 +149,8 @@ def test_a_pad_counted_in_characters_is_an_error(hesabe_mock_inprocess: MockHand
     assert res.status_code == 200
     found = hesabe_mock_inprocess.control.journal(1)[-1]["findings"]
     assert [(f["rule"], f["severity"]) for f in found] == [("padding_by_characters", "error")]
+    # Arabic letters are one UTF-16 unit each: PHP's mb_strlen and JavaScript's length agree
+    assert "characters (or UTF-16 units: the same count for this text)" in found[0]["message"]
     hesabe_mock_inprocess.control.clear_findings()  # this test provoked it on purpose
 
 

@@ -17,7 +17,7 @@ from hesabe_spec.crypt_cli import main
 from hesabe_spec.crypto import CipherKeys, pad
 from hesabe_spec.sandbox import SANDBOX
 from hesabe_spec.wire import client_json, server_json
-from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext, pad_scheme
+from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext, pad_scheme, pad_unit
 
 KEYS = SANDBOX.keys
 
@@ -96,6 +96,10 @@ def _crafted() -> dict[str, str]:
     texts = ('{"search":"' + "\u0645\u062d\u0645\u062f" * 4 + "x" * j + '"}' for j in range(32))
     arabic = next(t for t in texts if only_by_units(t))
     assert pad_scheme(arabic.encode(), 32 - len(arabic) % 32) == "utf16-32"
+    assert pad_unit("utf16-32", arabic.encode()).startswith("characters (or UTF-16 units")
+    emoji = "\U0001f600" + "x"  # beyond U+FFFF: two UTF-16 units, one character
+    assert pad_unit("utf16-32", emoji.encode()) == "UTF-16 units"
+    assert pad_unit("characters-16", emoji.encode()) == "characters"
     return {
         "wrong_key": _aes(pad(plain), key=b"K" * 32),
         "wrong_iv": _aes(pad(plain), iv=b"V" * 16),
