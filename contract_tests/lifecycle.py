@@ -171,7 +171,11 @@ class InvoiceLifecycle(RuleBasedStateMachine):
     @rule(invoice_ids=st.lists(invoices, min_size=1, max_size=3, unique=True))
     def bulk_send(self, invoice_ids: list[int]) -> None:
         ids = [str(i) for i in invoice_ids]
-        self.session.call("send_bulk_invoices", {"ids": ids}, intent=self._send_intent(invoice_ids))
+        # An id that also names an uploaded bulk row may send the row (the mock's reading of
+        # hesabe-api.md 4.9, low confidence): what such a call should answer is not modelled.
+        ambiguous = not self.session.created_bulk_rows.isdisjoint(invoice_ids)
+        intent: Intent = "observe" if ambiguous else self._send_intent(invoice_ids)
+        self.session.call("send_bulk_invoices", {"ids": ids}, intent=intent)
 
     def _send_intent(self, invoice_ids: list[int]) -> Intent:
         unpaid = all(self.model.invoices[i].status == InvoiceStatus.UNPAID for i in invoice_ids)

@@ -23,14 +23,14 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from hesabe_spec.operations import Operation
+from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.schema_store import request_schema
 from hesabe_spec.wire import REDACTED, is_secret_field
 from mock_server.findings import Finding, finding
 from mock_server.inbound import Inbound
 from mock_server.protocol import FORM, MULTIPART, media_type
 
-__all__ = ["shown_plain_fields", "shown_plain_query", "unread_data"]
+__all__ = ["shown_path", "shown_plain_fields", "shown_plain_query", "unread_data"]
 
 #: a field name shown as sent in a finding: what the name of a real form or JSON field looks like
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
@@ -85,6 +85,27 @@ def shown_plain_query(op: Operation, query: str) -> str:
     if not query:
         return query
     return urlencode(_shown_pairs(op, parse_qsl(query, keep_blank_values=True)))
+
+
+#: the paths of the plain operations (login, refresh), with and without a trailing slash
+_PLAIN_PATHS = {path.rstrip("/"): op for op in OPERATIONS.values() if op.payload_in == "plain"
+                for path in (op.path, *op.aliases)}
+
+
+def shown_path(path_and_query: str) -> str:
+    """A request line's path and query as a log may show it: a login's or refresh's query by
+    :func:`shown_plain_query`, any other with its secret-named parameters (``accessCode``, ...)
+    ``[redacted]``."""
+    path, _, query = path_and_query.partition("?")
+    if not query:
+        return path_and_query
+    op = _PLAIN_PATHS.get(path.rstrip("/"))
+    if op is not None:
+        return f"{path}?{shown_plain_query(op, query)}"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(is_secret_field(name) for name, _ in pairs):
+        return path_and_query
+    return f"{path}?{urlencode([(k, REDACTED if is_secret_field(k) else v) for k, v in pairs])}"
 
 
 def _json_value(body: bytes) -> Any:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -332,9 +333,10 @@ def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
 
     from mock_server.heap import prepare_for_serving
     from mock_server.runtime import runtime_of
-    from mock_server.serving import uvicorn_config
+    from mock_server.serving import SecretlessAccessLog, uvicorn_config
 
     config = uvicorn_config(served, log_level=log_level, access_log=log_level in ("info", "debug"))
+    logging.getLogger("uvicorn.access").addFilter(SecretlessAccessLog())  # after uvicorn's logging setup
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:

@@ -8,6 +8,7 @@ Failures raise :class:`Failure`, which already holds the exact response to send.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -74,10 +75,14 @@ FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
 
+#: where PHP ends a Content-Type's media type (``sapi_read_post_data``)
+_MEDIA_TYPE_END = re.compile(r"[;, ]")
+
+
 def media_type(content_type: str) -> str:
-    """The media type of a Content-Type, lower case, without its parameters (PHP reads a form
-    whatever the case of its Content-Type, as the mock does)."""
-    return content_type.split(";", 1)[0].strip().lower()
+    """The media type of a Content-Type as PHP reads it to parse a form: lower case, cut at the
+    first ``;``, ``,`` or space."""
+    return _MEDIA_TYPE_END.split(content_type.strip().lower(), maxsplit=1)[0]
 
 
 def _form_fields(content_type: str, body: bytes) -> dict[str, str]:

@@ -9,14 +9,16 @@ mock needs from its server: a way to close a connection unanswered
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from mock_server.arrival import shown_path
 from mock_server.connection import TRANSPORT_STATE_KEY
 
-__all__ = ["MockHttpProtocol", "uvicorn_config"]
+__all__ = ["MockHttpProtocol", "SecretlessAccessLog", "uvicorn_config"]
 
 
 class MockHttpProtocol(H11Protocol):
@@ -32,3 +34,16 @@ def uvicorn_config(app: Any, **options: Any) -> uvicorn.Config:
     """``uvicorn.Config`` for the mock: ``options`` as uvicorn takes them, HTTP by
     :class:`MockHttpProtocol`."""
     return uvicorn.Config(app, http=MockHttpProtocol, **options)
+
+
+class SecretlessAccessLog(logging.Filter):
+    """uvicorn's access log (``--log-level info``) prints each request's path with its query, where
+    a login may carry its password: the path is printed as :func:`~mock_server.arrival.shown_path`
+    shows it. ``hesabe-mock`` adds it to the ``uvicorn.access`` logger when it serves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn's access record: (client, method, path with query, HTTP version, status)
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (args[0], args[1], shown_path(args[2]), args[3], args[4])
+        return True

@@ -115,7 +115,7 @@ def new_invoice(p: dict[str, Any]) -> NewInvoice:
     )
 
 
-def _expired_on_arrival(call: Call, created: list[Invoice], pointer: str) -> tuple[Finding, ...]:
+def _expired_on_arrival(created: list[Invoice], pointer: str) -> tuple[Finding, ...]:
     """An ``expired_on_create`` finding for each invoice created already past its expiry date (the
     mock clock's today in Kuwait: a client writing today's date in UTC is a day behind until
     03:00 there). ``pointer``: the JSON pointer of the n-th invoice's ``expiresAt``."""
@@ -132,7 +132,7 @@ def _expired_on_arrival(call: Call, created: list[Invoice], pointer: str) -> tup
 def _created(call: Call, kind: InvoiceKind) -> Reply:
     inv = call.domain.invoices.create(call.merchant, new_invoice(call.payload), kind)
     return Reply(invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name),
-                 findings=_expired_on_arrival(call, [inv], "/expiresAt"))
+                 findings=_expired_on_arrival([inv], "/expiresAt"))
 
 
 def create_invoice(call: Call) -> Reply:
@@ -159,7 +159,7 @@ def _group(call: Call, kind: InvoiceKind) -> Reply:
     # Seed 004: the first invoice comes back re-read from the database, the rest as built.
     shaped = [invoice_shapes.invoice_details(group[0], call.base_url, call.merchant.name)]
     shaped += [invoice_shapes.invoice_created(inv, call.base_url, call.merchant.name) for inv in group[1:]]
-    return Reply(shaped, findings=_expired_on_arrival(call, list(group), "/invoices/{n}/expiresAt"))
+    return Reply(shaped, findings=_expired_on_arrival(list(group), "/invoices/{n}/expiresAt"))
 
 
 def create_split_invoice(call: Call) -> Reply:

@@ -23,7 +23,7 @@ from mock_server.inbound import Inbound
 from mock_server.pages.bodies import OPEN_INVOICE_METHODS, invoice_page, open_invoice_page, split_page
 from mock_server.pages.i18n import pick_language
 from mock_server.pages.render import PageText, message_page
-from mock_server.protocol import BodyTooLarge, read_plain_fields
+from mock_server.protocol import FORM, MULTIPART, BodyTooLarge, media_type, read_plain_fields
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.state.errors import NotFound
 from mock_server.state.models import Invoice, OpenInvoice
@@ -124,7 +124,7 @@ def open_invoice_state(mock: MockRuntime, item: OpenInvoice) -> str:
 
 async def read_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if media_type(content_type) not in (FORM, MULTIPART):
         raise BadForm("Send the payment form as an HTML form (application/x-www-form-urlencoded).")
     try:
         body = await Inbound(request.scope, request.receive).body(_MAX_FORM)

@@ -25,7 +25,7 @@ from hesabe_spec.wire import decode_request_data, decode_response
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.arrival import shown_plain_fields
 from mock_server.journal import redact
-from mock_server.protocol import NO_DATA, read_data_field, read_plain_fields
+from mock_server.protocol import FORM, MULTIPART, NO_DATA, media_type, read_data_field, read_plain_fields
 
 __all__ = ["KEPT_HEADERS", "cassette_of", "mask_pii", "request_payload", "writes_reason"]
 
@@ -110,11 +110,8 @@ def _request_data(
     if op.payload_in == "none":
         return None, "none", None
     data: Any = read_data_field(content_type, body)
-    data_in = (
-        "form"
-        if "form-urlencoded" in content_type
-        else ("multipart" if "multipart" in content_type else "body-json")
-    )
+    kind = media_type(content_type)
+    data_in = "form" if kind == FORM else "multipart" if kind == MULTIPART else "body-json"
     if data is NO_DATA:
         data = next((v for k, v in query if k == "data"), None)
         data_in = "query"

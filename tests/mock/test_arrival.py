@@ -48,13 +48,44 @@ def test_no_login_body_shows_its_password(hesabe_mock_inprocess: MockHandle, con
     assert json.dumps(PASSWORD)[1:-1] not in shown and PASSWORD.replace("@", "%40") not in shown
 
 
-def test_a_password_in_the_query_is_not_shown(hesabe_mock_inprocess: MockHandle) -> None:
-    """The server reads a login's fields from its query too."""
+@pytest.mark.parametrize("name", ["password", "pass", "user[password]"])
+@pytest.mark.parametrize("faulted", [False, True])
+def test_a_password_in_the_query_is_not_shown(hesabe_mock_inprocess: MockHandle, name: str,
+                                              faulted: bool) -> None:
+    """The server reads a login's fields from its query too; a fault may answer before the body
+    is read (the query is kept as shown from the start)."""
     mock = hesabe_mock_inprocess
-    _post(mock, f"/api/v1/login?username={SANDBOX.username}&password=Test%401234", b"", {})
-    seq = mock.control.journal(operation="login")[-1]["seq"]
-    shown = _shown_anywhere(mock, seq)
-    assert PASSWORD not in shown and "Test%401234" not in shown
+    if faulted:
+        mock.control.add_fault("error_500", operation="login", times=1)
+    _post(mock, f"/api/v1/login?username={SANDBOX.username}&{name}=Test%401234", b"{}",
+          {"Content-Type": "application/json"})
+    entry = mock.control.journal(operation="login")[-1]
+    assert (entry["status"] == 500) == faulted
+    shown = _shown_anywhere(mock, entry["seq"])
+    assert PASSWORD not in shown and "Test%401234" not in shown and "Test%2540" not in shown
+
+
+def test_a_secret_in_an_encrypted_requests_query_is_not_in_its_snippets(
+        hesabe_mock_inprocess: MockHandle) -> None:
+    mock = hesabe_mock_inprocess
+    client = mock.client()
+    prepared = client.prepare("list_invoices", bearer=client.tokens.bearer())
+    mock.control.session.request("GET", prepared.url, headers=dict(prepared.headers), timeout=10,
+                                 params={**dict(prepared.params), "accessCode": "QUERYSECRET7"})
+    seq = mock.control.journal(operation="list_invoices")[-1]["seq"]
+    page = mock.control.session.request("GET", f"{mock.url}/_mock/ui/exchanges/{seq}", timeout=10).text
+    assert "QUERYSECRET7" not in page
+
+
+def test_a_recorded_query_keeps_no_secret() -> None:
+    from hesabe_spec.operations import OPERATIONS
+    from mock_server.recording.capture import cassette_of
+
+    cassette = cassette_of(1, OPERATIONS["list_invoices"], method="GET", path="/api/v1/invoice/",
+                           query_string="accessCode=QUERYSECRET7&page=2", request_headers={},
+                           request_body=b"", status=400, response_headers={},
+                           response_body=b'{"status":false}', keys=SANDBOX.keys, started=0.0, duration_ms=1.0)
+    assert cassette["request"]["query"] == {"accessCode": "[redacted]", "page": "2"}
 
 
 def test_a_recorded_login_keeps_no_password() -> None:
@@ -127,7 +158,8 @@ def test_a_merchant_api_request_without_data_says_why(
     assert len(found) == 1 and said in found[0]["message"] and found[0]["severity"] == "warning"
 
 
-@pytest.mark.parametrize("content_type", ["Application/X-WWW-Form-Urlencoded", FORM + "; charset=UTF-8"])
+@pytest.mark.parametrize("content_type", ["Application/X-WWW-Form-Urlencoded", FORM + "; charset=UTF-8",
+                                          FORM + " charset=utf-8", FORM + ",text/plain"])
 def test_a_form_is_read_whatever_the_case_of_its_content_type(hesabe_mock_inprocess: MockHandle,
                                                                 content_type: str) -> None:
     """PHP reads such a form (it lower-cases the media type), so the server finds data in it."""

@@ -134,3 +134,21 @@ def test_an_integration_configured_by_hesabe_variables_works_unchanged(tmp_path:
         proc.wait(15)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_the_access_log_shows_no_password_of_a_login_query() -> None:
+    """--log-level info prints every request line; a login may carry its password in its query."""
+    import time
+
+    from support.mock_process import mock_process
+
+    with mock_process("--log-level", "info") as running:
+        requests.post(f"{running.url}/api/v1/login?username=Test&password=Pw%40LOGGED1", json={}, timeout=10)
+        requests.get(f"{running.url}/api/v1/invoice/?accessCode=AC%40LOGGED2&page=1", timeout=10)
+        deadline = time.monotonic() + 10
+        while "accessCode=" not in running.output and time.monotonic() < deadline:
+            time.sleep(0.05)
+        output = running.output
+    assert "/api/v1/login?username=Test&password=%5Bredacted%5D" in output
+    assert "accessCode=%5Bredacted%5D&page=1" in output
+    assert "LOGGED1" not in output and "LOGGED2" not in output
