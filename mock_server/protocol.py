@@ -117,14 +117,34 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
     return fields
 
 
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a text with an unpaired UTF-16 surrogate (``"\\ud800"``)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def read_plain_fields(content_type: str, body: bytes) -> Any:
-    """Login/refresh input: a JSON value, or form fields as a dict. None when unreadable."""
+    """Login/refresh input: a JSON value, or form fields as a dict. None when unreadable, as for
+    PHP's ``json_decode`` a text with an unpaired surrogate escape is."""
     if media_type(content_type) in (FORM, MULTIPART):
         return _form_fields(content_type, body)
     try:
-        return json.loads(body.decode("utf-8")) if body.strip() else {}
+        value = json.loads(body.decode("utf-8")) if body.strip() else {}
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+    return None if _lone_surrogate(value) else value
 
 
 #: ``read_data_field``'s answer when the body carries no ``data`` (the query string may)

@@ -198,3 +198,22 @@ def test_a_gateway_506_without_data_is_diagnosed(hesabe_mock_inprocess: MockHand
     snippet = mock.control.session.request("GET", f"{mock.url}/_mock/ui/exchanges/{entry['seq']}",
                                            timeout=10).text
     assert "the keys or the access code did not fit" not in snippet
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/login", b'{"username":"Test","password":"\\ud800"}'),
+    ("/api/v1/token-refresh", b'{"refreshToken":"\\udc00x"}'),
+])
+def test_an_unpaired_surrogate_is_unreadable_json_not_a_500(tmp_path: Any, store: str, path: str,
+                                                             body: bytes) -> None:
+    """PHP's json_decode refuses "\\ud800" (JSON_ERROR_UTF16): the request has no fields."""
+    from hesabe_spec.client import ASGITransport
+    from mock_server.app import create_app
+    from mock_server.state.sqlite import SqliteStore
+
+    app = create_app(store=SqliteStore(str(tmp_path / "s.sqlite")) if store == "sqlite" else None)
+    with ASGITransport(app) as transport:
+        res = transport.request("POST", "http://mock" + path, data=body,
+                                headers={"Content-Type": "application/json"})
+    assert res.status_code == 400 and res.json()["message"].startswith("Request not found")
