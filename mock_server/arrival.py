@@ -28,7 +28,7 @@ from hesabe_spec.schema_store import request_schema
 from hesabe_spec.wire import REDACTED, is_secret_field
 from mock_server.findings import Finding, finding
 from mock_server.inbound import Inbound
-from mock_server.protocol import FORM, MULTIPART, media_type
+from mock_server.protocol import FORM, MULTIPART, is_json, media_type
 
 __all__ = ["shown_path", "shown_plain_fields", "shown_plain_query", "unread_data"]
 
@@ -120,8 +120,9 @@ def _named(names: list[str]) -> str:
     return ", ".join(shown) + (", …" if len(names) > _NAMED else "")
 
 
-def _why_no_data(kind: str, body: bytes, method: str) -> str:
-    """The likeliest reason a body (of media type ``kind``) with no readable ``data`` has none."""
+def _why_no_data(content_type: str, body: bytes, method: str) -> str:
+    """The likeliest reason a body with no readable ``data`` has none."""
+    kind = media_type(content_type)
     text = body.strip()
     if not text:
         where = "and no data query parameter" if method in ("GET", "HEAD") else "(and no data in the query)"
@@ -135,6 +136,11 @@ def _why_no_data(kind: str, body: bytes, method: str) -> str:
         return ("the body looks like JSON but is not valid JSON (single quotes, a trailing comma, bytes "
                 "that are not UTF-8?), so no data field is read: send {\"data\": \"<hex>\"} as valid JSON")
     is_form = kind in (FORM, MULTIPART)
+    if not is_form and not is_json(content_type) and as_json is not None:
+        named = f"its Content-Type is {kind}" if _MEDIA_TYPE.fullmatch(kind) else (
+            "its Content-Type is not JSON" if kind else "it has no Content-Type")
+        return (f"the body is JSON but {named}: the server reads a JSON body only under a JSON "
+                "Content-Type (fetch sends a string as text/plain): send Content-Type: application/json")
     if not is_form and isinstance(as_json, dict) and "data" in as_json:
         return "data was null: it must be the ciphertext as a hex string"
     if is_form and isinstance(as_json, dict) and "data" in as_json:
@@ -168,7 +174,7 @@ def unread_data(inbound: Inbound, body: bytes, data: Any) -> Finding:
     """The ``data_unreadable`` finding of a request whose ``data`` was missing (``data`` None or
     ``""``) or not text (any other value)."""
     if data is None:
-        why = _why_no_data(media_type(inbound.headers.get("content-type", "")), body, inbound.method)
+        why = _why_no_data(inbound.headers.get("content-type", ""), body, inbound.method)
     elif data == "":
         why = "data was an empty string"
     else:

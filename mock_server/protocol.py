@@ -25,6 +25,7 @@ __all__ = [
     "Failure",
     "ascii_number",
     "envelope",
+    "is_json",
     "media_type",
     "plain_reply",
     "read_data_field",
@@ -135,11 +136,22 @@ def _lone_surrogate(value: Any) -> bool:
     return False
 
 
+def is_json(content_type: str) -> bool:
+    """Whether the server reads the body as JSON: Laravel's ``Request::isJson``, a Content-Type
+    holding ``/json`` or ``+json`` (``application/json; charset=UTF-8``, ``application/vnd.api+json``).
+    Under any other (``text/plain``, fetch's default for a string body; none at all) it reads no
+    JSON: only a form's fields, which PHP parses for the form types alone."""
+    return "/json" in content_type or "+json" in content_type
+
+
 def read_plain_fields(content_type: str, body: bytes) -> Any:
-    """Login/refresh input: a JSON value, or form fields as a dict. None when unreadable, as for
-    PHP's ``json_decode`` a text with an unpaired surrogate escape is."""
+    """The body's fields as the server reads them: a form's (urlencoded or multipart), the JSON
+    value under a JSON Content-Type, none (``{}``) under any other. None when the JSON is
+    unreadable, as for PHP's ``json_decode`` a text with an unpaired surrogate escape is."""
     if media_type(content_type) in (FORM, MULTIPART):
         return _form_fields(content_type, body)
+    if not is_json(content_type):
+        return {}
     try:
         value = json.loads(body.decode("utf-8")) if body.strip() else {}
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -161,7 +173,7 @@ def read_data_field(content_type: str, body: bytes) -> Any:
         # quotes means no escape, quote or control character, so the JSON parser would return
         # exactly these characters; anything else is parsed in full below.
         inner = body[len(_DATA_OPEN):-len(_DATA_CLOSE)]
-        if inner.isalnum() and media_type(content_type) not in (FORM, MULTIPART):
+        if inner.isalnum() and is_json(content_type):
             return inner.decode("ascii")
     if body.strip():
         fields = read_plain_fields(content_type, body)

@@ -147,6 +147,9 @@ _HEX = SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')
     ("application/json", b"{'data': 'ab12'}", "not valid JSON"),
     ("application/json", b'{"data":"ab12",}', "not valid JSON"),
     ("application/json", b'\xef\xbb\xbf{"data":"ab12"}', "byte-order mark"),
+    ("text/plain;charset=UTF-8", json.dumps({"data": _HEX}).encode(),  # fetch's default for a string
+     "the body is JSON but its Content-Type is text/plain: the server reads a JSON body only"),
+    (None, json.dumps({"data": _HEX}).encode(), "the body is JSON but it has no Content-Type"),
 ])
 def test_a_merchant_api_request_without_data_says_why(
         hesabe_mock_inprocess: MockHandle, content_type: str | None, body: bytes, said: str) -> None:
@@ -217,3 +220,23 @@ def test_an_unpaired_surrogate_is_unreadable_json_not_a_500(tmp_path: Any, store
         res = transport.request("POST", "http://mock" + path, data=body,
                                 headers={"Content-Type": "application/json"})
     assert res.status_code == 400 and res.json()["message"].startswith("Request not found")
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=UTF-8",
+                                          "application/vnd.api+json"])
+def test_a_json_content_type_is_read_as_laravel_reads_it(hesabe_mock_inprocess: MockHandle,
+                                                         content_type: str) -> None:
+    mock = hesabe_mock_inprocess
+    client = mock.client()
+    payload = {"amount": "2.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-01-01"}
+    prepared = client.prepare("create_invoice", payload, bearer=client.tokens.bearer())
+    headers = {**dict(prepared.headers), "Content-Type": content_type}
+    res = _post(mock, "/api/v1/invoice", prepared.body, headers)
+    assert res.status_code == 200, res.content
+
+
+def test_a_login_sent_as_text_has_no_fields(hesabe_mock_inprocess: MockHandle) -> None:
+    """Laravel reads no JSON under text/plain: the fields are missing, as on the server."""
+    body = json.dumps({"username": SANDBOX.username, "password": PASSWORD}).encode()
+    res = _post(hesabe_mock_inprocess, "/api/v1/login", body, {"Content-Type": "text/plain;charset=UTF-8"})
+    assert res.status_code == 400 and res.json()["message"] == "The username field is required."
