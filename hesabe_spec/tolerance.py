@@ -21,9 +21,10 @@ Rules (``Note.rule``):
 * ``amount_precision``: an amount with more than 3 decimals (float drift, ``"20.100000001"``)
   makes the whole request "Invalid Request Data" (code 506), as the third-party SDK documents
   from the live API.
-* ``number_as_text``: a JSON integer where the field is one of a list of digit strings
-  (``"refundMethod": 2`` for ``"2"``) is read as its text: Laravel's ``in:`` rule compares the
-  value as a string, and the guide's own refund sample sends ``refundMethod`` as a number.
+* ``number_as_text``: a JSON integer where the field is one of a list of digit strings, or one
+  (``"refundMethod": 2`` for ``"2"``, ``"statusId": 3`` for ``"3"``) is read as its text:
+  Laravel's ``in:`` rule compares the value as a string, and the guide's own refund sample sends
+  ``refundMethod`` as a number.
 * ``page_unusable``: a ``page`` that is not a positive integer (``"abc"``, ``0``, ``-1``) is page 1.
 * ``empty_filter``: an empty plain query parameter (:func:`tolerate_query`) is absent.
 
@@ -308,9 +309,13 @@ def _is_integer(value: Any) -> bool:
 
 
 def _digit_choices(parts: list[dict[str, Any]]) -> bool:
-    """Whether a field is one of a list of digit strings (what Laravel checks with ``in:1,2``)."""
-    return any(isinstance(part.get("enum"), list) and part["enum"]
-               and all(isinstance(v, str) and v.isdigit() for v in part["enum"]) for part in parts)
+    """Whether a field is one of a list of digit strings (what Laravel checks with ``in:1,2``), or
+    one digit string (``"statusId": "3"``, a ``const``: ``in:3``)."""
+    def digits(choices: Any) -> bool:
+        return isinstance(choices, list) and bool(choices) and all(
+            isinstance(v, str) and v.isdigit() for v in choices)
+
+    return any(digits(part.get("enum")) or ("const" in part and digits([part["const"]])) for part in parts)
 
 
 def _closest(name: str, known: list[str]) -> str | None:

@@ -97,6 +97,19 @@ def test_an_invoice_created_already_expired_is_a_warning(hesabe_mock_inprocess: 
     assert [f["pointer"] for f in control.journal(1)[-1]["findings"]] == ["/invoices/1/expiresAt"]
 
 
+def test_a_cancel_with_a_numeric_status_is_read_as_its_text(
+        hesabe_mock_inprocess: MockHandle) -> None:
+    """``"statusId": 3`` (a JS client's number): Laravel's ``in:3`` compares it as text."""
+    client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
+    token = client.call("create_invoice", INVOICE).response["token"]
+    cancelled = client.call("cancel_invoice", {"statusId": 3}, path_params={"token": token})
+    assert cancelled.ok, cancelled.envelope
+    assert [(f["rule"], f["pointer"]) for f in control.journal(1)[-1]["findings"]] == [
+        ("number_as_text", "/statusId")]
+    refused = client.call("cancel_invoice", {"statusId": 4}, path_params={"token": token}, raise_errors=False)
+    assert refused.status == 400
+
+
 def test_a_token_used_after_it_expired_is_a_warning(hesabe_mock_inprocess: MockHandle) -> None:
     client, control = _raw(hesabe_mock_inprocess), hesabe_mock_inprocess.control
     control.freeze()
