@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from starlette.responses import Response
 
 from hesabe_spec.crypto import CipherKeys
+from hesabe_spec.wire import has_lone_surrogate
 from mock_server.json_out import server_json
 
 __all__ = [
@@ -118,24 +119,6 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
     return fields
 
 
-def _lone_surrogate(value: Any) -> bool:
-    """Whether a parsed JSON value holds a text with an unpaired UTF-16 surrogate (``"\\ud800"``)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
 def is_json(content_type: str) -> bool:
     """Whether the server reads the body as JSON: Laravel's ``Request::isJson``, a Content-Type
     holding ``/json`` or ``+json`` (``application/json; charset=UTF-8``, ``application/vnd.api+json``).
@@ -156,7 +139,7 @@ def read_plain_fields(content_type: str, body: bytes) -> Any:
         value = json.loads(body.decode("utf-8")) if body.strip() else {}
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
-    return None if _lone_surrogate(value) else value
+    return None if has_lone_surrogate(value) else value
 
 
 #: ``read_data_field``'s answer when the body carries no ``data`` (the query string may)

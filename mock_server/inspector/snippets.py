@@ -20,8 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from hesabe_spec.operations import OPERATIONS, Host, Operation
-from hesabe_spec.wire import is_secret_field
-from mock_server.journal import REDACTED
+from mock_server.journal import REDACTED, redact
 
 __all__ = ["curl_snippet", "python_snippet", "visible"]
 
@@ -135,8 +134,8 @@ def _stand_in_note(entry: dict[str, Any]) -> list[str]:
 
 def _filters(query: str) -> dict[str, str]:
     """The query's plain parameters (a secret one's value redacted, as anywhere else)."""
-    return {k: REDACTED if is_secret_field(k) else v for k, v in parse_qsl(query, keep_blank_values=True)
-            if k != "data"}
+    shown: dict[str, str] = redact({k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"})
+    return shown
 
 
 #: what a snippet says of a request whose payload the mock never read

@@ -130,6 +130,13 @@ def _create_invoice(mock: MockHandle, body: bytes, content_type: str | None) -> 
     return _post(mock, "/api/v1/invoice", body, headers)
 
 
+def _valid_create(mock: MockHandle) -> Any:
+    """A valid create_invoice request, as the reference client prepares it."""
+    client = mock.client()
+    payload = {"amount": "2.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-01-01"}
+    return client.prepare("create_invoice", payload, bearer=client.tokens.bearer())
+
+
 _HEX = SANDBOX.keys.encrypt(b'{"merchantCode":"842217"}')
 
 
@@ -167,9 +174,7 @@ def test_a_form_is_read_whatever_the_case_of_its_content_type(hesabe_mock_inproc
                                                                 content_type: str) -> None:
     """PHP reads such a form (it lower-cases the media type), so the server finds data in it."""
     mock = hesabe_mock_inprocess
-    client = mock.client()
-    payload = {"amount": "2.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-01-01"}
-    prepared = client.prepare("create_invoice", payload, bearer=client.tokens.bearer())
+    prepared = _valid_create(mock)
     hex_data = json.loads(prepared.body)["data"]
     body = f"data={hex_data}&junk=".encode() + b"\xff"  # a byte that is not UTF-8 spoils only its field
     res = _post(mock, "/api/v1/invoice", body, {**dict(prepared.headers), "Content-Type": content_type})
@@ -227,9 +232,7 @@ def test_an_unpaired_surrogate_is_unreadable_json_not_a_500(tmp_path: Any, store
 def test_a_json_content_type_is_read_as_laravel_reads_it(hesabe_mock_inprocess: MockHandle,
                                                          content_type: str) -> None:
     mock = hesabe_mock_inprocess
-    client = mock.client()
-    payload = {"amount": "2.000", "invoiceType": "0", "invoiceSubType": "3", "expiresAt": "2099-01-01"}
-    prepared = client.prepare("create_invoice", payload, bearer=client.tokens.bearer())
+    prepared = _valid_create(mock)
     headers = {**dict(prepared.headers), "Content-Type": content_type}
     res = _post(mock, "/api/v1/invoice", prepared.body, headers)
     assert res.status_code == 200, res.content
