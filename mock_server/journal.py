@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.wire import NOT_SHOWN, REDACTED, SHOWN_DEPTH, EnvelopeStyle, redact, wrap_ciphertext
@@ -36,12 +37,21 @@ from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
 from mock_server.state.shared import SharedState
 
-__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal", "redact"]
+__all__ = ["DEFAULT_CAPACITY", "NOT_SHOWN", "REDACTED", "SHOWN_DEPTH", "Journal", "SharedJournal",
+           "plain_query", "redact"]
 
 DEFAULT_CAPACITY = 1000
 #: the findings that explain a 506 when the wire facts do not (no ciphertext was read, or it
 #: decrypted to an amount the server refuses)
 _REFUSING_RULES = frozenset({"amount_precision", "data_unreadable"})
+
+
+def plain_query(query: str) -> dict[str, str]:
+    """A query's plain parameters as sent (the filters a GET may carry beside ``data``), without
+    ``data`` itself (ciphertext is never shown) and with a secret one's value redacted. A name
+    sent twice shows its last value, the one the server reads."""
+    shown: dict[str, str] = redact({k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"})
+    return shown
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and a frozen init is slower
@@ -92,6 +102,7 @@ class _Record:
             "method": self.method,
             "path": self.path,
             "query_keys": sorted({part.split("=", 1)[0] for part in self.query.split("&") if part}),
+            "query": plain_query(self.query),
             "operation": self.operation,
             "routed_as": self.routed_as,
             "merchant_code": self.merchant_code,

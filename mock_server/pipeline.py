@@ -108,6 +108,7 @@ def _payload(op: Operation, inbound: Inbound, body: bytes, merchant: Merchant, e
         raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys) from None
     if not isinstance(payload, dict):
         raise Failure(400, envelope(False, INVALID_DATA, code=_INVALID_DATA_CODE), keys=keys)
+    ex.request = payload  # as it arrived: plain query filters stay in the exchange's query
     _wire_findings(ex, data, plaintext)
     code = payload.get("merchantCode")
     if code is not None and str(code) != merchant.merchant_code:
@@ -248,7 +249,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         else:
             merchant = _merchant_for(mock, inbound, ex)
             ex.merchant_code = merchant.merchant_code
-            payload = ex.request = _payload(op, inbound, body, merchant, ex, notes)
+            payload = _payload(op, inbound, body, merchant, ex, notes)
             op = _resolve(op, payload, mock, ex)
         params = _params(op, inbound, merchant)
         if on_gateway:

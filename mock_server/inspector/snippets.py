@@ -17,10 +17,10 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from hesabe_spec.operations import OPERATIONS, Host, Operation
-from mock_server.journal import REDACTED, redact
+from mock_server.journal import REDACTED, plain_query
 
 __all__ = ["curl_snippet", "python_snippet", "visible"]
 
@@ -132,12 +132,6 @@ def _stand_in_note(entry: dict[str, Any]) -> list[str]:
             f"# [redacted]) instead; it may not be refused as the original was (HTTP {status})"]
 
 
-def _filters(query: str) -> dict[str, str]:
-    """The query's plain parameters (a secret one's value redacted, as anywhere else)."""
-    shown: dict[str, str] = redact({k: v for k, v in parse_qsl(query, keep_blank_values=True) if k != "data"})
-    return shown
-
-
 #: what a snippet says of a request whose payload the mock never read
 _UNREAD = ("# This request's data was never decrypted (the keys or the access code did not fit, or it\n"
            "# was not Hesabe's ciphertext): there is no payload to send again. The journal's wire facts\n"
@@ -171,7 +165,7 @@ def curl_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     lines: list[str] = _stand_in_note(entry)
     if op.auth == "bearer":
         lines.append("# HESABE_TOKEN: an access token from login (POST /api/v1/login)")
-    filters = _filters(query)
+    filters = plain_query(query)
     url = f"{base}{path}"
     head = [f"curl -s -X {op.method} \"{url}"]
     if op.encrypted:
@@ -216,7 +210,7 @@ def python_snippet(entry: dict[str, Any], query: str = "") -> str | None:
     params = _path_params(op, str(entry.get("path", "")))
     if params:
         args.append(f"path_params={params!r}")
-    filters = _filters(query)
+    filters = plain_query(query)
     if filters:
         args.append(f"query={filters!r}")
     uses_env = "os.environ" in text

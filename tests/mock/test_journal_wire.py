@@ -134,3 +134,21 @@ def test_a_payload_nested_hundreds_deep_is_journaled_and_shown_cut(hesabe_mock_i
     page = hesabe_mock_inprocess.control.session.request(
         "GET", hesabe_mock_inprocess.control.base_url + f"/_mock/ui/exchanges/{entry['seq']}", timeout=10)
     assert page.status_code == 200
+
+
+def test_a_plain_query_filter_is_journaled_as_sent_not_as_part_of_the_payload(
+        hesabe_mock_inprocess: MockHandle) -> None:
+    """A filter beside ``data`` is applied (the server reads both), and the journal shows where it
+    came from: ``request`` is the decrypted payload alone, ``query`` the plain parameters."""
+    mock = hesabe_mock_inprocess
+    client = mock.client()
+    client.create_invoice(amount="5.000", customer_name="Filter Test", reference_number="QF-1",
+                          invoice_type="1", invoice_sub_type="3", mobile_number="66666666",
+                          country_code="965", expires_at="2099-12-12")
+    listed = client.call("list_invoices", query={"search": "QF-1", "page": "1"})
+    rows = listed.envelope["response"]["invoices"]["data"]
+    assert [row["reference_number"] for row in rows] == ["QF-1"]
+    entry = mock.control.journal(operation="list_invoices")[-1]
+    assert entry["request"] == {"merchantCode": SANDBOX.merchant_code}
+    assert entry["query"] == {"search": "QF-1", "page": "1"}
+    assert entry["query_keys"] == ["data", "page", "search"]
