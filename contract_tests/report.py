@@ -19,7 +19,7 @@ from typing import Any
 
 from contract_tests.exchange import Exchange
 from contract_tests.findings import Finding
-from hesabe_spec.wire import redact
+from hesabe_spec.wire import redact_reply
 
 __all__ = ["CLEANUP_TEST", "OperationTally", "Recorder", "ViolationRecord", "place", "suite_node_id"]
 
@@ -127,7 +127,7 @@ class Recorder:
             tally.violations += 1
             for f in findings:
                 self._keep(ViolationRecord(test, f, exchange.request_view(), exchange.status,
-                                           redact(exchange.envelope)))
+                                           redact_reply(exchange.envelope)))
 
     def _keep(self, record: ViolationRecord) -> None:
         """File ``record`` under its operation, rule and place, every test and pointer remembered.

@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -47,7 +47,8 @@ from jsonschema import Draft202012Validator
 from hesabe_spec.operations import get_operation
 from hesabe_spec.schema_store import FORMAT_CHECKER, SCHEMA_BASE_URI, documents, request_schema
 
-__all__ = ["RULES", "Note", "Tolerated", "amount_decimals", "normalise_amount", "tolerate", "tolerate_query"]
+__all__ = ["RULES", "Note", "Tolerated", "amount_decimals", "normalise_amount", "restyled_field", "tolerate",
+           "tolerate_query"]
 
 #: every rule :func:`tolerate` and :func:`tolerate_query` may report, with what it means
 RULES: dict[str, str] = {
@@ -318,13 +319,19 @@ def _digit_choices(parts: list[dict[str, Any]]) -> bool:
     return any(digits(part.get("enum")) or ("const" in part and digits([part["const"]])) for part in parts)
 
 
+def restyled_field(name: str, known: Iterable[str]) -> str | None:
+    """The field of ``known`` that ``name`` spells in another case or style (``customer_name``
+    and ``CustomerName`` for ``customerName``), if any."""
+    squashed = name.replace("_", "").replace("-", "").lower()
+    return next((candidate for candidate in known if candidate.replace("_", "").lower() == squashed), None)
+
+
 def _closest(name: str, known: list[str]) -> str | None:
     """The documented field ``name`` was probably meant to be: same letters in another case or
-    style (``customer_name``, ``CustomerName``), else a close spelling (``refrenceNumber``)."""
-    squashed = name.replace("_", "").replace("-", "").lower()
-    for candidate in known:
-        if candidate.replace("_", "").lower() == squashed:
-            return candidate
+    style (:func:`restyled_field`), else a close spelling (``refrenceNumber``)."""
+    restyled = restyled_field(name, known)
+    if restyled is not None:
+        return restyled
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
     return close[0] if close else None
 

@@ -44,6 +44,7 @@ __all__ = [
     "parse_plaintext",
     "php_escape",
     "redact",
+    "redact_reply",
     "server_json",
     "without_url_password",
     "wrap_ciphertext",
@@ -109,6 +110,26 @@ def redact(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return without_url_password(value)
     return value
+
+
+def _field_errors(response: Any) -> bool:
+    """Whether a refusal's ``response`` is Laravel's field errors: each field, a list of messages."""
+    return isinstance(response, dict) and all(
+        isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+        for messages in response.values())
+
+
+def redact_reply(envelope: Any) -> Any:
+    """:func:`redact` for a reply envelope, except that a refusal's field errors keep their
+    messages: in ``{"status": false, "message": ..., "response": {"refreshToken": ["The refresh
+    token field is required."]}}`` each message is the server's own text about a field, which
+    names it and never quotes the value sent."""
+    if not (isinstance(envelope, dict) and envelope.get("status") is False
+            and _field_errors(envelope.get("response"))):
+        return redact(envelope)
+    return {k: ({field: [without_url_password(m) for m in messages] for field, messages in v.items()}
+                if k == "response" else redact(v, 1)) for k, v in envelope.items()}
+
 
 EnvelopeStyle = Literal["response", "bare"]
 

@@ -25,12 +25,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.schema_store import request_schema
+from hesabe_spec.tolerance import restyled_field
 from hesabe_spec.wire import REDACTED, is_secret_field
 from mock_server.findings import Finding, finding
 from mock_server.inbound import Inbound
 from mock_server.protocol import FORM, MULTIPART, is_json, media_type
 
-__all__ = ["shown_path", "shown_plain_fields", "shown_plain_query", "unread_data"]
+__all__ = ["plain_field_findings", "shown_path", "shown_plain_fields", "shown_plain_query", "unread_data"]
 
 #: a field name shown as sent in a finding: what the name of a real form or JSON field looks like
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
@@ -66,6 +67,23 @@ def _shown_pairs(op: Operation, pairs: Iterable[tuple[Any, Any]]) -> dict[str, A
             hidden += 1
             shown[f"{REDACTED} field {hidden}"] = REDACTED
     return shown
+
+
+def plain_field_findings(op: Operation, fields: Any) -> list[Finding]:
+    """``unknown_field`` for each field of a plain body that spells one of the operation's own in
+    another case or style (``refresh_token`` for ``refreshToken``): the server ignores it, and
+    then asks for the field it wanted. Only such a name is quoted: any other may be, or hold part
+    of, a password."""
+    if not isinstance(fields, dict):
+        return []
+    own = _fields(op.name)[0]
+    found = []
+    for name in fields:
+        meant = restyled_field(str(name), own) if name not in own else None
+        if meant is not None:
+            found.append(finding("unknown_field", f"{name} is not a field of {op.name}: the server ignores "
+                                                  f"it (did you mean {meant}?)", f"/{name}"))
+    return found
 
 
 def shown_plain_fields(op: Operation, fields: Any) -> Any:

@@ -31,7 +31,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from hesabe_spec.crypto import CipherKeys
-from hesabe_spec.wire import NOT_SHOWN, REDACTED, SHOWN_DEPTH, EnvelopeStyle, redact, wrap_ciphertext
+from hesabe_spec.wire import (
+    NOT_SHOWN,
+    REDACTED,
+    SHOWN_DEPTH,
+    EnvelopeStyle,
+    redact,
+    redact_reply,
+    wrap_ciphertext,
+)
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.exchange import Exchange, PipelineHook
 from mock_server.findings import Finding
@@ -112,7 +120,7 @@ class _Record:
             "encrypted": self.encrypted,
             "fault": self.fault,
             "request": redact(self.request),
-            "response": redact(reply),
+            "response": redact_reply(reply),
             "findings": [f.to_json() for f in self.findings],
             "wire": {"request": self._request_facts(), "response": self._response_facts()},
             "duration_ms": self.duration_ms,
@@ -156,7 +164,7 @@ class _Record:
         response = None
         if self.reply_json is not None and self.keys is not None:
             reply = json.loads(self.reply_json)
-            if redact(reply) == reply:
+            if redact_reply(reply) == reply:
                 body = self._response_body()
                 response = body.decode("latin-1") if isinstance(body, bytes) else str(body)
         query = "&".join(part for part in self.query.split("&") if part and not part.startswith("data="))

@@ -38,7 +38,7 @@ from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme, pad_unit
 from mock_server import fast_crypto, gateway
-from mock_server.arrival import shown_plain_fields, shown_plain_query, unread_data
+from mock_server.arrival import plain_field_findings, shown_plain_fields, shown_plain_query, unread_data
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -234,6 +234,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         if isinstance(handler, PlainHandler):
             fields = read_plain_fields(inbound.headers.get("content-type", ""), body)
             ex.request = shown_plain_fields(op, fields)
+            ex.findings.extend(plain_field_findings(op, fields))
             with mock.store.deferred_commit():  # committed before the reply goes (_committed)
                 reply = handler.run(PlainCall(mock.domain, fields, op))
             ex.merchant_code = reply.merchant_code

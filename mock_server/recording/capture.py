@@ -21,7 +21,7 @@ from hesabe_spec.crypto import CipherKeys
 from hesabe_spec.enums import CreateInvoiceType
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.operations import Operation
-from hesabe_spec.wire import decode_request_data, decode_response
+from hesabe_spec.wire import decode_request_data, decode_response, redact_reply
 from hesabe_spec.wire_facts import WireFacts, describe_body, describe_ciphertext
 from mock_server.arrival import shown_plain_fields
 from mock_server.journal import redact
@@ -184,7 +184,7 @@ def cassette_of(
     response: CassetteResponse = {
         "status": status,
         "headers": _headers(response_headers),
-        "body": redact(body),
+        "body": redact_reply(body),
         "encrypted": encrypted,
         "wire": response_wire,
     }

@@ -243,3 +243,38 @@ def test_a_login_sent_as_text_has_no_fields(hesabe_mock_inprocess: MockHandle) -
     body = json.dumps({"username": SANDBOX.username, "password": PASSWORD}).encode()
     res = _post(hesabe_mock_inprocess, "/api/v1/login", body, {"Content-Type": "text/plain;charset=UTF-8"})
     assert res.status_code == 400 and res.json()["message"] == "The username field is required."
+
+
+@pytest.mark.hesabe_mock_findings("off")  # refresh_token is an unknown_field finding (below)
+@pytest.mark.parametrize(("path", "body", "field", "message"), [
+    ("/api/v1/token-refresh", {"refresh_token": "abc"}, "refreshToken",
+     "The refresh token field is required."),
+    ("/api/v1/login", {"username": SANDBOX.username}, "password", "The password field is required."),
+])
+def test_a_plain_refusals_field_errors_are_journaled_as_answered(hesabe_mock_inprocess: MockHandle, path: str,
+                                                                body: dict[str, str], field: str,
+                                                                message: str) -> None:
+    """The messages name a secret field but quote no value: the journal shows what the client got."""
+    mock = hesabe_mock_inprocess
+    res = _post(mock, path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    assert res.json()["response"] == {field: [message]}
+    entry = mock.control.journal()[-1]
+    assert entry["response"]["response"] == {field: [message]}
+
+
+@pytest.mark.hesabe_mock_findings("off")
+def test_a_plain_field_in_another_style_is_named_and_nothing_else_is(
+        hesabe_mock_inprocess: MockHandle) -> None:
+    """``refresh_token`` for ``refreshToken`` is the usual slip of a snake_case client: the finding
+    names it; a name that is no restyled field (it may be part of a password) is never quoted."""
+    mock = hesabe_mock_inprocess
+    _post(mock, "/api/v1/token-refresh", json.dumps({"refresh_token": "abc", "Test@12": "x"}).encode(),
+          {"Content-Type": "application/json"})
+    _post(mock, "/api/v1/login", json.dumps({"username": SANDBOX.username, "Password": PASSWORD}).encode(),
+          {"Content-Type": "application/json"})
+    refresh, login = mock.control.journal()[-2:]
+    assert [(f["rule"], f["pointer"]) for f in refresh["findings"]] == [("unknown_field", "/refresh_token")]
+    assert "did you mean refreshToken?" in refresh["findings"][0]["message"]
+    assert "Test@12" not in json.dumps(refresh)
+    assert [(f["rule"], f["pointer"]) for f in login["findings"]] == [("unknown_field", "/Password")]
+    assert PASSWORD not in json.dumps(login)

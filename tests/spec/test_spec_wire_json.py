@@ -162,3 +162,21 @@ def test_redact_hides_a_urls_password_and_nothing_else(text: str, shown: str) ->
     from hesabe_spec.wire import redact
 
     assert redact({"webhook": text, "items": [text]}) == {"webhook": shown, "items": [shown]}
+
+
+def test_redact_reply_keeps_a_refusals_field_messages_and_hides_every_secret() -> None:
+    from hesabe_spec.wire import REDACTED, redact_reply
+
+    refused = {"status": False, "message": "The refresh token field is required.",
+               "response": {"refreshToken": ["The refresh token field is required."],
+                            "password": ["The password field must be a string."]}}
+    assert redact_reply(refused) == refused  # the server's own words about the fields, no value
+    issued = {"status": True, "message": "ok", "response": {"access_token": "eyJ.a.b", "refreshToken": "r1"}}
+    assert redact_reply(issued) == {"status": True, "message": "ok",
+                                    "response": {"access_token": REDACTED, "refreshToken": REDACTED}}
+    # a refusal whose response is not field errors is redacted as anything else
+    odd = {"status": False, "message": "no", "response": {"password": "Test@1234", "list": ["a"]}}
+    assert redact_reply(odd)["response"] == {"password": REDACTED, "list": ["a"]}
+    # a message naming a URL with a password still hides it
+    hook = {"status": False, "message": "bad", "response": {"webhookUrl": ["http://u:pw@h/x is invalid."]}}
+    assert redact_reply(hook)["response"] == {"webhookUrl": ["http://u:[redacted]@h/x is invalid."]}
