@@ -47,8 +47,8 @@ from jsonschema import Draft202012Validator
 from hesabe_spec.operations import get_operation
 from hesabe_spec.schema_store import FORMAT_CHECKER, SCHEMA_BASE_URI, documents, request_schema
 
-__all__ = ["RULES", "Note", "Tolerated", "amount_decimals", "normalise_amount", "restyled_field", "tolerate",
-           "tolerate_query"]
+__all__ = ["RULES", "Note", "Tolerated", "amount_decimals", "amount_format_note", "normalise_amount",
+           "restyled_field", "tolerate", "tolerate_query", "unknown_field_note"]
 
 #: every rule :func:`tolerate` and :func:`tolerate_query` may report, with what it means
 RULES: dict[str, str] = {
@@ -247,7 +247,7 @@ class _Walker:
             where = f"{pointer}/{_escape(name)}"
             if name not in known:
                 if closed:
-                    self.note("unknown_field", where, self._unknown(name, list(known)))
+                    self.notes.append(unknown_field_note(self.operation, name, list(known), pointer))
                     continue
                 out[name] = item
                 continue
@@ -289,20 +289,32 @@ class _Walker:
         normal = normalise_amount(value)
         if normal is None or not _accepts(base, normal):
             return value  # not an amount the server reads: the schema's field error says so
-        written = "is a JSON number" if not isinstance(value, str) else (
-            "has no decimals" if not decimals else f"has {decimals} decimal{'s' if decimals > 1 else ''}")
-        self.note("amount_format", pointer,
-                  f"{name} {_show(value)} {written}; the docs ask for a 3-decimal string: read as {normal!r}")
+        self.notes.append(amount_format_note(name, value, normal, pointer))
         return normal
 
-    def _unknown(self, name: str, known: list[str]) -> str:
-        hint = _closest(name, known)
-        tail = f" (did you mean {hint}?)" if hint else ""
-        return f"{name} is not a field of {self.operation}: the server ignores it{tail}"
 
 
 #: a member dropped by a leniency
 _ABSENT: Any = object()
+
+
+def unknown_field_note(operation: str, name: str, known: list[str], parent: str = "") -> Note:
+    """The ``unknown_field`` note of member ``name`` of the object at JSON pointer ``parent``
+    (the payload itself: ``""``), naming the field of ``known`` it probably meant
+    (:func:`_closest`), if any."""
+    hint = _closest(name, known)
+    tail = f" (did you mean {hint}?)" if hint else ""
+    return Note("unknown_field", f"{parent}/{_escape(name)}",
+                f"{name} is not a field of {operation}: the server ignores it{tail}")
+
+
+def amount_format_note(name: str, value: Any, normal: str, pointer: str) -> Note:
+    """The ``amount_format`` note of an amount ``value`` the server reads as ``normal``."""
+    decimals = amount_decimals(value)
+    written = "is a JSON number" if not isinstance(value, str) else (
+        "has no decimals" if not decimals else f"has {decimals} decimal{'s' if decimals > 1 else ''}")
+    return Note("amount_format", pointer,
+                f"{name} {_show(value)} {written}; the docs ask for a 3-decimal string: read as {normal!r}")
 
 
 def _is_integer(value: Any) -> bool:

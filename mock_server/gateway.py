@@ -25,11 +25,13 @@ from typing import Any
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation, path_segment_problem
+from hesabe_spec.schema_store import request_schema
+from hesabe_spec.tolerance import Note, amount_format_note, normalise_amount, unknown_field_note
 from mock_server.arrival import unread_data
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
-from mock_server.field_errors import field_errors
-from mock_server.findings import finding
+from mock_server.field_errors import field_errors, strict_field_errors
+from mock_server.findings import finding, from_note
 from mock_server.inbound import Inbound
 from mock_server.json_out import decode_request_data
 from mock_server.merchants import Merchant
@@ -131,9 +133,24 @@ def _reference_not_enquirable(op: Operation, payload: dict[str, Any], ex: Exchan
                                + "; confirm this order by its payment token", f"/{field}"))
 
 
-def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange) -> None:
+def _leniencies(op: Operation, payload: dict[str, Any]) -> list[Note]:
+    """What the gateway takes from a valid payload though the docs do not send it so: a field it
+    does not define (ignored: a misspelt ``webhookURL`` loses every webhook), an amount that is
+    not a 3-decimal string (read as one)."""
+    known = list(request_schema(op.name).get("properties", {}))
+    notes = [unknown_field_note(op.name, name, known) for name in payload if name not in known]
+    amount = payload.get("amount")
+    if "amount" in known and amount is not None:
+        normal = normalise_amount(amount)
+        if normal is not None and amount != normal:
+            notes.append(amount_format_note("amount", amount, normal, "/amount"))
+    return notes
+
+
+def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange, strict: bool) -> None:
     """Refuse a payload the schemas refuse, with the gateway's codes: 506 for an amount with float
-    drift (said on the exchange: the 506 itself names nothing), else 422 with the fields."""
+    drift (said on the exchange: the 506 itself names nothing), else 422 with the fields. What it
+    takes beyond the docs is an integration finding on the exchange; ``strict`` refuses it (422)."""
     violations = validate_request(op.name, payload)
     amount = payload.get("amount")
     # a float the schemas take (20.100000001) as well as a string they refuse ("1.2345"); a valid
@@ -144,7 +161,11 @@ def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exc
                                    "drift?): the gateway refuses the request as Invalid Request Data (506); "
                                    "send 3 decimals", "/amount"))
         raise _refuse(op, merchant, GatewayErrorCode.INVALID_REQUEST_DATA)
-    if not violations:
-        _reference_not_enquirable(op, payload, ex)
-        return
-    raise failure(op, GatewayRefusal(GatewayErrorCode.INVALID_INPUT), merchant, field_errors(violations))
+    if violations:
+        raise failure(op, GatewayRefusal(GatewayErrorCode.INVALID_INPUT), merchant, field_errors(violations))
+    notes = _leniencies(op, payload) if op.encrypted else []
+    ex.findings.extend(from_note(n) for n in notes)
+    if strict and notes:
+        errors = strict_field_errors(notes)
+        raise failure(op, GatewayRefusal(GatewayErrorCode.INVALID_INPUT), merchant, errors)
+    _reference_not_enquirable(op, payload, ex)

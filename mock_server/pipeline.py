@@ -254,7 +254,7 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
             op = _resolve(op, payload, mock, ex)
         params = _params(op, inbound, merchant)
         if on_gateway:
-            gateway.validate(op, payload, merchant, ex)
+            gateway.validate(op, payload, merchant, ex, mock.settings.strict)
         else:
             payload = _validate(op, payload, merchant, ex, notes, mock.settings.strict)
         call = Call(mock.domain, merchant, payload, params, base_url(mock, inbound), op,

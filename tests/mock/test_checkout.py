@@ -154,6 +154,39 @@ def test_unknown_fields_are_ignored_and_noted(gw: Gateway) -> None:
     assert "unknown field 'responseURL' ignored" in gw.mock.checkouts.find(token).notes
 
 
+@pytest.mark.parametrize(("fields", "found"), [
+    ({"webhookURL": "https://shop.example/hook"},
+     [("unknown_field", "/webhookURL", "did you mean webhookUrl?")]),
+    ({"amount": "12.5"}, [("amount_format", "/amount", "read as '12.500'")]),
+    ({"amount": 5, "lang/x": "en"}, [("unknown_field", "/lang~1x", "the server ignores it"),
+                                     ("amount_format", "/amount", "is a JSON number")]),
+    ({"variable2": "", "amount": "12.500"}, []),  # as the docs send it: nothing to say
+])
+def test_what_the_gateway_takes_beyond_the_docs_is_a_finding(gw: Gateway, fields: dict[str, Any],
+                                                            found: list[tuple[str, str, str]]) -> None:
+    """A misspelt webhookUrl is ignored by the server, so no webhook ever comes: the exchange says
+    so (the fixtures fail a test on an error finding), as the Merchant API's do."""
+    gw.checkout(**fields)
+    [entry] = gw.mock.journal.entries(limit=1)
+    assert [(f["rule"], f["pointer"]) for f in entry["findings"]] == [(r, p) for r, p, _ in found]
+    for shown, (_rule, _pointer, words) in zip(entry["findings"], found, strict=True):
+        assert words in shown["message"]
+
+
+def test_strict_refuses_on_the_gateway_what_it_would_report() -> None:
+    app = create_app(settings=MockSettings(strict=True))
+    with ASGITransport(app) as transport:
+        strict = Gateway(transport, app.state.mock)
+        before = strict.mock.store.fingerprint()
+        sent = {**ORDER, "webhookURL": "https://h.example", "amount": 5}
+        status, answer = _refusal(strict.checkout_raw(sent))
+        assert (status, answer.envelope["code"]) == (422, 422)
+        assert answer.envelope["data"] == {"webhookURL": ["The webhookURL field is not allowed."],
+                                           "amount": ["The amount must be a string with 3 decimals."]}
+        assert strict.mock.store.fingerprint() == before  # refused: nothing made
+        assert strict.read(strict.checkout_raw(ORDER), "create_checkout").envelope["status"] is True
+
+
 def test_the_older_api_checkout_path_answers_the_same(gw: Gateway) -> None:
     data = encode_request(ORDER, SANDBOX.keys)
     response = gw.send("POST", "/api/checkout", body=json.dumps({"data": data}), content_type=JSON)
