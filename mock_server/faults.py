@@ -64,6 +64,8 @@ _REWRITING = ("mutate_reply",)
 _UNHEARD = ("delay_reply", "drop_after_processing")
 #: kinds whose ``latency_ms`` is what they do, not a wait before the request proceeds
 _TIMED = ("latency", "delay_reply")
+#: statuses an answer carries no body with (h11 refuses to send one): a mutated reply always has one
+_BODILESS = frozenset({204, 304})
 KINDS: tuple[str, ...] = ("latency", *_ANSWERING, *_ALTERING, *_REWRITING, *_UNHEARD)
 _UNAUTHENTICATED = {"message": "Unauthenticated."}
 _MAX_LATENCY_MS = 60_000
@@ -170,7 +172,9 @@ def rule_from_json(data: Any) -> FaultRule:
     latency = _int(data, "latency_ms", 0, 0, _MAX_LATENCY_MS) or 0
     if kind in _TIMED and latency == 0:
         raise FaultError(f"a {kind} rule needs latency_ms > 0")
-    patch, http_status = data.get("patch"), _int(data, "http_status", None, 100, 599)
+    patch, http_status = data.get("patch"), _int(data, "http_status", None, 200, 599)
+    if http_status in _BODILESS:
+        raise FaultError(f"http_status {http_status} is an answer without a body; a mutated reply has one")
     if kind not in _REWRITING and (patch is not None or http_status is not None):
         raise FaultError("patch and http_status belong to a mutate_reply rule")
     if kind in _REWRITING:

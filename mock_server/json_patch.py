@@ -11,10 +11,16 @@ appends a new key at the end, as PHP's arrays do; ``replace`` keeps the key wher
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
-__all__ = ["PatchError", "apply_patch", "check_patch", "parse_pointer"]
+__all__ = ["MAX_PATCHED_BYTES", "PatchError", "apply_patch", "check_patch", "parse_pointer"]
+
+#: the largest document a patch may make (as compact JSON). ``copy`` is the one operation that
+#: can grow a document beyond the patch's own size, and a few of them copying the whole document
+#: into itself double it each time: twenty would hold the event loop for minutes.
+MAX_PATCHED_BYTES = 8 * 2**20
 
 _OPS = ("add", "remove", "replace", "move", "copy", "test")
 
@@ -175,6 +181,8 @@ def apply_patch(document: Any, patch: list[dict[str, Any]]) -> Any:
                 doc = _add(_remove(doc, source), parts, value)
             elif name == "copy":
                 doc = _add(doc, parts, copy.deepcopy(_get(doc, parse_pointer(op["from"]))))
+                if len(json.dumps(doc, separators=(",", ":"))) > MAX_PATCHED_BYTES:
+                    raise PatchError(f"the document would grow past {MAX_PATCHED_BYTES} bytes")
             elif name == "test":
                 found = _get(doc, parts)
                 if found != op["value"] or isinstance(found, bool) != isinstance(op["value"], bool):

@@ -171,7 +171,10 @@ def merchant_fields(entry: Any, where: str, *, partial: bool = False) -> dict[st
     problems = _problems(entry, definition)
     if problems:
         raise ConfigurationError(f"{where}: " + "; ".join(problems))
-    return dict(entry)
+    fields = dict(entry)
+    if isinstance(fields.get("merchant_id"), float):  # 3.0 is an integer to JSON Schema: kept as 3
+        fields["merchant_id"] = int(fields["merchant_id"])
+    return fields
 
 
 def _from_fields(fields: Mapping[str, Any], where: str) -> Merchant:

@@ -21,7 +21,7 @@ from hesabe_spec.errors import ConfigurationError
 from hesabe_spec.operations import GATEWAY_PAGES, OPERATIONS
 from mock_server.clock import KUWAIT
 from mock_server.control.http import ControlError, Handler, control_endpoint, digits, int_param, table_routes
-from mock_server.control.seed import load_seed, read_seed_file, seed_fixture
+from mock_server.control.seed import MAX_SEED_FILE_BYTES, load_seed, read_seed_file, seed_fixture
 from mock_server.faults import rule_from_json
 from mock_server.inbound import Inbound
 from mock_server.merchants import ENV_MERCHANT_VARS, Merchant, identity_fields
@@ -77,11 +77,12 @@ def reset(mock: MockRuntime, _request: Request, body: Any) -> Any:
 def seed(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """Load invoices, open invoices and bulk rows from the body or from ``{"path": file}``."""
     doc = _object(body)
-    for key, read in (("path", read_seed_file), ("fixture", seed_fixture)):
+    for key in ("path", "fixture"):
         if key in doc:
             if set(doc) != {key} or not isinstance(doc[key], str):
                 raise ControlError(400, f'{{"{key}": "..."}} is a string and takes no other keys')
-            doc = read(doc[key])
+            named = doc[key]
+            doc = read_seed_file(named, limit=MAX_SEED_FILE_BYTES) if key == "path" else seed_fixture(named)
             break
     return 201, {"seeded": load_seed(doc, mock.store, mock.merchants, mock.clock)}
 
@@ -187,9 +188,10 @@ def get_clock(mock: MockRuntime, _request: Request, _body: Any) -> Any:
 def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
     """``{"reset": true}``, ``{"set": ...}``, ``{"freeze": bool}``, ``{"advance": seconds}``."""
     doc = _only(_object(body), {"set", "freeze", "advance", "reset"}, "clock")
-    freeze, advance = doc.get("freeze"), doc.get("advance", 0)
-    if freeze is not None and not isinstance(freeze, bool):
-        raise ControlError(400, f"freeze must be true or false, got {freeze!r}")
+    freeze, advance, reset = doc.get("freeze"), doc.get("advance", 0), doc.get("reset", False)
+    for name, flag in (("freeze", freeze), ("reset", reset)):
+        if flag is not None and not isinstance(flag, bool):
+            raise ControlError(400, f"{name} must be true or false, got {flag!r}")
     if isinstance(advance, bool) or not isinstance(advance, (int, float)):
         raise ControlError(400, f"advance must be a number of seconds, got {advance!r}")
     try:
@@ -197,8 +199,8 @@ def set_clock(mock: MockRuntime, _request: Request, body: Any) -> Any:
     except OverflowError:  # an integer past any float
         advance = float("inf")
     at = _instant(doc["set"]) if "set" in doc else None
-    _check_landing(mock, bool(doc.get("reset")), at, advance)
-    if doc.get("reset"):
+    _check_landing(mock, reset is True, at, advance)
+    if reset is True:
         mock.clock.reset()
     if at is not None and freeze is True:
         mock.clock.freeze(at)  # frozen at exactly the instant asked for, in one change

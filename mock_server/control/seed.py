@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import stat
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -35,7 +37,8 @@ from mock_server.state.invoices import DEFAULT_PAY_TYPES
 from mock_server.state.models import BulkRow, Customer, Invoice, OpenInvoice
 from mock_server.state.store import BIGINT_MAX, BIGINT_MIN, KeyConflict, Store
 
-__all__ = ["MAX_SEED_ID", "SeedError", "fixture_names", "load_seed", "read_seed_file", "seed_fixture"]
+__all__ = ["MAX_SEED_FILE_BYTES", "MAX_SEED_ID", "SeedError", "fixture_names", "load_seed", "read_seed_file",
+           "seed_fixture"]
 
 #: keys the API shows that are derived, not stored: accepted and ignored
 _WIRE_ONLY = frozenset({"url", "spliturl", "created_by_merchant", "merchant_id", "merchant_code",
@@ -78,12 +81,31 @@ def seed_fixture(name: str) -> Any:
     return json.loads(resources.files("mock_server").joinpath(f"seeds/{name}.json").read_text("utf-8"))
 
 
-def read_seed_file(path: str) -> Any:
+#: the largest seed file ``POST /_mock/seed {"path": ...}`` reads (``hesabe-mock --seed`` reads any)
+MAX_SEED_FILE_BYTES = 64 * 2**20
+
+
+def read_seed_file(path: str, *, limit: int | None = None) -> Any:
+    """The JSON document in file ``path``. With a ``limit`` (the control plane's: it reads inside
+    the event loop every request waits on), only a regular file of at most ``limit`` bytes: a
+    device or a FIFO could be read forever."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        if limit is None:
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise SeedError(f"seed file {path} is not a regular file")
+            raw = file.read(limit + 1)
+        if len(raw) > limit:
+            raise SeedError(f"seed file {path} is larger than the {limit} bytes the control plane reads "
+                            "(seed it at start instead: hesabe-mock --seed FILE)")
+        return json.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise SeedError(f"cannot read seed file {path}: {exc.strerror or exc} (a shipped fixture is named "
                         f"instead: {', '.join(fixture_names())})") from None
+    except SeedError:
+        raise
     except ValueError as exc:
         raise SeedError(f"seed file {path} is not valid JSON: {exc}") from None
 

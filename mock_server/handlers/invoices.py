@@ -14,6 +14,7 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import KUWAIT_CALLING_CODE, CreateInvoiceType, InvoiceKind, InvoiceSubType
 from mock_server.findings import Finding, finding
 from mock_server.pagination import page_number, pagination
+from mock_server.protocol import ascii_number
 from mock_server.runtime import Call, Reply
 from mock_server.shapes import invoices as invoice_shapes
 from mock_server.shapes import refunds as refund_shapes
@@ -190,7 +191,7 @@ def list_invoices(call: Call) -> Reply:
     from_date, to_date = _dates(p, call.domain.invoices.today())
     query = InvoiceQuery(
         kinds=_LIST_KINDS.get(kind),
-        status=int(status) if status.isdigit() else None,
+        status=ascii_number(status),
         from_date=from_date,
         to_date=to_date,
         search=split_search(str(p.get("search") or "")),

@@ -7,6 +7,7 @@ from typing import Any
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import AmountType, OpenInvoiceType
 from mock_server.pagination import page_number, pagination
+from mock_server.protocol import ascii_number
 from mock_server.runtime import Call, Reply
 from mock_server.shapes import invoices as invoice_shapes
 from mock_server.shapes import ledger as ledger_shapes
@@ -26,7 +27,7 @@ __all__ = [
 
 def _int_or_none(value: object) -> int | None:
     text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() else None
+    return ascii_number(text)
 
 
 #: ``amountType`` of an open invoice that takes any amount between ``minAmount`` and ``maxAmount``

@@ -458,7 +458,7 @@ def _faults_html(mock: MockRuntime) -> str:
             f'<label for="f-latency">{_t("latency")}</label>'
             f'<input id="f-latency" name="latency_ms" type="number" min="0">'
             f'<label for="f-http-status">{_t("http_status")}</label>'
-            f'<input id="f-http-status" name="http_status" type="number" min="100" max="599">'
+            f'<input id="f-http-status" name="http_status" type="number" min="200" max="599">'
             f'<label for="f-patch">{_t("patch")}</label>'
             f'<textarea id="f-patch" name="patch" data-json rows="1" '
             f'placeholder=\'[{{"op": "remove", "path": "/message"}}]\'></textarea>'

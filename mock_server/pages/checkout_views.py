@@ -129,7 +129,15 @@ def _card(fields: dict[str, str], method: int) -> CardEntry | None:
     entry = CardEntry(fields.get("card_number", ""), fields.get("expiry", ""), fields.get("cvv", ""))
     if not entry.number.strip() or not entry.expiry.strip() or not entry.cvv.strip():
         raise BadForm("Enter the card number, its expiry and its code.")
+    if not all(ch in _CARD_NUMBER_CHARACTERS for ch in entry.number.strip()):
+        # Arabic-Indic digits are digits to Python, not to a card network: refused before the
+        # bank is asked, so the session stays open, like a number too long for the form
+        raise BadForm("Enter the card number in the digits 0-9.")
     return entry
+
+
+#: what a typed card number may hold: digits, and the spaces or dashes people group them with
+_CARD_NUMBER_CHARACTERS = frozenset("0123456789 -")
 
 
 async def pay_checkout(request: Request) -> Response:

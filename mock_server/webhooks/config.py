@@ -83,6 +83,8 @@ def merge_json(current: Any, body: Any) -> Any:
     Unknown keys and wrong types raise ValueError with a message meant for the merchant; a bool
     is never accepted where a number is meant (``True`` is an int in Python, not in JSON).
     """
+    if body == []:  # PHP's json_encode([]): no fields, as the rest of the control plane reads it
+        body = {}
     if not isinstance(body, dict):
         raise ValueError("expected a JSON object")
     known = {f.name: f for f in fields(current)}

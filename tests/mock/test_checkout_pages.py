@@ -170,6 +170,9 @@ def test_wallet_methods_pay_without_a_card(site: Site) -> None:
     {}, {"action": "steal"}, {"action": "pay"}, {"action": "pay", "payment_type": "5"},
     {"action": "pay", "payment_type": "1"}, {"action": "pay", "payment_type": "1", "card_number": " "},
     {"action": "pay", "payment_type": "x1", **CARD},
+    # a KNET card number in Arabic-Indic digits: digits to Python, not to a card network
+    {"action": "pay", "payment_type": "1", **CARD,
+     "card_number": CARD["card_number"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))},
 ])
 def test_forms_that_cannot_be_acted_on_are_400_and_change_nothing(site: Site, fields: dict[str, str]) -> None:
     checkout = site.checkout()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ def test_a_misspelt_payment_field_is_refused_and_pays_nothing(hesabe_mock: MockH
     ("POST", "/_mock/seed", b"[1, 2]", 400, "JSON object"),
     ("POST", "/_mock/clock", b'{"set": "yesterday"}', 400, "ISO 8601"),
     ("POST", "/_mock/clock", b'{"advance": "10"}', 400, "advance"),
+    ("POST", "/_mock/clock", b'{"reset": "false"}', 400, "reset must be true or false"),
+    ("POST", "/_mock/clock", b'{"reset": 1}', 400, "reset must be true or false"),
     ("POST", "/_mock/faults", b'{"kind": "meteor"}', 400, "kind must be one of"),
     ("POST", "/_mock/faults", b'{"kind": "error_500", "operation": "nope"}', 400, "unknown operation"),
     ("POST", "/_mock/faults", b'{"kind": "error_500", "probability": 2}', 400, "probability"),
@@ -75,7 +78,8 @@ def test_malformed_requests_get_clear_json_errors(hesabe_mock: MockHandle, metho
     assert fragment in res.json()["error"]
 
 
-@pytest.mark.parametrize("path", ["/_mock/reset", "/_mock/clock"])
+@pytest.mark.parametrize("path", ["/_mock/reset", "/_mock/clock", "/_mock/webhooks/settings",
+                                  "/_mock/webhooks/modes"])
 def test_php_empty_array_is_an_empty_body(hesabe_mock: MockHandle, path: str) -> None:
     """PHP's json_encode([]) writes [] for "no fields": read as {}, not refused."""
     res = _raw(hesabe_mock, "POST", path, data=b"[]", headers={"Content-Type": "application/json"})
@@ -120,6 +124,27 @@ def test_seed_file_loads_the_seed_exchanges_invoices_with_their_real_ids(hesabe_
     assert client.get_open_invoice(926)["fixed_amount"] == "100.000"
     # Ids the store assigns later stay above the seeded ones.
     assert hesabe_mock.create_invoice(client)["id"] > 14727
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "too large"])
+def test_a_seed_path_that_could_be_read_forever_is_refused_at_once(hesabe_mock: MockHandle, tmp_path: Any,
+                                                                   kind: str) -> None:
+    """The control plane reads a seed file inside the event loop every request waits on: a device,
+    a FIFO or a huge file would stall the whole mock (and grow its memory), so each is a 400."""
+    from mock_server.control.seed import MAX_SEED_FILE_BYTES
+
+    path = tmp_path / "seed"
+    if kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)  # nobody writes it: a plain open would wait for ever
+    else:
+        with open(path, "wb") as sparse:
+            sparse.truncate(MAX_SEED_FILE_BYTES + 1)
+    res = _raw(hesabe_mock, "POST", "/_mock/seed", data=json.dumps({"path": str(path)}).encode(),
+               headers={"Content-Type": "application/json"})
+    assert res.status_code == 400
+    assert ("not a regular file" if kind != "too large" else "larger than") in res.json()["error"]
 
 
 def test_seed_body_with_and_without_ids_and_conflicts(hesabe_mock: MockHandle) -> None:

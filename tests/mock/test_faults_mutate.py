@@ -90,13 +90,35 @@ def test_a_patch_that_does_not_apply_changes_nothing(patch: list[dict[str, Any]]
         ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "a"}]}, "starts with '/'"),
         ({"kind": "mutate_reply", "patch": [{"op": "remove", "path": "/a", "value": 1}]}, "unknown member"),
         ({"kind": "mutate_reply", "patch": [{"op": "copy", "path": "/a"}]}, "must be a string"),
-        ({"kind": "mutate_reply", "http_status": 99}, "http_status must be an integer from 100 to 599"),
+        ({"kind": "mutate_reply", "http_status": 99}, "http_status must be an integer from 200 to 599"),
+        ({"kind": "mutate_reply", "http_status": 101}, "http_status must be an integer from 200 to 599"),
+        ({"kind": "mutate_reply", "http_status": 204}, "an answer without a body"),
+        ({"kind": "mutate_reply", "http_status": 304}, "an answer without a body"),
         ({"kind": "padding_16", "http_status": 200}, "belong to a mutate_reply rule"),
     ],
 )
 def test_bad_rules_are_refused(rule: dict[str, Any], why: str) -> None:
     with pytest.raises(FaultError, match=why):
         rule_from_json(rule)
+
+
+@pytest.mark.parametrize("status", [100, 101, 199, 204, 304, 600])
+def test_a_status_no_reply_body_can_go_with_is_refused_in_the_header_too(status: int) -> None:
+    """h11 cannot send a body with 1xx, 204 or 304: the connection broke after the rule fired."""
+    with pytest.raises(FaultError, match="http_status"):
+        parse_header(f"mutate_reply; http_status={status}")
+
+
+def test_copies_that_would_grow_a_reply_past_the_limit_do_not_apply() -> None:
+    """Each copy of the whole document into itself doubles it: twenty-one of them (a rule of under
+    1 KB) would make a reply of gigabytes. It stops at the limit, as a patch that does not fit."""
+    from mock_server.json_patch import MAX_PATCHED_BYTES
+
+    doubling = [{"op": "copy", "from": "", "path": f"/c{n}"} for n in range(21)]
+    with pytest.raises(PatchError, match=f"past {MAX_PATCHED_BYTES} bytes"):
+        apply_patch({"message": "x" * 1000}, check_patch(doubling))
+    below = apply_patch({"message": "x" * 1000}, check_patch(doubling[:5]))  # under the limit: applied
+    assert len(str(below)) > 32_000
 
 
 def test_the_header_form() -> None:

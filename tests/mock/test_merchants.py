@@ -87,6 +87,14 @@ def test_post_merchants_makes_a_working_merchant_with_its_own_records(hesabe_moc
     assert "secret_key" not in json.dumps(listed) and "password" not in json.dumps(listed)
 
 
+def test_a_merchant_id_written_as_a_float_is_kept_as_an_integer(hesabe_mock: MockHandle) -> None:
+    """3.0 is an integer to JSON Schema; kept as 3.0, it showed in invoices and their tokens."""
+    made = hesabe_mock.control.create_merchant(merchant_id=3.0)["merchant"]
+    assert made["merchant_id"] == 3 and isinstance(made["merchant_id"], int)
+    merchant = hesabe_mock.runtime.merchants.by_code(made["merchant_code"])
+    assert merchant is not None and type(merchant.merchant_id) is int
+
+
 def test_merchant_ids_made_for_new_merchants_stay_within_the_bound(hesabe_mock: MockHandle) -> None:
     top = hesabe_mock.control.create_merchant(merchant_id=2**53 - 1)["merchant"]["merchant_id"]
     made = hesabe_mock.control.create_merchant(name="next")["merchant"]["merchant_id"]
@@ -102,6 +110,10 @@ def test_merchant_ids_made_for_new_merchants_stay_within_the_bound(hesabe_mock: 
         ({"colour": "red"}, "'colour' was unexpected"),
         # every later merchant added without an id gets the next one: it must fit the stores
         ({"merchant_id": 2**63 - 1}, "/merchant_id: 9223372036854775807 is greater than the maximum"),
+        # a header cannot carry it: the merchant could never authenticate
+        ({"access_code": "a\nb"}, "does not match '^[!-~]+$'"),
+        ({"access_code": " "}, "/access_code: ' ' does not match '^[!-~]+$'"),
+        ({"access_code": "é"}, "does not match '^[!-~]+$'"),
     ],
 )
 def test_post_merchants_refuses_bad_fields_and_changes_nothing(

@@ -261,13 +261,14 @@ def test_forged_mode_adds_nothing_to_a_real_success(mock: MockRuntime, rx: Recei
 def test_modes_reject_bad_values() -> None:
     modes = WebhookModes()
     bad_bodies = ({"duplicate": 1}, {"delay_ms": True}, {"delay_ms": -1}, {"nope": True},
-                  {"batch_size": 0}, [])
+                  {"batch_size": 0}, [{}], "x")
     for bad in bad_bodies:
         with pytest.raises(ValueError):
             merge_json(modes, bad)
     with pytest.raises(ValueError):
         merge_json(DeliverySettings(), {"fallback_url": "ftp://x"})
     assert merge_json(DeliverySettings(), {"base_delay": 1}).base_delay == 1.0
+    assert merge_json(modes, []) == modes  # PHP's json_encode([]): no fields, as elsewhere
 
 
 # -- the log and the lifecycle -------------------------------------------------------------------
