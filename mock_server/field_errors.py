@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,11 @@ _TYPE_WORDS = {"string": "must be a string", "integer": "must be an integer", "n
                "boolean": "field must be true or false"}
 
 
+#: a schema enum of exactly what Laravel's ``boolean`` rule accepts, as a violation's ``expected``
+#: states it (hesabe_spec.validation writes an enum as ``one of`` and its members as JSON)
+_BOOLEAN_CHOICES = "one of " + ", ".join(json.dumps(v) for v in ("0", "1", 0, 1, True, False))
+
+
 def _type_sentence(field: str, expected: str) -> str:
     """``type string`` -> "The x must be a string." (Laravel's wording of its string, integer,
     numeric, array and boolean rules); a field taking text or any number reads as ``numeric``,
@@ -57,6 +63,8 @@ def _sentence(v: Any) -> str:
     if rule == "type":
         return _type_sentence(field, str(getattr(v, "expected", "")))
     if rule == "enum":
+        if str(getattr(v, "expected", "")) == _BOOLEAN_CHOICES:  # what Laravel's boolean rule takes
+            return f"The {field} {_TYPE_WORDS['boolean']}."
         return f"The selected {field} is invalid."
     if rule in ("additionalProperties", "unevaluatedProperties"):
         return f"The {field} field is not allowed."

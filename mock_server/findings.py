@@ -89,6 +89,9 @@ CATALOG: dict[str, FindingRule] = _rules(
     FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),
+    FindingRule("enquiry_flag", WARNING, "a transaction enquiry that found nothing, though the key names "
+                                         "a payment read the other way: an order reference sent without "
+                                         "isOrderReference=1, or a payment token sent with it"),
     FindingRule("data_unreadable", WARNING, "no ciphertext could be read from the request (no data field, "
                                             "the wrong Content-Type, data not text): the server "
                                             "refuses it (400 on the Merchant API, 506 on the gateway)"),

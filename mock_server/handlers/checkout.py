@@ -16,6 +16,7 @@ from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.schema_store import load_schema, request_schema
+from mock_server.findings import Finding, finding
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
 from mock_server.shapes.checkout import checkout_answer, gateway_error, gateway_ok, transaction_record
@@ -171,7 +172,7 @@ def transaction_enquiry(call: Call) -> Reply:
         # not a checkout: an invoice's or an open invoice's payment, from the one ledger
         paid = call.domain.ledger.find(call.merchant.merchant_id, key, by_reference)
         if not paid:
-            return Reply(status=404, body=dict(NOT_FOUND))
+            return Reply(status=404, body=dict(NOT_FOUND), findings=_wrong_flag(call, key, by_reference))
         records = [enquiry_record(e) for e in paid]
         return Reply(body={"status": True, "message": call.operation.success_message,
                            "data": enquiry_record(settling(paid)), "results": records})
@@ -179,6 +180,21 @@ def transaction_enquiry(call: Call) -> Reply:
     records = [transaction_record(c) for c in attempts]
     return Reply(body={"status": True, "message": call.operation.success_message,
                        "data": transaction_record(named), "results": records})
+
+
+def _wrong_flag(call: Call, key: str, by_reference: bool) -> tuple[Finding, ...]:
+    """Why an enquiry found nothing, when the other reading of ``key`` finds something: an order
+    reference sent without ``isOrderReference=1``, or a payment token sent with it."""
+    other = not by_reference
+    if call.domain.checkouts.enquire(call.merchant, key, other) is None \
+            and not call.domain.ledger.find(call.merchant.merchant_id, key, other):
+        return ()
+    if other:
+        said = (f"{key!r} is not a payment token but an order reference of this merchant's payments: add "
+                "isOrderReference=1 to look it up by reference")
+    else:
+        said = f"{key!r} is a payment token, not an order reference: look it up without isOrderReference=1"
+    return (finding("enquiry_flag", said),)
 
 
 def capture_authorization(call: Call) -> Reply:

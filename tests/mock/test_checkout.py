@@ -432,6 +432,24 @@ def test_enquiry_takes_the_reference_flag_from_a_body_and_by_post(gw: Gateway) -
         assert gw.read(response, "transaction_enquiry").envelope["data"]["reference_number"] == "ORD-7"
 
 
+@pytest.mark.parametrize(("key", "params", "said"), [
+    ("ORD-7", {}, "add isOrderReference=1"),
+    (None, {"isOrderReference": "1"}, "look it up without isOrderReference=1"),
+    ("ORD-8", {}, None),  # nobody's reference: nothing to suggest
+])
+def test_an_enquiry_that_reads_its_key_the_wrong_way_says_so(gw: Gateway, key: str | None,
+                                                            params: dict[str, str], said: str | None) -> None:
+    token = gw.checkout()["token"]
+    status, _env = gw.enquire(key or token, **params)
+    assert status == 404
+    [entry] = gw.mock.journal.entries(limit=1)
+    if said is None:
+        assert entry["findings"] == []
+    else:
+        assert [f["rule"] for f in entry["findings"]] == ["enquiry_flag"]
+        assert said in entry["findings"][0]["message"]
+
+
 def test_enquiry_not_found_is_404_with_null_data(gw: Gateway) -> None:
     for key, params in (("84221700000000009000000000000", {}), ("NO-SUCH-ORDER", {"isOrderReference": "1"}),
                         ("ORD-7", {})):
@@ -458,6 +476,9 @@ def test_bad_reference_flag_is_422_in_plain_json(gw: Gateway) -> None:
     response = gw.send("GET", "/api/transaction/ORD-7", params={"isOrderReference": "yes"})
     answer = gw.read(response, "transaction_enquiry")
     assert (response.status_code, answer.shape, answer.envelope["code"]) == (422, "plain", 422)
+    text = gw.send("GET", "/api/transaction/ORD-7", params={"isOrderReference": "true"})
+    assert gw.read(text, "transaction_enquiry").envelope["data"] == {  # Laravel's boolean rule
+        "isOrderReference": ["The is order reference field must be true or false."]}
 
 
 def test_unpaid_session_expires_on_the_mock_clock(gw: Gateway) -> None:
