@@ -23,15 +23,19 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import OPERATIONS, Operation
 from hesabe_spec.schema_store import request_schema
 from hesabe_spec.tolerance import restyled_field
 from hesabe_spec.wire import REDACTED, is_secret_field
 from mock_server.findings import Finding, finding
 from mock_server.inbound import Inbound
+from mock_server.json_out import decode_request_data
+from mock_server.merchants import Merchant
 from mock_server.protocol import FORM, MULTIPART, is_json, media_type
 
-__all__ = ["plain_field_findings", "shown_path", "shown_plain_fields", "shown_plain_query", "unread_data"]
+__all__ = ["access_code_refused", "plain_field_findings", "shown_path", "shown_plain_fields",
+           "shown_plain_query", "unread_data"]
 
 #: a field name shown as sent in a finding: what the name of a real form or JSON field looks like
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
@@ -199,3 +203,38 @@ def unread_data(inbound: Inbound, body: bytes, data: Any) -> Finding:
         kind = {dict: "an object", list: "an array", bool: "a boolean"}.get(type(data), "a number")
         why = f"data was {kind} in JSON: it must be the ciphertext as a hex string"
     return finding("data_unreadable", why, "/data")
+
+
+def _keys_of(merchants: Iterable[Merchant], data: Any) -> Merchant | None:
+    """The merchant whose keys ``data`` decrypts under to a JSON object, if any."""
+    if not isinstance(data, str) or not data:
+        return None
+    for merchant in merchants:
+        try:
+            payload = decode_request_data(data, merchant.keys)
+        except (CryptoError, EnvelopeError):  # not this merchant's keys
+            continue
+        if isinstance(payload, dict):
+            return merchant
+    return None
+
+
+def access_code_refused(merchants: Iterable[Merchant], inbound: Inbound, body: bytes,
+                        bearer_merchant: Merchant | None = None) -> Finding:
+    """``access_code``: why the ``accessCode`` header was refused (the answer, 401 "Invalid
+    Signature." or the gateway's 501 "Invalid Merchant", says nothing of it): none sent, another
+    merchant's than the bearer token's (``bearer_merchant``), or nobody's; and whose keys the
+    request's ``data`` is encrypted with, when a merchant of this mock has them. The header's
+    value is never repeated."""
+    sent = inbound.headers.get("accesscode")
+    if not sent:
+        said = "no accessCode header was sent: the server finds the merchant's keys by it"
+    elif bearer_merchant is not None:
+        said = (f"the accessCode header is not the access code of merchant {bearer_merchant.merchant_code}, "
+                "whose bearer token this is")
+    else:
+        said = "the accessCode header names no merchant this server knows"
+    owner = _keys_of(merchants, inbound.data(body))
+    if owner is not None:
+        said += f"; the data is encrypted with merchant {owner.merchant_code}'s keys: send its access code"
+    return finding("access_code", said)

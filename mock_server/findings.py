@@ -89,6 +89,8 @@ CATALOG: dict[str, FindingRule] = _rules(
     FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),
+    FindingRule("access_code", WARNING, "the accessCode header was refused (401): none sent, another "
+                                        "merchant's than the bearer token's, or nobody's"),
     FindingRule("enquiry_flag", WARNING, "a transaction enquiry that found nothing, though the key names "
                                          "a payment read the other way: an order reference sent without "
                                          "isOrderReference=1, or a payment token sent with it"),

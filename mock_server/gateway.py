@@ -27,7 +27,7 @@ from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation, path_segment_problem
 from hesabe_spec.schema_store import request_schema
 from hesabe_spec.tolerance import Note, amount_format_note, normalise_amount, unknown_field_note
-from mock_server.arrival import unread_data
+from mock_server.arrival import access_code_refused, unread_data
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
 from mock_server.field_errors import field_errors, strict_field_errors
@@ -55,9 +55,10 @@ def failure(op: Operation, refusal: GatewayRefusal, merchant: Merchant | None,
     return Failure(refusal.http_status, body, keys=keys)
 
 
-def merchant_for(mock: MockRuntime, inbound: Inbound) -> Merchant:
+def merchant_for(mock: MockRuntime, inbound: Inbound, body: bytes, ex: Exchange) -> Merchant:
     merchant = mock.merchants.by_access_code(inbound.headers.get("accesscode"))
     if merchant is None:
+        ex.findings.append(access_code_refused(mock.merchants.merchants, inbound, body))
         raise Failure(401, gateway_error(GatewayErrorCode.INVALID_MERCHANT))
     return merchant
 

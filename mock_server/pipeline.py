@@ -38,7 +38,13 @@ from hesabe_spec.tolerance import Note, tolerate, tolerate_query
 from hesabe_spec.wire import wrap_ciphertext
 from hesabe_spec.wire_facts import pad_scheme, pad_unit
 from mock_server import fast_crypto, gateway
-from mock_server.arrival import plain_field_findings, shown_plain_fields, shown_plain_query, unread_data
+from mock_server.arrival import (
+    access_code_refused,
+    plain_field_findings,
+    shown_plain_fields,
+    shown_plain_query,
+    unread_data,
+)
 from mock_server.connection import drop_connection
 from mock_server.exchange import Exchange
 from mock_server.fast_validation import validate_request
@@ -76,7 +82,7 @@ def base_url(mock: MockRuntime, inbound: Inbound) -> str:
     return (mock.settings.public_base_url or inbound.base_url()).rstrip("/")
 
 
-def _merchant_for(mock: MockRuntime, inbound: Inbound, ex: Exchange) -> Merchant:
+def _merchant_for(mock: MockRuntime, inbound: Inbound, body: bytes, ex: Exchange) -> Merchant:
     headers = inbound.headers
     scheme, _, token = headers.get("authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
@@ -87,6 +93,7 @@ def _merchant_for(mock: MockRuntime, inbound: Inbound, ex: Exchange) -> Merchant
                                        "(token-refresh) before expires_in runs out"))
         raise Failure(401, UNAUTHENTICATED)
     if headers.get("accesscode") != merchant.identity.access_code:
+        ex.findings.append(access_code_refused(mock.merchants.merchants, inbound, body, merchant))
         # Plain: without its access code the server has no keys to encrypt with (fidelity.md).
         raise Failure(401, envelope(False, INVALID_SIGNATURE))
     return merchant
@@ -244,11 +251,11 @@ async def _process(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Excha
         on_gateway = op.host == "gateway"
         notes: list[Note] = []
         if on_gateway:
-            merchant = gateway.merchant_for(mock, inbound)
+            merchant = gateway.merchant_for(mock, inbound, body, ex)
             ex.merchant_code = merchant.merchant_code
             payload = ex.request = gateway.payload_for(op, inbound, body, merchant, ex)
         else:
-            merchant = _merchant_for(mock, inbound, ex)
+            merchant = _merchant_for(mock, inbound, body, ex)
             ex.merchant_code = merchant.merchant_code
             payload = _payload(op, inbound, body, merchant, ex, notes)
             op = _resolve(op, payload, mock, ex)

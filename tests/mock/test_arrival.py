@@ -278,3 +278,23 @@ def test_a_plain_field_in_another_style_is_named_and_nothing_else_is(
     assert "Test@12" not in json.dumps(refresh)
     assert [(f["rule"], f["pointer"]) for f in login["findings"]] == [("unknown_field", "/Password")]
     assert PASSWORD not in json.dumps(login)
+
+
+@pytest.mark.parametrize("access_code", [None, "not-the-code-42"])
+def test_a_refused_access_code_on_the_merchant_api_says_why(hesabe_mock_inprocess: MockHandle,
+                                                            access_code: str | None) -> None:
+    """401 "Invalid Signature." says nothing; the journal says what was wrong with the header."""
+    mock = hesabe_mock_inprocess
+    client = mock.client()
+    prepared = client.prepare("list_invoices", bearer=client.tokens.bearer())
+    headers = {k: v for k, v in prepared.headers.items() if k.lower() != "accesscode"}
+    if access_code is not None:
+        headers["accessCode"] = access_code
+    res = mock.control.session.request("GET", prepared.url, headers=headers, params=dict(prepared.params),
+                                       timeout=10)
+    assert res.status_code == 401 and res.json()["message"] == "Invalid Signature."
+    [found] = mock.control.journal(operation="list_invoices")[-1]["findings"]
+    assert found["rule"] == "access_code"
+    assert ("no accessCode header" if access_code is None else
+            f"not the access code of merchant {SANDBOX.merchant_code}") in found["message"]
+    assert "not-the-code-42" not in found["message"]

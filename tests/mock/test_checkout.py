@@ -220,6 +220,22 @@ def test_unknown_access_code_is_501_in_plain_json(gw: Gateway) -> None:
     assert answer.envelope == {"status": False, "code": 501, "message": "Invalid Merchant"}
 
 
+def test_a_refused_access_code_says_why_and_whose_keys_the_data_has(gw: Gateway) -> None:
+    """The 501 names nothing: the journal says whether the header was missing or nobody's, and
+    whose keys encrypted the data. The header's value is never repeated."""
+    gw.checkout_raw(ORDER, access_code="00000000-0000-0000-0000-00000000abcd")
+    data = encode_request(ORDER, SANDBOX.keys)
+    gw.transport.request("POST", BASE + "/checkout", headers={"Content-Type": JSON},
+                         data=json.dumps({"data": data}))
+    unknown, missing = gw.mock.journal.entries(limit=2)
+    for entry, start in ((unknown, "the accessCode header names no merchant"),
+                         (missing, "no accessCode header was sent")):
+        [found] = entry["findings"]
+        assert found["rule"] == "access_code" and found["message"].startswith(start)
+        assert f"encrypted with merchant {SANDBOX.merchant_code}'s keys" in found["message"]
+    assert "abcd" not in json.dumps(unknown)
+
+
 def test_merchant_code_of_another_merchant_is_501_encrypted(gw: Gateway) -> None:
     status, answer = _refusal(gw.checkout_raw({**ORDER, "merchantCode": "999999"}))
     assert (status, answer.shape, answer.envelope["code"]) == (401, "bare", 501)
