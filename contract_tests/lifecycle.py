@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 
 from contract_tests import lifecycle_checks as checks
 from contract_tests.control import ControlPlane
-from contract_tests.errors import hides_violations
+from contract_tests.errors import ContractViolation, hides_violations
 from contract_tests.exchange import Intent
 from contract_tests.findings import Finding
 from contract_tests.lifecycle_checks import Model, ModelInvoice
@@ -191,12 +191,11 @@ class InvoiceLifecycle(RuleBasedStateMachine):
             self.session.call("cancel_invoice", dict(_CANCEL), path_params={"token": inv.token})
             inv.status = InvoiceStatus.CANCELLED
             return
-        ex = self.session.call(
+        ex, findings = self.session.judged(
             "cancel_invoice",
             dict(_CANCEL),
             path_params={"token": inv.token},
             intent="refused",
-            check=False,
             context={"why": f"invoice is {'paid' if inv.status == InvoiceStatus.PAID else 'cancelled'}"},
         )
         if ex.accepted and inv.status == InvoiceStatus.PAID:
@@ -227,6 +226,8 @@ class InvoiceLifecycle(RuleBasedStateMachine):
                 ],
                 ex.request_view(),
             )
+        if findings:  # refused, but not as the API refuses (its message, a 500, the envelope ...)
+            raise ContractViolation(findings, ex.request_view())
 
     @precondition(lambda self: self.control.can_pay is not False and self.session.serves("get_invoice"))
     @rule(invoice_id=invoices)

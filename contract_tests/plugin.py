@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from contract_tests.report import Recorder
 
 __all__ = ["FRESH_MERCHANT_KEY", "MARKERS", "OPERATIONS_KEY", "RECORDER_KEY", "WORKER_REPORT",
            "served_operations"]
@@ -236,11 +239,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On an xdist worker: hand this worker's report to the controller."""
+    """On an xdist worker: hand this worker's report to the controller. On the controller (or a
+    run without xdist): a report that holds violations fails the run even when no test failed on
+    them (those found while the run cancelled what it created)."""
     config = session.config
     recorder = config.stash.get(RECORDER_KEY, None)
     if recorder is not None and _is_worker(config):
         config.workeroutput[WORKER_REPORT] = recorder.as_dict()  # type: ignore[attr-defined]
+    elif recorder is not None and _unfailed_violations(recorder, session.exitstatus):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _unfailed_violations(recorder: Recorder, exitstatus: int | pytest.ExitCode) -> int:
+    """How many violations the report holds that no failed test accounts for: all of them when
+    every test passed (0 when the run already fails)."""
+    return len(recorder.violations) if exitstatus == pytest.ExitCode.OK else 0
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -262,6 +275,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("Hesabe contract report")
     for line in recorder.lines():
         terminalreporter.write_line(line)
+    unfailed = _unfailed_violations(recorder, exitstatus)
+    if unfailed:
+        terminalreporter.write_line(f"{unfailed} violation(s) above failed no test (found while the run "
+                                    "cleaned up after itself): the run fails (exit code 1)", red=True)
     if path:
         recorder.write_json(path)
         terminalreporter.write_line(f"JSON report written to {path}")

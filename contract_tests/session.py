@@ -102,8 +102,32 @@ class ContractSession:
         """Send ``payload`` (exactly as given) and judge the answer with every rule.
 
         ``access_code`` replaces the merchant's (to check how an unknown one is refused). Raises
-        :class:`ContractViolation` when a rule finds something (unless ``check=False``).
+        :class:`ContractViolation` when a rule finds something (unless ``check=False``: the
+        findings are in the report, and :meth:`judged` returns them to raise after a test's own
+        checks).
         """
+        exchange, findings = self.judged(operation, payload, intent=intent, path_params=path_params,
+                                         query=query, mutation=mutation, bearer=bearer, context=context,
+                                         access_code=access_code)
+        if findings and check:
+            raise ContractViolation(findings, exchange.request_view())
+        return exchange
+
+    def judged(
+        self,
+        operation: str,
+        payload: Any = None,
+        *,
+        intent: Intent = "valid",
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        mutation: Mutation | None = None,
+        bearer: Any = SESSION_BEARER,
+        context: dict[str, Any] | None = None,
+        access_code: str | None = None,
+    ) -> tuple[Exchange, list[Finding]]:
+        """:meth:`call` without raising its rules' findings: the exchange and what they found
+        (recorded in the report either way). A call that got no answer to judge still raises."""
         op = get_operation(operation)
         if not self.serves(op.name):
             pytest.skip(f"calls {op.name}, which --hesabe-operations leaves out")
@@ -188,9 +212,7 @@ class ContractSession:
         self._track(exchange, path_params or {})
         findings = run_rules(exchange)
         self.recorder.record(exchange, findings, self.test_name)
-        if findings and check:
-            raise ContractViolation(findings, exchange.request_view())
-        return exchange
+        return exchange, findings
 
     def serves(self, operation: str) -> bool:
         """Whether the target serves ``operation`` (``--hesabe-operations``; every one by default)."""

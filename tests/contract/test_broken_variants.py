@@ -574,6 +574,25 @@ def test_a_500_on_an_unknown_field_is_caught(monkeypatch: pytest.MonkeyPatch) ->
 
 
 
+def test_a_refusal_the_lifecycle_expects_but_answered_wrongly_fails_the_test() -> None:
+    """The QA trial: a second cancel refused with another message (or with HTTP 500) was in the
+    report while every test passed (exit code 0). The lifecycle's own checks come first; then
+    whatever the rules found on that call fails the machine."""
+    def reworded(scope: dict[str, Any], env: Any) -> Any:
+        if _on("/api/v1/invoice/", "PUT")(scope) and isinstance(env, dict) and env.get("status") is False:
+            env["message"] = "Invoice already cancelled"
+        return env
+
+    session, _res = session_for(Tamper(create_app(), reworded))
+    session.served = _CANCELLING  # more of the steps are cancels, so a second one comes soon
+    assert "refusal_honoured" in run_machine(session, stateful_step_count=20, max_examples=30)
+
+
+#: a lifecycle of creates, reads and cancels
+_CANCELLING = frozenset({"login", "refresh_token", "create_invoice", "get_invoice", "list_invoices",
+                         "cancel_invoice"})
+
+
 def test_the_lifecycle_on_a_server_serving_part_of_the_api_still_finds_a_second_cancel(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The PHP trial's server: six operations, and a cancel that accepts a cancelled invoice again.
@@ -592,8 +611,7 @@ def test_the_lifecycle_on_a_server_serving_part_of_the_api_still_finds_a_second_
 
     monkeypatch.setattr(InvoiceService, "cancel", cancel_again)
     session, _res = session_for(create_app())
-    session.served = frozenset({"login", "refresh_token", "create_invoice", "get_invoice", "list_invoices",
-                                "cancel_invoice"})
+    session.served = _CANCELLING
     assert "refusal_honoured" in run_machine(session, stateful_step_count=20, max_examples=30)
     assert set(session.recorder.tallies) <= session.served
 

@@ -171,3 +171,15 @@ def test_no_profile_shrinks_against_a_url(profile: str) -> None:
         assert (Phase.shrink in profiles.contract_settings().phases) == (profile != "live")
     finally:
         profiles.set_active(before)
+
+
+def test_a_violation_no_test_failed_on_still_fails_the_run(hesabe_mock: Any) -> None:
+    """The QA trial: the cancels the run makes at its end to clean up were answered wrongly; the
+    report listed them, yet every test had passed and the exit code was 0."""
+    hesabe_mock.control.add_fault("mutate_reply", operation="cancel_invoice",
+                                  patch=[{"op": "replace", "path": "/message", "value": "OK"}])
+    run = _pytest("contract_tests/test_operations.py::test_valid_payload_accepted[create_invoice]",
+                  "--hesabe-url", hesabe_mock.url, env={"HYPOTHESIS_PROFILE": "ci"})
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "1 passed" in run.stdout and "(end of the run: cancelling what it created)" in run.stdout
+    assert "failed no test (found while the run cleaned up after itself): the run fails" in run.stdout
