@@ -145,6 +145,11 @@ class InvoiceLifecycle(RuleBasedStateMachine):
     def search(self, invoice_id: int) -> None:
         checks.check_search(self.session, self.model.invoices[invoice_id])
 
+    @precondition(lambda self: self.session.serves("list_invoices"))
+    @rule(invoice_id=invoices)
+    def filter_by_status(self, invoice_id: int) -> None:
+        checks.check_status_filter(self.session, self.model.invoices[invoice_id])
+
     @precondition(lambda self: self.session.serves("list_invoices") and self.session.serves("get_invoice"))
     @rule(page=st.integers(1, 3))
     def list_page(self, page: int) -> None:

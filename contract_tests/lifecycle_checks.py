@@ -180,6 +180,27 @@ def check_search(session: ContractSession, inv: ModelInvoice) -> None:
         )
 
 
+def check_status_filter(session: ContractSession, inv: ModelInvoice) -> None:
+    """filtered_by_status: the list filtered by the invoice's status (and searched by its
+    reference) shows it, filtered by another status does not, and every row has the status asked."""
+    other = next(s for s in InvoiceStatus if s != inv.status)
+    findings: list[Finding] = []
+    for asked, shown in ((inv.status, True), (other, False)):
+        ex = session.call("list_invoices", {"search": inv.reference, "status": str(asked.value)})
+        block = (ex.response or {}).get("invoices") or {}
+        rows = [r for r in block.get("data") or [] if isinstance(r, dict)]
+        wrong = sorted({str(r.get("invoice_status")) for r in rows if r.get("invoice_status") != asked.value})
+        if wrong or any(r.get("id") == inv.id for r in rows) != shown:
+            where = "among" if shown else "not among"
+            expected = (f"invoice {inv.id} ({inv.status.name.lower()}) {where} the rows of status="
+                        f"{asked.value}, every row of status {asked.value}")
+            actual = f"ids {[r.get('id') for r in rows]}"
+            actual += f", statuses {', '.join(wrong)}" if wrong else ""
+            findings.append(Finding("list_invoices", "filtered_by_status", "/response/invoices/data",
+                                    expected, actual, "lifecycle"))
+    _fail(session, findings, f"status filter, search {inv.reference}")
+
+
 def check_pages(session: ContractSession, model: Model, *, max_pages: int = MAX_PAGES) -> None:
     """found_on_a_page and pages_consistent: walk the list newest first."""
     seen: dict[object, int] = {}  # row id as the server sent it (maybe missing) -> its page

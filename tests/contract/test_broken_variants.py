@@ -640,3 +640,15 @@ def test_the_checkout_lifecycle_runs_whole_on_the_operations_served() -> None:
     except pytest.skip.Exception as exc:  # what the suite does at a call left out: a failure here
         pytest.fail(f"a rule called an operation not served: {exc}")
     assert set(session.recorder.tallies) == session.served
+
+
+def test_a_status_filter_the_server_ignores_is_caught_by_filtered_by_status(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The QA trial's server took the status filter, then answered the unfiltered list."""
+    import mock_server.handlers.invoices as handlers
+    from mock_server.state.models import InvoiceQuery
+
+    monkeypatch.setattr(handlers, "InvoiceQuery", lambda **fields: InvoiceQuery(**{**fields, "status": None}))
+    session, _res = session_for(create_app())
+    session.served = _CANCELLING
+    assert "filtered_by_status" in run_machine(session, stateful_step_count=20, max_examples=30)
