@@ -27,7 +27,7 @@ from hesabe_spec.wire import decode_response
 __all__ = ["WIRE_RULES", "Replayed", "load_replay"]
 
 #: the rules that judge the bytes on the wire rather than the decrypted answer
-WIRE_RULES = ("envelope_shape", "response_padding")
+WIRE_RULES = ("envelope_shape", "response_padding", "response_hex_lowercase")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from hesabe_spec.enums import GatewayErrorCode, RefundStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.tolerance import tolerate
 from hesabe_spec.validation import validate_request, validate_response
-from hesabe_spec.wire import looks_like_hex
+from hesabe_spec.wire import looks_like_hex, redact_reply
 from hesabe_spec.wire_facts import pad_scheme
 
 __all__ = ["RULES", "Rule", "register", "run_rules"]
@@ -94,10 +94,30 @@ def _hex_of(ex: Exchange) -> str | None:
 
 @register
 def no_server_error(ex: Exchange) -> list[Finding]:
-    """No call, however wrong its input, may produce a 5xx."""
+    """No call, however wrong its input, may produce a 5xx (said with what its body began with)."""
     if ex.status >= 500:
-        return [_finding(ex, "no_server_error", "", "an HTTP status below 500", f"HTTP {ex.status}")]
+        return [_finding(ex, "no_server_error", "", "an HTTP status below 500",
+                         f"HTTP {ex.status}{_body_excerpt(ex)}")]
     return []
+
+
+#: how much of an unexpected body a finding quotes
+_EXCERPT = 100
+
+
+def _body_excerpt(ex: Exchange) -> str:
+    """``" (text/html): <!DOCTYPE html>..."``: the Content-Type and the start of a body, to tell
+    a framework's error page from the API's own answer. A JSON body is shown redacted (as the
+    report shows every answer); any other text with its runs of whitespace collapsed."""
+    ctype = next((v for k, v in ex.headers.items() if k.lower() == "content-type"), "")
+    if isinstance(ex.envelope, dict | list):
+        text = json.dumps(redact_reply(ex.envelope), ensure_ascii=False)
+    else:
+        text = " ".join(ex.body[: _EXCERPT * 4].decode("utf-8", errors="replace").split())
+    if not text:
+        return f" ({ctype}), empty body" if ctype else ", empty body"
+    text = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+    return f" ({ctype}): {text}" if ctype else f": {text}"
 
 
 @register
@@ -162,6 +182,16 @@ def response_padding(ex: Exchange) -> list[Finding]:
             )
         ]
     return []
+
+
+@register
+def response_hex_lowercase(ex: Exchange) -> list[Finding]:
+    """The server writes its ciphertext as PHP's ``bin2hex`` does: lower-case hex (hesabe-api §2.4)."""
+    hex_text = _hex_of(ex) if ex.operation.encrypted and ex.decode_error is None else None
+    if not hex_text or not looks_like_hex(hex_text) or hex_text == hex_text.lower():
+        return []
+    return [_finding(ex, "response_hex_lowercase", "", "lower-case hex (PHP's bin2hex)",
+                     "upper-case hex" if hex_text == hex_text.upper() else "mixed-case hex")]
 
 
 #: what a wrong pad of an answer is, in words (hesabe_spec.wire_facts.pad_scheme)

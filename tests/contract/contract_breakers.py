@@ -35,10 +35,13 @@ FAST = settings(
 
 class Tamper:
     """ASGI middleware re-writing encrypted API responses: ``edit(scope, envelope)`` returns the new
-    envelope; ``block_size`` pads the re-encryption (16 = the wrong, PKCS#7 way)."""
+    envelope; ``block_size`` pads the re-encryption (16 = the wrong, PKCS#7 way); ``upper_hex``
+    writes its hex in upper case."""
 
-    def __init__(self, app: Any, edit: Edit | None = None, *, block_size: int = 32) -> None:
+    def __init__(self, app: Any, edit: Edit | None = None, *, block_size: int = 32,
+                 upper_hex: bool = False) -> None:
         self.app, self.edit, self.block_size = app, edit or (lambda _s, env: env), block_size
+        self.upper_hex = upper_hex
         self.state = app.state
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -62,6 +65,8 @@ class Tamper:
                 if decoded.encrypted:
                     envelope = self.edit(scope, decoded.envelope)
                     body = encode_response(envelope, keys, style=decoded.shape, block_size=self.block_size)
+                    if self.upper_hex:  # the hex only: {"response": ...} keeps its key as it is
+                        body = body.replace(b'"response"', b"\0").upper().replace(b"\0", b'"response"')
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -652,3 +652,30 @@ def test_a_status_filter_the_server_ignores_is_caught_by_filtered_by_status(
     session, _res = session_for(create_app())
     session.served = _CANCELLING
     assert "filtered_by_status" in run_machine(session, stateful_step_count=20, max_examples=30)
+
+
+def test_upper_case_hex_is_caught_by_response_hex_lowercase() -> None:
+    """PHP's bin2hex writes lower case; a server writing upper case was not flagged (QA trial)."""
+    session, res = session_for(Tamper(create_app(), upper_hex=True))
+    assert run_property(lambda d: check_valid(session, res, "get_profile", d)) == {"response_hex_lowercase"}
+
+
+def test_a_server_error_is_reported_with_what_its_body_began_with() -> None:
+    """An HTML error page said only "HTTP 500"; its Content-Type and first words tell a framework's
+    page from the API's own answer."""
+    async def html_500(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/v1/profile"):
+            page = b"<!DOCTYPE html>\n<html>\n  <title>Server Error</title>"
+            await send({"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"text/html; charset=UTF-8")]})
+            await send({"type": "http.response.body", "body": page})
+            return
+        await app(scope, receive, send)
+
+    app = create_app()
+    html_500.state = app.state  # type: ignore[attr-defined]
+    session, res = session_for(html_500)
+    assert "no_server_error" in run_property(lambda d: check_valid(session, res, "get_profile", d))
+    [record] = [v for v in session.recorder.violations.values() if v.finding.rule == "no_server_error"]
+    assert record.finding.actual == ("HTTP 500 (text/html; charset=UTF-8): <!DOCTYPE html> <html> "
+                                     "<title>Server Error</title>")
