@@ -252,6 +252,21 @@ def valid_accepted(ex: Exchange) -> list[Finding]:
     return [_finding(ex, "valid_accepted", "/status", "true (the payload is valid)", got)]
 
 
+@register
+def bearer_honoured(ex: Exchange) -> list[Finding]:
+    """The session's bearer token is accepted for as long as its login said (``expires_in``): a
+    401 before that names the cause once, where every call it refused is a ``valid_accepted`` or
+    ``invalid_rejected`` finding of its own operation."""
+    lived = ex.context.get("bearer_lived")
+    if ex.status != 401 or not lived:
+        return []
+    age, expires_in = lived
+    if age >= expires_in:
+        return []
+    return [_finding(ex, "bearer_honoured", "", f"the bearer accepted for expires_in = {expires_in:g} s",
+                     f"HTTP 401 {age:.0f} s after it was issued")]
+
+
 def _error_keys(env: Any) -> list[str]:
     """Field-error keys: under ``response`` (Merchant API) or ``data`` (payment gateway)."""
     if not isinstance(env, dict):

@@ -131,7 +131,8 @@ class ContractSession:
         op = get_operation(operation)
         if not self.serves(op.name):
             pytest.skip(f"calls {op.name}, which --hesabe-operations leaves out")
-        if op.auth == "bearer" and bearer is SESSION_BEARER:
+        own_bearer = op.auth == "bearer" and bearer is SESSION_BEARER
+        if own_bearer:
             bearer = self.bearer()
         elif bearer is SESSION_BEARER:
             bearer = None
@@ -188,6 +189,10 @@ class ContractSession:
             error = f"{type(exc).__name__}: {exc}"
         params = {k: v for k, v in (prepared.params or {}).items() if k != "data"}
         context = dict(context or {})
+        token, age = self.client.tokens.token, self.client.tokens.age()
+        if own_bearer and resp.status_code == 401 and token is not None and age is not None \
+                and token.access_token == bearer:
+            context["bearer_lived"] = (age, token.expires_in)  # the bearer_honoured rule's facts
         if intent == "invalid" and self.target.own:
             context["mock_findings"] = self._last_findings()
         exchange = Exchange(

@@ -110,6 +110,11 @@ class TokenManager:
         """The current token, if any (for inspection; use :meth:`bearer` to get a valid one)."""
         return self._token
 
+    def age(self) -> float | None:
+        """Seconds since the current token was obtained, on this manager's clock (None: none yet)."""
+        token = self._token
+        return None if token is None else self._clock() - token.obtained_at
+
     def bearer(self) -> str:
         """A valid access token: the current one, a refreshed one, or one from a fresh login."""
         token = self._token

@@ -679,3 +679,17 @@ def test_a_server_error_is_reported_with_what_its_body_began_with() -> None:
     [record] = [v for v in session.recorder.violations.values() if v.finding.rule == "no_server_error"]
     assert record.finding.actual == ("HTTP 500 (text/html; charset=UTF-8): <!DOCTYPE html> <html> "
                                      "<title>Server Error</title>")
+
+
+def test_a_bearer_refused_before_it_expires_is_caught_by_bearer_honoured(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The QA trial's server ended tokens after 5 s of the 900 its login promised: 36 findings of
+    as many operations, none naming the cause. bearer_honoured names it."""
+    from mock_server.auth import TokenService
+
+    monkeypatch.setattr(TokenService, "authenticate", lambda self, bearer: None)
+    session, res = session_for(create_app())
+    rules = run_property(lambda d: check_valid(session, res, "get_profile", d))
+    assert "bearer_honoured" in rules
+    [record] = [v for v in session.recorder.violations.values() if v.finding.rule == "bearer_honoured"]
+    assert record.finding.expected == "the bearer accepted for expires_in = 900 s"
