@@ -333,10 +333,11 @@ def _serve(app: Any, served: Any, sock: socket.socket, log_level: str) -> int:
 
     from mock_server.heap import prepare_for_serving
     from mock_server.runtime import runtime_of
-    from mock_server.serving import SecretlessAccessLog, uvicorn_config
+    from mock_server.serving import QuietUpgrades, SecretlessAccessLog, uvicorn_config
 
     config = uvicorn_config(served, log_level=log_level, access_log=log_level in ("info", "debug"))
     logging.getLogger("uvicorn.access").addFilter(SecretlessAccessLog())  # after uvicorn's logging setup
+    logging.getLogger("uvicorn.error").addFilter(QuietUpgrades())
     server = uvicorn.Server(config)
     prepare_for_serving()
     try:

@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from mock_server.protocol import NO_DATA, BodyTooLarge, read_data_field
 
-__all__ = ["Inbound", "send_reply"]
+__all__ = ["JSON_REPLY", "TEXT_REPLY", "Inbound", "send_reply"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -128,10 +128,16 @@ def _simple_query(raw: bytes) -> dict[str, str] | None:
     return fields
 
 
-async def send_reply(send: Any, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-    """Send a complete JSON reply: the extra headers first, then content-length and -type."""
+#: what a reply is labelled: JSON, or (the payment gateway's bare hex) Laravel's label for a
+#: controller that returns a string
+JSON_REPLY, TEXT_REPLY = b"application/json", b"text/html; charset=UTF-8"
+
+
+async def send_reply(send: Any, status: int, body: bytes, headers: dict[str, str] | None = None,
+                     content_type: bytes = JSON_REPLY) -> None:
+    """Send a complete reply: the extra headers first, then content-length and -type."""
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     raw.append((b"content-length", str(len(body)).encode("latin-1")))
-    raw.append((b"content-type", b"application/json"))
+    raw.append((b"content-type", content_type))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})

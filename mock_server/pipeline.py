@@ -52,7 +52,7 @@ from mock_server.field_errors import field_errors, strict_field_errors
 from mock_server.findings import Finding, finding, from_note
 from mock_server.group_commit import GroupCommit
 from mock_server.handlers import HANDLERS, MerchantHandler, PlainHandler
-from mock_server.inbound import Inbound, send_reply
+from mock_server.inbound import JSON_REPLY, TEXT_REPLY, Inbound, send_reply
 from mock_server.json_out import decrypt_request, server_json
 from mock_server.merchants import Merchant
 from mock_server.protocol import (
@@ -367,7 +367,8 @@ async def _deliver(ex: Exchange, body: bytes | None, inbound: Inbound, send: Any
     if ex.delay_reply_ms and await _client_left(inbound, ex.delay_reply_ms / 1000):
         ex.delivery = "client_disconnected"
         return
-    await send_reply(send, ex.status, body, ex.reply_headers or None)
+    bare = ex.keys is not None and ex.envelope == "bare"  # the gateway's hex: no JSON at all
+    await send_reply(send, ex.status, body, ex.reply_headers or None, TEXT_REPLY if bare else JSON_REPLY)
 
 
 def _record(mock: MockRuntime, ex: Exchange, started: float) -> None:

@@ -18,7 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from mock_server.arrival import shown_path
 from mock_server.connection import TRANSPORT_STATE_KEY
 
-__all__ = ["MockHttpProtocol", "SecretlessAccessLog", "uvicorn_config"]
+__all__ = ["MockHttpProtocol", "QuietUpgrades", "SecretlessAccessLog", "uvicorn_config"]
 
 
 class MockHttpProtocol(H11Protocol):
@@ -47,3 +47,16 @@ class SecretlessAccessLog(logging.Filter):
         if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
             record.args = (args[0], args[1], shown_path(args[2]), args[3], args[4])
         return True
+
+
+class QuietUpgrades(logging.Filter):
+    """uvicorn warns at every request that asks to upgrade the connection, and then answers it over
+    HTTP/1.1 as asked for anyway. Java's ``HttpClient`` asks for HTTP/2 (``Upgrade: h2c``) on every
+    ``http://`` request by default, so a Java integration filled the log with "Unsupported upgrade
+    request." and advice to install a WebSocket library the mock has no use for. ``hesabe-mock``
+    adds this filter to the ``uvicorn.error`` logger when it serves; it drops those two lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not (message == "Unsupported upgrade request."
+                    or message.startswith("No supported WebSocket library detected."))

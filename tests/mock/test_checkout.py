@@ -105,6 +105,14 @@ def test_checkout_reads_data_however_the_kits_send_it(gw: Gateway, form: str, bl
     assert len(env["response"]["data"]) >= 32
 
 
+def test_bare_hex_is_labelled_as_laravel_labels_a_string_and_json_as_json(gw: Gateway) -> None:
+    """The gateway's hex is no JSON: a client that trusts the label (Jackson, Gson) must not be
+    led to parse it. Laravel labels a string a controller returns text/html."""
+    assert gw.checkout_raw(ORDER).headers["content-type"] == "text/html; charset=UTF-8"
+    unknown = gw.checkout_raw(ORDER, access_code="00000000-0000-0000-0000-000000000000")
+    assert unknown.headers["content-type"] == "application/json"  # plain JSON: 501 Invalid Merchant
+
+
 def test_answer_is_padded_to_32_byte_blocks_and_written_like_php(gw: Gateway) -> None:
     raw = gw.checkout_raw(ORDER).content.decode()
     plain = SANDBOX.keys.decrypt(raw)

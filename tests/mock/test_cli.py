@@ -152,3 +152,20 @@ def test_the_access_log_shows_no_password_of_a_login_query() -> None:
     assert "/api/v1/login?username=Test&password=%5Bredacted%5D" in output
     assert "accessCode=%5Bredacted%5D&page=1" in output
     assert "LOGGED1" not in output and "LOGGED2" not in output
+
+
+def test_a_client_asking_for_h2c_is_answered_without_log_noise() -> None:
+    """Java's HttpClient asks every http:// request to upgrade to HTTP/2; uvicorn answers over
+    HTTP/1.1 and used to log two warnings each time, one advising a WebSocket library."""
+    import time
+
+    from support.mock_process import mock_process
+
+    with mock_process() as running:
+        upgrade = {"Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c",
+                   "HTTP2-Settings": "AAMAAABkAAQCAAAA"}
+        answer = requests.get(f"{running.url}/_mock", headers=upgrade, timeout=10)
+        time.sleep(0.2)
+        output = running.output
+    assert answer.status_code == 200
+    assert "Unsupported upgrade request" not in output and "WebSocket" not in output
