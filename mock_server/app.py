@@ -27,7 +27,7 @@ from mock_server.inspector import inspector_routes
 from mock_server.merchants import MerchantRegistry
 from mock_server.pages.checkout_views import checkout_routes
 from mock_server.pages.views import page_routes
-from mock_server.protocol import INTERNAL_ERROR, envelope, plain_reply
+from mock_server.protocol import INTERNAL_ERROR, envelope, method_not_allowed, plain_reply
 from mock_server.routing import OperationRoutes
 from mock_server.runtime import MockRuntime, runtime_of
 from mock_server.settings import MockSettings
@@ -51,8 +51,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     headers = getattr(exc, "headers", None)
     if status == 405:
-        message = f"The {request.method} method is not supported for this route."
-        return plain_reply({"message": message}, 405, headers)
+        return plain_reply(method_not_allowed(request.method), 405, headers)
     if status == 404:
         return plain_reply(envelope(False, NOT_FOUND_MESSAGE), 404)
     return plain_reply({"message": str(getattr(exc, "detail", "Error"))}, status)

@@ -89,6 +89,8 @@ CATALOG: dict[str, FindingRule] = _rules(
     FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),
+    FindingRule("wrong_method", WARNING, "a request to an operation's path with a method the path does "
+                                         "not answer (GET /checkout): the router refuses it with 405"),
     FindingRule("access_code", WARNING, "the accessCode header was refused (401): none sent, another "
                                         "merchant's than the bearer token's, or nobody's"),
     FindingRule("enquiry_flag", WARNING, "a transaction enquiry that found nothing, though the key names "

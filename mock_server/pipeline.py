@@ -61,6 +61,7 @@ from mock_server.protocol import (
     Failure,
     ascii_number,
     envelope,
+    method_not_allowed,
     read_plain_fields,
 )
 from mock_server.runtime import Call, MockRuntime, PlainCall, runtime_of
@@ -299,6 +300,16 @@ def _render(ex: Exchange) -> bytes:
     return data if ex.mangle is None else ex.mangle(data)
 
 
+def _wrong_method(op: Operation, ex: Exchange, allowed: frozenset[str]) -> bytes:
+    """The router's 405 for a path this operation answers with other methods: no hook, no fault
+    and no handler sees it (Laravel's router refuses it before any of them), but the journal does."""
+    shown = ", ".join(sorted(allowed))
+    ex.status, ex.body, ex.keys, ex.reply_headers = 405, method_not_allowed(ex.method), None, {"Allow": shown}
+    ex.findings.append(finding("wrong_method", f"{ex.method} {ex.path}: this path answers {shown} "
+                                               f"({op.name} is {op.method})"))
+    return _render(ex)
+
+
 async def _answer(op: Operation, mock: MockRuntime, inbound: Inbound, ex: Exchange) -> bytes | None:
     """The hooks and the operation; the reply body, None when nothing is to be sent."""
     try:
@@ -381,7 +392,8 @@ def _record(mock: MockRuntime, ex: Exchange, started: float) -> None:
             log.exception("pipeline hook %r failed", hook)
 
 
-async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) -> None:
+async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any,
+                 allowed: frozenset[str] | None = None) -> None:
     """One exchange, from the request to the finished record every hook's ``done`` sees.
 
     A reply sent at once is recorded before it goes: whoever reads the journal or the findings
@@ -399,7 +411,7 @@ async def _serve(op: Operation, mock: MockRuntime, inbound: Inbound, send: Any) 
         commits.enter()
     settling = recorded = False
     try:
-        body = await _answer(op, mock, inbound, ex)
+        body = await _answer(op, mock, inbound, ex) if allowed is None else _wrong_method(op, ex, allowed)
         settling = True
         if commits is not None:
             body = await _committed(op, commits, ex, body)
@@ -428,3 +440,8 @@ class OperationEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await _serve(self.op, runtime_of(scope["app"]), Inbound(scope, receive), send)
+
+    async def refuse_method(self, scope: Any, receive: Any, send: Any, allowed: frozenset[str]) -> None:
+        """Answer a request for this operation's path with a method it does not take: the 405
+        ``allowed`` names (every method the path answers), journaled like any exchange."""
+        await _serve(self.op, runtime_of(scope["app"]), Inbound(scope, receive), send, allowed)

@@ -28,6 +28,7 @@ __all__ = [
     "envelope",
     "is_json",
     "media_type",
+    "method_not_allowed",
     "plain_reply",
     "read_data_field",
     "read_plain_fields",
@@ -53,6 +54,11 @@ def envelope(status: bool, message: str, response: Any = None, code: int | None 
     body["message"] = message
     body["response"] = response
     return body
+
+
+def method_not_allowed(method: str) -> dict[str, str]:
+    """Laravel's (Symfony's) 405 body for a path that answers other methods."""
+    return {"message": f"The {method} method is not supported for this route."}
 
 
 def plain_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -20,7 +20,6 @@ from typing import Any
 from starlette._utils import get_route_path  # where starlette.routing itself imports it from
 from starlette.convertors import Convertor
 from starlette.datastructures import URLPath
-from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, NoMatchFound, compile_path
 
 from hesabe_spec.operations import Operation
@@ -90,8 +89,8 @@ class OperationRoutes(BaseRoute):
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint: OperationEndpoint = scope["endpoint"]
         if scope["method"] not in endpoint.methods:
-            allowed = scope.get(_ALLOWED) or endpoint.methods
-            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
+            await endpoint.refuse_method(scope, receive, send, scope.get(_ALLOWED) or endpoint.methods)
+            return
         await endpoint(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:

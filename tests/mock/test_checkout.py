@@ -22,7 +22,7 @@ from hesabe_spec.validation import validate_response
 from hesabe_spec.wire import DecodedBody, decode_response, encode_request, server_json
 from mock_server.app import create_app
 from mock_server.clock import Clock
-from mock_server.faults import FaultRule
+from mock_server.faults import FaultRule, rule_from_json
 from mock_server.runtime import MockRuntime
 from mock_server.settings import MockSettings
 
@@ -111,6 +111,20 @@ def test_bare_hex_is_labelled_as_laravel_labels_a_string_and_json_as_json(gw: Ga
     assert gw.checkout_raw(ORDER).headers["content-type"] == "text/html; charset=UTF-8"
     unknown = gw.checkout_raw(ORDER, access_code="00000000-0000-0000-0000-000000000000")
     assert unknown.headers["content-type"] == "application/json"  # plain JSON: 501 Invalid Merchant
+
+
+def test_a_wrong_method_is_refused_by_the_router_and_journaled(gw: Gateway) -> None:
+    """GET /checkout: the router's 405, before any fault or handler; the inspector shows it."""
+    gw.mock.faults.add(rule_from_json({"kind": "error_500", "operation": "create_checkout"}))
+    before = gw.mock.store.fingerprint()
+    response = gw.send("GET", "/checkout", params={"data": encode_request(ORDER, SANDBOX.keys)})
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.json() == {"message": "The GET method is not supported for this route."}
+    [entry] = gw.mock.journal.entries(limit=1)
+    assert (entry["operation"], entry["status"], entry["fault"]) == ("create_checkout", 405, None)
+    assert [f["rule"] for f in entry["findings"]] == ["wrong_method"]
+    assert "this path answers POST" in entry["findings"][0]["message"]
+    assert gw.mock.store.fingerprint() == before
 
 
 def test_answer_is_padded_to_32_byte_blocks_and_written_like_php(gw: Gateway) -> None:
