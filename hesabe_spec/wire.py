@@ -78,23 +78,34 @@ _DROPPED = str.maketrans("", "", "\t\r\n")
 
 
 def without_url_password(text: str) -> str:
-    """``text`` with the password of the URL it is (a webhook's ``https://user:pw@host/...``)
-    replaced by :data:`REDACTED`; any other text as it is. The URL is read as a client reads it
-    (leading controls and spaces, and tabs and line breaks, dropped); the user info is everything
-    before the last ``@`` of the authority (a user name may hold an ``@``), the password what
-    follows its first ``:``."""
-    if "@" not in text or ":" not in text:
+    """``text`` with the user info of every URL in it hidden: a webhook's
+    ``https://user:pw@host/...`` keeps its user and shows the password as :data:`REDACTED`; a user
+    info without a ``:`` (``https://TOKEN@host``, how a token often rides) is all
+    :data:`REDACTED`. A URL the text starts with is read as a client reads it (leading controls and
+    spaces, and tabs and line breaks, dropped); URLs further in (a callback URL in a query, a URL in
+    a sentence) are found as written. The user info is everything before the last ``@`` of the
+    authority (a user name may hold an ``@``), the password what follows its first ``:``."""
+    if "@" not in text:
         return text
     stripped = text.lstrip(_LEADING)
     lead = text[:len(text) - len(stripped)]
     found = _URL_AUTHORITY.match(stripped.translate(_DROPPED))
-    if found is None:
-        return text
-    userinfo, at, host = found.group(2).rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not at or not colon or not password:
-        return text
-    return f"{lead}{found.group(1)}{user}:{REDACTED}@{host}{stripped.translate(_DROPPED)[found.end():]}"
+    if found is not None:
+        userinfo, at, host = found.group(2).rpartition("@")
+        if at:
+            rest = stripped.translate(_DROPPED)[found.end():]
+            text = f"{lead}{found.group(1)}{_hidden(userinfo)}@{host}{rest}"
+    return _EMBEDDED_USERINFO.sub(lambda m: f"{m.group(1)}{_hidden(m.group(2))}@", text)
+
+
+#: a URL's user info anywhere in a text: the scheme, then the authority's characters up to its last ``@``
+_EMBEDDED_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s]*)@")
+
+
+def _hidden(userinfo: str) -> str:
+    """``user:pw`` -> ``user:[redacted]``; a user info without a password is hidden whole."""
+    user, colon, _password = userinfo.partition(":")
+    return f"{user}:{REDACTED}" if colon and user else REDACTED
 
 
 def redact(value: Any, depth: int = 0) -> Any:

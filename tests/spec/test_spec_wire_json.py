@@ -150,15 +150,17 @@ def test_request_data_that_is_not_utf8_json_is_an_envelope_error(plaintext: byte
     ("https://u:p%40ss@shop.example", "https://u:[redacted]@shop.example"),
     ("https://u:a@b@shop.example/x", "https://u:[redacted]@shop.example/x"),
     ("https://shop.example/a@b", "https://shop.example/a@b"),  # an @ in the path is no user info
-    ("http://user@shop.example/x", "http://user@shop.example/x"),  # a user without a password
+    ("http://TOKEN5@shop.example/x", "http://[redacted]@shop.example/x"),  # how a token often rides
     ("mailto:sara@example.com", "mailto:sara@example.com"),
-    ("Sara said http://u:pw@h", "Sara said http://u:pw@h"),  # text, not a URL
+    ("Sara said http://u:pw@h", "Sara said http://u:[redacted]@h"),  # a URL further in a text
+    ("http://u:p@h/ok?next=http://a:PW8@b/", "http://u:[redacted]@h/ok?next=http://a:[redacted]@b/"),
+    ("sara@example.com", "sara@example.com"),
     ("http://us@er:PwAT@127.0.0.1:9/x", "http://us@er:[redacted]@127.0.0.1:9/x"),  # an @ in the user
     (" https://u:pw@h/x", " https://u:[redacted]@h/x"),  # a leading space the field did not refuse
     ("\x01http://u:pw@h/x", "\x01http://u:[redacted]@h/x"),  # what a client drops before reading it
     ("ht\ttp://u:pw@h/x", "http://u:[redacted]@h/x"),
 ])
-def test_redact_hides_a_urls_password_and_nothing_else(text: str, shown: str) -> None:
+def test_redact_hides_a_urls_user_info_and_nothing_else(text: str, shown: str) -> None:
     from hesabe_spec.wire import redact
 
     assert redact({"webhook": text, "items": [text]}) == {"webhook": shown, "items": [shown]}
