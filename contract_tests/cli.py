@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--operations", metavar="NAME,...",
                    help="the operations the server serves (a partial implementation): the tests of the "
                    "others are left out, and a test calling one is skipped, saying which")
+    p.add_argument("--shrink", action="store_true",
+                   help="shrink a failure to a minimal example on a URL too (more calls: for a server of "
+                   "your own)")
     p.add_argument("--fresh-merchant", action="store_true",
                    help="on a URL, run as a new merchant from the server's POST /_mock/merchants")
     p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
@@ -82,6 +85,8 @@ def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
         out += ["--hesabe-run-prefix", args.run_prefix]
     if args.fresh_merchant:
         out.append("--hesabe-fresh-merchant")
+    if args.shrink:
+        out.append("--hesabe-shrink")
     if args.operations:
         out += ["--hesabe-operations", args.operations]
     return out + passthrough

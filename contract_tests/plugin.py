@@ -101,6 +101,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "implements part of the API)",
     )
     group.addoption(
+        "--hesabe-shrink",
+        action="store_true",
+        default=False,
+        help="shrink a failure to a minimal example on a URL target too (each shrinking step is more "
+        "calls: for a server of your own, not the shared sandbox)",
+    )
+    group.addoption(
         "--hesabe-fresh-merchant",
         action="store_true",
         default=False,
@@ -125,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
     live = targets_live(config)
     config.stash[LIVE_KEY] = live
     profile = choose_profile(live)
-    set_active(profile, remote=live)
+    set_active(profile, remote=live, shrink=bool(config.getoption("hesabe_shrink")))
     asked = os.environ.get("HYPOTHESIS_PROFILE", "")
     # an unknown name may be another suite's: not an error, but the report says it was not used
     shown = f"{profile} (HYPOTHESIS_PROFILE={asked!r} is not dev, ci or live)" if asked and asked != profile \

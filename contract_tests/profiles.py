@@ -49,6 +49,8 @@ THROTTLE: dict[str, float] = {"dev": 0.0, "ci": 0.0, "live": 1.0}
 _active = "dev"
 #: whether the run's target is a URL: every shrinking step would then be real calls to it
 _remote = False
+#: shrink failures whatever the target and profile (``--hesabe-shrink``: a server of one's own)
+_shrink = False
 #: every phase but shrinking
 _NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.explain]
 
@@ -64,12 +66,13 @@ def choose_profile(live: bool, environ: dict[str, str] | None = None) -> str:
     return name if name in PROFILES else ("live" if live else "dev")
 
 
-def set_active(name: str, *, remote: bool = False) -> None:
+def set_active(name: str, *, remote: bool = False, shrink: bool = False) -> None:
     """Use profile ``name``; ``remote``: the target is a URL, so no profile shrinks a failure
     (each step of a shrink is real calls: one broken field cost a ``ci`` run against a URL six
-    minutes of shrinking, where the failure found first says the same)."""
-    global _active, _remote
-    _active, _remote = name, remote
+    minutes of shrinking, where the failure found first says the same), unless ``shrink`` asks
+    for it (a server of one's own, where a minimal example is worth the calls)."""
+    global _active, _remote, _shrink
+    _active, _remote, _shrink = name, remote, shrink
 
 
 def active_profile() -> str:
@@ -78,7 +81,11 @@ def active_profile() -> str:
 
 def contract_settings(**overrides: object) -> settings:
     """The active profile's settings (with ``overrides``), for ``@contract_settings()`` or state
-    machines; without the shrinking phase against a URL."""
-    if _remote and "phases" not in overrides:
-        overrides["phases"] = [p for p in PROFILES[_active].phases if p in _NO_SHRINK]
+    machines; without the shrinking phase against a URL, with it whenever ``shrink`` was asked."""
+    if "phases" not in overrides:
+        phases = [p for p in PROFILES[_active].phases if p in _NO_SHRINK]
+        if _shrink:
+            overrides["phases"] = [*phases, Phase.shrink]
+        elif _remote:
+            overrides["phases"] = phases
     return settings(PROFILES[_active], **overrides)  # type: ignore[arg-type]

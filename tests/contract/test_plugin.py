@@ -169,8 +169,17 @@ def test_no_profile_shrinks_against_a_url(profile: str) -> None:
         assert Phase.generate in profiles.contract_settings().phases
         profiles.set_active(profile, remote=False)
         assert (Phase.shrink in profiles.contract_settings().phases) == (profile != "live")
+        profiles.set_active(profile, remote=True, shrink=True)  # --hesabe-shrink: one's own server
+        assert Phase.shrink in profiles.contract_settings().phases
     finally:
         profiles.set_active(before)
+
+
+def test_shrink_reaches_the_profiles_from_both_command_lines() -> None:
+    from contract_tests.cli import build_parser, pytest_args
+
+    args, rest = build_parser().parse_known_args(["--url", "http://127.0.0.1:9", "--shrink"])
+    assert "--hesabe-shrink" in pytest_args(args, rest)
 
 
 def test_a_violation_no_test_failed_on_still_fails_the_run(hesabe_mock: Any) -> None:
