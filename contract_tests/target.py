@@ -132,8 +132,11 @@ class Target:
         merchant = body.get("merchant") if status == 201 and isinstance(body, dict) else None
         if not isinstance(merchant, dict):
             return False
+        given = {name: str(merchant[name]) for name in _IDENTITY_FIELDS if name in merchant}
         self.config = self.config.with_changes(
-            **{name: str(merchant[name]) for name in _IDENTITY_FIELDS if name in merchant}
+            merchant_code=given.get("merchant_code"), access_code=given.get("access_code"),
+            secret_key=given.get("secret_key"), iv_key=given.get("iv_key"), username=given.get("username"),
+            password=given.get("password"),
         )
         self.own_merchant = True
         return True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from hesabe_spec.crypto import PAD_BLOCKS, CipherKeys
 from hesabe_spec.errors import ConfigurationError
@@ -29,7 +29,7 @@ from hesabe_spec.sandbox import (
     SANDBOX_URL,
 )
 
-__all__ = ["ENV_VARS", "ClientConfig"]
+__all__ = ["ENV_VARS", "ClientConfig", "ClientSettings"]
 
 #: setting name -> environment variable (the names the existing Python SDK uses)
 ENV_VARS: dict[str, str] = {
@@ -67,6 +67,23 @@ def _sandbox_credentials(config: ClientConfig) -> list[tuple[str, bool]]:
 
 #: the gateway that goes with each of Hesabe's Merchant API hosts
 _PAIRED_GATEWAY = {SANDBOX_URL: SANDBOX_GATEWAY_URL, PRODUCTION_URL: PRODUCTION_GATEWAY_URL}
+
+
+class ClientSettings(TypedDict, total=False):
+    """:class:`ClientConfig`'s fields as keyword arguments (``HesabeClient(base_url=...)``,
+    :meth:`ClientConfig.from_env`, :meth:`ClientConfig.with_changes`), so a type checker catches a
+    misspelt one; ``None`` means "not given"."""
+
+    base_url: str | None
+    merchant_code: str | None
+    access_code: str | None
+    secret_key: str | None
+    iv_key: str | None
+    username: str | None
+    password: str | None
+    timeout: float | None
+    request_block_size: int | None
+    gateway_url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +164,8 @@ class ClientConfig:
         return CipherKeys(self.secret_key, self.iv_key)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ClientConfig:
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 **overrides: Unpack[ClientSettings]) -> ClientConfig:
         """Build from ``environ`` (default ``os.environ``); non-``None`` ``overrides`` win.
 
         Empty environment variables count as unset, so ``HESABE_SECRET_KEY=`` in a ``.env`` file
@@ -161,7 +179,7 @@ class ClientConfig:
         for name, var in ENV_VARS.items():
             if env.get(var):
                 values[name] = env[var]
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update({k: v for k, v in dict(overrides).items() if v is not None})
         for group in _TOGETHER:
             given = [name for name in group if name in values]
             missing = [name for name in group if name not in values]
@@ -172,7 +190,9 @@ class ClientConfig:
                     "public sandbox's would stand in, and they belong to another merchant")
         return cls(**values)
 
-    def with_changes(self, **changes: Any) -> ClientConfig:
+    def with_changes(self, **changes: Unpack[ClientSettings]) -> ClientConfig:
         """A copy with some settings changed (validated again). A new ``base_url`` without a new
-        ``gateway_url`` keeps an explicit gateway and re-pairs a derived one."""
-        return replace(self, **changes)
+        ``gateway_url`` keeps an explicit gateway and re-pairs a derived one; ``None`` changes
+        nothing."""
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **given)

@@ -31,13 +31,13 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
 from hesabe_spec.client.classify import decode_body, error_for
-from hesabe_spec.client.config import ClientConfig
+from hesabe_spec.client.config import ClientConfig, ClientSettings
 from hesabe_spec.client.fields import keyword_of
 from hesabe_spec.client.gateway import GatewayMethods
 from hesabe_spec.client.methods import OperationMethods
@@ -89,12 +89,12 @@ class HesabeClient(OperationMethods, GatewayMethods, SavedCardMethods):
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        **settings: Any,
+        **settings: Unpack[ClientSettings],
     ) -> None:
         if config is None:
             config = ClientConfig.from_env(**settings)
         elif settings:
-            config = config.with_changes(**{k: v for k, v in settings.items() if v is not None})
+            config = config.with_changes(**settings)
         self.config = config
         self._owns_transport = transport is None
         self.transport: Transport = requests.Session() if transport is None else transport

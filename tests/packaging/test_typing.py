@@ -106,7 +106,9 @@ def test_a_user_script_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Pat
         "def g(client: HesabeClient) -> str:\n"
         "    return client.get_invoice(1)['id']\n\n"
         "def h(client: HesabeClient) -> None:\n"
-        "    client.checkout('1.000', response_url='https://a.example', order_refrence_number='x')\n"
+        "    client.checkout('1.000', response_url='https://a.example', order_refrence_number='x')\n\n"
+        "def k() -> HesabeClient:\n"
+        "    return HesabeClient(base_url='http://127.0.0.1:8000', merchant_cod='842217', timeout='5')\n"
     )
     bad = _mypy(wrong, tmp_path)
     assert bad.returncode == 1
@@ -114,4 +116,14 @@ def test_a_user_script_passes_mypy_strict_and_a_wrong_one_does_not(tmp_path: Pat
     assert 'No overload variant of "create_open_invoice"' in bad.stdout  # title is required
     assert 'Incompatible return value type (got "int", expected "str")' in bad.stdout  # id is an int
     assert 'Unexpected keyword argument "order_refrence_number"' in bad.stdout  # checkout's fields too
+    assert 'Unexpected keyword argument "merchant_cod"' in bad.stdout  # the client's own settings
+    assert 'Argument "timeout" to "HesabeClient" has incompatible type "str"' in bad.stdout
+
+
+def test_the_settings_keywords_are_the_configs_fields() -> None:
+    from dataclasses import fields as dataclass_fields
+
+    from hesabe_spec.client.config import ClientConfig, ClientSettings
+
+    assert set(ClientSettings.__annotations__) == {f.name for f in dataclass_fields(ClientConfig)}
 
