@@ -89,6 +89,8 @@ CATALOG: dict[str, FindingRule] = _rules(
     FindingRule("reference_not_enquirable", WARNING, "an order reference the transaction enquiry's path "
                                                      "cannot carry ('/', '.', '..'): confirm the order "
                                                      "by its payment token"),
+    FindingRule("callback_url_data", WARNING, "a checkout's responseUrl or failureUrl whose query already "
+                                              "has a data parameter: the callback adds a second one"),
     FindingRule("wrong_method", WARNING, "a request to an operation's path with a method the path does "
                                          "not answer (GET /checkout): the router refuses it with 405"),
     FindingRule("access_code", WARNING, "the accessCode header was refused (401): none sent, another "

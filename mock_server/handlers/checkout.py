@@ -11,6 +11,7 @@ what Hesabe's own kits send, and so does the mock, but the checkout remembers it
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
@@ -160,7 +161,22 @@ def create_checkout(call: Call) -> Reply:
     if new.card_customer_id is not None:
         call.domain.saved_cards.customer(call.merchant, new.card_customer_id)  # 422 when unknown
     checkout = call.domain.checkouts.create(call.merchant, new)
-    return Reply(body=checkout_answer(checkout, call.base_url, call.operation.success_message))
+    return Reply(body=checkout_answer(checkout, call.base_url, call.operation.success_message),
+                 findings=_callback_data_clashes(call.payload))
+
+
+def _callback_data_clashes(p: dict[str, Any]) -> tuple[Finding, ...]:
+    """``callback_url_data``: a responseUrl or failureUrl whose query already has ``data``; the
+    callback adds its own ``data`` after it, and which one a shop reads depends on its framework."""
+    found = []
+    for name in ("responseUrl", "failureUrl"):
+        url = p.get(name)
+        if isinstance(url, str) and "data" in dict(parse_qsl(urlsplit(url).query, keep_blank_values=True)):
+            said = (f"{name} already has a data parameter: the callback adds its own data= after it, and "
+                    "frameworks differ on which one they read (PHP's $_GET the last, Java's getParameter "
+                    "and Python's parse_qs the first)")
+            found.append(finding("callback_url_data", said, f"/{name}"))
+    return tuple(found)
 
 
 def transaction_enquiry(call: Call) -> Reply:

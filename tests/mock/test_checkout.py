@@ -209,6 +209,14 @@ def test_strict_refuses_on_the_gateway_what_it_would_report() -> None:
         assert strict.read(strict.checkout_raw(ORDER), "create_checkout").envelope["status"] is True
 
 
+def test_a_callback_url_that_already_has_data_is_said(gw: Gateway) -> None:
+    gw.checkout(responseUrl="https://shop.example/ok?order=7&data=OLD", failureUrl="https://shop.example/no")
+    [entry] = gw.mock.journal.entries(limit=1)
+    assert [(f["rule"], f["pointer"]) for f in entry["findings"]] == [("callback_url_data", "/responseUrl")]
+    gw.checkout()  # the usual URLs: nothing to say
+    assert gw.mock.journal.entries(limit=1)[0]["findings"] == []
+
+
 def test_the_older_api_checkout_path_answers_the_same(gw: Gateway) -> None:
     data = encode_request(ORDER, SANDBOX.keys)
     response = gw.send("POST", "/api/checkout", body=json.dumps({"data": data}), content_type=JSON)
