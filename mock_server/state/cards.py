@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from hesabe_spec.enums import PaymentType, ResultCode
 from hesabe_spec.sandbox import MPGS_EXPIRY_RESULTS, TEST_CARDS, SandboxCard
 
-__all__ = ["CARD_METHODS", "CardEntry", "brand", "card_result", "masked", "normal_expiry", "prefill"]
+__all__ = ["CARD_METHODS", "CardEntry", "brand", "card_result", "carries", "masked", "normal_expiry",
+           "prefill"]
 
 #: payment types paid with a card form (every type some test card is for)
 CARD_METHODS: frozenset[int] = frozenset(t for card in TEST_CARDS for t in card.payment_types)
@@ -71,6 +72,21 @@ def card_result(payment_type: int, entry: CardEntry) -> ResultCode:
     if card.expiry is None or expiry == card.expiry:
         return ResultCode.CAPTURED
     return declined
+
+
+#: the results only the MPGS gateway gives (its test-card table's outcomes)
+_MPGS_ONLY = frozenset(MPGS_EXPIRY_RESULTS.values()) - {ResultCode.CAPTURED, ResultCode.DECLINED}
+
+
+def carries(payment_type: int, result: ResultCode) -> bool:
+    """Whether a payment by ``payment_type`` can end with ``result``: the MPGS outcomes
+    (EXPIRED_CARD, TIMED_OUT ...) on an MPGS rail only, DECLINED on a card rail other than KNET
+    (whose declines read NOT CAPTURED); any other result on any method."""
+    if result in _MPGS_ONLY:
+        return payment_type in _MPGS_RAILS
+    if result == ResultCode.DECLINED:
+        return payment_type != PaymentType.KNET
+    return True
 
 
 def brand(number: str, payment_type: int) -> str:

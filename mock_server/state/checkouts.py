@@ -52,7 +52,7 @@ from hesabe_spec.enums import (
 from mock_server.clock import KUWAIT, Clock
 from mock_server.merchants import Merchant, MerchantRegistry
 from mock_server.state import keys
-from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, masked
+from mock_server.state.cards import CARD_METHODS, CardEntry, brand, card_result, carries, masked
 from mock_server.state.commands import NewCheckout
 from mock_server.state.errors import DomainError, FieldErrors, NotFound
 from mock_server.state.ledger import checkout_paid, is_payment
@@ -255,7 +255,8 @@ class CheckoutService:
         for _attempt in range(_KEY_RETRIES):
             draft = self._draft(merchant, new, source="subscription", parent_token=parent_token,
                                 at=self._epoch(paid_on) if paid_on is not None else None)
-            paid, _result = self._paid(draft, outcome, result_code, self._method(draft, None), None, on_file)
+            method = self._method(draft, None, result_code)
+            paid, _result = self._paid(draft, outcome, result_code, method, None, on_file)
             try:
                 stored = write(replace(paid, paid_on=paid_on) if paid_on is not None else paid)
             except KeyConflict:
@@ -376,7 +377,7 @@ class CheckoutService:
                 completed = replace(checkout, expires_at=self.clock.time(), status=TransactionStatus.FAILED,
                                     result_code=Outcome.EXPIRED.result_code.value)
             else:
-                method = self._method(checkout, payment_type)
+                method = self._method(checkout, payment_type, result_code)
                 completed, result = self._paid(checkout, outcome, result_code, method, card, on_file)
                 if completed.save_card and result.successful and self.card_saver is not None:
                     completed = replace(completed, card_id=self.card_saver(completed, card, method))
@@ -397,10 +398,14 @@ class CheckoutService:
             completed = replace(completed, subscription_status=SubscriptionState.ACTIVE)
         return completed, result
 
-    def _method(self, checkout: Checkout, payment_type: int | str | None) -> int:
+    def _method(self, checkout: Checkout, payment_type: int | str | None, result_code: str | None) -> int:
+        """The method paid with: the one named, else the first offered that can end with
+        ``result_code`` (an MPGS outcome picks an MPGS rail), else the first offered."""
         offered = methods_for(checkout.payment_type)
+        result = ResultCode(result_code) if result_code in set(ResultCode) else None
         if payment_type is None or payment_type == "":
-            return offered[0]
+            fitting = [m for m in offered if result is None or carries(m, result)]
+            return (fitting or offered)[0]
         try:
             method = int(str(payment_type).strip())
         except ValueError:
@@ -410,6 +415,10 @@ class CheckoutService:
             shown = ", ".join(str(m) for m in offered)
             raise CheckoutRefused("payment_type", f"Payment type {method} is not offered for this checkout "
                                                   f"(offered: {shown})")
+        if result is not None and not carries(method, result):
+            raise CheckoutRefused("result_code", f"result_code {result.value} is not an outcome of payment "
+                                                 f"type {method} (a KNET decline reads NOT CAPTURED; "
+                                                 "EXPIRED_CARD, TIMED_OUT ... are MPGS outcomes)")
         return method
 
     def _result(self, checkout: Checkout, outcome: str, result_code: str | None, method: int,

@@ -61,6 +61,8 @@ def test_every_failure_goes_to_the_failure_url(hesabe_mock: MockHandle, outcome:
     body = _callback(state["callback_url"])
     assert state["callback_url"].startswith("https://shop.example/no?data=")
     assert (body["status"], body["code"], body["response"]["resultCode"]) == (False, 0, expected)
+    if result_code in ("EXPIRED_CARD", "TIMED_OUT"):  # MPGS outcomes: paid on the MPGS rail, not KNET
+        assert body["response"]["method"] == 2
 
 
 @pytest.mark.parametrize("result_code", ["ACCEPT", "SUCCESS"])
@@ -92,6 +94,8 @@ def test_authorize_checkouts_are_authorized_and_the_card_decides(hesabe_mock: Mo
     ({"outcome": "failure", "result_code": "CAPTURED"}, 400, "result_code"),
     ({"payment_type": 5}, 400, "payment_type"),
     ({"outcome": "expired", "result_code": "NOT CAPTURED"}, 400, "result_code"),
+    ({"outcome": "failure", "result_code": "EXPIRED_CARD", "payment_type": 1}, 400, "result_code"),
+    ({"outcome": "failure", "result_code": "DECLINED", "payment_type": 1}, 400, "result_code"),
 ])
 def test_requests_that_make_no_sense_are_refused_and_change_nothing(
         hesabe_mock: MockHandle, body: dict[str, Any], status: int, reason: str) -> None:
