@@ -24,7 +24,7 @@ from hesabe_spec.enums import GatewayErrorCode, RefundStatus
 from hesabe_spec.errors import HesabeError
 from hesabe_spec.tolerance import tolerate
 from hesabe_spec.validation import validate_request, validate_response
-from hesabe_spec.wire import looks_like_hex, redact_reply
+from hesabe_spec.wire import looks_like_hex, redact_reply, without_url_password
 from hesabe_spec.wire_facts import pad_scheme
 
 __all__ = ["RULES", "Rule", "register", "run_rules"]
@@ -108,12 +108,14 @@ _EXCERPT = 100
 def _body_excerpt(ex: Exchange) -> str:
     """``" (text/html): <!DOCTYPE html>..."``: the Content-Type and the start of a body, to tell
     a framework's error page from the API's own answer. A JSON body is shown redacted (as the
-    report shows every answer); any other text with its runs of whitespace collapsed."""
+    report shows every answer); any other text with its runs of whitespace collapsed and the user
+    info of a URL in it hidden."""
     ctype = next((v for k, v in ex.headers.items() if k.lower() == "content-type"), "")
     if isinstance(ex.envelope, dict | list):
         text = json.dumps(redact_reply(ex.envelope), ensure_ascii=False)
     else:
-        text = " ".join(ex.body[: _EXCERPT * 4].decode("utf-8", errors="replace").split())
+        start = ex.body[: _EXCERPT * 4].decode("utf-8", errors="replace")
+        text = without_url_password(" ".join(start.split()))
     if not text:
         return f" ({ctype}), empty body" if ctype else ", empty body"
     text = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
@@ -252,14 +254,18 @@ def valid_accepted(ex: Exchange) -> list[Finding]:
     return [_finding(ex, "valid_accepted", "/status", "true (the payload is valid)", got)]
 
 
+#: Laravel's answer to a bearer it does not accept
+_UNAUTHENTICATED = {"message": "Unauthenticated."}
+
+
 @register
 def bearer_honoured(ex: Exchange) -> list[Finding]:
     """The session's bearer token is accepted for as long as its login said (``expires_in``): a
     401 before that names the cause once, where every call it refused is a ``valid_accepted`` or
     ``invalid_rejected`` finding of its own operation."""
     lived = ex.context.get("bearer_lived")
-    if ex.status != 401 or not lived:
-        return []
+    if ex.status != 401 or not lived or ex.envelope != _UNAUTHENTICATED:
+        return []  # another 401 (a wrong accessCode's "Invalid Signature.") says nothing of the token
     age, expires_in = lived
     if age >= expires_in:
         return []

@@ -190,8 +190,8 @@ class ContractSession:
         params = {k: v for k, v in (prepared.params or {}).items() if k != "data"}
         context = dict(context or {})
         token, age = self.client.tokens.token, self.client.tokens.age()
-        if own_bearer and resp.status_code == 401 and token is not None and age is not None \
-                and token.access_token == bearer:
+        if own_bearer and access_code is None and resp.status_code == 401 and token is not None \
+                and age is not None and token.access_token == bearer:
             context["bearer_lived"] = (age, token.expires_in)  # the bearer_honoured rule's facts
         if intent == "invalid" and self.target.own:
             context["mock_findings"] = self._last_findings()

@@ -5,12 +5,16 @@
   the query string, or a JSON body sent with a form's Content-Type, which the server reads as one
   form field whose *name* is the whole JSON; an unencoded ``&`` in a password even splits it into
   a second field's name). The journal and the recorder keep only what is safe to show.
+  :func:`plain_field_findings` names a field of such a body that spells one of the operation's own
+  in another style (``refresh_token``), and no other name.
 * :func:`unread_data`: when the server finds no ``data`` to decrypt (the Merchant API answers 400
   "Request not found", the payment gateway 506 "Invalid Request Data"), the transport mistake
   that usually lies behind it, as a ``data_unreadable`` finding, so that the journal, the
   inspector and the test fixtures say why.
+* :func:`access_code_refused`: why an ``accessCode`` header was refused (none, another merchant's,
+  nobody's) and whose keys the request's ``data`` has, as an ``access_code`` finding.
 
-Both run only for those requests (a plain body, a refused one), never on an encrypted request
+Each runs only for those requests (a plain body, a refused one), never on an encrypted request
 that was read.
 """
 
@@ -205,6 +209,10 @@ def unread_data(inbound: Inbound, body: bytes, data: Any) -> Finding:
     return finding("data_unreadable", why, "/data")
 
 
+#: the longest ``data`` (hex characters) whose keys :func:`access_code_refused` looks for
+_KEYS_TRIED_UP_TO = 64 * 1024
+
+
 def _keys_of(merchants: Iterable[Merchant], data: Any) -> Merchant | None:
     """The merchant whose keys ``data`` decrypts under to a JSON object, if any."""
     if not isinstance(data, str) or not data:
@@ -234,7 +242,9 @@ def access_code_refused(merchants: Iterable[Merchant], inbound: Inbound, body: b
                 "whose bearer token this is")
     else:
         said = "the accessCode header names no merchant this server knows"
-    owner = _keys_of(merchants, inbound.data(body))
+    sent_data = inbound.data(body)
+    # every merchant's keys are tried: only for data of a request's usual size
+    owner = _keys_of(merchants, sent_data) if len(str(sent_data or "")) <= _KEYS_TRIED_UP_TO else None
     if owner is not None:
         said += f"; the data is encrypted with merchant {owner.merchant_code}'s keys: send its access code"
     return finding("access_code", said)

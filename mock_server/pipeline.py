@@ -305,8 +305,7 @@ def _wrong_method(op: Operation, ex: Exchange, allowed: frozenset[str]) -> bytes
     and no handler sees it (Laravel's router refuses it before any of them), but the journal does."""
     shown = ", ".join(sorted(allowed))
     ex.status, ex.body, ex.keys, ex.reply_headers = 405, method_not_allowed(ex.method), None, {"Allow": shown}
-    ex.findings.append(finding("wrong_method", f"{ex.method} {ex.path}: this path answers {shown} "
-                                               f"({op.name} is {op.method})"))
+    ex.findings.append(finding("wrong_method", f"{ex.method} {ex.path}: this path answers {shown}"))
     return _render(ex)
 
 

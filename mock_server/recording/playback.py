@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from hesabe_spec.cassettes import Cassette, Recording, match_operation, reencode_response
 from hesabe_spec.operations import Operation
+from mock_server.inbound import JSON_REPLY, TEXT_REPLY
 from mock_server.recording.capture import request_payload
 from mock_server.runtime import MockRuntime
 
@@ -80,8 +81,9 @@ class Playback:
             await self.app(scope, _replaying(body, receive), send)
             return
         name, cassette, reply = answer
+        bare = reply[:1] not in (b"{", b"[", b'"')  # the gateway's bare hex, labelled as the mock labels it
         headers = [
-            (b"content-type", b"application/json"),
+            (b"content-type", TEXT_REPLY if bare else JSON_REPLY),
             (b"content-length", str(len(reply)).encode()),
             (REPLAYED_HEADER.lower().encode(), name.encode()),
         ]

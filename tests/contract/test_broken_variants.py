@@ -693,3 +693,12 @@ def test_a_bearer_refused_before_it_expires_is_caught_by_bearer_honoured(
     assert "bearer_honoured" in rules
     [record] = [v for v in session.recorder.violations.values() if v.finding.rule == "bearer_honoured"]
     assert record.finding.expected == "the bearer accepted for expires_in = 900 s"
+
+
+def test_a_401_for_the_access_code_is_not_blamed_on_the_bearer() -> None:
+    """"Invalid Signature." (a wrong accessCode, the way call(access_code=...) tests it) is not the
+    token's doing: bearer_honoured stays silent, as it does for an accepted call."""
+    session, _res = session_for(create_app())
+    ex, findings = session.judged("list_invoices", {}, intent="unauthenticated",
+                                  access_code="00000000-0000-0000-0000-000000000000")
+    assert ex.status == 401 and "bearer_honoured" not in {f.rule for f in findings}

@@ -50,6 +50,7 @@ def test_a_recorded_request_gets_the_recorded_answer(replaying: str) -> None:
     result = client.resend_invoice(1782, mobile_number="66666666", return_result=True)
     assert result.headers["X-Mock-Replayed"] == "0001-resend_invoice.json"
     assert result.envelope == cassette["response"]["body"] and result.shape == "response"
+    assert result.headers["Content-Type"] == "application/json"  # {"response": hex} is JSON
     again = client.resend_invoice(1782, mobile_number="66666666", return_result=True)
     assert again.envelope == result.envelope  # the last answer repeats
 
@@ -99,3 +100,28 @@ def test_the_parity_command(tmp_path: Path) -> None:
         [_bin("hesabe-parity"), str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert broken.returncode == 2 and "not a recording directory" in broken.stderr
+
+
+def test_a_replayed_bare_hex_answer_is_labelled_as_the_mock_labels_it(tmp_path: Path) -> None:
+    """A checkout's answer is bare hex: replayed, it is text/html as served, not JSON."""
+    from hesabe_spec.client import ASGITransport
+    from mock_server.app import create_app
+    from mock_server.recording.playback import Playback
+    from mock_server.recording.proxy import Recorder, RecordingProxy
+    from mock_server.testing import running_mock, serve_app
+
+    out = tmp_path / "recording"
+    with running_mock() as upstream:
+        recorder = Recorder(out, SANDBOX.keys, upstream=upstream.url, label="synthetic",
+                            recorded_by="tests", merchant_code=SANDBOX.merchant_code)
+        with serve_app(RecordingProxy(upstream.url, recorder)) as proxy:
+            HesabeClient(base_url=proxy).checkout("5.000", response_url="https://shop.example/ok",
+                                                  order_reference_number="REPLAY-1")
+    recording = read_recording(out)
+    [(_path, cassette)] = recording.cassettes
+    app = create_app()
+    with ASGITransport(Playback(app, app.state.mock, recording)) as transport:
+        client = HesabeClient(base_url="http://mock", transport=transport)
+        answer = client.call("create_checkout", cassette["request"]["payload"], raise_errors=False)
+    assert answer.headers.get("X-Mock-Replayed"), "not replayed: the request did not match the cassette"
+    assert answer.headers["Content-Type"] == "text/html; charset=UTF-8" and answer.shape == "bare"
