@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hesabe_spec.operations import OPERATIONS, Operation, get_operation
-from hesabe_spec.schema_store import request_schema
+from hesabe_spec.schema_store import request_fields
 
 __all__ = ["identity_only", "marks_for", "operation_params"]
 
@@ -30,5 +30,5 @@ def operation_params(*, exclude: tuple[str, ...] = ()) -> list[Any]:
 def identity_only(operation: str) -> bool:
     """Is ``merchantCode`` (the caller's identity, never mutated) the request's only field, or has
     it none at all (the path names the record: the gateway's void)?"""
-    fields = set(request_schema(operation, inline=True).get("properties", {}))
+    fields = request_fields(operation)
     return fields == {"merchantCode"} or (not fields and get_operation(operation).payload_in == "none")

@@ -47,6 +47,7 @@ __all__ = [
     "load_schema",
     "outbound_schema",
     "registry",
+    "request_fields",
     "request_schema",
     "response_schema",
     "schema_names",
@@ -128,6 +129,12 @@ def load_schema(name: str, *, inline: bool = False) -> dict[str, Any]:
 def request_schema(operation: str, *, inline: bool = False) -> dict[str, Any]:
     """The request payload schema of ``operation``."""
     return load_schema(f"{operation}.request", inline=inline)
+
+
+@cache
+def request_fields(operation: str) -> frozenset[str]:
+    """The members the request payload of ``operation`` defines (its schema's ``properties``)."""
+    return frozenset(request_schema(operation, inline=True).get("properties", {}))
 
 
 def response_schema(operation: str, *, inline: bool = False) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import OPERATIONS, Operation
-from hesabe_spec.schema_store import request_schema
+from hesabe_spec.schema_store import request_fields
 from hesabe_spec.tolerance import restyled_field
 from hesabe_spec.wire import REDACTED, is_secret_field
 from mock_server.findings import Finding, finding
@@ -54,7 +54,7 @@ _NAMED = 5
 @cache
 def _fields(operation: str) -> tuple[frozenset[str], frozenset[str]]:
     """The operation's own fields, and those of them whose values may be shown (not its secrets)."""
-    own = frozenset(request_schema(operation).get("properties", {}))
+    own = request_fields(operation)
     return own, frozenset(name for name in own if not is_secret_field(name))
 
 

@@ -20,13 +20,12 @@ Nothing here changes state: every refusal is raised before the handler runs.
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from hesabe_spec.enums import GatewayErrorCode
 from hesabe_spec.errors import CryptoError, EnvelopeError
 from hesabe_spec.operations import Operation, path_segment_problem
-from hesabe_spec.schema_store import request_schema
+from hesabe_spec.schema_store import request_fields
 from hesabe_spec.tolerance import Note, amount_format_note, normalise_amount, unknown_field_note
 from mock_server.arrival import access_code_refused, unread_data
 from mock_server.exchange import Exchange
@@ -139,21 +138,14 @@ def _leniencies(op: Operation, payload: dict[str, Any]) -> list[Note]:
     """What the gateway takes from a valid payload though the docs do not send it so: a field it
     does not define (ignored: a misspelt ``webhookURL`` loses every webhook), an amount that is
     not a 3-decimal string (read as one)."""
-    known = _defined_fields(op.name)
-    notes = [unknown_field_note(op.name, name, list(known), "") for name in payload if name not in known]
+    known = request_fields(op.name)
+    notes = [unknown_field_note(op.name, name, sorted(known)) for name in payload if name not in known]
     amount = payload.get("amount")
     if "amount" in known and amount is not None:
         normal = normalise_amount(amount)
         if normal is not None and amount != normal:
             notes.append(amount_format_note("amount", amount, normal, "/amount"))
     return notes
-
-
-@cache
-def _defined_fields(operation: str) -> tuple[str, ...]:
-    """The members an operation's request schema defines (``request_schema`` copies the whole
-    schema on every call: read once)."""
-    return tuple(request_schema(operation).get("properties", {}))
 
 
 def validate(op: Operation, payload: dict[str, Any], merchant: Merchant, ex: Exchange, strict: bool) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from hesabe_spec.amounts import format_amount
 from hesabe_spec.enums import GatewayErrorCode, TransactionStatus
 from hesabe_spec.errors import HesabeError
-from hesabe_spec.schema_store import load_schema, request_schema
+from hesabe_spec.schema_store import load_schema, request_fields
 from mock_server.findings import Finding, finding
 from mock_server.handlers.values import whole_number
 from mock_server.runtime import Call, Reply
@@ -48,7 +48,7 @@ NEW_CHECKOUT_NAMES = {"recurring.start_date": "recurringStartDate"}
 #: ``authorize`` values that ask for an authorization (the request schema's: "1", 1, true, "true")
 _AUTHORIZE = frozenset(load_schema("create_checkout.request", inline=True)["allOf"][0]["if"]["properties"]
                        ["authorize"]["enum"])
-_DOCUMENTED = frozenset(request_schema("create_checkout")["properties"])
+_DOCUMENTED = request_fields("create_checkout")
 
 
 def gateway_amount(value: Any) -> str:

@@ -65,8 +65,8 @@ class Tamper:
                 if decoded.encrypted:
                     envelope = self.edit(scope, decoded.envelope)
                     body = encode_response(envelope, keys, style=decoded.shape, block_size=self.block_size)
-                    if self.upper_hex:  # the hex only: {"response": ...} keeps its key as it is
-                        body = body.replace(b'"response"', b"\0").upper().replace(b"\0", b'"response"')
+                    if self.upper_hex:  # the hex only: a {"response": ...} wrapper keeps its key
+                        body = body.upper().replace(b'"RESPONSE"', b'"response"')
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body, "more_body": False})
